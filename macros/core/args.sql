@@ -1,0 +1,83 @@
+{#- Argument checking shared by every monitor. Errors name the monitor, the model
+    and the argument, and say what was expected. -#}
+
+{% macro _arg_error(test, relation, arg, expected, got) -%}
+  {%- set where = (" on " ~ relation) if relation is not none else "" -%}
+  {{ exceptions.raise_compiler_error(
+      "ml_monitor." ~ test ~ where ~ ": argument '" ~ arg ~ "' " ~ expected ~ " (got " ~ (got | string) ~ ")") }}
+{%- endmacro %}
+
+{#- A number (not a boolean), optionally bounded; none is allowed unless required. -#}
+{% macro _check_number(test, relation, arg, value, required=false, min=none, max=none, integer=false) -%}
+  {%- if value is none -%}
+    {%- if required -%}{{ ml_monitor._arg_error(test, relation, arg, "is required", "nothing") }}{%- endif -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set kind = "a whole number" if integer else "a number" -%}
+  {%- if value is boolean or value is not number or (integer and value is not integer) -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be " ~ kind, value) }}
+  {%- endif -%}
+  {%- if min is not none and value < min -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be " ~ kind ~ " >= " ~ min, value) }}
+  {%- endif -%}
+  {%- if max is not none and value > max -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be " ~ kind ~ " <= " ~ max, value) }}
+  {%- endif -%}
+  {{ return(value) }}
+{%- endmacro %}
+
+{% macro _check_bool(test, relation, arg, value) -%}
+  {%- if value is not boolean -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be true or false", value) }}
+  {%- endif -%}
+  {{ return(value) }}
+{%- endmacro %}
+
+{% macro _check_choice(test, relation, arg, value, choices) -%}
+  {%- if value not in choices -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be one of " ~ (choices | join(", ")), value) }}
+  {%- endif -%}
+  {{ return(value) }}
+{%- endmacro %}
+
+{#- A string or a list of strings -> list of strings (possibly empty when not required). -#}
+{% macro _check_names(test, relation, arg, value, required=false) -%}
+  {%- if value is none or value == [] -%}
+    {%- if required -%}{{ ml_monitor._arg_error(test, relation, arg, "is required: a column name or a list of column names", "nothing") }}{%- endif -%}
+    {{ return([]) }}
+  {%- endif -%}
+  {%- set names = [value] if value is string else value -%}
+  {%- if names is mapping or names is not iterable -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be a column name or a list of column names", value) }}
+  {%- endif -%}
+  {%- for n in names -%}
+    {%- if n is not string or n | trim == "" -%}
+      {{ ml_monitor._arg_error(test, relation, arg, "must contain only non-empty column names", value) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(names | list) }}
+{%- endmacro %}
+
+{#- A relation (ref/source) or none. -#}
+{% macro _check_relation(test, relation, arg, value, required=false) -%}
+  {%- if value is none -%}
+    {%- if required -%}{{ ml_monitor._arg_error(test, relation, arg, "is required: a relation such as ref('training_set')", "nothing") }}{%- endif -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- if value is string or value is number or value is mapping -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be a relation such as ref('training_set') or source('s', 't')", value) }}
+  {%- endif -%}
+  {{ return(value) }}
+{%- endmacro %}
+
+{#- Column-level placement (column_name) or an explicit `columns` list; at least one. -#}
+{% macro _monitored_columns(test, relation, column_name, columns) -%}
+  {%- set names = ml_monitor._check_names(test, relation, "columns", columns) -%}
+  {%- if column_name is not none and column_name not in names -%}
+    {%- set names = [column_name] + names -%}
+  {%- endif -%}
+  {%- if names | length == 0 -%}
+    {{ ml_monitor._arg_error(test, relation, "columns", "is required: place the test under a column or pass columns: [...]", "nothing") }}
+  {%- endif -%}
+  {{ return(names) }}
+{%- endmacro %}

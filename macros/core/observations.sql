@@ -1,0 +1,71 @@
+{#- The observation row: one shape for every monitor (see README, "Observation rows").
+
+    A metric macro builds a CTE of "long" rows with these columns:
+      column_name, segment_column, segment_value, metric, value, threshold,
+      baseline_value, sample_size, is_fail (boolean), detail (text when computed),
+      undefined_reason (text, why value is null, or null)
+    and ends with _finalize_observations(), which decides the status the same way
+    for everyone and casts every column to its documented type. -#}
+
+{% macro observation_columns() -%}
+  {{ return(['monitor', 'column_name', 'segment_column', 'segment_value', 'metric', 'value',
+             'threshold', 'baseline_value', 'sample_size', 'window_start', 'window_end',
+             'status', 'detail']) }}
+{%- endmacro %}
+
+{#- Status, in order: no rows -> no_data; fewer than min_rows -> skipped;
+    metric undefined -> no_data; breach -> fail; else pass.
+    empty_is_data: for monitors where zero rows is itself the observation (volume). -#}
+{% macro _finalize_observations(monitor, long_cte, scope, empty_is_data=false) -%}
+  {%- set s = ml_monitor.type_string() -%}
+  {%- set empty_reason = "'no rows" ~ (" in window [" ~ scope.window_start ~ ", " ~ scope.window_end ~ ")" if scope.window_start is not none else "") ~ "'" -%}
+  select
+    cast({{ ml_monitor.string_literal(monitor) }} as {{ s }}) as monitor,
+    cast(column_name as {{ s }}) as column_name,
+    cast(segment_column as {{ s }}) as segment_column,
+    cast(segment_value as {{ s }}) as segment_value,
+    cast(metric as {{ s }}) as metric,
+    {{ ml_monitor.to_double('value') }} as value,
+    {{ ml_monitor.to_double('threshold') }} as threshold,
+    {{ ml_monitor.to_double('baseline_value') }} as baseline_value,
+    {{ ml_monitor.to_bigint('coalesce(sample_size, 0)') }} as sample_size,
+    {{ scope.window_start_sql }} as window_start,
+    {{ scope.window_end_sql }} as window_end,
+    cast(case
+      {%- if not empty_is_data %}
+      when coalesce(sample_size, 0) = 0 then 'no_data'
+      when sample_size < {{ scope.min_rows }} then 'skipped'
+      {%- endif %}
+      when value is null then 'no_data'
+      when is_fail then 'fail'
+      else 'pass'
+    end as {{ s }}) as status,
+    cast(case
+      {%- if not empty_is_data %}
+      when coalesce(sample_size, 0) = 0 then {{ empty_reason }}
+      when sample_size < {{ scope.min_rows }} then
+        {{ ml_monitor.to_string('sample_size') }} || ' rows, below min_rows {{ scope.min_rows }}'
+      {%- endif %}
+      when value is null then coalesce(undefined_reason, 'metric undefined')
+      else detail
+    end as {{ s }}) as detail
+  from {{ long_cte }}
+{%- endmacro %}
+
+{#- dbt's fail_calc for every ml_monitor test: the number of failing observations
+    (plus no_data ones unless fail_on_no_data is false). -#}
+{% macro _fail_calc(fail_on_no_data=none) -%}
+  {%- set f = var('ml_monitor_fail_on_no_data', true) if fail_on_no_data is none else fail_on_no_data -%}
+  {%- if f -%}
+    {{ return("coalesce(sum(case when status in ('fail', 'no_data') then 1 else 0 end), 0)") }}
+  {%- else -%}
+    {{ return("coalesce(sum(case when status = 'fail' then 1 else 0 end), 0)") }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- A number rendered for a detail text: rounded, as a string. -#}
+{% macro _fmt(expr, digits=4) -%}{{ ml_monitor.format_number(expr, digits) }}{%- endmacro %}
+
+{#- A typed null of the observation's double / string columns, for long CTEs. -#}
+{% macro null_double() %}{{ ml_monitor.to_double('null') }}{% endmacro %}
+{% macro null_string() %}{{ ml_monitor.to_string('null') }}{% endmacro %}

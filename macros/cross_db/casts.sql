@@ -1,0 +1,41 @@
+{#- Casts used by every monitor. -#}
+
+{% macro to_double(expr) %}cast({{ expr }} as {{ ml_monitor.type_double() }}){% endmacro %}
+{% macro to_string(expr) %}cast({{ expr }} as {{ ml_monitor.type_string() }}){% endmacro %}
+{% macro to_bigint(expr) %}cast({{ expr }} as {{ ml_monitor.type_bigint() }}){% endmacro %}
+
+{#- A SQL string literal; single quotes doubled (and backslashes on engines that treat them as escapes). -#}
+{% macro string_literal(value) %}{{ return(adapter.dispatch('string_literal', 'ml_monitor')(value)) }}{% endmacro %}
+{% macro default__string_literal(value) -%}
+  {{ return("'" ~ (value | string).replace("'", "''") ~ "'") }}
+{%- endmacro %}
+{% macro spark__string_literal(value) -%}
+  {{ return("'" ~ (value | string).replace("\\", "\\\\").replace("'", "\\'") ~ "'") }}
+{%- endmacro %}
+{% macro databricks__string_literal(value) -%}{{ return(ml_monitor.spark__string_literal(value)) }}{%- endmacro %}
+{% macro bigquery__string_literal(value) -%}
+  {{ return("'" ~ (value | string).replace("\\", "\\\\").replace("'", "\\'") ~ "'") }}
+{%- endmacro %}
+
+{#- A numeric literal as a double; none becomes a typed null. -#}
+{% macro double_literal(value) -%}
+  {%- if value is none -%}{{ return(ml_monitor.to_double('null')) }}
+  {%- else -%}{{ return(ml_monitor.to_double(value | string)) }}{%- endif -%}
+{%- endmacro %}
+
+{#- A timestamp literal from a python datetime (naive, UTC by convention). -#}
+{% macro timestamp_literal(dt) %}{{ return(adapter.dispatch('timestamp_literal', 'ml_monitor')(dt)) }}{% endmacro %}
+{% macro default__timestamp_literal(dt) -%}
+  {%- if dt is none -%}{{ return('cast(null as ' ~ ml_monitor.type_timestamp() ~ ')') }}{%- endif -%}
+  {{ return("cast('" ~ dt.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ ml_monitor.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- A number rounded for human text (observation detail). -#}
+{% macro format_number(expr, digits=4) %}{{ return(adapter.dispatch('format_number', 'ml_monitor')(expr, digits)) }}{% endmacro %}
+{% macro default__format_number(expr, digits) -%}
+  {{ ml_monitor.to_string('round(' ~ ml_monitor.to_double(expr) ~ ', ' ~ digits ~ ')') }}
+{%- endmacro %}
+{#- PostgreSQL has round(numeric, int) only; numeric keeps NaN and Infinity (PG 14+). -#}
+{% macro postgres__format_number(expr, digits) -%}
+  cast(round(cast({{ expr }} as numeric), {{ digits }}) as text)
+{%- endmacro %}

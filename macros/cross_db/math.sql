@@ -1,0 +1,29 @@
+{#- Numeric helpers that differ between engines. -#}
+
+{#- Division that yields null instead of an error (or inf) when the divisor is zero. -#}
+{% macro safe_divide(numerator, denominator) -%}
+  ({{ ml_monitor.to_double(numerator) }} / nullif({{ ml_monitor.to_double(denominator) }}, 0))
+{%- endmacro %}
+
+{#- Natural logarithm. -#}
+{% macro ln(expr) %}{{ return(adapter.dispatch('ln', 'ml_monitor')(expr)) }}{% endmacro %}
+{% macro default__ln(expr) %}ln({{ expr }}){% endmacro %}
+{% macro bigquery__ln(expr) %}ln({{ expr }}){% endmacro %}
+{% macro spark__ln(expr) %}ln({{ expr }}){% endmacro %}
+
+{#- True when a numeric value is NaN, +inf or -inf. NaN compares equal to itself on
+    DuckDB, PostgreSQL and Spark, so an IN list catches all three. -#}
+{% macro is_non_finite(expr) %}{{ return(adapter.dispatch('is_non_finite', 'ml_monitor')(expr)) }}{% endmacro %}
+{% macro default__is_non_finite(expr) -%}
+  ({{ ml_monitor.to_double(expr) }} in ({{ ml_monitor.to_double("'NaN'") }}, {{ ml_monitor.to_double("'Infinity'") }}, {{ ml_monitor.to_double("'-Infinity'") }}))
+{%- endmacro %}
+{% macro duckdb__is_non_finite(expr) -%}
+  (not isfinite({{ ml_monitor.to_double(expr) }}))
+{%- endmacro %}
+{% macro bigquery__is_non_finite(expr) -%}
+  (is_nan({{ ml_monitor.to_double(expr) }}) or is_inf({{ ml_monitor.to_double(expr) }}))
+{%- endmacro %}
+
+{#- Greatest / least of two expressions, ignoring nulls the same way everywhere. -#}
+{% macro greatest2(a, b) %}(case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} >= {{ b }} then {{ a }} else {{ b }} end){% endmacro %}
+{% macro least2(a, b) %}(case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} <= {{ b }} then {{ a }} else {{ b }} end){% endmacro %}

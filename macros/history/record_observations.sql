@@ -1,0 +1,115 @@
+{#- The observation history.
+
+    In the root project's dbt_project.yml, one line enables it:
+        on-run-end: ["{{ ml_monitor.record_observations(results) }}"]
+
+    For every ml_monitor test of a `dbt build` / `dbt test` run, the rows the test
+    returned (kept by store_failures) are appended to ml_monitor_observations,
+    stamped with the invocation, the test and the run time. A second call for the same
+    invocation adds nothing: rows already recorded for (invocation_id, test) are skipped. -#}
+
+{% macro history_columns() -%}
+  {#- name -> type kind, in table order -#}
+  {{ return([
+    ('monitor', 'string'), ('column_name', 'string'), ('segment_column', 'string'),
+    ('segment_value', 'string'), ('metric', 'string'), ('value', 'double'),
+    ('threshold', 'double'), ('baseline_value', 'double'), ('sample_size', 'bigint'),
+    ('window_start', 'timestamp'), ('window_end', 'timestamp'), ('status', 'string'),
+    ('detail', 'string'), ('test_unique_id', 'string'), ('test_name', 'string'),
+    ('model_name', 'string'), ('severity', 'string'), ('test_status', 'string'),
+    ('invocation_id', 'string'), ('run_started_at', 'timestamp'), ('observation_id', 'string')
+  ]) }}
+{%- endmacro %}
+
+{% macro _type_of(kind) -%}
+  {%- if kind == 'string' -%}{{ return(ml_monitor.type_string()) }}
+  {%- elif kind == 'double' -%}{{ return(ml_monitor.type_double()) }}
+  {%- elif kind == 'bigint' -%}{{ return(ml_monitor.type_bigint()) }}
+  {%- else -%}{{ return(ml_monitor.type_timestamp()) }}{%- endif -%}
+{%- endmacro %}
+
+{% macro history_empty_select() -%}
+  select
+  {%- for name, kind in ml_monitor.history_columns() %}
+    cast(null as {{ ml_monitor._type_of(kind) }}) as {{ name }}{% if not loop.last %},{% endif %}
+  {%- endfor %}
+  from (select 1 as one) as empty_history
+  where 1 = 0
+{%- endmacro %}
+
+{#- The history relation, from the graph (works whatever schema/alias the user configured). -#}
+{% macro history_relation() -%}
+  {%- for node in graph.nodes.values() -%}
+    {%- if node.resource_type == 'model' and node.package_name == 'ml_monitor' and node.name == 'ml_monitor_observations' -%}
+      {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(none) }}
+{%- endmacro %}
+
+{#- The ml_monitor test results of a run that have stored rows to record. -#}
+{% macro _monitor_results(results) -%}
+  {%- set found = [] -%}
+  {%- for r in results -%}
+    {%- set node = r.node -%}
+    {%- if node.resource_type == 'test' and node.test_metadata is not none
+          and node.test_metadata.namespace == 'ml_monitor'
+          and r.status in ['pass', 'fail', 'warn'] and node.relation_name -%}
+      {%- do found.append(r) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(found) }}
+{%- endmacro %}
+
+{% macro record_observations(results) -%}
+  {%- if not execute or flags.WHICH not in ['build', 'test', 'retry'] -%}{{ return('') }}{%- endif -%}
+  {%- set monitored = ml_monitor._monitor_results(results) -%}
+  {%- if monitored | length == 0 -%}{{ return('') }}{%- endif -%}
+  {%- set history = ml_monitor.history_relation() -%}
+  {%- if history is none -%}
+    {{ log("ml_monitor: history model ml_monitor_observations is disabled; nothing recorded", info=true) }}
+    {{ return('') }}
+  {%- endif -%}
+  {%- if adapter.get_relation(history.database, history.schema, history.identifier) is none -%}
+    {%- do adapter.create_schema(history) -%}
+    {%- do run_query(ml_monitor._create_history_sql(history)) -%}
+  {%- endif -%}
+  {%- for r in monitored -%}
+    {%- do run_query(ml_monitor._insert_history_sql(history, r)) -%}
+  {%- endfor -%}
+  {%- do adapter.commit() if target.type in ['duckdb'] -%}
+  {{ log("ml_monitor: recorded observations of " ~ (monitored | length) ~ " test(s) in " ~ history, info=true) }}
+  {{ return('') }}
+{%- endmacro %}
+
+{% macro _create_history_sql(history) -%}
+  {{ return(adapter.dispatch('_create_history_sql', 'ml_monitor')(history)) }}
+{%- endmacro %}
+{% macro default___create_history_sql(history) -%}
+  create table {{ history }} as {{ ml_monitor.history_empty_select() }}
+{%- endmacro %}
+
+{% macro _insert_history_sql(history, result) -%}
+  {%- set node = result.node -%}
+  {%- set model_name = (node.attached_node or '').split('.')[-1] if node.attached_node else (node.depends_on.nodes[0].split('.')[-1] if node.depends_on.nodes else '') -%}
+  {%- set obs = ml_monitor.observation_columns() -%}
+  insert into {{ history }} ({% for name, kind in ml_monitor.history_columns() %}{{ name }}{% if not loop.last %}, {% endif %}{% endfor %})
+  select
+    {%- for c in obs %}
+    stored.{{ c }},
+    {%- endfor %}
+    {{ ml_monitor.string_literal(node.unique_id) }},
+    {{ ml_monitor.string_literal(node.name) }},
+    {{ ml_monitor.string_literal(model_name) }},
+    {{ ml_monitor.string_literal(node.config.severity | lower) }},
+    {{ ml_monitor.string_literal(result.status) }},
+    {{ ml_monitor.string_literal(invocation_id) }},
+    {{ ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)) }},
+    {{ ml_monitor.string_literal(invocation_id ~ ':' ~ node.unique_id ~ ':') }} || {{ ml_monitor.to_string('row_number() over (order by stored.monitor, stored.column_name, stored.segment_column, stored.segment_value, stored.metric)') }}
+  from {{ node.relation_name }} as stored
+  where not exists (
+    select 1 from {{ history }} as recorded
+    where recorded.invocation_id = {{ ml_monitor.string_literal(invocation_id) }}
+      and recorded.test_unique_id = {{ ml_monitor.string_literal(node.unique_id) }}
+  )
+{%- endmacro %}

@@ -1,0 +1,56 @@
+{#- Share of null values per column, overall and per segment, in one scan.
+
+    {{ ml_monitor.null_rate(ref('predictions'), columns=['age', 'income'], max_null_rate=0.05) }}
+-#}
+{% macro null_rate(relation, columns, max_null_rate=none, where=none, segment_by=none,
+                   timestamp_column=none, window=none, min_rows=none, test='null_rate') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+  {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_null_rate', max_null_rate, min=0, max=1) -%}
+  {%- set cols = [] -%}
+  {%- for n in names -%}{%- do cols.append({'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n)}) -%}{%- endfor -%}
+
+with source as (
+  select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}
+  from {{ relation }}
+  where {{ scope.filter }}
+),
+
+-- every column's null count in the same aggregate: one scan for all columns and segments
+aggregated as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows
+    {%- for c in cols %},
+    sum(case when {{ c.sql }} is null then 1 else 0 end) as n_null_{{ loop.index }}
+    {%- endfor %}
+  from source
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+-- unpivot the few aggregated rows into one observation per column and segment
+long as (
+  {%- for c in cols %}
+  select
+    {{ ml_monitor.string_literal(c.name) }} as column_name,
+    segment_column,
+    segment_value,
+    'null_rate' as metric,
+    {{ ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') }} as value,
+    {{ ml_monitor.double_literal(max_null_rate) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_rows as sample_size,
+    {% if max_null_rate is none %}false{% else %}{{ ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') }} > {{ max_null_rate }}{% endif %} as is_fail,
+    {{ ml_monitor.to_string('n_null_' ~ loop.index) }} || ' of ' || {{ ml_monitor.to_string('n_rows') }} || ' rows null ('
+      || {{ ml_monitor._fmt('100.0 * n_null_' ~ loop.index ~ ' / nullif(n_rows, 0)', 2) }} || '%)'
+      {%- if max_null_rate is not none %} || case when {{ ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') }} > {{ max_null_rate }} then ', above max_null_rate {{ max_null_rate }}' else '' end{% endif %} as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+)
+
+{{ ml_monitor._finalize_observations('null_rate', 'long', scope) }}
+{%- endmacro %}
