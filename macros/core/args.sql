@@ -64,7 +64,7 @@
     {%- if required -%}{{ ml_monitor._arg_error(test, relation, arg, "is required: a relation such as ref('training_set')", "nothing") }}{%- endif -%}
     {{ return(none) }}
   {%- endif -%}
-  {%- if value is string or value is number or value is mapping -%}
+  {%- if value.identifier is not defined or value is string -%}
     {{ ml_monitor._arg_error(test, relation, arg, "must be a relation such as ref('training_set') or source('s', 't')", value) }}
   {%- endif -%}
   {{ return(value) }}

@@ -42,7 +42,7 @@
     end as {{ s }}) as status,
     cast(case
       {%- if not empty_is_data %}
-      when coalesce(sample_size, 0) = 0 then {{ empty_reason }}
+      when coalesce(sample_size, 0) = 0 then coalesce(undefined_reason, {{ empty_reason }})
       when sample_size < {{ scope.min_rows }} then
         {{ ml_monitor.to_string('sample_size') }} || ' rows, below min_rows {{ scope.min_rows }}'
       {%- endif %}

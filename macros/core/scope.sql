@@ -9,17 +9,16 @@
     {{ return(run_started_at.replace(tzinfo=none, microsecond=0)) }}
   {%- endif -%}
   {%- set text = (raw | string | trim).replace('T', ' ').replace('Z', '') -%}
-  {%- set parsed = none -%}
+  {%- set ns = namespace(parsed=none) -%}
   {%- for fmt in ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d'] -%}
-    {%- if parsed is none -%}
-      {%- set attempt = ml_monitor._try_strptime(text[:19], fmt) -%}
-      {%- if attempt is not none -%}{%- set parsed = attempt -%}{%- endif -%}
+    {%- if ns.parsed is none -%}
+      {%- set ns.parsed = ml_monitor._try_strptime(text[:19], fmt) -%}
     {%- endif -%}
   {%- endfor -%}
-  {%- if parsed is none -%}
+  {%- if ns.parsed is none -%}
     {{ exceptions.raise_compiler_error("ml_monitor: var 'ml_monitor_as_of' must be a timestamp like '2026-01-31 00:00:00' (got " ~ raw ~ ")") }}
   {%- endif -%}
-  {{ return(parsed) }}
+  {{ return(ns.parsed) }}
 {%- endmacro %}
 
 {% macro _try_strptime(text, fmt) -%}

@@ -39,3 +39,5 @@
 {% macro postgres__format_number(expr, digits) -%}
   cast(round(cast({{ expr }} as numeric), {{ digits }}) as text)
 {%- endmacro %}
+
+{% macro to_timestamp(expr) %}cast({{ expr }} as {{ ml_monitor.type_timestamp() }}){% endmacro %}

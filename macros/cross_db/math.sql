@@ -27,3 +27,12 @@
 {#- Greatest / least of two expressions, ignoring nulls the same way everywhere. -#}
 {% macro greatest2(a, b) %}(case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} >= {{ b }} then {{ a }} else {{ b }} end){% endmacro %}
 {% macro least2(a, b) %}(case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} <= {{ b }} then {{ a }} else {{ b }} end){% endmacro %}
+
+{#- Seconds since 1970-01-01 of a timestamp, as a double (differences of two of them are durations). -#}
+{% macro epoch_seconds(expr) %}{{ return(adapter.dispatch('epoch_seconds', 'ml_monitor')(expr)) }}{% endmacro %}
+{% macro default__epoch_seconds(expr) %}{{ ml_monitor.to_double('extract(epoch from ' ~ expr ~ ')') }}{% endmacro %}
+{% macro duckdb__epoch_seconds(expr) %}{{ ml_monitor.to_double('epoch(' ~ ml_monitor.to_timestamp(expr) ~ ')') }}{% endmacro %}
+{% macro spark__epoch_seconds(expr) %}{{ ml_monitor.to_double('unix_timestamp(' ~ expr ~ ')') }}{% endmacro %}
+{% macro databricks__epoch_seconds(expr) %}{{ ml_monitor.to_double('unix_timestamp(' ~ expr ~ ')') }}{% endmacro %}
+{% macro bigquery__epoch_seconds(expr) %}{{ ml_monitor.to_double('unix_seconds(timestamp(' ~ expr ~ '))') }}{% endmacro %}
+{% macro snowflake__epoch_seconds(expr) %}{{ ml_monitor.to_double('date_part(epoch_second, ' ~ expr ~ ')') }}{% endmacro %}

@@ -1,0 +1,89 @@
+"""Email over SMTP (STARTTLS, SSL or plain), with a text and an HTML body."""
+
+from __future__ import annotations
+
+import html
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.model import Notification, alert_text
+
+SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass
+class Settings:
+    host: str
+    to: list[str]
+    sender: str
+    type: str = "email"
+    port: int | None = None          # default: 587 starttls, 465 ssl, 25 none
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = None
+    subject_prefix: str = "[ml-monitor]"
+    timeout: float | None = None
+    send_resolved: bool = True
+
+
+def message(settings: Settings, note: Notification) -> EmailMessage:
+    a = note.alert
+    msg = EmailMessage()
+    msg["Subject"] = f"{settings.subject_prefix} [{a.severity.upper()}] {note.headline}".strip()
+    msg["From"] = settings.sender
+    msg["To"] = ", ".join(settings.to)
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(idstring=note.delivery_id or None, domain="ml-monitor")
+    msg["X-ML-Monitor-Fingerprint"] = a.fingerprint
+    msg.set_content(alert_text(note))
+    body = "The check passes again." if note.event == "resolve" else a.summary
+    rows = "".join(f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in (("Severity", a.severity), ("Model", a.model), ("Column", a.column),
+                                ("Test", a.test_name), ("Owner", a.owner),
+                                ("Tags", ", ".join(a.tags) if a.tags else None),
+                                ("Fingerprint", a.fingerprint)) if v)
+    runbook = (f"<p><a href='{html.escape(a.runbook, quote=True)}'>Runbook</a></p>" if a.runbook else "")
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in body.splitlines())
+    msg.add_alternative(
+        f"<html><body><h2>{html.escape(note.headline)}</h2><ul>{items}</ul>"
+        f"<table>{rows}</table>{runbook}</body></html>", subtype="html")
+    return msg
+
+
+def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
+    timeout = settings.timeout or ctx.timeout
+    port = settings.port or {"starttls": 587, "ssl": 465, "none": 25}[settings.security]
+    msg = message(settings, note)
+    try:
+        if settings.security == "ssl":
+            client = smtplib.SMTP_SSL(settings.host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(settings.host, port, timeout=timeout)
+        with client:
+            if settings.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings.username:
+                client.login(settings.username, settings.password or "")
+            client.send_message(msg)
+    except smtplib.SMTPAuthenticationError as e:
+        raise DeliveryError(f"SMTP authentication failed ({e.smtp_code}) (configuration error: check "
+                            "username/password)", retryable=False) from None
+    except smtplib.SMTPNotSupportedError as e:
+        raise DeliveryError(f"SMTP server does not support this ({e}) (configuration error: check security)",
+                            retryable=False) from None
+    except smtplib.SMTPResponseException as e:
+        raise DeliveryError(f"SMTP error {e.smtp_code}: {_text(e.smtp_error)}", retryable=True) from None
+    except smtplib.SMTPRecipientsRefused as e:
+        codes = sorted({code for code, _ in e.recipients.values()})
+        raise DeliveryError(f"SMTP server refused the recipients ({codes})", retryable=True) from None
+    except (smtplib.SMTPException, ssl.SSLError, socket.timeout, OSError) as e:
+        raise DeliveryError(f"SMTP delivery failed: {e.__class__.__name__}: {e}", retryable=True) from None
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

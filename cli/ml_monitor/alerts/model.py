@@ -1,0 +1,216 @@
+"""Alerts: one per failing test (its failing observations grouped), plus `monitoring_failed`.
+
+Fingerprint (stable across runs, the deduplication key and PagerDuty's dedup_key):
+    check_failed       sha256("check_failed|" + dbt test unique_id)[:20]
+    monitoring_failed  sha256("monitoring_failed|" + dbt project name + "|" + target)[:20]
+A test that keeps failing keeps its fingerprint whatever its numbers do; changing a test's
+arguments changes its unique_id (dbt hashes them into it) and so starts a new alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ml_monitor.runner import CheckResult, RunReport
+
+CHECK_FAILED = "check_failed"
+MONITORING_FAILED = "monitoring_failed"
+
+
+def fingerprint(kind: str, key: str) -> str:
+    return hashlib.sha256(f"{kind}|{key}".encode("utf-8")).hexdigest()[:20]
+
+
+def check_fingerprint(test_unique_id: str) -> str:
+    return fingerprint(CHECK_FAILED, test_unique_id)
+
+
+def monitoring_fingerprint(project: str, target: str | None) -> str:
+    return fingerprint(MONITORING_FAILED, f"{project}|{target or 'default'}")
+
+
+@dataclass
+class Alert:
+    fingerprint: str
+    kind: str                      # check_failed | monitoring_failed
+    severity: str                  # warn | error
+    title: str
+    summary: str                   # what failed, in plain words (one line per failing observation)
+    project: str = ""
+    target: str | None = None
+    test_unique_id: str | None = None
+    test_name: str | None = None
+    monitor: str | None = None     # null_rate, not_null, ...
+    package: str | None = None     # ml_monitor for our tests, None for dbt's own
+    model: str | None = None
+    column: str | None = None
+    tags: list[str] = field(default_factory=list)
+    owner: str | None = None
+    runbook: str | None = None
+    failures: int | None = None    # rows dbt counted as failing
+    observations: list[dict[str, Any]] = field(default_factory=list)  # a few failing rows
+    dbt_status: str | None = None
+    dbt_message: str | None = None
+    invocation_id: str | None = None
+    detected_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Alert":
+        names = cls.__dataclass_fields__.keys()
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Notification:
+    """One message to one channel: an alert firing (`trigger`) or going away (`resolve`)."""
+
+    event: str                     # trigger | resolve
+    alert: Alert
+    delivery_id: str = ""          # unique per (notification, channel): the idempotency key
+    repeat: bool = False           # a re-notification after the suppression interval
+    occurrences: int = 1           # runs in which this alert has been seen failing
+    first_seen: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "delivery_id": self.delivery_id, "repeat": self.repeat,
+                "occurrences": self.occurrences, "first_seen": self.first_seen,
+                "alert": self.alert.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Notification":
+        return cls(event=data["event"], alert=Alert.from_dict(data["alert"]),
+                   delivery_id=data.get("delivery_id", ""), repeat=bool(data.get("repeat")),
+                   occurrences=int(data.get("occurrences") or 1), first_seen=data.get("first_seen"))
+
+    @property
+    def headline(self) -> str:
+        if self.event == "resolve":
+            return "RESOLVED: " + self.alert.title
+        return ("STILL FAILING: " if self.repeat else "") + self.alert.title
+
+
+# ---------------------------------------------------------------------------------- text
+
+def fmt_number(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        v = float(value)
+        if math.isnan(v):
+            return "NaN"
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.4g}"
+    return str(value)
+
+
+def describe_observation(obs: dict[str, Any]) -> str:
+    """One failing observation row in plain words."""
+    metric = obs.get("metric") or obs.get("monitor") or "value"
+    column = obs.get("column_name")
+    subject = f"{metric} of {column}" if column else metric
+    if obs.get("segment_column") is not None:
+        where = f" in segment {obs['segment_column']} = {fmt_number(obs.get('segment_value'))}"
+    else:
+        where = " overall"
+    window = ""
+    if obs.get("window_start") or obs.get("window_end"):
+        window = f", window {obs.get('window_start') or '…'} to {obs.get('window_end') or '…'}"
+    size = f", {fmt_number(obs['sample_size'])} rows" if obs.get("sample_size") is not None else ""
+    status = obs.get("status")
+    if status == "no_data":
+        text = f"{subject}{where}: no data{window}{size}"
+    else:
+        text = (f"{subject}{where} is {fmt_number(obs.get('value'))} "
+                f"(threshold {fmt_number(obs.get('threshold'))}"
+                + (f", baseline {fmt_number(obs.get('baseline_value'))}" if obs.get("baseline_value") is not None else "")
+                + f"){window}{size}")
+    if obs.get("detail"):
+        text += f": {obs['detail']}"
+    return text
+
+
+def alert_text(note: Notification) -> str:
+    """The plain-text body used by stdout, email and as a fallback everywhere."""
+    a = note.alert
+    lines = [f"[{a.severity.upper()}] {note.headline}"]
+    if note.event == "resolve":
+        lines.append("The check passes again.")
+    else:
+        lines.append(a.summary)
+    facts = [("model", a.model), ("column", a.column), ("test", a.test_name), ("owner", a.owner),
+             ("runbook", a.runbook), ("tags", ", ".join(a.tags) if a.tags else None),
+             ("project", f"{a.project} (target {a.target or 'default'})" if a.project else None),
+             ("fingerprint", a.fingerprint)]
+    if note.event == "trigger" and note.occurrences > 1:
+        facts.append(("seen", f"{note.occurrences} runs since {note.first_seen}"))
+    lines += [f"  {k}: {v}" for k, v in facts if v]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------- from results
+
+def _summary_for_check(check: "CheckResult") -> str:
+    failing = [o for o in check.observations if o.get("status") in ("fail", "no_data")]
+    if failing:
+        lines = [describe_observation(o) for o in failing]
+        more = (check.failures or 0) - sum(1 for o in failing if o.get("status") == "fail")
+        if more > 0:
+            lines.append(f"... and {more} more failing observation(s)")
+        return "\n".join(lines)
+    where = f"{check.model}.{check.column}" if check.column else (check.model or "")
+    count = check.failures if check.failures is not None else "some"
+    if check.status == "error":
+        return f"the test could not run: {check.message or 'error'}"
+    if check.package == "ml_monitor":
+        return f"{count} failing observation(s) of {check.monitor} on {where}"
+    return f"{count} row(s) of {where} violate {check.monitor}"
+
+
+def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
+    where = f"{check.model}.{check.column}" if check.column else (check.model or check.name)
+    severity = "warn" if check.status == "warn" else "error"
+    return Alert(
+        fingerprint=check_fingerprint(check.unique_id), kind=CHECK_FAILED, severity=severity,
+        title=f"{check.monitor or check.name} failed on {where}",
+        summary=_summary_for_check(check), project=report.project, target=report.target,
+        test_unique_id=check.unique_id, test_name=check.name, monitor=check.monitor,
+        package=check.package, model=check.model, column=check.column, tags=list(check.tags),
+        owner=check.owner, runbook=check.runbook, failures=check.failures,
+        observations=[o for o in check.observations if o.get("status") in ("fail", "no_data")],
+        dbt_status=check.status, dbt_message=check.message, invocation_id=report.invocation_id,
+        detected_at=report.started_at)
+
+
+def monitoring_failed_alert(report: "RunReport") -> Alert:
+    lines = []
+    if report.error:
+        lines.append(f"dbt {report.command} could not run: {report.error}")
+    for err in report.node_errors:
+        lines.append(f"{err['resource_type']} {err['name']} errored: {err['message']}")
+    if not lines:
+        lines.append(f"dbt {report.command} failed")
+    return Alert(
+        fingerprint=monitoring_fingerprint(report.project, report.target), kind=MONITORING_FAILED,
+        severity="error",
+        title=f"monitoring failed: dbt {report.command} of {report.project or 'the project'} did not complete",
+        summary="\n".join(lines[:20]), project=report.project, target=report.target,
+        tags=["monitoring_failed"], dbt_status="error", dbt_message=report.error,
+        invocation_id=report.invocation_id, detected_at=report.started_at)
+
+
+def build_alerts(report: "RunReport") -> list[Alert]:
+    """One alert per failing check, plus monitoring_failed when the run itself broke."""
+    alerts = [alert_for_check(c, report) for c in report.checks if c.failed]
+    if report.exit_code == 2:
+        alerts.append(monitoring_failed_alert(report))
+    return alerts

@@ -1,0 +1,32 @@
+-- Every data-quality metric macro on the same input, one case per block; compared with
+-- seeds/expected/expected_dq.csv (computed in pandas by scripts/gen_dq.py).
+{%- set input = ref('dq_input') %}
+{%- set window3 = {'period': 'day', 'count': 3} %}
+{%- set cases = {
+  'null_rate_segments': ml_monitor.null_rate(input, ['Feature A', 'select', 'all_null'], max_null_rate=0.2,
+                                             segment_by=['segment'], timestamp_column='event_ts', window=window3, min_rows=5),
+  'value_range_amount': ml_monitor.value_range(input, ['amount'], min_value=0, max_value=100,
+                                               max_violation_rate=0.05, segment_by='segment'),
+  'value_range_exclusive': ml_monitor.value_range(input, ['MixedCase'], min_value=0, max_value=10,
+                                                  inclusive=false, max_violation_rate=0.5),
+  'value_range_all_null': ml_monitor.value_range(input, ['all_null'], min_value=0, max_value=1),
+  'accepted_values_select': ml_monitor.accepted_values(input, 'select', values=['a', 'b', 'c'], max_violation_rate=0.1),
+  'cardinality_select': ml_monitor.cardinality(input, ['select'], min_distinct=2, max_distinct=5,
+                                               reference=ref('dq_reference'), segment_by=['segment']),
+  'freshness_segments': ml_monitor.freshness(input, 'event_ts', max_age={'period': 'hour', 'count': 6},
+                                             segment_by=['segment']),
+  'volume_daily': ml_monitor.volume(input, 'event_ts', {'period': 'day', 'count': 1}, min_count=20,
+                                    reference_periods=3, min_ratio=0.5, max_ratio=2, segment_by=['segment']),
+  'null_rate_empty': ml_monitor.null_rate(input, ['Feature A'], max_null_rate=0, where='1 = 0'),
+  'schema_contract': ml_monitor.schema_contract(input, {'id': 'integer', 'Feature A': 'double',
+                                                        'amount': 'varchar', 'missing_col': 'bigint'}),
+} %}
+{%- for name, sql in cases.items() %}
+select {{ ml_monitor.string_literal(name) }} as case_name, obs.*
+from (
+  {{ sql }}
+) as obs
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}

@@ -1,0 +1,18 @@
+-- The data-quality input: the seed, with NaN / +inf / -inf injected where amount_special says so
+-- (a CSV seed cannot carry them portably).
+select
+  id,
+  event_ts,
+  {{ adapter.quote('Feature A') }},
+  {{ adapter.quote('select') }},
+  {{ adapter.quote('MixedCase') }},
+  case amount_special
+    when 'nan' then {{ ml_monitor.to_double("'NaN'") }}
+    when 'inf' then {{ ml_monitor.to_double("'Infinity'") }}
+    when '-inf' then {{ ml_monitor.to_double("'-Infinity'") }}
+    else amount
+  end as amount,
+  amount_special,
+  segment,
+  all_null
+from {{ ref('dq_events') }}

@@ -1,0 +1,53 @@
+"""Shared helpers for the integration seed generators: write CSVs the way dbt seeds read them."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+EXPECTED_COLUMNS = [
+    "case_name", "monitor", "column_name", "segment_column", "segment_value",
+    "metric", "value", "threshold", "sample_size", "status",
+]
+
+
+def fmt(v):
+    """A CSV cell: None/NaN -> empty (NULL in the seed), floats with full precision."""
+    if hasattr(v, "item"):  # numpy scalars
+        v = v.item()
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        return repr(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([fmt(r.get(c)) for c in columns])
+
+
+def write_expected(family: str, rows: list[dict]) -> None:
+    write_csv(SEEDS / "expected" / f"expected_{family}.csv", EXPECTED_COLUMNS, rows)
+
+
+def status_of(value, sample_size, min_rows, fails):
+    """The status rule of every monitor (README, 'Statuses')."""
+    if not sample_size:
+        return "no_data"
+    if sample_size < min_rows:
+        return "skipped"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no_data"
+    return "fail" if fails else "pass"

@@ -1,0 +1,11 @@
+{#- Fails when the newest `timestamp_column` value is older than max_age at ml_monitor_as_of. -#}
+{% test freshness(model, timestamp_column, max_age, where=none, segment_by=none, min_rows=none, fail_on_no_data=none) %}
+  {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
+  {%- if execute %}
+  {%- if max_age is none -%}
+    {%- do ml_monitor._arg_error('freshness', model, 'max_age', 'is required: a mapping like {period: hour, count: 6}', 'nothing') -%}
+  {%- endif %}
+  {{ ml_monitor.freshness(model, timestamp_column, max_age=max_age, where=where, segment_by=segment_by,
+                          min_rows=min_rows) }}
+  {%- endif %}
+{% endtest %}

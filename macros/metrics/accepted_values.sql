@@ -1,0 +1,67 @@
+{#- Share of non-null values that are not in `values`, overall and per segment.
+    The detail names one offending value (the smallest, as text).
+
+    {{ ml_monitor.accepted_values(ref('predictions'), 'country', values=['DE', 'FR']) }}
+-#}
+{% macro accepted_values(relation, column, values, max_violation_rate=0, where=none, segment_by=none,
+                         timestamp_column=none, window=none, min_rows=none, test='accepted_values') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+  {%- set names = ml_monitor._check_names(test, relation, 'column_name', column, required=true) -%}
+  {%- if names | length != 1 -%}
+    {%- do ml_monitor._arg_error(test, relation, 'column_name', 'must be exactly one column', column) -%}
+  {%- endif -%}
+  {%- if values is none or values is string or values is mapping or values is not iterable or values | length == 0 -%}
+    {%- do ml_monitor._arg_error(test, relation, 'values', 'must be a non-empty list of accepted values', values) -%}
+  {%- endif -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_violation_rate', max_violation_rate, required=true, min=0, max=1) -%}
+  {%- set c = {'name': ml_monitor.unquoted(names[0]), 'sql': ml_monitor.quote_column(names[0])} -%}
+  {%- set literals = [] -%}
+  {%- set ns = namespace(all_numbers=true) -%}
+  {%- for v in values -%}
+    {%- if v is boolean or v is not number -%}{%- set ns.all_numbers = false -%}{%- endif -%}
+  {%- endfor -%}
+  {#- numbers compare as numbers; anything else compares as text, so 1 and '1' never silently differ -#}
+  {%- for v in values -%}
+    {%- do literals.append((v | string) if ns.all_numbers else ml_monitor.string_literal(v)) -%}
+  {%- endfor -%}
+  {%- set value_sql = c.sql if ns.all_numbers else ml_monitor.to_string(c.sql) -%}
+  {%- set violation = value_sql ~ ' not in (' ~ (literals | join(', ')) ~ ')' -%}
+  {%- set rate = ml_monitor.safe_divide('n_violations', 'n_values') -%}
+
+with source as (
+  select {{ ml_monitor._select_list(scope, [c.sql]) }}
+  from {{ relation }}
+  where {{ scope.filter }}
+),
+
+aggregated as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows,
+    count({{ c.sql }}) as n_values,
+    sum(case when {{ c.sql }} is not null and {{ violation }} then 1 else 0 end) as n_violations,
+    min(case when {{ c.sql }} is not null and {{ violation }} then {{ ml_monitor.to_string(c.sql) }} end) as example_violation
+  from source
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+long as (
+  select
+    {{ ml_monitor.string_literal(c.name) }} as column_name,
+    segment_column,
+    segment_value,
+    'violation_rate' as metric,
+    {{ rate }} as value,
+    {{ ml_monitor.double_literal(max_violation_rate) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_values as sample_size,
+    {{ rate }} > {{ max_violation_rate }} as is_fail,
+    {{ ml_monitor.to_string('n_violations') }} || ' of ' || {{ ml_monitor.to_string('n_values') }}
+      || ' non-null values not accepted'
+      || case when n_violations > 0 then ', e.g. ''' || example_violation || '''' else '' end as detail,
+    case when n_rows > 0 and n_values = 0 then 'all values are null' end as undefined_reason
+  from aggregated
+)
+
+{{ ml_monitor._finalize_observations('accepted_values', 'long', scope) }}
+{%- endmacro %}

@@ -1,0 +1,124 @@
+{#- Distinct values per column (bounded by min_distinct / max_distinct) and, with a
+    reference, how many distinct current values the reference never had.
+
+    {{ ml_monitor.cardinality(ref('predictions'), ['device'], reference=ref('training_set')) }}
+-#}
+{% macro cardinality(relation, columns, min_distinct=none, max_distinct=none, reference=none,
+                     reference_where=none, max_new_categories=0, where=none, segment_by=none,
+                     timestamp_column=none, window=none, min_rows=none, test='cardinality') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+  {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
+  {%- do ml_monitor._check_number(test, relation, 'min_distinct', min_distinct, min=0, integer=true) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_distinct', max_distinct, min=0, integer=true) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_new_categories', max_new_categories, required=true, min=0, integer=true) -%}
+  {%- do ml_monitor._check_relation(test, relation, 'reference', reference) -%}
+  {%- if reference_where is not none and reference_where is not string -%}
+    {%- do ml_monitor._arg_error(test, relation, 'reference_where', 'must be a SQL condition as a string', reference_where) -%}
+  {%- endif -%}
+  {%- set ref_relation = reference if reference is not none else (relation if reference_where is not none else none) -%}
+  {%- if ref_relation is none and min_distinct is none and max_distinct is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'min_distinct', "or 'max_distinct' or 'reference' is required", 'none of them') -%}
+  {%- endif -%}
+  {%- if min_distinct is not none and max_distinct is not none and min_distinct > max_distinct -%}
+    {%- do ml_monitor._arg_error(test, relation, 'min_distinct', 'must not be greater than max_distinct ' ~ max_distinct, min_distinct) -%}
+  {%- endif -%}
+  {%- set cols = [] -%}
+  {%- for n in names -%}{%- do cols.append({'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n)}) -%}{%- endfor -%}
+  {%- set distinct_bound = max_distinct if max_distinct is not none else min_distinct -%}
+
+with source as (
+  select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}
+  from {{ relation }}
+  where {{ scope.filter }}
+),
+{%- if ref_relation is not none %}
+{%- for c in cols %}
+
+-- the reference's categories of {{ c.name }}, as text
+reference_values_{{ loop.index }} as (
+  select distinct {{ ml_monitor.to_string(c.sql) }} as category
+  from {{ ref_relation }}
+  where {{ c.sql }} is not null{% if reference_where is not none %} and ({{ reference_where }}){% endif %}
+),
+{%- endfor %}
+
+-- a current value is new when the reference lookup finds nothing
+flagged as (
+  select
+    source.*
+    {%- for c in cols %},
+    case when source.{{ c.sql }} is not null and reference_values_{{ loop.index }}.category is null
+         then {{ ml_monitor.to_string('source.' ~ c.sql) }} end as new_value_{{ loop.index }}
+    {%- endfor %}
+  from source
+  {%- for c in cols %}
+  left join reference_values_{{ loop.index }}
+    on {{ ml_monitor.to_string('source.' ~ c.sql) }} = reference_values_{{ loop.index }}.category
+  {%- endfor %}
+),
+{%- endif %}
+
+aggregated as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows
+    {%- for c in cols %},
+    count({{ c.sql }}) as n_values_{{ loop.index }},
+    count(distinct {{ c.sql }}) as n_distinct_{{ loop.index }}
+    {%- if ref_relation is not none %},
+    count(distinct new_value_{{ loop.index }}) as n_new_{{ loop.index }},
+    min(new_value_{{ loop.index }}) as example_new_{{ loop.index }}
+    {%- endif %}
+    {%- endfor %}
+  from {{ 'flagged' if ref_relation is not none else 'source' }}
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+long as (
+  {%- set parts = [] %}
+  {%- for c in cols %}
+  {%- set i = loop.index %}
+  {%- if min_distinct is not none or max_distinct is not none %}
+  {%- set distinct_fail -%}
+    {%- if min_distinct is not none %}n_distinct_{{ i }} < {{ min_distinct }}{% endif -%}
+    {%- if min_distinct is not none and max_distinct is not none %} or {% endif -%}
+    {%- if max_distinct is not none %}n_distinct_{{ i }} > {{ max_distinct }}{% endif -%}
+  {%- endset %}
+  {%- set part -%}
+  select
+    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value,
+    'distinct_count' as metric,
+    {{ ml_monitor.to_double('n_distinct_' ~ i) }} as value,
+    {{ ml_monitor.double_literal(distinct_bound) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_rows as sample_size,
+    ({{ distinct_fail }}) as is_fail,
+    {{ ml_monitor.to_string('n_distinct_' ~ i) }} || ' distinct values (allowed {{ min_distinct if min_distinct is not none else 0 }} to {{ max_distinct if max_distinct is not none else "any" }})' as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  {%- endset %}
+  {%- do parts.append(part) %}
+  {%- endif %}
+  {%- if ref_relation is not none %}
+  {%- set part -%}
+  select
+    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value,
+    'new_categories' as metric,
+    {{ ml_monitor.to_double('n_new_' ~ i) }} as value,
+    {{ ml_monitor.double_literal(max_new_categories) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_rows as sample_size,
+    n_new_{{ i }} > {{ max_new_categories }} as is_fail,
+    {{ ml_monitor.to_string('n_new_' ~ i) }} || ' categories not in the reference'
+      || case when n_new_{{ i }} > 0 then ', e.g. ''' || example_new_{{ i }} || '''' else '' end as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  {%- endset %}
+  {%- do parts.append(part) %}
+  {%- endif %}
+  {%- endfor %}
+  {{ parts | join('\n  union all\n  ') }}
+)
+
+{{ ml_monitor._finalize_observations('cardinality', 'long', scope) }}
+{%- endmacro %}

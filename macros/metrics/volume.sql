@@ -1,0 +1,99 @@
+{#- Rows in the current window, against absolute bounds and/or against the mean of the
+    `reference_periods` windows just before it (a ratio). One scan covers both ranges; a
+    segment seen only in the reference windows shows up with 0 current rows.
+
+    {{ ml_monitor.volume(ref('predictions'), 'prediction_ts', window={'period': 'day', 'count': 1},
+                         min_count=1000, reference_periods=7, min_ratio=0.5, max_ratio=2) }}
+-#}
+{% macro volume(relation, timestamp_column, window, min_count=none, max_count=none, reference_periods=none,
+                min_ratio=none, max_ratio=none, where=none, segment_by=none, test='volume') -%}
+  {%- if timestamp_column is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required', 'nothing') -%}
+  {%- endif -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, none, window_required=true) -%}
+  {%- do ml_monitor._check_number(test, relation, 'min_count', min_count, min=0, integer=true) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_count', max_count, min=0, integer=true) -%}
+  {%- do ml_monitor._check_number(test, relation, 'reference_periods', reference_periods, min=1, integer=true) -%}
+  {%- do ml_monitor._check_number(test, relation, 'min_ratio', min_ratio, min=0) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_ratio', max_ratio, min=0) -%}
+  {%- if (min_ratio is not none or max_ratio is not none) and reference_periods is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'reference_periods', 'is required with min_ratio / max_ratio (how many earlier windows to compare with)', 'nothing') -%}
+  {%- endif -%}
+  {%- if min_count is none and max_count is none and min_ratio is none and max_ratio is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'min_count', "or max_count, min_ratio, max_ratio is required", 'none of them') -%}
+  {%- endif -%}
+  {%- set spec = ml_monitor._check_period(test, relation, 'window', window) -%}
+  {%- set start = scope.window_start -%}
+  {%- set ts = scope.timestamp_sql -%}
+  {%- set ref_start = ml_monitor._subtract_period(start, spec.period, spec.count * (reference_periods or 0)) -%}
+  {%- set in_window = ts ~ ' >= ' ~ scope.window_start_sql -%}
+  {%- set ratio = ml_monitor.safe_divide('n_current', 'n_reference / ' ~ (reference_periods or 1) ~ '.0') -%}
+
+with source as (
+  select {{ ml_monitor._select_list(scope, [ts]) }}
+  from {{ relation }}
+  where {{ scope.user_filter }}
+    and {{ ts }} >= {{ ml_monitor.timestamp_literal(ref_start) }}
+    and {{ ts }} < {{ scope.window_end_sql }}
+),
+
+aggregated as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    sum(case when {{ in_window }} then 1 else 0 end) as n_current,
+    sum(case when {{ in_window }} then 0 else 1 end) as n_reference
+  from source
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+long as (
+  {%- set parts = [] %}
+  {%- if min_count is not none or max_count is not none %}
+  {%- set count_fail -%}
+    {%- if min_count is not none %}coalesce(n_current, 0) < {{ min_count }}{% endif -%}
+    {%- if min_count is not none and max_count is not none %} or {% endif -%}
+    {%- if max_count is not none %}coalesce(n_current, 0) > {{ max_count }}{% endif -%}
+  {%- endset %}
+  {%- set part -%}
+  select
+    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value,
+    'row_count' as metric,
+    {{ ml_monitor.to_double('coalesce(n_current, 0)') }} as value,
+    {{ ml_monitor.double_literal(min_count if min_count is not none else max_count) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    coalesce(n_current, 0) as sample_size,
+    ({{ count_fail }}) as is_fail,
+    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows in window (allowed {{ min_count if min_count is not none else 0 }} to {{ max_count if max_count is not none else "any" }})' as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  {%- endset %}
+  {%- do parts.append(part) %}
+  {%- endif %}
+  {%- if reference_periods is not none %}
+  {%- set ratio_fail -%}
+    {%- if min_ratio is not none %}{{ ratio }} < {{ min_ratio }}{% endif -%}
+    {%- if min_ratio is not none and max_ratio is not none %} or {% endif -%}
+    {%- if max_ratio is not none %}{{ ratio }} > {{ max_ratio }}{% endif -%}
+    {%- if min_ratio is none and max_ratio is none %}false{% endif -%}
+  {%- endset %}
+  {%- set part -%}
+  select
+    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value,
+    'row_count_ratio' as metric,
+    {{ ratio }} as value,
+    {{ ml_monitor.double_literal(min_ratio if min_ratio is not none else max_ratio) }} as threshold,
+    {{ ml_monitor.safe_divide('n_reference', reference_periods ~ '.0') }} as baseline_value,
+    coalesce(n_current, 0) as sample_size,
+    ({{ ratio_fail }}) as is_fail,
+    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows vs ' || {{ ml_monitor._fmt(ml_monitor.safe_divide('n_reference', reference_periods ~ '.0'), 2) }}
+      || ' per window over the previous {{ reference_periods }} (ratio ' || {{ ml_monitor._fmt(ratio, 3) }} || ')' as detail,
+    case when coalesce(n_reference, 0) = 0 then 'no rows in the {{ reference_periods }} reference window(s)' end as undefined_reason
+  from aggregated
+  {%- endset %}
+  {%- do parts.append(part) %}
+  {%- endif %}
+  {{ parts | join('\n  union all\n  ') }}
+)
+
+{{ ml_monitor._finalize_observations('volume', 'long', scope, empty_is_data=true) }}
+{%- endmacro %}
