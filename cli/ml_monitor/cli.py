@@ -1,15 +1,29 @@
-"""The `ml-monitor` command: click glue only; the work happens in library modules."""
+"""The `ml-monitor` command: click decorators and glue only; the work happens in library modules."""
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any, Callable
 
 import click
 
 from ml_monitor import __version__
+from ml_monitor.config import ConfigError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class MonitorGroup(click.Group):
+    """Maps configuration errors to exit code 2 in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            click.echo(f"ml-monitor: configuration error: {e}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ml-monitor")
 def main() -> None:
     """Monitor machine-learning models where their predictions live: in the warehouse.
@@ -29,6 +43,227 @@ def demo(directory: str | None, seed: int) -> None:
 
     sys.exit(run_demo(directory=directory, seed=seed))
 
+
+# --------------------------------------------------------------------- shared options
+# Each option is defined once; every one has an ML_MONITOR_* environment variable.
+
+def _options(*decorators: Callable) -> Callable:
+    def apply(f: Callable) -> Callable:
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return apply
+
+
+state_options = _options(
+    click.option("--project-dir", envvar="ML_MONITOR_PROJECT_DIR", default=".", show_default=True,
+                 type=click.Path(file_okay=False), help="The dbt project (ml_monitor.yml lives beside dbt_project.yml)."),
+    click.option("--config", "config_file", envvar="ML_MONITOR_CONFIG", type=click.Path(dir_okay=False),
+                 help="Configuration file (default: <project-dir>/ml_monitor.yml)."),
+    click.option("--state-path", envvar="ML_MONITOR_STATE_PATH", type=click.Path(dir_okay=False),
+                 help="SQLite state file: alerts and outbox (default: <project-dir>/.ml_monitor/state.sqlite)."),
+    click.option("--format", "output_format", envvar="ML_MONITOR_FORMAT", type=click.Choice(["text", "json"]),
+                 default="text", show_default=True, help="json: machine-readable results on stdout."),
+    click.option("-v", "--verbose", is_flag=True, envvar="ML_MONITOR_VERBOSE", help="Debug logging on stderr."),
+)
+
+dbt_options = _options(
+    click.option("--command", "dbt_command", envvar="ML_MONITOR_COMMAND", type=click.Choice(["build", "test"]),
+                 help="dbt command to run (default: build, or dbt.command in ml_monitor.yml)."),
+    click.option("--profiles-dir", envvar="ML_MONITOR_PROFILES_DIR", type=click.Path(file_okay=False),
+                 help="dbt profiles directory (default: dbt's own lookup)."),
+    click.option("--target", "-t", envvar="ML_MONITOR_TARGET", help="dbt target."),
+    click.option("--select", "-s", multiple=True, envvar="ML_MONITOR_SELECT", help="dbt --select (repeatable)."),
+    click.option("--exclude", multiple=True, envvar="ML_MONITOR_EXCLUDE", help="dbt --exclude (repeatable)."),
+    click.option("--vars", "dbt_vars", envvar="ML_MONITOR_VARS", help="dbt --vars, a YAML mapping."),
+    click.option("--suppression-interval", envvar="ML_MONITOR_SUPPRESSION_INTERVAL",
+                 help="Do not re-alert a still-failing check within this interval (e.g. 6h)."),
+)
+
+
+def _parse_vars(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"invalid YAML: {e}", key="--vars") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"expected a YAML mapping such as '{{key: value}}', got {text!r}", key="--vars")
+    return value
+
+
+def _load(project_dir: str, config_file: str | None, state_path: str | None, verbose: bool, **dbt: Any):
+    from ml_monitor import api
+
+    overrides = {"state_path": state_path, "suppression_interval": dbt.pop("suppression_interval", None),
+                 "command": dbt.pop("dbt_command", None), "profiles_dir": dbt.pop("profiles_dir", None),
+                 "target": dbt.pop("target", None), "select": dbt.pop("select", None),
+                 "exclude": dbt.pop("exclude", None), "vars": _parse_vars(dbt.pop("dbt_vars", None))}
+    config = api.load_config(project_dir, config_file, overrides)
+    api.setup_logging(config, verbose)
+    return config
+
+
+def _context(config: Any, output_format: str):
+    from ml_monitor.alerts.base import DeliveryContext
+
+    # Under --format json stdout carries only JSON: the stdout channel writes to stderr.
+    stream = (lambda: sys.stderr) if output_format == "json" else (lambda: sys.stdout)
+    return DeliveryContext(stdout=stream, timeout=config.delivery.timeout, redact=config.redact)
+
+
+def _emit_json(config: Any, data: Any) -> None:
+    click.echo(config.redact(json.dumps(data, indent=2, default=str, sort_keys=True)))
+
+
+# ---------------------------------------------------------------------------- run
+
+@main.command()
+@dbt_options
+@state_options
+def run(project_dir: str, config_file: str | None, state_path: str | None, output_format: str, verbose: bool,
+        **dbt: Any) -> None:
+    """Run dbt build/test once, raise alerts for failing checks, deliver them.
+
+    \b
+    Exit codes: 0 all checks passed, 1 some check failed, 2 the run itself failed
+    (dbt error, bad profile, unreachable warehouse, another run in progress).
+    """
+    from ml_monitor import api
+
+    config = _load(project_dir, config_file, state_path, verbose, **dbt)
+    try:
+        outcome = api.monitor(config, _context(config, output_format))
+    except api.RunLocked as e:
+        click.echo(f"ml-monitor: {e}", err=True)
+        sys.exit(2)
+    if output_format == "json":
+        _emit_json(config, outcome.to_dict(config))
+    sys.exit(outcome.exit_code)
+
+
+# ------------------------------------------------------------------------ schedule
+
+@main.command()
+@click.option("--cron", envvar="ML_MONITOR_CRON", help="Cron expression in UTC, e.g. '*/15 * * * *'.")
+@click.option("--every", envvar="ML_MONITOR_EVERY", help="Interval, e.g. 15m, 1h, 30s.")
+@click.option("--run-now", is_flag=True, envvar="ML_MONITOR_RUN_NOW", help="Run once at start, then on schedule.")
+@click.option("--max-runs", type=int, envvar="ML_MONITOR_MAX_RUNS", help="Exit after this many runs.")
+@dbt_options
+@state_options
+def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int | None, project_dir: str,
+             config_file: str | None, state_path: str | None, output_format: str, verbose: bool, **dbt: Any) -> None:
+    """Run on a schedule until SIGTERM/SIGINT; one run at a time (file locks).
+
+    \b
+    The first SIGTERM/SIGINT finishes the current run and exits 0; a second one aborts it
+    (exit 130). A second scheduler on the same state file exits 2.
+    """
+    from ml_monitor import api
+    from ml_monitor.scheduler import LockHeld, Schedule, run_schedule
+
+    config = _load(project_dir, config_file, state_path, verbose, **dbt)
+    plan = Schedule.parse(cron, every)
+    ctx = _context(config, output_format)
+
+    def one_run() -> None:
+        outcome = api.monitor(config, ctx)
+        if output_format == "json":
+            click.echo(config.redact(json.dumps(outcome.to_dict(config), default=str, sort_keys=True)))
+
+    try:
+        code = run_schedule(config, plan, run_now=run_now, max_runs=max_runs, run=one_run)
+    except LockHeld as e:
+        click.echo(f"ml-monitor: another scheduler is running: {e}", err=True)
+        sys.exit(2)
+    sys.exit(code)
+
+
+# -------------------------------------------------------------------------- alerts
+
+@main.group()
+def alerts() -> None:
+    """List, retry and resolve alerts in the state file (the outbox)."""
+
+
+@alerts.command("list")
+@click.option("--state", "state", type=click.Choice(["all", "open", "resolved", "undelivered"]), default="all",
+              show_default=True, help="Which alerts to show.")
+@state_options
+def alerts_list(state: str, project_dir: str, config_file: str | None, state_path: str | None,
+                output_format: str, verbose: bool) -> None:
+    """Show open, resolved and undelivered alerts."""
+    from ml_monitor import api
+
+    config = _load(project_dir, config_file, state_path, verbose)
+    rows = api.list_alerts(config, state)
+    pending = api.list_deliveries(config, undelivered_only=True)
+    if output_format == "json":
+        _emit_json(config, {"alerts": rows, "undelivered": pending})
+        return
+    if not rows:
+        click.echo(f"no {'' if state == 'all' else state + ' '}alerts in {config.state_path}")
+    for r in rows:
+        d = r["deliveries"]
+        flags = f"  ({d['pending']} pending, {d['failed']} failed)" if d["pending"] or d["failed"] else ""
+        click.echo(f"{r['fingerprint']}  {r['state']:<8} {r['severity']:<5} {r['title']}  "
+                   f"[seen {r['occurrences']}x, last {r['last_seen']}]{flags}")
+    if pending and state in ("all", "undelivered"):
+        click.echo("\nundelivered:")
+        for p in pending:
+            click.echo(config.redact(f"  {p['id'][:12]} {p['event']:<7} -> {p['channel']:<12} {p['state']:<7} "
+                                     f"attempts {p['attempts']}, next {p['next_attempt_at']}: {p['last_error'] or ''}"))
+
+
+@alerts.command("retry")
+@state_options
+def alerts_retry(project_dir: str, config_file: str | None, state_path: str | None, output_format: str,
+                 verbose: bool) -> None:
+    """Deliver every undelivered notification now (pending and failed), ignoring backoff.
+
+    Exit 0 when nothing is left undelivered, 1 otherwise.
+    """
+    from ml_monitor import api
+
+    config = _load(project_dir, config_file, state_path, verbose)
+    result = api.retry(config, _context(config, output_format))
+    left = api.list_deliveries(config, undelivered_only=True)
+    if output_format == "json":
+        _emit_json(config, {**result.to_dict(), "undelivered": left})
+    else:
+        click.echo(f"retried: {result.sent} sent, {result.retrying} still failing, {result.failed} "
+                   f"configuration errors, {result.busy} busy; {len(left)} undelivered", err=True)
+    sys.exit(0 if not left else 1)
+
+
+@alerts.command("resolve")
+@click.argument("fingerprint")
+@click.option("--no-notify", is_flag=True, help="Do not send resolved notifications.")
+@state_options
+def alerts_resolve(fingerprint: str, no_notify: bool, project_dir: str, config_file: str | None,
+                   state_path: str | None, output_format: str, verbose: bool) -> None:
+    """Resolve an open alert by hand (FINGERPRINT or a unique prefix of it)."""
+    from ml_monitor import api
+
+    config = _load(project_dir, config_file, state_path, verbose)
+    try:
+        alert, result = api.resolve(config, fingerprint, notify=not no_notify, ctx=_context(config, output_format))
+    except LookupError as e:
+        click.echo(f"ml-monitor: {e}", err=True)
+        sys.exit(2)
+    if alert is None:
+        click.echo(f"ml-monitor: no open alert with fingerprint {fingerprint!r}", err=True)
+        sys.exit(2)
+    if output_format == "json":
+        _emit_json(config, {"resolved": alert.to_dict(), "deliveries": result.to_dict()})
+    else:
+        click.echo(f"resolved {alert.fingerprint}: {alert.title} ({result.sent} notification(s) sent)", err=True)
+
+
+# `ml-monitor report` is added by the report module (a separate issue).
 
 if __name__ == "__main__":  # pragma: no cover
     main()

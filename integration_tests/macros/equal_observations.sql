@@ -1,31 +1,42 @@
 {#- Compares a model of observation rows with an expected seed: every expected row
-    must be there with the same status and a value within `tolerance`, and no other
-    row may appear. Rows are matched on (case_name, monitor, column_name,
-    segment_column, segment_value, metric); nulls match nulls. -#}
+    must appear exactly once with the same status, sample_size and threshold and a value
+    within `tolerance` (relative above 1, absolute below), and no other row may appear.
+    Rows are matched on (case_name, monitor, column_name, segment_column, segment_value,
+    metric) with GROUP BY, which matches nulls with nulls on every engine (PostgreSQL
+    cannot FULL JOIN on IS NOT DISTINCT FROM). -#}
 {% test equal_observations(model, expected, tolerance=1e-9, compare_threshold=true) %}
 {%- set keys = ['case_name', 'monitor', 'column_name', 'segment_column', 'segment_value', 'metric'] -%}
-with actual as (
-  select * from {{ model }}
+{%- set dbl = ml_monitor.type_double() -%}
+with both_sides as (
+  select 'actual' as side, {{ keys | join(', ') }},
+         cast(value as {{ dbl }}) as value, status, cast(sample_size as bigint) as sample_size,
+         cast(threshold as {{ dbl }}) as threshold
+  from {{ model }}
+  union all
+  select 'expected' as side, {{ keys | join(', ') }},
+         cast(value as {{ dbl }}) as value, status, cast(sample_size as bigint) as sample_size,
+         cast(threshold as {{ dbl }}) as threshold
+  from {{ expected }}
 ),
-wanted as (
-  select * from {{ expected }}
-),
-joined as (
+paired as (
   select
-    {%- for k in keys %}
-    coalesce(a.{{ k }}, w.{{ k }}) as {{ k }},
-    {%- endfor %}
-    a.value as actual_value, w.value as expected_value,
-    a.status as actual_status, w.status as expected_status,
-    a.sample_size as actual_sample_size, w.sample_size as expected_sample_size,
-    a.threshold as actual_threshold, w.threshold as expected_threshold,
-    case when a.monitor is null then 'missing' when w.monitor is null then 'unexpected' else 'both' end as presence
-  from actual as a
-  full outer join wanted as w
-    on {% for k in keys %}a.{{ k }} is not distinct from w.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+    {{ keys | join(', ') }},
+    sum(case when side = 'actual' then 1 else 0 end) as n_actual,
+    sum(case when side = 'expected' then 1 else 0 end) as n_expected,
+    max(case when side = 'actual' then value end) as actual_value,
+    max(case when side = 'expected' then value end) as expected_value,
+    max(case when side = 'actual' then status end) as actual_status,
+    max(case when side = 'expected' then status end) as expected_status,
+    max(case when side = 'actual' then sample_size end) as actual_sample_size,
+    max(case when side = 'expected' then sample_size end) as expected_sample_size,
+    max(case when side = 'actual' then threshold end) as actual_threshold,
+    max(case when side = 'expected' then threshold end) as expected_threshold
+  from both_sides
+  group by {{ keys | join(', ') }}
 )
-select * from joined
-where presence <> 'both'
+select * from paired
+where n_actual <> 1
+   or n_expected <> 1
    or actual_status <> expected_status
    or actual_sample_size <> expected_sample_size
    or not (
@@ -33,6 +44,6 @@ where presence <> 'both'
      or abs(actual_value - expected_value) <= {{ tolerance }} * (case when abs(expected_value) > 1 then abs(expected_value) else 1 end)
    )
    {%- if compare_threshold %}
-   or not (actual_threshold is not distinct from expected_threshold)
+   or not ((actual_threshold is null and expected_threshold is null) or actual_threshold = expected_threshold)
    {%- endif %}
 {% endtest %}

@@ -86,7 +86,8 @@
   {{ return(adapter.dispatch('_create_history_sql', 'ml_monitor')(history)) }}
 {%- endmacro %}
 {% macro default___create_history_sql(history) -%}
-  create table {{ history }} as {{ ml_monitor.history_empty_select() }}
+  {#- if not exists: the relation cache does not see a table made by an earlier hook call -#}
+  create table if not exists {{ history }} as {{ ml_monitor.history_empty_select() }}
 {%- endmacro %}
 
 {% macro _insert_history_sql(history, result) -%}

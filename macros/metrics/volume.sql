@@ -27,7 +27,9 @@
   {%- set ts = scope.timestamp_sql -%}
   {%- set ref_start = ml_monitor._subtract_period(start, spec.period, spec.count * (reference_periods or 0)) -%}
   {%- set in_window = ts ~ ' >= ' ~ scope.window_start_sql -%}
-  {%- set ratio = ml_monitor.safe_divide('n_current', 'n_reference / ' ~ (reference_periods or 1) ~ '.0') -%}
+  {#- cast before dividing: Spark reads 3.0 as a DECIMAL literal and would round -#}
+  {%- set reference_mean = ml_monitor.to_double('n_reference') ~ ' / ' ~ (reference_periods or 1) -%}
+  {%- set ratio = ml_monitor.safe_divide('n_current', reference_mean) -%}
 
 with source as (
   select {{ ml_monitor._select_list(scope, [ts]) }}
@@ -82,10 +84,10 @@ long as (
     'row_count_ratio' as metric,
     {{ ratio }} as value,
     {{ ml_monitor.double_literal(min_ratio if min_ratio is not none else max_ratio) }} as threshold,
-    {{ ml_monitor.safe_divide('n_reference', reference_periods ~ '.0') }} as baseline_value,
+    ({{ reference_mean }}) as baseline_value,
     coalesce(n_current, 0) as sample_size,
     ({{ ratio_fail }}) as is_fail,
-    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows vs ' || {{ ml_monitor._fmt(ml_monitor.safe_divide('n_reference', reference_periods ~ '.0'), 2) }}
+    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows vs ' || {{ ml_monitor._fmt(reference_mean, 2) }}
       || ' per window over the previous {{ reference_periods }} (ratio ' || {{ ml_monitor._fmt(ratio, 3) }} || ')' as detail,
     case when coalesce(n_reference, 0) = 0 then 'no rows in the {{ reference_periods }} reference window(s)' end as undefined_reason
   from aggregated

@@ -1,0 +1,91 @@
+"""`ml-monitor demo`: build a DuckDB dbt project over seeded synthetic predictions with
+injected problems, run it, and show which checks failed and why.
+
+Exit code: 1 when checks failed (the expected outcome: problems were injected),
+0 when everything passed, 2 when the demo or dbt itself could not run."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+logger = logging.getLogger("ml_monitor")
+
+DEFAULT_DIRECTORY = "ml_monitor_demo"
+
+
+def _progress(console):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+
+
+def run_demo(directory: str | Path | None = None, seed: int = 7, console=None) -> int:
+    """Build and run the demo in ``directory`` (default ./ml_monitor_demo); returns the exit code."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ml_monitor.demo import data as demo_data
+    from ml_monitor.demo.output import print_checks
+    from ml_monitor.demo.project import (DUCKDB_FILE, DemoDirectoryError, prepare_directory,
+                                         write_project)
+    from ml_monitor.demo.runner import run_project
+
+    console = console or Console(stderr=True)
+    project_dir = Path(directory or DEFAULT_DIRECTORY).expanduser().resolve()
+    db_path = project_dir / DUCKDB_FILE
+    started = time.monotonic()
+    try:
+        prepare_directory(project_dir)
+        write_project(project_dir, demo_data.AS_OF.strftime("%Y-%m-%d %H:%M:%S"))
+        with console.status("generating synthetic predictions, training set and labels"):
+            data = demo_data.generate_duckdb(db_path, seed=seed)
+    except (DemoDirectoryError, OSError) as exc:
+        console.print("[bold red]ml-monitor demo:[/bold red] " + escape(str(exc)))
+        return 2
+    console.print(
+        f"[bold]ml_monitor demo[/bold] (seed {seed}): {len(data.predictions):,} predictions, "
+        f"{len(data.training_set):,} training rows, {len(data.labels):,} labels in {db_path}"
+    )
+
+    with _progress(console) as progress:
+        task = progress.add_task("dbt deps", total=None)
+
+        def on_phase(phase: str) -> None:
+            label = "dbt build: parsing the project" if phase == "build" else f"dbt {phase}"
+            progress.update(task, description=label, completed=0, total=None)
+
+        def on_event(event) -> None:
+            try:  # a display problem must never break the dbt run
+                name = event.info.name
+                if name == "LogStartLine":
+                    progress.update(task, total=event.data.total,
+                                    description=f"dbt build: {event.data.description}"[:70])
+                elif name == "NodeFinished":
+                    progress.advance(task)
+            except Exception:  # pragma: no cover
+                logger.debug("progress update failed", exc_info=True)
+
+        try:
+            outcome = run_project(project_dir, db_path, on_event=on_event, on_phase=on_phase)
+        except Exception as exc:  # dbt raised instead of reporting: still a defined outcome
+            logger.debug("dbt raised", exc_info=True)
+            outcome = None
+            error = f"{type(exc).__name__}: {exc}"
+
+    if outcome is None or outcome.dbt_failed:
+        for line in ([error] if outcome is None else outcome.errors):
+            console.print("[bold red]dbt error:[/bold red] " + escape(str(line)))
+        console.print(f"[dim]dbt log: {project_dir / 'logs' / 'dbt.log'}[/dim]")
+        return 2
+
+    print_checks(outcome.checks, console)
+    console.print(
+        f"[dim]{time.monotonic() - started:.1f}s. Project: {project_dir} "
+        f"(re-run by hand: cd {project_dir} && dbt build --profiles-dir .); "
+        f"history: table ml_monitor_observations in {db_path.name}[/dim]"
+    )
+    return 1 if outcome.checks_failed else 0

@@ -1,0 +1,277 @@
+"""The library behind the CLI: run checks, apply the alert lifecycle, deliver, list, retry, resolve.
+
+    from ml_monitor import api
+    report = api.run_checks("path/to/project", profiles_dir="path/to/project")   # -> RunReport
+    outcome = api.deliver(report)            # dedup/suppress/resolve, outbox, send (stdout by default)
+    api.print_alerts(report)                 # just print the alerts, no state (the demo uses this)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.model import Alert, Notification, build_alerts, check_fingerprint, monitoring_fingerprint
+from ml_monitor.alerts.registry import channel_module
+from ml_monitor.alerts.routing import channels_for
+from ml_monitor.config import Config, default_config, load_config
+from ml_monitor.outbox import Lifecycle, Outbox
+from ml_monitor.runner import RunReport, run_dbt
+
+log = logging.getLogger("ml_monitor")
+
+
+# ---------------------------------------------------------------------------- logging
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to the *current* sys.stderr (click's CliRunner swaps it) and redacts secrets."""
+
+    def __init__(self, redact: Any) -> None:
+        super().__init__()
+        self._redact = redact
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redact(super().format(record))
+
+
+def setup_logging(config: Config | None = None, verbose: bool = False) -> None:
+    """One stderr handler on the `ml_monitor` logger, redacting the config's secrets."""
+    for h in list(log.handlers):
+        if isinstance(h, _StderrHandler):
+            log.removeHandler(h)
+    handler = _StderrHandler(config.redact if config else (lambda s: s))
+    handler.setFormatter(logging.Formatter("%(asctime)s ml-monitor %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+
+
+# ------------------------------------------------------------------------------- run
+
+def run_checks(project_dir: str = ".", profiles_dir: str | None = None, command: str | None = None,
+               select: list[str] | None = None, exclude: list[str] | None = None, target: str | None = None,
+               vars: dict[str, Any] | None = None, config: Config | None = None) -> RunReport:
+    """Run `dbt build|test` on the project and collect every test result (never raises for dbt errors).
+
+    Explicit arguments win over `config.dbt` (from ml_monitor.yml); config defaults to
+    ml_monitor.yml beside dbt_project.yml, if any.
+    """
+    config = config or load_config(project_dir)
+    dbt = config.dbt
+    return run_dbt(command=command or dbt.command, project_dir=project_dir,
+                   profiles_dir=profiles_dir or dbt.profiles_dir, target=target or dbt.target,
+                   select=select if select is not None else dbt.select,
+                   exclude=exclude if exclude is not None else dbt.exclude,
+                   vars={**dbt.vars, **(vars or {})}, failing_rows=dbt.failing_rows)
+
+
+def passed_fingerprints(report: RunReport) -> list[str]:
+    """Fingerprints that this run proved healthy: passing checks, and the run itself when it completed."""
+    passed = [check_fingerprint(c.unique_id) for c in report.checks if c.status == "pass"]
+    if report.exit_code != 2:
+        passed.append(monitoring_fingerprint(report.project, report.target))
+    return passed
+
+
+def process(report: RunReport, config: Config, outbox: Outbox, now: float | None = None) -> Lifecycle:
+    """Dedup / suppress / resolve against the state and enqueue the notifications (no sending)."""
+    alerts = build_alerts(report)
+    routes = {a.fingerprint: channels_for(a, config) for a in alerts}
+    resolve_channels = {n for n, s in config.channels.items() if config.send_resolved and s.send_resolved}
+    lifecycle = outbox.record(alerts, passed_fingerprints(report), routes, config.suppression_interval,
+                              resolve_channels, now=now)
+    for a in lifecycle.unrouted:
+        log.warning("alert %s (%s) matched no route: recorded in the state, sent nowhere", a.fingerprint, a.title)
+    return lifecycle
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0          # transient failure: retried later with backoff
+    failed: int = 0            # configuration error: kept until `alerts retry`
+    busy: int = 0              # claimed by another live process
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sent": self.sent, "retrying": self.retrying, "failed": self.failed, "busy": self.busy,
+                "errors": self.errors}
+
+
+def _backoff(config: Config, attempts: int, retry_after: float | None) -> float:
+    d = config.delivery
+    delay = min(d.max_backoff, d.initial_backoff * (2 ** max(0, attempts - 1)))
+    return max(delay, min(retry_after or 0.0, d.max_backoff))
+
+
+def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None = None,
+                    include_failed: bool = False, force: bool = False, now: float | None = None) -> DeliveryReport:
+    """Send every due delivery (all pending ones with force=True; also failed ones with include_failed)."""
+    ctx = ctx or DeliveryContext(timeout=config.delivery.timeout, redact=config.redact)
+    clock = (lambda: now) if now is not None else time.time
+    out = DeliveryReport()
+    for row in outbox.due(now=now, include_failed=include_failed, force=force):
+        note = outbox.claim(row["id"], config.delivery.lease, now=clock())
+        if note is None:
+            out.busy += 1
+            continue
+        channel = row["channel"]
+        settings = config.channels.get(channel)
+        try:
+            if settings is None:
+                raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
+            channel_module(settings.type).send(settings, note, ctx)
+        except DeliveryError as e:
+            message = config.redact(e.message)
+            attempts = outbox.attempts(row["id"])
+            next_at = clock() + _backoff(config, attempts, e.retry_after)
+            outbox.failed(row["id"], message, e.retryable, next_at)
+            if e.retryable:
+                out.retrying += 1
+                log.warning("delivery of %s to %s failed (attempt %d), will retry in %.0fs: %s",
+                            note.alert.fingerprint, channel, attempts, next_at - clock(), message)
+            else:
+                out.failed += 1
+                log.error("delivery of %s to %s failed: %s", note.alert.fingerprint, channel, message)
+            out.errors.append(f"{channel}: {message}")
+        except Exception as e:  # noqa: BLE001 - a bug in a channel must not lose the alert
+            message = config.redact(f"{e.__class__.__name__}: {e}")
+            attempts = outbox.attempts(row["id"])
+            outbox.failed(row["id"], message, True, clock() + _backoff(config, attempts, None))
+            out.retrying += 1
+            out.errors.append(f"{channel}: {message}")
+            log.error("delivery of %s to %s raised %s", note.alert.fingerprint, channel, message)
+        else:
+            outbox.delivered(row["id"], now=clock())
+            out.sent += 1
+    return out
+
+
+@dataclass
+class RunOutcome:
+    report: RunReport
+    lifecycle: Lifecycle
+    delivery: DeliveryReport
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code
+
+    def summary(self) -> str:
+        c = self.report.counts()
+        lc = self.lifecycle.counts()
+        d = self.delivery
+        return (f"{self.report.command} finished in {self.report.duration:.1f}s: exit {self.exit_code}, "
+                f"{c['checks']} checks ({c['passed']} passed, {c['warned']} warned, {c['failed']} failed), "
+                f"{c['node_errors']} errors; alerts {lc['new']} new, {lc['repeated']} re-sent, "
+                f"{lc['suppressed']} suppressed, {lc['resolved']} resolved; deliveries {d.sent} sent, "
+                f"{d.retrying} retrying, {d.failed} failed")
+
+    def to_dict(self, config: Config) -> dict[str, Any]:
+        alerts = []
+        for action in ("new", "repeated", "suppressed", "unrouted"):
+            for a in getattr(self.lifecycle, action):
+                alerts.append({**a.to_dict(), "action": action})
+        data = {**self.report.to_dict(), "alerts": alerts,
+                "resolved": [a.to_dict() for a in self.lifecycle.resolved],
+                "deliveries": self.delivery.to_dict()}
+        return config.redact(data)
+
+
+def deliver(report: RunReport, config: Config | None = None, ctx: DeliveryContext | None = None,
+            now: float | None = None) -> RunOutcome:
+    """Apply the lifecycle to `report` and deliver everything due (this run's and earlier retries)."""
+    config = config or load_config(report.project_dir)
+    with Outbox(config.state_path) as outbox:
+        lifecycle = process(report, config, outbox, now=now)
+        delivery = deliver_pending(config, outbox, ctx, now=now)
+        outcome = RunOutcome(report, lifecycle, delivery)
+        outbox.log_run(time.time() - report.duration, report.duration, report.command, report.status,
+                       report.exit_code, {**report.counts(), **lifecycle.counts(), **delivery.to_dict()})
+    return outcome
+
+
+class RunLocked(Exception):
+    """Another run of the same project/state holds the run lock."""
+
+
+def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
+    """One complete `ml-monitor run`: take the run lock, run dbt, alerts, deliveries, one log line."""
+    from ml_monitor.scheduler import FileLock, LockHeld
+
+    lock = FileLock(lock_path(config, "run"))
+    try:
+        lock.acquire()
+    except LockHeld as e:
+        raise RunLocked(f"another ml-monitor run is in progress ({e})") from None
+    try:
+        log.info("running dbt %s in %s", config.dbt.command, config.project_dir)
+        report = run_checks(str(config.project_dir), config=config)
+        if report.exit_code == 2:
+            log.error("monitoring failed: %s", report.error or "; ".join(
+                f"{e['name']}: {e['message']}" for e in report.node_errors))
+        outcome = deliver(report, config, ctx)
+        log.info("%s", outcome.summary())
+        return outcome
+    finally:
+        lock.release()
+
+
+def lock_path(config: Config, name: str) -> str:
+    return f"{config.state_path}.{name}.lock"
+
+
+def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
+    """`alerts retry`: send every undelivered notification now (pending and failed), ignoring backoff."""
+    with Outbox(config.state_path) as outbox:
+        return deliver_pending(config, outbox, ctx, include_failed=True, force=True)
+
+
+def list_alerts(config: Config, state: str = "all") -> list[dict[str, Any]]:
+    with Outbox(config.state_path) as outbox:
+        return config.redact(outbox.alerts(state))
+
+
+def list_deliveries(config: Config, undelivered_only: bool = True) -> list[dict[str, Any]]:
+    with Outbox(config.state_path) as outbox:
+        states = ("pending", "failed") if undelivered_only else ("pending", "failed", "delivered")
+        return config.redact(outbox.deliveries(states))
+
+
+def resolve(config: Config, fingerprint: str, notify: bool = True,
+            ctx: DeliveryContext | None = None) -> tuple[Alert | None, DeliveryReport]:
+    """Resolve an open alert by hand and (with notify) send the resolved notifications."""
+    resolve_channels = ({n for n, s in config.channels.items() if config.send_resolved and s.send_resolved}
+                        if notify else set())
+    with Outbox(config.state_path) as outbox:
+        alert = outbox.resolve(fingerprint, resolve_channels)
+        delivery = deliver_pending(config, outbox, ctx) if alert else DeliveryReport()
+    return alert, delivery
+
+
+def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
+    """Print the report's alerts through the stdout channel, with no state; returns how many."""
+    from ml_monitor.alerts import stdout
+
+    ctx = DeliveryContext(stdout=(lambda: stream) if stream is not None else (lambda: sys.stdout))
+    alerts = build_alerts(report)
+    for a in alerts:
+        stdout.send(stdout.Settings(), Notification("trigger", a, first_seen=a.detected_at), ctx)
+    return len(alerts)
+
+
+__all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve",
+           "list_alerts", "list_deliveries", "print_alerts", "setup_logging", "load_config",
+           "default_config", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked"]

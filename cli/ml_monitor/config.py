@@ -1,0 +1,370 @@
+"""ml_monitor.yml: read, substitute ${ENV}, check against dataclasses (unknown keys are errors).
+
+Precedence, highest first: command-line flags, ML_MONITOR_* environment variables (both through
+click), ml_monitor.yml, defaults. Values substituted from the environment are secrets: they are
+collected in `Config.secrets` and redacted from every output (`Config.redact`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ml_monitor.alerts.registry import CHANNEL_TYPES, channel_module
+
+CONFIG_FILE = "ml_monitor.yml"
+DEFAULT_STATE_PATH = ".ml_monitor/state.sqlite"
+# Fields whose literal values are secret even when not taken from the environment.
+SECRET_FIELDS = {"url", "routing_key", "password", "headers", "username"}
+# YAML spellings that are not Python identifiers.
+ALIASES = {"from": "sender"}
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+class ConfigError(Exception):
+    """A configuration problem; the CLI prints it and exits with code 2."""
+
+    def __init__(self, message: str, file: str | os.PathLike | None = None, key: str | None = None):
+        self.file = str(file) if file else None
+        self.key = key
+        where = ": ".join(p for p in (self.file, key) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def parse_duration(value: Any, key: str = "duration", file: Any = None) -> float:
+    """'90s', '15m', '6h', '1d', or a number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ConfigError(f"expected a duration such as 30s, 15m, 6h or 1d, got {value!r}", file, key)
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ConfigError(f"expected a duration such as 30s, 15m, 6h or 1d, got {value!r}", file, key)
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds < 0:
+        raise ConfigError(f"a duration cannot be negative, got {value!r}", file, key)
+    return seconds
+
+
+@dataclass
+class Route:
+    channels: list[str]
+    severity: list[str] = field(default_factory=list)   # warn / error
+    tags: list[str] = field(default_factory=list)       # any of
+    owner: list[str] = field(default_factory=list)      # any of
+    kind: list[str] = field(default_factory=list)       # check_failed / monitoring_failed
+
+
+@dataclass
+class DbtSettings:
+    command: str = "build"
+    select: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    target: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    profiles_dir: str | None = None
+    failing_rows: int = 5            # observation rows read back per failing test
+
+
+@dataclass
+class DeliverySettings:
+    timeout: float = 10.0            # per attempt, seconds (a channel's own timeout wins)
+    initial_backoff: float = 30.0    # first retry delay; doubles per attempt
+    max_backoff: float = 3600.0
+    lease: float = 600.0             # a claim by a process on another host expires after this
+
+
+@dataclass
+class Config:
+    project_dir: Path
+    source_file: Path | None = None
+    state_path: Path = Path(DEFAULT_STATE_PATH)
+    suppression_interval: float = 6 * 3600.0
+    send_resolved: bool = True
+    dbt: DbtSettings = field(default_factory=DbtSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    channels: dict[str, Any] = field(default_factory=dict)   # name -> channel Settings dataclass
+    routes: list[Route] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+
+    def redact(self, text: Any) -> Any:
+        """Replace every known secret in `text` (str, or nested lists/dicts of str) by ***."""
+        if isinstance(text, str):
+            for secret in sorted(self.secrets, key=len, reverse=True):
+                text = text.replace(secret, "***")
+            return text
+        if isinstance(text, dict):
+            return {k: self.redact(v) for k, v in text.items()}
+        if isinstance(text, (list, tuple)):
+            return [self.redact(v) for v in text]
+        return text
+
+    @property
+    def where(self) -> str:
+        return str(self.source_file) if self.source_file else "(defaults: no ml_monitor.yml)"
+
+
+# ------------------------------------------------------------------------------ loading
+
+def _substitute(value: Any, key: str, file: Path, secrets: set[str], environ: typing.Mapping[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _substitute(v, f"{key}.{k}" if key else str(k), file, secrets, environ) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, f"{key}[{i}]", file, secrets, environ) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def repl(m: re.Match) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in environ:
+            found = environ[name]
+        elif default is not None:
+            found = default
+        else:
+            raise ConfigError(f"environment variable {name} is not set", file, key)
+        if len(found) >= 4:
+            secrets.add(found)
+        return found
+
+    return _ENV.sub(repl, value)
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _coerce(value: Any, tp: Any, key: str, file: Any) -> Any:
+    """Check (and lightly coerce) `value` against the annotation `tp`."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, key, file)
+            except ConfigError as e:
+                errors.append(e)
+        raise errors[0] if len(errors) == 1 else ConfigError(
+            f"expected {' or '.join(_type_name(o) for o in options if o is not type(None))}, got {value!r}", file, key)
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and item is str:
+            value = [value]          # a single value where a list is expected
+        if not isinstance(value, list):
+            raise ConfigError(f"expected a list, got {value!r}", file, key)
+        return [_coerce(v, item, f"{key}[{i}]", file) for i, v in enumerate(value)]
+    if origin is dict:
+        _, item = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(f"expected a mapping, got {value!r}", file, key)
+        return {str(k): _coerce(v, item, f"{key}.{k}", file) for k, v in value.items()}
+    if tp is Any:
+        return value
+    if tp is str:
+        if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+            raise ConfigError(f"expected a string, got {value!r}", file, key)
+        return str(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"expected true or false, got {value!r}", file, key)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"expected an integer, got {value!r}", file, key)
+        return value
+    if tp is float:
+        return parse_duration(value, key, file) if isinstance(value, str) else _number(value, key, file)
+    raise ConfigError(f"unsupported type {tp}", file, key)  # pragma: no cover
+
+
+def _number(value: Any, key: str, file: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"expected a number, got {value!r}", file, key)
+    return float(value)
+
+
+def build_dataclass(cls: type, data: Any, key: str, file: Any, skip: tuple[str, ...] = ()) -> Any:
+    """Instantiate dataclass `cls` from a mapping; unknown keys and missing required keys are errors."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a mapping, got {data!r}", file, key)
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
+    kwargs = {}
+    for raw_name, value in data.items():
+        name = ALIASES.get(str(raw_name), str(raw_name))
+        sub = f"{key}.{raw_name}" if key else str(raw_name)
+        if name not in fields:
+            allowed = ", ".join(sorted({ {v: k for k, v in ALIASES.items()}.get(n, n) for n in fields}))
+            raise ConfigError(f"unknown key '{raw_name}' (allowed: {allowed})", file, sub)
+        kwargs[name] = _coerce(value, hints[name], sub, file)
+    for name, f in fields.items():
+        if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            shown = {v: k for k, v in ALIASES.items()}.get(name, name)
+            raise ConfigError(f"required key '{shown}' is missing", file, f"{key}.{shown}" if key else shown)
+    return cls(**kwargs)
+
+
+def _secret_values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if len(value) >= 4 else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _secret_values(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _secret_values(v)]
+    return []
+
+
+def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
+    key = f"channels.{name}"
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping with a 'type'", file, key)
+    kind = data.get("type")
+    if kind is None:
+        raise ConfigError(f"required key 'type' is missing (one of: {', '.join(CHANNEL_TYPES)})", file, f"{key}.type")
+    if kind not in CHANNEL_TYPES:
+        raise ConfigError(f"unknown channel type {kind!r} (one of: {', '.join(CHANNEL_TYPES)})", file, f"{key}.type")
+    module = channel_module(kind)
+    settings = build_dataclass(module.Settings, data, key, file)
+    for fname in ("url", "routing_key", "host"):
+        if fname in {f.name for f in dataclasses.fields(settings)}:
+            value = getattr(settings, fname)
+            if value is None or not str(value).strip():
+                raise ConfigError(f"a {kind} channel needs a non-empty '{fname}'", file, f"{key}.{fname}")
+    if getattr(settings, "url", None) is not None and not re.match(r"^https?://", settings.url):
+        raise ConfigError("the url must start with http:// or https://", file, f"{key}.url")
+    if kind == "email":
+        if settings.security not in ("starttls", "ssl", "none"):
+            raise ConfigError(f"expected starttls, ssl or none, got {settings.security!r}", file, f"{key}.security")
+        if not settings.to:
+            raise ConfigError("an email channel needs at least one recipient", file, f"{key}.to")
+    if kind == "command":
+        if not module.argv(settings):
+            raise ConfigError("the command is empty", file, f"{key}.command")
+    if kind == "jsonl":
+        settings.path = str(Path(file).parent / settings.path) if file and not os.path.isabs(settings.path) else settings.path
+    for fname in SECRET_FIELDS:
+        if hasattr(settings, fname):
+            secrets.update(_secret_values(getattr(settings, fname)))
+    return settings
+
+
+def _one_of(values: list[str], allowed: tuple[str, ...], key: str, file: Any) -> None:
+    for v in values:
+        if v not in allowed:
+            raise ConfigError(f"unknown value {v!r} (one of: {', '.join(allowed)})", file, key)
+
+
+def default_config(project_dir: str | os.PathLike = ".") -> Config:
+    """No ml_monitor.yml: alerts go to stdout; state in <project>/.ml_monitor/state.sqlite."""
+    from ml_monitor.alerts import stdout
+
+    project = Path(project_dir).resolve()
+    return Config(project_dir=project, state_path=project / DEFAULT_STATE_PATH,
+                  channels={"stdout": stdout.Settings()}, routes=[])
+
+
+def load_config(project_dir: str | os.PathLike = ".", path: str | os.PathLike | None = None,
+                overrides: dict[str, Any] | None = None,
+                environ: typing.Mapping[str, str] | None = None) -> Config:
+    """Read `path` (default: <project_dir>/ml_monitor.yml, optional) and apply `overrides`.
+
+    overrides: state_path, suppression_interval, and dbt settings (command, select, exclude,
+    target, vars, profiles_dir) taken from flags / ML_MONITOR_* variables; None values are ignored.
+    """
+    environ = os.environ if environ is None else environ
+    project = Path(project_dir).resolve()
+    file = Path(path).resolve() if path else project / CONFIG_FILE
+    if path and not file.is_file():
+        raise ConfigError("configuration file not found", file)
+    config = default_config(project)
+    if file.is_file():
+        config = _read(file, project, environ)
+    for name, value in (overrides or {}).items():
+        if value is None or value == () or value == []:
+            continue
+        if name == "state_path":
+            config.state_path = Path(value).resolve()
+        elif name == "suppression_interval":
+            config.suppression_interval = parse_duration(value, "--suppression-interval")
+        elif name == "vars":
+            config.dbt.vars = {**config.dbt.vars, **value}
+        elif hasattr(config.dbt, name):
+            setattr(config.dbt, name, list(value) if isinstance(value, tuple) else value)
+        else:  # pragma: no cover - programming error
+            raise KeyError(name)
+    if config.dbt.command not in ("build", "test"):
+        raise ConfigError(f"expected build or test, got {config.dbt.command!r}", config.source_file, "dbt.command")
+    return config
+
+
+def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Config:
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else None
+        raise ConfigError(f"invalid YAML: {getattr(e, 'problem', None) or e}", file, where) from None
+    except OSError as e:
+        raise ConfigError(f"cannot read: {e.strerror}", file) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping at the top level", file)
+    secrets: set[str] = set()
+    data = _substitute(raw, "", file, secrets, environ)
+    allowed = {"version", "state_path", "suppression_interval", "send_resolved", "dbt", "delivery",
+               "channels", "routes"}
+    for k in data:
+        if k not in allowed:
+            raise ConfigError(f"unknown key '{k}' (allowed: {', '.join(sorted(allowed))})", file, str(k))
+    if data.get("version", 1) != 1:
+        raise ConfigError(f"unsupported version {data.get('version')!r} (expected 1)", file, "version")
+    config = Config(project_dir=project, source_file=file)
+    config.state_path = (file.parent / str(data.get("state_path") or DEFAULT_STATE_PATH)).resolve()
+    if "suppression_interval" in data:
+        config.suppression_interval = parse_duration(data["suppression_interval"], "suppression_interval", file)
+    config.send_resolved = _coerce(data.get("send_resolved", True), bool, "send_resolved", file)
+    config.dbt = build_dataclass(DbtSettings, data.get("dbt"), "dbt", file)
+    if config.dbt.failing_rows < 0:
+        raise ConfigError("must be 0 or more", file, "dbt.failing_rows")
+    config.delivery = build_dataclass(DeliverySettings, data.get("delivery"), "delivery", file)
+    channels = data.get("channels")
+    if channels is None:
+        channels = {"stdout": {"type": "stdout"}}
+    if not isinstance(channels, dict):
+        raise ConfigError("expected a mapping of channel name -> settings", file, "channels")
+    config.channels = {str(name): _channel(str(name), spec, file, secrets) for name, spec in channels.items()}
+    routes = data.get("routes") or []
+    if not isinstance(routes, list):
+        raise ConfigError("expected a list of routes", file, "routes")
+    for i, spec in enumerate(routes):
+        route = build_dataclass(Route, spec, f"routes[{i}]", file)
+        for name in route.channels:
+            if name not in config.channels:
+                raise ConfigError(f"route to unknown channel {name!r} (channels: {', '.join(config.channels)})",
+                                  file, f"routes[{i}].channels")
+        if not route.channels:
+            raise ConfigError("a route needs at least one channel", file, f"routes[{i}].channels")
+        _one_of(route.severity, ("warn", "error"), f"routes[{i}].severity", file)
+        _one_of(route.kind, ("check_failed", "monitoring_failed"), f"routes[{i}].kind", file)
+        config.routes.append(route)
+    config.secrets = secrets
+    return config

@@ -1,0 +1,107 @@
+"""Showing the demo's checks in the terminal. One function, `print_checks`, so that it can
+later be swapped for the alerting layer (which receives the same Check objects)."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ml_monitor.demo.runner import Check
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _segment(obs: dict) -> str:
+    if obs.get("segment_column") is None:
+        return "overall"
+    return f"{obs['segment_column']}={obs.get('segment_value')}"
+
+
+def _where(o: dict) -> str:
+    return " · ".join(x for x in (o.get("column_name"), _segment(o)) if x)
+
+
+def _observation(o: dict, with_detail: bool = True) -> Text:
+    """`metric = value (threshold t)` and the observation's detail on the next line."""
+    text = Text(f"{o.get('metric') or ''} = {_number(o.get('value'))}", style="bold")
+    text.append(f"  (threshold {_number(o.get('threshold'))})")
+    if o.get("status") == "no_data":
+        text.append("  no data", style="yellow")
+    if with_detail and o.get("detail"):
+        text.append("\n" + str(o["detail"]), style="dim")
+    return text
+
+
+def _ordered(observations: list[dict]) -> list[dict]:
+    """The overall row first, then segments, each by column."""
+    return sorted(observations, key=lambda o: (o.get("segment_column") is not None, str(o.get("column_name")),
+                                               str(o.get("segment_column")), str(o.get("segment_value"))))
+
+
+def _print_stacked(failing: list[Check], console: Console) -> None:
+    """The same content as the table, one block per check, for narrow terminals."""
+    console.print(f"[bold red]{len(failing)} failing check(s)[/bold red]")
+    for c in failing:
+        owner = str(c.meta.get("owner", ""))
+        console.print(Text.assemble(("✘ " + c.name, "bold red"), ("  " + owner if owner else "", "dim")))
+        rows = _ordered(c.failing_observations)
+        if not rows:
+            console.print(Text(f"    {c.status}: {c.message or ''}"))
+        for o in rows:
+            console.print(Text.assemble(("    " + _where(o) + "  ", "bold"), _observation(o, with_detail=False)))
+            if o.get("detail"):
+                console.print(Text("      " + str(o["detail"]), style="dim"))
+
+
+def print_checks(checks: Iterable[Check], console: Console) -> None:
+    """Failing checks first, one row per failing observation, then the passing ones counted."""
+    checks = sorted(checks, key=lambda c: (c.model or "", c.name))
+    failing = [c for c in checks if c.status not in ("pass", "skipped")]
+    passing = [c for c in checks if c.status == "pass"]
+
+    if failing and console.width < 90:
+        _print_stacked(failing, console)
+    elif failing:
+        table = Table(title=f"{len(failing)} failing check(s)", title_justify="left", title_style="bold red",
+                      box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, expand=True)
+        width = min(36, max(len(c.name) for c in failing))
+        table.add_column("check", overflow="fold", min_width=width)
+        table.add_column("column · segment", overflow="fold")
+        table.add_column("observation", ratio=1, min_width=30)
+        for c in failing:
+            owner = str(c.meta.get("owner", ""))
+            head = Text(c.name, style="bold red")
+            if owner:
+                head.append("\n" + owner, style="dim")
+            rows = _ordered(c.failing_observations)
+            if not rows:
+                table.add_row(head, c.column or "", Text(f"{c.status}: {c.message or ''}"))
+                continue
+            for i, o in enumerate(rows):
+                table.add_row(head if i == 0 else "", _where(o), _observation(o))
+        console.print(table)
+    if failing:
+        runbooks = sorted({str(c.meta["runbook"]) for c in failing if c.meta.get("runbook")})
+        if runbooks:
+            console.print("[dim]runbooks:[/dim] " + escape(", ".join(runbooks)))
+    n_obs = sum(len(c.observations) for c in passing)
+    console.print(
+        f"[green]✔ {len(passing)} check(s) passed[/green] ({n_obs} observations)"
+        + (f", [red]✘ {len(failing)} failed[/red]" if failing else "")
+    )
+    if passing:
+        console.print("[dim]passed: " + escape(", ".join(c.name for c in passing)) + "[/dim]")

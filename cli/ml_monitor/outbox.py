@@ -1,0 +1,329 @@
+"""Durable alert state in SQLite: open/resolved alerts and an outbox of deliveries.
+
+Guarantees (see docs/readme/alerting.md):
+- at-least-once: a notification is written to the outbox in the same transaction that records the
+  alert, *before* anything is sent; it is marked delivered only after the channel accepted it.
+  A process killed mid-delivery leaves the row pending, so the next run (or `alerts retry`) sends
+  it again: only a delivery that was in flight at the moment of the kill can arrive twice.
+- a delivery is claimed by one process at a time (claim = host:pid; a claim by a dead process on
+  this host, or older than `delivery.lease`, is taken over).
+- retryable failures back off exponentially (initial_backoff * 2^(attempts-1), capped at
+  max_backoff, at least Retry-After); nothing is ever dropped. Configuration errors (HTTP 4xx
+  other than 429, bad credentials) stop automatic retries and stay `failed` until `alerts retry`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from ml_monitor.alerts.model import Alert, Notification
+
+log = logging.getLogger("ml_monitor")
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+create table if not exists meta (key text primary key, value text not null);
+create table if not exists alerts (
+  fingerprint text primary key,
+  kind text not null,
+  state text not null,                -- open | resolved
+  severity text not null,
+  title text not null,
+  owner text,
+  tags text not null default '[]',
+  first_seen real not null,
+  last_seen real not null,
+  last_notified real,
+  resolved_at real,
+  occurrences integer not null default 1,
+  channels text not null default '[]', -- channels the trigger went to (the resolve goes there too)
+  alert text not null                  -- the latest Alert as JSON
+);
+create table if not exists deliveries (
+  id text primary key,                 -- idempotency key sent with the notification
+  fingerprint text not null,
+  event text not null,                 -- trigger | resolve
+  channel text not null,
+  notification text not null,          -- Notification as JSON
+  state text not null,                 -- pending | delivered | failed
+  attempts integer not null default 0,
+  created_at real not null,
+  next_attempt_at real not null,
+  delivered_at real,
+  last_error text,
+  claimed_by text,
+  claimed_at real
+);
+create index if not exists deliveries_due on deliveries (state, next_attempt_at);
+create table if not exists runs (
+  id integer primary key autoincrement,
+  started_at real not null,
+  duration real not null,
+  command text, status text, exit_code integer, summary text
+);
+"""
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+def _me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claim_is_stale(claimed_by: str | None, claimed_at: float | None, now: float, lease: float) -> bool:
+    if not claimed_by:
+        return True
+    host, _, pid = claimed_by.rpartition(":")
+    if claimed_at is not None and now - claimed_at > lease:
+        return True
+    if host != socket.gethostname():
+        return False
+    if pid == str(os.getpid()):
+        return True            # our own leftover claim: we are not sending it now
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False
+
+
+@dataclass
+class Lifecycle:
+    """What a run did to the alert state."""
+
+    new: list[Alert] = field(default_factory=list)
+    repeated: list[Alert] = field(default_factory=list)      # re-notified after suppression_interval
+    suppressed: list[Alert] = field(default_factory=list)    # still failing, inside the interval
+    resolved: list[Alert] = field(default_factory=list)
+    unrouted: list[Alert] = field(default_factory=list)      # matched no route (kept in the state)
+    enqueued: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"new": len(self.new), "repeated": len(self.repeated), "suppressed": len(self.suppressed),
+                "resolved": len(self.resolved), "unrouted": len(self.unrouted), "enqueued": self.enqueued}
+
+
+class Outbox:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("pragma journal_mode=wal")
+        self.db.execute("pragma synchronous=full")
+        self.db.execute("pragma busy_timeout=30000")
+        self.db.executescript(SCHEMA)
+        self.db.execute("insert or ignore into meta (key, value) values ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Outbox":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("begin immediate")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("rollback")
+            raise
+        else:
+            self.db.execute("commit")
+
+    # ------------------------------------------------------------------ alert lifecycle
+
+    def record(self, alerts: list[Alert], passed: list[str], routes: dict[str, list[str]],
+               suppression_interval: float, resolve_channels: set[str], now: float | None = None) -> Lifecycle:
+        """Apply one run's outcome in one transaction and enqueue the notifications.
+
+        alerts: the failing checks (and monitoring_failed); passed: fingerprints whose check ran and
+        passed; routes: fingerprint -> channels; resolve_channels: channels that want resolves.
+        """
+        now = time.time() if now is None else now
+        out = Lifecycle()
+        with self.transaction() as db:
+            for alert in alerts:
+                row = db.execute("select * from alerts where fingerprint = ?", (alert.fingerprint,)).fetchone()
+                channels = routes.get(alert.fingerprint, [])
+                data = json.dumps(alert.to_dict(), default=str)
+                if row is None or row["state"] == "resolved":
+                    db.execute(
+                        "insert into alerts (fingerprint, kind, state, severity, title, owner, tags, first_seen,"
+                        " last_seen, last_notified, resolved_at, occurrences, channels, alert)"
+                        " values (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, null, 1, ?, ?)"
+                        " on conflict (fingerprint) do update set state = 'open', kind = excluded.kind,"
+                        " severity = excluded.severity, title = excluded.title, owner = excluded.owner,"
+                        " tags = excluded.tags, first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
+                        " last_notified = excluded.last_notified, resolved_at = null, occurrences = 1,"
+                        " channels = excluded.channels, alert = excluded.alert",
+                        (alert.fingerprint, alert.kind, alert.severity, alert.title, alert.owner,
+                         json.dumps(alert.tags), now, now, now, json.dumps(channels), data))
+                    note = Notification("trigger", alert, occurrences=1, first_seen=iso(now))
+                    out.enqueued += self._enqueue(note, channels, now)
+                    (out.new if channels else out.unrouted).append(alert)
+                    continue
+                occurrences = row["occurrences"] + 1
+                escalated = row["severity"] == "warn" and alert.severity == "error"
+                due = row["last_notified"] is None or now - row["last_notified"] >= suppression_interval
+                if due or escalated:
+                    note = Notification("trigger", alert, repeat=True, occurrences=occurrences,
+                                        first_seen=iso(row["first_seen"]))
+                    known = json.loads(row["channels"])
+                    merged = known + [c for c in channels if c not in known]
+                    db.execute("update alerts set severity = ?, title = ?, owner = ?, tags = ?, last_seen = ?,"
+                               " last_notified = ?, occurrences = ?, channels = ?, alert = ? where fingerprint = ?",
+                               (alert.severity, alert.title, alert.owner, json.dumps(alert.tags), now, now,
+                                occurrences, json.dumps(merged), data, alert.fingerprint))
+                    out.enqueued += self._enqueue(note, channels, now)
+                    (out.repeated if channels else out.unrouted).append(alert)
+                else:
+                    db.execute("update alerts set last_seen = ?, occurrences = ?, alert = ? where fingerprint = ?",
+                               (now, occurrences, data, alert.fingerprint))
+                    out.suppressed.append(alert)
+            for fp in passed:
+                row = db.execute("select * from alerts where fingerprint = ? and state = 'open'", (fp,)).fetchone()
+                if row is None:
+                    continue
+                alert = Alert.from_dict(json.loads(row["alert"]))
+                out.resolved.append(alert)
+                out.enqueued += self._resolve_row(row, alert, resolve_channels, now)
+        return out
+
+    def _resolve_row(self, row: sqlite3.Row, alert: Alert, resolve_channels: set[str], now: float) -> int:
+        self.db.execute("update alerts set state = 'resolved', resolved_at = ? where fingerprint = ?",
+                        (now, alert.fingerprint))
+        channels = [c for c in json.loads(row["channels"]) if c in resolve_channels]
+        note = Notification("resolve", alert, occurrences=row["occurrences"], first_seen=iso(row["first_seen"]))
+        return self._enqueue(note, channels, now)
+
+    def resolve(self, fingerprint: str, resolve_channels: set[str], now: float | None = None) -> Alert | None:
+        """Resolve an open alert by hand (fingerprint or unique prefix)."""
+        now = time.time() if now is None else now
+        with self.transaction() as db:
+            rows = db.execute("select * from alerts where state = 'open' and fingerprint like ?",
+                              (fingerprint + "%",)).fetchall()
+            if len(rows) != 1:
+                if len(rows) > 1:
+                    raise LookupError(f"{fingerprint!r} matches {len(rows)} open alerts; give more characters")
+                return None
+            alert = Alert.from_dict(json.loads(rows[0]["alert"]))
+            self._resolve_row(rows[0], alert, resolve_channels, now)
+            return alert
+
+    def _enqueue(self, note: Notification, channels: list[str], now: float) -> int:
+        for channel in channels:
+            note.delivery_id = uuid.uuid4().hex
+            self.db.execute(
+                "insert into deliveries (id, fingerprint, event, channel, notification, state, attempts,"
+                " created_at, next_attempt_at) values (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+                (note.delivery_id, note.alert.fingerprint, note.event, channel,
+                 json.dumps(note.to_dict(), default=str), now, now))
+        return len(channels)
+
+    # ------------------------------------------------------------------------ delivery
+
+    def due(self, now: float | None = None, include_failed: bool = False, force: bool = False) -> list[sqlite3.Row]:
+        now = time.time() if now is None else now
+        states = ("pending", "failed") if include_failed else ("pending",)
+        marks = ", ".join("?" for _ in states)
+        sql = f"select * from deliveries where state in ({marks})"
+        params: list[Any] = list(states)
+        if not force:
+            sql += " and next_attempt_at <= ?"
+            params.append(now)
+        return self.db.execute(sql + " order by created_at, rowid", params).fetchall()
+
+    def claim(self, delivery_id: str, lease: float, now: float | None = None) -> Notification | None:
+        """Take a delivery for this process, or None when another live process holds it / it is done."""
+        now = time.time() if now is None else now
+        with self.transaction() as db:
+            row = db.execute("select * from deliveries where id = ?", (delivery_id,)).fetchone()
+            if row is None or row["state"] == "delivered":
+                return None
+            if not _claim_is_stale(row["claimed_by"], row["claimed_at"], now, lease):
+                return None
+            db.execute("update deliveries set claimed_by = ?, claimed_at = ?, attempts = attempts + 1 where id = ?",
+                       (_me(), now, delivery_id))
+        return Notification.from_dict(json.loads(row["notification"]))
+
+    def delivered(self, delivery_id: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        with self.transaction() as db:
+            db.execute("update deliveries set state = 'delivered', delivered_at = ?, last_error = null,"
+                       " claimed_by = null, claimed_at = null where id = ?", (now, delivery_id))
+
+    def failed(self, delivery_id: str, error: str, retryable: bool, next_attempt_at: float) -> None:
+        with self.transaction() as db:
+            db.execute("update deliveries set state = ?, last_error = ?, next_attempt_at = ?,"
+                       " claimed_by = null, claimed_at = null where id = ?",
+                       ("pending" if retryable else "failed", error, next_attempt_at, delivery_id))
+
+    def attempts(self, delivery_id: str) -> int:
+        row = self.db.execute("select attempts from deliveries where id = ?", (delivery_id,)).fetchone()
+        return int(row["attempts"]) if row else 0
+
+    # ------------------------------------------------------------------------ reading
+
+    def alerts(self, state: str = "all") -> list[dict[str, Any]]:
+        """Alerts with their delivery counts; state: open | resolved | undelivered | all."""
+        rows = self.db.execute(
+            "select a.*,"
+            " (select count(*) from deliveries d where d.fingerprint = a.fingerprint and d.state = 'pending') as pending,"
+            " (select count(*) from deliveries d where d.fingerprint = a.fingerprint and d.state = 'failed') as failed,"
+            " (select count(*) from deliveries d where d.fingerprint = a.fingerprint and d.state = 'delivered') as delivered"
+            " from alerts a order by a.state, a.last_seen desc").fetchall()
+        out = []
+        for r in rows:
+            undelivered = r["pending"] + r["failed"]
+            if state == "open" and r["state"] != "open":
+                continue
+            if state == "resolved" and r["state"] != "resolved":
+                continue
+            if state == "undelivered" and not undelivered:
+                continue
+            out.append({"fingerprint": r["fingerprint"], "state": r["state"], "kind": r["kind"],
+                        "severity": r["severity"], "title": r["title"], "owner": r["owner"],
+                        "tags": json.loads(r["tags"]), "first_seen": iso(r["first_seen"]),
+                        "last_seen": iso(r["last_seen"]), "last_notified": iso(r["last_notified"]),
+                        "resolved_at": iso(r["resolved_at"]), "occurrences": r["occurrences"],
+                        "channels": json.loads(r["channels"]),
+                        "deliveries": {"pending": r["pending"], "failed": r["failed"], "delivered": r["delivered"]}})
+        return out
+
+    def deliveries(self, states: tuple[str, ...] = ("pending", "failed", "delivered")) -> list[dict[str, Any]]:
+        marks = ", ".join("?" for _ in states)
+        rows = self.db.execute(f"select * from deliveries where state in ({marks}) order by created_at, rowid",
+                               states).fetchall()
+        return [{"id": r["id"], "fingerprint": r["fingerprint"], "event": r["event"], "channel": r["channel"],
+                 "state": r["state"], "attempts": r["attempts"], "created_at": iso(r["created_at"]),
+                 "next_attempt_at": iso(r["next_attempt_at"]), "delivered_at": iso(r["delivered_at"]),
+                 "last_error": r["last_error"]} for r in rows]
+
+    def log_run(self, started_at: float, duration: float, command: str, status: str, exit_code: int,
+                summary: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute("insert into runs (started_at, duration, command, status, exit_code, summary)"
+                       " values (?, ?, ?, ?, ?, ?)",
+                       (started_at, duration, command, status, exit_code, json.dumps(summary, default=str)))

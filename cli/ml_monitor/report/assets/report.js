@@ -1,0 +1,224 @@
+/* ml_monitor report: draws the plots (plotly.js) and applies the filters. No network. */
+(function () {
+  "use strict";
+  var state = { rendered: 0, total: 0, errors: [], ready: false };
+  window.mlMonitorReport = state;
+
+  var data;
+  try {
+    data = JSON.parse(document.getElementById("report-data").textContent);
+  } catch (e) {
+    state.errors.push("report data: " + e);
+    throw e;
+  }
+
+  var COLORS = { fail: "#c5221f", no_data: "#80868b", skipped: "#e37400", pass: "#188038" };
+  var PALETTE = ["#1a73e8", "#9334e6", "#12b5cb", "#e8710a", "#f538a0", "#7cb342",
+                 "#5f6368", "#a142f4", "#24c1e0", "#fa903e", "#ff63b8", "#34a853"];
+
+  // Plotly reads a small HTML subset in every text it draws (<b>, <br>, <a href>): escape
+  // everything that comes from the data so it is always shown as the text it is.
+  function esc(s) {
+    if (s === null || s === undefined) { return ""; }
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+  function num(v) {
+    if (v === null || v === undefined) { return "–"; }
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e6)) { return v.toExponential(3); }
+    return String(Math.round(v * 1e4) / 1e4);
+  }
+
+  var CONFIG = { displaylogo: false, responsive: true,
+                 modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
+  function layout(extra) {
+    var base = {
+      margin: { l: 56, r: 12, t: 8, b: 40 }, height: 260, hovermode: "closest",
+      legend: { orientation: "h", y: -0.22, font: { size: 11 } },
+      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12 },
+      paper_bgcolor: "#fff", plot_bgcolor: "#fff"
+    };
+    for (var k in extra) { if (Object.prototype.hasOwnProperty.call(extra, k)) { base[k] = extra[k]; } }
+    return base;
+  }
+
+  function seriesFigure(p) {
+    var traces = [], fx = [], fy = [], ftext = [];
+    var sameThreshold = true, t0 = p.traces.length ? JSON.stringify(p.traces[0].threshold) : "";
+    p.traces.forEach(function (t) {
+      if (JSON.stringify(t.threshold) !== t0) { sameThreshold = false; }
+    });
+    p.traces.forEach(function (t, i) {
+      var color = PALETTE[i % PALETTE.length];
+      var text = t.x.map(function (x, j) {
+        return esc(t.name) + "<br>" + esc(p.metric) + " = " + num(t.y[j]) +
+          (t.threshold[j] !== null ? " (threshold " + num(t.threshold[j]) + ")" : "") +
+          (t.baseline[j] !== null ? "<br>baseline " + num(t.baseline[j]) : "") +
+          "<br>status " + esc(t.status[j]) + (t.n[j] !== null ? " · " + t.n[j] + " rows" : "") +
+          (t.detail[j] ? "<br>" + esc(t.detail[j]) : "");
+      });
+      traces.push({ type: "scatter", mode: "lines+markers", name: esc(t.name), x: t.x, y: t.y,
+                    text: text, hoverinfo: "text+x", legendgroup: "g" + i,
+                    line: { color: color, width: t.overall ? 2.5 : 1.5 },
+                    marker: { size: 5, color: color } });
+      var hasThr = t.threshold.some(function (v) { return v !== null; });
+      if (hasThr && (!sameThreshold || i === 0)) {
+        traces.push({ type: "scatter", mode: "lines", x: t.x, y: t.threshold, hoverinfo: "skip",
+                      name: sameThreshold ? "threshold" : esc(t.name) + " threshold",
+                      legendgroup: sameThreshold ? "thr" : "g" + i, showlegend: sameThreshold,
+                      line: { color: sameThreshold ? "#c5221f" : color, dash: "dash", width: 1.5,
+                              shape: "hv" } });
+      }
+      t.status.forEach(function (s, j) {
+        if (s === "fail" && t.y[j] !== null) { fx.push(t.x[j]); fy.push(t.y[j]); ftext.push(text[j]); }
+      });
+    });
+    if (fx.length) {
+      traces.push({ type: "scatter", mode: "markers", name: "failing", x: fx, y: fy, text: ftext,
+                    hoverinfo: "text+x", marker: { symbol: "x", size: 11, color: COLORS.fail,
+                    line: { width: 1, color: "#fff" } } });
+    }
+    return { traces: traces, layout: layout({ xaxis: { type: "date", title: { text: esc(p.x_label), font: { size: 11 } } },
+                                              yaxis: { title: { text: esc(p.metric), font: { size: 11 } }, zeroline: false } }) };
+  }
+
+  function driftFigure(d) {
+    var labels = d.bins.map(function (b) { return esc(b.bin); });
+    var ref = d.bins.map(function (b) { return b.reference; });
+    var cur = d.bins.map(function (b) { return b.current; });
+    return {
+      traces: [
+        { type: "bar", name: "reference", x: labels, y: ref, marker: { color: "#9aa0a6" },
+          hovertemplate: "%{x}<br>reference %{y:.2%}<extra></extra>" },
+        { type: "bar", name: "current", x: labels, y: cur, marker: { color: d.status === "fail" ? COLORS.fail : "#1a73e8" },
+          hovertemplate: "%{x}<br>current %{y:.2%}<extra></extra>" }
+      ],
+      layout: layout({ barmode: "group", height: 240, yaxis: { tickformat: ".0%", title: { text: "share", font: { size: 11 } } },
+                       xaxis: { type: "category", automargin: true } })
+    };
+  }
+
+  function calibrationFigure(k) {
+    var traces = [{ type: "scatter", mode: "lines", name: "perfectly calibrated", x: [0, 1], y: [0, 1],
+                    hoverinfo: "skip", line: { color: "#9aa0a6", dash: "dot" } }];
+    k.curves.forEach(function (c, i) {
+      var pts = c.points;
+      traces.push({ type: "scatter", mode: "lines+markers", name: esc(c.name),
+        x: pts.map(function (q) { return q.predicted; }), y: pts.map(function (q) { return q.observed; }),
+        text: pts.map(function (q) {
+          return esc(c.name) + "<br>bin " + esc(q.bin || "") + "<br>mean score " + num(q.predicted) +
+            "<br>observed positive rate " + num(q.observed) + (q.count !== null ? "<br>" + q.count + " rows" : "");
+        }),
+        hoverinfo: "text", line: { color: PALETTE[i % PALETTE.length], width: i === 0 ? 2.5 : 1.5 },
+        marker: { size: pts.map(function (q) { return q.count ? Math.max(5, Math.min(14, 3 + Math.log(q.count + 1) * 1.3)) : 6; }),
+                  color: PALETTE[i % PALETTE.length] } });
+    });
+    return {
+      traces: traces,
+      layout: layout({ height: 300, xaxis: { range: [0, 1], title: { text: "mean predicted score", font: { size: 11 } } },
+                       yaxis: { range: [0, 1], title: { text: "observed positive rate", font: { size: 11 } } } })
+    };
+  }
+
+  var figures = {};
+  (data.plots || []).forEach(function (p) { figures[p.id] = function () { return seriesFigure(p); }; });
+  (data.drift || []).forEach(function (d) { figures[d.id] = function () { return driftFigure(d); }; });
+  (data.calibration || []).forEach(function (k) { figures[k.id] = function () { return calibrationFigure(k); }; });
+
+  var plotDivs = Array.prototype.slice.call(document.querySelectorAll("div.plot"));
+  state.total = plotDivs.length;
+
+  function render(div) {
+    if (div.getAttribute("data-rendered")) { return; }
+    div.setAttribute("data-rendered", "pending");
+    var make = figures[div.id];
+    if (!make || typeof Plotly === "undefined") {
+      state.errors.push("no figure for " + div.id);
+      return;
+    }
+    try {
+      var f = make();
+      Plotly.newPlot(div, f.traces, f.layout, CONFIG).then(function () {
+        div.setAttribute("data-rendered", "yes");
+        state.rendered += 1;
+      }, function (err) { state.errors.push(div.id + ": " + err); });
+    } catch (e) {
+      state.errors.push(div.id + ": " + e);
+    }
+  }
+  function renderAll() { plotDivs.forEach(render); }
+  state.renderAll = renderAll;
+
+  // draw plots as they come near the screen; everything before printing
+  if ("IntersectionObserver" in window) {
+    var io = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (e.isIntersecting) { io.unobserve(e.target); render(e.target); }
+      });
+    }, { rootMargin: "600px 0px" });
+    plotDivs.forEach(function (d) { io.observe(d); });
+  } else {
+    renderAll();
+  }
+  window.addEventListener("beforeprint", renderAll);
+
+  // ---- filters: by table, monitor and status; every element carries data-* attributes
+  var selects = { table: document.getElementById("f-table"), monitor: document.getElementById("f-monitor"),
+                  status: document.getElementById("f-status") };
+  function matches(el, f) {
+    var t = el.getAttribute("data-table"), m = el.getAttribute("data-monitor"), s = el.getAttribute("data-status");
+    if (f.table && t !== null && t !== f.table) { return false; }
+    if (f.monitor && m !== null && m.split(", ").indexOf(f.monitor) < 0) { return false; }
+    if (f.status && s !== null && s !== f.status) { return false; }
+    return true;
+  }
+  function applyFilters() {
+    var f = { table: selects.table.value, monitor: selects.monitor.value, status: selects.status.value };
+    var shown = 0;
+    document.querySelectorAll("[data-kind=check], [data-kind=plot], [data-kind=drift], [data-kind=calibration]")
+      .forEach(function (el) { var ok = matches(el, f); el.hidden = !ok; if (ok) { shown += 1; } });
+    document.querySelectorAll("table.grid").forEach(function (g) {
+      g.querySelectorAll("[data-monitor]").forEach(function (c) {
+        c.hidden = !!(f.monitor && c.getAttribute("data-monitor") !== f.monitor);
+      });
+      g.querySelectorAll("tbody tr").forEach(function (tr) {
+        var ok = true;
+        if (f.status) {
+          ok = Array.prototype.some.call(tr.querySelectorAll("td[data-status]"), function (c) {
+            return !c.hidden && c.getAttribute("data-status") === f.status;
+          });
+        }
+        tr.hidden = !ok;
+      });
+    });
+    document.querySelectorAll("section[data-kind=table]").forEach(function (sec) {
+      var ok = !f.table || sec.getAttribute("data-table") === f.table;
+      if (ok && (f.monitor || f.status)) {
+        ok = sec.querySelector("[data-kind=plot]:not([hidden]), [data-kind=drift]:not([hidden]), [data-kind=calibration]:not([hidden])") !== null;
+      }
+      sec.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    document.getElementById("no-match").hidden = shown > 0 || !(f.table || f.monitor || f.status);
+    // plots drawn while hidden have no size: redraw the visible ones
+    plotDivs.forEach(function (d) {
+      if (d.getAttribute("data-rendered") === "yes" && d.offsetParent !== null) { Plotly.Plots.resize(d); }
+    });
+  }
+  Object.keys(selects).forEach(function (k) { selects[k].addEventListener("change", applyFilters); });
+  document.getElementById("f-reset").addEventListener("click", function () {
+    selects.table.value = ""; selects.monitor.value = ""; selects.status.value = ""; applyFilters();
+  });
+  document.querySelectorAll("[data-set-status]").forEach(function (b) {
+    b.addEventListener("click", function () { selects.status.value = b.getAttribute("data-set-status"); applyFilters(); });
+  });
+  document.querySelectorAll("a[data-plot]").forEach(function (a) {
+    a.addEventListener("click", function () {
+      var div = document.getElementById(a.getAttribute("data-plot"));
+      if (div) { render(div); }
+    });
+  });
+  state.applyFilters = applyFilters;
+  state.ready = true;
+})();

@@ -1,0 +1,80 @@
+"""`build_report()`: history -> model -> HTML file. The one entry point the CLI calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from ml_monitor.report.loader import load_history
+from ml_monitor.report.render import render_html
+from ml_monitor.report.shaping import shape_report
+
+log = logging.getLogger("ml_monitor")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    path: Path            # the HTML file written
+    size_bytes: int
+    checks: int           # distinct checks (dbt tests) in the period
+    failing: int          # checks failing in their latest run
+    newly_failing: int
+    resolved: int
+    runs: int             # dbt invocations in the period
+    observations: int     # history rows in the period
+
+
+def write_report(frame: pd.DataFrame, out: str | Path, *,
+                 checks_meta: Mapping[str, Mapping[str, Any]] | None = None,
+                 now: dt.datetime | None = None, days: float | None = 30,
+                 title: str | None = None, project: str | None = None,
+                 target: str | None = None,
+                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None) -> ReportResult:
+    """Write the report for history rows already in a DataFrame (no dbt involved)."""
+    model = shape_report(frame, checks_meta, now=now, days=days, title=title,
+                         project=project, target=target, reliability=reliability)
+    html = render_html(model)
+    path = Path(out)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # write next to the target and rename: a reader never sees half a file
+    fd, tmp = tempfile.mkstemp(prefix=".ml_monitor_report.", suffix=".tmp",
+                               dir=str(path.parent or Path(".")))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    s = model["summary"]
+    result = ReportResult(path=path.resolve(), size_bytes=path.stat().st_size, checks=s["checks"],
+                          failing=s["failing"], newly_failing=s["newly_failing"],
+                          resolved=s["resolved"], runs=s["runs"], observations=s["observations"])
+    log.info("report written to %s (%.1f MB, %d checks, %d failing)", result.path,
+             result.size_bytes / 1e6, result.checks, result.failing)
+    return result
+
+
+def build_report(project_dir: str | Path = ".", *, out: str | Path = "ml_monitor_report.html",
+                 days: float | None = 30, select: Iterable[str] | str | None = None,
+                 profiles_dir: str | Path | None = None, target: str | None = None,
+                 target_path: str | Path | None = None,
+                 vars: str | Mapping[str, Any] | None = None,
+                 title: str | None = None, now: dt.datetime | None = None) -> ReportResult:
+    """Read the observation history of the dbt project at `project_dir` through its profile
+    (last `days` days; all when None; only the tests `select` picks when given) and write the
+    self-contained HTML report to `out`. Raises ReportError when dbt cannot read the history."""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    loaded = load_history(project_dir, profiles_dir=profiles_dir, target=target,
+                          target_path=target_path, vars=vars, days=days, select=select, now=now)
+    return write_report(loaded.frame, out, checks_meta=loaded.checks_meta, now=now, days=days,
+                        title=title, project=loaded.project, target=loaded.target,
+                        reliability=loaded.reliability)

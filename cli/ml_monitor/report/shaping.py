@@ -1,0 +1,789 @@
+"""From history rows to the report model: a JSON-ready dict the template and the page script use.
+
+Pure pandas; no dbt, no HTML. Vocabulary:
+
+- a *check* is one dbt test node (`test_unique_id`); a *run* is one dbt invocation;
+- a *series* is one (check, column, segment, metric) over runs: the line in a plot;
+- a *plot* is one (check, column, metric) with one line per segment (overall first).
+
+A check's state in a run is `fail` when any of its observations failed, or when dbt itself
+failed / warned the test (e.g. `no_data` with `fail_on_no_data`); `no_data` / `skipped` when
+all its observations were; else `pass`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from ml_monitor.report.loader import HISTORY_COLUMNS
+
+STATUSES = ("fail", "no_data", "skipped", "pass")
+_STATUS_RANK = {"fail": 0, "no_data": 1, "skipped": 2, "pass": 3}
+
+DATA_QUALITY = ("null_rate", "value_range", "accepted_values", "cardinality", "schema_contract",
+                "freshness", "volume")
+DRIFT = ("psi_drift", "ks_drift", "js_drift", "prediction_drift")
+PERFORMANCE = ("performance", "calibration", "label_coverage")
+
+MAX_TRACES = 12          # segments drawn per plot (overall and failing ones first)
+MAX_FAILING_ROWS = 25    # failing observations listed per check
+MAX_DRIFT_COLUMNS = 6    # drift columns per table shown with their bin shares
+MAX_DETAIL = 400         # characters of `detail` carried into hover texts
+
+
+def family(monitor: str | None) -> str:
+    m = (monitor or "").lower()
+    if m in DRIFT or m.endswith("_drift"):
+        return "drift"
+    if m in PERFORMANCE:
+        return "performance"
+    if m in DATA_QUALITY:
+        return "data_quality"
+    return "other"
+
+
+df_default_metric = "(unnamed metric)"
+_FAMILY_ORDER = {"data_quality": 0, "drift": 1, "performance": 2, "other": 3}
+
+
+_KNOWN = DATA_QUALITY + DRIFT + PERFORMANCE
+
+
+def monitor_order(monitor: str) -> tuple:
+    """Data quality, drift, performance, others; in each, the order of the README."""
+    m = (monitor or "").lower()
+    return (_FAMILY_ORDER[family(m)], _KNOWN.index(m) if m in _KNOWN else len(_KNOWN), m)
+
+
+def worst(statuses: Iterable[str | None]) -> str | None:
+    found = [s for s in statuses if s in _STATUS_RANK]
+    return min(found, key=_STATUS_RANK.__getitem__) if found else None
+
+
+# ---------------------------------------------------------------------------------------------
+# normalising the rows
+
+
+def normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed copy with every history column, cleaned keys and an `observed_at` time.
+
+    Missing columns are added as nulls; statuses are lower-cased; rows without a run time are
+    dropped (they cannot be placed on a time axis); duplicate observations of the same run
+    (same invocation, test, column, segment and metric) are kept once.
+    """
+    df = frame.copy()
+    for name, kind in HISTORY_COLUMNS.items():
+        if name not in df.columns:
+            df[name] = None
+    df = df[list(HISTORY_COLUMNS) + [c for c in df.columns if c not in HISTORY_COLUMNS]]
+    for name, kind in HISTORY_COLUMNS.items():
+        if kind == "double":
+            df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
+        elif kind == "bigint":
+            df[name] = pd.to_numeric(df[name], errors="coerce").astype("Int64")
+        elif kind == "timestamp":
+            s = pd.to_datetime(df[name], errors="coerce", utc=True)
+            df[name] = s.dt.tz_localize(None)
+        else:
+            df[name] = pd.Series([_text(v) for v in df[name]], index=df.index, dtype="object")
+    df = df[df["run_started_at"].notna()].copy()
+    df["status"] = df["status"].map(lambda s: (s or "").strip().lower() or None)
+    df["test_status"] = df["test_status"].map(lambda s: (s or "").strip().lower() or None)
+    df["severity"] = df["severity"].map(lambda s: (s or "").strip().lower() or None)
+    df["monitor"] = df["monitor"].map(lambda s: s or "(unknown monitor)")
+    df["metric"] = df["metric"].map(lambda s: s or df_default_metric)
+    df["model_name"] = df["model_name"].map(lambda s: s or "(unknown table)")
+    df["test_unique_id"] = [
+        uid or f"{tn or mon}:{mod}"
+        for uid, tn, mon, mod in zip(df["test_unique_id"], df["test_name"], df["monitor"],
+                                     df["model_name"])
+    ]
+    df["test_name"] = [tn or uid.split(".")[-2 if uid.count(".") >= 2 else -1]
+                       for tn, uid in zip(df["test_name"], df["test_unique_id"])]
+    df["invocation_id"] = [inv or f"run@{ts.isoformat()}"
+                           for inv, ts in zip(df["invocation_id"], df["run_started_at"])]
+    df = df.sort_values(["run_started_at", "invocation_id", "observation_id"],
+                        na_position="first", kind="mergesort")
+    key = ["invocation_id", "test_unique_id", "column_name", "segment_column", "segment_value",
+           "metric"]
+    df = df.drop_duplicates(subset=key, keep="last").reset_index(drop=True)
+    return df
+
+
+# ---------------------------------------------------------------------------------------------
+# small value helpers
+
+
+def _f(v: Any) -> float | None:
+    """A JSON-safe float: None for null, NaN and +-inf."""
+    if v is None or v is pd.NA:
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _i(v: Any) -> int | None:
+    if v is None or v is pd.NA:
+        return None
+    try:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt_number(v: Any) -> str:
+    """A number for people: 4 significant digits, thousands separated, '–' for null."""
+    if v is None or v is pd.NA:
+        return "–"
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(x):  # pandas cannot tell a NULL from a NaN: both are "no value" here
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def fmt_time(ts: Any) -> str | None:
+    if ts is None or ts is pd.NaT or (isinstance(ts, float) and math.isnan(ts)):
+        return None
+    t = pd.Timestamp(ts)
+    if pd.isna(t):
+        return None
+    return t.strftime("%Y-%m-%d %H:%M") + " UTC"
+
+
+def iso(ts: Any) -> str | None:
+    if ts is None:
+        return None
+    t = pd.Timestamp(ts)
+    if pd.isna(t):
+        return None
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def segment_label(segment_column: str | None, segment_value: str | None) -> str:
+    if segment_column is None:
+        return "overall"
+    return f"{segment_column} = {'(null)' if segment_value is None else segment_value}"
+
+
+_SAFE_URL = re.compile(r"^(https?://|mailto:)[^\s]+$", re.IGNORECASE)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The runbook URL when it is an http(s)/mailto link, else None (shown as text only)."""
+    if not url:
+        return None
+    u = str(url).strip()
+    return u if _SAFE_URL.match(u) else None
+
+
+def _text(v: Any) -> str | None:
+    """A text value or None (for None, NaN, NA)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return str(v)
+
+
+def _truncate(text: str | None, n: int = MAX_DETAIL) -> str | None:
+    text = _text(text)
+    if text is None:
+        return None
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# bins (drift) and reliability (calibration) from an observation's detail
+
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_ARROW_BIN = re.compile(
+    r"(?:bin|category|value)\s+(?P<label>'(?:[^']|'')*'|\"[^\"]*\"|\[[^\]]*[\])]|\([^)]*[\])]|[^\s:,;]+)"
+    r"[^0-9+\-.]{0,40}?(?P<ref>" + _NUM + r")\s*(?P<refpct>%?)\s*(?:->|→|=>|to)\s*"
+    r"(?:current\s*)?(?P<cur>" + _NUM + r")\s*(?P<curpct>%?)",
+    re.IGNORECASE,
+)
+_KEYWORD_BIN = re.compile(
+    r"(?:bin|category|value)\s+(?P<label>'(?:[^']|'')*'|\"[^\"]*\"|\[[^\]]*[\])]|\([^)]*[\])]|[^\s:,;]+)"
+    r".{0,40}?reference(?:\s+share)?\s*[:=]?\s*(?P<ref>" + _NUM + r")\s*(?P<refpct>%?)"
+    r".{0,40}?current(?:\s+share)?\s*[:=]?\s*(?P<cur>" + _NUM + r")\s*(?P<curpct>%?)",
+    re.IGNORECASE,
+)
+
+
+def _json_in(detail: str | None) -> Any:
+    """The JSON object carried by a detail text (whole, or from its first '{' to its last '}')."""
+    if not detail:
+        return None
+    text = detail.strip()
+    candidates = [text]
+    if "{" in text and "}" in text:
+        candidates.append(text[text.index("{"): text.rindex("}") + 1])
+    for c in candidates:
+        try:
+            value = json.loads(c)
+        except ValueError:
+            continue
+        if isinstance(value, (dict, list)):
+            return value
+    return None
+
+
+def _pick(d: Mapping[str, Any], *names: str) -> Any:
+    for n in names:
+        if n in d and d[n] is not None:
+            return d[n]
+    return None
+
+
+def _unquote(label: str) -> str:
+    if len(label) >= 2 and label[0] == label[-1] and label[0] in "'\"":
+        inner = label[1:-1]
+        return inner.replace("''", "'") if label[0] == "'" else inner
+    return label
+
+
+def parse_bins(detail: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Reference-vs-current bin shares from a drift observation's detail.
+
+    Understood, in order: a JSON object with `bins: [{bin|label|category, reference|ref,
+    current|cur}, ...]` (the whole detail or embedded in it); else a text naming one bin and
+    its shares (`bin 'DE': 0.10 -> 0.35`, `bin (1.5, 3] reference 10% current 35%`).
+    Returns (bins, source) with source 'json', 'text' or None (nothing found).
+    """
+    value = _json_in(detail)
+    items = None
+    if isinstance(value, dict):
+        items = _pick(value, "bins", "bin_shares", "shares")
+    elif isinstance(value, list):
+        items = value
+    if isinstance(items, list):
+        bins = []
+        for it in items:
+            if not isinstance(it, Mapping):
+                continue
+            label = _pick(it, "bin", "label", "category", "name", "edge")
+            ref = _f(_pick(it, "reference", "ref", "reference_share", "expected"))
+            cur = _f(_pick(it, "current", "cur", "current_share", "actual"))
+            if label is None or (ref is None and cur is None):
+                continue
+            bins.append({"bin": str(label), "reference": ref, "current": cur})
+        if bins:
+            return bins, "json"
+    if detail:
+        for rx in (_ARROW_BIN, _KEYWORD_BIN):
+            m = rx.search(detail)
+            if m:
+                ref, cur = float(m["ref"]), float(m["cur"])
+                if m["refpct"] or m["curpct"]:
+                    ref, cur = ref / 100.0, cur / 100.0
+                return [{"bin": _unquote(m["label"]), "reference": ref, "current": cur}], "text"
+    return [], None
+
+
+_REL_TEXT = re.compile(
+    r"[\[(]\s*(?P<lo>" + _NUM + r")\s*,\s*(?P<hi>" + _NUM + r")\s*[\])]\s*:?\s*"
+    r"(?:mean[_ ]?(?:score|predicted|pred)|predicted|pred|score|p)\s*[:=]?\s*(?P<p>" + _NUM + r")"
+    r"\s*[,;]?\s*(?:observed(?:[_ ]rate)?|obs|actual|positive[_ ]rate|o)\s*[:=]?\s*(?P<o>" + _NUM + r")"
+    r"(?:\s*[,;]?\s*(?:n|count)\s*[:=]?\s*(?P<n>\d+))?",
+    re.IGNORECASE,
+)
+
+
+def parse_reliability(detail: str | None) -> list[dict[str, Any]]:
+    """Reliability bins (mean predicted score, observed positive rate, count) from a
+    calibration observation's detail: JSON `{"bins"|"reliability": [{mean_predicted|mean_score,
+    observed|observed_rate|fraction_positive, count|n, bin}]}`, or text like
+    `[0.0, 0.1): pred 0.05, obs 0.04, n=120; [0.1, 0.2): ...`."""
+    value = _json_in(detail)
+    items = None
+    if isinstance(value, dict):
+        items = _pick(value, "reliability", "bins", "reliability_bins")
+    elif isinstance(value, list):
+        items = value
+    points = []
+    if isinstance(items, list):
+        for it in items:
+            if not isinstance(it, Mapping):
+                continue
+            p = _f(_pick(it, "mean_predicted", "mean_score", "predicted", "confidence", "score"))
+            o = _f(_pick(it, "observed", "observed_rate", "fraction_positive", "positive_rate",
+                         "accuracy", "actual"))
+            if p is None or o is None:
+                continue
+            points.append({"bin": None if _pick(it, "bin", "label") is None
+                           else str(_pick(it, "bin", "label")),
+                           "predicted": p, "observed": o,
+                           "count": _i(_pick(it, "count", "n", "sample_size"))})
+        if points:
+            return points
+    if detail:
+        for m in _REL_TEXT.finditer(detail):
+            points.append({"bin": f"[{m['lo']}, {m['hi']})", "predicted": float(m["p"]),
+                           "observed": float(m["o"]), "count": _i(m["n"])})
+    return points
+
+
+def detail_text(detail: str | None) -> str | None:
+    """The detail as people read it. A detail that is (or ends in) a JSON object is summarised:
+    its `text`/`summary`/`message` when it has one, else the bin that moved most or the size of
+    its reliability table; plain text is returned as it is."""
+    detail = _text(detail)
+    if not detail:
+        return detail
+    value = _json_in(detail)
+    if not isinstance(value, dict):
+        return detail
+    prefix = detail[: detail.find("{")].strip(" ;,:") if not detail.lstrip().startswith("{") else ""
+    said = _pick(value, "text", "summary", "message")
+    if said is not None:
+        return (prefix + "; " if prefix else "") + str(said)
+    bins, _ = parse_bins(detail)
+    parts = [prefix] if prefix else []
+    if bins:
+        moved = max(bins, key=lambda b: abs((b["current"] or 0.0) - (b["reference"] or 0.0)))
+        parts.append(f"most moved bin {moved['bin']}: {fmt_number(moved['reference'])} → "
+                     f"{fmt_number(moved['current'])} ({len(bins)} bins)")
+    points = parse_reliability(detail)
+    if points and not bins:
+        parts.append(f"reliability table of {len(points)} bins")
+    return "; ".join(parts) if parts else detail
+
+
+# ---------------------------------------------------------------------------------------------
+# checks: one dbt test over its runs
+
+
+def run_state(statuses: Iterable[str | None], test_status: str | None) -> str:
+    st = [s for s in statuses if s]
+    if "fail" in st or (test_status in ("fail", "warn", "error")):
+        return "fail"
+    if st and all(s == "no_data" for s in st):
+        return "no_data"
+    if st and all(s == "skipped" for s in st):
+        return "skipped"
+    if st and all(s in ("no_data", "skipped") for s in st):
+        return "no_data"
+    return "pass"
+
+
+def _obs_row(r: Mapping[str, Any], streak: Mapping[tuple, Any] | None = None) -> dict[str, Any]:
+    window = None
+    if r.get("window_start") is not None and not pd.isna(r.get("window_start")):
+        window = f"{iso(r['window_start'])} → {iso(r['window_end'])}"
+    out = {
+        "column": r.get("column_name"),
+        "segment": segment_label(r.get("segment_column"), r.get("segment_value")),
+        "segment_column": r.get("segment_column"),
+        "segment_value": r.get("segment_value"),
+        "metric": r.get("metric"),
+        "value": _f(r.get("value")),
+        "value_text": fmt_number(r.get("value")),
+        "threshold_text": fmt_number(r.get("threshold")),
+        "baseline_text": fmt_number(r.get("baseline_value")),
+        "sample_size_text": fmt_number(r.get("sample_size")),
+        "window": window,
+        "status": r.get("status"),
+        "detail": detail_text(r.get("detail")),
+        "failing_since": None,
+        "failing_runs": None,
+    }
+    if streak is not None:
+        k = (r.get("column_name"), r.get("segment_column"), r.get("segment_value"), r.get("metric"))
+        if k in streak:
+            out["failing_since"], out["failing_runs"] = streak[k]
+    return out
+
+
+def _shape_checks(df: pd.DataFrame, meta: Mapping[str, Mapping[str, Any]],
+                  period_start: pd.Timestamp | None) -> list[dict[str, Any]]:
+    checks = []
+    for uid, g in df.groupby("test_unique_id", sort=False):
+        runs = (g.groupby("invocation_id", sort=False)
+                 .agg(run_started_at=("run_started_at", "max"))
+                 .sort_values("run_started_at", kind="mergesort"))
+        states = []
+        for inv in runs.index:
+            rg = g[g["invocation_id"] == inv]
+            ts = next((t for t in rg["test_status"] if t), None)
+            states.append((inv, runs.loc[inv, "run_started_at"], run_state(rg["status"], ts)))
+        latest_inv, latest_at, state = states[-1]
+        previous = states[-2][2] if len(states) > 1 else None
+        streak_runs, since = 0, None
+        if state == "fail":
+            for inv, at, s in reversed(states):
+                if s != "fail":
+                    break
+                streak_runs, since = streak_runs + 1, at
+        latest = g[g["invocation_id"] == latest_inv]
+        first = latest.iloc[0]
+        m = dict(meta.get(uid) or {})
+        # per-observation streaks: since when each failing series has been failing
+        obs_streak: dict[tuple, tuple[str | None, int]] = {}
+        if state == "fail":
+            order = {inv: i for i, (inv, _, _) in enumerate(states)}
+            gg = g.assign(_run=g["invocation_id"].map(order))
+            key = ["column_name", "segment_column", "segment_value", "metric"]
+            for k, sg in gg.groupby(key, dropna=False, sort=False):
+                sg = sg.sort_values("_run")
+                if sg.iloc[-1]["invocation_id"] != latest_inv:
+                    continue
+                n, at = 0, None
+                for _, row in sg.iloc[::-1].iterrows():
+                    if row["status"] != "fail":
+                        break
+                    n, at = n + 1, row["run_started_at"]
+                kk = tuple(None if (isinstance(x, float) and math.isnan(x)) else x for x in k)
+                if n:
+                    obs_streak[kk] = (fmt_time(at), n)
+        failing_obs = latest[latest["status"] == "fail"]
+        if state == "fail" and failing_obs.empty:
+            failing_obs = latest[latest["status"].isin(["no_data", "skipped"])]
+        failing_rows = [_obs_row(r, obs_streak) for r in failing_obs.to_dict("records")]
+        monitors = sorted(set(g["monitor"]))
+        runbook = m.get("runbook")
+        checks.append({
+            "unique_id": uid,
+            "name": first["test_name"],
+            "table": first["model_name"],
+            "monitor": monitors[0] if len(monitors) == 1 else ", ".join(monitors),
+            "family": family(monitors[0]),
+            "severity": first["severity"] or m.get("severity"),
+            "state": state,
+            "previous_state": previous,
+            "newly_failing": state == "fail" and previous != "fail",
+            "first_seen": previous is None,
+            "resolved": state != "fail" and previous == "fail",
+            "failing_since": fmt_time(since),
+            "failing_since_iso": iso(since),
+            "failing_runs": streak_runs,
+            # the streak may have started before the period shown
+            "since_period_start": bool(state == "fail" and streak_runs == len(states)
+                                       and period_start is not None),
+            "runs": len(states),
+            "last_run": fmt_time(latest_at),
+            "last_run_iso": iso(latest_at),
+            "last_pass": fmt_time(next((at for _, at, s in reversed(states) if s == "pass"), None)),
+            "owner": m.get("owner"),
+            "runbook": runbook,
+            "runbook_url": safe_url(runbook),
+            "tags": list(m.get("tags") or []),
+            "failing_observations": failing_rows[:MAX_FAILING_ROWS],
+            "n_failing_observations": len(failing_rows),
+            "n_observations": int(len(latest)),
+            "columns": sorted({c for c in latest["column_name"] if c}),
+        })
+    sev = {"error": 0, "warn": 1}
+    checks.sort(key=lambda c: (_STATUS_RANK.get(c["state"], 9), sev.get(c["severity"] or "", 2),
+                               not c["newly_failing"], c["table"], c["name"]))
+    for i, c in enumerate(checks):
+        c["id"] = f"c{i + 1}"
+    return checks
+
+
+# ---------------------------------------------------------------------------------------------
+# plots: one metric of one check on one column, a line per segment
+
+
+def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
+                 latest_run: Mapping[str, str]) -> list[dict[str, Any]]:
+    plots = []
+    key = ["model_name", "test_unique_id", "column_name", "metric"]
+    for (table, uid, column, metric), g in df.groupby(key, dropna=False, sort=False):
+        column = None if (isinstance(column, float) and math.isnan(column)) else column
+        monitor = g["monitor"].iloc[0]
+        # x: the window end when every run has its own, else the run time
+        we = g["window_end"]
+        per_seg = g.groupby(["segment_column", "segment_value"], dropna=False)["window_end"]
+        use_window = bool(we.notna().all() and (per_seg.nunique() == per_seg.size()).all())
+        xcol = "window_end" if use_window else "run_started_at"
+        traces = []
+        for (scol, sval), sg in g.groupby(["segment_column", "segment_value"], dropna=False,
+                                          sort=False):
+            scol = None if (isinstance(scol, float) and math.isnan(scol)) else scol
+            sval = None if (isinstance(sval, float) and math.isnan(sval)) else sval
+            sg = sg.sort_values([xcol, "run_started_at"], kind="mergesort")
+            latest = sg[sg["invocation_id"] == latest_run.get(uid)]
+            traces.append({
+                "name": segment_label(scol, sval),
+                "overall": scol is None,
+                "x": [iso(t) for t in sg[xcol]],
+                "y": [_f(v) for v in sg["value"]],
+                "threshold": [_f(v) for v in sg["threshold"]],
+                "baseline": [_f(v) for v in sg["baseline_value"]],
+                "status": list(sg["status"]),
+                "n": [_i(v) for v in sg["sample_size"]],
+                "detail": [_truncate(detail_text(d)) for d in sg["detail"]],
+                "latest_status": latest["status"].iloc[-1] if not latest.empty else None,
+                "latest_value": _f(latest["value"].iloc[-1]) if not latest.empty else None,
+                "sample_size": _i(sg["sample_size"].iloc[-1]),
+            })
+        # overall first, then failing segments, then the rest by name
+        traces.sort(key=lambda t: (not t["overall"],
+                                   _STATUS_RANK.get(t["latest_status"] or "", 9), t["name"]))
+        hidden = max(0, len(traces) - MAX_TRACES)
+        shown = traces[:MAX_TRACES]
+        status = worst(t["latest_status"] for t in traces)
+        plots.append({
+            "table": table,
+            "monitor": monitor,
+            "family": family(monitor),
+            "metric": metric,
+            "column": column,
+            "check_id": check_ids.get(uid),
+            "test_name": g["test_name"].iloc[0],
+            "title": f"{monitor} · {column if column is not None else '(table)'} · {metric}",
+            "x_label": "window end" if use_window else "run time",
+            "status": status,
+            "traces": shown,
+            "hidden_segments": hidden,
+            "failing_segments": [t["name"] for t in traces if t["latest_status"] == "fail"],
+        })
+    plots.sort(key=lambda p: (p["table"], _STATUS_RANK.get(p["status"] or "", 9),
+                              monitor_order(p["monitor"]), p["column"] or "",
+                              p["metric"]))
+    for i, p in enumerate(plots):
+        p["id"] = f"p{i + 1}"
+    return plots
+
+
+# ---------------------------------------------------------------------------------------------
+# tables: status grid, drift bins, calibration
+
+
+def _grid(latest: pd.DataFrame, plots: list[dict[str, Any]]) -> dict[str, Any]:
+    monitors = sorted(set(latest["monitor"]), key=monitor_order)
+    plot_of = {}
+    for p in plots:
+        plot_of.setdefault((p["monitor"], p["column"]), p["id"])
+
+    def cell(rows: pd.DataFrame, monitor: str, column: str | None) -> dict[str, Any] | None:
+        if rows.empty:
+            return None
+        st = worst(rows["status"])
+        lines = []
+        for r in rows.sort_values(["metric", "segment_column", "segment_value"],
+                                  na_position="first").to_dict("records"):
+            seg = segment_label(r["segment_column"], r["segment_value"])
+            lines.append(f"{r['metric']}{'' if seg == 'overall' else ' [' + seg + ']'}: "
+                         f"{fmt_number(r['value'])} (threshold {fmt_number(r['threshold'])}) "
+                         f"{r['status']}")
+        metrics = rows["metric"].unique()
+        text = fmt_number(rows["value"].iloc[0]) if (len(rows) == 1) else None
+        if text is None:
+            nf = int((rows["status"] == "fail").sum())
+            text = f"{nf}/{len(rows)} fail" if nf else f"{len(rows)} ok" if st == "pass" else st
+        return {"status": st, "text": text, "title": "\n".join(lines[:30]) +
+                (f"\n… {len(lines) - 30} more" if len(lines) > 30 else ""),
+                "plot": plot_of.get((monitor, column)), "metrics": len(metrics)}
+
+    rows = []
+    cols = sorted(set(latest["column_name"].map(lambda c: c or "")),
+                  key=lambda c: (c != "", c))
+    for c in cols:
+        column = c or None
+        sub = latest[latest["column_name"].map(lambda x: (x or "") == c)]
+        cells = [cell(sub[sub["monitor"] == m], m, column) for m in monitors]
+        rows.append({"label": column or "(table)", "column": column, "segment": None,
+                     "level": 0, "cells": cells, "status": worst(x["status"] for x in cells if x)})
+        # segments that are not all passing get a row of their own
+        segs = sub[sub["segment_column"].notna()]
+        for (scol, sval), sg in segs.groupby(["segment_column", "segment_value"], dropna=False,
+                                             sort=True):
+            sval = None if (isinstance(sval, float) and math.isnan(sval)) else sval
+            if worst(sg["status"]) == "pass":
+                continue
+            cells = [cell(sg[sg["monitor"] == m], m, column) for m in monitors]
+            rows.append({"label": segment_label(scol, sval), "column": column,
+                         "segment": segment_label(scol, sval), "level": 1, "cells": cells,
+                         "status": worst(x["status"] for x in cells if x)})
+    return {"monitors": monitors, "rows": rows}
+
+
+def _drift(latest: pd.DataFrame, table: str) -> list[dict[str, Any]]:
+    d = latest[latest["monitor"].map(lambda m: family(m) == "drift")]
+    d = d[d["segment_column"].isna()]
+    if d.empty:
+        return []
+
+    def severity(r: Mapping[str, Any]) -> tuple:
+        v, t = _f(r["value"]), _f(r["threshold"])
+        ratio = (v / t) if (v is not None and t not in (None, 0.0)) else (v or 0.0)
+        return (_STATUS_RANK.get(r["status"] or "", 9), -ratio)
+
+    best: dict[tuple, Mapping[str, Any]] = {}
+    for r in d.to_dict("records"):
+        k = (r["column_name"], r["monitor"])
+        if k not in best or severity(r) < severity(best[k]):
+            best[k] = r
+    ranked = sorted(best.values(), key=severity)
+    # one panel per column: the worst of its drift observations
+    seen, out = set(), []
+    for r in ranked:
+        if r["column_name"] in seen:
+            continue
+        seen.add(r["column_name"])
+        bins, source = parse_bins(r["detail"])
+        out.append({"table": table, "monitor": r["monitor"], "column": r["column_name"],
+                    "metric": r["metric"], "value_text": fmt_number(r["value"]),
+                    "threshold_text": fmt_number(r["threshold"]), "status": r["status"],
+                    "detail": detail_text(r["detail"]), "bins": bins, "bins_source": source})
+        if len(out) >= MAX_DRIFT_COLUMNS:
+            break
+    return out
+
+
+def _calibration(latest: pd.DataFrame, table: str,
+                 reliability: Mapping[str, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """One panel per calibration test: the reliability curve of every segment (overall first).
+
+    Points come from the reliability table computed with the test's arguments when the loader
+    could (`reliability`), else from the observation's detail when it carries the bins."""
+    c = latest[latest["monitor"] == "calibration"]
+    out = []
+    for uid, g in c.groupby("test_unique_id", sort=True):
+        if (g["metric"] == "ece").any():  # the test also reports label_coverage beside it
+            g = g[g["metric"] == "ece"]
+        g = g.drop_duplicates(["segment_column", "segment_value"])
+        rows = g.sort_values(["segment_column", "segment_value"], na_position="first",
+                             kind="mergesort").to_dict("records")
+        table_rows = reliability.get(uid)
+        curves = []
+        for r in rows:
+            if table_rows is not None:
+                pts = [{"bin": f"({fmt_number(x['bin_lower'])}, {fmt_number(x['bin_upper'])}]",
+                        "predicted": _f(x["mean_score"]), "observed": _f(x["fraction_positive"]),
+                        "count": _i(x["n_rows"])}
+                       for x in sorted(table_rows, key=lambda x: x["bin"] if x["bin"] is not None else -1)
+                       if x["segment_column"] == r["segment_column"]
+                       and x["segment_value"] == r["segment_value"]]
+                source = "table"
+            else:
+                pts, source = parse_reliability(r["detail"]), "detail"
+            pts = [p for p in pts if p["predicted"] is not None and p["observed"] is not None]
+            curves.append({"name": segment_label(r["segment_column"], r["segment_value"]),
+                           "value_text": fmt_number(r["value"]), "status": r["status"],
+                           "points": pts, "source": source})
+        with_points = [x for x in curves if x["points"]]
+        with_points.sort(key=lambda x: (x["name"] != "overall",
+                                        _STATUS_RANK.get(x["status"] or "", 9), x["name"]))
+        overall = next((x for x in curves if x["name"] == "overall"), curves[0])
+        out.append({"table": table, "column": g["column_name"].iloc[0],
+                    "metric": g["metric"].iloc[0], "test_name": g["test_name"].iloc[0],
+                    "status": worst(x["status"] for x in curves),
+                    "value_text": overall["value_text"], "segment": overall["name"],
+                    "curves": with_points[:MAX_TRACES],
+                    "points": with_points[0]["points"] if with_points else [],
+                    "source": with_points[0]["source"] if with_points else None,
+                    "failing_segments": [x["name"] for x in curves if x["status"] == "fail"],
+                    "detail": detail_text(rows[0]["detail"])})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole report
+
+
+def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any]] | None = None,
+                 *, now: dt.datetime | None = None, days: float | None = 30,
+                 title: str | None = None, project: str | None = None,
+                 target: str | None = None,
+                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None
+                 ) -> dict[str, Any]:
+    """The report model for `frame` (history rows, already limited to the period).
+
+    `checks_meta`: test unique_id -> owner / runbook / severity / tags (loader.checks_meta_from_
+    manifest); `reliability`: test unique_id -> reliability-table rows of calibration tests."""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    period_start = None if days is None else pd.Timestamp(now - dt.timedelta(days=float(days)))
+    df = normalize(frame)
+    meta = checks_meta or {}
+
+    checks = _shape_checks(df, meta, period_start) if not df.empty else []
+    check_ids = {c["unique_id"]: c["id"] for c in checks}
+    latest_run: dict[str, str] = {}
+    if not df.empty:
+        last = df.sort_values(["run_started_at"], kind="mergesort")\
+                 .groupby("test_unique_id")["invocation_id"].last()
+        latest_run = last.to_dict()
+    latest = df[df["invocation_id"] == df["test_unique_id"].map(latest_run)] if not df.empty \
+        else df
+    plots = _shape_plots(df, check_ids, latest_run) if not df.empty else []
+
+    tables = []
+    for table in sorted(set(df["model_name"])):
+        lt = latest[latest["model_name"] == table]
+        tchecks = [c for c in checks if c["table"] == table]
+        tplots = [p for p in plots if p["table"] == table]
+        tables.append({
+            "name": table,
+            "id": f"t{len(tables) + 1}",
+            "state": worst(c["state"] for c in tchecks) or "pass",
+            "n_checks": len(tchecks),
+            "n_failing": sum(c["state"] == "fail" for c in tchecks),
+            "monitors": sorted(set(lt["monitor"])),
+            "grid": _grid(lt, tplots),
+            "plots": [p["id"] for p in tplots],
+            "drift": _drift(lt, table),
+            "calibration": _calibration(lt, table, reliability or {}),
+        })
+    for t in tables:
+        for i, x in enumerate(t["drift"]):
+            x["id"] = f"{t['id']}-d{i + 1}"
+        for i, x in enumerate(t["calibration"]):
+            x["id"] = f"{t['id']}-k{i + 1}"
+
+    runs = df.groupby("invocation_id")["run_started_at"].max().sort_values() if not df.empty \
+        else pd.Series(dtype="datetime64[ns]")
+    summary = {
+        "checks": len(checks),
+        "failing": sum(c["state"] == "fail" for c in checks),
+        "failing_error": sum(c["state"] == "fail" and c["severity"] != "warn" for c in checks),
+        "failing_warn": sum(c["state"] == "fail" and c["severity"] == "warn" for c in checks),
+        "newly_failing": sum(c["newly_failing"] for c in checks),
+        "resolved": sum(c["resolved"] for c in checks),
+        "passing": sum(c["state"] == "pass" for c in checks),
+        "no_data": sum(c["state"] in ("no_data", "skipped") for c in checks),
+        "runs": int(len(runs)),
+        "observations": int(len(df)),
+        "tables": len(tables),
+        "first_run": fmt_time(runs.iloc[0]) if len(runs) else None,
+        "last_run": fmt_time(runs.iloc[-1]) if len(runs) else None,
+        "oldest_failure": min((c["failing_since_iso"] for c in checks
+                               if c["state"] == "fail" and c["failing_since_iso"]), default=None),
+    }
+    monitors = sorted(set(df["monitor"]), key=monitor_order) if not df.empty else []
+    return {
+        "title": title or (f"ml_monitor report · {project}" if project else "ml_monitor report"),
+        "project": project,
+        "target": target,
+        "generated_at": fmt_time(now),
+        "days": days,
+        "period_start": fmt_time(period_start) if period_start is not None else None,
+        "summary": summary,
+        "checks": checks,
+        "failing": [c for c in checks if c["state"] == "fail"],
+        "resolved": [c for c in checks if c["resolved"]],
+        "tables": tables,
+        "plots": plots,
+        "filters": {"tables": [t["name"] for t in tables], "monitors": monitors,
+                    "statuses": list(STATUSES)},
+    }

@@ -1,0 +1,302 @@
+"""Run dbt programmatically (dbtRunner) and collect every test result with its metadata.
+
+For failing ml_monitor tests, a few failing observation rows are read back from the tables
+`store_failures` keeps (node.relation_name) with one `dbt show --inline` through the project's own
+profile: adapter-agnostic, no database path or driver of our own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger("ml_monitor")
+
+OBSERVATION_COLUMNS = ("monitor", "column_name", "segment_column", "segment_value", "metric", "value",
+                       "threshold", "baseline_value", "sample_size", "window_start", "window_end",
+                       "status", "detail")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class CheckResult:
+    """One dbt test of the run."""
+
+    unique_id: str
+    name: str
+    status: str                    # pass | warn | fail | error | skipped
+    severity: str                  # configured severity: warn | error
+    monitor: str | None            # test_metadata.name (null_rate, not_null, ...) or None for singular tests
+    package: str | None            # test_metadata.namespace: 'ml_monitor' for our tests, None for dbt's
+    model: str | None
+    column: str | None
+    tags: list[str] = field(default_factory=list)
+    owner: str | None = None
+    runbook: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
+    failures: int | None = None
+    message: str | None = None
+    relation_name: str | None = None
+    observations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("fail", "warn")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunReport:
+    command: str
+    project_dir: str
+    project: str
+    target: str | None
+    started_at: str
+    duration: float = 0.0
+    invocation_id: str | None = None
+    success: bool = False
+    error: str | None = None                     # dbt could not run at all (profile, parse, connection)
+    node_errors: list[dict[str, str]] = field(default_factory=list)   # models/seeds/tests that errored
+    checks: list[CheckResult] = field(default_factory=list)
+    dbt_args: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.error or self.node_errors:
+            return 2
+        if any(c.failed for c in self.checks):
+            return 1
+        return 0
+
+    @property
+    def status(self) -> str:
+        return {0: "pass", 1: "fail", 2: "error"}[self.exit_code]
+
+    def counts(self) -> dict[str, int]:
+        out = {"checks": len(self.checks), "passed": 0, "warned": 0, "failed": 0, "errored": 0, "skipped": 0}
+        for c in self.checks:
+            key = {"pass": "passed", "warn": "warned", "fail": "failed", "error": "errored"}.get(c.status, "skipped")
+            out[key] += 1
+        out["node_errors"] = len(self.node_errors)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"command": self.command, "project": self.project, "project_dir": self.project_dir,
+                "target": self.target, "invocation_id": self.invocation_id, "started_at": self.started_at,
+                "duration_seconds": round(self.duration, 3), "status": self.status, "exit_code": self.exit_code,
+                "error": self.error, "node_errors": self.node_errors, "counts": self.counts(),
+                "checks": [c.to_dict() for c in self.checks]}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _clean(text: Any) -> str | None:
+    if text is None:
+        return None
+    return _ANSI.sub("", str(text)).strip() or None
+
+
+def project_name(project_dir: Path) -> str:
+    try:
+        data = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+        return str(data.get("name") or project_dir.name)
+    except (OSError, yaml.YAMLError, AttributeError):
+        return project_dir.name
+
+
+def dbt_args(command: str, project_dir: Path, profiles_dir: str | None, target: str | None,
+             select: list[str], exclude: list[str], vars: dict[str, Any]) -> list[str]:
+    args = [command, "--project-dir", str(project_dir), "--log-level", "none"]
+    if profiles_dir:
+        args += ["--profiles-dir", str(profiles_dir)]
+    if target:
+        args += ["--target", target]
+    if select:
+        args += ["--select", *[s for item in select for s in str(item).split()]]
+    if exclude:
+        args += ["--exclude", *[s for item in exclude for s in str(item).split()]]
+    if vars:
+        args += ["--vars", json.dumps(vars, default=str)]
+    return args
+
+
+class _Events:
+    """dbtRunner callback: the invocation id and the error lines (for monitoring_failed)."""
+
+    def __init__(self) -> None:
+        self.invocation_id: str | None = None
+        self.errors: list[str] = []
+
+    def __call__(self, event: Any) -> None:
+        info = event.info
+        if self.invocation_id is None and getattr(info, "invocation_id", None):
+            self.invocation_id = info.invocation_id
+        if info.level == "error" and info.name not in ("LogTestResult", "RunResultFailure", "RunResultError",
+                                                      "EndOfRunSummary", "StatsLine"):
+            msg = _clean(info.msg)
+            if msg and msg not in self.errors and len(self.errors) < 20:
+                self.errors.append(msg)
+
+
+def release_connections() -> None:
+    """Close what an in-process dbt invocation leaves open.
+
+    dbt-duckdb caches its DuckDB instance in a class attribute across invocations, which keeps the
+    database file locked by this process: an idle scheduler would lock out every other DuckDB user.
+    """
+    module = sys.modules.get("dbt.adapters.duckdb.connections")
+    manager = getattr(module, "DuckDBConnectionManager", None) if module else None
+    if manager is None:
+        return
+    with manager._LOCK:
+        env = manager._ENV
+        manager._ENV = None
+        if env is not None:
+            try:
+                env.close()
+            except Exception as e:  # noqa: BLE001 - best effort
+                log.debug("closing the DuckDB environment failed: %s", e)
+
+
+def _model_name(node: Any) -> str | None:
+    attached = getattr(node, "attached_node", None)
+    if attached:
+        return attached.split(".")[-1]
+    deps = getattr(getattr(node, "depends_on", None), "nodes", None) or []
+    return deps[0].split(".")[-1] if deps else None
+
+
+def _check(result: Any) -> CheckResult:
+    node = result.node
+    tm = getattr(node, "test_metadata", None)
+    cfg = node.config
+    meta = dict(getattr(cfg, "meta", None) or {}) or dict(getattr(node, "meta", None) or {})
+    tags = list(dict.fromkeys(list(getattr(node, "tags", None) or []) + list(getattr(cfg, "tags", None) or [])))
+    kwargs = {k: v for k, v in (dict(tm.kwargs) if tm is not None else {}).items() if k not in ("model",)}
+    status = str(getattr(result.status, "value", result.status))
+    return CheckResult(
+        unique_id=node.unique_id, name=node.name, status=status,
+        severity=str(getattr(cfg, "severity", "error") or "error").lower(),
+        monitor=tm.name if tm is not None else node.name, package=tm.namespace if tm is not None else None,
+        model=_model_name(node), column=getattr(node, "column_name", None), tags=tags,
+        owner=_plain_str(meta.get("owner")), runbook=_plain_str(meta.get("runbook")), meta=meta,
+        arguments=kwargs, failures=result.failures, message=_clean(result.message),
+        relation_name=getattr(node, "relation_name", None))
+
+
+def _plain_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir: str | None = None,
+            target: str | None = None, select: list[str] | None = None, exclude: list[str] | None = None,
+            vars: dict[str, Any] | None = None, failing_rows: int = 5) -> RunReport:
+    """Invoke dbt and collect the results; never raises for dbt's own failures."""
+    from dbt.cli.main import dbtRunner
+
+    project = Path(project_dir).resolve()
+    started = datetime.now(timezone.utc)
+    report = RunReport(command=command, project_dir=str(project), project=project_name(project),
+                       target=target, started_at=started.isoformat(timespec="seconds"))
+    base = dict(project_dir=project, profiles_dir=profiles_dir, target=target)
+    report.dbt_args = dbt_args(command, select=list(select or []), exclude=list(exclude or []),
+                               vars=dict(vars or {}), **base)
+    events = _Events()
+    t0 = time.monotonic()
+    try:
+        res = dbtRunner(callbacks=[events]).invoke(report.dbt_args)
+    except Exception as e:  # noqa: BLE001 - dbtRunner normally returns errors; be safe
+        res = None
+        report.error = f"{e.__class__.__name__}: {e}"
+    finally:
+        release_connections()
+    report.invocation_id = events.invocation_id
+    if res is not None:
+        report.success = bool(res.success)
+        if res.exception is not None:
+            report.error = _clean(f"{res.exception}") or res.exception.__class__.__name__
+        results = getattr(res.result, "results", None) if res.result is not None else None
+        if results is None and report.error is None and not res.success:
+            report.error = "; ".join(events.errors) or f"dbt {command} failed without results"
+        for r in results or []:
+            node = r.node
+            status = str(getattr(r.status, "value", r.status))
+            if node.resource_type == "test":
+                report.checks.append(_check(r))
+            if status in ("error", "runtime error"):
+                report.node_errors.append({"unique_id": node.unique_id, "resource_type": str(node.resource_type),
+                                           "name": node.name, "message": _clean(r.message) or "error"})
+    if failing_rows > 0:
+        _read_observations(report, base, failing_rows)
+    report.duration = time.monotonic() - t0
+    return report
+
+
+def observations_sql(checks: list[CheckResult], limit: int) -> str:
+    """One adapter-agnostic query: up to `limit` fail/no_data rows per check (fails first, overall first)."""
+    cols = ", ".join(OBSERVATION_COLUMNS)
+    parts = []
+    for i, c in enumerate(checks):
+        parts.append(
+            f"select {i} as ml_monitor_check, {cols}, row_number() over (order by "
+            f"case when status = 'fail' then 0 else 1 end, case when segment_column is null then 0 else 1 end, "
+            f"segment_column, segment_value, column_name, metric) as ml_monitor_rank "
+            f"from {c.relation_name} where status in ('fail', 'no_data')")
+    union = "\nunion all\n".join(parts)
+    return f"select * from (\n{union}\n) as failing where ml_monitor_rank <= {int(limit)}"
+
+
+def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> None:
+    from dbt.cli.main import dbtRunner
+
+    checks = [c for c in report.checks if c.failed and c.package == "ml_monitor" and c.relation_name]
+    if not checks:
+        return
+    args = ["show", "--inline", observations_sql(checks, limit), "--limit", "-1",
+            "--project-dir", str(base["project_dir"]), "--log-level", "none"]
+    if base.get("profiles_dir"):
+        args += ["--profiles-dir", str(base["profiles_dir"])]
+    if base.get("target"):
+        args += ["--target", base["target"]]
+    if "--vars" in report.dbt_args:
+        args += ["--vars", report.dbt_args[report.dbt_args.index("--vars") + 1]]
+    try:
+        res = dbtRunner().invoke(args)
+        table = res.result.results[0].agate_table if res.success else None
+    except Exception as e:  # noqa: BLE001
+        log.warning("could not read the failing observations back: %s", e)
+        return
+    finally:
+        release_connections()
+    if table is None:
+        log.warning("could not read the failing observations back: %s", _clean(res.exception) or "dbt show failed")
+        return
+    names = [n.lower() for n in table.column_names]
+    for row in table.rows:
+        data = {k: _plain(v) for k, v in zip(names, row)}
+        check = checks[int(data.pop("ml_monitor_check"))]
+        data.pop("ml_monitor_rank", None)
+        check.observations.append({k: data.get(k) for k in OBSERVATION_COLUMNS})

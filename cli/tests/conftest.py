@@ -1,0 +1,267 @@
+"""Shared pytest fixtures.
+
+Alerting / CLI fixtures (issue 5), each in its own clearly named function:
+  dbt_fixture_project   a tiny dbt project on DuckDB in a tmp dir that installs this package
+  failing_run_report    RunReport of `dbt build` on it: one failing ml_monitor test (warn), one
+                        failing not_null (error), passing ones
+  healthy_run_report    the same with var fixture_healthy=true: everything passes
+  http_receiver         a real HTTP server on 127.0.0.1 recording JSON POSTs, scriptable statuses/delays
+  smtp_receiver         a real SMTP server (aiosmtpd) on 127.0.0.1, scriptable failures
+Other issues may add their own fixtures below; keep them in separately named functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+VENV_BIN = Path(sys.executable).parent
+
+# ------------------------------------------------------------------ dbt fixture project
+
+FIXTURE_SEED = """id,segment,score,label
+1,a,0.1,0
+2,a,,1
+3,b,0.7,1
+4,b,,0
+5,b,0.4,
+"""
+
+FIXTURE_MODEL = """{#- fixture_healthy: drop the rows with nulls (every check passes);
+    fixture_broken: reference a table that does not exist (the run itself fails). -#}
+{% if var('fixture_broken', false) %}
+select * from table_that_does_not_exist
+{% else %}
+select * from {{ ref('raw_predictions') }}
+{% if var('fixture_healthy', false) %} where score is not null and label is not null {% endif %}
+{% endif %}
+"""
+
+FIXTURE_SCHEMA = """models:
+  - name: predictions
+    columns:
+      - name: score
+        data_tests:
+          - ml_monitor.null_rate:
+              arguments:
+                max_null_rate: 0.1
+                segment_by: [segment]
+              config:
+                severity: warn
+                tags: [scores, ml]
+                meta: {owner: ml-team, runbook: "https://runbooks.example/score-nulls"}
+      - name: id
+        data_tests:
+          - ml_monitor.null_rate:
+              arguments:
+                max_null_rate: 0.0
+          - not_null
+      - name: label
+        data_tests:
+          - not_null:
+              config:
+                tags: [labels]
+                meta: {owner: data-eng, runbook: "https://runbooks.example/labels"}
+"""
+
+
+def _write_fixture_project(root: Path) -> None:
+    from ml_monitor.paths import package_root
+
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    (root / "models").mkdir(exist_ok=True)
+    (root / "dbt_project.yml").write_text(
+        "name: fixture_proj\nversion: '1.0'\nconfig-version: 2\nprofile: fixture_proj\n"
+        "seed-paths: [seeds]\nmodel-paths: [models]\n"
+        "models:\n  fixture_proj:\n    +materialized: table\n"
+        "data_tests:\n  fixture_proj:\n    +store_failures: true\n")
+    (root / "profiles.yml").write_text(
+        "fixture_proj:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: \"{root / 'fixture.duckdb'}\"\n      threads: 1\n")
+    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
+    (root / "seeds" / "raw_predictions.csv").write_text(FIXTURE_SEED)
+    (root / "models" / "predictions.sql").write_text(FIXTURE_MODEL)
+    (root / "models" / "schema.yml").write_text(FIXTURE_SCHEMA)
+
+
+@pytest.fixture(scope="session")
+def dbt_fixture_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dbt project (DuckDB, profiles.yml inside) installing ml_monitor with `local:`; deps done."""
+    from dbt.cli.main import dbtRunner
+
+    root = tmp_path_factory.mktemp("fixture_proj")
+    _write_fixture_project(root)
+    res = dbtRunner().invoke(["deps", "--project-dir", str(root), "--profiles-dir", str(root),
+                              "--log-level", "none"])
+    assert res.success, res.exception
+    return root
+
+
+@pytest.fixture(scope="session")
+def failing_run_report(dbt_fixture_project: Path):
+    from ml_monitor import api
+    from ml_monitor.config import default_config
+
+    report = api.run_checks(str(dbt_fixture_project), profiles_dir=str(dbt_fixture_project),
+                            config=default_config(dbt_fixture_project))
+    assert report.exit_code == 1, report.to_dict()
+    return report
+
+
+@pytest.fixture(scope="session")
+def healthy_run_report(dbt_fixture_project: Path):
+    from ml_monitor import api
+    from ml_monitor.config import default_config
+
+    report = api.run_checks(str(dbt_fixture_project), profiles_dir=str(dbt_fixture_project),
+                            vars={"fixture_healthy": True}, config=default_config(dbt_fixture_project))
+    assert report.exit_code == 0, report.to_dict()
+    return report
+
+
+# ------------------------------------------------------------------------- HTTP server
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class HttpReceiver:
+    """Records every POST; `script[path]` is a list of statuses served in order (then 200)."""
+
+    server: ThreadingHTTPServer
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    script: dict[str, list[int]] = field(default_factory=dict)
+    delay: dict[str, Any] = field(default_factory=dict)    # seconds, or a list served per request
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def at(self, path: str) -> list[ReceivedRequest]:
+        return [r for r in self.requests if r.path == path]
+
+
+def _make_handler(receiver_ref: list) -> type:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            rec: HttpReceiver = receiver_ref[0]
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            rec.requests.append(ReceivedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            rec.arrived.set()
+            wait = rec.delay.get(self.path)
+            if isinstance(wait, list):
+                wait = wait.pop(0) if wait else 0
+            if wait:
+                time.sleep(wait)
+            queue = rec.script.get(self.path)
+            status = queue.pop(0) if queue else 200
+            text = b"ok" if status < 400 else f"no such hook {self.path}".encode()
+            self.send_response(status)
+            if status == 429:
+                self.send_header("Retry-After", "7")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            try:
+                self.wfile.write(text)
+            except OSError:
+                pass
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def http_receiver():
+    ref: list = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(ref))
+    server.daemon_threads = True
+    receiver = HttpReceiver(server)
+    ref.append(receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------------- SMTP server
+
+@dataclass
+class SmtpReceiver:
+    host: str
+    port: int
+    messages: list[Any] = field(default_factory=list)      # (envelope.mail_from, rcpt_tos, bytes)
+    fail_next: int = 0                                      # answer 451 to this many DATA commands
+
+
+@pytest.fixture
+def smtp_receiver():
+    from aiosmtpd.controller import Controller
+
+    receiver = SmtpReceiver("127.0.0.1", free_port())
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            if receiver.fail_next > 0:
+                receiver.fail_next -= 1
+                return "451 4.3.0 try again later"
+            receiver.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname=receiver.host, port=receiver.port)
+    controller.start()
+    yield receiver
+    controller.stop()
+
+
+def write_monitor_config(project: Path, text: str, name: str = "ml_monitor.yml") -> Path:
+    """Write an ml_monitor.yml (or another name) for a test; returns its path."""
+    path = project / name
+    path.write_text(text)
+    return path
+
+
+def console_script() -> str:
+    """The installed `ml-monitor` console script of this virtualenv."""
+    path = VENV_BIN / "ml-monitor"
+    assert path.exists(), f"console script missing: {path} (pip install -e .)"
+    return str(path)
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ML_MONITOR_")}
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env

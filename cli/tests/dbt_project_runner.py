@@ -1,0 +1,51 @@
+"""Run dbt as a subprocess against the integration project and read its run_results.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+INTEGRATION = REPO / "integration_tests"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@dataclass
+class DbtRun:
+    returncode: int
+    output: str
+    results: list[dict]
+
+    def failed_nodes(self) -> list[str]:
+        return [f"{r['unique_id']}: {r['status']} {r.get('message') or ''}"
+                for r in self.results if r["status"] not in ("pass", "success")]
+
+
+def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATION,
+            extra_env: dict | None = None, timeout: int = 1500) -> DbtRun:
+    """dbt <args> for one target, with its own target/log paths and DuckDB file under `work`."""
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("ML_MONITOR_DUCKDB_PATH", str(work / "integration.duckdb"))
+    env.setdefault("ML_MONITOR_SPARK_DIR", str(work / "spark"))
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env.update(extra_env or {})
+    target_path = work / "target"
+    cmd = [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(project),
+           "--target", target, "--log-path", str(work / "logs")]
+    if args[0] != "deps":
+        cmd += ["--target-path", str(target_path)]
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
+    results_file = target_path / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
+
+
+def generate_seeds() -> None:
+    """Regenerate every integration input and expected seed from the independent oracles."""
+    for script in sorted((INTEGRATION / "scripts").glob("gen_*.py")):
+        subprocess.run([sys.executable, str(script)], cwd=script.parent, check=True)

@@ -1,0 +1,183 @@
+"""Every channel against a real receiver: HTTP server on 127.0.0.1, aiosmtpd, a real subprocess."""
+
+from __future__ import annotations
+
+import email
+import json
+import sys
+from email import policy
+
+import pytest
+
+from ml_monitor.alerts import command, email as email_channel, jsonl, pagerduty, slack, stdout, teams, webhook
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.model import Notification, build_alerts
+
+
+@pytest.fixture(scope="module")
+def score_alert(failing_run_report):
+    """The alert of the failing ml_monitor null_rate test on predictions.score (severity warn)."""
+    (alert,) = [a for a in build_alerts(failing_run_report) if a.column == "score"]
+    return alert
+
+
+def _note(alert, event="trigger"):
+    return Notification(event, alert, delivery_id=f"d-{event}-1", occurrences=1, first_seen="2026-01-31T00:00:00+00:00")
+
+
+CTX = DeliveryContext(timeout=5)
+
+
+def test_slack_block_kit_payload(http_receiver, score_alert):
+    slack.send(slack.Settings(url=http_receiver.url("/slack")), _note(score_alert), CTX)
+    (req,) = http_receiver.at("/slack")
+    body = req.json
+    assert req.headers["content-type"] == "application/json"
+    assert body["text"] == "[WARN] null_rate failed on predictions.score"
+    kinds = [b["type"] for b in body["blocks"]]
+    assert kinds == ["header", "section", "section", "context"]
+    assert body["blocks"][0]["text"]["text"] == "null_rate failed on predictions.score"
+    section = body["blocks"][1]["text"]["text"]
+    assert "null_rate of score overall is 0.4 (threshold 0.1)" in section
+    assert "segment segment = a is 0.5" in section
+    fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in body["blocks"][2]["fields"]}
+    assert fields["*Owner*"] == "ml-team" and fields["*Model*"] == "predictions" and fields["*Column*"] == "score"
+    assert fields["*Tags*"] == "ml, scores"
+    context = body["blocks"][3]["elements"][0]["text"]
+    assert "<https://runbooks.example/score-nulls|Runbook>" in context and score_alert.fingerprint in context
+
+    slack.send(slack.Settings(url=http_receiver.url("/slack")), _note(score_alert, "resolve"), CTX)
+    resolved = http_receiver.at("/slack")[1].json
+    assert resolved["blocks"][0]["text"]["text"] == "RESOLVED: null_rate failed on predictions.score"
+    assert "passes again" in resolved["blocks"][1]["text"]["text"]
+
+
+def test_teams_adaptive_card(http_receiver, score_alert):
+    teams.send(teams.Settings(url=http_receiver.url("/teams")), _note(score_alert), CTX)
+    body = http_receiver.at("/teams")[0].json
+    assert body["type"] == "message"
+    att = body["attachments"][0]
+    assert att["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = att["content"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+    assert card["body"][0]["text"] == "null_rate failed on predictions.score" and card["body"][0]["color"] == "Warning"
+    facts = {f["title"]: f["value"] for f in card["body"][2]["facts"]}
+    assert facts["Owner"] == "ml-team" and facts["Severity"] == "warn" and facts["Fingerprint"] == score_alert.fingerprint
+    assert card["actions"][0]["url"] == "https://runbooks.example/score-nulls"
+
+
+def test_generic_webhook_with_headers_and_idempotency_key(http_receiver, score_alert):
+    settings = webhook.Settings(url=http_receiver.url("/hook"), headers={"X-Team": "ml"})
+    webhook.send(settings, _note(score_alert), CTX)
+    req = http_receiver.at("/hook")[0]
+    assert req.headers["x-team"] == "ml" and req.headers["idempotency-key"] == "d-trigger-1"
+    body = req.json
+    assert body["event"] == "trigger" and body["delivery_id"] == "d-trigger-1"
+    a = body["alert"]
+    assert a["fingerprint"] == score_alert.fingerprint and a["severity"] == "warn" and a["owner"] == "ml-team"
+    assert a["runbook"] == "https://runbooks.example/score-nulls" and a["tags"] == ["ml", "scores"]
+    overall = [o for o in a["observations"] if o["segment_column"] is None][0]
+    assert overall["value"] == pytest.approx(0.4) and overall["threshold"] == pytest.approx(0.1)
+    assert overall["sample_size"] == 5 and overall["status"] == "fail"
+
+
+def test_pagerduty_events_v2_trigger_and_resolve(http_receiver, failing_run_report):
+    alerts = {a.column: a for a in build_alerts(failing_run_report)}
+    settings = pagerduty.Settings(routing_key="R0UTINGKEY", url=http_receiver.url("/v2/enqueue"), source="warehouse")
+    pagerduty.send(settings, _note(alerts["label"]), CTX)
+    pagerduty.send(settings, _note(alerts["label"], "resolve"), CTX)
+    trigger, resolve = [r.json for r in http_receiver.at("/v2/enqueue")]
+    assert trigger["routing_key"] == "R0UTINGKEY" and trigger["event_action"] == "trigger"
+    assert trigger["dedup_key"] == alerts["label"].fingerprint
+    p = trigger["payload"]
+    assert p["summary"] == "[ERROR] not_null failed on predictions.label"
+    assert p["severity"] == "error" and p["source"] == "warehouse" and p["component"] == "predictions"
+    assert p["group"] == "data-eng" and p["class"] == "not_null"
+    assert p["custom_details"]["failures"] == 1
+    assert trigger["links"] == [{"href": "https://runbooks.example/labels", "text": "Runbook"}]
+    assert resolve == {"routing_key": "R0UTINGKEY", "event_action": "resolve",
+                       "dedup_key": alerts["label"].fingerprint}
+
+
+def test_http_status_classification(http_receiver, score_alert):
+    url = http_receiver.url("/x")
+    http_receiver.script["/x"] = [500, 429, 404, 400]
+    for expected_retryable in (True, True, False, False):
+        with pytest.raises(DeliveryError) as err:
+            webhook.send(webhook.Settings(url=url), _note(score_alert), CTX)
+        assert err.value.retryable is expected_retryable, err.value.message
+    assert "configuration error" in err.value.message
+    # 429 carried Retry-After: 7
+    http_receiver.script["/x"] = [429]
+    with pytest.raises(DeliveryError) as err:
+        webhook.send(webhook.Settings(url=url), _note(score_alert), CTX)
+    assert err.value.retry_after == 7.0
+    # connection refused and timeouts are retryable
+    from conftest import free_port
+
+    with pytest.raises(DeliveryError) as err:
+        webhook.send(webhook.Settings(url=f"http://127.0.0.1:{free_port()}/none"), _note(score_alert), CTX)
+    assert err.value.retryable and "cannot reach" in err.value.message
+    http_receiver.delay["/slow"] = 2.0
+    with pytest.raises(DeliveryError) as err:
+        webhook.send(webhook.Settings(url=http_receiver.url("/slow"), timeout=0.3), _note(score_alert), CTX)
+    assert err.value.retryable and "timed out" in err.value.message
+
+
+def test_email_text_and_html(smtp_receiver, score_alert):
+    settings = email_channel.Settings(host=smtp_receiver.host, port=smtp_receiver.port, security="none",
+                                      sender="ml-monitor@example.com", to=["oncall@example.com", "b@example.com"])
+    email_channel.send(settings, _note(score_alert), CTX)
+    (mail_from, rcpts, raw), = smtp_receiver.messages
+    assert mail_from == "ml-monitor@example.com" and rcpts == ["oncall@example.com", "b@example.com"]
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "[ml-monitor] [WARN] null_rate failed on predictions.score"
+    assert msg["X-ML-Monitor-Fingerprint"] == score_alert.fingerprint
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "null_rate of score overall is 0.4 (threshold 0.1)" in text and "owner: ml-team" in text
+    assert "<h2>null_rate failed on predictions.score</h2>" in html
+    assert "href='https://runbooks.example/score-nulls'" in html
+
+    smtp_receiver.fail_next = 1
+    with pytest.raises(DeliveryError) as err:
+        email_channel.send(settings, _note(score_alert), CTX)
+    assert err.value.retryable and "451" in err.value.message
+    # STARTTLS against a server that does not offer it is a configuration error
+    with pytest.raises(DeliveryError) as err:
+        email_channel.send(email_channel.Settings(host=smtp_receiver.host, port=smtp_receiver.port,
+                                                  sender="a@b", to=["c@d"]), _note(score_alert), CTX)
+    assert not err.value.retryable
+
+
+def test_command_channel_gets_json_on_stdin_and_times_out(tmp_path, score_alert):
+    out = tmp_path / "got.json"
+    script = f"import sys, os; open({str(out)!r}, 'w').write(os.environ['ML_MONITOR_EVENT'] + '\\n' + sys.stdin.read())"
+    command.send(command.Settings(command=[sys.executable, "-c", script]), _note(score_alert), CTX)
+    event, body = out.read_text().split("\n", 1)
+    assert event == "trigger"
+    assert json.loads(body)["alert"]["fingerprint"] == score_alert.fingerprint
+    with pytest.raises(DeliveryError) as err:
+        command.send(command.Settings(command=[sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5),
+                     _note(score_alert), CTX)
+    assert err.value.retryable and "timed out" in err.value.message
+    with pytest.raises(DeliveryError) as err:
+        command.send(command.Settings(command=[sys.executable, "-c", "import sys; sys.exit('boom')"]),
+                     _note(score_alert), CTX)
+    assert err.value.retryable and "exited with 1" in err.value.message and "boom" in err.value.message
+    with pytest.raises(DeliveryError) as err:
+        command.send(command.Settings(command="no-such-binary-xyz --flag"), _note(score_alert), CTX)
+    assert not err.value.retryable
+
+
+def test_jsonl_and_stdout(tmp_path, capsys, score_alert):
+    path = tmp_path / "sub" / "alerts.jsonl"
+    jsonl.send(jsonl.Settings(path=str(path)), _note(score_alert), CTX)
+    jsonl.send(jsonl.Settings(path=str(path)), _note(score_alert, "resolve"), CTX)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["event"] for line in lines] == ["trigger", "resolve"]
+    assert lines[0]["alert"]["observations"][0]["value"] == pytest.approx(0.4)
+    stdout.send(stdout.Settings(), _note(score_alert), DeliveryContext())
+    printed = capsys.readouterr().out
+    assert printed.startswith("[WARN] null_rate failed on predictions.score\n")
+    assert "runbook: https://runbooks.example/score-nulls" in printed

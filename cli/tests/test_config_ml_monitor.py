@@ -1,0 +1,161 @@
+"""ml_monitor.yml: substitution, strict keys, clear errors (exit 2 naming key and file), precedence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ml_monitor.cli import main
+from ml_monitor.config import ConfigError, load_config, parse_duration
+
+FULL = """
+version: 1
+state_path: state/alerts.sqlite
+suppression_interval: 2h
+send_resolved: true
+dbt:
+  command: test
+  select: [tag:ml]
+  target: dev
+  vars: {as_of: "2026-01-31"}
+  failing_rows: 3
+delivery:
+  timeout: 5s
+  initial_backoff: 10s
+  max_backoff: 10m
+channels:
+  console: {type: stdout}
+  log: {type: jsonl, path: alerts.jsonl}
+  slack: {type: slack, url: "https://hooks.slack.com/services/${SLACK_TOKEN}"}
+  teams: {type: teams, url: "${TEAMS_URL}"}
+  hook:
+    type: webhook
+    url: https://example.com/hook
+    headers: {Authorization: "Bearer ${HOOK_TOKEN}"}
+  mail:
+    type: email
+    host: smtp.example.com
+    port: 587
+    security: starttls
+    username: alerts
+    password: ${SMTP_PASSWORD}
+    from: ml-monitor@example.com
+    to: [oncall@example.com]
+  pager: {type: pagerduty, routing_key: "${PD_KEY}"}
+  retrain: {type: command, command: ["python", "retrain.py"], timeout: 5m}
+routes:
+  - channels: [console, log]
+  - severity: [error]
+    channels: [pager, mail]
+  - tags: [drift]
+    owner: ml-team
+    channels: [slack, retrain]
+  - kind: monitoring_failed
+    channels: [teams, hook]
+"""
+
+ENV = {"SLACK_TOKEN": "T000/B000/slacksecret", "TEAMS_URL": "https://teams.example/wf/teamssecret",
+       "HOOK_TOKEN": "hooksecret", "SMTP_PASSWORD": "smtpsecret", "PD_KEY": "pdroutingsecret"}
+
+
+def _project(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    (tmp_path / "ml_monitor.yml").write_text(text)
+    return tmp_path
+
+
+def test_full_config_loads_with_every_channel(tmp_path):
+    cfg = load_config(_project(tmp_path, FULL), environ=ENV)
+    assert set(cfg.channels) == {"console", "log", "slack", "teams", "hook", "mail", "pager", "retrain"}
+    assert cfg.channels["slack"].url == "https://hooks.slack.com/services/T000/B000/slacksecret"
+    assert cfg.channels["hook"].headers == {"Authorization": "Bearer hooksecret"}
+    assert cfg.channels["mail"].sender == "ml-monitor@example.com"
+    assert cfg.channels["mail"].to == ["oncall@example.com"]
+    assert cfg.channels["retrain"].timeout == 300.0
+    assert cfg.channels["log"].path == str(tmp_path / "alerts.jsonl")
+    assert cfg.state_path == (tmp_path / "state" / "alerts.sqlite").resolve()
+    assert cfg.suppression_interval == 7200.0
+    assert cfg.delivery.timeout == 5.0 and cfg.delivery.max_backoff == 600.0
+    assert cfg.dbt.command == "test" and cfg.dbt.select == ["tag:ml"] and cfg.dbt.failing_rows == 3
+    assert cfg.routes[2].owner == ["ml-team"] and cfg.routes[3].kind == ["monitoring_failed"]
+    # every substituted value is a secret and is redacted
+    for secret in ENV.values():
+        assert secret in cfg.secrets
+        assert cfg.redact(f"x {secret} y") == "x *** y"
+
+
+@pytest.mark.parametrize("text, key, words", [
+    ("channels:\n  s: {type: slack, urll: 'https://x'}\n", "channels.s.urll", "unknown key 'urll'"),
+    ("chanels: {}\n", "chanels", "unknown key 'chanels'"),
+    ("channels:\n  s: {type: slack}\n", "channels.s.url", "required key 'url' is missing"),
+    ("channels:\n  s: {type: webhook, url: ''}\n", "channels.s.url", "needs a non-empty 'url'"),
+    ("channels:\n  s: {type: sms, url: x}\n", "channels.s.type", "unknown channel type 'sms'"),
+    ("channels:\n  a: {type: stdout}\nroutes:\n  - channels: [b]\n", "routes[0].channels", "unknown channel 'b'"),
+    ("channels:\n  s: {type: slack, url: '${NOPE_NOT_SET}'}\n", "channels.s.url",
+     "environment variable NOPE_NOT_SET is not set"),
+    ("suppression_interval: soon\n", "suppression_interval", "expected a duration"),
+    ("channels:\n  m: {type: email, host: h, to: [a@b], from: c@d, security: tls}\n", "channels.m.security",
+     "expected starttls, ssl or none"),
+    ("routes:\n  - channels: [stdout]\n    severity: [fatal]\n", "routes[0].severity", "unknown value 'fatal'"),
+    ("dbt: {command: run}\n", "dbt.command", "expected build or test"),
+    ("channels:\n  s: {type: slack, url: 'hooks.slack.com/x'}\n", "channels.s.url", "must start with http"),
+])
+def test_config_errors_name_the_key_and_the_file(tmp_path, text, key, words):
+    project = _project(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(project, environ={})
+    message = str(err.value)
+    assert err.value.key == key
+    assert key in message and words in message
+    assert str(project / "ml_monitor.yml") in message
+
+
+def test_cli_config_error_exits_2_with_key_and_file(tmp_path):
+    project = _project(tmp_path, "channels:\n  s: {type: slack, url: '${SLACK_HOOK_MISSING}'}\n")
+    result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)], env={})
+    assert result.exit_code == 2
+    assert "channels.s.url" in result.output
+    assert "SLACK_HOOK_MISSING" in result.output
+    assert str(project / "ml_monitor.yml") in result.output
+    result = CliRunner().invoke(main, ["run", "--project-dir", str(project), "--vars", "[1, 2]"])
+    assert result.exit_code == 2 and "--vars" in result.output
+
+
+def test_no_file_means_stdout_channel_and_local_state(tmp_path):
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    cfg = load_config(tmp_path)
+    assert list(cfg.channels) == ["stdout"] and cfg.routes == []
+    assert cfg.state_path == tmp_path.resolve() / ".ml_monitor" / "state.sqlite"
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path, tmp_path / "missing.yml")
+
+
+def test_precedence_flag_over_env_over_file(tmp_path):
+    project = _project(tmp_path, "suppression_interval: 1h\ndbt: {target: from_file, select: [a]}\n")
+    cfg = load_config(project)
+    assert cfg.dbt.target == "from_file" and cfg.suppression_interval == 3600
+    cfg = load_config(project, overrides={"target": "from_flag", "suppression_interval": "30m", "select": ()})
+    assert cfg.dbt.target == "from_flag" and cfg.suppression_interval == 1800 and cfg.dbt.select == ["a"]
+
+    # through the CLI: ML_MONITOR_STATE_PATH env beats the file, the flag beats the env
+    from_env = tmp_path / "env.sqlite"
+    from_flag = tmp_path / "flag.sqlite"
+    runner = CliRunner()
+    result = runner.invoke(main, ["alerts", "list", "--project-dir", str(project)],
+                           env={"ML_MONITOR_STATE_PATH": str(from_env)})
+    assert result.exit_code == 0, result.output
+    assert str(from_env) in result.output and from_env.exists()
+    result = runner.invoke(main, ["alerts", "list", "--project-dir", str(project), "--state-path", str(from_flag)],
+                           env={"ML_MONITOR_STATE_PATH": str(from_env)})
+    assert result.exit_code == 0 and str(from_flag) in result.output and from_flag.exists()
+
+
+def test_env_default_syntax_and_durations(tmp_path):
+    project = _project(tmp_path, "channels:\n  h: {type: webhook, url: '${HOOK_URL:-http://127.0.0.1:9/x}'}\n")
+    assert load_config(project, environ={}).channels["h"].url == "http://127.0.0.1:9/x"
+    assert load_config(project, environ={"HOOK_URL": "http://h/y"}).channels["h"].url == "http://h/y"
+    assert [parse_duration(v) for v in ("90", "90s", "15m", "6h", "1d", 2.5)] == [90, 90, 900, 21600, 86400, 2.5]
+    with pytest.raises(ConfigError):
+        parse_duration("-5m")

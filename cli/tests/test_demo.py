@@ -1,0 +1,282 @@
+"""`ml-monitor demo` end to end (real dbt on DuckDB) and its seeded data generator.
+
+The end-to-end fixture runs the demo twice in one directory (run_demo, then the CLI), so
+re-running is covered too; together ~25-30 s on a quiet machine. Everything else is fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ml_monitor.cli import main
+from ml_monitor.demo import run_demo
+from ml_monitor.demo import data as demo_data
+from ml_monitor.demo.project import DUCKDB_FILE, MARKER
+
+SEED = 7
+LATEST_START = pd.Timestamp(demo_data.AS_OF - dt.timedelta(days=1))
+AS_OF = pd.Timestamp(demo_data.AS_OF)
+
+# The injected data-quality problems, as (test, column, segment_column, segment_value) of the
+# observations that must fail. Every other observation of the run must pass.
+EXPECTED_FAILING = {
+    ("predictions_income_null_rate", "income", None, None),
+    ("predictions_age_range", "age", None, None),
+    ("predictions_age_range", "age", "channel", "partner"),
+    ("predictions_avg_basket_range", "avg_basket", None, None),
+    ("predictions_categories_vs_training", "device", None, None),
+}
+EXPECTED_FAILING_TESTS = {t for t, *_ in EXPECTED_FAILING}
+
+
+# ---------------------------------------------------------------- generator (fast)
+
+@pytest.fixture(scope="module")
+def data() -> demo_data.DemoData:
+    return demo_data.generate(SEED)
+
+
+def test_generator_is_deterministic(data):
+    again = demo_data.generate(SEED)
+    pd.testing.assert_frame_equal(data.predictions, again.predictions)
+    pd.testing.assert_frame_equal(data.training_set, again.training_set)
+    pd.testing.assert_frame_equal(data.labels, again.labels)
+    other = demo_data.generate(SEED + 1)
+    assert not other.predictions["score"].equals(data.predictions["score"])
+
+
+def test_generator_shapes_and_injected_problems(data):
+    p, t, lb = data.predictions, data.training_set, data.labels
+    assert 20_000 <= len(p) <= 50_000 and len(t) == demo_data.TRAINING_ROWS
+    assert list(p.columns) == demo_data.PREDICTION_COLUMNS
+    assert p["id"].is_unique and p["prediction_ts"].is_monotonic_increasing
+    assert p["prediction_ts"].min() >= AS_OF - pd.Timedelta(days=14) and p["prediction_ts"].max() < AS_OF
+    assert p["score"].between(0, 1).all() and (p["predicted_label"] == (p["score"] >= 0.5)).all()
+    latest = p["prediction_ts"] >= LATEST_START
+    old = ~latest
+
+    # rising nulls: ~1% before, ~30% in the latest window; the training set stays ~1%
+    assert 0.005 < p.loc[old, "income"].isna().mean() < 0.015
+    assert 0.27 < p.loc[latest, "income"].isna().mean() < 0.33
+    assert t["income"].isna().mean() < 0.015
+    # garbage ages only in channel 'partner' of the latest window
+    bad_age = (p["age"] < 18) | (p["age"] > 100)
+    assert bad_age.sum() > 20
+    assert set(p.loc[bad_age, "channel"]) == {"partner"} and latest[bad_age].all()
+    assert ((p.loc[bad_age, "age"] < 0) | (p.loc[bad_age, "age"] > 120)).all()
+    assert t["age"].between(18, 100).all()
+    # NaN / +inf / -inf in avg_basket, only in the latest window
+    basket = p["avg_basket"].to_numpy()
+    assert np.isnan(basket).sum() == 6 and np.isposinf(basket).sum() == 4 and np.isneginf(basket).sum() == 2
+    assert latest[~np.isfinite(basket)].all()
+    # the new category only in the latest window and never in training
+    assert set(p.loc[p["device"] == "smart_tv", "prediction_ts"]) and latest[p["device"] == "smart_tv"].all()
+    assert "smart_tv" not in set(t["device"])
+    assert set(p.loc[old, "device"]) == set(t["device"]) == {"ios", "android", "web"}
+    # days_since_last_login: mean up by ~one training sd in the latest window only
+    sd = t["days_since_last_login"].std()
+    shift = p.loc[latest, "days_since_last_login"].mean() - t["days_since_last_login"].mean()
+    assert 0.8 * sd < shift < 1.2 * sd
+    assert abs(p.loc[old, "days_since_last_login"].mean() - t["days_since_last_login"].mean()) < 0.05 * sd
+
+    # labels: after the prediction, before AS_OF, ~75% coverage, a few corrected (2 rows)
+    j = lb.merge(p[["id", "prediction_ts"]], on="id")
+    assert (j["label_ts"] > j["prediction_ts"]).all() and (lb["label_ts"] < AS_OF).all()
+    counts = lb["id"].value_counts()
+    assert counts.max() == 2 and 0.01 < (counts == 2).mean() < 0.03
+    first = lb.sort_values("label_ts").groupby("id").first()
+    last = lb.sort_values("label_ts").groupby("id").last()
+    corrected = counts[counts == 2].index
+    assert (first.loc[corrected, "label"] != last.loc[corrected, "label"]).all()
+    older = p.loc[p["prediction_ts"] < AS_OF - pd.Timedelta(days=7), "id"]
+    assert 0.70 < older.isin(lb["id"]).mean() < 0.80
+
+
+def test_generator_drift_and_performance_signal(data):
+    """What the drift and performance monitors must find: only the injected problems."""
+    from scipy.stats import ks_2samp
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    p, t, lb = data.predictions, data.training_set, data.labels
+    latest = p[p["prediction_ts"] >= LATEST_START]
+    stable = ["age", "income", "tenure_months", "num_transactions", "avg_basket", "credit_score"]
+    for col in stable:
+        cur = latest[col].astype(float).to_numpy()
+        ref = t[col].astype(float).to_numpy()
+        stat = ks_2samp(cur[np.isfinite(cur)], ref[np.isfinite(ref)])
+        assert stat.pvalue > 0.05, (col, stat)
+    shifted = ks_2samp(latest["days_since_last_login"], t["days_since_last_login"])
+    assert shifted.statistic > 0.2 and shifted.pvalue < 1e-50
+
+    # performance on predictions older than a 7-day label delay, latest label per id
+    labels = lb.sort_values("label_ts").drop_duplicates("id", keep="last")
+    old = p[p["prediction_ts"] < AS_OF - pd.Timedelta(days=7)].merge(labels, on="id")
+    for region, g in old.groupby("region"):
+        auc = roc_auc_score(g["label"], g["score"])
+        acc = accuracy_score(g["label"], g["predicted_label"])
+        if region == "apac":
+            assert auc < 0.65 and acc < 0.70, (region, auc, acc)
+        else:
+            assert auc > 0.78 and acc > 0.76, (region, auc, acc)
+    assert roc_auc_score(t["label"], t["score"]) > 0.8
+
+
+def test_refuses_a_foreign_non_empty_directory(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert run_demo(tmp_path, seed=SEED) == 2
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / MARKER).exists()
+
+
+# ---------------------------------------------------------------- end to end (dbt)
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("demo") / "ml_monitor_demo"
+    first = run_demo(directory, seed=SEED)
+    stale = directory / "models" / "stale_model.sql"
+    stale.write_text("select 1 as stale")
+    result = CliRunner().invoke(main, ["demo", "--dir", str(directory), "--seed", str(SEED)])
+    con = duckdb.connect(str(directory / DUCKDB_FILE), read_only=True)
+    try:
+        cur = con.execute("select * from ml_monitor_observations")
+        cols = [d[0] for d in cur.description]
+        history = pd.DataFrame([dict(zip(cols, r)) for r in cur.fetchall()], columns=cols)
+        raw = {name: con.execute(f"select * from raw.{name}").df()
+               for name in ("predictions", "training_set", "labels")}
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    return {"dir": directory, "first": first, "result": result, "history": history, "raw": raw,
+            "tables": tables, "stale": stale}
+
+
+def _row(history: pd.DataFrame, test: str, column: str | None, segment: tuple | None = None,
+         metric: str | None = None) -> dict:
+    h = history[(history["test_name"] == test)]
+    h = h[h["column_name"].isna()] if column is None else h[h["column_name"] == column]
+    if segment is None:
+        h = h[h["segment_column"].isna()]
+    else:
+        h = h[(h["segment_column"] == segment[0]) & (h["segment_value"] == segment[1])]
+    if metric is not None:
+        h = h[h["metric"] == metric]
+    assert len(h) == 1, (test, column, segment, metric, h)
+    return h.iloc[0].to_dict()
+
+
+def test_demo_exit_codes_and_output(demo_run):
+    assert demo_run["first"] == 1
+    result = demo_run["result"]
+    assert result.exit_code == 1, result.output
+    out = result.output
+    for test in EXPECTED_FAILING_TESTS:
+        assert test in out
+    assert "smart_tv" in out and "channel=partner" in out
+    assert "4 failing check(s)" in out
+    assert "check(s) passed" in out
+    # dbt stays quiet: no dbt log lines on the terminal, the log is in the demo directory
+    assert "Running with dbt" not in out and "Concurrency:" not in out
+    assert "Running with dbt" in (demo_run["dir"] / "logs" / "dbt.log").read_text()
+
+
+def test_demo_rerun_keeps_nothing_stale(demo_run):
+    assert not demo_run["stale"].exists()
+    assert "stale_model" not in demo_run["tables"]
+    # the second run rebuilt the DuckDB file: one invocation in the history
+    assert demo_run["history"]["invocation_id"].nunique() == 1
+
+
+def test_exactly_the_injected_problems_fail(demo_run):
+    h = demo_run["history"]
+    assert len(h) > 50
+    failing = h[h["status"] != "pass"]
+    got = {tuple(None if pd.isna(x) else x for x in (r.test_name, r.column_name, r.segment_column, r.segment_value))
+           for r in failing.itertuples()}
+    assert got == EXPECTED_FAILING
+    assert set(failing["status"]) == {"fail"}
+    # the dbt status of each test agrees: failing tests are exactly the expected ones
+    test_status = h.groupby("test_name")["test_status"].agg(set)
+    assert {t for t, s in test_status.items() if s == {"fail"}} == EXPECTED_FAILING_TESTS
+    assert all(s == {"pass"} for t, s in test_status.items() if t not in EXPECTED_FAILING_TESTS)
+    # the other segments of the segmented failing test pass
+    age = h[(h["test_name"] == "predictions_age_range") & h["segment_column"].notna()]
+    assert set(age.loc[age["status"] == "pass", "segment_value"]) == {"organic", "paid_search", "referral"}
+    # the last window is what the failing checks looked at
+    assert (failing["window_start"] == LATEST_START).all() and (failing["window_end"] == AS_OF).all()
+
+
+def test_history_numbers_match_pandas(demo_run, data):
+    h, p = demo_run["history"], demo_run["raw"]["predictions"]
+    # what dbt read is what the generator made (nulls and NaN/inf included)
+    assert len(p) == len(data.predictions)
+    assert p["income"].isna().sum() == data.predictions["income"].isna().sum()
+    latest = p[(p["prediction_ts"] >= LATEST_START) & (p["prediction_ts"] < AS_OF)]
+    n = len(latest)
+
+    row = _row(h, "predictions_income_null_rate", "income")
+    assert row["sample_size"] == n
+    assert abs(row["value"] - latest["income"].isna().sum() / n) <= 1e-12
+    assert abs(row["value"] - data.predictions.loc[data.predictions["prediction_ts"] >= LATEST_START,
+                                                   "income"].isna().mean()) <= 1e-12
+
+    bad_age = (latest["age"] < 18) | (latest["age"] > 100)
+    assert abs(_row(h, "predictions_age_range", "age")["value"] - bad_age.mean()) <= 1e-12
+    partner = latest["channel"] == "partner"
+    row = _row(h, "predictions_age_range", "age", ("channel", "partner"))
+    assert row["sample_size"] == partner.sum()
+    assert abs(row["value"] - bad_age[partner].mean()) <= 1e-12
+    assert _row(h, "predictions_age_range", "age", ("channel", "organic"))["value"] == 0
+
+    # avg_basket: DuckDB's pandas export turns NaN into NaN/None alike, so count in numpy from
+    # the generator and check that DuckDB holds the same number of non-finite values
+    basket = data.predictions.loc[data.predictions["prediction_ts"] >= LATEST_START, "avg_basket"].to_numpy()
+    violations = (~np.isfinite(basket)) | (basket < 0) | (basket > 10000)
+    row = _row(h, "predictions_avg_basket_range", "avg_basket")
+    assert row["sample_size"] == n and abs(row["value"] - violations.sum() / n) <= 1e-12
+    with duckdb.connect(str(demo_run["dir"] / DUCKDB_FILE), read_only=True) as con:
+        nonfinite = con.execute(
+            "select count(*) filter (where isnan(avg_basket)), count(*) filter (where avg_basket = 'Infinity'),"
+            " count(*) filter (where avg_basket = '-Infinity'), count(*) filter (where avg_basket is null)"
+            " from raw.predictions").fetchone()
+    assert nonfinite == (6, 4, 2, 0)
+
+    t = demo_run["raw"]["training_set"]
+    new = set(latest["device"]) - set(t["device"])
+    assert new == {"smart_tv"}
+    assert _row(h, "predictions_categories_vs_training", "device", metric="new_categories")["value"] == len(new)
+    assert _row(h, "predictions_categories_vs_training", "country", metric="new_categories")["value"] == 0
+
+    row = _row(h, "predictions_volume_last_day", None, metric="row_count")
+    assert row["value"] == n
+    previous = p[(p["prediction_ts"] >= LATEST_START - pd.Timedelta(days=7)) & (p["prediction_ts"] < LATEST_START)]
+    ratio = _row(h, "predictions_volume_last_day", None, metric="row_count_ratio")["value"]
+    assert math.isclose(ratio, n / (len(previous) / 7), rel_tol=1e-12)
+
+    for region, g in latest.groupby("region"):
+        row = _row(h, "predictions_features_null_rate_last_day", "credit_score", ("region", region))
+        assert row["sample_size"] == len(g)
+        assert abs(row["value"] - g["credit_score"].isna().mean()) <= 1e-12
+
+
+def test_a_dbt_error_is_reported_as_such_not_as_failing_checks(tmp_path):
+    """A model that cannot build is a dbt error (exit code 2), never a failing check."""
+    from ml_monitor.demo.runner import run_project
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: broken\nversion: '1.0'\nconfig-version: 2\nprofile: broken\n")
+    (tmp_path / "profiles.yml").write_text(
+        "broken:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        f"      path: {str(tmp_path / 'broken.duckdb')!r}\n      threads: 1\n")
+    (tmp_path / "models" / "broken.sql").write_text("select * from no_such_table")
+    outcome = run_project(tmp_path, tmp_path / "broken.duckdb")
+    assert outcome.dbt_failed and not outcome.checks_failed
+    assert len(outcome.errors) == 1 and "broken" in outcome.errors[0] and "no_such_table" in outcome.errors[0]
+    assert "Catalog Error" in (tmp_path / "logs" / "dbt.log").read_text()

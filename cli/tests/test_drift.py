@@ -1,0 +1,321 @@
+"""The drift family (issue 3) end to end on DuckDB.
+
+* regenerates the drift seeds (numpy / scipy oracles, integration_tests/scripts/gen_drift.py)
+  and checks they are the committed ones;
+* `dbt build` of the drift selection: every case of actual_drift equals the expected
+  observations to 1e-9 (equal_observations), generic tests that must pass pass and those that
+  must fail are proven to (error_if "<1");
+* details, baseline values, the Evidently 0.7 reference number recomputed here;
+* the explicit freeze_baseline operation (replace, not duplicate; builds never touch it);
+* argument errors at compile time, in a tiny separate project: the message names the test
+  and the argument.
+
+Runs in about 1.5 minutes on a shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dbt_project_runner import INTEGRATION, run_dbt
+
+SELECTION = ["path:seeds/drift", "path:models/drift", "path:seeds/expected/expected_drift.csv"]
+
+
+def _generated() -> list[Path]:
+    return sorted((INTEGRATION / "seeds" / "drift").glob("*.csv")) + [
+        INTEGRATION / "seeds" / "expected" / "expected_drift.csv"]
+
+
+def _digest(paths) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.exists()}
+
+
+@pytest.fixture(scope="module")
+def drift_build(tmp_path_factory):
+    before = _digest(_generated())
+    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_drift.py")],
+                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
+    after = _digest(_generated())
+    work = tmp_path_factory.mktemp("drift")
+    db = work / "drift.duckdb"
+    run = run_dbt(["build", "--full-refresh", "--select", *SELECTION], "duckdb", work,
+                  extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
+    return {"run": run, "work": work, "db": db, "before": before, "after": after}
+
+
+def _rows(db, sql, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _input() -> pd.DataFrame:
+    return pd.read_csv(INTEGRATION / "seeds" / "drift" / "drift_input.csv", keep_default_na=False,
+                       na_values=[""], dtype={"f_bad": str})
+
+
+def test_generator_is_deterministic_and_committed(drift_build):
+    assert drift_build["after"] == drift_build["before"]
+    assert len(drift_build["after"]) == 3
+
+
+def test_every_drift_node_passed(drift_build):
+    run = drift_build["run"]
+    assert run.results, run.output[-5000:]
+    failed = run.failed_nodes()
+    assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
+    assert run.returncode == 0, run.output[-3000:]
+    names = {r["unique_id"].split(".")[2] for r in run.results if r["unique_id"].startswith("test.")}
+    for expected in ["drift_psi_f_stable_pass", "drift_psi_f_shift_fails", "drift_ks_f_shift_fails",
+                     "drift_js_many_columns_fails", "drift_prediction_fails", "drift_psi_evidently_x_pass",
+                     "drift_psi_empty_window_fails", "drift_psi_empty_window_no_data_allowed"]:
+        assert expected in names
+    assert any(n.startswith("equal_observations_actual_drift") for n in names)
+    # the comparison covered the whole expected seed, every case and every status
+    db = drift_build["db"]
+    n_actual = _rows(db, "select count(*) from main.actual_drift")[0][0]
+    n_expected = _rows(db, "select count(*) from main.expected_drift")[0][0]
+    assert n_actual == n_expected > 100
+    cases = {r[0] for r in _rows(db, "select distinct case_name from main.expected_drift")}
+    assert {"psi_where", "ks_where", "js_where", "psi_segments", "baseline_segments", "psi_evidently",
+            "pred_label", "empty_current", "empty_reference", "psi_kinds", "psi_sturges"} <= cases
+    statuses = {r[0] for r in _rows(db, "select distinct status from main.actual_drift")}
+    assert statuses == {"pass", "fail", "no_data", "skipped"}
+
+
+def test_must_fail_tests_really_failed(drift_build):
+    """The error_if '<1' tests are green only because their observations failed."""
+    db = drift_build["db"]
+    psi = _rows(db, "select status, value from main_dbt_test__audit.drift_psi_f_shift_fails")
+    assert psi == [("fail", pytest.approx(0.6122739339851639, abs=1e-9))]
+    js = dict(_rows(db, "select column_name, status from main_dbt_test__audit.drift_js_many_columns_fails"))
+    assert js == {"f_shift": "fail", "cat": "fail", "f_stable": "pass"}
+    nodata = _rows(db, "select status, sample_size from main_dbt_test__audit.drift_psi_empty_window_fails")
+    assert nodata == [("no_data", 0)]
+
+
+def test_details_name_the_moved_bin_and_the_excluded_values(drift_build):
+    db = drift_build["db"]
+    df = _input()
+    detail = dict(_rows(db, """select column_name, detail from main.actual_drift
+                               where case_name = 'psi_where'"""))
+    # f_shift moved right: the open top bin gained the most
+    assert "largest shift in bin (1.32007, +inf): 10.0% -> 30.63%" in detail["f_shift"]
+    # the new category lands in the unseen bin
+    assert "largest shift in bin unseen categories: 0.0% ->" in detail["cat"]
+    # NaN / inf excluded and counted (counts taken from the seed here)
+    cur, ref = df[df["sample"] == "cur"], df[df["sample"] == "ref"]
+    nf = lambda d: int(d["f_bad"].isin(["NaN", "Infinity", "-Infinity"]).sum())  # noqa: E731
+    nulls = lambda d: int(d["f_bad"].isna().sum())  # noqa: E731
+    assert f"non-finite excluded: {nf(cur)} current, {nf(ref)} reference" in detail["f_bad"]
+    assert f"nulls excluded: {nulls(cur)} current, {nulls(ref)} reference" in detail["f_bad"]
+    assert detail["f_null_cur"] == f"no usable current values: {len(cur)} null, 0 non-finite of {len(cur)} rows"
+    assert detail["f_null_all"].startswith("no usable reference values: ")
+    ks = dict(_rows(db, "select column_name, detail from main.actual_drift where case_name = 'ks_where'"))
+    assert ks["f_shift"].startswith("ks 0.3192 above 0.1; largest gap at value ")
+    # a segment with no reference rows is no_data and says why
+    west = _rows(db, """select status, detail from main.actual_drift
+                        where case_name = 'psi_segments' and segment_value = 'west'""")
+    assert west and all(r == ("no_data", "no reference rows for this segment") for r in west)
+    empty = _rows(db, """select distinct detail from main.actual_drift where case_name = 'empty_reference'""")
+    assert empty == [("no reference rows",)]
+
+
+def test_prediction_drift_carries_the_reference_rate(drift_build):
+    df = _input()
+    ref = df[(df["sample"] == "ref")]
+    cur = df[(df["sample"] == "cur")]
+    ref_rate = (ref["pred"] == 1).sum() / ref["pred"].notna().sum()
+    cur_rate = (cur["pred"] == 1).sum() / cur["pred"].notna().sum()
+    rows = _rows(drift_build["db"], """
+        select metric, value, baseline_value, status from main.actual_drift
+        where case_name = 'pred_label' and segment_column is null order by metric""")
+    by_metric = {r[0]: r[1:] for r in rows}
+    assert set(by_metric) == {"psi", "positive_rate_shift", "positive_rate_relative_shift"}
+    shift, base, status = by_metric["positive_rate_shift"]
+    assert base == pytest.approx(ref_rate, abs=1e-12)
+    assert shift == pytest.approx(cur_rate - ref_rate, abs=1e-12)
+    assert status == "fail"
+    rel, base, _ = by_metric["positive_rate_relative_shift"]
+    assert rel == pytest.approx((cur_rate - ref_rate) / ref_rate, abs=1e-12)
+
+
+def _evidently_psi(ref: np.ndarray, cur: np.ndarray) -> float:
+    """Evidently 0.7's numeric PSI, written out here (Evidently itself is not installed)."""
+    assert len(np.unique(ref)) > 20
+    bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+    r = np.histogram(ref, bins)[0] / len(ref)
+    c = np.histogram(cur, bins)[0] / len(cur)
+    for p in (r, c):
+        m = p[p != 0].min()
+        np.place(p, p == 0, m / 10**6 if m <= 0.0001 else 0.0001)
+    return float(np.sum((r - c) * np.log(r / c)))
+
+
+def test_evidently_mode_reproduces_evidently(drift_build):
+    rng = np.random.default_rng(0)
+    ref = rng.normal(0, 1, 10_000)  # reference drawn first
+    cur = rng.normal(0.3, 1, 10_000)
+    here = _evidently_psi(ref, cur)
+    assert here == pytest.approx(0.08788759029969584, abs=1e-15)
+    assert len(np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")) == 17  # 16 bins
+    sql = _rows(drift_build["db"], """select value, threshold, status from main.actual_drift
+                                      where case_name = 'psi_evidently' and column_name = 'x'""")
+    assert sql[0][0] == pytest.approx(here, abs=1e-12)
+    assert sql[0][1:] == (0.1, "pass")
+    # the default (quantile) PSI of the same data differs a little: the modes are not interchangeable
+    quantile = _rows(drift_build["db"], """select value from main_dbt_test__audit.drift_psi_quantile_x_pass""")
+    assert abs(quantile[0][0] - here) > 1e-4
+
+
+def test_freeze_baseline_is_explicit_and_replaces(drift_build):
+    work, db = drift_build["work"], drift_build["db"]
+    env = {"ML_MONITOR_DUCKDB_PATH": str(db)}
+    args = ("{name: op_v1, model: drift_main, reference: drift_reference, "
+            "columns: [f_shift, cat], segment_by: [seg]}")
+    first = run_dbt(["run-operation", "ml_monitor.freeze_baseline", "--args", args], "duckdb", work, extra_env=env)
+    assert first.returncode == 0, first.output[-3000:]
+    assert "froze baseline 'op_v1' of drift_main" in first.output
+    count = "select count(*) from main.ml_monitor_baselines where baseline_name = ?"
+    n = _rows(db, count, ["op_v1"])[0][0]
+    # the operation stores exactly what the post-hook froze for drift_v1 (same reference)
+    same = """select column_name, kind, segment_column, segment_value, bin_index, bin_label, bin_upper,
+                     category, reference_count, reference_rows
+              from main.ml_monitor_baselines where baseline_name = ? order by all"""
+    assert n > 20 and _rows(db, same, ["op_v1"]) == _rows(db, same, ["drift_v1"])
+    # reference counts agree with the seed
+    ref = _input().query("sample == 'ref'")
+    total = _rows(db, """select reference_rows from main.ml_monitor_baselines
+                         where baseline_name = 'op_v1' and segment_column is null limit 1""")[0][0]
+    assert total == len(ref)
+    unseen = _rows(db, """select reference_count from main.ml_monitor_baselines where baseline_name = 'op_v1'
+                          and column_name = 'cat' and segment_column is null and bin_index = 0""")
+    assert unseen == [(0,)]
+    # freezing again replaces (no duplicates); building the package model never touches it
+    again = run_dbt(["run-operation", "ml_monitor.freeze_baseline", "--args", args], "duckdb", work, extra_env=env)
+    assert again.returncode == 0, again.output[-3000:]
+    assert _rows(db, count, ["op_v1"])[0][0] == n
+    build = run_dbt(["build", "--full-refresh", "--select", "ml_monitor_baselines"], "duckdb", work, extra_env=env)
+    assert build.returncode == 0, build.output[-3000:]
+    assert _rows(db, count, ["op_v1"])[0][0] == n
+
+
+# --------------------------------------------------------------------------- argument errors
+
+ERROR_PROJECT_SCHEMA = """
+models:
+  - name: m
+    columns:
+      - name: x
+        data_tests:
+          - ml_monitor.psi_drift:
+              name: ok_psi
+              arguments: {reference_where: "g = 'r'", where: "g = 'c'"}
+          - ml_monitor.psi_drift:
+              name: bad_binning
+              arguments: {binning: foo, reference_where: "g = 'r'"}
+          - ml_monitor.psi_drift:
+              name: bad_bins_zero
+              arguments: {bins: 0, reference_where: "g = 'r'"}
+          - ml_monitor.js_drift:
+              name: bad_bins_negative
+              arguments: {bins: -3, reference_where: "g = 'r'"}
+          - ml_monitor.psi_drift:
+              name: bad_bins_sturges_quantile
+              arguments: {bins: sturges, reference_where: "g = 'r'"}
+          - ml_monitor.psi_drift:
+              name: missing_reference
+              arguments: {where: "g = 'c'"}
+          - ml_monitor.psi_drift:
+              name: bad_epsilon
+              arguments: {epsilon: 0, reference_where: "g = 'r'"}
+          - ml_monitor.psi_drift:
+              name: unknown_baseline
+              arguments: {baseline: nope_v9}
+          - ml_monitor.psi_drift:
+              name: baseline_and_reference
+              arguments: {baseline: nope_v9, reference_where: "g = 'r'"}
+          - ml_monitor.psi_drift:
+              name: reference_window_without_window
+              arguments: {reference_window: {period: day, count: 7}}
+          - ml_monitor.js_drift:
+              name: js_evidently
+              arguments: {binning: evidently, reference_where: "g = 'r'"}
+      - name: c
+        data_tests:
+          - ml_monitor.ks_drift:
+              name: ks_categorical
+              arguments: {reference_where: "g = 'r'"}
+          - ml_monitor.psi_drift:
+              name: numeric_kind_on_text
+              arguments: {kind: numeric, reference_where: "g = 'r'"}
+    data_tests:
+      - ml_monitor.psi_drift:
+          name: unknown_column
+          arguments: {columns: [x, nope], reference_where: "g = 'r'"}
+      - ml_monitor.prediction_drift:
+          name: prediction_without_score
+          arguments: {reference_where: "g = 'r'"}
+"""
+
+EXPECTED_ERRORS = {
+    "bad_binning": ("ml_monitor.psi_drift", "argument 'binning' must be one of quantile, equal_width, evidently (got foo)"),
+    "bad_bins_zero": ("ml_monitor.psi_drift", "argument 'bins' must be a whole number >= 1"),
+    "bad_bins_negative": ("ml_monitor.js_drift", "argument 'bins' must be a whole number >= 1"),
+    "bad_bins_sturges_quantile": ("ml_monitor.psi_drift", "argument 'bins' 'sturges' needs binning: equal_width"),
+    "missing_reference": ("ml_monitor.psi_drift", "argument 'reference' is required"),
+    "bad_epsilon": ("ml_monitor.psi_drift", "argument 'epsilon' must be a number > 0"),
+    "unknown_baseline": ("ml_monitor.psi_drift", "argument 'baseline' names a frozen baseline, but the table "
+                                                 "ml_monitor_baselines does not exist"),
+    "baseline_and_reference": ("ml_monitor.psi_drift", "argument 'baseline' replaces reference"),
+    "reference_window_without_window": ("ml_monitor.psi_drift", "argument 'reference_window' needs window"),
+    "js_evidently": ("ml_monitor.js_drift", "argument 'binning' must be quantile or equal_width"),
+    "ks_categorical": ("ml_monitor.ks_drift", "argument 'columns' must be numeric columns"),
+    "numeric_kind_on_text": ("ml_monitor.psi_drift", "argument 'kind' numeric needs a numeric column"),
+    "unknown_column": ("ml_monitor.psi_drift", "argument 'columns' must name columns of the relation"),
+    "prediction_without_score": ("ml_monitor.prediction_drift", "argument 'score_column' is required"),
+}
+
+
+def test_argument_errors_name_the_test_and_the_argument(tmp_path):
+    from dbt.cli.main import dbtRunner
+
+    from ml_monitor.paths import package_root
+
+    root = tmp_path / "drift_errors"
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text(
+        "name: drift_errors\nversion: '1.0'\nconfig-version: 2\nprofile: drift_errors\n"
+        "models:\n  drift_errors:\n    +materialized: table\n")
+    (root / "profiles.yml").write_text(
+        "drift_errors:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
+    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
+    (root / "models" / "m.sql").write_text(
+        "select * from (values ('r', 1.0, 'a'), ('r', 2.0, 'b'), ('c', 1.5, 'a'), ('c', 2.5, 'b')) as t(g, x, c)")
+    (root / "models" / "schema.yml").write_text(ERROR_PROJECT_SCHEMA)
+    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
+              "--target-path", str(root / "target")]
+    deps = dbtRunner().invoke(["deps", *common[:4], "--log-level", "none"])
+    assert deps.success, deps.exception
+    res = dbtRunner().invoke(["build", *common, "--log-level", "none"])
+    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+    by_name = {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+    assert by_name["ok_psi"]["status"] == "pass"
+    for name, (test, message) in EXPECTED_ERRORS.items():
+        r = by_name[name]
+        assert r["status"] == "error", (name, r)
+        assert test in r["message"] and message in r["message"], (name, r["message"])
+    assert not res.success

@@ -1,0 +1,95 @@
+"""The observation history: one row per observation per run, idempotent hook, --full-refresh."""
+
+from __future__ import annotations
+
+import textwrap
+
+import duckdb
+import pytest
+
+from dbt_project_runner import REPO, run_dbt
+
+
+@pytest.fixture()
+def tiny_project(tmp_path):
+    p = tmp_path / "proj"
+    (p / "seeds").mkdir(parents=True)
+    (p / "models").mkdir()
+    (p / "dbt_project.yml").write_text(textwrap.dedent("""
+        name: tiny
+        version: "1.0"
+        config-version: 2
+        profile: tiny
+        on-run-end:
+          - "{{ ml_monitor.record_observations(results) }}"
+          - "{{ ml_monitor.record_observations(results) }}"
+        vars:
+          ml_monitor_as_of: "2026-01-31 00:00:00"
+    """))
+    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    (p / "profiles.yml").write_text(textwrap.dedent(f"""
+        tiny:
+          target: duckdb
+          outputs:
+            duckdb:
+              type: duckdb
+              path: {tmp_path / 'tiny.duckdb'}
+    """))
+    (p / "seeds" / "events.csv").write_text("id,x,seg\n1,1.0,a\n2,,a\n3,3.0,b\n4,,\n")
+    (p / "models" / "schema.yml").write_text(textwrap.dedent("""
+        seeds:
+          - name: events
+            columns:
+              - name: x
+                data_tests:
+                  - ml_monitor.null_rate:
+                      arguments: {max_null_rate: 1.0, segment_by: [seg]}
+                  - ml_monitor.null_rate:
+                      arguments: {max_null_rate: 0.1}
+                      config: {severity: warn}
+    """))
+    assert run_dbt(["deps"], "duckdb", tmp_path / "w", project=p).returncode == 0
+    return p, tmp_path / "tiny.duckdb"
+
+
+def history(db):
+    with duckdb.connect(str(db), read_only=True) as c:
+        return c.sql("select * from main.ml_monitor_observations").df()
+
+
+def test_history_one_row_per_observation_per_run(tiny_project, tmp_path):
+    project, db = tiny_project
+    first = run_dbt(["build"], "duckdb", tmp_path / "w", project=project)
+    assert first.returncode == 0, first.output  # severity warn: the failing check only warns
+    second = run_dbt(["build"], "duckdb", tmp_path / "w", project=project)
+    assert second.returncode == 0, second.output
+    h = history(db)
+    # test 1: overall + segments a, b, null = 4 rows; test 2: 1 row -> 5 per run, 2 runs
+    assert len(h) == 10
+    assert h.invocation_id.nunique() == 2
+    assert h.groupby("invocation_id").size().tolist() == [5, 5]
+    assert h.observation_id.is_unique
+    warn = h[h.severity == "warn"]
+    assert set(warn.status) == {"fail"} and set(warn.test_status) == {"warn"}
+    assert warn.value.tolist() == [0.5, 0.5]
+    seg = h[(h.segment_column == "seg") & h.segment_value.isna()]
+    assert len(seg) == 2 and seg.value.tolist() == [1.0, 1.0] and set(seg.status) == {"pass"}
+    assert set(h.model_name) == {"events"}
+
+    # --full-refresh keeps history unless the var says otherwise
+    kept = run_dbt(["build", "--full-refresh", "--select", "ml_monitor_observations"], "duckdb", tmp_path / "w", project=project)
+    assert kept.returncode == 0, kept.output
+    assert len(history(db)) == 10
+    wiped = run_dbt(["build", "--full-refresh", "--select", "ml_monitor_observations",
+                     "--vars", "{ml_monitor_full_refresh: true}"], "duckdb", tmp_path / "w", project=project)
+    assert wiped.returncode == 0, wiped.output
+    assert len(history(db)) == 0
+
+
+def test_history_created_by_hook_when_model_not_built(tiny_project, tmp_path):
+    """`dbt test` alone (history model never built) still records: the hook creates the table."""
+    project, db = tiny_project
+    assert run_dbt(["seed"], "duckdb", tmp_path / "w", project=project).returncode == 0
+    run = run_dbt(["test"], "duckdb", tmp_path / "w", project=project)
+    assert run.returncode == 0, run.output
+    assert len(history(db)) == 5

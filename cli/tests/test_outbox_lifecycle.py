@@ -1,0 +1,178 @@
+"""Dedup, suppression, resolve, escalation, retry with backoff, configuration errors: on a real state file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from ml_monitor import api
+from ml_monitor.config import load_config
+from ml_monitor.outbox import Outbox
+
+
+@pytest.fixture
+def hook_config(tmp_path, http_receiver):
+    def make(extra_channels: str = "", routes: str = ""):
+        (tmp_path / "ml_monitor.yml").write_text(f"""
+state_path: state.sqlite
+suppression_interval: 1h
+delivery: {{initial_backoff: 60s, max_backoff: 10m}}
+channels:
+  hook: {{type: webhook, url: "{http_receiver.url('/hook')}"}}
+{extra_channels}
+{routes}
+""")
+        return load_config(tmp_path)
+    return make
+
+
+def _events(receiver, path="/hook"):
+    return [(r.json["event"], r.json["alert"]["column"], r.json["repeat"]) for r in receiver.at(path)]
+
+
+def test_dedup_suppression_resolve(hook_config, http_receiver, failing_run_report, healthy_run_report):
+    cfg = hook_config()
+    t0 = 1_800_000_000.0
+    first = api.deliver(failing_run_report, cfg, now=t0)
+    assert first.lifecycle.counts()["new"] == 2 and first.delivery.sent == 2
+    assert sorted(_events(http_receiver)) == [("trigger", "label", False), ("trigger", "score", False)]
+
+    # still failing 10 minutes later: inside the suppression interval, nothing is sent
+    second = api.deliver(failing_run_report, cfg, now=t0 + 600)
+    assert second.lifecycle.counts()["suppressed"] == 2 and second.delivery.sent == 0
+    assert len(http_receiver.requests) == 2
+
+    # after the interval: one reminder per alert, marked as a repeat with its occurrences
+    third = api.deliver(failing_run_report, cfg, now=t0 + 3600)
+    assert third.lifecycle.counts()["repeated"] == 2 and third.delivery.sent == 2
+    reminders = [r.json for r in http_receiver.requests[2:]]
+    assert all(r["repeat"] and r["occurrences"] == 3 for r in reminders)
+
+    # the checks pass again: one resolve per alert, then nothing more
+    fourth = api.deliver(healthy_run_report, cfg, now=t0 + 3700)
+    assert fourth.lifecycle.counts()["resolved"] == 2 and fourth.delivery.sent == 2
+    assert sorted(_events(http_receiver)[4:]) == [("resolve", "label", False), ("resolve", "score", False)]
+    fifth = api.deliver(healthy_run_report, cfg, now=t0 + 3800)
+    assert fifth.lifecycle.counts()["resolved"] == 0 and len(http_receiver.requests) == 6
+
+    rows = {r["title"]: r for r in api.list_alerts(cfg)}
+    assert {r["state"] for r in rows.values()} == {"resolved"}
+    assert rows["null_rate failed on predictions.score"]["occurrences"] == 3
+    assert api.list_alerts(cfg, "undelivered") == []
+
+    # failing again after a resolve is a new alert (not suppressed)
+    again = api.deliver(failing_run_report, cfg, now=t0 + 3900)
+    assert again.lifecycle.counts()["new"] == 2
+
+
+def test_escalation_from_warn_to_error_bypasses_suppression(hook_config, http_receiver, failing_run_report):
+    import copy
+
+    cfg = hook_config()
+    api.deliver(failing_run_report, cfg, now=1000.0)
+    worse = copy.deepcopy(failing_run_report)
+    for c in worse.checks:
+        if c.status == "warn":
+            c.status = "fail"
+    out = api.deliver(worse, cfg, now=1060.0)
+    assert [a.column for a in out.lifecycle.repeated] == ["score"]
+    assert [a.column for a in out.lifecycle.suppressed] == ["label"]
+    assert http_receiver.requests[-1].json["alert"]["severity"] == "error"
+
+
+def test_server_500_then_200_is_retried_with_backoff(hook_config, http_receiver, failing_run_report):
+    cfg = hook_config()
+    http_receiver.script["/hook"] = [500, 500]
+    t0 = 2_000_000_000.0
+    out = api.deliver(failing_run_report, cfg, now=t0)
+    assert out.delivery.retrying == 2 and out.delivery.sent == 0
+    pending = api.list_deliveries(cfg)
+    assert [p["state"] for p in pending] == ["pending", "pending"]
+    assert all(p["attempts"] == 1 and "HTTP 500" in p["last_error"] for p in pending)
+
+    with Outbox(cfg.state_path) as ob:
+        rows = ob.db.execute("select next_attempt_at from deliveries").fetchall()
+        assert [r[0] for r in rows] == [t0 + 60, t0 + 60]          # initial_backoff
+    # a run 30 s later: alerts suppressed, retries not due yet (the server is not hammered)
+    later = api.deliver(failing_run_report, cfg, now=t0 + 30)
+    assert later.lifecycle.counts()["suppressed"] == 2 and later.delivery.sent == 0
+    assert len(http_receiver.at("/hook")) == 2
+    # a run after the backoff: the server now answers 200 and both are delivered
+    due = api.deliver(failing_run_report, cfg, now=t0 + 61)
+    assert due.delivery.sent == 2 and api.list_deliveries(cfg) == []
+    assert len(http_receiver.at("/hook")) == 4  # 2 failures + 2 successes, nothing dropped or duplicated
+    ids = [r.json["delivery_id"] for r in http_receiver.at("/hook")]
+    assert sorted(ids[:2]) == sorted(ids[2:])   # the same deliveries were retried
+
+
+def test_retry_command_ignores_backoff(hook_config, http_receiver, failing_run_report):
+    cfg = hook_config()
+    http_receiver.script["/hook"] = [503, 503, 503]
+    out = api.deliver(failing_run_report, cfg, now=3_000_000_000.0)
+    assert out.delivery.retrying == 2
+    first = api.retry(cfg)                          # one more 503, one success
+    assert (first.sent, first.retrying) == (1, 1)
+    assert [p["attempts"] for p in api.list_deliveries(cfg)] == [2]
+    assert api.retry(cfg).sent == 1 and api.list_deliveries(cfg) == []
+
+
+def test_backoff_doubles_and_is_capped(hook_config):
+    cfg = hook_config()
+    assert [api._backoff(cfg, n, None) for n in (1, 2, 3, 4, 5, 6)] == [60, 120, 240, 480, 600, 600]
+    assert api._backoff(cfg, 1, 300) == 300     # Retry-After wins when longer
+
+
+def test_4xx_is_a_configuration_error_kept_until_retry(hook_config, http_receiver, failing_run_report, caplog):
+    cfg = hook_config(extra_channels=f"  broken: {{type: webhook, url: \"{http_receiver.url('/gone')}\"}}")
+    http_receiver.script["/gone"] = [404, 404]
+    out = api.deliver(failing_run_report, cfg)
+    assert out.delivery.sent == 2 and out.delivery.failed == 2
+    failed = api.list_deliveries(cfg)
+    assert {p["channel"] for p in failed} == {"broken"} and {p["state"] for p in failed} == {"failed"}
+    assert all("HTTP 404" in p["last_error"] and "configuration error" in p["last_error"] for p in failed)
+    # not retried automatically...
+    with Outbox(cfg.state_path) as ob:
+        assert ob.due(now=4_000_000_000.0) == []
+    # ...but `alerts retry` re-sends it once the endpoint is fixed
+    assert api.retry(cfg).sent == 2 and api.list_deliveries(cfg) == []
+    assert len(http_receiver.at("/gone")) == 4
+
+
+def test_monitoring_failed_alert_and_recovery(hook_config, http_receiver, failing_run_report):
+    import copy
+
+    cfg = hook_config()
+    broken = copy.deepcopy(failing_run_report)
+    broken.checks, broken.error = [], "Runtime Error: could not connect to the warehouse"
+    out = api.deliver(broken, cfg)
+    (alert,) = out.lifecycle.new
+    assert alert.kind == "monitoring_failed" and alert.severity == "error"
+    assert "could not connect to the warehouse" in alert.summary
+    api.deliver(failing_run_report, cfg)          # the run works again
+    events = [(r.json["event"], r.json["alert"]["kind"]) for r in http_receiver.at("/hook")]
+    assert ("resolve", "monitoring_failed") in events
+
+
+def test_manual_resolve_and_unrouted_alerts_are_kept(hook_config, http_receiver, failing_run_report):
+    cfg = hook_config(routes="routes:\n  - severity: error\n    channels: [hook]")
+    out = api.deliver(failing_run_report, cfg)
+    assert [a.column for a in out.lifecycle.new] == ["label"]
+    assert [a.column for a in out.lifecycle.unrouted] == ["score"]   # recorded, visible in `alerts list`
+    assert {r["state"] for r in api.list_alerts(cfg, "open")} == {"open"} and len(api.list_alerts(cfg, "open")) == 2
+    label = [a for a in out.lifecycle.new][0]
+    alert, delivery = api.resolve(cfg, label.fingerprint[:8])
+    assert alert.fingerprint == label.fingerprint and delivery.sent == 1
+    assert http_receiver.requests[-1].json["event"] == "resolve"
+    assert api.resolve(cfg, label.fingerprint)[0] is None     # already resolved
+
+
+def test_state_file_is_plain_sqlite(hook_config, failing_run_report):
+    cfg = hook_config()
+    api.deliver(failing_run_report, cfg)
+    db = sqlite3.connect(cfg.state_path)
+    rows = db.execute("select event, channel, state, notification from deliveries").fetchall()
+    assert sorted((e, c, s) for e, c, s, _ in rows) == [("trigger", "hook", "delivered")] * 2
+    assert {json.loads(n)["alert"]["title"] for *_, n in rows} == {
+        "null_rate failed on predictions.score", "not_null failed on predictions.label"}

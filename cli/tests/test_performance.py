@@ -1,0 +1,127 @@
+"""The performance family (issue 4) end to end on DuckDB: label join with late / duplicate /
+missing labels, every metric against scikit-learn (integration_tests/scripts/gen_performance.py),
+calibration, label coverage, champion vs challenger, and argument errors.
+
+Runs in ~1 minute: one seed generation, one `dbt build` of the performance selection, a few
+`dbt compile --inline` for argument errors (partial parsing makes those quick).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from dbt_project_runner import INTEGRATION, run_dbt
+
+SELECTION = ["path:seeds/performance", "path:models/performance", "path:seeds/expected/expected_performance.csv"]
+GENERATED = sorted((INTEGRATION / "seeds" / "performance").glob("*.csv")) + [
+    INTEGRATION / "seeds" / "expected" / "expected_performance.csv"]
+
+
+def _digest(paths) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.exists()}
+
+
+@pytest.fixture(scope="module")
+def perf_build(tmp_path_factory):
+    before = _digest(GENERATED)
+    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_performance.py")],
+                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
+    after = _digest(sorted((INTEGRATION / "seeds" / "performance").glob("*.csv"))
+                    + [INTEGRATION / "seeds" / "expected" / "expected_performance.csv"])
+    work = tmp_path_factory.mktemp("perf")
+    run = run_dbt(["build", "--full-refresh", "--select", *SELECTION], "duckdb", work,
+                  extra_env={"ML_MONITOR_DUCKDB_PATH": str(work / "perf.duckdb")})
+    return {"run": run, "work": work, "db": work / "perf.duckdb", "before": before, "after": after}
+
+
+def _rows(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_generator_is_deterministic_and_committed(perf_build):
+    # regenerating must reproduce the committed seeds byte for byte
+    assert perf_build["after"] == perf_build["before"]
+    assert len(perf_build["after"]) == 8
+
+
+def test_every_performance_node_passed(perf_build):
+    run = perf_build["run"]
+    assert run.results, run.output[-5000:]
+    failed = run.failed_nodes()
+    assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
+    assert run.returncode == 0, run.output[-3000:]
+    names = {r["unique_id"].split(".")[2] for r in run.results if r["unique_id"].startswith("test.")}
+    for expected in ["perf_healthy_regions_roc_auc", "perf_apac_degraded_accuracy", "perf_apac_auc_drop",
+                     "perf_challenger_worse", "perf_calibration_healthy", "perf_label_coverage_fresh",
+                     "perf_column_placement_pr_auc", "perf_invalid_scores_no_data"]:
+        assert expected in names
+    assert any(n.startswith("equal_observations_actual_performance") for n in names)
+    # the observation comparison really compared the whole expected seed
+    assert _rows(perf_build["db"], "select count(*) from main.actual_performance")[0][0] == \
+        _rows(perf_build["db"], "select count(*) from main.expected_performance")[0][0] > 400
+
+
+def test_degraded_segment_detected_and_healthy_ones_not(perf_build):
+    rows = dict(_rows(perf_build["db"], """
+        select segment_value, status from main_dbt_test__audit.perf_apac_degraded_accuracy
+        where metric = 'accuracy' and segment_column = 'region'"""))
+    assert rows == {"apac": "fail", "north": "pass", "south": "pass", "east": "pass"}
+    drop = dict(_rows(perf_build["db"], """
+        select segment_value, status from main_dbt_test__audit.perf_apac_auc_drop
+        where metric = 'roc_auc' and segment_column = 'region'"""))
+    assert drop == {"apac": "fail", "north": "pass", "south": "pass", "east": "pass"}
+
+
+def test_undefined_cases_are_explicit(perf_build):
+    db = perf_build["db"]
+    detail = dict(_rows(db, """
+        select case_name || '/' || coalesce(segment_value, 'all') || '/' || metric, detail
+        from main.actual_performance
+        where status = 'no_data'"""))
+    assert "only one class among 44 labelled rows" in detail["cls_all/solo/roc_auc"]
+    assert detail["cls_all/fresh/accuracy"].startswith("no labelled rows")
+    assert "outside [0, 1]" in detail["invalid_scores/bad/log_loss"]
+    assert detail["invalid_scores/nulls/roc_auc"] == "all 36 labelled rows have a null score"
+    assert "all 34 labelled targets are zero" in detail["regression/zeros/mape"]
+    assert "constant target" in detail["regression/flat/r2"]
+    assert detail["coverage_empty/all/label_coverage"].startswith("no eligible predictions")
+    # precision with no predicted positive is no_data (scikit-learn would silently say 0.0)
+    assert "no predicted positives" in detail["cls_all/quiet/precision"]
+
+
+def test_late_and_duplicate_labels_in_detail(perf_build):
+    ((detail,),) = _rows(perf_build["db"], """
+        select detail from main.actual_performance
+        where case_name = 'cls_all' and metric = 'roc_auc' and segment_column is null""")
+    assert "labels picked among duplicates (kept the latest by label_ts)" in detail
+    assert "label coverage" in detail
+
+
+@pytest.mark.parametrize("call, message", [
+    ("metric='bogus', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score'",
+     "argument 'metric' must be one of"),
+    ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', max_drop={'absolute': 0.1}",
+     "argument 'max_drop' needs a reference"),
+    ("metric='accuracy', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score'",
+     "argument 'prediction_column' or decision_threshold"),
+    ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', label_delay={'period': 'day', 'count': 7}",
+     "argument 'timestamp_column' is required when label_delay"),
+    ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', max_drop={'both': 1}, reference_where='1 = 1'",
+     "argument 'max_drop' must be a mapping with one key"),
+])
+def test_bad_arguments_fail_at_compile_time(perf_build, call, message):
+    inline = "{{ ml_monitor.performance(ref('perf_predictions'), " + call + ") }}"
+    run = run_dbt(["compile", "--inline", inline], "duckdb", perf_build["work"],
+                  extra_env={"ML_MONITOR_DUCKDB_PATH": str(perf_build["db"])})
+    assert run.returncode != 0
+    assert message in run.output, run.output[-2000:]
+    assert "ml_monitor.performance on" in run.output

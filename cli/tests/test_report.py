@@ -1,0 +1,453 @@
+"""Unit tests of the report: shaping of history rows, detail parsing, escaping, rendering.
+
+No dbt here: history rows are built in a DataFrame (`synthetic_history`), the way the
+history table holds them, with drift, performance and calibration monitors.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html as html_lib
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from ml_monitor.report import write_report
+from ml_monitor.report.loader import (
+    checks_meta_from_manifest, frame_from_rows, history_sql, HISTORY_COLUMNS,
+)
+from ml_monitor.report.render import render_html, script_json
+from ml_monitor.report.shaping import (
+    fmt_number, normalize, parse_bins, parse_reliability, run_state, safe_url, shape_report,
+)
+
+XSS = "<script>alert(1)</script>"
+NOW = dt.datetime(2026, 1, 31, 12, 0, 0)
+RUNS = [NOW - dt.timedelta(days=4 - i, hours=1) for i in range(5)]   # 5 daily runs
+
+
+def _row(run: int, test: str, monitor: str, column, metric, value, threshold, status,
+         segment=(None, None), table="predictions", detail=None, n=1000, severity="error",
+         test_status=None, baseline=None, window=True):
+    t = RUNS[run]
+    return {
+        "monitor": monitor, "column_name": column, "segment_column": segment[0],
+        "segment_value": segment[1], "metric": metric, "value": value, "threshold": threshold,
+        "baseline_value": baseline, "sample_size": n,
+        "window_start": (t - dt.timedelta(days=1)) if window else None,
+        "window_end": t if window else None,
+        "status": status, "detail": detail, "test_unique_id": f"test.proj.{test}.abc",
+        "test_name": test, "model_name": table, "severity": severity,
+        "test_status": test_status, "invocation_id": f"inv-{run}", "run_started_at": t,
+        "observation_id": None,
+    }
+
+
+def synthetic_history():
+    """5 runs of two tables with data-quality, drift, performance and calibration checks."""
+    rows = []
+    for r in range(5):
+        # null rate of income rises; failing from run 2 on (3 runs); south fails from run 3
+        overall = [0.01, 0.02, 0.08, 0.12, 0.15][r]
+        st = "fail" if overall > 0.05 else "pass"
+        ts = "fail" if r >= 2 else "pass"
+        rows.append(_row(r, "null_rate_income", "null_rate", "income", "null_rate", overall, 0.05,
+                         st, detail=f"{overall} null", test_status=ts))
+        for seg, vals in (("north", [0.0, 0.01, 0.02, 0.03, 0.02]),
+                          ("south", [0.02, 0.03, 0.04, 0.2, 0.3]),
+                          (XSS, [0.0, 0.0, 0.3, 0.01, 0.01])):
+            v = vals[r]
+            rows.append(_row(r, "null_rate_income", "null_rate", "income", "null_rate", v, 0.05,
+                             "fail" if v > 0.05 else "pass", segment=("region", seg),
+                             test_status=ts))
+        # a table-level freshness check without windows: always passing
+        rows.append(_row(r, "freshness_predictions", "freshness", None, "age_hours", 2.0 + r,
+                         24.0, "pass", window=False, test_status="pass"))
+        # drift of a categorical column: fails in the last run only (newly failing)
+        psi = [0.01, 0.02, 0.01, 0.05, 0.42][r]
+        bins = {"bins": [{"bin": "DE", "reference": 0.5, "current": 0.2},
+                         {"bin": "FR", "reference": 0.5, "current": 0.5},
+                         {"bin": XSS, "reference": 0.0001, "current": 0.3}]}
+        rows.append(_row(r, "psi_drift_country", "psi_drift", "country", "psi", psi, 0.2,
+                         "fail" if psi > 0.2 else "pass", detail=json.dumps(bins),
+                         test_status="fail" if psi > 0.2 else "pass"))
+        # drift of a numeric column with a text detail: passes
+        rows.append(_row(r, "psi_drift_amount", "psi_drift", "amount", "psi", 0.05, 0.2, "pass",
+                         detail="most moved bin (10.5, 20.1]: 0.1000 -> 0.1500",
+                         test_status="pass"))
+        rows.append(_row(r, "ks_drift_amount", "ks_drift", "amount", "ks", 0.03, 0.1, "pass",
+                         test_status="pass"))
+        # performance by segment: app degrades in runs 3 and 4 (severity warn)
+        for seg, vals in ((None, [0.90, 0.90, 0.89, 0.85, 0.84]), ("web", [0.9] * 5),
+                          ("app", [0.9, 0.9, 0.88, 0.70, 0.65])):
+            v = vals[r]
+            rows.append(_row(r, "performance_auc", "performance", "score", "roc_auc", v, 0.8,
+                             "fail" if v < 0.8 else "pass", table="scores", severity="warn",
+                             segment=(None, None) if seg is None else ("channel", seg),
+                             test_status="warn" if r >= 3 else "pass"))
+        # label coverage failed in run 3, passes again in run 4: resolved
+        cov = [0.9, 0.9, 0.9, 0.4, 0.9][r]
+        rows.append(_row(r, "label_coverage_scores", "label_coverage", None, "label_coverage",
+                         cov, 0.5, "fail" if cov < 0.5 else "pass", table="scores",
+                         test_status="fail" if cov < 0.5 else "pass"))
+        # calibration with a reliability table in the detail
+        rel = {"reliability": [{"bin": "[0.0, 0.5)", "mean_predicted": 0.2, "observed": 0.25,
+                                "count": 400},
+                               {"bin": "[0.5, 1.0]", "mean_predicted": 0.7, "observed": 0.6,
+                                "count": 600}]}
+        rows.append(_row(r, "calibration_score", "calibration", "score", "ece", 0.05, 0.1,
+                         "pass", table="scores", detail=json.dumps(rel), test_status="pass"))
+        # volume with an empty window: no_data, dbt fails the test (fail_on_no_data)
+        rows.append(_row(r, "volume_scores", "volume", None, "row_count", None, 100, "no_data",
+                         table="scores", n=0, detail="no rows in window",
+                         test_status="fail" if r == 4 else "pass") if r == 4 else
+                    _row(r, "volume_scores", "volume", None, "row_count", 500, 100, "pass",
+                         table="scores", test_status="pass"))
+    frame = pd.DataFrame(rows)
+    meta = {
+        "test.proj.null_rate_income.abc": {"owner": "alice@example.com",
+                                           "runbook": "https://wiki.example.com/income"},
+        "test.proj.psi_drift_country.abc": {"owner": "bob", "runbook": "javascript:alert(2)"},
+    }
+    return frame, meta, NOW
+
+
+@pytest.fixture(scope="module")
+def model():
+    frame, meta, now = synthetic_history()
+    return shape_report(frame, meta, now=now, days=30)
+
+
+def _check(model, name):
+    return next(c for c in model["checks"] if c["name"] == name)
+
+
+# ---------------------------------------------------------------------------------------------
+# checks and summary
+
+
+def test_summary_counts(model):
+    s = model["summary"]
+    assert s["checks"] == 9
+    assert s["runs"] == 5
+    # null_rate_income, psi_drift_country, performance_auc (warn), volume_scores (no_data + dbt fail)
+    assert s["failing"] == 4
+    assert s["failing_warn"] == 1 and s["failing_error"] == 3
+    assert s["newly_failing"] == 2          # psi_drift_country and volume_scores
+    assert s["resolved"] == 1               # label_coverage_scores
+    assert s["observations"] == 5 * 14
+    assert s["last_run"] == "2026-01-31 11:00 UTC"
+    assert s["oldest_failure"] == "2026-01-29 11:00:00"
+
+
+def test_failing_since_and_streak(model):
+    c = _check(model, "null_rate_income")
+    assert c["state"] == "fail" and c["previous_state"] == "fail"
+    assert not c["newly_failing"] and not c["resolved"]
+    assert c["failing_runs"] == 3
+    assert c["failing_since"] == "2026-01-29 11:00 UTC"
+    assert c["last_pass"] == "2026-01-28 11:00 UTC"
+    assert c["owner"] == "alice@example.com"
+    assert c["runbook_url"] == "https://wiki.example.com/income"
+    # failing observations of the latest run: overall and south (0.3), with their own streaks
+    obs = {o["segment"]: o for o in c["failing_observations"]}
+    assert set(obs) == {"overall", "region = south"}
+    assert obs["region = south"]["failing_runs"] == 2
+    assert obs["region = south"]["failing_since"] == "2026-01-30 11:00 UTC"
+    assert obs["overall"]["failing_runs"] == 3
+    assert obs["overall"]["value_text"] == "0.15"
+
+
+def test_newly_failing_resolved_and_no_data(model):
+    psi = _check(model, "psi_drift_country")
+    assert psi["newly_failing"] and psi["failing_runs"] == 1
+    assert psi["runbook_url"] is None and psi["runbook"] == "javascript:alert(2)"
+    cov = _check(model, "label_coverage_scores")
+    assert cov["resolved"] and cov["state"] == "pass" and cov["previous_state"] == "fail"
+    vol = _check(model, "volume_scores")
+    # every observation no_data, but dbt failed the test: failing, listing the no_data row
+    assert vol["state"] == "fail" and vol["newly_failing"]
+    assert [o["status"] for o in vol["failing_observations"]] == ["no_data"]
+    perf = _check(model, "performance_auc")
+    assert perf["severity"] == "warn" and perf["failing_runs"] == 2
+    assert {o["segment"] for o in perf["failing_observations"]} == {"channel = app"}
+    # failing first, errors before warnings
+    states = [c["state"] for c in model["checks"]]
+    assert states[:4] == ["fail"] * 4
+    assert model["checks"][3]["severity"] == "warn"
+
+
+def test_run_state():
+    assert run_state(["pass", "fail"], "fail") == "fail"
+    assert run_state(["pass", "no_data"], "fail") == "fail"      # fail_on_no_data
+    assert run_state(["pass", "no_data"], "pass") == "pass"
+    assert run_state(["no_data", "no_data"], None) == "no_data"
+    assert run_state(["skipped"], "pass") == "skipped"
+    assert run_state(["skipped", "no_data"], "pass") == "no_data"
+    assert run_state(["pass"], "warn") == "fail"
+    assert run_state([], None) == "pass"
+
+
+# ---------------------------------------------------------------------------------------------
+# plots, grids, drift, calibration
+
+
+def test_plot_series(model):
+    p = next(p for p in model["plots"] if p["monitor"] == "null_rate")
+    assert p["title"] == "null_rate · income · null_rate"
+    assert p["status"] == "fail"
+    assert p["x_label"] == "window end"
+    names = [t["name"] for t in p["traces"]]
+    # overall first, then failing segments, then the rest by name
+    assert names == ["overall", "region = south", f"region = {XSS}", "region = north"]
+    south = p["traces"][1]
+    assert south["y"] == [0.02, 0.03, 0.04, 0.2, 0.3]
+    assert south["threshold"] == [0.05] * 5
+    assert south["status"] == ["pass", "pass", "pass", "fail", "fail"]
+    assert south["x"][0] == "2026-01-27 11:00:00"
+    assert p["failing_segments"] == ["overall", "region = south"]
+    # a monitor without windows is placed at the run time
+    fresh = next(p for p in model["plots"] if p["monitor"] == "freshness")
+    assert fresh["x_label"] == "run time" and fresh["column"] is None
+    assert fresh["title"] == "freshness · (table) · age_hours"
+    # every (check, column, metric) has one plot; failing plots first within a table
+    assert len(model["plots"]) == 9
+    pred = [p["status"] for p in model["plots"] if p["table"] == "predictions"]
+    assert pred[:2] == ["fail", "fail"] and set(pred[2:]) == {"pass"}
+
+
+def test_plot_x_falls_back_to_run_time_when_windows_repeat():
+    frame, meta, now = synthetic_history()
+    frame["window_end"] = RUNS[-1]       # a fixed as_of: every run has the same window
+    m = shape_report(frame, meta, now=now)
+    assert {p["x_label"] for p in m["plots"]} == {"run time"}
+
+
+def test_status_grid(model):
+    t = next(t for t in model["tables"] if t["name"] == "predictions")
+    grid = t["grid"]
+    assert grid["monitors"] == ["null_rate", "freshness", "psi_drift", "ks_drift"]
+    labels = [r["label"] for r in grid["rows"]]
+    # the table-level row first; segments only where they are not all passing
+    assert labels == ["(table)", "amount", "country", "income", "region = south"]
+    income = grid["rows"][3]
+    cell = income["cells"][0]
+    assert cell["status"] == "fail" and cell["text"] == "2/4 fail"
+    assert "null_rate [region = south]: 0.3 (threshold 0.05) fail" in cell["title"]
+    assert cell["plot"] is not None
+    assert income["cells"][grid["monitors"].index("psi_drift")] is None
+    south = grid["rows"][4]
+    assert south["level"] == 1
+    assert south["cells"][0]["text"] == "0.3"
+    assert t["state"] == "fail" and t["n_failing"] == 2 and t["n_checks"] == 5
+
+
+def test_drift_panels_worst_first(model):
+    t = next(t for t in model["tables"] if t["name"] == "predictions")
+    d = t["drift"]
+    assert [x["column"] for x in d] == ["country", "amount"]
+    assert d[0]["bins_source"] == "json" and d[0]["status"] == "fail"
+    assert d[0]["bins"][2] == {"bin": XSS, "reference": 0.0001, "current": 0.3}
+    # amount: psi 0.05/0.2 beats ks 0.03/0.1 (ratio 0.25 vs 0.3)? ks is worse: 0.3 > 0.25
+    assert d[1]["monitor"] == "ks_drift" and d[1]["bins"] == []
+
+
+def test_calibration_panel(model):
+    t = next(t for t in model["tables"] if t["name"] == "scores")
+    (k,) = t["calibration"]
+    assert k["segment"] == "overall" and k["value_text"] == "0.05"
+    assert k["source"] == "detail"
+    assert [p["predicted"] for p in k["points"]] == [0.2, 0.7]
+    assert [p["count"] for p in k["points"]] == [400, 600]
+
+
+def test_calibration_from_reliability_table():
+    frame, meta, now = synthetic_history()
+    uid = "test.proj.calibration_score.abc"
+    rows = [{"segment_column": None, "segment_value": None, "bin": b, "bin_lower": b / 10,
+             "bin_upper": (b + 1) / 10, "n_rows": 10.0 * (b + 1), "mean_score": b / 10 + 0.05,
+             "fraction_positive": b / 10 + 0.02} for b in (3, 0, 1)]
+    rows.append({**rows[0], "segment_column": "channel", "segment_value": "web"})
+    m = shape_report(frame, meta, now=now, reliability={uid: rows})
+    (k,) = next(t for t in m["tables"] if t["name"] == "scores")["calibration"]
+    assert k["source"] == "table"
+    # only the segments with an observation in the latest run get a curve: here overall
+    assert [c["name"] for c in k["curves"]] == ["overall"]
+    pts = k["curves"][0]["points"]
+    assert [p["bin"] for p in pts] == ["(0, 0.1]", "(0.1, 0.2]", "(0.3, 0.4]"]
+    assert [p["observed"] for p in pts] == pytest.approx([0.02, 0.12, 0.32])
+    assert [p["count"] for p in pts] == [10, 20, 40]
+
+
+def test_parse_bins():
+    bins, src = parse_bins('{"bins": [{"bin": "a", "reference": 0.4, "current": 0.1}]}')
+    assert src == "json" and bins == [{"bin": "a", "reference": 0.4, "current": 0.1}]
+    bins, src = parse_bins('psi 0.3; {"bins": [{"label": 1, "ref": 0.2, "cur": 0.3}]}')
+    assert src == "json" and bins == [{"bin": "1", "reference": 0.2, "current": 0.3}]
+    bins, src = parse_bins("most moved bin 'it''s': 0.10 -> 0.35")
+    assert src == "text" and bins == [{"bin": "it's", "reference": 0.1, "current": 0.35}]
+    bins, src = parse_bins("bin (1.5, 3] moved most: reference 10% current 35.5%")
+    assert src == "text" and bins[0]["bin"] == "(1.5, 3]"
+    assert bins[0]["reference"] == pytest.approx(0.1) and bins[0]["current"] == pytest.approx(0.355)
+    bins, src = parse_bins("category DE: 0.2 → 0.6")
+    assert bins == [{"bin": "DE", "reference": 0.2, "current": 0.6}]
+    assert parse_bins("psi 0.31 above 0.2") == ([], None)
+    assert parse_bins(None) == ([], None)
+    assert parse_bins("{not json") == ([], None)
+
+
+def test_parse_reliability():
+    pts = parse_reliability('{"bins": [{"mean_score": 0.1, "fraction_positive": 0.2, "n": 5}]}')
+    assert pts == [{"bin": None, "predicted": 0.1, "observed": 0.2, "count": 5}]
+    pts = parse_reliability("ece 0.04; [0.0, 0.1): pred 0.05, obs 0.04, n=120; "
+                            "[0.1, 0.2): pred 0.15 obs 0.2")
+    assert [(p["predicted"], p["observed"], p["count"]) for p in pts] == \
+        [(0.05, 0.04, 120), (0.15, 0.2, None)]
+    assert parse_reliability("ece 0.04") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# input hygiene
+
+
+def test_normalize_dedupes_and_fills():
+    frame, _, _ = synthetic_history()
+    dup = pd.concat([frame, frame.iloc[:3]], ignore_index=True)
+    dup = dup.drop(columns=["observation_id", "severity"])
+    dup.loc[0, "status"] = " PASS "
+    df = normalize(dup)
+    assert len(df) == len(frame)
+    assert set(df.columns) >= set(HISTORY_COLUMNS)
+    assert df["status"].iloc[0] == "pass"
+    assert df["severity"].isna().all()
+    # a row without a run time cannot be placed: dropped
+    frame.loc[0, "run_started_at"] = None
+    assert len(normalize(frame)) == len(synthetic_history()[0]) - 1
+
+
+def test_non_finite_values_render():
+    frame, meta, now = synthetic_history()
+    frame.loc[0, "value"] = float("inf")
+    frame.loc[1, "value"] = float("nan")
+    m = shape_report(frame, meta, now=now)
+    p = next(p for p in m["plots"] if p["monitor"] == "null_rate")
+    assert p["traces"][0]["y"][0] is None
+    html = render_html(m)                       # no NaN/Infinity in the JSON
+    data = re.search(r'id="report-data">(.*?)</script>', html, re.S).group(1)
+    json.loads(data)
+    assert fmt_number(float("inf")) == "∞" and fmt_number(None) == "–"
+    assert fmt_number(1234567.0) == "1,234,567" and fmt_number(0.123456) == "0.1235"
+
+
+def test_safe_url():
+    assert safe_url("https://x.example/run?a=1") == "https://x.example/run?a=1"
+    assert safe_url("mailto:oncall@example.com") == "mailto:oncall@example.com"
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url(" JAVASCRIPT:alert(1)") is None
+    assert safe_url("data:text/html,<script>") is None
+    assert safe_url("wiki/page") is None and safe_url(None) is None
+
+
+def test_script_json_cannot_break_out():
+    value = {"a": "</script><script>alert(1)</script>", "b": "<!-- x", "c": "\u2028\u2029&"}
+    text = script_json(value)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == value
+    assert script_json({"x": float("nan")}) == '{"x":null}'
+
+
+def test_render_escapes_everything_and_pins_scripts(model):
+    html = render_html(model)
+    assert XSS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html
+    assert '<a href="https://wiki.example.com/income"' in html
+    # no network: nothing is loaded from elsewhere
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html)
+    # the CSP allows exactly the two inline scripts, by hash
+    csp = html_lib.unescape(
+        re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert len(scripts) == 2
+    for s in scripts:
+        h = base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+        assert f"'sha256-{h}'" in csp
+    assert "connect-src 'none'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    # every failing check is listed with its owner
+    for c in model["failing"]:
+        assert f'id="{c["id"]}"' in html
+    assert "alice@example.com" in html
+
+
+def test_empty_history(tmp_path):
+    frame = pd.DataFrame(columns=list(HISTORY_COLUMNS))
+    res = write_report(frame, tmp_path / "sub" / "empty.html", now=NOW, days=7)
+    html = res.path.read_text(encoding="utf-8")
+    assert res.checks == 0 and res.runs == 0 and res.failing == 0
+    assert "No observations" in html and "from the last 7 days" in html
+    assert res.size_bytes == len(html.encode("utf-8"))
+
+
+def test_write_report_result(tmp_path):
+    frame, meta, now = synthetic_history()
+    res = write_report(frame, tmp_path / "r.html", checks_meta=meta, now=now, days=30,
+                       title="Fraud model")
+    assert (res.checks, res.failing, res.newly_failing, res.resolved, res.runs) == (9, 4, 2, 1, 5)
+    html = res.path.read_text(encoding="utf-8")
+    assert "<title>Fraud model</title>" in html
+    assert 1_000_000 < res.size_bytes < 1_600_000
+    assert not list(tmp_path.glob(".ml_monitor_report.*"))    # no temp file left behind
+
+
+# ---------------------------------------------------------------------------------------------
+# loader pieces that need no dbt
+
+
+def test_frame_from_rows_keeps_text_exactly():
+    cols = list(HISTORY_COLUMNS)
+    row = {c: None for c in cols}
+    row.update(monitor="vnull_rate", segment_value="vnull", segment_column="v",
+               column_name="v007", value=0.25, sample_size="v12",
+               run_started_at="v2026-01-31 10:00:00", window_end="v2026-01-31 00:00:00.000000",
+               detail="vtrue")
+    df = frame_from_rows(cols, [[row[c] for c in cols]])
+    r = df.iloc[0]
+    assert r["monitor"] == "null_rate"
+    assert r["segment_value"] == "null" and r["segment_column"] == ""
+    assert r["column_name"] == "007" and r["detail"] == "true"
+    assert r["value"] == 0.25 and r["sample_size"] == 12
+    assert r["run_started_at"] == pd.Timestamp("2026-01-31 10:00:00")
+    assert r["window_end"] == pd.Timestamp("2026-01-31")
+    assert pd.isna(r["window_start"]) and r["test_name"] is None
+
+
+def test_history_sql():
+    sql = history_sql(dt.datetime(2026, 1, 1, 12, 30, 5, 123))
+    assert "{{ ref('ml_monitor', 'ml_monitor_observations') }}" in sql
+    assert "run_started_at >= cast('2026-01-01 12:30:05' as {{ ml_monitor.type_timestamp() }})" in sql
+    assert sql.count(" as ") >= len(HISTORY_COLUMNS)
+    assert "where" not in history_sql(None)
+
+
+def test_checks_meta_from_manifest_json():
+    manifest = {"nodes": {
+        "model.p.m": {"resource_type": "model", "config": {"meta": {"owner": ["a", "b"],
+                                                                    "runbook": "https://r/m"}}},
+        "test.p.t1": {"resource_type": "test", "attached_node": "model.p.m",
+                      "config": {"severity": "WARN", "meta": {"owner": "c"}}, "tags": ["x"]},
+        "test.p.t2": {"resource_type": "test", "depends_on": {"nodes": ["model.p.m"]},
+                      "meta": {"runbook_url": "https://r/t2"}, "config": {}},
+    }}
+    meta = checks_meta_from_manifest(manifest)
+    assert meta["test.p.t1"] == {"owner": "c", "runbook": "https://r/m", "severity": "warn",
+                                 "tags": ["x"], "description": None}
+    assert meta["test.p.t2"]["owner"] == "a, b"
+    assert meta["test.p.t2"]["runbook"] == "https://r/t2"
+    assert "model.p.m" not in meta
+    assert checks_meta_from_manifest(None) == {}

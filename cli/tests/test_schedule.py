@@ -1,0 +1,144 @@
+"""`ml-monitor schedule`: slots, one run at a time, locks between processes, stale locks, signals."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import console_script, subprocess_env
+from ml_monitor import api
+from ml_monitor.config import ConfigError, load_config
+from ml_monitor.scheduler import FileLock, LockHeld, Schedule, run_schedule
+
+
+def _ts(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
+def _wait_for(path: Path, text: str, timeout: float = 90.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if path.exists() and text in path.read_text():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_cron_and_interval_slots():
+    cron = Schedule.parse("*/15 * * * *", None)
+    assert cron.next_after(_ts("2026-01-31 10:07:00")) == _ts("2026-01-31 10:15:00")
+    assert cron.next_after(_ts("2026-01-31 10:15:00")) == _ts("2026-01-31 10:30:00")
+    every = Schedule.parse(None, "15m", now=_ts("2026-01-31 10:00:00"))
+    assert every.every == 900
+    assert every.next_after(_ts("2026-01-31 10:00:00")) == _ts("2026-01-31 10:15:00")
+    assert every.next_after(_ts("2026-01-31 10:31:00")) == _ts("2026-01-31 10:45:00")
+    for cron_text, every_text in ((None, None), ("* * * * *", "1m"), ("not a cron", None), (None, "0s")):
+        with pytest.raises(ConfigError):
+            Schedule.parse(cron_text, every_text)
+
+
+def test_file_lock_excludes_and_recovers_a_stale_lock(tmp_path):
+    path = tmp_path / "x.lock"
+    path.write_text("pid 999999 on somewhere since 2026-01-01T00:00:00+00:00\n")   # left by a dead process
+    first = FileLock(path)
+    first.acquire()                                   # a stale lock file is simply taken over
+    assert f"pid {os.getpid()}" in path.read_text()
+    with pytest.raises(LockHeld, match=f"pid {os.getpid()}"):
+        FileLock(path).acquire()                      # a live holder excludes everybody else
+    first.release()
+    with FileLock(path):
+        pass
+
+
+def test_overrunning_run_is_not_started_twice(tmp_path, caplog):
+    config = load_config(tmp_path)
+    starts = []
+
+    def slow_run():
+        starts.append(time.monotonic())
+        time.sleep(1.6)                               # longer than the 1 s slot
+
+    with caplog.at_level(logging.INFO, logger="ml_monitor"):
+        code = run_schedule(config, Schedule.parse(None, "1s"), run_now=True, max_runs=2, run=slow_run)
+    assert code == 0 and len(starts) == 2
+    assert starts[1] - starts[0] >= 1.6               # the second run began only after the first ended
+    assert "missed slot(s) skipped, not run twice" in caplog.text
+
+
+def test_a_slot_is_skipped_while_another_run_holds_the_run_lock(tmp_path, caplog):
+    config = load_config(tmp_path)
+    with FileLock(api.lock_path(config, "run")):
+        with caplog.at_level(logging.INFO, logger="ml_monitor"):
+            code = run_schedule(config, Schedule.parse(None, "1h"), run_now=True, max_runs=1)
+    assert code == 0
+    assert "skipped: another ml-monitor run is in progress" in caplog.text
+
+
+def test_two_schedulers_and_a_killed_one(tmp_path):
+    (tmp_path / "ml_monitor.yml").write_text("state_path: state.sqlite\nchannels: {out: {type: stdout}}\n")
+    args = [console_script(), "schedule", "--cron", "0 0 1 1 *", "--project-dir", str(tmp_path)]
+    procs = []
+
+    def start(name):
+        err = tmp_path / f"{name}.err"
+        proc = subprocess.Popen(args, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=err.open("w"))
+        procs.append(proc)
+        return proc, err
+
+    try:
+        first, first_err = start("first")
+        assert _wait_for(first_err, "scheduler started"), first_err.read_text()
+        second, second_err = start("second")
+        assert second.wait(timeout=60) == 2
+        text = second_err.read_text()
+        assert "another scheduler is running" in text and f"pid {first.pid}" in text
+
+        os.kill(first.pid, signal.SIGKILL)            # dies holding the lock
+        first.wait(timeout=30)
+        lock_file = Path(f"{tmp_path / 'state.sqlite'}.scheduler.lock")
+        assert f"pid {first.pid}" in lock_file.read_text()
+        third, third_err = start("third")             # recovers the stale lock at once
+        assert _wait_for(third_err, "scheduler started"), third_err.read_text()
+        assert f"pid {third.pid}" in lock_file.read_text()
+
+        third.send_signal(signal.SIGTERM)             # idle: exits promptly and cleanly
+        assert third.wait(timeout=30) == 0
+        assert "received SIGTERM" in third_err.read_text()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def test_sigterm_during_a_run_finishes_it(tmp_path, dbt_fixture_project):
+    config_file = tmp_path / "ml_monitor.yml"
+    config_file.write_text(f"state_path: state.sqlite\nchannels:\n  log: {{type: jsonl, path: alerts.jsonl}}\n")
+    err = tmp_path / "schedule.err"
+    proc = subprocess.Popen(
+        [console_script(), "schedule", "--every", "1h", "--run-now", "--project-dir", str(dbt_fixture_project),
+         "--profiles-dir", str(dbt_fixture_project), "--config", str(config_file)],
+        env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=err.open("w"))
+    try:
+        assert _wait_for(err, "running dbt build"), err.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = err.read_text()
+    # the run was completed (one log line with duration and counts), then the scheduler exited
+    assert "build finished in" in text and "4 checks (2 passed, 1 warned, 1 failed)" in text
+    assert text.index("build finished in") < text.index("received SIGTERM")
+    lines = (tmp_path / "alerts.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    cfg = load_config(dbt_fixture_project, config_file)
+    assert len(api.list_alerts(cfg, "open")) == 2

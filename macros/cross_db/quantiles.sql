@@ -1,0 +1,57 @@
+{#- Exact quantiles with linear interpolation between order statistics: the same
+    definition everywhere, numpy's default np.quantile(x, q, method='linear')
+    (position (n - 1) * q, interpolated between the two neighbouring values).
+    Approximate quantile functions are never used: they change the numbers.
+
+    quantiles(expr, [0.1, 0.5, 0.9]) is an aggregate returning an array of doubles
+    (nulls ignored); array_element(array_sql, i) reads element i (1-based). -#}
+
+{% macro quantiles(expr, probabilities) %}{{ return(adapter.dispatch('quantiles', 'ml_monitor')(expr, probabilities)) }}{% endmacro %}
+
+{#- ANSI ordered-set aggregate, one per probability, gathered in an array. -#}
+{% macro default__quantiles(expr, probabilities) -%}
+  array[{% for p in probabilities %}percentile_cont({{ p }}) within group (order by {{ ml_monitor.to_double(expr) }}){% if not loop.last %}, {% endif %}{% endfor %}]
+{%- endmacro %}
+
+{% macro duckdb__quantiles(expr, probabilities) -%}
+  quantile_cont({{ ml_monitor.to_double(expr) }}, [{% for p in probabilities %}{{ p }}{% if not loop.last %}, {% endif %}{% endfor %}])
+{%- endmacro %}
+
+{#- PostgreSQL: one sort for all probabilities. -#}
+{% macro postgres__quantiles(expr, probabilities) -%}
+  percentile_cont(array[{% for p in probabilities %}{{ p }}{% if not loop.last %}, {% endif %}{% endfor %}]::double precision[]) within group (order by {{ ml_monitor.to_double(expr) }})
+{%- endmacro %}
+
+{#- Spark's percentile() is exact (linear interpolation at (n - 1) * q);
+    percentile_approx / approx_percentile are not used. -#}
+{% macro spark__quantiles(expr, probabilities) -%}
+  percentile({{ ml_monitor.to_double(expr) }}, array({% for p in probabilities %}cast({{ p }} as double){% if not loop.last %}, {% endif %}{% endfor %}))
+{%- endmacro %}
+{% macro databricks__quantiles(expr, probabilities) -%}{{ return(ml_monitor.spark__quantiles(expr, probabilities)) }}{%- endmacro %}
+
+{% macro snowflake__quantiles(expr, probabilities) -%}
+  array_construct({% for p in probabilities %}percentile_cont({{ p }}) within group (order by {{ ml_monitor.to_double(expr) }}){% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+{#- BigQuery has exact percentile_cont only as a window function; refuse rather than approximate. -#}
+{% macro bigquery__quantiles(expr, probabilities) -%}
+  {{ exceptions.raise_compiler_error("ml_monitor: exact quantiles are not available as an aggregate on BigQuery; use binning: equal_width or a frozen baseline built elsewhere") }}
+{%- endmacro %}
+
+{#- One exact quantile (scalar aggregate). -#}
+{% macro quantile(expr, probability) -%}
+  {{ ml_monitor.array_element(ml_monitor.quantiles(expr, [probability]), 1) }}
+{%- endmacro %}
+
+{#- Element i (1-based) of an array expression, as a double. -#}
+{% macro array_element(array_sql, i) %}{{ return(adapter.dispatch('array_element', 'ml_monitor')(array_sql, i)) }}{% endmacro %}
+{% macro default__array_element(array_sql, i) -%}
+  {{ ml_monitor.to_double('(' ~ array_sql ~ ')[' ~ i ~ ']') }}
+{%- endmacro %}
+{% macro spark__array_element(array_sql, i) -%}
+  {{ ml_monitor.to_double('element_at(' ~ array_sql ~ ', ' ~ i ~ ')') }}
+{%- endmacro %}
+{% macro databricks__array_element(array_sql, i) -%}{{ return(ml_monitor.spark__array_element(array_sql, i)) }}{%- endmacro %}
+{% macro snowflake__array_element(array_sql, i) -%}
+  {{ ml_monitor.to_double('(' ~ array_sql ~ ')[' ~ (i - 1) ~ ']') }}
+{%- endmacro %}

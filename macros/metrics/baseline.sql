@@ -1,0 +1,208 @@
+{#- Frozen baselines: reference bin edges / categories and counts stored once, so that
+    psi_drift / js_drift with `baseline: <name>` bin the current window against the same
+    bins on every run and never rescan the reference.
+
+    Freezing (and re-freezing) is an explicit action, never a side effect of `dbt build`:
+
+      dbt run-operation ml_monitor.freeze_baseline --args '{name: churn_v1, model: predictions,
+          reference: training_set, columns: [days_since_last_login, device], segment_by: [region]}'
+
+    Rows live in the package model ml_monitor_baselines (created by the operation if it
+    does not exist yet), keyed by (baseline_name, monitored_model, column_name, segment,
+    bin). Freezing a name again for the same model replaces its rows. -#}
+
+{% macro baseline_columns() -%}
+  {{ return([
+    ('baseline_name', 'string'), ('monitored_model', 'string'), ('source_relation', 'string'),
+    ('column_name', 'string'), ('kind', 'string'), ('segment_column', 'string'), ('segment_value', 'string'),
+    ('bin_index', 'bigint'), ('bin_label', 'string'), ('bin_upper', 'double'), ('category', 'string'),
+    ('reference_count', 'bigint'), ('reference_rows', 'bigint'), ('created_at', 'timestamp')
+  ]) }}
+{%- endmacro %}
+
+{% macro baselines_empty_select() -%}
+  select
+  {%- for name, kind in ml_monitor.baseline_columns() %}
+    cast(null as {{ ml_monitor._type_of(kind) }}) as {{ name }}{% if not loop.last %},{% endif %}
+  {%- endfor %}
+  from (select 1 as one) as empty_baselines
+  where 1 = 0
+{%- endmacro %}
+
+{#- The baselines relation, from the graph (whatever schema / alias the project configured). -#}
+{% macro baselines_relation() -%}
+  {%- for node in graph.nodes.values() -%}
+    {%- if node.resource_type == 'model' and node.package_name == 'ml_monitor' and node.name == 'ml_monitor_baselines' -%}
+      {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(none) }}
+{%- endmacro %}
+
+{% macro _baseline_where(name, model_key) -%}
+  baseline_name = {{ ml_monitor.string_literal(name) }} and monitored_model = {{ ml_monitor.string_literal(model_key) }}
+{%- endmacro %}
+
+{#- The monitored model's key: its identifier (table name), lower case. Generic tests pass
+    their model as text ("db"."schema"."name"): the last part is used. -#}
+{% macro _model_key(relation) -%}
+  {%- if relation is string -%}
+    {%- set m = modules.re.search('([^."`\\[\\]]+)["`\\]]?\\s*$', relation) -%}
+    {{ return((m.group(1) if m else relation) | lower) }}
+  {%- endif -%}
+  {{ return(relation.identifier | string | lower) }}
+{%- endmacro %}
+
+{#- Bins of every column from a frozen baseline (used by _drift_plan). -#}
+{% macro _drift_baseline_plan(setup, cols) -%}
+  {%- set test = setup.test -%}
+  {%- set rel = ml_monitor.baselines_relation() -%}
+  {%- set key = ml_monitor._model_key(setup.relation) -%}
+  {%- set how = "freeze it first: dbt run-operation ml_monitor.freeze_baseline --args '{name: " ~ setup.baseline ~ ", model: " ~ key ~ ", reference: <training table>, columns: [...]}'" -%}
+  {%- if rel is none or adapter.get_relation(rel.database, rel.schema, rel.identifier) is none -%}
+    {{ ml_monitor._arg_error(test, setup.relation, 'baseline', "names a frozen baseline, but the table ml_monitor_baselines does not exist; " ~ how, setup.baseline) }}
+  {%- endif -%}
+  {%- set sql -%}
+    select lower(column_name) as column_name, kind, segment_column, bin_index, bin_label, bin_upper, category
+    from {{ rel }}
+    where {{ ml_monitor._baseline_where(setup.baseline, key) }}
+      and (segment_column is null or bin_index = -1)
+    order by column_name, segment_column, bin_index
+  {%- endset -%}
+  {%- set by_column = {} -%}
+  {%- set seg_columns = [] -%}
+  {%- for r in run_query(sql).rows -%}
+    {%- if r['segment_column'] is not none -%}
+      {%- if (r['segment_column'] | lower) not in seg_columns -%}{%- do seg_columns.append(r['segment_column'] | lower) -%}{%- endif -%}
+    {%- else -%}
+      {%- if r['column_name'] not in by_column -%}{%- do by_column.update({r['column_name']: []}) -%}{%- endif -%}
+      {%- do by_column[r['column_name']].append(r) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if by_column | length == 0 -%}
+    {{ ml_monitor._arg_error(test, setup.relation, 'baseline', "is not a frozen baseline of model " ~ key ~ " in " ~ rel ~ "; " ~ how, setup.baseline) }}
+  {%- endif -%}
+  {%- for s in setup.scope.segments -%}
+    {%- if (ml_monitor.unquoted(s.name) | lower) not in seg_columns -%}
+      {{ ml_monitor._arg_error(test, setup.relation, 'segment_by', "must be among the segment columns frozen in baseline " ~ setup.baseline ~ " (" ~ (seg_columns | join(', ') or 'none') ~ ")", s.name) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set planned = [] -%}
+  {%- for c in cols -%}
+    {%- set rows = by_column.get(c.name | lower) -%}
+    {%- if rows is none -%}
+      {{ ml_monitor._arg_error(test, setup.relation, 'columns', "must be frozen in baseline " ~ setup.baseline ~ " (it has: " ~ (by_column.keys() | list | join(', ')) ~ ")", c.name) }}
+    {%- endif -%}
+    {%- set kind = rows[0]['kind'] -%}
+    {%- set bins = [] -%}
+    {%- set ns = namespace(unseen=false) -%}
+    {%- for r in rows -%}
+      {%- set i = r['bin_index'] | int -%}
+      {%- if i == 0 -%}{%- set ns.unseen = true -%}
+      {%- elif i > 0 and kind == 'numeric' -%}
+        {%- set upper = (r['bin_upper'] | float) if r['bin_upper'] is not none else none -%}
+        {%- do bins.append({'index': i, 'label': r['bin_label'], 'upper': upper, 'category': none,
+                            'cond': ('<= ' ~ ml_monitor.double_const(r['bin_upper'])) if upper is not none else none}) -%}
+      {%- elif i > 0 -%}
+        {%- do bins.append({'index': i, 'label': r['bin_label'], 'upper': none, 'category': r['category'],
+                            'cond': '= ' ~ ml_monitor.string_literal(r['category'])}) -%}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- set p = c.copy() -%}
+    {%- do p.update({'kind': kind, 'bins': bins, 'unseen': ns.unseen, 'reason': none}) -%}
+    {%- do planned.append(p) -%}
+  {%- endfor -%}
+  {{ return(planned) }}
+{%- endmacro %}
+
+{#- reference_cells / reference_rows read from the baseline table. -#}
+{% macro _baseline_reference_ctes(setup, cols) -%}
+  {%- set rel = ml_monitor.baselines_relation() -%}
+  {%- set key = ml_monitor._model_key(setup.relation) -%}
+reference_cells as (
+  select segment_column, segment_value,
+    case {% for c in cols %}when lower(column_name) = {{ ml_monitor.string_literal(c.name | lower) }} then {{ c.idx }} {% endfor %}end as col_idx,
+    bin_index,
+    reference_count as n
+  from {{ rel }}
+  where {{ ml_monitor._baseline_where(setup.baseline, key) }}
+),
+reference_rows as (
+  select segment_column, segment_value, max(reference_rows) as n_rows
+  from {{ rel }}
+  where {{ ml_monitor._baseline_where(setup.baseline, key) }}
+  group by segment_column, segment_value
+)
+{%- endmacro %}
+
+{#- run-operation: compute and store a baseline (replacing one of the same name and model).
+    name: baseline name; model: the monitored model (its tests say baseline: <name>);
+    reference: model/seed/source ('src.table') to freeze (default: model itself);
+    reference_where: filter on the reference; columns; segment_by; bins (quantile bins, default 10);
+    kind (as in psi_drift); max_categories. -#}
+{% macro freeze_baseline(name, model, columns, reference=none, reference_where=none, segment_by=none,
+                         bins=10, kind=none, max_categories=200) -%}
+  {%- set test = 'freeze_baseline' -%}
+  {%- if not execute -%}{{ return('') }}{%- endif -%}
+  {%- if name is not string or name | trim == '' -%}
+    {{ ml_monitor._arg_error(test, none, 'name', "is required: the baseline's name", name) }}
+  {%- endif -%}
+  {%- set rel = ml_monitor._node_relation(model, 'model') -%}
+  {%- set ref_rel = ml_monitor._node_relation(reference, 'reference') if reference is not none else rel -%}
+  {%- set setup = ml_monitor._drift_setup(test, rel, columns, reference=ref_rel, reference_where=reference_where, segment_by=segment_by) -%}
+  {%- set args = ml_monitor._drift_binning_args(test, rel, 'quantile', bins, 0.0001, max_categories) -%}
+  {%- set names = ml_monitor._monitored_columns(test, rel, none, columns) -%}
+  {%- set cols = ml_monitor._drift_columns(test, ref_rel, names, kind) -%}
+  {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}
+  {%- for p in plan if p.reason is not none -%}
+    {{ ml_monitor._arg_error(test, ref_rel, 'columns', "cannot be frozen: " ~ p.reason, p.name) }}
+  {%- endfor -%}
+  {%- set bin_rows = ml_monitor._bin_list_rows(plan, false) -%}
+  {%- set target_rel = ml_monitor.baselines_relation() -%}
+  {%- if target_rel is none -%}
+    {{ exceptions.raise_compiler_error("ml_monitor.freeze_baseline: the package model ml_monitor_baselines is disabled") }}
+  {%- endif -%}
+  {%- if adapter.get_relation(target_rel.database, target_rel.schema, target_rel.identifier) is none -%}
+    {%- do adapter.create_schema(target_rel) -%}
+    {%- do run_query('create table ' ~ target_rel ~ ' as ' ~ ml_monitor.baselines_empty_select()) -%}
+    {%- do adapter.cache_added(target_rel.incorporate(type='table')) -%}
+  {%- endif -%}
+  {%- set key = ml_monitor._model_key(rel) -%}
+  {%- do run_query('delete from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key)) -%}
+  {%- set insert_sql -%}
+insert into {{ target_rel }} ({% for n, k in ml_monitor.baseline_columns() %}{{ n }}{% if not loop.last %}, {% endif %}{% endfor %})
+with {{ ml_monitor._bin_list_cte(bin_rows) }},
+drift_columns as (
+  {%- for c in plan %}
+  select {{ c.idx }} as col_idx, {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name,
+    {{ ml_monitor.to_string(ml_monitor.string_literal(c.kind)) }} as kind
+  {%- if not loop.last %} union all{% endif %}
+  {%- endfor %}
+),
+{{ ml_monitor._drift_count_ctes('reference', ref_rel, setup.ref_filter, setup.scope, plan, bin_rows) }}
+select
+  {{ ml_monitor.string_literal(name) }},
+  {{ ml_monitor.string_literal(key) }},
+  {{ ml_monitor.string_literal(ref_rel | string) }},
+  dc.column_name,
+  dc.kind,
+  c.segment_column,
+  c.segment_value,
+  {{ ml_monitor.to_bigint('c.bin_index') }},
+  b.bin_label,
+  b.bin_upper,
+  b.category,
+  {{ ml_monitor.to_bigint('coalesce(c.n, 0)') }},
+  {{ ml_monitor.to_bigint('r.n_rows') }},
+  {{ ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)) }}
+from reference_cells as c
+join bin_list as b on b.col_idx = c.col_idx and b.bin_index = c.bin_index
+join drift_columns as dc on dc.col_idx = c.col_idx
+join reference_rows as r
+  on {{ ml_monitor.null_safe_equal('r.segment_column', 'c.segment_column') }} and {{ ml_monitor.null_safe_equal('r.segment_value', 'c.segment_value') }}
+  {%- endset -%}
+  {%- do run_query(insert_sql) -%}
+  {%- do adapter.commit() if target.type in ['duckdb', 'postgres'] -%}
+  {%- set n = run_query('select count(*) as n from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key)).rows[0]['n'] -%}
+  {{ log("ml_monitor: froze baseline '" ~ name ~ "' of " ~ key ~ " from " ~ ref_rel ~ ": " ~ (plan | length) ~ " column(s), " ~ n ~ " rows in " ~ target_rel, info=true) }}
+{%- endmacro %}

@@ -1,0 +1,533 @@
+{#- The binning engine behind psi, js_distance, prediction_drift and freeze_baseline.
+
+    1. _drift_plan(): the bins of every column, computed BEFORE the main query
+       (run_query: one scan of the reference for every numeric column's quantile
+       edges, one grouped scan for every categorical column's categories; or one
+       read of a frozen baseline). Bins are rendered as literals into a
+       `case when x <= e1 then 1 when x <= e2 then 2 ... end`, which engines
+       evaluate fast and which is the same SQL on every engine.
+    2. _drift_binned_ctes(): one scan of the current window (and one of the
+       reference, unless a baseline is used) counting every column's bins for the
+       overall row and every segment in the same aggregate, then the unpivoted
+       cells, shares, PSI and JS terms per (segment, column).
+
+    Bin indexes: -1 null, -2 non-finite (NaN, +/-inf: never counted), 0 categories
+    unseen in the reference, 1..K the bins / reference categories. -#}
+
+{#- Parses `binning`, `bins`, `epsilon`; returns a dict. -#}
+{% macro _drift_binning_args(test, relation, binning, bins, epsilon, max_categories) -%}
+  {%- do ml_monitor._check_choice(test, relation, 'binning', binning, ['quantile', 'equal_width', 'evidently']) -%}
+  {%- if bins == 'sturges' -%}
+    {%- if binning == 'quantile' -%}
+      {{ ml_monitor._arg_error(test, relation, 'bins', "'sturges' needs binning: equal_width (quantile binning takes a whole number of bins)", bins) }}
+    {%- endif -%}
+  {%- elif bins is none and binning == 'evidently' -%}
+    {%- set bins = 'sturges' -%}
+  {%- elif bins is boolean or bins is not number or bins is not integer or bins < 1 -%}
+    {{ ml_monitor._arg_error(test, relation, 'bins', "must be a whole number >= 1" ~ (" or 'sturges'" if binning != 'quantile' else ""), bins) }}
+  {%- endif -%}
+  {%- if binning == 'evidently' and bins != 'sturges' -%}
+    {{ ml_monitor._arg_error(test, relation, 'bins', "binning: evidently always uses 'sturges' bins (leave bins out)", bins) }}
+  {%- endif -%}
+  {%- do ml_monitor._check_number(test, relation, 'epsilon', epsilon, required=true, min=0) -%}
+  {%- if epsilon <= 0 -%}
+    {{ ml_monitor._arg_error(test, relation, 'epsilon', "must be a number > 0 (empty bins get this share)", epsilon) }}
+  {%- endif -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_categories', max_categories, required=true, min=1, integer=true) -%}
+  {{ return({'binning': binning, 'bins': bins, 'epsilon': epsilon, 'max_categories': max_categories,
+             'zero_fill': 'evidently' if binning == 'evidently' else 'floor'}) }}
+{%- endmacro %}
+
+{#- A label number: short, for humans. -#}
+{% macro _edge_text(x) -%}{{ return("%.6g" | format(x | float)) }}{%- endmacro %}
+
+{#- The source rows of one side with the value expressions every query uses. -#}
+{% macro _drift_side_sql(sample, relation, filter, cols, segments=[]) -%}
+  select {{ ml_monitor.string_literal(sample) }} as ml_sample
+    {%- for s in segments %}, {{ s.sql }}{% endfor %}
+    {%- for c in cols %}
+    {%- if c.kind == 'numeric' %}, {{ ml_monitor._finite_or_null(c.sql) }} as ml_v_{{ c.idx }}
+    {%- else %}, {{ ml_monitor.to_string(c.sql) }} as ml_v_{{ c.idx }}{% endif %}
+    {%- endfor %}
+  from {{ relation }}
+  where {{ filter }}
+{%- endmacro %}
+
+{#- Pass 1 for numeric columns: counts, exact quantiles of the reference and, for
+    equal-width binning, min / max / log2(n) of reference and current together. -#}
+{% macro _drift_profile(setup, cols, args) -%}
+  {%- set b = args.bins -%}
+  {%- set probs = [] -%}
+  {%- if args.binning == 'quantile' -%}
+    {%- for k in range(1, b) -%}{%- do probs.append(k / b) -%}{%- endfor -%}
+  {%- endif -%}
+  {%- set prob_sql = [] -%}
+  {%- for p in probs -%}{%- do prob_sql.append(ml_monitor.double_const(p)) -%}{%- endfor -%}
+  {%- set union = args.binning != 'quantile' -%}
+  {%- set sql -%}
+    select n_rows
+      {%- for c in cols %}, n_{{ c.idx }}
+      {%- for p in probs %}, {{ ml_monitor.array_element('q_' ~ c.idx, loop.index) }} as q_{{ c.idx }}_{{ loop.index }}{% endfor %}
+      {%- if union %}, lo_{{ c.idx }}, hi_{{ c.idx }}, log2n_{{ c.idx }}, nd_{{ c.idx }}{% endif %}
+      {%- endfor %}
+    from (
+      select
+        sum(case when ml_sample = 'r' then 1 else 0 end) as n_rows
+        {%- for c in cols %}
+        , count(case when ml_sample = 'r' then ml_v_{{ c.idx }} end) as n_{{ c.idx }}
+        {%- if probs %}
+        , {{ ml_monitor.quantiles("case when ml_sample = 'r' then ml_v_" ~ c.idx ~ " end", prob_sql) }} as q_{{ c.idx }}
+        {%- endif %}
+        {%- if union %}
+        , min(ml_v_{{ c.idx }}) as lo_{{ c.idx }}, max(ml_v_{{ c.idx }}) as hi_{{ c.idx }}
+        , {{ ml_monitor.log2('count(ml_v_' ~ c.idx ~ ')') }} as log2n_{{ c.idx }}
+        , count(distinct case when ml_sample = 'r' then ml_v_{{ c.idx }} end) as nd_{{ c.idx }}
+        {%- endif %}
+        {%- endfor %}
+      from (
+        {{ ml_monitor._drift_side_sql('r', setup.ref_relation, setup.ref_filter, cols) }}
+        {%- if union %}
+        union all
+        {{ ml_monitor._drift_side_sql('c', setup.relation, setup.scope.filter, cols) }}
+        {%- endif %}
+      ) as ml_profile_source
+    ) as ml_profile
+  {%- endset -%}
+  {%- set row = run_query(sql).rows[0] -%}
+  {%- set out = {} -%}
+  {%- for c in cols -%}
+    {%- set info = {'n': row['n_' ~ c.idx]} -%}
+    {%- if probs -%}
+      {%- set edges = [] -%}
+      {%- for p in probs -%}
+        {%- set e = row['q_' ~ c.idx ~ '_' ~ loop.index] -%}
+        {%- if e is not none -%}{%- do edges.append(e | float) -%}{%- endif -%}
+      {%- endfor -%}
+      {%- do info.update({'edges': edges | unique | sort | list}) -%}
+    {%- endif -%}
+    {%- if union -%}
+      {%- do info.update({'lo': row['lo_' ~ c.idx], 'hi': row['hi_' ~ c.idx],
+                          'log2n': row['log2n_' ~ c.idx], 'nd': row['nd_' ~ c.idx]}) -%}
+    {%- endif -%}
+    {%- do out.update({c.idx: info}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- Pass 2: distinct values (as text) per column, at most max_categories + 1 of each;
+    over the reference only, or over reference and current together (union=true). -#}
+{% macro _drift_distinct(setup, cols, max_categories, union) -%}
+  {%- set text_cols = [] -%}
+  {%- for c in cols -%}
+    {%- do text_cols.append({'idx': c.idx, 'kind': 'categorical',
+                             'sql': (ml_monitor.to_string(ml_monitor._finite_or_null(c.sql)) if c.kind == 'numeric' else c.sql)}) -%}
+  {%- endfor -%}
+  {%- set sql -%}
+    select col_idx, v from (
+      select col_idx, v, row_number() over (partition by col_idx order by v) as rn
+      from (
+        select
+          case {% for c in text_cols %}when grouping(ml_v_{{ c.idx }}) = 0 then {{ c.idx }} {% endfor %}end as col_idx,
+          case {% for c in text_cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_v_{{ c.idx }} {% endfor %}end as v
+        from (
+          {{ ml_monitor._drift_side_sql('r', setup.ref_relation, setup.ref_filter, text_cols) }}
+          {%- if union %}
+          union all
+          {{ ml_monitor._drift_side_sql('c', setup.relation, setup.scope.filter, text_cols) }}
+          {%- endif %}
+        ) as ml_distinct_source
+        group by grouping sets ({% for c in text_cols %}(ml_v_{{ c.idx }}){% if not loop.last %}, {% endif %}{% endfor %})
+      ) as ml_grouped
+      where v is not null
+    ) as ml_ranked
+    where rn <= {{ max_categories + 1 }}
+    order by col_idx, v
+  {%- endset -%}
+  {%- set out = {} -%}
+  {%- for c in cols -%}{%- do out.update({c.idx: []}) -%}{%- endfor -%}
+  {%- for r in run_query(sql).rows -%}
+    {%- do out[r['col_idx'] | int].append(r['v'] | string) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- Bins of a numeric column from sorted unique edges: (-inf, e1], (e1, e2], ..., (em, +inf). -#}
+{% macro _quantile_bins(edges) -%}
+  {%- set bins = [] -%}
+  {%- set ns = namespace(prev='-inf') -%}
+  {%- for e in edges -%}
+    {%- do bins.append({'index': loop.index, 'label': '(' ~ ns.prev ~ ', ' ~ ml_monitor._edge_text(e) ~ ']',
+                        'upper': e, 'category': none, 'cond': '<= ' ~ ml_monitor.double_const(e)}) -%}
+    {%- set ns.prev = ml_monitor._edge_text(e) -%}
+  {%- endfor -%}
+  {%- do bins.append({'index': edges | length + 1, 'label': '(' ~ ns.prev ~ ', +inf)', 'upper': none, 'category': none, 'cond': none}) -%}
+  {{ return(bins) }}
+{%- endmacro %}
+
+{#- numpy.histogram_bin_edges(ref ∪ cur, bins) reproduced exactly: equal-width edges
+    from min to max (±0.5 when min = max); 'sturges' = ceil(ptp / (ptp / (log2 n + 1)))
+    bins (1 when ptp = 0; width at least 1 for integer columns, as numpy does).
+    Bins are [e0, e1), [e1, e2), ..., [e(n-1), en] like numpy.histogram. -#}
+{% macro _equal_width_bins(info, bins, is_integer) -%}
+  {%- set lo = info.lo | float -%}
+  {%- set hi = info.hi | float -%}
+  {%- set ptp = hi - lo -%}
+  {%- set first = lo - 0.5 if lo == hi else lo -%}
+  {%- set last = hi + 0.5 if lo == hi else hi -%}
+  {%- if bins == 'sturges' -%}
+    {%- set width = ptp / ((info.log2n | float) + 1.0) -%}
+    {%- if width > 0 -%}
+      {%- if is_integer and width < 1 -%}{%- set width = 1.0 -%}{%- endif -%}
+      {%- set nb = ((last - first) / width) | round(0, 'ceil') | int -%}
+    {%- else -%}
+      {%- set nb = 1 -%}
+    {%- endif -%}
+  {%- else -%}
+    {%- set nb = bins -%}
+  {%- endif -%}
+  {%- set step = (last - first) / nb -%}
+  {%- set edges = [] -%}
+  {%- for k in range(nb + 1) -%}
+    {%- do edges.append(last if k == nb else (k * step + first)) -%}
+  {%- endfor -%}
+  {%- set out = [] -%}
+  {%- for k in range(1, nb + 1) -%}
+    {%- set closing = ']' if k == nb else ')' -%}
+    {%- do out.append({'index': k, 'label': '[' ~ ml_monitor._edge_text(edges[k - 1]) ~ ', ' ~ ml_monitor._edge_text(edges[k]) ~ closing,
+                       'upper': edges[k], 'category': none,
+                       'cond': ('< ' ~ ml_monitor.double_const(edges[k])) if k < nb else none}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- One bin per value. -#}
+{% macro _value_bins(values, numeric) -%}
+  {%- set out = [] -%}
+  {%- for v in values -%}
+    {%- if numeric -%}
+      {%- do out.append({'index': loop.index, 'label': v, 'upper': none, 'category': v, 'cond': '= ' ~ ml_monitor.double_const(v)}) -%}
+    {%- else -%}
+      {%- do out.append({'index': loop.index, 'label': "'" ~ v ~ "'", 'upper': none, 'category': v, 'cond': '= ' ~ ml_monitor.string_literal(v)}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- The bins of every column. Each column dict gains: bins (valid bins with a
+    condition; the last one without is the `else`), else_index, unseen (bool: has
+    a bin 0), reason (why the column cannot be evaluated, or none). -#}
+{% macro _drift_plan(setup, cols, args) -%}
+  {%- if setup.baseline is not none -%}{{ return(ml_monitor._drift_baseline_plan(setup, cols)) }}{%- endif -%}
+  {%- set numeric = cols | selectattr('kind', 'equalto', 'numeric') | list -%}
+  {%- set categorical = cols | selectattr('kind', 'equalto', 'categorical') | list -%}
+  {%- set profile = ml_monitor._drift_profile(setup, numeric, args) if numeric else {} -%}
+  {%- set by_value = [] -%}
+  {%- for c in numeric -%}
+    {%- if args.binning == 'evidently' and (profile[c.idx].nd | int) <= 20 -%}{%- do by_value.append(c) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- set distinct_cols = categorical + by_value -%}
+  {%- set values = ml_monitor._drift_distinct(setup, distinct_cols, args.max_categories, args.binning == 'evidently') if distinct_cols else {} -%}
+  {%- set planned = [] -%}
+  {%- for c in cols -%}
+    {%- set p = c.copy() -%}
+    {%- do p.update({'reason': none, 'unseen': false}) -%}
+    {%- if c.idx in values -%}
+      {%- set vals = values[c.idx] -%}
+      {%- if vals | length > args.max_categories -%}
+        {%- do p.update({'bins': [], 'reason': 'more than ' ~ args.max_categories ~ ' distinct values (max_categories): too many to bin one per value'}) -%}
+      {%- else -%}
+        {%- do p.update({'bins': ml_monitor._value_bins(vals, c.kind == 'numeric')}) -%}
+      {%- endif -%}
+      {%- do p.update({'unseen': args.binning != 'evidently'}) -%}
+    {%- elif args.binning == 'quantile' -%}
+      {%- do p.update({'bins': ml_monitor._quantile_bins(profile[c.idx].edges)}) -%}
+    {%- elif profile[c.idx].lo is none -%}
+      {%- do p.update({'bins': [{'index': 1, 'label': '(-inf, +inf)', 'upper': none, 'category': none, 'cond': none}]}) -%}
+    {%- else -%}
+      {%- do p.update({'bins': ml_monitor._equal_width_bins(profile[c.idx], args.bins, c.is_integer)}) -%}
+    {%- endif -%}
+    {%- do planned.append(p) -%}
+  {%- endfor -%}
+  {{ return(planned) }}
+{%- endmacro %}
+
+{#- The bin index of a row's value: one case expression with literal bounds. -#}
+{% macro _bin_case(c) -%}
+  {%- set x = ml_monitor.to_double(c.sql) if c.kind == 'numeric' else ml_monitor.to_string(c.sql) -%}
+  case when {{ c.sql }} is null then -1
+    {%- if c.kind == 'numeric' %} when {{ ml_monitor.is_non_finite(c.sql) }} then -2{% endif %}
+    {%- for b in c.bins if b.cond is not none %} when {{ x }} {{ b.cond }} then {{ b.index }}{% endfor %}
+    {%- set open = c.bins | selectattr('cond', 'none') | list %}
+    else {{ open[0].index if open else (0 if c.unseen else -3) }} end
+{%- endmacro %}
+
+{#- Every bin of every column, valid or not: (col_idx, bin_index, bin_label, bin_upper, category, is_valid). -#}
+{% macro _bin_list_rows(cols, include_nulls) -%}
+  {%- set rows = [] -%}
+  {%- for c in cols -%}
+    {%- do rows.append({'col': c.idx, 'index': -1, 'label': 'null', 'upper': none, 'category': none, 'valid': include_nulls}) -%}
+    {%- if c.kind == 'numeric' -%}
+      {%- do rows.append({'col': c.idx, 'index': -2, 'label': 'non-finite', 'upper': none, 'category': none, 'valid': false}) -%}
+    {%- endif -%}
+    {%- if c.unseen -%}
+      {%- do rows.append({'col': c.idx, 'index': 0, 'label': 'unseen categories', 'upper': none, 'category': none, 'valid': true}) -%}
+    {%- endif -%}
+    {%- for b in c.bins -%}
+      {%- do rows.append({'col': c.idx, 'index': b.index, 'label': b.label, 'upper': b.upper, 'category': b.category, 'valid': true}) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(rows) }}
+{%- endmacro %}
+
+{% macro _count_name(col_idx, bin_index) -%}
+  {{ return('ml_n_' ~ col_idx ~ '_' ~ (('m' ~ (0 - bin_index)) if bin_index < 0 else bin_index)) }}
+{%- endmacro %}
+
+{#- CTEs `<side>_binned` and `<side>_counts` (wide: one count per column and bin,
+    one row for the overall population and one per segment value). -#}
+{% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[]) -%}
+{{ side }}_source as (
+  select {{ ml_monitor._select_list(scope, (cols | map(attribute='sql') | list) + extra_columns) }}
+  from {{ relation }}
+  where {{ filter }}
+),
+-- every column's bin index, from literal bounds
+{{ side }}_binned as (
+  select
+    {%- for s in scope.segments %} {{ s.sql }},{% endfor %}
+    {%- for e in extra_columns %} {{ e }},{% endfor %}
+    {%- for c in cols %}
+    {{ ml_monitor._bin_case(c) }} as ml_b_{{ c.idx }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+  from {{ side }}_source
+),
+-- all columns and segments in one aggregate
+{{ side }}_counts as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows
+    {%- for r in bin_rows %},
+    sum(case when ml_b_{{ r.col }} = {{ r.index }} then 1 else 0 end) as {{ ml_monitor._count_name(r.col, r.index) }}
+    {%- endfor %}
+    {%- for name, expr in extra_aggregates %},
+    {{ expr }} as {{ name }}
+    {%- endfor %}
+  from {{ side }}_binned
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+{{ side }}_cells as (
+  select c.segment_column, c.segment_value, b.col_idx, b.bin_index,
+    case
+      {%- for r in bin_rows %}
+      when b.col_idx = {{ r.col }} and b.bin_index = {{ r.index }} then c.{{ ml_monitor._count_name(r.col, r.index) }}
+      {%- endfor %}
+    end as n
+  from {{ side }}_counts as c
+  cross join bin_list as b
+),
+{{ side }}_rows as (
+  select segment_column, segment_value, n_rows from {{ side }}_counts
+)
+{%- endmacro %}
+
+{#- The literal bin list. -#}
+{% macro _bin_list_cte(bin_rows) -%}
+bin_list as (
+  {%- for r in bin_rows %}
+  select {{ r.col }} as col_idx, {{ r.index }} as bin_index,
+    {{ ml_monitor.to_string(ml_monitor.string_literal(r.label)) }} as bin_label,
+    {{ ml_monitor.double_const(r.upper) if r.upper is not none else ml_monitor.null_double() }} as bin_upper,
+    {{ ml_monitor.to_string(ml_monitor.string_literal(r.category)) if r.category is not none else ml_monitor.null_string() }} as category,
+    {{ 1 if r.valid else 0 }} as is_valid
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+)
+{%- endmacro %}
+
+{#- Everything up to `drift_rows`: one row per (segment, column) with psi,
+    js_distance, the bin that moved most, counts and undefined_reason.
+    Also defines drift_columns (col_idx, column_name) and current_counts /
+    reference_counts (the latter unless a baseline is used). -#}
+{% macro _drift_binned_ctes(setup, cols, args, include_nulls, extra_columns=[], extra_aggregates=[]) -%}
+  {%- set scope = setup.scope -%}
+  {%- set bin_rows = ml_monitor._bin_list_rows(cols, include_nulls) -%}
+  {%- set nse = ml_monitor.null_safe_equal -%}
+{{ ml_monitor._bin_list_cte(bin_rows) }},
+drift_columns as (
+  {%- for c in cols %}
+  select {{ c.idx }} as col_idx, {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name,
+    {{ ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string() }} as column_reason
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+),
+{{ ml_monitor._drift_count_ctes('current', setup.relation, scope.filter, scope, cols, bin_rows, extra_columns, extra_aggregates) }},
+{%- if setup.baseline is not none %}
+{{ ml_monitor._baseline_reference_ctes(setup, cols) }},
+{%- else %}
+{{ ml_monitor._drift_count_ctes('reference', setup.ref_relation, setup.ref_filter, scope, cols, bin_rows, extra_columns, extra_aggregates) }},
+{%- endif %}
+-- the overall row always, plus every segment value present in the current window
+segment_keys as (
+  select {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
+  {%- if scope.segments %}
+  union all
+  select segment_column, segment_value from current_counts where segment_column is not null
+  {%- endif %}
+),
+cells as (
+  select k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.is_valid,
+    coalesce(c.n, 0) as cur_n,
+    coalesce(r.n, 0) as ref_n
+  from segment_keys as k
+  cross join bin_list as b
+  left join current_cells as c
+    on c.col_idx = b.col_idx and c.bin_index = b.bin_index
+   and {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
+  left join reference_cells as r
+    on r.col_idx = b.col_idx and r.bin_index = b.bin_index
+   and {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
+),
+col_totals as (
+  select segment_column, segment_value, col_idx,
+    sum(case when is_valid = 1 then cur_n else 0 end) as cur_valid,
+    sum(case when is_valid = 1 then ref_n else 0 end) as ref_valid,
+    sum(case when bin_index = -1 then cur_n else 0 end) as cur_null,
+    sum(case when bin_index = -1 then ref_n else 0 end) as ref_null,
+    sum(case when bin_index = -2 then cur_n else 0 end) as cur_nonfinite,
+    sum(case when bin_index = -2 then ref_n else 0 end) as ref_nonfinite
+  from cells
+  group by segment_column, segment_value, col_idx
+),
+-- shares of the valid bins (nulls only with include_nulls; non-finite never)
+shares as (
+  select c.segment_column, c.segment_value, c.col_idx, c.bin_index, c.bin_label,
+    {{ ml_monitor.safe_divide('c.cur_n', 't.cur_valid') }} as cur_raw,
+    {{ ml_monitor.safe_divide('c.ref_n', 't.ref_valid') }} as ref_raw
+  from cells as c
+  join col_totals as t
+    on t.col_idx = c.col_idx
+   and {{ nse('t.segment_column', 'c.segment_column') }} and {{ nse('t.segment_value', 'c.segment_value') }}
+  where c.is_valid = 1
+),
+{%- if args.zero_fill == 'evidently' %}
+-- Evidently 0.7's zero fill: an empty bin gets 0.0001, or (smallest non-zero share) / 1e6
+-- when that smallest share is <= 0.0001; each side on its own
+share_minimums as (
+  select shares.*,
+    min(case when cur_raw > 0 then cur_raw end) over (partition by segment_column, segment_value, col_idx) as cur_min,
+    min(case when ref_raw > 0 then ref_raw end) over (partition by segment_column, segment_value, col_idx) as ref_min
+  from shares
+),
+filled as (
+  select share_minimums.*,
+    case when cur_raw = 0 then (case when cur_min <= 0.0001 then cur_min / 1000000.0 else 0.0001 end) else cur_raw end as cur_share,
+    case when ref_raw = 0 then (case when ref_min <= 0.0001 then ref_min / 1000000.0 else 0.0001 end) else ref_raw end as ref_share
+  from share_minimums
+),
+{%- else %}
+-- shares floored at epsilon so that ln() is defined for empty bins
+filled as (
+  select shares.*,
+    {{ ml_monitor.greatest2('cur_raw', ml_monitor.double_const(args.epsilon)) }} as cur_share,
+    {{ ml_monitor.greatest2('ref_raw', ml_monitor.double_const(args.epsilon)) }} as ref_share
+  from shares
+),
+{%- endif %}
+terms as (
+  select filled.*,
+    (cur_share - ref_share) * {{ ml_monitor.ln('cur_share / ref_share') }} as psi_term,
+    -- Jensen-Shannon on the raw shares (0 * ln 0 = 0): no epsilon needed
+    case when cur_raw > 0 then cur_raw * {{ ml_monitor.ln('cur_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
+      + case when ref_raw > 0 then ref_raw * {{ ml_monitor.ln('ref_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end as js_term,
+    row_number() over (partition by segment_column, segment_value, col_idx
+                       order by abs(coalesce(cur_raw, 0) - coalesce(ref_raw, 0)) desc, bin_index) as move_rank
+  from filled
+),
+drift as (
+  select segment_column, segment_value, col_idx,
+    sum(psi_term) as psi,
+    sum(js_term) as js_sum,
+    max(case when move_rank = 1 then bin_label end) as top_bin,
+    max(case when move_rank = 1 then ref_raw end) as top_ref_share,
+    max(case when move_rank = 1 then cur_raw end) as top_cur_share
+  from terms
+  group by segment_column, segment_value, col_idx
+),
+drift_rows as (
+  select
+    dc.column_name,
+    t.segment_column,
+    t.segment_value,
+    t.col_idx,
+    d.psi,
+    sqrt({{ ml_monitor.greatest2('d.js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
+    d.top_bin, d.top_ref_share, d.top_cur_share,
+    coalesce(cr.n_rows, 0) as cur_rows,
+    coalesce(rr.n_rows, 0) as ref_rows,
+    t.cur_valid, t.ref_valid, t.cur_null, t.ref_null, t.cur_nonfinite, t.ref_nonfinite,
+    case
+      when dc.column_reason is not null then dc.column_reason
+      when coalesce(rr.n_rows, 0) = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
+        || case when t.segment_column is not null then ' for this segment' else '' end
+      when t.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('t.ref_null') }} || ' null, '
+        || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('rr.n_rows') }} || ' reference rows'
+      when t.cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' null, '
+        || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('cr.n_rows') }} || ' rows'
+    end as undefined_reason,
+    -- what was left out, for the detail text
+    case when t.cur_nonfinite + t.ref_nonfinite > 0
+      then '; non-finite excluded: ' || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' reference'
+      else '' end
+    {%- if not include_nulls %}
+    || case when t.cur_null + t.ref_null > 0
+      then '; nulls excluded: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_null') }} || ' reference'
+      else '' end
+    {%- endif %} as excluded_text
+  from col_totals as t
+  join drift_columns as dc on dc.col_idx = t.col_idx
+  left join drift as d
+    on d.col_idx = t.col_idx
+   and {{ nse('d.segment_column', 't.segment_column') }} and {{ nse('d.segment_value', 't.segment_value') }}
+  left join current_rows as cr
+    on {{ nse('cr.segment_column', 't.segment_column') }} and {{ nse('cr.segment_value', 't.segment_value') }}
+  left join reference_rows as rr
+    on {{ nse('rr.segment_column', 't.segment_column') }} and {{ nse('rr.segment_value', 't.segment_value') }}
+)
+{%- endmacro %}
+
+{#- "largest shift in bin (a, b]: 10.00% -> 25.00%" -#}
+{% macro _moved_bin_text(prefix='') -%}
+  '; largest shift in bin ' || coalesce({{ prefix }}top_bin, '?') || ': '
+    || coalesce({{ ml_monitor._fmt('100 * ' ~ prefix ~ 'top_ref_share', 2) }}, '?') || '% -> '
+    || coalesce({{ ml_monitor._fmt('100 * ' ~ prefix ~ 'top_cur_share', 2) }}, '?') || '%'
+{%- endmacro %}
+
+{#- One observation row per (segment, column) for metric psi or js_distance. -#}
+{% macro _drift_metric_rows(metric, value_sql, threshold, fail_op='>') -%}
+  select
+    column_name,
+    segment_column,
+    segment_value,
+    {{ ml_monitor.string_literal(metric) }} as metric,
+    case when undefined_reason is null then {{ value_sql }} end as value,
+    {{ ml_monitor.double_literal(threshold) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    cur_rows as sample_size,
+    {%- if threshold is none %}
+    false as is_fail,
+    {%- else %}
+    coalesce(undefined_reason is null and {{ value_sql }} {{ fail_op }} {{ threshold }}, false) as is_fail,
+    {%- endif %}
+    {{ ml_monitor.string_literal(metric ~ ' ') }} || coalesce({{ ml_monitor._fmt(value_sql, 4) }}, '?')
+      {%- if threshold is not none %}
+      || case when {{ value_sql }} {{ fail_op }} {{ threshold }} then ' {{ "at or above" if fail_op == ">=" else "above" }} {{ threshold }}' else ' within {{ threshold }}' end
+      {%- endif %}
+      || {{ ml_monitor._moved_bin_text() }}
+      || excluded_text as detail,
+    undefined_reason
+  from drift_rows
+{%- endmacro %}

@@ -1,0 +1,156 @@
+{#- Shared by the drift monitors (psi, js_distance, ks, prediction_drift) and by
+    freeze_baseline: which rows are current, which are the reference, which
+    columns and of what kind. Not public: call the metric macros. -#}
+
+{#- Validated arguments -> dict(scope, ref_relation, ref_filter, ref_label, baseline). -#}
+{% macro _drift_setup(test, relation, columns, reference=none, reference_where=none, reference_window=none,
+                      baseline=none, where=none, segment_by=none, timestamp_column=none, window=none,
+                      min_rows=none, allow_baseline=true) -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+  {%- do ml_monitor._check_relation(test, relation, 'reference', reference) -%}
+  {%- if reference_where is not none and (reference_where is not string or reference_where | trim == '') -%}
+    {{ ml_monitor._arg_error(test, relation, 'reference_where', "must be a SQL condition as a string", reference_where) }}
+  {%- endif -%}
+  {%- if baseline is not none -%}
+    {%- if not allow_baseline -%}
+      {{ ml_monitor._arg_error(test, relation, 'baseline', "is not supported by this monitor (it needs the reference rows themselves); give reference, reference_where or reference_window", baseline) }}
+    {%- endif -%}
+    {%- if baseline is not string or baseline | trim == '' -%}
+      {{ ml_monitor._arg_error(test, relation, 'baseline', "must be the name of a frozen baseline (see ml_monitor.freeze_baseline)", baseline) }}
+    {%- endif -%}
+    {%- if reference is not none or reference_where is not none or reference_window is not none -%}
+      {{ ml_monitor._arg_error(test, relation, 'baseline', "replaces reference, reference_where and reference_window: give either a baseline or a reference", baseline) }}
+    {%- endif -%}
+  {%- elif reference is none and reference_where is none and reference_window is none -%}
+    {{ ml_monitor._arg_error(test, relation, 'reference', "is required: a relation such as ref('training_set'), or reference_where / reference_window on the same relation, or baseline: <name of a frozen baseline>", "nothing") }}
+  {%- endif -%}
+
+  {%- set conditions = [] -%}
+  {%- if reference_where is not none -%}{%- do conditions.append('(' ~ reference_where ~ ')') -%}{%- endif -%}
+  {%- set ns = namespace(start=none, end=none) -%}
+  {%- if reference_window is not none -%}
+    {%- if scope.window_start is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'reference_window', "needs window and timestamp_column: the reference window ends where the current window starts", reference_window) }}
+    {%- endif -%}
+    {%- set spec = ml_monitor._check_period(test, relation, 'reference_window', reference_window) -%}
+    {%- set ns.end = scope.window_start -%}
+    {%- set ns.start = ml_monitor._subtract_period(ns.end, spec.period, spec.count) -%}
+    {%- do conditions.append(scope.timestamp_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
+    {%- do conditions.append(scope.timestamp_sql ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
+  {%- endif -%}
+  {%- set ref_relation = reference if reference is not none else relation -%}
+  {{ return({
+      'test': test,
+      'relation': relation,
+      'scope': scope,
+      'baseline': baseline,
+      'ref_relation': ref_relation,
+      'ref_filter': (conditions | join(' and ')) if conditions else '1 = 1',
+      'ref_window_start': ns.start,
+      'ref_window_end': ns.end,
+  }) }}
+{%- endmacro %}
+
+{#- True for numeric SQL types on DuckDB / PostgreSQL / Spark / Snowflake / BigQuery. -#}
+{% macro _is_numeric_type(dtype) -%}
+  {%- set t = (dtype | string | lower | trim) -%}
+  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long|short|byte|float[0-9]*|double( precision)?|real|decimal|numeric|number|bignumeric)\\b', t) is not none) }}
+{%- endmacro %}
+
+{% macro _is_integer_type(dtype) -%}
+  {%- set t = (dtype | string | lower | trim) -%}
+  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long|short|byte)\\b', t) is not none) }}
+{%- endmacro %}
+
+{#- The monitored columns with their kind: list of dicts
+    {idx, name, sql, kind ('numeric'|'categorical'), is_integer}.
+    `kind` is none (auto from the column type), a kind for every column, or a
+    mapping column -> kind. Unknown columns are a compile error. -#}
+{% macro _drift_columns(test, relation, names, kind=none, allowed_kinds=['numeric', 'categorical']) -%}
+  {%- set kinds = ['numeric', 'categorical'] -%}
+  {%- if kind is not none and kind is not mapping -%}
+    {%- do ml_monitor._check_choice(test, relation, 'kind', kind, kinds) -%}
+  {%- endif -%}
+  {%- set found = {} -%}
+  {%- for c in ml_monitor._relation_columns(relation) -%}
+    {%- do found.update({(c.name | lower): c}) -%}
+  {%- endfor -%}
+  {%- set out = [] -%}
+  {%- for n in names -%}
+    {%- set name = ml_monitor.unquoted(n) -%}
+    {%- set col = found.get(name | lower) -%}
+    {%- if col is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'columns', "must name columns of the relation (it has: " ~ (found.keys() | list | sort | join(', ')) ~ ")", name) }}
+    {%- endif -%}
+    {%- set is_num = ml_monitor._is_numeric_type(col.dtype) -%}
+    {%- set k = none -%}
+    {%- if kind is mapping -%}
+      {%- set k = kind.get(name, kind.get(name | lower)) -%}
+      {%- if k is not none -%}{%- do ml_monitor._check_choice(test, relation, 'kind.' ~ name, k, kinds) -%}{%- endif -%}
+    {%- else -%}
+      {%- set k = kind -%}
+    {%- endif -%}
+    {%- if k is none -%}{%- set k = 'numeric' if is_num else 'categorical' -%}{%- endif -%}
+    {%- if k == 'numeric' and not is_num -%}
+      {{ ml_monitor._arg_error(test, relation, 'kind', "numeric needs a numeric column; '" ~ name ~ "' is " ~ col.dtype ~ " (monitor it as categorical)", k) }}
+    {%- endif -%}
+    {%- if k not in allowed_kinds -%}
+      {{ ml_monitor._arg_error(test, relation, 'columns', "must be " ~ (allowed_kinds | join(' or ')) ~ " columns for this monitor; '" ~ name ~ "' is " ~ k ~ " (" ~ col.dtype ~ ")", name) }}
+    {%- endif -%}
+    {%- do out.append({'idx': loop.index, 'name': name, 'sql': ml_monitor.quote_column(name), 'kind': k,
+                       'is_integer': ml_monitor._is_integer_type(col.dtype)}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- A finite double or null: nulls, NaN and +/-inf become null. -#}
+{% macro _finite_or_null(sql) -%}
+  case when not {{ ml_monitor.is_non_finite(sql) }} then {{ ml_monitor.to_double(sql) }} end
+{%- endmacro %}
+
+{#- The relation behind a model / seed / snapshot name, or 'source_name.table_name'. -#}
+{% macro _node_relation(name, what='model') -%}
+  {%- if name is not string -%}{{ return(name) }}{%- endif -%}
+  {%- set parts = name.split('.') -%}
+  {%- for node in graph.nodes.values() -%}
+    {%- if node.resource_type in ['model', 'seed', 'snapshot'] and node.name == name -%}
+      {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if parts | length == 2 -%}
+    {%- for node in graph.sources.values() -%}
+      {%- if node.source_name == parts[0] and node.name == parts[1] -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier)) }}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {{ exceptions.raise_compiler_error("ml_monitor.freeze_baseline: argument '" ~ what ~ "' must name a model, seed, snapshot or source ('source_name.table') of the project (got " ~ name ~ ")") }}
+{%- endmacro %}
+
+{#- Columns (name, dtype) of a relation; generic tests pass their model as rendered text. -#}
+{% macro _relation_columns(relation) -%}
+  {%- if relation is string -%}
+    {{ return(get_column_schema_from_query('select * from ' ~ relation)) }}
+  {%- endif -%}
+  {{ return(adapter.get_columns_in_relation(relation)) }}
+{%- endmacro %}
+
+{#- Generic tests get their model wrapped by dbt when a `where` is given (dbt treats `where`
+    as the test's config): "(select * from <relation> where <where>) dbt_subquery". Drift
+    tests need the unfiltered relation too (the reference may be the same relation), so the
+    wrapper is undone: returns {relation, where} with where = dbt's where and the test's own
+    where (both apply to the current rows only). -#}
+{% macro _drift_test_model(model, where=none) -%}
+  {%- set cfg_where = config.get('where') if config is defined else none -%}
+  {%- set parts = [] -%}
+  {%- set ns = namespace(relation=model) -%}
+  {%- if model is string and cfg_where -%}
+    {%- set m = modules.re.match('^\\s*\\(\\s*select \\* from (.+?) where .*\\)\\s*dbt_subquery\\s*$', model, modules.re.S) -%}
+    {%- if m -%}
+      {%- set ns.relation = m.group(1) -%}
+      {%- do parts.append('(' ~ cfg_where ~ ')') -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- if where is not none and where is string and where | trim != '' -%}{%- do parts.append('(' ~ where ~ ')') -%}{%- endif -%}
+  {{ return({'relation': ns.relation, 'where': (parts | join(' and ')) if parts else where}) }}
+{%- endmacro %}

@@ -1,0 +1,174 @@
+{#- Two-sample Kolmogorov-Smirnov statistic D of one or more numeric columns, current
+    window vs a reference: the largest distance between the two empirical CDFs,
+    exact and with ties handled like scipy.stats.ks_2samp(...).statistic (both CDFs
+    are evaluated at every distinct value of either sample). NaN / +-inf are excluded
+    and counted in the detail. p-values are not computed in SQL.
+
+    {{ ml_monitor.ks(ref('predictions'), columns=['age'], reference=ref('training_set'), threshold=0.1) }}
+
+    One scan of both samples: counts per (sample, segment, distinct value) for every
+    column in one grouping-sets aggregate, then running sums per column and segment.
+-#}
+{% macro ks(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
+            threshold=0.1, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
+            test='ks_drift') -%}
+  {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
+                                          where, segment_by, timestamp_column, window, min_rows, allow_baseline=false) -%}
+  {%- set scope = setup.scope -%}
+  {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0, max=1) -%}
+  {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
+  {%- set cols = ml_monitor._drift_columns(test, relation, names, none, allowed_kinds=['numeric']) -%}
+  {%- set nse = ml_monitor.null_safe_equal -%}
+  {%- set sets = [] -%}
+  {%- for c in cols -%}
+    {%- do sets.append('(ml_v_' ~ c.idx ~ ')') -%}
+    {%- for s in scope.segments -%}{%- do sets.append('(' ~ s.sql ~ ', ml_v_' ~ c.idx ~ ')') -%}{%- endfor -%}
+  {%- endfor -%}
+  {%- set sql -%}
+with ks_source as (
+  {%- for side in [('r', setup.ref_relation, setup.ref_filter), ('c', relation, scope.filter)] %}
+  select {{ ml_monitor.string_literal(side[0]) }} as ml_sample
+    {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
+    {%- for c in cols %},
+    {{ ml_monitor._finite_or_null(c.sql) }} as ml_v_{{ c.idx }},
+    case when {{ c.sql }} is not null and {{ ml_monitor.is_non_finite(c.sql) }} then 1 else 0 end as ml_nf_{{ c.idx }}
+    {%- endfor %}
+  from {{ side[1] }}
+  where {{ side[2] }}
+  {%- if loop.first %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+),
+-- counts per distinct value, for every column and segment in one aggregate
+ks_groups as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then {{ c.idx }} {% endfor %}end as col_idx,
+    case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_v_{{ c.idx }} {% endfor %}end as v,
+    sum(case when ml_sample = 'c' then 1 else 0 end) as n_cur,
+    sum(case when ml_sample = 'r' then 1 else 0 end) as n_ref
+    {%- for c in cols %},
+    sum(case when ml_sample = 'c' then ml_nf_{{ c.idx }} else 0 end) as nf_cur_{{ c.idx }},
+    sum(case when ml_sample = 'r' then ml_nf_{{ c.idx }} else 0 end) as nf_ref_{{ c.idx }}
+    {%- endfor %}
+  from ks_source
+  group by grouping sets ({{ sets | join(', ') }})
+),
+ks_cells as (
+  select segment_column, segment_value, col_idx, v, n_cur, n_ref,
+    case {% for c in cols %}when col_idx = {{ c.idx }} then nf_cur_{{ c.idx }} {% endfor %}end as nf_cur,
+    case {% for c in cols %}when col_idx = {{ c.idx }} then nf_ref_{{ c.idx }} {% endfor %}end as nf_ref
+  from ks_groups
+),
+ks_totals as (
+  select segment_column, segment_value, col_idx,
+    sum(n_cur) as cur_rows,
+    sum(n_ref) as ref_rows,
+    sum(case when v is not null then n_cur else 0 end) as cur_valid,
+    sum(case when v is not null then n_ref else 0 end) as ref_valid,
+    sum(case when v is null then n_cur - nf_cur else 0 end) as cur_null,
+    sum(case when v is null then n_ref - nf_ref else 0 end) as ref_null,
+    sum(case when v is null then nf_cur else 0 end) as cur_nonfinite,
+    sum(case when v is null then nf_ref else 0 end) as ref_nonfinite
+  from ks_cells
+  group by segment_column, segment_value, col_idx
+),
+-- both empirical CDFs at every distinct value of either sample
+ks_cdf as (
+  select segment_column, segment_value, col_idx, v,
+    sum(n_cur) over (partition by segment_column, segment_value, col_idx order by v rows between unbounded preceding and current row) as cum_cur,
+    sum(n_ref) over (partition by segment_column, segment_value, col_idx order by v rows between unbounded preceding and current row) as cum_ref
+  from ks_cells
+  where v is not null
+),
+ks_gaps as (
+  select c.segment_column, c.segment_value, c.col_idx, c.v,
+    {{ ml_monitor.safe_divide('c.cum_cur', 't.cur_valid') }} as f_cur,
+    {{ ml_monitor.safe_divide('c.cum_ref', 't.ref_valid') }} as f_ref
+  from ks_cdf as c
+  join ks_totals as t
+    on t.col_idx = c.col_idx
+   and {{ nse('t.segment_column', 'c.segment_column') }} and {{ nse('t.segment_value', 'c.segment_value') }}
+),
+ks_ranked as (
+  select ks_gaps.*, abs(f_cur - f_ref) as gap,
+    row_number() over (partition by segment_column, segment_value, col_idx order by abs(f_cur - f_ref) desc, v) as gap_rank
+  from ks_gaps
+),
+ks_stat as (
+  select segment_column, segment_value, col_idx,
+    max(gap) as d,
+    max(case when gap_rank = 1 then v end) as at_value,
+    max(case when gap_rank = 1 then f_ref end) as at_f_ref,
+    max(case when gap_rank = 1 then f_cur end) as at_f_cur
+  from ks_ranked
+  group by segment_column, segment_value, col_idx
+),
+ks_columns as (
+  {%- for c in cols %}
+  select {{ c.idx }} as col_idx, {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name
+  {%- if not loop.last %} union all{% endif %}
+  {%- endfor %}
+),
+-- the overall row of every column, plus the segments present in the current window
+ks_keys as (
+  select col_idx, {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
+  from ks_columns
+  {%- if scope.segments %}
+  union all
+  select col_idx, segment_column, segment_value from ks_totals
+  where segment_column is not null and cur_rows > 0
+  {%- endif %}
+),
+ks_rows as (
+  select kc.column_name, k.segment_column, k.segment_value, s.d, s.at_value, s.at_f_ref, s.at_f_cur,
+    coalesce(t.cur_rows, 0) as cur_rows,
+    case
+      when coalesce(t.ref_rows, 0) = 0 then 'no reference rows' || case when k.segment_column is not null then ' for this segment' else '' end
+      when t.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('t.ref_null') }} || ' null, '
+        || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('t.ref_rows') }} || ' reference rows'
+      when t.cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' null, '
+        || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('t.cur_rows') }} || ' rows'
+    end as undefined_reason,
+    case when t.cur_nonfinite + t.ref_nonfinite > 0
+      then '; non-finite excluded: ' || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' reference'
+      else '' end
+    || case when t.cur_null + t.ref_null > 0
+      then '; nulls excluded: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_null') }} || ' reference'
+      else '' end as excluded_text
+  from ks_keys as k
+  join ks_columns as kc on kc.col_idx = k.col_idx
+  left join ks_totals as t
+    on t.col_idx = k.col_idx
+   and {{ nse('t.segment_column', 'k.segment_column') }} and {{ nse('t.segment_value', 'k.segment_value') }}
+  left join ks_stat as s
+    on s.col_idx = k.col_idx
+   and {{ nse('s.segment_column', 'k.segment_column') }} and {{ nse('s.segment_value', 'k.segment_value') }}
+),
+
+long as (
+  select
+    column_name,
+    segment_column,
+    segment_value,
+    'ks' as metric,
+    case when undefined_reason is null then d end as value,
+    {{ ml_monitor.double_literal(threshold) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    cur_rows as sample_size,
+    coalesce(undefined_reason is null and d > {{ threshold }}, false) as is_fail,
+    'ks ' || coalesce({{ ml_monitor._fmt('d', 4) }}, '?')
+      || case when d > {{ threshold }} then ' above {{ threshold }}' else ' within {{ threshold }}' end
+      || '; largest gap at value ' || coalesce({{ ml_monitor._fmt('at_value', 6) }}, '?')
+      || ': reference cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_ref', 2) }}, '?')
+      || '%, current cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_cur', 2) }}, '?') || '%'
+      || excluded_text as detail,
+    undefined_reason
+  from ks_rows
+)
+
+{{ ml_monitor._finalize_observations(test, 'long', scope) }}
+  {%- endset -%}
+  {{ return(sql) }}
+{%- endmacro %}

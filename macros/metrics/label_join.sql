@@ -1,0 +1,143 @@
+{#- The label join shared by performance, calibration, label_coverage and reliability_table.
+
+    Labels live in their own relation and arrive late:
+      - one label per key: the latest by `label_timestamp_column` (ties, and labels without
+        a timestamp, broken by the greatest label value, so the pick is deterministic);
+        without `label_timestamp_column` the greatest label value is kept. The join can
+        never fan out: the labels side has one row per key.
+      - labels whose timestamp is after ml_monitor.as_of() are ignored (they did not exist
+        yet at the evaluation time); labels with a null key or a null label are ignored.
+      - only predictions older than `label_delay` are eligible:
+        timestamp_column < as_of - label_delay (the "cutoff"); a `window` then ends at the
+        cutoff: [cutoff - window, cutoff). -#}
+
+{#- Validates the label arguments and returns a dict describing the join. -#}
+{% macro _label_join(test, relation, labels, join_key, label_column, label_join_key=none,
+                     label_timestamp_column=none, timestamp_column=none, label_delay=none) -%}
+  {%- do ml_monitor._check_relation(test, relation, 'labels', labels, required=true) -%}
+  {%- set pkeys = ml_monitor._check_names(test, relation, 'join_key', join_key, required=true) -%}
+  {%- set lkeys = ml_monitor._check_names(test, relation, 'label_join_key', label_join_key) -%}
+  {%- if lkeys | length == 0 -%}{%- set lkeys = pkeys -%}{%- endif -%}
+  {%- if lkeys | length != pkeys | length -%}
+    {{ ml_monitor._arg_error(test, relation, 'label_join_key', 'must name as many columns as join_key (' ~ (pkeys | length) ~ ')', label_join_key) }}
+  {%- endif -%}
+  {%- set label_names = ml_monitor._check_names(test, relation, 'label_column', label_column, required=true) -%}
+  {%- if label_names | length != 1 -%}
+    {{ ml_monitor._arg_error(test, relation, 'label_column', 'must be one column name', label_column) }}
+  {%- endif -%}
+  {%- set lts_names = ml_monitor._check_names(test, relation, 'label_timestamp_column', label_timestamp_column) -%}
+  {%- if lts_names | length > 1 -%}
+    {{ ml_monitor._arg_error(test, relation, 'label_timestamp_column', 'must be one column name', label_timestamp_column) }}
+  {%- endif -%}
+  {%- set ts_names = ml_monitor._check_names(test, relation, 'timestamp_column', timestamp_column) -%}
+  {%- if ts_names | length > 1 -%}
+    {{ ml_monitor._arg_error(test, relation, 'timestamp_column', 'must be one column name', timestamp_column) }}
+  {%- endif -%}
+  {%- set as_of = ml_monitor.as_of() -%}
+  {%- set ns = namespace(cutoff=as_of, delay=none) -%}
+  {%- if label_delay is not none -%}
+    {%- if ts_names | length == 0 -%}
+      {{ ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required when label_delay is given (the prediction time)', 'nothing') }}
+    {%- endif -%}
+    {%- set ns.delay = ml_monitor._check_period(test, relation, 'label_delay', label_delay) -%}
+    {%- set ns.cutoff = ml_monitor._subtract_period(as_of, ns.delay.period, ns.delay.count) -%}
+  {%- endif -%}
+  {%- set keys = [] -%}
+  {%- for i in range(pkeys | length) -%}
+    {%- do keys.append({'p': ml_monitor.quote_column(pkeys[i]), 'l': ml_monitor.quote_column(lkeys[i]), 'alias': 'mm_key_' ~ loop.index}) -%}
+  {%- endfor -%}
+  {%- set label_name = ml_monitor.unquoted(label_names[0]) -%}
+  {{ return({
+      'labels': labels,
+      'keys': keys,
+      'label_name': label_name,
+      'label_sql': ml_monitor.quote_column(label_names[0]),
+      'label_ts_sql': ml_monitor.quote_column(lts_names[0]) if lts_names else none,
+      'label_ts_name': ml_monitor.unquoted(lts_names[0]) if lts_names else none,
+      'ts_sql': ml_monitor.quote_column(ts_names[0]) if ts_names else none,
+      'as_of': as_of,
+      'cutoff': ns.cutoff,
+      'delay': ns.delay,
+      'dedup_rule': ('kept the latest by ' ~ ml_monitor.unquoted(lts_names[0])) if lts_names
+                    else ('no label_timestamp_column: kept the greatest ' ~ label_name),
+  }) }}
+{%- endmacro %}
+
+{#- CTEs mm_labels_ranked and mm_labels (one row per key: mm_key_1.., mm_label, mm_versions),
+    each followed by a comma. -#}
+{% macro _label_join_ctes(lj) -%}
+  {%- set lkeys = lj['keys'] | map(attribute='l') | list -%}
+-- every usable label, ranked within its key: latest label timestamp first, then greatest label
+mm_labels_ranked as (
+  select
+    {%- for k in lj['keys'] %}
+    {{ k.l }} as {{ k.alias }},
+    {%- endfor %}
+    {{ lj.label_sql }} as mm_label,
+    row_number() over (
+      partition by {{ lkeys | join(', ') }}
+      order by {% if lj.label_ts_sql %}{{ lj.label_ts_sql }} desc nulls last, {% endif %}{{ lj.label_sql }} desc
+    ) as mm_rank,
+    count(*) over (partition by {{ lkeys | join(', ') }}) as mm_versions
+  from {{ lj.labels }}
+  where {{ lj.label_sql }} is not null
+    {%- for k in lj['keys'] %}
+    and {{ k.l }} is not null
+    {%- endfor %}
+    {%- if lj.label_ts_sql %}
+    -- a label stamped after the evaluation time did not exist yet
+    and ({{ lj.label_ts_sql }} is null or {{ lj.label_ts_sql }} <= {{ ml_monitor.timestamp_literal(lj.as_of) }})
+    {%- endif %}
+),
+
+-- one label per key: the join below can never fan out
+mm_labels as (
+  select {% for k in lj['keys'] %}{{ k.alias }}, {% endfor %}mm_label, mm_versions
+  from mm_labels_ranked
+  where mm_rank = 1
+),
+{%- endmacro %}
+
+{#- One side of the labelled source: the predictions matching `filter`, with their label.
+    cols: quoted prediction columns to carry (keys are added). -#}
+{% macro _label_join_side(lj, side, relation, filter, cols) -%}
+  {%- set needed = [] -%}
+  {%- for c in (lj['keys'] | map(attribute='p') | list) + cols -%}
+    {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
+  {%- endfor -%}
+  select
+    {{ ml_monitor.string_literal(side) }} as mm_side,
+    {%- for c in needed %}
+    p.{{ c }},
+    {%- endfor %}
+    l.mm_label,
+    coalesce(l.mm_versions, 0) as mm_versions,
+    case when l.mm_label is not null then 1 else 0 end as mm_has_label
+  from (
+    select {{ needed | join(', ') }}
+    from {{ relation }}
+    where {{ filter }}
+  ) as p
+  left join mm_labels as l
+    on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}
+{%- endmacro %}
+
+{#- The prediction-time filter of the current rows: before the cutoff, inside the window
+    (which ends at the cutoff). Returns {filter, start, end}. -#}
+{% macro _label_join_window(test, relation, lj, window) -%}
+  {%- set conds = [] -%}
+  {%- set ns = namespace(start=none, end=none) -%}
+  {%- if lj.ts_sql is not none -%}
+    {%- set ns.end = lj.cutoff -%}
+    {%- do conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)) -%}
+  {%- endif -%}
+  {%- if window is not none -%}
+    {%- if lj.ts_sql is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required when a window is given', 'nothing') }}
+    {%- endif -%}
+    {%- set spec = ml_monitor._check_period(test, relation, 'window', window) -%}
+    {%- set ns.start = ml_monitor._subtract_period(lj.cutoff, spec.period, spec.count) -%}
+    {%- do conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
+  {%- endif -%}
+  {{ return({'conds': conds, 'start': ns.start, 'end': ns.end}) }}
+{%- endmacro %}

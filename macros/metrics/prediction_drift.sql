@@ -1,0 +1,141 @@
+{#- Prediction drift: the score's PSI against the reference, plus the shift of the
+    positive-prediction rate (absolute: current - reference; relative: that shift
+    divided by the reference rate), overall and per segment.
+
+    {{ ml_monitor.prediction_drift(ref('predictions'), score_column='score', prediction_column='predicted_label',
+                                   reference=ref('validation_predictions'), max_rate_shift=0.05) }}
+
+    Positive predictions: prediction_column = positive_value (default 1), or, without a
+    prediction_column, score >= score_threshold (default 0.5). Null predictions are left
+    out of the rate. Observation metrics: psi (column = score), positive_rate_shift and
+    positive_rate_relative_shift (column = the prediction column, or the score), each
+    with baseline_value = the reference positive rate.
+-#}
+{% macro prediction_drift(relation, score_column, prediction_column=none, positive_value=1, score_threshold=none,
+                          reference=none, reference_where=none, reference_window=none,
+                          threshold=0.2, max_rate_shift=0.1, max_relative_rate_shift=none,
+                          bins=10, binning='quantile', epsilon=0.0001,
+                          where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
+                          test='prediction_drift') -%}
+  {%- set setup = ml_monitor._drift_setup(test, relation, [score_column] if score_column is string else score_column,
+                                          reference, reference_where, reference_window, none,
+                                          where, segment_by, timestamp_column, window, min_rows) -%}
+  {%- set scope = setup.scope -%}
+  {%- set score_names = ml_monitor._check_names(test, relation, 'score_column', score_column, required=true) -%}
+  {%- if score_names | length != 1 -%}
+    {{ ml_monitor._arg_error(test, relation, 'score_column', "must be one column", score_column) }}
+  {%- endif -%}
+  {%- if binning == 'evidently' -%}
+    {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile or equal_width for prediction_drift", binning) }}
+  {%- endif -%}
+  {%- set args = ml_monitor._drift_binning_args(test, relation, binning, bins, epsilon, 200) -%}
+  {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_rate_shift', max_rate_shift, min=0, max=1) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_relative_rate_shift', max_relative_rate_shift, min=0) -%}
+  {%- set cols = ml_monitor._drift_columns(test, relation, score_names, 'numeric') -%}
+  {%- set score = cols[0] -%}
+  {%- if prediction_column is not none -%}
+    {%- set pred_name = ml_monitor._check_names(test, relation, 'prediction_column', prediction_column)[0] -%}
+    {%- do ml_monitor._drift_columns(test, relation, [pred_name], none) -%}
+    {%- set pred_sql = ml_monitor.quote_column(pred_name) -%}
+    {%- if positive_value is boolean -%}{%- set pos_lit = 'true' if positive_value else 'false' -%}
+    {%- elif positive_value is number -%}{%- set pos_lit = positive_value | string -%}
+    {%- elif positive_value is string -%}{%- set pos_lit = ml_monitor.string_literal(positive_value) -%}
+    {%- else -%}
+      {{ ml_monitor._arg_error(test, relation, 'positive_value', "must be a number, a string or true/false", positive_value) }}
+    {%- endif -%}
+    {%- set is_positive = pred_sql ~ ' = ' ~ pos_lit -%}
+    {%- set has_prediction = pred_sql ~ ' is not null' -%}
+    {%- set rate_column = ml_monitor.unquoted(pred_name) -%}
+    {%- set extra_columns = [pred_sql] -%}
+    {%- set rule = 'prediction = ' ~ positive_value -%}
+  {%- else -%}
+    {%- set cut = 0.5 if score_threshold is none else score_threshold -%}
+    {%- do ml_monitor._check_number(test, relation, 'score_threshold', cut) -%}
+    {%- set is_positive = ml_monitor.to_double(score.sql) ~ ' >= ' ~ ml_monitor.double_const(cut) ~ ' and not ' ~ ml_monitor.is_non_finite(score.sql) -%}
+    {%- set has_prediction = score.sql ~ ' is not null and not ' ~ ml_monitor.is_non_finite(score.sql) -%}
+    {%- set rate_column = score.name -%}
+    {%- set extra_columns = [score.sql] -%}
+    {%- set rule = 'score >= ' ~ cut -%}
+  {%- endif -%}
+  {%- set aggregates = [('ml_n_pos', 'sum(case when ' ~ is_positive ~ ' then 1 else 0 end)'),
+                        ('ml_n_pred', 'sum(case when ' ~ has_prediction ~ ' then 1 else 0 end)')] -%}
+  {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}
+  {%- set nse = ml_monitor.null_safe_equal -%}
+  {%- set sql -%}
+with {{ ml_monitor._drift_binned_ctes(setup, plan, args, false, extra_columns, aggregates) }},
+
+rates as (
+  select k.segment_column, k.segment_value,
+    coalesce(c.n_rows, 0) as cur_rows,
+    coalesce(r.n_rows, 0) as ref_rows,
+    coalesce(c.ml_n_pred, 0) as cur_pred,
+    coalesce(r.ml_n_pred, 0) as ref_pred,
+    {{ ml_monitor.safe_divide('c.ml_n_pos', 'c.ml_n_pred') }} as cur_rate,
+    {{ ml_monitor.safe_divide('r.ml_n_pos', 'r.ml_n_pred') }} as ref_rate
+  from segment_keys as k
+  left join current_counts as c
+    on {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
+  left join reference_counts as r
+    on {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
+),
+rate_rows as (
+  select rates.*,
+    case
+      when ref_rows = 0 then 'no reference rows' || case when segment_column is not null then ' for this segment' else '' end
+      when ref_pred = 0 then 'no reference predictions (all null)'
+      when cur_pred = 0 then 'no current predictions (all null)'
+    end as undefined_reason,
+    'positive rate ({{ rule }}) ' || coalesce({{ ml_monitor._fmt('100 * cur_rate', 2) }}, '?') || '% vs '
+      || coalesce({{ ml_monitor._fmt('100 * ref_rate', 2) }}, '?') || '% in the reference' as rate_text
+  from rates
+),
+
+long as (
+  {{ ml_monitor._drift_metric_rows('psi', 'psi', threshold) }}
+  union all
+  select
+    {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
+    segment_column, segment_value,
+    'positive_rate_shift' as metric,
+    case when undefined_reason is null then cur_rate - ref_rate end as value,
+    {{ ml_monitor.double_literal(max_rate_shift) }} as threshold,
+    ref_rate as baseline_value,
+    cur_rows as sample_size,
+    {%- if max_rate_shift is none %}
+    false as is_fail,
+    {%- else %}
+    coalesce(undefined_reason is null and abs(cur_rate - ref_rate) > {{ max_rate_shift }}, false) as is_fail,
+    {%- endif %}
+    rate_text || ': shift ' || coalesce({{ ml_monitor._fmt('100 * (cur_rate - ref_rate)', 2) }}, '?') || ' points'
+      {%- if max_rate_shift is not none %}
+      || case when abs(cur_rate - ref_rate) > {{ max_rate_shift }} then ', beyond +/-{{ max_rate_shift }}' else '' end
+      {%- endif %} as detail,
+    undefined_reason
+  from rate_rows
+  union all
+  select
+    {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
+    segment_column, segment_value,
+    'positive_rate_relative_shift' as metric,
+    case when undefined_reason is null and ref_rate > 0 then (cur_rate - ref_rate) / ref_rate end as value,
+    {{ ml_monitor.double_literal(max_relative_rate_shift) }} as threshold,
+    ref_rate as baseline_value,
+    cur_rows as sample_size,
+    {%- if max_relative_rate_shift is none %}
+    false as is_fail,
+    {%- else %}
+    coalesce(undefined_reason is null and ref_rate > 0 and abs(cur_rate - ref_rate) / ref_rate > {{ max_relative_rate_shift }}, false) as is_fail,
+    {%- endif %}
+    rate_text || ': relative shift ' || coalesce({{ ml_monitor._fmt('100 * (cur_rate - ref_rate) / nullif(ref_rate, 0)', 2) }}, '?') || '%'
+      {%- if max_relative_rate_shift is not none %}
+      || case when abs(cur_rate - ref_rate) / nullif(ref_rate, 0) > {{ max_relative_rate_shift }} then ', beyond +/-{{ max_relative_rate_shift }}' else '' end
+      {%- endif %} as detail,
+    coalesce(undefined_reason, case when ref_rate = 0 then 'reference positive rate is 0: relative shift undefined' end) as undefined_reason
+  from rate_rows
+)
+
+{{ ml_monitor._finalize_observations(test, 'long', scope) }}
+  {%- endset -%}
+  {{ return(sql) }}
+{%- endmacro %}
