@@ -28,11 +28,7 @@ log = logging.getLogger("ml_monitor")
 # ---------------------------------------------------------------------------- logging
 
 class _StderrHandler(logging.StreamHandler):
-    """Writes to the *current* sys.stderr (click's CliRunner swaps it) and redacts secrets."""
-
-    def __init__(self, redact: Any) -> None:
-        super().__init__()
-        self._redact = redact
+    """Writes to the *current* sys.stderr (click's CliRunner swaps it)."""
 
     @property  # type: ignore[override]
     def stream(self) -> TextIO:
@@ -42,20 +38,40 @@ class _StderrHandler(logging.StreamHandler):
     def stream(self, value: Any) -> None:
         pass
 
-    def format(self, record: logging.LogRecord) -> str:
-        return self._redact(super().format(record))
+
+class _Redact(logging.Filter):
+    """On the logger itself, so every handler (ours, or a host application's via propagation)
+    sees the message with the secrets already replaced."""
+
+    def __init__(self, redact: Any) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
 
 
 def setup_logging(config: Config | None = None, verbose: bool = False) -> None:
-    """One stderr handler on the `ml_monitor` logger, redacting the config's secrets."""
+    """For the CLI: one stderr handler on the `ml_monitor` logger; the config's secrets are redacted."""
     for h in list(log.handlers):
         if isinstance(h, _StderrHandler):
             log.removeHandler(h)
-    handler = _StderrHandler(config.redact if config else (lambda s: s))
+    for f in list(log.filters):
+        if isinstance(f, _Redact):
+            log.removeFilter(f)
+    if config is not None:
+        log.addFilter(_Redact(config.redact))
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s ml-monitor %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
-    log.propagate = False
+    log.propagate = False      # dbt installs a root handler: propagating would print every line twice
 
 
 # ------------------------------------------------------------------------------- run
@@ -103,11 +119,12 @@ class DeliveryReport:
     retrying: int = 0          # transient failure: retried later with backoff
     failed: int = 0            # configuration error: kept until `alerts retry`
     busy: int = 0              # claimed by another live process
+    waiting: int = 0           # an earlier notification of the same alert to that channel is undelivered
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "retrying": self.retrying, "failed": self.failed, "busy": self.busy,
-                "errors": self.errors}
+                "waiting": self.waiting, "errors": self.errors}
 
 
 def _backoff(config: Config, attempts: int, retry_after: float | None) -> float:
@@ -123,6 +140,9 @@ def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None 
     clock = (lambda: now) if now is not None else time.time
     out = DeliveryReport()
     for row in outbox.due(now=now, include_failed=include_failed, force=force):
+        if outbox.waiting_for_earlier(row["id"]):
+            out.waiting += 1
+            continue
         note = outbox.claim(row["id"], config.delivery.lease, now=clock())
         if note is None:
             out.busy += 1
@@ -173,9 +193,10 @@ class RunOutcome:
         c = self.report.counts()
         lc = self.lifecycle.counts()
         d = self.delivery
+        errors = "dbt could not run" if self.report.error else f"{c['node_errors']} node errors"
         return (f"{self.report.command} finished in {self.report.duration:.1f}s: exit {self.exit_code}, "
                 f"{c['checks']} checks ({c['passed']} passed, {c['warned']} warned, {c['failed']} failed), "
-                f"{c['node_errors']} errors; alerts {lc['new']} new, {lc['repeated']} re-sent, "
+                f"{errors}; alerts {lc['new']} new, {lc['repeated']} re-sent, "
                 f"{lc['suppressed']} suppressed, {lc['resolved']} resolved; deliveries {d.sent} sent, "
                 f"{d.retrying} retrying, {d.failed} failed")
 
@@ -198,6 +219,7 @@ def deliver(report: RunReport, config: Config | None = None, ctx: DeliveryContex
         lifecycle = process(report, config, outbox, now=now)
         delivery = deliver_pending(config, outbox, ctx, now=now)
         outcome = RunOutcome(report, lifecycle, delivery)
+        outbox.prune(config.delivery.retention, now=now)
         outbox.log_run(time.time() - report.duration, report.duration, report.command, report.status,
                        report.exit_code, {**report.counts(), **lifecycle.counts(), **delivery.to_dict()})
     return outcome
@@ -220,8 +242,9 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
         log.info("running dbt %s in %s", config.dbt.command, config.project_dir)
         report = run_checks(str(config.project_dir), config=config)
         if report.exit_code == 2:
-            log.error("monitoring failed: %s", report.error or "; ".join(
-                f"{e['name']}: {e['message']}" for e in report.node_errors))
+            log.error("monitoring failed: %s (dbt log: %s)", report.error or "; ".join(
+                f"{e['name']}: {e['message']}" for e in report.node_errors),
+                config.project_dir / "logs" / "dbt.log")
         outcome = deliver(report, config, ctx)
         log.info("%s", outcome.summary())
         return outcome

@@ -47,6 +47,10 @@ def demo(directory: str | None, seed: int) -> None:
 # --------------------------------------------------------------------- shared options
 # Each option is defined once; every one has an ML_MONITOR_* environment variable.
 
+def _option(*args: Any, **kwargs: Any) -> Callable:
+    return click.option(*args, show_envvar=True, **kwargs)
+
+
 def _options(*decorators: Callable) -> Callable:
     def apply(f: Callable) -> Callable:
         for d in reversed(decorators):
@@ -56,27 +60,27 @@ def _options(*decorators: Callable) -> Callable:
 
 
 state_options = _options(
-    click.option("--project-dir", envvar="ML_MONITOR_PROJECT_DIR", default=".", show_default=True,
+    _option("--project-dir", envvar="ML_MONITOR_PROJECT_DIR", default=".", show_default=True,
                  type=click.Path(file_okay=False), help="The dbt project (ml_monitor.yml lives beside dbt_project.yml)."),
-    click.option("--config", "config_file", envvar="ML_MONITOR_CONFIG", type=click.Path(dir_okay=False),
+    _option("--config", "config_file", envvar="ML_MONITOR_CONFIG", type=click.Path(dir_okay=False),
                  help="Configuration file (default: <project-dir>/ml_monitor.yml)."),
-    click.option("--state-path", envvar="ML_MONITOR_STATE_PATH", type=click.Path(dir_okay=False),
+    _option("--state-path", envvar="ML_MONITOR_STATE_PATH", type=click.Path(dir_okay=False),
                  help="SQLite state file: alerts and outbox (default: <project-dir>/.ml_monitor/state.sqlite)."),
-    click.option("--format", "output_format", envvar="ML_MONITOR_FORMAT", type=click.Choice(["text", "json"]),
+    _option("--format", "output_format", envvar="ML_MONITOR_FORMAT", type=click.Choice(["text", "json"]),
                  default="text", show_default=True, help="json: machine-readable results on stdout."),
-    click.option("-v", "--verbose", is_flag=True, envvar="ML_MONITOR_VERBOSE", help="Debug logging on stderr."),
+    _option("-v", "--verbose", is_flag=True, envvar="ML_MONITOR_VERBOSE", help="Debug logging on stderr."),
 )
 
 dbt_options = _options(
-    click.option("--command", "dbt_command", envvar="ML_MONITOR_COMMAND", type=click.Choice(["build", "test"]),
+    _option("--command", "dbt_command", envvar="ML_MONITOR_COMMAND", type=click.Choice(["build", "test"]),
                  help="dbt command to run (default: build, or dbt.command in ml_monitor.yml)."),
-    click.option("--profiles-dir", envvar="ML_MONITOR_PROFILES_DIR", type=click.Path(file_okay=False),
+    _option("--profiles-dir", envvar="ML_MONITOR_PROFILES_DIR", type=click.Path(file_okay=False),
                  help="dbt profiles directory (default: dbt's own lookup)."),
-    click.option("--target", "-t", envvar="ML_MONITOR_TARGET", help="dbt target."),
-    click.option("--select", "-s", multiple=True, envvar="ML_MONITOR_SELECT", help="dbt --select (repeatable)."),
-    click.option("--exclude", multiple=True, envvar="ML_MONITOR_EXCLUDE", help="dbt --exclude (repeatable)."),
-    click.option("--vars", "dbt_vars", envvar="ML_MONITOR_VARS", help="dbt --vars, a YAML mapping."),
-    click.option("--suppression-interval", envvar="ML_MONITOR_SUPPRESSION_INTERVAL",
+    _option("--target", "-t", envvar="ML_MONITOR_TARGET", help="dbt target."),
+    _option("--select", "-s", multiple=True, envvar="ML_MONITOR_SELECT", help="dbt --select (repeatable)."),
+    _option("--exclude", multiple=True, envvar="ML_MONITOR_EXCLUDE", help="dbt --exclude (repeatable)."),
+    _option("--vars", "dbt_vars", envvar="ML_MONITOR_VARS", help="dbt --vars, a YAML mapping."),
+    _option("--suppression-interval", envvar="ML_MONITOR_SUPPRESSION_INTERVAL",
                  help="Do not re-alert a still-failing check within this interval (e.g. 6h)."),
 )
 
@@ -148,10 +152,10 @@ def run(project_dir: str, config_file: str | None, state_path: str | None, outpu
 # ------------------------------------------------------------------------ schedule
 
 @main.command()
-@click.option("--cron", envvar="ML_MONITOR_CRON", help="Cron expression in UTC, e.g. '*/15 * * * *'.")
-@click.option("--every", envvar="ML_MONITOR_EVERY", help="Interval, e.g. 15m, 1h, 30s.")
-@click.option("--run-now", is_flag=True, envvar="ML_MONITOR_RUN_NOW", help="Run once at start, then on schedule.")
-@click.option("--max-runs", type=int, envvar="ML_MONITOR_MAX_RUNS", help="Exit after this many runs.")
+@_option("--cron", envvar="ML_MONITOR_CRON", help="Cron expression in UTC, e.g. '*/15 * * * *'.")
+@_option("--every", envvar="ML_MONITOR_EVERY", help="Interval, e.g. 15m, 1h, 30s.")
+@_option("--run-now", is_flag=True, envvar="ML_MONITOR_RUN_NOW", help="Run once at start, then on schedule.")
+@_option("--max-runs", type=int, envvar="ML_MONITOR_MAX_RUNS", help="Exit after this many runs.")
 @dbt_options
 @state_options
 def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int | None, project_dir: str,

@@ -1,8 +1,9 @@
 """ml_monitor.yml: read, substitute ${ENV}, check against dataclasses (unknown keys are errors).
 
 Precedence, highest first: command-line flags, ML_MONITOR_* environment variables (both through
-click), ml_monitor.yml, defaults. Values substituted from the environment are secrets: they are
-collected in `Config.secrets` and redacted from every output (`Config.redact`).
+click), ml_monitor.yml, defaults. Values substituted from the environment inside `channels:`, and
+every channel url / routing_key / password / header value, are secrets: they are collected in
+`Config.secrets` and redacted from every output (`Config.redact`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from ml_monitor.alerts.registry import CHANNEL_TYPES, channel_module
 
 CONFIG_FILE = "ml_monitor.yml"
 DEFAULT_STATE_PATH = ".ml_monitor/state.sqlite"
-# Fields whose literal values are secret even when not taken from the environment.
-SECRET_FIELDS = {"url", "routing_key", "password", "headers", "username"}
+# Channel fields whose literal values are secret even when not taken from the environment.
+SECRET_FIELDS = {"url", "routing_key", "password", "headers"}
 # YAML spellings that are not Python identifiers.
 ALIASES = {"from": "sender"}
 
@@ -84,6 +85,7 @@ class DeliverySettings:
     initial_backoff: float = 30.0    # first retry delay; doubles per attempt
     max_backoff: float = 3600.0
     lease: float = 600.0             # a claim by a process on another host expires after this
+    retention: float = 30 * 86400.0  # delivered notifications are forgotten after this
 
 
 @dataclass
@@ -134,7 +136,7 @@ def _substitute(value: Any, key: str, file: Path, secrets: set[str], environ: ty
             found = default
         else:
             raise ConfigError(f"environment variable {name} is not set", file, key)
-        if len(found) >= 4:
+        if len(found) >= 4 and key.startswith("channels."):
             secrets.add(found)
         return found
 
@@ -251,7 +253,7 @@ def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
     if getattr(settings, "url", None) is not None and not re.match(r"^https?://", settings.url):
         raise ConfigError("the url must start with http:// or https://", file, f"{key}.url")
     if kind == "email":
-        if settings.security not in ("starttls", "ssl", "none"):
+        if settings.security not in module.SECURITY:
             raise ConfigError(f"expected starttls, ssl or none, got {settings.security!r}", file, f"{key}.security")
         if not settings.to:
             raise ConfigError("an email channel needs at least one recipient", file, f"{key}.to")

@@ -5,6 +5,8 @@ Guarantees (see docs/readme/alerting.md):
   alert, *before* anything is sent; it is marked delivered only after the channel accepted it.
   A process killed mid-delivery leaves the row pending, so the next run (or `alerts retry`) sends
   it again: only a delivery that was in flight at the moment of the kill can arrive twice.
+- per alert and channel, notifications are delivered in order: a resolve (or reminder) waits
+  until the earlier notification to that channel went out.
 - a delivery is claimed by one process at a time (claim = host:pid; a claim by a dead process on
   this host, or older than `delivery.lease`, is taken over).
 - retryable failures back off exponentially (initial_backoff * 2^(attempts-1), capped at
@@ -255,6 +257,24 @@ class Outbox:
             params.append(now)
         return self.db.execute(sql + " order by created_at, rowid", params).fetchall()
 
+    def waiting_for_earlier(self, delivery_id: str) -> bool:
+        """True while an earlier notification of the same alert to the same channel is undelivered:
+        per (alert, channel) notifications go out in order (a resolve never overtakes its trigger)."""
+        row = self.db.execute(
+            "select 1 from deliveries d join deliveries e on e.fingerprint = d.fingerprint and e.channel = d.channel"
+            " where d.id = ? and e.state in ('pending', 'failed')"
+            " and (e.created_at < d.created_at or (e.created_at = d.created_at and e.rowid < d.rowid)) limit 1",
+            (delivery_id,)).fetchone()
+        return row is not None
+
+    def prune(self, older_than: float, now: float | None = None) -> int:
+        """Forget delivered notifications and finished runs older than `older_than` seconds."""
+        cutoff = (time.time() if now is None else now) - older_than
+        with self.transaction() as db:
+            n = db.execute("delete from deliveries where state = 'delivered' and delivered_at < ?", (cutoff,)).rowcount
+            db.execute("delete from runs where started_at < ?", (cutoff,))
+        return n
+
     def claim(self, delivery_id: str, lease: float, now: float | None = None) -> Notification | None:
         """Take a delivery for this process, or None when another live process holds it / it is done."""
         now = time.time() if now is None else now
@@ -263,6 +283,8 @@ class Outbox:
             if row is None or row["state"] == "delivered":
                 return None
             if not _claim_is_stale(row["claimed_by"], row["claimed_at"], now, lease):
+                return None
+            if self.waiting_for_earlier(delivery_id):
                 return None
             db.execute("update deliveries set claimed_by = ?, claimed_at = ?, attempts = attempts + 1 where id = ?",
                        (_me(), now, delivery_id))

@@ -215,6 +215,7 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
             target: str | None = None, select: list[str] | None = None, exclude: list[str] | None = None,
             vars: dict[str, Any] | None = None, failing_rows: int = 5) -> RunReport:
     """Invoke dbt and collect the results; never raises for dbt's own failures."""
+    t0 = time.monotonic()
     from dbt.cli.main import dbtRunner
 
     project = Path(project_dir).resolve()
@@ -225,7 +226,6 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
     report.dbt_args = dbt_args(command, select=list(select or []), exclude=list(exclude or []),
                                vars=dict(vars or {}), **base)
     events = _Events()
-    t0 = time.monotonic()
     try:
         res = dbtRunner(callbacks=[events]).invoke(report.dbt_args)
     except Exception as e:  # noqa: BLE001 - dbtRunner normally returns errors; be safe

@@ -155,7 +155,8 @@ channels:
                           env=subprocess_env(ML_TEST_SECRET=SECRET), capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
-    assert data["deliveries"] == {"sent": 6, "retrying": 0, "failed": 2, "busy": 0, "errors": data["deliveries"]["errors"]}
+    assert data["deliveries"] == {"sent": 6, "retrying": 0, "failed": 2, "busy": 0, "waiting": 0,
+                                  "errors": data["deliveries"]["errors"]}
     assert all("HTTP 404" in e and "***" in e for e in data["deliveries"]["errors"])
     # the secret was really used...
     assert len(http_receiver.at(f"/hook/{SECRET}")) == 2

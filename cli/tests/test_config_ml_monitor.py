@@ -152,6 +152,31 @@ def test_precedence_flag_over_env_over_file(tmp_path):
     assert result.exit_code == 0 and str(from_flag) in result.output and from_flag.exists()
 
 
+def test_the_readme_example_loads(tmp_path):
+    """The complete ml_monitor.yml of docs/readme/alerting.md is valid."""
+    from ml_monitor.paths import package_root
+
+    doc = (package_root() / "docs" / "readme" / "alerting.md").read_text()
+    example = doc.split("### A complete `ml_monitor.yml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x", "TEAMS_WEBHOOK_URL": "https://t.example/w",
+           "INCIDENTS_TOKEN": "tok-123", "SMTP_USER": "mailer", "SMTP_PASSWORD": "pw-456",
+           "PAGERDUTY_ROUTING_KEY": "R0123456789"}
+    cfg = load_config(_project(tmp_path, example), environ=env)
+    assert {s.type for s in cfg.channels.values()} == {"stdout", "jsonl", "slack", "teams", "webhook", "email",
+                                                       "pagerduty", "command"}
+    assert [r.channels for r in cfg.routes][1] == ["pagerduty", "oncall-mail"]
+    assert cfg.suppression_interval == 6 * 3600 and cfg.channels["retrain"].send_resolved is False
+    assert "tok-123" in cfg.secrets and "pw-456" in cfg.secrets
+
+
+def test_only_channel_values_are_secrets(tmp_path):
+    project = _project(tmp_path, "dbt: {target: '${DBT_TARGET}'}\n"
+                                 "channels:\n  h: {type: webhook, url: 'http://h/${TOKEN}', headers: {X-Key: '${KEY}'}}\n")
+    cfg = load_config(project, environ={"DBT_TARGET": "prod", "TOKEN": "tok-abc", "KEY": "key-xyz"})
+    assert cfg.dbt.target == "prod"
+    assert cfg.redact("target prod: http://h/tok-abc key-xyz") == "target prod: *** ***"
+
+
 def test_env_default_syntax_and_durations(tmp_path):
     project = _project(tmp_path, "channels:\n  h: {type: webhook, url: '${HOOK_URL:-http://127.0.0.1:9/x}'}\n")
     assert load_config(project, environ={}).channels["h"].url == "http://127.0.0.1:9/x"

@@ -124,7 +124,7 @@ def test_backoff_doubles_and_is_capped(hook_config):
     assert api._backoff(cfg, 1, 300) == 300     # Retry-After wins when longer
 
 
-def test_4xx_is_a_configuration_error_kept_until_retry(hook_config, http_receiver, failing_run_report, caplog):
+def test_4xx_is_a_configuration_error_kept_until_retry(hook_config, http_receiver, failing_run_report):
     cfg = hook_config(extra_channels=f"  broken: {{type: webhook, url: \"{http_receiver.url('/gone')}\"}}")
     http_receiver.script["/gone"] = [404, 404]
     out = api.deliver(failing_run_report, cfg)
@@ -176,3 +176,31 @@ def test_state_file_is_plain_sqlite(hook_config, failing_run_report):
     assert sorted((e, c, s) for e, c, s, _ in rows) == [("trigger", "hook", "delivered")] * 2
     assert {json.loads(n)["alert"]["title"] for *_, n in rows} == {
         "null_rate failed on predictions.score", "not_null failed on predictions.label"}
+
+
+def test_a_resolve_never_overtakes_its_trigger(hook_config, http_receiver, failing_run_report, healthy_run_report):
+    cfg = hook_config()
+    http_receiver.script["/hook"] = [500, 500]               # both triggers fail first
+    t0 = 5_000_000_000.0
+    assert api.deliver(failing_run_report, cfg, now=t0).delivery.retrying == 2
+    # the checks pass before the triggers got through: the resolves wait for them
+    out = api.deliver(healthy_run_report, cfg, now=t0 + 10)
+    assert out.lifecycle.counts()["resolved"] == 2 and (out.delivery.sent, out.delivery.waiting) == (0, 2)
+    result = api.retry(cfg)
+    assert result.sent == 4 and api.list_deliveries(cfg) == []
+    delivered = [(r.json["alert"]["column"], r.json["event"]) for r in http_receiver.at("/hook")[2:]]
+    for column in ("score", "label"):
+        events = [e for c, e in delivered if c == column]
+        assert events == ["trigger", "resolve"]
+
+
+def test_delivered_rows_are_pruned_after_retention(hook_config, failing_run_report):
+    cfg = hook_config()
+    api.deliver(failing_run_report, cfg, now=1_000_000.0)
+    first = {d["id"] for d in api.list_deliveries(cfg, undelivered_only=False)}
+    assert len(first) == 2
+    later = api.deliver(failing_run_report, cfg, now=1_000_000.0 + cfg.delivery.retention + 1)
+    assert later.lifecycle.counts()["repeated"] == 2         # reminders, past the suppression interval
+    kept = api.list_deliveries(cfg, undelivered_only=False)
+    assert len(kept) == 2 and not first & {d["id"] for d in kept}   # the old delivered rows are gone
+    assert len(api.list_alerts(cfg, "open")) == 2            # the alerts themselves are kept

@@ -77,9 +77,10 @@ def synthetic_history():
                          test_status="fail" if psi > 0.2 else "pass"))
         # drift of a numeric column with a text detail: passes
         rows.append(_row(r, "psi_drift_amount", "psi_drift", "amount", "psi", 0.05, 0.2, "pass",
-                         detail="most moved bin (10.5, 20.1]: 0.1000 -> 0.1500",
+                         detail="psi 0.05 within 0.2; largest shift in bin (10.5, 20.1]: "
+                                "10.0% -> 15.0%",
                          test_status="pass"))
-        rows.append(_row(r, "ks_drift_amount", "ks_drift", "amount", "ks", 0.03, 0.1, "pass",
+        rows.append(_row(r, "ks_drift_amount", "ks_drift", "amount", "ks", 0.02, 0.1, "pass",
                          test_status="pass"))
         # performance by segment: app degrades in runs 3 and 4 (severity warn)
         for seg, vals in ((None, [0.90, 0.90, 0.89, 0.85, 0.84]), ("web", [0.9] * 5),
@@ -252,8 +253,10 @@ def test_drift_panels_worst_first(model):
     assert [x["column"] for x in d] == ["country", "amount"]
     assert d[0]["bins_source"] == "json" and d[0]["status"] == "fail"
     assert d[0]["bins"][2] == {"bin": XSS, "reference": 0.0001, "current": 0.3}
-    # amount: psi 0.05/0.2 beats ks 0.03/0.1 (ratio 0.25 vs 0.3)? ks is worse: 0.3 > 0.25
-    assert d[1]["monitor"] == "ks_drift" and d[1]["bins"] == []
+    # amount: psi 0.05 / 0.2 = 0.25 is closer to its threshold than ks 0.02 / 0.1 = 0.2
+    assert d[1]["monitor"] == "psi_drift" and d[1]["bins_source"] == "text"
+    assert d[1]["bins"] == [{"bin": "(10.5, 20.1]", "reference": 0.1, "current": 0.15}]
+    assert d[0]["detail"] == "most moved bin DE: 0.5 → 0.2 (3 bins)"
 
 
 def test_calibration_panel(model):
@@ -296,6 +299,22 @@ def test_parse_bins():
     bins, src = parse_bins("category DE: 0.2 → 0.6")
     assert bins == [{"bin": "DE", "reference": 0.2, "current": 0.6}]
     assert parse_bins("psi 0.31 above 0.2") == ([], None)
+    # the texts the drift monitors write
+    for detail, label, ref, cur in [
+        ("psi 0.6123 above 0.2; largest shift in bin (1.32007, +inf): 10.0% -> 30.63%",
+         "(1.32007, +inf)", 0.1, 0.3063),
+        ("psi 0.8453 above 0.2; largest shift in bin unseen categories: 0.0% -> 11.1%; nulls "
+         "excluded: 52 current, 72 reference", "unseen categories", 0.0, 0.111),
+        ("psi 0.5954 above 0.2; largest shift in bin 'c'q': 22.18% -> 11.39%", "c'q", 0.2218, 0.1139),
+        ("psi 0.0044 within 0.2; largest shift in bin [9.90344, 11.4218): 27.92% -> 26.25%",
+         "[9.90344, 11.4218)", 0.2792, 0.2625),
+        ("js_distance 0.05 within 0.1; largest shift in bin 1.0: 15.1% -> 11.32%", "1.0", 0.151, 0.1132),
+        (f"psi 1.2 above 0.2; largest shift in bin '{XSS}': 1.0% -> 30.0%", XSS, 0.01, 0.3),
+    ]:
+        bins, src = parse_bins(detail)
+        assert src == "text", detail
+        assert bins[0]["bin"] == label
+        assert bins[0]["reference"] == pytest.approx(ref) and bins[0]["current"] == pytest.approx(cur)
     assert parse_bins(None) == ([], None)
     assert parse_bins("{not json") == ([], None)
 
@@ -451,3 +470,25 @@ def test_checks_meta_from_manifest_json():
     assert meta["test.p.t2"]["runbook"] == "https://r/t2"
     assert "model.p.m" not in meta
     assert checks_meta_from_manifest(None) == {}
+
+
+def test_reliability_sql_from_test_kwargs():
+    from ml_monitor.report.loader import jinja_literal, reliability_sql
+
+    assert jinja_literal("ref('labels')") == "ref('labels')"
+    assert jinja_literal("{{ ref('labels') }}") == "(ref('labels'))"
+    assert jinja_literal("it's") == '"it\'s"'
+    assert jinja_literal({"period": "day", "count": 7}) == "{'period': 'day', 'count': 7}"
+    assert jinja_literal([True, None, 1.5]) == "[true, none, 1.5]"
+    with pytest.raises(ValueError):
+        jinja_literal("a {{ b }} c")
+    kwargs = {"model": "{{ get_where_subquery(ref('preds')) }}", "labels": "ref('labels')",
+              "join_key": "id", "label_column": "label", "bins": 10, "max_ece": 0.1,
+              "label_delay": {"period": "day", "count": 7}, "segment_by": ["region"]}
+    sql = reliability_sql(kwargs, column_name="score")
+    assert ("{{ ml_monitor.reliability_table(ref('preds'), labels=ref('labels'), join_key='id', "
+            "label_column='label', bins=10, label_delay={'period': 'day', 'count': 7}, "
+            "segment_by=['region'], score_column='score') }}") in sql
+    assert "max_ece" not in sql                  # not an argument of the reliability table
+    with pytest.raises(ValueError):
+        reliability_sql({"labels": "ref('labels')"})

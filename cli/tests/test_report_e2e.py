@@ -12,11 +12,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -63,12 +60,18 @@ class Browser:
             time.sleep(0.1)
         port = int(port_file.read_text().split()[0])
         pages = []
-        while not pages and time.monotonic() < deadline:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-                pages = [p for p in json.load(r) if p.get("type") == "page"]
+        while not pages:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+                    pages = [p for p in json.load(r) if p.get("type") == "page"]
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.close()
+                    raise
             time.sleep(0.05)
         self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60,
                                               suppress_origin=True)
+        self.timeout_error = websocket.WebSocketTimeoutException
         self.next_id = 0
         self.events: list[dict] = []
 
@@ -92,7 +95,12 @@ class Browser:
                 if e["method"] == method:
                     return e
             self.ws.settimeout(max(0.1, deadline - time.monotonic()))
-            msg = json.loads(self.ws.recv())
+            try:
+                msg = json.loads(self.ws.recv())
+            except self.timeout_error:
+                break
+            finally:
+                self.ws.settimeout(60)
             if "method" in msg:
                 self.events.append(msg)
         raise TimeoutError(method)
@@ -106,7 +114,7 @@ class Browser:
 
     def close(self):
         try:
-            if getattr(self, "ws", None):
+            if getattr(self, "ws", None) is not None:
                 self.ws.close()
         finally:
             self.proc.terminate()
@@ -158,7 +166,21 @@ def open_report(path: Path, tmp: Path, screenshot: Path | None = None) -> dict:
             legendTexts: Array.from(document.querySelectorAll('.js-plotly-plot .legendtext')).map(e => e.textContent),
             tickTexts: Array.from(document.querySelectorAll('.js-plotly-plot .xtick text')).map(e => e.textContent),
             tables: Array.from(document.querySelectorAll('section[data-kind=table]')).map(s => s.dataset.table),
+            extra_plots: document.querySelectorAll('div.plot[data-drift], div.plot[data-calibration]').length,
         })"""))
+        if screenshot is not None:
+            b.js("window.scrollTo(0, 0)")
+            height = min(6000, int(b.js("document.documentElement.scrollHeight")))
+            b.call("Emulation.setDeviceMetricsOverride", width=1400, height=height,
+                   deviceScaleFactor=1, mobile=False)
+            time.sleep(0.3)
+            # lay every plot out again for the new window size before taking the picture
+            b.js("Promise.all(Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                 ".map(d => Plotly.Plots.resize(d))).then(() => true)", await_promise=True)
+            time.sleep(0.3)
+            shot = b.call("Page.captureScreenshot", format="png")
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
         # filters: only failing things, then only one monitor
         page["filter_fail"] = json.loads(b.js("""(() => {
             const s = document.getElementById('f-status'); s.value = 'fail';
@@ -168,16 +190,14 @@ def open_report(path: Path, tmp: Path, screenshot: Path | None = None) -> dict:
                        checks: vis('[data-kind=check]')};
             s.value = ''; s.dispatchEvent(new Event('change'));
             r.allPlots = vis('[data-kind=plot]');
+            const m = document.getElementById('f-monitor'); m.value = m.options[m.options.length - 1].value;
+            m.dispatchEvent(new Event('change'));
+            r.monitor = m.value;
+            r.monitorPlots = Array.from(document.querySelectorAll('[data-kind=plot]'))
+                .filter(e => e.offsetParent !== null).map(e => e.dataset.monitor);
+            document.getElementById('f-reset').click();
+            r.afterReset = vis('[data-kind=plot]');
             return JSON.stringify(r); })()"""))
-        if screenshot is not None:
-            b.js("window.scrollTo(0, 0)")
-            height = min(6000, int(b.js("document.documentElement.scrollHeight")))
-            b.call("Emulation.setDeviceMetricsOverride", width=1400, height=height,
-                   deviceScaleFactor=1, mobile=False)
-            time.sleep(0.5)
-            shot = b.call("Page.captureScreenshot", format="png")
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            screenshot.write_bytes(base64.b64decode(shot["data"]))
         ev = b.events
         page["console_errors"] = [
             e["params"] for e in ev
@@ -194,6 +214,10 @@ def open_report(path: Path, tmp: Path, screenshot: Path | None = None) -> dict:
 
 
 def assert_clean(page: dict) -> None:
+    # the monitor filter shows only that monitor's plots; reset shows them all again
+    f = page["filter_fail"]
+    assert f["monitorPlots"] and set(f["monitorPlots"]) == {f["monitor"]}
+    assert f["afterReset"] == f["allPlots"] == page["state"]["total"] - page["extra_plots"]
     assert page["console_errors"] == []
     assert page["dialogs"] == []
     assert page["xss"] == []                  # alert() was never called
@@ -223,7 +247,8 @@ model-paths: ["models"]
 on-run-end: ["{{ ml_monitor.record_observations(results) }}"]
 seeds:
   report_e2e:
-    +column_types: {score: double, category: varchar, region: varchar}
+    predictions:
+      +column_types: {score: double, category: varchar, region: varchar}
 data_tests:
   +store_failures: true
 """
@@ -299,7 +324,12 @@ RUN2 = f"""id,category,region,score
 def _dbt(args: list[str]) -> None:
     from dbt.cli.main import dbtRunner
 
-    res = dbtRunner().invoke([*args, "--quiet", "--log-level", "none"])
+    from ml_monitor.report.loader import release_duckdb
+
+    try:
+        res = dbtRunner().invoke([*args, "--quiet", "--log-level", "none"])
+    finally:
+        release_duckdb()  # leave no DuckDB file open in this process for other tests
     # `dbt build` is unsuccessful when a test fails: expected here; an error is not
     assert res.exception is None, res.exception
     for r in getattr(res.result, "results", None) or []:
@@ -354,15 +384,15 @@ def test_load_history_through_dbt(dbt_project):
     assert score["severity"] == "error"
 
     # the calibration test's reliability table, computed with its own arguments on run 2's
-    # data: labelled rows with a score are ids 1, 3, 4 (scores .1 .3 .4, labels 0 0 1), all in
-    # the first of 2 bins; region north holds id 1, south id 3
+    # data: labelled rows with a score are ids 1, 3, 4, 5 (scores .1 .3 .4 .5, labels 0 0 1 1),
+    # all in the first of 2 right-closed bins (0, 0.5]; region north holds id 1 only
     ((uid, rel),) = h.reliability.items()
     assert "calibration" in uid
     overall = [r for r in rel if r["segment_column"] is None]
     assert len(overall) == 1
-    assert overall[0]["bin"] == 0 and overall[0]["n_rows"] == 3
-    assert overall[0]["mean_score"] == pytest.approx((0.1 + 0.3 + 0.4) / 3, abs=1e-12)
-    assert overall[0]["fraction_positive"] == pytest.approx(1 / 3, abs=1e-12)
+    assert overall[0]["bin"] == 0 and overall[0]["n_rows"] == 4
+    assert overall[0]["mean_score"] == pytest.approx((0.1 + 0.3 + 0.4 + 0.5) / 4, abs=1e-12)
+    assert overall[0]["fraction_positive"] == pytest.approx(2 / 4, abs=1e-12)
     north = next(r for r in rel if r["segment_value"] == "north")
     assert north["mean_score"] == pytest.approx(0.1) and north["fraction_positive"] == 0.0
 
@@ -447,7 +477,8 @@ def test_report_with_drift_and_performance_in_chromium(tmp_path):
     page = open_report(out, tmp_path, screenshot=shot)
     assert_clean(page)
     assert result.failing == len(page["checks"]) >= 2
-    # drift bins (bars, reference and current) and a calibration curve were drawn
-    assert page["bars"] >= 4
+    # drift bins (bars, reference and current: 3 bins of country, 1 of amount) and a
+    # calibration curve were drawn
+    assert page["bars"] == 2 * 3 + 2 * 1
     assert XSS in page["tickTexts"]
     assert any("psi_drift" in n for n in page["checks"])

@@ -57,7 +57,15 @@ def test_file_lock_excludes_and_recovers_a_stale_lock(tmp_path):
         pass
 
 
-def test_overrunning_run_is_not_started_twice(tmp_path, caplog):
+@pytest.fixture
+def ml_monitor_caplog(caplog, monkeypatch):
+    """caplog for the ml_monitor logger (the CLI turns its propagation off in-process)."""
+    monkeypatch.setattr(logging.getLogger("ml_monitor"), "propagate", True)
+    return caplog
+
+
+def test_overrunning_run_is_not_started_twice(tmp_path, ml_monitor_caplog):
+    caplog = ml_monitor_caplog
     config = load_config(tmp_path)
     starts = []
 
@@ -72,7 +80,8 @@ def test_overrunning_run_is_not_started_twice(tmp_path, caplog):
     assert "missed slot(s) skipped, not run twice" in caplog.text
 
 
-def test_a_slot_is_skipped_while_another_run_holds_the_run_lock(tmp_path, caplog):
+def test_a_slot_is_skipped_while_another_run_holds_the_run_lock(tmp_path, ml_monitor_caplog):
+    caplog = ml_monitor_caplog
     config = load_config(tmp_path)
     with FileLock(api.lock_path(config, "run")):
         with caplog.at_level(logging.INFO, logger="ml_monitor"):

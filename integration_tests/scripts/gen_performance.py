@@ -416,6 +416,19 @@ def main() -> None:
     coverage_rows("challenger_versions", "performance", v1, ["region"], column="label (model_version=v1)")
     coverage_rows("challenger_versions", "performance", v2, ["region"], column="label (model_version=v2)")
 
+    # max_drop against another relation (the shadow table's v1 rows): only north / south exist there
+    ref_rel = shadow[shadow["model_version"] == "v1"].merge(latest_labels(labels), on="id", how="left")
+    ref_rel["has_label"] = ref_rel["label_value"].notna()
+    drop_case("drop_reference_relation", cur, ref_rel, "accuracy", ["region"], "absolute", 0.05)
+
+    # composite join key with differently named label columns (label_join_key)
+    comp = shadow.merge(latest_labels(labels), on="id", how="left")
+    comp["has_label"] = comp["label_value"].notna()
+    simple_case("composite_key", comp, ["accuracy", "roc_auc"], ["model_version"])
+    for r in EXPECTED:
+        if r["case_name"] == "composite_key" and r["metric"] == "label_coverage":
+            r["column_name"] = "outcome"
+
     # regression: zero targets excluded from mape, constant target -> r2 undefined
     reg = join(reg_preds, reg_labels.rename(columns={"actual": "label"}), start=CUR_START, end=CUTOFF)
     simple_case("regression", reg, ["mae", "rmse", "mape", "r2"], ["store"], pred_col="predicted_value",

@@ -168,6 +168,10 @@ reference_rows as (
     {%- do adapter.cache_added(target_rel.incorporate(type='table')) -%}
   {%- endif -%}
   {%- set key = ml_monitor._model_key(rel) -%}
+  {%- set n_ref = run_query('select count(*) as n from ' ~ ref_rel ~ ' where ' ~ setup.ref_filter).rows[0]['n'] | int -%}
+  {%- if n_ref == 0 -%}
+    {{ ml_monitor._arg_error(test, ref_rel, 'reference', "has no rows" ~ (" matching reference_where" if reference_where else "") ~ ": nothing to freeze (the existing baseline, if any, is kept)", reference) }}
+  {%- endif -%}
   {%- do run_query('delete from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key)) -%}
   {%- set insert_sql -%}
 insert into {{ target_rel }} ({% for n, k in ml_monitor.baseline_columns() %}{{ n }}{% if not loop.last %}, {% endif %}{% endfor %})
@@ -186,23 +190,26 @@ select
   {{ ml_monitor.string_literal(ref_rel | string) }},
   dc.column_name,
   dc.kind,
-  c.segment_column,
-  c.segment_value,
-  {{ ml_monitor.to_bigint('c.bin_index') }},
+  r.segment_column,
+  r.segment_value,
+  {{ ml_monitor.to_bigint('b.bin_index') }},
   b.bin_label,
   b.bin_upper,
   b.category,
   {{ ml_monitor.to_bigint('coalesce(c.n, 0)') }},
   {{ ml_monitor.to_bigint('r.n_rows') }},
   {{ ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)) }}
-from reference_cells as c
-join bin_list as b on b.col_idx = c.col_idx and b.bin_index = c.bin_index
-join drift_columns as dc on dc.col_idx = c.col_idx
-join reference_rows as r
-  on {{ ml_monitor.null_safe_equal('r.segment_column', 'c.segment_column') }} and {{ ml_monitor.null_safe_equal('r.segment_value', 'c.segment_value') }}
+-- every bin of every segment, empty ones included: the stored bins are the test's bins
+from reference_rows as r
+cross join bin_list as b
+join drift_columns as dc on dc.col_idx = b.col_idx
+left join reference_cells as c
+  on c.col_idx = b.col_idx and c.bin_index = b.bin_index
+ and {{ ml_monitor.null_safe_equal('c.segment_column', 'r.segment_column') }} and {{ ml_monitor.null_safe_equal('c.segment_value', 'r.segment_value') }}
   {%- endset -%}
   {%- do run_query(insert_sql) -%}
-  {%- do adapter.commit() if target.type in ['duckdb', 'postgres'] -%}
+  {#- as an operation nothing else commits; inside a hook the materialization does -#}
+  {%- if flags.WHICH == 'run-operation' and target.type in ['duckdb', 'postgres'] -%}{%- do adapter.commit() -%}{%- endif -%}
   {%- set n = run_query('select count(*) as n from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key)).rows[0]['n'] -%}
   {{ log("ml_monitor: froze baseline '" ~ name ~ "' of " ~ key ~ " from " ~ ref_rel ~ ": " ~ (plan | length) ~ " column(s), " ~ n ~ " rows in " ~ target_rel, info=true) }}
 {%- endmacro %}

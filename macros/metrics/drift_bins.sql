@@ -301,7 +301,35 @@
     {%- endfor %}
   from {{ side }}_source
 ),
--- all columns and segments in one aggregate
+{%- if ml_monitor._drift_count_method() == 'grouping_sets' %}
+-- all columns and segments in one aggregate: one grouping set per (column[, segment column])
+{{ side }}_grouped as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    case {% for c in cols %}when grouping(ml_b_{{ c.idx }}) = 0 then {{ c.idx }} {% endfor %}end as col_idx,
+    case {% for c in cols %}when grouping(ml_b_{{ c.idx }}) = 0 then ml_b_{{ c.idx }} {% endfor %}end as bin_index,
+    count(*) as n
+    {%- for name, expr in extra_aggregates %},
+    {{ expr }} as {{ name }}
+    {%- endfor %}
+  from {{ side }}_binned
+  group by grouping sets (
+    {%- for c in cols %}(ml_b_{{ c.idx }}){% for sg in scope.segments %}, ({{ sg.sql }}, ml_b_{{ c.idx }}){% endfor %}{% if not loop.last %}, {% endif %}{% endfor -%}
+  )
+),
+{{ side }}_cells as (
+  select segment_column, segment_value, col_idx, bin_index, n from {{ side }}_grouped
+),
+-- rows per segment: every row has exactly one bin of the first column
+{{ side }}_counts as (
+  select segment_column, segment_value, sum(n) as n_rows
+    {%- for name, expr in extra_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
+  from {{ side }}_grouped
+  where col_idx = {{ cols[0].idx }}
+  group by segment_column, segment_value
+),
+{%- else %}
+-- all columns and segments in one aggregate (wide), unpivoted afterwards
 {{ side }}_counts as (
   select
     {{ ml_monitor._segment_keys(scope) }},
@@ -325,6 +353,7 @@
   from {{ side }}_counts as c
   cross join bin_list as b
 ),
+{%- endif %}
 {{ side }}_rows as (
   select segment_column, segment_value, n_rows from {{ side }}_counts
 )
@@ -531,3 +560,11 @@ drift_rows as (
     undefined_reason
   from drift_rows
 {%- endmacro %}
+
+{#- How bins are counted: grouping sets (one per column and segment column; DuckDB and
+    PostgreSQL aggregate them in one pass, ~2x faster than wide sums on DuckDB) or wide
+    sum(case ...) columns (Spark, whose grouping sets copy every row once per set). -#}
+{% macro _drift_count_method() %}{{ return(adapter.dispatch('_drift_count_method', 'ml_monitor')()) }}{% endmacro %}
+{% macro default___drift_count_method() %}{{ return('grouping_sets') }}{% endmacro %}
+{% macro spark___drift_count_method() %}{{ return('sums') }}{% endmacro %}
+{% macro databricks___drift_count_method() %}{{ return('sums') }}{% endmacro %}

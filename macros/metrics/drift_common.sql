@@ -130,6 +130,16 @@
 {#- Columns (name, dtype) of a relation; generic tests pass their model as rendered text. -#}
 {% macro _relation_columns(relation) -%}
   {%- if relation is string -%}
+    {%- set parts = [] -%}
+    {%- for m in modules.re.findall('"([^"]+)"|`([^`]+)`|([A-Za-z0-9_$]+)', relation) -%}
+      {%- do parts.append(m[0] or m[1] or m[2]) -%}
+    {%- endfor -%}
+    {%- set plain = modules.re.match('^\\s*("[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)(\\s*\\.\\s*("[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)){0,2}\\s*$', relation) -%}
+    {%- if plain and parts | length >= 2 -%}
+      {%- set rel = api.Relation.create(database=(parts[-3] if parts | length == 3 else none),
+                                        schema=parts[-2], identifier=parts[-1]) -%}
+      {{ return(adapter.get_columns_in_relation(rel)) }}
+    {%- endif -%}
     {{ return(get_column_schema_from_query('select * from ' ~ relation)) }}
   {%- endif -%}
   {{ return(adapter.get_columns_in_relation(relation)) }}

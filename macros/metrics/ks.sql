@@ -16,6 +16,8 @@
                                           where, segment_by, timestamp_column, window, min_rows, allow_baseline=false) -%}
   {%- set scope = setup.scope -%}
   {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0, max=1) -%}
+  {#- nothing is read while dbt parses -#}
+  {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- set cols = ml_monitor._drift_columns(test, relation, names, none, allowed_kinds=['numeric']) -%}
   {%- set nse = ml_monitor.null_safe_equal -%}

@@ -603,7 +603,7 @@ long as (
     {{ ml_monitor.string_literal(m) }} || ' ' || {{ ml_monitor._fmt('v.value') }} || ' on ' || {{ s('v.n_used') }} || ' labelled rows'
       || '; label coverage ' || {{ ml_monitor._fmt('100.0 * v.n_labelled / nullif(v.n_rows, 0)', 1) }} || '% (' || {{ s('v.n_labelled') }} || ' of ' || {{ s('v.n_rows') }} || ' eligible predictions)'
       || case when v.n_excluded > 0 then '; ' || {{ s('v.n_excluded') }} || ' labelled rows with a null input excluded' else '' end
-      || case when v.n_dup > 0 then '; ' || {{ s('v.n_dup') }} || ' labels picked among duplicates ({{ lj.dedup_rule }})' else '' end
+      || case when v.n_dup > 0 then '; ' || {{ s('v.n_dup') }} || ' labels picked among duplicates (' || {{ ml_monitor.string_literal(lj.dedup_rule) }} || ')' else '' end
       || v.note
       {%- if base is not none %}
       || case when o.value is not null then '; {{ base_word }} ' || {{ ml_monitor._fmt('o.value') }} || ' on ' || {{ s('o.n_used') }} || ' rows' else '' end
@@ -643,7 +643,7 @@ long as (
     {{ s('n_labelled') }} || ' of ' || {{ s('n_rows') }} || ' eligible predictions'
       || '{{ (" older than " ~ lj.delay.count ~ " " ~ lj.delay.period ~ ("s" if lj.delay.count != 1 else "")) if lj.delay else "" }}'
       || ' have a label (' || {{ ml_monitor._fmt('100.0 * n_labelled / nullif(n_rows, 0)', 1) }} || '%)'
-      || case when n_dup > 0 then '; ' || {{ s('n_dup') }} || ' labels picked among duplicates ({{ lj.dedup_rule }})' else '' end
+      || case when n_dup > 0 then '; ' || {{ s('n_dup') }} || ' labels picked among duplicates (' || {{ ml_monitor.string_literal(lj.dedup_rule) }} || ')' else '' end
       {%- if min_coverage is not none %}
       || case when {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} < {{ ml_monitor.double_literal(min_coverage) }} then '; below min_coverage {{ min_coverage }}' else '' end
       {%- endif %} as detail,

@@ -32,6 +32,8 @@
   {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_rate_shift', max_rate_shift, min=0, max=1) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_relative_rate_shift', max_relative_rate_shift, min=0) -%}
+  {#- nothing is read while dbt parses -#}
+  {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set cols = ml_monitor._drift_columns(test, relation, score_names, 'numeric') -%}
   {%- set score = cols[0] -%}
   {%- if prediction_column is not none -%}

@@ -36,6 +36,8 @@
     {%- set threshold = (0.1 if binning == 'evidently' else 0.2) if metric == 'psi' else 0.1 -%}
   {%- endif -%}
   {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0) -%}
+  {#- nothing is read while dbt parses -#}
+  {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- set cols = ml_monitor._drift_columns(test, relation, names, kind) -%}
   {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}

@@ -6,14 +6,14 @@ import html
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from ml_monitor.alerts.base import DeliveryContext, DeliveryError
 from ml_monitor.alerts.model import Notification, alert_text
 
-SECURITY = ("starttls", "ssl", "none")
+SECURITY = ("starttls", "ssl", "none")   # the accepted `security` values
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Settings:
     username: str | None = None
     password: str | None = None
     subject_prefix: str = "[ml-monitor]"
+    ca_file: str | None = None       # CA bundle to verify the server (default: the system's)
     timeout: float | None = None
     send_resolved: bool = True
 
@@ -60,13 +61,14 @@ def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
     port = settings.port or {"starttls": 587, "ssl": 465, "none": 25}[settings.security]
     msg = message(settings, note)
     try:
+        context = ssl.create_default_context(cafile=settings.ca_file)
         if settings.security == "ssl":
-            client = smtplib.SMTP_SSL(settings.host, port, timeout=timeout, context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(settings.host, port, timeout=timeout, context=context)
         else:
             client = smtplib.SMTP(settings.host, port, timeout=timeout)
         with client:
             if settings.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if settings.username:
                 client.login(settings.username, settings.password or "")
             client.send_message(msg)

@@ -91,14 +91,22 @@ def frame_from_rows(column_names: Iterable[str], rows: Iterable[Iterable[Any]]) 
             continue
         text = [None if v is None else _unprefix(v) for v in values]
         if kind == "bigint":
-            out[n] = pd.Series([None if t in (None, "") else int(float(t)) for t in text],
-                               dtype="Int64")
+            out[n] = pd.Series([_int(t) for t in text], dtype="Int64")
         elif kind == "timestamp":
             out[n] = pd.to_datetime(pd.Series(text, dtype="object"), errors="coerce",
                                     utc=True, format="mixed").dt.tz_localize(None)
         else:
             out[n] = pd.Series(text, dtype="object")
     return pd.DataFrame(out, columns=names)
+
+
+def _int(text: str | None) -> int | None:
+    if text in (None, ""):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return int(float(text))
 
 
 def _unprefix(v: Any) -> str:

@@ -71,7 +71,7 @@ def worst(statuses: Iterable[str | None]) -> str | None:
 
 
 def normalize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Typed copy with every history column, cleaned keys and an `observed_at` time.
+    """Typed copy with every history column and cleaned keys, in run order.
 
     Missing columns are added as nulls; statuses are lower-cased; rows without a run time are
     dropped (they cannot be placed on a time axis); duplicate observations of the same run
@@ -215,6 +215,10 @@ def _truncate(text: str | None, n: int = MAX_DETAIL) -> str | None:
 
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# what the drift monitors write: "largest shift in bin (1.3, +inf): 10.0% -> 30.63%"
+_LARGEST_SHIFT = re.compile(
+    r"largest shift in bin (?P<label>.+?):\s*(?P<ref>" + _NUM + r")\s*(?P<refpct>%?)\s*(?:->|→)\s*"
+    r"(?P<cur>" + _NUM + r")\s*(?P<curpct>%?)", re.IGNORECASE)
 _ARROW_BIN = re.compile(
     r"(?:bin|category|value)\s+(?P<label>'(?:[^']|'')*'|\"[^\"]*\"|\[[^\]]*[\])]|\([^)]*[\])]|[^\s:,;]+)"
     r"[^0-9+\-.]{0,40}?(?P<ref>" + _NUM + r")\s*(?P<refpct>%?)\s*(?:->|→|=>|to)\s*"
@@ -266,7 +270,8 @@ def parse_bins(detail: str | None) -> tuple[list[dict[str, Any]], str | None]:
 
     Understood, in order: a JSON object with `bins: [{bin|label|category, reference|ref,
     current|cur}, ...]` (the whole detail or embedded in it); else a text naming one bin and
-    its shares (`bin 'DE': 0.10 -> 0.35`, `bin (1.5, 3] reference 10% current 35%`).
+    its shares (`largest shift in bin (1.3, +inf]: 10.0% -> 30.63%` as the drift monitors
+    write it, `bin 'DE': 0.10 -> 0.35`, `bin (1.5, 3] reference 10% current 35%`).
     Returns (bins, source) with source 'json', 'text' or None (nothing found).
     """
     value = _json_in(detail)
@@ -289,7 +294,7 @@ def parse_bins(detail: str | None) -> tuple[list[dict[str, Any]], str | None]:
         if bins:
             return bins, "json"
     if detail:
-        for rx in (_ARROW_BIN, _KEYWORD_BIN):
+        for rx in (_LARGEST_SHIFT, _ARROW_BIN, _KEYWORD_BIN):
             m = rx.search(detail)
             if m:
                 ref, cur = float(m["ref"]), float(m["cur"])
@@ -413,45 +418,72 @@ def _obs_row(r: Mapping[str, Any], streak: Mapping[tuple, Any] | None = None) ->
     return out
 
 
+def _run_states(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (check, run): its time and state (see run_state), in run order."""
+    flags = pd.DataFrame({
+        "test_unique_id": df["test_unique_id"], "invocation_id": df["invocation_id"],
+        "run_started_at": df["run_started_at"],
+        "any_fail": df["status"] == "fail",
+        "n": 1,
+        "n_no_data": df["status"] == "no_data",
+        "n_skipped": df["status"] == "skipped",
+        "n_status": df["status"].notna(),
+        "dbt_fail": df["test_status"].isin(["fail", "warn", "error"]),
+    })
+    runs = flags.groupby(["test_unique_id", "invocation_id"], sort=False).agg(
+        run_started_at=("run_started_at", "max"), any_fail=("any_fail", "any"),
+        dbt_fail=("dbt_fail", "any"), n_no_data=("n_no_data", "sum"),
+        n_skipped=("n_skipped", "sum"), n_status=("n_status", "sum")).reset_index()
+    state = pd.Series("pass", index=runs.index, dtype="object")
+    some = runs["n_status"] > 0
+    state[some & (runs["n_no_data"] + runs["n_skipped"] == runs["n_status"])] = "no_data"
+    state[some & (runs["n_skipped"] == runs["n_status"])] = "skipped"
+    state[some & (runs["n_no_data"] == runs["n_status"])] = "no_data"
+    state[runs["any_fail"] | runs["dbt_fail"]] = "fail"
+    runs["state"] = state
+    return runs.sort_values(["test_unique_id", "run_started_at", "invocation_id"], kind="mergesort")
+
+
+def _fail_streak(statuses: list[str | None], times: list[Any]) -> tuple[int, Any]:
+    """How many of the last entries are 'fail', and the time of the first of them."""
+    n, since = 0, None
+    for st, at in zip(reversed(statuses), reversed(times)):
+        if st != "fail":
+            break
+        n, since = n + 1, at
+    return n, since
+
+
 def _shape_checks(df: pd.DataFrame, meta: Mapping[str, Mapping[str, Any]],
                   period_start: pd.Timestamp | None) -> list[dict[str, Any]]:
     checks = []
-    for uid, g in df.groupby("test_unique_id", sort=False):
-        runs = (g.groupby("invocation_id", sort=False)
-                 .agg(run_started_at=("run_started_at", "max"))
-                 .sort_values("run_started_at", kind="mergesort"))
-        states = []
-        for inv in runs.index:
-            rg = g[g["invocation_id"] == inv]
-            ts = next((t for t in rg["test_status"] if t), None)
-            states.append((inv, runs.loc[inv, "run_started_at"], run_state(rg["status"], ts)))
+    all_runs = _run_states(df)
+    rows_of = df.groupby("test_unique_id", sort=False).indices
+    runs_of = all_runs.groupby("test_unique_id", sort=False).indices
+    for uid, idx in rows_of.items():
+        g = df.iloc[idx]
+        runs = all_runs.iloc[runs_of[uid]]
+        states = list(zip(runs["invocation_id"], runs["run_started_at"], runs["state"]))
         latest_inv, latest_at, state = states[-1]
         previous = states[-2][2] if len(states) > 1 else None
-        streak_runs, since = 0, None
-        if state == "fail":
-            for inv, at, s in reversed(states):
-                if s != "fail":
-                    break
-                streak_runs, since = streak_runs + 1, at
+        streak_runs, since = (_fail_streak([s for _, _, s in states], [t for _, t, _ in states])
+                              if state == "fail" else (0, None))
         latest = g[g["invocation_id"] == latest_inv]
         first = latest.iloc[0]
         m = dict(meta.get(uid) or {})
-        # per-observation streaks: since when each failing series has been failing
+        # per-observation streaks: since when each failing series of the last run has failed
         obs_streak: dict[tuple, tuple[str | None, int]] = {}
-        if state == "fail":
+        key = ["column_name", "segment_column", "segment_value", "metric"]
+        failing_keys = {tuple(r) for r in latest.loc[latest["status"] == "fail", key]
+                        .itertuples(index=False, name=None)}
+        if failing_keys:
             order = {inv: i for i, (inv, _, _) in enumerate(states)}
-            gg = g.assign(_run=g["invocation_id"].map(order))
-            key = ["column_name", "segment_column", "segment_value", "metric"]
+            gg = g.assign(_run=g["invocation_id"].map(order)).sort_values("_run", kind="mergesort")
             for k, sg in gg.groupby(key, dropna=False, sort=False):
-                sg = sg.sort_values("_run")
-                if sg.iloc[-1]["invocation_id"] != latest_inv:
-                    continue
-                n, at = 0, None
-                for _, row in sg.iloc[::-1].iterrows():
-                    if row["status"] != "fail":
-                        break
-                    n, at = n + 1, row["run_started_at"]
                 kk = tuple(None if (isinstance(x, float) and math.isnan(x)) else x for x in k)
+                if kk not in failing_keys:
+                    continue
+                n, at = _fail_streak(list(sg["status"]), list(sg["run_started_at"]))
                 if n:
                     obs_streak[kk] = (fmt_time(at), n)
         failing_obs = latest[latest["status"] == "fail"]
@@ -525,13 +557,15 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
             traces.append({
                 "name": segment_label(scol, sval),
                 "overall": scol is None,
-                "x": [iso(t) for t in sg[xcol]],
+                "x": list(sg[xcol].dt.strftime("%Y-%m-%d %H:%M:%S")),
                 "y": [_f(v) for v in sg["value"]],
                 "threshold": [_f(v) for v in sg["threshold"]],
                 "baseline": [_f(v) for v in sg["baseline_value"]],
                 "status": list(sg["status"]),
                 "n": [_i(v) for v in sg["sample_size"]],
-                "detail": [_truncate(detail_text(d)) for d in sg["detail"]],
+                # the detail of passing points adds size and little news: only the others
+                "detail": [None if st == "pass" else _truncate(detail_text(d))
+                           for st, d in zip(sg["status"], sg["detail"])],
                 "latest_status": latest["status"].iloc[-1] if not latest.empty else None,
                 "latest_value": _f(latest["value"].iloc[-1]) if not latest.empty else None,
                 "sample_size": _i(sg["sample_size"].iloc[-1]),
@@ -777,6 +811,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
         "target": target,
         "generated_at": fmt_time(now),
         "days": days,
+        "days_text": None if days is None else f"{float(days):g}",
         "period_start": fmt_time(period_start) if period_start is not None else None,
         "summary": summary,
         "checks": checks,

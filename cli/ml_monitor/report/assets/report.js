@@ -32,15 +32,24 @@
 
   var CONFIG = { displaylogo: false, responsive: true,
                  modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
-  function layout(extra) {
+  // the legend sits at the bottom of the figure, below the x axis title; the figure grows
+  // with the number of legend rows so that nothing overlaps
+  function layout(extra, legendEntries) {
+    var rows = Math.ceil((legendEntries || 0) / 3);
+    var legendHeight = rows * 19;
     var base = {
-      margin: { l: 56, r: 12, t: 8, b: 40 }, height: 260, hovermode: "closest",
-      legend: { orientation: "h", y: -0.22, font: { size: 11 } },
+      margin: { l: 56, r: 12, t: 28, b: 46 + legendHeight }, height: 244 + legendHeight,
+      hovermode: "closest", showlegend: legendEntries > 0,
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom",
+                font: { size: 11 } },
       font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12 },
       paper_bgcolor: "#fff", plot_bgcolor: "#fff"
     };
     for (var k in extra) { if (Object.prototype.hasOwnProperty.call(extra, k)) { base[k] = extra[k]; } }
     return base;
+  }
+  function legendCount(traces) {
+    return traces.filter(function (t) { return t.showlegend !== false; }).length;
   }
 
   function seriesFigure(p) {
@@ -79,8 +88,9 @@
                     hoverinfo: "text+x", marker: { symbol: "x", size: 11, color: COLORS.fail,
                     line: { width: 1, color: "#fff" } } });
     }
-    return { traces: traces, layout: layout({ xaxis: { type: "date", title: { text: esc(p.x_label), font: { size: 11 } } },
-                                              yaxis: { title: { text: esc(p.metric), font: { size: 11 } }, zeroline: false } }) };
+    return { traces: traces, layout: layout({ xaxis: { type: "date" },
+                                              yaxis: { title: { text: esc(p.metric), font: { size: 11 } }, zeroline: false } },
+                                            legendCount(traces)) };
   }
 
   function driftFigure(d) {
@@ -94,8 +104,8 @@
         { type: "bar", name: "current", x: labels, y: cur, marker: { color: d.status === "fail" ? COLORS.fail : "#1a73e8" },
           hovertemplate: "%{x}<br>current %{y:.2%}<extra></extra>" }
       ],
-      layout: layout({ barmode: "group", height: 240, yaxis: { tickformat: ".0%", title: { text: "share", font: { size: 11 } } },
-                       xaxis: { type: "category", automargin: true } })
+      layout: layout({ barmode: "group", yaxis: { tickformat: ".0%", title: { text: "share", font: { size: 11 } } },
+                       xaxis: { type: "category", automargin: true } }, 2)
     };
   }
 
@@ -116,8 +126,9 @@
     });
     return {
       traces: traces,
-      layout: layout({ height: 300, xaxis: { range: [0, 1], title: { text: "mean predicted score", font: { size: 11 } } },
-                       yaxis: { range: [0, 1], title: { text: "observed positive rate", font: { size: 11 } } } })
+      layout: layout({ xaxis: { range: [0, 1], title: { text: "mean predicted score", font: { size: 11 }, standoff: 4 } },
+                       yaxis: { range: [0, 1.02], title: { text: "observed positive rate", font: { size: 11 } } } },
+                     legendCount(traces))
     };
   }
 
@@ -201,6 +212,10 @@
       if (ok) { shown += 1; }
     });
     document.getElementById("no-match").hidden = shown > 0 || !(f.table || f.monitor || f.status);
+    // a filter looks into the folded passing metrics too
+    if (f.monitor || f.status) {
+      document.querySelectorAll("details.passing").forEach(function (d) { d.open = true; });
+    }
     // plots drawn while hidden have no size: redraw the visible ones
     plotDivs.forEach(function (d) {
       if (d.getAttribute("data-rendered") === "yes" && d.offsetParent !== null) { Plotly.Plots.resize(d); }
@@ -217,6 +232,15 @@
     a.addEventListener("click", function () {
       var div = document.getElementById(a.getAttribute("data-plot"));
       if (div) { render(div); }
+    });
+  });
+  // plots drawn while folded have no size: lay them out when their section opens
+  document.querySelectorAll("details.passing").forEach(function (d) {
+    d.addEventListener("toggle", function () {
+      if (!d.open) { return; }
+      d.querySelectorAll("div.plot").forEach(function (div) {
+        if (div.getAttribute("data-rendered") === "yes") { Plotly.Plots.resize(div); } else { render(div); }
+      });
     });
   });
   state.applyFilters = applyFilters;

@@ -1,0 +1,39 @@
+{#- Drift cases, part 'edge' (see actual_drift.sql). -#}
+-- depends_on: {{ ref('drift_baseline_freeze') }}
+-- depends_on: {{ ref('drift_main') }}
+-- depends_on: {{ ref('drift_reference') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('drift_evidently') }}{% endif %}
+{%- set main = ref('drift_main') -%}
+{%- set ref_rows = "sample = 'ref'" -%}
+{%- set cur_rows = "sample = 'cur'" -%}
+{%- set numeric_cols = ['f_stable', 'f_shift', 'f_int', 'f_const', 'f_bad', 'f_null_cur', 'f_null_all'] -%}
+{%- set day = {'period': 'day', 'count': 1} -%}
+{%- set week = {'period': 'day', 'count': 7} -%}
+{%- set cases = [] -%}
+{%- if execute -%}
+{%- do cases.append(('pred_label', ml_monitor.prediction_drift(main, 'score', prediction_column='pred', reference_where=ref_rows, where=cur_rows, segment_by=['seg']))) -%}
+{%- do cases.append(('pred_threshold', ml_monitor.prediction_drift(main, 'score', score_threshold=0.6, max_relative_rate_shift=0.5, reference_where=ref_rows, where=cur_rows))) -%}
+{#- the frozen baseline holds the same reference rows: same numbers as scanning them
+    (Spark: no baseline without Delta, the reference is scanned; see drift_baseline_freeze.sql) -#}
+{%- set frozen = {'baseline': 'drift_v1'} if target.type != 'spark' else {'reference': ref('drift_reference')} -%}
+{%- do cases.append(('baseline_segments', ml_monitor.psi(main, ['f_shift', 'cat'], where=cur_rows, segment_by=['seg'], **frozen))) -%}
+{%- do cases.append(('baseline_segments', ml_monitor.js_distance(main, ['f_shift', 'cat'], where=cur_rows, segment_by=['seg'], **frozen))) -%}
+{%- for case, refw, curw in [('empty_current', ref_rows, '1 = 0'), ('empty_reference', '1 = 0', cur_rows)] -%}
+{%- do cases.append((case, ml_monitor.psi(main, ['f_shift', 'cat'], reference_where=refw, where=curw))) -%}
+{%- do cases.append((case, ml_monitor.js_distance(main, ['f_shift', 'cat'], reference_where=refw, where=curw))) -%}
+{%- do cases.append((case, ml_monitor.ks(main, ['f_shift'], reference_where=refw, where=curw))) -%}
+{%- endfor -%}
+{%- endif -%}
+
+{%- for case_name, sql in cases %}
+select {{ ml_monitor.to_string(ml_monitor.string_literal(case_name)) }} as case_name, o.*
+from (
+{{ sql }}
+) as o
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}
+{%- if not execute %}
+select 1 as case_name
+{%- endif %}

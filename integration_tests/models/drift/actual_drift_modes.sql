@@ -1,0 +1,34 @@
+{#- Drift cases, part 'modes' (see actual_drift.sql). -#}
+-- depends_on: {{ ref('drift_baseline_freeze') }}
+-- depends_on: {{ ref('drift_main') }}
+-- depends_on: {{ ref('drift_reference') }}
+{% if target.type != 'spark' %}-- depends_on: {{ ref('drift_evidently') }}{% endif %}
+{%- set main = ref('drift_main') -%}
+{%- set ref_rows = "sample = 'ref'" -%}
+{%- set cur_rows = "sample = 'cur'" -%}
+{%- set numeric_cols = ['f_stable', 'f_shift', 'f_int', 'f_const', 'f_bad', 'f_null_cur', 'f_null_all'] -%}
+{%- set day = {'period': 'day', 'count': 1} -%}
+{%- set week = {'period': 'day', 'count': 7} -%}
+{%- set cases = [] -%}
+{%- if execute -%}
+{%- do cases.append(('psi_kinds', ml_monitor.psi(main, ['cat_num', 'f_int'], kind={'cat_num': 'categorical', 'f_int': 'categorical'}, reference_where=ref_rows, where=cur_rows))) -%}
+{%- do cases.append(('psi_nulls', ml_monitor.psi(main, ['cat'], include_nulls=true, reference_where=ref_rows, where=cur_rows))) -%}
+{%- do cases.append(('psi_equal_width', ml_monitor.psi(main, ['f_shift', 'f_stable'], binning='equal_width', bins=8, reference_where=ref_rows, where=cur_rows))) -%}
+{%- do cases.append(('psi_sturges', ml_monitor.psi(main, ['f_shift'], binning='equal_width', bins='sturges', reference_where=ref_rows, where=cur_rows))) -%}
+{%- if target.type != 'spark' -%}
+{%- do cases.append(('psi_evidently', ml_monitor.psi(ref('drift_evidently'), ['x', 'k', 'c'], binning='evidently', reference_where=ref_rows, where=cur_rows))) -%}
+{%- endif -%}
+{%- endif -%}
+
+{%- for case_name, sql in cases %}
+select {{ ml_monitor.to_string(ml_monitor.string_literal(case_name)) }} as case_name, o.*
+from (
+{{ sql }}
+) as o
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}
+{%- if not execute %}
+select 1 as case_name
+{%- endif %}
