@@ -267,7 +267,58 @@ def alerts_resolve(fingerprint: str, no_notify: bool, project_dir: str, config_f
         click.echo(f"resolved {alert.fingerprint}: {alert.title} ({result.sent} notification(s) sent)", err=True)
 
 
-# `ml-monitor report` is added by the report module (a separate issue).
+# ------------------------------------------------------------------------------ report
+
+@main.command()
+@click.option("--out", "-o", envvar="ML_MONITOR_REPORT_OUT", default="ml_monitor_report.html",
+              show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--days", envvar="ML_MONITOR_REPORT_DAYS", type=click.FloatRange(min=0, min_open=True),
+              default=30, show_default=True, help="Show the runs of the last N days.")
+@click.option("--all-history", is_flag=True, envvar="ML_MONITOR_REPORT_ALL_HISTORY",
+              help="Show the whole history (ignores --days).")
+@click.option("--title", envvar="ML_MONITOR_REPORT_TITLE", help="Page title (default: ml_monitor report · <project>).")
+@click.option("--project-dir", envvar="ML_MONITOR_PROJECT_DIR", default=".", show_default=True,
+              type=click.Path(file_okay=False), help="The dbt project whose history to show.")
+@click.option("--profiles-dir", envvar="ML_MONITOR_PROFILES_DIR", type=click.Path(file_okay=False),
+              help="dbt profiles directory (default: dbt's own lookup).")
+@click.option("--target", "-t", envvar="ML_MONITOR_TARGET", help="dbt target.")
+@click.option("--select", "-s", multiple=True, envvar="ML_MONITOR_SELECT",
+              help="Only the tests dbt selects (dbt selection syntax, repeatable).")
+@click.option("--vars", "dbt_vars", envvar="ML_MONITOR_VARS", help="dbt --vars, a YAML mapping.")
+@click.option("--format", "output_format", envvar="ML_MONITOR_FORMAT", type=click.Choice(["text", "json"]),
+              default="text", show_default=True, help="json: the result as JSON on stdout.")
+@click.option("-v", "--verbose", is_flag=True, envvar="ML_MONITOR_VERBOSE", help="Debug logging on stderr.")
+def report(out: str, days: float, all_history: bool, title: str | None, project_dir: str,
+           profiles_dir: str | None, target: str | None, select: tuple[str, ...], dbt_vars: str | None,
+           output_format: str, verbose: bool) -> None:
+    """Write the HTML report of the observation history: one self-contained file that opens
+    offline, with what fails since when, owners, runbooks and a plot of every metric.
+
+    \b
+    Exit codes: 0 written, 2 the history could not be read (dbt error, no history table).
+    """
+    import logging
+
+    from ml_monitor.report import ReportError, build_report
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(message)s")
+    try:
+        result = build_report(project_dir, out=out, days=None if all_history else days,
+                              select=list(select) or None, profiles_dir=profiles_dir, target=target,
+                              vars=_parse_vars(dbt_vars), title=title)
+    except ReportError as e:
+        click.echo(f"ml-monitor report: {e}", err=True)
+        sys.exit(2)
+    if output_format == "json":
+        click.echo(json.dumps({"path": str(result.path), "size_bytes": result.size_bytes,
+                               "checks": result.checks, "failing": result.failing,
+                               "newly_failing": result.newly_failing, "resolved": result.resolved,
+                               "runs": result.runs, "observations": result.observations}, indent=2))
+    else:
+        click.echo(f"report: {result.path} ({result.size_bytes / 1e6:.1f} MB; {result.checks} checks, "
+                   f"{result.failing} failing, {result.newly_failing} newly failing, {result.runs} runs)",
+                   err=True)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
