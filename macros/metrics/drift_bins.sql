@@ -8,8 +8,8 @@
        evaluate fast and which is the same SQL on every engine.
     2. _drift_binned_ctes(): one scan of the current window (and one of the
        reference, unless a baseline is used) counting every column's bins for the
-       overall row and every segment in the same aggregate, then the unpivoted
-       cells, shares, PSI and JS terms per (segment, column).
+       overall row and every segment in the same aggregate (grouping sets, or wide
+       sums on Spark), then the cells, shares, PSI and JS terms per (segment, column).
 
     Bin indexes: -1 null, -2 non-finite (NaN, +/-inf: never counted), 0 categories
     unseen in the reference, 1..K the bins / reference categories. -#}
@@ -283,8 +283,9 @@
   {{ return('ml_n_' ~ col_idx ~ '_' ~ (('m' ~ (0 - bin_index)) if bin_index < 0 else bin_index)) }}
 {%- endmacro %}
 
-{#- CTEs `<side>_binned` and `<side>_counts` (wide: one count per column and bin,
-    one row for the overall population and one per segment value). -#}
+{#- CTEs `<side>_source`, `<side>_binned` (one bin index per column and row), `<side>_cells`
+    (segment_column, segment_value, col_idx, bin_index, n), `<side>_counts` (rows and
+    extra aggregates per segment) and `<side>_rows`; one scan for all columns and segments. -#}
 {% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[]) -%}
 {{ side }}_source as (
   select {{ ml_monitor._select_list(scope, (cols | map(attribute='sql') | list) + extra_columns) }}
