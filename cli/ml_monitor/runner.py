@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -157,6 +157,15 @@ class _Events:
                 self.errors.append(msg)
 
 
+def _safe_callback(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+    def call(event: Any) -> None:
+        try:
+            callback(event)
+        except Exception:  # noqa: BLE001 - a display problem must never break the dbt run
+            log.debug("on_event callback failed", exc_info=True)
+    return call
+
+
 def release_connections() -> None:
     """Close what an in-process dbt invocation leaves open.
 
@@ -213,8 +222,12 @@ def _plain_str(value: Any) -> str | None:
 
 def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir: str | None = None,
             target: str | None = None, select: list[str] | None = None, exclude: list[str] | None = None,
-            vars: dict[str, Any] | None = None, failing_rows: int = 5) -> RunReport:
-    """Invoke dbt and collect the results; never raises for dbt's own failures."""
+            vars: dict[str, Any] | None = None, failing_rows: int = 5,
+            on_event: Callable[[Any], None] | None = None) -> RunReport:
+    """Invoke dbt and collect the results; never raises for dbt's own failures.
+
+    `on_event`, when given, receives every dbt event of the main invocation (e.g. for a progress
+    bar); an exception it raises is logged at debug level and never breaks the run."""
     t0 = time.monotonic()
     from dbt.cli.main import dbtRunner
 
@@ -226,8 +239,11 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
     report.dbt_args = dbt_args(command, select=list(select or []), exclude=list(exclude or []),
                                vars=dict(vars or {}), **base)
     events = _Events()
+    callbacks: list[Callable[[Any], None]] = [events]
+    if on_event is not None:
+        callbacks.append(_safe_callback(on_event))
     try:
-        res = dbtRunner(callbacks=[events]).invoke(report.dbt_args)
+        res = dbtRunner(callbacks=callbacks).invoke(report.dbt_args)
     except Exception as e:  # noqa: BLE001 - dbtRunner normally returns errors; be safe
         res = None
         report.error = f"{e.__class__.__name__}: {e}"

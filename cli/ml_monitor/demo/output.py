@@ -1,10 +1,10 @@
-"""Showing the demo's checks in the terminal. One function, `print_checks`, so that it can
-later be swapped for the alerting layer (which receives the same Check objects)."""
+"""Showing the demo's checks in the terminal: `print_checks` (the alerts themselves are printed
+by the stdout channel, `ml_monitor.api.print_alerts`, from the same CheckResults)."""
 
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from rich import box
 from rich.console import Console
@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ml_monitor.demo.runner import Check
+from ml_monitor.demo.runner import FAILING_STATUSES
+from ml_monitor.runner import CheckResult
 
 
 def _number(value) -> str:
@@ -52,13 +53,17 @@ def _ordered(observations: list[dict]) -> list[dict]:
                                                str(o.get("segment_column")), str(o.get("segment_value"))))
 
 
-def _print_stacked(failing: list[Check], console: Console) -> None:
+def _failing_rows(c: CheckResult) -> list[dict]:
+    return _ordered([o for o in c.observations if o.get("status") in FAILING_STATUSES])
+
+
+def _print_stacked(failing: list[CheckResult], console: Console) -> None:
     """The same content as the table, one block per check, for narrow terminals."""
     console.print(f"[bold red]{len(failing)} failing check(s)[/bold red]")
     for c in failing:
-        owner = str(c.meta.get("owner", ""))
+        owner = c.owner or ""
         console.print(Text.assemble(("✘ " + c.name, "bold red"), ("  " + owner if owner else "", "dim")))
-        rows = _ordered(c.failing_observations)
+        rows = _failing_rows(c)
         if not rows:
             console.print(Text(f"    {c.status}: {c.message or ''}"))
         for o in rows:
@@ -67,8 +72,10 @@ def _print_stacked(failing: list[Check], console: Console) -> None:
                 console.print(Text("      " + str(o["detail"]), style="dim"))
 
 
-def print_checks(checks: Iterable[Check], console: Console) -> None:
-    """Failing checks first, one row per failing observation, then the passing ones counted."""
+def print_checks(checks: Iterable[CheckResult], console: Console,
+                 observations: Mapping[str, list[dict]] | None = None) -> None:
+    """Failing checks first, one row per failing observation, then the passing ones counted
+    (with how many observation rows they produced, from ``observations`` by test unique_id)."""
     checks = sorted(checks, key=lambda c: (c.model or "", c.name))
     failing = [c for c in checks if c.status not in ("pass", "skipped")]
     passing = [c for c in checks if c.status == "pass"]
@@ -83,11 +90,10 @@ def print_checks(checks: Iterable[Check], console: Console) -> None:
         table.add_column("column · segment", overflow="fold")
         table.add_column("observation", ratio=1, min_width=30)
         for c in failing:
-            owner = str(c.meta.get("owner", ""))
             head = Text(c.name, style="bold red")
-            if owner:
-                head.append("\n" + owner, style="dim")
-            rows = _ordered(c.failing_observations)
+            if c.owner:
+                head.append("\n" + c.owner, style="dim")
+            rows = _failing_rows(c)
             if not rows:
                 table.add_row(head, c.column or "", Text(f"{c.status}: {c.message or ''}"))
                 continue
@@ -95,10 +101,10 @@ def print_checks(checks: Iterable[Check], console: Console) -> None:
                 table.add_row(head if i == 0 else "", _where(o), _observation(o))
         console.print(table)
     if failing:
-        runbooks = sorted({str(c.meta["runbook"]) for c in failing if c.meta.get("runbook")})
+        runbooks = sorted({c.runbook for c in failing if c.runbook})
         if runbooks:
             console.print("[dim]runbooks:[/dim] " + escape(", ".join(runbooks)))
-    n_obs = sum(len(c.observations) for c in passing)
+    n_obs = sum(len((observations or {}).get(c.unique_id, [])) for c in passing)
     console.print(
         f"[green]✔ {len(passing)} check(s) passed[/green] ({n_obs} observations)"
         + (f", [red]✘ {len(failing)} failed[/red]" if failing else "")

@@ -11,11 +11,12 @@ from ml_monitor.paths import package_root
 TEMPLATE = Path(__file__).resolve().parent / "project"
 MARKER = ".ml_monitor_demo"
 DUCKDB_FILE = "demo.duckdb"
+REPORT_FILE = "report.html"
 # Everything the demo creates in its directory; a re-run removes all of it first.
 OWNED = [
     MARKER, "dbt_project.yml", "profiles.yml", "packages.yml", "package-lock.yml", "models",
     "macros", "tests", "target", "logs", "dbt_packages", DUCKDB_FILE, DUCKDB_FILE + ".wal",
-    ".user.yml",
+    ".user.yml", REPORT_FILE,
 ]
 
 

@@ -22,6 +22,8 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from ml_monitor.runner import release_connections
+
 log = logging.getLogger("ml_monitor")
 
 #: the history columns, in table order, and how they are typed in the DataFrame
@@ -328,24 +330,9 @@ def load_reliability(runner: Any, manifest: Any, test_ids: Iterable[str], dbt_ar
     return out
 
 
-def release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process after an invocation, so
-    that the file can be opened again with another configuration (e.g. read-only) later."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover - another adapter only
-        return
-    lock = getattr(DuckDBConnectionManager, "_LOCK", None)
-    if lock is None:  # pragma: no cover - another dbt-duckdb layout
-        return
-    with lock:
-        env = getattr(DuckDBConnectionManager, "_ENV", None)
-        if env is not None:
-            try:
-                env.close()
-            except Exception:  # pragma: no cover - best effort
-                log.debug("could not close dbt-duckdb's environment", exc_info=True)
-            DuckDBConnectionManager._ENV = None
+# The one function that closes what dbt-duckdb keeps open in this process (shared with the
+# runner and the demo), so that the file can be opened again with another configuration.
+release_duckdb = release_connections
 
 
 def load_history(project_dir: str | Path = ".", *, profiles_dir: str | Path | None = None,
