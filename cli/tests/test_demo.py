@@ -1,38 +1,68 @@
 """`ml-monitor demo` end to end (real dbt on DuckDB) and its seeded data generator.
 
-The end-to-end fixture runs the demo twice in one directory (run_demo, then the CLI), so
-re-running is covered too; together ~25-30 s on a quiet machine. Everything else is fast."""
+The end-to-end fixture runs the whole demo (dbt build, alerts, HTML report) twice in one
+directory (run_demo with a wide console, then the CLI in an 80-column terminal), so re-running
+and both table layouts are covered; ~45-50 s on a quiet machine, ~70 s at load 6 on 2 cores.
+Everything else is fast."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
+import re
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from ml_monitor.cli import main
 from ml_monitor.demo import run_demo
 from ml_monitor.demo import data as demo_data
-from ml_monitor.demo.project import DUCKDB_FILE, MARKER
+from ml_monitor.demo.project import DUCKDB_FILE, MARKER, REPORT_FILE
 
 SEED = 7
 LATEST_START = pd.Timestamp(demo_data.AS_OF - dt.timedelta(days=1))
 AS_OF = pd.Timestamp(demo_data.AS_OF)
+# performance: predictions of [AS_OF - 14d, AS_OF - 7d) (window 7 days, label delay 7 days)
+PERFORMANCE_START = AS_OF - pd.Timedelta(days=14)
+PERFORMANCE_END = AS_OF - pd.Timedelta(days=7)
 
-# The injected data-quality problems, as (test, column, segment_column, segment_value) of the
-# observations that must fail. Every other observation of the run must pass.
-EXPECTED_FAILING = {
+# The injected problems, as (test, column, segment_column, segment_value) of the observations
+# that must fail. Every other observation of the run must pass.
+EXPECTED_FAILING_DQ = {
     ("predictions_income_null_rate", "income", None, None),
     ("predictions_age_range", "age", None, None),
     ("predictions_age_range", "age", "channel", "partner"),
     ("predictions_avg_basket_range", "avg_basket", None, None),
     ("predictions_categories_vs_training", "device", None, None),
 }
+EXPECTED_FAILING_DRIFT = {
+    # the shifted feature, by all three statistics; the stable features of the same tests pass
+    ("predictions_numeric_drift_psi", "days_since_last_login", None, None),
+    ("predictions_numeric_drift_ks", "days_since_last_login", None, None),
+    ("predictions_days_since_last_login_drift_js", "days_since_last_login", None, None),
+    # the new category 'smart_tv'; plan, channel and customer_tier of the same test pass
+    ("predictions_categorical_drift_psi", "device", None, None),
+    # the model's output moved with its input: score PSI and positive rate
+    ("predictions_score_drift", "score", None, None),
+    ("predictions_score_drift", "predicted_label", None, None),
+}
+EXPECTED_FAILING_PERFORMANCE = {
+    # only region apac degrades: every other segment (and customer_tier) passes
+    ("churn_roc_auc_by_segment", "score", "region", "apac"),
+    ("churn_accuracy_by_segment", "predicted_label", "region", "apac"),
+    ("churn_calibration_by_region", "score", "region", "apac"),
+}
+EXPECTED_FAILING = EXPECTED_FAILING_DQ | EXPECTED_FAILING_DRIFT | EXPECTED_FAILING_PERFORMANCE
 EXPECTED_FAILING_TESTS = {t for t, *_ in EXPECTED_FAILING}
+PERFORMANCE_TESTS = {t for t, *_ in EXPECTED_FAILING_PERFORMANCE}
+# tests that must run and pass (a typo in the YAML would otherwise go unnoticed)
+EXPECTED_PASSING_TESTS = {"churn_label_coverage", "predictions_volume_last_day", "predictions_freshness",
+                          "predictions_schema_contract", "labels_freshness", "predictions_plan_accepted"}
 
 
 # ---------------------------------------------------------------- generator (fast)
@@ -139,9 +169,11 @@ def test_refuses_a_foreign_non_empty_directory(tmp_path):
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     directory = tmp_path_factory.mktemp("demo") / "ml_monitor_demo"
-    first = run_demo(directory, seed=SEED)
+    wide, first_stdout = io.StringIO(), io.StringIO()
+    first = run_demo(directory, seed=SEED, console=Console(file=wide, width=160), stdout=first_stdout)
     stale = directory / "models" / "stale_model.sql"
     stale.write_text("select 1 as stale")
+    (directory / REPORT_FILE).write_text("stale report")
     result = CliRunner().invoke(main, ["demo", "--dir", str(directory), "--seed", str(SEED)])
     con = duckdb.connect(str(directory / DUCKDB_FILE), read_only=True)
     try:
@@ -154,7 +186,7 @@ def demo_run(tmp_path_factory):
     finally:
         con.close()
     return {"dir": directory, "first": first, "result": result, "history": history, "raw": raw,
-            "tables": tables, "stale": stale}
+            "tables": tables, "stale": stale, "wide": wide.getvalue(), "first_stdout": first_stdout.getvalue()}
 
 
 def _row(history: pd.DataFrame, test: str, column: str | None, segment: tuple | None = None,
@@ -175,15 +207,62 @@ def test_demo_exit_codes_and_output(demo_run):
     assert demo_run["first"] == 1
     result = demo_run["result"]
     assert result.exit_code == 1, result.output
-    out = result.output
-    for test in EXPECTED_FAILING_TESTS:
-        assert test in out
-    assert "smart_tv" in out and "channel=partner" in out
-    assert "4 failing check(s)" in out
-    assert "check(s) passed" in out
-    # dbt stays quiet: no dbt log lines on the terminal, the log is in the demo directory
-    assert "Running with dbt" not in out and "Concurrency:" not in out
+    n = len(EXPECTED_FAILING_TESTS)
+    for out in (result.stderr, demo_run["wide"]):  # 80 columns (stacked) and 160 (table)
+        for test in EXPECTED_FAILING_TESTS | EXPECTED_PASSING_TESTS:
+            assert test in out
+        assert "smart_tv" in out and "channel=partner" in out and "region=apac" in out
+        assert f"{n} failing check(s)" in out
+        assert "check(s) passed" in out and f"✘ {n} failed" in out
+        # failing first: every failing check is listed before the passing ones
+        passed_at = out.index("check(s) passed")
+        assert all(out.index(t) < passed_at for t in EXPECTED_FAILING_TESTS)
+        # dbt stays quiet: no dbt log lines on the terminal, the log is in the demo directory
+        assert "Running with dbt" not in out and "Concurrency:" not in out
     assert "Running with dbt" in (demo_run["dir"] / "logs" / "dbt.log").read_text()
+
+
+def _alerts(text: str) -> list[str]:
+    return [b for b in text.split("\n\n") if b.strip()]
+
+
+def test_demo_prints_one_alert_per_failing_test_through_the_stdout_channel(demo_run):
+    result = demo_run["result"]
+    for stdout in (result.stdout, demo_run["first_stdout"]):
+        blocks = _alerts(stdout)
+        assert len(blocks) == len(EXPECTED_FAILING_TESTS)
+        by_test = {}
+        for b in blocks:
+            assert b.startswith("[ERROR] ")
+            facts = dict(line.strip().split(": ", 1) for line in b.splitlines() if line.startswith("  "))
+            by_test[facts["test"]] = (b, facts)
+        assert set(by_test) == EXPECTED_FAILING_TESTS
+        for test, (block, facts) in by_test.items():
+            assert facts["owner"] in ("@ml-platform", "@ml-team-churn", "@data-eng"), block
+            assert facts["runbook"].startswith("https://runbooks.example.com/churn/"), block
+            assert re.fullmatch(r"[0-9a-f]{20}", facts["fingerprint"]), block
+        # what failed, in plain words, with the numbers of the history
+        assert "in segment region = apac" in by_test["churn_roc_auc_by_segment"][0]
+        assert "'smart_tv'" in by_test["predictions_categories_vs_training"][0]
+        assert "psi of days_since_last_login overall is 0.4705" in by_test["predictions_numeric_drift_psi"][0]
+        assert by_test["churn_accuracy_by_segment"][1]["owner"] == "@ml-team-churn"
+    # alerts go to stdout only; the checks table to stderr only
+    assert "[ERROR]" not in result.stderr and "failing check(s)" not in result.stdout
+    assert result.stdout == demo_run["first_stdout"]
+
+
+def test_demo_writes_the_report_with_the_failing_checks(demo_run):
+    path = demo_run["dir"] / REPORT_FILE
+    html = path.read_text(encoding="utf-8")
+    assert html != "stale report" and 100_000 < len(html) < 5_000_000
+    assert html.startswith("<!DOCTYPE html>") and 'id="report-data"' in html
+    section = html[html.index('<section id="failing"'):]
+    section = section[:section.index("</section>")]
+    assert set(re.findall(r"<h3>([^<]+)</h3>", section)) == EXPECTED_FAILING_TESTS
+    # the demo prints the path and the size of the report
+    out = "".join(demo_run["result"].stderr.split())  # rich wraps long paths at 80 columns
+    assert f"report:{path}(" in out and "MB," in out
+    assert f"{len(EXPECTED_FAILING_TESTS)}failing)" in out
 
 
 def test_demo_rerun_keeps_nothing_stale(demo_run):
@@ -195,7 +274,7 @@ def test_demo_rerun_keeps_nothing_stale(demo_run):
 
 def test_exactly_the_injected_problems_fail(demo_run):
     h = demo_run["history"]
-    assert len(h) > 50
+    assert len(h) > 150
     failing = h[h["status"] != "pass"]
     got = {tuple(None if pd.isna(x) else x for x in (r.test_name, r.column_name, r.segment_column, r.segment_value))
            for r in failing.itertuples()}
@@ -205,11 +284,33 @@ def test_exactly_the_injected_problems_fail(demo_run):
     test_status = h.groupby("test_name")["test_status"].agg(set)
     assert {t for t, s in test_status.items() if s == {"fail"}} == EXPECTED_FAILING_TESTS
     assert all(s == {"pass"} for t, s in test_status.items() if t not in EXPECTED_FAILING_TESTS)
+    assert EXPECTED_PASSING_TESTS <= set(test_status.index)
     # the other segments of the segmented failing test pass
     age = h[(h["test_name"] == "predictions_age_range") & h["segment_column"].notna()]
     assert set(age.loc[age["status"] == "pass", "segment_value"]) == {"organic", "paid_search", "referral"}
-    # the last window is what the failing checks looked at
-    assert (failing["window_start"] == LATEST_START).all() and (failing["window_end"] == AS_OF).all()
+    # the last day is what the failing data-quality and drift checks looked at; performance
+    # looked at the predictions whose labels are in (7-day window, 7-day label delay)
+    perf = failing["test_name"].isin(PERFORMANCE_TESTS)
+    assert (failing.loc[~perf, "window_start"] == LATEST_START).all()
+    assert (failing.loc[~perf, "window_end"] == AS_OF).all()
+    assert (failing.loc[perf, "window_start"] == PERFORMANCE_START).all()
+    assert (failing.loc[perf, "window_end"] == PERFORMANCE_END).all()
+    # the passing segments of the performance tests: the other regions and every tier
+    auc = h[(h["test_name"] == "churn_roc_auc_by_segment") & (h["metric"] == "roc_auc")]
+    assert set(auc.loc[auc["status"] == "pass", "segment_value"].dropna()) == {
+        "americas", "emea", "bronze", "silver", "gold"}
+    assert auc["segment_value"].isna().sum() == 1  # the overall row passes too
+
+
+def test_drift_thresholds_have_margin(demo_run):
+    """Stable features pass far below their thresholds; the injected shifts fail far above."""
+    h = demo_run["history"]
+    drift = h[h["monitor"].isin(["psi_drift", "ks_drift", "js_drift", "prediction_drift"])]
+    stable = drift[(drift["status"] == "pass") & drift["metric"].isin(["psi", "ks", "js_distance"])]
+    assert len(stable) >= 12
+    assert (stable["value"] < stable["threshold"] / 3).all(), stable[["test_name", "column_name", "value"]]
+    shifted = drift[drift["status"] == "fail"]
+    assert (shifted["value"] > shifted["threshold"] * 1.4).all(), shifted[["test_name", "column_name", "value"]]
 
 
 def test_history_numbers_match_pandas(demo_run, data):
@@ -271,12 +372,14 @@ def test_a_dbt_error_is_reported_as_such_not_as_failing_checks(tmp_path):
 
     (tmp_path / "models").mkdir()
     (tmp_path / "dbt_project.yml").write_text(
-        "name: broken\nversion: '1.0'\nconfig-version: 2\nprofile: broken\n")
+        "name: broken\nversion: '1.0'\nconfig-version: 2\nprofile: broken\n"
+        "flags:\n  log_level_file: info\n")  # as in the demo project: a log file, a quiet terminal
     (tmp_path / "profiles.yml").write_text(
         "broken:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
         f"      path: {str(tmp_path / 'broken.duckdb')!r}\n      threads: 1\n")
     (tmp_path / "models" / "broken.sql").write_text("select * from no_such_table")
-    outcome = run_project(tmp_path, tmp_path / "broken.duckdb")
-    assert outcome.dbt_failed and not outcome.checks_failed
-    assert len(outcome.errors) == 1 and "broken" in outcome.errors[0] and "no_such_table" in outcome.errors[0]
+    report, observations = run_project(tmp_path, tmp_path / "broken.duckdb")
+    assert report.exit_code == 2 and not any(c.failed for c in report.checks) and observations == {}
+    assert report.error is None and len(report.node_errors) == 1
+    assert report.node_errors[0]["name"] == "broken" and "no_such_table" in report.node_errors[0]["message"]
     assert "Catalog Error" in (tmp_path / "logs" / "dbt.log").read_text()

@@ -162,6 +162,13 @@
   {%- endif -%}
 {%- endmacro %}
 
+{#- Monitored columns as [{name (as written, unquoted), sql (quoted for the engine)}]. -#}
+{% macro _column_specs(names) -%}
+  {%- set cols = [] -%}
+  {%- for n in names -%}{%- do cols.append({'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n)}) -%}{%- endfor -%}
+  {{ return(cols) }}
+{%- endmacro %}
+
 {#- The distinct columns a monitor must read: monitored ones plus segments. -#}
 {% macro _select_list(scope, column_sqls) -%}
   {%- set cols = [] -%}

@@ -22,8 +22,7 @@
   {%- if min_distinct is not none and max_distinct is not none and min_distinct > max_distinct -%}
     {%- do ml_monitor._arg_error(test, relation, 'min_distinct', 'must not be greater than max_distinct ' ~ max_distinct, min_distinct) -%}
   {%- endif -%}
-  {%- set cols = [] -%}
-  {%- for n in names -%}{%- do cols.append({'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n)}) -%}{%- endfor -%}
+  {%- set cols = ml_monitor._column_specs(names) -%}
   {%- set distinct_bound = max_distinct if max_distinct is not none else min_distinct -%}
 
 with source as (

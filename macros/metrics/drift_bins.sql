@@ -285,20 +285,28 @@
 
 {#- CTEs `<side>_source`, `<side>_binned` (one bin index per column and row), `<side>_cells`
     (segment_column, segment_value, col_idx, bin_index, n), `<side>_counts` (rows and
-    extra aggregates per segment) and `<side>_rows`; one scan for all columns and segments. -#}
+    extra aggregates per segment; wide bin counts with the sums method) and `<side>_rows`;
+    one scan for all columns and segments. An extra all-null row (ml_real = 0, counted
+    nowhere) makes sure the overall group exists even when no row matches. -#}
 {% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[]) -%}
+  {%- set needed = [] -%}
+  {%- for c in (cols | map(attribute='sql') | list) + extra_columns + (scope.segments | map(attribute='sql') | list) -%}
+    {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
+  {%- endfor -%}
 {{ side }}_source as (
-  select {{ ml_monitor._select_list(scope, (cols | map(attribute='sql') | list) + extra_columns) }}
+  select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %}
   from {{ relation }}
   where {{ filter }}
+  union all
+  select 0 as ml_real{% for c in needed %}, null{% endfor %}
 ),
 -- every column's bin index, from literal bounds
 {{ side }}_binned as (
-  select
-    {%- for s in scope.segments %} {{ s.sql }},{% endfor %}
-    {%- for e in extra_columns %} {{ e }},{% endfor %}
-    {%- for c in cols %}
-    {{ ml_monitor._bin_case(c) }} as ml_b_{{ c.idx }}{% if not loop.last %},{% endif %}
+  select ml_real
+    {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
+    {%- for e in extra_columns %}, {{ e }}{% endfor %}
+    {%- for c in cols %},
+    {{ ml_monitor._bin_case(c) }} as ml_b_{{ c.idx }}
     {%- endfor %}
   from {{ side }}_source
 ),
@@ -309,7 +317,7 @@
     {{ ml_monitor._segment_keys(scope) }},
     case {% for c in cols %}when grouping(ml_b_{{ c.idx }}) = 0 then {{ c.idx }} {% endfor %}end as col_idx,
     case {% for c in cols %}when grouping(ml_b_{{ c.idx }}) = 0 then ml_b_{{ c.idx }} {% endfor %}end as bin_index,
-    count(*) as n
+    sum(ml_real) as n
     {%- for name, expr in extra_aggregates %},
     {{ expr }} as {{ name }}
     {%- endfor %}
@@ -334,9 +342,9 @@
 {{ side }}_counts as (
   select
     {{ ml_monitor._segment_keys(scope) }},
-    count(*) as n_rows
+    sum(ml_real) as n_rows
     {%- for r in bin_rows %},
-    sum(case when ml_b_{{ r.col }} = {{ r.index }} then 1 else 0 end) as {{ ml_monitor._count_name(r.col, r.index) }}
+    sum(case when ml_b_{{ r.col }} = {{ r.index }} then ml_real else 0 end) as {{ ml_monitor._count_name(r.col, r.index) }}
     {%- endfor %}
     {%- for name, expr in extra_aggregates %},
     {{ expr }} as {{ name }}
@@ -346,18 +354,25 @@
 ),
 {{ side }}_cells as (
   select c.segment_column, c.segment_value, b.col_idx, b.bin_index,
-    case
-      {%- for r in bin_rows %}
-      when b.col_idx = {{ r.col }} and b.bin_index = {{ r.index }} then c.{{ ml_monitor._count_name(r.col, r.index) }}
-      {%- endfor %}
-    end as n
+    {{ ml_monitor._pick_count('c', bin_rows) }} as n
   from {{ side }}_counts as c
   cross join bin_list as b
 ),
 {%- endif %}
+-- the overall row, and the segments that have rows
 {{ side }}_rows as (
   select segment_column, segment_value, n_rows from {{ side }}_counts
+  where segment_column is null or n_rows > 0
 )
+{%- endmacro %}
+
+{#- The count of bin (b.col_idx, b.bin_index) from a wide counts row. -#}
+{% macro _pick_count(alias, bin_rows) -%}
+    case
+      {%- for r in bin_rows %}
+      when b.col_idx = {{ r.col }} and b.bin_index = {{ r.index }} then {{ alias }}.{{ ml_monitor._count_name(r.col, r.index) }}
+      {%- endfor %}
+    end
 {%- endmacro %}
 
 {#- The literal bin list. -#}
@@ -377,13 +392,17 @@ bin_list as (
 {%- endmacro %}
 
 {#- Everything up to `drift_rows`: one row per (segment, column) with psi,
-    js_distance, the bin that moved most, counts and undefined_reason.
-    Also defines drift_columns (col_idx, column_name) and current_counts /
-    reference_counts (the latter unless a baseline is used). -#}
+    js_distance, the bin that moved most, counts and undefined_reason. Also defines
+    drift_columns and current_counts / reference_counts (rows and extra aggregates per
+    segment; the latter unless a baseline is used). After the two scans the steps form a
+    chain (window functions instead of self-joins), so engines that inline CTEs (Spark)
+    do not repeat the scans. -#}
 {% macro _drift_binned_ctes(setup, cols, args, include_nulls, extra_columns=[], extra_aggregates=[]) -%}
   {%- set scope = setup.scope -%}
   {%- set bin_rows = ml_monitor._bin_list_rows(cols, include_nulls) -%}
   {%- set nse = ml_monitor.null_safe_equal -%}
+  {%- set part = 'partition by segment_column, segment_value, col_idx' -%}
+  {%- set wide = ml_monitor._drift_count_method() != 'grouping_sets' -%}
 {{ ml_monitor._bin_list_cte(bin_rows) }},
 drift_columns as (
   {%- for c in cols %}
@@ -400,56 +419,65 @@ drift_columns as (
 {%- else %}
 {{ ml_monitor._drift_count_ctes('reference', setup.ref_relation, setup.ref_filter, scope, cols, bin_rows, extra_columns, extra_aggregates) }},
 {%- endif %}
--- the overall row always, plus every segment value present in the current window
-segment_keys as (
-  select {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
-  {%- if scope.segments %}
-  union all
-  select segment_column, segment_value from current_counts where segment_column is not null
-  {%- endif %}
-),
+-- every bin of every column, for the overall row and each segment present in the current window
 cells as (
   select k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.is_valid,
+  {%- if wide %}
+    coalesce({{ ml_monitor._pick_count('k', bin_rows) }}, 0) as cur_n,
+  {%- else %}
     coalesce(c.n, 0) as cur_n,
-    coalesce(r.n, 0) as ref_n
-  from segment_keys as k
+  {%- endif %}
+  {%- if wide and setup.baseline is none %}
+    coalesce({{ ml_monitor._pick_count('r', bin_rows) }}, 0) as ref_n,
+  {%- else %}
+    coalesce(r.n, 0) as ref_n,
+  {%- endif %}
+    k.n_rows as cur_rows,
+    coalesce({{ 'r' if (wide and setup.baseline is none) else 'r_rows_long' }}.n_rows, 0) as ref_rows
+  from {{ 'current_counts' if wide else 'current_rows' }} as k
   cross join bin_list as b
+  {%- if not wide %}
   left join current_cells as c
     on c.col_idx = b.col_idx and c.bin_index = b.bin_index
    and {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
+  {%- endif %}
+  {%- if wide and setup.baseline is none %}
+  left join reference_counts as r
+    on {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
+  {%- else %}
   left join reference_cells as r
     on r.col_idx = b.col_idx and r.bin_index = b.bin_index
    and {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
+  left join reference_rows as r_rows_long
+    on {{ nse('r_rows_long.segment_column', 'k.segment_column') }} and {{ nse('r_rows_long.segment_value', 'k.segment_value') }}
+  {%- endif %}
+  where k.segment_column is null or k.n_rows > 0
 ),
-col_totals as (
-  select segment_column, segment_value, col_idx,
-    sum(case when is_valid = 1 then cur_n else 0 end) as cur_valid,
-    sum(case when is_valid = 1 then ref_n else 0 end) as ref_valid,
-    sum(case when bin_index = -1 then cur_n else 0 end) as cur_null,
-    sum(case when bin_index = -1 then ref_n else 0 end) as ref_null,
-    sum(case when bin_index = -2 then cur_n else 0 end) as cur_nonfinite,
-    sum(case when bin_index = -2 then ref_n else 0 end) as ref_nonfinite
+-- valid / null / non-finite counts per (segment, column), beside every bin
+counted as (
+  select cells.*,
+    sum(case when is_valid = 1 then cur_n else 0 end) over ({{ part }}) as cur_valid,
+    sum(case when is_valid = 1 then ref_n else 0 end) over ({{ part }}) as ref_valid,
+    sum(case when bin_index = -1 then cur_n else 0 end) over ({{ part }}) as cur_null,
+    sum(case when bin_index = -1 then ref_n else 0 end) over ({{ part }}) as ref_null,
+    sum(case when bin_index = -2 then cur_n else 0 end) over ({{ part }}) as cur_nonfinite,
+    sum(case when bin_index = -2 then ref_n else 0 end) over ({{ part }}) as ref_nonfinite
   from cells
-  group by segment_column, segment_value, col_idx
 ),
 -- shares of the valid bins (nulls only with include_nulls; non-finite never)
 shares as (
-  select c.segment_column, c.segment_value, c.col_idx, c.bin_index, c.bin_label,
-    {{ ml_monitor.safe_divide('c.cur_n', 't.cur_valid') }} as cur_raw,
-    {{ ml_monitor.safe_divide('c.ref_n', 't.ref_valid') }} as ref_raw
-  from cells as c
-  join col_totals as t
-    on t.col_idx = c.col_idx
-   and {{ nse('t.segment_column', 'c.segment_column') }} and {{ nse('t.segment_value', 'c.segment_value') }}
-  where c.is_valid = 1
+  select counted.*,
+    case when is_valid = 1 then {{ ml_monitor.safe_divide('cur_n', 'cur_valid') }} end as cur_raw,
+    case when is_valid = 1 then {{ ml_monitor.safe_divide('ref_n', 'ref_valid') }} end as ref_raw
+  from counted
 ),
 {%- if args.zero_fill == 'evidently' %}
 -- Evidently 0.7's zero fill: an empty bin gets 0.0001, or (smallest non-zero share) / 1e6
 -- when that smallest share is <= 0.0001; each side on its own
 share_minimums as (
   select shares.*,
-    min(case when cur_raw > 0 then cur_raw end) over (partition by segment_column, segment_value, col_idx) as cur_min,
-    min(case when ref_raw > 0 then ref_raw end) over (partition by segment_column, segment_value, col_idx) as ref_min
+    min(case when cur_raw > 0 then cur_raw end) over ({{ part }}) as cur_min,
+    min(case when ref_raw > 0 then ref_raw end) over ({{ part }}) as ref_min
   from shares
 ),
 filled as (
@@ -462,70 +490,69 @@ filled as (
 -- shares floored at epsilon so that ln() is defined for empty bins
 filled as (
   select shares.*,
-    {{ ml_monitor.greatest2('cur_raw', ml_monitor.double_const(args.epsilon)) }} as cur_share,
-    {{ ml_monitor.greatest2('ref_raw', ml_monitor.double_const(args.epsilon)) }} as ref_share
+    case when is_valid = 1 then {{ ml_monitor.greatest2('cur_raw', ml_monitor.double_const(args.epsilon)) }} end as cur_share,
+    case when is_valid = 1 then {{ ml_monitor.greatest2('ref_raw', ml_monitor.double_const(args.epsilon)) }} end as ref_share
   from shares
 ),
 {%- endif %}
 terms as (
   select filled.*,
-    (cur_share - ref_share) * {{ ml_monitor.ln('cur_share / ref_share') }} as psi_term,
+    case when is_valid = 1 then (cur_share - ref_share) * {{ ml_monitor.ln('cur_share / ref_share') }} end as psi_term,
     -- Jensen-Shannon on the raw shares (0 * ln 0 = 0): no epsilon needed
-    case when cur_raw > 0 then cur_raw * {{ ml_monitor.ln('cur_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
-      + case when ref_raw > 0 then ref_raw * {{ ml_monitor.ln('ref_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end as js_term,
-    row_number() over (partition by segment_column, segment_value, col_idx
-                       order by abs(coalesce(cur_raw, 0) - coalesce(ref_raw, 0)) desc, bin_index) as move_rank
+    case when is_valid = 1 then
+      case when cur_raw > 0 then cur_raw * {{ ml_monitor.ln('cur_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
+      + case when ref_raw > 0 then ref_raw * {{ ml_monitor.ln('ref_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
+    end as js_term,
+    row_number() over ({{ part }}
+                       order by is_valid desc, abs(coalesce(cur_raw, 0) - coalesce(ref_raw, 0)) desc, bin_index) as move_rank
   from filled
 ),
 drift as (
-  select segment_column, segment_value, col_idx,
-    sum(psi_term) as psi,
-    sum(js_term) as js_sum,
-    max(case when move_rank = 1 then bin_label end) as top_bin,
-    max(case when move_rank = 1 then ref_raw end) as top_ref_share,
-    max(case when move_rank = 1 then cur_raw end) as top_cur_share
-  from terms
-  group by segment_column, segment_value, col_idx
+  select t.segment_column, t.segment_value, t.col_idx,
+    max(dc.column_name) as column_name,
+    max(dc.column_reason) as column_reason,
+    sum(t.psi_term) as psi,
+    sum(t.js_term) as js_sum,
+    max(case when t.move_rank = 1 then t.bin_label end) as top_bin,
+    max(case when t.move_rank = 1 then t.ref_raw end) as top_ref_share,
+    max(case when t.move_rank = 1 then t.cur_raw end) as top_cur_share,
+    max(t.cur_rows) as cur_rows, max(t.ref_rows) as ref_rows,
+    max(t.cur_valid) as cur_valid, max(t.ref_valid) as ref_valid,
+    max(t.cur_null) as cur_null, max(t.ref_null) as ref_null,
+    max(t.cur_nonfinite) as cur_nonfinite, max(t.ref_nonfinite) as ref_nonfinite
+  from terms as t
+  join drift_columns as dc on dc.col_idx = t.col_idx
+  group by t.segment_column, t.segment_value, t.col_idx
 ),
 drift_rows as (
   select
-    dc.column_name,
-    t.segment_column,
-    t.segment_value,
-    t.col_idx,
-    d.psi,
-    sqrt({{ ml_monitor.greatest2('d.js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
-    d.top_bin, d.top_ref_share, d.top_cur_share,
-    coalesce(cr.n_rows, 0) as cur_rows,
-    coalesce(rr.n_rows, 0) as ref_rows,
-    t.cur_valid, t.ref_valid, t.cur_null, t.ref_null, t.cur_nonfinite, t.ref_nonfinite,
+    column_name,
+    segment_column,
+    segment_value,
+    col_idx,
+    psi,
+    sqrt({{ ml_monitor.greatest2('js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
+    top_bin, top_ref_share, top_cur_share,
+    cur_rows, ref_rows, cur_valid, ref_valid, cur_null, ref_null, cur_nonfinite, ref_nonfinite,
     case
-      when dc.column_reason is not null then dc.column_reason
-      when coalesce(rr.n_rows, 0) = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
-        || case when t.segment_column is not null then ' for this segment' else '' end
-      when t.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('t.ref_null') }} || ' null, '
-        || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('rr.n_rows') }} || ' reference rows'
-      when t.cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' null, '
-        || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('cr.n_rows') }} || ' rows'
+      when column_reason is not null then column_reason
+      when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
+        || case when segment_column is not null then ' for this segment' else '' end
+      when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '
+        || {{ ml_monitor.to_string('ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('ref_rows') }} || ' reference rows'
+      when cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('cur_null') }} || ' null, '
+        || {{ ml_monitor.to_string('cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('cur_rows') }} || ' rows'
     end as undefined_reason,
     -- what was left out, for the detail text
-    case when t.cur_nonfinite + t.ref_nonfinite > 0
-      then '; non-finite excluded: ' || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' reference'
+    case when cur_nonfinite + ref_nonfinite > 0
+      then '; non-finite excluded: ' || {{ ml_monitor.to_string('cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('ref_nonfinite') }} || ' reference'
       else '' end
     {%- if not include_nulls %}
-    || case when t.cur_null + t.ref_null > 0
-      then '; nulls excluded: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_null') }} || ' reference'
+    || case when cur_null + ref_null > 0
+      then '; nulls excluded: ' || {{ ml_monitor.to_string('cur_null') }} || ' current, ' || {{ ml_monitor.to_string('ref_null') }} || ' reference'
       else '' end
     {%- endif %} as excluded_text
-  from col_totals as t
-  join drift_columns as dc on dc.col_idx = t.col_idx
-  left join drift as d
-    on d.col_idx = t.col_idx
-   and {{ nse('d.segment_column', 't.segment_column') }} and {{ nse('d.segment_value', 't.segment_value') }}
-  left join current_rows as cr
-    on {{ nse('cr.segment_column', 't.segment_column') }} and {{ nse('cr.segment_value', 't.segment_value') }}
-  left join reference_rows as rr
-    on {{ nse('rr.segment_column', 't.segment_column') }} and {{ nse('rr.segment_value', 't.segment_value') }}
+  from drift
 )
 {%- endmacro %}
 
@@ -565,7 +592,12 @@ drift_rows as (
 {#- How bins are counted: grouping sets (one per column and segment column; DuckDB and
     PostgreSQL aggregate them in one pass, ~2x faster than wide sums on DuckDB) or wide
     sum(case ...) columns (Spark, whose grouping sets copy every row once per set). -#}
-{% macro _drift_count_method() %}{{ return(adapter.dispatch('_drift_count_method', 'ml_monitor')()) }}{% endmacro %}
+{% macro _drift_count_method() -%}
+  {#- var ml_monitor_drift_count_method (grouping_sets | sums) overrides the engine's choice -#}
+  {%- set forced = var('ml_monitor_drift_count_method', none) -%}
+  {%- if forced in ['grouping_sets', 'sums'] -%}{{ return(forced) }}{%- endif -%}
+  {{ return(adapter.dispatch('_drift_count_method', 'ml_monitor')()) }}
+{%- endmacro %}
 {% macro default___drift_count_method() %}{{ return('grouping_sets') }}{% endmacro %}
 {% macro spark___drift_count_method() %}{{ return('sums') }}{% endmacro %}
 {% macro databricks___drift_count_method() %}{{ return('sums') }}{% endmacro %}

@@ -20,7 +20,7 @@
   {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- set cols = ml_monitor._drift_columns(test, relation, names, none, allowed_kinds=['numeric']) -%}
-  {%- set nse = ml_monitor.null_safe_equal -%}
+  {%- set part = 'partition by segment_column, segment_value, col_idx' -%}
   {%- set sets = [] -%}
   {%- for c in cols -%}
     {%- do sets.append('(ml_v_' ~ c.idx ~ ')') -%}
@@ -37,10 +37,12 @@ with ks_source as (
     {%- endfor %}
   from {{ side[1] }}
   where {{ side[2] }}
-  {%- if loop.first %}
   union all
-  {%- endif %}
   {%- endfor %}
+  -- one empty row of neither sample: every column's overall group exists even without rows
+  select 'x' as ml_sample
+    {%- for s in scope.segments %}, null{% endfor %}
+    {%- for c in cols %}, null, 0{% endfor %}
 ),
 -- counts per distinct value, for every column and segment in one aggregate
 ks_groups as (
@@ -63,39 +65,32 @@ ks_cells as (
     case {% for c in cols %}when col_idx = {{ c.idx }} then nf_ref_{{ c.idx }} {% endfor %}end as nf_ref
   from ks_groups
 ),
-ks_totals as (
-  select segment_column, segment_value, col_idx,
-    sum(n_cur) as cur_rows,
-    sum(n_ref) as ref_rows,
-    sum(case when v is not null then n_cur else 0 end) as cur_valid,
-    sum(case when v is not null then n_ref else 0 end) as ref_valid,
-    sum(case when v is null then n_cur - nf_cur else 0 end) as cur_null,
-    sum(case when v is null then n_ref - nf_ref else 0 end) as ref_null,
-    sum(case when v is null then nf_cur else 0 end) as cur_nonfinite,
-    sum(case when v is null then nf_ref else 0 end) as ref_nonfinite
-  from ks_cells
-  group by segment_column, segment_value, col_idx
-),
--- both empirical CDFs at every distinct value of either sample
+-- totals per (segment, column) and both empirical CDFs at every distinct value of either
+-- sample (window functions: the steps form a chain, no self-join)
 ks_cdf as (
-  select segment_column, segment_value, col_idx, v,
-    sum(n_cur) over (partition by segment_column, segment_value, col_idx order by v rows between unbounded preceding and current row) as cum_cur,
-    sum(n_ref) over (partition by segment_column, segment_value, col_idx order by v rows between unbounded preceding and current row) as cum_ref
+  select ks_cells.*,
+    sum(n_cur) over ({{ part }}) as cur_rows,
+    sum(n_ref) over ({{ part }}) as ref_rows,
+    sum(case when v is not null then n_cur else 0 end) over ({{ part }}) as cur_valid,
+    sum(case when v is not null then n_ref else 0 end) over ({{ part }}) as ref_valid,
+    sum(case when v is null then n_cur - nf_cur else 0 end) over ({{ part }}) as cur_null,
+    sum(case when v is null then n_ref - nf_ref else 0 end) over ({{ part }}) as ref_null,
+    sum(case when v is null then nf_cur else 0 end) over ({{ part }}) as cur_nonfinite,
+    sum(case when v is null then nf_ref else 0 end) over ({{ part }}) as ref_nonfinite,
+    sum(case when v is not null then n_cur else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_cur,
+    sum(case when v is not null then n_ref else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_ref
   from ks_cells
-  where v is not null
 ),
 ks_gaps as (
-  select c.segment_column, c.segment_value, c.col_idx, c.v,
-    {{ ml_monitor.safe_divide('c.cum_cur', 't.cur_valid') }} as f_cur,
-    {{ ml_monitor.safe_divide('c.cum_ref', 't.ref_valid') }} as f_ref
-  from ks_cdf as c
-  join ks_totals as t
-    on t.col_idx = c.col_idx
-   and {{ nse('t.segment_column', 'c.segment_column') }} and {{ nse('t.segment_value', 'c.segment_value') }}
+  select ks_cdf.*,
+    case when v is not null then {{ ml_monitor.safe_divide('cum_cur', 'cur_valid') }} end as f_cur,
+    case when v is not null then {{ ml_monitor.safe_divide('cum_ref', 'ref_valid') }} end as f_ref
+  from ks_cdf
 ),
 ks_ranked as (
   select ks_gaps.*, abs(f_cur - f_ref) as gap,
-    row_number() over (partition by segment_column, segment_value, col_idx order by abs(f_cur - f_ref) desc, v) as gap_rank
+    row_number() over ({{ part }} order by case when f_cur is null or f_ref is null then 1 else 0 end,
+                       abs(f_cur - f_ref) desc, v) as gap_rank
   from ks_gaps
 ),
 ks_stat as (
@@ -103,7 +98,9 @@ ks_stat as (
     max(gap) as d,
     max(case when gap_rank = 1 then v end) as at_value,
     max(case when gap_rank = 1 then f_ref end) as at_f_ref,
-    max(case when gap_rank = 1 then f_cur end) as at_f_cur
+    max(case when gap_rank = 1 then f_cur end) as at_f_cur,
+    max(cur_rows) as cur_rows, max(ref_rows) as ref_rows, max(cur_valid) as cur_valid, max(ref_valid) as ref_valid,
+    max(cur_null) as cur_null, max(ref_null) as ref_null, max(cur_nonfinite) as cur_nonfinite, max(ref_nonfinite) as ref_nonfinite
   from ks_ranked
   group by segment_column, segment_value, col_idx
 ),
@@ -114,39 +111,25 @@ ks_columns as (
   {%- endfor %}
 ),
 -- the overall row of every column, plus the segments present in the current window
-ks_keys as (
-  select col_idx, {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
-  from ks_columns
-  {%- if scope.segments %}
-  union all
-  select col_idx, segment_column, segment_value from ks_totals
-  where segment_column is not null and cur_rows > 0
-  {%- endif %}
-),
 ks_rows as (
-  select kc.column_name, k.segment_column, k.segment_value, s.d, s.at_value, s.at_f_ref, s.at_f_cur,
-    coalesce(t.cur_rows, 0) as cur_rows,
+  select kc.column_name, s.segment_column, s.segment_value, s.d, s.at_value, s.at_f_ref, s.at_f_cur,
+    s.cur_rows,
     case
-      when coalesce(t.ref_rows, 0) = 0 then 'no reference rows' || case when k.segment_column is not null then ' for this segment' else '' end
-      when t.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('t.ref_null') }} || ' null, '
-        || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('t.ref_rows') }} || ' reference rows'
-      when t.cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' null, '
-        || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('t.cur_rows') }} || ' rows'
+      when s.ref_rows = 0 then 'no reference rows' || case when s.segment_column is not null then ' for this segment' else '' end
+      when s.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('s.ref_null') }} || ' null, '
+        || {{ ml_monitor.to_string('s.ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('s.ref_rows') }} || ' reference rows'
+      when s.cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('s.cur_null') }} || ' null, '
+        || {{ ml_monitor.to_string('s.cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('s.cur_rows') }} || ' rows'
     end as undefined_reason,
-    case when t.cur_nonfinite + t.ref_nonfinite > 0
-      then '; non-finite excluded: ' || {{ ml_monitor.to_string('t.cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_nonfinite') }} || ' reference'
+    case when s.cur_nonfinite + s.ref_nonfinite > 0
+      then '; non-finite excluded: ' || {{ ml_monitor.to_string('s.cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('s.ref_nonfinite') }} || ' reference'
       else '' end
-    || case when t.cur_null + t.ref_null > 0
-      then '; nulls excluded: ' || {{ ml_monitor.to_string('t.cur_null') }} || ' current, ' || {{ ml_monitor.to_string('t.ref_null') }} || ' reference'
+    || case when s.cur_null + s.ref_null > 0
+      then '; nulls excluded: ' || {{ ml_monitor.to_string('s.cur_null') }} || ' current, ' || {{ ml_monitor.to_string('s.ref_null') }} || ' reference'
       else '' end as excluded_text
-  from ks_keys as k
-  join ks_columns as kc on kc.col_idx = k.col_idx
-  left join ks_totals as t
-    on t.col_idx = k.col_idx
-   and {{ nse('t.segment_column', 'k.segment_column') }} and {{ nse('t.segment_value', 'k.segment_value') }}
-  left join ks_stat as s
-    on s.col_idx = k.col_idx
-   and {{ nse('s.segment_column', 'k.segment_column') }} and {{ nse('s.segment_value', 'k.segment_value') }}
+  from ks_stat as s
+  join ks_columns as kc on kc.col_idx = s.col_idx
+  where s.segment_column is null or s.cur_rows > 0
 ),
 
 long as (

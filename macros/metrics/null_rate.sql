@@ -7,8 +7,7 @@
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_null_rate', max_null_rate, min=0, max=1) -%}
-  {%- set cols = [] -%}
-  {%- for n in names -%}{%- do cols.append({'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n)}) -%}{%- endfor -%}
+  {%- set cols = ml_monitor._column_specs(names) -%}
 
 with source as (
   select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}

@@ -68,18 +68,17 @@
 with {{ ml_monitor._drift_binned_ctes(setup, plan, args, false, extra_columns, aggregates) }},
 
 rates as (
-  select k.segment_column, k.segment_value,
+  select c.segment_column, c.segment_value,
     coalesce(c.n_rows, 0) as cur_rows,
     coalesce(r.n_rows, 0) as ref_rows,
     coalesce(c.ml_n_pred, 0) as cur_pred,
     coalesce(r.ml_n_pred, 0) as ref_pred,
     {{ ml_monitor.safe_divide('c.ml_n_pos', 'c.ml_n_pred') }} as cur_rate,
     {{ ml_monitor.safe_divide('r.ml_n_pos', 'r.ml_n_pred') }} as ref_rate
-  from segment_keys as k
-  left join current_counts as c
-    on {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
+  from current_counts as c
   left join reference_counts as r
-    on {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
+    on {{ nse('r.segment_column', 'c.segment_column') }} and {{ nse('r.segment_value', 'c.segment_value') }}
+  where c.segment_column is null or c.n_rows > 0
 ),
 rate_rows as (
   select rates.*,

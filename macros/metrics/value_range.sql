@@ -22,8 +22,7 @@
   {%- set hi_op = '>' if inclusive else '>=' -%}
   {%- set range_text = ('[' if inclusive else '(') ~ (min_value if min_value is not none else '-inf') ~ ', '
                        ~ (max_value if max_value is not none else 'inf') ~ (']' if inclusive else ')') -%}
-  {%- set cols = [] -%}
-  {%- for n in names -%}{%- do cols.append({'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n)}) -%}{%- endfor -%}
+  {%- set cols = ml_monitor._column_specs(names) -%}
 
 with source as (
   select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}

@@ -77,4 +77,6 @@ def run_project(project_dir: Path, db_path: Path | None = None,
         report.error = "dbt build failed without a failing check (see logs/dbt.log)"
     history = read_history(db_path, report.invocation_id) if db_path is not None else {}
     attach_observations(report.checks, history)
+    # a stable order whatever order dbt's threads finished in: failing first, then by name
+    report.checks.sort(key=lambda c: (not c.failed, c.model or "", c.name))
     return report, history
