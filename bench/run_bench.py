@@ -104,7 +104,10 @@ def dbt_build(project: Path, log_level_file: str = "info") -> dict:
     cmd = [suite.DBT, "build", "--project-dir", str(project), "--profiles-dir", str(project),
            "--log-level-file", log_level_file]
     r = _communicate_then_wait4(cmd, cwd=project)
-    results = json.loads((project / "target" / "run_results.json").read_text())
+    rr = project / "target" / "run_results.json"
+    if not rr.is_file():
+        raise RuntimeError(f"dbt build did not run in {project} ({r['returncode']}):\n{r['stdout'][-4000:]}{r['stderr'][-2000:]}")
+    results = json.loads(rr.read_text())
     errors = [x["unique_id"] for x in results["results"] if x["status"] in ("error", "runtime error", "skipped")]
     if r["returncode"] not in (0, 1) or errors:
         raise RuntimeError(f"dbt build failed in {project} ({r['returncode']}, errors: {errors}):\n{r['stdout'][-4000:]}")
@@ -368,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default=None, help="result file name (default: bench_<rows>_<time>.json)")
     a = ap.parse_args(argv)
     ref_rows = a.ref_rows or a.rows
+    a.work_dir, a.out = a.work_dir.resolve(), a.out.resolve()
     a.work_dir.mkdir(parents=True, exist_ok=True)
     a.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -111,7 +111,7 @@ models:
 
 def write_project(project: Path, db_path: Path, numeric: list[str], categorical: list[str], mode: str,
                   threads: int = 2) -> Path:
-    """Write (or rewrite) the project in ``project``; returns it. Runs `dbt deps` the first time."""
+    """Write (or rewrite) the project in ``project``; returns it (the package linked as `dbt deps` would)."""
     models = project / "models"
     models.mkdir(parents=True, exist_ok=True)
     (project / "dbt_project.yml").write_text(DBT_PROJECT)
@@ -125,8 +125,11 @@ def write_project(project: Path, db_path: Path, numeric: list[str], categorical:
     for name in ("predictions", "reference", "labels"):
         (models / f"{name}.sql").write_text(f"select * from {{{{ source('raw', '{name}') }}}}\n")
     (models / "suite.yml").write_text(suite_yaml(numeric, categorical, mode))
-    if not (project / "dbt_packages" / "ml_monitor").exists():
-        run_dbt(project, ["deps"], check=True)
+    link = project / "dbt_packages" / "ml_monitor"
+    if not link.exists():
+        # what `dbt deps` does for a `local:` package (a symlink), without a dbt invocation
+        link.parent.mkdir(exist_ok=True)
+        link.symlink_to(package_root(), target_is_directory=True)
     return project
 
 

@@ -203,13 +203,15 @@ def test_freeze_baseline_is_explicit_and_replaces(drift_build):
     unseen = _rows(db, """select reference_count from main.ml_monitor_baselines where baseline_name = 'op_v1'
                           and column_name = 'cat' and segment_column is null and bin_index = 0""")
     assert unseen == [(0,)]
-    # freezing again replaces (no duplicates); building the package model never touches it
-    again = run_dbt(["run-operation", "ml_monitor.freeze_baseline", "--args", args], "duckdb", work, extra_env=env)
-    assert again.returncode == 0, again.output[-3000:]
-    assert _rows(db, count, ["op_v1"])[0][0] == n
-    build = run_dbt(["build", "--full-refresh", "--select", "ml_monitor_baselines"], "duckdb", work, extra_env=env)
+    # one build: the package model is rebuilt with --full-refresh (must keep every baseline) and
+    # the post-hook re-freezes drift_v1 (must replace its rows, not add to them)
+    n_v1 = _rows(db, count, ["drift_v1"])[0][0]
+    build = run_dbt(["build", "--full-refresh", "--select", "ml_monitor_baselines", "drift_baseline_freeze"],
+                    "duckdb", work, extra_env=env)
     assert build.returncode == 0, build.output[-3000:]
     assert _rows(db, count, ["op_v1"])[0][0] == n
+    assert _rows(db, count, ["drift_v1"])[0][0] == n_v1
+    assert _rows(db, same, ["op_v1"]) == _rows(db, same, ["drift_v1"])
 
 
 # --------------------------------------------------------------------------- argument errors

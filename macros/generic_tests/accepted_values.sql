@@ -1,5 +1,5 @@
 {#- Fails when more than max_violation_rate of the non-null values are not in `values`. -#}
-{% test accepted_values(model, column_name, values, max_violation_rate=0, where=none, segment_by=none,
+{% test accepted_values(model, column_name=none, values=none, max_violation_rate=0, where=none, segment_by=none,
                         timestamp_column=none, window=none, min_rows=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}

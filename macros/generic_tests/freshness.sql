@@ -1,5 +1,5 @@
 {#- Fails when the newest `timestamp_column` value is older than max_age at ml_monitor_as_of. -#}
-{% test freshness(model, timestamp_column, max_age, where=none, segment_by=none, min_rows=none, fail_on_no_data=none) %}
+{% test freshness(model, timestamp_column=none, max_age=none, where=none, segment_by=none, min_rows=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {%- if max_age is none -%}

@@ -1,6 +1,6 @@
 {#- Fails when an expected column is missing, renamed or retyped (and, with
     allow_extra_columns: false, when the relation has columns outside the contract). -#}
-{% test schema_contract(model, columns, allow_extra_columns=true) %}
+{% test schema_contract(model, columns=none, allow_extra_columns=true) %}
   {{ config(fail_calc=ml_monitor._fail_calc(false), store_failures=true) }}
   {%- if execute %}
   {{ ml_monitor.schema_contract(model, columns, allow_extra_columns=allow_extra_columns) }}

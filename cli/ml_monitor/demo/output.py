@@ -16,6 +16,10 @@ from ml_monitor.demo.runner import FAILING_STATUSES
 from ml_monitor.runner import CheckResult
 
 
+# Narrower terminals get one block per check instead of the table (test names are long).
+STACKED_BELOW = 120
+
+
 def _number(value) -> str:
     if value is None:
         return ""
@@ -80,14 +84,14 @@ def print_checks(checks: Iterable[CheckResult], console: Console,
     failing = [c for c in checks if c.status not in ("pass", "skipped")]
     passing = [c for c in checks if c.status == "pass"]
 
-    if failing and console.width < 90:
+    if failing and console.width < STACKED_BELOW:
         _print_stacked(failing, console)
     elif failing:
         table = Table(title=f"{len(failing)} failing check(s)", title_justify="left", title_style="bold red",
                       box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, expand=True)
-        width = min(36, max(len(c.name) for c in failing))
+        width = min(44, max(len(c.name) for c in failing))
         table.add_column("check", overflow="fold", min_width=width)
-        table.add_column("column · segment", overflow="fold")
+        table.add_column("column · segment", overflow="fold", max_width=32)
         table.add_column("observation", ratio=1, min_width=30)
         for c in failing:
             head = Text(c.name, style="bold red")

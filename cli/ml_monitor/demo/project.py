@@ -17,6 +17,8 @@ OWNED = [
     MARKER, "dbt_project.yml", "profiles.yml", "packages.yml", "package-lock.yml", "models",
     "macros", "tests", "target", "logs", "dbt_packages", DUCKDB_FILE, DUCKDB_FILE + ".wal",
     ".user.yml", REPORT_FILE,
+    # what `ml-monitor run` / `ml-monitor report` leave when run by hand in the demo directory
+    ".ml_monitor", "ml_monitor_report.html",
 ]
 
 

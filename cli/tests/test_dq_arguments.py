@@ -1,0 +1,98 @@
+"""Bad arguments to the data-quality monitors fail at compile time with a message that names
+the test, the model and the argument — each test on its own, without breaking the others."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from dbt_project_runner import REPO, run_dbt
+
+BAD_CASES = {
+    # test name -> (yaml of the test, words the error must contain)
+    "null_rate_rate_too_big": ("ml_monitor.null_rate:\n  arguments: {max_null_rate: 5}",
+                               ["ml_monitor.null_rate", "events", "'max_null_rate'", "<= 1", "5"]),
+    "null_rate_rate_not_number": ("ml_monitor.null_rate:\n  arguments: {max_null_rate: lots}",
+                                  ["ml_monitor.null_rate", "'max_null_rate'", "must be a number", "lots"]),
+    "value_range_no_bounds": ("ml_monitor.value_range:\n  arguments: {max_violation_rate: 0.1}",
+                              ["ml_monitor.value_range", "'min_value'", "'max_value'", "required"]),
+    "value_range_min_above_max": ("ml_monitor.value_range:\n  arguments: {min_value: 5, max_value: 1}",
+                                  ["ml_monitor.value_range", "'min_value'", "greater than max_value"]),
+    "value_range_inclusive_not_bool": ("ml_monitor.value_range:\n  arguments: {min_value: 0, inclusive: maybe}",
+                                       ["'inclusive'", "true or false", "maybe"]),
+    "accepted_values_empty": ("ml_monitor.accepted_values:\n  arguments: {values: []}",
+                              ["ml_monitor.accepted_values", "'values'", "non-empty list"]),
+    "accepted_values_missing": ("ml_monitor.accepted_values:\n  arguments: {max_violation_rate: 0.1}",
+                                ["ml_monitor.accepted_values", "'values'", "non-empty list"]),
+    "cardinality_nothing_to_check": ("ml_monitor.cardinality:\n  arguments: {max_new_categories: 1}",
+                                     ["ml_monitor.cardinality", "'min_distinct'", "'reference'"]),
+    "cardinality_reference_string": ("ml_monitor.cardinality:\n  arguments: {reference: training_set}",
+                                     ["'reference'", "must be a relation", "training_set"]),
+    "window_bad_period": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: fortnight, count: 1}}",
+                          ["'window.period'", "must be one of", "fortnight"]),
+    "window_without_timestamp": ("ml_monitor.null_rate:\n  arguments: {window: {period: day, count: 1}}",
+                                 ["'timestamp_column'", "required when a window is given"]),
+    "window_zero_count": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day, count: 0}}",
+                          ["'window.count'", ">= 1"]),
+    "segment_by_mapping": ("ml_monitor.null_rate:\n  arguments: {segment_by: {a: 1}}",
+                           ["'segment_by'", "column name"]),
+    "min_rows_negative": ("ml_monitor.null_rate:\n  arguments: {min_rows: -3}",
+                          ["'min_rows'", ">= 0"]),
+}
+MODEL_LEVEL = {
+    "schema_contract_not_mapping": ("ml_monitor.schema_contract:\n  arguments: {columns: [id, x]}",
+                                    ["ml_monitor.schema_contract", "'columns'", "mapping of column name to type"]),
+    "freshness_no_max_age": ("ml_monitor.freshness:\n  arguments: {timestamp_column: ts}",
+                             ["ml_monitor.freshness", "'max_age'", "required"]),
+    "volume_ratio_without_periods": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_ratio: 0.5}",
+                                     ["ml_monitor.volume", "'reference_periods'", "required with min_ratio"]),
+    "volume_no_window": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, min_count: 1}",
+                         ["ml_monitor.volume", "'window'", "required"]),
+    "volume_no_bounds": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}}",
+                         ["ml_monitor.volume", "'min_count'", "required"]),
+}
+
+
+def _named(name: str, yaml_text: str, indent: int) -> str:
+    head, rest = yaml_text.split("\n", 1)
+    body = f"- {head}\n    name: {name}\n  " + rest.replace("\n", "\n  ")
+    return textwrap.indent(body, " " * indent)
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("badargs")
+    p = tmp / "proj"
+    (p / "seeds").mkdir(parents=True)
+    (p / "dbt_project.yml").write_text("name: badargs\nversion: '1.0'\nconfig-version: 2\nprofile: badargs\n")
+    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    (p / "profiles.yml").write_text(
+        f"badargs:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {tmp / 'b.duckdb'}\n")
+    (p / "seeds" / "events.csv").write_text("id,x,ts\n1,1.0,2026-01-30 10:00:00\n2,,2026-01-30 11:00:00\n")
+    column_tests = "\n".join(_named(n, y, 10) for n, (y, _) in BAD_CASES.items())
+    model_tests = "\n".join(_named(n, y, 6) for n, (y, _) in MODEL_LEVEL.items())
+    good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6}", 10)
+    (p / "seeds" / "schema.yml").write_text(
+        "seeds:\n  - name: events\n    data_tests:\n" + model_tests
+        + "\n    columns:\n      - name: x\n        data_tests:\n" + column_tests + "\n" + good + "\n")
+    assert run_dbt(["deps"], "duckdb", tmp / "w", project=p).returncode == 0
+    run = run_dbt(["build"], "duckdb", tmp / "w", project=p)
+    return {r["unique_id"].split(".")[2]: r for r in run.results}, run.output
+
+
+@pytest.mark.parametrize("name", sorted({**BAD_CASES, **MODEL_LEVEL}))
+def test_bad_argument_is_a_compile_error_naming_test_and_argument(bad_run, name):
+    results, output = bad_run
+    expected_words = {**BAD_CASES, **MODEL_LEVEL}[name][1]
+    assert name in results, output[-3000:]
+    r = results[name]
+    assert r["status"] == "error", r
+    assert "Compilation Error" in r["message"] or "compil" in r["message"].lower(), r["message"]
+    for word in expected_words:
+        assert word in r["message"], (word, r["message"])
+
+
+def test_good_test_still_runs_beside_bad_ones(bad_run):
+    results, output = bad_run
+    assert results["null_rate_fine"]["status"] == "pass", output[-3000:]
