@@ -32,3 +32,13 @@ test-spark: $(STAMP)
 
 clean:
 	rm -rf $(VENV) target integration_tests/target integration_tests/dbt_packages logs
+
+## Benchmark: the monitoring suite vs the raw scan, pandas and Evidently (1M + 1M rows, < 10 min);
+## prints the table and writes bench/results/*.json. See docs/readme/95-benchmarks.md.
+.PHONY: bench
+bench: $(STAMP)
+	@$(BIN)/python -c "import pyarrow, sklearn" 2>/dev/null || $(BIN)/pip install --quiet -e ".[bench]"
+	@test -x bench/.venv-evidently/bin/python || { $(PYTHON) -m venv bench/.venv-evidently && \
+	  bench/.venv-evidently/bin/pip install --quiet "evidently>=0.7,<0.8" "pandas<3" pyarrow; } || \
+	  echo "Evidently could not be installed: the benchmark runs without it"
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)

@@ -122,9 +122,7 @@ def _select_sql(n_num: int, n_cat: int) -> str:
     for i in range(n_num):
         parts.append(f"case when isnan(num_{i}) then null else num_{i} end as num_{i}")
     for j in range(n_cat):
-        k = CAT_CARDINALITIES[j % len(CAT_CARDINALITIES)]
         parts.append(f"case when cat_{j}_code < 0 then null else 'c{j}_' || lpad(cast(cat_{j}_code as varchar), 2, '0') end as cat_{j}")
-        del k
     parts += ["score", "predicted_label"]
     return ", ".join(parts)
 
@@ -137,8 +135,9 @@ def generate(out_dir: Path, rows: int, ref_rows: int, n_numeric: int = 10, n_cat
     mpath = out_dir / "manifest.json"
     if mpath.is_file():
         old = json.loads(mpath.read_text())
-        if {k: old.get(k) for k in manifest} == manifest:
-            return old
+        same = {k: old.get(k) for k in manifest if k != "parquet"} == {k: v for k, v in manifest.items() if k != "parquet"}
+        if same and (old.get("parquet") or not parquet):
+            return old                     # a data set with parquet files serves runs without them
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)

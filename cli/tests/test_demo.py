@@ -378,7 +378,15 @@ def test_a_dbt_error_is_reported_as_such_not_as_failing_checks(tmp_path):
         "broken:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
         f"      path: {str(tmp_path / 'broken.duckdb')!r}\n      threads: 1\n")
     (tmp_path / "models" / "broken.sql").write_text("select * from no_such_table")
-    report, observations = run_project(tmp_path, tmp_path / "broken.duckdb")
+    seen, phases = [], []
+
+    def on_event(event):  # the progress bar's hook: it sees dbt's events and cannot break the run
+        seen.append(event.info.name)
+        raise RuntimeError("a broken progress display")
+
+    report, observations = run_project(tmp_path, tmp_path / "broken.duckdb", on_event=on_event,
+                                       on_phase=phases.append)
+    assert phases == ["deps", "build"] and "LogStartLine" in seen and "NodeFinished" in seen
     assert report.exit_code == 2 and not any(c.failed for c in report.checks) and observations == {}
     assert report.error is None and len(report.node_errors) == 1
     assert report.node_errors[0]["name"] == "broken" and "no_such_table" in report.node_errors[0]["message"]

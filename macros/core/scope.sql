@@ -132,8 +132,14 @@
   {%- if (n.startswith('"') and n.endswith('"')) or (n.startswith('`') and n.endswith('`')) -%}
     {%- set n = n[1:-1] -%}
   {%- endif -%}
-  {{ return(adapter.quote(n)) }}
+  {%- if var('ml_monitor_dialect', none) is none -%}{{ return(adapter.quote(n)) }}{%- endif -%}
+  {{ return(ml_monitor._dispatch('quote_identifier')(n)) }}
 {%- endmacro %}
+
+{#- Identifier quoting of another engine, for compile-only dialects (ml_monitor_dialect). -#}
+{% macro default__quote_identifier(name) %}{{ return('"' ~ name.replace('"', '""') ~ '"') }}{% endmacro %}
+{% macro spark__quote_identifier(name) %}{{ return('`' ~ name.replace('`', '``') ~ '`') }}{% endmacro %}
+{% macro bigquery__quote_identifier(name) %}{{ return('`' ~ name.replace('`', '\\`') ~ '`') }}{% endmacro %}
 
 {#- The column name as users wrote it, without quotes (for the observation rows). -#}
 {% macro unquoted(name) -%}

@@ -5,7 +5,7 @@
 {% macro to_bigint(expr) %}cast({{ expr }} as {{ ml_monitor.type_bigint() }}){% endmacro %}
 
 {#- A SQL string literal; single quotes doubled (and backslashes on engines that treat them as escapes). -#}
-{% macro string_literal(value) %}{{ return(adapter.dispatch('string_literal', 'ml_monitor')(value)) }}{% endmacro %}
+{% macro string_literal(value) %}{{ return(ml_monitor._dispatch('string_literal')(value)) }}{% endmacro %}
 {% macro default__string_literal(value) -%}
   {{ return("'" ~ (value | string).replace("'", "''") ~ "'") }}
 {%- endmacro %}
@@ -24,14 +24,14 @@
 {%- endmacro %}
 
 {#- A timestamp literal from a python datetime (naive, UTC by convention). -#}
-{% macro timestamp_literal(dt) %}{{ return(adapter.dispatch('timestamp_literal', 'ml_monitor')(dt)) }}{% endmacro %}
+{% macro timestamp_literal(dt) %}{{ return(ml_monitor._dispatch('timestamp_literal')(dt)) }}{% endmacro %}
 {% macro default__timestamp_literal(dt) -%}
   {%- if dt is none -%}{{ return('cast(null as ' ~ ml_monitor.type_timestamp() ~ ')') }}{%- endif -%}
   {{ return("cast('" ~ dt.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ ml_monitor.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- A number rounded for human text (observation detail). -#}
-{% macro format_number(expr, digits=4) %}{{ return(adapter.dispatch('format_number', 'ml_monitor')(expr, digits)) }}{% endmacro %}
+{% macro format_number(expr, digits=4) %}{{ return(ml_monitor._dispatch('format_number')(expr, digits)) }}{% endmacro %}
 {% macro default__format_number(expr, digits) -%}
   {{ ml_monitor.to_string('round(' ~ ml_monitor.to_double(expr) ~ ', ' ~ digits ~ ')') }}
 {%- endmacro %}

@@ -6,14 +6,14 @@
 {%- endmacro %}
 
 {#- Natural logarithm. -#}
-{% macro ln(expr) %}{{ return(adapter.dispatch('ln', 'ml_monitor')(expr)) }}{% endmacro %}
+{% macro ln(expr) %}{{ return(ml_monitor._dispatch('ln')(expr)) }}{% endmacro %}
 {% macro default__ln(expr) %}ln({{ expr }}){% endmacro %}
 {% macro bigquery__ln(expr) %}ln({{ expr }}){% endmacro %}
 {% macro spark__ln(expr) %}ln({{ expr }}){% endmacro %}
 
 {#- True when a numeric value is NaN, +inf or -inf. NaN compares equal to itself on
     DuckDB, PostgreSQL and Spark, so an IN list catches all three. -#}
-{% macro is_non_finite(expr) %}{{ return(adapter.dispatch('is_non_finite', 'ml_monitor')(expr)) }}{% endmacro %}
+{% macro is_non_finite(expr) %}{{ return(ml_monitor._dispatch('is_non_finite')(expr)) }}{% endmacro %}
 {% macro default__is_non_finite(expr) -%}
   ({{ ml_monitor.to_double(expr) }} in ({{ ml_monitor.to_double("'NaN'") }}, {{ ml_monitor.to_double("'Infinity'") }}, {{ ml_monitor.to_double("'-Infinity'") }}))
 {%- endmacro %}
@@ -29,7 +29,7 @@
 {% macro least2(a, b) %}(case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} <= {{ b }} then {{ a }} else {{ b }} end){% endmacro %}
 
 {#- Seconds since 1970-01-01 of a timestamp, as a double (differences of two of them are durations). -#}
-{% macro epoch_seconds(expr) %}{{ return(adapter.dispatch('epoch_seconds', 'ml_monitor')(expr)) }}{% endmacro %}
+{% macro epoch_seconds(expr) %}{{ return(ml_monitor._dispatch('epoch_seconds')(expr)) }}{% endmacro %}
 {% macro default__epoch_seconds(expr) %}{{ ml_monitor.to_double('extract(epoch from ' ~ expr ~ ')') }}{% endmacro %}
 {% macro duckdb__epoch_seconds(expr) %}{{ ml_monitor.to_double('epoch(' ~ ml_monitor.to_timestamp(expr) ~ ')') }}{% endmacro %}
 {% macro spark__epoch_seconds(expr) %}{{ ml_monitor.to_double('unix_timestamp(' ~ expr ~ ')') }}{% endmacro %}

@@ -6,7 +6,7 @@
     quantiles(expr, [0.1, 0.5, 0.9]) is an aggregate returning an array of doubles
     (nulls ignored); array_element(array_sql, i) reads element i (1-based). -#}
 
-{% macro quantiles(expr, probabilities) %}{{ return(adapter.dispatch('quantiles', 'ml_monitor')(expr, probabilities)) }}{% endmacro %}
+{% macro quantiles(expr, probabilities) %}{{ return(ml_monitor._dispatch('quantiles')(expr, probabilities)) }}{% endmacro %}
 
 {#- ANSI ordered-set aggregate, one per probability, gathered in an array. -#}
 {% macro default__quantiles(expr, probabilities) -%}
@@ -44,7 +44,7 @@
 {%- endmacro %}
 
 {#- Element i (1-based) of an array expression, as a double. -#}
-{% macro array_element(array_sql, i) %}{{ return(adapter.dispatch('array_element', 'ml_monitor')(array_sql, i)) }}{% endmacro %}
+{% macro array_element(array_sql, i) %}{{ return(ml_monitor._dispatch('array_element')(array_sql, i)) }}{% endmacro %}
 {% macro default__array_element(array_sql, i) -%}
   {{ ml_monitor.to_double('(' ~ array_sql ~ ')[' ~ i ~ ']') }}
 {%- endmacro %}

@@ -83,7 +83,7 @@
 {%- endmacro %}
 
 {% macro _create_history_sql(history) -%}
-  {{ return(adapter.dispatch('_create_history_sql', 'ml_monitor')(history)) }}
+  {{ return(ml_monitor._dispatch('_create_history_sql')(history)) }}
 {%- endmacro %}
 {% macro default___create_history_sql(history) -%}
   {#- if not exists: the relation cache does not see a table made by an earlier hook call -#}

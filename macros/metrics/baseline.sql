@@ -57,6 +57,19 @@
 {% macro _drift_baseline_plan(setup, cols) -%}
   {%- set test = setup.test -%}
   {%- set rel = ml_monitor.baselines_relation() -%}
+  {%- if ml_monitor._drift_render_only() -%}
+    {%- set planned = [] -%}
+    {%- for c in cols -%}
+      {%- set p = c.copy() -%}
+      {%- if c.kind == 'numeric' -%}
+        {%- do p.update({'bins': ml_monitor._quantile_bins([0.0]), 'unseen': false, 'reason': none}) -%}
+      {%- else -%}
+        {%- do p.update({'bins': ml_monitor._value_bins(['0'], false), 'unseen': true, 'reason': none}) -%}
+      {%- endif -%}
+      {%- do planned.append(p) -%}
+    {%- endfor -%}
+    {{ return(planned) }}
+  {%- endif -%}
   {%- set key = ml_monitor._model_key(setup.relation) -%}
   {%- set how = "freeze it first: dbt run-operation ml_monitor.freeze_baseline --args '{name: " ~ setup.baseline ~ ", model: " ~ key ~ ", reference: <training table>, columns: [...]}'" -%}
   {%- if rel is none or adapter.get_relation(rel.database, rel.schema, rel.identifier) is none -%}

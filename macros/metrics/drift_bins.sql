@@ -56,6 +56,14 @@
 {#- Pass 1 for numeric columns: counts, exact quantiles of the reference and, for
     equal-width binning, min / max / log2(n) of reference and current together. -#}
 {% macro _drift_profile(setup, cols, args) -%}
+  {%- if ml_monitor._drift_render_only() -%}
+    {#- another engine's SQL is being rendered (var ml_monitor_dialect): placeholder bins -#}
+    {%- set out = {} -%}
+    {%- for c in cols -%}
+      {%- do out.update({c.idx: {'n': 1, 'edges': [0.0], 'lo': 0.0, 'hi': 1.0, 'log2n': 1.0, 'nd': 100}}) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+  {%- endif -%}
   {%- set b = args.bins -%}
   {%- set probs = [] -%}
   {%- if args.binning == 'quantile' -%}
@@ -93,8 +101,8 @@
       ) as ml_profile_source
     ) as ml_profile
   {%- endset -%}
-  {%- set row = run_query(sql).rows[0] -%}
   {%- set out = {} -%}
+  {%- set row = run_query(sql).rows[0] -%}
   {%- for c in cols -%}
     {%- set info = {'n': row['n_' ~ c.idx]} -%}
     {%- if probs -%}
@@ -145,6 +153,10 @@
   {%- endset -%}
   {%- set out = {} -%}
   {%- for c in cols -%}{%- do out.update({c.idx: []}) -%}{%- endfor -%}
+  {%- if ml_monitor._drift_render_only() -%}
+    {%- for c in cols -%}{%- do out[c.idx].append('0') -%}{%- endfor -%}
+    {{ return(out) }}
+  {%- endif -%}
   {%- for r in run_query(sql).rows -%}
     {%- do out[r['col_idx'] | int].append(r['v'] | string) -%}
   {%- endfor -%}
@@ -596,8 +608,15 @@ drift_rows as (
   {#- var ml_monitor_drift_count_method (grouping_sets | sums) overrides the engine's choice -#}
   {%- set forced = var('ml_monitor_drift_count_method', none) -%}
   {%- if forced in ['grouping_sets', 'sums'] -%}{{ return(forced) }}{%- endif -%}
-  {{ return(adapter.dispatch('_drift_count_method', 'ml_monitor')()) }}
+  {{ return(ml_monitor._dispatch('_drift_count_method')()) }}
 {%- endmacro %}
 {% macro default___drift_count_method() %}{{ return('grouping_sets') }}{% endmacro %}
 {% macro spark___drift_count_method() %}{{ return('sums') }}{% endmacro %}
 {% macro databricks___drift_count_method() %}{{ return('sums') }}{% endmacro %}
+
+{#- True while another engine's SQL is rendered for validation (var ml_monitor_dialect set to a
+    different engine than the connection's): nothing is queried, bins are placeholders. -#}
+{% macro _drift_render_only() -%}
+  {%- set dialect = var('ml_monitor_dialect', none) -%}
+  {{ return(dialect is not none and dialect != target.type) }}
+{%- endmacro %}

@@ -7,11 +7,8 @@ Exit code: 1 when checks failed (the expected outcome: problems were injected),
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
-
-logger = logging.getLogger("ml_monitor")
 
 DEFAULT_DIRECTORY = "ml_monitor_demo"
 
