@@ -26,7 +26,7 @@ class DbtRun:
 
 
 def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATION,
-            extra_env: dict | None = None, timeout: int = 1500) -> DbtRun:
+            extra_env: dict | None = None, timeout: int = 1500, target_path: Path | None = None) -> DbtRun:
     """dbt <args> for one target, with its own target/log paths and DuckDB file under `work`."""
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -34,7 +34,7 @@ def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATIO
     env.setdefault("ML_MONITOR_SPARK_DIR", str(work / "spark"))
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     env.update(extra_env or {})
-    target_path = work / "target"
+    target_path = target_path or work / "target"
     cmd = [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(project),
            "--target", target, "--log-path", str(work / "logs")]
     if args[0] != "deps":

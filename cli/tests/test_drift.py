@@ -116,7 +116,7 @@ def test_details_name_the_moved_bin_and_the_excluded_values(drift_build):
     # the new category lands in the unseen bin
     assert "largest shift in bin unseen categories: 0.0% ->" in detail["cat"]
     # NaN / inf excluded and counted (counts taken from the seed here)
-    cur, ref = df[df["sample"] == "cur"], df[df["sample"] == "ref"]
+    cur, ref = df[df["sample_name"] == "cur"], df[df["sample_name"] == "ref"]
     nf = lambda d: int(d["f_bad"].isin(["NaN", "Infinity", "-Infinity"]).sum())  # noqa: E731
     nulls = lambda d: int(d["f_bad"].isna().sum())  # noqa: E731
     assert f"non-finite excluded: {nf(cur)} current, {nf(ref)} reference" in detail["f_bad"]
@@ -135,8 +135,8 @@ def test_details_name_the_moved_bin_and_the_excluded_values(drift_build):
 
 def test_prediction_drift_carries_the_reference_rate(drift_build):
     df = _input()
-    ref = df[(df["sample"] == "ref")]
-    cur = df[(df["sample"] == "cur")]
+    ref = df[(df["sample_name"] == "ref")]
+    cur = df[(df["sample_name"] == "cur")]
     ref_rate = (ref["pred"] == 1).sum() / ref["pred"].notna().sum()
     cur_rate = (cur["pred"] == 1).sum() / cur["pred"].notna().sum()
     rows = _rows(drift_build["db"], """
@@ -196,7 +196,7 @@ def test_freeze_baseline_is_explicit_and_replaces(drift_build):
               from main.ml_monitor_baselines where baseline_name = ? order by all"""
     assert n > 20 and _rows(db, same, ["op_v1"]) == _rows(db, same, ["drift_v1"])
     # reference counts agree with the seed
-    ref = _input().query("sample == 'ref'")
+    ref = _input().query("sample_name == 'ref'")
     total = _rows(db, """select reference_rows from main.ml_monitor_baselines
                          where baseline_name = 'op_v1' and segment_column is null limit 1""")[0][0]
     assert total == len(ref)

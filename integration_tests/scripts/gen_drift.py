@@ -68,7 +68,7 @@ def make_main(rng):
             pred[rng.random(n) < 0.01] = None
         for i in range(n):
             rows.append({
-                "sample": sample,
+                "sample_name": sample,
                 "ts": (t0 + timedelta(seconds=int(secs[i]))).strftime("%Y-%m-%d %H:%M:%S"),
                 "seg": seg[i],
                 "f_stable": float(f_stable[i]),
@@ -86,7 +86,7 @@ def make_main(rng):
     return rows
 
 
-MAIN_COLUMNS = ["sample", "ts", "seg", "f_stable", "f_shift", "f_int", "f_const", "f_bad", "f_null_cur",
+MAIN_COLUMNS = ["sample_name", "ts", "seg", "f_stable", "f_shift", "f_int", "f_const", "f_bad", "f_null_cur",
                 "f_null_all", "cat", "cat_num", "score", "pred"]
 
 
@@ -99,8 +99,8 @@ def make_evidently():
     cur_k = other.poisson(3.4, 10_000)
     ref_c = other.choice(["x", "y", "z"], p=[0.5, 0.3, 0.2], size=10_000)
     cur_c = other.choice(["x", "y", "z", "new"], p=[0.45, 0.3, 0.2, 0.05], size=10_000)
-    rows = [{"sample": "ref", "x": float(a), "k": int(b), "c": c} for a, b, c in zip(ref_x, ref_k, ref_c)]
-    rows += [{"sample": "cur", "x": float(a), "k": int(b), "c": c} for a, b, c in zip(cur_x, cur_k, cur_c)]
+    rows = [{"sample_name": "ref", "x": float(a), "k": int(b), "c": c} for a, b, c in zip(ref_x, ref_k, ref_c)]
+    rows += [{"sample_name": "cur", "x": float(a), "k": int(b), "c": c} for a, b, c in zip(cur_x, cur_k, cur_c)]
     return rows
 
 
@@ -180,7 +180,7 @@ def evidently_psi(ref, cur, numeric):
 # ---------------------------------------------------------------------------------------------
 
 def rows_of(data, sample):
-    return [r for r in data if r["sample"] == sample]
+    return [r for r in data if r["sample_name"] == sample]
 
 
 def segments(cur_rows, seg_col):
@@ -288,7 +288,7 @@ def main():
     data = make_main(rng)
     evid = make_evidently()
     write_csv(SEEDS / "drift" / "drift_input.csv", MAIN_COLUMNS, data)
-    write_csv(SEEDS / "drift" / "drift_evidently_input.csv", ["sample", "x", "k", "c"], evid)
+    write_csv(SEEDS / "drift" / "drift_evidently_input.csv", ["sample_name", "x", "k", "c"], evid)
 
     ref, cur = rows_of(data, "ref"), rows_of(data, "cur")
     numeric_cols = ["f_stable", "f_shift", "f_int", "f_const", "f_bad", "f_null_cur", "f_null_all"]

@@ -58,7 +58,7 @@ long as (
     {{ rate }} > {{ max_violation_rate }} as is_fail,
     {{ ml_monitor.to_string('n_violations') }} || ' of ' || {{ ml_monitor.to_string('n_values') }}
       || ' non-null values not accepted'
-      || case when n_violations > 0 then ', e.g. ''' || example_violation || '''' else '' end as detail,
+      || case when n_violations > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_violation || {{ ml_monitor.string_literal("'") }} else '' end as detail,
     case when n_rows > 0 and n_values = 0 then 'all values are null' end as undefined_reason
   from aggregated
 )

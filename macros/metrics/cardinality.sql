@@ -109,7 +109,7 @@ long as (
     n_rows as sample_size,
     n_new_{{ i }} > {{ max_new_categories }} as is_fail,
     {{ ml_monitor.to_string('n_new_' ~ i) }} || ' categories not in the reference'
-      || case when n_new_{{ i }} > 0 then ', e.g. ''' || example_new_{{ i }} || '''' else '' end as detail,
+      || case when n_new_{{ i }} > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_new_{{ i }} || {{ ml_monitor.string_literal("'") }} else '' end as detail,
     {{ ml_monitor.null_string() }} as undefined_reason
   from aggregated
   {%- endset %}

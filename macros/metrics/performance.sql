@@ -452,12 +452,16 @@ mm_ece as (
 {%- endif %}
 
 -- every (arm, segment) that must be reported: the overall row of each arm exists even when empty
+-- (union all + distinct: BigQuery has no bare UNION)
 mm_frame as (
-  select mm_arm, segment_column, segment_value from mm_agg
-  {%- for arm in arms %}
-  union
-  select {{ ml_monitor.string_literal(arm.id) }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}
-  {%- endfor %}
+  select distinct mm_arm, segment_column, segment_value
+  from (
+    select mm_arm, segment_column, segment_value from mm_agg
+    {%- for arm in arms %}
+    union all
+    select {{ ml_monitor.string_literal(arm.id) }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}
+    {%- endfor %}
+  ) as mm_frame_rows
 ),
 
 mm_metrics as (

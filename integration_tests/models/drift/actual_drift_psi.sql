@@ -4,8 +4,8 @@
 -- depends_on: {{ ref('drift_reference') }}
 {% if target.type != 'spark' %}-- depends_on: {{ ref('drift_evidently') }}{% endif %}
 {%- set main = ref('drift_main') -%}
-{%- set ref_rows = "sample = 'ref'" -%}
-{%- set cur_rows = "sample = 'cur'" -%}
+{%- set ref_rows = "sample_name = 'ref'" -%}
+{%- set cur_rows = "sample_name = 'cur'" -%}
 {%- set numeric_cols = ['f_stable', 'f_shift', 'f_int', 'f_const', 'f_bad', 'f_null_cur', 'f_null_all'] -%}
 {%- set day = {'period': 'day', 'count': 1} -%}
 {%- set week = {'period': 'day', 'count': 7} -%}

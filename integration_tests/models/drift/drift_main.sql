@@ -2,7 +2,7 @@
 {%- set d = ml_monitor.type_double() -%}
 {%- set s = ml_monitor.type_string() -%}
 select
-  cast(sample as {{ s }}) as sample,
+  cast(sample_name as {{ s }}) as sample_name,
   cast(ts as {{ ml_monitor.type_timestamp() }}) as ts,
   cast(seg as {{ s }}) as seg,
   cast(f_stable as {{ d }}) as f_stable,

@@ -1,2 +1,2 @@
 {#- The reference rows as their own relation (like a training table). -#}
-select * from {{ ref('drift_main') }} where sample = 'ref'
+select * from {{ ref('drift_main') }} where sample_name = 'ref'
