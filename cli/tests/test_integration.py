@@ -25,9 +25,8 @@ def seeds_and_deps(tmp_path_factory):
     assert deps.returncode == 0, deps.output
 
 
-@pytest.mark.parametrize("adapter", ADAPTERS)
-def test_integration_project(adapter, tmp_path):
-    """One `dbt build` per adapter (Spark pays ~15 s of JVM start per invocation)."""
+def build_integration_project(adapter: str, work: Path):
+    """One `dbt build` of the whole project (Spark pays ~15 s of JVM start per invocation)."""
     extra = {}
     if adapter == "postgres":
         if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
@@ -35,7 +34,19 @@ def test_integration_project(adapter, tmp_path):
         extra["ML_MONITOR_PG_SCHEMA"] = f"it_{os.getpid()}"
     if adapter == "spark":
         extra["ML_MONITOR_SPARK_SCHEMA"] = f"it_{os.getpid()}"
-    run = run_dbt(["build", "--full-refresh"], adapter, tmp_path, extra_env=extra)
+    return run_dbt(["build", "--full-refresh"], adapter, work, extra_env=extra)
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(tmp_path_factory):
+    work = tmp_path_factory.mktemp("duckdb")
+    return work, build_integration_project("duckdb", work)
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_integration_project(adapter, tmp_path, request):
+    run = (request.getfixturevalue("duckdb_build")[1] if adapter == "duckdb"
+           else build_integration_project(adapter, tmp_path))
     assert run.results, run.output[-5000:]
     failed = run.failed_nodes()
     assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
@@ -71,15 +82,15 @@ def validate_compiled(directory: Path, dialect: str) -> tuple[int, list[str]]:
     return len(files), errors
 
 
-def test_cloud_dialects_compile_and_parse(tmp_path):
+def test_cloud_dialects_compile_and_parse(duckdb_build):
     """Snowflake, BigQuery and Databricks: the integration project compiled through their
     dispatch paths (var ml_monitor_dialect), every statement parsed by sqlglot for that dialect."""
-    build = run_dbt(["build", "--full-refresh"], "duckdb", tmp_path)   # compile-time queries need the data
+    built, build = duckdb_build   # compile-time queries (reference edges) need the data
     assert build.returncode == 0, build.output[-3000:]
     for dialect in ("snowflake", "bigquery", "databricks"):
-        work = tmp_path / dialect
-        run = run_dbt(["compile", "--vars", f"{{ml_monitor_dialect: {dialect}}}"], "duckdb", tmp_path,
-                      extra_env={}, target_path=work / "target")
+        work = built / dialect
+        run = run_dbt(["compile", "--vars", f"{{ml_monitor_dialect: {dialect}}}"], "duckdb", built,
+                      target_path=work / "target")
         assert run.returncode == 0, run.output[-3000:]
         n, errors = validate_compiled(work / "target" / "compiled", dialect)
         assert n > 60, f"only {n} compiled files for {dialect}"
