@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,postgres,spark]"
+	$(BIN)/pip install --quiet -e ".[test,postgres,spark,bench]"
 	touch $(STAMP)
 
 setup: $(STAMP)

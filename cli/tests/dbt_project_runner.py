@@ -29,6 +29,8 @@ def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATIO
             extra_env: dict | None = None, timeout: int = 1500, target_path: Path | None = None) -> DbtRun:
     """dbt <args> for one target, with its own target/log paths and DuckDB file under `work`."""
     work.mkdir(parents=True, exist_ok=True)
+    if args[0] != "deps" and project == INTEGRATION:
+        ensure_integration_deps()
     env = dict(os.environ)
     env.setdefault("ML_MONITOR_DUCKDB_PATH", str(work / "integration.duckdb"))
     env.setdefault("ML_MONITOR_SPARK_DIR", str(work / "spark"))
@@ -43,6 +45,21 @@ def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATIO
     results_file = target_path / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
+
+
+_deps_done = False
+
+
+def ensure_integration_deps() -> None:
+    """`dbt deps` for the integration project, once per test session (a fresh clone has none)."""
+    global _deps_done
+    if _deps_done:
+        return
+    proc = subprocess.run([DBT, "deps", "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION)],
+                          cwd=INTEGRATION, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _deps_done = True
 
 
 def generate_seeds() -> None:
