@@ -25,15 +25,4 @@
 {%- endfor -%}
 {%- endif -%}
 
-{%- for case_name, sql in cases %}
-select {{ ml_monitor.to_string(ml_monitor.string_literal(case_name)) }} as case_name, o.*
-from (
-{{ sql }}
-) as o
-{%- if not loop.last %}
-union all
-{%- endif %}
-{%- endfor %}
-{%- if not execute %}
-select 1 as case_name
-{%- endif %}
+{{ union_cases(cases) }}

@@ -17,15 +17,4 @@
 {%- do cases.append(('ks_segments', ml_monitor.ks(main, ['f_shift', 'f_stable'], reference_where=ref_rows, where=cur_rows, segment_by=['seg']))) -%}
 {%- endif -%}
 
-{%- for case_name, sql in cases %}
-select {{ ml_monitor.to_string(ml_monitor.string_literal(case_name)) }} as case_name, o.*
-from (
-{{ sql }}
-) as o
-{%- if not loop.last %}
-union all
-{%- endif %}
-{%- endfor %}
-{%- if not execute %}
-select 1 as case_name
-{%- endif %}
+{{ union_cases(cases) }}

@@ -18,15 +18,4 @@
 {%- do cases.append(('psi_bins5', ml_monitor.psi(main, ['f_shift'], bins=5, threshold=0.5, reference_where=ref_rows, where=cur_rows))) -%}
 {%- endif -%}
 
-{%- for case_name, sql in cases %}
-select {{ ml_monitor.to_string(ml_monitor.string_literal(case_name)) }} as case_name, o.*
-from (
-{{ sql }}
-) as o
-{%- if not loop.last %}
-union all
-{%- endif %}
-{%- endfor %}
-{%- if not execute %}
-select 1 as case_name
-{%- endif %}
+{{ union_cases(cases) }}
