@@ -35,7 +35,7 @@ clean:
 	rm -rf $(VENV) target integration_tests/target integration_tests/dbt_packages logs
 
 ## Benchmark: the monitoring suite vs the raw scan, pandas and Evidently (1M + 1M rows, < 10 min);
-## prints the table and writes bench/results/*.json. See docs/readme/95-benchmarks.md.
+## prints the table and writes bench/results/*.json. See README.md, "Performance".
 .PHONY: bench
 bench: $(STAMP)
 	@$(BIN)/python -c "import pyarrow, sklearn" 2>/dev/null || $(BIN)/pip install --quiet -e ".[bench]"

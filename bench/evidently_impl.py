@@ -7,7 +7,7 @@ Runs in its own virtualenv (Evidently 0.7 needs pandas < 3), never in the projec
     bench/.venv-evidently/bin/python bench/evidently_impl.py <data_dir> '<json: numeric, categorical>'
 
 Prints one JSON line: {"seconds", "load_seconds", "compute_seconds", "values": {"psi_evidently": {...}}}.
-Evidently's PSI is not the textbook quantile PSI (see PERFORMANCE notes / docs/readme/drift.md,
+Evidently's PSI is not the textbook quantile PSI (see PERFORMANCE notes / README.md, "Drift",
 `binning: evidently`): the values are compared with ml_monitor's `binning: evidently` mode.
 """
 

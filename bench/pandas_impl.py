@@ -1,6 +1,6 @@
 """Approach (e): the suite's metrics in pandas / numpy / scikit-learn, written to be fast.
 
-Same definitions as the SQL (see docs/readme/drift.md and performance.md):
+Same definitions as the SQL (see README.md, "Drift" and "Model performance"):
 
 * null_rate = nulls / rows; value_range = share of non-null values outside [lo, hi]
   (NaN / inf count as outside);

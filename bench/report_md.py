@@ -1,4 +1,4 @@
-"""Markdown tables from benchmark results (for docs/readme/95-benchmarks.md).
+"""Markdown tables from benchmark results (for the README's "Performance" section).
 
     python bench/report_md.py bench/results/bench_1m.json [bench/results/bench_10m.json ...]
 """

@@ -1,6 +1,6 @@
 """Durable alert state in SQLite: open/resolved alerts and an outbox of deliveries.
 
-Guarantees (see docs/readme/alerting.md):
+Guarantees (see README.md, "The guarantees, in plain words"):
 - at-least-once: a notification is written to the outbox in the same transaction that records the
   alert, *before* anything is sent; it is marked delivered only after the channel accepted it.
   A process killed mid-delivery leaves the row pending, so the next run (or `alerts retry`) sends

@@ -153,10 +153,10 @@ def test_precedence_flag_over_env_over_file(tmp_path):
 
 
 def test_the_readme_example_loads(tmp_path):
-    """The complete ml_monitor.yml of docs/readme/alerting.md is valid."""
+    """The complete ml_monitor.yml of the README is valid."""
     from ml_monitor.paths import package_root
 
-    doc = (package_root() / "docs" / "readme" / "alerting.md").read_text()
+    doc = (package_root() / "README.md").read_text()
     example = doc.split("### A complete `ml_monitor.yml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x", "TEAMS_WEBHOOK_URL": "https://t.example/w",
            "INCIDENTS_TOKEN": "tok-123", "SMTP_USER": "mailer", "SMTP_PASSWORD": "pw-456",
