@@ -66,3 +66,28 @@ def generate_seeds() -> None:
     """Regenerate every integration input and expected seed from the independent oracles."""
     for script in sorted((INTEGRATION / "scripts").glob("gen_*.py")):
         subprocess.run([sys.executable, str(script)], cwd=script.parent, check=True)
+
+
+def family_files(family: str) -> list[Path]:
+    """The seeds a family's generator writes: its inputs and its expected observations."""
+    return sorted((INTEGRATION / "seeds" / family).glob("*.csv")) + [
+        INTEGRATION / "seeds" / "expected" / f"expected_{family}.csv"]
+
+
+def build_family(family: str, work: Path) -> dict:
+    """Regenerate one family's seeds (recording their digests before and after, so a test can
+    prove the generator reproduces the committed files) and `dbt build` only that family on DuckDB."""
+    import hashlib
+
+    def digest() -> dict:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in family_files(family) if p.exists()}
+
+    before = digest()
+    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / f"gen_{family}.py")],
+                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
+    after = digest()
+    db = work / f"{family}.duckdb"
+    selection = [f"path:seeds/{family}", f"path:models/{family}", f"path:seeds/expected/expected_{family}.csv"]
+    run = run_dbt(["build", "--full-refresh", "--select", *selection], "duckdb", work,
+                  extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
+    return {"run": run, "work": work, "db": db, "before": before, "after": after}

@@ -15,42 +15,20 @@ Runs in about 1.5 minutes on a shared 2-core machine.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from dbt_project_runner import INTEGRATION, run_dbt
+from dbt_project_runner import INTEGRATION, build_family, run_dbt
 
-SELECTION = ["path:seeds/drift", "path:models/drift", "path:seeds/expected/expected_drift.csv"]
-
-
-def _generated() -> list[Path]:
-    return sorted((INTEGRATION / "seeds" / "drift").glob("*.csv")) + [
-        INTEGRATION / "seeds" / "expected" / "expected_drift.csv"]
-
-
-def _digest(paths) -> dict:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.exists()}
 
 
 @pytest.fixture(scope="module")
 def drift_build(tmp_path_factory):
-    before = _digest(_generated())
-    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_drift.py")],
-                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
-    after = _digest(_generated())
-    work = tmp_path_factory.mktemp("drift")
-    db = work / "drift.duckdb"
-    run = run_dbt(["build", "--full-refresh", "--select", *SELECTION], "duckdb", work,
-                  extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
-    return {"run": run, "work": work, "db": db, "before": before, "after": after}
+    return build_family("drift", tmp_path_factory.mktemp("drift"))
 
 
 def _rows(db, sql, params=None):

@@ -8,36 +8,17 @@ Runs in ~1 minute: one seed generation, one `dbt build` of the performance selec
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
-import sys
 
 import duckdb
 import pytest
 
-from dbt_project_runner import INTEGRATION, run_dbt
-
-SELECTION = ["path:seeds/performance", "path:models/performance", "path:seeds/expected/expected_performance.csv"]
-GENERATED = sorted((INTEGRATION / "seeds" / "performance").glob("*.csv")) + [
-    INTEGRATION / "seeds" / "expected" / "expected_performance.csv"]
-
-
-def _digest(paths) -> dict:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.exists()}
+from dbt_project_runner import INTEGRATION, build_family
 
 
 @pytest.fixture(scope="module")
 def perf_build(tmp_path_factory):
-    before = _digest(GENERATED)
-    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_performance.py")],
-                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
-    after = _digest(sorted((INTEGRATION / "seeds" / "performance").glob("*.csv"))
-                    + [INTEGRATION / "seeds" / "expected" / "expected_performance.csv"])
-    work = tmp_path_factory.mktemp("perf")
-    run = run_dbt(["build", "--full-refresh", "--select", *SELECTION], "duckdb", work,
-                  extra_env={"ML_MONITOR_DUCKDB_PATH": str(work / "perf.duckdb")})
-    return {"run": run, "work": work, "db": work / "perf.duckdb", "before": before, "after": after}
+    return build_family("performance", tmp_path_factory.mktemp("perf"))
 
 
 def _rows(db, sql):
