@@ -63,10 +63,37 @@
   }) }}
 {%- endmacro %}
 
-{#- CTEs mm_labels_ranked and mm_labels (one row per key: mm_key_1.., mm_label, mm_versions),
-    each followed by a comma. -#}
+{#- CTE mm_labels (one row per key: mm_key_1.., mm_label, mm_versions), followed by a comma.
+    Without a label timestamp, on engines whose max() takes any label type (booleans too:
+    not PostgreSQL), one hash aggregate keeps the greatest label; otherwise a window ranks
+    the labels of each key. Both keep the same label. -#}
 {% macro _label_join_ctes(lj) -%}
   {%- set lkeys = lj['keys'] | map(attribute='l') | list -%}
+  {%- set by_max = lj.label_ts_sql is none and ml_monitor._dispatch('_label_dedup_by_max')() -%}
+  {%- set usable -%}
+  from {{ lj.labels }}
+  where {{ lj.label_sql }} is not null
+    {%- for k in lj['keys'] %}
+    and {{ k.l }} is not null
+    {%- endfor %}
+    {%- if lj.label_ts_sql %}
+    -- a label stamped after the evaluation time did not exist yet
+    and ({{ lj.label_ts_sql }} is null or {{ lj.label_ts_sql }} <= {{ ml_monitor.timestamp_literal(lj.as_of) }})
+    {%- endif %}
+  {%- endset -%}
+{%- if by_max %}
+-- one label per key, the greatest (no label timestamp): the join below can never fan out
+mm_labels as (
+  select
+    {%- for k in lj['keys'] %}
+    {{ k.l }} as {{ k.alias }},
+    {%- endfor %}
+    max({{ lj.label_sql }}) as mm_label,
+    count(*) as mm_versions
+  {{ usable }}
+  group by {{ lkeys | join(', ') }}
+),
+{%- else %}
 -- every usable label, ranked within its key: latest label timestamp first, then greatest label
 mm_labels_ranked as (
   select
@@ -79,15 +106,7 @@ mm_labels_ranked as (
       order by {% if lj.label_ts_sql %}{{ lj.label_ts_sql }} desc nulls last, {% endif %}{{ lj.label_sql }} desc
     ) as mm_rank,
     count(*) over (partition by {{ lkeys | join(', ') }}) as mm_versions
-  from {{ lj.labels }}
-  where {{ lj.label_sql }} is not null
-    {%- for k in lj['keys'] %}
-    and {{ k.l }} is not null
-    {%- endfor %}
-    {%- if lj.label_ts_sql %}
-    -- a label stamped after the evaluation time did not exist yet
-    and ({{ lj.label_ts_sql }} is null or {{ lj.label_ts_sql }} <= {{ ml_monitor.timestamp_literal(lj.as_of) }})
-    {%- endif %}
+  {{ usable }}
 ),
 
 -- one label per key: the join below can never fan out
@@ -96,7 +115,14 @@ mm_labels as (
   from mm_labels_ranked
   where mm_rank = 1
 ),
+{%- endif %}
 {%- endmacro %}
+
+{#- max() of a label column of any type (numbers, strings, booleans)? PostgreSQL has no
+    max(boolean); the window is the portable default. -#}
+{% macro default___label_dedup_by_max() %}{{ return(false) }}{% endmacro %}
+{% macro duckdb___label_dedup_by_max() %}{{ return(true) }}{% endmacro %}
+{% macro spark___label_dedup_by_max() %}{{ return(true) }}{% endmacro %}
 
 {#- One side of the labelled source: the predictions matching `filter`, with their label.
     cols: quoted prediction columns to carry (keys are added). -#}

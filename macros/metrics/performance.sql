@@ -361,41 +361,59 @@ mm_agg as (
   {{ ml_monitor._perf_group_by(scope, 'mm_arm') }}
 ),
 {%- if need_rank %}
+{%- set pr = 'pr_auc' in metrics %}
+{%- set rank_groups = [('0', none)] %}
+{%- for c in seg_sqls %}{%- do rank_groups.append((loop.index | string, c)) %}{%- endfor %}
 
--- exact ROC AUC / average precision: positives and negatives per distinct score first
-mm_score_groups as (
+-- exact ROC AUC and average precision from ranks: one sort per (arm[, segment]) and direction.
+-- rank() ascending is 1 + the rows scored lower, descending 1 + the rows scored higher, so a
+-- row's tie-averaged rank is (asc - desc + N + 1) / 2 and the Mann-Whitney
+-- U = sum over positives of that rank - P (P + 1) / 2 (tied pairs count 1/2).
+-- Average precision: at a positive's score, rows scored at or above it = N + 1 - asc, and
+-- positives at or above it = P + 1 - (its ascending rank among positives).
+mm_ranked as (
+  select
+    mm_arm,
+    {%- for c in seg_sqls %}
+    {{ c }},
+    {%- endfor %}
+    mm_y
+    {%- for i, c in rank_groups %}
+    {%- set part = 'mm_arm' ~ ((', ' ~ c) if c is not none else '') %},
+    rank() over (partition by {{ part }} order by mm_score) as mm_r{{ i }}_asc,
+    rank() over (partition by {{ part }} order by mm_score desc) as mm_r{{ i }}_desc
+    {%- if pr %},
+    rank() over (partition by {{ part }}, mm_y order by mm_score) as mm_q{{ i }}_asc,
+    count(*) over (partition by {{ part }}) as mm_n{{ i }},
+    sum(mm_y) over (partition by {{ part }}) as mm_p{{ i }}
+    {%- endif %}
+    {%- endfor %}
+  from mm_scored
+  where mm_use_s = 1 and not {{ ml_monitor.is_non_finite('mm_score') }}
+),
+
+-- rank sums per (arm, segment): each grouping set uses the ranks of its own partition
+mm_rank_sums as (
   select
     mm_arm,
     {{ ml_monitor._segment_keys(scope) }},
-    mm_score,
-    {{ d('sum(mm_y)') }} as pos,
-    {{ d('count(*) - sum(mm_y)') }} as neg
-  from mm_scored
-  where mm_use_s = 1 and not {{ ml_monitor.is_non_finite('mm_score') }}
-  {{ ml_monitor._perf_group_by(scope, 'mm_arm, mm_score') }}
+    count(*) as n_r,
+    sum(mm_y) as p_r,
+    {{ ml_monitor._perf_by_grouping(rank_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff
+    {%- if pr %},
+    {{ ml_monitor._perf_by_grouping(rank_groups, 'sum(case when mm_y = 1 then ' ~ d('mm_p{i} + 1 - mm_q{i}_asc') ~ ' / ' ~ d('mm_n{i} + 1 - mm_r{i}_asc') ~ ' else 0 end)') }} as ap_sum
+    {%- endif %}
+  from mm_ranked
+  {{ ml_monitor._perf_group_by(scope, 'mm_arm') }}
 ),
 
--- negatives strictly below each score; positives / negatives at or above it (descending)
-mm_score_running as (
-  select
-    mm_arm, segment_column, segment_value, mm_score, pos, neg,
-    coalesce(sum(neg) over (partition by mm_arm, segment_column, segment_value order by mm_score
-                            rows between unbounded preceding and 1 preceding), 0) as neg_below,
-    sum(pos) over (partition by mm_arm, segment_column, segment_value order by mm_score desc
-                   rows between unbounded preceding and current row) as tps,
-    sum(neg) over (partition by mm_arm, segment_column, segment_value order by mm_score desc
-                   rows between unbounded preceding and current row) as fps
-  from mm_score_groups
-),
-
--- U = sum pos * (neg below + neg tied / 2); AP = sum over scores of pos * precision(score)
+-- U = (sum of positives' (asc - desc) + P (N + 1)) / 2 - P (P + 1) / 2; AP = ap_sum / P
 mm_rank as (
   select
     mm_arm, segment_column, segment_value,
-    sum(pos * (neg_below + 0.5 * neg)) as auc_u,
-    sum(case when pos > 0 then pos * tps / (tps + fps) else 0 end) as ap_sum
-  from mm_score_running
-  group by mm_arm, segment_column, segment_value
+    ({{ d('rank_diff') }} + {{ d('p_r') }} * {{ d('n_r + 1') }} - {{ d('p_r') }} * {{ d('p_r + 1') }}) / 2 as auc_u,
+    {{ 'ap_sum' if pr else ml_monitor.null_double() }} as ap_sum
+  from mm_rank_sums
 ),
 {%- endif %}
 {%- if 'ece' in metrics %}

@@ -131,3 +131,18 @@
 {% macro _perf_seg_match(a, b) -%}
   {{ ml_monitor.null_safe_equal(a ~ '.segment_column', b ~ '.segment_column') }} and {{ ml_monitor.null_safe_equal(a ~ '.segment_value', b ~ '.segment_value') }}
 {%- endmacro %}
+
+{#- An aggregate per grouping set: `template` with {i} = 0 for the overall row and the segment
+    column's number for its rows (rank_groups: [(i, segment sql or none)], overall first). -#}
+{% macro _perf_by_grouping(rank_groups, template) -%}
+  {%- if rank_groups | length == 1 -%}
+    {{ template.replace('{i}', rank_groups[0][0]) }}
+  {%- else -%}
+    case
+      {%- for i, c in rank_groups[1:] %}
+      when grouping({{ c }}) = 0 then {{ template.replace('{i}', i) }}
+      {%- endfor %}
+      else {{ template.replace('{i}', rank_groups[0][0]) }}
+    end
+  {%- endif -%}
+{%- endmacro %}
