@@ -176,12 +176,14 @@ def _median(runs: list[dict], key: str):
     return statistics.median(vals) if vals else None
 
 
-def measure(ctx: dict, approaches: list[str], repeat: int) -> dict:
+def measure(ctx: dict, approaches: list[str], repeat: int, evidently_repeat: int | None = None) -> dict:
     cfg = {"db": str(ctx["db"]), "data_dir": str(ctx["data_dir"]), "numeric": ctx["numeric"],
            "categorical": ctx["categorical"]}
     runs: dict = {a: [] for a in approaches}
     for i in range(repeat):
         for a in approaches:
+            if a == "evidently" and evidently_repeat is not None and i >= evidently_repeat:
+                continue
             log(f"run {i + 1}/{repeat}: {a} (load {load_average()[0]})")
             if a == "raw_scan":
                 r = run_worker("raw_scan", cfg)
@@ -358,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per approach; medians are reported (default 3)")
     ap.add_argument("--evidently", choices=["auto", "on", "off"], default="auto",
                     help="auto: run Evidently when its venv exists and rows <= 2M; on: always; off: never")
+    ap.add_argument("--evidently-repeat", type=int, default=None,
+                    help="runs of (f) (default --repeat; at 10M + 10M one run takes ~8 min and ~18 GB)")
     ap.add_argument("--no-pandas", action="store_true", help="skip (e)")
     ap.add_argument("--approaches", default=None,
                     help="comma list of the timed approaches (default: all of " + ",".join(LABELS) + ")")
@@ -377,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
                     "load_average_at_start": load_average(), "rows": a.rows, "ref_rows": ref_rows,
-                    "repeat": a.repeat}
+                    "repeat": a.repeat, "evidently_repeat": a.evidently_repeat or a.repeat}
     run_ev = a.evidently == "on" or (a.evidently == "auto" and max(a.rows, ref_rows) <= 2_000_000)
     if run_ev and not EVIDENTLY_PY.exists():
         log(f"Evidently venv {EVIDENTLY_PY.parent.parent} not found: skipping (f). Create it with:\n"
@@ -400,14 +404,15 @@ def main(argv: list[str] | None = None) -> int:
             if unknown:
                 ap.error(f"unknown approaches: {unknown}")
             approaches = [x for x in wanted if x != "evidently" or run_ev]
-        res = measure(ctx, approaches, a.repeat)
+        res = measure(ctx, approaches, a.repeat, a.evidently_repeat)
         c_values = run_worker("stored_observations", {"db": str(ctx["db"])})["values"]
         ev_mode = evidently_mode_psi(ctx["p_ref"], ctx["numeric"] + ctx["categorical"]) if run_ev else None
         res["ratios"] = ratios(res["summary"])
         res["agreement"] = agreement(res["values"], c_values, ev_mode, ctx["numeric"] + ctx["categorical"])
         result["main"] = {k: v for k, v in res.items() if k != "values"}
         print(f"\nml_monitor benchmark: {a.rows:,} current + {ref_rows:,} reference rows, 10 numeric + 5 "
-              f"categorical features, 8 segments; medians of {a.repeat} runs; load average at start "
+              f"categorical features, 8 segments; medians of {a.repeat} runs"
+              f"{f' (Evidently: {a.evidently_repeat})' if run_ev and a.evidently_repeat else ''}; load average at start "
               f"{result['load_average_at_start']}")
         print(print_main_table(res))
         print()
