@@ -379,13 +379,15 @@ mm_ranked as (
     {%- endfor %}
     mm_y
     {%- for i, c in rank_groups %}
-    {%- set part = 'mm_arm' ~ ((', ' ~ c) if c is not none else '') %},
-    rank() over (partition by {{ part }} order by mm_score) as mm_r{{ i }}_asc,
-    rank() over (partition by {{ part }} order by mm_score desc) as mm_r{{ i }}_desc
+    {#- one arm: no arm key in the partition (a window without a partition is cheaper) -#}
+    {%- set keys = (['mm_arm'] if arms | length > 1 else []) + ([c] if c is not none else []) %}
+    {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %},
+    rank() over ({{ part }}order by mm_score) as mm_r{{ i }}_asc,
+    rank() over ({{ part }}order by mm_score desc) as mm_r{{ i }}_desc
     {%- if pr %},
-    rank() over (partition by {{ part }}, mm_y order by mm_score) as mm_q{{ i }}_asc,
-    count(*) over (partition by {{ part }}) as mm_n{{ i }},
-    sum(mm_y) over (partition by {{ part }}) as mm_p{{ i }}
+    rank() over (partition by {{ (keys + ['mm_y']) | join(', ') }} order by mm_score) as mm_q{{ i }}_asc,
+    count(*) over ({{ part | trim }}) as mm_n{{ i }},
+    sum(mm_y) over ({{ part | trim }}) as mm_p{{ i }}
     {%- endif %}
     {%- endfor %}
   from mm_scored
