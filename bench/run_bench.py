@@ -144,7 +144,7 @@ def evidently_mode_psi(project: Path, features: list[str]) -> dict:
 
 def prepare(work: Path, rows: int, ref_rows: int, n_num: int, n_cat: int, seed: int,
             numeric: list[str] | None = None, categorical: list[str] | None = None,
-            baseline: bool = True, parquet: bool = True) -> dict:
+            baseline: bool = True, parquet: bool = True, memory_limit: str | None = None) -> dict:
     """Data set + the two projects, warmed up (one untimed dbt build each) and SQL captured."""
     data_dir = work / f"data_{rows}_{ref_rows}_{n_num}n{n_cat}c_s{seed}"
     log(f"data: {rows:,} current + {ref_rows:,} reference rows, {n_num} numeric + {n_cat} categorical")
@@ -153,13 +153,15 @@ def prepare(work: Path, rows: int, ref_rows: int, n_num: int, n_cat: int, seed: 
     categorical = categorical or manifest["categorical"]
     tag = f"{len(numeric)}n{len(categorical)}c"
     db = data_dir / "bench.duckdb"
-    p_ref = suite.write_project(data_dir / f"project_reference_{tag}", db, numeric, categorical, "reference")
+    p_ref = suite.write_project(data_dir / f"project_reference_{tag}", db, numeric, categorical, "reference",
+                                memory_limit=memory_limit)
     log("warm-up dbt build (reference), capturing the suite's SQL")
     dbt_build(p_ref, log_level_file="debug")
     capture_statements(p_ref)
     p_base = None
     if baseline:
-        p_base = suite.write_project(data_dir / f"project_baseline_{tag}", db, numeric, categorical, "baseline")
+        p_base = suite.write_project(data_dir / f"project_baseline_{tag}", db, numeric, categorical, "baseline",
+                                     memory_limit=memory_limit)
         log("freezing the baseline (dbt run-operation ml_monitor.freeze_baseline)")
         t0 = time.perf_counter()
         suite.freeze_baseline(p_base, numeric + categorical)
@@ -167,7 +169,7 @@ def prepare(work: Path, rows: int, ref_rows: int, n_num: int, n_cat: int, seed: 
         log("warm-up dbt build (frozen baseline), capturing the suite's SQL")
         dbt_build(p_base, log_level_file="debug")
         capture_statements(p_base)
-    return {"data_dir": data_dir, "db": db, "numeric": numeric, "categorical": categorical,
+    return {"data_dir": data_dir, "db": db, "numeric": numeric, "categorical": categorical, "memory_limit": memory_limit,
             "p_ref": p_ref, "p_base": p_base, "freeze_seconds": freeze_seconds if baseline else None}
 
 
@@ -178,7 +180,7 @@ def _median(runs: list[dict], key: str):
 
 def measure(ctx: dict, approaches: list[str], repeat: int, evidently_repeat: int | None = None) -> dict:
     cfg = {"db": str(ctx["db"]), "data_dir": str(ctx["data_dir"]), "numeric": ctx["numeric"],
-           "categorical": ctx["categorical"]}
+           "categorical": ctx["categorical"], "memory_limit": ctx.get("memory_limit")}
     runs: dict = {a: [] for a in approaches}
     for i in range(repeat):
         for a in approaches:
@@ -362,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="auto: run Evidently when its venv exists and rows <= 2M; on: always; off: never")
     ap.add_argument("--evidently-repeat", type=int, default=None,
                     help="runs of (f) (default --repeat; at 10M + 10M one run takes ~8 min and ~18 GB)")
+    ap.add_argument("--duckdb-memory-limit", default=None, metavar="SIZE",
+                    help="DuckDB memory_limit (e.g. 1GB) for (a)-(d'): in the profile and the replay connections")
     ap.add_argument("--no-pandas", action="store_true", help="skip (e)")
     ap.add_argument("--approaches", default=None,
                     help="comma list of the timed approaches (default: all of " + ",".join(LABELS) + ")")
@@ -381,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
                     "load_average_at_start": load_average(), "rows": a.rows, "ref_rows": ref_rows,
-                    "repeat": a.repeat, "evidently_repeat": a.evidently_repeat or a.repeat}
+                    "repeat": a.repeat, "evidently_repeat": a.evidently_repeat or a.repeat,
+                    "duckdb_memory_limit": a.duckdb_memory_limit}
     run_ev = a.evidently == "on" or (a.evidently == "auto" and max(a.rows, ref_rows) <= 2_000_000)
     if run_ev and not EVIDENTLY_PY.exists():
         log(f"Evidently venv {EVIDENTLY_PY.parent.parent} not found: skipping (f). Create it with:\n"
@@ -391,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         result["evidently_skipped"] = "venv not found"
 
     if not a.skip_main:
-        ctx = prepare(a.work_dir, a.rows, ref_rows, 10, 5, a.seed)
+        ctx = prepare(a.work_dir, a.rows, ref_rows, 10, 5, a.seed, memory_limit=a.duckdb_memory_limit)
         result["freeze_baseline_seconds"] = ctx["freeze_seconds"]
         approaches = ["raw_scan", "suite_sql", "dbt_build", "baseline_sql", "baseline_build"]
         if not a.no_pandas:
@@ -422,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         srep = a.scaling_repeat or a.repeat
         result["scaling_rows"] = []
         for n in [int(x) for x in a.scaling_rows.split(",") if x]:
-            ctx = prepare(a.work_dir, n, n, 10, 5, a.seed, baseline=False, parquet=False)
+            ctx = prepare(a.work_dir, n, n, 10, 5, a.seed, baseline=False, parquet=False,
+                          memory_limit=a.duckdb_memory_limit)
             res = measure(ctx, ["raw_scan", "suite_sql", "dbt_build"], srep)
             result["scaling_rows"].append({"rows": n, "ref_rows": n, **{k: {"seconds": v["seconds"],
                                            "peak_rss_mb": v["peak_rss_mb"]} for k, v in res["summary"].items()}})

@@ -110,7 +110,7 @@ models:
 
 
 def write_project(project: Path, db_path: Path, numeric: list[str], categorical: list[str], mode: str,
-                  threads: int = 2) -> Path:
+                  threads: int = 2, memory_limit: str | None = None) -> Path:
     """Write (or rewrite) the project in ``project``; returns it (the package linked as `dbt deps` would)."""
     models = project / "models"
     models.mkdir(parents=True, exist_ok=True)
@@ -118,7 +118,8 @@ def write_project(project: Path, db_path: Path, numeric: list[str], categorical:
     (project / "packages.yml").write_text(f"packages:\n  - local: {_y(str(package_root()))}\n")
     (project / "profiles.yml").write_text(
         "ml_monitor_bench:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
-        f"      path: {_y(str(db_path))}\n      threads: {threads}\n")
+        f"      path: {_y(str(db_path))}\n      threads: {threads}\n"
+        + (f"      settings: {{memory_limit: {_y(memory_limit)}}}\n" if memory_limit else ""))
     (models / "sources.yml").write_text(
         "version: 2\nsources:\n  - name: raw\n    schema: raw\n"
         "    tables: [{name: predictions}, {name: reference}, {name: labels}]\n")

@@ -28,9 +28,16 @@ _LOG_ENTRY = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \[\w+\s*\] \[[^\]]*\]: ", re.M)
 _ON_TEST = re.compile(r"^On (test\.[\w.]+): (.*)$", re.S)
 
 
-def raw_scan(cfg: dict) -> dict:
+def _connect(cfg: dict):
     import duckdb
     con = duckdb.connect(cfg["db"], read_only=True)
+    if cfg.get("memory_limit"):
+        con.execute(f"set memory_limit = '{cfg['memory_limit']}'")
+    return con
+
+
+def raw_scan(cfg: dict) -> dict:
+    con = _connect(cfg)
     numeric = cfg["numeric"] + ["score", "predicted_label"]
     text = cfg["categorical"] + ["segment"]
     parts = ["count(*) as n", "count(id) as n_id", "sum(id) as s_id"]
@@ -103,10 +110,9 @@ def _observations(rows, names) -> dict:
 
 
 def suite_sql(cfg: dict) -> dict:
-    import duckdb
     saved = Path(cfg["project"]) / "statements.json"      # captured after a debug-level dbt build
     stmts = json.loads(saved.read_text()) if saved.is_file() else suite_statements(Path(cfg["project"]))
-    con = duckdb.connect(cfg["db"], read_only=True)
+    con = _connect(cfg)
     t0 = time.perf_counter()
     per_node: dict = {}
     rows_all, names = [], None
