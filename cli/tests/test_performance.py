@@ -108,6 +108,12 @@ def inline_compiler(perf_build):
         result = runner.invoke(["compile", "--inline", sql, *common])
         return result.success, "\n".join(messages)
 
+    def compiled_sql(sql: str) -> str:
+        result = runner.invoke(["compile", "--inline", sql, *common])
+        assert result.success, "\n".join(messages)[-2000:]
+        return result.result.results[0].node.compiled_code
+
+    compile_inline.compiled_sql = compiled_sql
     yield compile_inline
     if saved is None:
         os.environ.pop("ML_MONITOR_DUCKDB_PATH", None)
@@ -143,3 +149,41 @@ def test_good_arguments_compile(inline_compiler):
     ok, output = inline_compiler("{{ ml_monitor.performance(ref('perf_predictions'), metric='roc_auc', "
                                  "labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score') }}")
     assert ok, output[-2000:]
+
+
+def test_metrics_without_segments_match_sklearn(perf_build, inline_compiler):
+    # no segment_by: the per-grouping-set aggregates (r2's total sum of squares, the AUC rank
+    # sums) reduce to the overall row; values against scikit-learn on the same seeds
+    import pandas as pd
+    from sklearn.metrics import average_precision_score, r2_score, roc_auc_score
+
+    # the in-process dbt of inline_compiler holds the file open read-write: same configuration
+    con = duckdb.connect(str(perf_build["db"]))
+    try:
+        def observed(call: str) -> dict:
+            sql = inline_compiler.compiled_sql("{{ ml_monitor.performance(" + call + ") }}")
+            cur = con.execute(sql)
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+            assert all(r["segment_column"] is None for r in rows)
+            return {r["metric"]: r["value"] for r in rows}
+
+        def joined(preds: str, labels: str, label: str) -> pd.DataFrame:
+            p = con.execute(f"select * from main.{preds}").df()
+            lab = con.execute(f"select id, {label} from main.{labels} where {label} is not null").df()
+            # no label timestamp: the greatest label of a key wins (README, label join)
+            return p.merge(lab.groupby("id", as_index=False)[label].max(), on="id", how="inner")
+
+        reg = observed("ref('perf_reg_predictions'), metric='r2', labels=ref('perf_reg_labels'), "
+                       "join_key='id', label_column='actual', prediction_column='predicted_value'")
+        r = joined("perf_reg_predictions", "perf_reg_labels", "actual").dropna(subset=["predicted_value"])
+        assert reg["r2"] == pytest.approx(r2_score(r["actual"], r["predicted_value"]), abs=1e-9)
+
+        cls = observed("ref('perf_predictions'), metric=['roc_auc', 'pr_auc'], labels=ref('perf_labels'), "
+                       "join_key='id', label_column='label', score_column='score'")
+        c = joined("perf_predictions", "perf_labels", "label").dropna(subset=["score"])
+        y = (c["label"] == 1).astype(int)
+        assert cls["roc_auc"] == pytest.approx(roc_auc_score(y, c["score"]), abs=1e-9)
+        assert cls["pr_auc"] == pytest.approx(average_precision_score(y, c["score"]), abs=1e-9)
+    finally:
+        con.close()

@@ -234,6 +234,9 @@
   {%- set eps = ml_monitor._perf_log_loss_eps() -%}
   {%- set one_minus_eps = '(1 - ' ~ d(eps) ~ ')' -%}
   {%- set seg_sqls = scope.segments | map(attribute='sql') | list -%}
+  {#- (number, segment sql) per grouping set, the overall row first: see _perf_by_grouping -#}
+  {%- set seg_groups = [('0', none)] -%}
+  {%- for c in seg_sqls -%}{%- do seg_groups.append((loop.index | string, c)) -%}{%- endfor -%}
   {%- set arm_src = 'mm_paired' if (by_version and paired) else 'mm_source' -%}
   {%- set window_text = (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else '') -%}
 
@@ -350,20 +353,13 @@ mm_agg as (
     {%- if 'r2' in metrics %},
     min(case when mm_use_p = 1 then mm_y end) as y_min,
     max(case when mm_use_p = 1 then mm_y end) as y_max,
-    case
-      {%- for c in seg_sqls %}
-      when grouping({{ c }}) = 0 then sum(case when mm_use_p = 1 then (mm_y - mm_ybar_{{ loop.index }}) * (mm_y - mm_ybar_{{ loop.index }}) end)
-      {%- endfor %}
-      else sum(case when mm_use_p = 1 then (mm_y - mm_ybar_0) * (mm_y - mm_ybar_0) end)
-    end as sst
+    {{ ml_monitor._perf_by_grouping(seg_groups, 'sum(case when mm_use_p = 1 then (mm_y - mm_ybar_{i}) * (mm_y - mm_ybar_{i}) end)') }} as sst
     {%- endif %}
   from {{ agg_src }}
   {{ ml_monitor._perf_group_by(scope, 'mm_arm') }}
 ),
 {%- if need_rank %}
 {%- set pr = 'pr_auc' in metrics %}
-{%- set rank_groups = [('0', none)] %}
-{%- for c in seg_sqls %}{%- do rank_groups.append((loop.index | string, c)) %}{%- endfor %}
 
 -- exact ROC AUC and average precision from ranks: one sort per (arm[, segment]) and direction.
 -- rank() ascending is 1 + the rows scored lower, descending 1 + the rows scored higher, so a
@@ -378,7 +374,7 @@ mm_ranked as (
     {{ c }},
     {%- endfor %}
     mm_y
-    {%- for i, c in rank_groups %}
+    {%- for i, c in seg_groups %}
     {#- one arm: no arm key in the partition (a window without a partition is cheaper) -#}
     {%- set keys = (['mm_arm'] if arms | length > 1 else []) + ([c] if c is not none else []) %}
     {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %},
@@ -401,9 +397,9 @@ mm_rank_sums as (
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_r,
     sum(mm_y) as p_r,
-    {{ ml_monitor._perf_by_grouping(rank_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff
+    {{ ml_monitor._perf_by_grouping(seg_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff
     {%- if pr %},
-    {{ ml_monitor._perf_by_grouping(rank_groups, 'sum(case when mm_y = 1 then ' ~ d('mm_p{i} + 1 - mm_q{i}_asc') ~ ' / ' ~ d('mm_n{i} + 1 - mm_r{i}_asc') ~ ' else 0 end)') }} as ap_sum
+    {{ ml_monitor._perf_by_grouping(seg_groups, 'sum(case when mm_y = 1 then ' ~ d('mm_p{i} + 1 - mm_q{i}_asc') ~ ' / ' ~ d('mm_n{i} + 1 - mm_r{i}_asc') ~ ' else 0 end)') }} as ap_sum
     {%- endif %}
   from mm_ranked
   {{ ml_monitor._perf_group_by(scope, 'mm_arm') }}

@@ -133,16 +133,17 @@
 {%- endmacro %}
 
 {#- An aggregate per grouping set: `template` with {i} = 0 for the overall row and the segment
-    column's number for its rows (rank_groups: [(i, segment sql or none)], overall first). -#}
-{% macro _perf_by_grouping(rank_groups, template) -%}
-  {%- if rank_groups | length == 1 -%}
-    {{ template.replace('{i}', rank_groups[0][0]) }}
+    column's number for its rows (seg_groups: [(i, segment sql or none)], overall first).
+    Without segments, just the overall aggregate (a CASE needs at least one WHEN). -#}
+{% macro _perf_by_grouping(seg_groups, template) -%}
+  {%- if seg_groups | length == 1 -%}
+    {{ template.replace('{i}', seg_groups[0][0]) }}
   {%- else -%}
     case
-      {%- for i, c in rank_groups[1:] %}
+      {%- for i, c in seg_groups[1:] %}
       when grouping({{ c }}) = 0 then {{ template.replace('{i}', i) }}
       {%- endfor %}
-      else {{ template.replace('{i}', rank_groups[0][0]) }}
+      else {{ template.replace('{i}', seg_groups[0][0]) }}
     end
   {%- endif -%}
 {%- endmacro %}
