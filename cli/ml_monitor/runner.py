@@ -20,11 +20,10 @@ from typing import Any, Callable
 
 import yaml
 
+from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
+
 log = logging.getLogger("ml_monitor")
 
-OBSERVATION_COLUMNS = ("monitor", "column_name", "segment_column", "segment_value", "metric", "value",
-                       "threshold", "baseline_value", "sample_size", "window_start", "window_end",
-                       "status", "detail")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -315,4 +314,6 @@ def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> N
         data = {k: _plain(v) for k, v in zip(names, row)}
         check = checks[int(data.pop("ml_monitor_check"))]
         data.pop("ml_monitor_rank", None)
-        check.observations.append({k: data.get(k) for k in OBSERVATION_COLUMNS})
+        obs = {k: data.get(k) for k in OBSERVATION_COLUMNS}
+        obs["facts"] = parse_facts(obs.get("facts"))  # structured, for alert payloads
+        check.observations.append(obs)
