@@ -278,3 +278,73 @@ def test_a_wrong_example_fails(demo_project, sql, expected):
     res = _dbt(demo_project, "show", "--inline", sql, "--limit", "1")
     assert not res.success
     assert expected in _failure(res)
+
+
+# ------------------------------------------------------- macros/*.yml vs the macro signatures
+
+# Macros without a leading underscore that are not for users: the package's own models call them.
+INTERNAL_MACROS = {"baseline_columns", "baselines_empty_select", "baselines_relation", "type_family"}
+SIGNATURE = r"\{%-?\s*KIND\s+([A-Za-z]\w*)\s*\((.*?)\)\s*-?%\}"
+
+
+def macro_signatures(folder: Path, kind: str) -> dict[str, list[str]]:
+    """{name: [argument names]} of the `{% macro %}` / `{% test %}` blocks of folder/*.sql that are
+    public (no leading `_`, not an adapter implementation `engine__name`)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("*.sql")):
+        for m in re.finditer(SIGNATURE.replace("KIND", kind), path.read_text(encoding="utf-8"), re.S):
+            name, args = m.group(1), m.group(2)
+            if "__" in name:
+                continue
+            # split on commas outside brackets: defaults may be lists or dicts
+            parts, depth, current = [], 0, ""
+            for ch in args:
+                depth += ch in "([{"
+                depth -= ch in ")]}"
+                if ch == "," and depth == 0:
+                    parts.append(current)
+                    current = ""
+                else:
+                    current += ch
+            parts.append(current)
+            found[name] = [p.split("=")[0].strip() for p in parts if p.strip()]
+    return found
+
+
+def documented_macros(path: Path) -> dict[str, dict]:
+    return {m["name"]: m for m in yaml.safe_load(path.read_text(encoding="utf-8"))["macros"]}
+
+
+@pytest.mark.parametrize("yml, folder, kind, prefix", [
+    ("macros/metrics.yml", "macros/metrics", "macro", ""),
+    ("macros/generic_tests.yml", "macros/generic_tests", "test", "test_"),
+], ids=["metrics", "generic_tests"])
+def test_macro_docs_match_the_signatures(yml, folder, kind, prefix):
+    """Every public macro / generic test is documented for `dbt docs`, with exactly its arguments,
+    in order, each with a type and a description (dbt itself only warns about unknown macros)."""
+    signatures = {prefix + name: args for name, args in macro_signatures(REPO / folder, kind).items()
+                  if name not in INTERNAL_MACROS}
+    documented = documented_macros(REPO / yml)
+    problems = [f"{yml}: {name} is not documented (arguments {args})"
+                for name, args in signatures.items() if name not in documented]
+    problems += [f"{yml}: {name} is documented but is no public macro of {folder}/"
+                 for name in documented if name not in signatures]
+    for name, entry in documented.items():
+        if name not in signatures:
+            continue
+        if not (entry.get("description") or "").strip():
+            problems.append(f"{yml}: {name} has no description")
+        names = [a["name"] for a in entry.get("arguments") or []]
+        if names != signatures[name]:
+            problems.append(f"{yml}: {name} documents arguments {names}, the macro takes {signatures[name]}")
+        problems += [f"{yml}: {name}.{a['name']} needs a type and a description"
+                     for a in entry.get("arguments") or []
+                     if not (a.get("type") and (a.get("description") or "").strip())]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_macro_docs_check_catches_a_missing_argument(tmp_path):
+    (tmp_path / "m.sql").write_text("{% macro f(relation, columns=['a', 'b'], window={'period': 'day'}, x=none) -%}"
+                                    "{%- endmacro %}{% macro _private(a) %}{% endmacro %}"
+                                    "{% macro spark__f(a) %}{% endmacro %}")
+    assert macro_signatures(tmp_path, "macro") == {"f": ["relation", "columns", "window", "x"]}
