@@ -283,7 +283,8 @@ def test_a_wrong_example_fails(demo_project, sql, expected):
 # ------------------------------------------------------- macros/*.yml vs the macro signatures
 
 # Macros without a leading underscore that are not for users: the package's own models call them.
-INTERNAL_MACROS = {"baseline_columns", "baselines_empty_select", "baselines_relation", "type_family"}
+INTERNAL_MACROS = {"baseline_columns", "baselines_empty_select", "baselines_relation", "type_family",
+                   "history_columns", "history_empty_select", "history_relation"}
 SIGNATURE = r"\{%-?\s*KIND\s+([A-Za-z]\w*)\s*\((.*?)\)\s*-?%\}"
 
 
@@ -318,7 +319,8 @@ def documented_macros(path: Path) -> dict[str, dict]:
 @pytest.mark.parametrize("yml, folder, kind, prefix", [
     ("macros/metrics.yml", "macros/metrics", "macro", ""),
     ("macros/generic_tests.yml", "macros/generic_tests", "test", "test_"),
-], ids=["metrics", "generic_tests"])
+    ("macros/history.yml", "macros/history", "macro", ""),
+], ids=["metrics", "generic_tests", "history"])
 def test_macro_docs_match_the_signatures(yml, folder, kind, prefix):
     """Every public macro / generic test is documented for `dbt docs`, with exactly its arguments,
     in order, each with a type and a description (dbt itself only warns about unknown macros)."""
