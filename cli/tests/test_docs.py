@@ -354,3 +354,43 @@ def test_the_macro_docs_check_catches_a_missing_argument(tmp_path):
                                     "{% macro spark__f(a) %}{% endmacro %}")
     assert macro_signatures(tmp_path, "macro") == {"f": ["relation", "columns", "window", "x"]}
 
+
+# ------------------------------------------------ test tiers (docs/contributing.md, make test-fast)
+
+_MARKER_PLUGIN = """
+def pytest_collection_finish(session):
+    for item in session.items:
+        print("MARKERS", item.nodeid, ",".join(sorted(m.name for m in item.iter_markers())))
+"""
+
+
+def test_markers_sort_the_tests_by_what_they_run(tmp_path):
+    """The markers documented in docs/contributing.md are assigned as documented (conftest.py)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "print_markers.py").write_text(_MARKER_PLUGIN)
+    files = ["cli/tests/test_report.py", "cli/tests/test_demo.py", "cli/tests/test_drift.py",
+             "cli/tests/test_integration.py", "cli/tests/test_report_e2e.py"]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "-p", "print_markers", *files], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    markers = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("MARKERS "):
+            _, nodeid, names = (line.split(" ", 2) + [""])[:3]
+            markers[nodeid] = set(names.split(",")) - {"parametrize", "skipif", ""}
+    assert markers, proc.stdout[-2000:] + proc.stderr[-2000:]
+    tiers = {nodeid: names & {"unit", "integration", "e2e"} for nodeid, names in markers.items()}
+    assert all(len(t) == 1 for t in tiers.values()), {k: v for k, v in tiers.items() if len(v) != 1}
+    # no dbt: synthetic report history, the demo's data generator
+    assert tiers["cli/tests/test_report.py::test_summary_counts"] == {"unit"}
+    assert tiers["cli/tests/test_demo.py::test_generator_is_deterministic"] == {"unit"}
+    # dbt through a fixture (drift_build -> dbt_project_runner.build_family), and in the test itself
+    assert markers["cli/tests/test_drift.py::test_every_drift_node_passed"] >= {"integration", "duckdb"}
+    assert tiers["cli/tests/test_drift.py::test_argument_errors_name_the_test_and_the_argument"] == {"integration"}
+    assert markers["cli/tests/test_integration.py::test_integration_project[duckdb]"] >= {"integration", "duckdb"}
+    # the demo end to end, the report in Chromium
+    assert tiers["cli/tests/test_demo.py::test_exactly_the_injected_problems_fail"] == {"e2e"}
+    assert tiers["cli/tests/test_report_e2e.py::test_report_from_dbt_history_in_chromium"] == {"e2e"}
