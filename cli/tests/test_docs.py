@@ -2,6 +2,8 @@
 
 * every relative link resolves (file, and `#anchor` against the target page's headings);
 * every ```yaml block parses;
+* every `ml-monitor ...` line parses with the CLI (commands, options, choices), every ```python
+  block parses and its `ml_monitor` imports and calls match the code;
 * every `dbt show --inline "..."` example runs (`dbt show --inline ... --limit 1`: compiled and
   executed, so a wrong column fails too; as fast as `dbt compile` on the demo's 35k rows) and every
   `dbt run-operation ... --args '...'` example runs, against the demo project
@@ -198,6 +200,130 @@ def test_the_checks_catch_a_broken_link_a_missing_anchor_and_bad_yaml(tmp_path):
     examples = dbt_examples(page)
     assert [(e.line, e.kind) for e in examples] == [(13, "show")]
     assert "columns=['age']" in examples[0].text
+
+
+# ----------------------------------------------------------- CLI and Python examples vs the code
+
+def cli_examples(page: Path) -> list[tuple[int, list[str]]]:
+    """(line, argv after `ml-monitor`) of every `ml-monitor ...` line in the page's shell blocks."""
+    import shlex
+
+    found = []
+    for block in fenced_blocks(page):
+        if block.lang not in ("bash", "sh", "shell"):
+            continue
+        for offset, line in enumerate(block.text.split("\n")):
+            if line.startswith("ml-monitor "):
+                found.append((block.line + offset, shlex.split(line, comments=True)[1:]))
+    return found
+
+
+def cli_problem(argv: list[str]) -> str | None:
+    """Why `ml-monitor <argv>` would be refused by the CLI's parser (unknown command or option, a bad
+    choice, a missing value), or None. Parses only: nothing runs."""
+    import click
+
+    from ml_monitor.cli import main
+
+    command, path, rest = main, ["ml-monitor"], list(argv)
+    while isinstance(command, click.Group):
+        if not rest:
+            return f"`{' '.join(path)}` needs a command"
+        sub = command.get_command(click.Context(command, info_name=path[-1]), rest[0])
+        if sub is None:
+            return f"`{' '.join(path)}` has no command {rest[0]!r}"
+        command, path, rest = sub, [*path, rest[0]], rest[1:]
+    try:
+        command.make_context(" ".join(path), rest)
+    except click.ClickException as e:
+        return f"`{' '.join(path)}`: {e.format_message()}"
+    return None
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_cli_examples_parse(page):
+    problems = [f"{_rel(page)}:{line}: ml-monitor {' '.join(argv)}: {problem}"
+                for line, argv in cli_examples(page) if (problem := cli_problem(argv))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cli_check_catches_unknown_commands_and_options():
+    assert cli_problem(["report", "--days", "7", "--select", "predictions", "--out", "x.html"]) is None
+    assert cli_problem(["alerts", "resolve", "96af573f"]) is None
+    assert "no command 'rerun'" in cli_problem(["rerun"])
+    assert "--colour" in cli_problem(["run", "--colour"])
+    assert "xml" in cli_problem(["run", "--format", "xml"])
+
+
+def python_problems(page: Path) -> list[str]:
+    """In every ```python block: the code parses, `from ml_monitor... import x` names exist, and
+    calls of those functions (or of `api.f(...)` after `from ml_monitor import api`) bind to their
+    signatures (argument names and counts; values are not evaluated)."""
+    import ast
+    import importlib
+    import inspect
+
+    problems = []
+    for block in fenced_blocks(page):
+        if block.lang != "python":
+            continue
+        where = lambda node: f"{_rel(page)}:{block.line + getattr(node, 'lineno', 1) - 1}"  # noqa: E731
+        try:
+            tree = ast.parse(block.text.replace("{...}", "{}"))
+        except SyntaxError as e:
+            problems.append(f"{where(e)}: Python example does not parse: {e.msg}")
+            continue
+        names: dict[str, object] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ml_monitor"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if not hasattr(module, alias.name):
+                        try:
+                            importlib.import_module(f"{node.module}.{alias.name}")
+                        except ImportError:
+                            problems.append(f"{where(node)}: {node.module} has no {alias.name}")
+                            continue
+                    names[alias.asname or alias.name] = getattr(module, alias.name, None) or \
+                        importlib.import_module(f"{node.module}.{alias.name}")
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            target = None
+            if isinstance(node.func, ast.Name):
+                target = names.get(node.func.id)
+            elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and inspect.ismodule(names.get(node.func.value.id)):
+                target = getattr(names[node.func.value.id], node.func.attr, None)
+                if target is None:
+                    problems.append(f"{where(node)}: {node.func.value.id} has no {node.func.attr}")
+                    continue
+            if not callable(target) or inspect.isclass(target) and issubclass(target, BaseException):
+                continue
+            try:
+                inspect.signature(target).bind(*node.args, **{k.arg: k.value for k in node.keywords if k.arg})
+            except TypeError as e:
+                problems.append(f"{where(node)}: {ast.unparse(node.func)}(...) does not match its signature: {e}")
+    return problems
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_python_examples_match_the_api(page):
+    problems = python_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_python_check_catches_a_wrong_name_and_a_wrong_argument(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```python\nfrom ml_monitor.report import build_report, no_such_thing\n"
+                    "from ml_monitor import api\n"
+                    "build_report('p', days=3, colour='red')\napi.run_checks('p', selekt=['x'])\n"
+                    "api.nothing()\n```\n")
+    problems = python_problems(page)
+    assert any(p.endswith("ml_monitor.report has no no_such_thing") and ":2:" in p for p in problems), problems
+    assert any(":4: build_report(...)" in p and "colour" in p for p in problems), problems
+    assert any(":5: api.run_checks(...)" in p and "selekt" in p for p in problems), problems
+    assert any(":6: api has no nothing" in p for p in problems), problems
 
 
 # ----------------------------------------------------------- dbt examples vs the demo project
