@@ -1,7 +1,8 @@
 """The docs check: every page of README.md and docs/ is checked against the code.
 
 * every relative link resolves (file, and `#anchor` against the target page's headings);
-* every ```yaml block parses;
+* every ```yaml block parses, and its `ml_monitor.<test>` entries name real generic tests with real
+  arguments (under `arguments:`);
 * every `ml-monitor ...` line parses with the CLI (commands, options, choices), every ```python
   block parses and its `ml_monitor` imports and calls match the code;
 * every `dbt show --inline "..."` example runs (`dbt show --inline ... --limit 1`: compiled and
@@ -200,6 +201,59 @@ def test_the_checks_catch_a_broken_link_a_missing_anchor_and_bad_yaml(tmp_path):
     examples = dbt_examples(page)
     assert [(e.line, e.kind) for e in examples] == [(13, "show")]
     assert "columns=['age']" in examples[0].text
+
+
+def yaml_test_problems(page: Path) -> list[str]:
+    """Every `ml_monitor.<test>:` in the page's YAML examples names a generic test of the package and
+    passes only arguments the test takes, under `arguments:` (dbt 1.11), beside `name` / `config`."""
+    tests = macro_signatures(REPO / "macros" / "generic_tests", "test")
+    problems = []
+
+    def walk(node, line):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and key.startswith("ml_monitor."):
+                    name = key.split(".", 1)[1]
+                    if name not in tests:
+                        problems.append(f"{line}: {key} is not a generic test of the package")
+                    elif isinstance(value, dict):
+                        extra = set(value) - {"name", "arguments", "config", "description"}
+                        if extra:
+                            problems.append(f"{line}: {key}: {sorted(extra)} must go under arguments: or config:")
+                        unknown = set(value.get("arguments") or {}) - set(tests[name]) - {"model"}
+                        if unknown:
+                            problems.append(f"{line}: {key} has no argument {sorted(unknown)} "
+                                            f"(it takes {[a for a in tests[name] if a != 'model']})")
+                walk(value, line)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, line)
+
+    for block in fenced_blocks(page):
+        if block.lang in ("yaml", "yml"):
+            try:
+                document = yaml.safe_load(block.text)
+            except yaml.YAMLError:
+                continue   # reported by test_yaml_examples_parse
+            walk(document, f"{_rel(page)}:{block.line}")
+    return problems
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_yaml_examples_use_real_tests_and_arguments(page):
+    problems = yaml_test_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_test_usage_check_catches_a_wrong_argument(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```yaml\nmodels:\n  - name: predictions\n    data_tests:\n"
+                    "      - ml_monitor.null_rate:\n          arguments: {max_nul_rate: 0.1}\n"
+                    "      - ml_monitor.psi_drift:\n          threshold: 0.2\n"
+                    "      - ml_monitor.no_such_test: {}\n```\n")
+    problems = yaml_test_problems(page)
+    assert len(problems) == 3, problems
+    assert "max_nul_rate" in problems[0] and "under arguments" in problems[1] and "no_such_test" in problems[2]
 
 
 # ----------------------------------------------------------- CLI and Python examples vs the code
