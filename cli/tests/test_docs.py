@@ -1,6 +1,7 @@
 """The docs check: every page of README.md and docs/ is checked against the code.
 
-* every relative link resolves (file, and `#anchor` against the target page's headings);
+* every relative link resolves (file, and `#anchor` against the target page's headings), and
+  every repository path written in backticks in the text exists;
 * every ```yaml block parses, and its `ml_monitor.<test>` entries name real generic tests with real
   arguments (under `arguments:`);
 * every YAML example on the demo's models (a `models:` document, or a fragment listing tests or
@@ -108,6 +109,48 @@ def link_problems(page: Path) -> list[str]:
                 problems.append(f"{_rel(page)}:{number}: link to {target}: no heading with anchor "
                                 f"#{anchor} in {_rel(resolved)}")
     return problems
+
+
+# Backticked repository paths in prose (`bench/suite.py`, `cli/tests/test_x.py::test_y`) must exist.
+# Placeholders (`<family>`, `*`) pass; so do generated, git-ignored paths (`bench/work/`) and paths
+# of the integration and demo projects written relative to them (`models/churn_model.yml`).
+PATH_ROOTS = ("macros/", "models/", "cli/", "bench/", "docs/", "integration_tests/", "scripts/", ".ci/")
+PROJECT_ROOTS = (REPO, REPO / "integration_tests", REPO / "cli" / "ml_monitor" / "demo" / "project")
+
+
+def _git_ignored(path: str) -> bool:
+    import subprocess
+
+    return any(subprocess.run(["git", "check-ignore", "-q", "--no-index", candidate], cwd=REPO).returncode == 0
+               for candidate in (path, path.rstrip("/") + "/"))
+
+
+def path_problems(page: Path) -> list[str]:
+    problems = []
+    for number, line in _prose_lines(page):
+        for token in re.findall(r"`([^`\s]+)`", line):
+            if not token.startswith(PATH_ROOTS):
+                continue
+            path = token.split("::")[0]
+            if any(c in path for c in "*<>{}") or "..." in path:
+                continue
+            if any((root / path).exists() for root in PROJECT_ROOTS) or _git_ignored(path):
+                continue
+            problems.append(f"{_rel(page)}:{number}: `{token}` does not exist")
+    return problems
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_paths_in_the_text_exist(page):
+    problems = path_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_path_check_catches_a_missing_file(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("See `bench/suite.py`, `bench/work/`, `macros/metrics/<name>.sql` and\n"
+                    "`cli/tests/test_gone.py::test_x`; `models/churn_model.yml` of the demo.\n")
+    assert path_problems(page) == [f"{page}:2: `cli/tests/test_gone.py::test_x` does not exist"]
 
 
 def yaml_problems(page: Path) -> list[str]:
