@@ -179,7 +179,7 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
             click.echo(config.redact(json.dumps(outcome.to_dict(config), default=str, sort_keys=True)))
 
     try:
-        code = run_schedule(config, plan, run_now=run_now, max_runs=max_runs, run=one_run)
+        code = run_schedule(config, plan, run=one_run, run_now=run_now, max_runs=max_runs)
     except LockHeld as e:
         click.echo(f"ml-monitor: another scheduler is running: {e}", err=True)
         sys.exit(2)

@@ -1,10 +1,7 @@
 """`ml-monitor schedule`: run on a cron expression or an interval, one run at a time.
 
-Locks are OS file locks (fcntl.flock) on files beside the state file:
-  <state>.scheduler.lock  held for the scheduler's lifetime: a second scheduler exits with code 2;
-  <state>.run.lock        held during each run (also by `ml-monitor run`): runs never overlap.
-The kernel releases a flock when its process dies, so a lock left by a killed process is
-recovered by the next process at once; the pid written in the file is only informative.
+The scheduler holds <state>.scheduler.lock for its lifetime and each run takes <state>.run.lock
+(see locks.py): a second scheduler exits with code 2, runs never overlap.
 
 Signals: the first SIGTERM/SIGINT lets the current run finish (alerts recorded and delivered),
 then the scheduler exits 0; a second one aborts the run (dbt cancels its queries; the state
@@ -13,12 +10,10 @@ file is transactional, nothing half-written) and the scheduler exits 130.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import math
 import os
 import signal
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -26,60 +21,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ml_monitor.config import ConfigError, parse_duration
+from ml_monitor.locks import FileLock, LockHeld, RunLocked, lock_path
 
 log = logging.getLogger("ml_monitor")
-
-
-class LockHeld(Exception):
-    pass
-
-
-class FileLock:
-    def __init__(self, path: str | os.PathLike):
-        self.path = str(path)
-        self.fd: int | None = None
-
-    def holder(self) -> str:
-        try:
-            with open(self.path, encoding="utf-8") as f:
-                return f.read().strip() or "unknown process"
-        except OSError:
-            return "unknown process"
-
-    def acquire(self) -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise LockHeld(f"{self.path} is held by {self.holder()}") from None
-        previous = os.read(fd, 200).decode("utf-8", "replace").strip()
-        if previous:
-            log.debug("recovered lock %s left by %s", self.path, previous)
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode())
-        os.fsync(fd)
-        self.fd = fd
-
-    def release(self) -> None:
-        if self.fd is None:
-            return
-        try:
-            os.ftruncate(self.fd, 0)
-        finally:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-    def __enter__(self) -> "FileLock":
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.release()
 
 
 @dataclass
@@ -131,13 +75,11 @@ class _Stop:
         self.event.set()
 
 
-def run_schedule(config: Any, schedule: Schedule, run_now: bool = False, max_runs: int | None = None,
-                 run: Callable[[], Any] | None = None) -> int:
-    """Loop until stopped; returns the exit code (0 stopped, 130 aborted). Raises LockHeld."""
-    from ml_monitor import api
-
-    run = run or (lambda: api.monitor(config))
-    lock = FileLock(api.lock_path(config, "scheduler"))
+def run_schedule(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool = False,
+                 max_runs: int | None = None) -> int:
+    """Call `run` (one monitoring run, e.g. `lambda: api.monitor(config)`) on every slot until
+    stopped; returns the exit code (0 stopped, 130 aborted). Raises LockHeld."""
+    lock = FileLock(lock_path(config, "scheduler"))
     lock.acquire()
     stop = _Stop()
     previous = {}
@@ -161,7 +103,7 @@ def run_schedule(config: Any, schedule: Schedule, run_now: bool = False, max_run
             started = time.monotonic()
             try:
                 run()
-            except api.RunLocked as e:
+            except RunLocked as e:
                 log.warning("slot %s skipped: %s", _ts(slot), e)
             except KeyboardInterrupt:
                 log.warning("run aborted after %.1fs by a second signal", time.monotonic() - started)
@@ -197,3 +139,5 @@ def run_schedule(config: Any, schedule: Schedule, run_now: bool = False, max_run
 
 def _ts(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+
+__all__ = ["FileLock", "LockHeld", "RunLocked", "Schedule", "run_schedule"]

@@ -15,7 +15,7 @@ from ml_monitor import api
 from ml_monitor.cli import main
 from ml_monitor.config import load_config
 from ml_monitor.outbox import Outbox
-from ml_monitor.scheduler import FileLock
+from ml_monitor.locks import FileLock
 
 
 def invoke(args, expect: int, env=None):

@@ -15,7 +15,8 @@ import pytest
 from conftest import console_script, subprocess_env
 from ml_monitor import api
 from ml_monitor.config import ConfigError, load_config
-from ml_monitor.scheduler import FileLock, LockHeld, Schedule, run_schedule
+from ml_monitor.locks import FileLock, LockHeld
+from ml_monitor.scheduler import Schedule, run_schedule
 
 
 def _ts(text: str) -> float:
@@ -85,7 +86,8 @@ def test_a_slot_is_skipped_while_another_run_holds_the_run_lock(tmp_path, ml_mon
     config = load_config(tmp_path)
     with FileLock(api.lock_path(config, "run")):
         with caplog.at_level(logging.INFO, logger="ml_monitor"):
-            code = run_schedule(config, Schedule.parse(None, "1h"), run_now=True, max_runs=1)
+            code = run_schedule(config, Schedule.parse(None, "1h"), run=lambda: api.monitor(config), run_now=True,
+                                max_runs=1)
     assert code == 0
     assert "skipped: another ml-monitor run is in progress" in caplog.text
 
