@@ -1,9 +1,11 @@
 """ml_monitor.yml: read, substitute ${ENV}, check against dataclasses (unknown keys are errors).
 
 Precedence, highest first: command-line flags, ML_MONITOR_* environment variables (both through
-click), ml_monitor.yml, defaults. Values substituted from the environment inside `channels:`, and
-every channel url / routing_key / password / header value, are secrets: they are collected in
-`Config.secrets` and redacted from every output (`Config.redact`).
+click), ml_monitor.yml, defaults. Values substituted from the environment inside `channels:`, the
+values of the fields each channel declares secret (SECRET_FIELDS: url, routing_key, password,
+header values) and the credential-carrying parts of every endpoint URL (URL_FIELDS: userinfo,
+query values, token paths) are secrets: they are collected in `Config.secrets` and redacted from
+every output (`Config.redact`). Channel-specific rules live in each channel's Settings.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ from typing import Any
 
 import yaml
 
+from ml_monitor.alerts.base import SettingsError, url_secrets
 from ml_monitor.alerts.registry import CHANNEL_TYPES, channel_module
 
 CONFIG_FILE = "ml_monitor.yml"
 DEFAULT_STATE_PATH = ".ml_monitor/state.sqlite"
-# Channel fields whose literal values are secret even when not taken from the environment.
-SECRET_FIELDS = {"url", "routing_key", "password", "headers"}
 # YAML spellings that are not Python identifiers.
 ALIASES = {"from": "sender"}
 
@@ -235,6 +236,7 @@ def _secret_values(value: Any) -> list[str]:
 
 
 def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
+    """Build channel `name`'s Settings; the channel checks its own values (`__post_init__`)."""
     key = f"channels.{name}"
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping with a 'type'", file, key)
@@ -243,28 +245,20 @@ def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
         raise ConfigError(f"required key 'type' is missing (one of: {', '.join(CHANNEL_TYPES)})", file, f"{key}.type")
     if kind not in CHANNEL_TYPES:
         raise ConfigError(f"unknown channel type {kind!r} (one of: {', '.join(CHANNEL_TYPES)})", file, f"{key}.type")
-    module = channel_module(kind)
-    settings = build_dataclass(module.Settings, data, key, file)
-    for fname in ("url", "routing_key", "host"):
-        if fname in {f.name for f in dataclasses.fields(settings)}:
-            value = getattr(settings, fname)
-            if value is None or not str(value).strip():
-                raise ConfigError(f"a {kind} channel needs a non-empty '{fname}'", file, f"{key}.{fname}")
-    if getattr(settings, "url", None) is not None and not re.match(r"^https?://", settings.url):
-        raise ConfigError("the url must start with http:// or https://", file, f"{key}.url")
-    if kind == "email":
-        if settings.security not in module.SECURITY:
-            raise ConfigError(f"expected starttls, ssl or none, got {settings.security!r}", file, f"{key}.security")
-        if not settings.to:
-            raise ConfigError("an email channel needs at least one recipient", file, f"{key}.to")
-    if kind == "command":
-        if not module.argv(settings):
-            raise ConfigError("the command is empty", file, f"{key}.command")
-    if kind == "jsonl":
-        settings.path = str(Path(file).parent / settings.path) if file and not os.path.isabs(settings.path) else settings.path
-    for fname in SECRET_FIELDS:
-        if hasattr(settings, fname):
-            secrets.update(_secret_values(getattr(settings, fname)))
+    try:
+        settings = build_dataclass(channel_module(kind).Settings, data, key, file)
+    except SettingsError as e:
+        raise ConfigError(e.message, file, f"{key}.{e.field}") from None
+    for fname in getattr(settings, "PATH_FIELDS", ()):
+        value = getattr(settings, fname)
+        if value and file and not os.path.isabs(value):
+            setattr(settings, fname, str(Path(file).parent / value))
+    for fname in getattr(settings, "SECRET_FIELDS", ()):
+        secrets.update(_secret_values(getattr(settings, fname)))
+    for fname in getattr(settings, "URL_FIELDS", ()):
+        value = getattr(settings, fname)
+        if value:
+            secrets.update(url_secrets(value))
     return settings
 
 

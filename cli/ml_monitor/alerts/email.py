@@ -7,10 +7,11 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import ClassVar
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError, SettingsError, require
 from ml_monitor.alerts.model import Notification, alert_text
 
 SECURITY = ("starttls", "ssl", "none")   # the accepted `security` values
@@ -30,6 +31,15 @@ class Settings:
     ca_file: str | None = None       # CA bundle to verify the server (default: the system's)
     timeout: float | None = None
     send_resolved: bool = True
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("password",)
+
+    def __post_init__(self) -> None:
+        require(self, "host")
+        if self.security not in SECURITY:
+            raise SettingsError("security", f"expected starttls, ssl or none, got {self.security!r}")
+        if not self.to:
+            raise SettingsError("to", "an email channel needs at least one recipient")
 
 
 def message(settings: Settings, note: Notification) -> EmailMessage:

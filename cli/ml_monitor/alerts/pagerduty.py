@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext
+from ml_monitor.alerts.base import DeliveryContext, check_urls, require
 from ml_monitor.alerts.model import MONITORING_FAILED, Notification
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -22,6 +23,13 @@ class Settings:
     source: str | None = None
     timeout: float | None = None
     send_resolved: bool = True
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("routing_key",)
+    URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+
+    def __post_init__(self) -> None:
+        require(self, "routing_key", "url")
+        check_urls(self)
 
 
 def payload(settings: Settings, note: Notification) -> dict:

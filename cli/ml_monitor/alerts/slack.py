@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext
+from ml_monitor.alerts.base import DeliveryContext, check_urls, require
 from ml_monitor.alerts.model import Notification
 
 ICONS = {"resolve": ":white_check_mark:", "error": ":rotating_light:", "warn": ":warning:"}
@@ -17,6 +18,13 @@ class Settings:
     type: str = "slack"
     timeout: float | None = None
     send_resolved: bool = True
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+    URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+
+    def __post_init__(self) -> None:
+        require(self, "url")
+        check_urls(self)
 
 
 def _escape(text: str) -> str:

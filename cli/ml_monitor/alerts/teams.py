@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext
+from ml_monitor.alerts.base import DeliveryContext, check_urls, require
 from ml_monitor.alerts.model import Notification
 
 
@@ -15,6 +16,13 @@ class Settings:
     type: str = "teams"
     timeout: float | None = None
     send_resolved: bool = True
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+    URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+
+    def __post_init__(self) -> None:
+        require(self, "url")
+        check_urls(self)
 
 
 def payload(note: Notification) -> dict:
