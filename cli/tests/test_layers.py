@@ -109,3 +109,39 @@ def test_no_import_cycles():
 def test_nothing_below_api_imports_it(name):
     graph = import_graph()
     assert "ml_monitor.api" not in graph[name], f"{name} imports ml_monitor.api (api is the top layer)"
+
+
+# Runtime dependency (pyproject) -> the top-level modules it provides.
+DISTRIBUTION_MODULES = {"dbt-core": {"dbt"}, "dbt-duckdb": {"dbt", "duckdb"}, "jinja2": {"jinja2"},
+                        "pandas": {"pandas"}, "numpy": {"numpy"}, "click": {"click"}, "rich": {"rich"},
+                        "pyyaml": {"yaml"}, "croniter": {"croniter"}}
+
+
+def third_party_imports() -> set[str]:
+    import sys
+
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for n in names:
+                top = n.split(".")[0]
+                if top and top != "ml_monitor" and top not in sys.stdlib_module_names:
+                    found.add(top)
+    return found
+
+
+def test_runtime_dependencies_are_what_the_runtime_imports():
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {re.split(r"[<>=\[ ;]", d)[0].lower() for d in project["dependencies"]}
+    assert declared == set(DISTRIBUTION_MODULES), "update DISTRIBUTION_MODULES with the new dependency"
+    assert third_party_imports() == set().union(*DISTRIBUTION_MODULES.values())
+    assert "sqlglot" not in declared      # only the tests parse SQL with it
