@@ -137,3 +137,57 @@ channels:
     finally:
         hook.close()
         target.close()
+
+
+# ------------------------------------------------------------- 3. secrets inside URLs leak
+
+def test_a_token_in_a_webhook_url_query_never_leaks(tmp_path, http_receiver, failing_run_report, capsys):
+    path = f"/hook?token={SECRET}"
+    http_receiver.script[path] = [404] * 20           # the server echoes the path: "no such hook /hook?token=..."
+    env = {"HOOK_URL": http_receiver.url(path)}
+    project = _project(tmp_path, "state_path: state.sqlite\nchannels:\n  hook: {type: webhook, url: '${HOOK_URL}'}\n")
+    cfg = load_config(project, environ=env)
+    api.setup_logging(cfg)
+    try:
+        outcome = api.deliver(failing_run_report, cfg)
+    finally:
+        api.setup_logging(None)
+    assert len(http_receiver.at(path)) == 2 and outcome.delivery.failed == 2   # 404: configuration error
+    assert all("HTTP 404" in e for e in outcome.delivery.errors)
+    shown = {"stderr": capsys.readouterr().err, "--format json": json.dumps(outcome.to_dict(cfg))}
+    runner = CliRunner()
+    for args in (["alerts", "list"], ["alerts", "list", "--format", "json"], ["alerts", "retry", "--format", "json"]):
+        result = runner.invoke(main, [*args, "--project-dir", str(project)], env=env)
+        assert result.exit_code in (0, 1), result.output
+        shown[" ".join(args)] = result.output
+    assert "HTTP 404" in shown["alerts list"]
+    shown["state file"] = _state_bytes(project / "state.sqlite").decode("utf-8", "replace")
+    assert "no such hook" in shown["state file"]                       # the error is kept ...
+    for where, text in shown.items():
+        assert SECRET not in text, where                               # ... without the token
+
+
+@pytest.mark.parametrize("url", [f"http://127.0.0.1:8/hook?token={SECRET} x",       # a space
+                                 f"http://127.0.0.1:99999/hook?token={SECRET}",     # port out of range
+                                 f"http://127.0.0.1:port/hook?token={SECRET}"])     # not a port
+def test_an_invalid_url_is_a_configuration_error_that_does_not_repeat_it(tmp_path, url):
+    project = _project(tmp_path, "channels:\n  hook: {type: webhook, url: '${HOOK_URL}'}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(project, environ={"HOOK_URL": url})
+    assert err.value.key == "channels.hook.url" and SECRET not in str(err.value)
+    result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)], env={"HOOK_URL": url})
+    assert result.exit_code == 2 and "configuration error" in result.output
+    assert SECRET not in result.output
+
+
+def test_userinfo_and_query_values_of_every_endpoint_are_redacted(tmp_path):
+    project = _project(tmp_path, """
+channels:
+  slack: {type: slack, url: "https://user:pa55word@hooks.example/services/T/B?sig=abcd1234"}
+  pager: {type: pagerduty, routing_key: rk-0123, url: "https://events.example/v2/enqueue?key=pd-key-99"}
+""")
+    cfg = load_config(project, environ={})
+    text = cfg.redact("HTTP 400: bad sig=abcd1234 for user:pa55word, key pd-key-99 at /v2/enqueue")
+    for secret in ("abcd1234", "pa55word", "pd-key-99"):
+        assert secret not in text
+    assert "/v2/enqueue" in text                                   # a short, token-free path stays readable
