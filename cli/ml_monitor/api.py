@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from ml_monitor.alerts.base import DeliveryContext
 from ml_monitor.alerts.model import Alert, Notification, build_alerts, check_fingerprint, monitoring_fingerprint
 from ml_monitor.alerts.routing import channels_for
-from ml_monitor.config import Config, default_config, load_config
+from ml_monitor.config import Config, ConfigError, default_config, load_config, require_dbt_project
 from ml_monitor.delivery import DeliveryReport, deliver_pending
 from ml_monitor.locks import LockHeld, RunLocked, lock_path, run_lock
 from ml_monitor.logs import setup_logging
@@ -40,6 +40,7 @@ def run_checks(project_dir: str = ".", profiles_dir: str | None = None, command:
     ml_monitor.yml beside dbt_project.yml, if any.
     """
     config = config or load_config(project_dir)
+    require_dbt_project(project_dir)
     dbt = config.dbt
     return run_dbt(command=command or dbt.command, project_dir=project_dir,
                    profiles_dir=profiles_dir or dbt.profiles_dir, target=target or dbt.target,
@@ -118,10 +119,12 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
     """One complete `ml-monitor run`: take the run lock, run dbt, alerts, deliveries, one log line.
 
     Raises RunLocked when another run holds the lock."""
+    require_dbt_project(config.project_dir)
     lock = run_lock(config)
     try:
         log.info("running dbt %s in %s", config.dbt.command, config.project_dir)
         report = run_checks(str(config.project_dir), config=config)
+        check_selection(report, config)
         if report.exit_code == 2:
             log.error("monitoring failed: %s (dbt log: %s)", report.error or "; ".join(
                 f"{e['name']}: {e['message']}" for e in report.node_errors),
@@ -131,6 +134,18 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
         return outcome
     finally:
         lock.release()
+
+
+class EmptySelection(ConfigError):
+    """--select matched no test: nothing was checked (a typo must not look like a green run)."""
+
+
+def check_selection(report: RunReport, config: Config) -> None:
+    """Raise EmptySelection when a selection was given, dbt ran, and not one test was selected."""
+    if config.dbt.select and not report.checks and report.exit_code != 2:
+        raise EmptySelection(f"the selection {' '.join(config.dbt.select)!r} matched no test: nothing was "
+                             f"checked, no alert state changed (list what it selects with `dbt ls "
+                             f"--resource-type test --select ...`)", key="--select")
 
 
 def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
@@ -175,4 +190,4 @@ def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
 __all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve",
            "list_alerts", "list_deliveries", "print_alerts", "setup_logging", "load_config",
            "default_config", "lock_path", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked",
-           "LockHeld"]
+           "LockHeld", "EmptySelection"]

@@ -262,6 +262,16 @@ def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
     return settings
 
 
+def require_dbt_project(project_dir: str | os.PathLike) -> Path:
+    """The project directory, when it holds a dbt_project.yml; else a ConfigError naming it (before
+    dbt runs: dbt would blame ~/.dbt/profiles.yml and create folders there)."""
+    project = Path(project_dir).resolve()
+    if not (project / "dbt_project.yml").is_file():
+        raise ConfigError(f"no dbt_project.yml in {project}: run ml-monitor from a dbt project or pass "
+                          "--project-dir (ML_MONITOR_PROJECT_DIR)", key="--project-dir")
+    return project
+
+
 def _one_of(values: list[str], allowed: tuple[str, ...], key: str, file: Any) -> None:
     for v in values:
         if v not in allowed:

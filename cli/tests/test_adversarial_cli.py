@@ -191,3 +191,23 @@ channels:
     for secret in ("abcd1234", "pa55word", "pd-key-99"):
         assert secret not in text
     assert "/v2/enqueue" in text                                   # a short, token-free path stays readable
+
+
+# ----------------------------------------------------- 4. a selector that matches nothing
+
+def test_run_with_a_selection_that_matches_no_test_exits_2(dbt_fixture_project, tmp_path):
+    state = tmp_path / "state.sqlite"
+    result = CliRunner().invoke(main, ["run", "--project-dir", str(dbt_fixture_project), "--profiles-dir",
+                                       str(dbt_fixture_project), "--state-path", str(state), "-s", "tag:typo"])
+    assert result.exit_code == 2, result.output
+    assert "tag:typo" in result.output and "matched no test" in result.output
+    assert not state.exists() or _deliveries(state) == []
+
+
+def test_report_with_a_selection_that_matches_no_test_exits_2(dbt_fixture_project, failing_run_report, tmp_path):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", "--project-dir", str(dbt_fixture_project), "--profiles-dir",
+                                       str(dbt_fixture_project), "--select", "typo_model", "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "typo_model" in result.output and "matches no test" in result.output
+    assert not out.exists()
