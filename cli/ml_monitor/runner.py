@@ -259,6 +259,10 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
         report.error = f"{e.__class__.__name__}: {e}"
     finally:
         release_connections()
+    if res is not None and isinstance(res.exception, KeyboardInterrupt):
+        # dbt caught the user's interrupt (SIGINT, or SIGTERM mapped to it) and cancelled its
+        # queries: that is an abort, not a broken warehouse; the caller decides (no alert).
+        raise KeyboardInterrupt
     report.invocation_id = events.invocation_id
     report.resolved_target = events.target_name
     if res is not None:

@@ -211,3 +211,81 @@ def test_report_with_a_selection_that_matches_no_test_exits_2(dbt_fixture_projec
     assert result.exit_code == 2, result.output
     assert "typo_model" in result.output and "matches no test" in result.output
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ 5. signals
+
+@pytest.fixture(scope="module")
+def slow_project(tmp_path_factory, dbt_fixture_project) -> Path:
+    """A copy of the fixture project with a model that keeps DuckDB busy for a few seconds."""
+    root = tmp_path_factory.mktemp("slow_proj")
+    shutil.copytree(dbt_fixture_project, root, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*", ".ml_monitor"))
+    (root / "profiles.yml").write_text((root / "profiles.yml").read_text().replace(
+        str(dbt_fixture_project / "fixture.duckdb"), str(root / "fixture.duckdb")))
+    (root / "models" / "slow.sql").write_text(
+        "select sum(hash(i)) as h from range(0, 40000000000) t(i)\n")
+    return root
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([console_script(), *args], cwd=cwd, env=subprocess_env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_line(proc: subprocess.Popen, needle: str, lines: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return
+    proc.kill()
+    raise AssertionError(f"{needle!r} not seen:\n{''.join(lines)}")
+
+
+def _alert_kinds(state: Path) -> list[str]:
+    if not state.exists():
+        return []
+    db = sqlite3.connect(str(state))
+    try:
+        return [r[0] for r in db.execute("select kind from alerts")]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_second_signal_aborts_the_scheduled_run_with_its_exit_code_and_no_alert(slow_project, tmp_path, sig, code):
+    state = tmp_path / "state.sqlite"
+    proc = _start(["schedule", "--every", "1h", "--run-now", "--project-dir", str(slow_project),
+                   "--profiles-dir", str(slow_project), "--state-path", str(state)], slow_project)
+    lines: list[str] = []
+    _wait_for_line(proc, "running dbt build", lines)
+    time.sleep(1.0)
+    proc.send_signal(sig)                       # first: finish the current run ...
+    time.sleep(5.0)                             # (dbt is inside the slow model by now)
+    proc.send_signal(sig)                       # ... second: abort it
+    _, err = proc.communicate(timeout=120)
+    err = "".join(lines) + err
+    assert proc.returncode == code, err
+    assert "aborted" in err and "no run left unfinished" not in err
+    assert "monitoring_failed" not in _alert_kinds(state), err
+    assert "KeyboardInterrupt" not in err
+
+
+def test_run_under_sigterm_exits_143_cleanly(slow_project, tmp_path):
+    state = tmp_path / "state.sqlite"
+    proc = _start(["run", "--project-dir", str(slow_project), "--profiles-dir", str(slow_project),
+                   "--state-path", str(state)], slow_project)
+    lines: list[str] = []
+    _wait_for_line(proc, "running dbt build", lines)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    err = "".join(lines) + err
+    assert proc.returncode == 143, err
+    assert "run aborted by SIGTERM" in err
+    assert "leaked semaphore" not in err and "resource_tracker" not in err and "Traceback" not in err
+    assert _alert_kinds(state) == []
