@@ -289,3 +289,84 @@ def test_run_under_sigterm_exits_143_cleanly(slow_project, tmp_path):
     assert "run aborted by SIGTERM" in err
     assert "leaked semaphore" not in err and "resource_tracker" not in err and "Traceback" not in err
     assert _alert_kinds(state) == []
+
+
+# ------------------------------------------------------------------ 8. alert texts
+
+def test_and_n_more_counts_no_data_rows(failing_run_report):
+    from ml_monitor.runner import CheckResult, RunReport
+
+    obs = [{"metric": "null_rate", "column_name": "x", "value": 0.5, "threshold": 0.1, "status": "fail"},
+           {"metric": "null_rate", "column_name": "x", "segment_column": "s", "segment_value": "a",
+            "status": "no_data", "sample_size": 0},
+           {"metric": "null_rate", "column_name": "x", "segment_column": "s", "segment_value": "b",
+            "status": "no_data", "sample_size": 0}]
+    # dbt's failures = fail + no_data rows (fail_on_no_data, the default): all three are shown
+    check = CheckResult(unique_id="test.p.t", name="t", status="fail", severity="error", monitor="null_rate",
+                        package="ml_monitor", model="m", column="x", failures=3, observations=obs)
+    report = RunReport(command="build", project_dir=".", project="p", target=None, started_at="2026-01-31T00:00:00",
+                       checks=[check])
+    (alert,) = build_alerts(report)
+    assert "more failing observation" not in alert.summary, alert.summary
+    assert len(alert.summary.splitlines()) == 3
+
+
+def test_the_profiles_default_target_is_named_not_called_default(failing_run_report):
+    text = alert_text(Notification("trigger", build_alerts(failing_run_report)[0]))
+    assert "(target dev)" in text, text                     # profiles.yml of the fixture: target: dev
+    assert "default" not in text
+
+
+JS = "javascript:alert(1)"
+
+
+def test_a_javascript_runbook_is_never_sent_as_a_link(tmp_path, http_receiver, smtp_receiver):
+    alert = Alert(fingerprint="f" * 20, kind="check_failed", severity="error", title="psi failed on m.x",
+                  summary="psi of x overall is 0.5 (threshold 0.2)", project="p", model="m", column="x",
+                  runbook=JS)
+    cfg = load_config(_project(tmp_path, f"""
+state_path: state.sqlite
+channels:
+  slack: {{type: slack, url: "{http_receiver.url('/slack')}"}}
+  teams: {{type: teams, url: "{http_receiver.url('/teams')}"}}
+  pager: {{type: pagerduty, routing_key: rk-1234, url: "{http_receiver.url('/pd')}"}}
+  mail: {{type: email, host: {smtp_receiver.host}, port: {smtp_receiver.port}, security: none,
+          from: a@example.com, to: [b@example.com]}}
+"""))
+    with Outbox(cfg.state_path) as outbox:
+        outbox.record([alert], [], {alert.fingerprint: list(cfg.channels)}, 3600, set())
+        result = api.deliver_pending(cfg, outbox)
+    assert result.sent == 4, result.errors
+    slack = json.dumps(http_receiver.at("/slack")[0].json)
+    teams = http_receiver.at("/teams")[0].json["attachments"][0]["content"]
+    pager = http_receiver.at("/pd")[0].json
+    mail = smtp_receiver.messages[0][2].decode()
+    assert f"<{JS}" not in slack and "|Runbook>" not in slack
+    assert "actions" not in teams and "Action.OpenUrl" not in json.dumps(teams)
+    assert "links" not in pager
+    assert "href" not in mail
+    # the runbook text itself is still shown, as text
+    assert JS in slack and JS in json.dumps(teams) and JS in json.dumps(pager) and JS in mail
+
+
+def test_large_bin_edges_print_in_full():
+    obs = {"metric": "psi", "column_name": "amount", "segment_column": "bin", "segment_value": 1.7e12,
+           "value": 1712345678901.5, "threshold": 2.5e12, "baseline_value": 1.5e16, "status": "fail"}
+    text = describe_observation(obs)
+    assert "e+" not in text, text
+    assert "1,712,345,678,902" in text and "2,500,000,000,000" in text and "15,000,000,000,000,000" in text
+
+
+def test_run_outside_a_dbt_project_says_so_and_creates_nothing(tmp_path):
+    home, nowhere = tmp_path / "home", tmp_path / "nowhere"
+    home.mkdir()
+    nowhere.mkdir()
+    result = CliRunner().invoke(main, ["run", "--project-dir", str(nowhere)], env={"HOME": str(home)})
+    assert result.exit_code == 2, result.output
+    assert f"no dbt_project.yml in {nowhere}" in result.output
+    assert ".dbt" not in result.output and "profiles" not in result.output
+    assert list(home.iterdir()) == [] and list(nowhere.iterdir()) == []
+    result = CliRunner().invoke(main, ["schedule", "--every", "1h", "--project-dir", str(nowhere)],
+                                env={"HOME": str(home)})
+    assert result.exit_code == 2 and "no dbt_project.yml" in result.output
+    assert list(nowhere.iterdir()) == []
