@@ -97,6 +97,7 @@ def test_broken_model_is_exit_2_with_the_node_named(tmp_path, dbt_fixture_projec
 
 
 def test_a_second_run_while_one_is_in_progress_exits_2(tmp_path):
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")     # a project: the lock is what stops the run
     (tmp_path / "ml_monitor.yml").write_text("state_path: state.sqlite\n")
     cfg = load_config(tmp_path)
     with FileLock(api.lock_path(cfg, "run")):

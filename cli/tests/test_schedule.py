@@ -83,6 +83,7 @@ def test_overrunning_run_is_not_started_twice(tmp_path, ml_monitor_caplog):
 
 def test_a_slot_is_skipped_while_another_run_holds_the_run_lock(tmp_path, ml_monitor_caplog):
     caplog = ml_monitor_caplog
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
     config = load_config(tmp_path)
     with FileLock(api.lock_path(config, "run")):
         with caplog.at_level(logging.INFO, logger="ml_monitor"):
@@ -93,6 +94,7 @@ def test_a_slot_is_skipped_while_another_run_holds_the_run_lock(tmp_path, ml_mon
 
 
 def test_two_schedulers_and_a_killed_one(tmp_path):
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
     (tmp_path / "ml_monitor.yml").write_text("state_path: state.sqlite\nchannels: {out: {type: stdout}}\n")
     args = [console_script(), "schedule", "--cron", "0 0 1 1 *", "--project-dir", str(tmp_path)]
     procs = []
