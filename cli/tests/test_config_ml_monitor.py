@@ -152,7 +152,7 @@ def test_precedence_flag_over_env_over_file(tmp_path):
     assert result.exit_code == 0 and str(from_flag) in result.output and from_flag.exists()
 
 
-def test_the_docs_example_loads(tmp_path):
+def test_the_readme_example_loads(tmp_path):
     """The complete ml_monitor.yml of docs/cli.md is valid."""
     from ml_monitor.paths import package_root
 

@@ -122,17 +122,17 @@ def test_the_expected_rates_are_not_trivial():
     assert expected_null_rates() == {None: 0.4, "a": 0.5, "b": pytest.approx(1 / 3, abs=1e-12)}
 
 
-@pytest.mark.skipif("postgres" not in ADAPTERS, reason="postgres not in ML_MONITOR_ADAPTERS")
-def test_failing_rows_read_back_on_postgres(tmp_path):
-    if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
+@pytest.mark.parametrize("adapter", [
+    pytest.param("postgres", marks=pytest.mark.skipif("postgres" not in ADAPTERS,
+                                                      reason="postgres not in ML_MONITOR_ADAPTERS")),
+    pytest.param("spark", marks=pytest.mark.skipif("spark" not in ADAPTERS, reason="spark not in ML_MONITOR_ADAPTERS")),
+])
+def test_failing_rows_read_back(adapter, tmp_path):
+    """One `ml-monitor run` per engine (Spark: one invocation, ~30 s of JVM)."""
+    if adapter == "postgres" and not os.environ.get("ML_MONITOR_PG_PASSWORD"):
         pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
     try:
-        _check_readback("postgres", _run("postgres", tmp_path))
+        _check_readback(adapter, _run(adapter, tmp_path))
     finally:
-        _drop_pg_schema()
-
-
-@pytest.mark.spark
-@pytest.mark.skipif("spark" not in ADAPTERS, reason="spark not in ML_MONITOR_ADAPTERS")
-def test_failing_rows_read_back_on_spark(tmp_path):
-    _check_readback("spark", _run("spark", tmp_path))
+        if adapter == "postgres":
+            _drop_pg_schema()
