@@ -20,11 +20,10 @@ from typing import Any, Callable
 
 import yaml
 
+from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
+
 log = logging.getLogger("ml_monitor")
 
-OBSERVATION_COLUMNS = ("monitor", "column_name", "segment_column", "segment_value", "metric", "value",
-                       "threshold", "baseline_value", "sample_size", "window_start", "window_end",
-                       "status", "detail")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -334,4 +333,6 @@ def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> N
         total = data.pop("ml_monitor_total", None)
         if total is not None:
             check.failing_observations = int(total)
-        check.observations.append({k: data.get(k) for k in OBSERVATION_COLUMNS})
+        obs = {k: data.get(k) for k in OBSERVATION_COLUMNS}
+        obs["facts"] = parse_facts(obs.get("facts"))  # structured, for alert payloads
+        check.observations.append(obs)
