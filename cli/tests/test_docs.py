@@ -464,7 +464,7 @@ def test_a_wrong_example_fails(demo_project, sql, expected):
 
 # Macros without a leading underscore that are not for users: the package's own models call them.
 INTERNAL_MACROS = {"baseline_columns", "baselines_empty_select", "baselines_relation", "type_family",
-                   "history_columns", "history_empty_select", "history_relation"}
+                   "history_columns", "history_empty_select", "history_relation", "history_stamp_columns"}
 SIGNATURE = r"\{%-?\s*KIND\s+([A-Za-z]\w*)\s*\((.*?)\)\s*-?%\}"
 
 
