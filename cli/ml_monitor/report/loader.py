@@ -391,6 +391,9 @@ def _load_history(project_dir: Path, profiles_dir: str | Path | None, target: st
         if not res.success:
             raise ReportError(_dbt_error(res, "dbt ls --select " + " ".join(sel)))
         wanted = {json.loads(line)["unique_id"] for line in (res.result or [])}
+        if not wanted:   # a typo must not give an all-green page "the history is empty"
+            raise ReportError(f"the selection {' '.join(sel)!r} matches no test: no report written "
+                              "(list what it selects with `dbt ls --resource-type test --select ...`)")
         frame = frame[frame["test_unique_id"].isin(wanted)].reset_index(drop=True)
 
     rel = {}
