@@ -68,10 +68,12 @@ def groups(df: pd.DataFrame, segment_by: list[str]):
             yield s, (None if value == "__NULL__" else str(value)), rows
 
 
-def obs(case, monitor, column, seg_col, seg_val, metric, value, threshold, n, status):
+def obs(case, monitor, column, seg_col, seg_val, metric, value, threshold, n, status, baseline=None,
+        window=(None, None)):
     return dict(case_name=case, monitor=monitor, column_name=column, segment_column=seg_col,
                 segment_value=seg_val, metric=metric, value=value, threshold=threshold,
-                sample_size=int(n), status=status)
+                baseline_value=baseline, sample_size=int(n), window_start=window[0], window_end=window[1],
+                status=status)
 
 
 def window(df, days):
@@ -88,7 +90,8 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
             nulls = g[col].isna().sum() if col != "Feature A" else g[col].isna().sum()
             v = nulls / len(g) if len(g) else None
             rows.append(obs("null_rate_segments", "null_rate", col, sc, sv, "null_rate", v, 0.2, len(g),
-                            status_of(v, len(g), 5, v is not None and v > 0.2)))
+                            status_of(v, len(g), 5, v is not None and v > 0.2),
+                            window=(AS_OF - dt.timedelta(days=3), AS_OF)))
     # 2. value range of amount in [0, 100] by segment, NaN/inf count as violations, max rate 0.05
     for sc, sv, g in groups(df, ["segment"]):
         a = g["amount"]
@@ -135,11 +138,14 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     for sc, sv, g in groups(span, ["segment"]):
         cur = int((g.event_ts >= start).sum())
         ref = int((g.event_ts < start).sum())
+        day = (start, AS_OF)
         rows.append(obs("volume_daily", "volume", None, sc, sv, "row_count", float(cur), 20.0, cur,
-                        "fail" if cur < 20 else "pass"))
+                        "fail" if cur < 20 else "pass", window=day))
         ratio = cur / (ref / 3.0) if ref else None
         st = "no_data" if ratio is None else ("fail" if ratio < 0.5 or ratio > 2 else "pass")
-        rows.append(obs("volume_daily", "volume", None, sc, sv, "row_count_ratio", ratio, 0.5, cur, st))
+        # baseline: the mean row count of the reference periods
+        rows.append(obs("volume_daily", "volume", None, sc, sv, "row_count_ratio", ratio, 0.5, cur, st,
+                        baseline=ref / 3.0, window=day))
     # 9. empty window -> no_data
     rows.append(obs("null_rate_empty", "null_rate", "Feature A", None, None, "null_rate", None, 0.0, 0, "no_data"))
     # 10. schema contract: id ok, "Feature A" ok, amount retyped (expected varchar), missing_col missing

@@ -196,20 +196,26 @@ def subset(rows, key):
     return rows if col is None else [r for r in rows if r[col] == val]
 
 
+# the current window of the cases that have one: the day before as_of
+WINDOWS = {"psi_window": (datetime(2026, 1, 30), datetime(2026, 1, 31))}
+
+
 class Expect:
     def __init__(self):
         self.rows = []
 
     def add(self, case, monitor, column, key, metric, value, threshold, sample_size, min_rows=1,
-            fails=None, status=None):
+            fails=None, status=None, baseline=None):
         if status is None:
             status = status_of(value, sample_size, min_rows, bool(fails))
         if status in ("no_data", "skipped"):
             value = value if status == "skipped" else None
         self.rows.append({"case_name": case, "monitor": monitor, "column_name": column,
                           "segment_column": key[0], "segment_value": key[1], "metric": metric,
-                          "value": value, "threshold": threshold, "sample_size": sample_size,
-                          "status": status})
+                          "value": value, "threshold": threshold, "baseline_value": baseline,
+                          "sample_size": sample_size, "status": status,
+                          "window_start": WINDOWS.get(case, (None, None))[0],
+                          "window_end": WINDOWS.get(case, (None, None))[1]})
 
 
 def binned(case, e, monitor, metric, ref_rows, cur_rows, columns, kinds=None, seg_col=None, bins=10,
@@ -276,11 +282,13 @@ def prediction_case(case, e, ref_rows, cur_rows, seg_col=None, pred_col="pred", 
         cur_s, ref_s = subset(cur_rows, key), subset(ref_rows, key)
         cr, rr = rate(cur_s), rate(ref_s)
         shift = None if cr is None or rr is None else cr - rr
+        # baseline: the reference's positive rate
         e.add(case, "prediction_drift", column, key, "positive_rate_shift", shift, RATE_T, len(cur_s),
-              fails=shift is not None and abs(shift) > RATE_T)
+              fails=shift is not None and abs(shift) > RATE_T, baseline=rr)
         rel = None if shift is None or rr == 0 else shift / rr
         e.add(case, "prediction_drift", column, key, "positive_rate_relative_shift", rel, rel_threshold,
-              len(cur_s), fails=rel is not None and rel_threshold is not None and abs(rel) > rel_threshold)
+              len(cur_s), fails=rel is not None and rel_threshold is not None and abs(rel) > rel_threshold,
+              baseline=rr)
 
 
 def main():
