@@ -155,6 +155,51 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
         obs("schema_contract", "schema_contract", "amount", None, None, "column_contract", 1.0, 0.0, 9, "fail"),
         obs("schema_contract", "schema_contract", "missing_col", None, None, "column_contract", 1.0, 0.0, 9, "fail"),
     ]
+    rows += more_expected(df)
+    return rows
+
+
+def violation_rows(case, column, vals, bad, threshold, min_rows=1):
+    n = len(vals)
+    v = float(bad.sum()) / n if n else None
+    return [obs(case, "value_range", column, None, None, "violation_rate", v, threshold, n,
+                status_of(v, n, min_rows, v is not None and v > threshold))]
+
+
+def more_expected(df: pd.DataFrame) -> list[dict]:
+    """Documented arguments that had no oracle case (issue #13, item 11)."""
+    rows = []
+    vals = df.loc[~df["amount_is_null"], "amount"].to_numpy(dtype=float)
+    # one-sided ranges: NaN and +/-inf still count as violations
+    rows += violation_rows("value_range_min_only", "amount", vals, ~np.isfinite(vals) | (vals < 0), 0.05)
+    rows += violation_rows("value_range_max_only", "amount", vals, ~np.isfinite(vals) | (vals > 100), 0.05)
+    # min_rows above the row count: skipped, value still reported
+    rows += violation_rows("value_range_min_rows", "amount", vals, ~np.isfinite(vals) | (vals < 0) | (vals > 100),
+                           0.05, min_rows=1000)
+    # numeric accepted values compare as numbers
+    mixed = df["MixedCase"].to_numpy()
+    v = float((~np.isin(mixed, list(range(10)))).mean())
+    rows.append(obs("accepted_values_numeric", "accepted_values", "MixedCase", None, None, "violation_rate", v, 0.1,
+                    len(mixed), status_of(v, len(mixed), 1, v > 0.1)))
+    # strict contract: every column of the relation not in the contract is its own failing row
+    contract = ["id", "Feature A", "select", "MixedCase", "amount"]
+    for name in contract:
+        rows.append(obs("schema_contract_strict", "schema_contract", name, None, None, "column_contract", 0.0, 0.0,
+                        9, "pass"))
+    for name in ["event_ts", "amount_special", "segment", "all_null"]:
+        rows.append(obs("schema_contract_strict", "schema_contract", name, None, None, "unexpected_column", 1.0, 0.0,
+                        9, "fail"))
+    # volume with max_count only (its threshold), last day
+    day = (AS_OF - dt.timedelta(days=1), AS_OF)
+    cur = int(((df.event_ts >= day[0]) & (df.event_ts < AS_OF)).sum())
+    rows.append(obs("volume_max_count", "volume", None, None, None, "row_count", float(cur), 30.0, cur,
+                    "fail" if cur > 30 else "pass", window=day))
+    # week and month windows (a month back from 2026-01-31 is 2025-12-31)
+    for case, start in (("null_rate_week", AS_OF - dt.timedelta(weeks=1)), ("null_rate_month", dt.datetime(2025, 12, 31))):
+        w = df[(df.event_ts >= start) & (df.event_ts < AS_OF)]
+        v = float(w["Feature A"].isna().mean())
+        rows.append(obs(case, "null_rate", "Feature A", None, None, "null_rate", v, 0.1, len(w),
+                        status_of(v, len(w), 1, v > 0.1), window=(start, AS_OF)))
     return rows
 
 
