@@ -219,7 +219,7 @@ class Expect:
 
 
 def binned(case, e, monitor, metric, ref_rows, cur_rows, columns, kinds=None, seg_col=None, bins=10,
-           binning="quantile", include_nulls=False, threshold=None, min_rows=1):
+           binning="quantile", include_nulls=False, threshold=None, min_rows=1, eps=EPS):
     """psi / js_distance over quantile, equal-width or categorical bins (global reference bins)."""
     kinds = kinds or {}
     threshold = threshold if threshold is not None else (PSI_T if metric == "psi" else JS_T)
@@ -250,7 +250,7 @@ def binned(case, e, monitor, metric, ref_rows, cur_rows, columns, kinds=None, se
                 rc = categorical_counts([conv(r[col]) for r in ref_s], cats, include_nulls)
             value = None
             if len(ref_s) and rc.sum() > 0 and cc.sum() > 0:
-                value = psi_counts(rc, cc) if metric == "psi" else js_counts(rc, cc)
+                value = psi_counts(rc, cc, eps) if metric == "psi" else js_counts(rc, cc)
             e.add(case, monitor, col, key, metric, value, threshold, n, min_rows,
                   fails=value is not None and value > threshold)
 
@@ -267,14 +267,14 @@ def ks_case(case, e, ref_rows, cur_rows, columns, seg_col=None, threshold=KS_T, 
 
 
 def prediction_case(case, e, ref_rows, cur_rows, seg_col=None, pred_col="pred", score_threshold=None,
-                    rel_threshold=None):
+                    rel_threshold=None, positive=1):
     binned(case, e, "prediction_drift", "psi", ref_rows, cur_rows, ["score"], seg_col=seg_col)
     keys = segments(cur_rows, seg_col) if seg_col else [(None, None)]
 
     def rate(rows):
         if pred_col:
             preds = [r[pred_col] for r in rows if r[pred_col] is not None]
-            return (sum(1 for p in preds if p == 1) / len(preds)) if preds else None
+            return (sum(1 for p in preds if p == positive) / len(preds)) if preds else None
         return float(np.mean([r["score"] >= score_threshold for r in rows])) if rows else None
 
     column = pred_col or "score"
@@ -318,6 +318,16 @@ def main():
     binned("psi_bins5", e, "psi_drift", "psi", ref, cur, ["f_shift"], bins=5, threshold=0.5)
     prediction_case("pred_label", e, ref, cur, seg_col="seg")
     prediction_case("pred_threshold", e, ref, cur, pred_col=None, score_threshold=0.6, rel_threshold=0.5)
+    # documented arguments without a case before (issue #13, item 11)
+    n_cur = len(cur)
+    e.add("psi_max_categories", "psi_drift", "cat", (None, None), "psi", None, PSI_T, n_cur, status="no_data")
+    binned("psi_epsilon", e, "psi_drift", "psi", ref, cur, ["cat", "f_shift"], eps=0.01)
+    binned("js_nulls", e, "js_drift", "js_distance", ref, cur, ["cat"], include_nulls=True)
+    for r in data:
+        r["pred_text"] = None if r["pred"] is None else ("yes" if r["pred"] == 1 else "no")
+        r["pred_bool"] = None if r["pred"] is None else r["pred"] == 1
+    prediction_case("pred_text", e, ref, cur, pred_col="pred_text", positive="yes")
+    prediction_case("pred_bool", e, ref, cur, pred_col="pred_bool", positive=True)
     # frozen baseline of the same reference rows: the same numbers as scanning the reference
     binned("baseline_segments", e, "psi_drift", "psi", ref, cur, ["f_shift", "cat"], seg_col="seg")
     binned("baseline_segments", e, "js_drift", "js_distance", ref, cur, ["f_shift", "cat"], seg_col="seg")
