@@ -451,6 +451,15 @@ def main() -> None:
     inv["has_label"] = inv["label_value"].notna()
     simple_case("invalid_scores", inv, ["roc_auc", "pr_auc", "log_loss", "brier"], ["region"])
 
+    # positive_label: class 0 is the positive class
+    lab = cur[cur["has_label"] & cur["predicted_label"].notna()]
+    y0, p0 = lab["label_value"].astype(int).to_numpy(), lab["predicted_label"].astype(int).to_numpy()
+    obs("positive_label", "performance", "predicted_label", None, None, "precision",
+        float(precision_score(y0, p0, pos_label=0)), None, len(lab), False)
+    obs("positive_label", "performance", "predicted_label", None, None, "recall",
+        float(recall_score(y0, p0, pos_label=0)), None, len(lab), False)
+    coverage_rows("positive_label", "performance", cur, [])
+
     # label coverage with a minimum: fresh has no labels at all
     coverage_rows("coverage", "label_coverage", cur, ["region"], min_coverage=0.8)
     # nothing old enough: every row no_data

@@ -28,3 +28,5 @@ union all
 select * from {{ ref('actual_performance__calibration') }}
 union all
 select * from {{ ref('actual_performance__reliability') }}
+union all
+select * from {{ ref('actual_performance__positive_label') }}
