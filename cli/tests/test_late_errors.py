@@ -1,6 +1,9 @@
 """Columns that do not exist fail when the test is compiled, naming the test, the argument, the
 missing column and the columns that do exist, instead of a raw engine error (Binder Error) at
-run time; each bad test fails on its own, the good ones still run (issue #13, item 7)."""
+run time; a misspelt argument names the closest real one (instead of Jinja's "takes no keyword
+argument" or a parse error that stops the whole invocation); text labels against numeric
+predictions are explained in words (instead of a Conversion Error). Each bad test fails on its
+own, the good one still runs (issue #13, item 7)."""
 
 from __future__ import annotations
 
@@ -32,6 +35,22 @@ BAD = {
                                      ["'label_timestamp_column'", "labelled_at", "do not exist"]),
     "performance_missing_join_key_in_labels": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('join_key: id', 'join_key: seg')}}}",
                                                ["'join_key'", "seg", "do not exist", "labels"]),
+    # misspelt arguments: an error for that test alone, naming the closest real argument
+    "null_rate_misspelt": ("ml_monitor.null_rate:\n  arguments: {columns: [x], max_null_rat: 0.1}",
+                           ["ml_monitor.null_rate", "'max_null_rat'", "is not an argument", "did you mean 'max_null_rate'"]),
+    "psi_misspelt": ("ml_monitor.psi_drift:\n  arguments: {columns: [x], reference_where: \"seg = 'a'\", tresholds: 0.1}",
+                     ["ml_monitor.psi_drift", "'tresholds'", "did you mean 'threshold'", "epsilon"]),
+    "volume_misspelt": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_cont: 1}",
+                        ["ml_monitor.volume", "'min_cont'", "did you mean 'min_count'"]),
+    # text labels against numeric predictions / a numeric positive_label, explained in words
+    "performance_text_labels_vs_int_predictions": (
+        "ml_monitor.performance:\n  arguments: {metric: precision, prediction_column: pred, labels: ref('text_labels'), "
+        "join_key: id, label_column: label, positive_label: 'yes'}",
+        ["ml_monitor.performance", "'label_column'", "holds text", "'pred' holds numbers", "same kind"]),
+    "performance_text_labels_numeric_positive": (
+        "ml_monitor.performance:\n  arguments: {metric: roc_auc, score_column: score, labels: ref('text_labels'), "
+        "join_key: id, label_column: label}",
+        ["ml_monitor.performance", "'positive_label'", "is numbers", "holds text", "positive_label: 'yes'"]),
 }
 
 
@@ -53,6 +72,7 @@ def bad_run(tmp_path_factory):
     (p / "seeds" / "events.csv").write_text(
         "id,x,ts,seg,pred,score\n1,1.0,2026-01-10 10:00:00,a,1,0.9\n2,,2026-01-10 11:00:00,b,0,0.2\n")
     (p / "seeds" / "labels.csv").write_text("id,label,label_ts\n1,1,2026-01-11 00:00:00\n2,0,2026-01-11 00:00:00\n")
+    (p / "seeds" / "text_labels.csv").write_text("id,label\n1,yes\n2,no\n")
     tests = "\n".join(_named(n, y, 6) for n, (y, _) in BAD.items())
     good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {columns: [x], max_null_rate: 1, segment_by: [SEG]}", 6)
     (p / "seeds" / "schema.yml").write_text("seeds:\n  - name: events\n    data_tests:\n" + tests + "\n" + good + "\n")
@@ -68,7 +88,8 @@ def test_missing_column_is_a_compile_error_naming_what_exists(bad_run, name):
     r = results[name]
     assert r["status"] == "error", r
     assert "Compilation Error" in r["message"], r["message"]
-    assert "Binder Error" not in r["message"]
+    assert "Binder Error" not in r["message"] and "Conversion Error" not in r["message"]
+    assert "takes no keyword argument" not in r["message"]
     for word in BAD[name][1]:
         assert word in r["message"], (word, r["message"])
 

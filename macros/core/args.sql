@@ -123,3 +123,46 @@
   {%- endif -%}
   {{ return(names) }}
 {%- endmacro %}
+
+{#- Keyword arguments a test does not know: a compile error for that test alone, naming the test,
+    the unknown argument, the closest known one and every known one (instead of Jinja's
+    "takes no keyword argument", or a parse error that stops the whole invocation).
+    `accepted`: a list of names, or a macro whose signature lists them (e.g. ml_monitor.psi);
+    `extra`: the wrapper's own arguments. -#}
+{% macro _check_known_args(test, relation, given, accepted, extra=[]) -%}
+  {%- set from_macro = accepted.get_macro is defined -%}
+  {%- set names = ((accepted.get_macro().arguments | list) if from_macro else (accepted | list)) + extra -%}
+  {%- set names = names | reject('in', ['relation', 'test', 'model']) | unique | list -%}
+  {%- for name, value in given.items() -%}
+    {%- if name not in names -%}
+      {%- set close = ml_monitor._closest_name(name, names) -%}
+      {{ ml_monitor._arg_error(test, relation, name,
+          "is not an argument of ml_monitor." ~ test ~ ((" (did you mean '" ~ close ~ "'?)") if close else "")
+          ~ "; its arguments are: " ~ (names | sort | join(', ')), value) }}
+    {%- endif -%}
+  {%- endfor -%}
+{%- endmacro %}
+
+{#- The known name nearest to a misspelt one (edit distance at most a third of its length), or none. -#}
+{% macro _closest_name(name, names) -%}
+  {%- set ns = namespace(best=none, dist=1000) -%}
+  {%- for candidate in names -%}
+    {%- set d = ml_monitor._edit_distance(name | lower, candidate | lower) -%}
+    {%- if d < ns.dist -%}{%- set ns.best = candidate -%}{%- set ns.dist = d -%}{%- endif -%}
+  {%- endfor -%}
+  {{ return(ns.best if ns.dist <= [2, (name | length) // 3] | max else none) }}
+{%- endmacro %}
+
+{#- Levenshtein distance (small strings: argument names). -#}
+{% macro _edit_distance(a, b) -%}
+  {%- set ns = namespace(prev=range((b | length) + 1) | list) -%}
+  {%- for i in range(1, (a | length) + 1) -%}
+    {%- set row = [i] -%}
+    {%- for j in range(1, (b | length) + 1) -%}
+      {%- set cost = 0 if a[i - 1] == b[j - 1] else 1 -%}
+      {%- do row.append([ns.prev[j] + 1, row[j - 1] + 1, ns.prev[j - 1] + cost] | min) -%}
+    {%- endfor -%}
+    {%- set ns.prev = row -%}
+  {%- endfor -%}
+  {{ return(ns.prev[b | length]) }}
+{%- endmacro %}

@@ -171,3 +171,39 @@ mm_labels as (
   {%- endif -%}
   {{ return({'conds': conds, 'start': ns.start, 'end': ns.end}) }}
 {%- endmacro %}
+
+{#- Labels and what they are compared with (prediction columns, positive_label) must be of one
+    kind: text labels ('yes' / 'no') against numeric predictions or a numeric positive_label
+    (or the reverse) is explained at compile time, instead of an engine's Conversion Error. -#}
+{% macro _check_label_types(test, relation, labels, label_column, prediction_columns, positive_label, uses_positive=true) -%}
+  {%- set label_name = (label_column[0] if (label_column is iterable and label_column is not string) else label_column) -%}
+  {%- set linfo = ml_monitor._column_info(labels, label_name) -%}
+  {%- if linfo is none -%}{{ return(none) }}{%- endif -%}
+  {%- set lkind = ml_monitor._value_kind(linfo.dtype) -%}
+  {%- for pc in prediction_columns if pc is not none -%}
+    {%- set pinfo = ml_monitor._column_info(relation, pc) -%}
+    {%- set pkind = ml_monitor._value_kind(pinfo.dtype) if pinfo is not none else 'other' -%}
+    {%- if 'other' not in [lkind, pkind] and lkind != pkind and 'text' in [lkind, pkind] -%}
+      {{ ml_monitor._arg_error(test, relation, 'label_column',
+          "'" ~ label_name ~ "' holds " ~ lkind ~ " (" ~ linfo.dtype ~ ") but the prediction column '" ~ pc ~ "' holds "
+          ~ pkind ~ " (" ~ pinfo.dtype ~ "): labels and predictions are compared for equality, so they must be of the same kind; "
+          ~ "map one onto the other in a model (e.g. case when label = 'yes' then 1 else 0 end)", label_name) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set pos_kind = 'booleans' if positive_label is boolean else ('numbers' if positive_label is number else 'text') -%}
+  {%- if uses_positive and 'text' in [lkind, pos_kind] and lkind != pos_kind and lkind != 'other' -%}
+    {{ ml_monitor._arg_error(test, relation, 'positive_label',
+        "is " ~ pos_kind ~ " but label_column '" ~ label_name ~ "' holds " ~ lkind ~ " (" ~ linfo.dtype ~ "); give the positive class as the labels spell it"
+        ~ (" (e.g. positive_label: 'yes')" if lkind == 'text' else ""), positive_label) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- numbers / text / booleans / other, from a column type. -#}
+{% macro _value_kind(data_type) -%}
+  {%- set family = ml_monitor.type_family(data_type) -%}
+  {%- if family in ['integer', 'float', 'decimal'] -%}{{ return('numbers') }}
+  {%- elif family == 'string' -%}{{ return('text') }}
+  {%- elif family == 'boolean' -%}{{ return('booleans') }}
+  {%- endif -%}
+  {{ return('other') }}
+{%- endmacro %}

@@ -190,6 +190,11 @@
   {%- set scope = ml_monitor._scope(test, relation, a.where, a.segment_by, none, none, a.min_rows) -%}
   {%- set lj = ml_monitor._label_join(test, relation, a.labels, a.join_key, a.label_column, a.label_join_key,
                                       a.label_timestamp_column, a.timestamp_column, a.label_delay) -%}
+  {%- if kind == 'classification' -%}
+    {%- do ml_monitor._check_label_types(test, relation, a.labels, a.label_column,
+          [prediction_column, a.challenger_prediction_column] if need_pred else [], positive_label,
+          uses_positive=((metrics | reject('equalto', 'accuracy') | list | length) > 0 or decision_threshold is not none)) -%}
+  {%- endif -%}
   {%- set win = ml_monitor._label_join_window(test, relation, lj, a.window) -%}
   {%- set cur_filter = ([scope.user_filter] + win.conds) | join(' and ') -%}
   {%- do scope.update({'filter': cur_filter, 'window_start': win.start, 'window_end': win.end,
