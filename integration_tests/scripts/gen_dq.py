@@ -189,6 +189,9 @@ def more_expected(df: pd.DataFrame) -> list[dict]:
     for name in ["event_ts", "amount_special", "segment", "all_null"]:
         rows.append(obs("schema_contract_strict", "schema_contract", name, None, None, "unexpected_column", 1.0, 0.0,
                         9, "fail"))
+    # the same integers as doubles against the integer reference: no new category
+    rows.append(obs("cardinality_numeric_types", "cardinality", "MixedCase", None, None, "new_categories", 0.0, 0.0,
+                    len(mixed), "pass"))
     # volume with max_count only (its threshold), last day
     day = (AS_OF - dt.timedelta(days=1), AS_OF)
     cur = int(((df.event_ts >= day[0]) & (df.event_ts < AS_OF)).sum())

@@ -321,6 +321,8 @@ def main():
     # documented arguments without a case before (issue #13, item 11)
     n_cur = len(cur)
     e.add("psi_max_categories", "psi_drift", "cat", (None, None), "psi", None, PSI_T, n_cur, status="no_data")
+    # integer reference categories vs the same values as doubles: one category each, by value
+    binned("psi_numeric_categories", e, "psi_drift", "psi", ref, cur, ["cat_num"], kinds={"cat_num": "categorical"})
     binned("psi_epsilon", e, "psi_drift", "psi", ref, cur, ["cat", "f_shift"], eps=0.01)
     binned("js_nulls", e, "js_drift", "js_distance", ref, cur, ["cat"], include_nulls=True)
     for r in data:

@@ -1,6 +1,7 @@
 -- Every data-quality metric macro on the same input, one case per block; compared with
 -- seeds/expected/expected_dq.csv (computed in pandas by scripts/gen_dq.py).
 {%- set input = ref('dq_input') %}
+{%- set mixed_double = ref('dq_mixed_double') %}
 {%- set window3 = {'period': 'day', 'count': 3} %}
 {%- set cases = {
   'null_rate_segments': ml_monitor.null_rate(input, ['Feature A', 'select', 'all_null'], max_null_rate=0.2,
@@ -30,6 +31,7 @@
                                                                'MixedCase': 'integer', 'amount': 'double'},
                                                        allow_extra_columns=false),
   'volume_max_count': ml_monitor.volume(input, 'event_ts', {'period': 'day', 'count': 1}, max_count=30),
+  'cardinality_numeric_types': ml_monitor.cardinality(mixed_double, ['MixedCase'], reference=input),
   'null_rate_week': ml_monitor.null_rate(input, ['Feature A'], max_null_rate=0.1, timestamp_column='event_ts',
                                          window={'period': 'week', 'count': 1}),
   'null_rate_month': ml_monitor.null_rate(input, ['Feature A'], max_null_rate=0.1, timestamp_column='event_ts',
