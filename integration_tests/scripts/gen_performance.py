@@ -451,6 +451,9 @@ def main() -> None:
     inv["has_label"] = inv["label_value"].notna()
     simple_case("invalid_scores", inv, ["roc_auc", "pr_auc", "log_loss", "brier"], ["region"])
 
+    # max_drop against an empty reference window: no_data (the detail names the reference window)
+    drop_case("drop_empty_reference", cur, ref.iloc[0:0], "roc_auc", [], "absolute", 0.1)
+
     # positive_label: class 0 is the positive class
     lab = cur[cur["has_label"] & cur["predicted_label"].notna()]
     y0, p0 = lab["label_value"].astype(int).to_numpy(), lab["predicted_label"].astype(int).to_numpy()

@@ -18,7 +18,7 @@
     empty_is_data: for monitors where zero rows is itself the observation (volume). -#}
 {% macro _finalize_observations(monitor, long_cte, scope, empty_is_data=false) -%}
   {%- set s = ml_monitor.type_string() -%}
-  {%- set empty_reason = "'no rows" ~ (" in window [" ~ scope.window_start ~ ", " ~ scope.window_end ~ ")" if scope.window_start is not none else "") ~ "'" -%}
+  {%- set empty_reason = ml_monitor.string_literal(ml_monitor._empty_reason(scope)) -%}
   select
     cast({{ ml_monitor.string_literal(monitor) }} as {{ s }}) as monitor,
     cast(column_name as {{ s }}) as column_name,

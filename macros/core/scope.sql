@@ -194,3 +194,8 @@
   {%- endfor -%}
   {{ return(cols | join(', ') if cols else '1 as ml_monitor_one') }}
 {%- endmacro %}
+
+{#- The documented reason of an empty window: 'no rows' or 'no rows in window [start, end)'. -#}
+{% macro _empty_reason(scope) -%}
+  {{ return('no rows' ~ ((' in window [' ~ scope.window_start ~ ', ' ~ scope.window_end ~ ')') if scope.window_start is not none else '')) }}
+{%- endmacro %}

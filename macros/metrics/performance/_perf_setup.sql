@@ -201,6 +201,9 @@
                        'window_start_sql': ml_monitor.timestamp_literal(win.start),
                        'window_end_sql': ml_monitor.timestamp_literal(win.end)}) -%}
   {%- set ref_conds = [] -%}
+  {#- how the reference rows are named in texts (not the current window's bounds) -#}
+  {%- set ref_ns = namespace(text=' in the reference' ~ ((' ' ~ a.reference) if a.reference is not none else '')
+                                   ~ ((' where ' ~ a.reference_where) if a.reference_where is not none else '')) -%}
   {%- if has_ref -%}
     {%- if a.reference is none -%}
       {%- do ref_conds.append(scope.user_filter) -%}
@@ -213,6 +216,7 @@
       {%- endif -%}
       {%- set rspec = ml_monitor._check_period(test, relation, 'reference_window', a.reference_window) -%}
       {%- set rstart = ml_monitor._subtract_period(win.start, rspec.period, rspec.count) -%}
+      {%- set ref_ns.text = ' in the reference window [' ~ rstart ~ ', ' ~ win.start ~ ')' -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(rstart)) -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(win.start)) -%}
     {%- endif -%}
@@ -238,6 +242,7 @@
     'ref_relation': a.reference if a.reference is not none else relation,
     'ref_filter': (ref_conds | join(' and ')) if ref_conds else '1 = 1',
     'seg_sqls': seg_sqls, 'seg_groups': seg_groups,
+    'ref_window_text': ref_ns.text,
     'window_text': (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else ''),
   }) }}
 {%- endmacro %}
