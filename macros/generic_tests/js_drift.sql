@@ -3,7 +3,7 @@
 {% test js_drift(model, column_name=none, columns=none, reference=none, reference_where=none, reference_window=none,
                  baseline=none, kind=none, bins=none, binning='quantile', include_nulls=false,
                  max_categories=200, threshold=none, where=none, segment_by=none, timestamp_column=none,
-                 window=none, min_rows=none, fail_on_no_data=none) %}
+                 window=none, min_rows=none, windows=none, fail_on=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {%- set m = ml_monitor._drift_test_model(model, where) -%}
@@ -12,6 +12,6 @@
                             baseline=baseline, kind=kind, bins=bins, binning=binning,
                             include_nulls=include_nulls, max_categories=max_categories, threshold=threshold,
                             where=m.where, segment_by=segment_by, timestamp_column=timestamp_column, window=window,
-                            min_rows=min_rows) }}
+                            min_rows=min_rows, windows=windows, fail_on=fail_on) }}
   {%- endif %}
 {% endtest %}

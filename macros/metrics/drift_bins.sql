@@ -306,8 +306,10 @@
     unioned into the few counts rows), so that it exists even when no row matches.
     sums method (Spark): an extra all-null row (ml_real = 0, counted nowhere) makes sure
     the overall group exists (grouping sets with () yield no row on empty input there). -#}
-{% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[]) -%}
+{% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[], by_window=false) -%}
   {%- set gs = ml_monitor._drift_count_method() == 'grouping_sets' -%}
+  {#- by_window (the current side with windows: N): every key is also grouped by ml_window_start -#}
+  {%- set wk = 'ml_window_start, ' if by_window else '' -%}
   {%- set needed = [] -%}
   {%- for c in (cols | map(attribute='sql') | list) + extra_columns + (scope.segments | map(attribute='sql') | list) -%}
     {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
@@ -323,16 +325,20 @@
   {%- set value_keys = keys | selectattr('by_value') | list -%}
 {{ side }}_source as (
   select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %}
+    {%- if by_window %}, {{ scope.window_key_sql }} as ml_window_start{% endif %}
   from {{ relation }}
   where {{ filter }}
   {%- if not gs %}
+  {%- for w in (scope.windows if by_window else [none]) %}
   union all
-  select 0 as ml_real{% for c in needed %}, null{% endfor %}
+  select 0 as ml_real{% for c in needed %}, null{% endfor %}{% if by_window %}, {{ w.start_sql }}{% endif %}
+  {%- endfor %}
   {%- endif %}
 ),
 -- every column's bin index from literal bounds{% if value_keys %} (categorical columns: the value){% endif %}
 {{ side }}_binned as (
   select ml_real
+    {%- if by_window %}, ml_window_start{% endif %}
     {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
     {%- for e in extra_columns %}, {{ e }}{% endfor %}
     {%- for k in keys %},
@@ -344,7 +350,7 @@
 -- all columns and segments in one aggregate: one grouping set per (column[, segment column])
 {{ side }}_grouped as (
   select
-    {{ ml_monitor._segment_keys(scope) }},
+    {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
     case {% for k in keys %}when grouping({{ k.name }}) = 0 then {{ k.idx }} {% endfor %}end as col_idx,
     {%- if value_keys | length < keys | length %}
     case {% for k in keys if not k.by_value %}when grouping({{ k.name }}) = 0 then {{ k.name }} {% endfor %}end as bin_index,
@@ -360,13 +366,13 @@
     {%- endfor %}
   from {{ side }}_binned
   group by grouping sets (
-    {%- for k in keys %}({{ k.name }}){% for sg in scope.segments %}, ({{ sg.sql }}, {{ k.name }}){% endfor %}{% if not loop.last %}, {% endif %}{% endfor -%}
+    {%- for k in keys %}({{ wk }}{{ k.name }}){% for sg in scope.segments %}, ({{ wk }}{{ sg.sql }}, {{ k.name }}){% endfor %}{% if not loop.last %}, {% endif %}{% endfor -%}
   )
 ),
 {%- if value_keys %}
 -- categorical values to their bins: the reference's categories, 0 unseen, -1 null
 {{ side }}_mapped as (
-  select g.segment_column, g.segment_value, g.col_idx,
+  select {{ 'g.' ~ wk if by_window else '' }}g.segment_column, g.segment_value, g.col_idx,
     case
       when g.bin_index is not null then g.bin_index
       when g.ml_value is null then -1
@@ -378,36 +384,38 @@
     on b.col_idx = g.col_idx and b.category = g.ml_value
 ),
 {{ side }}_cells as (
-  select segment_column, segment_value, col_idx, bin_index, sum(n) as n
+  select {{ wk }}segment_column, segment_value, col_idx, bin_index, sum(n) as n
   from {{ side }}_mapped
-  group by segment_column, segment_value, col_idx, bin_index
+  group by {{ wk }}segment_column, segment_value, col_idx, bin_index
 ),
 {%- else %}
 {{ side }}_cells as (
-  select segment_column, segment_value, col_idx, bin_index, n from {{ side }}_grouped
+  select {{ wk }}segment_column, segment_value, col_idx, bin_index, n from {{ side }}_grouped
 ),
 {%- endif %}
 -- rows per segment: every row has exactly one key of the first column; plus a zero row
 -- for the overall group, which must exist even when no row matches
 {{ side }}_counts as (
-  select segment_column, segment_value, sum(n_rows) as n_rows
+  select {{ wk }}segment_column, segment_value, sum(n_rows) as n_rows
     {%- for name, expr in extra_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
   from (
-    select segment_column, segment_value, n as n_rows
+    select {{ wk }}segment_column, segment_value, n as n_rows
       {%- for name, expr in extra_aggregates %}, {{ name }}{% endfor %}
     from {{ side }}_grouped
     where col_idx = {{ cols[0].idx }}
+    {%- for w in (scope.windows if by_window else [none]) %}
     union all
-    select {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.to_bigint('0') }}
+    select {% if by_window %}{{ w.start_sql }}, {% endif %}{{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.to_bigint('0') }}
       {%- for name, expr in extra_aggregates %}, {{ ml_monitor.to_bigint('null') }}{% endfor %}
+    {%- endfor %}
   ) as ml_counted
-  group by segment_column, segment_value
+  group by {{ wk }}segment_column, segment_value
 ),
 {%- else %}
 -- all columns and segments in one aggregate (wide), unpivoted afterwards
 {{ side }}_counts as (
   select
-    {{ ml_monitor._segment_keys(scope) }},
+    {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
     sum(ml_real) as n_rows
     {%- for r in bin_rows %},
     sum(case when ml_b_{{ r.col }} = {{ r.index }} then ml_real else 0 end) as {{ ml_monitor._count_name(r.col, r.index) }}
@@ -416,10 +424,10 @@
     {{ expr }} as {{ name }}
     {%- endfor %}
   from {{ side }}_binned
-  {{ ml_monitor._group_by_segments(scope) }}
+  {{ ml_monitor._group_by_segments(scope, by_window=by_window) }}
 ),
 {{ side }}_cells as (
-  select c.segment_column, c.segment_value, b.col_idx, b.bin_index,
+  select {{ 'c.' ~ wk if by_window else '' }}c.segment_column, c.segment_value, b.col_idx, b.bin_index,
     {{ ml_monitor._pick_count('c', bin_rows) }} as n
   from {{ side }}_counts as c
   cross join bin_list as b
@@ -427,7 +435,7 @@
 {%- endif %}
 -- the overall row, and the segments that have rows
 {{ side }}_rows as (
-  select segment_column, segment_value, n_rows from {{ side }}_counts
+  select {{ wk }}segment_column, segment_value, n_rows from {{ side }}_counts
   where segment_column is null or n_rows > 0
 )
 {%- endmacro %}
@@ -467,9 +475,17 @@ bin_list as (
   {%- set scope = setup.scope -%}
   {%- set bin_rows = ml_monitor._bin_list_rows(cols, include_nulls) -%}
   {%- set nse = ml_monitor.null_safe_equal -%}
-  {%- set part = 'partition by segment_column, segment_value, col_idx' -%}
+  {%- set multi = scope.multi -%}
+  {#- windows: N -> the current side is grouped by window too; the reference is shared -#}
+  {%- set wk = 'ml_window_start, ' if multi else '' -%}
+  {%- set part = 'partition by ' ~ wk ~ 'segment_column, segment_value, col_idx' -%}
   {%- set wide = ml_monitor._drift_count_method() != 'grouping_sets' -%}
 {{ ml_monitor._bin_list_cte(bin_rows) }},
+{%- if multi %}
+windows_frame as (
+  {{ ml_monitor._windows_frame_sql(scope) }}
+),
+{%- endif %}
 drift_columns as (
   {%- for c in cols %}
   select {{ c.idx }} as col_idx, {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name,
@@ -479,7 +495,7 @@ drift_columns as (
   {%- endif %}
   {%- endfor %}
 ),
-{{ ml_monitor._drift_count_ctes('current', setup.relation, scope.filter, scope, cols, bin_rows, extra_columns, extra_aggregates) }},
+{{ ml_monitor._drift_count_ctes('current', setup.relation, scope.filter, scope, cols, bin_rows, extra_columns, extra_aggregates, by_window=multi) }},
 {%- if setup.baseline is not none %}
 {{ ml_monitor._baseline_reference_ctes(setup, cols) }},
 {%- else %}
@@ -487,7 +503,7 @@ drift_columns as (
 {%- endif %}
 -- every bin of every column, for the overall row and each segment present in the current window
 cells as (
-  select k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.is_valid,
+  select {{ 'k.' ~ wk if multi else '' }}k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.is_valid,
   {%- if wide %}
     coalesce({{ ml_monitor._pick_count('k', bin_rows) }}, 0) as cur_n,
   {%- else %}
@@ -505,6 +521,7 @@ cells as (
   {%- if not wide %}
   left join current_cells as c
     on c.col_idx = b.col_idx and c.bin_index = b.bin_index
+   {%- if multi %} and c.ml_window_start = k.ml_window_start{% endif %}
    and {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
   {%- endif %}
   {%- if wide and setup.baseline is none %}
@@ -574,7 +591,7 @@ terms as (
   from filled
 ),
 drift as (
-  select t.segment_column, t.segment_value, t.col_idx,
+  select {{ 't.' ~ wk if multi else '' }}t.segment_column, t.segment_value, t.col_idx,
     max(dc.column_name) as column_name,
     max(dc.column_reason) as column_reason,
     sum(t.psi_term) as psi,
@@ -588,13 +605,16 @@ drift as (
     max(t.cur_nonfinite) as cur_nonfinite, max(t.ref_nonfinite) as ref_nonfinite
   from terms as t
   join drift_columns as dc on dc.col_idx = t.col_idx
-  group by t.segment_column, t.segment_value, t.col_idx
+  group by {{ 't.' ~ wk if multi else '' }}t.segment_column, t.segment_value, t.col_idx
 ),
 drift_rows as (
   select
     column_name,
     segment_column,
     segment_value,
+    {%- if multi %}
+    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label, '' as ml_window_note,
+    {%- endif %}
     col_idx,
     psi,
     sqrt({{ ml_monitor.greatest2('js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
@@ -602,6 +622,9 @@ drift_rows as (
     cur_rows, ref_rows, cur_valid, ref_valid, cur_null, ref_null, cur_nonfinite, ref_nonfinite,
     case
       when column_reason is not null then column_reason
+      {%- if multi %}
+      when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
+      {%- endif %}
       when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
         || case when segment_column is not null then ' for this segment' else '' end
       when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '
@@ -619,6 +642,9 @@ drift_rows as (
       else '' end
     {%- endif %} as excluded_text
   from drift
+  {%- if multi %}
+  join windows_frame on windows_frame.window_start = drift.ml_window_start
+  {%- endif %}
 )
 {%- endmacro %}
 
@@ -630,11 +656,11 @@ drift_rows as (
 {%- endmacro %}
 
 {#- One observation row per (segment, column) for metric psi or js_distance. -#}
-{% macro _drift_metric_rows(metric, value_sql, threshold, fail_op='>') -%}
+{% macro _drift_metric_rows(metric, value_sql, threshold, fail_op='>', scope=none) -%}
   select
     column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) if scope is not none else '' }},
     {{ ml_monitor.string_literal(metric) }} as metric,
     case when undefined_reason is null then {{ value_sql }} end as value,
     {{ ml_monitor.double_literal(threshold) }} as threshold,
