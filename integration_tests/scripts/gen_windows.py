@@ -217,6 +217,28 @@ def drift_expected(events: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
 
     binned("psi_windows_fixed", "psi_drift", "psi", 0.2)
     binned("js_windows_fixed", "js_drift", "js_distance", 0.1)
+
+    # 10. prediction drift of the score f per window against the fixed reference: PSI on the same
+    #     quantile edges, and the positive rate (f >= 0.5 among non-null f) against the reference's
+    def rate(df):
+        v = df["f"].dropna()
+        return float((v >= 0.5).mean()) if len(v) else None
+
+    for w in wins[1:]:
+        for sc, sv, c, r in seg_subsets(in_window(w), reference):
+            cc = numeric_counts(c["f"].dropna().to_numpy(), edges)
+            rc = numeric_counts(r["f"].dropna().to_numpy(), edges)
+            v = psi_counts(rc, cc) if len(r) and rc.sum() > 0 and cc.sum() > 0 else None
+            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv, "psi", v, 0.2,
+                            len(c), status_of(v, len(c), 1, v is not None and v > 0.2)))
+            cr, rr = rate(c), rate(r)
+            shift = None if (cr is None or rr is None or len(c) == 0) else cr - rr
+            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv,
+                            "positive_rate_shift", shift, 0.1, len(c),
+                            status_of(shift, len(c), 1, shift is not None and abs(shift) > 0.1)))
+            rel = None if shift is None or rr == 0 else shift / rr
+            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv,
+                            "positive_rate_relative_shift", rel, None, len(c), status_of(rel, len(c), 1, False)))
     return rows
 
 

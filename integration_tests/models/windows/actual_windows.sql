@@ -33,5 +33,9 @@
                                               reference=ref('window_drift_reference'), threshold=0.1,
                                               segment_by=['segment'], timestamp_column='scored_at', window=day,
                                               windows=5)),
+  ('prediction_drift_windows', ml_monitor.prediction_drift(ref('window_drift_events'), score_column='f',
+                                                            score_threshold=0.5, reference=ref('window_drift_reference'),
+                                                            threshold=0.2, segment_by=['segment'],
+                                                            timestamp_column='scored_at', window=day, windows=5)),
 ] if execute else [] %}
 {{ union_cases(cases) }}
