@@ -52,6 +52,12 @@ BAD_CASES = {
                                ["ml_monitor.cardinality", "'windows'", "needs timestamp_column and window", "7"]),
     "windows_without_timestamp": ("ml_monitor.null_rate:\n  arguments: {windows: 3}",
                                   ["ml_monitor.null_rate", "'windows'", "needs timestamp_column and window"]),
+    "ks_previous_window_without_window": ("ml_monitor.ks_drift:\n  arguments: {reference: previous_window}",
+                                          ["ml_monitor.ks_drift", "'reference'", "previous_window needs timestamp_column and window"]),
+    "psi_previous_window_not_yet": ("ml_monitor.psi_drift:\n  arguments: {reference: previous_window, timestamp_column: ts, window: {period: day}, windows: 3}",
+                                    ["ml_monitor.psi_drift", "'reference'", "previous_window is not supported by this monitor yet"]),
+    "psi_windows_equal_width": ("ml_monitor.psi_drift:\n  arguments: {reference_where: 'id = 1', binning: equal_width, timestamp_column: ts, window: {period: day}, windows: 3}",
+                                ["ml_monitor.psi_drift", "'binning'", "must be quantile with windows > 1", "equal_width"]),
     "fail_on_unknown": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day}, windows: 3, fail_on: newest}",
                         ["ml_monitor.null_rate", "'fail_on'", "latest, any", "newest"]),
 }
