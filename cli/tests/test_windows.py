@@ -38,7 +38,7 @@ def _rows(db, sql):
 
 def test_generator_is_deterministic_and_committed(windows_build):
     assert windows_build["after"] == windows_build["before"]
-    assert len(windows_build["after"]) == 3
+    assert len(windows_build["after"]) == 5
 
 
 def test_every_windows_node_passed(windows_build):
