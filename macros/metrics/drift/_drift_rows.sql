@@ -8,11 +8,12 @@
 {%- endmacro %}
 
 {#- One observation row per (segment, column) for metric psi or js_distance. -#}
-{% macro _drift_metric_rows(setup, metric, value_sql, threshold, fail_op='>') -%}
+{% macro _drift_metric_rows(setup, metric, value_sql, threshold, fail_op='>', scope=none) -%}
+  {%- set scope = setup.scope if scope is none else scope -%}
   select
     column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) if scope is not none else '' }},
     {{ ml_monitor.string_literal(metric) }} as metric,
     case when undefined_reason is null then {{ value_sql }} end as value,
     {{ ml_monitor.double_literal(threshold) }} as threshold,
