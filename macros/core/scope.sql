@@ -76,7 +76,7 @@
       test, relation, filter (SQL boolean), segments [{name, sql, literal}],
       window_start / window_end (datetime or none) and their SQL literals, min_rows. -#}
 {% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false,
-                 windows=none, fail_on=none, extra_windows=0) -%}
+                 windows=none, fail_on=none, extra_windows=0, label_check=none) -%}
   {%- if relation is none -%}
     {{ ml_monitor._arg_error(test, none, "model", "is required", "nothing") }}
   {%- endif -%}
@@ -114,11 +114,11 @@
   {%- set ws = [] -%}
   {%- set key_ws = [] -%}
   {%- if multi -%}
-    {%- set ws = ml_monitor._window_bounds(ns.end, spec, series.windows) -%}
-    {%- set key_ws = ml_monitor._window_bounds(ns.end, spec, series.windows + extra_windows) -%}
+    {%- set inc = ml_monitor._incremental_windows(ns.end, spec, series.windows, extra_windows, label_check) -%}
+    {%- set ws = inc.windows -%}
+    {%- set key_ws = inc.scanned -%}
     {%- set ns.start = ws[-1].start -%}
-    {%- do conditions.append(ns.ts ~ ' >= ' ~ key_ws[0].start_sql) -%}
-    {%- do conditions.append(ns.ts ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
+    {%- do conditions.append('(' ~ ml_monitor._windows_filter(ns.ts, key_ws) ~ ')') -%}
   {%- elif ns.start is not none -%}
     {%- do conditions.append(ns.ts ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
     {%- do conditions.append(ns.ts ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
@@ -192,7 +192,7 @@
 {% macro _windows_frame_sql(scope) -%}
   {%- for w in scope.windows %}
   select {{ w.start_sql }} as window_start, {{ w.end_sql }} as window_end, {{ ml_monitor.string_literal(w.label) }} as ml_window_label,
-         {{ scope.key_windows[loop.index0].start_sql }} as ml_ref_start
+         {{ w.ref_start_sql }} as ml_ref_start
   {%- if not loop.last %}
   union all
   {%- endif %}
