@@ -187,26 +187,3 @@
   {{ return(parts | join(' or ')) }}
 {%- endmacro %}
 
-{#- The windows of a `windows: N` scope after incremental refresh. Returns
-      windows: the windows to evaluate (oldest first), each with ref_start_sql (the start of
-               the `extra` windows before it that its monitor also reads, e.g. volume's
-               reference periods, drift's previous window);
-      scanned: the windows whose rows are read: every evaluated window and its `extra`
-               predecessors (oldest first);
-      all:     the N candidate windows. -#}
-{% macro _incremental_windows(end, spec, n, extra=0, label_check=none) -%}
-  {%- set all_ws = ml_monitor._window_bounds(end, spec, n) -%}
-  {%- set all_key = ml_monitor._window_bounds(end, spec, n + extra) -%}
-  {%- for w in all_ws -%}{%- do w.update({'ref_start_sql': all_key[loop.index0].start_sql}) -%}{%- endfor -%}
-  {%- set todo = ml_monitor._windows_to_evaluate(all_ws, label_check) -%}
-  {%- set todo_starts = todo | map(attribute='start') | list -%}
-  {%- set scanned = [] -%}
-  {%- for k in range(n + extra) -%}
-    {%- set ns = namespace(hit=false) -%}
-    {%- for i in range(n) -%}
-      {%- if all_ws[i].start in todo_starts and i <= k <= i + extra -%}{%- set ns.hit = true -%}{%- endif -%}
-    {%- endfor -%}
-    {%- if ns.hit -%}{%- do scanned.append(all_key[k]) -%}{%- endif -%}
-  {%- endfor -%}
-  {{ return({'windows': todo, 'scanned': scanned, 'all': all_ws}) }}
-{%- endmacro %}
