@@ -1,7 +1,10 @@
 """The docs check: every page of README.md and docs/ is checked against the code.
 
 * every relative link resolves (file, and `#anchor` against the target page's headings);
-* every ```yaml block parses;
+* every ```yaml block parses, and its `ml_monitor.<test>` entries name real generic tests with real
+  arguments (under `arguments:`);
+* every `ml-monitor ...` line parses with the CLI (commands, options, choices), every ```python
+  block parses and its `ml_monitor` imports and calls match the code;
 * every `dbt show --inline "..."` example runs (`dbt show --inline ... --limit 1`: compiled and
   executed, so a wrong column fails too; as fast as `dbt compile` on the demo's 35k rows) and every
   `dbt run-operation ... --args '...'` example runs, against the demo project
@@ -200,6 +203,183 @@ def test_the_checks_catch_a_broken_link_a_missing_anchor_and_bad_yaml(tmp_path):
     assert "columns=['age']" in examples[0].text
 
 
+def yaml_test_problems(page: Path) -> list[str]:
+    """Every `ml_monitor.<test>:` in the page's YAML examples names a generic test of the package and
+    passes only arguments the test takes, under `arguments:` (dbt 1.11), beside `name` / `config`."""
+    tests = macro_signatures(REPO / "macros" / "generic_tests", "test")
+    problems = []
+
+    def walk(node, line):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and key.startswith("ml_monitor."):
+                    name = key.split(".", 1)[1]
+                    if name not in tests:
+                        problems.append(f"{line}: {key} is not a generic test of the package")
+                    elif isinstance(value, dict):
+                        extra = set(value) - {"name", "arguments", "config", "description"}
+                        if extra:
+                            problems.append(f"{line}: {key}: {sorted(extra)} must go under arguments: or config:")
+                        unknown = set(value.get("arguments") or {}) - set(tests[name]) - {"model"}
+                        if unknown:
+                            problems.append(f"{line}: {key} has no argument {sorted(unknown)} "
+                                            f"(it takes {[a for a in tests[name] if a != 'model']})")
+                walk(value, line)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, line)
+
+    for block in fenced_blocks(page):
+        if block.lang in ("yaml", "yml"):
+            try:
+                document = yaml.safe_load(block.text)
+            except yaml.YAMLError:
+                continue   # reported by test_yaml_examples_parse
+            walk(document, f"{_rel(page)}:{block.line}")
+    return problems
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_yaml_examples_use_real_tests_and_arguments(page):
+    problems = yaml_test_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_test_usage_check_catches_a_wrong_argument(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```yaml\nmodels:\n  - name: predictions\n    data_tests:\n"
+                    "      - ml_monitor.null_rate:\n          arguments: {max_nul_rate: 0.1}\n"
+                    "      - ml_monitor.psi_drift:\n          threshold: 0.2\n"
+                    "      - ml_monitor.no_such_test: {}\n```\n")
+    problems = yaml_test_problems(page)
+    assert len(problems) == 3, problems
+    assert "max_nul_rate" in problems[0] and "under arguments" in problems[1] and "no_such_test" in problems[2]
+
+
+# ----------------------------------------------------------- CLI and Python examples vs the code
+
+def cli_examples(page: Path) -> list[tuple[int, list[str]]]:
+    """(line, argv after `ml-monitor`) of every `ml-monitor ...` line in the page's shell blocks."""
+    import shlex
+
+    found = []
+    for block in fenced_blocks(page):
+        if block.lang not in ("bash", "sh", "shell"):
+            continue
+        for offset, line in enumerate(block.text.split("\n")):
+            if line.startswith("ml-monitor "):
+                found.append((block.line + offset, shlex.split(line, comments=True)[1:]))
+    return found
+
+
+def cli_problem(argv: list[str]) -> str | None:
+    """Why `ml-monitor <argv>` would be refused by the CLI's parser (unknown command or option, a bad
+    choice, a missing value), or None. Parses only: nothing runs."""
+    import click
+
+    from ml_monitor.cli import main
+
+    command, path, rest = main, ["ml-monitor"], list(argv)
+    while isinstance(command, click.Group):
+        if not rest:
+            return f"`{' '.join(path)}` needs a command"
+        sub = command.get_command(click.Context(command, info_name=path[-1]), rest[0])
+        if sub is None:
+            return f"`{' '.join(path)}` has no command {rest[0]!r}"
+        command, path, rest = sub, [*path, rest[0]], rest[1:]
+    try:
+        command.make_context(" ".join(path), rest)
+    except click.ClickException as e:
+        return f"`{' '.join(path)}`: {e.format_message()}"
+    return None
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_cli_examples_parse(page):
+    problems = [f"{_rel(page)}:{line}: ml-monitor {' '.join(argv)}: {problem}"
+                for line, argv in cli_examples(page) if (problem := cli_problem(argv))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cli_check_catches_unknown_commands_and_options():
+    assert cli_problem(["report", "--days", "7", "--select", "predictions", "--out", "x.html"]) is None
+    assert cli_problem(["alerts", "resolve", "96af573f"]) is None
+    assert "no command 'rerun'" in cli_problem(["rerun"])
+    assert "--colour" in cli_problem(["run", "--colour"])
+    assert "xml" in cli_problem(["run", "--format", "xml"])
+
+
+def python_problems(page: Path) -> list[str]:
+    """In every ```python block: the code parses, `from ml_monitor... import x` names exist, and
+    calls of those functions (or of `api.f(...)` after `from ml_monitor import api`) bind to their
+    signatures (argument names and counts; values are not evaluated)."""
+    import ast
+    import importlib
+    import inspect
+
+    problems = []
+    for block in fenced_blocks(page):
+        if block.lang != "python":
+            continue
+        where = lambda node: f"{_rel(page)}:{block.line + getattr(node, 'lineno', 1) - 1}"  # noqa: E731
+        try:
+            tree = ast.parse(block.text.replace("{...}", "{}"))
+        except SyntaxError as e:
+            problems.append(f"{where(e)}: Python example does not parse: {e.msg}")
+            continue
+        names: dict[str, object] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ml_monitor"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if not hasattr(module, alias.name):
+                        try:
+                            importlib.import_module(f"{node.module}.{alias.name}")
+                        except ImportError:
+                            problems.append(f"{where(node)}: {node.module} has no {alias.name}")
+                            continue
+                    names[alias.asname or alias.name] = getattr(module, alias.name, None) or \
+                        importlib.import_module(f"{node.module}.{alias.name}")
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            target = None
+            if isinstance(node.func, ast.Name):
+                target = names.get(node.func.id)
+            elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and inspect.ismodule(names.get(node.func.value.id)):
+                target = getattr(names[node.func.value.id], node.func.attr, None)
+                if target is None:
+                    problems.append(f"{where(node)}: {node.func.value.id} has no {node.func.attr}")
+                    continue
+            if not callable(target) or inspect.isclass(target) and issubclass(target, BaseException):
+                continue
+            try:
+                inspect.signature(target).bind(*node.args, **{k.arg: k.value for k in node.keywords if k.arg})
+            except TypeError as e:
+                problems.append(f"{where(node)}: {ast.unparse(node.func)}(...) does not match its signature: {e}")
+    return problems
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_python_examples_match_the_api(page):
+    problems = python_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_python_check_catches_a_wrong_name_and_a_wrong_argument(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```python\nfrom ml_monitor.report import build_report, no_such_thing\n"
+                    "from ml_monitor import api\n"
+                    "build_report('p', days=3, colour='red')\napi.run_checks('p', selekt=['x'])\n"
+                    "api.nothing()\n```\n")
+    problems = python_problems(page)
+    assert any(p.endswith("ml_monitor.report has no no_such_thing") and ":2:" in p for p in problems), problems
+    assert any(":4: build_report(...)" in p and "colour" in p for p in problems), problems
+    assert any(":5: api.run_checks(...)" in p and "selekt" in p for p in problems), problems
+    assert any(":6: api has no nothing" in p for p in problems), problems
+
+
 # ----------------------------------------------------------- dbt examples vs the demo project
 
 EXAMPLES = [e for page in doc_pages() for e in dbt_examples(page)]
@@ -354,3 +534,43 @@ def test_the_macro_docs_check_catches_a_missing_argument(tmp_path):
                                     "{% macro spark__f(a) %}{% endmacro %}")
     assert macro_signatures(tmp_path, "macro") == {"f": ["relation", "columns", "window", "x"]}
 
+
+# ------------------------------------------------ test tiers (docs/contributing.md, make test-fast)
+
+_MARKER_PLUGIN = """
+def pytest_collection_finish(session):
+    for item in session.items:
+        print("MARKERS", item.nodeid, ",".join(sorted(m.name for m in item.iter_markers())))
+"""
+
+
+def test_markers_sort_the_tests_by_what_they_run(tmp_path):
+    """The markers documented in docs/contributing.md are assigned as documented (conftest.py)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "print_markers.py").write_text(_MARKER_PLUGIN)
+    files = ["cli/tests/test_report.py", "cli/tests/test_demo.py", "cli/tests/test_drift.py",
+             "cli/tests/test_integration.py", "cli/tests/test_report_e2e.py"]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "-p", "print_markers", *files], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    markers = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("MARKERS "):
+            _, nodeid, names = (line.split(" ", 2) + [""])[:3]
+            markers[nodeid] = set(names.split(",")) - {"parametrize", "skipif", ""}
+    assert markers, proc.stdout[-2000:] + proc.stderr[-2000:]
+    tiers = {nodeid: names & {"unit", "integration", "e2e"} for nodeid, names in markers.items()}
+    assert all(len(t) == 1 for t in tiers.values()), {k: v for k, v in tiers.items() if len(v) != 1}
+    # no dbt: synthetic report history, the demo's data generator
+    assert tiers["cli/tests/test_report.py::test_summary_counts"] == {"unit"}
+    assert tiers["cli/tests/test_demo.py::test_generator_is_deterministic"] == {"unit"}
+    # dbt through a fixture (drift_build -> dbt_project_runner.build_family), and in the test itself
+    assert markers["cli/tests/test_drift.py::test_every_drift_node_passed"] >= {"integration", "duckdb"}
+    assert tiers["cli/tests/test_drift.py::test_argument_errors_name_the_test_and_the_argument"] == {"integration"}
+    assert markers["cli/tests/test_integration.py::test_integration_project[duckdb]"] >= {"integration", "duckdb"}
+    # the demo end to end, the report in Chromium
+    assert tiers["cli/tests/test_demo.py::test_exactly_the_injected_problems_fail"] == {"e2e"}
+    assert tiers["cli/tests/test_report_e2e.py::test_report_from_dbt_history_in_chromium"] == {"e2e"}

@@ -132,6 +132,15 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
         assert set(kept.invocation_id) == {run_ids[0]} and set(kept.evaluations) == {1}
         _check_values(s, exp1, days(26, 28, 29, 30))
 
+    # measured: the second run's performance SQL is bounded by the two evaluated windows only
+    # (01-27 and 01-31), and its label_coverage rows cover 2 x 60 predictions, not 5 x 60
+    compiled = next((tmp_path / "target" / "compiled").rglob("ml_monitor_performance_ll_*.sql")).read_text()
+    assert "2026-01-27 00:00:00" in compiled and "2026-01-31 00:00:00" in compiled
+    assert "2026-01-29 00:00:00" not in compiled and "2026-01-30 00:00:00" not in compiled
+    read2 = log2[(log2.invocation_id == run_ids[1]) & (log2.metric == "label_coverage")
+                 & log2.test_name.str.startswith("ml_monitor_performance")]
+    assert len(read2) == 2 * 3  # two windows x (overall + 2 regions)
+
     # the same invocation again: only the newest window is evaluated, the store gains no row
     _build(adapter, tmp_path, env, 2)
     store3 = _show(adapter, tmp_path, env, "ml_monitor_metrics", COLS)

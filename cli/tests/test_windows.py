@@ -6,7 +6,9 @@
   1e-9, matched by (case, column, segment, metric, window_start, window_end); the comparison is
   proven to fail on a value off by 1e-6 and on a row in the wrong window;
 * fail_on: latest (default) lets the newest window decide; fail_on: any fails on earlier windows;
-* details: empty windows, the partly covered first window, NULL timestamps.
+* details: empty windows, the partly covered first window, NULL timestamps;
+* drift per window: KS against a fixed reference and against the previous window, PSI and JS
+  against a fixed reference (quantile edges of the reference, the same for every window).
 """
 
 from __future__ import annotations
@@ -50,20 +52,24 @@ def test_every_windows_node_passed(windows_build):
     db = windows_build["db"]
     n_actual = _rows(db, "select count(*) from main.actual_windows")[0][0]
     n_expected = _rows(db, "select count(*) from main.expected_windows")[0][0]
-    assert n_actual == n_expected > 90
+    assert n_actual == n_expected > 200
     # every case has one overall row per window and metric, empty windows included
     per_case = dict(_rows(db, """select case_name, count(distinct window_start) from main.actual_windows
                                  group by case_name"""))
     assert per_case == {"null_rate_windows": 7, "value_range_windows": 7, "accepted_values_windows": 7,
-                        "cardinality_windows": 7, "volume_windows": 5, "null_rate_two_day_windows": 3}
+                        "cardinality_windows": 7, "volume_windows": 5, "null_rate_two_day_windows": 3,
+                        "ks_windows_fixed": 5, "ks_windows_previous": 5, "psi_windows_fixed": 5,
+                        "js_windows_fixed": 5}
 
 
 def test_comparison_failures_are_real(windows_build):
     db = windows_build["db"]
     wrong = _rows(db, """select case_name, window_start, actual_value, expected_value
-                         from main_dbt_test__audit.windows_comparison_fails_on_a_wrong_value""")
-    assert len(wrong) == 1 and wrong[0][:2] == ("null_rate_windows", NEWEST)
+                         from main_dbt_test__audit.windows_comparison_fails_on_a_wrong_value
+                         order by case_name""")
+    assert [w[:2] for w in wrong] == [("null_rate_windows", NEWEST), ("psi_windows_fixed", dt.datetime(2026, 1, 27))]
     assert wrong[0][3] - wrong[0][2] == pytest.approx(1e-6, abs=1e-12)
+    assert wrong[1][2:] == (None, 0.0)     # empty window: no value, and a value expected
     moved = _rows(db, "select count(*) from main_dbt_test__audit.windows_comparison_fails_on_a_wrong_window")
     assert moved[0][0] > 5
 
@@ -100,3 +106,16 @@ def test_details_say_what_the_numbers_do_not(windows_build):
     empty = {w.day: d for c, m, w, s, d in rows if c == "null_rate_windows" and s == "no_data"}
     assert sorted(empty) == [24, 25, 28]
     assert empty[28].startswith("no rows in window [2026-01-28 00:00:00, 2026-01-29 00:00:00)")
+
+
+def test_previous_window_drift_says_so(windows_build):
+    db = windows_build["db"]
+    rows = _rows(db, """select window_start, segment_value, status, detail from main.actual_windows
+                        where case_name = 'ks_windows_previous' order by window_start""")
+    assert all(d.endswith("reference: the previous window") for w, sv, s, d in rows if s in ("pass", "fail"))
+    # 2026-01-27 has no rows; 2026-01-28 has rows but its previous window is empty
+    assert {(w.day, s) for w, sv, s, d in rows if sv is None and w.day in (27, 28)} == {(27, "no_data"), (28, "no_data")}
+    after_empty = [d for w, sv, s, d in rows if sv is None and w.day == 28]
+    assert after_empty == ["no rows in the previous window"]
+    empty = [d for w, sv, s, d in rows if sv is None and w.day == 27]
+    assert empty == ["no rows in window [2026-01-27 00:00:00, 2026-01-28 00:00:00)"]

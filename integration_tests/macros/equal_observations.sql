@@ -45,6 +45,9 @@ where n_actual <> 1
    or n_expected <> 1
    or actual_status <> expected_status
    or actual_sample_size <> expected_sample_size
+   -- a value on one side only (the comparison below would be null, which a WHERE drops)
+   or (actual_value is null and expected_value is not null)
+   or (actual_value is not null and expected_value is null)
    or not (
         (actual_value is null and expected_value is null)
      or abs(actual_value - expected_value) <= {{ tolerance }} * (case when abs(expected_value) > 1 then abs(expected_value) else 1 end)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from scipy.stats import ks_2samp
 
+from gen_drift import categorical_counts, js_counts, numeric_counts, psi_counts, quantile_edges
 from oracle import SEEDS, status_of, write_csv
 
 AS_OF = dt.datetime(2026, 1, 31)
@@ -153,11 +154,13 @@ def make_drift(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
         "scored_at": [t.strftime("%Y-%m-%d %H:%M:%S") for t, _ in rows],
         "segment": rng.choice(["north", "south"], n, p=[0.6, 0.4]).astype(object),
         "f": f,
+        "device": rng.choice(["ios", "android", "web", "tv"], n, p=[0.4, 0.4, 0.17, 0.03]).astype(object),
     })
     # one segment value only in the newest window: no reference in the previous window
     events.loc[events.index[-3:], "segment"] = "west"
     reference = pd.DataFrame({"segment": rng.choice(["north", "south"], 300, p=[0.5, 0.5]).astype(object),
-                              "f": np.round(rng.normal(0, 1, 300), 2)})
+                              "f": np.round(rng.normal(0, 1, 300), 2),
+                              "device": rng.choice(["ios", "android", "web"], 300, p=[0.45, 0.45, 0.1]).astype(object)})
     return events, reference
 
 
@@ -189,6 +192,31 @@ def drift_expected(events: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     # 8. KS of every window against the window before it (5 windows; the scan reads 6)
     for w in wins[1:]:
         ks("ks_windows_previous", in_window(w), in_window(prev[w]), w)
+
+    # 9. PSI and JS of every window against the fixed reference: quantile edges (10 bins) of the
+    #    whole reference, the same for every window and segment; device: one bin per reference
+    #    category plus one for unseen categories
+    edges = quantile_edges(reference["f"].dropna().to_numpy(), 10)
+    cats = sorted(reference["device"].dropna().unique())
+
+    def binned(case, monitor, metric, threshold):
+        for w in wins[1:]:
+            for sc, sv, c, r in seg_subsets(in_window(w), reference):
+                for col in ["f", "device"]:
+                    if col == "f":
+                        cc = numeric_counts(c["f"].dropna().to_numpy(), edges)
+                        rc = numeric_counts(r["f"].dropna().to_numpy(), edges)
+                    else:
+                        cc = categorical_counts([v for v in c["device"] if v is not None], cats)
+                        rc = categorical_counts([v for v in r["device"] if v is not None], cats)
+                    v = None
+                    if len(r) and rc.sum() > 0 and cc.sum() > 0:
+                        v = psi_counts(rc, cc) if metric == "psi" else js_counts(rc, cc)
+                    rows.append(obs(case, monitor, col, w[0], w[1], sc, sv, metric, v, threshold, len(c),
+                                    status_of(v, len(c), 1, v is not None and v > threshold)))
+
+    binned("psi_windows_fixed", "psi_drift", "psi", 0.2)
+    binned("js_windows_fixed", "js_drift", "js_distance", 0.1)
     return rows
 
 

@@ -346,10 +346,10 @@ window_facts as (
 {%- endmacro %}
 
 {#- One scan for the overall row and every segment: grouping sets ((), (s1), (s2), ...). -#}
-{% macro _group_by_segments(scope) -%}
-  {%- if scope.multi and scope.segments | length == 0 -%}
+{% macro _group_by_segments(scope, by_window=true) -%}
+  {%- if scope.multi and by_window and scope.segments | length == 0 -%}
     group by ml_window_start
-  {%- elif scope.multi -%}
+  {%- elif scope.multi and by_window -%}
     group by grouping sets ((ml_window_start){% for s in scope.segments %}, (ml_window_start, {{ s.sql }}){% endfor %})
   {%- elif scope.segments | length > 0 -%}
     group by grouping sets ((){% for s in scope.segments %}, ({{ s.sql }}){% endfor %})

@@ -26,5 +26,12 @@
   ('ks_windows_previous', ml_monitor.ks(ref('window_drift_events'), ['f'], reference='previous_window',
                                         threshold=0.2, segment_by=['segment'], timestamp_column='scored_at',
                                         window=day, windows=5)),
+  ('psi_windows_fixed', ml_monitor.psi(ref('window_drift_events'), ['f', 'device'],
+                                       reference=ref('window_drift_reference'), threshold=0.2, segment_by=['segment'],
+                                       timestamp_column='scored_at', window=day, windows=5)),
+  ('js_windows_fixed', ml_monitor.js_distance(ref('window_drift_events'), ['f', 'device'],
+                                              reference=ref('window_drift_reference'), threshold=0.1,
+                                              segment_by=['segment'], timestamp_column='scored_at', window=day,
+                                              windows=5)),
 ] if execute else [] %}
 {{ union_cases(cases) }}

@@ -165,7 +165,7 @@ ks_rows as (
     s.rows_{{ c_ }} as cur_rows,
     case
       {%- if scope.multi %}
-      when s.rows_{{ c_ }} = 0 then null
+      when s.rows_{{ c_ }} = 0 then {{ ml_monitor.string_literal('no rows in window ' ~ p.window.label) }}
       {%- endif %}
       when s.rows_{{ r_ }} = 0 then '{{ no_ref_text }}' || case when s.segment_column is not null then ' for this segment' else '' end
       when s.valid_{{ r_ }} = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('s.null_' ~ r_) }} || ' null, '

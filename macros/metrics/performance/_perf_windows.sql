@@ -7,8 +7,7 @@
     is evaluated by the single-window SQL and the results are unioned, so a scheduled run
     reads the newest window (plus any re-scored one), a backfill reads each window once.
     fail_on: latest (default) -> only the newest window's rows decide the test. -#}
-{% macro _performance_series(relation, series, args) -%}
-  {%- set test = args.test -%}
+{% macro _performance_series(relation, series, args, test) -%}
   {%- set lj = ml_monitor._label_join(test, relation, args.labels, args.join_key, args.label_column,
                                       args.label_join_key, args.label_timestamp_column,
                                       args.timestamp_column, args.label_delay) -%}
@@ -21,6 +20,8 @@
   {%- set label_check = {'relation': relation, 'lj': lj,
                          'filter': user_filter ~ ' and ' ~ lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)} -%}
   {%- set todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+  {%- set one = {} -%}
+  {%- for k, v in args.items() -%}{%- do one.update({k: v}) -%}{%- endfor -%}
   {%- set newest = candidates[-1] -%}
   {%- set cols = ml_monitor.observation_columns() -%}
 select
@@ -36,7 +37,8 @@ from (
   {%- for w in todo %}
   select {{ cols | join(', ') }}
   from (
-    {{ ml_monitor.performance(relation, series_window=w, **args) }}
+    {%- do one.update({'series_window': w}) %}
+    {{ ml_monitor.performance(relation, test=test, **one) }}
   ) as mm_window_{{ loop.index }}
   {%- if not loop.last %}
   union all
