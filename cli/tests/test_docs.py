@@ -468,27 +468,70 @@ INTERNAL_MACROS = {"baseline_columns", "baselines_empty_select", "baselines_rela
 SIGNATURE = r"\{%-?\s*KIND\s+([A-Za-z]\w*)\s*\((.*?)\)\s*-?%\}"
 
 
+def _split_args(args: str) -> list[str]:
+    """Argument names of a Jinja signature: split on commas outside brackets (defaults may be
+    lists or dicts)."""
+    parts, depth, current = [], 0, ""
+    for ch in args:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p.split("=")[0].strip() for p in parts if p.strip()]
+
+
+def _declared_arguments(root: Path) -> dict[str, list[str]]:
+    """Keyword arguments declared once in a `_<name>_arguments()` dictionary (the macro reads them
+    from `kwargs`), e.g. `_perf_arguments()`: {macro name prefix: [names]}."""
+    found = {}
+    for path in sorted(root.rglob("*.sql")):
+        for m in re.finditer(r"\{%-?\s*macro\s+_(\w+)_arguments\s*\(\s*\)\s*-?%\}(.*?)\{%-?\s*endmacro",
+                             path.read_text(encoding="utf-8"), re.S):
+            found[m.group(1)] = re.findall(r"'(\w+)'\s*:", m.group(2))
+    return found
+
+
+# macros / tests that take keyword arguments beyond their signature (`kwargs`): their docs may list
+# any accepted subset, in any order (filled by macro_signatures)
+TAKES_KWARGS: set[str] = set()
+
+
 def macro_signatures(folder: Path, kind: str) -> dict[str, list[str]]:
-    """{name: [argument names]} of the `{% macro %}` / `{% test %}` blocks of folder/*.sql that are
-    public (no leading `_`, not an adapter implementation `engine__name`)."""
+    """{name: [argument names]} of the `{% macro %}` / `{% test %}` blocks of folder/**/*.sql that
+    are public (no leading `_`, not an adapter implementation `engine__name`). A macro that reads
+    its arguments from `kwargs` through a declared `_<x>_arguments()` dictionary takes those too; a
+    generic test that forwards `**kwargs` to a metric macro takes that macro's arguments too."""
+    macros_root = REPO / "macros"
+    declared = _declared_arguments(macros_root)
     found: dict[str, list[str]] = {}
-    for path in sorted(folder.glob("*.sql")):
-        for m in re.finditer(SIGNATURE.replace("KIND", kind), path.read_text(encoding="utf-8"), re.S):
-            name, args = m.group(1), m.group(2)
+    for path in sorted(folder.rglob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(SIGNATURE.replace("KIND", kind), text, re.S):
+            name, args = m.group(1), _split_args(m.group(2))
             if "__" in name:
                 continue
-            # split on commas outside brackets: defaults may be lists or dicts
-            parts, depth, current = [], 0, ""
-            for ch in args:
-                depth += ch in "([{"
-                depth -= ch in ")]}"
-                if ch == "," and depth == 0:
-                    parts.append(current)
-                    current = ""
-                else:
-                    current += ch
-            parts.append(current)
-            found[name] = [p.split("=")[0].strip() for p in parts if p.strip()]
+            body = text[m.end():text.find("end" + kind, m.end())]
+            for prefix, names in declared.items():
+                if f"ml_monitor._{prefix}_args(" in body:
+                    # the declared ones, plus any added to the accepted list (`+ ['max_ece']`)
+                    extra = [a for lst in re.findall(r"\+\s*\[([^\]]*)\]", body) for a in re.findall(r"'(\w+)'", lst)]
+                    args += [a for a in names + extra if a not in args]
+                    TAKES_KWARGS.add(name)
+            found[name] = args
+    if kind == "test":
+        metrics = macro_signatures(macros_root / "metrics", "macro")
+        for path in sorted(folder.rglob("*.sql")):
+            text = path.read_text(encoding="utf-8")
+            for m in re.finditer(SIGNATURE.replace("KIND", kind), text, re.S):
+                body = text[m.end():text.find("endtest", m.end())]
+                for target in re.findall(r"ml_monitor\.(\w+)\([^{}]*?\*\*kwargs", body, re.S):
+                    forwarded = [a for a in metrics.get(target, [])[1:] if a != "test"]
+                    found[m.group(1)] += [a for a in forwarded if a not in found[m.group(1)]]
+                    TAKES_KWARGS.add(m.group(1))
     return found
 
 
@@ -520,7 +563,12 @@ def test_macro_docs_match_the_signatures(yml, folder, kind, prefix):
         if re.search(r"\{\{|\{%", yaml.safe_dump(entry)):
             problems.append(f"{yml}: {name}: Jinja braces in a description (dbt renders them)")
         names = [a["name"] for a in entry.get("arguments") or []]
-        if names != signatures[name]:
+        bare = name[len(prefix):]
+        if bare in TAKES_KWARGS:
+            missing = [a for a in names if a not in signatures[name]]
+            if missing:
+                problems.append(f"{yml}: {name} documents arguments {missing} it does not take")
+        elif names != signatures[name]:
             problems.append(f"{yml}: {name} documents arguments {names}, the macro takes {signatures[name]}")
         problems += [f"{yml}: {name}.{a['name']} needs a type and a description"
                      for a in entry.get("arguments") or []
