@@ -42,9 +42,10 @@
   {{ return(todo) }}
 {%- endmacro %}
 
-{#- false under --full-refresh or var ml_monitor_incremental: false. -#}
+{#- false under --full-refresh or var ml_monitor_incremental: false, and when compiling for
+    another engine (var ml_monitor_dialect: the SQL is rendered for it, the queries would run here). -#}
 {% macro _incremental_enabled() -%}
-  {%- if flags.FULL_REFRESH -%}{{ return(false) }}{%- endif -%}
+  {%- if flags.FULL_REFRESH or var('ml_monitor_dialect', none) is not none -%}{{ return(false) }}{%- endif -%}
   {%- set v = var('ml_monitor_incremental', true) -%}
   {{ return(not (v is false or (v is string and v | lower in ['false', '0', 'no']))) }}
 {%- endmacro %}
