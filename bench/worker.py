@@ -1,4 +1,4 @@
-"""One approach, run in its own process (the parent reads its peak RSS from wait4).
+"""One approach, run in its own process (started by bench/launch.py, which reads its peak RSS from wait4).
 
     python bench/worker.py <approach> <json config>
 
@@ -160,9 +160,23 @@ APPROACHES = {"raw_scan": raw_scan, "suite_sql": suite_sql, "pandas": pandas,
               "stored_observations": stored_observations}
 
 
+def own_peak_mb() -> float | None:
+    """This process's own RSS high-water mark (VmHWM of its address space, which exec made
+    fresh): a cross-check of the launcher's ru_maxrss, which can only be higher (it also counts
+    the launcher's address space before exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 def main() -> None:
     approach, cfg = sys.argv[1], json.loads(sys.argv[2])
     result = APPROACHES[approach](cfg)
+    result["own_vmhwm_mb"] = own_peak_mb()
     print(json.dumps(result, default=float))
 
 
