@@ -452,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {p['columns']:>12} {fmt_s(p['raw_scan']['seconds']):>10} {fmt_s(p['suite_sql']['seconds']):>10} "
                   f"{fmt_s(p['dbt_build']['seconds']):>10}")
 
+    import resource
+    # what every approach reported before bench/launch.py: the peak of this process
+    result["benchmark_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    result["peak_memory_method"] = ("ru_maxrss from wait4 of each approach's process, forked from bench/launch.py "
+                                    "(a fresh ~15 MB interpreter), not from this process")
     result["load_average_at_end"] = load_average()
     result["total_seconds"] = round(time.perf_counter() - started, 1)
     name = a.name or f"bench_{a.rows}_{datetime.now().strftime('%Y%m%d_%H%M%S')}.json"

@@ -37,6 +37,8 @@ def _connect(cfg: dict):
 
 
 def raw_scan(cfg: dict) -> dict:
+    """Optional: ``where`` (on predictions), ``labels_where``, ``reference: false`` (skip the
+    reference), for the floor of one window (bench/windows_bench.py)."""
     con = _connect(cfg)
     numeric = cfg["numeric"] + ["score", "predicted_label"]
     text = cfg["categorical"] + ["segment"]
@@ -45,10 +47,12 @@ def raw_scan(cfg: dict) -> dict:
         parts += [f'count("{c}") as n_{c}', f'sum("{c}") as s_{c}']
     for c in text:
         parts += [f'count("{c}") as n_{c}']
+    where = f" where {cfg['where']}" if cfg.get("where") else ""
+    labels_where = f" where {cfg['labels_where']}" if cfg.get("labels_where") else ""
     t0 = time.perf_counter()
-    cur = con.execute(f"select {', '.join(parts)} from raw.predictions").fetchall()
-    ref = con.execute(f"select {', '.join(parts)} from raw.reference").fetchall()
-    lab = con.execute("select count(*), count(id), sum(id), count(label), sum(label) from raw.labels").fetchall()
+    cur = con.execute(f"select {', '.join(parts)} from raw.predictions{where}").fetchall()
+    ref = con.execute(f"select {', '.join(parts)} from raw.reference").fetchall() if cfg.get("reference", True) else [[0]]
+    lab = con.execute(f"select count(*), count(id), sum(id), count(label), sum(label) from raw.labels{labels_where}").fetchall()
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "values": {"rows": cur[0][0], "ref_rows": ref[0][0], "label_rows": lab[0][0]}}
 
@@ -132,6 +136,23 @@ def suite_sql(cfg: dict) -> dict:
             "values": _observations(rows_all, names) if names else {}}
 
 
+def suite_sql_many(cfg: dict) -> dict:
+    """Several runs of the suite one after the other (e.g. 30 one-window runs): ``statement_files``
+    are statements.json files captured as for suite_sql; one connection; total and per-run times."""
+    con = _connect(cfg)
+    runs = [json.loads(Path(f).read_text()) for f in cfg["statement_files"]]
+    per_run = []
+    n_rows = 0
+    t0 = time.perf_counter()
+    for stmts in runs:
+        t = time.perf_counter()
+        for s in stmts:
+            n_rows += len(con.execute(s["sql"]).fetchall())
+        per_run.append(time.perf_counter() - t)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "per_run": per_run, "statements": sum(len(r) for r in runs), "result_rows": n_rows}
+
+
 def stored_observations(cfg: dict) -> dict:
     """The observation rows dbt kept (store_failures tables) after a dbt build: values of (c)."""
     import duckdb
@@ -156,7 +177,7 @@ def pandas(cfg: dict) -> dict:
     return {"seconds": seconds, "load_seconds": load, "compute_seconds": compute, "values": out}
 
 
-APPROACHES = {"raw_scan": raw_scan, "suite_sql": suite_sql, "pandas": pandas,
+APPROACHES = {"raw_scan": raw_scan, "suite_sql": suite_sql, "suite_sql_many": suite_sql_many, "pandas": pandas,
               "stored_observations": stored_observations}
 
 
