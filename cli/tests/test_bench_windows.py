@@ -67,3 +67,15 @@ def test_compare_finds_a_wrong_value_and_a_missing_row():
     assert math.isinf(nan_vs_value["max_abs_diff"])
     missing = windows_bench.compare(backfill, {key[:6] + ("2026-01-04 00:00:00",): 0.25})
     assert missing["n_missing"] == 1 and missing["compared"] == 0
+
+
+def test_keep_monitors_drops_the_other_tests(tmp_path):
+    p = tmp_path / "project"
+    (p / "models").mkdir(parents=True)
+    (p / "models" / "suite.yml").write_text(suite.suite_yaml(["num_0"], ["cat_0"], "reference", {"windows": 3}))
+    windows_bench.keep_monitors(p, ["null_rate", "value_range"])
+    doc = yaml.safe_load((p / "models" / "suite.yml").read_text())
+    pred = next(m for m in doc["models"] if m["name"] == "predictions")
+    names = [next(iter(t)) for t in pred["data_tests"] + pred["columns"][0]["data_tests"]]
+    assert names == ["ml_monitor.null_rate", "ml_monitor.value_range", "ml_monitor.value_range"]
+    assert pred["data_tests"][0]["ml_monitor.null_rate"]["arguments"]["windows"] == 3
