@@ -4,16 +4,22 @@
     Rows are matched on (case_name, monitor, column_name, segment_column, segment_value,
     metric) with GROUP BY, which matches nulls with nulls on every engine (PostgreSQL
     cannot FULL JOIN on IS NOT DISTINCT FROM). -#}
-{% test equal_observations(model, expected, tolerance=1e-9, compare_threshold=true) %}
+{% test equal_observations(model, expected, tolerance=1e-9, compare_threshold=true, by_window=false) %}
+{#- by_window: rows are also matched on window_start / window_end (per-window series) -#}
 {%- set keys = ['case_name', 'monitor', 'column_name', 'segment_column', 'segment_value', 'metric'] -%}
+{%- set key_sql = keys | list -%}
+{%- if by_window -%}
+  {%- set keys = keys + ['window_start', 'window_end'] -%}
+  {%- set key_sql = key_sql + [ml_monitor.to_timestamp('window_start') ~ ' as window_start', ml_monitor.to_timestamp('window_end') ~ ' as window_end'] -%}
+{%- endif -%}
 {%- set dbl = ml_monitor.type_double() -%}
 with both_sides as (
-  select 'actual' as side, {{ keys | join(', ') }},
+  select 'actual' as side, {{ key_sql | join(', ') }},
          cast(value as {{ dbl }}) as value, status, cast(sample_size as bigint) as sample_size,
          cast(threshold as {{ dbl }}) as threshold
   from {{ model }}
   union all
-  select 'expected' as side, {{ keys | join(', ') }},
+  select 'expected' as side, {{ key_sql | join(', ') }},
          cast(value as {{ dbl }}) as value, status, cast(sample_size as bigint) as sample_size,
          cast(threshold as {{ dbl }}) as threshold
   from {{ expected }}

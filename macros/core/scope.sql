@@ -75,7 +75,8 @@
 {#- Everything about which rows a monitor reads. Returns a dict:
       test, relation, filter (SQL boolean), segments [{name, sql, literal}],
       window_start / window_end (datetime or none) and their SQL literals, min_rows. -#}
-{% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false) -%}
+{% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false,
+                 windows=none, fail_on=none, extra_windows=0) -%}
   {%- if relation is none -%}
     {{ ml_monitor._arg_error(test, none, "model", "is required", "nothing") }}
   {%- endif -%}
@@ -103,18 +104,32 @@
   {%- elif window_required -%}
     {{ ml_monitor._arg_error(test, relation, "window", "is required: a mapping like {period: day, count: 1}", "nothing") }}
   {%- endif -%}
+  {%- set series = ml_monitor._check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
   {%- if timestamp_column is not none -%}
     {%- set ts_names = ml_monitor._check_names(test, relation, "timestamp_column", timestamp_column) -%}
     {%- set ns.ts = ml_monitor.quote_column(ts_names[0]) -%}
   {%- endif -%}
-  {%- if ns.start is not none -%}
+  {%- set multi = series.windows > 1 -%}
+  {%- set user_conditions = conditions | list -%}
+  {%- set ws = [] -%}
+  {%- set key_ws = [] -%}
+  {%- if multi -%}
+    {%- set ws = ml_monitor._window_bounds(ns.end, spec, series.windows) -%}
+    {%- set key_ws = ml_monitor._window_bounds(ns.end, spec, series.windows + extra_windows) -%}
+    {%- set ns.start = ws[-1].start -%}
+    {%- do conditions.append(ns.ts ~ ' >= ' ~ key_ws[0].start_sql) -%}
+    {%- do conditions.append(ns.ts ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
+  {%- elif ns.start is not none -%}
     {%- do conditions.append(ns.ts ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
     {%- do conditions.append(ns.ts ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
   {%- endif -%}
+  {%- set user_sql = (user_conditions | join(' and ')) if user_conditions else '1 = 1' -%}
+  {%- set filter_sql = (conditions | join(' and ')) if conditions else '1 = 1' -%}
   {{ return({
       'test': test,
       'relation': relation,
-      'filter': (conditions | join(' and ')) if conditions else '1 = 1',
+      'filter': filter_sql,
+      'scan_filter': (user_sql ~ ' and ((' ~ (conditions[user_conditions | length:] | join(' and ')) ~ ') or ' ~ ns.ts ~ ' is null)') if multi else filter_sql,
       'user_filter': ('(' ~ where ~ ')') if (where is not none and where | trim != '') else '1 = 1',
       'segments': segments,
       'timestamp_sql': ns.ts,
@@ -123,7 +138,126 @@
       'window_start_sql': ml_monitor.timestamp_literal(ns.start),
       'window_end_sql': ml_monitor.timestamp_literal(ns.end),
       'min_rows': min_rows,
+      'multi': multi,
+      'n_windows': series.windows,
+      'fail_on': series.fail_on,
+      'windows': ws,
+      'key_windows': key_ws,
+      'window_key_sql': ml_monitor._window_key_sql(ns.ts, key_ws) if multi else none,
   }) }}
+{%- endmacro %}
+
+{#- `windows` (how many consecutive windows, default 1) and `fail_on` (latest | any), checked.
+    windows > 1 needs timestamp_column and window; so does an explicit windows: 1. -#}
+{% macro _check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
+  {%- if windows is not none -%}
+    {%- do ml_monitor._check_number(test, relation, 'windows', windows, min=1, max=1000, integer=true) -%}
+    {%- if window is none or timestamp_column is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'windows', "needs timestamp_column and window (windows: N evaluates the N most recent windows ending at ml_monitor_as_of)", windows) }}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set fail_on = 'latest' if fail_on is none else fail_on -%}
+  {%- do ml_monitor._check_choice(test, relation, 'fail_on', fail_on, ['latest', 'any']) -%}
+  {{ return({'windows': 1 if windows is none else windows, 'fail_on': fail_on}) }}
+{%- endmacro %}
+
+{#- The n windows of length `spec` ending at `end`, oldest first: window k (1 = newest) is
+    [end - k periods, end - (k-1) periods). Every bound is computed from `end` itself, so
+    month windows keep their calendar meaning (as_of on the 1st -> calendar months). -#}
+{% macro _window_bounds(end, spec, n) -%}
+  {%- set out = [] -%}
+  {%- for k in range(n, 0, -1) -%}
+    {%- set s = ml_monitor._subtract_period(end, spec.period, spec.count * k) -%}
+    {%- set e = ml_monitor._subtract_period(end, spec.period, spec.count * (k - 1)) if k > 1 else end -%}
+    {%- do out.append({'start': s, 'end': e, 'start_sql': ml_monitor.timestamp_literal(s),
+                       'end_sql': ml_monitor.timestamp_literal(e),
+                       'label': '[' ~ s.strftime('%Y-%m-%d %H:%M:%S') ~ ', ' ~ e.strftime('%Y-%m-%d %H:%M:%S') ~ ')'}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- The window a row belongs to, as its start: a CASE over literal bounds (newest first),
+    null outside every window and for a NULL timestamp. -#}
+{% macro _window_key_sql(ts, windows) -%}
+  {%- set parts = [] -%}
+  {%- for w in windows | reverse -%}
+    {%- do parts.append('when ' ~ ts ~ ' >= ' ~ w.start_sql ~ ' and ' ~ ts ~ ' < ' ~ w.end_sql ~ ' then ' ~ w.start_sql) -%}
+  {%- endfor -%}
+  {{ return('case ' ~ (parts | join(' ')) ~ ' end') }}
+{%- endmacro %}
+
+{#- One literal row per evaluated window: window_start, window_end, ml_window_label (text) and
+    ml_ref_start, the start of the earlier windows scanned for it (extra_windows of _scope:
+    volume's reference_periods, the previous window of drift). -#}
+{% macro _windows_frame_sql(scope) -%}
+  {%- for w in scope.windows %}
+  select {{ w.start_sql }} as window_start, {{ w.end_sql }} as window_end, {{ ml_monitor.string_literal(w.label) }} as ml_window_label,
+         {{ scope.key_windows[loop.index0].start_sql }} as ml_ref_start
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+{%- endmacro %}
+
+{#- With windows: N, the aggregate `rows_cte` (grouped by ml_window_start and segments, with the
+    ml_first_ts / ml_group_rows columns of _segment_keys) becomes `name`: one row per
+    (evaluated window, segment) plus an overall row for every window, even one without rows
+    (left join from the frame of windows; its counts are null -> status no_data). Rows with a
+    NULL timestamp (window key null) are dropped here and counted in ml_window_note, which also
+    says when the first window that has data is only partly covered by it.
+    Without windows it is a plain pass-through. -#}
+{% macro _complete_windows(scope, rows_cte, name='aggregated') -%}
+  {%- if not scope.multi -%}
+{{ name }} as (
+  select * from {{ rows_cte }}
+)
+  {%- else -%}
+windows_frame as (
+  {{ ml_monitor._windows_frame_sql(scope) }}
+),
+
+-- rows with a NULL timestamp and the first timestamp seen in any window
+window_facts as (
+  select
+    sum(case when ml_window_start is null and segment_column is null then ml_group_rows else 0 end) as ml_null_ts_rows,
+    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
+  from {{ rows_cte }}
+),
+
+-- every evaluated window, with or without data: the frame left-joined to the aggregate
+{{ name }} as (
+  select
+    windows_frame.window_start,
+    windows_frame.window_end,
+    windows_frame.ml_window_label,
+    {{ ml_monitor._window_note_sql(scope, 'windows_frame', 'window_facts') }} as ml_window_note,
+    {{ rows_cte }}.*
+  from windows_frame
+  cross join window_facts
+  left join {{ rows_cte }}
+    on {{ rows_cte }}.ml_window_start = windows_frame.window_start
+)
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The per-window sentence appended to detail: a first window with data that is only partly
+    covered (data starts after the window start, and every earlier window scanned is empty;
+    nothing is read before the oldest window scanned, so that window itself is never flagged),
+    and rows excluded for a NULL timestamp. -#}
+{% macro _window_note_sql(scope, frame, facts) -%}
+  case when {{ facts }}.ml_data_from > {{ frame }}.window_start
+         and {{ facts }}.ml_data_from < {{ frame }}.window_end
+         and {{ frame }}.window_start > {{ scope.key_windows[0].start_sql }}
+       then '; window only partly covered: first row at ' || {{ ml_monitor.to_string(facts ~ '.ml_data_from') }}
+       else '' end
+  || case when {{ facts }}.ml_null_ts_rows > 0
+       then '; ' || {{ ml_monitor.to_string(facts ~ '.ml_null_ts_rows') }} || {{ ml_monitor.string_literal(' rows with a NULL ' ~ ml_monitor.unquoted(scope.timestamp_sql) ~ ' excluded') }}
+       else '' end
+{%- endmacro %}
+
+{#- The window columns a long CTE carries from `aggregated` (nothing without windows). -#}
+{% macro _window_columns(scope) -%}
+  {%- if scope.multi %}, window_start, window_end, ml_window_label, ml_window_note{% endif -%}
 {%- endmacro %}
 
 {#- A column reference, quoted for the engine. A name the user already quoted is kept. -#}
@@ -153,6 +287,9 @@
 {#- Segment keys in an aggregate select: which segment column a grouping-set row belongs to
     and its value as text. grouping() tells a null segment value from the overall row. -#}
 {% macro _segment_keys(scope) -%}
+  {%- if scope.multi -%}
+    ml_window_start, min(ml_ts) as ml_first_ts, count(*) as ml_group_rows,
+  {%- endif %}
   {%- if scope.segments | length == 0 -%}
     {{ ml_monitor.to_string('null') }} as segment_column, {{ ml_monitor.to_string('null') }} as segment_value
   {%- else -%}
@@ -163,7 +300,11 @@
 
 {#- One scan for the overall row and every segment: grouping sets ((), (s1), (s2), ...). -#}
 {% macro _group_by_segments(scope) -%}
-  {%- if scope.segments | length > 0 -%}
+  {%- if scope.multi and scope.segments | length == 0 -%}
+    group by ml_window_start
+  {%- elif scope.multi -%}
+    group by grouping sets ((ml_window_start){% for s in scope.segments %}, (ml_window_start, {{ s.sql }}){% endfor %})
+  {%- elif scope.segments | length > 0 -%}
     group by grouping sets ((){% for s in scope.segments %}, ({{ s.sql }}){% endfor %})
   {%- endif -%}
 {%- endmacro %}
@@ -181,5 +322,9 @@
   {%- for c in column_sqls + (scope.segments | map(attribute='sql') | list) -%}
     {%- if c not in cols -%}{%- do cols.append(c) -%}{%- endif -%}
   {%- endfor -%}
+  {%- if scope.multi -%}
+    {%- do cols.append(scope.timestamp_sql ~ ' as ml_ts') -%}
+    {%- do cols.append(scope.window_key_sql ~ ' as ml_window_start') -%}
+  {%- endif -%}
   {{ return(cols | join(', ') if cols else '1 as ml_monitor_one') }}
 {%- endmacro %}

@@ -1,0 +1,22 @@
+-- depends_on: {{ ref('window_reference') }}
+-- windows: N on every data-quality monitor, one case per block; compared with
+-- seeds/expected/expected_windows.csv (pandas, grouped by window: scripts/gen_windows.py).
+{%- set input = ref('window_events') %}
+{%- set day = {'period': 'day', 'count': 1} %}
+{%- set cases = [
+  ('null_rate_windows', ml_monitor.null_rate(input, ['x'], max_null_rate=0.2, segment_by=['segment'], min_rows=3,
+                                             timestamp_column='event_ts', window=day, windows=7)),
+  ('value_range_windows', ml_monitor.value_range(input, ['amount'], min_value=0, max_value=100, max_violation_rate=0.1,
+                                                 timestamp_column='event_ts', window=day, windows=7)),
+  ('accepted_values_windows', ml_monitor.accepted_values(input, 'cat', values=['a', 'b', 'c'], max_violation_rate=0.1,
+                                                         segment_by='segment', timestamp_column='event_ts',
+                                                         window=day, windows=7)),
+  ('cardinality_windows', ml_monitor.cardinality(input, ['cat'], min_distinct=2, max_distinct=4,
+                                                 reference=ref('window_reference'), timestamp_column='event_ts',
+                                                 window=day, windows=7)),
+  ('volume_windows', ml_monitor.volume(input, 'event_ts', day, min_count=10, reference_periods=2, min_ratio=0.5,
+                                       max_ratio=2, segment_by=['segment'], windows=5)),
+  ('null_rate_two_day_windows', ml_monitor.null_rate(input, ['x'], max_null_rate=0.3, timestamp_column='event_ts',
+                                                     window={'period': 'day', 'count': 2}, windows=3)),
+] if execute else [] %}
+{{ union_cases(cases) }}

@@ -1,0 +1,148 @@
+"""Integration data for `windows: N` (per-window series in one scan), with expected observations
+computed independently in pandas: rows grouped by their window, never from our SQL.
+
+Daily windows ending at AS_OF = 2026-01-31: the data starts on 2026-01-26 at 12:00 (so the
+windows of 01-24 and 01-25 are empty and 01-26 is only partly covered), 2026-01-28 has no rows,
+2026-01-29 has many nulls (an earlier window that breaches while the newest one passes), a few
+rows have a NULL timestamp and a few lie after AS_OF.
+
+Run: python integration_tests/scripts/gen_windows.py   (deterministic; rewrites seeds/windows and
+seeds/expected/expected_windows.csv)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from oracle import SEEDS, status_of, write_csv
+
+AS_OF = dt.datetime(2026, 1, 31)
+DAY = dt.timedelta(days=1)
+COLUMNS = ["case_name", "monitor", "column_name", "segment_column", "segment_value", "metric", "value",
+           "threshold", "sample_size", "status", "window_start", "window_end"]
+
+
+def make_events(rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    # (day, first second of the day with data, rows, null probability of x)
+    plan = [(dt.datetime(2026, 1, 26), 12 * 3600, 20, 0.05), (dt.datetime(2026, 1, 27), 0, 35, 0.05),
+            (dt.datetime(2026, 1, 29), 0, 30, 0.5), (dt.datetime(2026, 1, 30), 0, 40, 0.05),
+            (dt.datetime(2026, 1, 31), 3600, 4, 0.0)]       # after AS_OF: never in a window
+    for day, first, n, p_null in plan:
+        for s in rng.integers(first, 86400, n):
+            rows.append((day + dt.timedelta(seconds=int(s)), p_null))
+    rows += [(None, 0.0)] * 3                                  # NULL timestamps: counted, excluded
+    n = len(rows)
+    x = np.round(rng.normal(10, 3, n), 6)
+    x[[rng.random() < p for _, p in rows]] = np.nan
+    return pd.DataFrame({
+        "id": np.arange(1, n + 1),
+        "event_ts": [t.strftime("%Y-%m-%d %H:%M:%S") if t is not None else "" for t, _ in rows],
+        "segment": rng.choice(["north", "south", ""], n, p=[0.5, 0.4, 0.1]).astype(object),
+        "x": x,
+        "cat": rng.choice(["a", "b", "c", "d", "e"], n, p=[0.35, 0.3, 0.25, 0.07, 0.03]).astype(object),
+        "amount": np.round(rng.uniform(-5, 104, n), 6),
+    })
+
+
+def as_dbt_sees_it(raw: pd.DataFrame) -> pd.DataFrame:
+    df = raw.copy()
+    df["segment"] = df["segment"].replace("", None)
+    df["event_ts"] = pd.to_datetime(df["event_ts"].replace("", None))
+    return df
+
+
+def windows(n: int, days: int = 1):
+    """The n windows of `days` days ending at AS_OF, oldest first."""
+    return [(AS_OF - k * days * DAY, AS_OF - (k - 1) * days * DAY) for k in range(n, 0, -1)]
+
+
+def groups(df: pd.DataFrame, segment_by: list[str]):
+    yield None, None, df
+    for s in segment_by:
+        for value, rows in df.groupby(df[s].astype(object).where(df[s].notna(), "__NULL__"), sort=True):
+            yield s, (None if value == "__NULL__" else str(value)), rows
+
+
+def per_window(df: pd.DataFrame, wins, segment_by: list[str]):
+    """(start, end, segment_column, segment_value, rows): an overall group for every window
+    (empty ones included) and one per segment value present in the window."""
+    for start, end in wins:
+        w = df[(df.event_ts >= start) & (df.event_ts < end)]
+        for sc, sv, g in groups(w, segment_by):
+            if sc is not None and len(g) == 0:
+                continue
+            yield start, end, sc, sv, g
+
+
+def obs(case, monitor, column, start, end, sc, sv, metric, value, threshold, n, status):
+    return dict(case_name=case, monitor=monitor, column_name=column, segment_column=sc, segment_value=sv,
+                metric=metric, value=value, threshold=threshold, sample_size=int(n), status=status,
+                window_start=start.strftime("%Y-%m-%d %H:%M:%S"), window_end=end.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
+    rows = []
+    # 1. null rate of x by segment, 7 daily windows, max 0.2, min_rows 3
+    for s, e, sc, sv, g in per_window(df, windows(7), ["segment"]):
+        v = g["x"].isna().sum() / len(g) if len(g) else None
+        rows.append(obs("null_rate_windows", "null_rate", "x", s, e, sc, sv, "null_rate", v, 0.2, len(g),
+                        status_of(v, len(g), 3, v is not None and v > 0.2)))
+    # 2. value range of amount in [0, 100], 7 windows
+    for s, e, sc, sv, g in per_window(df, windows(7), []):
+        vals = g["amount"].dropna().to_numpy(dtype=float)
+        v = float(((vals < 0) | (vals > 100)).mean()) if len(vals) else None
+        rows.append(obs("value_range_windows", "value_range", "amount", s, e, sc, sv, "violation_rate", v, 0.1,
+                        len(vals), status_of(v, len(vals), 1, v is not None and v > 0.1)))
+    # 3. accepted values of cat in (a, b, c), 7 windows, by segment
+    for s, e, sc, sv, g in per_window(df, windows(7), ["segment"]):
+        c = g["cat"].dropna()
+        v = float((~c.isin(["a", "b", "c"])).mean()) if len(c) else None
+        rows.append(obs("accepted_values_windows", "accepted_values", "cat", s, e, sc, sv, "violation_rate", v,
+                        0.1, len(c), status_of(v, len(c), 1, v is not None and v > 0.1)))
+    # 4. cardinality of cat: distinct in [2, 4] and categories unseen in the reference, 7 windows
+    ref_values = set(reference["cat"].dropna())
+    for s, e, sc, sv, g in per_window(df, windows(7), []):
+        d = g["cat"].dropna()
+        nd = float(d.nunique()) if len(g) else None
+        rows.append(obs("cardinality_windows", "cardinality", "cat", s, e, sc, sv, "distinct_count", nd, 4.0,
+                        len(g), status_of(nd, len(g), 1, nd is not None and (nd < 2 or nd > 4))))
+        nn = float(len(set(d) - ref_values)) if len(g) else None
+        rows.append(obs("cardinality_windows", "cardinality", "cat", s, e, sc, sv, "new_categories", nn, 0.0,
+                        len(g), status_of(nn, len(g), 1, nn is not None and nn > 0)))
+    # 5. volume by segment, 5 windows, each against the mean of the 2 windows before it
+    for s, e in windows(5):
+        cur_rows = df[(df.event_ts >= s) & (df.event_ts < e)]
+        span = df[(df.event_ts >= s - 2 * DAY) & (df.event_ts < e)]
+        for sc, sv, g in groups(span, ["segment"]):
+            if sc is not None and len(g) == 0:
+                continue
+            cur = int((g.event_ts >= s).sum())
+            ref = int((g.event_ts < s).sum())
+            rows.append(obs("volume_windows", "volume", None, s, e, sc, sv, "row_count", float(cur), 10.0, cur,
+                            "fail" if cur < 10 else "pass"))
+            ratio = cur / (ref / 2.0) if ref else None
+            st = "no_data" if ratio is None else ("fail" if ratio < 0.5 or ratio > 2 else "pass")
+            rows.append(obs("volume_windows", "volume", None, s, e, sc, sv, "row_count_ratio", ratio, 0.5, cur, st))
+    # 6. two-day windows, 3 of them: null rate of x overall
+    for s, e, sc, sv, g in per_window(df, windows(3, days=2), []):
+        v = g["x"].isna().sum() / len(g) if len(g) else None
+        rows.append(obs("null_rate_two_day_windows", "null_rate", "x", s, e, sc, sv, "null_rate", v, 0.3, len(g),
+                        status_of(v, len(g), 1, v is not None and v > 0.3)))
+    return rows
+
+
+def main() -> None:
+    rng = np.random.default_rng(20260131)
+    raw = make_events(rng)
+    reference = pd.DataFrame({"cat": ["a", "b", "c", "a", None]})
+    write_csv(SEEDS / "windows" / "window_events.csv", list(raw.columns), raw.to_dict("records"))
+    write_csv(SEEDS / "windows" / "window_reference.csv", ["cat"], reference.to_dict("records"))
+    write_csv(SEEDS / "expected" / "expected_windows.csv", COLUMNS, expected(as_dbt_sees_it(raw), reference))
+
+
+if __name__ == "__main__":
+    main()
