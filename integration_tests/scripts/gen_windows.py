@@ -17,6 +17,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from scipy.stats import ks_2samp
+
 from oracle import SEEDS, status_of, write_csv
 
 AS_OF = dt.datetime(2026, 1, 31)
@@ -135,13 +137,73 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def make_drift(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores by day (2026-01-24 .. 2026-01-30, none on 01-27), drifting upwards on the last two
+    days; values rounded to 2 decimals so that samples share values (ties). A reference of 300."""
+    rows = []
+    for day, mu in [(24, 0.0), (25, 0.05), (26, 0.0), (28, 0.1), (29, 0.8), (30, 1.2)]:
+        for _ in range(60):
+            rows.append((dt.datetime(2026, 1, day) + dt.timedelta(seconds=int(rng.integers(0, 86400))),
+                         float(np.round(rng.normal(mu, 1), 2))))
+    n = len(rows)
+    f = np.array([v for _, v in rows])
+    f[rng.random(n) < 0.05] = np.nan
+    events = pd.DataFrame({
+        "id": np.arange(1, n + 1),
+        "scored_at": [t.strftime("%Y-%m-%d %H:%M:%S") for t, _ in rows],
+        "segment": rng.choice(["north", "south"], n, p=[0.6, 0.4]).astype(object),
+        "f": f,
+    })
+    # one segment value only in the newest window: no reference in the previous window
+    events.loc[events.index[-3:], "segment"] = "west"
+    reference = pd.DataFrame({"segment": rng.choice(["north", "south"], 300, p=[0.5, 0.5]).astype(object),
+                              "f": np.round(rng.normal(0, 1, 300), 2)})
+    return events, reference
+
+
+def drift_expected(events: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
+    rows = []
+    ev = events.copy()
+    ev["scored_at"] = pd.to_datetime(ev["scored_at"])
+    wins = windows(6)
+    prev = {wins[i]: wins[i - 1] for i in range(1, len(wins))}
+
+    def in_window(w):
+        return ev[(ev.scored_at >= w[0]) & (ev.scored_at < w[1])]
+
+    def seg_subsets(cur, ref):
+        yield None, None, cur, ref
+        for v in sorted(cur["segment"].dropna().unique()):
+            yield "segment", v, cur[cur.segment == v], ref[ref.segment == v]
+
+    def ks(case, cur, ref, w, threshold=0.2):
+        for sc, sv, c, r in seg_subsets(cur, ref):
+            cv, rv = c["f"].dropna().to_numpy(), r["f"].dropna().to_numpy()
+            v = float(ks_2samp(rv, cv).statistic) if len(cv) and len(rv) else None
+            rows.append(obs(case, "ks_drift", "f", w[0], w[1], sc, sv, "ks", v, threshold, len(c),
+                            status_of(v, len(c), 1, v is not None and v > threshold)))
+
+    # 7. KS of every window against the fixed reference (5 windows, by segment)
+    for w in wins[1:]:
+        ks("ks_windows_fixed", in_window(w), reference, w)
+    # 8. KS of every window against the window before it (5 windows; the scan reads 6)
+    for w in wins[1:]:
+        ks("ks_windows_previous", in_window(w), in_window(prev[w]), w)
+    return rows
+
+
 def main() -> None:
     rng = np.random.default_rng(20260131)
     raw = make_events(rng)
     reference = pd.DataFrame({"cat": ["a", "b", "c", "a", None]})
     write_csv(SEEDS / "windows" / "window_events.csv", list(raw.columns), raw.to_dict("records"))
     write_csv(SEEDS / "windows" / "window_reference.csv", ["cat"], reference.to_dict("records"))
-    write_csv(SEEDS / "expected" / "expected_windows.csv", COLUMNS, expected(as_dbt_sees_it(raw), reference))
+    events, drift_reference = make_drift(rng)
+    write_csv(SEEDS / "windows" / "window_drift_events.csv", list(events.columns), events.to_dict("records"))
+    write_csv(SEEDS / "windows" / "window_drift_reference.csv", list(drift_reference.columns),
+              drift_reference.to_dict("records"))
+    write_csv(SEEDS / "expected" / "expected_windows.csv", COLUMNS,
+              expected(as_dbt_sees_it(raw), reference) + drift_expected(events, drift_reference))
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@
       test, relation, filter (SQL boolean), segments [{name, sql, literal}],
       window_start / window_end (datetime or none) and their SQL literals, min_rows. -#}
 {% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false,
-                 windows=none, fail_on=none, extra_windows=0) -%}
+                 windows=none, fail_on=none, extra_windows=0, force_multi=false, label_check=none) -%}
   {%- if relation is none -%}
     {{ ml_monitor._arg_error(test, none, "model", "is required", "nothing") }}
   {%- endif -%}
@@ -93,7 +93,7 @@
 
   {%- set conditions = [] -%}
   {%- if where is not none and where | trim != '' -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
-  {%- set ns = namespace(start=none, end=none, ts=none) -%}
+  {%- set ns = namespace(start=none, end=none, ts=none, todo=[]) -%}
   {%- if window is not none -%}
     {%- if timestamp_column is none -%}
       {{ ml_monitor._arg_error(test, relation, "timestamp_column", "is required when a window is given", "nothing") }}
@@ -109,16 +109,33 @@
     {%- set ts_names = ml_monitor._check_names(test, relation, "timestamp_column", timestamp_column) -%}
     {%- set ns.ts = ml_monitor.quote_column(ts_names[0]) -%}
   {%- endif -%}
-  {%- set multi = series.windows > 1 -%}
+  {%- set multi = series.windows > 1 or (force_multi and ns.start is not none) -%}
   {%- set user_conditions = conditions | list -%}
   {%- set ws = [] -%}
   {%- set key_ws = [] -%}
   {%- if multi -%}
-    {%- set ws = ml_monitor._window_bounds(ns.end, spec, series.windows) -%}
-    {%- set key_ws = ml_monitor._window_bounds(ns.end, spec, series.windows + extra_windows) -%}
+    {#- all windows of the series plus `extra_windows` before the oldest (a reference each
+        window needs: volume's reference_periods, drift's previous window), every bound
+        computed from as_of; then the windows to evaluate (the metric store's hook, when the
+        package has one, keeps only the windows it lacks) and the windows to scan for them -#}
+    {%- set all_ws = ml_monitor._window_bounds(ns.end, spec, series.windows + extra_windows) -%}
+    {%- for w in all_ws -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
+    {%- set candidates = all_ws[extra_windows:] -%}
+    {%- set ns.todo = candidates -%}
+    {%- if ml_monitor._windows_to_evaluate is defined -%}
+      {%- set ns.todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+    {%- endif -%}
+    {%- set key_idx = [] -%}
+    {%- for w in ns.todo -%}
+      {%- do w.update({'ref_start_sql': all_ws[w.idx - extra_windows].start_sql}) -%}
+      {%- for k in range(w.idx - extra_windows, w.idx + 1) -%}
+        {%- if k not in key_idx -%}{%- do key_idx.append(k) -%}{%- endif -%}
+      {%- endfor -%}
+    {%- endfor -%}
+    {%- for k in key_idx | sort -%}{%- do key_ws.append(all_ws[k]) -%}{%- endfor -%}
+    {%- for w in ns.todo -%}{%- do ws.append(w) -%}{%- endfor -%}
     {%- set ns.start = ws[-1].start -%}
-    {%- do conditions.append(ns.ts ~ ' >= ' ~ key_ws[0].start_sql) -%}
-    {%- do conditions.append(ns.ts ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
+    {%- do conditions.append(ml_monitor._window_ranges_sql(ns.ts, key_ws)) -%}
   {%- elif ns.start is not none -%}
     {%- do conditions.append(ns.ts ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
     {%- do conditions.append(ns.ts ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
@@ -129,7 +146,7 @@
       'test': test,
       'relation': relation,
       'filter': filter_sql,
-      'scan_filter': (user_sql ~ ' and ((' ~ (conditions[user_conditions | length:] | join(' and ')) ~ ') or ' ~ ns.ts ~ ' is null)') if multi else filter_sql,
+      'scan_filter': (user_sql ~ ' and (' ~ (conditions[user_conditions | length:] | join(' and ')) ~ ' or ' ~ ns.ts ~ ' is null)') if multi else filter_sql,
       'user_filter': ('(' ~ where ~ ')') if (where is not none and where | trim != '') else '1 = 1',
       'segments': segments,
       'timestamp_sql': ns.ts,
@@ -186,13 +203,40 @@
   {{ return('case ' ~ (parts | join(' ')) ~ ' end') }}
 {%- endmacro %}
 
+{#- The index (w.idx: 0 = oldest window of the series) of the window a row belongs to, null outside. -#}
+{% macro _window_index_sql(ts, windows) -%}
+  {%- set parts = [] -%}
+  {%- for w in windows | reverse -%}
+    {%- do parts.append('when ' ~ ts ~ ' >= ' ~ w.start_sql ~ ' and ' ~ ts ~ ' < ' ~ w.end_sql ~ ' then ' ~ w.idx) -%}
+  {%- endfor -%}
+  {{ return('case ' ~ (parts | join(' ')) ~ ' end') }}
+{%- endmacro %}
+
+{#- The scan filter of a list of windows (oldest first): adjacent windows merged into one
+    range, `(ts >= s and ts < e) or ...` with literal bounds (partition pruning). -#}
+{% macro _window_ranges_sql(ts, windows) -%}
+  {%- set ranges = [] -%}
+  {%- for w in windows -%}
+    {%- if ranges and ranges[-1][1] == w.start -%}
+      {%- do ranges.append([ranges.pop()[0], w.end]) -%}
+    {%- else -%}
+      {%- do ranges.append([w.start, w.end]) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set parts = [] -%}
+  {%- for r in ranges -%}
+    {%- do parts.append('(' ~ ts ~ ' >= ' ~ ml_monitor.timestamp_literal(r[0]) ~ ' and ' ~ ts ~ ' < ' ~ ml_monitor.timestamp_literal(r[1]) ~ ')') -%}
+  {%- endfor -%}
+  {{ return('(' ~ (parts | join(' or ')) ~ ')') }}
+{%- endmacro %}
+
 {#- One literal row per evaluated window: window_start, window_end, ml_window_label (text) and
     ml_ref_start, the start of the earlier windows scanned for it (extra_windows of _scope:
     volume's reference_periods, the previous window of drift). -#}
 {% macro _windows_frame_sql(scope) -%}
   {%- for w in scope.windows %}
   select {{ w.start_sql }} as window_start, {{ w.end_sql }} as window_end, {{ ml_monitor.string_literal(w.label) }} as ml_window_label,
-         {{ scope.key_windows[loop.index0].start_sql }} as ml_ref_start
+         {{ w.ref_start_sql }} as ml_ref_start
   {%- if not loop.last %}
   union all
   {%- endif %}
@@ -285,9 +329,12 @@ window_facts as (
 {%- endmacro %}
 
 {#- Segment keys in an aggregate select: which segment column a grouping-set row belongs to
-    and its value as text. grouping() tells a null segment value from the overall row. -#}
-{% macro _segment_keys(scope) -%}
-  {%- if scope.multi -%}
+    and its value as text. grouping() tells a null segment value from the overall row.
+    With windows: N, also the window key (ml_window_start), the window's first timestamp and its
+    row count (see _complete_windows); by_window=false leaves them out (monitors that count
+    windows side by side as samples, like ks). -#}
+{% macro _segment_keys(scope, by_window=true) -%}
+  {%- if scope.multi and by_window -%}
     ml_window_start, min(ml_ts) as ml_first_ts, count(*) as ml_group_rows,
   {%- endif %}
   {%- if scope.segments | length == 0 -%}

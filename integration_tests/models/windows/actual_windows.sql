@@ -1,4 +1,6 @@
 -- depends_on: {{ ref('window_reference') }}
+-- depends_on: {{ ref('window_drift_reference') }}
+-- depends_on: {{ ref('window_drift_events') }}
 -- windows: N on every data-quality monitor, one case per block; compared with
 -- seeds/expected/expected_windows.csv (pandas, grouped by window: scripts/gen_windows.py).
 {%- set input = ref('window_events') %}
@@ -18,5 +20,11 @@
                                        max_ratio=2, segment_by=['segment'], windows=5)),
   ('null_rate_two_day_windows', ml_monitor.null_rate(input, ['x'], max_null_rate=0.3, timestamp_column='event_ts',
                                                      window={'period': 'day', 'count': 2}, windows=3)),
+  ('ks_windows_fixed', ml_monitor.ks(ref('window_drift_events'), ['f'], reference=ref('window_drift_reference'),
+                                     threshold=0.2, segment_by=['segment'], timestamp_column='scored_at',
+                                     window=day, windows=5)),
+  ('ks_windows_previous', ml_monitor.ks(ref('window_drift_events'), ['f'], reference='previous_window',
+                                        threshold=0.2, segment_by=['segment'], timestamp_column='scored_at',
+                                        window=day, windows=5)),
 ] if execute else [] %}
 {{ union_cases(cases) }}

@@ -1,0 +1,352 @@
+"""The docs check: every page of README.md and docs/ is checked against the code.
+
+* every relative link resolves (file, and `#anchor` against the target page's headings);
+* every ```yaml block parses;
+* every `dbt show --inline "..."` example runs (`dbt show --inline ... --limit 1`: compiled and
+  executed, so a wrong column fails too; as fast as `dbt compile` on the demo's 35k rows) and every
+  `dbt run-operation ... --args '...'` example runs, against the demo project
+  (`ml_monitor.demo`: DuckDB, the demo's seeded data, models predictions / training_set / labels).
+
+Failures name the page and the line. Examples must therefore use the demo project's models and
+columns. The link and YAML checks take well under a second; the dbt part ~30-60 s (dbt run of the
+demo's views, then ~2 s per example)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def doc_pages(root: Path = REPO) -> list[Path]:
+    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class Block:
+    page: Path
+    line: int          # line number of the first line inside the fence (1-based)
+    lang: str
+    text: str
+
+
+def fenced_blocks(page: Path) -> list[Block]:
+    """The fenced code blocks of a markdown page (``` fences at the start of a line)."""
+    blocks, current, lines = [], None, []
+    for number, line in enumerate(page.read_text(encoding="utf-8").split("\n"), 1):
+        if line.startswith("```"):
+            if current is None:
+                current = Block(page, number + 1, line[3:].strip().lower(), "")
+                lines = []
+            else:
+                current.text = "\n".join(lines)
+                blocks.append(current)
+                current = None
+        elif current is not None:
+            lines.append(line)
+    assert current is None, f"{_rel(page)}:{current.line - 1}: code fence never closed"
+    return blocks
+
+
+def _prose_lines(page: Path):
+    """(line number, text) of the lines outside code fences."""
+    fence = False
+    for number, line in enumerate(page.read_text(encoding="utf-8").split("\n"), 1):
+        if line.startswith("```"):
+            fence = not fence
+            continue
+        if not fence:
+            yield number, line
+
+
+def heading_anchors(page: Path) -> set[str]:
+    """GitHub's anchors for the headings of a page: lowercase, punctuation dropped, spaces -> '-'."""
+    anchors: set[str] = set()
+    for _, line in _prose_lines(page):
+        m = re.match(r"#{1,6} (.*)", line)
+        if m:
+            anchors.add(re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-"))
+    return anchors
+
+
+LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def link_problems(page: Path) -> list[str]:
+    """Every relative link of the page whose file or anchor does not exist, as 'page:line: ...'."""
+    problems = []
+    for number, line in _prose_lines(page):
+        # inline code may show link syntax; it is not a link
+        for target in LINK.findall(re.sub(r"`[^`]*`", "", line)):
+            if re.match(r"[a-zA-Z][a-zA-Z+.-]*:", target):     # http:, https:, mailto:, ...
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path) if path else page
+            if not resolved.exists():
+                problems.append(f"{_rel(page)}:{number}: link to {target}: {_rel(resolved)} does not exist")
+            elif anchor and resolved.suffix == ".md" and anchor not in heading_anchors(resolved):
+                problems.append(f"{_rel(page)}:{number}: link to {target}: no heading with anchor "
+                                f"#{anchor} in {_rel(resolved)}")
+    return problems
+
+
+def yaml_problems(page: Path) -> list[str]:
+    problems = []
+    for block in fenced_blocks(page):
+        if block.lang not in ("yaml", "yml"):
+            continue
+        try:
+            yaml.safe_load(block.text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            line = block.line + (mark.line if mark else 0)
+            problems.append(f"{_rel(page)}:{line}: YAML example does not parse: {e}")
+    return problems
+
+
+@dataclass
+class DbtExample:
+    page: Path
+    line: int
+    kind: str        # "show" (compiled) or "run-operation" (run)
+    text: str        # the SQL of --inline, or the macro name
+    args: str = ""   # run-operation --args
+
+    @property
+    def where(self) -> str:
+        return f"{_rel(self.page)}:{self.line}"
+
+
+SHOW = re.compile(r'dbt show --inline "((?:[^"\\]|\\.)*)"', re.S)
+RUN_OPERATION = re.compile(r"dbt run-operation (\S+) --args '([^']*)'", re.S)
+
+
+def dbt_examples(page: Path) -> list[DbtExample]:
+    """`dbt show --inline "..."` and `dbt run-operation x --args '...'` in the page's shell blocks."""
+    found = []
+    for block in fenced_blocks(page):
+        if block.lang not in ("bash", "sh", "shell", "console", ""):
+            continue
+        for m in SHOW.finditer(block.text):
+            line = block.line + block.text.count("\n", 0, m.start())
+            found.append(DbtExample(page, line, "show", m.group(1).replace('\\"', '"')))
+        for m in RUN_OPERATION.finditer(block.text):
+            line = block.line + block.text.count("\n", 0, m.start())
+            found.append(DbtExample(page, line, "run-operation", m.group(1), m.group(2)))
+    return found
+
+
+# ----------------------------------------------------------------------- links and YAML
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_relative_links_resolve(page):
+    problems = link_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_yaml_examples_parse(page):
+    problems = yaml_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_topic_has_its_page_and_the_readme_starts_with_the_two_commands():
+    names = {p.name for p in doc_pages()}
+    for topic in ("quickstart", "data-quality", "drift", "model-performance", "monitoring-over-time",
+                  "history", "alerting", "cli", "report", "warehouses", "architecture", "benchmarks",
+                  "contributing"):
+        assert f"{topic}.md" in names, topic
+    head = (REPO / "README.md").read_text(encoding="utf-8").split("\n")[:6]
+    assert any(line.startswith("make demo") for line in head), head
+    assert any(line.startswith("make test ") for line in head), head
+    # every page is reachable from the README's index
+    index = (REPO / "README.md").read_text(encoding="utf-8")
+    unlisted = [p.name for p in doc_pages()[1:] if f"docs/{p.name}" not in index]
+    assert not unlisted, f"pages missing from the README's documentation index: {unlisted}"
+
+
+def test_the_checks_catch_a_broken_link_a_missing_anchor_and_bad_yaml(tmp_path):
+    """The checks themselves fail on wrong input, naming page and line."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "other.md").write_text("# Other page\n\n## A section\n")
+    page = tmp_path / "README.md"
+    page.write_text("# Title\n\n[ok](docs/other.md#a-section) [web](https://example.com)\n"
+                    "`[not a link](nowhere.md)`\n"
+                    "[gone](docs/missing.md)\n[anchor](docs/other.md#no-such-section)\n"
+                    "```yaml\nmodels:\n  - name: x\n    data_tests: [a\n```\n"
+                    "```bash\ndbt show --inline \"{{ ml_monitor.null_rate(ref('predictions'),\n"
+                    "    columns=['age']) }}\" --limit 5\n```\n")
+    problems = link_problems(page)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith(f"{page}:5: link to docs/missing.md")
+    assert problems[1].startswith(f"{page}:6: link to docs/other.md#no-such-section")
+    yaml_errors = yaml_problems(page)
+    assert len(yaml_errors) == 1 and yaml_errors[0].startswith(f"{page}:1"), yaml_errors
+    examples = dbt_examples(page)
+    assert [(e.line, e.kind) for e in examples] == [(13, "show")]
+    assert "columns=['age']" in examples[0].text
+
+
+# ----------------------------------------------------------- dbt examples vs the demo project
+
+EXAMPLES = [e for page in doc_pages() for e in dbt_examples(page)]
+
+
+def test_the_docs_have_dbt_examples():
+    assert len([e for e in EXAMPLES if e.kind == "show"]) >= 4, EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory):
+    """The demo project (ml_monitor.demo) with its data and views, ready for `dbt compile`."""
+    from dbt.cli.main import dbtRunner
+
+    from ml_monitor.demo import data as demo_data
+    from ml_monitor.demo.project import DUCKDB_FILE, write_project
+
+    root = tmp_path_factory.mktemp("docs_demo") / "demo"
+    root.mkdir()
+    write_project(root, demo_data.AS_OF.strftime("%Y-%m-%d %H:%M:%S"))
+    demo_data.generate_duckdb(root / DUCKDB_FILE, seed=7)
+    for args in (["deps"], ["run"]):   # run: the three views and the package's tables
+        res = dbtRunner().invoke([*args, "--project-dir", str(root), "--profiles-dir", str(root),
+                                  "--log-level", "none"])
+        assert res.success, f"dbt {args[0]} of the demo project failed: {res.exception}"
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _dbt(root: Path, *args: str):
+    """dbt in-process; the result carries dbt's error-level log messages as `errors`."""
+    from dbt.cli.main import dbtRunner
+
+    errors: list[str] = []
+
+    def collect(event) -> None:
+        if event.info.level == "error":
+            errors.append(event.info.msg)
+
+    res = dbtRunner(callbacks=[collect]).invoke([*args, "--project-dir", str(root), "--profiles-dir", str(root),
+                                                 "--log-level", "none"])
+    res.errors = errors
+    return res
+
+
+def _failure(res) -> str:
+    parts = [str(res.exception)] if res.exception is not None else []
+    parts += [str(getattr(r, "message", r)) for r in (getattr(res.result, "results", None) or [])
+              if getattr(r, "message", None)]
+    parts += [e for e in getattr(res, "errors", []) if not any(e in p for p in parts)]
+    return "\n".join(parts) or "dbt reported failure"
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.kind == "show"], ids=lambda e: e.where)
+def test_dbt_show_example_runs_against_the_demo_project(example, demo_project):
+    res = _dbt(demo_project, "show", "--inline", example.text, "--limit", "1")
+    assert res.success, f"{example.where}: `dbt show --inline` example fails: {_failure(res)}"
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.kind == "run-operation"], ids=lambda e: e.where)
+def test_dbt_run_operation_example_runs_against_the_demo_project(example, demo_project):
+    res = _dbt(demo_project, "run-operation", example.text, "--args", example.args)
+    assert res.success, f"{example.where}: `dbt run-operation` example fails: {_failure(res)}"
+
+
+@pytest.mark.parametrize("sql, expected", [
+    # a column the table does not have (null_rate checks it when the SQL runs)
+    ("{{ ml_monitor.null_rate(ref('predictions'), columns=['no_such_column']) }}", "no_such_column"),
+    # a model the project does not have
+    ("{{ ml_monitor.null_rate(ref('no_such_model'), columns=['age']) }}", "no_such_model"),
+    # a drift column that does not exist: refused at compile time by the macro
+    ("{{ ml_monitor.psi(ref('predictions'), columns=['agee'], reference=ref('training_set')) }}", "agee"),
+])
+def test_a_wrong_example_fails(demo_project, sql, expected):
+    """The example check is not vacuous: wrong names fail and the error names them."""
+    res = _dbt(demo_project, "show", "--inline", sql, "--limit", "1")
+    assert not res.success
+    assert expected in _failure(res)
+
+
+# ------------------------------------------------------- macros/*.yml vs the macro signatures
+
+# Macros without a leading underscore that are not for users: the package's own models call them.
+INTERNAL_MACROS = {"baseline_columns", "baselines_empty_select", "baselines_relation", "type_family",
+                   "history_columns", "history_empty_select", "history_relation"}
+SIGNATURE = r"\{%-?\s*KIND\s+([A-Za-z]\w*)\s*\((.*?)\)\s*-?%\}"
+
+
+def macro_signatures(folder: Path, kind: str) -> dict[str, list[str]]:
+    """{name: [argument names]} of the `{% macro %}` / `{% test %}` blocks of folder/*.sql that are
+    public (no leading `_`, not an adapter implementation `engine__name`)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("*.sql")):
+        for m in re.finditer(SIGNATURE.replace("KIND", kind), path.read_text(encoding="utf-8"), re.S):
+            name, args = m.group(1), m.group(2)
+            if "__" in name:
+                continue
+            # split on commas outside brackets: defaults may be lists or dicts
+            parts, depth, current = [], 0, ""
+            for ch in args:
+                depth += ch in "([{"
+                depth -= ch in ")]}"
+                if ch == "," and depth == 0:
+                    parts.append(current)
+                    current = ""
+                else:
+                    current += ch
+            parts.append(current)
+            found[name] = [p.split("=")[0].strip() for p in parts if p.strip()]
+    return found
+
+
+def documented_macros(path: Path) -> dict[str, dict]:
+    return {m["name"]: m for m in yaml.safe_load(path.read_text(encoding="utf-8"))["macros"]}
+
+
+@pytest.mark.parametrize("yml, folder, kind, prefix", [
+    ("macros/metrics.yml", "macros/metrics", "macro", ""),
+    ("macros/generic_tests.yml", "macros/generic_tests", "test", "test_"),
+    ("macros/history.yml", "macros/history", "macro", ""),
+], ids=["metrics", "generic_tests", "history"])
+def test_macro_docs_match_the_signatures(yml, folder, kind, prefix):
+    """Every public macro / generic test is documented for `dbt docs`, with exactly its arguments,
+    in order, each with a type and a description (dbt itself only warns about unknown macros)."""
+    signatures = {prefix + name: args for name, args in macro_signatures(REPO / folder, kind).items()
+                  if name not in INTERNAL_MACROS}
+    documented = documented_macros(REPO / yml)
+    problems = [f"{yml}: {name} is not documented (arguments {args})"
+                for name, args in signatures.items() if name not in documented]
+    problems += [f"{yml}: {name} is documented but is no public macro of {folder}/"
+                 for name in documented if name not in signatures]
+    for name, entry in documented.items():
+        if name not in signatures:
+            continue
+        if not (entry.get("description") or "").strip():
+            problems.append(f"{yml}: {name} has no description")
+        names = [a["name"] for a in entry.get("arguments") or []]
+        if names != signatures[name]:
+            problems.append(f"{yml}: {name} documents arguments {names}, the macro takes {signatures[name]}")
+        problems += [f"{yml}: {name}.{a['name']} needs a type and a description"
+                     for a in entry.get("arguments") or []
+                     if not (a.get("type") and (a.get("description") or "").strip())]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_macro_docs_check_catches_a_missing_argument(tmp_path):
+    (tmp_path / "m.sql").write_text("{% macro f(relation, columns=['a', 'b'], window={'period': 'day'}, x=none) -%}"
+                                    "{%- endmacro %}{% macro _private(a) %}{% endmacro %}"
+                                    "{% macro spark__f(a) %}{% endmacro %}")
+    assert macro_signatures(tmp_path, "macro") == {"f": ["relation", "columns", "window", "x"]}
