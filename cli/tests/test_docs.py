@@ -336,6 +336,9 @@ def test_macro_docs_match_the_signatures(yml, folder, kind, prefix):
             continue
         if not (entry.get("description") or "").strip():
             problems.append(f"{yml}: {name} has no description")
+        # dbt renders descriptions with Jinja: a `{{ ... }}` example there breaks every dbt run
+        if re.search(r"\{\{|\{%", yaml.safe_dump(entry)):
+            problems.append(f"{yml}: {name}: Jinja braces in a description (dbt renders them)")
         names = [a["name"] for a in entry.get("arguments") or []]
         if names != signatures[name]:
             problems.append(f"{yml}: {name} documents arguments {names}, the macro takes {signatures[name]}")
@@ -350,3 +353,4 @@ def test_the_macro_docs_check_catches_a_missing_argument(tmp_path):
                                     "{%- endmacro %}{% macro _private(a) %}{% endmacro %}"
                                     "{% macro spark__f(a) %}{% endmacro %}")
     assert macro_signatures(tmp_path, "macro") == {"f": ["relation", "columns", "window", "x"]}
+
