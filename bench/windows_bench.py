@@ -91,8 +91,8 @@ def keep_monitors(project: Path, monitors: list[str]) -> None:
 
 
 def supports_incremental() -> bool:
-    """Whether the package has the metric store with incremental refresh (otstore branch)."""
-    return any("ml_monitor_metrics" in p.read_text() for p in (suite.package_root() / "models").rglob("*") if p.is_file())
+    """Whether the package has incremental refresh from the metric store (issue #14, otstore branch)."""
+    return (suite.package_root() / "macros" / "history" / "windows_to_evaluate.sql").is_file()
 
 
 def ts_of(day: int) -> str:
