@@ -144,3 +144,16 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
     merged = store2.merge(store3, on=["test_name"] + KEY, suffixes=("_2", "_3"))
     assert len(merged) == len(store2)
     assert ((merged.value_2 - merged.value_3).abs().fillna(0) <= 1e-12).all()
+
+
+def test_value_check_fails_on_a_wrong_value_or_a_missing_window():
+    """The comparison above is real: a value off by 1e-6, or a window missing, fails it."""
+    exp = _expected(2)
+    store = exp.copy()
+    _check_values(store, exp, {"2026-01-27 00:00:00"})
+    wrong = store.copy()
+    wrong.loc[wrong.window_start == "2026-01-27 00:00:00", "value"] += 1e-6
+    with pytest.raises(AssertionError):
+        _check_values(wrong, exp, {"2026-01-27 00:00:00"})
+    with pytest.raises(AssertionError):
+        _check_values(store[store.window_start != "2026-01-27 00:00:00"], exp, {"2026-01-27 00:00:00"})

@@ -5,7 +5,7 @@
                     min_rows=none, max_drop=none, reference=none, reference_where=none, reference_window=none,
                     challenger_score_column=none, model_version_column=none, champion_version=none,
                     challenger_version=none, paired=true, challenger_margin=none, min_coverage=none,
-                    fail_on_no_data=none) %}
+                    windows=none, fail_on=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {{ ml_monitor.calibration(model, labels=labels, join_key=join_key, label_column=label_column,
@@ -16,6 +16,7 @@
       reference_where=reference_where, reference_window=reference_window,
       challenger_score_column=challenger_score_column, model_version_column=model_version_column,
       champion_version=champion_version, challenger_version=challenger_version, paired=paired,
-      challenger_margin=challenger_margin, min_coverage=min_coverage, column_name=column_name) }}
+      challenger_margin=challenger_margin, min_coverage=min_coverage, column_name=column_name,
+      windows=windows, fail_on=fail_on) }}
   {%- endif %}
 {% endtest %}

@@ -9,7 +9,8 @@
                     reference=none, reference_where=none, reference_window=none,
                     challenger_score_column=none, challenger_prediction_column=none,
                     model_version_column=none, champion_version=none, challenger_version=none, paired=true,
-                    challenger_margin=none, min_coverage=none, bins=10, fail_on_no_data=none) %}
+                    challenger_margin=none, min_coverage=none, bins=10, windows=none, fail_on=none,
+                    fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {{ ml_monitor.performance(model, metric=metric, labels=labels, join_key=join_key, label_column=label_column,
@@ -22,6 +23,7 @@
       challenger_score_column=challenger_score_column, challenger_prediction_column=challenger_prediction_column,
       model_version_column=model_version_column, champion_version=champion_version,
       challenger_version=challenger_version, paired=paired, challenger_margin=challenger_margin,
-      min_coverage=min_coverage, bins=bins, column_name=column_name) }}
+      min_coverage=min_coverage, bins=bins, column_name=column_name,
+      windows=windows, fail_on=fail_on) }}
   {%- endif %}
 {% endtest %}

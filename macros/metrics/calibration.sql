@@ -15,7 +15,7 @@
                      min_rows=none, max_drop=none, reference=none, reference_where=none, reference_window=none,
                      challenger_score_column=none, model_version_column=none, champion_version=none,
                      challenger_version=none, paired=true, challenger_margin=none, min_coverage=none,
-                     column_name=none, test='calibration') -%}
+                     column_name=none, windows=none, fail_on=none, test='calibration') -%}
   {%- do ml_monitor._check_number(test, relation, 'max_ece', max_ece, min=0, max=1) -%}
   {{ return(ml_monitor.performance(relation, metric='ece', labels=labels, join_key=join_key, label_column=label_column,
       score_column=score_column, positive_label=positive_label, label_timestamp_column=label_timestamp_column,
@@ -24,5 +24,6 @@
       reference=reference, reference_where=reference_where, reference_window=reference_window,
       challenger_score_column=challenger_score_column, model_version_column=model_version_column,
       champion_version=champion_version, challenger_version=challenger_version, paired=paired,
-      challenger_margin=challenger_margin, min_coverage=min_coverage, bins=bins, column_name=column_name, test=test)) }}
+      challenger_margin=challenger_margin, min_coverage=min_coverage, bins=bins, column_name=column_name,
+      windows=windows, fail_on=fail_on, test=test)) }}
 {%- endmacro %}

@@ -17,7 +17,26 @@
                      reference=none, reference_where=none, reference_window=none,
                      challenger_score_column=none, challenger_prediction_column=none,
                      model_version_column=none, champion_version=none, challenger_version=none, paired=true,
-                     challenger_margin=none, min_coverage=none, bins=10, column_name=none, test='performance') -%}
+                     challenger_margin=none, min_coverage=none, bins=10, column_name=none,
+                     windows=none, fail_on=none, series_window=none, test='performance') -%}
+  {#- windows: N -> one evaluation per window of the series (see performance_windows.sql) -#}
+  {%- if series_window is none and windows is not none -%}
+    {%- set series = ml_monitor._check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
+    {%- if series.windows > 1 -%}
+      {{ return(ml_monitor._performance_series(relation, series, {
+          'metric': metric, 'labels': labels, 'join_key': join_key, 'label_column': label_column,
+          'score_column': score_column, 'prediction_column': prediction_column, 'positive_label': positive_label,
+          'decision_threshold': decision_threshold, 'label_timestamp_column': label_timestamp_column,
+          'label_join_key': label_join_key, 'timestamp_column': timestamp_column, 'label_delay': label_delay,
+          'window': window, 'where': where, 'segment_by': segment_by, 'min_rows': min_rows,
+          'min_value': min_value, 'max_value': max_value, 'max_drop': max_drop, 'reference': reference,
+          'reference_where': reference_where, 'reference_window': reference_window,
+          'challenger_score_column': challenger_score_column, 'challenger_prediction_column': challenger_prediction_column,
+          'model_version_column': model_version_column, 'champion_version': champion_version,
+          'challenger_version': challenger_version, 'paired': paired, 'challenger_margin': challenger_margin,
+          'min_coverage': min_coverage, 'bins': bins, 'column_name': column_name, 'test': test})) }}
+    {%- endif -%}
+  {%- endif -%}
   {%- set registry = ml_monitor._perf_metric_registry() -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set s = ml_monitor._perf_s -%}
@@ -126,6 +145,11 @@
   {%- set lj = ml_monitor._label_join(test, relation, labels, join_key, label_column, label_join_key,
                                       label_timestamp_column, timestamp_column, label_delay) -%}
   {%- set win = ml_monitor._label_join_window(test, relation, lj, window) -%}
+  {%- if series_window is not none -%}
+    {#- one window of a windows: N series: its own bounds (they end at or before the cutoff) -#}
+    {%- set win = {'conds': [lj.ts_sql ~ ' >= ' ~ series_window.start_sql, lj.ts_sql ~ ' < ' ~ series_window.end_sql],
+                   'start': series_window.start, 'end': series_window.end} -%}
+  {%- endif -%}
   {%- set cur_filter = ([scope.user_filter] + win.conds) | join(' and ') -%}
   {%- do scope.update({'filter': cur_filter, 'window_start': win.start, 'window_end': win.end,
                        'window_start_sql': ml_monitor.timestamp_literal(win.start),
