@@ -110,8 +110,12 @@ def inline(cbpe_build):
     runner = dbtRunner(manifest=parsed.result, callbacks=[lambda e: messages.append(e.info.msg)])
 
     def compile_inline(sql: str, extra=()):
+        import copy
         messages.clear()
-        result = runner.invoke(["compile", "--inline", sql, *common, *extra])
+        # a copy of the manifest each time: a compile that fails at execution leaves its
+        # inline node behind, and the next one would be a duplicate
+        fresh = dbtRunner(manifest=copy.deepcopy(parsed.result), callbacks=[lambda e: messages.append(e.info.msg)])
+        result = fresh.invoke(["compile", "--inline", sql, *common, *extra])
         code = result.result.results[0].node.compiled_code if result.success else None
         return result.success, "\n".join(messages), code
 
@@ -218,8 +222,8 @@ def test_car_loan_monthly_estimates_equal_nannyml(cbpe_build, inline, tmp_path):
         start = pd.Timestamp(c["start"])
         end = (start + pd.offsets.MonthBegin(1))
         parts.append(
-            f"select {i} as chunk, o.* from ({{{{ ml_monitor.estimated_performance(adapter.get_relation(target.database, 'main', 'carloan_analysis'), "
-            f"reference=adapter.get_relation(target.database, 'main', 'carloan_reference'), label_column='repaid', "
+            f"select {i} as chunk, o.* from ({{{{ ml_monitor.estimated_performance(api.Relation.create(database=target.database, schema='main', identifier='carloan_analysis'), "
+            f"reference=api.Relation.create(database=target.database, schema='main', identifier='carloan_reference'), label_column='repaid', "
             f"score_column='y_pred_proba', prediction_column='y_pred', metric={ALL!r}, confusion_matrix=true, band_rows=true, "
             f"where=\"timestamp >= '{start:%Y-%m-%d}' and timestamp < '{end:%Y-%m-%d}'\") }}}}) as o")
     ok, out, sql = inline("\nunion all\n".join(parts))

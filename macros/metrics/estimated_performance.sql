@@ -62,7 +62,8 @@
   {%- set pos = ml_monitor._perf_literal(positive_label) -%}
   {%- set q = ml_monitor.quote_column -%}
 
-  {#- ---- what the reference says (or the frozen map) ---- -#}
+  {#- ---- what the reference says (or the frozen map): needs the warehouse, not at parse time ---- -#}
+  {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_placeholder') }}{%- endif -%}
   {%- if calibration_map is not none -%}
     {%- set plan = ml_monitor._cbpe_plan_from_map(test, relation, calibration_map) -%}
   {%- else -%}
