@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-duckdb test-postgres test-spark setup clean
+.PHONY: demo test test-fast test-duckdb test-postgres test-spark setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/test.sh
 
+## Fast feedback: the tests that need no warehouse (`unit`) and the docs check (`docs`);
+## markers are assigned in cli/tests/conftest.py, see docs/contributing.md.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "unit or docs" -q
+
 ## One adapter only.
 test-duckdb: $(STAMP)
 	ML_MONITOR_ADAPTERS=duckdb bash scripts/test.sh
@@ -35,7 +40,7 @@ clean:
 	rm -rf $(VENV) target integration_tests/target integration_tests/dbt_packages logs
 
 ## Benchmark: the monitoring suite vs the raw scan, pandas and Evidently (1M + 1M rows, < 10 min);
-## prints the table and writes bench/results/*.json. See README.md, "Performance".
+## prints the table and writes bench/results/*.json. See docs/benchmarks.md.
 .PHONY: bench
 bench: $(STAMP)
 	@$(BIN)/python -c "import pyarrow, sklearn" 2>/dev/null || $(BIN)/pip install --quiet -e ".[bench]"

@@ -265,3 +265,84 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra)
     return env
+
+
+# ------------------------------------------------------------------ test tiers (pytest markers)
+#
+# Markers are assigned here, centrally, not in the test files (registered in pyproject.toml):
+#   unit         no dbt, no subprocess of ours: seconds in total    `pytest -m unit`
+#   integration  runs dbt (plus an engine marker: duckdb / postgres / spark)
+#   e2e          through the CLI, the demo, the report in Chromium or the benchmark
+#   docs         the docs check (cli/tests/test_docs.py)
+# A test is dbt-bound when its own source, any fixture it depends on (autouse included) or the
+# cli/tests helpers they call run dbt; e2e when that code also drives the CLI, the demo or the
+# report, opens Chromium, or runs the benchmark. Engine of a dbt-bound test: the value of a
+# parameter that names an adapter (test_integration's `adapter`), else duckdb.
+
+import inspect
+import re as _re
+
+_DBT_SIGNS = ("run_dbt(", "dbtRunner", "run_checks(", "run_demo(", "run_project(", "build_report(",
+              "console_script(", "failing_run_report", "healthy_run_report", "dbt_fixture_project")
+_E2E_SIGNS = ("console_script(", "run_demo(", "CliRunner", "build_report(")   # with dbt: e2e
+_BROWSER_SIGNS = ("open_report(", "chromium")                                    # e2e, dbt or not
+_TESTS_DIR = str(Path(__file__).resolve().parent)
+# modules whose dbt/e2e nature is not visible in their sources (a subprocess of a script)
+_E2E_MODULES = {"test_bench_smoke"}
+_ENGINES = ("duckdb", "postgres", "spark")
+_source_cache: dict = {}
+
+
+def _source(obj) -> str:
+    key = id(obj)
+    if key not in _source_cache:
+        try:
+            _source_cache[key] = inspect.getsource(obj)
+        except (OSError, TypeError):
+            _source_cache[key] = ""
+    return _source_cache[key]
+
+
+def _reachable_source(item) -> str:
+    """Source of the test, of every fixture in its closure, and of the functions of cli/tests/
+    they call (transitively, e.g. dbt_project_runner.build_family)."""
+    roots = [getattr(item, "function", None)]
+    for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
+        roots += [d.func for d in defs]
+    seen, texts, todo = set(), [], [r for r in roots if r is not None]
+    while todo:
+        func = todo.pop()
+        func = getattr(func, "__wrapped__", func)
+        if id(func) in seen:
+            continue
+        seen.add(id(func))
+        text = _source(func)
+        texts.append(text)
+        namespace = getattr(func, "__globals__", {})
+        for name in set(_re.findall(r"\b([A-Za-z_]\w*)\(", text)):
+            helper = namespace.get(name)
+            if inspect.isfunction(helper) and _TESTS_DIR in str(inspect.getsourcefile(helper) or ""):
+                todo.append(helper)
+    return "\n".join(texts)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(getattr(item, "module", None), "__name__", "")
+        text = _reachable_source(item)
+        e2e = (module in _E2E_MODULES or any(s in text for s in _BROWSER_SIGNS)
+               or (any(s in text for s in _DBT_SIGNS) and any(s in text for s in _E2E_SIGNS)))
+        dbt_bound = e2e or any(s in text for s in _DBT_SIGNS)
+        if module == "test_docs":
+            item.add_marker("docs")
+        if e2e:
+            item.add_marker("e2e")
+        elif dbt_bound:
+            item.add_marker("integration")
+        else:
+            item.add_marker("unit")
+        if dbt_bound:
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            engines = [v for v in params.values() if isinstance(v, str) and v in _ENGINES]
+            for engine in engines or ["duckdb"]:
+                item.add_marker(engine)

@@ -153,11 +153,11 @@ def test_precedence_flag_over_env_over_file(tmp_path):
 
 
 def test_the_readme_example_loads(tmp_path):
-    """The complete ml_monitor.yml of the README is valid."""
+    """The complete ml_monitor.yml of docs/cli.md is valid."""
     from ml_monitor.paths import package_root
 
-    doc = (package_root() / "README.md").read_text()
-    example = doc.split("### A complete `ml_monitor.yml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    doc = (package_root() / "docs" / "cli.md").read_text()
+    example = doc.split("## A complete `ml_monitor.yml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x", "TEAMS_WEBHOOK_URL": "https://t.example/w",
            "INCIDENTS_TOKEN": "tok-123", "SMTP_USER": "mailer", "SMTP_PASSWORD": "pw-456",
            "PAGERDUTY_ROUTING_KEY": "R0123456789"}

@@ -1,17 +1,11 @@
 {#- Fails when a column's Jensen-Shannon distance (base 2) against the reference exceeds
-    `threshold` (default 0.1). Same bins as psi_drift. -#}
-{% test js_drift(model, column_name=none, columns=none, reference=none, reference_where=none, reference_window=none,
-                 baseline=none, kind=none, bins=none, binning='quantile', include_nulls=false,
-                 max_categories=200, threshold=none, where=none, segment_by=none, timestamp_column=none,
-                 window=none, min_rows=none, fail_on_no_data=none) %}
+    `threshold` (default 0.1). Same bins as psi_drift. The other arguments are those of
+    ml_monitor.js_distance, forwarded as they are. -#}
+{% test js_drift(model, column_name=none, columns=none, where=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {%- set m = ml_monitor._drift_test_model(model, where) -%}
   {{ ml_monitor.js_distance(m.relation, ml_monitor._monitored_columns('js_drift', m.relation, column_name, columns),
-                            reference=reference, reference_where=reference_where, reference_window=reference_window,
-                            baseline=baseline, kind=kind, bins=bins, binning=binning,
-                            include_nulls=include_nulls, max_categories=max_categories, threshold=threshold,
-                            where=m.where, segment_by=segment_by, timestamp_column=timestamp_column, window=window,
-                            min_rows=min_rows) }}
+                            where=m.where, **kwargs) }}
   {%- endif %}
 {% endtest %}

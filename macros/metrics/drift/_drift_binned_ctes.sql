@@ -1,0 +1,164 @@
+{#- Everything up to `drift_rows`: one row per (segment, column) with psi,
+    js_distance, the bin that moved most, counts and undefined_reason. Also defines
+    drift_columns and current_counts / reference_counts (rows and extra aggregates per
+    segment; the latter unless a baseline is used). After the two scans the steps form a
+    chain (window functions instead of self-joins), so engines that inline CTEs (Spark)
+    do not repeat the scans. -#}
+{% macro _drift_binned_ctes(setup, cols, args, include_nulls, extra_columns=[], extra_aggregates=[]) -%}
+  {%- set scope = setup.scope -%}
+  {%- set bin_rows = ml_monitor._bin_list_rows(cols, include_nulls) -%}
+  {%- set nse = ml_monitor.null_safe_equal -%}
+  {%- set part = 'partition by segment_column, segment_value, col_idx' -%}
+  {%- set wide = ml_monitor._drift_count_method() != 'grouping_sets' -%}
+{{ ml_monitor._bin_list_cte(bin_rows) }},
+drift_columns as (
+  {%- for c in cols %}
+  select {{ c.idx }} as col_idx, {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name,
+    {{ ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string() }} as column_reason
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+),
+{{ ml_monitor._drift_count_ctes('current', setup.relation, scope.filter, scope, cols, bin_rows, extra_columns, extra_aggregates) }},
+{%- if setup.baseline is not none %}
+{{ ml_monitor._baseline_reference_ctes(setup, cols) }},
+{%- else %}
+{{ ml_monitor._drift_count_ctes('reference', setup.ref_relation, setup.ref_filter, scope, cols, bin_rows, extra_columns, extra_aggregates) }},
+{%- endif %}
+-- every bin of every column, for the overall row and each segment present in the current window
+cells as (
+  select k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.is_valid,
+  {%- if wide %}
+    coalesce({{ ml_monitor._pick_count('k', bin_rows) }}, 0) as cur_n,
+  {%- else %}
+    coalesce(c.n, 0) as cur_n,
+  {%- endif %}
+  {%- if wide and setup.baseline is none %}
+    coalesce({{ ml_monitor._pick_count('r', bin_rows) }}, 0) as ref_n,
+  {%- else %}
+    coalesce(r.n, 0) as ref_n,
+  {%- endif %}
+    k.n_rows as cur_rows,
+    coalesce({{ 'r' if (wide and setup.baseline is none) else 'r_rows_long' }}.n_rows, 0) as ref_rows
+  from {{ 'current_counts' if wide else 'current_rows' }} as k
+  cross join bin_list as b
+  {%- if not wide %}
+  left join current_cells as c
+    on c.col_idx = b.col_idx and c.bin_index = b.bin_index
+   and {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
+  {%- endif %}
+  {%- if wide and setup.baseline is none %}
+  left join reference_counts as r
+    on {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
+  {%- else %}
+  left join reference_cells as r
+    on r.col_idx = b.col_idx and r.bin_index = b.bin_index
+   and {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
+  left join reference_rows as r_rows_long
+    on {{ nse('r_rows_long.segment_column', 'k.segment_column') }} and {{ nse('r_rows_long.segment_value', 'k.segment_value') }}
+  {%- endif %}
+  where k.segment_column is null or k.n_rows > 0
+),
+-- valid / null / non-finite counts per (segment, column), beside every bin
+counted as (
+  select cells.*,
+    sum(case when is_valid = 1 then cur_n else 0 end) over ({{ part }}) as cur_valid,
+    sum(case when is_valid = 1 then ref_n else 0 end) over ({{ part }}) as ref_valid,
+    sum(case when bin_index = -1 then cur_n else 0 end) over ({{ part }}) as cur_null,
+    sum(case when bin_index = -1 then ref_n else 0 end) over ({{ part }}) as ref_null,
+    sum(case when bin_index = -2 then cur_n else 0 end) over ({{ part }}) as cur_nonfinite,
+    sum(case when bin_index = -2 then ref_n else 0 end) over ({{ part }}) as ref_nonfinite
+  from cells
+),
+-- shares of the valid bins (nulls only with include_nulls; non-finite never)
+shares as (
+  select counted.*,
+    case when is_valid = 1 then {{ ml_monitor.safe_divide('cur_n', 'cur_valid') }} end as cur_raw,
+    case when is_valid = 1 then {{ ml_monitor.safe_divide('ref_n', 'ref_valid') }} end as ref_raw
+  from counted
+),
+{%- if args.zero_fill == 'evidently' %}
+-- Evidently 0.7's zero fill: an empty bin gets 0.0001, or (smallest non-zero share) / 1e6
+-- when that smallest share is <= 0.0001; each side on its own
+share_minimums as (
+  select shares.*,
+    min(case when cur_raw > 0 then cur_raw end) over ({{ part }}) as cur_min,
+    min(case when ref_raw > 0 then ref_raw end) over ({{ part }}) as ref_min
+  from shares
+),
+filled as (
+  select share_minimums.*,
+    case when cur_raw = 0 then (case when cur_min <= 0.0001 then cur_min / 1000000.0 else 0.0001 end) else cur_raw end as cur_share,
+    case when ref_raw = 0 then (case when ref_min <= 0.0001 then ref_min / 1000000.0 else 0.0001 end) else ref_raw end as ref_share
+  from share_minimums
+),
+{%- else %}
+-- shares floored at epsilon so that ln() is defined for empty bins
+filled as (
+  select shares.*,
+    case when is_valid = 1 then {{ ml_monitor.greatest2('cur_raw', ml_monitor.double_const(args.epsilon)) }} end as cur_share,
+    case when is_valid = 1 then {{ ml_monitor.greatest2('ref_raw', ml_monitor.double_const(args.epsilon)) }} end as ref_share
+  from shares
+),
+{%- endif %}
+terms as (
+  select filled.*,
+    case when is_valid = 1 then (cur_share - ref_share) * {{ ml_monitor.ln('cur_share / ref_share') }} end as psi_term,
+    -- Jensen-Shannon on the raw shares (0 * ln 0 = 0): no epsilon needed
+    case when is_valid = 1 then
+      case when cur_raw > 0 then cur_raw * {{ ml_monitor.ln('cur_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
+      + case when ref_raw > 0 then ref_raw * {{ ml_monitor.ln('ref_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
+    end as js_term,
+    row_number() over ({{ part }}
+                       order by is_valid desc, abs(coalesce(cur_raw, 0) - coalesce(ref_raw, 0)) desc, bin_index) as move_rank
+  from filled
+),
+drift as (
+  select t.segment_column, t.segment_value, t.col_idx,
+    max(dc.column_name) as column_name,
+    max(dc.column_reason) as column_reason,
+    sum(t.psi_term) as psi,
+    sum(t.js_term) as js_sum,
+    max(case when t.move_rank = 1 then t.bin_label end) as top_bin,
+    max(case when t.move_rank = 1 then t.ref_raw end) as top_ref_share,
+    max(case when t.move_rank = 1 then t.cur_raw end) as top_cur_share,
+    max(t.cur_rows) as cur_rows, max(t.ref_rows) as ref_rows,
+    max(t.cur_valid) as cur_valid, max(t.ref_valid) as ref_valid,
+    max(t.cur_null) as cur_null, max(t.ref_null) as ref_null,
+    max(t.cur_nonfinite) as cur_nonfinite, max(t.ref_nonfinite) as ref_nonfinite
+  from terms as t
+  join drift_columns as dc on dc.col_idx = t.col_idx
+  group by t.segment_column, t.segment_value, t.col_idx
+),
+drift_rows as (
+  select
+    column_name,
+    segment_column,
+    segment_value,
+    col_idx,
+    psi,
+    sqrt({{ ml_monitor.greatest2('js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
+    top_bin, top_ref_share, top_cur_share,
+    cur_rows, ref_rows, cur_valid, ref_valid, cur_null, ref_null, cur_nonfinite, ref_nonfinite,
+    case
+      when column_reason is not null then column_reason
+      when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
+        || case when segment_column is not null then ' for this segment' else '' end
+      when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '
+        || {{ ml_monitor.to_string('ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('ref_rows') }} || ' reference rows'
+      when cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('cur_null') }} || ' null, '
+        || {{ ml_monitor.to_string('cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('cur_rows') }} || ' rows'
+    end as undefined_reason,
+    -- what was left out, for the detail text
+    case when cur_nonfinite + ref_nonfinite > 0
+      then '; non-finite excluded: ' || {{ ml_monitor.to_string('cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('ref_nonfinite') }} || ' reference'
+      else '' end
+    {%- if not include_nulls %}
+    || case when cur_null + ref_null > 0
+      then '; nulls excluded: ' || {{ ml_monitor.to_string('cur_null') }} || ' current, ' || {{ ml_monitor.to_string('ref_null') }} || ' reference'
+      else '' end
+    {%- endif %} as excluded_text
+  from drift
+)
+{%- endmacro %}

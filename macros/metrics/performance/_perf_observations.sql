@@ -1,0 +1,159 @@
+{#- The observation rows of a performance evaluation: CTE `long` (the model, or champion, against
+    min_value / max_value and the reference; the challenger against the champion; the label
+    coverage of each evaluated row set), then the final select through _finalize_observations. -#}
+{% macro _perf_observations(p, arms) -%}
+  {%- set test = p.test -%}
+  {%- set metrics = p.metrics -%}
+  {%- set registry = p.registry -%}
+  {%- set mode = p.mode -%}
+  {%- set scope = p.scope -%}
+  {%- set lj = p.lj -%}
+  {%- set drop = p.drop -%}
+  {%- set margin = p.margin -%}
+  {%- set min_value = p.min_value -%}
+  {%- set max_value = p.max_value -%}
+  {%- set min_coverage = p.min_coverage -%}
+  {%- set window_text = p.window_text -%}
+  {%- set s = ml_monitor._perf_s %}
+
+-- observation rows: the model (or champion) against thresholds and the reference, the challenger
+-- against the champion, and the label coverage of each evaluated row set
+long as (
+  {%- set parts = [] %}
+  {%- for m in metrics %}
+    {%- set hib = registry[m].higher %}
+    {%- for row_arm in (['a', 'b'] if mode == 'challenger' else ['a']) %}
+      {%- if row_arm == 'a' %}
+        {%- set base = ('o.value' if mode == 'reference' else none) %}
+        {%- set bound = (ml_monitor._perf_bound_sql(drop, base, hib) if drop is not none else none) %}
+        {%- set check_base = drop is not none %}
+        {%- set base_word = 'reference' %}
+        {%- set base_spec = drop %}
+        {%- set base_arg = 'max_drop' %}
+      {%- else %}
+        {%- set base = 'o.value' %}
+        {%- set bound = ml_monitor._perf_bound_sql(margin, base, hib) %}
+        {%- set check_base = true %}
+        {%- set base_word = 'champion' %}
+        {%- set base_spec = margin %}
+        {%- set base_arg = 'challenger_margin' %}
+      {%- endif %}
+      {%- set bad = [] %}
+      {%- if hib and min_value is not none %}{% do bad.append(ml_monitor.double_literal(min_value)) %}{% endif %}
+      {%- if not hib and max_value is not none %}{% do bad.append(ml_monitor.double_literal(max_value)) %}{% endif %}
+      {%- if bound is not none %}{% do bad.append(bound) %}{% endif %}
+      {%- if bad | length == 2 %}
+        {%- set thr = ml_monitor.greatest2(bad[0], bad[1]) if hib else ml_monitor.least2(bad[0], bad[1]) %}
+      {%- elif bad | length == 1 %}
+        {%- set thr = bad[0] %}
+      {%- elif hib and max_value is not none %}
+        {%- set thr = ml_monitor.double_literal(max_value) %}
+      {%- elif not hib and min_value is not none %}
+        {%- set thr = ml_monitor.double_literal(min_value) %}
+      {%- else %}
+        {%- set thr = ml_monitor.null_double() %}
+      {%- endif %}
+      {%- set fails = [] %}
+      {%- set texts = [] %}
+      {%- if min_value is not none %}
+        {%- do fails.append('v.value < ' ~ ml_monitor.double_literal(min_value)) %}
+        {%- do texts.append("case when v.value < " ~ ml_monitor.double_literal(min_value) ~ " then '; below min_value " ~ min_value ~ "' else '' end") %}
+      {%- endif %}
+      {%- if max_value is not none %}
+        {%- do fails.append('v.value > ' ~ ml_monitor.double_literal(max_value)) %}
+        {%- do texts.append("case when v.value > " ~ ml_monitor.double_literal(max_value) ~ " then '; above max_value " ~ max_value ~ "' else '' end") %}
+      {%- endif %}
+      {%- if bound is not none %}
+        {%- set cmp = ('v.value < ' ~ bound) if hib else ('v.value > ' ~ bound) %}
+        {%- do fails.append(cmp) %}
+        {%- do texts.append("case when " ~ cmp ~ " then '; " ~ ('below' if hib else 'above') ~ " ' || " ~ ml_monitor._fmt(bound) ~ " || ': worse than the " ~ base_word ~ " by more than " ~ base_arg ~ " " ~ base_spec.amount ~ " (" ~ base_spec.kind ~ ")' else '' end") %}
+      {%- endif %}
+      {%- set part %}
+  select
+    v.column_name,
+    v.segment_column,
+    v.segment_value,
+    v.metric,
+    case
+      when v.value is null then null
+      {%- if check_base %}
+      when o.value is null then null
+      when o.n_used < {{ scope.min_rows }} then null
+      {%- endif %}
+      else v.value
+    end as value,
+    {{ thr }} as threshold,
+    {{ base if base is not none else ml_monitor.null_double() }} as baseline_value,
+    v.n_used as sample_size,
+    {{ (fails | join(' or ')) if fails else 'false' }} as is_fail,
+    {{ ml_monitor.string_literal(m) }} || ' ' || {{ ml_monitor._fmt('v.value') }} || ' on ' || {{ s('v.n_used') }} || ' labelled rows'
+      || '; label coverage ' || {{ ml_monitor._fmt('100.0 * v.n_labelled / nullif(v.n_rows, 0)', 1) }} || '% (' || {{ s('v.n_labelled') }} || ' of ' || {{ s('v.n_rows') }} || ' eligible predictions)'
+      || case when v.n_excluded > 0 then '; ' || {{ s('v.n_excluded') }} || ' labelled rows with a null input excluded' else '' end
+      || case when v.n_dup > 0 then '; ' || {{ s('v.n_dup') }} || ' labels picked among duplicates (' || {{ ml_monitor.string_literal(lj.dedup_rule) }} || ')' else '' end
+      || v.note
+      {%- if base is not none %}
+      || case when o.value is not null then '; {{ base_word }} ' || {{ ml_monitor._fmt('o.value') }} || ' on ' || {{ s('o.n_used') }} || ' rows' else '' end
+      {%- endif %}
+      {%- for t in texts %}
+      || {{ t }}
+      {%- endfor %} as detail,
+    case
+      when v.value is null then v.reason
+      {%- if check_base %}
+      when o.value is null then '{{ base_word }} ' || v.metric || ' undefined (' || coalesce(o.reason, 'no {{ base_word }} rows for this segment') || '); current value ' || {{ ml_monitor._fmt('v.value') }}
+      when o.n_used < {{ scope.min_rows }} then '{{ base_word }} has only ' || {{ s('o.n_used') }} || ' rows, below min_rows {{ scope.min_rows }}; current value ' || {{ ml_monitor._fmt('v.value') }}
+      {%- endif %}
+    end as undefined_reason
+  from mm_values as v
+  {%- if mode != 'plain' %}
+  left join mm_values as o
+    on o.mm_arm = {{ ml_monitor.string_literal('a' if row_arm == 'b' else 'b') }} and o.metric = v.metric and {{ ml_monitor._perf_seg_match('o', 'v') }}
+  {%- endif %}
+  where v.mm_arm = {{ ml_monitor.string_literal(row_arm) }} and v.metric = {{ ml_monitor.string_literal(m) }}
+      {%- endset %}
+      {%- do parts.append(part) %}
+    {%- endfor %}
+  {%- endfor %}
+  {%- for arm in arms if arm.coverage %}
+    {%- set part %}
+  select
+    {{ ml_monitor.string_literal(lj.label_name ~ arm.suffix) }} as column_name,
+    segment_column,
+    segment_value,
+    'label_coverage' as metric,
+    {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} as value,
+    {{ ml_monitor.double_literal(min_coverage) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_rows as sample_size,
+    {% if min_coverage is not none %}{{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} < {{ ml_monitor.double_literal(min_coverage) }}{% else %}false{% endif %} as is_fail,
+    {{ s('n_labelled') }} || ' of ' || {{ s('n_rows') }} || ' eligible predictions'
+      || '{{ (" older than " ~ lj.delay.count ~ " " ~ lj.delay.period ~ ("s" if lj.delay.count != 1 else "")) if lj.delay else "" }}'
+      || ' have a label (' || {{ ml_monitor._fmt('100.0 * n_labelled / nullif(n_rows, 0)', 1) }} || '%)'
+      || case when n_dup > 0 then '; ' || {{ s('n_dup') }} || ' labels picked among duplicates (' || {{ ml_monitor.string_literal(lj.dedup_rule) }} || ')' else '' end
+      {%- if min_coverage is not none %}
+      || case when {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} < {{ ml_monitor.double_literal(min_coverage) }} then '; below min_coverage {{ min_coverage }}' else '' end
+      {%- endif %} as detail,
+    case when n_rows = 0 then 'no eligible predictions{{ window_text }}' end as undefined_reason
+  from mm_metrics
+  where mm_arm = {{ ml_monitor.string_literal(arm.id) }}
+    {%- endset %}
+    {%- do parts.append(part) %}
+  {%- endfor %}
+  {{ parts | join('\n  union all') }}
+),
+
+observations as (
+  {{ ml_monitor._finalize_observations(test, 'long', scope) }}
+)
+
+-- rows with no usable labelled row say why (no labels, all inputs null, ...)
+select
+  obs.monitor, obs.column_name, obs.segment_column, obs.segment_value, obs.metric, obs.value,
+  obs.threshold, obs.baseline_value, obs.sample_size, obs.window_start, obs.window_end, obs.status,
+  {{ ml_monitor.to_string('case when obs.sample_size = 0 and l.undefined_reason is not null then l.undefined_reason else obs.detail end') }} as detail
+from observations as obs
+left join long as l
+  on {{ ml_monitor.null_safe_equal('obs.column_name', 'l.column_name') }}
+  and {{ ml_monitor.null_safe_equal('obs.metric', 'l.metric') }}
+  and {{ ml_monitor._perf_seg_match('obs', 'l') }}
+{%- endmacro %}

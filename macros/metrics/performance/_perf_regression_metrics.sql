@@ -1,0 +1,65 @@
+{#- Regression metrics: errors of a numeric prediction against a numeric label. -#}
+{% macro _perf_regression_registry() -%}
+  {{ return({
+    'mae':  {'kind': 'regression', 'input': 'pred', 'higher': false},
+    'rmse': {'kind': 'regression', 'input': 'pred', 'higher': false},
+    'mape': {'kind': 'regression', 'input': 'pred', 'higher': false},
+    'r2':   {'kind': 'regression', 'input': 'pred', 'higher': true},
+  }) }}
+{%- endmacro %}
+
+{% macro _perf_regression_metric_sql(metric) -%}
+  {%- set d = ml_monitor._perf_d -%}
+  {%- set s = ml_monitor._perf_s -%}
+  {%- if metric == 'mae' -%}
+    {{ return({'n_used': 'n_p', 'value': 'ae_sum / ' ~ d('n_p'), 'reason': "null"}) }}
+  {%- elif metric == 'rmse' -%}
+    {{ return({'n_used': 'n_p', 'value': 'sqrt(se_sum / ' ~ d('n_p') ~ ')', 'reason': "null"}) }}
+  {%- elif metric == 'mape' -%}
+    {#- rows with a zero target are excluded (and counted in the detail) -#}
+    {{ return({'n_used': 'n_nonzero', 'value': 'ape_sum / ' ~ d('n_nonzero'), 'reason': "null",
+        'empty_reason': "case when n_p > 0 then 'all ' || " ~ s('n_p') ~ " || ' labelled targets are zero: mape undefined' end",
+        'note': "case when n_p > n_nonzero then '; ' || " ~ s('n_p - n_nonzero') ~ " || ' rows with a zero target excluded' else '' end"}) }}
+  {%- elif metric == 'r2' -%}
+    {{ return({'n_used': 'n_p', 'value': 'case when y_max > y_min and sst > 0 then 1 - se_sum / sst end',
+        'reason': "'constant target over ' || " ~ s('n_p') ~ " || ' labelled rows: r2 undefined'"}) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- Error sums in the one scan of mm_agg; r2's total sum of squares needs the mean target of each
+    grouping first (mm_scored_mean). -#}
+{% macro _perf_regression_parts(p, arms) -%}
+  {%- set parts = {} -%}
+  {%- if 'regression' not in p.families -%}{{ return(parts) }}{%- endif -%}
+  {%- set r2 = 'r2' in p.metrics -%}
+  {%- set aggregates %},
+    sum(case when mm_use_p = 1 then abs(mm_pred - mm_y) end) as ae_sum,
+    sum(case when mm_use_p = 1 then (mm_pred - mm_y) * (mm_pred - mm_y) end) as se_sum,
+    sum(case when mm_use_p = 1 and mm_y <> 0 then abs((mm_pred - mm_y) / mm_y) end) as ape_sum,
+    sum(case when mm_use_p = 1 and mm_y <> 0 then 1 else 0 end) as n_nonzero
+    {%- if r2 %},
+    min(case when mm_use_p = 1 then mm_y end) as y_min,
+    max(case when mm_use_p = 1 then mm_y end) as y_max,
+    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_use_p = 1 then (mm_y - mm_ybar_{i}) * (mm_y - mm_ybar_{i}) end)') }} as sst
+    {%- endif %}
+  {%- endset %}
+  {%- do parts.update({'aggregates': aggregates,
+                       'columns': ', g.ae_sum, g.se_sum, g.ape_sum, coalesce(g.n_nonzero, 0) as n_nonzero' ~ (', g.sst, g.y_min, g.y_max' if r2 else '')}) -%}
+  {%- if r2 -%}
+    {%- set pre_ctes %}
+
+-- r2 needs sum((y - mean y)^2): the mean of each grouping, as a window, for a stable sum
+mm_scored_mean as (
+  select
+    mm_scored.*,
+    avg(case when mm_use_p = 1 then mm_y end) over (partition by mm_arm) as mm_ybar_0
+    {%- for c in p.seg_sqls %},
+    avg(case when mm_use_p = 1 then mm_y end) over (partition by mm_arm, {{ c }}) as mm_ybar_{{ loop.index }}
+    {%- endfor %}
+  from mm_scored
+),
+    {%- endset %}
+    {%- do parts.update({'pre_ctes': pre_ctes, 'agg_src': 'mm_scored_mean'}) -%}
+  {%- endif -%}
+  {{ return(parts) }}
+{%- endmacro %}

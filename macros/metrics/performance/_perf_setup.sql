@@ -1,0 +1,238 @@
+{#- The arguments of ml_monitor.performance, declared once: name -> default. The public macros
+    (performance, calibration, label_coverage) and their tests take these as keyword arguments
+    and forward them; an argument not declared here is a compile-time error naming the test. -#}
+{% macro _perf_arguments() -%}
+  {{ return({
+    'metric': none, 'labels': none, 'join_key': none, 'label_column': none,
+    'score_column': none, 'prediction_column': none, 'positive_label': 1, 'decision_threshold': none,
+    'label_timestamp_column': none, 'label_join_key': none, 'timestamp_column': none, 'label_delay': none,
+    'window': none, 'where': none, 'segment_by': none, 'min_rows': none,
+    'min_value': none, 'max_value': none, 'max_drop': none,
+    'reference': none, 'reference_where': none, 'reference_window': none,
+    'challenger_score_column': none, 'challenger_prediction_column': none,
+    'model_version_column': none, 'champion_version': none, 'challenger_version': none, 'paired': true,
+    'challenger_margin': none, 'min_coverage': none, 'bins': 10, 'column_name': none,
+  }) }}
+{%- endmacro %}
+
+{#- `given` (keyword arguments) completed with the defaults of `_perf_arguments()`; a name that is
+    not in `accepted` (default: every declared argument) is a compile-time error. -#}
+{% macro _perf_args(test, relation, given, accepted=none) -%}
+  {%- set defaults = ml_monitor._perf_arguments() -%}
+  {%- set accepted = (defaults.keys() | list) if accepted is none else accepted -%}
+  {%- set args = {} -%}
+  {%- for name, value in defaults.items() -%}{%- do args.update({name: value}) -%}{%- endfor -%}
+  {%- for name, value in given.items() -%}
+    {%- if name not in accepted -%}
+      {{ ml_monitor._arg_error(test, relation, name, 'is not an argument of ' ~ test ~ ' (accepted: ' ~ (accepted | sort | join(', ')) ~ ')', value) }}
+    {%- endif -%}
+    {%- do args.update({name: value}) -%}
+  {%- endfor -%}
+  {{ return(args) }}
+{%- endmacro %}
+
+{#- Every metric family, in the order their SQL is composed. A family file
+    (_perf_<family>_metrics.sql) holds its metrics (`_perf_<family>_registry`), their value SQL
+    (`_perf_<family>_metric_sql`) and the CTE parts that compute their inputs (`_perf_<family>_parts`). -#}
+{% macro _perf_families() -%}
+  {{ return([
+    {'name': 'threshold', 'registry': ml_monitor._perf_threshold_registry,
+     'metric_sql': ml_monitor._perf_threshold_metric_sql, 'parts': ml_monitor._perf_threshold_parts},
+    {'name': 'rank', 'registry': ml_monitor._perf_rank_registry,
+     'metric_sql': ml_monitor._perf_rank_metric_sql, 'parts': ml_monitor._perf_rank_parts},
+    {'name': 'prob', 'registry': ml_monitor._perf_prob_registry,
+     'metric_sql': ml_monitor._perf_prob_metric_sql, 'parts': ml_monitor._perf_prob_parts},
+    {'name': 'regression', 'registry': ml_monitor._perf_regression_registry,
+     'metric_sql': ml_monitor._perf_regression_metric_sql, 'parts': ml_monitor._perf_regression_parts},
+  ]) }}
+{%- endmacro %}
+
+{#- metric -> {kind, input, higher, family}: classification or regression; input pred (a 0/1 or
+    numeric prediction), score (any real score) or prob (a probability); whether higher is better. -#}
+{% macro _perf_metric_registry() -%}
+  {%- set registry = {} -%}
+  {%- for fam in ml_monitor._perf_families() -%}
+    {%- for m, spec in fam.registry().items() -%}
+      {%- set entry = {'family': fam.name} -%}
+      {%- do entry.update(spec) -%}
+      {%- do registry.update({m: entry}) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(registry) }}
+{%- endmacro %}
+
+{#- {value, n_used, reason, note, empty_reason} SQL for one metric, from its family. `reason` is
+    evaluated only when value is null and n_used > 0. -#}
+{% macro _perf_metric_sql(metric) -%}
+  {%- set family = ml_monitor._perf_metric_registry()[metric].family -%}
+  {%- set out = {} -%}
+  {%- for fam in ml_monitor._perf_families() if fam.name == family -%}
+    {%- do out.update(fam.metric_sql(metric)) -%}
+  {%- endfor -%}
+  {%- if 'note' not in out -%}{%- do out.update({'note': "''"}) -%}{%- endif -%}
+  {%- if 'empty_reason' not in out -%}{%- do out.update({'empty_reason': 'null'}) -%}{%- endif -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- Everything the SQL builders need, checked: the metrics and what they need, the input columns,
+    thresholds, the mode (plain, reference or challenger), the scope with the label-joined window,
+    and the filters of the current and reference rows. Argument errors are raised here in the
+    order a user reads the arguments. -#}
+{% macro _perf_setup(test, relation, args) -%}
+  {%- set registry = ml_monitor._perf_metric_registry() -%}
+  {%- set a = args -%}
+  {%- set metric = a.metric -%}
+  {%- set score_column = a.score_column -%}
+  {%- set prediction_column = a.prediction_column -%}
+  {%- set decision_threshold = a.decision_threshold -%}
+
+  {#- ---- which metrics ---- -#}
+  {%- if test == 'label_coverage' -%}
+    {%- set metrics = [] -%}
+  {%- else -%}
+    {%- if metric is none or metric == [] -%}
+      {{ ml_monitor._arg_error(test, relation, 'metric', 'is required: one of ' ~ (registry.keys() | list | join(', ')) ~ ' (or a list of them)', 'nothing') }}
+    {%- endif -%}
+    {%- set metrics = [metric] if metric is string else metric -%}
+    {%- if metrics is mapping or metrics is not iterable -%}
+      {{ ml_monitor._arg_error(test, relation, 'metric', 'must be a metric name or a list of metric names', metric) }}
+    {%- endif -%}
+    {%- set metrics = metrics | list -%}
+    {%- for m in metrics -%}
+      {%- do ml_monitor._check_choice(test, relation, 'metric', m, registry.keys() | list) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- set kinds = [] -%}
+  {%- for m in metrics -%}{%- if registry[m].kind not in kinds -%}{%- do kinds.append(registry[m].kind) -%}{%- endif -%}{%- endfor -%}
+  {%- if kinds | length > 1 -%}
+    {{ ml_monitor._arg_error(test, relation, 'metric', 'must not mix classification and regression metrics', metric) }}
+  {%- endif -%}
+  {%- set kind = kinds[0] if kinds else none -%}
+  {%- set inputs = [] -%}
+  {%- set families = [] -%}
+  {%- for m in metrics -%}{%- do inputs.append(registry[m].input) -%}{%- do families.append(registry[m].family) -%}{%- endfor -%}
+  {%- set need_score = ('score' in inputs) or ('prob' in inputs) -%}
+  {%- set need_pred = 'pred' in inputs -%}
+
+  {#- ---- columns: a test placed under a column monitors that column ---- -#}
+  {%- if a.column_name is not none -%}
+    {%- if need_score and score_column is none -%}{%- set score_column = a.column_name -%}
+    {%- elif need_pred and prediction_column is none and decision_threshold is none -%}{%- set prediction_column = a.column_name -%}{%- endif -%}
+  {%- endif -%}
+  {%- for arg, v in [('score_column', score_column), ('prediction_column', prediction_column), ('challenger_score_column', a.challenger_score_column),
+                      ('challenger_prediction_column', a.challenger_prediction_column), ('model_version_column', a.model_version_column)] -%}
+    {%- if v is not none and (ml_monitor._check_names(test, relation, arg, v) | length) != 1 -%}
+      {{ ml_monitor._arg_error(test, relation, arg, 'must be one column name', v) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- do ml_monitor._check_number(test, relation, 'decision_threshold', decision_threshold) -%}
+  {%- if kind == 'classification' and need_pred -%}
+    {%- if prediction_column is none and decision_threshold is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'prediction_column', 'or decision_threshold (with score_column) is required for ' ~ (metrics | join(', ')), 'neither') }}
+    {%- endif -%}
+    {%- if prediction_column is not none and decision_threshold is not none -%}
+      {{ ml_monitor._arg_error(test, relation, 'decision_threshold', 'must not be given together with prediction_column (give one of them)', decision_threshold) }}
+    {%- endif -%}
+    {%- if decision_threshold is not none and score_column is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'score_column', 'is required with decision_threshold', 'nothing') }}
+    {%- endif -%}
+  {%- endif -%}
+  {%- if need_score and score_column is none -%}
+    {{ ml_monitor._arg_error(test, relation, 'score_column', 'is required for ' ~ (metrics | join(', ')), 'nothing') }}
+  {%- endif -%}
+  {%- if kind == 'regression' and prediction_column is none -%}
+    {%- if score_column is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'prediction_column', 'is required for regression metrics (the predicted value)', 'nothing') }}
+    {%- endif -%}
+    {%- set prediction_column = score_column -%}
+  {%- endif -%}
+  {%- set positive_label = a.positive_label -%}
+  {%- if positive_label is none or positive_label is mapping or (positive_label is iterable and positive_label is not string) -%}
+    {{ ml_monitor._arg_error(test, relation, 'positive_label', 'must be a single value (number, string or boolean)', positive_label) }}
+  {%- endif -%}
+
+  {#- ---- thresholds ---- -#}
+  {%- do ml_monitor._check_number(test, relation, 'min_value', a.min_value) -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_value', a.max_value) -%}
+  {%- do ml_monitor._check_number(test, relation, 'min_coverage', a.min_coverage, min=0, max=1) -%}
+  {%- do ml_monitor._check_number(test, relation, 'bins', a.bins, required=true, min=1, max=1000, integer=true) -%}
+  {%- do ml_monitor._check_bool(test, relation, 'paired', a.paired) -%}
+  {%- set drop = ml_monitor._perf_bound(test, relation, 'max_drop', a.max_drop) -%}
+  {%- set margin = ml_monitor._perf_bound(test, relation, 'challenger_margin', a.challenger_margin) -%}
+
+  {#- ---- mode: plain, reference (baseline) or champion vs challenger ---- -#}
+  {%- set has_ref = a.reference is not none or a.reference_where is not none or a.reference_window is not none -%}
+  {%- set by_columns = a.challenger_score_column is not none or a.challenger_prediction_column is not none -%}
+  {%- set by_version = a.model_version_column is not none -%}
+  {%- if by_columns and by_version -%}
+    {{ ml_monitor._arg_error(test, relation, 'model_version_column', 'must not be combined with challenger_score_column / challenger_prediction_column', a.model_version_column) }}
+  {%- endif -%}
+  {%- set mode = 'challenger' if (by_columns or by_version) else ('reference' if has_ref else 'plain') -%}
+  {%- if mode == 'challenger' and (has_ref or drop is not none) -%}
+    {{ ml_monitor._arg_error(test, relation, 'max_drop', 'and reference / reference_where / reference_window cannot be combined with a challenger: use a separate performance test', a.max_drop) }}
+  {%- endif -%}
+  {%- if drop is not none and not has_ref -%}
+    {{ ml_monitor._arg_error(test, relation, 'max_drop', 'needs a reference: reference_window, reference_where or reference', a.max_drop) }}
+  {%- endif -%}
+  {%- if margin is not none and mode != 'challenger' -%}
+    {{ ml_monitor._arg_error(test, relation, 'challenger_margin', 'needs challenger_score_column / challenger_prediction_column or model_version_column', a.challenger_margin) }}
+  {%- endif -%}
+  {%- if mode == 'challenger' and margin is none -%}{%- set margin = {'kind': 'absolute', 'amount': 0} -%}{%- endif -%}
+  {%- if mode == 'challenger' and test == 'label_coverage' -%}
+    {{ ml_monitor._arg_error(test, relation, 'challenger_score_column', 'is not an argument of label_coverage', a.challenger_score_column) }}
+  {%- endif -%}
+  {%- do ml_monitor._check_relation(test, relation, 'reference', a.reference) -%}
+  {%- if a.reference_where is not none and a.reference_where is not string -%}
+    {{ ml_monitor._arg_error(test, relation, 'reference_where', 'must be a SQL condition as a string', a.reference_where) }}
+  {%- endif -%}
+
+  {#- ---- rows: scope, label join, windows ---- -#}
+  {%- set scope = ml_monitor._scope(test, relation, a.where, a.segment_by, none, none, a.min_rows) -%}
+  {%- set lj = ml_monitor._label_join(test, relation, a.labels, a.join_key, a.label_column, a.label_join_key,
+                                      a.label_timestamp_column, a.timestamp_column, a.label_delay) -%}
+  {%- set win = ml_monitor._label_join_window(test, relation, lj, a.window) -%}
+  {%- set cur_filter = ([scope.user_filter] + win.conds) | join(' and ') -%}
+  {%- do scope.update({'filter': cur_filter, 'window_start': win.start, 'window_end': win.end,
+                       'window_start_sql': ml_monitor.timestamp_literal(win.start),
+                       'window_end_sql': ml_monitor.timestamp_literal(win.end)}) -%}
+  {%- set ref_conds = [] -%}
+  {%- if has_ref -%}
+    {%- if a.reference is none -%}
+      {%- do ref_conds.append(scope.user_filter) -%}
+      {%- if lj.ts_sql is not none -%}{%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)) -%}{%- endif -%}
+    {%- endif -%}
+    {%- if a.reference_where is not none and a.reference_where | trim != '' -%}{%- do ref_conds.append('(' ~ a.reference_where ~ ')') -%}{%- endif -%}
+    {%- if a.reference_window is not none -%}
+      {%- if win.start is none -%}
+        {{ ml_monitor._arg_error(test, relation, 'reference_window', 'needs a window (the reference window is the one just before it)', a.reference_window) }}
+      {%- endif -%}
+      {%- set rspec = ml_monitor._check_period(test, relation, 'reference_window', a.reference_window) -%}
+      {%- set rstart = ml_monitor._subtract_period(win.start, rspec.period, rspec.count) -%}
+      {%- do ref_conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(rstart)) -%}
+      {%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(win.start)) -%}
+    {%- endif -%}
+  {%- endif -%}
+
+  {#- (number, segment sql) per grouping set, the overall row first: see _perf_by_grouping -#}
+  {%- set seg_sqls = scope.segments | map(attribute='sql') | list -%}
+  {%- set seg_groups = [('0', none)] -%}
+  {%- for c in seg_sqls -%}{%- do seg_groups.append((loop.index | string, c)) -%}{%- endfor -%}
+
+  {{ return({
+    'test': test, 'relation': relation, 'registry': registry,
+    'metrics': metrics, 'families': families, 'kind': kind,
+    'need_score': need_score, 'need_pred': need_pred,
+    'score_column': score_column, 'prediction_column': prediction_column,
+    'decision_threshold': decision_threshold, 'pos': ml_monitor._perf_literal(positive_label),
+    'challenger_score_column': a.challenger_score_column, 'challenger_prediction_column': a.challenger_prediction_column,
+    'model_version_column': a.model_version_column, 'champion_version': a.champion_version,
+    'challenger_version': a.challenger_version, 'paired': a.paired,
+    'min_value': a.min_value, 'max_value': a.max_value, 'min_coverage': a.min_coverage, 'bins': a.bins,
+    'drop': drop, 'margin': margin, 'mode': mode, 'by_columns': by_columns, 'by_version': by_version,
+    'scope': scope, 'lj': lj, 'win': win, 'cur_filter': cur_filter,
+    'ref_relation': a.reference if a.reference is not none else relation,
+    'ref_filter': (ref_conds | join(' and ')) if ref_conds else '1 = 1',
+    'seg_sqls': seg_sqls, 'seg_groups': seg_groups,
+    'window_text': (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else ''),
+  }) }}
+{%- endmacro %}

@@ -1,0 +1,82 @@
+{#- CTEs mm_frame (every (arm, segment) to report), mm_metrics (the aggregates of each, joined
+    with the families' CTEs) and mm_values (one row per (arm, segment, metric): value, rows used,
+    why it is undefined). `parts`: the merged parts of the metric families (see performance). -#}
+{% macro _perf_values_ctes(p, arms, parts) -%}
+  {%- set metrics = p.metrics -%}
+  {%- set registry = p.registry -%}
+  {%- set by_columns = p.by_columns -%}
+  {%- set window_text = p.window_text -%}
+  {%- set s = ml_monitor._perf_s %}
+
+-- every (arm, segment) that must be reported: the overall row of each arm exists even when empty
+-- (union all + distinct: BigQuery has no bare UNION)
+mm_frame as (
+  select distinct mm_arm, segment_column, segment_value
+  from (
+    select mm_arm, segment_column, segment_value from mm_agg
+    {%- for arm in arms %}
+    union all
+    select {{ ml_monitor.string_literal(arm.id) }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}
+    {%- endfor %}
+  ) as mm_frame_rows
+),
+
+
+mm_metrics as (
+  select
+    f.mm_arm, f.segment_column, f.segment_value,
+    coalesce(g.n_rows, 0) as n_rows,
+    coalesce(g.n_labelled, 0) as n_labelled,
+    coalesce(g.n_dup, 0) as n_dup,
+    coalesce(g.n_p, 0) as n_p,
+    coalesce(g.n_s, 0) as n_s
+    {%- if p.need_score %},
+    g.n_pos_s, g.n_nonfinite, g.n_outside, g.s_min, g.s_max
+    {%- endif %}
+    {{- parts.columns }}
+  from mm_frame as f
+  left join mm_agg as g on f.mm_arm = g.mm_arm and {{ ml_monitor._perf_seg_match('f', 'g') }}
+  {{- parts.joins }}
+),
+
+-- one row per (arm, segment, metric): value, rows used, why it is undefined
+mm_values as (
+  {%- set branches = [] %}
+  {%- for m in metrics %}
+    {%- set spec = ml_monitor._perf_metric_sql(m) %}
+    {%- set input = registry[m].input %}
+    {%- set excluded = 'n_labelled - n_s' if input in ['score', 'prob'] else 'n_labelled - n_p' %}
+    {%- set branch %}
+  select
+    mm_arm, segment_column, segment_value,
+    {{ ml_monitor.string_literal(m) }} as metric,
+    case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor.unquoted((arm.score if input in ['score', 'prob'] else arm.pred_name)) ~ arm.suffix) }} {% endfor %}end as column_name,
+    case when {{ spec.n_used }} > 0 then {{ spec.value }} end as value,
+    {{ spec.n_used }} as n_used,
+    case
+      when n_rows = 0 then 'no eligible predictions{{ window_text }}'
+      when n_labelled = 0 then 'no labelled rows: none of the ' || {{ s('n_rows') }} || ' eligible predictions has a label'
+      {%- if spec.empty_reason != 'null' %}
+      when {{ spec.n_used }} = 0 and {{ spec.empty_reason }} is not null then {{ spec.empty_reason }}
+      {%- endif %}
+      when {{ spec.n_used }} = 0 then 'all ' || {{ s('n_labelled') }} || ' labelled rows have a null ' || case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor.unquoted((arm.score if input in ['score', 'prob'] else arm.pred_name)) ~ arm.suffix) }} {% endfor %}end{% if by_columns %} || ' (or challenger input)'{% endif %}
+      else {{ spec.reason }}
+    end as reason,
+    n_rows, n_labelled, n_dup,
+    {{ excluded }} as n_excluded,
+    {{ spec.note }} as note
+  from mm_metrics
+    {%- endset %}
+    {%- do branches.append(branch) %}
+  {%- endfor %}
+  {%- if branches | length == 0 %}
+  select mm_arm, segment_column, segment_value, {{ ml_monitor.null_string() }} as metric, {{ ml_monitor.null_string() }} as column_name,
+    {{ ml_monitor.null_double() }} as value, 0 as n_used, {{ ml_monitor.null_string() }} as reason,
+    n_rows, n_labelled, n_dup, 0 as n_excluded, '' as note
+  from mm_metrics where 1 = 0
+  {%- else %}
+  {{ branches | join('\n  union all') }}
+  {%- endif %}
+),
+
+{%- endmacro %}
