@@ -10,4 +10,4 @@
     tags=['ml_monitor']
 ) }}
 
-{{ ml_monitor.calibration_maps_empty_select() }}
+{{ ml_monitor._calibration_maps_empty_select() }}

@@ -10,7 +10,7 @@
     Tests with `calibration_map: loans_v1` read those rows (a few hundred at most) instead of
     the reference, so runs never refit. Freezing a name again for the same model replaces it. -#}
 
-{% macro calibration_map_columns() -%}
+{% macro _calibration_map_columns() -%}
   {{ return([
     ('map_name', 'string'), ('monitored_model', 'string'), ('source_relation', 'string'),
     ('kind', 'string'), ('name', 'string'), ('idx', 'bigint'), ('x', 'double'), ('y', 'double'),
@@ -18,16 +18,16 @@
   ]) }}
 {%- endmacro %}
 
-{% macro calibration_maps_empty_select() -%}
+{% macro _calibration_maps_empty_select() -%}
   select
-  {%- for name, kind in ml_monitor.calibration_map_columns() %}
+  {%- for name, kind in ml_monitor._calibration_map_columns() %}
     cast(null as {{ ml_monitor._type_of(kind) }}) as {{ name }}{% if not loop.last %},{% endif %}
   {%- endfor %}
   from (select 1 as one) as empty_maps
   where 1 = 0
 {%- endmacro %}
 
-{% macro calibration_maps_relation() -%}
+{% macro _calibration_maps_relation() -%}
   {%- for node in graph.nodes.values() -%}
     {%- if node.resource_type == 'model' and node.package_name == 'ml_monitor' and node.name == 'ml_monitor_calibration_maps' -%}
       {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
@@ -55,7 +55,7 @@
   {%- if ml_monitor._drift_render_only() -%}
     {{ return(ml_monitor._cbpe_plan_from_reference({'calibration': 'auto'})) }}
   {%- endif -%}
-  {%- set rel = ml_monitor.calibration_maps_relation() -%}
+  {%- set rel = ml_monitor._calibration_maps_relation() -%}
   {%- if rel is none or adapter.get_relation(rel.database, rel.schema, rel.identifier) is none -%}
     {{ ml_monitor._arg_error(test, relation, 'calibration_map', "names a frozen calibration map, but the table ml_monitor_calibration_maps does not exist; " ~ how, name) }}
   {%- endif -%}
@@ -111,13 +111,13 @@
   {%- if plan.reason is not none -%}
     {{ ml_monitor._arg_error(test, ref_rel, 'reference', "cannot be frozen: " ~ plan.reason, reference) }}
   {%- endif -%}
-  {%- set target_rel = ml_monitor.calibration_maps_relation() -%}
+  {%- set target_rel = ml_monitor._calibration_maps_relation() -%}
   {%- if target_rel is none -%}
     {{ exceptions.raise_compiler_error("ml_monitor.freeze_calibration: the package model ml_monitor_calibration_maps is disabled") }}
   {%- endif -%}
   {%- if adapter.get_relation(target_rel.database, target_rel.schema, target_rel.identifier) is none -%}
     {%- do adapter.create_schema(target_rel) -%}
-    {%- do run_query('create table ' ~ target_rel ~ ' as ' ~ ml_monitor.calibration_maps_empty_select()) -%}
+    {%- do run_query('create table ' ~ target_rel ~ ' as ' ~ ml_monitor._calibration_maps_empty_select()) -%}
     {%- do adapter.cache_added(target_rel.incorporate(type='table')) -%}
   {%- endif -%}
   {%- set key = ml_monitor._model_key(rel) -%}
@@ -133,7 +133,7 @@
         ml_monitor.double_const(y) if y is not none else ml_monitor.to_double('null'),
         ml_monitor.to_string(lit(note) if note is not none else 'null'), now] | join(', ')) ~ ')') -%}
   {%- endfor -%}
-  {%- do run_query('insert into ' ~ target_rel ~ ' (' ~ (ml_monitor.calibration_map_columns() | map(attribute=0) | join(', ')) ~ ') values ' ~ (values | join(', '))) -%}
+  {%- do run_query('insert into ' ~ target_rel ~ ' (' ~ (ml_monitor._calibration_map_columns() | map(attribute=0) | join(', ')) ~ ') values ' ~ (values | join(', '))) -%}
   {%- if flags.WHICH == 'run-operation' and target.type in ['duckdb', 'postgres'] -%}{%- do adapter.commit() -%}{%- endif -%}
   {{ log("ml_monitor: froze calibration map '" ~ name ~ "' of " ~ key ~ " from " ~ ref_rel ~ ": "
          ~ ('isotonic, ' ~ (plan.points | length) ~ ' thresholds' if plan.calibrated else 'no calibration') ~ ", " ~ (values | length) ~ " rows in " ~ target_rel, info=true) }}
