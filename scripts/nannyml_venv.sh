@@ -10,6 +10,8 @@ py="${PYTHON:-python3}"
 if [ ! -x "$venv/bin/python" ] || ! NML_DISABLE_USAGE_LOGGING=1 "$venv/bin/python" -c "import nannyml" 2>/dev/null; then
   "$py" -m venv "$venv" >&2
   "$venv/bin/pip" install --quiet --upgrade pip >&2
-  "$venv/bin/pip" install --quiet "nannyml==0.13.1" statsmodels >&2
+  # the numeric stack pinned as measured, so the expected seeds (gen_cbpe.py) reproduce byte for byte
+  "$venv/bin/pip" install --quiet "nannyml==0.13.1" "statsmodels==0.15.0" "numpy==2.4.6" "pandas==3.1.1" \
+    "scikit-learn==1.9.1" "scipy==1.17.1" >&2
 fi
 echo "$venv/bin/python"
