@@ -1,4 +1,6 @@
-"""The library behind the CLI: run checks, apply the alert lifecycle, deliver, list, retry, resolve.
+"""The library behind the CLI, a thin front over the modules: run checks, apply the alert
+lifecycle, deliver, list, retry, resolve. Layers point one way: cli -> api -> modules (runner,
+config, outbox, delivery, locks, alerts); nothing below this module imports it.
 
     from ml_monitor import api
     report = api.run_checks("path/to/project", profiles_dir="path/to/project")   # -> RunReport
@@ -11,67 +13,20 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.base import DeliveryContext
 from ml_monitor.alerts.model import Alert, Notification, build_alerts, check_fingerprint, monitoring_fingerprint
-from ml_monitor.alerts.registry import channel_module
 from ml_monitor.alerts.routing import channels_for
-from ml_monitor.config import Config, default_config, load_config
+from ml_monitor.config import Config, ConfigError, default_config, load_config, require_dbt_project
+from ml_monitor.delivery import DeliveryReport, deliver_pending
+from ml_monitor.locks import LockHeld, RunLocked, lock_path, run_lock
+from ml_monitor.logs import setup_logging
 from ml_monitor.outbox import Lifecycle, Outbox
 from ml_monitor.runner import RunReport, run_dbt
 
 log = logging.getLogger("ml_monitor")
-
-
-# ---------------------------------------------------------------------------- logging
-
-class _StderrHandler(logging.StreamHandler):
-    """Writes to the *current* sys.stderr (click's CliRunner swaps it)."""
-
-    @property  # type: ignore[override]
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
-
-
-class _Redact(logging.Filter):
-    """On the logger itself, so every handler (ours, or a host application's via propagation)
-    sees the message with the secrets already replaced."""
-
-    def __init__(self, redact: Any) -> None:
-        super().__init__()
-        self.redact = redact
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True
-
-
-def setup_logging(config: Config | None = None, verbose: bool = False) -> None:
-    """For the CLI: one stderr handler on the `ml_monitor` logger; the config's secrets are redacted."""
-    for h in list(log.handlers):
-        if isinstance(h, _StderrHandler):
-            log.removeHandler(h)
-    for f in list(log.filters):
-        if isinstance(f, _Redact):
-            log.removeFilter(f)
-    if config is not None:
-        log.addFilter(_Redact(config.redact))
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s ml-monitor %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
-    log.addHandler(handler)
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
-    log.propagate = False      # dbt installs a root handler: propagating would print every line twice
 
 
 # ------------------------------------------------------------------------------- run
@@ -85,6 +40,7 @@ def run_checks(project_dir: str = ".", profiles_dir: str | None = None, command:
     ml_monitor.yml beside dbt_project.yml, if any.
     """
     config = config or load_config(project_dir)
+    require_dbt_project(project_dir)
     dbt = config.dbt
     return run_dbt(command=command or dbt.command, project_dir=project_dir,
                    profiles_dir=profiles_dir or dbt.profiles_dir, target=target or dbt.target,
@@ -111,72 +67,6 @@ def process(report: RunReport, config: Config, outbox: Outbox, now: float | None
     for a in lifecycle.unrouted:
         log.warning("alert %s (%s) matched no route: recorded in the state, sent nowhere", a.fingerprint, a.title)
     return lifecycle
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retrying: int = 0          # transient failure: retried later with backoff
-    failed: int = 0            # configuration error: kept until `alerts retry`
-    busy: int = 0              # claimed by another live process
-    waiting: int = 0           # an earlier notification of the same alert to that channel is undelivered
-    errors: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sent": self.sent, "retrying": self.retrying, "failed": self.failed, "busy": self.busy,
-                "waiting": self.waiting, "errors": self.errors}
-
-
-def _backoff(config: Config, attempts: int, retry_after: float | None) -> float:
-    d = config.delivery
-    delay = min(d.max_backoff, d.initial_backoff * (2 ** max(0, attempts - 1)))
-    return max(delay, min(retry_after or 0.0, d.max_backoff))
-
-
-def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None = None,
-                    include_failed: bool = False, force: bool = False, now: float | None = None) -> DeliveryReport:
-    """Send every due delivery (all pending ones with force=True; also failed ones with include_failed)."""
-    ctx = ctx or DeliveryContext(timeout=config.delivery.timeout, redact=config.redact)
-    clock = (lambda: now) if now is not None else time.time
-    out = DeliveryReport()
-    for row in outbox.due(now=now, include_failed=include_failed, force=force):
-        if outbox.waiting_for_earlier(row["id"]):
-            out.waiting += 1
-            continue
-        note = outbox.claim(row["id"], config.delivery.lease, now=clock())
-        if note is None:
-            out.busy += 1
-            continue
-        channel = row["channel"]
-        settings = config.channels.get(channel)
-        try:
-            if settings is None:
-                raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
-            channel_module(settings.type).send(settings, note, ctx)
-        except DeliveryError as e:
-            message = config.redact(e.message)
-            attempts = outbox.attempts(row["id"])
-            next_at = clock() + _backoff(config, attempts, e.retry_after)
-            outbox.failed(row["id"], message, e.retryable, next_at)
-            if e.retryable:
-                out.retrying += 1
-                log.warning("delivery of %s to %s failed (attempt %d), will retry in %.0fs: %s",
-                            note.alert.fingerprint, channel, attempts, next_at - clock(), message)
-            else:
-                out.failed += 1
-                log.error("delivery of %s to %s failed: %s", note.alert.fingerprint, channel, message)
-            out.errors.append(f"{channel}: {message}")
-        except Exception as e:  # noqa: BLE001 - a bug in a channel must not lose the alert
-            message = config.redact(f"{e.__class__.__name__}: {e}")
-            attempts = outbox.attempts(row["id"])
-            outbox.failed(row["id"], message, True, clock() + _backoff(config, attempts, None))
-            out.retrying += 1
-            out.errors.append(f"{channel}: {message}")
-            log.error("delivery of %s to %s raised %s", note.alert.fingerprint, channel, message)
-        else:
-            outbox.delivered(row["id"], now=clock())
-            out.sent += 1
-    return out
 
 
 @dataclass
@@ -225,22 +115,16 @@ def deliver(report: RunReport, config: Config | None = None, ctx: DeliveryContex
     return outcome
 
 
-class RunLocked(Exception):
-    """Another run of the same project/state holds the run lock."""
-
-
 def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
-    """One complete `ml-monitor run`: take the run lock, run dbt, alerts, deliveries, one log line."""
-    from ml_monitor.scheduler import FileLock, LockHeld
+    """One complete `ml-monitor run`: take the run lock, run dbt, alerts, deliveries, one log line.
 
-    lock = FileLock(lock_path(config, "run"))
-    try:
-        lock.acquire()
-    except LockHeld as e:
-        raise RunLocked(f"another ml-monitor run is in progress ({e})") from None
+    Raises RunLocked when another run holds the lock."""
+    require_dbt_project(config.project_dir)
+    lock = run_lock(config)
     try:
         log.info("running dbt %s in %s", config.dbt.command, config.project_dir)
         report = run_checks(str(config.project_dir), config=config)
+        check_selection(report, config)
         if report.exit_code == 2:
             log.error("monitoring failed: %s (dbt log: %s)", report.error or "; ".join(
                 f"{e['name']}: {e['message']}" for e in report.node_errors),
@@ -252,8 +136,16 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
         lock.release()
 
 
-def lock_path(config: Config, name: str) -> str:
-    return f"{config.state_path}.{name}.lock"
+class EmptySelection(ConfigError):
+    """--select matched no test: nothing was checked (a typo must not look like a green run)."""
+
+
+def check_selection(report: RunReport, config: Config) -> None:
+    """Raise EmptySelection when a selection was given, dbt ran, and not one test was selected."""
+    if config.dbt.select and not report.checks and report.exit_code != 2:
+        raise EmptySelection(f"the selection {' '.join(config.dbt.select)!r} matched no test: nothing was "
+                             f"checked, no alert state changed (list what it selects with `dbt ls "
+                             f"--resource-type test --select ...`)", key="--select")
 
 
 def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
@@ -297,4 +189,5 @@ def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
 
 __all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve",
            "list_alerts", "list_deliveries", "print_alerts", "setup_logging", "load_config",
-           "default_config", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked"]
+           "default_config", "lock_path", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked",
+           "LockHeld", "EmptySelection"]

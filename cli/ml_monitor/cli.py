@@ -29,7 +29,9 @@ def main() -> None:
     """Monitor machine-learning models where their predictions live: in the warehouse.
 
     \b
-    Exit codes: 0 all checks passed, 1 some check failed, 2 the run itself failed.
+    Exit codes: 0 all checks passed, 1 some check failed, 2 the run itself failed or the
+    configuration is wrong (including a --select that matches no test), 130 / 143 interrupted
+    by SIGINT / SIGTERM.
     """
 
 
@@ -134,16 +136,24 @@ def run(project_dir: str, config_file: str | None, state_path: str | None, outpu
 
     \b
     Exit codes: 0 all checks passed, 1 some check failed, 2 the run itself failed
-    (dbt error, bad profile, unreachable warehouse, another run in progress).
+    (dbt error, bad profile, unreachable warehouse, another run in progress, no
+    dbt_project.yml, a --select that matches no test), 130 / 143 interrupted by
+    SIGINT / SIGTERM (dbt's queries cancelled, no alert raised, nothing recorded).
     """
     from ml_monitor import api
+    from ml_monitor.signals import interruptible
 
     config = _load(project_dir, config_file, state_path, verbose, **dbt)
-    try:
-        outcome = api.monitor(config, _context(config, output_format))
-    except api.RunLocked as e:
-        click.echo(f"ml-monitor: {e}", err=True)
-        sys.exit(2)
+    with interruptible() as interrupted:
+        try:
+            outcome = api.monitor(config, _context(config, output_format))
+        except api.RunLocked as e:
+            click.echo(f"ml-monitor: {e}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo(f"ml-monitor: run aborted by {interrupted.name}: dbt's queries were cancelled, "
+                       "no alert raised, nothing recorded", err=True)
+            sys.exit(interrupted.exit_code)
     if output_format == "json":
         _emit_json(config, outcome.to_dict(config))
     sys.exit(outcome.exit_code)
@@ -164,13 +174,16 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
 
     \b
     The first SIGTERM/SIGINT finishes the current run and exits 0; a second one aborts it
-    (exit 130). A second scheduler on the same state file exits 2.
+    (exit 130 for SIGINT, 143 for SIGTERM; no alert is raised for the interrupt).
+    A second scheduler on the same state file exits 2.
     """
     from ml_monitor import api
+    from ml_monitor.config import require_dbt_project
     from ml_monitor.scheduler import LockHeld, Schedule, run_schedule
 
     config = _load(project_dir, config_file, state_path, verbose, **dbt)
     plan = Schedule.parse(cron, every)
+    require_dbt_project(config.project_dir)
     ctx = _context(config, output_format)
 
     def one_run() -> None:
@@ -179,7 +192,7 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
             click.echo(config.redact(json.dumps(outcome.to_dict(config), default=str, sort_keys=True)))
 
     try:
-        code = run_schedule(config, plan, run_now=run_now, max_runs=max_runs, run=one_run)
+        code = run_schedule(config, plan, run=one_run, run_now=run_now, max_runs=max_runs)
     except LockHeld as e:
         click.echo(f"ml-monitor: another scheduler is running: {e}", err=True)
         sys.exit(2)

@@ -1,17 +1,17 @@
 """ml_monitor.yml: read, substitute ${ENV}, check against dataclasses (unknown keys are errors).
 
 Precedence, highest first: command-line flags, ML_MONITOR_* environment variables (both through
-click), ml_monitor.yml, defaults. Values substituted from the environment inside `channels:`, and
-every channel url / routing_key / password / header value, are secrets: they are collected in
-`Config.secrets` and redacted from every output (`Config.redact`).
+click), ml_monitor.yml, defaults. Values substituted from the environment inside `channels:`, the
+values of the fields each channel declares secret (SECRET_FIELDS: url, routing_key, password,
+header values) and the credential-carrying parts of every endpoint URL (URL_FIELDS: userinfo,
+query values, token paths) are secrets: they are collected in `Config.secrets` and redacted from
+every output (`Config.redact`). Channel-specific rules live in each channel's Settings.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,44 +19,14 @@ from typing import Any
 
 import yaml
 
+from ml_monitor.alerts.base import SettingsError, url_secrets
 from ml_monitor.alerts.registry import CHANNEL_TYPES, channel_module
+from ml_monitor.settings import ConfigError, build_dataclass, coerce, parse_duration
 
 CONFIG_FILE = "ml_monitor.yml"
 DEFAULT_STATE_PATH = ".ml_monitor/state.sqlite"
-# Channel fields whose literal values are secret even when not taken from the environment.
-SECRET_FIELDS = {"url", "routing_key", "password", "headers"}
-# YAML spellings that are not Python identifiers.
-ALIASES = {"from": "sender"}
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
-
-
-class ConfigError(Exception):
-    """A configuration problem; the CLI prints it and exits with code 2."""
-
-    def __init__(self, message: str, file: str | os.PathLike | None = None, key: str | None = None):
-        self.file = str(file) if file else None
-        self.key = key
-        where = ": ".join(p for p in (self.file, key) if p)
-        super().__init__(f"{where}: {message}" if where else message)
-
-
-def parse_duration(value: Any, key: str = "duration", file: Any = None) -> float:
-    """'90s', '15m', '6h', '1d', or a number of seconds -> seconds."""
-    if isinstance(value, bool):
-        raise ConfigError(f"expected a duration such as 30s, 15m, 6h or 1d, got {value!r}", file, key)
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise ConfigError(f"expected a duration such as 30s, 15m, 6h or 1d, got {value!r}", file, key)
-        seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    if seconds < 0:
-        raise ConfigError(f"a duration cannot be negative, got {value!r}", file, key)
-    return seconds
 
 
 @dataclass
@@ -143,87 +113,6 @@ def _substitute(value: Any, key: str, file: Path, secrets: set[str], environ: ty
     return _ENV.sub(repl, value)
 
 
-def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
-
-
-def _coerce(value: Any, tp: Any, key: str, file: Any) -> Any:
-    """Check (and lightly coerce) `value` against the annotation `tp`."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(tp)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _coerce(value, option, key, file)
-            except ConfigError as e:
-                errors.append(e)
-        raise errors[0] if len(errors) == 1 else ConfigError(
-            f"expected {' or '.join(_type_name(o) for o in options if o is not type(None))}, got {value!r}", file, key)
-    if origin is list:
-        (item,) = typing.get_args(tp)
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and item is str:
-            value = [value]          # a single value where a list is expected
-        if not isinstance(value, list):
-            raise ConfigError(f"expected a list, got {value!r}", file, key)
-        return [_coerce(v, item, f"{key}[{i}]", file) for i, v in enumerate(value)]
-    if origin is dict:
-        _, item = typing.get_args(tp)
-        if not isinstance(value, dict):
-            raise ConfigError(f"expected a mapping, got {value!r}", file, key)
-        return {str(k): _coerce(v, item, f"{key}.{k}", file) for k, v in value.items()}
-    if tp is Any:
-        return value
-    if tp is str:
-        if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-            raise ConfigError(f"expected a string, got {value!r}", file, key)
-        return str(value)
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"expected true or false, got {value!r}", file, key)
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"expected an integer, got {value!r}", file, key)
-        return value
-    if tp is float:
-        return parse_duration(value, key, file) if isinstance(value, str) else _number(value, key, file)
-    raise ConfigError(f"unsupported type {tp}", file, key)  # pragma: no cover
-
-
-def _number(value: Any, key: str, file: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"expected a number, got {value!r}", file, key)
-    return float(value)
-
-
-def build_dataclass(cls: type, data: Any, key: str, file: Any, skip: tuple[str, ...] = ()) -> Any:
-    """Instantiate dataclass `cls` from a mapping; unknown keys and missing required keys are errors."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"expected a mapping, got {data!r}", file, key)
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
-    kwargs = {}
-    for raw_name, value in data.items():
-        name = ALIASES.get(str(raw_name), str(raw_name))
-        sub = f"{key}.{raw_name}" if key else str(raw_name)
-        if name not in fields:
-            allowed = ", ".join(sorted({ {v: k for k, v in ALIASES.items()}.get(n, n) for n in fields}))
-            raise ConfigError(f"unknown key '{raw_name}' (allowed: {allowed})", file, sub)
-        kwargs[name] = _coerce(value, hints[name], sub, file)
-    for name, f in fields.items():
-        if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            shown = {v: k for k, v in ALIASES.items()}.get(name, name)
-            raise ConfigError(f"required key '{shown}' is missing", file, f"{key}.{shown}" if key else shown)
-    return cls(**kwargs)
-
-
 def _secret_values(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value] if len(value) >= 4 else []
@@ -235,6 +124,7 @@ def _secret_values(value: Any) -> list[str]:
 
 
 def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
+    """Build channel `name`'s Settings; the channel checks its own values (`__post_init__`)."""
     key = f"channels.{name}"
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping with a 'type'", file, key)
@@ -243,29 +133,31 @@ def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
         raise ConfigError(f"required key 'type' is missing (one of: {', '.join(CHANNEL_TYPES)})", file, f"{key}.type")
     if kind not in CHANNEL_TYPES:
         raise ConfigError(f"unknown channel type {kind!r} (one of: {', '.join(CHANNEL_TYPES)})", file, f"{key}.type")
-    module = channel_module(kind)
-    settings = build_dataclass(module.Settings, data, key, file)
-    for fname in ("url", "routing_key", "host"):
-        if fname in {f.name for f in dataclasses.fields(settings)}:
-            value = getattr(settings, fname)
-            if value is None or not str(value).strip():
-                raise ConfigError(f"a {kind} channel needs a non-empty '{fname}'", file, f"{key}.{fname}")
-    if getattr(settings, "url", None) is not None and not re.match(r"^https?://", settings.url):
-        raise ConfigError("the url must start with http:// or https://", file, f"{key}.url")
-    if kind == "email":
-        if settings.security not in module.SECURITY:
-            raise ConfigError(f"expected starttls, ssl or none, got {settings.security!r}", file, f"{key}.security")
-        if not settings.to:
-            raise ConfigError("an email channel needs at least one recipient", file, f"{key}.to")
-    if kind == "command":
-        if not module.argv(settings):
-            raise ConfigError("the command is empty", file, f"{key}.command")
-    if kind == "jsonl":
-        settings.path = str(Path(file).parent / settings.path) if file and not os.path.isabs(settings.path) else settings.path
-    for fname in SECRET_FIELDS:
-        if hasattr(settings, fname):
-            secrets.update(_secret_values(getattr(settings, fname)))
+    try:
+        settings = build_dataclass(channel_module(kind).Settings, data, key, file)
+    except SettingsError as e:
+        raise ConfigError(e.message, file, f"{key}.{e.field}") from None
+    for fname in getattr(settings, "PATH_FIELDS", ()):
+        value = getattr(settings, fname)
+        if value and file and not os.path.isabs(value):
+            setattr(settings, fname, str(Path(file).parent / value))
+    for fname in getattr(settings, "SECRET_FIELDS", ()):
+        secrets.update(_secret_values(getattr(settings, fname)))
+    for fname in getattr(settings, "URL_FIELDS", ()):
+        value = getattr(settings, fname)
+        if value:
+            secrets.update(url_secrets(value))
     return settings
+
+
+def require_dbt_project(project_dir: str | os.PathLike) -> Path:
+    """The project directory, when it holds a dbt_project.yml; else a ConfigError naming it (before
+    dbt runs: dbt would blame ~/.dbt/profiles.yml and create folders there)."""
+    project = Path(project_dir).resolve()
+    if not (project / "dbt_project.yml").is_file():
+        raise ConfigError(f"no dbt_project.yml in {project}: run ml-monitor from a dbt project or pass "
+                          "--project-dir (ML_MONITOR_PROJECT_DIR)", key="--project-dir")
+    return project
 
 
 def _one_of(values: list[str], allowed: tuple[str, ...], key: str, file: Any) -> None:
@@ -343,7 +235,7 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
     config.state_path = (file.parent / str(data.get("state_path") or DEFAULT_STATE_PATH)).resolve()
     if "suppression_interval" in data:
         config.suppression_interval = parse_duration(data["suppression_interval"], "suppression_interval", file)
-    config.send_resolved = _coerce(data.get("send_resolved", True), bool, "send_resolved", file)
+    config.send_resolved = coerce(data.get("send_resolved", True), bool, "send_resolved", file)
     config.dbt = build_dataclass(DbtSettings, data.get("dbt"), "dbt", file)
     if config.dbt.failing_rows < 0:
         raise ConfigError("must be 0 or more", file, "dbt.failing_rows")
@@ -370,3 +262,7 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
         config.routes.append(route)
     config.secrets = secrets
     return config
+
+
+__all__ = ["Config", "ConfigError", "DbtSettings", "DeliverySettings", "Route", "build_dataclass", "default_config",
+           "load_config", "parse_duration", "require_dbt_project"]

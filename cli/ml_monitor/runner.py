@@ -20,11 +20,10 @@ from typing import Any, Callable
 
 import yaml
 
+from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
+
 log = logging.getLogger("ml_monitor")
 
-OBSERVATION_COLUMNS = ("monitor", "column_name", "segment_column", "segment_value", "metric", "value",
-                       "threshold", "baseline_value", "sample_size", "window_start", "window_end",
-                       "status", "detail")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -49,6 +48,7 @@ class CheckResult:
     message: str | None = None
     relation_name: str | None = None
     observations: list[dict[str, Any]] = field(default_factory=list)
+    failing_observations: int | None = None   # every fail / no_data row stored (observations holds a few)
 
     @property
     def failed(self) -> bool:
@@ -63,7 +63,7 @@ class RunReport:
     command: str
     project_dir: str
     project: str
-    target: str | None
+    target: str | None             # as requested (None: the profile's default target)
     started_at: str
     duration: float = 0.0
     invocation_id: str | None = None
@@ -72,6 +72,12 @@ class RunReport:
     node_errors: list[dict[str, str]] = field(default_factory=list)   # models/seeds/tests that errored
     checks: list[CheckResult] = field(default_factory=list)
     dbt_args: list[str] = field(default_factory=list)
+    resolved_target: str | None = None           # the target dbt actually used (from its events)
+
+    @property
+    def target_name(self) -> str | None:
+        """The target dbt ran against: the profile's default (e.g. `dev`) when none was requested."""
+        return self.resolved_target or self.target
 
     @property
     def exit_code(self) -> int:
@@ -95,7 +101,7 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"command": self.command, "project": self.project, "project_dir": self.project_dir,
-                "target": self.target, "invocation_id": self.invocation_id, "started_at": self.started_at,
+                "target": self.target_name, "invocation_id": self.invocation_id, "started_at": self.started_at,
                 "duration_seconds": round(self.duration, 3), "status": self.status, "exit_code": self.exit_code,
                 "error": self.error, "node_errors": self.node_errors, "counts": self.counts(),
                 "checks": [c.to_dict() for c in self.checks]}
@@ -144,12 +150,15 @@ class _Events:
 
     def __init__(self) -> None:
         self.invocation_id: str | None = None
+        self.target_name: str | None = None
         self.errors: list[str] = []
 
     def __call__(self, event: Any) -> None:
         info = event.info
         if self.invocation_id is None and getattr(info, "invocation_id", None):
             self.invocation_id = info.invocation_id
+        if info.name == "ConcurrencyLine" and self.target_name is None:
+            self.target_name = getattr(event.data, "target_name", None) or None
         if info.level == "error" and info.name not in ("LogTestResult", "RunResultFailure", "RunResultError",
                                                       "EndOfRunSummary", "StatsLine"):
             msg = _clean(info.msg)
@@ -249,7 +258,12 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
         report.error = f"{e.__class__.__name__}: {e}"
     finally:
         release_connections()
+    if res is not None and isinstance(res.exception, KeyboardInterrupt):
+        # dbt caught the user's interrupt (SIGINT, or SIGTERM mapped to it) and cancelled its
+        # queries: that is an abort, not a broken warehouse; the caller decides (no alert).
+        raise KeyboardInterrupt
     report.invocation_id = events.invocation_id
+    report.resolved_target = events.target_name
     if res is not None:
         report.success = bool(res.success)
         if res.exception is not None:
@@ -279,7 +293,8 @@ def observations_sql(checks: list[CheckResult], limit: int) -> str:
         parts.append(
             f"select {i} as ml_monitor_check, {cols}, row_number() over (order by "
             f"case when status = 'fail' then 0 else 1 end, case when segment_column is null then 0 else 1 end, "
-            f"segment_column, segment_value, column_name, metric) as ml_monitor_rank "
+            f"segment_column, segment_value, column_name, metric) as ml_monitor_rank, "
+            f"count(*) over () as ml_monitor_total "
             f"from {c.relation_name} where status in ('fail', 'no_data')")
     union = "\nunion all\n".join(parts)
     return f"select * from (\n{union}\n) as failing where ml_monitor_rank <= {int(limit)}"
@@ -315,4 +330,9 @@ def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> N
         data = {k: _plain(v) for k, v in zip(names, row)}
         check = checks[int(data.pop("ml_monitor_check"))]
         data.pop("ml_monitor_rank", None)
-        check.observations.append({k: data.get(k) for k in OBSERVATION_COLUMNS})
+        total = data.pop("ml_monitor_total", None)
+        if total is not None:
+            check.failing_observations = int(total)
+        obs = {k: data.get(k) for k in OBSERVATION_COLUMNS}
+        obs["facts"] = parse_facts(obs.get("facts"))  # structured, for alert payloads
+        check.observations.append(obs)

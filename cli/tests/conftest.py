@@ -280,12 +280,16 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 # parameter that names an adapter (test_integration's `adapter`), else duckdb.
 
 import inspect
+import io as _io
 import re as _re
+import textwrap as _textwrap
+import tokenize as _tokenize
 
+# Looked for in the code only (string literals and comments are dropped): `name(` is a call.
 _DBT_SIGNS = ("run_dbt(", "dbtRunner", "run_checks(", "run_demo(", "run_project(", "build_report(",
               "console_script(", "failing_run_report", "healthy_run_report", "dbt_fixture_project")
 _E2E_SIGNS = ("console_script(", "run_demo(", "CliRunner", "build_report(")   # with dbt: e2e
-_BROWSER_SIGNS = ("open_report(", "chromium")                                    # e2e, dbt or not
+_BROWSER_SIGNS = ("open_report(", "CHROMIUM", "chromium")                     # e2e, dbt or not
 _TESTS_DIR = str(Path(__file__).resolve().parent)
 # modules whose dbt/e2e nature is not visible in their sources (a subprocess of a script)
 _E2E_MODULES = {"test_bench_smoke"}
@@ -293,14 +297,30 @@ _ENGINES = ("duckdb", "postgres", "spark")
 _source_cache: dict = {}
 
 
+def _code(source: str) -> str:
+    """The source without string literals and comments, tokens separated by spaces."""
+    skip = {_tokenize.STRING, _tokenize.COMMENT}
+    skip |= {getattr(_tokenize, t) for t in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") if hasattr(_tokenize, t)}
+    try:
+        tokens = _tokenize.generate_tokens(_io.StringIO(_textwrap.dedent(source)).readline)
+        return " ".join(t.string for t in tokens if t.type not in skip)
+    except (_tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+
+
 def _source(obj) -> str:
     key = id(obj)
     if key not in _source_cache:
         try:
-            _source_cache[key] = inspect.getsource(obj)
+            _source_cache[key] = _code(inspect.getsource(obj))
         except (OSError, TypeError):
             _source_cache[key] = ""
     return _source_cache[key]
+
+
+def _has(text: str, signs: tuple[str, ...]) -> bool:
+    return any(_re.search(r"\b" + _re.escape(s[:-1]) + r"\s*\(" if s.endswith("(") else r"\b" + _re.escape(s) + r"\b",
+                          text) for s in signs)
 
 
 def _reachable_source(item) -> str:
@@ -319,7 +339,7 @@ def _reachable_source(item) -> str:
         text = _source(func)
         texts.append(text)
         namespace = getattr(func, "__globals__", {})
-        for name in set(_re.findall(r"\b([A-Za-z_]\w*)\(", text)):
+        for name in set(_re.findall(r"\b([A-Za-z_]\w*)\s*\(", text)):
             helper = namespace.get(name)
             if inspect.isfunction(helper) and _TESTS_DIR in str(inspect.getsourcefile(helper) or ""):
                 todo.append(helper)
@@ -330,9 +350,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(getattr(item, "module", None), "__name__", "")
         text = _reachable_source(item)
-        e2e = (module in _E2E_MODULES or any(s in text for s in _BROWSER_SIGNS)
-               or (any(s in text for s in _DBT_SIGNS) and any(s in text for s in _E2E_SIGNS)))
-        dbt_bound = e2e or any(s in text for s in _DBT_SIGNS)
+        e2e = (module in _E2E_MODULES or _has(text, _BROWSER_SIGNS)
+               or (_has(text, _DBT_SIGNS) and _has(text, _E2E_SIGNS)))
+        dbt_bound = e2e or _has(text, _DBT_SIGNS)
         if module == "test_docs":
             item.add_marker("docs")
         if e2e:

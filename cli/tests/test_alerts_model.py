@@ -68,8 +68,8 @@ def test_no_data_and_window_are_described():
     obs = {"metric": "psi", "column_name": "age", "segment_column": "country", "segment_value": "FR",
            "value": None, "threshold": 0.2, "sample_size": 0, "status": "no_data",
            "window_start": "2026-01-30T00:00:00", "window_end": "2026-01-31T00:00:00", "detail": "empty window"}
-    assert describe_observation(obs) == ("psi of age in segment country = FR: no data, window 2026-01-30T00:00:00 "
-                                         "to 2026-01-31T00:00:00, 0 rows: empty window")
+    assert describe_observation(obs) == ("psi of age in segment country = FR: no data, window 2026-01-30 00:00 UTC "
+                                         "to 2026-01-31 00:00 UTC, 0 rows: empty window")
 
 
 def test_observation_query_is_adapter_agnostic():

@@ -15,7 +15,7 @@ from ml_monitor import api
 from ml_monitor.cli import main
 from ml_monitor.config import load_config
 from ml_monitor.outbox import Outbox
-from ml_monitor.scheduler import FileLock
+from ml_monitor.locks import FileLock
 
 
 def invoke(args, expect: int, env=None):
@@ -97,6 +97,7 @@ def test_broken_model_is_exit_2_with_the_node_named(tmp_path, dbt_fixture_projec
 
 
 def test_a_second_run_while_one_is_in_progress_exits_2(tmp_path):
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")     # a project: the lock is what stops the run
     (tmp_path / "ml_monitor.yml").write_text("state_path: state.sqlite\n")
     cfg = load_config(tmp_path)
     with FileLock(api.lock_path(cfg, "run")):

@@ -1,8 +1,13 @@
 """The docs check: every page of README.md and docs/ is checked against the code.
 
-* every relative link resolves (file, and `#anchor` against the target page's headings);
+* every relative link resolves (file, and `#anchor` against the target page's headings), and
+  every repository path written in backticks in the text exists;
 * every ```yaml block parses, and its `ml_monitor.<test>` entries name real generic tests with real
   arguments (under `arguments:`);
+* every YAML example on the demo's models (a `models:` document, or a fragment listing tests or
+  columns, placed on `predictions`) runs: all of them merged into one schema file of a copy of the
+  demo project, one `dbt test`, every test must pass, warn or fail, never error. An example that
+  cannot run on the demo says so on the line before its fence: `<!-- docs-check: not run (why) -->`;
 * every `ml-monitor ...` line parses with the CLI (commands, options, choices), every ```python
   block parses and its `ml_monitor` imports and calls match the code;
 * every `dbt show --inline "..."` example runs (`dbt show --inline ... --limit 1`: compiled and
@@ -11,8 +16,8 @@
   (`ml_monitor.demo`: DuckDB, the demo's seeded data, models predictions / training_set / labels).
 
 Failures name the page and the line. Examples must therefore use the demo project's models and
-columns. The link and YAML checks take well under a second; the dbt part ~30-60 s (dbt run of the
-demo's views, then ~2 s per example)."""
+columns. The static checks take a few seconds; the dbt part about two minutes on a loaded 2-core
+machine (dbt run of the demo's views, ~2 s per `dbt show` example, one `dbt test` of the YAML)."""
 
 from __future__ import annotations
 
@@ -104,6 +109,48 @@ def link_problems(page: Path) -> list[str]:
                 problems.append(f"{_rel(page)}:{number}: link to {target}: no heading with anchor "
                                 f"#{anchor} in {_rel(resolved)}")
     return problems
+
+
+# Backticked repository paths in prose (`bench/suite.py`, `cli/tests/test_x.py::test_y`) must exist.
+# Placeholders (`<family>`, `*`) pass; so do generated, git-ignored paths (`bench/work/`) and paths
+# of the integration and demo projects written relative to them (`models/churn_model.yml`).
+PATH_ROOTS = ("macros/", "models/", "cli/", "bench/", "docs/", "integration_tests/", "scripts/", ".ci/")
+PROJECT_ROOTS = (REPO, REPO / "integration_tests", REPO / "cli" / "ml_monitor" / "demo" / "project")
+
+
+def _git_ignored(path: str) -> bool:
+    import subprocess
+
+    return any(subprocess.run(["git", "check-ignore", "-q", "--no-index", candidate], cwd=REPO).returncode == 0
+               for candidate in (path, path.rstrip("/") + "/"))
+
+
+def path_problems(page: Path) -> list[str]:
+    problems = []
+    for number, line in _prose_lines(page):
+        for token in re.findall(r"`([^`\s]+)`", line):
+            if not token.startswith(PATH_ROOTS):
+                continue
+            path = token.split("::")[0]
+            if any(c in path for c in "*<>{}") or "..." in path:
+                continue
+            if any((root / path).exists() for root in PROJECT_ROOTS) or _git_ignored(path):
+                continue
+            problems.append(f"{_rel(page)}:{number}: `{token}` does not exist")
+    return problems
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=_rel)
+def test_paths_in_the_text_exist(page):
+    problems = path_problems(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_path_check_catches_a_missing_file(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("See `bench/suite.py`, `bench/work/`, `macros/metrics/<name>.sql` and\n"
+                    "`cli/tests/test_gone.py::test_x`; `models/churn_model.yml` of the demo.\n")
+    assert path_problems(page) == [f"{page}:2: `cli/tests/test_gone.py::test_x` does not exist"]
 
 
 def yaml_problems(page: Path) -> list[str]:
@@ -445,6 +492,133 @@ def test_dbt_run_operation_example_runs_against_the_demo_project(example, demo_p
     assert res.success, f"{example.where}: `dbt run-operation` example fails: {_failure(res)}"
 
 
+# YAML examples: every `models:` document (and every fragment listing tests or columns, which are
+# placed on `predictions`) on the demo's models is merged into one schema file of a copy of the
+# demo project and run with one `dbt test`: each test must pass, warn or fail, never error.
+# An example that cannot run on the demo says so on the line before its fence:
+#   <!-- docs-check: not run (why) -->
+DEMO_MODELS = {"predictions", "training_set", "labels"}
+
+
+@dataclass
+class YamlExample:
+    page: Path
+    line: int
+    models: list
+
+    @property
+    def where(self) -> str:
+        return f"{_rel(self.page)}:{self.line}"
+
+
+def runnable_yaml_examples(page: Path) -> list[YamlExample]:
+    lines = page.read_text(encoding="utf-8").split("\n")
+    found = []
+    for block in fenced_blocks(page):
+        if block.lang not in ("yaml", "yml"):
+            continue
+        before = lines[block.line - 3].strip() if block.line >= 3 else ""
+        if before.startswith("<!-- docs-check: not run"):
+            continue
+        try:
+            document = yaml.safe_load(block.text)
+        except yaml.YAMLError:
+            continue
+        if isinstance(document, dict) and isinstance(document.get("models"), list):
+            models = document["models"]
+        elif isinstance(document, list) and document and all(isinstance(d, dict) for d in document):
+            if all("name" in d for d in document):        # columns of a model
+                models = [{"name": "predictions", "columns": document}]
+            elif all(len(d) == 1 and str(next(iter(d))).startswith("ml_monitor.") for d in document):
+                models = [{"name": "predictions", "data_tests": document}]
+            else:
+                continue
+        else:
+            continue
+        if all(m.get("name") in DEMO_MODELS for m in models):
+            found.append(YamlExample(page, block.line, models))
+    return found
+
+
+def merge_yaml_examples(examples: list[YamlExample]) -> tuple[list[dict], dict[str, str]]:
+    """One `models:` list from all examples; every test gets a unique name. Returns the models and
+    {test name: page:line}."""
+    import copy
+
+    merged: dict[str, dict] = {}
+    origin: dict[str, str] = {}
+
+    def named(tests: list, example: YamlExample) -> list:
+        out = []
+        for n, test in enumerate(tests or []):
+            test = {test: {}} if isinstance(test, str) else copy.deepcopy(test)
+            (kind, body), = test.items()
+            body = dict(body or {})
+            name = body.get("name") or f"docs_{example.page.stem}_{example.line}_{n}".replace("-", "_").lower()
+            while name in origin:
+                name += "_again"
+            body["name"] = name
+            origin[name] = example.where
+            out.append({kind: body})
+        return out
+
+    for example in examples:
+        for model in example.models:
+            target = merged.setdefault(model["name"], {"name": model["name"], "data_tests": [], "columns": []})
+            target["data_tests"] += named(model.get("data_tests"), example)
+            if model.get("config"):
+                target.setdefault("config", {}).update(model["config"])
+            for column in model.get("columns") or []:
+                existing = next((c for c in target["columns"] if c["name"] == column["name"]), None)
+                if existing is None:
+                    existing = {"name": column["name"], "data_tests": []}
+                    target["columns"].append(existing)
+                existing["data_tests"] += named(column.get("data_tests"), example)
+    return list(merged.values()), origin
+
+
+def test_yaml_examples_run_on_the_demo_project(demo_project, tmp_path_factory):
+    examples = [e for page in doc_pages() for e in runnable_yaml_examples(page)]
+    assert len(examples) >= 10, [e.where for e in examples]
+    models, origin = merge_yaml_examples(examples)
+    # a copy of the demo project (same DuckDB file) whose only tests are the examples'
+    root = tmp_path_factory.mktemp("docs_yaml") / "demo"
+    shutil.copytree(demo_project, root, symlinks=True, ignore=shutil.ignore_patterns("target", "logs"))
+    schema = root / "models" / "churn_model.yml"
+    demo = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    schema.write_text(yaml.safe_dump({"version": 2, "sources": demo["sources"], "models": models},
+                                     sort_keys=False), encoding="utf-8")
+    for example in (e for e in EXAMPLES if e.kind == "run-operation"):   # e.g. the frozen baseline
+        res = _dbt(root, "run-operation", example.text, "--args", example.args)
+        assert res.success, f"{example.where}: {_failure(res)}"
+    res = _dbt(root, "test")
+    assert res.result is not None, f"the YAML examples do not parse as a dbt project: {_failure(res)}"
+    statuses = {r.node.name: (str(r.status), r.message) for r in res.result.results
+                if r.node.resource_type == "test"}
+    problems = [f"{where}: test {name} did not run" for name, where in origin.items() if name not in statuses]
+    problems += [f"{origin.get(name, '?')}: test {name}: {status} {message}"
+                 for name, (status, message) in statuses.items() if status not in ("pass", "fail", "warn")]
+    assert not problems, "\n".join(problems)
+
+
+def test_yaml_examples_are_found_merged_and_named(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text("```yaml\nmodels:\n  - name: predictions\n    columns:\n      - name: age\n"
+                    "        data_tests: [not_null]\n```\n"
+                    "```yaml\n      - name: age\n        data_tests:\n"
+                    "          - ml_monitor.value_range: {arguments: {min_value: 0}}\n```\n"
+                    "<!-- docs-check: not run (no such model) -->\n```yaml\nmodels: [{name: nope}]\n```\n"
+                    "```yaml\nmodels: [{name: other_model}]\n```\n")
+    examples = runnable_yaml_examples(page)
+    assert [e.line for e in examples] == [2, 9]
+    models, origin = merge_yaml_examples(examples)
+    assert [m["name"] for m in models] == ["predictions"]
+    tests = models[0]["columns"][0]["data_tests"]
+    assert tests == [{"not_null": {"name": "docs_p_2_0"}},
+                     {"ml_monitor.value_range": {"arguments": {"min_value": 0}, "name": "docs_p_9_0"}}]
+    assert origin == {"docs_p_2_0": f"{page}:2", "docs_p_9_0": f"{page}:9"}
+
+
 @pytest.mark.parametrize("sql, expected", [
     # a column the table does not have (null_rate checks it when the SQL runs)
     ("{{ ml_monitor.null_rate(ref('predictions'), columns=['no_such_column']) }}", "no_such_column"),
@@ -464,7 +638,7 @@ def test_a_wrong_example_fails(demo_project, sql, expected):
 
 # Macros without a leading underscore that are not for users: the package's own models call them.
 INTERNAL_MACROS = {"baseline_columns", "baselines_empty_select", "baselines_relation", "type_family",
-                   "history_columns", "history_empty_select", "history_relation"}
+                   "history_columns", "history_empty_select", "history_relation", "history_stamp_columns"}
 SIGNATURE = r"\{%-?\s*KIND\s+([A-Za-z]\w*)\s*\((.*?)\)\s*-?%\}"
 
 

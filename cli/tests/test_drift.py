@@ -111,6 +111,84 @@ def test_details_name_the_moved_bin_and_the_excluded_values(drift_build):
     assert empty == [("no reference rows",)]
 
 
+def _gen_drift():
+    """integration_tests/scripts/gen_drift.py as a module: the numpy oracle of the drift seeds."""
+    import importlib.util
+    import sys
+
+    path = INTEGRATION / "scripts" / "gen_drift.py"
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location("gen_drift_oracle", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _expected_bins(g, ref, cur, col, key):
+    """numpy: {bin key: (reference count, current count, reference share, current share)} for one
+    (column, segment) of the quantile / categorical binning of the psi_segments case."""
+    cur_s, ref_s = g.subset(cur, key), g.subset(ref, key)
+    if col.startswith("cat"):
+        cats = sorted({str(r[col]) for r in ref if r[col] is not None})
+        conv = (lambda v: None if v is None else str(v))
+        cc = g.categorical_counts([conv(r[col]) for r in cur_s], cats)
+        rc = g.categorical_counts([conv(r[col]) for r in ref_s], cats)
+        keys = cats + [None]            # the last count is the unseen-categories bin
+    else:
+        edges = g.quantile_edges(g.finite(r[col] for r in ref), 10)
+        cc = g.numeric_counts(g.finite(r[col] for r in cur_s), edges)
+        rc = g.numeric_counts(g.finite(r[col] for r in ref_s), edges)
+        keys = list(range(1, len(edges) + 2))   # bin indexes 1..K
+    return {k: (int(r), int(c), r / rc.sum(), c / cc.sum()) for k, r, c in zip(keys, rc, cc)}
+
+
+def _facts_bins_by_key(facts: dict, categorical: bool) -> dict:
+    return {(b["category"] if b["index"] != 0 else None) if categorical else b["index"]:
+            (b["reference_n"], b["current_n"], b["reference"], b["current"]) for b in facts["bins"]}
+
+
+def _bins_mismatch(expected: dict, observed: dict, tol=1e-9) -> list[str]:
+    if expected.keys() != observed.keys():
+        return [f"bins {sorted(map(str, expected))} != {sorted(map(str, observed))}"]
+    bad = []
+    for k, (rn, cn, r, c) in expected.items():
+        orn, ocn, o_r, o_c = observed[k]
+        if (rn, cn) != (orn, ocn) or abs(r - o_r) > tol or abs(c - o_c) > tol:
+            bad.append(f"bin {k}: expected {(rn, cn, r, c)}, facts {observed[k]}")
+    return bad
+
+
+def test_facts_carry_every_bin_share_as_numpy_computes_them(drift_build):
+    """The facts column of psi rows: every bin's counts and shares equal numpy's (1e-9), for the
+    overall row and each segment, numeric (quantile) and categorical columns."""
+    import numpy as np
+
+    g = _gen_drift()
+    data = g.make_main(np.random.default_rng(20260131))   # the generator's own seeded data
+    ref, cur = g.rows_of(data, "ref"), g.rows_of(data, "cur")
+    rows = _rows(drift_build["db"], """select column_name, segment_column, segment_value, facts
+                                       from main.actual_drift where case_name = 'psi_segments'""")
+    checked = 0
+    for col, seg_col, seg_val, facts_text in rows:
+        facts = json.loads(facts_text)
+        assert facts["reference"]["where"] is not None and facts["reference"]["baseline"] is None
+        key = (seg_col, seg_val)
+        if seg_col is not None and not g.subset(ref, key):
+            assert all(b["reference_n"] == 0 for b in facts["bins"])  # no reference rows: no_data
+            continue
+        expected = _expected_bins(g, ref, cur, col, key)
+        observed = _facts_bins_by_key(facts, col.startswith("cat"))
+        assert _bins_mismatch(expected, observed) == [], (col, key)
+        assert facts["current_rows"] == len(g.subset(cur, key))
+        assert facts["reference_rows"] == len(g.subset(ref, key))
+        # the comparison really compares: one share off by 1e-6 is caught
+        k0 = next(iter(expected))
+        rn, cn, r, c = expected[k0]
+        assert _bins_mismatch({**expected, k0: (rn, cn, r + 1e-6, c)}, observed) != []
+        checked += 1
+    assert checked >= 6, rows
+
+
 def test_prediction_drift_carries_the_reference_rate(drift_build):
     df = _input()
     ref = df[(df["sample_name"] == "ref")]

@@ -93,3 +93,26 @@ def test_history_created_by_hook_when_model_not_built(tiny_project, tmp_path):
     run = run_dbt(["test"], "duckdb", tmp_path / "w", project=project)
     assert run.returncode == 0, run.output
     assert len(history(db)) == 5
+
+
+def test_history_from_an_older_version_gains_the_facts_column(tiny_project, tmp_path):
+    """A history table made before `facts` existed keeps its rows; the hook adds the column
+    (no --full-refresh needed) and records the new rows with it."""
+    from ml_monitor.schema import HISTORY_COLUMNS
+
+    project, db = tiny_project
+    assert run_dbt(["seed"], "duckdb", tmp_path / "w", project=project).returncode == 0
+    old = {k: v for k, v in HISTORY_COLUMNS.items() if k != "facts"}
+    types = {"string": "varchar", "double": "double", "bigint": "bigint", "timestamp": "timestamp"}
+    with duckdb.connect(str(db)) as c:
+        c.execute("create table main.ml_monitor_observations ("
+                  + ", ".join(f"{n} {types[k]}" for n, k in old.items()) + ")")
+        c.execute("insert into main.ml_monitor_observations (monitor, metric, status, invocation_id) "
+                  "values ('null_rate', 'null_rate', 'pass', 'old-run')")
+    run = run_dbt(["test"], "duckdb", tmp_path / "w", project=project)
+    assert run.returncode == 0, run.output
+    assert "adding column facts" in run.output
+    h = history(db)
+    assert list(h.columns) == list(old) + ["facts"]   # appended at the end
+    assert len(h) == 6 and (h.invocation_id == "old-run").sum() == 1
+    assert h.facts.isna().all()   # null_rate has no facts; the old row neither

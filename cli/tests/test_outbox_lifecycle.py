@@ -9,6 +9,7 @@ import pytest
 
 from ml_monitor import api
 from ml_monitor.config import load_config
+from ml_monitor.delivery import backoff
 from ml_monitor.outbox import Outbox
 
 
@@ -120,8 +121,8 @@ def test_retry_command_ignores_backoff(hook_config, http_receiver, failing_run_r
 
 def test_backoff_doubles_and_is_capped(hook_config):
     cfg = hook_config()
-    assert [api._backoff(cfg, n, None) for n in (1, 2, 3, 4, 5, 6)] == [60, 120, 240, 480, 600, 600]
-    assert api._backoff(cfg, 1, 300) == 300     # Retry-After wins when longer
+    assert [backoff(cfg, n, None) for n in (1, 2, 3, 4, 5, 6)] == [60, 120, 240, 480, 600, 600]
+    assert backoff(cfg, 1, 300) == 300     # Retry-After wins when longer
 
 
 def test_4xx_is_a_configuration_error_kept_until_retry(hook_config, http_receiver, failing_run_report):

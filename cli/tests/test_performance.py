@@ -8,9 +8,11 @@ Runs in ~1 minute: one seed generation, one `dbt build` of the performance selec
 
 from __future__ import annotations
 
+import json
 import os
 
 import duckdb
+import pandas as pd
 import pytest
 
 from dbt_project_runner import INTEGRATION, build_family
@@ -200,3 +202,53 @@ def test_metrics_without_segments_match_sklearn(perf_build, inline_compiler):
         assert cls["pr_auc"] == pytest.approx(average_precision_score(y, c["score"]), abs=1e-9)
     finally:
         con.close()
+
+
+def _reliability_mismatch(expected: dict, observed: dict, tol=1e-9) -> list[str]:
+    if expected.keys() != observed.keys():
+        return [f"segments/bins {sorted(map(str, expected))} != {sorted(map(str, observed))}"]
+    return [f"{k}: expected {v}, facts {observed[k]}" for k, v in expected.items()
+            if v[0] != observed[k][0] or abs(v[1] - observed[k][1]) > tol or abs(v[2] - observed[k][2]) > tol]
+
+
+def test_calibration_facts_carry_the_reliability_table_of_sklearn(perf_build):
+    """The facts of the calibration case's ece rows hold the whole reliability table: for every
+    segment and non-empty bin, n, mean score and positive rate equal sklearn's calibration_curve
+    (the `reliability` case of expected_performance.csv, same arguments) to 1e-9."""
+    exp = pd.read_csv(INTEGRATION / "seeds" / "expected" / "expected_performance.csv",
+                      keep_default_na=False, na_values=[""])
+    exp = exp[exp["case_name"] == "reliability"]
+    expected: dict = {}
+    for (seg_col, seg_val, col), g in exp.groupby(["segment_column", "segment_value", "column_name"], dropna=False):
+        seg_col = None if pd.isna(seg_col) else seg_col
+        seg_val = None if pd.isna(seg_val) else seg_val
+        v = dict(zip(g["metric"], g["value"]))
+        expected[(seg_col, seg_val, int(col.split("_")[1]))] = (
+            int(g["sample_size"].iloc[0]), v["mean_score"], v["fraction_positive"])
+    observed: dict = {}
+    rows = _rows(perf_build["db"], """select segment_column, segment_value, facts from main.actual_performance
+                                      where case_name = 'calibration' and metric = 'ece'""")
+    assert len(rows) >= 3
+    for seg_col, seg_val, facts in rows:
+        f = json.loads(facts)
+        assert f["used"] == sum(b["n"] for b in f["reliability"])
+        for b in f["reliability"]:
+            assert b["lower"] == pytest.approx(b["bin"] / 10) and b["upper"] == pytest.approx((b["bin"] + 1) / 10)
+            observed[(seg_col, seg_val, b["bin"])] = (b["n"], b["mean_score"], b["fraction_positive"])
+    assert len(expected) >= 20
+    assert _reliability_mismatch(expected, observed) == []
+    # the comparison really compares: one positive rate off by 1e-6 is caught
+    k = next(iter(expected))
+    n, ms, fp = expected[k]
+    assert _reliability_mismatch({**expected, k: (n, ms, fp + 1e-6)}, observed) != []
+
+
+def test_performance_facts_count_rows_and_name_the_reference(perf_build):
+    rows = _rows(perf_build["db"], """select metric, sample_size, facts from main.actual_performance
+                                      where case_name = 'cls_drop_abs' and segment_column is null""")
+    assert rows
+    for metric, n, facts in rows:
+        f = json.loads(facts)
+        assert f["rows"] >= f["labelled"] and f["label_coverage"] == pytest.approx(f["labelled"] / f["rows"])
+        if metric != "label_coverage":
+            assert f["used"] == n and f["reference"] is not None and "baseline_used" in f

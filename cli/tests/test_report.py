@@ -1,4 +1,4 @@
-"""Unit tests of the report: shaping of history rows, detail parsing, escaping, rendering.
+"""Unit tests of the report: shaping of history rows, facts reading, escaping, rendering.
 
 No dbt here: history rows are built in a DataFrame (`synthetic_history`), the way the
 history table holds them, with drift, performance and calibration monitors.
@@ -22,7 +22,7 @@ from ml_monitor.report.loader import (
 )
 from ml_monitor.report.render import render_html, script_json
 from ml_monitor.report.shaping import (
-    fmt_number, normalize, parse_bins, parse_reliability, run_state, safe_url, shape_report,
+    facts_bins, facts_reliability, fmt_number, normalize, run_state, safe_url, shape_report,
 )
 
 XSS = "<script>alert(1)</script>"
@@ -32,7 +32,7 @@ RUNS = [NOW - dt.timedelta(days=4 - i, hours=1) for i in range(5)]   # 5 daily r
 
 def _row(run: int, test: str, monitor: str, column, metric, value, threshold, status,
          segment=(None, None), table="predictions", detail=None, n=1000, severity="error",
-         test_status=None, baseline=None, window=True):
+         test_status=None, baseline=None, window=True, facts=None):
     t = RUNS[run]
     return {
         "monitor": monitor, "column_name": column, "segment_column": segment[0],
@@ -40,7 +40,8 @@ def _row(run: int, test: str, monitor: str, column, metric, value, threshold, st
         "baseline_value": baseline, "sample_size": n,
         "window_start": (t - dt.timedelta(days=1)) if window else None,
         "window_end": t if window else None,
-        "status": status, "detail": detail, "test_unique_id": f"test.proj.{test}.abc",
+        "status": status, "detail": detail, "facts": facts,
+        "test_unique_id": f"test.proj.{test}.abc",
         "test_name": test, "model_name": table, "severity": severity,
         "test_status": test_status, "invocation_id": f"inv-{run}", "run_started_at": t,
         "observation_id": None,
@@ -69,13 +70,18 @@ def synthetic_history():
                          24.0, "pass", window=False, test_status="pass"))
         # drift of a categorical column: fails in the last run only (newly failing)
         psi = [0.01, 0.02, 0.01, 0.05, 0.42][r]
-        bins = {"bins": [{"bin": "DE", "reference": 0.5, "current": 0.2},
-                         {"bin": "FR", "reference": 0.5, "current": 0.5},
-                         {"bin": XSS, "reference": 0.0001, "current": 0.3}]}
+        # facts as the macros write them (Spark spells 1.0E-4 where DuckDB writes 0.0001)
+        bins = ('{"reference":{"baseline":null,"relation":null,"where":"s = \'ref\'"},'
+                '"current_rows":1000,"bins":['
+                '{"bin":"DE","index":1,"reference_n":50,"current_n":200,"reference":0.5,"current":0.2},'
+                '{"bin":"FR","index":2,"reference_n":50,"current_n":500,"reference":0.5,"current":0.5},'
+                '{"bin":' + json.dumps(XSS) + ',"index":0,"reference_n":0,"current_n":300,'
+                '"reference":1.0E-4,"current":0.3}]}')
         rows.append(_row(r, "psi_drift_country", "psi_drift", "country", "psi", psi, 0.2,
-                         "fail" if psi > 0.2 else "pass", detail=json.dumps(bins),
+                         "fail" if psi > 0.2 else "pass", facts=bins,
+                         detail="psi 0.42 above 0.2; largest shift in bin 'DE': 50.00% -> 20.00%",
                          test_status="fail" if psi > 0.2 else "pass"))
-        # drift of a numeric column with a text detail: passes
+        # drift of a numeric column recorded before facts existed: no bins
         rows.append(_row(r, "psi_drift_amount", "psi_drift", "amount", "psi", 0.05, 0.2, "pass",
                          detail="psi 0.05 within 0.2; largest shift in bin (10.5, 20.1]: "
                                 "10.0% -> 15.0%",
@@ -95,13 +101,13 @@ def synthetic_history():
         rows.append(_row(r, "label_coverage_scores", "label_coverage", None, "label_coverage",
                          cov, 0.5, "fail" if cov < 0.5 else "pass", table="scores",
                          test_status="fail" if cov < 0.5 else "pass"))
-        # calibration with a reliability table in the detail
-        rel = {"reliability": [{"bin": "[0.0, 0.5)", "mean_predicted": 0.2, "observed": 0.25,
-                                "count": 400},
-                               {"bin": "[0.5, 1.0]", "mean_predicted": 0.7, "observed": 0.6,
-                                "count": 600}]}
+        # calibration with its reliability table in the facts (PostgreSQL spells 1e-05)
+        rel = ('{"rows":1000,"labelled":1000,"used":1000,"reliability":['
+               '{"bin":0,"lower":0.0,"upper":0.5,"n":400,"mean_score":0.2,"fraction_positive":0.25},'
+               '{"bin":1,"lower":0.5,"upper":1.0,"n":600,"mean_score":0.7,"fraction_positive":1e-05}]}')
         rows.append(_row(r, "calibration_score", "calibration", "score", "ece", 0.05, 0.1,
-                         "pass", table="scores", detail=json.dumps(rel), test_status="pass"))
+                         "pass", table="scores", facts=rel, detail="ece 0.05 on 1000 labelled rows",
+                         test_status="pass"))
         # volume with an empty window: no_data, dbt fails the test (fail_on_no_data)
         rows.append(_row(r, "volume_scores", "volume", None, "row_count", None, 100, "no_data",
                          table="scores", n=0, detail="no rows in window",
@@ -251,25 +257,32 @@ def test_drift_panels_worst_first(model):
     t = next(t for t in model["tables"] if t["name"] == "predictions")
     d = t["drift"]
     assert [x["column"] for x in d] == ["country", "amount"]
-    assert d[0]["bins_source"] == "json" and d[0]["status"] == "fail"
-    assert d[0]["bins"][2] == {"bin": XSS, "reference": 0.0001, "current": 0.3}
-    # amount: psi 0.05 / 0.2 = 0.25 is closer to its threshold than ks 0.02 / 0.1 = 0.2
-    assert d[1]["monitor"] == "psi_drift" and d[1]["bins_source"] == "text"
-    assert d[1]["bins"] == [{"bin": "(10.5, 20.1]", "reference": 0.1, "current": 0.15}]
-    assert d[0]["detail"] == "most moved bin DE: 0.5 → 0.2 (3 bins)"
+    assert d[0]["bins_source"] == "facts" and d[0]["status"] == "fail"
+    # every bin, in the facts' order, shares exactly as written (1.0E-4 read as 0.0001)
+    assert [b["bin"] for b in d[0]["bins"]] == ["DE", "FR", XSS]
+    assert d[0]["bins"][2] == {"bin": XSS, "reference": 0.0001, "current": 0.3,
+                               "reference_n": 0, "current_n": 300}
+    # amount: psi 0.05 / 0.2 = 0.25 is closer to its threshold than ks 0.02 / 0.1 = 0.2; its row
+    # has no facts (recorded before they existed) and the detail is never parsed for bins
+    assert d[1]["monitor"] == "psi_drift" and d[1]["bins_source"] is None and d[1]["bins"] == []
+    assert d[0]["detail"] == "psi 0.42 above 0.2; largest shift in bin 'DE': 50.00% -> 20.00%"
 
 
 def test_calibration_panel(model):
     t = next(t for t in model["tables"] if t["name"] == "scores")
     (k,) = t["calibration"]
     assert k["segment"] == "overall" and k["value_text"] == "0.05"
-    assert k["source"] == "detail"
+    assert k["source"] == "facts"
     assert [p["predicted"] for p in k["points"]] == [0.2, 0.7]
+    assert [p["observed"] for p in k["points"]] == [0.25, 1e-05]
+    assert [p["bin"] for p in k["points"]] == ["(0, 0.5]", "(0.5, 1]"]
     assert [p["count"] for p in k["points"]] == [400, 600]
 
 
 def test_calibration_from_reliability_table():
+    # history rows recorded before facts existed: the loader's reliability table is used
     frame, meta, now = synthetic_history()
+    frame["facts"] = None
     uid = "test.proj.calibration_score.abc"
     rows = [{"segment_column": None, "segment_value": None, "bin": b, "bin_lower": b / 10,
              "bin_upper": (b + 1) / 10, "n_rows": 10.0 * (b + 1), "mean_score": b / 10 + 0.05,
@@ -286,47 +299,16 @@ def test_calibration_from_reliability_table():
     assert [p["count"] for p in pts] == [10, 20, 40]
 
 
-def test_parse_bins():
-    bins, src = parse_bins('{"bins": [{"bin": "a", "reference": 0.4, "current": 0.1}]}')
-    assert src == "json" and bins == [{"bin": "a", "reference": 0.4, "current": 0.1}]
-    bins, src = parse_bins('psi 0.3; {"bins": [{"label": 1, "ref": 0.2, "cur": 0.3}]}')
-    assert src == "json" and bins == [{"bin": "1", "reference": 0.2, "current": 0.3}]
-    bins, src = parse_bins("most moved bin 'it''s': 0.10 -> 0.35")
-    assert src == "text" and bins == [{"bin": "it's", "reference": 0.1, "current": 0.35}]
-    bins, src = parse_bins("bin (1.5, 3] moved most: reference 10% current 35.5%")
-    assert src == "text" and bins[0]["bin"] == "(1.5, 3]"
-    assert bins[0]["reference"] == pytest.approx(0.1) and bins[0]["current"] == pytest.approx(0.355)
-    bins, src = parse_bins("category DE: 0.2 → 0.6")
-    assert bins == [{"bin": "DE", "reference": 0.2, "current": 0.6}]
-    assert parse_bins("psi 0.31 above 0.2") == ([], None)
-    # the texts the drift monitors write
-    for detail, label, ref, cur in [
-        ("psi 0.6123 above 0.2; largest shift in bin (1.32007, +inf): 10.0% -> 30.63%",
-         "(1.32007, +inf)", 0.1, 0.3063),
-        ("psi 0.8453 above 0.2; largest shift in bin unseen categories: 0.0% -> 11.1%; nulls "
-         "excluded: 52 current, 72 reference", "unseen categories", 0.0, 0.111),
-        ("psi 0.5954 above 0.2; largest shift in bin 'c'q': 22.18% -> 11.39%", "c'q", 0.2218, 0.1139),
-        ("psi 0.0044 within 0.2; largest shift in bin [9.90344, 11.4218): 27.92% -> 26.25%",
-         "[9.90344, 11.4218)", 0.2792, 0.2625),
-        ("js_distance 0.05 within 0.1; largest shift in bin 1.0: 15.1% -> 11.32%", "1.0", 0.151, 0.1132),
-        (f"psi 1.2 above 0.2; largest shift in bin '{XSS}': 1.0% -> 30.0%", XSS, 0.01, 0.3),
-    ]:
-        bins, src = parse_bins(detail)
-        assert src == "text", detail
-        assert bins[0]["bin"] == label
-        assert bins[0]["reference"] == pytest.approx(ref) and bins[0]["current"] == pytest.approx(cur)
-    assert parse_bins(None) == ([], None)
-    assert parse_bins("{not json") == ([], None)
-
-
-def test_parse_reliability():
-    pts = parse_reliability('{"bins": [{"mean_score": 0.1, "fraction_positive": 0.2, "n": 5}]}')
-    assert pts == [{"bin": None, "predicted": 0.1, "observed": 0.2, "count": 5}]
-    pts = parse_reliability("ece 0.04; [0.0, 0.1): pred 0.05, obs 0.04, n=120; "
-                            "[0.1, 0.2): pred 0.15 obs 0.2")
-    assert [(p["predicted"], p["observed"], p["count"]) for p in pts] == \
-        [(0.05, 0.04, 120), (0.15, 0.2, None)]
-    assert parse_reliability("ece 0.04") == []
+def test_facts_readers():
+    facts = '{"bins":[{"bin":"(-inf, 1.5]","index":1,"reference":0.1,"current":2.5E-1,"reference_n":10,"current_n":25}]}'
+    assert facts_bins(facts) == [{"bin": "(-inf, 1.5]", "reference": 0.1, "current": 0.25,
+                                  "reference_n": 10, "current_n": 25}]
+    # absent, null, NaN (pandas), not JSON, not an object, no bins: nothing
+    for bad in (None, float("nan"), "{not json", "[1, 2]", '{"rows": 3}'):
+        assert facts_bins(bad) == [] and facts_reliability(bad) == []
+    rel = '{"reliability":[{"bin":3,"lower":0.3,"upper":0.4,"n":7,"mean_score":0.35,"fraction_positive":null}]}'
+    assert facts_reliability(rel) == [{"bin": "(0.3, 0.4]", "predicted": 0.35, "observed": None,
+                                       "count": 7}]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,7 +430,9 @@ def test_frame_from_rows_keeps_text_exactly():
 
 def test_history_sql():
     sql = history_sql(dt.datetime(2026, 1, 1, 12, 30, 5, 123))
-    assert "{{ ref('ml_monitor', 'ml_monitor_observations') }}" in sql
+    assert "ref('ml_monitor', 'ml_monitor_observations')" in sql and "from {{ mm_rel }}" in sql
+    # a column the table does not have (an older history table without facts) is read as null
+    assert "{% if 'facts' in mm_have %}" in sql and "{% else %}null{% endif %} as facts" in sql
     assert "run_started_at >= cast('2026-01-01 12:30:05' as {{ ml_monitor.type_timestamp() }})" in sql
     assert sql.count(" as ") >= len(HISTORY_COLUMNS)
     assert "where" not in history_sql(None)

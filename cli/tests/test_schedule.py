@@ -15,7 +15,8 @@ import pytest
 from conftest import console_script, subprocess_env
 from ml_monitor import api
 from ml_monitor.config import ConfigError, load_config
-from ml_monitor.scheduler import FileLock, LockHeld, Schedule, run_schedule
+from ml_monitor.locks import FileLock, LockHeld
+from ml_monitor.scheduler import Schedule, run_schedule
 
 
 def _ts(text: str) -> float:
@@ -82,15 +83,18 @@ def test_overrunning_run_is_not_started_twice(tmp_path, ml_monitor_caplog):
 
 def test_a_slot_is_skipped_while_another_run_holds_the_run_lock(tmp_path, ml_monitor_caplog):
     caplog = ml_monitor_caplog
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
     config = load_config(tmp_path)
     with FileLock(api.lock_path(config, "run")):
         with caplog.at_level(logging.INFO, logger="ml_monitor"):
-            code = run_schedule(config, Schedule.parse(None, "1h"), run_now=True, max_runs=1)
+            code = run_schedule(config, Schedule.parse(None, "1h"), run=lambda: api.monitor(config), run_now=True,
+                                max_runs=1)
     assert code == 0
     assert "skipped: another ml-monitor run is in progress" in caplog.text
 
 
 def test_two_schedulers_and_a_killed_one(tmp_path):
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
     (tmp_path / "ml_monitor.yml").write_text("state_path: state.sqlite\nchannels: {out: {type: stdout}}\n")
     args = [console_script(), "schedule", "--cron", "0 0 1 1 *", "--project-dir", str(tmp_path)]
     procs = []

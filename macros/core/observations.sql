@@ -1,22 +1,37 @@
-{#- The observation row: one shape for every monitor (see README, "Observation rows").
+{#- The observation row: one shape for every monitor (see docs/history.md).
 
     A metric macro builds a CTE of "long" rows with these columns:
       column_name, segment_column, segment_value, metric, value, threshold,
       baseline_value, sample_size, is_fail (boolean), detail (text when computed),
-      undefined_reason (text, why value is null, or null)
+      undefined_reason (text, why value is null, or null), and optionally facts
+      (JSON text: what programs need, see docs/history.md)
     and ends with _finalize_observations(), which decides the status the same way
     for everyone and casts every column to its documented type. -#}
 
+{#- THE schema of observation rows, declared once: (name, type kind) in column order. The history
+    table adds history_stamp_columns() (macros/history). The Python side (cli/ml_monitor/schema.py)
+    is checked against these by cli/tests/test_schema.py. -#}
+{% macro observation_schema() -%}
+  {{ return([
+    ('monitor', 'string'), ('column_name', 'string'), ('segment_column', 'string'),
+    ('segment_value', 'string'), ('metric', 'string'), ('value', 'double'),
+    ('threshold', 'double'), ('baseline_value', 'double'), ('sample_size', 'bigint'),
+    ('window_start', 'timestamp'), ('window_end', 'timestamp'), ('status', 'string'),
+    ('detail', 'string'), ('facts', 'string')
+  ]) }}
+{%- endmacro %}
+
 {% macro observation_columns() -%}
-  {{ return(['monitor', 'column_name', 'segment_column', 'segment_value', 'metric', 'value',
-             'threshold', 'baseline_value', 'sample_size', 'window_start', 'window_end',
-             'status', 'detail']) }}
+  {%- set names = [] -%}
+  {%- for name, kind in ml_monitor.observation_schema() -%}{%- do names.append(name) -%}{%- endfor -%}
+  {{ return(names) }}
 {%- endmacro %}
 
 {#- Status, in order: no rows -> no_data; fewer than min_rows -> skipped;
     metric undefined -> no_data; breach -> fail; else pass.
-    empty_is_data: for monitors where zero rows is itself the observation (volume). -#}
-{% macro _finalize_observations(monitor, long_cte, scope, empty_is_data=false) -%}
+    empty_is_data: for monitors where zero rows is itself the observation (volume).
+    has_facts: the long CTE has a `facts` column (JSON text); else facts is null. -#}
+{% macro _finalize_observations(monitor, long_cte, scope, empty_is_data=false, has_facts=false) -%}
   {%- set s = ml_monitor.type_string() -%}
   {%- set empty_reason = "'no rows" ~ (" in window [" ~ scope.window_start ~ ", " ~ scope.window_end ~ ")" if scope.window_start is not none else "") ~ "'" -%}
   select
@@ -48,7 +63,8 @@
       {%- endif %}
       when value is null then coalesce(undefined_reason, 'metric undefined')
       else detail
-    end as {{ s }}) as detail
+    end as {{ s }}) as detail,
+    cast({{ 'facts' if has_facts else 'null' }} as {{ s }}) as facts
   from {{ long_cte }}
 {%- endmacro %}
 

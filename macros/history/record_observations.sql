@@ -8,17 +8,19 @@
     stamped with the invocation, the test and the run time. A second call for the same
     invocation adds nothing: rows already recorded for (invocation_id, test) are skipped. -#}
 
-{% macro history_columns() -%}
-  {#- name -> type kind, in table order -#}
+{#- What the history adds to every observation row: (name, type kind) in column order. -#}
+{% macro history_stamp_columns() -%}
   {{ return([
-    ('monitor', 'string'), ('column_name', 'string'), ('segment_column', 'string'),
-    ('segment_value', 'string'), ('metric', 'string'), ('value', 'double'),
-    ('threshold', 'double'), ('baseline_value', 'double'), ('sample_size', 'bigint'),
-    ('window_start', 'timestamp'), ('window_end', 'timestamp'), ('status', 'string'),
-    ('detail', 'string'), ('test_unique_id', 'string'), ('test_name', 'string'),
+    ('test_unique_id', 'string'), ('test_name', 'string'),
     ('model_name', 'string'), ('severity', 'string'), ('test_status', 'string'),
     ('invocation_id', 'string'), ('run_started_at', 'timestamp'), ('observation_id', 'string')
   ]) }}
+{%- endmacro %}
+
+{#- The history table: (name, type kind) in table order. Observation columns declared once in
+    ml_monitor.observation_schema() (macros/core/observations.sql). -#}
+{% macro history_columns() -%}
+  {{ return(ml_monitor.observation_schema() + ml_monitor.history_stamp_columns()) }}
 {%- endmacro %}
 
 {% macro _type_of(kind) -%}
@@ -73,6 +75,8 @@
   {%- if adapter.get_relation(history.database, history.schema, history.identifier) is none -%}
     {%- do adapter.create_schema(history) -%}
     {%- do run_query(ml_monitor._create_history_sql(history)) -%}
+  {%- else -%}
+    {%- do ml_monitor._add_missing_history_columns(history) -%}
   {%- endif -%}
   {%- for r in monitored -%}
     {%- do run_query(ml_monitor._insert_history_sql(history, r)) -%}
@@ -88,6 +92,30 @@
 {% macro default___create_history_sql(history) -%}
   {#- if not exists: the relation cache does not see a table made by an earlier hook call -#}
   create table if not exists {{ history }} as {{ ml_monitor.history_empty_select() }}
+{%- endmacro %}
+
+{#- A history table made by an older version lacks the newer columns (e.g. facts): add them, so
+    that the insert below works without a --full-refresh (which would drop the history). -#}
+{% macro _add_missing_history_columns(history) -%}
+  {%- set existing = adapter.get_columns_in_relation(history) | map(attribute='name') | map('lower') | list -%}
+  {%- if existing | length == 0 -%}{{ return(none) }}{%- endif -%}
+  {%- for name, kind in ml_monitor.history_columns() if name not in existing -%}
+    {{ log("ml_monitor: adding column " ~ name ~ " to " ~ history, info=true) }}
+    {%- do run_query(ml_monitor._add_history_column_sql(history, name, ml_monitor._type_of(kind))) -%}
+  {%- endfor -%}
+{%- endmacro %}
+
+{% macro _add_history_column_sql(history, name, data_type) -%}
+  {{ return(ml_monitor._dispatch('_add_history_column_sql')(history, name, data_type)) }}
+{%- endmacro %}
+{% macro default___add_history_column_sql(history, name, data_type) -%}
+  alter table {{ history }} add column {{ name }} {{ data_type }}
+{%- endmacro %}
+{% macro spark___add_history_column_sql(history, name, data_type) -%}
+  alter table {{ history }} add columns ({{ name }} {{ data_type }})
+{%- endmacro %}
+{% macro databricks___add_history_column_sql(history, name, data_type) -%}
+  {{ return(ml_monitor.spark___add_history_column_sql(history, name, data_type)) }}
 {%- endmacro %}
 
 {% macro _insert_history_sql(history, result) -%}

@@ -1,7 +1,13 @@
-"""POST JSON and classify the outcome: 2xx ok; 429/5xx/408/timeouts/refused retryable; other 4xx config error."""
+"""POST JSON and classify the outcome: 2xx ok; 429/5xx/408/timeouts/refused retryable; other 4xx,
+every 3xx and a malformed URL are configuration errors.
+
+Redirects are never followed: urllib would replay a 301/302 as a GET without the body (the alert
+is lost while the delivery looks sent) and carry the Authorization header to wherever `Location`
+points. A 3xx therefore fails the delivery; the alert stays in the outbox."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import urllib.error
@@ -12,6 +18,16 @@ from ml_monitor import __version__
 from ml_monitor.alerts.base import DeliveryError
 
 RETRYABLE_STATUS = {408, 425, 429}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Turn every redirect into an HTTPError carrying the 3xx status (nothing is sent to Location)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, PLR0913
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -33,7 +49,7 @@ def post_json(url: str, payload: Any, timeout: float, headers: dict[str, str] | 
     all_headers.update(headers or {})
     request = urllib.request.Request(url, data=body, headers=all_headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             response.read()
             return response.status
     except urllib.error.HTTPError as e:
@@ -41,6 +57,10 @@ def post_json(url: str, payload: Any, timeout: float, headers: dict[str, str] | 
             text = e.read(300).decode("utf-8", "replace").strip()
         except Exception:  # noqa: BLE001 - the body is only informative
             text = ""
+        if 300 <= e.code < 400:
+            # the Location is not repeated: it may carry the same token as the configured url
+            raise DeliveryError(f"HTTP {e.code} redirect from {what}, not followed (configuration error: "
+                                "set the channel's url to the final address)", retryable=False) from None
         detail = f"HTTP {e.code} from {what}" + (f": {text}" if text else "")
         if e.code in RETRYABLE_STATUS or e.code >= 500:
             raise DeliveryError(detail, retryable=True, retry_after=_retry_after(e.headers)) from None
@@ -53,6 +73,9 @@ def post_json(url: str, payload: Any, timeout: float, headers: dict[str, str] | 
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise DeliveryError(f"timed out after {timeout:g}s waiting for {what}", retryable=True) from None
         raise DeliveryError(f"cannot reach {what}: {reason}", retryable=True) from None
+    except http.client.InvalidURL:
+        raise DeliveryError(f"invalid url for {what} (configuration error: check the channel's url)",
+                            retryable=False) from None
     except (ConnectionError, OSError) as e:
         raise DeliveryError(f"cannot reach {what}: {e.__class__.__name__}: {e}", retryable=True) from None
     except ValueError as e:  # malformed URL

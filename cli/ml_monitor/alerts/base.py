@@ -1,10 +1,19 @@
-"""What every channel shares: the delivery error, the delivery context and the text of an alert."""
+"""What every channel shares: the delivery error, the delivery context, and the checks a channel's
+`Settings` dataclass runs on itself in `__post_init__` (raising SettingsError naming the field).
+
+Each channel's Settings may also declare, as class variables:
+  SECRET_FIELDS  fields whose values are secrets (redacted from every output);
+  URL_FIELDS     endpoint URLs: checked here, and their userinfo / query values / token paths are secrets;
+  PATH_FIELDS    file paths resolved relative to the ml_monitor.yml that names them.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
+import urllib.parse
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 
 class DeliveryError(Exception):
@@ -32,3 +41,68 @@ class DeliveryContext:
     # Default network timeout (seconds) when the channel sets none.
     timeout: float = 10.0
     redact: Callable[[str], str] = field(default=lambda s: s)
+
+
+class SettingsError(ValueError):
+    """A channel's settings are invalid: `field` names the key, the message says what is expected."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def require(settings: Any, *names: str) -> None:
+    """Each named field must be a non-empty value."""
+    kind = getattr(settings, "type", "this")
+    for name in names:
+        value = getattr(settings, name)
+        if value is None or not str(value).strip():
+            raise SettingsError(name, f"a {kind} channel needs a non-empty '{name}'")
+
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be an http(s) endpoint, or None. The message never repeats the URL."""
+    if not re.match(r"^https?://", url, re.IGNORECASE):
+        return "the url must start with http:// or https://"
+    if _CONTROL.search(url):
+        return "the url contains a space or a control character (percent-encode it)"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a non-numeric or out-of-range port
+    except ValueError:
+        return "the url is malformed (check the host and the port)"
+    if not parts.hostname:
+        return "the url has no host"
+    return None
+
+
+def check_urls(settings: Any) -> None:
+    for name in getattr(settings, "URL_FIELDS", ()):
+        value = getattr(settings, name)
+        if value is not None:
+            problem = url_problem(str(value))
+            if problem:
+                raise SettingsError(name, problem)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of an endpoint URL that may carry a credential: userinfo, password, every query
+    value, and a path long enough to embed a token (Slack / Teams webhooks)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return []
+    found: list[str] = []
+    if parts.username or parts.password:
+        found += [p for p in (parts.netloc.rpartition("@")[0], parts.password, parts.username) if p]
+    for _, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=False):
+        found += [value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)]
+    if parts.query:
+        found.append(parts.query)
+    if len(parts.path.strip("/")) >= 16:
+        found.append(parts.path)
+    return [s for s in dict.fromkeys(found) if len(s) >= 4]

@@ -8,7 +8,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass, field
 
-from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError, SettingsError
 from ml_monitor.alerts.model import Notification
 
 
@@ -20,6 +20,10 @@ class Settings:
     cwd: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     send_resolved: bool = True
+
+    def __post_init__(self) -> None:
+        if not argv(self):
+            raise SettingsError("command", "the command is empty")
 
 
 def argv(settings: Settings) -> list[str]:

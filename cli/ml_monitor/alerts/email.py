@@ -7,11 +7,12 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import ClassVar
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from ml_monitor.alerts.base import DeliveryContext, DeliveryError
-from ml_monitor.alerts.model import Notification, alert_text
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError, SettingsError, require
+from ml_monitor.alerts.model import Notification, alert_facts, alert_text
 
 SECURITY = ("starttls", "ssl", "none")   # the accepted `security` values
 
@@ -31,27 +32,35 @@ class Settings:
     timeout: float | None = None
     send_resolved: bool = True
 
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("password",)
+
+    def __post_init__(self) -> None:
+        require(self, "host")
+        if self.security not in SECURITY:
+            raise SettingsError("security", f"expected starttls, ssl or none, got {self.security!r}")
+        if not self.to:
+            raise SettingsError("to", "an email channel needs at least one recipient")
+
 
 def message(settings: Settings, note: Notification) -> EmailMessage:
-    a = note.alert
+    f = alert_facts(note)
     msg = EmailMessage()
-    msg["Subject"] = f"{settings.subject_prefix} [{a.severity.upper()}] {note.headline}".strip()
+    msg["Subject"] = f"{settings.subject_prefix} [{f.severity}] {f.headline}".strip()
     msg["From"] = settings.sender
     msg["To"] = ", ".join(settings.to)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(idstring=note.delivery_id or None, domain="ml-monitor")
-    msg["X-ML-Monitor-Fingerprint"] = a.fingerprint
+    msg["X-ML-Monitor-Fingerprint"] = f.fingerprint
     msg.set_content(alert_text(note))
-    body = "The check passes again." if note.event == "resolve" else a.summary
+    facts = [("Severity", note.alert.severity), *f.facts, ("Fingerprint", f.fingerprint), ("Seen", f.seen)]
+    if f.runbook and not f.runbook_url:
+        facts.append(("Runbook", f.runbook))             # not an http(s)/mailto link: text only
     rows = "".join(f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in (("Severity", a.severity), ("Model", a.model), ("Column", a.column),
-                                ("Test", a.test_name), ("Owner", a.owner),
-                                ("Tags", ", ".join(a.tags) if a.tags else None),
-                                ("Fingerprint", a.fingerprint)) if v)
-    runbook = (f"<p><a href='{html.escape(a.runbook, quote=True)}'>Runbook</a></p>" if a.runbook else "")
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in body.splitlines())
+                   for k, v in facts if v)
+    runbook = f"<p><a href='{html.escape(f.runbook_url, quote=True)}'>Runbook</a></p>" if f.runbook_url else ""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in f.body.splitlines())
     msg.add_alternative(
-        f"<html><body><h2>{html.escape(note.headline)}</h2><ul>{items}</ul>"
+        f"<html><body><h2>{html.escape(f.headline)}</h2><ul>{items}</ul>"
         f"<table>{rows}</table>{runbook}</body></html>", subtype="html")
     return msg
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import ClassVar
 
-from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError, require
 from ml_monitor.alerts.model import Notification
 
 
@@ -15,6 +16,11 @@ class Settings:
     path: str
     type: str = "jsonl"
     send_resolved: bool = True
+
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("path",)
+
+    def __post_init__(self) -> None:
+        require(self, "path")
 
 
 def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:

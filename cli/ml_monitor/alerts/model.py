@@ -10,9 +10,10 @@ arguments changes its unique_id (dbt hashes them into it) and so starts a new al
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, TYPE_CHECKING
+
+from ml_monitor.formatting import number, safe_link, timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
     from ml_monitor.runner import CheckResult, RunReport
@@ -99,18 +100,8 @@ class Notification:
 # ---------------------------------------------------------------------------------- text
 
 def fmt_number(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        v = float(value)
-        if math.isnan(v):
-            return "NaN"
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return f"{v:.4g}"
-    return str(value)
+    """Numbers in alert texts (the one formatter of ml_monitor.formatting; null spelled out)."""
+    return number(value, missing="null")
 
 
 def describe_observation(obs: dict[str, Any]) -> str:
@@ -124,7 +115,7 @@ def describe_observation(obs: dict[str, Any]) -> str:
         where = " overall"
     window = ""
     if obs.get("window_start") or obs.get("window_end"):
-        window = f", window {obs.get('window_start') or '…'} to {obs.get('window_end') or '…'}"
+        window = f", window {timestamp(obs.get('window_start')) or '…'} to {timestamp(obs.get('window_end')) or '…'}"
     size = f", {fmt_number(obs['sample_size'])} rows" if obs.get("sample_size") is not None else ""
     status = obs.get("status")
     if status == "no_data":
@@ -139,20 +130,46 @@ def describe_observation(obs: dict[str, Any]) -> str:
     return text
 
 
+@dataclass
+class AlertFacts:
+    """What every channel renders, built once (`alert_facts`); channels only choose the layout."""
+
+    headline: str                       # STILL FAILING: / RESOLVED: + title
+    severity: str                       # WARN | ERROR
+    body: str                           # the failing observations in words, or "The check passes again."
+    facts: list[tuple[str, str]]        # (label, value) in display order; empty values left out
+    fingerprint: str
+    runbook: str | None = None          # as written in the test's meta
+    runbook_url: str | None = None      # the runbook when it may be a link (http, https, mailto)
+    seen: str | None = None             # "seen in 3 runs since ..." on a repeat
+
+    def fact(self, label: str) -> str | None:
+        return dict(self.facts).get(label)
+
+
+def alert_facts(note: Notification) -> AlertFacts:
+    a = note.alert
+    project = None
+    if a.project:
+        project = f"{a.project} (target {a.target})" if a.target else a.project
+    facts = [(label, str(value)) for label, value in (
+        ("Model", a.model), ("Column", a.column), ("Test", a.test_name), ("Owner", a.owner),
+        ("Tags", ", ".join(a.tags) if a.tags else None), ("Project", project)) if value]
+    seen = None
+    if note.event == "trigger" and note.occurrences > 1:
+        seen = f"seen in {note.occurrences} runs since {timestamp(note.first_seen) or 'the first run'}"
+    return AlertFacts(
+        headline=note.headline, severity=a.severity.upper(),
+        body="The check passes again." if note.event == "resolve" else a.summary,
+        facts=facts, fingerprint=a.fingerprint, runbook=a.runbook, runbook_url=safe_link(a.runbook), seen=seen)
+
+
 def alert_text(note: Notification) -> str:
     """The plain-text body used by stdout, email and as a fallback everywhere."""
-    a = note.alert
-    lines = [f"[{a.severity.upper()}] {note.headline}"]
-    if note.event == "resolve":
-        lines.append("The check passes again.")
-    else:
-        lines.append(a.summary)
-    facts = [("model", a.model), ("column", a.column), ("test", a.test_name), ("owner", a.owner),
-             ("runbook", a.runbook), ("tags", ", ".join(a.tags) if a.tags else None),
-             ("project", f"{a.project} (target {a.target or 'default'})" if a.project else None),
-             ("fingerprint", a.fingerprint)]
-    if note.event == "trigger" and note.occurrences > 1:
-        facts.append(("seen", f"{note.occurrences} runs since {note.first_seen}"))
+    f = alert_facts(note)
+    lines = [f"[{f.severity}] {f.headline}", f.body]
+    facts = [(label.lower(), value) for label, value in f.facts]
+    facts += [("runbook", f.runbook), ("fingerprint", f.fingerprint), ("seen", f.seen)]
     lines += [f"  {k}: {v}" for k, v in facts if v]
     return "\n".join(lines)
 
@@ -163,7 +180,10 @@ def _summary_for_check(check: "CheckResult") -> str:
     failing = [o for o in check.observations if o.get("status") in ("fail", "no_data")]
     if failing:
         lines = [describe_observation(o) for o in failing]
-        more = (check.failures or 0) - sum(1 for o in failing if o.get("status") == "fail")
+        # failing_observations: every fail / no_data row of the test (read back with the rows shown);
+        # dbt's `failures` counts no_data rows only when fail_on_no_data holds, so it is the fallback.
+        total = check.failing_observations if check.failing_observations is not None else (check.failures or 0)
+        more = total - len(failing)
         if more > 0:
             lines.append(f"... and {more} more failing observation(s)")
         return "\n".join(lines)
@@ -182,7 +202,7 @@ def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
     return Alert(
         fingerprint=check_fingerprint(check.unique_id), kind=CHECK_FAILED, severity=severity,
         title=f"{check.monitor or check.name} failed on {where}",
-        summary=_summary_for_check(check), project=report.project, target=report.target,
+        summary=_summary_for_check(check), project=report.project, target=report.target_name,
         test_unique_id=check.unique_id, test_name=check.name, monitor=check.monitor,
         package=check.package, model=check.model, column=check.column, tags=list(check.tags),
         owner=check.owner, runbook=check.runbook, failures=check.failures,
@@ -203,7 +223,7 @@ def monitoring_failed_alert(report: "RunReport") -> Alert:
         fingerprint=monitoring_fingerprint(report.project, report.target), kind=MONITORING_FAILED,
         severity="error",
         title=f"monitoring failed: dbt {report.command} of {report.project or 'the project'} did not complete",
-        summary="\n".join(lines[:20]), project=report.project, target=report.target,
+        summary="\n".join(lines[:20]), project=report.project, target=report.target_name,
         tags=["monitoring_failed"], dbt_status="error", dbt_message=report.error,
         invocation_id=report.invocation_id, detected_at=report.started_at)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext
-from ml_monitor.alerts.model import MONITORING_FAILED, Notification
+from ml_monitor.alerts.base import DeliveryContext, check_urls, require
+from ml_monitor.alerts.model import MONITORING_FAILED, Notification, alert_facts
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 # dbt severity -> PagerDuty severity; monitoring itself failing is critical.
@@ -23,9 +24,17 @@ class Settings:
     timeout: float | None = None
     send_resolved: bool = True
 
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("routing_key",)
+    URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+
+    def __post_init__(self) -> None:
+        require(self, "routing_key", "url")
+        check_urls(self)
+
 
 def payload(settings: Settings, note: Notification) -> dict:
     a = note.alert
+    f = alert_facts(note)
     if note.event == "resolve":
         return {"routing_key": settings.routing_key, "event_action": "resolve", "dedup_key": a.fingerprint}
     severity = "critical" if a.kind == MONITORING_FAILED else SEVERITY.get(a.severity, "error")
@@ -34,22 +43,23 @@ def payload(settings: Settings, note: Notification) -> dict:
         "event_action": "trigger",
         "dedup_key": a.fingerprint,
         "payload": {
-            "summary": f"[{a.severity.upper()}] {a.title}"[:1024],
+            "summary": f"[{f.severity}] {a.title}"[:1024],
             "source": settings.source or a.project or socket.gethostname(),
             "severity": severity,
             "component": a.model or a.project or "ml_monitor",
             "group": a.owner or "ml_monitor",
             "class": a.monitor or a.kind,
             "custom_details": {
-                "what_failed": a.summary, "owner": a.owner, "tags": a.tags, "test": a.test_unique_id,
+                "what_failed": f.body, "owner": a.owner, "tags": a.tags, "test": a.test_unique_id,
+                "runbook": a.runbook, "project": f.fact("Project"),
                 "column": a.column, "failures": a.failures, "observations": a.observations,
                 "occurrences": note.occurrences, "first_seen": note.first_seen,
             },
         },
         "client": "ml-monitor",
     }
-    if a.runbook:
-        event["links"] = [{"href": a.runbook, "text": "Runbook"}]
+    if f.runbook_url:                                    # only http(s)/mailto runbooks become links
+        event["links"] = [{"href": f.runbook_url, "text": "Runbook"}]
     return event
 
 

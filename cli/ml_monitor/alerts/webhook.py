@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext
+from ml_monitor.alerts.base import DeliveryContext, check_urls, require
 from ml_monitor.alerts.model import Notification
 
 
@@ -16,6 +17,13 @@ class Settings:
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float | None = None
     send_resolved: bool = True
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("url", "headers")
+    URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+
+    def __post_init__(self) -> None:
+        require(self, "url")
+        check_urls(self)
 
 
 def payload(note: Notification) -> dict:

@@ -23,19 +23,9 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from ml_monitor.runner import release_connections
+from ml_monitor.schema import HISTORY_COLUMNS
 
 log = logging.getLogger("ml_monitor")
-
-#: the history columns, in table order, and how they are typed in the DataFrame
-HISTORY_COLUMNS: dict[str, str] = {
-    "monitor": "string", "column_name": "string", "segment_column": "string",
-    "segment_value": "string", "metric": "string", "value": "double", "threshold": "double",
-    "baseline_value": "double", "sample_size": "bigint", "window_start": "timestamp",
-    "window_end": "timestamp", "status": "string", "detail": "string",
-    "test_unique_id": "string", "test_name": "string", "model_name": "string",
-    "severity": "string", "test_status": "string", "invocation_id": "string",
-    "run_started_at": "timestamp", "observation_id": "string",
-}
 
 # Every non-numeric value is read as text with this prefix. dbt's agate conversion turns the
 # strings '' and 'null' into NULL (a category named "null" would vanish); a prefixed string is
@@ -59,17 +49,23 @@ class LoadedHistory:
 
 
 def history_sql(since: dt.datetime | None) -> str:
-    """The inline dbt SQL that reads the history (every column as prefixed text or double)."""
+    """The inline dbt SQL that reads the history (every column as prefixed text or double).
+
+    A column the table does not have yet (a history table made by an older version, before
+    `facts` existed) is read as null: the Jinja asks the warehouse which columns exist."""
     cols = []
     for name, kind in HISTORY_COLUMNS.items():
         if kind == "double":
-            cols.append(f"cast({name} as {{{{ ml_monitor.type_double() }}}}) as {name}")
+            expr = f"cast({name} as {{{{ ml_monitor.type_double() }}}})"
         else:
-            cols.append(
-                f"case when {name} is null then null else '{_PREFIX}' || "
-                f"cast({name} as {{{{ ml_monitor.type_string() }}}}) end as {name}"
-            )
-    sql = "select " + ", ".join(cols) + " from {{ ref('ml_monitor', 'ml_monitor_observations') }}"
+            expr = (f"case when {name} is null then null else '{_PREFIX}' || "
+                    f"cast({name} as {{{{ ml_monitor.type_string() }}}}) end")
+        cols.append(f"{{% if '{name}' in mm_have %}}{expr}{{% else %}}null{{% endif %}} as {name}")
+    sql = ("{%- set mm_rel = ref('ml_monitor', 'ml_monitor_observations') -%}"
+           "{%- set mm_have = (adapter.get_columns_in_relation(mm_rel) | map(attribute='name') "
+           "| map('lower') | list) if execute else [] -%}"
+           "{%- if not mm_have -%}{%- set mm_have = " + repr(list(HISTORY_COLUMNS)) + " -%}{%- endif -%}"
+           "select " + ", ".join(cols) + " from {{ mm_rel }}")
     if since is not None:
         since_txt = since.replace(tzinfo=None, microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
         sql += (f" where run_started_at >= cast('{since_txt}' as "
@@ -395,6 +391,9 @@ def _load_history(project_dir: Path, profiles_dir: str | Path | None, target: st
         if not res.success:
             raise ReportError(_dbt_error(res, "dbt ls --select " + " ".join(sel)))
         wanted = {json.loads(line)["unique_id"] for line in (res.result or [])}
+        if not wanted:   # a typo must not give an all-green page "the history is empty"
+            raise ReportError(f"the selection {' '.join(sel)!r} matches no test: no report written "
+                              "(list what it selects with `dbt ls --resource-type test --select ...`)")
         frame = frame[frame["test_unique_id"].isin(wanted)].reset_index(drop=True)
 
     rel = {}

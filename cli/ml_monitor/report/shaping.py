@@ -14,14 +14,13 @@ all its observations were; else `pass`.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from ml_monitor.report.loader import HISTORY_COLUMNS
+from ml_monitor.schema import HISTORY_COLUMNS, parse_facts
 
 STATUSES = ("fail", "no_data", "skipped", "pass")
 _STATUS_RANK = {"fail": 0, "no_data": 1, "skipped": 2, "pass": 3}
@@ -211,166 +210,38 @@ def _truncate(text: str | None, n: int = MAX_DETAIL) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# bins (drift) and reliability (calibration) from an observation's detail
+# bins (drift) and reliability (calibration) from an observation's `facts` column
 
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-# what the drift monitors write: "largest shift in bin (1.3, +inf): 10.0% -> 30.63%"
-_LARGEST_SHIFT = re.compile(
-    r"largest shift in bin (?P<label>.+?):\s*(?P<ref>" + _NUM + r")\s*(?P<refpct>%?)\s*(?:->|→)\s*"
-    r"(?P<cur>" + _NUM + r")\s*(?P<curpct>%?)", re.IGNORECASE)
-_ARROW_BIN = re.compile(
-    r"(?:bin|category|value)\s+(?P<label>'(?:[^']|'')*'|\"[^\"]*\"|\[[^\]]*[\])]|\([^)]*[\])]|[^\s:,;]+)"
-    r"[^0-9+\-.]{0,40}?(?P<ref>" + _NUM + r")\s*(?P<refpct>%?)\s*(?:->|→|=>|to)\s*"
-    r"(?:current\s*)?(?P<cur>" + _NUM + r")\s*(?P<curpct>%?)",
-    re.IGNORECASE,
-)
-_KEYWORD_BIN = re.compile(
-    r"(?:bin|category|value)\s+(?P<label>'(?:[^']|'')*'|\"[^\"]*\"|\[[^\]]*[\])]|\([^)]*[\])]|[^\s:,;]+)"
-    r".{0,40}?reference(?:\s+share)?\s*[:=]?\s*(?P<ref>" + _NUM + r")\s*(?P<refpct>%?)"
-    r".{0,40}?current(?:\s+share)?\s*[:=]?\s*(?P<cur>" + _NUM + r")\s*(?P<curpct>%?)",
-    re.IGNORECASE,
-)
+def facts_bins(facts: Any) -> list[dict[str, Any]]:
+    """Every bin of a drift observation, reference vs current share, from its facts
+    (`{"bins": [{"bin", "index", "reference", "current", "reference_n", "current_n"}, ...]}`)."""
+    f = parse_facts(facts)
+    items = f.get("bins") if f else None
+    if not isinstance(items, list):
+        return []
+    return [{"bin": str(it.get("bin")), "reference": _f(it.get("reference")),
+             "current": _f(it.get("current")), "reference_n": _i(it.get("reference_n")),
+             "current_n": _i(it.get("current_n"))}
+            for it in items if isinstance(it, Mapping)]
 
 
-def _json_in(detail: str | None) -> Any:
-    """The JSON object carried by a detail text (whole, or from its first '{' to its last '}')."""
-    if not detail:
-        return None
-    text = detail.strip()
-    candidates = [text]
-    if "{" in text and "}" in text:
-        candidates.append(text[text.index("{"): text.rindex("}") + 1])
-    for c in candidates:
-        try:
-            value = json.loads(c)
-        except ValueError:
-            continue
-        if isinstance(value, (dict, list)):
-            return value
-    return None
-
-
-def _pick(d: Mapping[str, Any], *names: str) -> Any:
-    for n in names:
-        if n in d and d[n] is not None:
-            return d[n]
-    return None
-
-
-def _unquote(label: str) -> str:
-    if len(label) >= 2 and label[0] == label[-1] and label[0] in "'\"":
-        inner = label[1:-1]
-        return inner.replace("''", "'") if label[0] == "'" else inner
-    return label
-
-
-def parse_bins(detail: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Reference-vs-current bin shares from a drift observation's detail.
-
-    Understood, in order: a JSON object with `bins: [{bin|label|category, reference|ref,
-    current|cur}, ...]` (the whole detail or embedded in it); else a text naming one bin and
-    its shares (`largest shift in bin (1.3, +inf]: 10.0% -> 30.63%` as the drift monitors
-    write it, `bin 'DE': 0.10 -> 0.35`, `bin (1.5, 3] reference 10% current 35%`).
-    Returns (bins, source) with source 'json', 'text' or None (nothing found).
-    """
-    value = _json_in(detail)
-    items = None
-    if isinstance(value, dict):
-        items = _pick(value, "bins", "bin_shares", "shares")
-    elif isinstance(value, list):
-        items = value
-    if isinstance(items, list):
-        bins = []
-        for it in items:
-            if not isinstance(it, Mapping):
-                continue
-            label = _pick(it, "bin", "label", "category", "name", "edge")
-            ref = _f(_pick(it, "reference", "ref", "reference_share", "expected"))
-            cur = _f(_pick(it, "current", "cur", "current_share", "actual"))
-            if label is None or (ref is None and cur is None):
-                continue
-            bins.append({"bin": str(label), "reference": ref, "current": cur})
-        if bins:
-            return bins, "json"
-    if detail:
-        for rx in (_LARGEST_SHIFT, _ARROW_BIN, _KEYWORD_BIN):
-            m = rx.search(detail)
-            if m:
-                ref, cur = float(m["ref"]), float(m["cur"])
-                if m["refpct"] or m["curpct"]:
-                    ref, cur = ref / 100.0, cur / 100.0
-                return [{"bin": _unquote(m["label"]), "reference": ref, "current": cur}], "text"
-    return [], None
-
-
-_REL_TEXT = re.compile(
-    r"[\[(]\s*(?P<lo>" + _NUM + r")\s*,\s*(?P<hi>" + _NUM + r")\s*[\])]\s*:?\s*"
-    r"(?:mean[_ ]?(?:score|predicted|pred)|predicted|pred|score|p)\s*[:=]?\s*(?P<p>" + _NUM + r")"
-    r"\s*[,;]?\s*(?:observed(?:[_ ]rate)?|obs|actual|positive[_ ]rate|o)\s*[:=]?\s*(?P<o>" + _NUM + r")"
-    r"(?:\s*[,;]?\s*(?:n|count)\s*[:=]?\s*(?P<n>\d+))?",
-    re.IGNORECASE,
-)
-
-
-def parse_reliability(detail: str | None) -> list[dict[str, Any]]:
-    """Reliability bins (mean predicted score, observed positive rate, count) from a
-    calibration observation's detail: JSON `{"bins"|"reliability": [{mean_predicted|mean_score,
-    observed|observed_rate|fraction_positive, count|n, bin}]}`, or text like
-    `[0.0, 0.1): pred 0.05, obs 0.04, n=120; [0.1, 0.2): ...`."""
-    value = _json_in(detail)
-    items = None
-    if isinstance(value, dict):
-        items = _pick(value, "reliability", "bins", "reliability_bins")
-    elif isinstance(value, list):
-        items = value
-    points = []
-    if isinstance(items, list):
-        for it in items:
-            if not isinstance(it, Mapping):
-                continue
-            p = _f(_pick(it, "mean_predicted", "mean_score", "predicted", "confidence", "score"))
-            o = _f(_pick(it, "observed", "observed_rate", "fraction_positive", "positive_rate",
-                         "accuracy", "actual"))
-            if p is None or o is None:
-                continue
-            points.append({"bin": None if _pick(it, "bin", "label") is None
-                           else str(_pick(it, "bin", "label")),
-                           "predicted": p, "observed": o,
-                           "count": _i(_pick(it, "count", "n", "sample_size"))})
-        if points:
-            return points
-    if detail:
-        for m in _REL_TEXT.finditer(detail):
-            points.append({"bin": f"[{m['lo']}, {m['hi']})", "predicted": float(m["p"]),
-                           "observed": float(m["o"]), "count": _i(m["n"])})
-    return points
+def facts_reliability(facts: Any) -> list[dict[str, Any]]:
+    """The reliability table of a calibration (ece) observation from its facts
+    (`{"reliability": [{"bin", "lower", "upper", "n", "mean_score", "fraction_positive"}, ...]}`)."""
+    f = parse_facts(facts)
+    items = f.get("reliability") if f else None
+    if not isinstance(items, list):
+        return []
+    return [{"bin": f"({fmt_number(it.get('lower'))}, {fmt_number(it.get('upper'))}]",
+             "predicted": _f(it.get("mean_score")), "observed": _f(it.get("fraction_positive")),
+             "count": _i(it.get("n"))}
+            for it in items if isinstance(it, Mapping)]
 
 
 def detail_text(detail: str | None) -> str | None:
-    """The detail as people read it. A detail that is (or ends in) a JSON object is summarised:
-    its `text`/`summary`/`message` when it has one, else the bin that moved most or the size of
-    its reliability table; plain text is returned as it is."""
-    detail = _text(detail)
-    if not detail:
-        return detail
-    value = _json_in(detail)
-    if not isinstance(value, dict):
-        return detail
-    prefix = detail[: detail.find("{")].strip(" ;,:") if not detail.lstrip().startswith("{") else ""
-    said = _pick(value, "text", "summary", "message")
-    if said is not None:
-        return (prefix + "; " if prefix else "") + str(said)
-    bins, _ = parse_bins(detail)
-    parts = [prefix] if prefix else []
-    if bins:
-        moved = max(bins, key=lambda b: abs((b["current"] or 0.0) - (b["reference"] or 0.0)))
-        parts.append(f"most moved bin {moved['bin']}: {fmt_number(moved['reference'])} → "
-                     f"{fmt_number(moved['current'])} ({len(bins)} bins)")
-    points = parse_reliability(detail)
-    if points and not bins:
-        parts.append(f"reliability table of {len(points)} bins")
-    return "; ".join(parts) if parts else detail
+    """The detail as people read it (a sentence written by the metric macro)."""
+    return _text(detail)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -675,7 +546,8 @@ def _drift(latest: pd.DataFrame, table: str) -> list[dict[str, Any]]:
         if r["column_name"] in seen:
             continue
         seen.add(r["column_name"])
-        bins, source = parse_bins(r["detail"])
+        bins = facts_bins(r.get("facts"))
+        source = "facts" if bins else None
         out.append({"table": table, "monitor": r["monitor"], "column": r["column_name"],
                     "metric": r["metric"], "value_text": fmt_number(r["value"]),
                     "threshold_text": fmt_number(r["threshold"]), "status": r["status"],
@@ -689,8 +561,9 @@ def _calibration(latest: pd.DataFrame, table: str,
                  reliability: Mapping[str, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
     """One panel per calibration test: the reliability curve of every segment (overall first).
 
-    Points come from the reliability table computed with the test's arguments when the loader
-    could (`reliability`), else from the observation's detail when it carries the bins."""
+    Points come from the observation's facts (the reliability table of the run that produced
+    it); for rows recorded before facts existed, from the reliability table computed with the
+    test's arguments when the loader could (`reliability`)."""
     c = latest[latest["monitor"] == "calibration"]
     out = []
     for uid, g in c.groupby("test_unique_id", sort=True):
@@ -702,7 +575,8 @@ def _calibration(latest: pd.DataFrame, table: str,
         table_rows = reliability.get(uid)
         curves = []
         for r in rows:
-            if table_rows is not None:
+            pts, source = facts_reliability(r.get("facts")), "facts"
+            if not pts and table_rows is not None:
                 pts = [{"bin": f"({fmt_number(x['bin_lower'])}, {fmt_number(x['bin_upper'])}]",
                         "predicted": _f(x["mean_score"]), "observed": _f(x["fraction_positive"]),
                         "count": _i(x["n_rows"])}
@@ -710,8 +584,6 @@ def _calibration(latest: pd.DataFrame, table: str,
                        if x["segment_column"] == r["segment_column"]
                        and x["segment_value"] == r["segment_value"]]
                 source = "table"
-            else:
-                pts, source = parse_reliability(r["detail"]), "detail"
             pts = [p for p in pts if p["predicted"] is not None and p["observed"] is not None]
             curves.append({"name": segment_label(r["segment_column"], r["segment_value"]),
                            "value_text": fmt_number(r["value"]), "status": r["status"],

@@ -1,5 +1,5 @@
 {#- Everything up to `drift_rows`: one row per (segment, column) with psi,
-    js_distance, the bin that moved most, counts and undefined_reason. Also defines
+    js_distance, the bin that moved most, counts, every bin (bins_json) and undefined_reason. Also defines
     drift_columns and current_counts / reference_counts (rows and extra aggregates per
     segment; the latter unless a baseline is used). After the two scans the steps form a
     chain (window functions instead of self-joins), so engines that inline CTEs (Spark)
@@ -28,7 +28,7 @@ drift_columns as (
 {%- endif %}
 -- every bin of every column, for the overall row and each segment present in the current window
 cells as (
-  select k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.is_valid,
+  select k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.category, b.is_valid,
   {%- if wide %}
     coalesce({{ ml_monitor._pick_count('k', bin_rows) }}, 0) as cur_n,
   {%- else %}
@@ -126,7 +126,9 @@ drift as (
     max(t.cur_rows) as cur_rows, max(t.ref_rows) as ref_rows,
     max(t.cur_valid) as cur_valid, max(t.ref_valid) as ref_valid,
     max(t.cur_null) as cur_null, max(t.ref_null) as ref_null,
-    max(t.cur_nonfinite) as cur_nonfinite, max(t.ref_nonfinite) as ref_nonfinite
+    max(t.cur_nonfinite) as cur_nonfinite, max(t.ref_nonfinite) as ref_nonfinite,
+    -- every valid bin's counts and raw shares, for the facts column
+    {{ ml_monitor.json_array_agg(ml_monitor._drift_bin_fact('t'), 't.bin_index') }} as bins_json
   from terms as t
   join drift_columns as dc on dc.col_idx = t.col_idx
   group by t.segment_column, t.segment_value, t.col_idx
@@ -141,6 +143,7 @@ drift_rows as (
     sqrt({{ ml_monitor.greatest2('js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
     top_bin, top_ref_share, top_cur_share,
     cur_rows, ref_rows, cur_valid, ref_valid, cur_null, ref_null, cur_nonfinite, ref_nonfinite,
+    bins_json,
     case
       when column_reason is not null then column_reason
       when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'

@@ -8,7 +8,7 @@
 {%- endmacro %}
 
 {#- One observation row per (segment, column) for metric psi or js_distance. -#}
-{% macro _drift_metric_rows(metric, value_sql, threshold, fail_op='>') -%}
+{% macro _drift_metric_rows(setup, metric, value_sql, threshold, fail_op='>') -%}
   select
     column_name,
     segment_column,
@@ -29,6 +29,53 @@
       {%- endif %}
       || {{ ml_monitor._moved_bin_text() }}
       || excluded_text as detail,
-    undefined_reason
+    undefined_reason,
+    {{ ml_monitor._drift_facts(setup, 'bins_json') }} as facts
   from drift_rows
+{%- endmacro %}
+
+{#- One bin of a drift row as JSON (null for the bins that are not counted: non-finite values,
+    and nulls unless include_nulls): label, index, the category (categorical bins; null for
+    numeric bins, the unseen-categories bin and the null bin), counts and raw shares (before
+    the epsilon floor) of both sides. -#}
+{% macro _drift_bin_fact(t) -%}
+  case when {{ t }}.is_valid = 1 then
+    '{"bin":' || {{ ml_monitor.json_string(t ~ '.bin_label') }}
+    || ',"index":' || {{ ml_monitor.json_int(t ~ '.bin_index') }}
+    || ',"category":' || {{ ml_monitor.json_string(t ~ '.category') }}
+    || ',"reference_n":' || {{ ml_monitor.json_int(t ~ '.ref_n') }}
+    || ',"current_n":' || {{ ml_monitor.json_int(t ~ '.cur_n') }}
+    || ',"reference":' || {{ ml_monitor.json_number(t ~ '.ref_raw') }}
+    || ',"current":' || {{ ml_monitor.json_number(t ~ '.cur_raw') }} || '}'
+  end
+{%- endmacro %}
+
+{#- The reference of a drift monitor as a JSON literal: the other relation, its where, its window,
+    or the frozen baseline (nulls for what does not apply). -#}
+{% macro _drift_reference_fact(setup) -%}
+  {{ return(ml_monitor.json_literal({
+      'relation': (setup.reference | string) if setup.reference is not none else none,
+      'where': setup.ref_where,
+      'window_start': setup.ref_window_start.strftime('%Y-%m-%d %H:%M:%S') if setup.ref_window_start is not none else none,
+      'window_end': setup.ref_window_end.strftime('%Y-%m-%d %H:%M:%S') if setup.ref_window_end is not none else none,
+      'baseline': setup.baseline})) }}
+{%- endmacro %}
+
+{#- The facts of a drift row (columns of drift_rows / ks_rows): reference, row counts of both
+    sides (all, usable, null, non-finite), when `bins_sql` is given every bin, and `extra_sql`
+    (SQL text of more members, starting with a comma). -#}
+{% macro _drift_facts(setup, bins_sql=none, extra_sql=none) -%}
+  '{"reference":' || {{ ml_monitor._drift_reference_fact(setup) }}
+  {%- for side, p in [('current', 'cur'), ('reference', 'ref')] %}
+    {%- for what in ['rows', 'valid', 'null', 'nonfinite'] %}
+  || ',"{{ side }}_{{ what }}":' || {{ ml_monitor.json_int(p ~ '_' ~ what) }}
+    {%- endfor %}
+  {%- endfor %}
+  {%- if bins_sql is not none %}
+  || ',"bins":' || {{ bins_sql }}
+  {%- endif %}
+  {%- if extra_sql is not none %}
+  || {{ extra_sql }}
+  {%- endif %}
+  || '}'
 {%- endmacro %}

@@ -48,6 +48,8 @@
       'ref_filter': (conditions | join(' and ')) if conditions else '1 = 1',
       'ref_window_start': ns.start,
       'ref_window_end': ns.end,
+      'reference': reference,
+      'ref_where': reference_where,
   }) }}
 {%- endmacro %}
 

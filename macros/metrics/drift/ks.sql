@@ -113,7 +113,7 @@ ks_columns as (
 -- the overall row of every column, plus the segments present in the current window
 ks_rows as (
   select kc.column_name, s.segment_column, s.segment_value, s.d, s.at_value, s.at_f_ref, s.at_f_cur,
-    s.cur_rows,
+    s.cur_rows, s.ref_rows, s.cur_valid, s.ref_valid, s.cur_null, s.ref_null, s.cur_nonfinite, s.ref_nonfinite,
     case
       when s.ref_rows = 0 then 'no reference rows' || case when s.segment_column is not null then ' for this segment' else '' end
       when s.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('s.ref_null') }} || ' null, '
@@ -149,11 +149,14 @@ long as (
       || ': reference cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_ref', 2) }}, '?')
       || '%, current cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_cur', 2) }}, '?') || '%'
       || excluded_text as detail,
-    undefined_reason
+    undefined_reason,
+    {{ ml_monitor._drift_facts(setup, extra_sql="',\"at_value\":' || " ~ ml_monitor.json_number('at_value')
+         ~ " || ',\"reference_cdf\":' || " ~ ml_monitor.json_number('at_f_ref')
+         ~ " || ',\"current_cdf\":' || " ~ ml_monitor.json_number('at_f_cur')) }} as facts
   from ks_rows
 )
 
-{{ ml_monitor._finalize_observations(test, 'long', scope) }}
+{{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
   {%- endset -%}
   {{ return(sql) }}
 {%- endmacro %}

@@ -88,12 +88,18 @@ rate_rows as (
       when cur_pred = 0 then 'no current predictions (all null)'
     end as undefined_reason,
     'positive rate ({{ rule }}) ' || coalesce({{ ml_monitor._fmt('100 * cur_rate', 2) }}, '?') || '% vs '
-      || coalesce({{ ml_monitor._fmt('100 * ref_rate', 2) }}, '?') || '% in the reference' as rate_text
+      || coalesce({{ ml_monitor._fmt('100 * ref_rate', 2) }}, '?') || '% in the reference' as rate_text,
+    '{"reference":' || {{ ml_monitor._drift_reference_fact(setup) }}
+      || ',"rule":' || {{ ml_monitor.json_literal(rule) }}
+      || ',"current_rows":' || {{ ml_monitor.json_int('cur_rows') }} || ',"reference_rows":' || {{ ml_monitor.json_int('ref_rows') }}
+      || ',"current_predictions":' || {{ ml_monitor.json_int('cur_pred') }} || ',"reference_predictions":' || {{ ml_monitor.json_int('ref_pred') }}
+      || ',"current_rate":' || {{ ml_monitor.json_number('cur_rate') }} || ',"reference_rate":' || {{ ml_monitor.json_number('ref_rate') }}
+      || '}' as rate_facts
   from rates
 ),
 
 long as (
-  {{ ml_monitor._drift_metric_rows('psi', 'psi', threshold) }}
+  {{ ml_monitor._drift_metric_rows(setup, 'psi', 'psi', threshold) }}
   union all
   select
     {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
@@ -112,7 +118,8 @@ long as (
       {%- if max_rate_shift is not none %}
       || case when abs(cur_rate - ref_rate) > {{ max_rate_shift }} then ', beyond +/-{{ max_rate_shift }}' else '' end
       {%- endif %} as detail,
-    undefined_reason
+    undefined_reason,
+    rate_facts as facts
   from rate_rows
   union all
   select
@@ -132,11 +139,12 @@ long as (
       {%- if max_relative_rate_shift is not none %}
       || case when abs(cur_rate - ref_rate) / nullif(ref_rate, 0) > {{ max_relative_rate_shift }} then ', beyond +/-{{ max_relative_rate_shift }}' else '' end
       {%- endif %} as detail,
-    coalesce(undefined_reason, case when ref_rate = 0 then 'reference positive rate is 0: relative shift undefined' end) as undefined_reason
+    coalesce(undefined_reason, case when ref_rate = 0 then 'reference positive rate is 0: relative shift undefined' end) as undefined_reason,
+    rate_facts as facts
   from rate_rows
 )
 
-{{ ml_monitor._finalize_observations(test, 'long', scope) }}
+{{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
   {%- endset -%}
   {{ return(sql) }}
 {%- endmacro %}

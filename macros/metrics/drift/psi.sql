@@ -46,10 +46,10 @@
 with {{ ml_monitor._drift_binned_ctes(setup, plan, args, include_nulls) }},
 
 long as (
-  {{ ml_monitor._drift_metric_rows(metric, metric, threshold, fail_op) }}
+  {{ ml_monitor._drift_metric_rows(setup, metric, metric, threshold, fail_op) }}
 )
 
-{{ ml_monitor._finalize_observations(test, 'long', setup.scope) }}
+{{ ml_monitor._finalize_observations(test, 'long', setup.scope, has_facts=true) }}
   {%- endset -%}
   {{ return(sql) }}
 {%- endmacro %}

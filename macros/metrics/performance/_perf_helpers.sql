@@ -3,6 +3,9 @@
 {% macro _perf_d(expr) %}{{ return(ml_monitor.to_double(expr)) }}{% endmacro %}
 {% macro _perf_s(expr) %}{{ return(ml_monitor.to_string(expr)) }}{% endmacro %}
 
+{#- A datetime as text for facts (UTC, seconds), none stays none. -#}
+{% macro _perf_ts_text(dt) %}{{ return(dt.strftime('%Y-%m-%d %H:%M:%S') if dt is not none else none) }}{% endmacro %}
+
 {#- A score usable as a probability. -#}
 {% macro _perf_valid_prob() %}{{ return('(mm_score >= 0 and mm_score <= 1)') }}{% endmacro %}
 

@@ -103,7 +103,12 @@ long as (
       when o.value is null then '{{ base_word }} ' || v.metric || ' undefined (' || coalesce(o.reason, 'no {{ base_word }} rows for this segment') || '); current value ' || {{ ml_monitor._fmt('v.value') }}
       when o.n_used < {{ scope.min_rows }} then '{{ base_word }} has only ' || {{ s('o.n_used') }} || ' rows, below min_rows {{ scope.min_rows }}; current value ' || {{ ml_monitor._fmt('v.value') }}
       {%- endif %}
-    end as undefined_reason
+    end as undefined_reason,
+    {{ ml_monitor._perf_facts(p, 'v') }}
+      {%- if base is not none %}
+      || ',"baseline_used":' || {{ ml_monitor.json_int('o.n_used') }}
+      {%- endif %}
+      || v.facts_extra || '}' as facts
   from mm_values as v
   {%- if mode != 'plain' %}
   left join mm_values as o
@@ -133,7 +138,8 @@ long as (
       {%- if min_coverage is not none %}
       || case when {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} < {{ ml_monitor.double_literal(min_coverage) }} then '; below min_coverage {{ min_coverage }}' else '' end
       {%- endif %} as detail,
-    case when n_rows = 0 then 'no eligible predictions{{ window_text }}' end as undefined_reason
+    case when n_rows = 0 then 'no eligible predictions{{ window_text }}' end as undefined_reason,
+    {{ ml_monitor._perf_facts(p, none) }} || '}' as facts
   from mm_metrics
   where mm_arm = {{ ml_monitor.string_literal(arm.id) }}
     {%- endset %}
@@ -143,17 +149,36 @@ long as (
 ),
 
 observations as (
-  {{ ml_monitor._finalize_observations(test, 'long', scope) }}
+  {{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
 )
 
 -- rows with no usable labelled row say why (no labels, all inputs null, ...)
 select
   obs.monitor, obs.column_name, obs.segment_column, obs.segment_value, obs.metric, obs.value,
   obs.threshold, obs.baseline_value, obs.sample_size, obs.window_start, obs.window_end, obs.status,
-  {{ ml_monitor.to_string('case when obs.sample_size = 0 and l.undefined_reason is not null then l.undefined_reason else obs.detail end') }} as detail
+  {{ ml_monitor.to_string('case when obs.sample_size = 0 and l.undefined_reason is not null then l.undefined_reason else obs.detail end') }} as detail,
+  obs.facts
 from observations as obs
 left join long as l
   on {{ ml_monitor.null_safe_equal('obs.column_name', 'l.column_name') }}
   and {{ ml_monitor.null_safe_equal('obs.metric', 'l.metric') }}
   and {{ ml_monitor._perf_seg_match('obs', 'l') }}
+{%- endmacro %}
+
+{#- The opening members of a row's facts (close with || '}'): counts of the eligible, labelled and
+    used rows, the label coverage, the label rule, and the reference or challenger. `v`: alias of
+    an mm_values row, or none for a label_coverage row of mm_metrics. -#}
+{% macro _perf_facts(p, v) -%}
+  {%- set c = (v ~ '.') if v is not none else '' -%}
+  '{"rows":' || {{ ml_monitor.json_int(c ~ 'n_rows') }}
+    || ',"labelled":' || {{ ml_monitor.json_int(c ~ 'n_labelled') }}
+    {%- if v is not none %}
+    || ',"used":' || {{ ml_monitor.json_int(v ~ '.n_used') }}
+    || ',"excluded_null_input":' || {{ ml_monitor.json_int(v ~ '.n_excluded') }}
+    {%- endif %}
+    || ',"duplicate_labels":' || {{ ml_monitor.json_int(c ~ 'n_dup') }}
+    || ',"label_coverage":' || {{ ml_monitor.json_number(ml_monitor.safe_divide(c ~ 'n_labelled', c ~ 'n_rows')) }}
+    || ',"labels":' || {{ ml_monitor.json_literal({'delay': p.lj.delay, 'duplicates': p.lj.dedup_rule}) }}
+    || ',"reference":' || {{ ml_monitor.json_literal(p.reference_fact) }}
+    || ',"challenger":' || {{ ml_monitor.json_literal(p.challenger_fact) }}
 {%- endmacro %}

@@ -23,7 +23,8 @@
     {{ return({'n_used': 'n_s', 'value': 'case when n_outside = 0 then bs_sum / ' ~ d('n_s') ~ ' end', 'reason': probs_bad}) }}
   {%- elif metric == 'ece' -%}
     {{ return({'n_used': 'n_s', 'value': 'case when n_outside = 0 then ece_sum / ' ~ d('ece_n') ~ ' end', 'reason': probs_bad,
-        'note': "case when ece_worst is not null then '; ' || ece_worst else '' end"}) }}
+        'note': "case when ece_worst is not null then '; ' || ece_worst else '' end",
+        'facts': "',\"reliability\":' || coalesce(ece_bins, '[]')"}) }}
   {%- endif -%}
 {%- endmacro %}
 
@@ -102,7 +103,15 @@ mm_ece as (
       'worst bin ' || {{ ml_monitor._fmt('mm_bin * ' ~ d('1.0') ~ ' / ' ~ bins, 3) }} || '-' || {{ ml_monitor._fmt('(mm_bin + 1) * ' ~ d('1.0') ~ ' / ' ~ bins, 3) }}
       || ': mean score ' || {{ ml_monitor._fmt('s_b / n_b') }} || ', positive rate ' || {{ ml_monitor._fmt('y_b / n_b') }}
       || ' (' || {{ s('n_b') }} || ' rows)'
-    end) as ece_worst
+    end) as ece_worst,
+    -- the reliability table (every non-empty bin), for the facts column
+    {{ ml_monitor.json_array_agg(
+         "'{\"bin\":' || " ~ ml_monitor.json_int('mm_bin')
+         ~ " || ',\"lower\":' || " ~ ml_monitor.json_number('mm_bin * ' ~ d('1.0') ~ ' / ' ~ bins)
+         ~ " || ',\"upper\":' || " ~ ml_monitor.json_number('(mm_bin + 1) * ' ~ d('1.0') ~ ' / ' ~ bins)
+         ~ " || ',\"n\":' || " ~ ml_monitor.json_int('n_b')
+         ~ " || ',\"mean_score\":' || " ~ ml_monitor.json_number('s_b / n_b')
+         ~ " || ',\"fraction_positive\":' || " ~ ml_monitor.json_number('y_b / n_b') ~ " || '}'", 'mm_bin') }} as ece_bins
   from mm_bins_ranked
   group by mm_arm, segment_column, segment_value
 ),
@@ -110,7 +119,7 @@ mm_ece as (
     {%- set joins %}
   left join mm_ece as e on f.mm_arm = e.mm_arm and {{ ml_monitor._perf_seg_match('f', 'e') }}
     {%- endset %}
-    {%- do parts.update({'ctes': ctes, 'columns': columns ~ ', e.ece_sum, e.ece_n, e.ece_worst', 'joins': joins}) -%}
+    {%- do parts.update({'ctes': ctes, 'columns': columns ~ ', e.ece_sum, e.ece_n, e.ece_worst, e.ece_bins', 'joins': joins}) -%}
   {%- endif -%}
   {{ return(parts) }}
 {%- endmacro %}

@@ -19,7 +19,8 @@
     {#- rows with a zero target are excluded (and counted in the detail) -#}
     {{ return({'n_used': 'n_nonzero', 'value': 'ape_sum / ' ~ d('n_nonzero'), 'reason': "null",
         'empty_reason': "case when n_p > 0 then 'all ' || " ~ s('n_p') ~ " || ' labelled targets are zero: mape undefined' end",
-        'note': "case when n_p > n_nonzero then '; ' || " ~ s('n_p - n_nonzero') ~ " || ' rows with a zero target excluded' else '' end"}) }}
+        'note': "case when n_p > n_nonzero then '; ' || " ~ s('n_p - n_nonzero') ~ " || ' rows with a zero target excluded' else '' end",
+        'facts': "',\"zero_targets\":' || " ~ ml_monitor.json_int('n_p - n_nonzero')}) }}
   {%- elif metric == 'r2' -%}
     {{ return({'n_used': 'n_p', 'value': 'case when y_max > y_min and sst > 0 then 1 - se_sum / sst end',
         'reason': "'constant target over ' || " ~ s('n_p') ~ " || ' labelled rows: r2 undefined'"}) }}

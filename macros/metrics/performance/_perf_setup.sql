@@ -61,8 +61,9 @@
   {{ return(registry) }}
 {%- endmacro %}
 
-{#- {value, n_used, reason, note, empty_reason} SQL for one metric, from its family. `reason` is
-    evaluated only when value is null and n_used > 0. -#}
+{#- {value, n_used, reason, note, empty_reason, facts} SQL for one metric, from its family. `reason`
+    is evaluated only when value is null and n_used > 0; `facts`: more JSON members of the row's
+    facts (SQL text starting with a comma, or ''). -#}
 {% macro _perf_metric_sql(metric) -%}
   {%- set family = ml_monitor._perf_metric_registry()[metric].family -%}
   {%- set out = {} -%}
@@ -71,6 +72,7 @@
   {%- endfor -%}
   {%- if 'note' not in out -%}{%- do out.update({'note': "''"}) -%}{%- endif -%}
   {%- if 'empty_reason' not in out -%}{%- do out.update({'empty_reason': 'null'}) -%}{%- endif -%}
+  {%- if 'facts' not in out -%}{%- do out.update({'facts': "''"}) -%}{%- endif -%}
   {{ return(out) }}
 {%- endmacro %}
 
@@ -196,7 +198,11 @@
                        'window_start_sql': ml_monitor.timestamp_literal(win.start),
                        'window_end_sql': ml_monitor.timestamp_literal(win.end)}) -%}
   {%- set ref_conds = [] -%}
+  {%- set ts_text = ml_monitor._perf_ts_text -%}
+  {%- set ref_fact = none -%}
   {%- if has_ref -%}
+    {%- set ref_fact = {'relation': (a.reference | string) if a.reference is not none else none, 'where': a.reference_where,
+                        'window_start': none, 'window_end': none} -%}
     {%- if a.reference is none -%}
       {%- do ref_conds.append(scope.user_filter) -%}
       {%- if lj.ts_sql is not none -%}{%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)) -%}{%- endif -%}
@@ -210,6 +216,7 @@
       {%- set rstart = ml_monitor._subtract_period(win.start, rspec.period, rspec.count) -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(rstart)) -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(win.start)) -%}
+      {%- do ref_fact.update({'window_start': ts_text(rstart), 'window_end': ts_text(win.start)}) -%}
     {%- endif -%}
   {%- endif -%}
 
@@ -233,6 +240,10 @@
     'ref_relation': a.reference if a.reference is not none else relation,
     'ref_filter': (ref_conds | join(' and ')) if ref_conds else '1 = 1',
     'seg_sqls': seg_sqls, 'seg_groups': seg_groups,
+    'reference_fact': ref_fact,
+    'challenger_fact': ({'score_column': a.challenger_score_column, 'prediction_column': a.challenger_prediction_column,
+                         'version_column': a.model_version_column, 'champion_version': a.champion_version,
+                         'challenger_version': a.challenger_version} if mode == 'challenger' else none),
     'window_text': (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else ''),
   }) }}
 {%- endmacro %}

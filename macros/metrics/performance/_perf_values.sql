@@ -64,7 +64,8 @@ mm_values as (
     end as reason,
     n_rows, n_labelled, n_dup,
     {{ excluded }} as n_excluded,
-    {{ spec.note }} as note
+    {{ spec.note }} as note,
+    {{ spec.facts }} as facts_extra
   from mm_metrics
     {%- endset %}
     {%- do branches.append(branch) %}
@@ -72,7 +73,7 @@ mm_values as (
   {%- if branches | length == 0 %}
   select mm_arm, segment_column, segment_value, {{ ml_monitor.null_string() }} as metric, {{ ml_monitor.null_string() }} as column_name,
     {{ ml_monitor.null_double() }} as value, 0 as n_used, {{ ml_monitor.null_string() }} as reason,
-    n_rows, n_labelled, n_dup, 0 as n_excluded, '' as note
+    n_rows, n_labelled, n_dup, 0 as n_excluded, '' as note, '' as facts_extra
   from mm_metrics where 1 = 0
   {%- else %}
   {{ branches | join('\n  union all') }}

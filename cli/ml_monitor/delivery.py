@@ -1,0 +1,87 @@
+"""The delivery loop: send every due notification of the outbox through its channel, with backoff.
+
+A retryable failure (DeliveryError.retryable) goes back to `pending` with an exponential backoff
+(initial_backoff * 2^(attempts-1), capped at max_backoff, at least Retry-After); a configuration
+error stays `failed` until `ml-monitor alerts retry`. A bug in a channel never loses the alert.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.registry import channel_module
+from ml_monitor.config import Config
+from ml_monitor.outbox import Outbox
+
+log = logging.getLogger("ml_monitor")
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0          # transient failure: retried later with backoff
+    failed: int = 0            # configuration error: kept until `alerts retry`
+    busy: int = 0              # claimed by another live process
+    waiting: int = 0           # an earlier notification of the same alert to that channel is undelivered
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sent": self.sent, "retrying": self.retrying, "failed": self.failed, "busy": self.busy,
+                "waiting": self.waiting, "errors": self.errors}
+
+
+def backoff(config: Config, attempts: int, retry_after: float | None) -> float:
+    """Seconds to wait before attempt `attempts + 1`."""
+    d = config.delivery
+    delay = min(d.max_backoff, d.initial_backoff * (2 ** max(0, attempts - 1)))
+    return max(delay, min(retry_after or 0.0, d.max_backoff))
+
+
+def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None = None,
+                    include_failed: bool = False, force: bool = False, now: float | None = None) -> DeliveryReport:
+    """Send every due delivery (all pending ones with force=True; also failed ones with include_failed)."""
+    ctx = ctx or DeliveryContext(timeout=config.delivery.timeout, redact=config.redact)
+    clock = (lambda: now) if now is not None else time.time
+    out = DeliveryReport()
+    for row in outbox.due(now=now, include_failed=include_failed, force=force):
+        if outbox.waiting_for_earlier(row["id"]):
+            out.waiting += 1
+            continue
+        note = outbox.claim(row["id"], config.delivery.lease, now=clock())
+        if note is None:
+            out.busy += 1
+            continue
+        channel = row["channel"]
+        settings = config.channels.get(channel)
+        try:
+            if settings is None:
+                raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
+            channel_module(settings.type).send(settings, note, ctx)
+        except DeliveryError as e:
+            message = config.redact(e.message)
+            attempts = outbox.attempts(row["id"])
+            next_at = clock() + backoff(config, attempts, e.retry_after)
+            outbox.failed(row["id"], message, e.retryable, next_at)
+            if e.retryable:
+                out.retrying += 1
+                log.warning("delivery of %s to %s failed (attempt %d), will retry in %.0fs: %s",
+                            note.alert.fingerprint, channel, attempts, next_at - clock(), message)
+            else:
+                out.failed += 1
+                log.error("delivery of %s to %s failed: %s", note.alert.fingerprint, channel, message)
+            out.errors.append(f"{channel}: {message}")
+        except Exception as e:  # noqa: BLE001 - a bug in a channel must not lose the alert
+            message = config.redact(f"{e.__class__.__name__}: {e}")
+            attempts = outbox.attempts(row["id"])
+            outbox.failed(row["id"], message, True, clock() + backoff(config, attempts, None))
+            out.retrying += 1
+            out.errors.append(f"{channel}: {message}")
+            log.error("delivery of %s to %s raised %s", note.alert.fingerprint, channel, message)
+        else:
+            outbox.delivered(row["id"], now=clock())
+            out.sent += 1
+    return out

@@ -1,0 +1,89 @@
+"""One number formatter, one time formatter and one link check for everything people read:
+alert texts (every channel) and the report.
+
+    number(1234567.891)      -> '1,234,568'       never an exponent for large values (bin edges)
+    number(0.123456)         -> '0.1235'          4 significant digits
+    number(None)             -> '–'               (missing= to say it otherwise)
+    timestamp('2026-01-31T10:00:00+02:00') -> '2026-01-31 08:00 UTC'
+    safe_link('javascript:alert(1)')       -> None (only http(s) and mailto are links)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timezone
+from typing import Any
+
+MISSING = "–"
+
+
+def number(value: Any, missing: str = MISSING) -> str:
+    """A number for people: integers in full with thousands separators, 4 significant digits
+    below 10,000, whole units above (never `1.7e+12`); text that is not a number is returned as is."""
+    if value is None or value is getattr(value, "NA", object()):
+        return missing
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return value
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value) if str(value) not in ("<NA>", "NaT") else missing
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        t = value
+    elif isinstance(value, date):
+        t = datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isnan(value):
+            return None
+        return datetime.fromtimestamp(value, timezone.utc)
+    else:
+        text = str(value).strip()
+        if not text or text in ("NaT", "None", "nan"):
+            return None
+        try:
+            t = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" UTC", ""))
+        except ValueError:
+            return None
+    if t.tzinfo is None:              # warehouse timestamps without zone are UTC (docs/warehouses.md)
+        return t.replace(tzinfo=timezone.utc)
+    return t.astimezone(timezone.utc)
+
+
+def timestamp(value: Any) -> str | None:
+    """An instant for people, in UTC: '2026-01-31 08:00 UTC' (seconds shown when not zero).
+    Accepts datetimes (naive = UTC), ISO strings, epoch seconds; None when there is no instant;
+    text that is not a time is returned as is."""
+    t = _as_datetime(value)
+    if t is None:
+        text = None if value is None else str(value).strip()
+        return text if text and text not in ("NaT", "None", "nan") else None
+    return t.strftime("%Y-%m-%d %H:%M:%S UTC" if t.second or t.microsecond else "%Y-%m-%d %H:%M UTC")
+
+
+_SAFE_LINK = re.compile(r"^(https?://[^\s<>|\"'`]+|mailto:[^\s<>|\"'`]+)$", re.IGNORECASE)
+
+
+def safe_link(url: Any) -> str | None:
+    """`url` when it may be rendered as a link (http, https, mailto), else None: a runbook such as
+    `javascript:...` or `data:...` is shown as text, never as a link."""
+    if not url:
+        return None
+    text = str(url).strip()
+    return text if _SAFE_LINK.match(text) else None

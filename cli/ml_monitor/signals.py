@@ -1,0 +1,60 @@
+"""Signals for `ml-monitor run` and `schedule`: SIGTERM behaves like SIGINT (a KeyboardInterrupt
+that dbt turns into cancelled queries), and the exit code says which signal stopped us:
+130 for SIGINT, 143 for SIGTERM (128 + the signal number, the shell convention)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def exit_code(signum: int | None) -> int:
+    """128 + signal number; 130 when the signal is unknown (an interrupt from the keyboard)."""
+    return 128 + (signum or signal.SIGINT)
+
+
+class Interrupted:
+    """What stopped us: set by the handler; `signum` is the last signal received."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum else "SIGINT"
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.signum)
+
+
+@contextmanager
+def handlers(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Install `handler` for SIGTERM and SIGINT in the main thread; restore the previous ones after."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in SIGNALS:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def interruptible() -> Iterator[Interrupted]:
+    """For one run: SIGTERM and SIGINT raise KeyboardInterrupt (dbt cancels its queries, locks and
+    the state file are released in order, no process is left to be killed half-way)."""
+    state = Interrupted()
+
+    def handler(signum: int, frame: Any) -> None:
+        state.signum = signum
+        raise KeyboardInterrupt
+
+    with handlers(handler):
+        yield state

@@ -1,0 +1,372 @@
+"""Hardening of the CLI (issue 13): each test reproduces a defect found by attacking the CLI and
+fails on the code before its fix. Real parts only: local HTTP / SMTP servers, a real state file,
+dbt really runs (fixture project of conftest.py), signals sent to a real `ml-monitor` process.
+
+Run just this group: pytest -m adversarial
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import console_script, subprocess_env
+from ml_monitor import api
+from ml_monitor.alerts.model import Alert, Notification, alert_text, build_alerts, describe_observation
+from ml_monitor.cli import main
+from ml_monitor.config import ConfigError, load_config
+from ml_monitor.outbox import Outbox
+
+pytestmark = pytest.mark.adversarial
+
+SECRET = "tok3n-S3CRET-value"
+
+
+# ------------------------------------------------------------------ helpers: any-method servers
+
+class _Server:
+    """A local HTTP server recording every request, whatever its method; `answer(handler)` may
+    send its own response (a redirect), else 200."""
+
+    def __init__(self, answer: Any = None):
+        self.requests: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                outer.requests.append({"method": self.command, "path": self.path,
+                                       "headers": {k.lower(): v for k, v in self.headers.items()},
+                                       "body": self.rfile.read(length) if length else b""})
+                if answer is not None:
+                    answer(self)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            do_GET = do_POST = do_PUT = do_HEAD = _any  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _project(tmp_path: Path, config: str) -> Path:
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    (tmp_path / "ml_monitor.yml").write_text(config)
+    return tmp_path
+
+
+def _deliveries(state: Path) -> list[sqlite3.Row]:
+    db = sqlite3.connect(str(state))
+    db.row_factory = sqlite3.Row
+    try:
+        return db.execute("select * from deliveries order by created_at").fetchall()
+    finally:
+        db.close()
+
+
+def _state_bytes(state: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in state.parent.glob(state.name + "*") if p.is_file())
+
+
+# ------------------------------------------------- 1. a redirect loses the alert, leaks credentials
+
+@pytest.mark.parametrize("status", [301, 302])
+def test_a_redirect_fails_the_delivery_and_nothing_goes_to_the_other_location(status, tmp_path, failing_run_report):
+    target = _Server()                                          # another port: "another host"
+
+    def redirect(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(status)
+        handler.send_header("Location", target.url("/elsewhere"))
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    hook = _Server(redirect)
+    try:
+        cfg = load_config(_project(tmp_path, f"""
+state_path: state.sqlite
+channels:
+  hook:
+    type: webhook
+    url: "{hook.url('/hook')}"
+    headers: {{Authorization: "Bearer {SECRET}"}}
+"""))
+        outcome = api.deliver(failing_run_report, cfg)
+        n = len(build_alerts(failing_run_report))
+        assert n == 2
+        # the channel's server got the POSTs with their bodies; the other location got nothing
+        assert [r["method"] for r in hook.requests] == ["POST"] * n
+        assert all(json.loads(r["body"])["event"] == "trigger" for r in hook.requests)
+        assert target.requests == []
+        # not sent: a configuration error, kept in the outbox until `alerts retry`
+        assert outcome.delivery.sent == 0 and outcome.delivery.failed == n
+        assert all(f"HTTP {status} redirect" in e and "configuration error" in e for e in outcome.delivery.errors)
+        rows = _deliveries(tmp_path / "state.sqlite")
+        assert [r["state"] for r in rows] == ["failed"] * n
+        assert all("not followed" in r["last_error"] for r in rows)
+        # `alerts retry` tries again and still sends nothing elsewhere
+        result = CliRunner().invoke(main, ["alerts", "retry", "--project-dir", str(tmp_path)])
+        assert result.exit_code == 1, result.output
+        assert target.requests == [] and len(hook.requests) == 2 * n
+    finally:
+        hook.close()
+        target.close()
+
+
+# ------------------------------------------------------------- 3. secrets inside URLs leak
+
+def test_a_token_in_a_webhook_url_query_never_leaks(tmp_path, http_receiver, failing_run_report, capsys):
+    path = f"/hook?token={SECRET}"
+    http_receiver.script[path] = [404] * 20           # the server echoes the path: "no such hook /hook?token=..."
+    env = {"HOOK_URL": http_receiver.url(path)}
+    project = _project(tmp_path, "state_path: state.sqlite\nchannels:\n  hook: {type: webhook, url: '${HOOK_URL}'}\n")
+    cfg = load_config(project, environ=env)
+    api.setup_logging(cfg)
+    try:
+        outcome = api.deliver(failing_run_report, cfg)
+    finally:
+        api.setup_logging(None)
+    assert len(http_receiver.at(path)) == 2 and outcome.delivery.failed == 2   # 404: configuration error
+    assert all("HTTP 404" in e for e in outcome.delivery.errors)
+    shown = {"stderr": capsys.readouterr().err, "--format json": json.dumps(outcome.to_dict(cfg))}
+    runner = CliRunner()
+    for args in (["alerts", "list"], ["alerts", "list", "--format", "json"], ["alerts", "retry", "--format", "json"]):
+        result = runner.invoke(main, [*args, "--project-dir", str(project)], env=env)
+        assert result.exit_code in (0, 1), result.output
+        shown[" ".join(args)] = result.output
+    assert "HTTP 404" in shown["alerts list"]
+    shown["state file"] = _state_bytes(project / "state.sqlite").decode("utf-8", "replace")
+    assert "no such hook" in shown["state file"]                       # the error is kept ...
+    for where, text in shown.items():
+        assert SECRET not in text, where                               # ... without the token
+
+
+@pytest.mark.parametrize("url", [f"http://127.0.0.1:8/hook?token={SECRET} x",       # a space
+                                 f"http://127.0.0.1:99999/hook?token={SECRET}",     # port out of range
+                                 f"http://127.0.0.1:port/hook?token={SECRET}"])     # not a port
+def test_an_invalid_url_is_a_configuration_error_that_does_not_repeat_it(tmp_path, url):
+    project = _project(tmp_path, "channels:\n  hook: {type: webhook, url: '${HOOK_URL}'}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(project, environ={"HOOK_URL": url})
+    assert err.value.key == "channels.hook.url" and SECRET not in str(err.value)
+    result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)], env={"HOOK_URL": url})
+    assert result.exit_code == 2 and "configuration error" in result.output
+    assert SECRET not in result.output
+
+
+def test_userinfo_and_query_values_of_every_endpoint_are_redacted(tmp_path):
+    project = _project(tmp_path, """
+channels:
+  slack: {type: slack, url: "https://user:pa55word@hooks.example/services/T/B?sig=abcd1234"}
+  pager: {type: pagerduty, routing_key: rk-0123, url: "https://events.example/v2/enqueue?key=pd-key-99"}
+""")
+    cfg = load_config(project, environ={})
+    text = cfg.redact("HTTP 400: bad sig=abcd1234 for user:pa55word, key pd-key-99 at /v2/enqueue")
+    for secret in ("abcd1234", "pa55word", "pd-key-99"):
+        assert secret not in text
+    assert "/v2/enqueue" in text                                   # a short, token-free path stays readable
+
+
+# ----------------------------------------------------- 4. a selector that matches nothing
+
+def test_run_with_a_selection_that_matches_no_test_exits_2(dbt_fixture_project, tmp_path):
+    state = tmp_path / "state.sqlite"
+    result = CliRunner().invoke(main, ["run", "--project-dir", str(dbt_fixture_project), "--profiles-dir",
+                                       str(dbt_fixture_project), "--state-path", str(state), "-s", "tag:typo"])
+    assert result.exit_code == 2, result.output
+    assert "tag:typo" in result.output and "matched no test" in result.output
+    assert not state.exists() or _deliveries(state) == []
+
+
+def test_report_with_a_selection_that_matches_no_test_exits_2(dbt_fixture_project, failing_run_report, tmp_path):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", "--project-dir", str(dbt_fixture_project), "--profiles-dir",
+                                       str(dbt_fixture_project), "--select", "typo_model", "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "typo_model" in result.output and "matches no test" in result.output
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ 5. signals
+
+@pytest.fixture(scope="module")
+def slow_project(tmp_path_factory, dbt_fixture_project) -> Path:
+    """A copy of the fixture project with a model that keeps DuckDB busy for a few seconds."""
+    root = tmp_path_factory.mktemp("slow_proj")
+    shutil.copytree(dbt_fixture_project, root, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*", ".ml_monitor"))
+    (root / "profiles.yml").write_text((root / "profiles.yml").read_text().replace(
+        str(dbt_fixture_project / "fixture.duckdb"), str(root / "fixture.duckdb")))
+    (root / "models" / "slow.sql").write_text(
+        "select sum(hash(i)) as h from range(0, 40000000000) t(i)\n")
+    return root
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([console_script(), *args], cwd=cwd, env=subprocess_env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_line(proc: subprocess.Popen, needle: str, lines: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return
+    proc.kill()
+    raise AssertionError(f"{needle!r} not seen:\n{''.join(lines)}")
+
+
+def _alert_kinds(state: Path) -> list[str]:
+    if not state.exists():
+        return []
+    db = sqlite3.connect(str(state))
+    try:
+        return [r[0] for r in db.execute("select kind from alerts")]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_second_signal_aborts_the_scheduled_run_with_its_exit_code_and_no_alert(slow_project, tmp_path, sig, code):
+    state = tmp_path / "state.sqlite"
+    proc = _start(["schedule", "--every", "1h", "--run-now", "--project-dir", str(slow_project),
+                   "--profiles-dir", str(slow_project), "--state-path", str(state)], slow_project)
+    lines: list[str] = []
+    _wait_for_line(proc, "running dbt build", lines)
+    time.sleep(1.0)
+    proc.send_signal(sig)                       # first: finish the current run ...
+    time.sleep(5.0)                             # (dbt is inside the slow model by now)
+    proc.send_signal(sig)                       # ... second: abort it
+    _, err = proc.communicate(timeout=120)
+    err = "".join(lines) + err
+    assert proc.returncode == code, err
+    assert "aborted" in err and "no run left unfinished" not in err
+    assert "monitoring_failed" not in _alert_kinds(state), err
+    assert "KeyboardInterrupt" not in err
+
+
+def test_run_under_sigterm_exits_143_cleanly(slow_project, tmp_path):
+    state = tmp_path / "state.sqlite"
+    proc = _start(["run", "--project-dir", str(slow_project), "--profiles-dir", str(slow_project),
+                   "--state-path", str(state)], slow_project)
+    lines: list[str] = []
+    _wait_for_line(proc, "running dbt build", lines)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    err = "".join(lines) + err
+    assert proc.returncode == 143, err
+    assert "run aborted by SIGTERM" in err
+    assert "leaked semaphore" not in err and "resource_tracker" not in err and "Traceback" not in err
+    assert _alert_kinds(state) == []
+
+
+# ------------------------------------------------------------------ 8. alert texts
+
+def test_and_n_more_counts_no_data_rows(failing_run_report):
+    from ml_monitor.runner import CheckResult, RunReport
+
+    obs = [{"metric": "null_rate", "column_name": "x", "value": 0.5, "threshold": 0.1, "status": "fail"},
+           {"metric": "null_rate", "column_name": "x", "segment_column": "s", "segment_value": "a",
+            "status": "no_data", "sample_size": 0},
+           {"metric": "null_rate", "column_name": "x", "segment_column": "s", "segment_value": "b",
+            "status": "no_data", "sample_size": 0}]
+    # dbt's failures = fail + no_data rows (fail_on_no_data, the default): all three are shown
+    check = CheckResult(unique_id="test.p.t", name="t", status="fail", severity="error", monitor="null_rate",
+                        package="ml_monitor", model="m", column="x", failures=3, observations=obs)
+    report = RunReport(command="build", project_dir=".", project="p", target=None, started_at="2026-01-31T00:00:00",
+                       checks=[check])
+    (alert,) = build_alerts(report)
+    assert "more failing observation" not in alert.summary, alert.summary
+    assert len(alert.summary.splitlines()) == 3
+
+
+def test_the_profiles_default_target_is_named_not_called_default(failing_run_report):
+    text = alert_text(Notification("trigger", build_alerts(failing_run_report)[0]))
+    assert "(target dev)" in text, text                     # profiles.yml of the fixture: target: dev
+    assert "default" not in text
+
+
+JS = "javascript:alert(1)"
+
+
+def test_a_javascript_runbook_is_never_sent_as_a_link(tmp_path, http_receiver, smtp_receiver):
+    alert = Alert(fingerprint="f" * 20, kind="check_failed", severity="error", title="psi failed on m.x",
+                  summary="psi of x overall is 0.5 (threshold 0.2)", project="p", model="m", column="x",
+                  runbook=JS)
+    cfg = load_config(_project(tmp_path, f"""
+state_path: state.sqlite
+channels:
+  slack: {{type: slack, url: "{http_receiver.url('/slack')}"}}
+  teams: {{type: teams, url: "{http_receiver.url('/teams')}"}}
+  pager: {{type: pagerduty, routing_key: rk-1234, url: "{http_receiver.url('/pd')}"}}
+  mail: {{type: email, host: {smtp_receiver.host}, port: {smtp_receiver.port}, security: none,
+          from: a@example.com, to: [b@example.com]}}
+"""))
+    with Outbox(cfg.state_path) as outbox:
+        outbox.record([alert], [], {alert.fingerprint: list(cfg.channels)}, 3600, set())
+        result = api.deliver_pending(cfg, outbox)
+    assert result.sent == 4, result.errors
+    slack = json.dumps(http_receiver.at("/slack")[0].json)
+    teams = http_receiver.at("/teams")[0].json["attachments"][0]["content"]
+    pager = http_receiver.at("/pd")[0].json
+    mail = smtp_receiver.messages[0][2].decode()
+    assert f"<{JS}" not in slack and "|Runbook>" not in slack
+    assert "actions" not in teams and "Action.OpenUrl" not in json.dumps(teams)
+    assert "links" not in pager
+    assert "href" not in mail
+    # the runbook text itself is still shown, as text
+    assert JS in slack and JS in json.dumps(teams) and JS in json.dumps(pager) and JS in mail
+
+
+def test_large_bin_edges_print_in_full():
+    obs = {"metric": "psi", "column_name": "amount", "segment_column": "bin", "segment_value": 1.7e12,
+           "value": 1712345678901.5, "threshold": 2.5e12, "baseline_value": 1.5e16, "status": "fail"}
+    text = describe_observation(obs)
+    assert "e+" not in text, text
+    assert "1,712,345,678,902" in text and "2,500,000,000,000" in text and "15,000,000,000,000,000" in text
+
+
+def test_run_outside_a_dbt_project_says_so_and_creates_nothing(tmp_path):
+    home, nowhere = tmp_path / "home", tmp_path / "nowhere"
+    home.mkdir()
+    nowhere.mkdir()
+    result = CliRunner().invoke(main, ["run", "--project-dir", str(nowhere)], env={"HOME": str(home)})
+    assert result.exit_code == 2, result.output
+    assert f"no dbt_project.yml in {nowhere}" in result.output
+    assert ".dbt" not in result.output and "profiles" not in result.output
+    assert list(home.iterdir()) == [] and list(nowhere.iterdir()) == []
+    result = CliRunner().invoke(main, ["schedule", "--every", "1h", "--project-dir", str(nowhere)],
+                                env={"HOME": str(home)})
+    assert result.exit_code == 2 and "no dbt_project.yml" in result.output
+    assert list(nowhere.iterdir()) == []

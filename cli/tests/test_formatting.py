@@ -1,0 +1,44 @@
+"""The one number / time formatter and the link check shared by alerts and the report."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ml_monitor.formatting import number, safe_link, timestamp
+
+
+@pytest.mark.parametrize("value, text", [
+    (None, "–"), (0, "0"), (5, "5"), (12345, "12,345"), (0.123456, "0.1235"), (1.5, "1.5"),
+    (1712345678901.5, "1,712,345,678,902"), (1.7e12, "1,700,000,000,000"), (-2.5e16, "-25,000,000,000,000,000"),
+    (float("nan"), "NaN"), (math.inf, "∞"), (-math.inf, "−∞"), (True, "true"), ("FR", "FR"),
+])
+def test_number(value, text):
+    assert number(value) == text
+    assert "e+" not in number(value)
+
+
+def test_number_missing_word():
+    assert number(None, missing="null") == "null"
+
+
+@pytest.mark.parametrize("value, text", [
+    ("2026-01-31T10:00:00+02:00", "2026-01-31 08:00 UTC"),
+    ("2026-01-31T10:00:00", "2026-01-31 10:00 UTC"),            # naive = UTC
+    ("2026-01-31 10:00:05Z", "2026-01-31 10:00:05 UTC"),
+    (datetime(2026, 1, 31, 10, tzinfo=timezone(timedelta(hours=-5))), "2026-01-31 15:00 UTC"),
+    (0.0, "1970-01-01 00:00 UTC"), (None, None), ("not a time", "not a time"),
+])
+def test_timestamp(value, text):
+    assert timestamp(value) == text
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://runbooks.example/x", True), ("http://a/b?c=d", True), ("mailto:oncall@example.com", True),
+    ("javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False), ("data:text/html,<b>", False),
+    ("https://x/a b", False), ("https://x/|evil>", False), ("", False), (None, False), ("ftp://x", False),
+])
+def test_safe_link(url, ok):
+    assert (safe_link(url) is not None) == ok
