@@ -249,3 +249,16 @@ def test_car_loan_monthly_estimates_equal_nannyml(cbpe_build, inline, tmp_path):
     bands = {k: v for k, v in worst.items() if k.endswith(("_lower", "_upper"))}
     assert max(v for k, v in bands.items() if not k.startswith("roc_auc")) < 1e-9, bands
     assert max(bands["roc_auc_lower"], bands["roc_auc_upper"]) < 1e-2, bands
+
+
+def test_facts_carry_the_band_and_the_calibration(cbpe_build):
+    # the structured column holds what the detail says: the band equals the band rows (NannyML's)
+    rows = _df(cbpe_build["db"], "select metric, value, facts from main.actual_cbpe where case_name = 'miscal_all' "
+                                 "and segment_column is null")
+    by_metric = {r.metric: r for r in rows.itertuples()}
+    facts = json.loads(by_metric["roc_auc"].facts)
+    assert facts["estimate"] == pytest.approx(by_metric["roc_auc"].value, abs=1e-15)
+    assert facts["lower"] == pytest.approx(by_metric["roc_auc_lower"].value, abs=1e-15)
+    assert facts["upper"] == pytest.approx(by_metric["roc_auc_upper"].value, abs=1e-15)
+    assert facts["calibration"]["calibrated"] is True and facts["calibration"]["thresholds"] > 10
+    assert (facts["excluded_null"], facts["excluded_outside"]) == (4, 3)

@@ -156,10 +156,11 @@ mm_long as (
     n_valid as sample_size,
     {{ ml_monitor._cbpe_fail_sql(bounds) }} as is_fail,
     {{ ml_monitor._cbpe_detail_sql(how) }} as detail,
-    {{ ml_monitor._cbpe_reason_sql(plan) }} as undefined_reason
+    {{ ml_monitor._cbpe_reason_sql(plan) }} as undefined_reason,
+    {{ ml_monitor._cbpe_facts_sql(plan) }} as facts
   from mm_band
 )
-{{ ml_monitor._finalize_observations('estimated_performance', 'mm_long', scope) }}
+{{ ml_monitor._finalize_observations('estimated_performance', 'mm_long', scope, has_facts=true) }}
 {%- endmacro %}
 
 {#- The bound a metric row is held to: min_value, the max_drop bound under the reference's
@@ -192,6 +193,18 @@ mm_long as (
       ~ " else 'estimated ' || " ~ f('est') ~ " end"
       ~ " || '; " ~ how | replace("'", "''") ~ "'"
       ~ " || case when n_null + n_outside > 0 then '; excluded ' || " ~ s('n_null') ~ " || ' null and ' || " ~ s('n_outside') ~ " || ' out-of-range scores' else '' end") }}
+{%- endmacro %}
+
+{#- facts (JSON): the estimate's band and sampling error, the calibration, the exclusions. -#}
+{% macro _cbpe_facts_sql(plan) -%}
+  {%- set n = ml_monitor.json_number -%}
+  {%- set i = ml_monitor.json_int -%}
+  {%- set how = {'calibrated': plan.calibrated, 'calibration': plan.calibration, 'thresholds': plan.points | length,
+                 'ece_before': plan.ece_before, 'ece_after': plan.ece_after, 'reference_rows': plan.n_ref} -%}
+  {{ return("'{\"estimate\":' || " ~ n('est') ~ " || ',\"lower\":' || " ~ n('lower_bound') ~ " || ',\"upper\":' || " ~ n('upper_bound')
+      ~ " || ',\"sampling_error\":' || " ~ n('sigma') ~ " || ',\"realized_reference\":' || " ~ n('baseline_value')
+      ~ " || ',\"rows\":' || " ~ i('n_rows') ~ " || ',\"excluded_null\":' || " ~ i('n_null') ~ " || ',\"excluded_outside\":' || " ~ i('n_outside')
+      ~ " || ',\"calibration\":' || " ~ ml_monitor.json_literal(how) ~ " || '}'") }}
 {%- endmacro %}
 
 {% macro _cbpe_reason_sql(plan) -%}
