@@ -29,7 +29,7 @@
   {%- set rows = [] -%}
   {%- for m in metrics -%}
     {%- set se = plan.se.get(m) -%}
-    {%- set sigma = ('(' ~ c(se[0]) ~ ' / sqrt(' ~ d('n_valid') ~ ' * ' ~ c(se[1]) ~ '))') if (se is not none and se[1] > 0) else d('null') -%}
+    {%- set sigma = ('case when n_valid > 0 then ' ~ c(se[0]) ~ ' / sqrt(' ~ d('n_valid') ~ ' * ' ~ c(se[1]) ~ ') end') if (se is not none and se[1] > 0) else d('null') -%}
     {%- do rows.append({'metric': m, 'value': value_sql[m], 'sigma': sigma, 'kind': 'estimate',
                         'baseline': plan.realized.get(m)}) -%}
     {%- if band_rows -%}
