@@ -9,5 +9,5 @@ select case_name, monitor, column_name, segment_column, segment_value, metric,
              and window_start = {{ ml_monitor.timestamp_literal(modules.datetime.datetime(2026, 1, 27)) }}
             then 0.0
             else value end as value,
-       threshold, sample_size, status, window_start, window_end
+       threshold, baseline_value, sample_size, status, window_start, window_end
 from {{ ref('expected_windows') }}

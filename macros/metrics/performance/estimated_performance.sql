@@ -28,7 +28,8 @@
   {%- set metrics = ml_monitor._cbpe_metrics(test, relation, metric, known) -%}
   {%- if column_name is not none and score_column is none -%}{%- set score_column = column_name -%}{%- endif -%}
   {%- for arg, v in [('score_column', score_column), ('prediction_column', prediction_column), ('label_column', label_column)] -%}
-    {%- if v is not none and (ml_monitor._check_names(test, relation, arg, v) | length) != 1 -%}
+    {#- the label is a column of the labelled reference, the rest of the scored relation -#}
+    {%- if v is not none and (ml_monitor._check_names(test, relation, arg, v, exists_in=(reference if arg == 'label_column' else none)) | length) != 1 -%}
       {{ ml_monitor._arg_error(test, relation, arg, 'must be one column name', v) }}
     {%- endif -%}
   {%- endfor -%}
