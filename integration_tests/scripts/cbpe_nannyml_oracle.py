@@ -90,6 +90,8 @@ def main() -> None:
                                  "column_name": f"score_{model}", "segment_column": seg_col,
                                  "segment_value": seg_val, "metric": metric, "value": v,
                                  "threshold": thr, "sample_size": len(part),
+                                 # baseline: the metric realized on the whole labelled reference
+                                 "baseline_value": base[metric] if metric in metrics else None,
                                  "status": status_of(v, len(part), 1, f)})
 
     case("miscal_all", "mis", ALL, segment_by=["region"], cells=True, bands=True, min_value=0.6)
@@ -101,10 +103,13 @@ def main() -> None:
                  "metric": "roc_auc", "value": None, "sample_size": len(valid), "status": "no_data"})
     # an empty window
     rows.append({"case_name": "empty_window", "monitor": "estimated_performance", "column_name": "score_mis",
-                 "metric": "roc_auc", "value": None, "sample_size": 0, "status": "no_data"})
+                 "metric": "roc_auc", "value": None, "sample_size": 0, "status": "no_data",
+                 "baseline_value": realized(ref, "mis")["roc_auc"]})
     for r in rows:
         if isinstance(r["value"], float) and math.isnan(r["value"]):
             r["value"] = None
+        # every case evaluates the one window [2025-12-31, 2026-01-31)
+        r["window_start"], r["window_end"] = (str(w) for w in WINDOW)
     write_expected("cbpe", rows)
 
 
