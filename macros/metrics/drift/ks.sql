@@ -212,9 +212,10 @@ long as (
       || '%, current cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_cur', 2) }}, '?') || '%'
       || excluded_text as detail,
     undefined_reason,
-    {{ ml_monitor._drift_facts(setup, extra_sql="',\"at_value\":' || " ~ ml_monitor.json_number('at_value')
-         ~ " || ',\"reference_cdf\":' || " ~ ml_monitor.json_number('at_f_ref')
-         ~ " || ',\"current_cdf\":' || " ~ ml_monitor.json_number('at_f_cur')) }} as facts
+    {#- where the CDFs are furthest apart; null when D is undefined (engines order nulls differently) -#}
+    {{ ml_monitor._drift_facts(setup, extra_sql="',\"at_value\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_value end')
+         ~ " || ',\"reference_cdf\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_f_ref end')
+         ~ " || ',\"current_cdf\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_f_cur end')) }} as facts
   from ks_rows
 )
 
