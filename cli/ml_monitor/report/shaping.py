@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from ml_monitor import formatting
 from ml_monitor.schema import HISTORY_COLUMNS, parse_facts
 
 STATUSES = ("fail", "no_data", "skipped", "pass")
@@ -142,31 +142,18 @@ def _i(v: Any) -> int | None:
 
 
 def fmt_number(v: Any) -> str:
-    """A number for people: 4 significant digits, thousands separated, '–' for null."""
-    if v is None or v is pd.NA:
-        return "–"
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isnan(x):  # pandas cannot tell a NULL from a NaN: both are "no value" here
-        return "–"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
+    """A number for people (ml_monitor.formatting.number); '–' for null and NaN, which pandas
+    cannot tell apart: both are "no value" in the report."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return formatting.MISSING
+    return formatting.number(v)
 
 
 def fmt_time(ts: Any) -> str | None:
+    """An instant for people, in UTC (ml_monitor.formatting.timestamp)."""
     if ts is None or ts is pd.NaT or (isinstance(ts, float) and math.isnan(ts)):
         return None
-    t = pd.Timestamp(ts)
-    if pd.isna(t):
-        return None
-    return t.strftime("%Y-%m-%d %H:%M") + " UTC"
+    return formatting.timestamp(ts)
 
 
 def iso(ts: Any) -> str | None:
@@ -184,15 +171,11 @@ def segment_label(segment_column: str | None, segment_value: str | None) -> str:
     return f"{segment_column} = {'(null)' if segment_value is None else segment_value}"
 
 
-_SAFE_URL = re.compile(r"^(https?://|mailto:)[^\s]+$", re.IGNORECASE)
 
 
 def safe_url(url: str | None) -> str | None:
     """The runbook URL when it is an http(s)/mailto link, else None (shown as text only)."""
-    if not url:
-        return None
-    u = str(url).strip()
-    return u if _SAFE_URL.match(u) else None
+    return formatting.safe_link(url)
 
 
 def _text(v: Any) -> str | None:
