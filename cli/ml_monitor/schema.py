@@ -24,10 +24,15 @@ OBSERVATION_SCHEMA: tuple[tuple[str, str], ...] = (
 HISTORY_STAMP_SCHEMA: tuple[tuple[str, str], ...] = (
     ("test_unique_id", "string"), ("test_name", "string"), ("model_name", "string"),
     ("severity", "string"), ("test_status", "string"), ("invocation_id", "string"),
-    ("run_started_at", "timestamp"), ("observation_id", "string"),
+    ("run_started_at", "timestamp"), ("observation_id", "string"), ("as_of", "timestamp"),
 )
 
 OBSERVATION_COLUMNS: tuple[str, ...] = tuple(name for name, _ in OBSERVATION_SCHEMA)
+
+#: the boolean column every test's rows end with after the observation columns: which rows decide
+#: the test (fail_calc; with `windows: N` and `fail_on: latest`, the newest window's). It belongs
+#: to the test's result, not to the observation: the history does not store it.
+DECIDING_COLUMN = "is_deciding"
 
 #: the history columns, in table order -> type kind
 HISTORY_COLUMNS: dict[str, str] = dict(OBSERVATION_SCHEMA + HISTORY_STAMP_SCHEMA)

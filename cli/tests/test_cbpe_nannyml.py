@@ -38,7 +38,9 @@ def cbpe_build(tmp_path_factory):
 
 
 def _df(db, sql) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
+    # not read-only: an in-process dbt (inline compiles) may hold the file open read-write, and
+    # DuckDB refuses a second connection with another configuration in the same process
+    con = duckdb.connect(str(db))
     try:
         return con.execute(sql).df()
     finally:
@@ -186,7 +188,7 @@ def test_isotonic_map_equals_sklearn_and_freezes(cbpe_build, inline):
     ("ref('cbpe_current'), label_column='label', score_column='score_mis', metric='roc_auc'",
      "argument 'reference' is required"),
     ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='nope', score_column='score_mis', metric='roc_auc'",
-     "argument 'label_column' must be a column of the reference"),
+     "argument 'label_column' names column(s) nope that do not exist of"),
     ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='label', score_column='score_mis', metric='roc_auc', positive_label='yes'",
      "argument 'label_column' is numeric"),
     ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='label', score_column='score_mis', metric='f1'",

@@ -24,7 +24,9 @@ def perf_build(tmp_path_factory):
 
 
 def _rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
+    # not read-only: an in-process dbt (inline compiles) may hold the file open read-write, and
+    # DuckDB refuses a second connection with another configuration in the same process
+    con = duckdb.connect(str(db))
     try:
         return con.execute(sql).fetchall()
     finally:

@@ -14,7 +14,8 @@ import sqlglot
 import yaml
 
 from dbt_project_runner import INTEGRATION, REPO, ensure_integration_deps
-from ml_monitor.schema import HISTORY_COLUMNS, HISTORY_STAMP_SCHEMA, OBSERVATION_COLUMNS, OBSERVATION_SCHEMA
+from ml_monitor.schema import (DECIDING_COLUMN, HISTORY_COLUMNS, HISTORY_STAMP_SCHEMA, OBSERVATION_COLUMNS,
+                               OBSERVATION_SCHEMA)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_the_sql_builds_exactly_those_columns(compile_inline):
     for has_facts in ("true", "false"):
         sql = compile_inline("{{ ml_monitor._finalize_observations('volume', 'long', " + scope
                              + ", has_facts=" + has_facts + ") }}")
-        assert sqlglot.parse_one(sql, read="duckdb").named_selects == list(OBSERVATION_COLUMNS)
+        assert sqlglot.parse_one(sql, read="duckdb").named_selects == [*OBSERVATION_COLUMNS, DECIDING_COLUMN]
     sql = compile_inline("{{ ml_monitor.history_empty_select() }}")
     assert sqlglot.parse_one(sql, read="duckdb").named_selects == list(HISTORY_COLUMNS)
 
