@@ -166,6 +166,75 @@ def skew_oracle(case, serving, offline, keys, features, kinds, abs_tol, rel_tol,
     return out
 
 
+# --- serving_slo -------------------------------------------------------------------------------
+
+def make_requests(rng: np.random.Generator) -> pd.DataFrame:
+    """A request log over three days (and a few rows after as_of); model v2 got slower."""
+    n = 900
+    seconds = rng.integers(1, 3 * 86400, n)
+    ts = [AS_OF - dt.timedelta(seconds=int(s)) for s in seconds]
+    ts[:4] = [AS_OF + dt.timedelta(minutes=10)] * 4
+    version = rng.choice(["v1", "v2"], n, p=[0.6, 0.4]).astype(object)
+    endpoint = rng.choice(["score", "batch"], n, p=[0.8, 0.2]).astype(object)
+    latency = np.round(rng.gamma(4.0, 30.0, n), 3)
+    latency = np.where(version == "v2", np.round(latency * 2.5, 3), latency)
+    latency[rng.random(n) < 0.03] = np.nan
+    status = rng.choice([200, 500, 503, 429], n, p=[0.95, 0.02, 0.01, 0.02]).astype(float)
+    status[rng.random(n) < 0.02] = np.nan
+    return pd.DataFrame({"request_id": np.arange(1, n + 1),
+                         "requested_at": [t.strftime("%Y-%m-%d %H:%M:%S") for t in ts],
+                         "model_version": version, "endpoint": endpoint,
+                         "latency_ms": latency,
+                         "http_status": pd.Series([None if np.isnan(v) else int(v) for v in status], dtype=object)})
+
+
+def slo_oracle(case, req, latency=None, status=None, errors=(), bounds=(None, None, None),
+               max_error_rate=None, min_tp=None, min_tps=None, segment_by=None, window=None,
+               where=None, min_rows=1):
+    d = req.copy()
+    if where is not None:
+        d = d[where(d)]
+    if window is not None:
+        ts = pd.to_datetime(d["requested_at"])
+        d = d[(ts >= AS_OF - window) & (ts < AS_OF)]
+    groups = [(None, None, d)]
+    for c in segment_by or []:
+        for v, g in d.groupby(c, dropna=False):
+            groups.append((c, None if pd.isna(v) else str(v), g))
+    out = []
+
+    def row(column, segc, segv, metric, value, n, thr, fails, empty_is_data=False):
+        value = None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
+        if empty_is_data:
+            st = "no_data" if value is None else ("fail" if fails else "pass")
+        else:
+            st = status_of(value, int(n), min_rows, bool(fails) if value is not None else False)
+        out.append({"case_name": case, "monitor": "serving_slo", "column_name": column, "segment_column": segc,
+                    "segment_value": segv, "metric": metric, "value": value, "threshold": thr,
+                    "sample_size": int(n), "status": st})
+
+    for segc, segv, g in groups:
+        if latency:
+            x = g[latency].dropna().to_numpy(dtype=float)
+            for p, name, bound in zip([0.5, 0.95, 0.99], ["latency_p50", "latency_p95", "latency_p99"], bounds):
+                q = float(np.quantile(x, p)) if len(x) else None
+                row(latency, segc, segv, name, q, len(x), bound, bound is not None and q is not None and q > bound)
+        if status:
+            s = g[status]
+            n_err = s.dropna().map(lambda v: str(int(v))).isin([str(e) for e in errors]).sum()  # status as text
+            rate = n_err / len(g) if len(g) else None
+            row(status, segc, segv, "error_rate", rate, len(g), max_error_rate,
+                max_error_rate is not None and rate is not None and rate > max_error_rate)
+        if window is not None:
+            n = len(g)
+            row("requested_at", segc, segv, "throughput", float(n), n, min_tp,
+                min_tp is not None and n < min_tp, empty_is_data=True)
+            tps = n / window.total_seconds()
+            row("requested_at", segc, segv, "throughput_per_second", tps, n, min_tps,
+                min_tps is not None and tps < min_tps, empty_is_data=True)
+    return out
+
+
 def main() -> None:
     rng = np.random.default_rng(18)
     serving, offline = make_skew(rng)
@@ -189,6 +258,19 @@ def main() -> None:
                             {"age": "categorical", "plan": "categorical"}, {}, {}, 0.0)
     expected += skew_oracle("skew_empty", serving, offline, keys, ["plan"], kinds, {}, {}, None,
                             where=lambda d: d["id"] < 0)
+    requests = make_requests(rng)
+    write_csv(SEEDS / "skew" / "skew_requests.csv", list(requests.columns), requests.to_dict("records"))
+    day = dt.timedelta(days=1)
+    expected += slo_oracle("slo_segments", requests, "latency_ms", "http_status", (500, 503),
+                           (None, 250.0, None), 0.02, 100, 0.002, segment_by=["model_version", "endpoint"],
+                           window=day)
+    expected += slo_oracle("slo_no_window", requests, "latency_ms", "http_status", (500, 503, 429),
+                           (120.0, 400.0, 600.0), 0.05)
+    expected += slo_oracle("slo_latency_only_hours", requests, "latency_ms", bounds=(None, None, 500.0),
+                           window=dt.timedelta(hours=6), min_rows=50, segment_by=["model_version"])
+    expected += slo_oracle("slo_empty_window", requests, "latency_ms", "http_status", (500,),
+                           max_error_rate=0.1, min_tp=1, window=day, where=lambda d: d["request_id"] < 0,
+                           segment_by=["model_version"])
     write_expected("skew", expected)
 
 
