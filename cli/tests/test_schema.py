@@ -37,6 +37,12 @@ def compile_inline(tmp_path_factory):
         assert result.success, result.exception
         return result.result.results[0].node.compiled_code
 
+    def shown(sql: str) -> list[tuple]:
+        result = runner.invoke(["show", "--inline", sql, "--limit", "-1", *common])
+        assert result.success, result.exception
+        return [tuple(r) for r in result.result.results[0].agate_table.rows]
+
+    compiled.show = shown
     yield compiled
     if saved is None:
         os.environ.pop("ML_MONITOR_DUCKDB_PATH", None)
@@ -77,3 +83,30 @@ def test_a_wrong_constant_is_caught(compile_inline):
     wrong = list(OBSERVATION_SCHEMA)
     wrong[-1] = ("fact", "string")
     assert obs != wrong
+
+
+def test_json_helpers_round_trip(compile_inline):
+    """The facts' JSON text, built by string concatenation in SQL, parses back to the values."""
+    # quotes, a backslash, newline, tab and non-ASCII; control characters and the backslash
+    # written with chr() so that neither Jinja nor SQL literals interpret them
+    nasty = 'a "q" \\ x\nline\ttab it\'s é日'
+    lit = ("'a \"q\" ' || chr(92) || ' x' || chr(10) || 'line' || chr(9) || 'tab it''s é日'")
+    (row,) = compile_inline.show(
+        "select {{ ml_monitor.json_string(\"" + lit.replace('"', '\\"') + "\") }} as s, "
+        "{{ ml_monitor.json_string('null') }} as n, "
+        "{{ ml_monitor.json_number('0.1') }} as a, {{ ml_monitor.json_number('1.0 / 3') }} as b, "
+        "{{ ml_monitor.json_number('1e-05') }} as c, {{ ml_monitor.json_number(\"cast('NaN' as double)\") }} as d, "
+        "{{ ml_monitor.json_int('42') }} as i, {{ ml_monitor.json_literal({'w': none, 'x': [1, 'y']}) }} as l")
+    s, n, a, b, c, d, i, lit_json = row
+    assert json.loads(s) == nasty and json.loads(n) is None
+    assert [json.loads(x) for x in (a, b, c, d, i)] == [0.1, 1.0 / 3, 1e-05, None, 42]
+    assert json.loads(lit_json) == {"w": None, "x": [1, "y"]}
+    # ordered aggregation, whatever order the rows come in; no row gives []
+    (agg,) = compile_inline.show(
+        "select {{ ml_monitor.json_array_agg(ml_monitor.json_int('k'), 'k') }} as j "
+        "from (select 3 as k union all select 1 union all select 2) as t")
+    assert json.loads(agg[0]) == [1, 2, 3]
+    (empty,) = compile_inline.show(
+        "select {{ ml_monitor.json_array_agg(ml_monitor.json_int('k'), 'k') }} as j "
+        "from (select 1 as k) as t where k = 0")
+    assert json.loads(empty[0]) == []

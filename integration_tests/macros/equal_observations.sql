@@ -1,49 +1,89 @@
-{#- Compares a model of observation rows with an expected seed: every expected row
-    must appear exactly once with the same status, sample_size and threshold and a value
-    within `tolerance` (relative above 1, absolute below), and no other row may appear.
+{#- Compares a model of observation rows with an expected seed. Guarantees (each proven by a
+    negative control in models/controls/, which must fail):
+      - every expected row appears exactly once in the model and no other row appears
+        (a missing, extra or duplicated row fails);
+      - status, sample_size, window_start and window_end are equal;
+      - value, threshold and baseline_value are within `tolerance` (relative above 1 in
+        absolute value, absolute below); equal infinities are equal;
+      - every comparison is NULL-safe: NULL equals only NULL, so NULL vs a number (either
+        way) fails. An empty cell in the expected seed means NULL, never "don't care".
     Rows are matched on (case_name, monitor, column_name, segment_column, segment_value,
     metric) with GROUP BY, which matches nulls with nulls on every engine (PostgreSQL
-    cannot FULL JOIN on IS NOT DISTINCT FROM). -#}
-{% test equal_observations(model, expected, tolerance=1e-9, compare_threshold=true) %}
+    cannot FULL JOIN on IS NOT DISTINCT FROM).
+    compare_threshold=false is the only opt-out, for cases whose threshold is not a fixed
+    number; compare_windows=false for expected seeds written before windows were compared
+    (none left). -#}
+{% test equal_observations(model, expected, tolerance=1e-9, compare_threshold=true, compare_windows=true) %}
 {%- set keys = ['case_name', 'monitor', 'column_name', 'segment_column', 'segment_value', 'metric'] -%}
 {%- set dbl = ml_monitor.type_double() -%}
+{%- set ts = ml_monitor.type_timestamp() -%}
+{%- set numbers = ['value', 'baseline_value'] + (['threshold'] if compare_threshold else []) -%}
+{%- set exact = ['status', 'sample_size'] + (['window_start', 'window_end'] if compare_windows else []) -%}
 with both_sides as (
-  select 'actual' as side, {{ keys | join(', ') }},
-         cast(value as {{ dbl }}) as value, status, cast(sample_size as bigint) as sample_size,
-         cast(threshold as {{ dbl }}) as threshold
-  from {{ model }}
+  {%- for side, rel in [('actual', model), ('expected', expected)] %}
+  select '{{ side }}' as side, {{ keys | join(', ') }},
+         cast(value as {{ dbl }}) as value,
+         cast(threshold as {{ dbl }}) as threshold,
+         cast(baseline_value as {{ dbl }}) as baseline_value,
+         cast(status as {{ ml_monitor.type_string() }}) as status,
+         cast(sample_size as {{ ml_monitor.type_bigint() }}) as sample_size,
+         {%- if compare_windows %}
+         cast(window_start as {{ ts }}) as window_start,
+         cast(window_end as {{ ts }}) as window_end
+         {%- else %}
+         cast(null as {{ ts }}) as window_start,
+         cast(null as {{ ts }}) as window_end
+         {%- endif %}
+  from {{ rel }}
+  {%- if not loop.last %}
   union all
-  select 'expected' as side, {{ keys | join(', ') }},
-         cast(value as {{ dbl }}) as value, status, cast(sample_size as bigint) as sample_size,
-         cast(threshold as {{ dbl }}) as threshold
-  from {{ expected }}
+  {%- endif %}
+  {%- endfor %}
 ),
+
+-- one row per key: how often each side has it, and each side's columns
 paired as (
   select
     {{ keys | join(', ') }},
     sum(case when side = 'actual' then 1 else 0 end) as n_actual,
-    sum(case when side = 'expected' then 1 else 0 end) as n_expected,
-    max(case when side = 'actual' then value end) as actual_value,
-    max(case when side = 'expected' then value end) as expected_value,
-    max(case when side = 'actual' then status end) as actual_status,
-    max(case when side = 'expected' then status end) as expected_status,
-    max(case when side = 'actual' then sample_size end) as actual_sample_size,
-    max(case when side = 'expected' then sample_size end) as expected_sample_size,
-    max(case when side = 'actual' then threshold end) as actual_threshold,
-    max(case when side = 'expected' then threshold end) as expected_threshold
+    sum(case when side = 'expected' then 1 else 0 end) as n_expected
+    {%- for c in numbers + exact %},
+    max(case when side = 'actual' then {{ c }} end) as actual_{{ c }},
+    max(case when side = 'expected' then {{ c }} end) as expected_{{ c }}
+    {%- endfor %}
   from both_sides
   group by {{ keys | join(', ') }}
+),
+
+-- which comparisons differ (1) or agree (0); NULL agrees only with NULL
+compared as (
+  select
+    paired.*,
+    case when n_actual = 1 and n_expected = 1 then 0 else 1 end as bad_count
+    {%- for c in numbers %},
+    case
+      when actual_{{ c }} is null and expected_{{ c }} is null then 0
+      when actual_{{ c }} is null or expected_{{ c }} is null then 1
+      when actual_{{ c }} = expected_{{ c }} then 0
+      when abs(actual_{{ c }} - expected_{{ c }})
+           <= {{ tolerance }} * (case when abs(expected_{{ c }}) > 1 then abs(expected_{{ c }}) else 1 end) then 0
+      else 1
+    end as bad_{{ c }}
+    {%- endfor %}
+    {%- for c in exact %},
+    case
+      when actual_{{ c }} is null and expected_{{ c }} is null then 0
+      when actual_{{ c }} is null or expected_{{ c }} is null then 1
+      when actual_{{ c }} = expected_{{ c }} then 0
+      else 1
+    end as bad_{{ c }}
+    {%- endfor %}
+  from paired
 )
-select * from paired
-where n_actual <> 1
-   or n_expected <> 1
-   or actual_status <> expected_status
-   or actual_sample_size <> expected_sample_size
-   or not (
-        (actual_value is null and expected_value is null)
-     or abs(actual_value - expected_value) <= {{ tolerance }} * (case when abs(expected_value) > 1 then abs(expected_value) else 1 end)
-   )
-   {%- if compare_threshold %}
-   or not ((actual_threshold is null and expected_threshold is null) or actual_threshold = expected_threshold)
-   {%- endif %}
+
+select * from compared
+where bad_count = 1
+  {%- for c in numbers + exact %}
+   or bad_{{ c }} = 1
+  {%- endfor %}
 {% endtest %}

@@ -68,10 +68,12 @@ def groups(df: pd.DataFrame, segment_by: list[str]):
             yield s, (None if value == "__NULL__" else str(value)), rows
 
 
-def obs(case, monitor, column, seg_col, seg_val, metric, value, threshold, n, status):
+def obs(case, monitor, column, seg_col, seg_val, metric, value, threshold, n, status, baseline=None,
+        window=(None, None)):
     return dict(case_name=case, monitor=monitor, column_name=column, segment_column=seg_col,
                 segment_value=seg_val, metric=metric, value=value, threshold=threshold,
-                sample_size=int(n), status=status)
+                baseline_value=baseline, sample_size=int(n), window_start=window[0], window_end=window[1],
+                status=status)
 
 
 def window(df, days):
@@ -88,7 +90,8 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
             nulls = g[col].isna().sum() if col != "Feature A" else g[col].isna().sum()
             v = nulls / len(g) if len(g) else None
             rows.append(obs("null_rate_segments", "null_rate", col, sc, sv, "null_rate", v, 0.2, len(g),
-                            status_of(v, len(g), 5, v is not None and v > 0.2)))
+                            status_of(v, len(g), 5, v is not None and v > 0.2),
+                            window=(AS_OF - dt.timedelta(days=3), AS_OF)))
     # 2. value range of amount in [0, 100] by segment, NaN/inf count as violations, max rate 0.05
     for sc, sv, g in groups(df, ["segment"]):
         a = g["amount"]
@@ -135,11 +138,14 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     for sc, sv, g in groups(span, ["segment"]):
         cur = int((g.event_ts >= start).sum())
         ref = int((g.event_ts < start).sum())
+        day = (start, AS_OF)
         rows.append(obs("volume_daily", "volume", None, sc, sv, "row_count", float(cur), 20.0, cur,
-                        "fail" if cur < 20 else "pass"))
+                        "fail" if cur < 20 else "pass", window=day))
         ratio = cur / (ref / 3.0) if ref else None
         st = "no_data" if ratio is None else ("fail" if ratio < 0.5 or ratio > 2 else "pass")
-        rows.append(obs("volume_daily", "volume", None, sc, sv, "row_count_ratio", ratio, 0.5, cur, st))
+        # baseline: the mean row count of the reference periods
+        rows.append(obs("volume_daily", "volume", None, sc, sv, "row_count_ratio", ratio, 0.5, cur, st,
+                        baseline=ref / 3.0, window=day))
     # 9. empty window -> no_data
     rows.append(obs("null_rate_empty", "null_rate", "Feature A", None, None, "null_rate", None, 0.0, 0, "no_data"))
     # 10. schema contract: id ok, "Feature A" ok, amount retyped (expected varchar), missing_col missing
@@ -149,6 +155,54 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
         obs("schema_contract", "schema_contract", "amount", None, None, "column_contract", 1.0, 0.0, 9, "fail"),
         obs("schema_contract", "schema_contract", "missing_col", None, None, "column_contract", 1.0, 0.0, 9, "fail"),
     ]
+    rows += more_expected(df)
+    return rows
+
+
+def violation_rows(case, column, vals, bad, threshold, min_rows=1):
+    n = len(vals)
+    v = float(bad.sum()) / n if n else None
+    return [obs(case, "value_range", column, None, None, "violation_rate", v, threshold, n,
+                status_of(v, n, min_rows, v is not None and v > threshold))]
+
+
+def more_expected(df: pd.DataFrame) -> list[dict]:
+    """Documented arguments that had no oracle case (issue #13, item 11)."""
+    rows = []
+    vals = df.loc[~df["amount_is_null"], "amount"].to_numpy(dtype=float)
+    # one-sided ranges: NaN and +/-inf still count as violations
+    rows += violation_rows("value_range_min_only", "amount", vals, ~np.isfinite(vals) | (vals < 0), 0.05)
+    rows += violation_rows("value_range_max_only", "amount", vals, ~np.isfinite(vals) | (vals > 100), 0.05)
+    # min_rows above the row count: skipped, value still reported
+    rows += violation_rows("value_range_min_rows", "amount", vals, ~np.isfinite(vals) | (vals < 0) | (vals > 100),
+                           0.05, min_rows=1000)
+    # numeric accepted values compare as numbers
+    mixed = df["MixedCase"].to_numpy()
+    v = float((~np.isin(mixed, list(range(10)))).mean())
+    rows.append(obs("accepted_values_numeric", "accepted_values", "MixedCase", None, None, "violation_rate", v, 0.1,
+                    len(mixed), status_of(v, len(mixed), 1, v > 0.1)))
+    # strict contract: every column of the relation not in the contract is its own failing row
+    contract = ["id", "Feature A", "select", "MixedCase", "amount"]
+    for name in contract:
+        rows.append(obs("schema_contract_strict", "schema_contract", name, None, None, "column_contract", 0.0, 0.0,
+                        9, "pass"))
+    for name in ["event_ts", "amount_special", "segment", "all_null"]:
+        rows.append(obs("schema_contract_strict", "schema_contract", name, None, None, "unexpected_column", 1.0, 0.0,
+                        9, "fail"))
+    # the same integers as doubles against the integer reference: no new category
+    rows.append(obs("cardinality_numeric_types", "cardinality", "MixedCase", None, None, "new_categories", 0.0, 0.0,
+                    len(mixed), "pass"))
+    # volume with max_count only (its threshold), last day
+    day = (AS_OF - dt.timedelta(days=1), AS_OF)
+    cur = int(((df.event_ts >= day[0]) & (df.event_ts < AS_OF)).sum())
+    rows.append(obs("volume_max_count", "volume", None, None, None, "row_count", float(cur), 30.0, cur,
+                    "fail" if cur > 30 else "pass", window=day))
+    # week and month windows (a month back from 2026-01-31 is 2025-12-31)
+    for case, start in (("null_rate_week", AS_OF - dt.timedelta(weeks=1)), ("null_rate_month", dt.datetime(2025, 12, 31))):
+        w = df[(df.event_ts >= start) & (df.event_ts < AS_OF)]
+        v = float(w["Feature A"].isna().mean())
+        rows.append(obs(case, "null_rate", "Feature A", None, None, "null_rate", v, 0.1, len(w),
+                        status_of(v, len(w), 1, v > 0.1), window=(start, AS_OF)))
     return rows
 
 

@@ -196,24 +196,30 @@ def subset(rows, key):
     return rows if col is None else [r for r in rows if r[col] == val]
 
 
+# the current window of the cases that have one: the day before as_of
+WINDOWS = {"psi_window": (datetime(2026, 1, 30), datetime(2026, 1, 31))}
+
+
 class Expect:
     def __init__(self):
         self.rows = []
 
     def add(self, case, monitor, column, key, metric, value, threshold, sample_size, min_rows=1,
-            fails=None, status=None):
+            fails=None, status=None, baseline=None):
         if status is None:
             status = status_of(value, sample_size, min_rows, bool(fails))
         if status in ("no_data", "skipped"):
             value = value if status == "skipped" else None
         self.rows.append({"case_name": case, "monitor": monitor, "column_name": column,
                           "segment_column": key[0], "segment_value": key[1], "metric": metric,
-                          "value": value, "threshold": threshold, "sample_size": sample_size,
-                          "status": status})
+                          "value": value, "threshold": threshold, "baseline_value": baseline,
+                          "sample_size": sample_size, "status": status,
+                          "window_start": WINDOWS.get(case, (None, None))[0],
+                          "window_end": WINDOWS.get(case, (None, None))[1]})
 
 
 def binned(case, e, monitor, metric, ref_rows, cur_rows, columns, kinds=None, seg_col=None, bins=10,
-           binning="quantile", include_nulls=False, threshold=None, min_rows=1):
+           binning="quantile", include_nulls=False, threshold=None, min_rows=1, eps=EPS):
     """psi / js_distance over quantile, equal-width or categorical bins (global reference bins)."""
     kinds = kinds or {}
     threshold = threshold if threshold is not None else (PSI_T if metric == "psi" else JS_T)
@@ -244,7 +250,7 @@ def binned(case, e, monitor, metric, ref_rows, cur_rows, columns, kinds=None, se
                 rc = categorical_counts([conv(r[col]) for r in ref_s], cats, include_nulls)
             value = None
             if len(ref_s) and rc.sum() > 0 and cc.sum() > 0:
-                value = psi_counts(rc, cc) if metric == "psi" else js_counts(rc, cc)
+                value = psi_counts(rc, cc, eps) if metric == "psi" else js_counts(rc, cc)
             e.add(case, monitor, col, key, metric, value, threshold, n, min_rows,
                   fails=value is not None and value > threshold)
 
@@ -261,14 +267,14 @@ def ks_case(case, e, ref_rows, cur_rows, columns, seg_col=None, threshold=KS_T, 
 
 
 def prediction_case(case, e, ref_rows, cur_rows, seg_col=None, pred_col="pred", score_threshold=None,
-                    rel_threshold=None):
+                    rel_threshold=None, positive=1):
     binned(case, e, "prediction_drift", "psi", ref_rows, cur_rows, ["score"], seg_col=seg_col)
     keys = segments(cur_rows, seg_col) if seg_col else [(None, None)]
 
     def rate(rows):
         if pred_col:
             preds = [r[pred_col] for r in rows if r[pred_col] is not None]
-            return (sum(1 for p in preds if p == 1) / len(preds)) if preds else None
+            return (sum(1 for p in preds if p == positive) / len(preds)) if preds else None
         return float(np.mean([r["score"] >= score_threshold for r in rows])) if rows else None
 
     column = pred_col or "score"
@@ -276,11 +282,13 @@ def prediction_case(case, e, ref_rows, cur_rows, seg_col=None, pred_col="pred", 
         cur_s, ref_s = subset(cur_rows, key), subset(ref_rows, key)
         cr, rr = rate(cur_s), rate(ref_s)
         shift = None if cr is None or rr is None else cr - rr
+        # baseline: the reference's positive rate
         e.add(case, "prediction_drift", column, key, "positive_rate_shift", shift, RATE_T, len(cur_s),
-              fails=shift is not None and abs(shift) > RATE_T)
+              fails=shift is not None and abs(shift) > RATE_T, baseline=rr)
         rel = None if shift is None or rr == 0 else shift / rr
         e.add(case, "prediction_drift", column, key, "positive_rate_relative_shift", rel, rel_threshold,
-              len(cur_s), fails=rel is not None and rel_threshold is not None and abs(rel) > rel_threshold)
+              len(cur_s), fails=rel is not None and rel_threshold is not None and abs(rel) > rel_threshold,
+              baseline=rr)
 
 
 def main():
@@ -310,6 +318,18 @@ def main():
     binned("psi_bins5", e, "psi_drift", "psi", ref, cur, ["f_shift"], bins=5, threshold=0.5)
     prediction_case("pred_label", e, ref, cur, seg_col="seg")
     prediction_case("pred_threshold", e, ref, cur, pred_col=None, score_threshold=0.6, rel_threshold=0.5)
+    # documented arguments without a case before (issue #13, item 11)
+    n_cur = len(cur)
+    e.add("psi_max_categories", "psi_drift", "cat", (None, None), "psi", None, PSI_T, n_cur, status="no_data")
+    # integer reference categories vs the same values as doubles: one category each, by value
+    binned("psi_numeric_categories", e, "psi_drift", "psi", ref, cur, ["cat_num"], kinds={"cat_num": "categorical"})
+    binned("psi_epsilon", e, "psi_drift", "psi", ref, cur, ["cat", "f_shift"], eps=0.01)
+    binned("js_nulls", e, "js_drift", "js_distance", ref, cur, ["cat"], include_nulls=True)
+    for r in data:
+        r["pred_text"] = None if r["pred"] is None else ("yes" if r["pred"] == 1 else "no")
+        r["pred_bool"] = None if r["pred"] is None else r["pred"] == 1
+    prediction_case("pred_text", e, ref, cur, pred_col="pred_text", positive="yes")
+    prediction_case("pred_bool", e, ref, cur, pred_col="pred_bool", positive=True)
     # frozen baseline of the same reference rows: the same numbers as scanning the reference
     binned("baseline_segments", e, "psi_drift", "psi", ref, cur, ["f_shift", "cat"], seg_col="seg")
     binned("baseline_segments", e, "js_drift", "js_distance", ref, cur, ["f_shift", "cat"], seg_col="seg")
@@ -332,6 +352,12 @@ def main():
             assert n_bins == 16, n_bins
         e.add("psi_evidently", "psi_drift", col, (None, None), "psi", value, 0.1, len(ev_cur),
               fails=value >= 0.1)
+
+    # the exact-quantile shim itself (numpy's linear rule)
+    ref_stable = finite(r["f_stable"] for r in ref)
+    for p in (0.1, 0.25, 0.5, 0.9):
+        e.add("quantiles", "quantile", "f_stable", (None, None), f"quantile_{p}", float(np.quantile(ref_stable, p)),
+              None, len(ref_stable), status="pass")
 
     write_expected("drift", e.rows)
     print(f"drift: {len(data)} + {len(evid)} input rows, {len(e.rows)} expected observations")

@@ -297,11 +297,19 @@ BINS = 10
 EXPECTED: list[dict] = []
 
 
-def obs(case, monitor, column, seg_col, seg_val, metric, value, threshold, n, fails, min_rows=1):
+# the current window of each case: label_delay 7 days, window 14 days before that; none for
+# cases without a timestamp; coverage_empty has a 5-year label_delay and no window
+WINDOWS = {"challenger_versions": (None, None), "composite_key": (None, None), "invalid_scores": (None, None),
+           "reliability": (None, None), "coverage_empty": (None, AS_OF.replace(year=AS_OF.year - 5))}
+
+
+def obs(case, monitor, column, seg_col, seg_val, metric, value, threshold, n, fails, min_rows=1, baseline=None):
+    start, end = WINDOWS.get(case, (CUR_START, CUTOFF))
     EXPECTED.append({
         "case_name": case, "monitor": monitor, "column_name": column, "segment_column": seg_col,
         "segment_value": seg_val, "metric": metric, "value": value, "threshold": threshold,
-        "sample_size": n, "status": status_of(value, n, min_rows, fails),
+        "baseline_value": baseline, "sample_size": n, "window_start": start, "window_end": end,
+        "status": status_of(value, n, min_rows, fails),
     })
 
 
@@ -342,7 +350,7 @@ def drop_case(case, cur, ref, metric, segment_by, kind, amount, score_col="score
             value = None
         fails = value is not None and value < bound
         column = score_col if metric in SCORE_METRICS else pred_col
-        obs(case, "performance", column, col, val, metric, value, bound, n, fails)
+        obs(case, "performance", column, col, val, metric, value, bound, n, fails, baseline=base)
     coverage_rows(case, "performance", cur, segment_by)
 
 
@@ -393,7 +401,8 @@ def main() -> None:
             bound = None if a_exact is None else a_exact - margin
             if b is not None and a_exact is None:
                 b = None
-            obs("challenger_columns", "performance", chal_col, col, val, m, b, bound, nb, b is not None and b < bound)
+            obs("challenger_columns", "performance", chal_col, col, val, m, b, bound, nb, b is not None and b < bound,
+                baseline=a_exact)
     coverage_rows("challenger_columns", "performance", cur, ["region"])
 
     # champion v1 vs challenger v2 rows of a shadow deployment: paired on the ids both scored
@@ -412,7 +421,7 @@ def main() -> None:
             a_exact = exact_value(m, s1, "score", "predicted_label")
             bound = None if a_exact is None else a_exact - 0.05 * abs(a_exact)
             obs("challenger_versions", "performance", "predicted_label (model_version=v2)", col, val, m, b, bound, nb,
-                b is not None and b < bound)
+                b is not None and b < bound, baseline=a_exact)
     coverage_rows("challenger_versions", "performance", v1, ["region"], column="label (model_version=v1)")
     coverage_rows("challenger_versions", "performance", v2, ["region"], column="label (model_version=v2)")
 
@@ -441,6 +450,18 @@ def main() -> None:
     inv = inv_preds.merge(latest_labels(inv_labels, label_ts=None), on="id", how="left")
     inv["has_label"] = inv["label_value"].notna()
     simple_case("invalid_scores", inv, ["roc_auc", "pr_auc", "log_loss", "brier"], ["region"])
+
+    # max_drop against an empty reference window: no_data (the detail names the reference window)
+    drop_case("drop_empty_reference", cur, ref.iloc[0:0], "roc_auc", [], "absolute", 0.1)
+
+    # positive_label: class 0 is the positive class
+    lab = cur[cur["has_label"] & cur["predicted_label"].notna()]
+    y0, p0 = lab["label_value"].astype(int).to_numpy(), lab["predicted_label"].astype(int).to_numpy()
+    obs("positive_label", "performance", "predicted_label", None, None, "precision",
+        float(precision_score(y0, p0, pos_label=0)), None, len(lab), False)
+    obs("positive_label", "performance", "predicted_label", None, None, "recall",
+        float(recall_score(y0, p0, pos_label=0)), None, len(lab), False)
+    coverage_rows("positive_label", "performance", cur, [])
 
     # label coverage with a minimum: fresh has no labels at all
     coverage_rows("coverage", "label_coverage", cur, ["region"], min_coverage=0.8)

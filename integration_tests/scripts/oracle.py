@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -10,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 EXPECTED_COLUMNS = [
     "case_name", "monitor", "column_name", "segment_column", "segment_value",
-    "metric", "value", "threshold", "sample_size", "status",
+    "metric", "value", "threshold", "baseline_value", "sample_size", "window_start", "window_end", "status",
 ]
 
 
@@ -24,9 +25,19 @@ def fmt(v):
         if math.isnan(v):
             return ""
         return repr(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
+
+
+def with_window(rows: list[dict], start, end) -> list[dict]:
+    """Stamp observation rows with the window they were evaluated on (None = no window)."""
+    for r in rows:
+        r.setdefault("window_start", start)
+        r.setdefault("window_end", end)
+    return rows
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:

@@ -40,8 +40,10 @@
   {{ return(value) }}
 {%- endmacro %}
 
-{#- A string or a list of strings -> list of strings (possibly empty when not required). -#}
-{% macro _check_names(test, relation, arg, value, required=false) -%}
+{#- A string or a list of strings -> list of strings (possibly empty when not required).
+    The names must be columns of `exists_in` (default: the monitored relation) when its
+    columns are known (at execution; a relation that does not exist yet is not checked). -#}
+{% macro _check_names(test, relation, arg, value, required=false, exists_in=none) -%}
   {%- if value is none or value == [] -%}
     {%- if required -%}{{ ml_monitor._arg_error(test, relation, arg, "is required: a column name or a list of column names", "nothing") }}{%- endif -%}
     {{ return([]) }}
@@ -55,7 +57,47 @@
       {{ ml_monitor._arg_error(test, relation, arg, "must contain only non-empty column names", value) }}
     {%- endif -%}
   {%- endfor -%}
+  {%- do ml_monitor._check_columns_exist(test, relation, arg, names, exists_in if exists_in is not none else relation) -%}
   {{ return(names | list) }}
+{%- endmacro %}
+
+{#- The columns of a relation as {lowercase name: {'name', 'dtype'}}, or none when they cannot
+    be known: at parse time, for something that is not a relation, or for a relation that
+    does not exist yet (dbt compile before the first build). -#}
+{% macro _known_columns(relation) -%}
+  {%- if not execute or relation is none or relation is string or relation.identifier is not defined -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set found = {} -%}
+  {%- for c in adapter.get_columns_in_relation(relation) -%}
+    {%- do found.update({(c.name | string | lower): {'name': c.name | string, 'dtype': (c.dtype | string)}}) -%}
+  {%- endfor -%}
+  {{ return(found if found else none) }}
+{%- endmacro %}
+
+{#- One column's {'name', 'dtype'} (matched without regard to case or quotes), or none. -#}
+{% macro _column_info(relation, name, columns=none) -%}
+  {%- set cols = columns if columns is not none else ml_monitor._known_columns(relation) -%}
+  {%- if cols is none -%}{{ return(none) }}{%- endif -%}
+  {{ return(cols.get(ml_monitor.unquoted(name) | lower)) }}
+{%- endmacro %}
+
+{#- Fails at compile time, naming test, argument and the columns that exist, when a column
+    named by an argument is not in `in_relation` (instead of a raw Binder Error at run time). -#}
+{% macro _check_columns_exist(test, relation, arg, names, in_relation) -%}
+  {%- set cols = ml_monitor._known_columns(in_relation) -%}
+  {%- if cols is none -%}{{ return(none) }}{%- endif -%}
+  {%- set missing = [] -%}
+  {%- for n in names -%}
+    {%- if (ml_monitor.unquoted(n) | lower) not in cols -%}{%- do missing.append(ml_monitor.unquoted(n)) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- if missing -%}
+    {%- set existing = cols.values() | map(attribute='name') | list -%}
+    {%- set side = "" if (in_relation | string) == (relation | string) else (" of " ~ in_relation) -%}
+    {{ ml_monitor._arg_error(test, relation, arg,
+        "names column(s) " ~ (missing | join(", ")) ~ " that do not exist" ~ side ~ "; its columns are: " ~ (existing | join(", ")),
+        names | join(", ")) }}
+  {%- endif -%}
 {%- endmacro %}
 
 {#- A relation (ref/source) or none. -#}
@@ -80,4 +122,47 @@
     {{ ml_monitor._arg_error(test, relation, "columns", "is required: place the test under a column or pass columns: [...]", "nothing") }}
   {%- endif -%}
   {{ return(names) }}
+{%- endmacro %}
+
+{#- Keyword arguments a test does not know: a compile error for that test alone, naming the test,
+    the unknown argument, the closest known one and every known one (instead of Jinja's
+    "takes no keyword argument", or a parse error that stops the whole invocation).
+    `accepted`: a list of names, or a macro whose signature lists them (e.g. ml_monitor.psi);
+    `extra`: the wrapper's own arguments. -#}
+{% macro _check_known_args(test, relation, given, accepted, extra=[]) -%}
+  {%- set from_macro = accepted.get_macro is defined -%}
+  {%- set names = ((accepted.get_macro().arguments | list) if from_macro else (accepted | list)) + extra -%}
+  {%- set names = names | reject('in', ['relation', 'test', 'model']) | unique | list -%}
+  {%- for name, value in given.items() -%}
+    {%- if name not in names -%}
+      {%- set close = ml_monitor._closest_name(name, names) -%}
+      {{ ml_monitor._arg_error(test, relation, name,
+          "is not an argument of ml_monitor." ~ test ~ ((" (did you mean '" ~ close ~ "'?)") if close else "")
+          ~ "; its arguments are: " ~ (names | sort | join(', ')), value) }}
+    {%- endif -%}
+  {%- endfor -%}
+{%- endmacro %}
+
+{#- The known name nearest to a misspelt one (edit distance at most a third of its length), or none. -#}
+{% macro _closest_name(name, names) -%}
+  {%- set ns = namespace(best=none, dist=1000) -%}
+  {%- for candidate in names -%}
+    {%- set d = ml_monitor._edit_distance(name | lower, candidate | lower) -%}
+    {%- if d < ns.dist -%}{%- set ns.best = candidate -%}{%- set ns.dist = d -%}{%- endif -%}
+  {%- endfor -%}
+  {{ return(ns.best if ns.dist <= [2, (name | length) // 3] | max else none) }}
+{%- endmacro %}
+
+{#- Levenshtein distance (small strings: argument names). -#}
+{% macro _edit_distance(a, b) -%}
+  {%- set ns = namespace(prev=range((b | length) + 1) | list) -%}
+  {%- for i in range(1, (a | length) + 1) -%}
+    {%- set row = [i] -%}
+    {%- for j in range(1, (b | length) + 1) -%}
+      {%- set cost = 0 if a[i - 1] == b[j - 1] else 1 -%}
+      {%- do row.append([ns.prev[j] + 1, row[j - 1] + 1, ns.prev[j - 1] + cost] | min) -%}
+    {%- endfor -%}
+    {%- set ns.prev = row -%}
+  {%- endfor -%}
+  {{ return(ns.prev[b | length]) }}
 {%- endmacro %}

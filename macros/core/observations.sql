@@ -33,7 +33,7 @@
     has_facts: the long CTE has a `facts` column (JSON text); else facts is null. -#}
 {% macro _finalize_observations(monitor, long_cte, scope, empty_is_data=false, has_facts=false) -%}
   {%- set s = ml_monitor.type_string() -%}
-  {%- set empty_reason = "'no rows" ~ (" in window [" ~ scope.window_start ~ ", " ~ scope.window_end ~ ")" if scope.window_start is not none else "") ~ "'" -%}
+  {%- set empty_reason = ml_monitor.string_literal(ml_monitor._empty_reason(scope)) -%}
   select
     cast({{ ml_monitor.string_literal(monitor) }} as {{ s }}) as monitor,
     cast(column_name as {{ s }}) as column_name,

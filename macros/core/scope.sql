@@ -92,7 +92,7 @@
 
   {%- set conditions = [] -%}
   {%- if where is not none and where | trim != '' -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
-  {%- set ns = namespace(start=none, end=none, ts=none) -%}
+  {%- set ns = namespace(start=none, end=none, ts=none, ts_raw=none) -%}
   {%- if window is not none -%}
     {%- if timestamp_column is none -%}
       {{ ml_monitor._arg_error(test, relation, "timestamp_column", "is required when a window is given", "nothing") }}
@@ -105,7 +105,9 @@
   {%- endif -%}
   {%- if timestamp_column is not none -%}
     {%- set ts_names = ml_monitor._check_names(test, relation, "timestamp_column", timestamp_column) -%}
-    {%- set ns.ts = ml_monitor.quote_column(ts_names[0]) -%}
+    {%- set ns.ts_raw = ml_monitor.quote_column(ts_names[0]) -%}
+    {#- the column as a UTC instant, comparable with the UTC window literals whatever the session time zone -#}
+    {%- set ns.ts = ml_monitor._timestamp_utc_sql(relation, ts_names[0]) -%}
   {%- endif -%}
   {%- if ns.start is not none -%}
     {%- do conditions.append(ns.ts ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
@@ -118,6 +120,7 @@
       'user_filter': ('(' ~ where ~ ')') if (where is not none and where | trim != '') else '1 = 1',
       'segments': segments,
       'timestamp_sql': ns.ts,
+      'timestamp_column_sql': ns.ts_raw,
       'window_start': ns.start,
       'window_end': ns.end,
       'window_start_sql': ml_monitor.timestamp_literal(ns.start),
@@ -175,11 +178,24 @@
   {{ return(cols) }}
 {%- endmacro %}
 
-{#- The distinct columns a monitor must read: monitored ones plus segments. -#}
+{#- A timestamp column as a UTC instant (see cross_db/timestamps.sql), by its type in the relation. -#}
+{% macro _timestamp_utc_sql(relation, name) -%}
+  {%- set info = ml_monitor._column_info(relation, name) -%}
+  {{ return(ml_monitor.timestamp_as_utc(ml_monitor.quote_column(name), info.dtype if info is not none else none)) }}
+{%- endmacro %}
+
+{#- The distinct columns a monitor must read: monitored ones plus segments. The timestamp is
+    read raw (timestamp_sql converts it again wherever it is used above the source). -#}
 {% macro _select_list(scope, column_sqls) -%}
   {%- set cols = [] -%}
-  {%- for c in column_sqls + (scope.segments | map(attribute='sql') | list) -%}
+  {%- for c0 in column_sqls + (scope.segments | map(attribute='sql') | list) -%}
+    {%- set c = scope.timestamp_column_sql if (c0 == scope.timestamp_sql and scope.timestamp_sql is not none) else c0 -%}
     {%- if c not in cols -%}{%- do cols.append(c) -%}{%- endif -%}
   {%- endfor -%}
   {{ return(cols | join(', ') if cols else '1 as ml_monitor_one') }}
+{%- endmacro %}
+
+{#- The documented reason of an empty window: 'no rows' or 'no rows in window [start, end)'. -#}
+{% macro _empty_reason(scope) -%}
+  {{ return('no rows' ~ ((' in window [' ~ scope.window_start ~ ', ' ~ scope.window_end ~ ')') if scope.window_start is not none else '')) }}
 {%- endmacro %}

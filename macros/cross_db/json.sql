@@ -6,12 +6,14 @@
 {#- A JSON string (or null) from a SQL text expression: backslash, quote and control
     characters escaped. -#}
 {% macro json_string(expr) -%}
-  {%- set lit = ml_monitor.string_literal -%}
-  {%- set e = 'replace(replace(' ~ ml_monitor.to_string(expr) ~ ', ' ~ lit('\\') ~ ', ' ~ lit('\\\\') ~ '), ' ~ lit('"') ~ ', ' ~ lit('\\"') ~ ')' -%}
-  {%- for code, esc in [(10, '\\n'), (13, '\\r'), (9, '\\t')] -%}
-    {%- set e = 'replace(' ~ e ~ ', ' ~ ml_monitor.json_char(code) ~ ', ' ~ lit(esc) ~ ')' -%}
+  {#- backslashes never appear in the SQL text (engines disagree on them in literals): chr(92) -#}
+  {%- set bs = ml_monitor.json_char(92) -%}
+  {%- set ns = namespace(e='replace(replace(' ~ ml_monitor.to_string(expr) ~ ', ' ~ bs ~ ', ' ~ bs ~ ' || ' ~ bs ~ '), '
+                             ~ "'\"', " ~ bs ~ " || '\"')") -%}
+  {%- for code, letter in [(10, 'n'), (13, 'r'), (9, 't')] -%}
+    {%- set ns.e = 'replace(' ~ ns.e ~ ', ' ~ ml_monitor.json_char(code) ~ ', ' ~ bs ~ " || '" ~ letter ~ "')" -%}
   {%- endfor -%}
-  case when {{ expr }} is null then 'null' else '"' || {{ e }} || '"' end
+  case when {{ expr }} is null then 'null' else '"' || {{ ns.e }} || '"' end
 {%- endmacro %}
 
 {#- The character with this code point. -#}

@@ -33,9 +33,22 @@
   array_construct({% for p in probabilities %}percentile_cont({{ p }}) within group (order by {{ ml_monitor.to_double(expr) }}){% if not loop.last %}, {% endif %}{% endfor %})
 {%- endmacro %}
 
-{#- BigQuery has exact percentile_cont only as a window function; refuse rather than approximate. -#}
+{#- BigQuery has exact percentile_cont only as an analytic (window) function, which cannot sit
+    beside the other aggregates of one pass; APPROX_QUANTILES is approximate. Exact quantiles
+    as an aggregate: the sorted values (array_agg ... order by) read at the two order
+    statistics around (n - 1) * q and interpolated, numpy's 'linear' rule. The sorted array
+    of one column's reference values must fit in one BigQuery row (100 MB: ~10 million
+    doubles); beyond that use a frozen baseline or binning: equal_width. -#}
 {% macro bigquery__quantiles(expr, probabilities) -%}
-  {{ exceptions.raise_compiler_error("ml_monitor: exact quantiles are not available as an aggregate on BigQuery; use binning: equal_width or a frozen baseline built elsewhere") }}
+  {%- set x = ml_monitor.to_double(expr) -%}
+  {%- set sorted_values = 'array_agg(' ~ x ~ ' ignore nulls order by ' ~ x ~ ')' -%}
+  {%- set n = 'count(' ~ x ~ ')' -%}
+  [{% for p in probabilities %}
+    {%- set pos = '((' ~ n ~ ' - 1) * ' ~ p ~ ')' -%}
+    ({{ sorted_values }}[safe_offset(cast(floor({{ pos }}) as int64))]
+      + ({{ pos }} - floor({{ pos }}))
+        * ({{ sorted_values }}[safe_offset(cast(ceil({{ pos }}) as int64))] - {{ sorted_values }}[safe_offset(cast(floor({{ pos }}) as int64))])){% if not loop.last %}, {% endif %}
+  {%- endfor %}]
 {%- endmacro %}
 
 {#- One exact quantile (scalar aggregate). -#}
@@ -52,6 +65,9 @@
   {{ ml_monitor.to_double('element_at(' ~ array_sql ~ ', ' ~ i ~ ')') }}
 {%- endmacro %}
 {% macro databricks__array_element(array_sql, i) -%}{{ return(ml_monitor.spark__array_element(array_sql, i)) }}{%- endmacro %}
+{% macro bigquery__array_element(array_sql, i) -%}
+  {{ ml_monitor.to_double('(' ~ array_sql ~ ')[safe_ordinal(' ~ i ~ ')]') }}
+{%- endmacro %}
 {% macro snowflake__array_element(array_sql, i) -%}
   {{ ml_monitor.to_double('(' ~ array_sql ~ ')[' ~ (i - 1) ~ ']') }}
 {%- endmacro %}

@@ -2,6 +2,8 @@
 {% test freshness(model, timestamp_column=none, max_age=none, where=none, segment_by=none, min_rows=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
+  {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
+  {%- do ml_monitor._check_known_args('freshness', model, kwargs, ['timestamp_column', 'max_age', 'where', 'segment_by', 'min_rows', 'fail_on_no_data']) -%}
   {%- if max_age is none -%}
     {%- do ml_monitor._arg_error('freshness', model, 'max_age', 'is required: a mapping like {period: hour, count: 6}', 'nothing') -%}
   {%- endif %}

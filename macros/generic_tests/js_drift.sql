@@ -4,6 +4,7 @@
 {% test js_drift(model, column_name=none, columns=none, where=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
+  {%- do ml_monitor._check_known_args('js_drift', model, kwargs, ml_monitor.js_distance, ['column_name', 'fail_on_no_data']) -%}
   {%- set m = ml_monitor._drift_test_model(model, where) -%}
   {{ ml_monitor.js_distance(m.relation, ml_monitor._monitored_columns('js_drift', m.relation, column_name, columns),
                             where=m.where, **kwargs) }}

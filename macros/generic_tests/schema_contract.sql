@@ -3,6 +3,8 @@
 {% test schema_contract(model, columns=none, allow_extra_columns=true) %}
   {{ config(fail_calc=ml_monitor._fail_calc(false), store_failures=true) }}
   {%- if execute %}
+  {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
+  {%- do ml_monitor._check_known_args('schema_contract', model, kwargs, ['columns', 'allow_extra_columns']) -%}
   {{ ml_monitor.schema_contract(model, columns, allow_extra_columns=allow_extra_columns) }}
   {%- endif %}
 {% endtest %}

@@ -54,7 +54,7 @@
   {%- set found = [] -%}
   {%- for r in results -%}
     {%- set node = r.node -%}
-    {%- if node.resource_type == 'test' and node.test_metadata is not none
+    {%- if node.resource_type == 'test' and node.test_metadata is defined and node.test_metadata is not none
           and node.test_metadata.namespace == 'ml_monitor'
           and r.status in ['pass', 'fail', 'warn'] and node.relation_name -%}
       {%- do found.append(r) -%}

@@ -23,6 +23,20 @@
     {%- do ml_monitor._arg_error(test, relation, 'min_distinct', 'must not be greater than max_distinct ' ~ max_distinct, min_distinct) -%}
   {%- endif -%}
   {%- set cols = ml_monitor._column_specs(names) -%}
+  {#- numeric categories compare by value (1 and 1.0 are one category): as doubles when either
+      side is a non-integer number -#}
+  {%- if ref_relation is not none -%}
+    {%- set cur_cols = ml_monitor._known_columns(relation) or {} -%}
+    {%- set ref_cols = ml_monitor._known_columns(ref_relation) or {} -%}
+    {%- for c in cols -%}
+      {%- set types = [cur_cols.get(c.name | lower), ref_cols.get(c.name | lower)] | reject('none') | map(attribute='dtype') | map('lower') | list -%}
+      {%- set families = types | map('string') | map('trim') | list -%}
+      {%- set kinds = [] -%}
+      {%- for t in families -%}{%- do kinds.append(ml_monitor.type_family(t)) -%}{%- endfor -%}
+      {%- do c.update({'by_value': (kinds | length == 2) and (kinds | reject('in', ['integer', 'float', 'decimal']) | list | length == 0)
+                                   and (kinds | reject('equalto', 'integer') | list | length > 0)}) -%}
+    {%- endfor -%}
+  {%- endif -%}
   {%- set distinct_bound = max_distinct if max_distinct is not none else min_distinct -%}
 
 with source as (
@@ -35,7 +49,7 @@ with source as (
 
 -- the reference's categories of {{ c.name }}, as text
 reference_values_{{ loop.index }} as (
-  select distinct {{ ml_monitor.to_string(c.sql) }} as category
+  select distinct {{ ml_monitor._category_text(c.sql, c.by_value) }} as category
   from {{ ref_relation }}
   where {{ c.sql }} is not null{% if reference_where is not none %} and ({{ reference_where }}){% endif %}
 ),
@@ -47,12 +61,12 @@ flagged as (
     source.*
     {%- for c in cols %},
     case when source.{{ c.sql }} is not null and reference_values_{{ loop.index }}.category is null
-         then {{ ml_monitor.to_string('source.' ~ c.sql) }} end as new_value_{{ loop.index }}
+         then {{ ml_monitor._category_text('source.' ~ c.sql, c.by_value) }} end as new_value_{{ loop.index }}
     {%- endfor %}
   from source
   {%- for c in cols %}
   left join reference_values_{{ loop.index }}
-    on {{ ml_monitor.to_string('source.' ~ c.sql) }} = reference_values_{{ loop.index }}.category
+    on {{ ml_monitor._category_text('source.' ~ c.sql, c.by_value) }} = reference_values_{{ loop.index }}.category
   {%- endfor %}
 ),
 {%- endif %}
@@ -120,4 +134,9 @@ long as (
 )
 
 {{ ml_monitor._finalize_observations('cardinality', 'long', scope) }}
+{%- endmacro %}
+
+{#- A category as text; by value (through a double) when numeric types differ between the sides. -#}
+{% macro _category_text(expr, by_value=false) -%}
+  {{ return(ml_monitor.to_string(ml_monitor.to_double(expr) if by_value else expr)) }}
 {%- endmacro %}

@@ -1,6 +1,7 @@
 -- Every data-quality metric macro on the same input, one case per block; compared with
 -- seeds/expected/expected_dq.csv (computed in pandas by scripts/gen_dq.py).
 {%- set input = ref('dq_input') %}
+{%- set mixed_double = ref('dq_mixed_double') %}
 {%- set window3 = {'period': 'day', 'count': 3} %}
 {%- set cases = {
   'null_rate_segments': ml_monitor.null_rate(input, ['Feature A', 'select', 'all_null'], max_null_rate=0.2,
@@ -20,6 +21,21 @@
   'null_rate_empty': ml_monitor.null_rate(input, ['Feature A'], max_null_rate=0, where='1 = 0'),
   'schema_contract': ml_monitor.schema_contract(input, {'id': 'integer', 'Feature A': 'double',
                                                         'amount': 'varchar', 'missing_col': 'bigint'}),
+  'value_range_min_only': ml_monitor.value_range(input, ['amount'], min_value=0, max_violation_rate=0.05),
+  'value_range_max_only': ml_monitor.value_range(input, ['amount'], max_value=100, max_violation_rate=0.05),
+  'value_range_min_rows': ml_monitor.value_range(input, ['amount'], min_value=0, max_value=100,
+                                                 max_violation_rate=0.05, min_rows=1000),
+  'accepted_values_numeric': ml_monitor.accepted_values(input, 'MixedCase', values=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+                                                        max_violation_rate=0.1),
+  'schema_contract_strict': ml_monitor.schema_contract(input, {'id': 'integer', 'Feature A': 'double', 'select': 'varchar',
+                                                               'MixedCase': 'integer', 'amount': 'double'},
+                                                       allow_extra_columns=false),
+  'volume_max_count': ml_monitor.volume(input, 'event_ts', {'period': 'day', 'count': 1}, max_count=30),
+  'cardinality_numeric_types': ml_monitor.cardinality(mixed_double, ['MixedCase'], reference=input),
+  'null_rate_week': ml_monitor.null_rate(input, ['Feature A'], max_null_rate=0.1, timestamp_column='event_ts',
+                                         window={'period': 'week', 'count': 1}),
+  'null_rate_month': ml_monitor.null_rate(input, ['Feature A'], max_null_rate=0.1, timestamp_column='event_ts',
+                                          window={'period': 'month', 'count': 1}),
 } %}
 {%- for name, sql in cases.items() %}
 select {{ ml_monitor.string_literal(name) }} as case_name, obs.*

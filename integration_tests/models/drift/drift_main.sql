@@ -16,5 +16,8 @@ select
   cast(cat as {{ s }}) as cat,
   cast(cat_num as integer) as cat_num,
   cast(score as {{ d }}) as score,
-  cast(pred as integer) as pred
+  cast(pred as integer) as pred,
+  -- the same predictions as text and as booleans (positive_value 'yes' / true)
+  case when pred is null then cast(null as {{ s }}) when pred = 1 then 'yes' else 'no' end as pred_text,
+  case when pred is null then cast(null as boolean) else pred = 1 end as pred_bool
 from {{ ref('drift_input') }}

@@ -28,3 +28,7 @@ union all
 select * from {{ ref('actual_performance__calibration') }}
 union all
 select * from {{ ref('actual_performance__reliability') }}
+union all
+select * from {{ ref('actual_performance__positive_label') }}
+union all
+select * from {{ ref('actual_performance__drop_empty_reference') }}

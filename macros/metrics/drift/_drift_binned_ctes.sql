@@ -150,6 +150,8 @@ drift_rows as (
         || case when segment_column is not null then ' for this segment' else '' end
       when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '
         || {{ ml_monitor.to_string('ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('ref_rows') }} || ' reference rows'
+      -- an empty current window: the documented 'no rows in window [...]' of _finalize_observations
+      when cur_rows = 0 then {{ ml_monitor.string_literal(ml_monitor._empty_reason(setup.scope)) }}
       when cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('cur_null') }} || ' null, '
         || {{ ml_monitor.to_string('cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('cur_rows') }} || ' rows'
     end as undefined_reason,

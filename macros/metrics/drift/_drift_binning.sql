@@ -43,7 +43,15 @@
 {%- endmacro %}
 
 {#- A label number: short, for humans. -#}
-{% macro _edge_text(x) -%}{{ return("%.6g" | format(x | float)) }}{%- endmacro %}
+{% macro _edge_text(x) -%}
+  {%- set v = x | float -%}
+  {#- %g turns numbers of 1e6 and more into 1.7e+12; write them out, to 2 decimals at most -#}
+  {%- if (v - v) == 0 and (v >= 1000000 or v <= -1000000) -%}
+    {%- set text = "%.2f" | format(v) -%}
+    {{ return(text.rstrip('0').rstrip('.') if '.' in text else text) }}
+  {%- endif -%}
+  {{ return("%.6g" | format(v)) }}
+{%- endmacro %}
 
 {#- Bins of a numeric column from sorted unique edges: (-inf, e1], (e1, e2], ..., (em, +inf). -#}
 {% macro _quantile_bins(edges) -%}

@@ -3,7 +3,7 @@
 
 {#- The bin index of a row's value: one case expression with literal bounds. -#}
 {% macro _bin_case(c) -%}
-  {%- set x = ml_monitor.to_double(c.sql) if c.kind == 'numeric' else ml_monitor.to_string(c.sql) -%}
+  {%- set x = ml_monitor.to_double(c.sql) if c.kind == 'numeric' else ml_monitor._drift_cat_text(c) -%}
   case when {{ c.sql }} is null then -1
     {%- if c.kind == 'numeric' %} when {{ ml_monitor.is_non_finite(c.sql) }} then -2{% endif %}
     {%- for b in c.bins if b.cond is not none %} when {{ x }} {{ b.cond }} then {{ b.index }}{% endfor %}
@@ -55,7 +55,7 @@
   {%- for c in cols -%}
     {%- set by_value = gs and c.kind == 'categorical' and (c.bins | length) > 0 -%}
     {%- do keys.append({'idx': c.idx, 'name': ('ml_v_' if by_value else 'ml_b_') ~ c.idx, 'by_value': by_value,
-                        'sql': ml_monitor.to_string(c.sql) if by_value else ml_monitor._bin_case(c),
+                        'sql': ml_monitor._drift_cat_text(c) if by_value else ml_monitor._bin_case(c),
                         'unseen_index': 0 if c.unseen else -3}) -%}
   {%- endfor -%}
   {%- set value_keys = keys | selectattr('by_value') | list -%}

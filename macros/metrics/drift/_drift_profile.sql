@@ -7,7 +7,7 @@
     {%- for s in segments %}, {{ s.sql }}{% endfor %}
     {%- for c in cols %}
     {%- if c.kind == 'numeric' %}, {{ ml_monitor._finite_or_null(c.sql) }} as ml_v_{{ c.idx }}
-    {%- else %}, {{ ml_monitor.to_string(c.sql) }} as ml_v_{{ c.idx }}{% endif %}
+    {%- else %}, {{ ml_monitor._drift_cat_text(c) }} as ml_v_{{ c.idx }}{% endif %}
     {%- endfor %}
   from {{ relation }}
   where {{ filter }}
@@ -88,7 +88,8 @@
   {%- set text_cols = [] -%}
   {%- for c in cols -%}
     {%- do text_cols.append({'idx': c.idx, 'kind': 'categorical',
-                             'sql': (ml_monitor.to_string(ml_monitor._finite_or_null(c.sql)) if c.kind == 'numeric' else c.sql)}) -%}
+                             'sql': (ml_monitor.to_string(ml_monitor._finite_or_null(c.sql)) if c.kind == 'numeric' else c.sql),
+                             'by_value': c.by_value and c.kind != 'numeric'}) -%}
   {%- endfor -%}
   {%- set sql -%}
     select col_idx, v from (

@@ -68,7 +68,7 @@
     {idx, name, sql, kind ('numeric'|'categorical'), is_integer}.
     `kind` is none (auto from the column type), a kind for every column, or a
     mapping column -> kind. Unknown columns are a compile error. -#}
-{% macro _drift_columns(test, relation, names, kind=none, allowed_kinds=['numeric', 'categorical']) -%}
+{% macro _drift_columns(test, relation, names, kind=none, allowed_kinds=['numeric', 'categorical'], reference=none) -%}
   {%- set kinds = ['numeric', 'categorical'] -%}
   {%- if kind is not none and kind is not mapping -%}
     {%- do ml_monitor._check_choice(test, relation, 'kind', kind, kinds) -%}
@@ -77,6 +77,11 @@
   {%- for c in ml_monitor._relation_columns(relation) -%}
     {%- do found.update({(c.name | lower): c}) -%}
   {%- endfor -%}
+  {#- the reference relation's column types, when it is another relation -#}
+  {%- set ref_found = {} -%}
+  {%- if reference is not none and (reference | string) != (relation | string) -%}
+    {%- for c in ml_monitor._relation_columns(reference) -%}{%- do ref_found.update({(c.name | lower): c}) -%}{%- endfor -%}
+  {%- endif -%}
   {%- set out = [] -%}
   {%- for n in names -%}
     {%- set name = ml_monitor.unquoted(n) -%}
@@ -99,10 +104,22 @@
     {%- if k not in allowed_kinds -%}
       {{ ml_monitor._arg_error(test, relation, 'columns', "must be " ~ (allowed_kinds | join(' or ')) ~ " columns for this monitor; '" ~ name ~ "' is " ~ k ~ " (" ~ col.dtype ~ ")", name) }}
     {%- endif -%}
-    {%- do out.append({'idx': loop.index, 'name': name, 'sql': ml_monitor.quote_column(name), 'kind': k,
+    {#- numeric categories compare by value: when either side is a non-integer number (1.0 vs 1),
+        both sides read the column as a double, so their text forms agree -#}
+    {%- set ref_col = ref_found.get(name | lower) -%}
+    {%- set ref_fractional = ref_col is not none and ml_monitor._is_numeric_type(ref_col.dtype) and not ml_monitor._is_integer_type(ref_col.dtype) -%}
+    {%- set ref_numeric = ref_col is none or ml_monitor._is_numeric_type(ref_col.dtype) -%}
+    {%- set by_value = k == 'categorical' and is_num and ref_numeric
+                       and (not ml_monitor._is_integer_type(col.dtype) or ref_fractional) -%}
+    {%- do out.append({'idx': loop.index, 'name': name, 'sql': ml_monitor.quote_column(name), 'kind': k, 'by_value': by_value,
                        'is_integer': ml_monitor._is_integer_type(col.dtype)}) -%}
   {%- endfor -%}
   {{ return(out) }}
+{%- endmacro %}
+
+{#- A categorical column's value as text: through a double when its categories compare by value. -#}
+{% macro _drift_cat_text(c, prefix='') -%}
+  {{ return(ml_monitor.to_string(ml_monitor.to_double(prefix ~ c.sql) if c.by_value else prefix ~ c.sql)) }}
 {%- endmacro %}
 
 {#- A finite double or null: nulls, NaN and +/-inf become null. -#}

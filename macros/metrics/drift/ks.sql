@@ -118,6 +118,8 @@ ks_rows as (
       when s.ref_rows = 0 then 'no reference rows' || case when s.segment_column is not null then ' for this segment' else '' end
       when s.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('s.ref_null') }} || ' null, '
         || {{ ml_monitor.to_string('s.ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('s.ref_rows') }} || ' reference rows'
+      -- an empty current window: the documented 'no rows in window [...]' of _finalize_observations
+      when s.cur_rows = 0 then {{ ml_monitor.string_literal(ml_monitor._empty_reason(scope)) }}
       when s.cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('s.cur_null') }} || ' null, '
         || {{ ml_monitor.to_string('s.cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('s.cur_rows') }} || ' rows'
     end as undefined_reason,

@@ -39,7 +39,7 @@
   {#- nothing is read while dbt parses -#}
   {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
-  {%- set cols = ml_monitor._drift_columns(test, relation, names, kind) -%}
+  {%- set cols = ml_monitor._drift_columns(test, relation, names, kind, reference=setup.ref_relation) -%}
   {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}
   {%- set fail_op = '>=' if (binning == 'evidently' and metric == 'psi') else '>' -%}
   {%- set sql -%}

@@ -16,16 +16,19 @@
                      label_timestamp_column=none, timestamp_column=none, label_delay=none) -%}
   {%- do ml_monitor._check_relation(test, relation, 'labels', labels, required=true) -%}
   {%- set pkeys = ml_monitor._check_names(test, relation, 'join_key', join_key, required=true) -%}
-  {%- set lkeys = ml_monitor._check_names(test, relation, 'label_join_key', label_join_key) -%}
-  {%- if lkeys | length == 0 -%}{%- set lkeys = pkeys -%}{%- endif -%}
+  {%- set lkeys = ml_monitor._check_names(test, relation, 'label_join_key', label_join_key, exists_in=labels) -%}
+  {%- if lkeys | length == 0 -%}
+    {%- set lkeys = pkeys -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'join_key', lkeys, labels) -%}
+  {%- endif -%}
   {%- if lkeys | length != pkeys | length -%}
     {{ ml_monitor._arg_error(test, relation, 'label_join_key', 'must name as many columns as join_key (' ~ (pkeys | length) ~ ')', label_join_key) }}
   {%- endif -%}
-  {%- set label_names = ml_monitor._check_names(test, relation, 'label_column', label_column, required=true) -%}
+  {%- set label_names = ml_monitor._check_names(test, relation, 'label_column', label_column, required=true, exists_in=labels) -%}
   {%- if label_names | length != 1 -%}
     {{ ml_monitor._arg_error(test, relation, 'label_column', 'must be one column name', label_column) }}
   {%- endif -%}
-  {%- set lts_names = ml_monitor._check_names(test, relation, 'label_timestamp_column', label_timestamp_column) -%}
+  {%- set lts_names = ml_monitor._check_names(test, relation, 'label_timestamp_column', label_timestamp_column, exists_in=labels) -%}
   {%- if lts_names | length > 1 -%}
     {{ ml_monitor._arg_error(test, relation, 'label_timestamp_column', 'must be one column name', label_timestamp_column) }}
   {%- endif -%}
@@ -42,6 +45,7 @@
     {%- set ns.delay = ml_monitor._check_period(test, relation, 'label_delay', label_delay) -%}
     {%- set ns.cutoff = ml_monitor._subtract_period(as_of, ns.delay.period, ns.delay.count) -%}
   {%- endif -%}
+  {#- timestamps below are UTC instants (the time-zone rule, cross_db/timestamps.sql) -#}
   {%- set keys = [] -%}
   {%- for i in range(pkeys | length) -%}
     {%- do keys.append({'p': ml_monitor.quote_column(pkeys[i]), 'l': ml_monitor.quote_column(lkeys[i]), 'alias': 'mm_key_' ~ loop.index}) -%}
@@ -52,9 +56,9 @@
       'keys': keys,
       'label_name': label_name,
       'label_sql': ml_monitor.quote_column(label_names[0]),
-      'label_ts_sql': ml_monitor.quote_column(lts_names[0]) if lts_names else none,
+      'label_ts_sql': ml_monitor._timestamp_utc_sql(labels, lts_names[0]) if lts_names else none,
       'label_ts_name': ml_monitor.unquoted(lts_names[0]) if lts_names else none,
-      'ts_sql': ml_monitor.quote_column(ts_names[0]) if ts_names else none,
+      'ts_sql': ml_monitor._timestamp_utc_sql(relation, ts_names[0]) if ts_names else none,
       'as_of': as_of,
       'cutoff': ns.cutoff,
       'delay': ns.delay,
@@ -166,4 +170,40 @@ mm_labels as (
     {%- do conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
   {%- endif -%}
   {{ return({'conds': conds, 'start': ns.start, 'end': ns.end}) }}
+{%- endmacro %}
+
+{#- Labels and what they are compared with (prediction columns, positive_label) must be of one
+    kind: text labels ('yes' / 'no') against numeric predictions or a numeric positive_label
+    (or the reverse) is explained at compile time, instead of an engine's Conversion Error. -#}
+{% macro _check_label_types(test, relation, labels, label_column, prediction_columns, positive_label, uses_positive=true) -%}
+  {%- set label_name = (label_column[0] if (label_column is iterable and label_column is not string) else label_column) -%}
+  {%- set linfo = ml_monitor._column_info(labels, label_name) -%}
+  {%- if linfo is none -%}{{ return(none) }}{%- endif -%}
+  {%- set lkind = ml_monitor._value_kind(linfo.dtype) -%}
+  {%- for pc in prediction_columns if pc is not none -%}
+    {%- set pinfo = ml_monitor._column_info(relation, pc) -%}
+    {%- set pkind = ml_monitor._value_kind(pinfo.dtype) if pinfo is not none else 'other' -%}
+    {%- if 'other' not in [lkind, pkind] and lkind != pkind and 'text' in [lkind, pkind] -%}
+      {{ ml_monitor._arg_error(test, relation, 'label_column',
+          "'" ~ label_name ~ "' holds " ~ lkind ~ " (" ~ linfo.dtype ~ ") but the prediction column '" ~ pc ~ "' holds "
+          ~ pkind ~ " (" ~ pinfo.dtype ~ "): labels and predictions are compared for equality, so they must be of the same kind; "
+          ~ "map one onto the other in a model (e.g. case when label = 'yes' then 1 else 0 end)", label_name) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set pos_kind = 'booleans' if positive_label is boolean else ('numbers' if positive_label is number else 'text') -%}
+  {%- if uses_positive and 'text' in [lkind, pos_kind] and lkind != pos_kind and lkind != 'other' -%}
+    {{ ml_monitor._arg_error(test, relation, 'positive_label',
+        "is " ~ pos_kind ~ " but label_column '" ~ label_name ~ "' holds " ~ lkind ~ " (" ~ linfo.dtype ~ "); give the positive class as the labels spell it"
+        ~ (" (e.g. positive_label: 'yes')" if lkind == 'text' else ""), positive_label) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- numbers / text / booleans / other, from a column type. -#}
+{% macro _value_kind(data_type) -%}
+  {%- set family = ml_monitor.type_family(data_type) -%}
+  {%- if family in ['integer', 'float', 'decimal'] -%}{{ return('numbers') }}
+  {%- elif family == 'string' -%}{{ return('text') }}
+  {%- elif family == 'boolean' -%}{{ return('booleans') }}
+  {%- endif -%}
+  {{ return('other') }}
 {%- endmacro %}

@@ -192,6 +192,11 @@
   {%- set scope = ml_monitor._scope(test, relation, a.where, a.segment_by, none, none, a.min_rows) -%}
   {%- set lj = ml_monitor._label_join(test, relation, a.labels, a.join_key, a.label_column, a.label_join_key,
                                       a.label_timestamp_column, a.timestamp_column, a.label_delay) -%}
+  {%- if kind == 'classification' -%}
+    {%- do ml_monitor._check_label_types(test, relation, a.labels, a.label_column,
+          [prediction_column, a.challenger_prediction_column] if need_pred else [], positive_label,
+          uses_positive=((metrics | reject('equalto', 'accuracy') | list | length) > 0 or decision_threshold is not none)) -%}
+  {%- endif -%}
   {%- set win = ml_monitor._label_join_window(test, relation, lj, a.window) -%}
   {%- set cur_filter = ([scope.user_filter] + win.conds) | join(' and ') -%}
   {%- do scope.update({'filter': cur_filter, 'window_start': win.start, 'window_end': win.end,
@@ -200,6 +205,9 @@
   {%- set ref_conds = [] -%}
   {%- set ts_text = ml_monitor._perf_ts_text -%}
   {%- set ref_fact = none -%}
+  {#- how the reference rows are named in texts (not the current window's bounds) -#}
+  {%- set ref_ns = namespace(text=' in the reference' ~ ((' ' ~ a.reference) if a.reference is not none else '')
+                                   ~ ((' where ' ~ a.reference_where) if a.reference_where is not none else '')) -%}
   {%- if has_ref -%}
     {%- set ref_fact = {'relation': (a.reference | string) if a.reference is not none else none, 'where': a.reference_where,
                         'window_start': none, 'window_end': none} -%}
@@ -214,6 +222,7 @@
       {%- endif -%}
       {%- set rspec = ml_monitor._check_period(test, relation, 'reference_window', a.reference_window) -%}
       {%- set rstart = ml_monitor._subtract_period(win.start, rspec.period, rspec.count) -%}
+      {%- set ref_ns.text = ' in the reference window [' ~ rstart ~ ', ' ~ win.start ~ ')' -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(rstart)) -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(win.start)) -%}
       {%- do ref_fact.update({'window_start': ts_text(rstart), 'window_end': ts_text(win.start)}) -%}
@@ -244,6 +253,7 @@
     'challenger_fact': ({'score_column': a.challenger_score_column, 'prediction_column': a.challenger_prediction_column,
                          'version_column': a.model_version_column, 'champion_version': a.champion_version,
                          'challenger_version': a.challenger_version} if mode == 'challenger' else none),
+    'ref_window_text': ref_ns.text,
     'window_text': (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else ''),
   }) }}
 {%- endmacro %}

@@ -54,6 +54,9 @@ mm_values as (
     case when {{ spec.n_used }} > 0 then {{ spec.value }} end as value,
     {{ spec.n_used }} as n_used,
     case
+      {%- if p.mode == 'reference' %}
+      when n_rows = 0 and mm_arm = 'b' then {{ ml_monitor.string_literal('no eligible predictions' ~ p.ref_window_text) }}
+      {%- endif %}
       when n_rows = 0 then 'no eligible predictions{{ window_text }}'
       when n_labelled = 0 then 'no labelled rows: none of the ' || {{ s('n_rows') }} || ' eligible predictions has a label'
       {%- if spec.empty_reason != 'null' %}

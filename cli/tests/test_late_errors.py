@@ -1,0 +1,99 @@
+"""Columns that do not exist fail when the test is compiled, naming the test, the argument, the
+missing column and the columns that do exist, instead of a raw engine error (Binder Error) at
+run time; a misspelt argument names the closest real one (instead of Jinja's "takes no keyword
+argument" or a parse error that stops the whole invocation); text labels against numeric
+predictions are explained in words (instead of a Conversion Error). Each bad test fails on its
+own, the good one still runs (issue #13, item 7)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from dbt_project_runner import REPO, run_dbt
+
+pytestmark = pytest.mark.adversarial
+
+LABELS = "ref('labels')"
+PERF = f"labels: {LABELS}, join_key: id, label_column: label, label_timestamp_column: label_ts, timestamp_column: ts"
+BAD = {
+    # test name -> (yaml of the test, words the error must contain)
+    "null_rate_missing_column": ("ml_monitor.null_rate:\n  arguments: {columns: [x, nope]}",
+                                 ["ml_monitor.null_rate", "'columns'", "nope", "do not exist", "id, x, ts, seg, pred, score"]),
+    "null_rate_missing_segment": ("ml_monitor.null_rate:\n  arguments: {columns: [x], segment_by: [region]}",
+                                  ["ml_monitor.null_rate", "'segment_by'", "region", "do not exist", "seg"]),
+    "null_rate_missing_timestamp": ("ml_monitor.null_rate:\n  arguments: {columns: [x], timestamp_column: when, window: {period: day}}",
+                                    ["'timestamp_column'", "when", "do not exist"]),
+    "freshness_missing_timestamp": ("ml_monitor.freshness:\n  arguments: {timestamp_column: when, max_age: {period: hour, count: 6}}",
+                                    ["ml_monitor.freshness", "'timestamp_column'", "when", "do not exist"]),
+    "psi_missing_column": ("ml_monitor.psi_drift:\n  arguments: {columns: [nope], reference_where: \"seg = 'a'\"}",
+                           ["ml_monitor.psi_drift", "'columns'", "nope", "do not exist"]),
+    "performance_missing_label_column": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('label_column: label', 'label_column: outcome')}}}",
+                                         ["ml_monitor.performance", "'label_column'", "outcome", "do not exist", "labels", "id, label, label_ts"]),
+    "performance_missing_label_ts": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('label_timestamp_column: label_ts', 'label_timestamp_column: labelled_at')}}}",
+                                     ["'label_timestamp_column'", "labelled_at", "do not exist"]),
+    "performance_missing_join_key_in_labels": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('join_key: id', 'join_key: seg')}}}",
+                                               ["'join_key'", "seg", "do not exist", "labels"]),
+    # misspelt arguments: an error for that test alone, naming the closest real argument
+    "null_rate_misspelt": ("ml_monitor.null_rate:\n  arguments: {columns: [x], max_null_rat: 0.1}",
+                           ["ml_monitor.null_rate", "'max_null_rat'", "is not an argument", "did you mean 'max_null_rate'"]),
+    "psi_misspelt": ("ml_monitor.psi_drift:\n  arguments: {columns: [x], reference_where: \"seg = 'a'\", tresholds: 0.1}",
+                     ["ml_monitor.psi_drift", "'tresholds'", "did you mean 'threshold'", "epsilon"]),
+    "volume_misspelt": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_cont: 1}",
+                        ["ml_monitor.volume", "'min_cont'", "did you mean 'min_count'"]),
+    # text labels against numeric predictions / a numeric positive_label, explained in words
+    "performance_text_labels_vs_int_predictions": (
+        "ml_monitor.performance:\n  arguments: {metric: precision, prediction_column: pred, labels: ref('text_labels'), "
+        "join_key: id, label_column: label, positive_label: 'yes'}",
+        ["ml_monitor.performance", "'label_column'", "holds text", "'pred' holds numbers", "same kind"]),
+    "performance_text_labels_numeric_positive": (
+        "ml_monitor.performance:\n  arguments: {metric: roc_auc, score_column: score, labels: ref('text_labels'), "
+        "join_key: id, label_column: label}",
+        ["ml_monitor.performance", "'positive_label'", "is numbers", "holds text", "positive_label: 'yes'"]),
+}
+
+
+def _named(name: str, yaml_text: str, indent: int) -> str:
+    head, rest = yaml_text.split("\n", 1)
+    body = f"- {head}\n    name: {name}\n  " + rest.replace("\n", "\n  ")
+    return textwrap.indent(body, " " * indent)
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lateerrors")
+    p = tmp / "proj"
+    (p / "seeds").mkdir(parents=True)
+    (p / "dbt_project.yml").write_text("name: lateerrors\nversion: '1.0'\nconfig-version: 2\nprofile: lateerrors\n")
+    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    (p / "profiles.yml").write_text(
+        f"lateerrors:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {tmp / 'b.duckdb'}\n")
+    (p / "seeds" / "events.csv").write_text(
+        "id,x,ts,seg,pred,score\n1,1.0,2026-01-10 10:00:00,a,1,0.9\n2,,2026-01-10 11:00:00,b,0,0.2\n")
+    (p / "seeds" / "labels.csv").write_text("id,label,label_ts\n1,1,2026-01-11 00:00:00\n2,0,2026-01-11 00:00:00\n")
+    (p / "seeds" / "text_labels.csv").write_text("id,label\n1,yes\n2,no\n")
+    tests = "\n".join(_named(n, y, 6) for n, (y, _) in BAD.items())
+    good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {columns: [x], max_null_rate: 1, segment_by: [SEG]}", 6)
+    (p / "seeds" / "schema.yml").write_text("seeds:\n  - name: events\n    data_tests:\n" + tests + "\n" + good + "\n")
+    assert run_dbt(["deps"], "duckdb", tmp / "w", project=p).returncode == 0
+    run = run_dbt(["build"], "duckdb", tmp / "w", project=p)
+    return {r["unique_id"].split(".")[2]: r for r in run.results}, run.output
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_missing_column_is_a_compile_error_naming_what_exists(bad_run, name):
+    results, output = bad_run
+    assert name in results, output[-3000:]
+    r = results[name]
+    assert r["status"] == "error", r
+    assert "Compilation Error" in r["message"], r["message"]
+    assert "Binder Error" not in r["message"] and "Conversion Error" not in r["message"]
+    assert "takes no keyword argument" not in r["message"]
+    for word in BAD[name][1]:
+        assert word in r["message"], (word, r["message"])
+
+
+def test_good_test_still_runs_and_names_match_without_regard_to_case(bad_run):
+    results, output = bad_run
+    assert results["null_rate_fine"]["status"] == "pass", output[-3000:]
