@@ -1,4 +1,4 @@
-"""The production-failure family (issue 18: feature_skew, serving_slo) end to end on DuckDB.
+"""The production-failure family (issue 18: feature_skew, serving_slo, point_in_time) end to end on DuckDB.
 
 * regenerates the skew seeds (pandas / numpy oracles, integration_tests/scripts/gen_skew.py)
   and checks they are the committed ones;
@@ -35,7 +35,7 @@ def _rows(db, sql, params=None):
 
 def test_generator_is_deterministic_and_committed(skew_build):
     assert skew_build["after"] == skew_build["before"]
-    assert len(skew_build["after"]) == 4
+    assert len(skew_build["after"]) == 5
 
 
 def test_every_skew_node_passed(skew_build):
@@ -45,7 +45,8 @@ def test_every_skew_node_passed(skew_build):
     assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
     names = {r["unique_id"].split(".")[2] for r in run.results if r["unique_id"].startswith("test.")}
     assert {"skew_comparison_catches_wrong_value", "skew_income_partner_fails", "skew_plan_defaults_fail",
-            "skew_age_within_bounds_pass", "slo_v1_within_bounds_pass", "slo_v2_latency_regression_fails"} <= names
+            "skew_age_within_bounds_pass", "slo_v1_within_bounds_pass", "slo_v2_latency_regression_fails",
+            "pit_income_leak_fails", "pit_within_bounds_pass"} <= names
     assert any(n.startswith("equal_observations_actual_skew_ref_expected_skew_") for n in names)
     db = skew_build["db"]
     n_actual = _rows(db, "select count(*) from main.actual_skew")[0][0]
@@ -72,6 +73,8 @@ def test_must_fail_tests_really_failed(skew_build):
     v2 = _rows(db, "select segment_value from main_dbt_test__audit.slo_v2_latency_regression_fails "
                    "where status = 'fail'")
     assert ("v2",) in v2 and ("v1",) not in v2
+    leak = _rows(db, "select status, value from main_dbt_test__audit.pit_income_leak_fails")
+    assert leak == [("fail", pytest.approx(0.07, abs=1e-12))]
 
 
 def test_details_name_worst_keys_and_duplicates(skew_build):
@@ -126,18 +129,27 @@ models:
       - ml_monitor.serving_slo:
           name: throughput_without_window
           arguments: {latency_column: x, min_throughput: 10}
+      - ml_monitor.point_in_time:
+          name: pit_unknown_column
+          arguments: {cutoff_column: id, feature_time_columns: [nope]}
+      - ml_monitor.point_in_time:
+          name: pit_nothing_to_check
+          arguments: {cutoff_column: id}
 """
 
 EXPECTED_ERRORS = {
     "missing_offline_feature": ("ml_monitor.feature_skew", "argument 'features' must name columns of both sides; "
                                 "'only_serving' is missing from the offline"),
-    "missing_key": ("ml_monitor.feature_skew", "argument 'entity_key' must name columns of both sides; 'nope'"),
+    # a column missing from the monitored relation is caught by the shared check (macros/core/args.sql)
+    "missing_key": ("ml_monitor.feature_skew", "argument 'entity_key' names column(s) nope that do not exist; its columns are: id, x, c, only_serving"),
     "numeric_kind_on_text": ("ml_monitor.feature_skew", "argument 'kind' numeric needs numeric columns on both sides"),
     "unknown_feature_in_mapping": ("ml_monitor.feature_skew", "argument 'max_mismatch_rate' is a mapping feature -> value, but 'y'"),
     "bad_rate": ("ml_monitor.feature_skew", "argument 'max_mismatch_rate.x' must be a number <= 1"),
     "text_latency": ("ml_monitor.serving_slo", "argument 'latency_column' must be numeric"),
     "status_without_error_values": ("ml_monitor.serving_slo", "argument 'error_values' is required with status_column"),
     "throughput_without_window": ("ml_monitor.serving_slo", "argument 'window' is required with min_throughput"),
+    "pit_unknown_column": ("ml_monitor.point_in_time", "argument 'feature_time_columns' names column(s) nope that do not exist"),
+    "pit_nothing_to_check": ("ml_monitor.point_in_time", "argument 'feature_time_columns' or 'label_time_column' is required"),
 }
 
 

@@ -75,6 +75,14 @@ def make_skew(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     return serving, offline
 
 
+def window_bounds(length: dt.timedelta | None) -> dict:
+    """window_start / window_end of the observation rows (NULL without a window)."""
+    if length is None:
+        return {"window_start": None, "window_end": None}
+    return {"window_start": (AS_OF - length).strftime("%Y-%m-%d %H:%M:%S"),
+            "window_end": AS_OF.strftime("%Y-%m-%d %H:%M:%S")}
+
+
 # --- oracle: feature_skew in pandas -------------------------------------------------------------
 
 def _nulls(df: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +143,8 @@ def skew_oracle(case, serving, offline, keys, features, kinds, abs_tol, rel_tol,
         out.append({"case_name": case, "monitor": "feature_skew", "column_name": column,
                     "segment_column": segc, "segment_value": segv, "metric": metric, "value": value,
                     "threshold": thr, "sample_size": int(n),
-                    "status": status_of(value, int(n), min_rows, bool(fails) if value is not None else False)})
+                    "status": status_of(value, int(n), min_rows, bool(fails) if value is not None else False),
+                    **window_bounds(dt.timedelta(days=window_days) if window_days else None)})
 
     key_label = ", ".join(k for k in keys if k != "event_day") + (" @ event_day" if "event_day" in keys else "")
     for segc, segv, g in groups:
@@ -211,7 +220,7 @@ def slo_oracle(case, req, latency=None, status=None, errors=(), bounds=(None, No
             st = status_of(value, int(n), min_rows, bool(fails) if value is not None else False)
         out.append({"case_name": case, "monitor": "serving_slo", "column_name": column, "segment_column": segc,
                     "segment_value": segv, "metric": metric, "value": value, "threshold": thr,
-                    "sample_size": int(n), "status": st})
+                    "sample_size": int(n), "status": st, **window_bounds(window)})
 
     for segc, segv, g in groups:
         if latency:
@@ -232,6 +241,68 @@ def slo_oracle(case, req, latency=None, status=None, errors=(), bounds=(None, No
             tps = n / window.total_seconds()
             row("requested_at", segc, segv, "throughput_per_second", tps, n, min_tps,
                 min_tps is not None and tps < min_tps, empty_is_data=True)
+    return out
+
+
+# --- point_in_time -----------------------------------------------------------------------------
+
+def make_training(rng: np.random.Generator) -> pd.DataFrame:
+    """A training set with the time each feature value became known and the label time;
+    some feature values come from after the prediction, some labels from before it."""
+    n = 300
+    cutoff = [AS_OF - dt.timedelta(seconds=int(s)) for s in rng.integers(60, 20 * 86400, n)]
+
+    def shifted(lo, hi, leak_share, leak_lo, leak_hi, null_share=0.0, after=False):
+        out = []
+        for c in cutoff:
+            r = rng.random()
+            if r < null_share:
+                out.append(None)
+                continue
+            leak = rng.random() < leak_share
+            sec = int(rng.integers(leak_lo, leak_hi) if leak else rng.integers(lo, hi))
+            forward = leak != after     # feature times leak forward, labels leak backward
+            out.append((c + dt.timedelta(seconds=sec)) if forward else (c - dt.timedelta(seconds=sec)))
+        return out
+
+    income_t = shifted(3600, 30 * 86400, 0.08, 60, 5 * 86400)
+    income_t[0] = cutoff[0]                               # known exactly at the cutoff: no leak
+    plan_t = shifted(3600, 90 * 86400, 0.02, 60, 86400, null_share=0.05)
+    label_t = shifted(86400, 30 * 86400, 0.04, 60, 3 * 86400, after=True)
+    region = rng.choice(["emea", "amer", "apac", ""], n, p=[0.4, 0.35, 0.2, 0.05]).astype(object)
+    f = lambda t: None if t is None else t.strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+    return pd.DataFrame({"id": np.arange(1, n + 1), "prediction_ts": [f(t) for t in cutoff],
+                         "income_updated_at": [f(t) for t in income_t], "plan_updated_at": [f(t) for t in plan_t],
+                         "label_ts": [f(t) for t in label_t], "region": region})
+
+
+def pit_oracle(case, train, features=(), label=None, max_leak=None, max_target=None, segment_by=None,
+               window=None, where=None, min_rows=1):
+    d = _nulls(train)
+    for c in ["prediction_ts", "income_updated_at", "plan_updated_at", "label_ts"]:
+        d[c] = pd.to_datetime(d[c])
+    if where is not None:
+        d = d[where(d)]
+    if window is not None:
+        d = d[(d["prediction_ts"] >= AS_OF - window) & (d["prediction_ts"] < AS_OF)]
+    groups = [(None, None, d)]
+    for c in segment_by or []:
+        for v, g in d.groupby(c, dropna=False):
+            groups.append((c, None if pd.isna(v) else str(v), g))
+    checks = [(c, "leakage_rate", max_leak, lambda t, cut: t > cut) for c in features]
+    if label:
+        checks.append((label, "target_leakage_rate", max_target, lambda t, cut: t < cut))
+    out = []
+    for segc, segv, g in groups:
+        for col, metric, bound, leaks in checks:
+            timed = g[g[col].notna() & g["prediction_ts"].notna()]
+            n = len(timed)
+            rate = float(leaks(timed[col], timed["prediction_ts"]).sum() / n) if n else None
+            out.append({"case_name": case, "monitor": "point_in_time", "column_name": col, "segment_column": segc,
+                        "segment_value": segv, "metric": metric, "value": rate, "threshold": bound,
+                        "sample_size": n, "status": status_of(rate, n, min_rows,
+                                                              bound is not None and rate is not None and rate > bound),
+                        **window_bounds(window)})
     return out
 
 
@@ -271,6 +342,12 @@ def main() -> None:
     expected += slo_oracle("slo_empty_window", requests, "latency_ms", "http_status", (500,),
                            max_error_rate=0.1, min_tp=1, window=day, where=lambda d: d["request_id"] < 0,
                            segment_by=["model_version"])
+    training = make_training(rng)
+    write_csv(SEEDS / "skew" / "skew_training.csv", list(training.columns), training.to_dict("records"))
+    expected += pit_oracle("pit_segments", training, ["income_updated_at", "plan_updated_at"], "label_ts",
+                           0.05, 0.01, segment_by=["region"])
+    expected += pit_oracle("pit_window_labels", training, label="label_ts", window=dt.timedelta(days=7), min_rows=10)
+    expected += pit_oracle("pit_empty", training, ["income_updated_at"], where=lambda d: d["id"] < 0)
     write_expected("skew", expected)
 
 

@@ -4,6 +4,7 @@
 {%- set offline = ref('skew_offline') %}
 {%- set requests = ref('skew_requests') %}
 {%- set day = {'period': 'day', 'count': 1} %}
+{%- set training = ref('skew_training') %}
 {%- set cases = {
   'skew_segments': ml_monitor.feature_skew(serving, offline=offline, entity_key='id', event_time_key='event_day',
                                            features=['income', 'age', 'plan'], rel_tolerance={'income': 0.001},
@@ -37,6 +38,15 @@
                                              error_values=[500], max_error_rate=0.1, min_throughput=1,
                                              timestamp_column='requested_at', window=day, where='request_id < 0',
                                              segment_by=['model_version']),
+  'pit_segments': ml_monitor.point_in_time(training, cutoff_column='prediction_ts',
+                                           feature_time_columns=['income_updated_at', 'plan_updated_at'],
+                                           label_time_column='label_ts', max_leakage_rate=0.05,
+                                           max_target_leakage_rate=0.01, segment_by=['region']),
+  'pit_window_labels': ml_monitor.point_in_time(training, cutoff_column='prediction_ts', label_time_column='label_ts',
+                                                timestamp_column='prediction_ts', window={'period': 'day', 'count': 7},
+                                                min_rows=10),
+  'pit_empty': ml_monitor.point_in_time(training, cutoff_column='prediction_ts', feature_time_columns='income_updated_at',
+                                        where='id < 0'),
 } %}
 {%- for name, sql in cases.items() %}
 select {{ ml_monitor.string_literal(name) }} as case_name, obs.*

@@ -5,5 +5,5 @@ select
   case when case_name = 'skew_segments' and metric = 'mismatch_rate' and column_name = 'income'
             and segment_column is null
        then value + 0.000001 else value end as value,
-  threshold, sample_size, status
+  threshold, baseline_value, sample_size, window_start, window_end, status
 from {{ ref('expected_skew') }}
