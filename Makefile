@@ -48,3 +48,9 @@ bench: $(STAMP)
 	  bench/.venv-evidently/bin/pip install --quiet "evidently>=0.7,<0.8" "pandas<3" pyarrow; } || \
 	  echo "Evidently could not be installed: the benchmark runs without it"
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## The NannyML 0.13.1 virtualenv, oracle of the estimated_performance (CBPE) tests; the tests and
+## integration_tests/scripts/gen_cbpe.py build it themselves on first use.
+.PHONY: nannyml-venv
+nannyml-venv:
+	bash scripts/nannyml_venv.sh

@@ -4,7 +4,8 @@
     python bench/run_bench.py --rows 10000000 --evidently on    # the large case (~15-20 min)
     python bench/run_bench.py --scaling          # + 1M/2M/5M/10M rows and 5/15/30 columns
 
-Approaches (each run in its own process; peak RSS from wait4 of that process):
+Approaches (each run in its own process, forked from a small launcher, bench/launch.py, so that
+its peak RSS from wait4 is its own and not the benchmark's; see launch.py):
   (a) raw_scan        DuckDB count(*) + count/sum of every column the suite reads (the floor)
   (b) suite_sql       the SQL the suite's tests ran (compile-time reference queries + compiled
                       test SQL), executed directly in DuckDB, without dbt
@@ -58,32 +59,32 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def _communicate_then_wait4(cmd: list[str], cwd: Path | None = None) -> dict:
+def run_measured(cmd: list[str], cwd: Path | None = None) -> dict:
+    """Run ``cmd`` through bench/launch.py; its wall time and its own peak RSS.
+
+    The command is forked from the small launcher, not from this process: a child forked from
+    the benchmark (which holds the generated data, ~0.9 GB at 1M rows) would report this
+    process's size as its peak (see launch.py)."""
+    import tempfile
     env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", PYTHONWARNINGS="ignore")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # read both pipes without reaping the child (Popen.communicate would call waitpid)
-    import threading
-    chunks: dict = {"out": [], "err": []}
-
-    def pump(stream, key):
-        for line in stream:
-            chunks[key].append(line)
-
-    th = [threading.Thread(target=pump, args=(proc.stdout, "out")), threading.Thread(target=pump, args=(proc.stderr, "err"))]
-    for t in th:
-        t.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    for t in th:
-        t.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"wall": wall, "peak_rss_mb": usage.ru_maxrss / 1024.0, "returncode": proc.returncode,
-            "stdout": "".join(chunks["out"]), "stderr": "".join(chunks["err"])}
+    fd, result_path = tempfile.mkstemp(prefix="ml_monitor_bench_", suffix=".json")
+    os.close(fd)
+    try:
+        proc = subprocess.run([sys.executable, str(HERE / "launch.py"), result_path, "--", *cmd],
+                              cwd=cwd, env=env, capture_output=True, text=True)
+        try:
+            with open(result_path) as f:
+                measured = json.load(f)
+        except ValueError:         # the launcher itself failed before the command ended
+            measured = {"returncode": proc.returncode, "wall": None, "peak_rss_mb": None}
+    finally:
+        os.unlink(result_path)
+    return {"wall": measured["wall"], "peak_rss_mb": measured["peak_rss_mb"], "returncode": measured["returncode"],
+            "stdout": proc.stdout, "stderr": proc.stderr}
 
 
 def run_worker(approach: str, cfg: dict) -> dict:
-    r = _communicate_then_wait4([sys.executable, str(HERE / "worker.py"), approach, json.dumps(cfg)])
+    r = run_measured([sys.executable, str(HERE / "worker.py"), approach, json.dumps(cfg)])
     if r["returncode"] != 0:
         raise RuntimeError(f"worker {approach} failed:\n{r['stderr'][-3000:]}")
     res = json.loads(r["stdout"].strip().splitlines()[-1])
@@ -92,7 +93,7 @@ def run_worker(approach: str, cfg: dict) -> dict:
 
 
 def run_evidently(data_dir: Path, cfg: dict) -> dict:
-    r = _communicate_then_wait4([str(EVIDENTLY_PY), str(HERE / "evidently_impl.py"), str(data_dir), json.dumps(cfg)])
+    r = run_measured([str(EVIDENTLY_PY), str(HERE / "evidently_impl.py"), str(data_dir), json.dumps(cfg)])
     if r["returncode"] != 0:
         raise RuntimeError(f"evidently failed:\n{r['stderr'][-3000:]}")
     res = json.loads(r["stdout"].strip().splitlines()[-1])
@@ -103,7 +104,7 @@ def run_evidently(data_dir: Path, cfg: dict) -> dict:
 def dbt_build(project: Path, log_level_file: str = "info") -> dict:
     cmd = [suite.DBT, "build", "--project-dir", str(project), "--profiles-dir", str(project),
            "--log-level-file", log_level_file]
-    r = _communicate_then_wait4(cmd, cwd=project)
+    r = run_measured(cmd, cwd=project)
     rr = project / "target" / "run_results.json"
     if not rr.is_file():
         raise RuntimeError(f"dbt build did not run in {project} ({r['returncode']}):\n{r['stdout'][-4000:]}{r['stderr'][-2000:]}")
@@ -131,7 +132,7 @@ def evidently_mode_psi(project: Path, features: list[str]) -> dict:
               ", reference=ref('reference'), binning='evidently') }}")
     cmd = [suite.DBT, "--quiet", "show", "--inline", inline, "--limit", "1000", "--output", "json",
            "--project-dir", str(project), "--profiles-dir", str(project)]
-    r = _communicate_then_wait4(cmd, cwd=project)
+    r = run_measured(cmd, cwd=project)
     text = r["stdout"]
     try:
         data = json.loads(text[text.index("{"):])
@@ -216,7 +217,7 @@ def measure(ctx: dict, approaches: list[str], repeat: int, evidently_repeat: int
             "runs_peak_rss_mb": [round(r["peak_rss_mb"], 1) for r in rs],
             "load_average_1m": [r["load_average_1m"] for r in rs],
         }
-        for extra in ("load_seconds", "compute_seconds", "dbt_elapsed"):
+        for extra in ("load_seconds", "compute_seconds", "dbt_elapsed", "own_vmhwm_mb"):
             if rs and rs[0].get(extra) is not None:
                 summary[a][extra] = _median(rs, extra)
         if rs and rs[-1].get("per_test"):
@@ -451,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {p['columns']:>12} {fmt_s(p['raw_scan']['seconds']):>10} {fmt_s(p['suite_sql']['seconds']):>10} "
                   f"{fmt_s(p['dbt_build']['seconds']):>10}")
 
+    import resource
+    # what every approach reported before bench/launch.py: the peak of this process
+    result["benchmark_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    result["peak_memory_method"] = ("ru_maxrss from wait4 of each approach's process, forked from bench/launch.py "
+                                    "(a fresh ~15 MB interpreter), not from this process")
     result["load_average_at_end"] = load_average()
     result["total_seconds"] = round(time.perf_counter() - started, 1)
     name = a.name or f"bench_{a.rows}_{datetime.now().strftime('%Y%m%d_%H%M%S')}.json"

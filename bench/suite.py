@@ -34,8 +34,12 @@ def _y(value) -> str:
     return json.dumps(value)
 
 
-def suite_yaml(numeric: list[str], categorical: list[str], mode: str) -> str:
+def suite_yaml(numeric: list[str], categorical: list[str], mode: str, extra_args: dict | None = None) -> str:
+    """The suite's YAML; ``extra_args`` (e.g. ``timestamp_column`` / ``window`` / ``windows``, used by
+    bench/windows_bench.py) are added to every test's arguments."""
     features = numeric + categorical
+    extra = "".join(f"\n            {k}: {_y(v)}" for k, v in (extra_args or {}).items())
+    extra_col = "".join(f"\n                {k}: {_y(v)}" for k, v in (extra_args or {}).items())
     if mode == "baseline":
         psi_ref = f"baseline: {BASELINE}"
     else:
@@ -51,19 +55,19 @@ models:
           name: bench_null_rate
           arguments:
             columns: {_y(features)}
-            max_null_rate: 0.05
+            max_null_rate: 0.05{extra}
       - ml_monitor.value_range:
           name: bench_value_range
           arguments:
             columns: {_y(numeric)}
             min_value: -1000
-            max_value: 1000
+            max_value: 1000{extra}
       - ml_monitor.psi_drift:
           name: bench_psi_drift
           arguments:
             columns: {_y(features)}
             {psi_ref}
-            threshold: 0.1
+            threshold: 0.1{extra}
       - ml_monitor.performance:
           name: bench_performance
           arguments:
@@ -74,19 +78,21 @@ models:
             score_column: score
             prediction_column: predicted_label
             segment_by: [segment]
-            min_value: 0.6
+            min_value: 0.6{extra}
     columns:
       - name: score
         data_tests:
           - ml_monitor.value_range:
               name: bench_score_range
-              arguments: {{min_value: 0, max_value: 1}}
+              arguments:
+                min_value: 0
+                max_value: 1{extra_col}
           - ml_monitor.prediction_drift:
               name: bench_prediction_drift
               arguments:
                 prediction_column: predicted_label
                 reference: ref('reference')
-                max_rate_shift: 0.05
+                max_rate_shift: 0.05{extra_col}
 """
 
 
@@ -110,7 +116,7 @@ models:
 
 
 def write_project(project: Path, db_path: Path, numeric: list[str], categorical: list[str], mode: str,
-                  threads: int = 2, memory_limit: str | None = None) -> Path:
+                  threads: int = 2, memory_limit: str | None = None, extra_args: dict | None = None) -> Path:
     """Write (or rewrite) the project in ``project``; returns it (the package linked as `dbt deps` would)."""
     models = project / "models"
     models.mkdir(parents=True, exist_ok=True)
@@ -125,7 +131,7 @@ def write_project(project: Path, db_path: Path, numeric: list[str], categorical:
         "    tables: [{name: predictions}, {name: reference}, {name: labels}]\n")
     for name in ("predictions", "reference", "labels"):
         (models / f"{name}.sql").write_text(f"select * from {{{{ source('raw', '{name}') }}}}\n")
-    (models / "suite.yml").write_text(suite_yaml(numeric, categorical, mode))
+    (models / "suite.yml").write_text(suite_yaml(numeric, categorical, mode, extra_args))
     link = project / "dbt_packages" / "ml_monitor"
     if not link.exists():
         # what `dbt deps` does for a `local:` package (a symlink), without a dbt invocation

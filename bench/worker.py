@@ -1,4 +1,4 @@
-"""One approach, run in its own process (the parent reads its peak RSS from wait4).
+"""One approach, run in its own process (started by bench/launch.py, which reads its peak RSS from wait4).
 
     python bench/worker.py <approach> <json config>
 
@@ -37,6 +37,8 @@ def _connect(cfg: dict):
 
 
 def raw_scan(cfg: dict) -> dict:
+    """Optional: ``where`` (on predictions), ``labels_where``, ``reference: false`` (skip the
+    reference), for the floor of one window (bench/windows_bench.py)."""
     con = _connect(cfg)
     numeric = cfg["numeric"] + ["score", "predicted_label"]
     text = cfg["categorical"] + ["segment"]
@@ -45,10 +47,12 @@ def raw_scan(cfg: dict) -> dict:
         parts += [f'count("{c}") as n_{c}', f'sum("{c}") as s_{c}']
     for c in text:
         parts += [f'count("{c}") as n_{c}']
+    where = f" where {cfg['where']}" if cfg.get("where") else ""
+    labels_where = f" where {cfg['labels_where']}" if cfg.get("labels_where") else ""
     t0 = time.perf_counter()
-    cur = con.execute(f"select {', '.join(parts)} from raw.predictions").fetchall()
-    ref = con.execute(f"select {', '.join(parts)} from raw.reference").fetchall()
-    lab = con.execute("select count(*), count(id), sum(id), count(label), sum(label) from raw.labels").fetchall()
+    cur = con.execute(f"select {', '.join(parts)} from raw.predictions{where}").fetchall()
+    ref = con.execute(f"select {', '.join(parts)} from raw.reference").fetchall() if cfg.get("reference", True) else [[0]]
+    lab = con.execute(f"select count(*), count(id), sum(id), count(label), sum(label) from raw.labels{labels_where}").fetchall()
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "values": {"rows": cur[0][0], "ref_rows": ref[0][0], "label_rows": lab[0][0]}}
 
@@ -81,6 +85,8 @@ def suite_statements(project: Path) -> list[dict]:
             continue
         if "information_schema" in low or "duckdb_" in low or "dbt_test__audit" in low:
             continue
+        if re.match(r"^\s*(show|describe|use)\b", bare, re.I):
+            continue       # Spark's catalog reads
         if re.match(r"^\s*(create|insert|delete|drop|alter)\b", bare, re.I):
             continue       # the store_failures table: replaced by the compiled SQL below
         stmts.append({"node": node, "kind": "compile-time", "sql": bare})
@@ -132,6 +138,23 @@ def suite_sql(cfg: dict) -> dict:
             "values": _observations(rows_all, names) if names else {}}
 
 
+def suite_sql_many(cfg: dict) -> dict:
+    """Several runs of the suite one after the other (e.g. 30 one-window runs): ``statement_files``
+    are statements.json files captured as for suite_sql; one connection; total and per-run times."""
+    con = _connect(cfg)
+    runs = [json.loads(Path(f).read_text()) for f in cfg["statement_files"]]
+    per_run = []
+    n_rows = 0
+    t0 = time.perf_counter()
+    for stmts in runs:
+        t = time.perf_counter()
+        for s in stmts:
+            n_rows += len(con.execute(s["sql"]).fetchall())
+        per_run.append(time.perf_counter() - t)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "per_run": per_run, "statements": sum(len(r) for r in runs), "result_rows": n_rows}
+
+
 def stored_observations(cfg: dict) -> dict:
     """The observation rows dbt kept (store_failures tables) after a dbt build: values of (c)."""
     import duckdb
@@ -156,13 +179,27 @@ def pandas(cfg: dict) -> dict:
     return {"seconds": seconds, "load_seconds": load, "compute_seconds": compute, "values": out}
 
 
-APPROACHES = {"raw_scan": raw_scan, "suite_sql": suite_sql, "pandas": pandas,
+APPROACHES = {"raw_scan": raw_scan, "suite_sql": suite_sql, "suite_sql_many": suite_sql_many, "pandas": pandas,
               "stored_observations": stored_observations}
+
+
+def own_peak_mb() -> float | None:
+    """This process's own RSS high-water mark (VmHWM of its address space, which exec made
+    fresh): a cross-check of the launcher's ru_maxrss, which can only be higher (it also counts
+    the launcher's address space before exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
 
 
 def main() -> None:
     approach, cfg = sys.argv[1], json.loads(sys.argv[2])
     result = APPROACHES[approach](cfg)
+    result["own_vmhwm_mb"] = own_peak_mb()
     print(json.dumps(result, default=float))
 
 

@@ -286,7 +286,9 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
 
 
 def observations_sql(checks: list[CheckResult], limit: int) -> str:
-    """One adapter-agnostic query: up to `limit` fail/no_data rows per check (fails first, overall first)."""
+    """One adapter-agnostic query: up to `limit` fail/no_data rows per check (fails first, overall first).
+    Only the rows that decide the test (`is_deciding`: with `windows: N` and `fail_on: latest`, the
+    newest window's) are alerted on; earlier windows stay in the series (history, report)."""
     cols = ", ".join(OBSERVATION_COLUMNS)
     parts = []
     for i, c in enumerate(checks):
@@ -295,7 +297,7 @@ def observations_sql(checks: list[CheckResult], limit: int) -> str:
             f"case when status = 'fail' then 0 else 1 end, case when segment_column is null then 0 else 1 end, "
             f"segment_column, segment_value, column_name, metric) as ml_monitor_rank, "
             f"count(*) over () as ml_monitor_total "
-            f"from {c.relation_name} where status in ('fail', 'no_data')")
+            f"from {c.relation_name} where status in ('fail', 'no_data') and is_deciding")
     union = "\nunion all\n".join(parts)
     return f"select * from (\n{union}\n) as failing where ml_monitor_rank <= {int(limit)}"
 

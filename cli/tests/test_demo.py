@@ -62,7 +62,10 @@ EXPECTED_FAILING_TESTS = {t for t, *_ in EXPECTED_FAILING}
 PERFORMANCE_TESTS = {t for t, *_ in EXPECTED_FAILING_PERFORMANCE}
 # tests that must run and pass (a typo in the YAML would otherwise go unnoticed)
 EXPECTED_PASSING_TESTS = {"churn_label_coverage", "predictions_volume_last_day", "predictions_freshness",
-                          "predictions_schema_contract", "labels_freshness", "predictions_plan_accepted"}
+                          "predictions_schema_contract", "labels_freshness", "predictions_plan_accepted",
+                          "churn_label_coverage_daily", "churn_roc_auc_daily_by_region"}
+# tests with windows (a series of daily windows): the newest window is the single window of the others
+SERIES_TESTS = {"predictions_numeric_drift_psi", "churn_label_coverage_daily", "churn_roc_auc_daily_by_region"}
 
 
 # ---------------------------------------------------------------- generator (fast)
@@ -291,6 +294,7 @@ def test_exactly_the_injected_problems_fail(demo_run):
     # the last day is what the failing data-quality and drift checks looked at; performance
     # looked at the predictions whose labels are in (7-day window, 7-day label delay)
     perf = failing["test_name"].isin(PERFORMANCE_TESTS)
+    assert not failing["test_name"].isin(SERIES_TESTS - {"predictions_numeric_drift_psi"}).any()
     assert (failing.loc[~perf, "window_start"] == LATEST_START).all()
     assert (failing.loc[~perf, "window_end"] == AS_OF).all()
     assert (failing.loc[perf, "window_start"] == PERFORMANCE_START).all()
@@ -300,6 +304,37 @@ def test_exactly_the_injected_problems_fail(demo_run):
     assert set(auc.loc[auc["status"] == "pass", "segment_value"].dropna()) == {
         "americas", "emea", "bronze", "silver", "gold"}
     assert auc["segment_value"].isna().sum() == 1  # the overall row passes too
+
+
+def test_demo_series_by_window(demo_run):
+    """windows: 14 on the daily PSI: one row per day, the step on the last day; the console
+    shows that series; the metric store holds one row per window; apac's daily AUC is low on
+    every labelled day; label coverage falls over the last days (labels arrive 1-6 days late)."""
+    h = demo_run["history"]
+    psi = h[(h["test_name"] == "predictions_numeric_drift_psi") & (h["column_name"] == "days_since_last_login")
+            & h["segment_column"].isna()].sort_values("window_start")
+    assert len(psi) == 14 and psi["window_end"].iloc[-1] == AS_OF
+    assert list(psi["status"]) == ["pass"] * 13 + ["fail"]
+    assert psi["value"].iloc[:-1].max() < 0.05 < 0.2 < psi["value"].iloc[-1]
+    for out in (demo_run["result"].stderr, demo_run["wide"]):
+        assert "series predictions_numeric_drift_psi · days_since_last_login: psi by window" in out
+        assert out.count("✘", out.index("series predictions_numeric_drift_psi")) >= 1
+    auc = h[(h["test_name"] == "churn_roc_auc_daily_by_region") & (h["metric"] == "roc_auc")]
+    assert auc["window_start"].nunique() == 7
+    apac = auc[auc["segment_value"] == "apac"]
+    others = auc[auc["segment_value"].isin(["americas", "emea"])]
+    assert len(apac) == 7 and apac["value"].max() < others["value"].min()
+    cov = h[(h["test_name"] == "churn_label_coverage_daily") & h["segment_column"].isna()].sort_values("window_start")
+    assert len(cov) == 14
+    assert cov["value"].iloc[:7].min() > 0.7 and cov["value"].iloc[-1] < 0.1
+    assert cov["value"].iloc[-7:].is_monotonic_decreasing
+    con = duckdb.connect(str(demo_run["dir"] / DUCKDB_FILE), read_only=True)
+    try:
+        store = con.execute("select window_start from ml_monitor_metrics where test_name = 'predictions_numeric_drift_psi'"
+                            " and column_name = 'days_since_last_login' and segment_column is null").fetchall()
+    finally:
+        con.close()
+    assert len(store) == 14
 
 
 def test_drift_thresholds_have_margin(demo_run):

@@ -39,6 +39,27 @@ BAD_CASES = {
                            ["'segment_by'", "column name"]),
     "min_rows_negative": ("ml_monitor.null_rate:\n  arguments: {min_rows: -3}",
                           ["'min_rows'", ">= 0"]),
+    # windows: N (issue 14)
+    "windows_zero": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day}, windows: 0}",
+                     ["ml_monitor.null_rate", "events", "'windows'", ">= 1", "got 0"]),
+    "windows_negative": ("ml_monitor.value_range:\n  arguments: {min_value: 0, timestamp_column: ts, window: {period: day}, windows: -2}",
+                         ["ml_monitor.value_range", "'windows'", ">= 1", "-2"]),
+    "windows_not_integer": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day}, windows: 2.5}",
+                            ["ml_monitor.null_rate", "'windows'", "whole number", "2.5"]),
+    "windows_not_number": ("ml_monitor.accepted_values:\n  arguments: {values: [1], timestamp_column: ts, window: {period: day}, windows: seven}",
+                           ["ml_monitor.accepted_values", "'windows'", "whole number", "seven"]),
+    "windows_without_window": ("ml_monitor.cardinality:\n  arguments: {min_distinct: 1, timestamp_column: ts, windows: 7}",
+                               ["ml_monitor.cardinality", "'windows'", "needs timestamp_column and window", "7"]),
+    "windows_without_timestamp": ("ml_monitor.null_rate:\n  arguments: {windows: 3}",
+                                  ["ml_monitor.null_rate", "'windows'", "needs timestamp_column and window"]),
+    "ks_previous_window_without_window": ("ml_monitor.ks_drift:\n  arguments: {reference: previous_window}",
+                                          ["ml_monitor.ks_drift", "'reference'", "previous_window needs timestamp_column and window"]),
+    "psi_previous_window_not_yet": ("ml_monitor.psi_drift:\n  arguments: {reference: previous_window, timestamp_column: ts, window: {period: day}, windows: 3}",
+                                    ["ml_monitor.psi_drift", "'reference'", "previous_window is not supported by this monitor yet"]),
+    "psi_windows_equal_width": ("ml_monitor.psi_drift:\n  arguments: {reference_where: 'id = 1', binning: equal_width, timestamp_column: ts, window: {period: day}, windows: 3}",
+                                ["ml_monitor.psi_drift", "'binning'", "must be quantile with windows > 1", "equal_width"]),
+    "fail_on_unknown": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day}, windows: 3, fail_on: newest}",
+                        ["ml_monitor.null_rate", "'fail_on'", "latest, any", "newest"]),
 }
 MODEL_LEVEL = {
     "schema_contract_not_mapping": ("ml_monitor.schema_contract:\n  arguments: {columns: [id, x]}",
@@ -51,6 +72,10 @@ MODEL_LEVEL = {
                          ["ml_monitor.volume", "'window'", "required"]),
     "volume_no_bounds": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}}",
                          ["ml_monitor.volume", "'min_count'", "required"]),
+    "volume_windows_zero": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1, windows: 0}",
+                            ["ml_monitor.volume", "'windows'", ">= 1"]),
+    "volume_fail_on_unknown": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1, windows: 2, fail_on: all}",
+                               ["ml_monitor.volume", "'fail_on'", "latest, any", "all"]),
 }
 
 
@@ -73,6 +98,8 @@ def bad_run(tmp_path_factory):
     column_tests = "\n".join(_named(n, y, 10) for n, (y, _) in BAD_CASES.items())
     model_tests = "\n".join(_named(n, y, 6) for n, (y, _) in MODEL_LEVEL.items())
     good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6}", 10)
+    good += "\n" + _named("null_rate_windows_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6, "
+                                                  "timestamp_column: ts, window: {period: day}, windows: 3}", 10)
     (p / "seeds" / "schema.yml").write_text(
         "seeds:\n  - name: events\n    data_tests:\n" + model_tests
         + "\n    columns:\n      - name: x\n        data_tests:\n" + column_tests + "\n" + good + "\n")
@@ -96,3 +123,6 @@ def test_bad_argument_is_a_compile_error_naming_test_and_argument(bad_run, name)
 def test_good_test_still_runs_beside_bad_ones(bad_run):
     results, output = bad_run
     assert results["null_rate_fine"]["status"] == "pass", output[-3000:]
+    # windows: 3 ending at the run's start: the seed's two rows are older, so every window is
+    # empty (no_data), which fails by default; what matters here is that it compiled and ran
+    assert results["null_rate_windows_fine"]["status"] in ("pass", "fail"), output[-3000:]

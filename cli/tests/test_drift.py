@@ -342,7 +342,7 @@ EXPECTED_ERRORS = {
     "js_evidently": ("ml_monitor.js_drift", "argument 'binning' must be quantile or equal_width"),
     "ks_categorical": ("ml_monitor.ks_drift", "argument 'columns' must be numeric columns"),
     "numeric_kind_on_text": ("ml_monitor.psi_drift", "argument 'kind' numeric needs a numeric column"),
-    "unknown_column": ("ml_monitor.psi_drift", "argument 'columns' must name columns of the relation"),
+    "unknown_column": ("ml_monitor.psi_drift", "argument 'columns' names column(s)"),
     "prediction_without_score": ("ml_monitor.prediction_drift", "argument 'score_column' is required"),
 }
 

@@ -12,22 +12,30 @@
     cannot FULL JOIN on IS NOT DISTINCT FROM).
     compare_threshold=false is the only opt-out, for cases whose threshold is not a fixed
     number; compare_windows=false for expected seeds written before windows were compared
-    (none left). -#}
-{% test equal_observations(model, expected, tolerance=1e-9, compare_threshold=true, compare_windows=true) %}
+    (none left). by_window: rows are also matched on window_start / window_end (a per-window
+    series has one row per window and key). -#}
+{% test equal_observations(model, expected, tolerance=1e-9, compare_threshold=true, compare_windows=true, by_window=false) %}
 {%- set keys = ['case_name', 'monitor', 'column_name', 'segment_column', 'segment_value', 'metric'] -%}
 {%- set dbl = ml_monitor.type_double() -%}
 {%- set ts = ml_monitor.type_timestamp() -%}
+{%- set key_sql = keys | list -%}
+{%- if by_window -%}
+  {%- set keys = keys + ['window_start', 'window_end'] -%}
+  {%- set key_sql = key_sql + [ml_monitor.to_timestamp('window_start') ~ ' as window_start', ml_monitor.to_timestamp('window_end') ~ ' as window_end'] -%}
+{%- endif -%}
 {%- set numbers = ['value', 'baseline_value'] + (['threshold'] if compare_threshold else []) -%}
-{%- set exact = ['status', 'sample_size'] + (['window_start', 'window_end'] if compare_windows else []) -%}
+{%- set exact = ['status', 'sample_size'] + (['window_start', 'window_end'] if (compare_windows and not by_window) else []) -%}
 with both_sides as (
   {%- for side, rel in [('actual', model), ('expected', expected)] %}
-  select '{{ side }}' as side, {{ keys | join(', ') }},
+  select '{{ side }}' as side, {{ key_sql | join(', ') }},
          cast(value as {{ dbl }}) as value,
          cast(threshold as {{ dbl }}) as threshold,
          cast(baseline_value as {{ dbl }}) as baseline_value,
          cast(status as {{ ml_monitor.type_string() }}) as status,
          cast(sample_size as {{ ml_monitor.type_bigint() }}) as sample_size,
-         {%- if compare_windows %}
+         {%- if by_window %}
+         1 as ml_window_keyed
+         {%- elif compare_windows %}
          cast(window_start as {{ ts }}) as window_start,
          cast(window_end as {{ ts }}) as window_end
          {%- else %}

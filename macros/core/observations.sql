@@ -33,7 +33,12 @@
     has_facts: the long CTE has a `facts` column (JSON text); else facts is null. -#}
 {% macro _finalize_observations(monitor, long_cte, scope, empty_is_data=false, has_facts=false) -%}
   {%- set s = ml_monitor.type_string() -%}
-  {%- set empty_reason = ml_monitor.string_literal(ml_monitor._empty_reason(scope)) -%}
+  {%- set multi = scope.multi is defined and scope.multi -%}
+  {%- if multi -%}
+    {%- set empty_reason = "'no rows in window ' || ml_window_label" -%}
+  {%- else -%}
+    {%- set empty_reason = ml_monitor.string_literal(ml_monitor._empty_reason(scope)) -%}
+  {%- endif -%}
   select
     cast({{ ml_monitor.string_literal(monitor) }} as {{ s }}) as monitor,
     cast(column_name as {{ s }}) as column_name,
@@ -44,8 +49,13 @@
     {{ ml_monitor.to_double('threshold') }} as threshold,
     {{ ml_monitor.to_double('baseline_value') }} as baseline_value,
     {{ ml_monitor.to_bigint('coalesce(sample_size, 0)') }} as sample_size,
+    {%- if multi %}
+    {{ ml_monitor.to_timestamp('window_start') }} as window_start,
+    {{ ml_monitor.to_timestamp('window_end') }} as window_end,
+    {%- else %}
     {{ scope.window_start_sql }} as window_start,
     {{ scope.window_end_sql }} as window_end,
+    {%- endif %}
     cast(case
       {%- if not empty_is_data %}
       when coalesce(sample_size, 0) = 0 then 'no_data'
@@ -63,19 +73,27 @@
       {%- endif %}
       when value is null then coalesce(undefined_reason, 'metric undefined')
       else detail
-    end as {{ s }}) as detail,
-    cast({{ 'facts' if has_facts else 'null' }} as {{ s }}) as facts
+    end{% if multi %} || coalesce(ml_window_note, ''){% endif %} as {{ s }}) as detail,
+    cast({{ 'facts' if has_facts else 'null' }} as {{ s }}) as facts,
+    {#- which rows decide the test (fail_calc): with windows and fail_on latest, the newest
+        window's only; earlier windows keep their own status for the series -#}
+    {%- if multi and scope.fail_on == 'latest' %}
+    window_start = {{ scope.windows[-1].start_sql }} as is_deciding
+    {%- else %}
+    true as is_deciding
+    {%- endif %}
   from {{ long_cte }}
 {%- endmacro %}
 
 {#- dbt's fail_calc for every ml_monitor test: the number of failing observations
-    (plus no_data ones unless fail_on_no_data is false). -#}
+    (plus no_data ones unless fail_on_no_data is false) among the deciding rows
+    (is_deciding: with windows: N and fail_on: latest, the newest window's rows). -#}
 {% macro _fail_calc(fail_on_no_data=none) -%}
   {%- set f = var('ml_monitor_fail_on_no_data', true) if fail_on_no_data is none else fail_on_no_data -%}
   {%- if f -%}
-    {{ return("coalesce(sum(case when status in ('fail', 'no_data') then 1 else 0 end), 0)") }}
+    {{ return("coalesce(sum(case when is_deciding and status in ('fail', 'no_data') then 1 else 0 end), 0)") }}
   {%- else -%}
-    {{ return("coalesce(sum(case when status = 'fail' then 1 else 0 end), 0)") }}
+    {{ return("coalesce(sum(case when is_deciding and status = 'fail' then 1 else 0 end), 0)") }}
   {%- endif -%}
 {%- endmacro %}
 

@@ -75,7 +75,8 @@
 {#- Everything about which rows a monitor reads. Returns a dict:
       test, relation, filter (SQL boolean), segments [{name, sql, literal}],
       window_start / window_end (datetime or none) and their SQL literals, min_rows. -#}
-{% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false) -%}
+{% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false,
+                 windows=none, fail_on=none, extra_windows=0, force_multi=false, label_check=none) -%}
   {%- if relation is none -%}
     {{ ml_monitor._arg_error(test, none, "model", "is required", "nothing") }}
   {%- endif -%}
@@ -92,7 +93,7 @@
 
   {%- set conditions = [] -%}
   {%- if where is not none and where | trim != '' -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
-  {%- set ns = namespace(start=none, end=none, ts=none, ts_raw=none) -%}
+  {%- set ns = namespace(start=none, end=none, ts=none, ts_raw=none, todo=[]) -%}
   {%- if window is not none -%}
     {%- if timestamp_column is none -%}
       {{ ml_monitor._arg_error(test, relation, "timestamp_column", "is required when a window is given", "nothing") }}
@@ -103,20 +104,51 @@
   {%- elif window_required -%}
     {{ ml_monitor._arg_error(test, relation, "window", "is required: a mapping like {period: day, count: 1}", "nothing") }}
   {%- endif -%}
+  {%- set series = ml_monitor._check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
   {%- if timestamp_column is not none -%}
     {%- set ts_names = ml_monitor._check_names(test, relation, "timestamp_column", timestamp_column) -%}
     {%- set ns.ts_raw = ml_monitor.quote_column(ts_names[0]) -%}
     {#- the column as a UTC instant, comparable with the UTC window literals whatever the session time zone -#}
     {%- set ns.ts = ml_monitor._timestamp_utc_sql(relation, ts_names[0]) -%}
   {%- endif -%}
-  {%- if ns.start is not none -%}
+  {%- set multi = series.windows > 1 or (force_multi and ns.start is not none) -%}
+  {%- set user_conditions = conditions | list -%}
+  {%- set ws = [] -%}
+  {%- set key_ws = [] -%}
+  {%- if multi -%}
+    {#- all windows of the series plus `extra_windows` before the oldest (a reference each
+        window needs: volume's reference_periods, drift's previous window), every bound
+        computed from as_of; then the windows to evaluate (the metric store's hook, when the
+        package has one, keeps only the windows it lacks) and the windows to scan for them -#}
+    {%- set all_ws = ml_monitor._window_bounds(ns.end, spec, series.windows + extra_windows) -%}
+    {%- for w in all_ws -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
+    {%- set candidates = all_ws[extra_windows:] -%}
+    {%- set ns.todo = candidates -%}
+    {%- if ml_monitor._windows_to_evaluate is defined -%}
+      {%- set ns.todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+    {%- endif -%}
+    {%- set key_idx = [] -%}
+    {%- for w in ns.todo -%}
+      {%- do w.update({'ref_start_sql': all_ws[w.idx - extra_windows].start_sql}) -%}
+      {%- for k in range(w.idx - extra_windows, w.idx + 1) -%}
+        {%- if k not in key_idx -%}{%- do key_idx.append(k) -%}{%- endif -%}
+      {%- endfor -%}
+    {%- endfor -%}
+    {%- for k in key_idx | sort -%}{%- do key_ws.append(all_ws[k]) -%}{%- endfor -%}
+    {%- for w in ns.todo -%}{%- do ws.append(w) -%}{%- endfor -%}
+    {%- set ns.start = ws[-1].start -%}
+    {%- do conditions.append(ml_monitor._window_ranges_sql(ns.ts, key_ws)) -%}
+  {%- elif ns.start is not none -%}
     {%- do conditions.append(ns.ts ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
     {%- do conditions.append(ns.ts ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
   {%- endif -%}
+  {%- set user_sql = (user_conditions | join(' and ')) if user_conditions else '1 = 1' -%}
+  {%- set filter_sql = (conditions | join(' and ')) if conditions else '1 = 1' -%}
   {{ return({
       'test': test,
       'relation': relation,
-      'filter': (conditions | join(' and ')) if conditions else '1 = 1',
+      'filter': filter_sql,
+      'scan_filter': (user_sql ~ ' and (' ~ (conditions[user_conditions | length:] | join(' and ')) ~ ' or ' ~ ns.ts ~ ' is null)') if multi else filter_sql,
       'user_filter': ('(' ~ where ~ ')') if (where is not none and where | trim != '') else '1 = 1',
       'segments': segments,
       'timestamp_sql': ns.ts,
@@ -126,7 +158,153 @@
       'window_start_sql': ml_monitor.timestamp_literal(ns.start),
       'window_end_sql': ml_monitor.timestamp_literal(ns.end),
       'min_rows': min_rows,
+      'multi': multi,
+      'n_windows': series.windows,
+      'fail_on': series.fail_on,
+      'windows': ws,
+      'key_windows': key_ws,
+      'window_key_sql': ml_monitor._window_key_sql(ns.ts, key_ws) if multi else none,
   }) }}
+{%- endmacro %}
+
+{#- `windows` (how many consecutive windows, default 1) and `fail_on` (latest | any), checked.
+    windows > 1 needs timestamp_column and window; so does an explicit windows: 1. -#}
+{% macro _check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
+  {%- if windows is not none -%}
+    {%- do ml_monitor._check_number(test, relation, 'windows', windows, min=1, max=1000, integer=true) -%}
+    {%- if window is none or timestamp_column is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'windows', "needs timestamp_column and window (windows: N evaluates the N most recent windows ending at ml_monitor_as_of)", windows) }}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set fail_on = 'latest' if fail_on is none else fail_on -%}
+  {%- do ml_monitor._check_choice(test, relation, 'fail_on', fail_on, ['latest', 'any']) -%}
+  {{ return({'windows': 1 if windows is none else windows, 'fail_on': fail_on}) }}
+{%- endmacro %}
+
+{#- The n windows of length `spec` ending at `end`, oldest first: window k (1 = newest) is
+    [end - k periods, end - (k-1) periods). Every bound is computed from `end` itself, so
+    month windows keep their calendar meaning (as_of on the 1st -> calendar months). -#}
+{% macro _window_bounds(end, spec, n) -%}
+  {%- set out = [] -%}
+  {%- for k in range(n, 0, -1) -%}
+    {%- set s = ml_monitor._subtract_period(end, spec.period, spec.count * k) -%}
+    {%- set e = ml_monitor._subtract_period(end, spec.period, spec.count * (k - 1)) if k > 1 else end -%}
+    {%- do out.append({'start': s, 'end': e, 'start_sql': ml_monitor.timestamp_literal(s),
+                       'end_sql': ml_monitor.timestamp_literal(e),
+                       'label': '[' ~ s.strftime('%Y-%m-%d %H:%M:%S') ~ ', ' ~ e.strftime('%Y-%m-%d %H:%M:%S') ~ ')'}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- The window a row belongs to, as its start: a CASE over literal bounds (newest first),
+    null outside every window and for a NULL timestamp. -#}
+{% macro _window_key_sql(ts, windows) -%}
+  {%- set parts = [] -%}
+  {%- for w in windows | reverse -%}
+    {%- do parts.append('when ' ~ ts ~ ' >= ' ~ w.start_sql ~ ' and ' ~ ts ~ ' < ' ~ w.end_sql ~ ' then ' ~ w.start_sql) -%}
+  {%- endfor -%}
+  {{ return('case ' ~ (parts | join(' ')) ~ ' end') }}
+{%- endmacro %}
+
+{#- The index (w.idx: 0 = oldest window of the series) of the window a row belongs to, null outside. -#}
+{% macro _window_index_sql(ts, windows) -%}
+  {%- set parts = [] -%}
+  {%- for w in windows | reverse -%}
+    {%- do parts.append('when ' ~ ts ~ ' >= ' ~ w.start_sql ~ ' and ' ~ ts ~ ' < ' ~ w.end_sql ~ ' then ' ~ w.idx) -%}
+  {%- endfor -%}
+  {{ return('case ' ~ (parts | join(' ')) ~ ' end') }}
+{%- endmacro %}
+
+{#- The scan filter of a list of windows (oldest first): adjacent windows merged into one
+    range, `(ts >= s and ts < e) or ...` with literal bounds (partition pruning). -#}
+{% macro _window_ranges_sql(ts, windows) -%}
+  {%- set ranges = [] -%}
+  {%- for w in windows -%}
+    {%- if ranges and ranges[-1][1] == w.start -%}
+      {%- do ranges.append([ranges.pop()[0], w.end]) -%}
+    {%- else -%}
+      {%- do ranges.append([w.start, w.end]) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set parts = [] -%}
+  {%- for r in ranges -%}
+    {%- do parts.append('(' ~ ts ~ ' >= ' ~ ml_monitor.timestamp_literal(r[0]) ~ ' and ' ~ ts ~ ' < ' ~ ml_monitor.timestamp_literal(r[1]) ~ ')') -%}
+  {%- endfor -%}
+  {{ return('(' ~ (parts | join(' or ')) ~ ')') }}
+{%- endmacro %}
+
+{#- One literal row per evaluated window: window_start, window_end, ml_window_label (text) and
+    ml_ref_start, the start of the earlier windows scanned for it (extra_windows of _scope:
+    volume's reference_periods, the previous window of drift). -#}
+{% macro _windows_frame_sql(scope) -%}
+  {%- for w in scope.windows %}
+  select {{ w.start_sql }} as window_start, {{ w.end_sql }} as window_end, {{ ml_monitor.string_literal(w.label) }} as ml_window_label,
+         {{ w.ref_start_sql }} as ml_ref_start
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+{%- endmacro %}
+
+{#- With windows: N, the aggregate `rows_cte` (grouped by ml_window_start and segments, with the
+    ml_first_ts / ml_group_rows columns of _segment_keys) becomes `name`: one row per
+    (evaluated window, segment) plus an overall row for every window, even one without rows
+    (left join from the frame of windows; its counts are null -> status no_data). Rows with a
+    NULL timestamp (window key null) are dropped here and counted in ml_window_note, which also
+    says when the first window that has data is only partly covered by it.
+    Without windows it is a plain pass-through. -#}
+{% macro _complete_windows(scope, rows_cte, name='aggregated') -%}
+  {%- if not scope.multi -%}
+{{ name }} as (
+  select * from {{ rows_cte }}
+)
+  {%- else -%}
+windows_frame as (
+  {{ ml_monitor._windows_frame_sql(scope) }}
+),
+
+-- rows with a NULL timestamp and the first timestamp seen in any window
+window_facts as (
+  select
+    sum(case when ml_window_start is null and segment_column is null then ml_group_rows else 0 end) as ml_null_ts_rows,
+    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
+  from {{ rows_cte }}
+),
+
+-- every evaluated window, with or without data: the frame left-joined to the aggregate
+{{ name }} as (
+  select
+    windows_frame.window_start,
+    windows_frame.window_end,
+    windows_frame.ml_window_label,
+    {{ ml_monitor._window_note_sql(scope, 'windows_frame', 'window_facts') }} as ml_window_note,
+    {{ rows_cte }}.*
+  from windows_frame
+  cross join window_facts
+  left join {{ rows_cte }}
+    on {{ rows_cte }}.ml_window_start = windows_frame.window_start
+)
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The per-window sentence appended to detail: a first window with data that is only partly
+    covered (data starts after the window start, and every earlier window scanned is empty;
+    nothing is read before the oldest window scanned, so that window itself is never flagged),
+    and rows excluded for a NULL timestamp. -#}
+{% macro _window_note_sql(scope, frame, facts) -%}
+  case when {{ facts }}.ml_data_from > {{ frame }}.window_start
+         and {{ facts }}.ml_data_from < {{ frame }}.window_end
+         and {{ frame }}.window_start > {{ scope.key_windows[0].start_sql }}
+       then '; window only partly covered: first row at ' || {{ ml_monitor.to_string(facts ~ '.ml_data_from') }}
+       else '' end
+  || case when {{ facts }}.ml_null_ts_rows > 0
+       then '; ' || {{ ml_monitor.to_string(facts ~ '.ml_null_ts_rows') }} || {{ ml_monitor.string_literal(' rows with a NULL ' ~ ml_monitor.unquoted(scope.timestamp_sql) ~ ' excluded') }}
+       else '' end
+{%- endmacro %}
+
+{#- The window columns a long CTE carries from `aggregated` (nothing without windows). -#}
+{% macro _window_columns(scope) -%}
+  {%- if scope.multi %}, window_start, window_end, ml_window_label, ml_window_note{% endif -%}
 {%- endmacro %}
 
 {#- A column reference, quoted for the engine. A name the user already quoted is kept. -#}
@@ -154,8 +332,14 @@
 {%- endmacro %}
 
 {#- Segment keys in an aggregate select: which segment column a grouping-set row belongs to
-    and its value as text. grouping() tells a null segment value from the overall row. -#}
-{% macro _segment_keys(scope) -%}
+    and its value as text. grouping() tells a null segment value from the overall row.
+    With windows: N, also the window key (ml_window_start), the window's first timestamp and its
+    row count (see _complete_windows); by_window=false leaves them out (monitors that count
+    windows side by side as samples, like ks). -#}
+{% macro _segment_keys(scope, by_window=true) -%}
+  {%- if scope.multi and by_window -%}
+    ml_window_start, min(ml_ts) as ml_first_ts, count(*) as ml_group_rows,
+  {%- endif %}
   {%- if scope.segments | length == 0 -%}
     {{ ml_monitor.to_string('null') }} as segment_column, {{ ml_monitor.to_string('null') }} as segment_value
   {%- else -%}
@@ -165,8 +349,12 @@
 {%- endmacro %}
 
 {#- One scan for the overall row and every segment: grouping sets ((), (s1), (s2), ...). -#}
-{% macro _group_by_segments(scope) -%}
-  {%- if scope.segments | length > 0 -%}
+{% macro _group_by_segments(scope, by_window=true) -%}
+  {%- if scope.multi and by_window and scope.segments | length == 0 -%}
+    group by ml_window_start
+  {%- elif scope.multi and by_window -%}
+    group by grouping sets ((ml_window_start){% for s in scope.segments %}, (ml_window_start, {{ s.sql }}){% endfor %})
+  {%- elif scope.segments | length > 0 -%}
     group by grouping sets ((){% for s in scope.segments %}, ({{ s.sql }}){% endfor %})
   {%- endif -%}
 {%- endmacro %}
@@ -192,6 +380,10 @@
     {%- set c = scope.timestamp_column_sql if (c0 == scope.timestamp_sql and scope.timestamp_sql is not none) else c0 -%}
     {%- if c not in cols -%}{%- do cols.append(c) -%}{%- endif -%}
   {%- endfor -%}
+  {%- if scope.multi -%}
+    {%- do cols.append(scope.timestamp_sql ~ ' as ml_ts') -%}
+    {%- do cols.append(scope.window_key_sql ~ ' as ml_window_start') -%}
+  {%- endif -%}
   {{ return(cols | join(', ') if cols else '1 as ml_monitor_one') }}
 {%- endmacro %}
 

@@ -2,7 +2,7 @@
     [min_value, max_value] (NaN and ±inf always count as outside). -#}
 {% test value_range(model, column_name=none, columns=none, min_value=none, max_value=none, inclusive=true,
                     max_violation_rate=0, where=none, segment_by=none, timestamp_column=none, window=none,
-                    min_rows=none, fail_on_no_data=none) %}
+                    min_rows=none, windows=none, fail_on=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
@@ -10,6 +10,6 @@
   {{ ml_monitor.value_range(model, ml_monitor._monitored_columns('value_range', model, column_name, columns),
                             min_value=min_value, max_value=max_value, inclusive=inclusive,
                             max_violation_rate=max_violation_rate, where=where, segment_by=segment_by,
-                            timestamp_column=timestamp_column, window=window, min_rows=min_rows) }}
+                            timestamp_column=timestamp_column, window=window, min_rows=min_rows, windows=windows, fail_on=fail_on) }}
   {%- endif %}
 {% endtest %}

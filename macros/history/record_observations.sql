@@ -13,7 +13,8 @@
   {{ return([
     ('test_unique_id', 'string'), ('test_name', 'string'),
     ('model_name', 'string'), ('severity', 'string'), ('test_status', 'string'),
-    ('invocation_id', 'string'), ('run_started_at', 'timestamp'), ('observation_id', 'string')
+    ('invocation_id', 'string'), ('run_started_at', 'timestamp'), ('observation_id', 'string'),
+    ('as_of', 'timestamp')
   ]) }}
 {%- endmacro %}
 
@@ -134,7 +135,8 @@
     {{ ml_monitor.string_literal(result.status) }},
     {{ ml_monitor.string_literal(invocation_id) }},
     {{ ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)) }},
-    {{ ml_monitor.string_literal(invocation_id ~ ':' ~ node.unique_id ~ ':') }} || {{ ml_monitor.to_string('row_number() over (order by stored.monitor, stored.column_name, stored.segment_column, stored.segment_value, stored.metric)') }}
+    {{ ml_monitor.string_literal(invocation_id ~ ':' ~ node.unique_id ~ ':') }} || {{ ml_monitor.to_string('row_number() over (order by stored.monitor, stored.column_name, stored.segment_column, stored.segment_value, stored.metric, stored.window_start)') }},
+    {{ ml_monitor.timestamp_literal(ml_monitor.as_of()) }}
   from {{ node.relation_name }} as stored
   where not exists (
     select 1 from {{ history }} as recorded

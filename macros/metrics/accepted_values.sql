@@ -4,8 +4,10 @@
     {{ ml_monitor.accepted_values(ref('predictions'), 'country', values=['DE', 'FR']) }}
 -#}
 {% macro accepted_values(relation, column, values, max_violation_rate=0, where=none, segment_by=none,
-                         timestamp_column=none, window=none, min_rows=none, test='accepted_values') -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+                         timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                   test='accepted_values') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on) -%}
   {%- set names = ml_monitor._check_names(test, relation, 'column_name', column, required=true) -%}
   {%- if names | length != 1 -%}
     {%- do ml_monitor._arg_error(test, relation, 'column_name', 'must be exactly one column', column) -%}
@@ -31,10 +33,10 @@
 with source as (
   select {{ ml_monitor._select_list(scope, [c.sql]) }}
   from {{ relation }}
-  where {{ scope.filter }}
+  where {{ scope.scan_filter }}
 ),
 
-aggregated as (
+aggregated_rows as (
   select
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_rows,
@@ -45,11 +47,13 @@ aggregated as (
   {{ ml_monitor._group_by_segments(scope) }}
 ),
 
+{{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
+
 long as (
   select
     {{ ml_monitor.string_literal(c.name) }} as column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) }},
     'violation_rate' as metric,
     {{ rate }} as value,
     {{ ml_monitor.double_literal(max_violation_rate) }} as threshold,

@@ -5,8 +5,10 @@
 -#}
 {% macro cardinality(relation, columns, min_distinct=none, max_distinct=none, reference=none,
                      reference_where=none, max_new_categories=0, where=none, segment_by=none,
-                     timestamp_column=none, window=none, min_rows=none, test='cardinality') -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+                     timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                   test='cardinality') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_distinct', min_distinct, min=0, integer=true) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_distinct', max_distinct, min=0, integer=true) -%}
@@ -42,7 +44,7 @@
 with source as (
   select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}
   from {{ relation }}
-  where {{ scope.filter }}
+  where {{ scope.scan_filter }}
 ),
 {%- if ref_relation is not none %}
 {%- for c in cols %}
@@ -71,7 +73,7 @@ flagged as (
 ),
 {%- endif %}
 
-aggregated as (
+aggregated_rows as (
   select
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_rows
@@ -87,6 +89,8 @@ aggregated as (
   {{ ml_monitor._group_by_segments(scope) }}
 ),
 
+{{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
+
 long as (
   {%- set parts = [] %}
   {%- for c in cols %}
@@ -99,7 +103,7 @@ long as (
   {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value,
+    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
     'distinct_count' as metric,
     {{ ml_monitor.to_double('n_distinct_' ~ i) }} as value,
     {{ ml_monitor.double_literal(distinct_bound) }} as threshold,
@@ -115,7 +119,7 @@ long as (
   {%- if ref_relation is not none %}
   {%- set part -%}
   select
-    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value,
+    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
     'new_categories' as metric,
     {{ ml_monitor.to_double('n_new_' ~ i) }} as value,
     {{ ml_monitor.double_literal(max_new_categories) }} as threshold,

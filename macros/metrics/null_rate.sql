@@ -3,8 +3,10 @@
     {{ ml_monitor.null_rate(ref('predictions'), columns=['age', 'income'], max_null_rate=0.05) }}
 -#}
 {% macro null_rate(relation, columns, max_null_rate=none, where=none, segment_by=none,
-                   timestamp_column=none, window=none, min_rows=none, test='null_rate') -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+                   timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                   test='null_rate') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_null_rate', max_null_rate, min=0, max=1) -%}
   {%- set cols = ml_monitor._column_specs(names) -%}
@@ -12,11 +14,11 @@
 with source as (
   select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}
   from {{ relation }}
-  where {{ scope.filter }}
+  where {{ scope.scan_filter }}
 ),
 
 -- every column's null count in the same aggregate: one scan for all columns and segments
-aggregated as (
+aggregated_rows as (
   select
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_rows
@@ -27,13 +29,15 @@ aggregated as (
   {{ ml_monitor._group_by_segments(scope) }}
 ),
 
+{{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
+
 -- unpivot the few aggregated rows into one observation per column and segment
 long as (
   {%- for c in cols %}
   select
     {{ ml_monitor.string_literal(c.name) }} as column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) }},
     'null_rate' as metric,
     {{ ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') }} as value,
     {{ ml_monitor.double_literal(max_null_rate) }} as threshold,

@@ -5,8 +5,10 @@
 -#}
 {% macro value_range(relation, columns, min_value=none, max_value=none, inclusive=true,
                      max_violation_rate=0, where=none, segment_by=none, timestamp_column=none,
-                     window=none, min_rows=none, test='value_range') -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+                     window=none, min_rows=none, windows=none, fail_on=none,
+                   test='value_range') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_value', min_value) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_value', max_value) -%}
@@ -27,11 +29,11 @@
 with source as (
   select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}
   from {{ relation }}
-  where {{ scope.filter }}
+  where {{ scope.scan_filter }}
 ),
 
 -- all columns' counts in one aggregate; min/max over finite values only
-aggregated as (
+aggregated_rows as (
   select
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_rows
@@ -52,6 +54,8 @@ aggregated as (
   {{ ml_monitor._group_by_segments(scope) }}
 ),
 
+{{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
+
 long as (
   {%- for c in cols %}
   {%- set i = loop.index %}
@@ -59,7 +63,7 @@ long as (
   select
     {{ ml_monitor.string_literal(c.name) }} as column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) }},
     'violation_rate' as metric,
     {{ rate }} as value,
     {{ ml_monitor.double_literal(max_violation_rate) }} as threshold,

@@ -6,14 +6,16 @@
                          min_count=1000, reference_periods=7, min_ratio=0.5, max_ratio=2) }}
 -#}
 {% macro volume(relation, timestamp_column, window, min_count=none, max_count=none, reference_periods=none,
-                min_ratio=none, max_ratio=none, where=none, segment_by=none, test='volume') -%}
+                min_ratio=none, max_ratio=none, where=none, segment_by=none, windows=none, fail_on=none,
+                test='volume') -%}
   {%- if timestamp_column is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required', 'nothing') -%}
   {%- endif -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, none, window_required=true) -%}
+  {%- do ml_monitor._check_number(test, relation, 'reference_periods', reference_periods, min=1, integer=true) -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, none, window_required=true,
+                                    windows=windows, fail_on=fail_on, extra_windows=reference_periods or 0) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_count', min_count, min=0, integer=true) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_count', max_count, min=0, integer=true) -%}
-  {%- do ml_monitor._check_number(test, relation, 'reference_periods', reference_periods, min=1, integer=true) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_ratio', min_ratio, min=0) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_ratio', max_ratio, min=0) -%}
   {%- if (min_ratio is not none or max_ratio is not none) and reference_periods is none -%}
@@ -31,6 +33,48 @@
   {%- set reference_mean = ml_monitor.to_double('n_reference') ~ ' / ' ~ (reference_periods or 1) -%}
   {%- set ratio = ml_monitor.safe_divide('n_current', reference_mean) -%}
 
+{%- if scope.multi %}
+-- windows: N -> the N windows plus the reference_periods windows before the oldest, in one scan
+with source as (
+  select {{ ml_monitor._select_list(scope, [ts]) }}
+  from {{ relation }}
+  where {{ scope.scan_filter }}
+),
+
+counted as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows
+  from source
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+{{ ml_monitor._complete_windows(scope, 'counted', 'current_counts') }},
+
+-- each window's reference: the reference_periods windows just before it (ml_ref_start .. window_start)
+both_counts as (
+  select window_start, window_end, ml_window_label, ml_window_note, segment_column, segment_value,
+         n_rows as n_current, 0 as n_reference
+  from current_counts
+  {%- if reference_periods is not none %}
+  union all
+  select windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label,
+         {{ ml_monitor.null_string() }} as ml_window_note, counted.segment_column, counted.segment_value,
+         0 as n_current, counted.n_rows as n_reference
+  from windows_frame
+  join counted
+    on counted.ml_window_start >= windows_frame.ml_ref_start
+   and counted.ml_window_start < windows_frame.window_start
+  {%- endif %}
+),
+
+aggregated as (
+  select window_start, window_end, ml_window_label, max(ml_window_note) as ml_window_note,
+         segment_column, segment_value, sum(n_current) as n_current, sum(n_reference) as n_reference
+  from both_counts
+  group by window_start, window_end, ml_window_label, segment_column, segment_value
+),
+{%- else %}
 with source as (
   select {{ ml_monitor._select_list(scope, [ts]) }}
   from {{ relation }}
@@ -47,6 +91,7 @@ aggregated as (
   from source
   {{ ml_monitor._group_by_segments(scope) }}
 ),
+{%- endif %}
 
 long as (
   {%- set parts = [] %}
@@ -58,7 +103,7 @@ long as (
   {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value,
+    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
     'row_count' as metric,
     {{ ml_monitor.to_double('coalesce(n_current, 0)') }} as value,
     {{ ml_monitor.double_literal(min_count if min_count is not none else max_count) }} as threshold,
@@ -80,7 +125,7 @@ long as (
   {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value,
+    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
     'row_count_ratio' as metric,
     {{ ratio }} as value,
     {{ ml_monitor.double_literal(min_ratio if min_ratio is not none else max_ratio) }} as threshold,

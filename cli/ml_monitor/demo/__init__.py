@@ -31,7 +31,7 @@ def run_demo(directory: str | Path | None = None, seed: int = 7, console=None, s
 
     from ml_monitor import api
     from ml_monitor.demo import data as demo_data
-    from ml_monitor.demo.output import print_checks
+    from ml_monitor.demo.output import print_checks, print_series
     from ml_monitor.demo.project import (DUCKDB_FILE, REPORT_FILE, DemoDirectoryError, prepare_directory,
                                          write_project)
     from ml_monitor.demo.runner import run_project
@@ -80,6 +80,7 @@ def run_demo(directory: str | Path | None = None, seed: int = 7, console=None, s
         return 2
 
     print_checks(report.checks, console, observations)
+    print_series(report.checks, console, observations)
 
     # the alerts, exactly as `ml-monitor run` would send them to the stdout channel
     failing = [c for c in report.checks if c.failed]

@@ -115,3 +115,32 @@ def print_checks(checks: Iterable[CheckResult], console: Console,
     )
     if passing:
         console.print("[dim]passed: " + escape(", ".join(c.name for c in passing)) + "[/dim]")
+
+
+def print_series(checks: Iterable[CheckResult], console: Console,
+                 observations: Mapping[str, list[dict]] | None,
+                 test: str = "predictions_numeric_drift_psi", column: str = "days_since_last_login") -> None:
+    """One series of a `windows: N` check: its overall value per window (x = window, oldest
+    first), failing windows marked, so the step of a drift on the last day is visible."""
+    check = next((c for c in checks if c.name == test), None)
+    if check is None:
+        return
+    rows = sorted((o for o in (observations or {}).get(check.unique_id, [])
+                   if o.get("column_name") == column and o.get("segment_column") is None
+                   and o.get("window_start") is not None),
+                  key=lambda o: str(o["window_start"]))
+    if len(rows) < 2:
+        return
+    metric = rows[-1].get("metric") or ""
+    threshold = rows[-1].get("threshold")
+    console.print(f"\n[bold]series[/bold] {escape(test)} · {escape(column)}: {escape(str(metric))} by window"
+                  + (f" (threshold {threshold:g})" if isinstance(threshold, (int, float)) else ""))
+    line = Text("  ")
+    for o in rows:
+        value = o.get("value")
+        shown = "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+        failed = o.get("status") in FAILING_STATUSES
+        line.append(f"{str(o['window_start'])[5:10]} ", style="dim")
+        line.append(shown + (" ✘" if failed else ""), style="bold red" if failed else "")
+        line.append("   ")
+    console.print(line)

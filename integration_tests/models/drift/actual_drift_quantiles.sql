@@ -24,7 +24,9 @@ select
   {{ ml_monitor.timestamp_literal(none) }} as window_start,
   {{ ml_monitor.timestamp_literal(none) }} as window_end,
   cast('pass' as {{ s }}) as status,
-  cast(null as {{ s }}) as detail
+  cast(null as {{ s }}) as detail,
+  cast(null as {{ s }}) as facts,
+  true as is_deciding
 from q
 {%- if not loop.last %}
 union all

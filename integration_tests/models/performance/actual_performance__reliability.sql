@@ -20,7 +20,8 @@ select
   cast(null as {{ ml_monitor.type_timestamp() }}) as window_end,
   cast('pass' as {{ s }}) as status,
   {{ ml_monitor.null_string() }} as detail,
-  {{ ml_monitor.null_string() }} as facts
+  {{ ml_monitor.null_string() }} as facts,
+  true as is_deciding
 from (
 {%- if execute %}
 {{ ml_monitor.reliability_table(preds, score_column='score', bins=10, segment_by=['region'], **common) }}

@@ -8,9 +8,17 @@
   {%- set scope = setup.scope -%}
   {%- set bin_rows = ml_monitor._bin_list_rows(cols, include_nulls) -%}
   {%- set nse = ml_monitor.null_safe_equal -%}
-  {%- set part = 'partition by segment_column, segment_value, col_idx' -%}
+  {%- set multi = scope.multi -%}
+  {#- windows: N -> the current side is grouped by window too; the reference is shared -#}
+  {%- set wk = 'ml_window_start, ' if multi else '' -%}
+  {%- set part = 'partition by ' ~ wk ~ 'segment_column, segment_value, col_idx' -%}
   {%- set wide = ml_monitor._drift_count_method() != 'grouping_sets' -%}
 {{ ml_monitor._bin_list_cte(bin_rows) }},
+{%- if multi %}
+windows_frame as (
+  {{ ml_monitor._windows_frame_sql(scope) }}
+),
+{%- endif %}
 drift_columns as (
   {%- for c in cols %}
   select {{ c.idx }} as col_idx, {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name,
@@ -20,7 +28,7 @@ drift_columns as (
   {%- endif %}
   {%- endfor %}
 ),
-{{ ml_monitor._drift_count_ctes('current', setup.relation, scope.filter, scope, cols, bin_rows, extra_columns, extra_aggregates) }},
+{{ ml_monitor._drift_count_ctes('current', setup.relation, scope.filter, scope, cols, bin_rows, extra_columns, extra_aggregates, by_window=multi) }},
 {%- if setup.baseline is not none %}
 {{ ml_monitor._baseline_reference_ctes(setup, cols) }},
 {%- else %}
@@ -28,7 +36,7 @@ drift_columns as (
 {%- endif %}
 -- every bin of every column, for the overall row and each segment present in the current window
 cells as (
-  select k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.category, b.is_valid,
+  select {{ 'k.' ~ wk if multi else '' }}k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.category, b.is_valid,
   {%- if wide %}
     coalesce({{ ml_monitor._pick_count('k', bin_rows) }}, 0) as cur_n,
   {%- else %}
@@ -46,6 +54,7 @@ cells as (
   {%- if not wide %}
   left join current_cells as c
     on c.col_idx = b.col_idx and c.bin_index = b.bin_index
+   {%- if multi %} and c.ml_window_start = k.ml_window_start{% endif %}
    and {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
   {%- endif %}
   {%- if wide and setup.baseline is none %}
@@ -115,7 +124,7 @@ terms as (
   from filled
 ),
 drift as (
-  select t.segment_column, t.segment_value, t.col_idx,
+  select {{ 't.' ~ wk if multi else '' }}t.segment_column, t.segment_value, t.col_idx,
     max(dc.column_name) as column_name,
     max(dc.column_reason) as column_reason,
     sum(t.psi_term) as psi,
@@ -131,13 +140,16 @@ drift as (
     {{ ml_monitor.json_array_agg(ml_monitor._drift_bin_fact('t'), 't.bin_index') }} as bins_json
   from terms as t
   join drift_columns as dc on dc.col_idx = t.col_idx
-  group by t.segment_column, t.segment_value, t.col_idx
+  group by {{ 't.' ~ wk if multi else '' }}t.segment_column, t.segment_value, t.col_idx
 ),
 drift_rows as (
   select
     column_name,
     segment_column,
     segment_value,
+    {%- if multi %}
+    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label, '' as ml_window_note,
+    {%- endif %}
     col_idx,
     psi,
     sqrt({{ ml_monitor.greatest2('js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
@@ -146,6 +158,9 @@ drift_rows as (
     bins_json,
     case
       when column_reason is not null then column_reason
+      {%- if multi %}
+      when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
+      {%- endif %}
       when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
         || case when segment_column is not null then ' for this segment' else '' end
       when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '
@@ -165,5 +180,8 @@ drift_rows as (
       else '' end
     {%- endif %} as excluded_text
   from drift
+  {%- if multi %}
+  join windows_frame on windows_frame.window_start = drift.ml_window_start
+  {%- endif %}
 )
 {%- endmacro %}

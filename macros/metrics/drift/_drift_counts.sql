@@ -44,8 +44,10 @@
     unioned into the few counts rows), so that it exists even when no row matches.
     sums method (Spark): an extra all-null row (ml_real = 0, counted nowhere) makes sure
     the overall group exists (grouping sets with () yield no row on empty input there). -#}
-{% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[]) -%}
+{% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[], by_window=false) -%}
   {%- set gs = ml_monitor._drift_count_method() == 'grouping_sets' -%}
+  {#- by_window (the current side with windows: N): every key is also grouped by ml_window_start -#}
+  {%- set wk = 'ml_window_start, ' if by_window else '' -%}
   {%- set needed = [] -%}
   {%- for c in (cols | map(attribute='sql') | list) + extra_columns + (scope.segments | map(attribute='sql') | list) -%}
     {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
@@ -61,16 +63,20 @@
   {%- set value_keys = keys | selectattr('by_value') | list -%}
 {{ side }}_source as (
   select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %}
+    {%- if by_window %}, {{ scope.window_key_sql }} as ml_window_start{% endif %}
   from {{ relation }}
   where {{ filter }}
   {%- if not gs %}
+  {%- for w in (scope.windows if by_window else [none]) %}
   union all
-  select 0 as ml_real{% for c in needed %}, null{% endfor %}
+  select 0 as ml_real{% for c in needed %}, null{% endfor %}{% if by_window %}, {{ w.start_sql }}{% endif %}
+  {%- endfor %}
   {%- endif %}
 ),
 -- every column's bin index from literal bounds{% if value_keys %} (categorical columns: the value){% endif %}
 {{ side }}_binned as (
   select ml_real
+    {%- if by_window %}, ml_window_start{% endif %}
     {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
     {%- for e in extra_columns %}, {{ e }}{% endfor %}
     {%- for k in keys %},
@@ -82,7 +88,7 @@
 -- all columns and segments in one aggregate: one grouping set per (column[, segment column])
 {{ side }}_grouped as (
   select
-    {{ ml_monitor._segment_keys(scope) }},
+    {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
     case {% for k in keys %}when grouping({{ k.name }}) = 0 then {{ k.idx }} {% endfor %}end as col_idx,
     {%- if value_keys | length < keys | length %}
     case {% for k in keys if not k.by_value %}when grouping({{ k.name }}) = 0 then {{ k.name }} {% endfor %}end as bin_index,
@@ -98,13 +104,13 @@
     {%- endfor %}
   from {{ side }}_binned
   group by grouping sets (
-    {%- for k in keys %}({{ k.name }}){% for sg in scope.segments %}, ({{ sg.sql }}, {{ k.name }}){% endfor %}{% if not loop.last %}, {% endif %}{% endfor -%}
+    {%- for k in keys %}({{ wk }}{{ k.name }}){% for sg in scope.segments %}, ({{ wk }}{{ sg.sql }}, {{ k.name }}){% endfor %}{% if not loop.last %}, {% endif %}{% endfor -%}
   )
 ),
 {%- if value_keys %}
 -- categorical values to their bins: the reference's categories, 0 unseen, -1 null
 {{ side }}_mapped as (
-  select g.segment_column, g.segment_value, g.col_idx,
+  select {{ 'g.' ~ wk if by_window else '' }}g.segment_column, g.segment_value, g.col_idx,
     case
       when g.bin_index is not null then g.bin_index
       when g.ml_value is null then -1
@@ -116,36 +122,38 @@
     on b.col_idx = g.col_idx and b.category = g.ml_value
 ),
 {{ side }}_cells as (
-  select segment_column, segment_value, col_idx, bin_index, sum(n) as n
+  select {{ wk }}segment_column, segment_value, col_idx, bin_index, sum(n) as n
   from {{ side }}_mapped
-  group by segment_column, segment_value, col_idx, bin_index
+  group by {{ wk }}segment_column, segment_value, col_idx, bin_index
 ),
 {%- else %}
 {{ side }}_cells as (
-  select segment_column, segment_value, col_idx, bin_index, n from {{ side }}_grouped
+  select {{ wk }}segment_column, segment_value, col_idx, bin_index, n from {{ side }}_grouped
 ),
 {%- endif %}
 -- rows per segment: every row has exactly one key of the first column; plus a zero row
 -- for the overall group, which must exist even when no row matches
 {{ side }}_counts as (
-  select segment_column, segment_value, sum(n_rows) as n_rows
+  select {{ wk }}segment_column, segment_value, sum(n_rows) as n_rows
     {%- for name, expr in extra_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
   from (
-    select segment_column, segment_value, n as n_rows
+    select {{ wk }}segment_column, segment_value, n as n_rows
       {%- for name, expr in extra_aggregates %}, {{ name }}{% endfor %}
     from {{ side }}_grouped
     where col_idx = {{ cols[0].idx }}
+    {%- for w in (scope.windows if by_window else [none]) %}
     union all
-    select {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.to_bigint('0') }}
+    select {% if by_window %}{{ w.start_sql }}, {% endif %}{{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.to_bigint('0') }}
       {%- for name, expr in extra_aggregates %}, {{ ml_monitor.to_bigint('null') }}{% endfor %}
+    {%- endfor %}
   ) as ml_counted
-  group by segment_column, segment_value
+  group by {{ wk }}segment_column, segment_value
 ),
 {%- else %}
 -- all columns and segments in one aggregate (wide), unpivoted afterwards
 {{ side }}_counts as (
   select
-    {{ ml_monitor._segment_keys(scope) }},
+    {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
     sum(ml_real) as n_rows
     {%- for r in bin_rows %},
     sum(case when ml_b_{{ r.col }} = {{ r.index }} then ml_real else 0 end) as {{ ml_monitor._count_name(r.col, r.index) }}
@@ -154,10 +162,10 @@
     {{ expr }} as {{ name }}
     {%- endfor %}
   from {{ side }}_binned
-  {{ ml_monitor._group_by_segments(scope) }}
+  {{ ml_monitor._group_by_segments(scope, by_window=by_window) }}
 ),
 {{ side }}_cells as (
-  select c.segment_column, c.segment_value, b.col_idx, b.bin_index,
+  select {{ 'c.' ~ wk if by_window else '' }}c.segment_column, c.segment_value, b.col_idx, b.bin_index,
     {{ ml_monitor._pick_count('c', bin_rows) }} as n
   from {{ side }}_counts as c
   cross join bin_list as b
@@ -165,7 +173,7 @@
 {%- endif %}
 -- the overall row, and the segments that have rows
 {{ side }}_rows as (
-  select segment_column, segment_value, n_rows from {{ side }}_counts
+  select {{ wk }}segment_column, segment_value, n_rows from {{ side }}_counts
   where segment_column is null or n_rows > 0
 )
 {%- endmacro %}

@@ -8,11 +8,12 @@
 {%- endmacro %}
 
 {#- One observation row per (segment, column) for metric psi or js_distance. -#}
-{% macro _drift_metric_rows(setup, metric, value_sql, threshold, fail_op='>') -%}
+{% macro _drift_metric_rows(setup, metric, value_sql, threshold, fail_op='>', scope=none) -%}
+  {%- set scope = setup.scope if scope is none else scope -%}
   select
     column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) if scope is not none else '' }},
     {{ ml_monitor.string_literal(metric) }} as metric,
     case when undefined_reason is null then {{ value_sql }} end as value,
     {{ ml_monitor.double_literal(threshold) }} as threshold,
@@ -53,9 +54,12 @@
 {#- The reference of a drift monitor as a JSON literal: the other relation, its where, its window,
     or the frozen baseline (nulls for what does not apply). -#}
 {% macro _drift_reference_fact(setup) -%}
+  {%- if setup.get('previous') -%}
+    {{ return(ml_monitor.json_literal({'previous_window': true})) }}
+  {%- endif -%}
   {{ return(ml_monitor.json_literal({
-      'relation': (setup.reference | string) if setup.reference is not none else none,
-      'where': setup.ref_where,
+      'relation': (setup.reference | string) if setup.get('reference') is not none else none,
+      'where': setup.get('ref_where'),
       'window_start': setup.ref_window_start.strftime('%Y-%m-%d %H:%M:%S') if setup.ref_window_start is not none else none,
       'window_end': setup.ref_window_end.strftime('%Y-%m-%d %H:%M:%S') if setup.ref_window_end is not none else none,
       'baseline': setup.baseline})) }}

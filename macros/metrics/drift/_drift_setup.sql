@@ -2,11 +2,30 @@
     freeze_baseline: which rows are current, which are the reference, which
     columns and of what kind. Not public: call the metric macros. -#}
 
-{#- Validated arguments -> dict(scope, ref_relation, ref_filter, ref_label, baseline). -#}
+{#- Validated arguments -> dict(scope, ref_relation, ref_filter, ref_label, baseline, previous).
+    reference: previous_window compares every window with the one before it: the scan covers
+    one more window than is evaluated and there is no reference relation (previous = true).
+    With windows: N and a fixed reference, reference_window ends where the oldest window starts. -#}
 {% macro _drift_setup(test, relation, columns, reference=none, reference_where=none, reference_window=none,
                       baseline=none, where=none, segment_by=none, timestamp_column=none, window=none,
-                      min_rows=none, allow_baseline=true) -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+                      min_rows=none, allow_baseline=true, windows=none, fail_on=none, allow_previous=false) -%}
+  {%- set previous = reference is string and reference == 'previous_window' -%}
+  {%- if previous and not allow_previous -%}
+    {{ ml_monitor._arg_error(test, relation, 'reference', "previous_window is not supported by this monitor yet; give a relation, reference_where or reference_window", reference) }}
+  {%- endif -%}
+  {%- if previous and (window is none or timestamp_column is none) -%}
+    {{ ml_monitor._arg_error(test, relation, 'reference', "previous_window needs timestamp_column and window (each window is compared with the one before it)", reference) }}
+  {%- endif -%}
+  {%- if previous and (reference_where is not none or reference_window is not none or baseline is not none) -%}
+    {{ ml_monitor._arg_error(test, relation, 'reference', "previous_window replaces reference_where, reference_window and baseline: give only one kind of reference", reference) }}
+  {%- endif -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on, extra_windows=1 if previous else 0,
+                                    force_multi=previous) -%}
+  {%- if previous -%}
+    {{ return({'test': test, 'relation': relation, 'scope': scope, 'baseline': none, 'previous': true,
+               'ref_relation': none, 'ref_filter': none, 'ref_window_start': none, 'ref_window_end': none}) }}
+  {%- endif -%}
   {%- do ml_monitor._check_relation(test, relation, 'reference', reference) -%}
   {%- if reference_where is not none and (reference_where is not string or reference_where | trim == '') -%}
     {{ ml_monitor._arg_error(test, relation, 'reference_where', "must be a SQL condition as a string", reference_where) }}
@@ -33,7 +52,7 @@
       {{ ml_monitor._arg_error(test, relation, 'reference_window', "needs window and timestamp_column: the reference window ends where the current window starts", reference_window) }}
     {%- endif -%}
     {%- set spec = ml_monitor._check_period(test, relation, 'reference_window', reference_window) -%}
-    {%- set ns.end = scope.window_start -%}
+    {%- set ns.end = scope.windows[0].start if scope.multi else scope.window_start -%}
     {%- set ns.start = ml_monitor._subtract_period(ns.end, spec.period, spec.count) -%}
     {%- do conditions.append(scope.timestamp_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
     {%- do conditions.append(scope.timestamp_sql ~ ' < ' ~ ml_monitor.timestamp_literal(ns.end)) -%}
@@ -50,6 +69,7 @@
       'ref_window_end': ns.end,
       'reference': reference,
       'ref_where': reference_where,
+      'previous': false,
   }) }}
 {%- endmacro %}
 

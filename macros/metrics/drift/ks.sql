@@ -8,12 +8,16 @@
 
     One scan of both samples: counts per (sample, segment, distinct value) for every
     column in one grouping-sets aggregate, then running sums per column and segment.
+    windows: N -> every window is its own sample (counted side by side in the same aggregate)
+    compared with the fixed reference, or with reference: previous_window with the window
+    before it (the scan covers N + 1 windows).
 -#}
 {% macro ks(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
             threshold=0.1, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-            test='ks_drift') -%}
+            windows=none, fail_on=none, test='ks_drift') -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
-                                          where, segment_by, timestamp_column, window, min_rows, allow_baseline=false) -%}
+                                          where, segment_by, timestamp_column, window, min_rows, allow_baseline=false,
+                                          windows=windows, fail_on=fail_on, allow_previous=true) -%}
   {%- set scope = setup.scope -%}
   {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0, max=1) -%}
   {#- nothing is read while dbt parses -#}
@@ -26,10 +30,28 @@
     {%- do sets.append('(ml_v_' ~ c.idx ~ ')') -%}
     {%- for s in scope.segments -%}{%- do sets.append('(' ~ s.sql ~ ', ml_v_' ~ c.idx ~ ')') -%}{%- endfor -%}
   {%- endfor -%}
+  {#- Samples: 'r' the reference rows (none with previous_window), 'w<j>' the current rows of
+      window j (j = w.idx, 0 = oldest window of the series; 'w0' without windows: N). Pairs: each
+      evaluated window against its reference ('r', or the previous window's sample). -#}
+  {%- set samples = [] if setup.previous else ['r'] -%}
+  {%- set pairs = [] -%}
+  {%- if scope.multi -%}
+    {%- for w in scope.key_windows -%}{%- do samples.append('w' ~ w.idx) -%}{%- endfor -%}
+    {%- for w in scope.windows -%}
+      {%- do pairs.append({'p': loop.index, 'cur': 'w' ~ w.idx, 'ref': ('w' ~ (w.idx - 1)) if setup.previous else 'r', 'window': w}) -%}
+    {%- endfor -%}
+    {%- set sample_sql = "'w' || " ~ ml_monitor.to_string(ml_monitor._window_index_sql(scope.timestamp_sql, scope.key_windows)) -%}
+  {%- else -%}
+    {%- do samples.append('w0') -%}
+    {%- do pairs.append({'p': 1, 'cur': 'w0', 'ref': 'r', 'window': none}) -%}
+    {%- set sample_sql = "'w0'" -%}
+  {%- endif -%}
+  {%- set no_ref_text = "no rows in the previous window" if setup.previous else "no reference rows" -%}
   {%- set sql -%}
 with ks_source as (
-  {%- for side in [('r', setup.ref_relation, setup.ref_filter), ('c', relation, scope.filter)] %}
-  select {{ ml_monitor.string_literal(side[0]) }} as ml_sample
+  {%- set sides = [('w', relation, scope.filter)] if setup.previous else [('r', setup.ref_relation, setup.ref_filter), ('w', relation, scope.filter)] %}
+  {%- for side in sides %}
+  select {{ sample_sql if side[0] == 'w' else "'r'" }} as ml_sample
     {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
     {%- for c in cols %},
     {{ ml_monitor._finite_or_null(c.sql) }} as ml_v_{{ c.idx }},
@@ -44,64 +66,84 @@ with ks_source as (
     {%- for s in scope.segments %}, null{% endfor %}
     {%- for c in cols %}, null, 0{% endfor %}
 ),
--- counts per distinct value, for every column and segment in one aggregate
+-- counts per distinct value and sample, for every column and segment in one aggregate
 ks_groups as (
   select
-    {{ ml_monitor._segment_keys(scope) }},
+    {{ ml_monitor._segment_keys(scope, by_window=false) }},
     case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then {{ c.idx }} {% endfor %}end as col_idx,
-    case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_v_{{ c.idx }} {% endfor %}end as v,
-    sum(case when ml_sample = 'c' then 1 else 0 end) as n_cur,
-    sum(case when ml_sample = 'r' then 1 else 0 end) as n_ref
+    case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_v_{{ c.idx }} {% endfor %}end as v
+    {%- for x in samples %},
+    sum(case when ml_sample = '{{ x }}' then 1 else 0 end) as n_{{ x }}
     {%- for c in cols %},
-    sum(case when ml_sample = 'c' then ml_nf_{{ c.idx }} else 0 end) as nf_cur_{{ c.idx }},
-    sum(case when ml_sample = 'r' then ml_nf_{{ c.idx }} else 0 end) as nf_ref_{{ c.idx }}
+    sum(case when ml_sample = '{{ x }}' then ml_nf_{{ c.idx }} else 0 end) as nf_{{ x }}_{{ c.idx }}
+    {%- endfor %}
     {%- endfor %}
   from ks_source
   group by grouping sets ({{ sets | join(', ') }})
 ),
 ks_cells as (
-  select segment_column, segment_value, col_idx, v, n_cur, n_ref,
-    case {% for c in cols %}when col_idx = {{ c.idx }} then nf_cur_{{ c.idx }} {% endfor %}end as nf_cur,
-    case {% for c in cols %}when col_idx = {{ c.idx }} then nf_ref_{{ c.idx }} {% endfor %}end as nf_ref
+  select segment_column, segment_value, col_idx, v
+    {%- for x in samples %}, n_{{ x }},
+    case {% for c in cols %}when col_idx = {{ c.idx }} then nf_{{ x }}_{{ c.idx }} {% endfor %}end as nf_{{ x }}
+    {%- endfor %}
   from ks_groups
 ),
--- totals per (segment, column) and both empirical CDFs at every distinct value of either
--- sample (window functions: the steps form a chain, no self-join)
+-- totals per (segment, column) and every sample's empirical CDF at every distinct value of
+-- any sample (window functions: the steps form a chain, no self-join; evaluating a CDF at
+-- another window's values as well does not change the supremum)
 ks_cdf as (
-  select ks_cells.*,
-    sum(n_cur) over ({{ part }}) as cur_rows,
-    sum(n_ref) over ({{ part }}) as ref_rows,
-    sum(case when v is not null then n_cur else 0 end) over ({{ part }}) as cur_valid,
-    sum(case when v is not null then n_ref else 0 end) over ({{ part }}) as ref_valid,
-    sum(case when v is null then n_cur - nf_cur else 0 end) over ({{ part }}) as cur_null,
-    sum(case when v is null then n_ref - nf_ref else 0 end) over ({{ part }}) as ref_null,
-    sum(case when v is null then nf_cur else 0 end) over ({{ part }}) as cur_nonfinite,
-    sum(case when v is null then nf_ref else 0 end) over ({{ part }}) as ref_nonfinite,
-    sum(case when v is not null then n_cur else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_cur,
-    sum(case when v is not null then n_ref else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_ref
+  select ks_cells.*
+    {%- for x in samples %},
+    sum(n_{{ x }}) over ({{ part }}) as rows_{{ x }},
+    sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }}) as valid_{{ x }},
+    sum(case when v is null then n_{{ x }} - nf_{{ x }} else 0 end) over ({{ part }}) as null_{{ x }},
+    sum(case when v is null then nf_{{ x }} else 0 end) over ({{ part }}) as nonfinite_{{ x }},
+    sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_{{ x }}
+    {%- endfor %}
   from ks_cells
 ),
 ks_gaps as (
-  select ks_cdf.*,
-    case when v is not null then {{ ml_monitor.safe_divide('cum_cur', 'cur_valid') }} end as f_cur,
-    case when v is not null then {{ ml_monitor.safe_divide('cum_ref', 'ref_valid') }} end as f_ref
+  select ks_cdf.*
+    {%- for x in samples %},
+    case when v is not null then {{ ml_monitor.safe_divide('cum_' ~ x, 'valid_' ~ x) }} end as f_{{ x }}
+    {%- endfor %}
   from ks_cdf
 ),
-ks_ranked as (
-  select ks_gaps.*, abs(f_cur - f_ref) as gap,
-    row_number() over ({{ part }} order by case when f_cur is null or f_ref is null then 1 else 0 end,
-                       abs(f_cur - f_ref) desc, v) as gap_rank
+ks_pair_gaps as (
+  select ks_gaps.*
+    {%- for p in pairs %},
+    abs(f_{{ p.cur }} - f_{{ p.ref }}) as gap_{{ p.p }}
+    {%- endfor %}
   from ks_gaps
 ),
+-- the largest gap of each pair, and the smallest value where it is reached
+ks_peaks as (
+  select ks_pair_gaps.*
+    {%- for p in pairs %},
+    max(gap_{{ p.p }}) over ({{ part }}) as dmax_{{ p.p }}
+    {%- endfor %}
+  from ks_pair_gaps
+),
+ks_peak_values as (
+  select ks_peaks.*
+    {%- for p in pairs %},
+    min(case when gap_{{ p.p }} = dmax_{{ p.p }} then v end) over ({{ part }}) as atv_{{ p.p }}
+    {%- endfor %}
+  from ks_peaks
+),
 ks_stat as (
-  select segment_column, segment_value, col_idx,
-    max(gap) as d,
-    max(case when gap_rank = 1 then v end) as at_value,
-    max(case when gap_rank = 1 then f_ref end) as at_f_ref,
-    max(case when gap_rank = 1 then f_cur end) as at_f_cur,
-    max(cur_rows) as cur_rows, max(ref_rows) as ref_rows, max(cur_valid) as cur_valid, max(ref_valid) as ref_valid,
-    max(cur_null) as cur_null, max(ref_null) as ref_null, max(cur_nonfinite) as cur_nonfinite, max(ref_nonfinite) as ref_nonfinite
-  from ks_ranked
+  select segment_column, segment_value, col_idx
+    {%- for p in pairs %},
+    max(gap_{{ p.p }}) as d_{{ p.p }},
+    max(atv_{{ p.p }}) as at_value_{{ p.p }},
+    max(case when v = atv_{{ p.p }} then f_{{ p.ref }} end) as at_f_ref_{{ p.p }},
+    max(case when v = atv_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }}
+    {%- endfor %}
+    {%- for x in samples %},
+    max(rows_{{ x }}) as rows_{{ x }}, max(valid_{{ x }}) as valid_{{ x }}, max(null_{{ x }}) as null_{{ x }},
+    max(nonfinite_{{ x }}) as nonfinite_{{ x }}
+    {%- endfor %}
+  from ks_peak_values
   group by segment_column, segment_value, col_idx
 ),
 ks_columns as (
@@ -110,35 +152,53 @@ ks_columns as (
   {%- if not loop.last %} union all{% endif %}
   {%- endfor %}
 ),
--- the overall row of every column, plus the segments present in the current window
+-- per evaluated window: the overall row of every column, plus the segments present in it
 ks_rows as (
-  select kc.column_name, s.segment_column, s.segment_value, s.d, s.at_value, s.at_f_ref, s.at_f_cur,
-    s.cur_rows, s.ref_rows, s.cur_valid, s.ref_valid, s.cur_null, s.ref_null, s.cur_nonfinite, s.ref_nonfinite,
+  {%- for p in pairs %}
+  {%- set c_ = p.cur %}{%- set r_ = p.ref %}
+  select kc.column_name, s.segment_column, s.segment_value,
+    {%- if scope.multi %}
+    {{ p.window.start_sql }} as window_start, {{ p.window.end_sql }} as window_end,
+    {{ ml_monitor.string_literal(p.window.label) }} as ml_window_label, '' as ml_window_note,
+    {%- endif %}
+    s.d_{{ p.p }} as d, s.at_value_{{ p.p }} as at_value, s.at_f_ref_{{ p.p }} as at_f_ref, s.at_f_cur_{{ p.p }} as at_f_cur,
+    s.rows_{{ c_ }} as cur_rows, s.rows_{{ r_ }} as ref_rows, s.valid_{{ c_ }} as cur_valid, s.valid_{{ r_ }} as ref_valid,
+    s.null_{{ c_ }} as cur_null, s.null_{{ r_ }} as ref_null, s.nonfinite_{{ c_ }} as cur_nonfinite, s.nonfinite_{{ r_ }} as ref_nonfinite,
     case
-      when s.ref_rows = 0 then 'no reference rows' || case when s.segment_column is not null then ' for this segment' else '' end
-      when s.ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('s.ref_null') }} || ' null, '
-        || {{ ml_monitor.to_string('s.ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('s.ref_rows') }} || ' reference rows'
       -- an empty current window: the documented 'no rows in window [...]' of _finalize_observations
-      when s.cur_rows = 0 then {{ ml_monitor.string_literal(ml_monitor._empty_reason(scope)) }}
-      when s.cur_valid = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('s.cur_null') }} || ' null, '
-        || {{ ml_monitor.to_string('s.cur_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('s.cur_rows') }} || ' rows'
+      {%- if scope.multi %}
+      when s.rows_{{ c_ }} = 0 then {{ ml_monitor.string_literal('no rows in window ' ~ p.window.label) }}
+      {%- endif %}
+      when s.rows_{{ r_ }} = 0 then '{{ no_ref_text }}' || case when s.segment_column is not null then ' for this segment' else '' end
+      when s.valid_{{ r_ }} = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('s.null_' ~ r_) }} || ' null, '
+        || {{ ml_monitor.to_string('s.nonfinite_' ~ r_) }} || ' non-finite of ' || {{ ml_monitor.to_string('s.rows_' ~ r_) }} || ' reference rows'
+      {%- if not scope.multi %}
+      when s.rows_{{ c_ }} = 0 then {{ ml_monitor.string_literal(ml_monitor._empty_reason(scope)) }}
+      {%- endif %}
+      when s.valid_{{ c_ }} = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('s.null_' ~ c_) }} || ' null, '
+        || {{ ml_monitor.to_string('s.nonfinite_' ~ c_) }} || ' non-finite of ' || {{ ml_monitor.to_string('s.rows_' ~ c_) }} || ' rows'
     end as undefined_reason,
-    case when s.cur_nonfinite + s.ref_nonfinite > 0
-      then '; non-finite excluded: ' || {{ ml_monitor.to_string('s.cur_nonfinite') }} || ' current, ' || {{ ml_monitor.to_string('s.ref_nonfinite') }} || ' reference'
+    case when s.nonfinite_{{ c_ }} + s.nonfinite_{{ r_ }} > 0
+      then '; non-finite excluded: ' || {{ ml_monitor.to_string('s.nonfinite_' ~ c_) }} || ' current, ' || {{ ml_monitor.to_string('s.nonfinite_' ~ r_) }} || ' reference'
       else '' end
-    || case when s.cur_null + s.ref_null > 0
-      then '; nulls excluded: ' || {{ ml_monitor.to_string('s.cur_null') }} || ' current, ' || {{ ml_monitor.to_string('s.ref_null') }} || ' reference'
-      else '' end as excluded_text
+    || case when s.null_{{ c_ }} + s.null_{{ r_ }} > 0
+      then '; nulls excluded: ' || {{ ml_monitor.to_string('s.null_' ~ c_) }} || ' current, ' || {{ ml_monitor.to_string('s.null_' ~ r_) }} || ' reference'
+      else '' end
+    {%- if setup.previous %} || '; reference: the previous window'{% endif %} as excluded_text
   from ks_stat as s
   join ks_columns as kc on kc.col_idx = s.col_idx
-  where s.segment_column is null or s.cur_rows > 0
+  where s.segment_column is null or s.rows_{{ c_ }} > 0
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
 ),
 
 long as (
   select
     column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) }},
     'ks' as metric,
     case when undefined_reason is null then d end as value,
     {{ ml_monitor.double_literal(threshold) }} as threshold,

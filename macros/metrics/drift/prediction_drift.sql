@@ -16,11 +16,16 @@
                           threshold=0.2, max_rate_shift=0.1, max_relative_rate_shift=none,
                           bins=10, binning='quantile', epsilon=0.0001,
                           where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-                          test='prediction_drift') -%}
+                          windows=none, fail_on=none, test='prediction_drift') -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, [score_column] if score_column is string else score_column,
                                           reference, reference_where, reference_window, none,
-                                          where, segment_by, timestamp_column, window, min_rows) -%}
+                                          where, segment_by, timestamp_column, window, min_rows,
+                                          windows=windows, fail_on=fail_on) -%}
   {%- set scope = setup.scope -%}
+  {%- if scope.multi and binning != 'quantile' -%}
+    {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window)", binning) }}
+  {%- endif -%}
+  {%- set wk = 'c.ml_window_start, ' if scope.multi else '' -%}
   {%- set score_names = ml_monitor._check_names(test, relation, 'score_column', score_column, required=true) -%}
   {%- if score_names | length != 1 -%}
     {{ ml_monitor._arg_error(test, relation, 'score_column', "must be one column", score_column) }}
@@ -68,7 +73,7 @@
 with {{ ml_monitor._drift_binned_ctes(setup, plan, args, false, extra_columns, aggregates) }},
 
 rates as (
-  select c.segment_column, c.segment_value,
+  select {{ wk }}c.segment_column, c.segment_value,
     coalesce(c.n_rows, 0) as cur_rows,
     coalesce(r.n_rows, 0) as ref_rows,
     coalesce(c.ml_n_pred, 0) as cur_pred,
@@ -82,7 +87,13 @@ rates as (
 ),
 rate_rows as (
   select rates.*,
+    {%- if scope.multi %}
+    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label, '' as ml_window_note,
+    {%- endif %}
     case
+      {%- if scope.multi %}
+      when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
+      {%- endif %}
       when ref_rows = 0 then 'no reference rows' || case when segment_column is not null then ' for this segment' else '' end
       when ref_pred = 0 then 'no reference predictions (all null)'
       when cur_pred = 0 then 'no current predictions (all null)'
@@ -96,14 +107,17 @@ rate_rows as (
       || ',"current_rate":' || {{ ml_monitor.json_number('cur_rate') }} || ',"reference_rate":' || {{ ml_monitor.json_number('ref_rate') }}
       || '}' as rate_facts
   from rates
+  {%- if scope.multi %}
+  join windows_frame on windows_frame.window_start = rates.ml_window_start
+  {%- endif %}
 ),
 
 long as (
-  {{ ml_monitor._drift_metric_rows(setup, 'psi', 'psi', threshold) }}
+  {{ ml_monitor._drift_metric_rows(setup, 'psi', 'psi', threshold, scope=scope) }}
   union all
   select
     {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
-    segment_column, segment_value,
+    segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
     'positive_rate_shift' as metric,
     case when undefined_reason is null then cur_rate - ref_rate end as value,
     {{ ml_monitor.double_literal(max_rate_shift) }} as threshold,
@@ -124,7 +138,7 @@ long as (
   union all
   select
     {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
-    segment_column, segment_value,
+    segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
     'positive_rate_relative_shift' as metric,
     case when undefined_reason is null and ref_rate > 0 then (cur_rate - ref_rate) / ref_rate end as value,
     {{ ml_monitor.double_literal(max_relative_rate_shift) }} as threshold,

@@ -14,18 +14,22 @@
 {% macro psi(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
              kind=none, bins=none, binning='quantile', epsilon=0.0001, include_nulls=false, max_categories=200,
              threshold=none, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-             test='psi_drift') -%}
+             windows=none, fail_on=none, test='psi_drift') -%}
   {{ return(ml_monitor._binned_drift(test, 'psi', relation, columns, reference, reference_where, reference_window,
                                       baseline, kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                                      where, segment_by, timestamp_column, window, min_rows)) }}
+                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
 {%- endmacro %}
 
 {#- Shared by psi and js_distance. -#}
 {% macro _binned_drift(test, metric, relation, columns, reference, reference_where, reference_window, baseline,
                        kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                       where, segment_by, timestamp_column, window, min_rows) -%}
+                       where, segment_by, timestamp_column, window, min_rows, windows=none, fail_on=none) -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
-                                          where, segment_by, timestamp_column, window, min_rows) -%}
+                                          where, segment_by, timestamp_column, window, min_rows,
+                                          windows=windows, fail_on=fail_on) -%}
+  {%- if setup.scope.multi and binning != 'quantile' -%}
+    {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window; quantile edges come from the reference and are the same for every window)", binning) }}
+  {%- endif -%}
   {%- set bins = (none if binning == 'evidently' else 10) if bins is none else bins -%}
   {%- set args = ml_monitor._drift_binning_args(test, relation, binning, bins, epsilon, max_categories) -%}
   {%- do ml_monitor._check_bool(test, relation, 'include_nulls', include_nulls) -%}

@@ -157,7 +157,8 @@ select
   obs.monitor, obs.column_name, obs.segment_column, obs.segment_value, obs.metric, obs.value,
   obs.threshold, obs.baseline_value, obs.sample_size, obs.window_start, obs.window_end, obs.status,
   {{ ml_monitor.to_string('case when obs.sample_size = 0 and l.undefined_reason is not null then l.undefined_reason else obs.detail end') }} as detail,
-  obs.facts
+  obs.facts,
+  obs.is_deciding
 from observations as obs
 left join long as l
   on {{ ml_monitor.null_safe_equal('obs.column_name', 'l.column_name') }}

@@ -12,6 +12,7 @@
     'challenger_score_column': none, 'challenger_prediction_column': none,
     'model_version_column': none, 'champion_version': none, 'challenger_version': none, 'paired': true,
     'challenger_margin': none, 'min_coverage': none, 'bins': 10, 'column_name': none,
+    'windows': none, 'fail_on': none, 'series_window': none,
   }) }}
 {%- endmacro %}
 
@@ -198,6 +199,12 @@
           uses_positive=((metrics | reject('equalto', 'accuracy') | list | length) > 0 or decision_threshold is not none)) -%}
   {%- endif -%}
   {%- set win = ml_monitor._label_join_window(test, relation, lj, a.window) -%}
+  {%- if a.series_window is not none -%}
+    {#- one window of a windows: N series (_perf_windows.sql): its own bounds, which end at
+        or before the label cutoff -#}
+    {%- set win = {'conds': [lj.ts_sql ~ ' >= ' ~ a.series_window.start_sql, lj.ts_sql ~ ' < ' ~ a.series_window.end_sql],
+                   'start': a.series_window.start, 'end': a.series_window.end} -%}
+  {%- endif -%}
   {%- set cur_filter = ([scope.user_filter] + win.conds) | join(' and ') -%}
   {%- do scope.update({'filter': cur_filter, 'window_start': win.start, 'window_end': win.end,
                        'window_start_sql': ml_monitor.timestamp_literal(win.start),

@@ -21,7 +21,15 @@
       _perf_observations thresholds, baselines, detail text, final observation rows
     Adding a metric: its entry in the family's registry and its value SQL, both in the family file. -#}
 {% macro performance(relation, test='performance') -%}
-  {%- set p = ml_monitor._perf_setup(test, relation, ml_monitor._perf_args(test, relation, kwargs)) -%}
+  {%- set args = ml_monitor._perf_args(test, relation, kwargs) -%}
+  {#- windows: N -> one evaluation per window of the series (_perf_windows.sql) -#}
+  {%- if args.series_window is none and args.windows is not none -%}
+    {%- set series = ml_monitor._check_windows(test, relation, args.windows, args.fail_on, args.window, args.timestamp_column) -%}
+    {%- if series.windows > 1 -%}
+      {{ return(ml_monitor._performance_series(relation, series, args, test)) }}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set p = ml_monitor._perf_setup(test, relation, args) -%}
   {%- set arms = ml_monitor._perf_arms(p) -%}
   {%- set parts = {'pre_ctes': '', 'agg_src': none, 'aggregates': '', 'ctes': '', 'columns': '', 'joins': ''} -%}
   {%- for fam in ml_monitor._perf_families() -%}

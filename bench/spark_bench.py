@@ -1,0 +1,177 @@
+"""ml_monitor on Spark (local session) side by side with DuckDB, in one run (issue #19 item 5).
+
+    python bench/spark_bench.py                      # 1M + 1M rows
+    python bench/spark_bench.py --rows 1000000,5000000 --repeat 1
+
+For each size: the data of bench/generate.py (the parquet files), then
+
+  DuckDB   (a) raw scan, (b) suite SQL, (c) dbt build            as bench/run_bench.py
+  Spark    (a) raw scan of the same columns (the parquet files), (b) the suite's SQL as dbt-spark
+           sent it, replayed in one Spark session, (c) dbt build with dbt-spark's session method
+
+The Spark project is bench/suite.py's suite (reference variant) with models that read the same
+parquet files (``select * from parquet.`...```), a local session with the settings of
+integration_tests/profiles.yml (UTC, 2 shuffle partitions, no UI, no whole-stage codegen, no
+adaptive execution, 2 GB driver) and its own warehouse and Derby metastore under the data
+directory. Spark (a)/(b) exclude the JVM start (reported apart); (c) is the whole dbt process,
+JVM start included. Peak memory is not reported for Spark: the JVM is a separate process.
+Per-test times: dbt's run_results (c) and the replay (b). Results: bench/results/spark_<rows>_<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import run_bench  # noqa: E402
+import suite  # noqa: E402
+
+log = run_bench.log
+fmt_s = run_bench.fmt_s
+
+
+def spark_conf(spark_dir: Path) -> dict:
+    return {"spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir / 'derby'}",
+            "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
+            "spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.adaptive.enabled": "false", "spark.driver.memory": "2g"}
+
+
+def write_spark_project(data_dir: Path, numeric: list[str], categorical: list[str]) -> Path:
+    project = data_dir / "project_spark"
+    suite.write_project(project, data_dir / "unused.duckdb", numeric, categorical, "reference")
+    spark_dir = data_dir / "spark"
+    conf = "".join(f"        {json.dumps(k)}: {json.dumps(v)}\n" for k, v in spark_conf(spark_dir).items())
+    (project / "profiles.yml").write_text(
+        "ml_monitor_bench:\n  target: spark\n  outputs:\n    spark:\n      type: spark\n      method: session\n"
+        "      host: localhost\n      schema: bench\n      threads: 1\n      server_side_parameters:\n" + conf)
+    (project / "models" / "sources.yml").unlink(missing_ok=True)
+    for name in ("predictions", "reference", "labels"):
+        (project / "models" / f"{name}.sql").write_text(f"select * from parquet.`{data_dir / (name + '.parquet')}`\n")
+    return project
+
+
+def run_spark_worker(approach: str, cfg: dict) -> dict:
+    r = run_bench.run_measured([sys.executable, str(HERE / "spark_worker.py"), approach, json.dumps(cfg)])
+    if r["returncode"] != 0:
+        raise RuntimeError(f"spark worker {approach} failed:\n{r['stderr'][-3000:]}")
+    res = json.loads(r["stdout"].strip().splitlines()[-1])
+    res["wall"] = r["wall"]
+    return res
+
+
+def median(xs):
+    return run_bench.statistics.median(xs) if xs else None
+
+
+def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int) -> dict:
+    ctx = run_bench.prepare(work, rows, rows, 10, 5, seed, baseline=False, parquet=True)
+    features = ctx["numeric"] + ctx["categorical"]
+    duck = run_bench.measure(ctx, ["raw_scan", "suite_sql", "dbt_build"], repeat)["summary"]
+    # Spark: warm-up build at debug level (captures the SQL), then the timed runs
+    project = write_spark_project(ctx["data_dir"], ctx["numeric"], ctx["categorical"])
+    log("Spark: warm-up dbt build (debug log, captures the SQL)")
+    run_bench.dbt_build(project, log_level_file="debug")
+    run_bench.capture_statements(project)
+    cfg = {"spark_conf": spark_conf(ctx["data_dir"] / "spark"), "data_dir": str(ctx["data_dir"]),
+           "numeric": ctx["numeric"], "categorical": ctx["categorical"], "project": str(project)}
+    spark: dict = {"raw_scan": [], "suite_sql": [], "dbt_build": []}
+    for i in range(spark_repeat):
+        log(f"Spark run {i + 1}/{spark_repeat}: raw scan (load {run_bench.load_average()[0]})")
+        spark["raw_scan"].append(run_spark_worker("raw_scan", cfg))
+        log(f"Spark run {i + 1}/{spark_repeat}: suite SQL")
+        spark["suite_sql"].append(run_spark_worker("suite_sql", cfg))
+        log(f"Spark run {i + 1}/{spark_repeat}: dbt build")
+        spark["dbt_build"].append(run_bench.dbt_build(project))
+    s = {k: median([r["seconds"] for r in v]) for k, v in spark.items()}
+    d = {k: v["seconds"] for k, v in duck.items()}
+    out = {"rows": rows, "ref_rows": rows, "features": features,
+           "duckdb": {k: {"seconds": v["seconds"], "peak_rss_mb": v["peak_rss_mb"], "runs_seconds": v["runs_seconds"],
+                          "per_test_last_run": v.get("per_test_last_run")} for k, v in duck.items()},
+           "spark": {"raw_scan": {"seconds": s["raw_scan"], "runs_seconds": [r["seconds"] for r in spark["raw_scan"]],
+                                  "session_start_seconds": median([r["session_start_seconds"] for r in spark["raw_scan"]])},
+                     "suite_sql": {"seconds": s["suite_sql"], "runs_seconds": [r["seconds"] for r in spark["suite_sql"]],
+                                   "per_test_last_run": spark["suite_sql"][-1]["per_test"]},
+                     "dbt_build": {"seconds": s["dbt_build"], "runs_seconds": [r["seconds"] for r in spark["dbt_build"]],
+                                   "per_test_last_run": spark["dbt_build"][-1]["per_test"],
+                                   "failed_tests": spark["dbt_build"][-1]["failed_tests"]}}}
+
+    def ratio(x, y):
+        return round(x / y, 2) if x is not None and y else None
+    out["ratios"] = {
+        "spark suite_sql / spark raw_scan": ratio(s["suite_sql"], s["raw_scan"]),
+        "spark dbt_build / spark raw_scan": ratio(s["dbt_build"], s["raw_scan"]),
+        "duckdb suite_sql / duckdb raw_scan": ratio(d["suite_sql"], d["raw_scan"]),
+        "duckdb dbt_build / duckdb raw_scan": ratio(d["dbt_build"], d["raw_scan"]),
+        "spark suite_sql / duckdb suite_sql": ratio(s["suite_sql"], d["suite_sql"]),
+        "spark dbt_build / duckdb dbt_build": ratio(s["dbt_build"], d["dbt_build"]),
+    }
+    return out
+
+
+def print_size(r: dict) -> str:
+    lines = [f"{r['rows']:,} current + {r['ref_rows']:,} reference rows",
+             f"  {'':34} {'DuckDB':>10} {'Spark':>10}"]
+    for k, label in (("raw_scan", "(a) raw scan of the same columns"), ("suite_sql", "(b) suite SQL alone"),
+                     ("dbt_build", "(c) dbt build")):
+        lines.append(f"  {label:34} {fmt_s(r['duckdb'][k]['seconds']):>10} {fmt_s(r['spark'][k]['seconds']):>10}")
+    lines.append(f"  Spark session start (excluded from Spark (a), (b)): {fmt_s(r['spark']['raw_scan']['session_start_seconds'])}")
+    for k, v in r["ratios"].items():
+        lines.append(f"  {k}: {v}")
+    lines.append("  per test, SQL replay (compile-time queries + test query), DuckDB vs Spark:")
+    dp = r["duckdb"]["suite_sql"].get("per_test_last_run") or {}
+    sp = r["spark"]["suite_sql"]["per_test_last_run"]
+    for t in sorted(set(dp) | set(sp)):
+        def tot(x):
+            return None if x is None else x["compile_time_queries"] + x["test_query"]
+        lines.append(f"    {t:34} {fmt_s(tot(dp.get(t))):>10} {fmt_s(tot(sp.get(t))):>10}")
+    lines.append("  per test, dbt build (run_results execution_time), DuckDB vs Spark:")
+    db_ = r["duckdb"]["dbt_build"].get("per_test_last_run") or {}
+    sb = r["spark"]["dbt_build"]["per_test_last_run"]
+    for t in sorted(set(db_) | set(sb)):
+        lines.append(f"    {t:34} {fmt_s(db_.get(t)):>10} {fmt_s(sb.get(t)):>10}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="ml_monitor on Spark vs DuckDB",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--rows", default="1000000", help="comma list of sizes (current = reference rows)")
+    ap.add_argument("--repeat", type=int, default=3, help="DuckDB runs per approach (medians)")
+    ap.add_argument("--spark-repeat", type=int, default=1, help="Spark runs per approach (medians)")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--work-dir", type=Path, default=HERE / "work")
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--name", default=None)
+    a = ap.parse_args(argv)
+    a.work_dir, a.out = a.work_dir.resolve(), a.out.resolve()
+    a.work_dir.mkdir(parents=True, exist_ok=True)
+    a.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    import pyspark
+    result: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "machine": run_bench.machine(), "pyspark": pyspark.__version__,
+                    "load_average_at_start": run_bench.load_average(), "repeat": a.repeat,
+                    "spark_repeat": a.spark_repeat, "sizes": []}
+    for rows in [int(x) for x in a.rows.split(",") if x]:
+        r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat)
+        result["sizes"].append(r)
+        print(print_size(r), flush=True)
+    result["load_average_at_end"] = run_bench.load_average()
+    result["total_seconds"] = round(time.perf_counter() - started, 1)
+    name = a.name or f"spark_{a.rows.replace(',', '_')}_{datetime.now().strftime('%Y%m%d_%H%M%S')}.json"
+    (a.out / name).write_text(json.dumps(result, indent=1, default=float))
+    print(f"\nresults: {a.out / name} (total {result['total_seconds']} s; load average at start "
+          f"{result['load_average_at_start']}, at end {result['load_average_at_end']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

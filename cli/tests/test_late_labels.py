@@ -1,0 +1,168 @@
+"""Late labels re-score the past; incremental refresh evaluates only what changed.
+
+The integration family late_labels (scripts/gen_late_labels.py) is built twice on each adapter
+of ML_MONITOR_ADAPTERS, with ml_monitor_as_of one day apart, then a third time unchanged.
+Expected values come from pandas + scikit-learn (never from our SQL) and are compared at 1e-9.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pandas as pd
+import pytest
+
+from dbt_project_runner import DBT, INTEGRATION, run_dbt
+
+ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
+SELECT = ["path:seeds/late_labels", "path:models/late_labels", "ml_monitor_observations", "ml_monitor_metrics"]
+RUN_AS_OF = {1: "2026-01-31 00:00:00", 2: "2026-02-01 00:00:00"}
+KEY = ["window_start", "metric", "segment_column", "segment_value"]
+COLS = ["test_name", "window_start", "window_end", "metric", "segment_column", "segment_value", "value",
+        "sample_size", "invocation_id", "evaluations", "previous_value", "is_rescored", "as_of"]
+
+
+def _env(adapter: str) -> dict:
+    env = {}
+    if adapter == "postgres":
+        if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
+            pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
+        env["ML_MONITOR_PG_SCHEMA"] = f"ll_{uuid.uuid4().hex[:10]}"
+    if adapter == "spark":
+        env["ML_MONITOR_SPARK_SCHEMA"] = f"ll_{uuid.uuid4().hex[:10]}"
+    return env
+
+
+def _build(adapter, work, env, run):
+    res = run_dbt(["build", "--select", *SELECT, "--vars", f"{{ml_monitor_as_of: '{RUN_AS_OF[run]}'}}"],
+                  adapter, work, extra_env=env)
+    assert res.returncode == 0 and not res.failed_nodes(), "\n".join(res.failed_nodes()) + res.output[-4000:]
+    return res
+
+
+def _show(adapter, work, env, relation: str, columns: list[str]) -> pd.DataFrame:
+    """Rows of a package model through `dbt show` (the same path on every engine)."""
+    sql = f"select {', '.join(columns)} from {{{{ ref('ml_monitor', '{relation}') }}}}"
+    cmd = [DBT, "show", "--inline", sql, "--limit", "-1",
+           "--output", "json", "--quiet", "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
+           "--target", adapter, "--target-path", str(work / "show"), "--log-path", str(work / "logs")]
+    full_env = {**os.environ, "ML_MONITOR_DUCKDB_PATH": str(work / "integration.duckdb"),
+                "ML_MONITOR_SPARK_DIR": str(work / "spark"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env}
+    proc = subprocess.run(cmd, cwd=INTEGRATION, env=full_env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout[proc.stdout.index("{"):]
+    df = pd.DataFrame(json.loads(out)["show"], columns=columns)
+    for c in ("window_start", "window_end", "as_of", "run_started_at"):
+        if c in df:
+            df[c] = pd.to_datetime(df[c]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return df
+
+
+def _expected(run: int) -> pd.DataFrame:
+    e = pd.read_csv(INTEGRATION / "seeds" / "expected" / "expected_late_labels.csv")
+    e = e[e.run == run].drop(columns="run")
+    return e.astype({"segment_column": object, "segment_value": object}).where(e.notna(), None)
+
+
+def _check_values(store: pd.DataFrame, expected: pd.DataFrame, windows: set[str]):
+    """Every expected (window, metric, segment) row of `windows` is in the store once, same value."""
+    exp = expected[expected.window_start.isin(windows)]
+    got = store[store.window_start.isin(windows)]
+    merged = exp.merge(got, on=KEY, how="outer", suffixes=("_exp", ""), indicator=True)
+    assert (merged._merge == "both").all(), merged[merged._merge != "both"][KEY + ["_merge"]]
+    for r in merged.itertuples():
+        assert r.sample_size == r.sample_size_exp, r
+        if pd.isna(r.value_exp):
+            assert pd.isna(r.value), r
+        else:
+            assert abs(r.value - r.value_exp) <= 1e-9, r
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeds():
+    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_late_labels.py")],
+                   cwd=INTEGRATION / "scripts", check=True)
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
+    env = _env(adapter)
+    days = lambda *d: {f"2026-01-{x:02d} 00:00:00" for x in d}  # noqa: E731
+
+    _build(adapter, tmp_path, env, 1)
+    store1 = _show(adapter, tmp_path, env, "ml_monitor_metrics", COLS)
+    for test in ("performance", "label_coverage"):
+        s = store1[store1.test_name.str.startswith("ml_monitor_" + test)]
+        assert set(s.window_start) == days(26, 27, 28, 29, 30)
+        assert not s.duplicated(["test_name"] + KEY).any()
+        _check_values(s, _expected(1) if test == "performance" else
+                      _expected(1)[_expected(1).metric == "label_coverage"], days(26, 27, 28, 29, 30))
+
+    # one day later: late labels for 01-27 arrived (and a correction); 01-31 is new
+    _build(adapter, tmp_path, env, 2)
+    store2 = _show(adapter, tmp_path, env, "ml_monitor_metrics", COLS)
+    log2 = _show(adapter, tmp_path, env, "ml_monitor_observations",
+                 ["test_name", "window_start", "metric", "invocation_id", "run_started_at", "value"])
+    run_ids = log2.groupby("invocation_id").run_started_at.min().sort_values().index.tolist()
+    assert len(run_ids) == 2
+    for test in ("performance", "label_coverage"):
+        s = store2[store2.test_name.str.startswith("ml_monitor_" + test)]
+        exp1, exp2 = _expected(1), _expected(2)
+        if test == "label_coverage":
+            exp1, exp2 = exp1[exp1.metric == "label_coverage"], exp2[exp2.metric == "label_coverage"]
+        assert set(s.window_start) == days(26, 27, 28, 29, 30, 31)
+        assert not s.duplicated(["test_name"] + KEY).any()
+        # the second run evaluated exactly the late-labelled window and the new one
+        evaluated = log2[(log2.invocation_id == run_ids[1]) & log2.test_name.str.startswith("ml_monitor_" + test)]
+        assert set(evaluated.window_start) == days(27, 31), (test, sorted(set(evaluated.window_start)))
+        # 01-27 re-scored with the late labels (new value, old one remembered), 01-31 new
+        _check_values(s, exp2, days(27, 31))
+        late = s[s.window_start == "2026-01-27 00:00:00"]
+        assert set(late.invocation_id) == {run_ids[1]} and set(late.evaluations) == {2}
+        assert late.is_rescored.astype(str).str.lower().isin(["true", "1"]).all()
+        old = exp1[exp1.window_start == "2026-01-27 00:00:00"].merge(late, on=KEY, suffixes=("_exp", ""))
+        assert len(old) == len(late)
+        assert ((old.previous_value - old.value_exp).abs() <= 1e-9).all()
+        # every other window keeps the first run's evaluation, untouched
+        kept = s[s.window_start.isin(days(26, 28, 29, 30))]
+        assert set(kept.invocation_id) == {run_ids[0]} and set(kept.evaluations) == {1}
+        _check_values(s, exp1, days(26, 28, 29, 30))
+
+    # measured: the second run's performance SQL is bounded by the two evaluated windows only
+    # (01-27 and 01-31), and its label_coverage rows cover 2 x 60 predictions, not 5 x 60
+    compiled = next((tmp_path / "target" / "compiled").rglob("ml_monitor_performance_ll_*.sql")).read_text()
+    assert "2026-01-27 00:00:00" in compiled and "2026-01-31 00:00:00" in compiled
+    assert "2026-01-29 00:00:00" not in compiled and "2026-01-30 00:00:00" not in compiled
+    read2 = log2[(log2.invocation_id == run_ids[1]) & (log2.metric == "label_coverage")
+                 & log2.test_name.str.startswith("ml_monitor_performance")]
+    assert len(read2) == 2 * 3  # two windows x (overall + 2 regions)
+
+    # the same invocation again: only the newest window is evaluated, the store gains no row
+    _build(adapter, tmp_path, env, 2)
+    store3 = _show(adapter, tmp_path, env, "ml_monitor_metrics", COLS)
+    log3 = _show(adapter, tmp_path, env, "ml_monitor_observations",
+                 ["test_name", "window_start", "invocation_id", "run_started_at"])
+    run3 = log3.groupby("invocation_id").run_started_at.min().sort_values().index[-1]
+    assert set(log3[log3.invocation_id == run3].window_start) == days(31)
+    assert len(store3) == len(store2)
+    assert not store3.duplicated(["test_name"] + KEY).any()
+    merged = store2.merge(store3, on=["test_name"] + KEY, suffixes=("_2", "_3"))
+    assert len(merged) == len(store2)
+    assert ((merged.value_2 - merged.value_3).abs().fillna(0) <= 1e-12).all()
+
+
+def test_value_check_fails_on_a_wrong_value_or_a_missing_window():
+    """The comparison above is real: a value off by 1e-6, or a window missing, fails it."""
+    exp = _expected(2)
+    store = exp.copy()
+    _check_values(store, exp, {"2026-01-27 00:00:00"})
+    wrong = store.copy()
+    wrong.loc[wrong.window_start == "2026-01-27 00:00:00", "value"] += 1e-6
+    with pytest.raises(AssertionError):
+        _check_values(wrong, exp, {"2026-01-27 00:00:00"})
+    with pytest.raises(AssertionError):
+        _check_values(store[store.window_start != "2026-01-27 00:00:00"], exp, {"2026-01-27 00:00:00"})

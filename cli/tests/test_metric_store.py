@@ -1,0 +1,197 @@
+"""The metric store ml_monitor_metrics: the latest evaluation per (test, column, segment, metric,
+window), read from the audit log ml_monitor_observations; no duplicates on re-runs."""
+
+from __future__ import annotations
+
+import textwrap
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dbt_project_runner import REPO, run_dbt
+
+GRAIN = ["test_unique_id", "column_name", "segment_column", "segment_value", "metric",
+         "window_start", "window_end"]
+
+
+@pytest.fixture()
+def store_project(tmp_path):
+    """A tiny DuckDB project: a null_rate test whose input changes with var `events_v`."""
+    p = tmp_path / "proj"
+    (p / "seeds").mkdir(parents=True)
+    (p / "models").mkdir()
+    (p / "dbt_project.yml").write_text(textwrap.dedent("""
+        name: store
+        version: "1.0"
+        config-version: 2
+        profile: store
+        on-run-end:
+          - "{{ ml_monitor.record_observations(results) }}"
+          - "{{ ml_monitor.record_observations(results) }}"
+        vars:
+          ml_monitor_as_of: "2026-01-31 00:00:00"
+          events_v: 1
+    """))
+    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    (p / "profiles.yml").write_text(textwrap.dedent(f"""
+        store:
+          target: duckdb
+          outputs:
+            duckdb:
+              type: duckdb
+              path: {tmp_path / 'store.duckdb'}
+    """))
+    (p / "seeds" / "events_raw.csv").write_text("id,x,seg,v\n1,1.0,a,1\n2,,a,1\n3,3.0,b,1\n4,,b,2\n5,5.0,b,1\n")
+    (p / "models" / "events.sql").write_text("select * from {{ ref('events_raw') }} where v <= {{ var('events_v') }}\n")
+    (p / "models" / "schema.yml").write_text(textwrap.dedent("""
+        models:
+          - name: events
+            columns:
+              - name: x
+                data_tests:
+                  - ml_monitor.null_rate:
+                      arguments: {max_null_rate: 1.0, segment_by: [seg]}
+    """))
+    assert run_dbt(["deps"], "duckdb", tmp_path / "w", project=p).returncode == 0
+    return p, tmp_path / "store.duckdb"
+
+
+def read(db, table):
+    with duckdb.connect(str(db), read_only=True) as c:
+        return c.sql(f"select * from main.{table}").df()
+
+
+def test_metric_store_latest_evaluation_no_duplicates(store_project, tmp_path):
+    project, db = store_project
+    w = tmp_path / "w"
+    first = run_dbt(["build"], "duckdb", w, project=project)
+    assert first.returncode == 0, first.output
+    m1 = read(db, "ml_monitor_metrics")
+    # overall + seg a + seg b: 3 rows, one evaluation each, nothing re-scored
+    assert len(m1) == 3
+    assert not m1.duplicated(GRAIN).any()
+    assert m1.evaluations.tolist() == [1, 1, 1] and not m1.is_rescored.any()
+    assert list(m1.as_of.unique()) == [pd.Timestamp("2026-01-31 00:00:00")]
+
+    # same inputs again: the log grows by one run, the store keeps one row per grain
+    second = run_dbt(["build"], "duckdb", w, project=project)
+    assert second.returncode == 0, second.output
+    assert len(read(db, "ml_monitor_observations")) == 6
+    m2 = read(db, "ml_monitor_metrics").set_index("segment_value", drop=False)
+    assert len(m2) == 3 and not m2.duplicated(GRAIN).any()
+    assert sorted(m2.evaluations) == [2, 2, 2] and not m2.is_rescored.any()
+    assert m2.invocation_id.nunique() == 1 and m2.invocation_id.iloc[0] != m1.invocation_id.iloc[0]
+
+    # the input changes (row 4 appears, a null in segment b): the new value replaces the old
+    # one in the store, marked as re-scored; the audit log keeps both
+    third = run_dbt(["build", "--vars", "{events_v: 2}"], "duckdb", w, project=project)
+    assert third.returncode == 0, third.output
+    m3 = read(db, "ml_monitor_metrics")
+    assert len(m3) == 3 and not m3.duplicated(GRAIN).any()
+    b = m3[m3.segment_value == "b"].iloc[0]
+    assert b.value == pytest.approx(1 / 3, abs=1e-12) and b.previous_value == 0.0 and bool(b.is_rescored)
+    overall = m3[m3.segment_column.isna()].iloc[0]
+    assert overall.value == pytest.approx(2 / 5, abs=1e-12) and overall.previous_value == pytest.approx(1 / 4)
+    a = m3[m3.segment_value == "a"].iloc[0]
+    assert a.value == 0.5 and not bool(a.is_rescored) and a.evaluations == 3
+    log = read(db, "ml_monitor_observations")
+    assert len(log) == 9
+    assert sorted(log[log.segment_value == "b"].value) == pytest.approx([0.0, 0.0, 1 / 3])
+
+
+@pytest.fixture()
+def windowed_project(tmp_path):
+    """Daily events over 2026-01-25 .. 2026-01-31 and a null_rate test with windows: 4."""
+    p = tmp_path / "wproj"
+    (p / "seeds").mkdir(parents=True)
+    (p / "dbt_project.yml").write_text(textwrap.dedent("""
+        name: wstore
+        version: "1.0"
+        config-version: 2
+        profile: wstore
+        on-run-end:
+          - "{{ ml_monitor.record_observations(results) }}"
+        vars:
+          ml_monitor_as_of: "2026-01-31 00:00:00"
+        seeds:
+          wstore:
+            events:
+              +column_types: {event_ts: timestamp, x: double}
+    """))
+    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    (p / "profiles.yml").write_text(textwrap.dedent(f"""
+        wstore:
+          target: duckdb
+          outputs:
+            duckdb:
+              type: duckdb
+              path: {tmp_path / 'wstore.duckdb'}
+    """))
+    rows = ["id,event_ts,x"]
+    for d in range(25, 32):
+        for h in range(4):  # day d: (d - 25) % 4 nulls of 4 rows
+            x = "" if h < (d - 25) % 4 else str(float(h))
+            rows.append(f"{d * 10 + h},2026-01-{d:02d} {h:02d}:00:00,{x}")
+    (p / "seeds" / "events.csv").write_text("\n".join(rows) + "\n")
+    (p / "seeds" / "schema.yml").write_text(textwrap.dedent("""
+        seeds:
+          - name: events
+            columns:
+              - name: x
+                data_tests:
+                  - ml_monitor.null_rate:
+                      arguments:
+                        max_null_rate: 1.0
+                        timestamp_column: event_ts
+                        window: {period: day, count: 1}
+                        windows: 4
+    """))
+    assert run_dbt(["deps"], "duckdb", tmp_path / "w", project=p).returncode == 0
+    return p, tmp_path / "wstore.duckdb"
+
+
+def _runs(log):
+    """Audit-log rows per run, oldest run first: [sorted window starts of each run]."""
+    order = log.groupby("invocation_id").run_started_at.min().sort_values().index
+    return [sorted(log[log.invocation_id == i].window_start.dt.strftime("%m-%d")) for i in order]
+
+
+def test_incremental_refresh_evaluates_new_and_newest_windows(windowed_project, tmp_path):
+    project, db = windowed_project
+    w = tmp_path / "w"
+
+    def build(*extra):
+        res = run_dbt(["build", *extra], "duckdb", w, project=project)
+        assert res.returncode == 0, res.output
+        return res
+
+    build()
+    build("--vars", "{ml_monitor_as_of: '2026-02-01 00:00:00'}")
+    log = read(db, "ml_monitor_observations")
+    # run 1: the backfill of 4 windows; run 2: only the new (newest) window 01-31
+    assert _runs(log) == [["01-27", "01-28", "01-29", "01-30"], ["01-31"]]
+    # and it read only that window's rows: the compiled scan is bounded by it
+    compiled = next((w / "target" / "compiled").rglob("*null_rate*.sql")).read_text()
+    assert "2026-01-31 00:00:00" in compiled and "2026-01-27 00:00:00" not in compiled
+    store = read(db, "ml_monitor_metrics").sort_values("window_start")
+    assert store.window_start.dt.strftime("%m-%d").tolist() == ["01-27", "01-28", "01-29", "01-30", "01-31"]
+    # null share of day d is ((d - 25) % 4) / 4
+    assert store.value.tolist() == [0.5, 0.75, 0.0, 0.25, 0.5]
+    assert store.evaluations.tolist() == [1, 1, 1, 1, 1]
+
+    # the same as_of again: the newest window only; no duplicate in the store
+    build("--vars", "{ml_monitor_as_of: '2026-02-01 00:00:00'}")
+    assert _runs(read(db, "ml_monitor_observations"))[-1] == ["01-31"]
+    again = read(db, "ml_monitor_metrics")
+    assert len(again) == 5 and not again.duplicated(GRAIN).any()
+
+    # opt-outs: --full-refresh and var ml_monitor_incremental: false recompute every window
+    build("--full-refresh", "--vars", "{ml_monitor_as_of: '2026-02-01 00:00:00'}")
+    assert _runs(read(db, "ml_monitor_observations"))[-1] == ["01-28", "01-29", "01-30", "01-31"]
+    build("--vars", "{ml_monitor_as_of: '2026-02-01 00:00:00', ml_monitor_incremental: false}")
+    log = read(db, "ml_monitor_observations")
+    assert _runs(log)[-1] == ["01-28", "01-29", "01-30", "01-31"]
+    assert len(log) == 4 + 1 + 1 + 4 + 4  # the audit log kept every run (history survives --full-refresh)
+    final = read(db, "ml_monitor_metrics")
+    assert len(final) == 5 and not final.duplicated(GRAIN).any()

@@ -1,0 +1,121 @@
+"""`windows: N` on the data-quality monitors (issue 14, per-window series) end to end on DuckDB.
+
+* regenerates the windows seeds (pandas oracle grouped by window, integration_tests/scripts/
+  gen_windows.py) and checks they are the committed ones;
+* `dbt build` of the windows selection: every window's observation equals the expected row to
+  1e-9, matched by (case, column, segment, metric, window_start, window_end); the comparison is
+  proven to fail on a value off by 1e-6 and on a row in the wrong window;
+* fail_on: latest (default) lets the newest window decide; fail_on: any fails on earlier windows;
+* details: empty windows, the partly covered first window, NULL timestamps;
+* drift per window: KS against a fixed reference and against the previous window, PSI and JS
+  against a fixed reference (quantile edges of the reference, the same for every window).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from dbt_project_runner import build_family
+
+NEWEST = dt.datetime(2026, 1, 30)
+
+
+@pytest.fixture(scope="module")
+def windows_build(tmp_path_factory):
+    return build_family("windows", tmp_path_factory.mktemp("windows"))
+
+
+def _rows(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_generator_is_deterministic_and_committed(windows_build):
+    assert windows_build["after"] == windows_build["before"]
+    assert len(windows_build["after"]) == 5
+
+
+def test_every_windows_node_passed(windows_build):
+    run = windows_build["run"]
+    assert run.results, run.output[-5000:]
+    failed = run.failed_nodes()
+    assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
+    names = {r["unique_id"].split(".")[2] for r in run.results if r["unique_id"].startswith("test.")}
+    assert {"windows_comparison_fails_on_a_wrong_value", "windows_comparison_fails_on_a_wrong_window",
+            "windows_null_rate_fail_on_any_fails", "windows_volume_fail_on_any_fails"} <= names
+    db = windows_build["db"]
+    n_actual = _rows(db, "select count(*) from main.actual_windows")[0][0]
+    n_expected = _rows(db, "select count(*) from main.expected_windows")[0][0]
+    assert n_actual == n_expected > 200
+    # every case has one overall row per window and metric, empty windows included
+    per_case = dict(_rows(db, """select case_name, count(distinct window_start) from main.actual_windows
+                                 group by case_name"""))
+    assert per_case == {"null_rate_windows": 7, "value_range_windows": 7, "accepted_values_windows": 7,
+                        "cardinality_windows": 7, "volume_windows": 5, "null_rate_two_day_windows": 3,
+                        "ks_windows_fixed": 5, "ks_windows_previous": 5, "psi_windows_fixed": 5,
+                        "js_windows_fixed": 5, "prediction_drift_windows": 5}
+
+
+def test_comparison_failures_are_real(windows_build):
+    db = windows_build["db"]
+    wrong = _rows(db, """select case_name, window_start, actual_value, expected_value
+                         from main_dbt_test__audit.windows_comparison_fails_on_a_wrong_value
+                         order by case_name""")
+    assert [w[:2] for w in wrong] == [("null_rate_windows", NEWEST), ("psi_windows_fixed", dt.datetime(2026, 1, 27))]
+    assert wrong[0][3] - wrong[0][2] == pytest.approx(1e-6, abs=1e-12)
+    assert wrong[1][2:] == (None, 0.0)     # empty window: no value, and a value expected
+    moved = _rows(db, "select count(*) from main_dbt_test__audit.windows_comparison_fails_on_a_wrong_window")
+    assert moved[0][0] > 5
+
+
+def test_fail_on_latest_and_any(windows_build):
+    db = windows_build["db"]
+    for name in ("windows_null_rate_fail_on_latest_passes", "windows_null_rate_fail_on_any_fails"):
+        rows = _rows(db, f"""select window_start, status, is_deciding from main_dbt_test__audit.{name}
+                             where segment_column is null order by window_start""")
+        assert [r[1] for r in rows] == ["no_data", "no_data", "pass", "pass", "no_data", "fail", "pass"]
+        # the series keeps every window's own status; only is_deciding differs
+        deciding = [r[0] for r in rows if r[2]]
+        assert deciding == ([NEWEST] if name.endswith("latest_passes") else [r[0] for r in rows])
+    # the newest window decides and breaches 1% -> the test failed because of that window only
+    newest = _rows(db, """select window_start, status from main_dbt_test__audit.windows_null_rate_newest_breach_fails
+                          where is_deciding""")
+    assert newest == [(NEWEST, "fail")]
+    vol = _rows(db, """select window_start, status, is_deciding from main_dbt_test__audit.windows_volume_fail_on_any_fails
+                       where metric = 'row_count' and segment_column is null order by window_start""")
+    assert [(r[0].day, r[1]) for r in vol] == [(26, "pass"), (27, "pass"), (28, "fail"), (29, "pass"), (30, "pass")]
+    assert all(r[2] for r in vol)
+
+
+def test_details_say_what_the_numbers_do_not(windows_build):
+    db = windows_build["db"]
+    rows = _rows(db, """select case_name, metric, window_start, status, detail from main.actual_windows
+                        where segment_column is null and case_name in ('null_rate_windows', 'volume_windows')""")
+    assert rows and all(d.endswith("; 3 rows with a NULL event_ts excluded") for *_, d in rows)
+    partly = sorted((c, m) for c, m, w, s, d in rows if "window only partly covered" in d)
+    assert partly == [("null_rate_windows", "null_rate"), ("volume_windows", "row_count"),
+                      ("volume_windows", "row_count_ratio")]
+    assert all(w == dt.datetime(2026, 1, 26) and "first row at 2026-01-26 1" in d
+               for c, m, w, s, d in rows if "partly covered" in d)
+    empty = {w.day: d for c, m, w, s, d in rows if c == "null_rate_windows" and s == "no_data"}
+    assert sorted(empty) == [24, 25, 28]
+    assert empty[28].startswith("no rows in window [2026-01-28 00:00:00, 2026-01-29 00:00:00)")
+
+
+def test_previous_window_drift_says_so(windows_build):
+    db = windows_build["db"]
+    rows = _rows(db, """select window_start, segment_value, status, detail from main.actual_windows
+                        where case_name = 'ks_windows_previous' order by window_start""")
+    assert all(d.endswith("reference: the previous window") for w, sv, s, d in rows if s in ("pass", "fail"))
+    # 2026-01-27 has no rows; 2026-01-28 has rows but its previous window is empty
+    assert {(w.day, s) for w, sv, s, d in rows if sv is None and w.day in (27, 28)} == {(27, "no_data"), (28, "no_data")}
+    after_empty = [d for w, sv, s, d in rows if sv is None and w.day == 28]
+    assert after_empty == ["no rows in the previous window"]
+    empty = [d for w, sv, s, d in rows if sv is None and w.day == 27]
+    assert empty == ["no rows in window [2026-01-27 00:00:00, 2026-01-28 00:00:00)"]

@@ -1,0 +1,263 @@
+"""Integration data for `windows: N` (per-window series in one scan), with expected observations
+computed independently in pandas: rows grouped by their window, never from our SQL.
+
+Daily windows ending at AS_OF = 2026-01-31: the data starts on 2026-01-26 at 12:00 (so the
+windows of 01-24 and 01-25 are empty and 01-26 is only partly covered), 2026-01-28 has no rows,
+2026-01-29 has many nulls (an earlier window that breaches while the newest one passes), a few
+rows have a NULL timestamp and a few lie after AS_OF.
+
+Run: python integration_tests/scripts/gen_windows.py   (deterministic; rewrites seeds/windows and
+seeds/expected/expected_windows.csv)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from scipy.stats import ks_2samp
+
+from gen_drift import categorical_counts, js_counts, numeric_counts, psi_counts, quantile_edges
+from oracle import SEEDS, status_of, write_csv
+
+AS_OF = dt.datetime(2026, 1, 31)
+DAY = dt.timedelta(days=1)
+COLUMNS = ["case_name", "monitor", "column_name", "segment_column", "segment_value", "metric", "value",
+           "threshold", "baseline_value", "sample_size", "status", "window_start", "window_end"]
+
+
+def make_events(rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    # (day, first second of the day with data, rows, null probability of x)
+    plan = [(dt.datetime(2026, 1, 26), 12 * 3600, 20, 0.05), (dt.datetime(2026, 1, 27), 0, 35, 0.05),
+            (dt.datetime(2026, 1, 29), 0, 30, 0.5), (dt.datetime(2026, 1, 30), 0, 40, 0.05),
+            (dt.datetime(2026, 1, 31), 3600, 4, 0.0)]       # after AS_OF: never in a window
+    for day, first, n, p_null in plan:
+        for s in rng.integers(first, 86400, n):
+            rows.append((day + dt.timedelta(seconds=int(s)), p_null))
+    rows += [(None, 0.0)] * 3                                  # NULL timestamps: counted, excluded
+    n = len(rows)
+    x = np.round(rng.normal(10, 3, n), 6)
+    x[[rng.random() < p for _, p in rows]] = np.nan
+    return pd.DataFrame({
+        "id": np.arange(1, n + 1),
+        "event_ts": [t.strftime("%Y-%m-%d %H:%M:%S") if t is not None else "" for t, _ in rows],
+        "segment": rng.choice(["north", "south", ""], n, p=[0.5, 0.4, 0.1]).astype(object),
+        "x": x,
+        "cat": rng.choice(["a", "b", "c", "d", "e"], n, p=[0.35, 0.3, 0.25, 0.07, 0.03]).astype(object),
+        "amount": np.round(rng.uniform(-5, 104, n), 6),
+    })
+
+
+def as_dbt_sees_it(raw: pd.DataFrame) -> pd.DataFrame:
+    df = raw.copy()
+    df["segment"] = df["segment"].replace("", None)
+    df["event_ts"] = pd.to_datetime(df["event_ts"].replace("", None))
+    return df
+
+
+def windows(n: int, days: int = 1):
+    """The n windows of `days` days ending at AS_OF, oldest first."""
+    return [(AS_OF - k * days * DAY, AS_OF - (k - 1) * days * DAY) for k in range(n, 0, -1)]
+
+
+def groups(df: pd.DataFrame, segment_by: list[str]):
+    yield None, None, df
+    for s in segment_by:
+        for value, rows in df.groupby(df[s].astype(object).where(df[s].notna(), "__NULL__"), sort=True):
+            yield s, (None if value == "__NULL__" else str(value)), rows
+
+
+def per_window(df: pd.DataFrame, wins, segment_by: list[str]):
+    """(start, end, segment_column, segment_value, rows): an overall group for every window
+    (empty ones included) and one per segment value present in the window."""
+    for start, end in wins:
+        w = df[(df.event_ts >= start) & (df.event_ts < end)]
+        for sc, sv, g in groups(w, segment_by):
+            if sc is not None and len(g) == 0:
+                continue
+            yield start, end, sc, sv, g
+
+
+def obs(case, monitor, column, start, end, sc, sv, metric, value, threshold, n, status, baseline=None):
+    return dict(case_name=case, monitor=monitor, column_name=column, segment_column=sc, segment_value=sv,
+                metric=metric, value=value, threshold=threshold, baseline_value=baseline, sample_size=int(n),
+                status=status,
+                window_start=start.strftime("%Y-%m-%d %H:%M:%S"), window_end=end.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
+    rows = []
+    # 1. null rate of x by segment, 7 daily windows, max 0.2, min_rows 3
+    for s, e, sc, sv, g in per_window(df, windows(7), ["segment"]):
+        v = g["x"].isna().sum() / len(g) if len(g) else None
+        rows.append(obs("null_rate_windows", "null_rate", "x", s, e, sc, sv, "null_rate", v, 0.2, len(g),
+                        status_of(v, len(g), 3, v is not None and v > 0.2)))
+    # 2. value range of amount in [0, 100], 7 windows
+    for s, e, sc, sv, g in per_window(df, windows(7), []):
+        vals = g["amount"].dropna().to_numpy(dtype=float)
+        v = float(((vals < 0) | (vals > 100)).mean()) if len(vals) else None
+        rows.append(obs("value_range_windows", "value_range", "amount", s, e, sc, sv, "violation_rate", v, 0.1,
+                        len(vals), status_of(v, len(vals), 1, v is not None and v > 0.1)))
+    # 3. accepted values of cat in (a, b, c), 7 windows, by segment
+    for s, e, sc, sv, g in per_window(df, windows(7), ["segment"]):
+        c = g["cat"].dropna()
+        v = float((~c.isin(["a", "b", "c"])).mean()) if len(c) else None
+        rows.append(obs("accepted_values_windows", "accepted_values", "cat", s, e, sc, sv, "violation_rate", v,
+                        0.1, len(c), status_of(v, len(c), 1, v is not None and v > 0.1)))
+    # 4. cardinality of cat: distinct in [2, 4] and categories unseen in the reference, 7 windows
+    ref_values = set(reference["cat"].dropna())
+    for s, e, sc, sv, g in per_window(df, windows(7), []):
+        d = g["cat"].dropna()
+        nd = float(d.nunique()) if len(g) else None
+        rows.append(obs("cardinality_windows", "cardinality", "cat", s, e, sc, sv, "distinct_count", nd, 4.0,
+                        len(g), status_of(nd, len(g), 1, nd is not None and (nd < 2 or nd > 4))))
+        nn = float(len(set(d) - ref_values)) if len(g) else None
+        rows.append(obs("cardinality_windows", "cardinality", "cat", s, e, sc, sv, "new_categories", nn, 0.0,
+                        len(g), status_of(nn, len(g), 1, nn is not None and nn > 0)))
+    # 5. volume by segment, 5 windows, each against the mean of the 2 windows before it
+    for s, e in windows(5):
+        cur_rows = df[(df.event_ts >= s) & (df.event_ts < e)]
+        span = df[(df.event_ts >= s - 2 * DAY) & (df.event_ts < e)]
+        for sc, sv, g in groups(span, ["segment"]):
+            if sc is not None and len(g) == 0:
+                continue
+            cur = int((g.event_ts >= s).sum())
+            ref = int((g.event_ts < s).sum())
+            rows.append(obs("volume_windows", "volume", None, s, e, sc, sv, "row_count", float(cur), 10.0, cur,
+                            "fail" if cur < 10 else "pass"))
+            ratio = cur / (ref / 2.0) if ref else None
+            st = "no_data" if ratio is None else ("fail" if ratio < 0.5 or ratio > 2 else "pass")
+            rows.append(obs("volume_windows", "volume", None, s, e, sc, sv, "row_count_ratio", ratio, 0.5, cur, st,
+                            baseline=ref / 2.0))
+    # 6. two-day windows, 3 of them: null rate of x overall
+    for s, e, sc, sv, g in per_window(df, windows(3, days=2), []):
+        v = g["x"].isna().sum() / len(g) if len(g) else None
+        rows.append(obs("null_rate_two_day_windows", "null_rate", "x", s, e, sc, sv, "null_rate", v, 0.3, len(g),
+                        status_of(v, len(g), 1, v is not None and v > 0.3)))
+    return rows
+
+
+def make_drift(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores by day (2026-01-24 .. 2026-01-30, none on 01-27), drifting upwards on the last two
+    days; values rounded to 2 decimals so that samples share values (ties). A reference of 300."""
+    rows = []
+    for day, mu in [(24, 0.0), (25, 0.05), (26, 0.0), (28, 0.1), (29, 0.8), (30, 1.2)]:
+        for _ in range(60):
+            rows.append((dt.datetime(2026, 1, day) + dt.timedelta(seconds=int(rng.integers(0, 86400))),
+                         float(np.round(rng.normal(mu, 1), 2))))
+    n = len(rows)
+    f = np.array([v for _, v in rows])
+    f[rng.random(n) < 0.05] = np.nan
+    events = pd.DataFrame({
+        "id": np.arange(1, n + 1),
+        "scored_at": [t.strftime("%Y-%m-%d %H:%M:%S") for t, _ in rows],
+        "segment": rng.choice(["north", "south"], n, p=[0.6, 0.4]).astype(object),
+        "f": f,
+        "device": rng.choice(["ios", "android", "web", "tv"], n, p=[0.4, 0.4, 0.17, 0.03]).astype(object),
+    })
+    # one segment value only in the newest window: no reference in the previous window
+    events.loc[events.index[-3:], "segment"] = "west"
+    reference = pd.DataFrame({"segment": rng.choice(["north", "south"], 300, p=[0.5, 0.5]).astype(object),
+                              "f": np.round(rng.normal(0, 1, 300), 2),
+                              "device": rng.choice(["ios", "android", "web"], 300, p=[0.45, 0.45, 0.1]).astype(object)})
+    return events, reference
+
+
+def drift_expected(events: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
+    rows = []
+    ev = events.copy()
+    ev["scored_at"] = pd.to_datetime(ev["scored_at"])
+    wins = windows(6)
+    prev = {wins[i]: wins[i - 1] for i in range(1, len(wins))}
+
+    def in_window(w):
+        return ev[(ev.scored_at >= w[0]) & (ev.scored_at < w[1])]
+
+    def seg_subsets(cur, ref):
+        yield None, None, cur, ref
+        for v in sorted(cur["segment"].dropna().unique()):
+            yield "segment", v, cur[cur.segment == v], ref[ref.segment == v]
+
+    def ks(case, cur, ref, w, threshold=0.2):
+        for sc, sv, c, r in seg_subsets(cur, ref):
+            cv, rv = c["f"].dropna().to_numpy(), r["f"].dropna().to_numpy()
+            v = float(ks_2samp(rv, cv).statistic) if len(cv) and len(rv) else None
+            rows.append(obs(case, "ks_drift", "f", w[0], w[1], sc, sv, "ks", v, threshold, len(c),
+                            status_of(v, len(c), 1, v is not None and v > threshold)))
+
+    # 7. KS of every window against the fixed reference (5 windows, by segment)
+    for w in wins[1:]:
+        ks("ks_windows_fixed", in_window(w), reference, w)
+    # 8. KS of every window against the window before it (5 windows; the scan reads 6)
+    for w in wins[1:]:
+        ks("ks_windows_previous", in_window(w), in_window(prev[w]), w)
+
+    # 9. PSI and JS of every window against the fixed reference: quantile edges (10 bins) of the
+    #    whole reference, the same for every window and segment; device: one bin per reference
+    #    category plus one for unseen categories
+    edges = quantile_edges(reference["f"].dropna().to_numpy(), 10)
+    cats = sorted(reference["device"].dropna().unique())
+
+    def binned(case, monitor, metric, threshold):
+        for w in wins[1:]:
+            for sc, sv, c, r in seg_subsets(in_window(w), reference):
+                for col in ["f", "device"]:
+                    if col == "f":
+                        cc = numeric_counts(c["f"].dropna().to_numpy(), edges)
+                        rc = numeric_counts(r["f"].dropna().to_numpy(), edges)
+                    else:
+                        cc = categorical_counts([v for v in c["device"] if v is not None], cats)
+                        rc = categorical_counts([v for v in r["device"] if v is not None], cats)
+                    v = None
+                    if len(r) and rc.sum() > 0 and cc.sum() > 0:
+                        v = psi_counts(rc, cc) if metric == "psi" else js_counts(rc, cc)
+                    rows.append(obs(case, monitor, col, w[0], w[1], sc, sv, metric, v, threshold, len(c),
+                                    status_of(v, len(c), 1, v is not None and v > threshold)))
+
+    binned("psi_windows_fixed", "psi_drift", "psi", 0.2)
+    binned("js_windows_fixed", "js_drift", "js_distance", 0.1)
+
+    # 10. prediction drift of the score f per window against the fixed reference: PSI on the same
+    #     quantile edges, and the positive rate (f >= 0.5 among non-null f) against the reference's
+    def rate(df):
+        v = df["f"].dropna()
+        return float((v >= 0.5).mean()) if len(v) else None
+
+    for w in wins[1:]:
+        for sc, sv, c, r in seg_subsets(in_window(w), reference):
+            cc = numeric_counts(c["f"].dropna().to_numpy(), edges)
+            rc = numeric_counts(r["f"].dropna().to_numpy(), edges)
+            v = psi_counts(rc, cc) if len(r) and rc.sum() > 0 and cc.sum() > 0 else None
+            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv, "psi", v, 0.2,
+                            len(c), status_of(v, len(c), 1, v is not None and v > 0.2)))
+            cr, rr = rate(c), rate(r)
+            shift = None if (cr is None or rr is None or len(c) == 0) else cr - rr
+            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv,
+                            "positive_rate_shift", shift, 0.1, len(c),
+                            status_of(shift, len(c), 1, shift is not None and abs(shift) > 0.1), baseline=rr))
+            rel = None if shift is None or rr == 0 else shift / rr
+            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv,
+                            "positive_rate_relative_shift", rel, None, len(c), status_of(rel, len(c), 1, False),
+                            baseline=rr))
+    return rows
+
+
+def main() -> None:
+    rng = np.random.default_rng(20260131)
+    raw = make_events(rng)
+    reference = pd.DataFrame({"cat": ["a", "b", "c", "a", None]})
+    write_csv(SEEDS / "windows" / "window_events.csv", list(raw.columns), raw.to_dict("records"))
+    write_csv(SEEDS / "windows" / "window_reference.csv", ["cat"], reference.to_dict("records"))
+    events, drift_reference = make_drift(rng)
+    write_csv(SEEDS / "windows" / "window_drift_events.csv", list(events.columns), events.to_dict("records"))
+    write_csv(SEEDS / "windows" / "window_drift_reference.csv", list(drift_reference.columns),
+              drift_reference.to_dict("records"))
+    write_csv(SEEDS / "expected" / "expected_windows.csv", COLUMNS,
+              expected(as_dbt_sees_it(raw), reference) + drift_expected(events, drift_reference))
+
+
+if __name__ == "__main__":
+    main()
