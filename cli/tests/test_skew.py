@@ -1,0 +1,188 @@
+"""The production-failure family (issue 18: feature_skew, serving_slo, point_in_time) end to end on DuckDB.
+
+* regenerates the skew seeds (pandas / numpy oracles, integration_tests/scripts/gen_skew.py)
+  and checks they are the committed ones;
+* `dbt build` of the skew selection: every case of actual_skew equals the expected observations
+  to 1e-9 (equal_observations), the negative control (one expected value moved by 1e-6) is
+  proven to fail, generic tests that must fail are proven to (error_if "<1");
+* details: worst example keys, duplicate counts;
+* argument errors at compile time, in a tiny separate project: the message names the test,
+  the argument and the columns that exist.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from dbt_project_runner import build_family
+
+
+@pytest.fixture(scope="module")
+def skew_build(tmp_path_factory):
+    return build_family("skew", tmp_path_factory.mktemp("skew"))
+
+
+def _rows(db, sql, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_generator_is_deterministic_and_committed(skew_build):
+    assert skew_build["after"] == skew_build["before"]
+    assert len(skew_build["after"]) == 5
+
+
+def test_every_skew_node_passed(skew_build):
+    run = skew_build["run"]
+    assert run.results, run.output[-5000:]
+    failed = run.failed_nodes()
+    assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
+    names = {r["unique_id"].split(".")[2] for r in run.results if r["unique_id"].startswith("test.")}
+    assert {"skew_comparison_catches_wrong_value", "skew_income_partner_fails", "skew_plan_defaults_fail",
+            "skew_age_within_bounds_pass", "slo_v1_within_bounds_pass", "slo_v2_latency_regression_fails",
+            "pit_income_leak_fails", "pit_within_bounds_pass"} <= names
+    assert any(n.startswith("equal_observations_actual_skew_ref_expected_skew_") for n in names)
+    db = skew_build["db"]
+    n_actual = _rows(db, "select count(*) from main.actual_skew")[0][0]
+    n_expected = _rows(db, "select count(*) from main.expected_skew")[0][0]
+    assert n_actual == n_expected > 100
+    statuses = {r[0] for r in _rows(db, "select distinct status from main.actual_skew")}
+    assert statuses == {"pass", "fail", "no_data", "skipped"}
+
+
+def test_negative_control_failed_on_exactly_the_moved_value(skew_build):
+    rows = _rows(skew_build["db"], "select case_name, column_name, metric, actual_value, expected_value "
+                                   "from main_dbt_test__audit.skew_comparison_catches_wrong_value")
+    assert len(rows) == 1
+    case, column, metric, actual, expected = rows[0]
+    assert (case, column, metric) == ("skew_segments", "income", "mismatch_rate")
+    assert expected - actual == pytest.approx(1e-6, abs=1e-12)
+
+
+def test_must_fail_tests_really_failed(skew_build):
+    db = skew_build["db"]
+    partner = _rows(db, "select status, value from main_dbt_test__audit.skew_income_partner_fails "
+                        "where segment_value = 'partner' and metric = 'mismatch_rate'")
+    assert partner and partner[0][0] == "fail" and partner[0][1] > 0.9
+    v2 = _rows(db, "select segment_value from main_dbt_test__audit.slo_v2_latency_regression_fails "
+                   "where status = 'fail'")
+    assert ("v2",) in v2 and ("v1",) not in v2
+    leak = _rows(db, "select status, value from main_dbt_test__audit.pit_income_leak_fails")
+    assert leak == [("fail", pytest.approx(0.07, abs=1e-12))]
+
+
+def test_details_name_worst_keys_and_duplicates(skew_build):
+    db = skew_build["db"]
+    detail = _rows(db, "select detail from main.actual_skew where case_name = 'skew_segments' and column_name = 'income' "
+                       "and metric = 'mismatch_rate' and segment_value = 'partner'")[0][0]
+    assert "worst keys (serving vs offline): " in detail
+    # income logged in thousands on the partner channel: a served value 1000 times smaller
+    example = detail.split("worst keys (serving vs offline): ")[1].split(", ")[1]
+    served, offline = example.split("(")[1].rstrip(")").split(" vs ")
+    assert float(offline) == pytest.approx(1000 * float(served), rel=1e-6)
+    dup = _rows(db, "select value, detail from main.actual_skew where case_name = 'skew_entity_only' "
+                    "and metric = 'duplicate_key_rate'")[0]
+    assert dup[0] > 0.4 and "are not compared" in dup[1]
+    # n_examples=0: no example list
+    none = _rows(db, "select detail from main.actual_skew where case_name = 'skew_age_categorical' "
+                     "and metric = 'mismatch_rate'")
+    assert none and all("worst keys" not in d for (d,) in none)
+
+
+ERROR_SCHEMA = """
+models:
+  - name: serving
+    data_tests:
+      - ml_monitor.feature_skew:
+          name: ok_skew
+          arguments: {offline: ref('offline'), entity_key: id, features: [x, c]}
+      - ml_monitor.feature_skew:
+          name: missing_offline_feature
+          arguments: {offline: ref('offline'), entity_key: id, features: [x, only_serving]}
+      - ml_monitor.feature_skew:
+          name: missing_key
+          arguments: {offline: ref('offline'), entity_key: nope, features: [x]}
+      - ml_monitor.feature_skew:
+          name: numeric_kind_on_text
+          arguments: {offline: ref('offline'), entity_key: id, features: [c], kind: numeric}
+      - ml_monitor.feature_skew:
+          name: unknown_feature_in_mapping
+          arguments: {offline: ref('offline'), entity_key: id, features: [x], max_mismatch_rate: {y: 0.1}}
+      - ml_monitor.feature_skew:
+          name: bad_rate
+          arguments: {offline: ref('offline'), entity_key: id, features: [x], max_mismatch_rate: 2}
+      - ml_monitor.serving_slo:
+          name: ok_slo
+          arguments: {latency_column: x, status_column: c, error_values: [b]}
+      - ml_monitor.serving_slo:
+          name: text_latency
+          arguments: {latency_column: c, max_p95_ms: 100}
+      - ml_monitor.serving_slo:
+          name: status_without_error_values
+          arguments: {latency_column: x, status_column: c}
+      - ml_monitor.serving_slo:
+          name: throughput_without_window
+          arguments: {latency_column: x, min_throughput: 10}
+      - ml_monitor.point_in_time:
+          name: pit_unknown_column
+          arguments: {cutoff_column: id, feature_time_columns: [nope]}
+      - ml_monitor.point_in_time:
+          name: pit_nothing_to_check
+          arguments: {cutoff_column: id}
+"""
+
+EXPECTED_ERRORS = {
+    "missing_offline_feature": ("ml_monitor.feature_skew", "argument 'features' must name columns of both sides; "
+                                "'only_serving' is missing from the offline"),
+    # a column missing from the monitored relation is caught by the shared check (macros/core/args.sql)
+    "missing_key": ("ml_monitor.feature_skew", "argument 'entity_key' names column(s) nope that do not exist; its columns are: id, x, c, only_serving"),
+    "numeric_kind_on_text": ("ml_monitor.feature_skew", "argument 'kind' numeric needs numeric columns on both sides"),
+    "unknown_feature_in_mapping": ("ml_monitor.feature_skew", "argument 'max_mismatch_rate' is a mapping feature -> value, but 'y'"),
+    "bad_rate": ("ml_monitor.feature_skew", "argument 'max_mismatch_rate.x' must be a number <= 1"),
+    "text_latency": ("ml_monitor.serving_slo", "argument 'latency_column' must be numeric"),
+    "status_without_error_values": ("ml_monitor.serving_slo", "argument 'error_values' is required with status_column"),
+    "throughput_without_window": ("ml_monitor.serving_slo", "argument 'window' is required with min_throughput"),
+    "pit_unknown_column": ("ml_monitor.point_in_time", "argument 'feature_time_columns' names column(s) nope that do not exist"),
+    "pit_nothing_to_check": ("ml_monitor.point_in_time", "argument 'feature_time_columns' or 'label_time_column' is required"),
+}
+
+
+def test_argument_errors_name_the_test_the_argument_and_the_columns(tmp_path):
+    from dbt.cli.main import dbtRunner
+
+    from ml_monitor.paths import package_root
+
+    root = tmp_path / "skew_errors"
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text(
+        "name: skew_errors\nversion: '1.0'\nconfig-version: 2\nprofile: skew_errors\n"
+        "models:\n  skew_errors:\n    +materialized: table\n")
+    (root / "profiles.yml").write_text(
+        "skew_errors:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
+    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
+    (root / "models" / "serving.sql").write_text(
+        "select * from (values (1, 1.0, 'a', 5), (2, 2.0, 'b', 6)) as t(id, x, c, only_serving)")
+    (root / "models" / "offline.sql").write_text("select * from (values (1, 1.0, 'a'), (2, 2.5, 'b')) as t(id, x, c)")
+    (root / "models" / "schema.yml").write_text(ERROR_SCHEMA)
+    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
+              "--target-path", str(root / "target")]
+    deps = dbtRunner().invoke(["deps", *common[:4], "--log-level", "none"])
+    assert deps.success, deps.exception
+    res = dbtRunner().invoke(["build", *common, "--log-level", "none"])
+    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+    by_name = {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+    assert by_name["ok_skew"]["status"] == "fail"      # x differs for id 2: mismatch 0.5 > default 0
+    assert by_name["ok_slo"]["status"] == "pass"
+    for name, (test, message) in EXPECTED_ERRORS.items():
+        r = by_name[name]
+        assert r["status"] == "error", (name, r)
+        assert test in r["message"] and message in r["message"], (name, r["message"])
+    assert "(it has: c, id, x)" in by_name["missing_offline_feature"]["message"]
+    assert not res.success

@@ -1,0 +1,189 @@
+{#- Operational SLOs of a prediction service from its request / prediction log, per window and
+    segment (model version, endpoint, region), in one scan:
+    - latency_p50 / latency_p95 / latency_p99 of latency_column: exact quantiles with linear
+      interpolation (numpy's default), in the column's unit; nulls ignored;
+    - error_rate: share of rows whose status_column (as text) is one of error_values (a NULL
+      status is not an error; the detail counts them);
+    - throughput (rows in the window) and throughput_per_second (rows / window length), only
+      with a window; an empty window is an observation of 0 there, not missing data.
+
+    {{ ml_monitor.serving_slo(ref('request_log'), latency_column='latency_ms', status_column='http_status',
+                              error_values=[500, 503], timestamp_column='requested_at',
+                              window={'period': 'hour', 'count': 1}, max_p95_ms=300, max_error_rate=0.01) }}
+-#}
+{% macro serving_slo(relation, latency_column=none, status_column=none, error_values=none,
+                     max_p50_ms=none, max_p95_ms=none, max_p99_ms=none, max_error_rate=none,
+                     min_throughput=none, min_throughput_per_second=none, where=none, segment_by=none,
+                     timestamp_column=none, window=none, min_rows=none, test='serving_slo') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+  {%- set latency = ml_monitor._check_names(test, relation, 'latency_column', latency_column) -%}
+  {%- set status = ml_monitor._check_names(test, relation, 'status_column', status_column) -%}
+  {%- for arg, v in [('latency_column', latency), ('status_column', status)] -%}
+    {%- if v | length > 1 -%}{%- do ml_monitor._arg_error(test, relation, arg, 'must be one column name', v) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- for arg in ['max_p50_ms', 'max_p95_ms', 'max_p99_ms'] -%}
+    {%- set v = {'max_p50_ms': max_p50_ms, 'max_p95_ms': max_p95_ms, 'max_p99_ms': max_p99_ms}[arg] -%}
+    {%- do ml_monitor._check_number(test, relation, arg, v, min=0) -%}
+    {%- if v is not none and not latency -%}
+      {%- do ml_monitor._arg_error(test, relation, 'latency_column', 'is required with ' ~ arg, 'nothing') -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- do ml_monitor._check_number(test, relation, 'max_error_rate', max_error_rate, min=0, max=1) -%}
+  {%- do ml_monitor._check_number(test, relation, 'min_throughput', min_throughput, min=0) -%}
+  {%- do ml_monitor._check_number(test, relation, 'min_throughput_per_second', min_throughput_per_second, min=0) -%}
+  {%- if status and (error_values is none or error_values is string or error_values is mapping or error_values is not iterable or error_values | length == 0) -%}
+    {%- do ml_monitor._arg_error(test, relation, 'error_values', 'is required with status_column: the list of status values that are errors, e.g. [500, 503] or [error, timeout]', error_values) -%}
+  {%- endif -%}
+  {%- if error_values is not none and not status -%}
+    {%- do ml_monitor._arg_error(test, relation, 'status_column', 'is required with error_values', 'nothing') -%}
+  {%- endif -%}
+  {%- if max_error_rate is not none and not status -%}
+    {%- do ml_monitor._arg_error(test, relation, 'status_column', 'is required with max_error_rate', 'nothing') -%}
+  {%- endif -%}
+  {%- if (min_throughput is not none or min_throughput_per_second is not none) and scope.window_start is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'window', 'is required with min_throughput / min_throughput_per_second (throughput is rows per window)', 'nothing') -%}
+  {%- endif -%}
+  {%- if not latency and not status and scope.window_start is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'latency_column', "is required: give latency_column, status_column (with error_values) or a window (throughput)", 'nothing') -%}
+  {%- endif -%}
+  {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
+  {%- if latency -%}
+    {%- set found = {} -%}
+    {%- for c in ml_monitor._relation_columns(relation) -%}{%- do found.update({(c.name | lower): c}) -%}{%- endfor -%}
+    {%- set col = found.get(ml_monitor.unquoted(latency[0]) | lower) -%}
+    {%- if col is none -%}
+      {%- do ml_monitor._arg_error(test, relation, 'latency_column', "must name a column of the relation (it has: " ~ (found.keys() | list | sort | join(', ')) ~ ")", latency[0]) -%}
+    {%- endif -%}
+    {%- if not ml_monitor._is_numeric_type(col.dtype) -%}
+      {%- do ml_monitor._arg_error(test, relation, 'latency_column', "must be numeric (a duration such as milliseconds); '" ~ ml_monitor.unquoted(latency[0]) ~ "' is " ~ col.dtype, latency[0]) -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set lat_sql = ml_monitor.quote_column(latency[0]) if latency else none -%}
+  {%- set status_sql = ml_monitor.quote_column(status[0]) if status else none -%}
+  {%- set window_seconds = (scope.window_end - scope.window_start).total_seconds() if scope.window_start is not none else none -%}
+  {%- set probs = [0.5, 0.95, 0.99] -%}
+  {%- set bounds = [max_p50_ms, max_p95_ms, max_p99_ms] -%}
+  {%- set errors_list -%}
+    {%- for v in (error_values or []) %}{{ ml_monitor.string_literal(v | string) }}{% if not loop.last %}, {% endif %}{% endfor -%}
+  {%- endset -%}
+  {%- set used = [] -%}
+  {%- if lat_sql %}{% do used.append(lat_sql) %}{% endif -%}
+  {%- if status_sql %}{% do used.append(status_sql) %}{% endif -%}
+
+with source as (
+  select {{ ml_monitor._select_list(scope, used) }}
+  from {{ relation }}
+  where {{ scope.filter }}
+),
+
+-- every SLO number in one aggregate, overall and per segment
+aggregated as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows
+    {%- if lat_sql %},
+    count({{ lat_sql }}) as n_latency,
+    {{ ml_monitor.quantiles(lat_sql, probs) }} as latency_q
+    {%- endif %}
+    {%- if status_sql %},
+    sum(case when {{ ml_monitor.to_string(status_sql) }} in ({{ errors_list }}) then 1 else 0 end) as n_errors,
+    sum(case when {{ status_sql }} is null then 1 else 0 end) as n_status_null
+    {%- endif %}
+  from source
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+long as (
+  {%- set parts = [] %}
+  {%- if lat_sql %}
+  {%- for p in probs %}
+  {%- set metric = 'latency_p' ~ ((p * 100) | round | int) %}
+  {%- set bound = bounds[loop.index0] %}
+  {%- set value = ml_monitor.array_element('latency_q', loop.index) %}
+  select
+    {{ ml_monitor.string_literal(ml_monitor.unquoted(latency[0])) }} as column_name,
+    segment_column,
+    segment_value,
+    '{{ metric }}' as metric,
+    {{ value }} as value,
+    {{ ml_monitor.double_literal(bound) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_latency as sample_size,
+    {% if bound is none %}false{% else %}{{ value }} > {{ bound }}{% endif %} as is_fail,
+    'p{{ (p * 100) | round | int }} ' || coalesce({{ ml_monitor._fmt(value, 3) }}, '-') || ' over '
+      || {{ ml_monitor.to_string('n_latency') }} || ' requests with a latency (exact, linear interpolation)'
+      {%- if bound is not none %}
+      || case when {{ value }} > {{ bound }} then ', above max_{{ metric | replace('latency_', '') }}_ms {{ bound }}' else '' end
+      {%- endif %} as detail,
+    case when n_rows > 0 and n_latency = 0 then 'every latency is null' end as undefined_reason
+  from aggregated
+  union all
+  {%- endfor %}
+  {%- endif %}
+  {%- if status_sql %}
+  {%- set rate = ml_monitor.safe_divide('n_errors', 'n_rows') %}
+  select
+    {{ ml_monitor.string_literal(ml_monitor.unquoted(status[0])) }} as column_name,
+    segment_column,
+    segment_value,
+    'error_rate' as metric,
+    {{ rate }} as value,
+    {{ ml_monitor.double_literal(max_error_rate) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_rows as sample_size,
+    {% if max_error_rate is none %}false{% else %}{{ rate }} > {{ max_error_rate }}{% endif %} as is_fail,
+    {{ ml_monitor.to_string('n_errors') }} || ' of ' || {{ ml_monitor.to_string('n_rows') }}
+      || ' requests with status in ({{ (error_values or []) | join(", ") | replace("'", "") }}); '
+      || {{ ml_monitor.to_string('n_status_null') }} || ' with no status'
+      {%- if max_error_rate is not none %}
+      || case when {{ rate }} > {{ max_error_rate }} then ', above max_error_rate {{ max_error_rate }}' else '' end
+      {%- endif %} as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  union all
+  {%- endif %}
+  -- a row that keeps the union well-formed; never part of the output
+  select
+    {{ ml_monitor.null_string() }} as column_name, {{ ml_monitor.null_string() }} as segment_column,
+    {{ ml_monitor.null_string() }} as segment_value, 'none' as metric, {{ ml_monitor.null_double() }} as value,
+    {{ ml_monitor.null_double() }} as threshold, {{ ml_monitor.null_double() }} as baseline_value,
+    {{ ml_monitor.to_bigint('0') }} as sample_size, false as is_fail, {{ ml_monitor.null_string() }} as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  where 1 = 0
+)
+{%- if window_seconds is not none %},
+
+-- throughput: an empty window is 0 requests (a breach of min_throughput), not missing data
+throughput as (
+  {%- for metric, value, bound in [('throughput', ml_monitor.to_double('n_rows'), min_throughput),
+                                   ('throughput_per_second', ml_monitor.to_double('n_rows') ~ ' / ' ~ window_seconds, min_throughput_per_second)] %}
+  select
+    {{ ml_monitor.string_literal(ml_monitor.unquoted(timestamp_column if timestamp_column is string else timestamp_column[0])) }} as column_name,
+    segment_column,
+    segment_value,
+    '{{ metric }}' as metric,
+    {{ value }} as value,
+    {{ ml_monitor.double_literal(bound) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_rows as sample_size,
+    {% if bound is none %}false{% else %}{{ value }} < {{ bound }}{% endif %} as is_fail,
+    {{ ml_monitor.to_string('n_rows') }} || ' requests in [{{ scope.window_start }}, {{ scope.window_end }}) ({{ window_seconds | int }} s)'
+      {%- if bound is not none %}
+      || case when {{ value }} < {{ bound }} then ', below min_{{ metric }} {{ bound }}' else '' end
+      {%- endif %} as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+)
+{%- endif %}
+
+{{ ml_monitor._finalize_observations('serving_slo', 'long', scope) }}
+{%- if window_seconds is not none %}
+union all
+{{ ml_monitor._finalize_observations('serving_slo', 'throughput', scope, empty_is_data=true) }}
+{%- endif %}
+{%- endmacro %}
