@@ -91,3 +91,32 @@ def build_family(family: str, work: Path) -> dict:
     run = run_dbt(["build", "--full-refresh", "--select", *selection], "duckdb", work,
                   extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
     return {"run": run, "work": work, "db": db, "before": before, "after": after}
+
+
+def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str) -> tuple[bool, dict[str, dict]]:
+    """A throwaway DuckDB dbt project under `root` that installs this package (`local:`), with
+    `models` ({name: select}) and `schema_yml`: `dbt deps` then `dbt build` in process.
+    Returns (build succeeded, {test name: its run result}) for argument-error tests."""
+    from dbt.cli.main import dbtRunner
+
+    from ml_monitor.paths import package_root
+
+    name = root.name
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text(
+        f"name: {name}\nversion: '1.0'\nconfig-version: 2\nprofile: {name}\n"
+        f"models:\n  {name}:\n    +materialized: table\n")
+    (root / "profiles.yml").write_text(
+        f"{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
+    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
+    for model, sql in models.items():
+        (root / "models" / f"{model}.sql").write_text(sql)
+    (root / "models" / "schema.yml").write_text(schema_yml)
+    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
+              "--target-path", str(root / "target")]
+    deps = dbtRunner().invoke(["deps", *common[:4], "--log-level", "none"])
+    assert deps.success, deps.exception
+    res = dbtRunner().invoke(["build", *common, "--log-level", "none"])
+    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+    return res.success, {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbt_project_runner import INTEGRATION, build_family, run_dbt
+from dbt_project_runner import INTEGRATION, build_family, build_tiny_project, run_dbt
 
 
 
@@ -348,33 +348,13 @@ EXPECTED_ERRORS = {
 
 
 def test_argument_errors_name_the_test_and_the_argument(tmp_path):
-    from dbt.cli.main import dbtRunner
-
-    from ml_monitor.paths import package_root
-
-    root = tmp_path / "drift_errors"
-    (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text(
-        "name: drift_errors\nversion: '1.0'\nconfig-version: 2\nprofile: drift_errors\n"
-        "models:\n  drift_errors:\n    +materialized: table\n")
-    (root / "profiles.yml").write_text(
-        "drift_errors:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
-    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
-    (root / "models" / "m.sql").write_text(
-        "select * from (values ('r', 1.0, 'a'), ('r', 2.0, 'b'), ('c', 1.0, 'a'), ('c', 2.0, 'b')) as t(g, x, c)")
-    (root / "models" / "schema.yml").write_text(ERROR_PROJECT_SCHEMA)
-    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
-              "--target-path", str(root / "target")]
-    deps = dbtRunner().invoke(["deps", *common[:4], "--log-level", "none"])
-    assert deps.success, deps.exception
-    res = dbtRunner().invoke(["build", *common, "--log-level", "none"])
-    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
-    by_name = {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+    ok, by_name = build_tiny_project(tmp_path / "drift_errors", {
+        "m": "select * from (values ('r', 1.0, 'a'), ('r', 2.0, 'b'), ('c', 1.0, 'a'), ('c', 2.0, 'b')) as t(g, x, c)",
+    }, ERROR_PROJECT_SCHEMA)
     assert by_name["ok_psi"]["status"] == "pass"
     for name, (test, message) in EXPECTED_ERRORS.items():
         r = by_name[name]
         assert r["status"] == "error", (name, r)
         assert test in r["message"] and message in r["message"], (name, r["message"])
     assert "freeze it first: dbt run-operation ml_monitor.freeze_baseline" in by_name["unknown_baseline"]["message"]
-    assert not res.success
+    assert not ok

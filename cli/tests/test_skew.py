@@ -12,12 +12,11 @@
 
 from __future__ import annotations
 
-import json
 
 import duckdb
 import pytest
 
-from dbt_project_runner import build_family
+from dbt_project_runner import build_family, build_tiny_project
 
 
 @pytest.fixture(scope="module")
@@ -154,30 +153,10 @@ EXPECTED_ERRORS = {
 
 
 def test_argument_errors_name_the_test_the_argument_and_the_columns(tmp_path):
-    from dbt.cli.main import dbtRunner
-
-    from ml_monitor.paths import package_root
-
-    root = tmp_path / "skew_errors"
-    (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text(
-        "name: skew_errors\nversion: '1.0'\nconfig-version: 2\nprofile: skew_errors\n"
-        "models:\n  skew_errors:\n    +materialized: table\n")
-    (root / "profiles.yml").write_text(
-        "skew_errors:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
-    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
-    (root / "models" / "serving.sql").write_text(
-        "select * from (values (1, 1.0, 'a', 5), (2, 2.0, 'b', 6)) as t(id, x, c, only_serving)")
-    (root / "models" / "offline.sql").write_text("select * from (values (1, 1.0, 'a'), (2, 2.5, 'b')) as t(id, x, c)")
-    (root / "models" / "schema.yml").write_text(ERROR_SCHEMA)
-    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
-              "--target-path", str(root / "target")]
-    deps = dbtRunner().invoke(["deps", *common[:4], "--log-level", "none"])
-    assert deps.success, deps.exception
-    res = dbtRunner().invoke(["build", *common, "--log-level", "none"])
-    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
-    by_name = {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+    ok, by_name = build_tiny_project(tmp_path / "skew_errors", {
+        "serving": "select * from (values (1, 1.0, 'a', 5), (2, 2.0, 'b', 6)) as t(id, x, c, only_serving)",
+        "offline": "select * from (values (1, 1.0, 'a'), (2, 2.5, 'b')) as t(id, x, c)",
+    }, ERROR_SCHEMA)
     assert by_name["ok_skew"]["status"] == "fail"      # x differs for id 2: mismatch 0.5 > default 0
     assert by_name["ok_slo"]["status"] == "pass"
     for name, (test, message) in EXPECTED_ERRORS.items():
@@ -185,4 +164,4 @@ def test_argument_errors_name_the_test_the_argument_and_the_columns(tmp_path):
         assert r["status"] == "error", (name, r)
         assert test in r["message"] and message in r["message"], (name, r["message"])
     assert "(it has: c, id, x)" in by_name["missing_offline_feature"]["message"]
-    assert not res.success
+    assert not ok
