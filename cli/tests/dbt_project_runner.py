@@ -93,9 +93,11 @@ def build_family(family: str, work: Path) -> dict:
     return {"run": run, "work": work, "db": db, "before": before, "after": after}
 
 
-def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str) -> tuple[bool, dict[str, dict]]:
+def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
+                       project_vars: str = "") -> tuple[bool, dict[str, dict]]:
     """A throwaway DuckDB dbt project under `root` that installs this package (`local:`), with
     `models` ({name: select}) and `schema_yml`: `dbt deps` then `dbt build` in process.
+    `project_vars`: YAML lines of the project's `vars:` block.
     Returns (build succeeded, {test name: its run result}) for argument-error tests."""
     from dbt.cli.main import dbtRunner
 
@@ -105,7 +107,7 @@ def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str) -> t
     (root / "models").mkdir(parents=True)
     (root / "dbt_project.yml").write_text(
         f"name: {name}\nversion: '1.0'\nconfig-version: 2\nprofile: {name}\n"
-        f"models:\n  {name}:\n    +materialized: table\n")
+        f"models:\n  {name}:\n    +materialized: table\n" + (f"vars:\n{project_vars}" if project_vars else ""))
     (root / "profiles.yml").write_text(
         f"{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
