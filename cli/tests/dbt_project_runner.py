@@ -122,3 +122,16 @@ def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
     res = dbtRunner().invoke(["build", *common, "--log-level", "none"])
     results = json.loads((root / "target" / "run_results.json").read_text())["results"]
     return res.success, {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+
+
+def duckdb_rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """The rows of `sql` on a DuckDB file built by a test. Opened read-write: an in-process dbt
+    (inline compiles) may hold the file open, and DuckDB refuses a second connection with
+    another configuration in the same process."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

@@ -17,26 +17,18 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from dbt_project_runner import INTEGRATION, build_family, build_tiny_project, run_dbt
+from dbt_project_runner import duckdb_rows as _rows
 
 
 
 @pytest.fixture(scope="module")
 def drift_build(tmp_path_factory):
     return build_family("drift", tmp_path_factory.mktemp("drift"))
-
-
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def _input() -> pd.DataFrame:

@@ -16,21 +16,12 @@ import pandas as pd
 import pytest
 
 from dbt_project_runner import INTEGRATION, build_family
+from dbt_project_runner import duckdb_rows as _rows
 
 
 @pytest.fixture(scope="module")
 def perf_build(tmp_path_factory):
     return build_family("performance", tmp_path_factory.mktemp("perf"))
-
-
-def _rows(db, sql):
-    # not read-only: an in-process dbt (inline compiles) may hold the file open read-write, and
-    # DuckDB refuses a second connection with another configuration in the same process
-    con = duckdb.connect(str(db))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_generator_is_deterministic_and_committed(perf_build):

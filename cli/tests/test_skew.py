@@ -13,23 +13,15 @@
 from __future__ import annotations
 
 
-import duckdb
 import pytest
 
 from dbt_project_runner import build_family, build_tiny_project
+from dbt_project_runner import duckdb_rows as _rows
 
 
 @pytest.fixture(scope="module")
 def skew_build(tmp_path_factory):
     return build_family("skew", tmp_path_factory.mktemp("skew"))
-
-
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_generator_is_deterministic_and_committed(skew_build):
