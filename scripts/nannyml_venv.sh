@@ -7,6 +7,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${1:-$here/bench/.venv-nannyml}"
 py="${PYTHON:-python3}"
+mkdir -p "$(dirname "$venv")"
+# parallel test workers may ask at once: one builds, the others wait for it
+exec 9>"$venv.lock"
+flock 9
 if [ ! -x "$venv/bin/python" ] || ! NML_DISABLE_USAGE_LOGGING=1 "$venv/bin/python" -c "import nannyml" 2>/dev/null; then
   "$py" -m venv "$venv" >&2
   "$venv/bin/pip" install --quiet --upgrade pip >&2

@@ -22,7 +22,8 @@ fi
 
 echo "test.sh: adapters: $ML_MONITOR_ADAPTERS" >&2
 set +e
-.venv/bin/python -m pytest cli/tests "$@"
+# two workers (ML_MONITOR_TEST_WORKERS=0: one process): Spark's tests on one, the rest on the other
+.venv/bin/python -m pytest cli/tests -n "${ML_MONITOR_TEST_WORKERS:-2}" --dist loadgroup "$@"
 status=$?
 set -e
 # pytest exit 5 = no tests collected: that is a failure here, not a success

@@ -366,3 +366,14 @@ def pytest_collection_modifyitems(config, items):
             engines = [v for v in params.values() if isinstance(v, str) and v in _ENGINES]
             for engine in engines or ["duckdb"]:
                 item.add_marker(engine)
+    _schedule_for_workers(items)
+
+
+def _schedule_for_workers(items) -> None:
+    """For `pytest -n 2 --dist loadgroup` (scripts/test.sh): a module's tests stay on one worker
+    (its module fixtures build once), every Spark test goes to one group that runs first, on its
+    own worker (one JVM at a time on two cores), while the other worker takes the rest."""
+    for item in items:
+        group = "spark" if item.get_closest_marker("spark") else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: 0 if item.get_closest_marker("spark") else 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -48,6 +49,29 @@ def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATIO
 
 
 _deps_done = False
+_seeds_done = False
+
+
+def _once_per_test_run(name: str, action) -> None:
+    """Run `action` once per test session, also across pytest-xdist workers: the first worker
+    runs it under an exclusive lock, the others wait and then see the stamp of this test run
+    (PYTEST_XDIST_TESTRUNUID, shared by the workers of one `pytest -n`)."""
+    import fcntl
+    import tempfile
+
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run_id:
+        action()
+        return
+    key = hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
+    base = Path(tempfile.gettempdir()) / f"ml_monitor_tests_{key}_{name}"
+    with open(f"{base}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = Path(f"{base}.stamp")
+        if stamp.exists() and stamp.read_text() == run_id:
+            return
+        action()
+        stamp.write_text(run_id)
 
 
 def ensure_integration_deps() -> None:
@@ -55,17 +79,30 @@ def ensure_integration_deps() -> None:
     global _deps_done
     if _deps_done:
         return
-    proc = subprocess.run([DBT, "deps", "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION)],
-                          cwd=INTEGRATION, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def deps() -> None:
+        proc = subprocess.run([DBT, "deps", "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION)],
+                              cwd=INTEGRATION, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    _once_per_test_run("deps", deps)
     _deps_done = True
 
 
 def generate_seeds() -> None:
-    """Regenerate every integration input and expected seed from the independent oracles."""
-    for script in sorted((INTEGRATION / "scripts").glob("gen_*.py")):
-        subprocess.run([sys.executable, str(script)], cwd=script.parent, check=True)
+    """Regenerate every integration input and expected seed from the independent oracles
+    (once per test session; the generators write each seed atomically, and only when it changed)."""
+    global _seeds_done
+    if _seeds_done:
+        return
+
+    def generate() -> None:
+        for script in sorted((INTEGRATION / "scripts").glob("gen_*.py")):
+            subprocess.run([sys.executable, str(script)], cwd=script.parent, check=True)
+
+    _once_per_test_run("seeds", generate)
+    _seeds_done = True
 
 
 def family_files(family: str) -> list[Path]:
@@ -77,8 +114,6 @@ def family_files(family: str) -> list[Path]:
 def build_family(family: str, work: Path) -> dict:
     """Regenerate one family's seeds (recording their digests before and after, so a test can
     prove the generator reproduces the committed files) and `dbt build` only that family on DuckDB."""
-    import hashlib
-
     def digest() -> dict:
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in family_files(family) if p.exists()}
 

@@ -13,16 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project_runner import generate_seeds, run_dbt
+from dbt_project_runner import ensure_integration_deps, generate_seeds, run_dbt
 
 ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def seeds_and_deps(tmp_path_factory):
+def seeds_and_deps():
     generate_seeds()
-    deps = run_dbt(["deps"], "duckdb", tmp_path_factory.mktemp("deps"))
-    assert deps.returncode == 0, deps.output
+    ensure_integration_deps()
 
 
 def build_integration_project(adapter: str, work: Path):

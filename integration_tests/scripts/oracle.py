@@ -41,12 +41,23 @@ def with_window(rows: list[dict], start, end) -> list[dict]:
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """Write a seed atomically, and not at all when its content is unchanged: a dbt build
+    reading the seeds in another test worker never sees a half-written file."""
+    import io
+    import os
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([fmt(r.get(c)) for c in columns])
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([fmt(r.get(c)) for c in columns])
+    text = buf.getvalue()
+    if path.exists() and path.read_bytes() == text.encode("utf-8"):
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, path)
 
 
 def write_expected(family: str, rows: list[dict]) -> None:
