@@ -219,7 +219,9 @@ def test_report_with_a_selection_that_matches_no_test_exits_2(dbt_fixture_projec
 def slow_project(tmp_path_factory, dbt_fixture_project) -> Path:
     """A copy of the fixture project with a model that keeps DuckDB busy for a few seconds."""
     root = tmp_path_factory.mktemp("slow_proj")
-    shutil.copytree(dbt_fixture_project, root, dirs_exist_ok=True,
+    # symlinks=True: dbt_packages/ml_monitor is a symlink to this repository; followed, it would
+    # copy the repository (its .venv, and integration_tests/dbt_packages recursing into itself)
+    shutil.copytree(dbt_fixture_project, root, dirs_exist_ok=True, symlinks=True,
                     ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*", ".ml_monitor"))
     (root / "profiles.yml").write_text((root / "profiles.yml").read_text().replace(
         str(dbt_fixture_project / "fixture.duckdb"), str(root / "fixture.duckdb")))
