@@ -81,7 +81,7 @@ def manifest_path(project_dir: str | Path) -> Path:
         except (OSError, yaml.YAMLError):
             target = None
     path = Path(str(target or "target"))
-    return path if path.is_absolute() else project / path
+    return (path if path.is_absolute() else project / path) / "manifest.json"
 
 
 def manifest_test_names(project_dir: str | Path) -> set[str] | None:
