@@ -238,7 +238,7 @@ def run_triggers(report: RunReport, config: Config, ctx: DeliveryContext | None 
     with Outbox(config.state_path) as outbox:
         TriggerState(outbox).record(results, routes, resolve_channels, out, now=now)
         for alert in out.fired:
-            log.warning("trigger fired: %s -> %s", alert.title, ", ".join(routes.get(
+            log.warning("%s -> %s", alert.title, ", ".join(routes.get(
                 alert.evidence["trigger"], [])) or "no channel")
         deliver_pending(config, outbox, ctx, now=now)
     return out

@@ -286,3 +286,12 @@ def test_event_text_and_payload_carry_the_evidence():
     payload = json.loads(json.dumps(Notification("trigger", alert).to_dict()))
     assert payload["alert"]["kind"] == "trigger"
     assert payload["alert"]["evidence"]["observations"][0]["value"] == 0.61
+
+
+def test_windows_are_grouped_by_their_end():
+    # a 1-day PSI window and a 7-day KS window ending at the same as_of are one evaluation point
+    rows = [obs("psi", "f1", "fail", D3, D4), obs("ks", "f2", "fail", "2026-01-03T00:00:00", D4, metric="ks"),
+            obs("psi", "f1", "pass", D2, D3)]
+    ev = evaluate(rule(min_count=2), rows)
+    assert ev.holds and ev.windows[0]["window_end"] == D4 and ev.windows[0]["window_start"] == "2026-01-03T00:00:00"
+    assert not evaluate(rule(min_count=2, consecutive_windows=2), rows).holds

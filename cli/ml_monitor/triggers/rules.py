@@ -271,9 +271,20 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def _windows_newest_first(rows: list[dict[str, Any]]) -> list[tuple[str | None, str | None]]:
-    found = {_window(r) for r in rows}
-    return sorted(found, key=lambda w: (w[1] or "", w[0] or ""), reverse=True)
+def _window_end(row: dict[str, Any]) -> str | None:
+    return _text(row.get("window_end"))
+
+
+def _windows(rows: list[dict[str, Any]]) -> dict[str | None, str | None]:
+    """window_end -> the earliest window_start ending there, newest first. Rows are grouped by the end of
+    their window: a 1-day drift window and a 7-day performance window ending at the same `as_of` are the
+    same evaluation point. Rows without a window form one window (None)."""
+    starts: dict[str | None, str | None] = {}
+    for r in rows:
+        start, end = _window(r)
+        if end not in starts or (start is not None and (starts[end] is None or start < starts[end])):
+            starts[end] = start
+    return {end: starts[end] for end in sorted(starts, key=lambda e: e or "", reverse=True)}
 
 
 def evaluate(trigger: Trigger, rows: Iterable[dict[str, Any]]) -> Evaluation:
@@ -282,14 +293,13 @@ def evaluate(trigger: Trigger, rows: Iterable[dict[str, Any]]) -> Evaluation:
     selected = [r for r in rows if row_selected(when, r)]
     if when.is_gate:
         selected = [r for r in selected if r.get("column_name") in (when.champion, when.challenger)]
-    n = when.consecutive_windows
-    windows = _windows_newest_first(selected)
     if not selected:
         return Evaluation(trigger.name, False, "no observation matches the rule's selectors")
-    latest = windows[:n]
+    windows = _windows(selected)
+    latest = [(windows[end], end) for end in list(windows)[:when.consecutive_windows]]
     by_window: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {w: [] for w in latest}
     for r in selected:
-        w = _window(r)
+        w = (windows[_window_end(r)], _window_end(r))
         if w in by_window:
             by_window[w].append(r)
     if when.is_gate:
