@@ -10,6 +10,7 @@ config, outbox, delivery, locks, alerts); nothing below this module imports it.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
 import time
@@ -113,6 +114,7 @@ class RunOutcome:
                 "deliveries": self.delivery.to_dict()}
         if self.triggers is not None:
             data["triggers"] = self.triggers.to_dict()
+            data["exit_code"], data["status"] = self.exit_code, {0: "pass", 1: "fail", 2: "error"}[self.exit_code]
         return config.redact(data)
 
 
@@ -180,7 +182,7 @@ def check_trigger_tests(report: RunReport, config: Config) -> None:
     for trigger in config.triggers:
         for test in trigger.when.test:
             if test not in names:
-                near = sorted(n for n in names if test.lower() in n.lower() or n.lower() in test.lower())[:5]
+                near = difflib.get_close_matches(test, sorted(names), n=3, cutoff=0.75)
                 hint = f" (did you mean: {', '.join(near)}?)" if near else f" ({len(names)} tests in the project)"
                 raise ConfigError(f"trigger {trigger.name!r} names unknown test {test!r}{hint}", config.source_file,
                                   f"triggers.{trigger.name}.when.test")

@@ -295,3 +295,29 @@ def test_windows_are_grouped_by_their_end():
     ev = evaluate(rule(min_count=2), rows)
     assert ev.holds and ev.windows[0]["window_end"] == D4 and ev.windows[0]["window_start"] == "2026-01-03T00:00:00"
     assert not evaluate(rule(min_count=2, consecutive_windows=2), rows).holds
+
+
+# ------------------------------------------------------------------------------- the docs
+
+def test_the_docs_example_loads_and_names_the_demos_tests(tmp_path):
+    """docs/triggers.md's runnable ml_monitor.yml reads without error and its tests exist in the demo."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    repo = Path(__file__).resolve().parents[2]
+    page = (repo / "docs" / "triggers.md").read_text(encoding="utf-8")
+    example = re.search(r"cat > ml_monitor.yml <<'EOF'\n(.*?)\nEOF\n", page, re.S).group(1)
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    (tmp_path / "ml_monitor.yml").write_text(example)
+    config = load_config(tmp_path)
+    assert [t.name for t in config.triggers] == ["feature_drift", "feature_drift_two_days", "auc_of_any_segment"]
+    demo = yaml.safe_load((repo / "cli/ml_monitor/demo/project/models/churn_model.yml").read_text())
+    names = set(re.findall(r"'name': '([^']+)'", repr(demo)))
+    for t in config.triggers:
+        assert set(t.when.test) <= names, t.when.test
+    cli = (repo / "docs" / "cli.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(# ml_monitor.yml, beside dbt_project.yml.*?)```", cli, re.S).group(1)
+    data = yaml.safe_load(block)
+    assert data["triggers"]["feature_drift"]["when"]["consecutive_windows"] == 2
