@@ -132,12 +132,14 @@ def _emit_json(config: Any, data: Any) -> None:
 @state_options
 def run(project_dir: str, config_file: str | None, state_path: str | None, output_format: str, verbose: bool,
         **dbt: Any) -> None:
-    """Run dbt build/test once, raise alerts for failing checks, deliver them.
+    """Run dbt build/test once, raise alerts for failing checks, deliver them, then evaluate
+    the retraining triggers of ml_monitor.yml (fire once, resolve when they clear).
 
     \b
     Exit codes: 0 all checks passed, 1 some check failed, 2 the run itself failed
     (dbt error, bad profile, unreachable warehouse, another run in progress, no
-    dbt_project.yml, a --select that matches no test), 130 / 143 interrupted by
+    dbt_project.yml, a --select that matches no test, a trigger naming an unknown
+    test, triggers that could not read the metric store), 130 / 143 interrupted by
     SIGINT / SIGTERM (dbt's queries cancelled, no alert raised, nothing recorded).
     """
     from ml_monitor import api

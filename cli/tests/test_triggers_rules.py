@@ -321,3 +321,25 @@ def test_the_docs_example_loads_and_names_the_demos_tests(tmp_path):
     block = re.search(r"```yaml\n(# ml_monitor.yml, beside dbt_project.yml.*?)```", cli, re.S).group(1)
     data = yaml.safe_load(block)
     assert data["triggers"]["feature_drift"]["when"]["consecutive_windows"] == 2
+
+
+def test_gate_over_the_rows_performance_writes_for_challenger_columns():
+    """The integration project's expected rows of a challenger_columns case (the shape `performance`
+    writes: champion and challenger rows told apart by column_name) drive the gate."""
+    import csv
+    from pathlib import Path
+
+    seed = Path(__file__).resolve().parents[2] / "integration_tests/seeds/expected/expected_performance.csv"
+    rows = []
+    for r in csv.DictReader(seed.open()):
+        if r["case_name"] != "challenger_columns":
+            continue
+        rows.append({**{k: (v or None) for k, v in r.items()}, "test_name": "challenger_columns",
+                     "value": float(r["value"]) if r["value"] else None})
+    accuracy = dict(metric=["accuracy"], champion="predicted_label", challenger="predicted_label_v2")
+    overall = [r for r in rows if r["metric"] == "accuracy" and r["segment_column"] is None]
+    gain = float(overall[1]["value"]) - float(overall[0]["value"])       # 0.6410 - 0.6368
+    assert evaluate(rule(min_improvement=gain - 1e-9, **accuracy), rows).holds
+    assert not evaluate(rule(min_improvement=gain + 1e-9, **accuracy), rows).holds
+    assert not evaluate(rule(segment="any", **accuracy), rows).holds          # apac: 0.463 < 0.5
+    assert not evaluate(rule(metric=["roc_auc"], champion="score", challenger="score_v2"), rows).holds
