@@ -343,3 +343,55 @@ def test_gate_over_the_rows_performance_writes_for_challenger_columns():
     assert not evaluate(rule(min_improvement=gain + 1e-9, **accuracy), rows).holds
     assert not evaluate(rule(segment="any", **accuracy), rows).holds          # apac: 0.463 < 0.5
     assert not evaluate(rule(metric=["roc_auc"], champion="score", challenger="score_v2"), rows).holds
+
+
+# ------------------------------------------------------------- which triggers a run evaluates
+
+def _check(name, status="fail", tags=()):
+    from ml_monitor.runner import CheckResult
+
+    return CheckResult(unique_id=f"test.p.{name}", name=name, status=status, severity="error", monitor="psi_drift",
+                       package="ml_monitor", model="m", column=None, tags=list(tags))
+
+
+def test_not_evaluated_when_the_tests_did_not_run_or_errored_and_store_errors_are_exit_2(tmp_path, monkeypatch):
+    from ml_monitor import api
+    from ml_monitor.outbox import Lifecycle
+    from ml_monitor.delivery import DeliveryReport
+    from ml_monitor.triggers import store
+
+    config = _load(tmp_path, """
+  a: {when: {test: psi_a}, channels: [console]}
+  b: {when: {test: psi_b}, channels: [console]}
+  c: {when: {tag: drift}, channels: [console]}
+""")
+    report = _report()
+    report.checks = [_check("psi_a"), _check("psi_b", status="error")]
+    asked = []
+
+    def fake_store(project_dir, ids, *args):
+        asked.append(sorted(ids))
+        return [{**obs("psi_a", "f1", "fail", D3, D4), "test_unique_id": "test.p.psi_a"}]
+
+    monkeypatch.setattr(api, "read_store", fake_store)
+    out, results = api.evaluate_triggers(report, config)
+    assert asked == [["test.p.psi_a"]]                       # one read, only the tests that ran
+    assert [(t.name, ev.holds) for t, ev, _ in results] == [("a", True)]
+    assert out.not_evaluated == {"b": "test(s) psi_b did not complete (error)",
+                                 "c": "none of its tests ran in this run"}
+
+    report.error = "could not connect"
+    out, results = api.evaluate_triggers(report, config)
+    assert results == [] and set(out.not_evaluated) == {"a", "b", "c"}
+
+    report.error = None
+
+    def broken(*args):
+        raise store.StoreError("the history table ml_monitor_observations does not exist")
+
+    monkeypatch.setattr(api, "read_store", broken)
+    lifecycle = api.run_triggers(report, config)
+    assert lifecycle.error.startswith("the history table") and "a" in lifecycle.not_evaluated
+    outcome = api.RunOutcome(report, Lifecycle(), DeliveryReport(), lifecycle)
+    assert report.exit_code == 1 and outcome.exit_code == 2
+    assert outcome.to_dict(config)["exit_code"] == 2 and "could not be evaluated" in outcome.summary()
