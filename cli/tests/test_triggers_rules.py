@@ -15,7 +15,7 @@ from ml_monitor.config import ConfigError, load_config
 from ml_monitor.outbox import Outbox
 from ml_monitor.runner import RunReport
 from ml_monitor.triggers.lifecycle import TriggerLifecycle, TriggerState, trigger_alert
-from ml_monitor.triggers.rules import When, Trigger, evaluate, parse_trigger
+from ml_monitor.triggers.rules import Trigger, When, evaluate
 
 D1, D2, D3 = "2026-01-07T00:00:00", "2026-01-08T00:00:00", "2026-01-09T00:00:00"
 D4 = "2026-01-10T00:00:00"

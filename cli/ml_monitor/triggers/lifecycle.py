@@ -133,12 +133,10 @@ class TriggerState:
 
     def rows(self) -> list[dict[str, Any]]:
         """Every trigger in the state, with its delivery counts and the latest firing's event."""
+        count = "(select count(*) from deliveries d where d.fingerprint = t.fingerprint and d.state = '{}') as {}"
         rows = self.outbox.db.execute(
-            "select t.*,"
-            " (select count(*) from deliveries d where d.fingerprint = t.fingerprint and d.state = 'pending') as pending,"
-            " (select count(*) from deliveries d where d.fingerprint = t.fingerprint and d.state = 'failed') as failed,"
-            " (select count(*) from deliveries d where d.fingerprint = t.fingerprint and d.state = 'delivered')"
-            " as delivered from triggers t order by t.name").fetchall()
+            "select t.*, " + ", ".join(count.format(s, s) for s in ("pending", "failed", "delivered"))
+            + " from triggers t order by t.name").fetchall()
         return [{"name": r["name"], "fingerprint": r["fingerprint"], "state": r["state"],
                  "first_fired": iso(r["first_fired"]), "last_evaluated": iso(r["last_evaluated"]),
                  "resolved_at": iso(r["resolved_at"]), "fired_count": r["fired_count"],

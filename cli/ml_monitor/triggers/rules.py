@@ -360,7 +360,8 @@ def _evaluate_gate(trigger: Trigger, latest: list, by_window: dict, available: i
                 continue
             a, b = _number(champ.get("value")), _number(chall.get("value"))
             if a is None or b is None:
-                problems.append("a value is null (" + ((champ if a is None else chall).get("detail") or "no data") + ")")
+                missing = champ if a is None else chall
+                problems.append(f"a value is null ({missing.get('detail') or 'no data'})")
                 continue
             improvement = (b - a) if higher else (a - b)
             ok = improvement > 0 and improvement >= when.min_improvement
