@@ -10,6 +10,7 @@ config, outbox, delivery, locks, alerts); nothing below this module imports it.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
 import time
@@ -25,6 +26,9 @@ from ml_monitor.locks import LockHeld, RunLocked, lock_path, run_lock
 from ml_monitor.logs import setup_logging
 from ml_monitor.outbox import Lifecycle, Outbox
 from ml_monitor.runner import RunReport, run_dbt
+from ml_monitor.triggers.lifecycle import TriggerLifecycle, TriggerState, trigger_alert
+from ml_monitor.triggers.rules import check_selected, evaluate
+from ml_monitor.triggers.store import StoreError, manifest_test_names, read_store
 
 log = logging.getLogger("ml_monitor")
 
@@ -74,9 +78,12 @@ class RunOutcome:
     report: RunReport
     lifecycle: Lifecycle
     delivery: DeliveryReport
+    triggers: TriggerLifecycle | None = None     # set by monitor() when ml_monitor.yml has triggers
 
     @property
     def exit_code(self) -> int:
+        if self.triggers is not None and self.triggers.error:
+            return 2
         return self.report.exit_code
 
     def summary(self) -> str:
@@ -84,11 +91,18 @@ class RunOutcome:
         lc = self.lifecycle.counts()
         d = self.delivery
         errors = "dbt could not run" if self.report.error else f"{c['node_errors']} node errors"
-        return (f"{self.report.command} finished in {self.report.duration:.1f}s: exit {self.exit_code}, "
+        text = (f"{self.report.command} finished in {self.report.duration:.1f}s: exit {self.exit_code}, "
                 f"{c['checks']} checks ({c['passed']} passed, {c['warned']} warned, {c['failed']} failed), "
                 f"{errors}; alerts {lc['new']} new, {lc['repeated']} re-sent, "
                 f"{lc['suppressed']} suppressed, {lc['resolved']} resolved; deliveries {d.sent} sent, "
                 f"{d.retrying} retrying, {d.failed} failed")
+        if self.triggers is not None:
+            t = self.triggers.counts()
+            text += (f"; triggers {t['fired']} fired, {t['held']} still holding, {t['resolved']} resolved, "
+                     f"{t['clear']} clear, {t['not_evaluated']} not evaluated")
+            if self.triggers.error:
+                text += f" (could not be evaluated: {self.triggers.error})"
+        return text
 
     def to_dict(self, config: Config) -> dict[str, Any]:
         alerts = []
@@ -98,6 +112,9 @@ class RunOutcome:
         data = {**self.report.to_dict(), "alerts": alerts,
                 "resolved": [a.to_dict() for a in self.lifecycle.resolved],
                 "deliveries": self.delivery.to_dict()}
+        if self.triggers is not None:
+            data["triggers"] = self.triggers.to_dict()
+            data["exit_code"], data["status"] = self.exit_code, {0: "pass", 1: "fail", 2: "error"}[self.exit_code]
         return config.redact(data)
 
 
@@ -125,11 +142,14 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
         log.info("running dbt %s in %s", config.dbt.command, config.project_dir)
         report = run_checks(str(config.project_dir), config=config)
         check_selection(report, config)
+        check_trigger_tests(report, config)
         if report.exit_code == 2:
             log.error("monitoring failed: %s (dbt log: %s)", report.error or "; ".join(
                 f"{e['name']}: {e['message']}" for e in report.node_errors),
                 config.project_dir / "logs" / "dbt.log")
         outcome = deliver(report, config, ctx)
+        if config.triggers:
+            outcome.triggers = run_triggers(report, config, ctx)
         log.info("%s", outcome.summary())
         return outcome
     finally:
@@ -146,6 +166,102 @@ def check_selection(report: RunReport, config: Config) -> None:
         raise EmptySelection(f"the selection {' '.join(config.dbt.select)!r} matched no test: nothing was "
                              f"checked, no alert state changed (list what it selects with `dbt ls "
                              f"--resource-type test --select ...`)", key="--select")
+
+
+# ---------------------------------------------------------------------------- triggers
+
+def check_trigger_tests(report: RunReport, config: Config) -> None:
+    """A trigger naming a test the project does not have is a configuration error (exit 2), checked
+    against the manifest the run wrote (skipped when there is none), before any state changes."""
+    if not config.triggers:
+        return
+    names = manifest_test_names(config.project_dir)
+    if names is None:
+        log.debug("no manifest: the test names of the triggers are not checked")
+        return
+    for trigger in config.triggers:
+        for test in trigger.when.test:
+            if test not in names:
+                near = difflib.get_close_matches(test, sorted(names), n=3, cutoff=0.75)
+                hint = f" (did you mean: {', '.join(near)}?)" if near else f" ({len(names)} tests in the project)"
+                raise ConfigError(f"trigger {trigger.name!r} names unknown test {test!r}{hint}", config.source_file,
+                                  f"triggers.{trigger.name}.when.test")
+
+
+def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecycle, list]:
+    """Evaluate every trigger over the metric store's rows of the tests this run evaluated.
+
+    Returns the lifecycle holding the not-evaluated triggers (and the error, when the store could not
+    be read) and the (trigger, evaluation, alert) of each evaluated one."""
+    out = TriggerLifecycle()
+    if report.error:
+        out.not_evaluated = {t.name: "dbt could not run" for t in config.triggers}
+        return out, []
+    ours = [c for c in report.checks if c.package == "ml_monitor"]
+    chosen: dict[str, list] = {}
+    for t in config.triggers:
+        checks = [c for c in ours if check_selected(t.when, c.name, c.tags, c.monitor)]
+        errored = [c.name for c in checks if c.status not in ("pass", "warn", "fail")]
+        if not checks:
+            out.not_evaluated[t.name] = "none of its tests ran in this run"
+        elif errored:
+            out.not_evaluated[t.name] = f"test(s) {', '.join(errored)} did not complete ({checks[0].status})"
+        else:
+            chosen[t.name] = checks
+    ids = {c.unique_id for checks in chosen.values() for c in checks}
+    try:
+        dbt = config.dbt
+        vars_json = report.dbt_args[report.dbt_args.index("--vars") + 1] if "--vars" in report.dbt_args else None
+        rows = read_store(config.project_dir, ids, dbt.profiles_dir, dbt.target, vars_json) if ids else []
+    except StoreError as e:
+        out.error = config.redact(str(e))
+        log.error("triggers could not be evaluated: %s", out.error)
+        out.not_evaluated.update({name: "the metric store could not be read" for name in chosen})
+        return out, []
+    tags = {c.unique_id: list(c.tags) for c in ours}
+    results = []
+    for t in config.triggers:
+        if t.name not in chosen:
+            continue
+        mine = {c.unique_id for c in chosen[t.name]}
+        ev = evaluate(t, [{**r, "tags": tags.get(r.get("test_unique_id"), [])} for r in rows
+                          if r.get("test_unique_id") in mine])
+        results.append((t, ev, trigger_alert(t, ev, report)))
+    return out, results
+
+
+def run_triggers(report: RunReport, config: Config, ctx: DeliveryContext | None = None,
+                 now: float | None = None) -> TriggerLifecycle:
+    """Evaluate the triggers, apply fire / hold / resolve to the state and deliver what is due."""
+    out, results = evaluate_triggers(report, config)
+    routes = {t.name: (list(t.channels) if t.channels is not None else channels_for(alert, config))
+              for t, _, alert in results}
+    resolve_channels = {n for n, s in config.channels.items() if config.send_resolved and s.send_resolved}
+    with Outbox(config.state_path) as outbox:
+        TriggerState(outbox).record(results, routes, resolve_channels, out, now=now)
+        for alert in out.fired:
+            log.warning("%s -> %s", alert.title, ", ".join(routes.get(
+                alert.evidence["trigger"], [])) or "no channel")
+        deliver_pending(config, outbox, ctx, now=now)
+    return out
+
+
+def list_triggers(config: Config) -> list[dict[str, Any]]:
+    """Every configured trigger with its state (never evaluated: `unknown`), and the state of triggers
+    no longer in ml_monitor.yml (`configured: false`)."""
+    with Outbox(config.state_path) as outbox:
+        rows = {r["name"]: r for r in TriggerState(outbox).rows()}
+    out = []
+    for t in config.triggers:
+        row = rows.pop(t.name, None) or {"name": t.name, "state": "unknown", "fired_count": 0, "event": None,
+                                         "reason": "never evaluated", "channels": [], "first_fired": None,
+                                         "last_evaluated": None, "resolved_at": None, "fingerprint": None,
+                                         "deliveries": {"pending": 0, "failed": 0, "delivered": 0}}
+        out.append({**row, "configured": True, "description": t.description,
+                    "kind": "promotion_gate" if t.when.is_gate else "count",
+                    "routes_to": list(t.channels) if t.channels is not None else "routes"})
+    out += [{**r, "configured": False} for r in rows.values()]
+    return config.redact(out)
 
 
 def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
@@ -188,6 +304,7 @@ def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
 
 
 __all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve",
-           "list_alerts", "list_deliveries", "print_alerts", "setup_logging", "load_config",
+           "list_alerts", "list_deliveries", "list_triggers", "run_triggers", "evaluate_triggers",
+           "print_alerts", "setup_logging", "load_config",
            "default_config", "lock_path", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked",
            "LockHeld", "EmptySelection"]

@@ -132,12 +132,14 @@ def _emit_json(config: Any, data: Any) -> None:
 @state_options
 def run(project_dir: str, config_file: str | None, state_path: str | None, output_format: str, verbose: bool,
         **dbt: Any) -> None:
-    """Run dbt build/test once, raise alerts for failing checks, deliver them.
+    """Run dbt build/test once, raise alerts for failing checks, deliver them, then evaluate
+    the retraining triggers of ml_monitor.yml (fire once, resolve when they clear).
 
     \b
     Exit codes: 0 all checks passed, 1 some check failed, 2 the run itself failed
     (dbt error, bad profile, unreachable warehouse, another run in progress, no
-    dbt_project.yml, a --select that matches no test), 130 / 143 interrupted by
+    dbt_project.yml, a --select that matches no test, a trigger naming an unknown
+    test, triggers that could not read the metric store), 130 / 143 interrupted by
     SIGINT / SIGTERM (dbt's queries cancelled, no alert raised, nothing recorded).
     """
     from ml_monitor import api
@@ -278,6 +280,41 @@ def alerts_resolve(fingerprint: str, no_notify: bool, project_dir: str, config_f
         _emit_json(config, {"resolved": alert.to_dict(), "deliveries": result.to_dict()})
     else:
         click.echo(f"resolved {alert.fingerprint}: {alert.title} ({result.sent} notification(s) sent)", err=True)
+
+
+# ------------------------------------------------------------------------ triggers
+
+@main.group()
+def triggers() -> None:
+    """Retraining triggers of ml_monitor.yml and their state (firing, clear, when they fired)."""
+
+
+@triggers.command("list")
+@state_options
+def triggers_list(project_dir: str, config_file: str | None, state_path: str | None, output_format: str,
+                  verbose: bool) -> None:
+    """Show every trigger: firing or clear, since when, the latest reason, where it went.
+
+    With --format json, each trigger carries the event of its latest firing (the evidence)."""
+    from ml_monitor import api
+
+    config = _load(project_dir, config_file, state_path, verbose)
+    rows = api.list_triggers(config)
+    if output_format == "json":
+        _emit_json(config, {"triggers": rows})
+        return
+    if not rows:
+        click.echo(f"no triggers in {config.where}")
+    for r in rows:
+        since = {"firing": f"since {r['first_fired']}", "clear": f"resolved {r['resolved_at']}"
+                 if r["resolved_at"] else "never fired"}.get(r["state"], "")
+        d = r["deliveries"]
+        flags = f"  ({d['pending']} pending, {d['failed']} failed)" if d["pending"] or d["failed"] else ""
+        gone = "  (no longer in the configuration)" if not r["configured"] else ""
+        click.echo(f"{r['name']:<24} {r['state']:<8} {since:<38} fired {r['fired_count']}x, "
+                   f"last evaluated {r['last_evaluated'] or 'never'}{flags}{gone}")
+        if r.get("reason"):
+            click.echo(f"  {r['reason']}")
 
 
 # ------------------------------------------------------------------------------ report

@@ -22,6 +22,7 @@ import yaml
 from ml_monitor.alerts.base import SettingsError, url_secrets
 from ml_monitor.alerts.registry import CHANNEL_TYPES, channel_module
 from ml_monitor.settings import ConfigError, build_dataclass, coerce, parse_duration
+from ml_monitor.triggers.rules import Trigger, parse_trigger
 
 CONFIG_FILE = "ml_monitor.yml"
 DEFAULT_STATE_PATH = ".ml_monitor/state.sqlite"
@@ -35,7 +36,7 @@ class Route:
     severity: list[str] = field(default_factory=list)   # warn / error
     tags: list[str] = field(default_factory=list)       # any of
     owner: list[str] = field(default_factory=list)      # any of
-    kind: list[str] = field(default_factory=list)       # check_failed / monitoring_failed
+    kind: list[str] = field(default_factory=list)       # check_failed / monitoring_failed / trigger
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Config:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     channels: dict[str, Any] = field(default_factory=dict)   # name -> channel Settings dataclass
     routes: list[Route] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)    # retraining triggers (docs/triggers.md)
     secrets: set[str] = field(default_factory=set)
 
     def redact(self, text: Any) -> Any:
@@ -225,7 +227,7 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
     secrets: set[str] = set()
     data = _substitute(raw, "", file, secrets, environ)
     allowed = {"version", "state_path", "suppression_interval", "send_resolved", "dbt", "delivery",
-               "channels", "routes"}
+               "channels", "routes", "triggers"}
     for k in data:
         if k not in allowed:
             raise ConfigError(f"unknown key '{k}' (allowed: {', '.join(sorted(allowed))})", file, str(k))
@@ -258,8 +260,12 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
         if not route.channels:
             raise ConfigError("a route needs at least one channel", file, f"routes[{i}].channels")
         _one_of(route.severity, ("warn", "error"), f"routes[{i}].severity", file)
-        _one_of(route.kind, ("check_failed", "monitoring_failed"), f"routes[{i}].kind", file)
+        _one_of(route.kind, ("check_failed", "monitoring_failed", "trigger"), f"routes[{i}].kind", file)
         config.routes.append(route)
+    triggers = data.get("triggers") or {}
+    if not isinstance(triggers, dict):
+        raise ConfigError("expected a mapping of trigger name -> rule", file, "triggers")
+    config.triggers = [parse_trigger(str(name), spec, file, config.channels) for name, spec in triggers.items()]
     config.secrets = secrets
     return config
 

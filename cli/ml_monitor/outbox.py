@@ -234,6 +234,10 @@ class Outbox:
             self._resolve_row(rows[0], alert, resolve_channels, now)
             return alert
 
+    def enqueue(self, note: Notification, channels: list[str], now: float) -> int:
+        """Write `note` for each channel into the outbox (inside the caller's transaction)."""
+        return self._enqueue(note, channels, now)
+
     def _enqueue(self, note: Notification, channels: list[str], now: float) -> int:
         for channel in channels:
             note.delivery_id = uuid.uuid4().hex

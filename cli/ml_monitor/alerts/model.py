@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CHECK_FAILED = "check_failed"
 MONITORING_FAILED = "monitoring_failed"
+TRIGGER = "trigger"                # a retraining trigger of ml_monitor.yml (ml_monitor.triggers)
 
 
 def fingerprint(kind: str, key: str) -> str:
@@ -37,7 +38,7 @@ def monitoring_fingerprint(project: str, target: str | None) -> str:
 @dataclass
 class Alert:
     fingerprint: str
-    kind: str                      # check_failed | monitoring_failed
+    kind: str                      # check_failed | monitoring_failed | trigger
     severity: str                  # warn | error
     title: str
     summary: str                   # what failed, in plain words (one line per failing observation)
@@ -58,6 +59,7 @@ class Alert:
     dbt_message: str | None = None
     invocation_id: str | None = None
     detected_at: str | None = None
+    evidence: dict[str, Any] | None = None   # triggers: the windows and observations that satisfied the rule
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,8 +162,15 @@ def alert_facts(note: Notification) -> AlertFacts:
         seen = f"seen in {note.occurrences} runs since {timestamp(note.first_seen) or 'the first run'}"
     return AlertFacts(
         headline=note.headline, severity=a.severity.upper(),
-        body="The check passes again." if note.event == "resolve" else a.summary,
+        body=_resolve_body(a) if note.event == "resolve" else a.summary,
         facts=facts, fingerprint=a.fingerprint, runbook=a.runbook, runbook_url=safe_link(a.runbook), seen=seen)
+
+
+def _resolve_body(a: Alert) -> str:
+    if a.kind != TRIGGER:
+        return "The check passes again."
+    why = (a.evidence or {}).get("resolved_reason")
+    return "The trigger no longer holds" + (f": {why}" if why else ".")
 
 
 def alert_text(note: Notification) -> str:

@@ -1,0 +1,174 @@
+"""Retraining triggers end to end: real `ml-monitor run` on DuckDB (history hook, metric store), a real
+HTTP receiver (webhook) and a real subprocess (command channel). Fire on the first run, stay quiet
+while the rule holds, resolve when the data clears; `triggers list`; an unknown test is exit 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from ml_monitor.paths import package_root
+from test_cli_run import invoke
+
+# two daily windows ending at as_of; rows with bad = 1 lose x when var trig_bad is set
+SEED = """id,ts,segment,x,bad
+1,2026-01-08 03:00:00,a,1.0,1
+2,2026-01-08 09:00:00,a,2.0,1
+3,2026-01-08 12:00:00,b,3.0,0
+4,2026-01-08 18:00:00,b,4.0,0
+5,2026-01-09 03:00:00,a,5.0,1
+6,2026-01-09 09:00:00,a,6.0,1
+7,2026-01-09 12:00:00,b,7.0,0
+8,2026-01-09 18:00:00,b,8.0,0
+"""
+
+MODEL = """select id, ts, segment,
+  {% if var('trig_bad', false) %} case when bad = 1 then null else x end {% else %} x {% endif %} as x
+from {{ ref('raw_events') }}
+"""
+
+SCHEMA = """models:
+  - name: events
+    columns:
+      - name: x
+        data_tests:
+          - ml_monitor.null_rate:
+              name: x_nulls
+              arguments:
+                max_null_rate: 0.1
+                segment_by: [segment]
+                timestamp_column: ts
+                window: {period: day, count: 1}
+                windows: 2
+"""
+
+# the command channel: append what it received (event from the environment, payload from stdin)
+RECORDER = ("import json, os, sys; data = json.load(sys.stdin); "
+            "open(sys.argv[1], 'a').write(json.dumps({'env': os.environ['ML_MONITOR_EVENT'], 'data': data}) + '\\n')")
+
+
+@pytest.fixture(scope="module")
+def trigger_project(tmp_path_factory) -> Path:
+    from dbt.cli.main import dbtRunner
+
+    root = tmp_path_factory.mktemp("trigger_proj")
+    (root / "seeds").mkdir()
+    (root / "models").mkdir()
+    (root / "dbt_project.yml").write_text(
+        "name: trigger_proj\nversion: '1.0'\nconfig-version: 2\nprofile: trigger_proj\n"
+        "models:\n  trigger_proj:\n    +materialized: table\n"
+        "data_tests:\n  trigger_proj:\n    +store_failures: true\n"
+        "vars:\n  ml_monitor_as_of: '2026-01-10 00:00:00'\n"
+        "on-run-end:\n  - \"{{ ml_monitor.record_observations(results) }}\"\n")
+    (root / "profiles.yml").write_text(
+        "trigger_proj:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: \"{root / 'trig.duckdb'}\"\n      threads: 1\n")
+    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
+    (root / "seeds" / "raw_events.csv").write_text(SEED)
+    (root / "models" / "events.sql").write_text(MODEL)
+    (root / "models" / "schema.yml").write_text(SCHEMA)
+    res = dbtRunner().invoke(["deps", "--project-dir", str(root), "--profiles-dir", str(root), "--log-level", "none"])
+    assert res.success, res.exception
+    return root
+
+
+def _config(path: Path, hook_url: str, recorder_out: Path, test: str = "x_nulls") -> Path:
+    path.write_text(f"""
+state_path: state.sqlite
+dbt: {{failing_rows: 0}}    # the alerts' read-back is not needed here: one dbt call less per run
+channels:
+  console: {{type: stdout}}
+  retrain: {{type: command, command: {json.dumps([sys.executable, "-c", RECORDER, str(recorder_out)])}}}
+  pipeline: {{type: webhook, url: "{hook_url}"}}
+routes:
+  - {{channels: [console], kind: [check_failed, monitoring_failed]}}
+triggers:
+  x_nulls_two_days:
+    description: x loses values two days in a row
+    when: {{test: {test}, metric: null_rate, min_count: 2, consecutive_windows: 2}}
+    channels: [retrain, pipeline]
+    owner: ml-team
+  x_nulls_segment_b:
+    when: {{test: {test}, segment: segment=b}}
+    channels: [retrain]
+""")
+    return path
+
+
+HOOK = "/train?token=s3cr3t-pipeline-token"     # a credential in the URL: redacted from every output
+
+
+def _run(project: Path, config: Path, bad: bool, expect: int) -> dict:
+    args = ["run", "--format", "json", "--project-dir", project, "--profiles-dir", project, "--config", config]
+    if bad:
+        args += ["--vars", "{trig_bad: true}"]
+    result = invoke(args, expect=expect)
+    assert "s3cr3t-pipeline-token" not in result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def _recorded(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_trigger_fires_once_holds_quietly_and_resolves(tmp_path, trigger_project, http_receiver):
+    out = tmp_path / "commands.jsonl"
+    config = _config(tmp_path / "ml_monitor.yml", http_receiver.url(HOOK), out)
+
+    # 1. x is null for segment a on both days: overall and segment a fail in both windows -> fires
+    first = _run(trigger_project, config, bad=True, expect=1)
+    t = first["triggers"]
+    assert t["counts"] == {"fired": 1, "held": 0, "resolved": 0, "clear": 1, "not_evaluated": 0, "enqueued": 2}
+    assert first["triggers"]["evaluations"]["x_nulls_segment_b"]["holds"] is False   # segment b never fails
+    (fired,) = t["fired"]
+    assert fired["kind"] == "trigger" and fired["owner"] == "ml-team"
+    evidence = fired["evidence"]
+    assert [(w["window_start"][:10], w["matching_series"]) for w in evidence["windows"]] == \
+        [("2026-01-09", 2), ("2026-01-08", 2)]
+    assert sorted((o["window_start"][:10], o["segment_value"] or "", o["value"]) for o in evidence["observations"]) \
+        == [("2026-01-08", "", 0.5), ("2026-01-08", "a", 1.0), ("2026-01-09", "", 0.5), ("2026-01-09", "a", 1.0)]
+    (cmd,) = _recorded(out)
+    assert cmd["env"] == "trigger" and cmd["data"]["event"] == "trigger"
+    assert cmd["data"]["alert"]["evidence"]["observation_count"] == 4
+    assert "x loses values two days in a row" in cmd["data"]["alert"]["title"]
+    assert "null_rate of x in segment segment = a is 1" in cmd["data"]["alert"]["summary"]
+    (hook,) = http_receiver.at(HOOK)
+    assert hook.json["event"] == "trigger" and hook.json["alert"]["evidence"]["trigger"] == "x_nulls_two_days"
+
+    # 2. still bad: the trigger holds, nothing is sent again (no second training run)
+    second = _run(trigger_project, config, bad=True, expect=1)
+    assert second["triggers"]["counts"]["held"] == 1 and second["triggers"]["fired"] == []
+    assert len(_recorded(out)) == 1 and len(http_receiver.at(HOOK)) == 1
+
+    listed = invoke(["triggers", "list", "--format", "json", "--config", config], expect=0)
+    rows = {r["name"]: r for r in json.loads(listed.stdout)["triggers"]}
+    assert rows["x_nulls_two_days"]["state"] == "firing" and rows["x_nulls_two_days"]["fired_count"] == 1
+    assert rows["x_nulls_two_days"]["deliveries"] == {"pending": 0, "failed": 0, "delivered": 2}
+    assert rows["x_nulls_segment_b"]["state"] == "clear"
+    text = invoke(["triggers", "list", "--config", config], expect=0).stdout
+    assert "x_nulls_two_days" in text and "firing" in text and "s3cr3t" not in text
+
+    # 3. the data clears: the newest window passes -> resolved, one resolve event per channel
+    third = _run(trigger_project, config, bad=False, expect=0)
+    assert third["triggers"]["counts"]["resolved"] == 1
+    events = _recorded(out)
+    assert [e["env"] for e in events] == ["trigger", "resolve"]
+    assert "no longer" not in events[1]["data"]["alert"]["summary"]   # the summary stays the firing's evidence
+    assert events[1]["data"]["alert"]["evidence"]["resolved_reason"].startswith("not at least 2 series")
+    assert [r.json["event"] for r in http_receiver.at(HOOK)] == ["trigger", "resolve"]
+    rows = {r["name"]: r for r in json.loads(invoke(["triggers", "list", "--format", "json", "--config", config],
+                                                    expect=0).stdout)["triggers"]}
+    assert rows["x_nulls_two_days"]["state"] == "clear" and rows["x_nulls_two_days"]["resolved_at"]
+
+
+def test_trigger_naming_an_unknown_test_is_exit_2(tmp_path, trigger_project, http_receiver):
+    config = _config(tmp_path / "ml_monitor.yml", http_receiver.url(HOOK), tmp_path / "c.jsonl",
+                     test="x_nulz")
+    result = invoke(["run", "--project-dir", trigger_project, "--profiles-dir", trigger_project,
+                     "--config", config, "--select", "x_nulls"], expect=2)
+    assert "trigger 'x_nulls_two_days' names unknown test 'x_nulz'" in result.stderr
+    assert "triggers.x_nulls_two_days.when.test" in result.stderr
+    assert http_receiver.at(HOOK) == [] and not (tmp_path / "c.jsonl").exists()
