@@ -424,7 +424,7 @@ def main():
         e.add("quantiles", "quantile", "f_stable", (None, None), f"quantile_{p}", float(np.quantile(ref_stable, p)),
               None, len(ref_stable), status="pass")
 
-    # the p-value functions themselves over a grid (tests/drift_pvalue_grid.sql): chi-square
+    # the p-value functions themselves over a grid (tests/drift_pvalue_functions.sql): chi-square
     # survival for both parities of dof, small and huge x; the Kolmogorov distribution both sides of y = 1
     grid = []
     for dof in list(range(1, 13)) + [25, 40]:
