@@ -97,3 +97,8 @@
 {% macro _clamp01(x) -%}
   (case when {{ x }} < 0 then 0.0 when {{ x }} > 1 then 1.0 else {{ x }} end)
 {%- endmacro %}
+
+{#- A p-value for the detail text: 4 decimals, '< 0.0001' below that. -#}
+{% macro _fmt_pvalue(expr) -%}
+  case when {{ expr }} < 0.0001 then '< 0.0001' else {{ ml_monitor._fmt(expr, 4) }} end
+{%- endmacro %}

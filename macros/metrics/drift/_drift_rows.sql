@@ -25,7 +25,7 @@
     {%- else %}
     coalesce(undefined_reason is null and {{ value_sql }} {{ fail_op }} {{ threshold }}, false) as is_fail,
     {%- endif %}
-    {{ ml_monitor.string_literal(metric ~ ' ') }} || coalesce({{ ml_monitor._fmt(value_sql, 4) }}, '?')
+    {{ ml_monitor.string_literal(metric ~ ' ') }} || coalesce({{ ml_monitor._fmt_pvalue(value_sql) if fail_op == '<' else ml_monitor._fmt(value_sql, 4) }}, '?')
       {%- if threshold is not none %}
       || case when {{ value_sql }} {{ fail_op }} {{ threshold }} then ' {{ {">=": "at or above", ">": "above", "<": "below"}[fail_op] }} {{ threshold }}' else ' {{ "not below" if fail_op == "<" else "within" }} {{ threshold }}' end
       {%- endif %}

@@ -259,7 +259,7 @@ long as (
     {{ ml_monitor.null_double() }} as baseline_value,
     cur_rows as sample_size,
     coalesce(undefined_reason is null and stat_value {{ fail_op }} {{ threshold }}, false) as is_fail,
-    {{ ml_monitor.string_literal(statistic ~ ' ') }} || coalesce({{ ml_monitor._fmt('stat_value', 4 if statistic != 'ks_pvalue' else 6) }}, '?')
+    {{ ml_monitor.string_literal(statistic ~ ' ') }} || coalesce({{ ml_monitor._fmt_pvalue('stat_value') if statistic == 'ks_pvalue' else ml_monitor._fmt('stat_value', 4) }}, '?')
       || case when stat_value {{ fail_op }} {{ threshold }} then ' {{ "below" if fail_op == "<" else "above" }} {{ threshold }}' else ' {{ "not below" if fail_op == "<" else "within" }} {{ threshold }}' end
       {%- if statistic == 'ks_pvalue' %}
       || ' (ks ' || coalesce({{ ml_monitor._fmt('d', 4) }}, '?') || ' on ' || {{ ml_monitor.to_string('cur_valid') }} || ' vs ' || {{ ml_monitor.to_string('ref_valid') }} || ' values)'
