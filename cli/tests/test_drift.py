@@ -303,6 +303,34 @@ models:
           - ml_monitor.js_drift:
               name: js_evidently
               arguments: {binning: evidently, reference_where: "g = 'r'"}
+          # more statistics (issue #17)
+          - ml_monitor.binned_drift:
+              name: chi2_on_numeric
+              arguments: {statistic: chi2_pvalue, reference_where: "g = 'r'"}
+          - ml_monitor.binned_drift:
+              name: linf_on_numeric
+              arguments: {statistic: linf, reference_where: "g = 'r'"}
+          - ml_monitor.binned_drift:
+              name: unknown_statistic
+              arguments: {statistic: kl, reference_where: "g = 'r'"}
+          - ml_monitor.binned_drift:
+              name: chi2_threshold_above_one
+              arguments: {statistic: chi2_pvalue, threshold: 5, kind: categorical, reference_where: "g = 'r'"}
+          - ml_monitor.binned_drift:
+              name: hellinger_evidently
+              arguments: {binning: evidently, reference_where: "g = 'r'"}
+          - ml_monitor.wasserstein_drift:
+              name: wasserstein_without_threshold
+              arguments: {statistic: wasserstein, reference_where: "g = 'r'"}
+          - ml_monitor.wasserstein_drift:
+              name: wasserstein_ks_statistic
+              arguments: {statistic: ks, reference_where: "g = 'r'"}
+          - ml_monitor.ks_drift:
+              name: ks_pvalue_threshold_above_one
+              arguments: {statistic: ks_pvalue, threshold: 1.5, reference_where: "g = 'r'"}
+          - ml_monitor.prediction_drift:
+              name: prediction_chi2
+              arguments: {statistic: chi2_pvalue, reference_where: "g = 'r'"}
       - name: c
         data_tests:
           - ml_monitor.ks_drift:
@@ -311,6 +339,13 @@ models:
           - ml_monitor.psi_drift:
               name: numeric_kind_on_text
               arguments: {kind: numeric, reference_where: "g = 'r'"}
+          - ml_monitor.wasserstein_drift:
+              name: wasserstein_categorical
+              arguments: {reference_where: "g = 'r'"}
+          # a categorical column: the chi-square p-value is defined (and passes on equal samples)
+          - ml_monitor.binned_drift:
+              name: ok_chi2
+              arguments: {statistic: chi2_pvalue, reference_where: "g = 'r'"}
     data_tests:
       - ml_monitor.psi_drift:
           name: unknown_column
@@ -336,6 +371,16 @@ EXPECTED_ERRORS = {
     "numeric_kind_on_text": ("ml_monitor.psi_drift", "argument 'kind' numeric needs a numeric column"),
     "unknown_column": ("ml_monitor.psi_drift", "argument 'columns' names column(s)"),
     "prediction_without_score": ("ml_monitor.prediction_drift", "argument 'score_column' is required"),
+    "chi2_on_numeric": ("ml_monitor.binned_drift", "argument 'columns' must be categorical columns for this monitor"),
+    "linf_on_numeric": ("ml_monitor.binned_drift", "argument 'columns' must be categorical columns for this monitor"),
+    "unknown_statistic": ("ml_monitor.binned_drift", "argument 'statistic' must be one of psi, js_distance, hellinger"),
+    "chi2_threshold_above_one": ("ml_monitor.binned_drift", "argument 'threshold'"),
+    "hellinger_evidently": ("ml_monitor.binned_drift", "argument 'binning' evidently is a PSI mode"),
+    "wasserstein_without_threshold": ("ml_monitor.wasserstein_drift", "argument 'threshold' is required with statistic: wasserstein"),
+    "wasserstein_ks_statistic": ("ml_monitor.wasserstein_drift", "argument 'statistic' must be one of wasserstein_norm, wasserstein (got ks)"),
+    "ks_pvalue_threshold_above_one": ("ml_monitor.ks_drift", "argument 'threshold'"),
+    "prediction_chi2": ("ml_monitor.prediction_drift", "argument 'statistic' must be one of psi, js_distance, hellinger, total_variation"),
+    "wasserstein_categorical": ("ml_monitor.wasserstein_drift", "argument 'columns' must be numeric columns"),
 }
 
 
@@ -344,6 +389,7 @@ def test_argument_errors_name_the_test_and_the_argument(tmp_path):
         "m": "select * from (values ('r', 1.0, 'a'), ('r', 2.0, 'b'), ('c', 1.0, 'a'), ('c', 2.0, 'b')) as t(g, x, c)",
     }, ERROR_PROJECT_SCHEMA)
     assert by_name["ok_psi"]["status"] == "pass"
+    assert by_name["ok_chi2"]["status"] == "pass"
     for name, (test, message) in EXPECTED_ERRORS.items():
         r = by_name[name]
         assert r["status"] == "error", (name, r)

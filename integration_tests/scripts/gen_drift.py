@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import ks_2samp
+from scipy.stats import chi2, chi2_contingency, kstwobign, ks_2samp, wasserstein_distance
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from oracle import SEEDS, status_of, write_csv, write_expected  # noqa: E402
@@ -153,6 +153,32 @@ def js_counts(ref_counts, cur_counts):
     return float(jensenshannon(cur_counts / cur_counts.sum(), ref_counts / ref_counts.sum(), base=2))
 
 
+def hellinger_counts(ref_counts, cur_counts):
+    r, c = ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum()
+    return float(np.sqrt(np.sum((np.sqrt(c) - np.sqrt(r)) ** 2) / 2))
+
+
+def tv_counts(ref_counts, cur_counts):
+    return float(np.abs(cur_counts / cur_counts.sum() - ref_counts / ref_counts.sum()).sum() / 2)
+
+
+def linf_counts(ref_counts, cur_counts):
+    return float(np.abs(cur_counts / cur_counts.sum() - ref_counts / ref_counts.sum()).max())
+
+
+def chi2_pvalue_counts(ref_counts, cur_counts):
+    """scipy's chi-square test of homogeneity on the 2 x k table; bins empty on both sides dropped
+    (chi2_contingency refuses zero expected counts)."""
+    keep = (ref_counts + cur_counts) > 0
+    return float(chi2_contingency(np.array([ref_counts[keep], cur_counts[keep]]), correction=False).pvalue)
+
+
+BINNED = {"psi": lambda r, c, eps: psi_counts(r, c, eps), "js_distance": lambda r, c, eps: js_counts(r, c),
+          "hellinger": lambda r, c, eps: hellinger_counts(r, c), "total_variation": lambda r, c, eps: tv_counts(r, c),
+          "linf": lambda r, c, eps: linf_counts(r, c), "chi2_pvalue": lambda r, c, eps: chi2_pvalue_counts(r, c)}
+BINNED_T = {"psi": PSI_T, "js_distance": JS_T, "hellinger": 0.1, "total_variation": 0.1, "linf": 0.1, "chi2_pvalue": 0.05}
+
+
 def evidently_fill(p):
     p = p.copy()
     m = p[p != 0].min()
@@ -222,7 +248,7 @@ def binned(case, e, monitor, metric, ref_rows, cur_rows, columns, kinds=None, se
            binning="quantile", include_nulls=False, threshold=None, min_rows=1, eps=EPS):
     """psi / js_distance over quantile, equal-width or categorical bins (global reference bins)."""
     kinds = kinds or {}
-    threshold = threshold if threshold is not None else (PSI_T if metric == "psi" else JS_T)
+    threshold = threshold if threshold is not None else BINNED_T[metric]
     keys = segments(cur_rows, seg_col) if seg_col else [(None, None)]
     for col in columns:
         kind = kinds.get(col, "categorical" if col.startswith("cat") else "numeric")
@@ -250,25 +276,43 @@ def binned(case, e, monitor, metric, ref_rows, cur_rows, columns, kinds=None, se
                 rc = categorical_counts([conv(r[col]) for r in ref_s], cats, include_nulls)
             value = None
             if len(ref_s) and rc.sum() > 0 and cc.sum() > 0:
-                value = psi_counts(rc, cc, eps) if metric == "psi" else js_counts(rc, cc)
+                value = BINNED[metric](rc, cc, eps)
             e.add(case, monitor, col, key, metric, value, threshold, n, min_rows,
-                  fails=value is not None and value > threshold)
+                  fails=value is not None and ((value < threshold) if metric == "chi2_pvalue" else (value > threshold)))
 
 
-def ks_case(case, e, ref_rows, cur_rows, columns, seg_col=None, threshold=KS_T, min_rows=1):
+def ks_pvalue(rv, cv):
+    """The Kolmogorov distribution's survival function at sqrt(en) * D (scipy.stats.kstwobign)."""
+    en = len(rv) * len(cv) / (len(rv) + len(cv))
+    return float(kstwobign.sf(np.sqrt(en) * ks_2samp(rv, cv).statistic))
+
+
+CDF_STATS = {
+    "ks": (KS_T, lambda rv, cv: float(ks_2samp(rv, cv).statistic)),
+    "ks_pvalue": (0.05, ks_pvalue),
+    "wasserstein": (None, lambda rv, cv: float(wasserstein_distance(rv, cv))),
+    # Evidently's normed Wasserstein: divided by max(np.std(reference), 0.001)
+    "wasserstein_norm": (0.1, lambda rv, cv: float(wasserstein_distance(rv, cv)) / max(float(np.std(rv)), 0.001)),
+}
+
+
+def ks_case(case, e, ref_rows, cur_rows, columns, seg_col=None, threshold=None, min_rows=1, metric="ks"):
     keys = segments(cur_rows, seg_col) if seg_col else [(None, None)]
+    default_t, fn = CDF_STATS[metric]
+    threshold = default_t if threshold is None else threshold
+    monitor = "wasserstein_drift" if metric.startswith("wasserstein") else "ks_drift"
     for col in columns:
         for key in keys:
             cur_s, ref_s = subset(cur_rows, key), subset(ref_rows, key)
             cv, rv = finite(r[col] for r in cur_s), finite(r[col] for r in ref_s)
-            value = float(ks_2samp(rv, cv).statistic) if len(cv) and len(rv) else None
-            e.add(case, "ks_drift", col, key, "ks", value, threshold, len(cur_s), min_rows,
-                  fails=value is not None and value > threshold)
+            value = fn(rv, cv) if len(cv) and len(rv) else None
+            e.add(case, monitor, col, key, metric, value, threshold, len(cur_s), min_rows,
+                  fails=value is not None and ((value < threshold) if metric == "ks_pvalue" else (value > threshold)))
 
 
 def prediction_case(case, e, ref_rows, cur_rows, seg_col=None, pred_col="pred", score_threshold=None,
-                    rel_threshold=None, positive=1):
-    binned(case, e, "prediction_drift", "psi", ref_rows, cur_rows, ["score"], seg_col=seg_col)
+                    rel_threshold=None, positive=1, statistic="psi"):
+    binned(case, e, "prediction_drift", statistic, ref_rows, cur_rows, ["score"], seg_col=seg_col)
     keys = segments(cur_rows, seg_col) if seg_col else [(None, None)]
 
     def rate(rows):
@@ -340,6 +384,27 @@ def main():
         binned(case, e, "js_drift", "js_distance", r, c, ["f_shift", "cat"])
         ks_case(case, e, r, c, ["f_shift"])
 
+    # more statistics (issue #17): on the psi bins, and from the two empirical CDFs
+    stats_numeric = ["f_stable", "f_shift", "f_int", "f_const", "f_bad", "f_null_cur"]
+    cats = {"cat_num": "categorical", "f_int": "categorical"}
+    binned("hellinger_where", e, "binned_drift", "hellinger", ref, cur, stats_numeric + ["cat"])
+    binned("tv_segments", e, "binned_drift", "total_variation", ref, cur, ["f_shift", "cat"], seg_col="seg")
+    binned("hellinger_equal_width", e, "binned_drift", "hellinger", ref, cur, ["f_shift"], binning="equal_width", bins=8)
+    binned("linf_categories", e, "binned_drift", "linf", ref, cur, ["cat", "cat_num", "f_int"], kinds=cats)
+    binned("linf_nulls", e, "binned_drift", "linf", ref, cur, ["cat"], include_nulls=True, seg_col="seg")
+    binned("chi2_categories", e, "binned_drift", "chi2_pvalue", ref, cur, ["cat", "cat_num", "f_int"], kinds=cats)
+    binned("chi2_segments", e, "binned_drift", "chi2_pvalue", ref, cur, ["cat", "cat_num"], kinds=cats, seg_col="seg")
+    binned("chi2_nulls", e, "binned_drift", "chi2_pvalue", ref, cur, ["cat"], include_nulls=True, threshold=0.01)
+    ks_case("ks_pvalue_where", e, ref, cur, stats_numeric, metric="ks_pvalue")
+    ks_case("ks_pvalue_segments", e, ref, cur, ["f_shift", "f_stable"], seg_col="seg", metric="ks_pvalue")
+    ks_case("wasserstein_norm_where", e, ref, cur, stats_numeric, metric="wasserstein_norm")
+    ks_case("wasserstein_segments", e, ref, cur, ["f_shift", "f_int"], seg_col="seg", metric="wasserstein", threshold=0.5)
+    prediction_case("pred_hellinger", e, ref, cur, seg_col="seg", statistic="hellinger")
+    for case, r, c in (("stats_empty_current", ref, []), ("stats_empty_reference", [], cur)):
+        binned(case, e, "binned_drift", "chi2_pvalue", r, c, ["cat"])
+        ks_case(case, e, r, c, ["f_shift"], metric="wasserstein_norm")
+        ks_case(case, e, r, c, ["f_shift"], metric="ks_pvalue")
+
     # Evidently 0.7 mode
     ev_ref, ev_cur = rows_of(evid, "ref"), rows_of(evid, "cur")
     for col, numeric in (("x", True), ("k", True), ("c", False)):
@@ -358,6 +423,16 @@ def main():
     for p in (0.1, 0.25, 0.5, 0.9):
         e.add("quantiles", "quantile", "f_stable", (None, None), f"quantile_{p}", float(np.quantile(ref_stable, p)),
               None, len(ref_stable), status="pass")
+
+    # the p-value functions themselves over a grid (tests/drift_pvalue_functions.sql): chi-square
+    # survival for both parities of dof, small and huge x; the Kolmogorov distribution both sides of y = 1
+    grid = []
+    for dof in list(range(1, 13)) + [25, 40]:
+        for x in (1e-6, 0.01, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 79.0, 81.0, 100.0, 200.0, 1500.0):
+            grid.append({"kind": "chi2", "x": x, "dof": dof, "expected": float(chi2.sf(x, dof))})
+    for y in (0.01, 0.1, 0.3, 0.5, 0.8, 0.99, 1.0, 1.01, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0):
+        grid.append({"kind": "kolmogorov", "x": y, "dof": 0, "expected": float(kstwobign.sf(y))})
+    write_csv(SEEDS / "drift" / "drift_pvalue_grid.csv", ["kind", "x", "dof", "expected"], grid)
 
     write_expected("drift", e.rows)
     print(f"drift: {len(data)} + {len(evid)} input rows, {len(e.rows)} expected observations")

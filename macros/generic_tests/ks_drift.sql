@@ -1,5 +1,6 @@
 {#- Fails when the two-sample Kolmogorov-Smirnov statistic D of a numeric column against
-    the reference exceeds `threshold` (default 0.1). The other arguments are those of
+    the reference exceeds `threshold` (default 0.1), or with statistic: ks_pvalue when its
+    p-value falls below `threshold` (default 0.05). The other arguments are those of
     ml_monitor.ks, forwarded as they are. -#}
 {% test ks_drift(model, column_name=none, columns=none, where=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}

@@ -27,7 +27,7 @@ _STATUS_RANK = {"fail": 0, "no_data": 1, "skipped": 2, "pass": 3}
 
 DATA_QUALITY = ("null_rate", "value_range", "accepted_values", "cardinality", "schema_contract",
                 "freshness", "volume")
-DRIFT = ("psi_drift", "ks_drift", "js_drift", "prediction_drift")
+DRIFT = ("psi_drift", "ks_drift", "js_drift", "wasserstein_drift", "binned_drift", "prediction_drift")
 PERFORMANCE = ("performance", "calibration", "label_coverage")
 
 MAX_TRACES = 12          # segments drawn per plot (overall and failing ones first)

@@ -1,10 +1,11 @@
 {#- Everything up to `drift_rows`: one row per (segment, column) with psi,
-    js_distance, the bin that moved most, counts, every bin (bins_json) and undefined_reason. Also defines
+    js_distance, hellinger, total_variation, linf, chi2_stat / chi2_dof (and chi2_pvalue when
+    chi2_max_dof is given: the largest degrees of freedom any column can have), the bin that moved most, counts, every bin (bins_json) and undefined_reason. Also defines
     drift_columns and current_counts / reference_counts (rows and extra aggregates per
     segment; the latter unless a baseline is used). After the two scans the steps form a
     chain (window functions instead of self-joins), so engines that inline CTEs (Spark)
     do not repeat the scans. -#}
-{% macro _drift_binned_ctes(setup, cols, args, include_nulls, extra_columns=[], extra_aggregates=[]) -%}
+{% macro _drift_binned_ctes(setup, cols, args, include_nulls, extra_columns=[], extra_aggregates=[], chi2_max_dof=none) -%}
   {%- set scope = setup.scope -%}
   {%- set bin_rows = ml_monitor._bin_list_rows(cols, include_nulls) -%}
   {%- set nse = ml_monitor.null_safe_equal -%}
@@ -119,6 +120,18 @@ terms as (
       case when cur_raw > 0 then cur_raw * {{ ml_monitor.ln('cur_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
       + case when ref_raw > 0 then ref_raw * {{ ml_monitor.ln('ref_raw / ((cur_raw + ref_raw) / 2)') }} else 0 end
     end as js_term,
+    -- Hellinger, total variation and L-infinity on the raw shares
+    case when is_valid = 1 then (sqrt(cur_raw) - sqrt(ref_raw)) * (sqrt(cur_raw) - sqrt(ref_raw)) end as hel_term,
+    case when is_valid = 1 then abs(cur_raw - ref_raw) end as abs_diff,
+    -- Pearson's chi-square on the 2 x k table of counts (reference, current), bins empty on both
+    -- sides left out (scipy.stats.chi2_contingency refuses zero expected counts)
+    case when is_valid = 1 and ref_n + cur_n > 0 then
+      {{ ml_monitor.safe_divide('(ref_n - ref_valid * ' ~ ml_monitor.to_double('ref_n + cur_n') ~ ' / (ref_valid + cur_valid)) * (ref_n - ref_valid * ' ~ ml_monitor.to_double('ref_n + cur_n') ~ ' / (ref_valid + cur_valid))',
+                                 'ref_valid * ' ~ ml_monitor.to_double('ref_n + cur_n') ~ ' / (ref_valid + cur_valid)') }}
+      + {{ ml_monitor.safe_divide('(cur_n - cur_valid * ' ~ ml_monitor.to_double('ref_n + cur_n') ~ ' / (ref_valid + cur_valid)) * (cur_n - cur_valid * ' ~ ml_monitor.to_double('ref_n + cur_n') ~ ' / (ref_valid + cur_valid))',
+                                   'cur_valid * ' ~ ml_monitor.to_double('ref_n + cur_n') ~ ' / (ref_valid + cur_valid)') }}
+    end as chi2_term,
+    case when is_valid = 1 and ref_n + cur_n > 0 then 1 else 0 end as chi2_cell,
     row_number() over ({{ part }}
                        order by is_valid desc, abs(coalesce(cur_raw, 0) - coalesce(ref_raw, 0)) desc, bin_index) as move_rank
   from filled
@@ -129,6 +142,11 @@ drift as (
     max(dc.column_reason) as column_reason,
     sum(t.psi_term) as psi,
     sum(t.js_term) as js_sum,
+    sum(t.hel_term) as hel_sum,
+    sum(t.abs_diff) as abs_sum,
+    max(t.abs_diff) as linf,
+    sum(t.chi2_term) as chi2_stat,
+    sum(t.chi2_cell) - 1 as chi2_dof,
     max(case when t.move_rank = 1 then t.bin_label end) as top_bin,
     max(case when t.move_rank = 1 then t.ref_raw end) as top_ref_share,
     max(case when t.move_rank = 1 then t.cur_raw end) as top_cur_share,
@@ -142,7 +160,7 @@ drift as (
   join drift_columns as dc on dc.col_idx = t.col_idx
   group by {{ 't.' ~ wk if multi else '' }}t.segment_column, t.segment_value, t.col_idx
 ),
-drift_rows as (
+drift_rows{{ '_base' if chi2_max_dof is not none else '' }} as (
   select
     column_name,
     segment_column,
@@ -153,6 +171,10 @@ drift_rows as (
     col_idx,
     psi,
     sqrt({{ ml_monitor.greatest2('js_sum / 2 / ' ~ ml_monitor.ln('2.0'), '0.0') }}) as js_distance,
+    sqrt({{ ml_monitor.greatest2('hel_sum / 2', '0.0') }}) as hellinger,
+    abs_sum / 2 as total_variation,
+    linf,
+    chi2_stat, chi2_dof,
     top_bin, top_ref_share, top_cur_share,
     cur_rows, ref_rows, cur_valid, ref_valid, cur_null, ref_null, cur_nonfinite, ref_nonfinite,
     bins_json,
@@ -184,4 +206,18 @@ drift_rows as (
   join windows_frame on windows_frame.window_start = drift.ml_window_start
   {%- endif %}
 )
+{%- if chi2_max_dof is not none %},
+-- the chi-square p-value (scipy.stats.chi2.sf), from x / 2 and ln(x / 2)
+drift_chi2 as (
+  select drift_rows_base.*,
+    chi2_stat / 2.0 as chi2_h,
+    {{ ml_monitor.ln('case when chi2_stat > 0 then chi2_stat / 2.0 end') }} as chi2_lnh
+  from drift_rows_base
+),
+drift_rows as (
+  select drift_chi2.*,
+    {{ ml_monitor._chi2_sf_sql('chi2_stat', 'chi2_dof', chi2_max_dof, 'chi2_h', 'chi2_lnh') }} as chi2_pvalue_raw
+  from drift_chi2
+)
+{%- endif %}
 {%- endmacro %}

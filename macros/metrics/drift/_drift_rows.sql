@@ -7,7 +7,8 @@
     || coalesce({{ ml_monitor._fmt('100 * ' ~ prefix ~ 'top_cur_share', 2) }}, '?') || '%'
 {%- endmacro %}
 
-{#- One observation row per (segment, column) for metric psi or js_distance. -#}
+{#- One observation row per (segment, column) for a binned metric (psi, js_distance, hellinger,
+    total_variation, linf, chi2_pvalue: a column of drift_rows); fail_op '<' for p-values. -#}
 {% macro _drift_metric_rows(setup, metric, value_sql, threshold, fail_op='>', scope=none) -%}
   {%- set scope = setup.scope if scope is none else scope -%}
   select
@@ -24,14 +25,21 @@
     {%- else %}
     coalesce(undefined_reason is null and {{ value_sql }} {{ fail_op }} {{ threshold }}, false) as is_fail,
     {%- endif %}
-    {{ ml_monitor.string_literal(metric ~ ' ') }} || coalesce({{ ml_monitor._fmt(value_sql, 4) }}, '?')
+    {{ ml_monitor.string_literal(metric ~ ' ') }} || coalesce({{ ml_monitor._fmt_pvalue(value_sql) if fail_op == '<' else ml_monitor._fmt(value_sql, 4) }}, '?')
       {%- if threshold is not none %}
-      || case when {{ value_sql }} {{ fail_op }} {{ threshold }} then ' {{ "at or above" if fail_op == ">=" else "above" }} {{ threshold }}' else ' within {{ threshold }}' end
+      || case when {{ value_sql }} {{ fail_op }} {{ threshold }} then ' {{ {">=": "at or above", ">": "above", "<": "below"}[fail_op] }} {{ threshold }}' else ' {{ "not below" if fail_op == "<" else "within" }} {{ threshold }}' end
+      {%- endif %}
+      {%- if metric == 'chi2_pvalue' %}
+      || ' (chi-square ' || coalesce({{ ml_monitor._fmt('chi2_stat', 4) }}, '?') || ', dof ' || coalesce({{ ml_monitor.to_string('chi2_dof') }}, '?') || ')'
       {%- endif %}
       || {{ ml_monitor._moved_bin_text() }}
       || excluded_text as detail,
     undefined_reason,
+    {%- if metric == 'chi2_pvalue' %}
+    {{ ml_monitor._drift_facts(setup, 'bins_json', extra_sql="',\"chi2_statistic\":' || " ~ ml_monitor.json_number('chi2_stat') ~ " || ',\"chi2_dof\":' || " ~ ml_monitor.json_int('chi2_dof')) }} as facts
+    {%- else %}
     {{ ml_monitor._drift_facts(setup, 'bins_json') }} as facts
+    {%- endif %}
   from drift_rows
 {%- endmacro %}
 

@@ -2,7 +2,13 @@
     window vs a reference: the largest distance between the two empirical CDFs,
     exact and with ties handled like scipy.stats.ks_2samp(...).statistic (both CDFs
     are evaluated at every distinct value of either sample). NaN / +-inf are excluded
-    and counted in the detail. p-values are not computed in SQL.
+    and counted in the detail.
+
+    statistic: ks (default, threshold 0.1: fails when D > threshold) or ks_pvalue (default
+    threshold 0.05: fails when p < threshold): the p-value of the Kolmogorov distribution,
+    scipy.stats.kstwobign.sf(sqrt(en) * D) with en = n * m / (n + m) (n, m the usable values of
+    both sides) -- the large-sample limit; scipy's ks_2samp(method='asymp') uses the finite-n
+    distribution kstwo(round(en)) instead, which differs by O(1/sqrt(en)) (see docs/drift.md).
 
     {{ ml_monitor.ks(ref('predictions'), columns=['age'], reference=ref('training_set'), threshold=0.1) }}
 
@@ -13,13 +19,28 @@
     before it (the scan covers N + 1 windows).
 -#}
 {% macro ks(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
-            threshold=0.1, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-            windows=none, fail_on=none, test='ks_drift') -%}
+            threshold=none, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
+            windows=none, fail_on=none, statistic='ks', test='ks_drift') -%}
+  {%- do ml_monitor._check_choice(test, relation, 'statistic', statistic, ['ks', 'ks_pvalue']) -%}
+  {{ return(ml_monitor._cdf_drift(test, statistic, relation, columns, reference, reference_where, reference_window, baseline,
+                                   threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
+{%- endmacro %}
+
+{#- Shared by ks and wasserstein: every statistic of the two empirical CDFs
+    (ks, ks_pvalue, wasserstein, wasserstein_norm). -#}
+{% macro _cdf_drift(test, statistic, relation, columns, reference, reference_where, reference_window, baseline,
+                    threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on) -%}
+  {%- set defaults = {'ks': 0.1, 'ks_pvalue': 0.05, 'wasserstein_norm': 0.1, 'wasserstein': none} -%}
+  {%- if threshold is none and statistic == 'wasserstein' -%}
+    {{ ml_monitor._arg_error(test, relation, 'threshold', "is required with statistic: wasserstein (a distance in the column's own units; wasserstein_norm has the default 0.1)", none) }}
+  {%- endif -%}
+  {%- set threshold = defaults[statistic] if threshold is none else threshold -%}
+  {%- set fail_op = '<' if statistic == 'ks_pvalue' else '>' -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows, allow_baseline=false,
                                           windows=windows, fail_on=fail_on, allow_previous=true) -%}
   {%- set scope = setup.scope -%}
-  {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0, max=1) -%}
+  {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0, max=(none if statistic in ['wasserstein', 'wasserstein_norm'] else 1)) -%}
   {#- nothing is read while dbt parses -#}
   {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
@@ -98,21 +119,27 @@ ks_cdf as (
     sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }}) as valid_{{ x }},
     sum(case when v is null then n_{{ x }} - nf_{{ x }} else 0 end) over ({{ part }}) as null_{{ x }},
     sum(case when v is null then nf_{{ x }} else 0 end) over ({{ part }}) as nonfinite_{{ x }},
-    sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_{{ x }}
-    {%- endfor %}
+    sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_{{ x }},
+    sum(case when v is not null then n_{{ x }} * v end) over ({{ part }}) as vsum_{{ x }}
+    {%- endfor %},
+    -- the next distinct value: the width of the step of both CDFs that starts at v (Wasserstein)
+    lead(v) over ({{ part }} order by v) as next_v
   from ks_cells
 ),
 ks_gaps as (
   select ks_cdf.*
     {%- for x in samples %},
-    case when v is not null then {{ ml_monitor.safe_divide('cum_' ~ x, 'valid_' ~ x) }} end as f_{{ x }}
+    case when v is not null then {{ ml_monitor.safe_divide('cum_' ~ x, 'valid_' ~ x) }} end as f_{{ x }},
+    {{ ml_monitor.safe_divide('vsum_' ~ x, 'valid_' ~ x) }} as mean_{{ x }}
     {%- endfor %}
   from ks_cdf
 ),
 ks_pair_gaps as (
   select ks_gaps.*
     {%- for p in pairs %},
-    abs(f_{{ p.cur }} - f_{{ p.ref }}) as gap_{{ p.p }}
+    abs(f_{{ p.cur }} - f_{{ p.ref }}) as gap_{{ p.p }},
+    -- |F_cur - F_ref| times the step width: Wasserstein-1 is their sum (scipy's wasserstein_distance)
+    case when v is not null and next_v is not null then abs(f_{{ p.cur }} - f_{{ p.ref }}) * (next_v - v) end as wterm_{{ p.p }}
     {%- endfor %}
   from ks_gaps
 ),
@@ -137,9 +164,12 @@ ks_stat as (
     max(gap_{{ p.p }}) as d_{{ p.p }},
     max(atv_{{ p.p }}) as at_value_{{ p.p }},
     max(case when v = atv_{{ p.p }} then f_{{ p.ref }} end) as at_f_ref_{{ p.p }},
-    max(case when v = atv_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }}
+    max(case when v = atv_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }},
+    coalesce(sum(wterm_{{ p.p }}), 0) as w_{{ p.p }}
     {%- endfor %}
     {%- for x in samples %},
+    -- population variance of the sample (numpy's std, ddof 0)
+    {{ ml_monitor.safe_divide('sum(case when v is not null then n_' ~ x ~ ' * (v - mean_' ~ x ~ ') * (v - mean_' ~ x ~ ') end)', 'max(valid_' ~ x ~ ')') }} as var_{{ x }},
     max(rows_{{ x }}) as rows_{{ x }}, max(valid_{{ x }}) as valid_{{ x }}, max(null_{{ x }}) as null_{{ x }},
     max(nonfinite_{{ x }}) as nonfinite_{{ x }}
     {%- endfor %}
@@ -162,6 +192,7 @@ ks_rows as (
     {{ ml_monitor.string_literal(p.window.label) }} as ml_window_label, '' as ml_window_note,
     {%- endif %}
     s.d_{{ p.p }} as d, s.at_value_{{ p.p }} as at_value, s.at_f_ref_{{ p.p }} as at_f_ref, s.at_f_cur_{{ p.p }} as at_f_cur,
+    s.w_{{ p.p }} as wasserstein, sqrt({{ ml_monitor.greatest2('s.var_' ~ r_, '0.0') }}) as ref_std,
     s.rows_{{ c_ }} as cur_rows, s.rows_{{ r_ }} as ref_rows, s.valid_{{ c_ }} as cur_valid, s.valid_{{ r_ }} as ref_valid,
     s.null_{{ c_ }} as cur_null, s.null_{{ r_ }} as ref_null, s.nonfinite_{{ c_ }} as cur_nonfinite, s.nonfinite_{{ r_ }} as ref_nonfinite,
     case
@@ -194,29 +225,62 @@ ks_rows as (
   {%- endfor %}
 ),
 
+{%- if statistic == 'ks_pvalue' %}
+-- the Kolmogorov distribution at sqrt(en) * D, en = n * m / (n + m)
+ks_y as (
+  select ks_rows.*,
+    sqrt({{ ml_monitor.safe_divide('cur_valid * ' ~ ml_monitor.to_double('ref_valid'), 'cur_valid + ref_valid') }}) * d as ks_y
+  from ks_rows
+),
+ks_p as (
+  select ks_y.*, {{ ml_monitor._kolmogorov_sf_sql('ks_y') }} as ks_p_raw
+  from ks_y
+),
+ks_values as (
+  select ks_p.*, {{ ml_monitor._clamp01('ks_p_raw') }} as stat_value
+  from ks_p
+),
+{%- else %}
+ks_values as (
+  select ks_rows.*,
+    {{ {'ks': 'd', 'wasserstein': 'wasserstein', 'wasserstein_norm': 'wasserstein / ' ~ ml_monitor.greatest2('ref_std', '0.001')}[statistic] }} as stat_value
+  from ks_rows
+),
+{%- endif %}
+
 long as (
   select
     column_name,
     segment_column,
     segment_value{{ ml_monitor._window_columns(scope) }},
-    'ks' as metric,
-    case when undefined_reason is null then d end as value,
+    {{ ml_monitor.string_literal(statistic) }} as metric,
+    case when undefined_reason is null then stat_value end as value,
     {{ ml_monitor.double_literal(threshold) }} as threshold,
     {{ ml_monitor.null_double() }} as baseline_value,
     cur_rows as sample_size,
-    coalesce(undefined_reason is null and d > {{ threshold }}, false) as is_fail,
-    'ks ' || coalesce({{ ml_monitor._fmt('d', 4) }}, '?')
-      || case when d > {{ threshold }} then ' above {{ threshold }}' else ' within {{ threshold }}' end
+    coalesce(undefined_reason is null and stat_value {{ fail_op }} {{ threshold }}, false) as is_fail,
+    {{ ml_monitor.string_literal(statistic ~ ' ') }} || coalesce({{ ml_monitor._fmt_pvalue('stat_value') if statistic == 'ks_pvalue' else ml_monitor._fmt('stat_value', 4) }}, '?')
+      || case when stat_value {{ fail_op }} {{ threshold }} then ' {{ "below" if fail_op == "<" else "above" }} {{ threshold }}' else ' {{ "not below" if fail_op == "<" else "within" }} {{ threshold }}' end
+      {%- if statistic == 'ks_pvalue' %}
+      || ' (ks ' || coalesce({{ ml_monitor._fmt('d', 4) }}, '?') || ' on ' || {{ ml_monitor.to_string('cur_valid') }} || ' vs ' || {{ ml_monitor.to_string('ref_valid') }} || ' values)'
+      {%- elif statistic == 'wasserstein_norm' %}
+      || ' (wasserstein ' || coalesce({{ ml_monitor._fmt('wasserstein', 6) }}, '?') || ' / reference std ' || coalesce({{ ml_monitor._fmt('ref_std', 6) }}, '?') || ')'
+      {%- endif %}
+      {%- if statistic in ['ks', 'ks_pvalue'] %}
       || '; largest gap at value ' || coalesce({{ ml_monitor._fmt('at_value', 6) }}, '?')
       || ': reference cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_ref', 2) }}, '?')
       || '%, current cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_cur', 2) }}, '?') || '%'
+      {%- endif %}
       || excluded_text as detail,
     undefined_reason,
     {#- where the CDFs are furthest apart; null when D is undefined (engines order nulls differently) -#}
     {{ ml_monitor._drift_facts(setup, extra_sql="',\"at_value\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_value end')
          ~ " || ',\"reference_cdf\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_f_ref end')
-         ~ " || ',\"current_cdf\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_f_cur end')) }} as facts
-  from ks_rows
+         ~ " || ',\"current_cdf\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_f_cur end')
+         ~ " || ',\"ks\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then d end')
+         ~ " || ',\"wasserstein\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then wasserstein end')
+         ~ " || ',\"reference_std\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then ref_std end')) }} as facts
+  from ks_values
 )
 
 {{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}

@@ -5,6 +5,9 @@
     {{ ml_monitor.prediction_drift(ref('predictions'), score_column='score', prediction_column='predicted_label',
                                    reference=ref('validation_predictions'), max_rate_shift=0.05) }}
 
+    statistic: the score's distribution statistic on the psi bins: psi (default, threshold 0.2),
+    js_distance, hellinger or total_variation (default threshold 0.1); see ml_monitor.binned_drift.
+
     Positive predictions: prediction_column = positive_value (default 1), or, without a
     prediction_column, score >= score_threshold (default 0.5). Null predictions are left
     out of the rate. Observation metrics: psi (column = score), positive_rate_shift and
@@ -13,7 +16,7 @@
 -#}
 {% macro prediction_drift(relation, score_column, prediction_column=none, positive_value=1, score_threshold=none,
                           reference=none, reference_where=none, reference_window=none,
-                          threshold=0.2, max_rate_shift=0.1, max_relative_rate_shift=none,
+                          threshold=none, statistic='psi', max_rate_shift=0.1, max_relative_rate_shift=none,
                           bins=10, binning='quantile', epsilon=0.0001,
                           where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
                           windows=none, fail_on=none, test='prediction_drift') -%}
@@ -34,6 +37,8 @@
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile or equal_width for prediction_drift", binning) }}
   {%- endif -%}
   {%- set args = ml_monitor._drift_binning_args(test, relation, binning, bins, epsilon, 200) -%}
+  {%- do ml_monitor._check_choice(test, relation, 'statistic', statistic, ['psi', 'js_distance', 'hellinger', 'total_variation']) -%}
+  {%- set threshold = ml_monitor._binned_statistics()[statistic] if threshold is none else threshold -%}
   {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_rate_shift', max_rate_shift, min=0, max=1) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_relative_rate_shift', max_relative_rate_shift, min=0) -%}
@@ -113,7 +118,7 @@ rate_rows as (
 ),
 
 long as (
-  {{ ml_monitor._drift_metric_rows(setup, 'psi', 'psi', threshold, scope=scope) }}
+  {{ ml_monitor._drift_metric_rows(setup, statistic, statistic, threshold, scope=scope) }}
   union all
   select
     {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
