@@ -6,7 +6,7 @@
   }) }}
 {%- endmacro %}
 
-{% macro _perf_rank_metric_sql(metric) -%}
+{% macro _perf_rank_metric_sql(metric, spec=none) -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set s = ml_monitor._perf_s -%}
   {%- set nonfinite = "case when n_nonfinite > 0 then " ~ s('n_nonfinite') ~ " || ' of ' || " ~ s('n_s') ~ " || ' labelled scores are NaN or infinite: " ~ metric ~ " undefined' " -%}
