@@ -111,7 +111,7 @@
       {%- set cs = ml_monitor._perf_mc_class_sql(c.number) -%}
       {%- if metric == 'roc_auc_ovr_macro' -%}
         {%- do aucs.append(cs.auc) -%}
-        {%- do one_class.append('when mc_pos' ~ c.number ~ ' = 0 then ' ~ lit('no labelled row of class ' ~ c.name ~ ' among ') ~ ' || ' ~ s('mc_n') ~ ' || ' ~ lit(': ' ~ metric ~ ' undefined (each class needs rows of both sides)'))
+        {%- do one_class.append('when mc_pos' ~ c.number ~ ' = 0 then ' ~ lit('no labelled row of class ' ~ c.name ~ ' among ') ~ ' || ' ~ s('mc_n') ~ ' || ' ~ lit(': ' ~ metric ~ ' undefined (each class needs rows of both sides)')
                                 ~ ' when mc_pos' ~ c.number ~ ' = mc_n then ' ~ lit('every one of ') ~ ' || ' ~ s('mc_n') ~ ' || ' ~ lit(' labelled rows is of class ' ~ c.name ~ ': ' ~ metric ~ ' undefined')) -%}
       {%- else -%}
         {%- do aucs.append('case when mc_pos' ~ c.number ~ ' > 0 then ' ~ d('mc_pos' ~ c.number) ~ ' * ' ~ cs.auc ~ ' else 0 end') -%}
