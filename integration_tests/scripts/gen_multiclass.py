@@ -99,7 +99,7 @@ def make_main(rng):
         "region": regions,
         "channel": channel,
         "y_pred": np.where(pred_null, None, pred),
-        "y_pred_code": [None if pred_null[i] else CODES[pred[i]] for i in range(n)],
+        "y_pred_code": pd.Series([None if pred_null[i] else CODES[pred[i]] for i in range(n)], dtype=object),
     })
     for j, c in enumerate(CLASSES):
         col = probs[:, j].copy()
