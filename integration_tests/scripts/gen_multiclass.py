@@ -29,6 +29,7 @@ from sklearn.metrics import (
     accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score,
 )
 
+from gen_performance import join, latest_labels, messy_labels, segments   # the same label join as the binary oracle
 from oracle import SEEDS, status_of, write_csv, write_expected
 
 AS_OF = dt.datetime(2026, 1, 31)
@@ -106,24 +107,8 @@ def make_main(rng):
         if j == 1:
             col[score_null] = np.nan                        # one class's probability missing
         preds[SCORE_COLS[c]] = col
-    # labels: missing (12%), delayed, corrections, exact duplicates, null ts, corrections after as_of
-    rows = []
-    for i in range(n):
-        if rng.random() < 0.12:
-            continue
-        lts = pts[i] + dt.timedelta(seconds=int(rng.integers(43200, 9 * 86400)))
-        wrong = CLASSES[(CLASSES.index(y[i]) + 1 + int(rng.integers(0, 2))) % 3]
-        u = rng.random()
-        if u < 0.08:
-            rows += [(i + 1, wrong, ts(lts - DAY)), (i + 1, y[i], ts(lts))]     # corrected later
-        elif u < 0.10:
-            rows += [(i + 1, y[i], ts(lts)), (i + 1, y[i], ts(lts))]            # exact duplicate
-        elif u < 0.12:
-            rows.append((i + 1, y[i], ""))                                       # unknown time: kept
-        elif u < 0.14:
-            rows += [(i + 1, y[i], ts(lts)), (i + 1, wrong, ts(AS_OF + 2 * DAY))]  # after as_of: ignored
-        else:
-            rows.append((i + 1, y[i], ts(lts)))
+    # labels: missing (12%), delayed, corrected, duplicated (as the binary oracle's)
+    rows = messy_labels(rng, pts, y, wrong=lambda i: CLASSES[(CLASSES.index(y[i]) + 1 + int(rng.integers(0, 2))) % 3])
     rows.append((99999, "prepaid_card", ts(AS_OF - DAY)))                       # label without prediction
     labels = pd.DataFrame(rows, columns=["id", "y_true", "label_ts"])
     labels["y_code"] = labels["y_true"].map(CODES)
@@ -160,42 +145,6 @@ def make_bad(rng):
 
 
 # --------------------------------------------------------------------------- oracle
-def latest_labels(labels: pd.DataFrame, label: str, label_ts: str | None = "label_ts") -> pd.DataFrame:
-    """One label per id: latest label_ts (null last), then greatest label; labels after as_of ignored."""
-    df = labels[labels[label].notna()].copy()
-    if label_ts:
-        t = pd.to_datetime(df[label_ts].replace("", None))
-        df = df[t.isna() | (t <= AS_OF)].copy()
-        df["_t"] = pd.to_datetime(df[label_ts].replace("", None))
-        df["_tnull"] = df["_t"].isna()
-        df = df.sort_values(["id", "_tnull", "_t", label], ascending=[True, True, False, False])
-    else:
-        df = df.sort_values(["id", label], ascending=[True, False])
-    versions = df.groupby("id").size().rename("versions")
-    one = df.drop_duplicates("id", keep="first")[["id", label]].rename(columns={label: "label_value"})
-    return one.merge(versions, on="id")
-
-
-def join(preds, labels, label, label_ts="label_ts", start=None, end=None):
-    p = preds.copy()
-    if end is not None:
-        t = pd.to_datetime(p["prediction_ts"])
-        keep = t < end
-        if start is not None:
-            keep &= t >= start
-        p = p[keep]
-    out = p.merge(latest_labels(labels, label, label_ts), on="id", how="left")
-    out["has_label"] = out["label_value"].notna()
-    return out
-
-
-def segments(df, segment_by):
-    yield None, None, df
-    for col in segment_by:
-        for value, sub in df.groupby(df[col], dropna=False):
-            yield col, (None if (value is None or (isinstance(value, float) and math.isnan(value))) else str(value)), sub
-
-
 def sk(fn, *args, **kwargs):
     """A scikit-learn value, None when it is NaN or scikit-learn refuses the input."""
     with warnings.catch_warnings():

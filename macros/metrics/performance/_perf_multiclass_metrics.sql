@@ -200,13 +200,9 @@
 -- "label is the class" against the class's probability, per (arm[, segment])
 mm_mc_ranked as (
   select
-    mm_arm,
-    {%- for c in p.seg_sqls %}
-    {{ c }},
-    {%- endfor %}
-    mm_y
+    {{ ml_monitor._perf_rank_keys(p) }}
     {%- for i, c in p.seg_groups %}
-    {%- set keys = (['mm_arm'] if arms | length > 1 else []) + ([c] if c is not none else []) %}
+    {%- set keys = ml_monitor._perf_rank_partition(arms, c) %}
     {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %}
     {%- for k in classes %},
     rank() over ({{ part }}order by mm_s{{ k.number }}) as mm_r{{ i }}_{{ k.number }}_asc,
