@@ -170,3 +170,48 @@ def duckdb_rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def inline_compiler(build: dict):
+    """A generator for a module fixture: an in-process dbt with the parsed manifest of the
+    integration project on `build`'s DuckDB file (from build_family), yielding
+    compile(sql) -> (succeeded, messages); compile.compiled_sql(sql) -> the compiled SQL.
+    Each `compile --inline` then takes ~1 s."""
+    from dbt.cli.main import dbtRunner
+
+    work = build["work"]
+    common = ["--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
+              "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    saved = os.environ.get("ML_MONITOR_DUCKDB_PATH")
+    os.environ["ML_MONITOR_DUCKDB_PATH"] = str(build["db"])
+    parsed = dbtRunner().invoke(["parse", *common])
+    assert parsed.success, parsed.exception
+    messages: list[str] = []
+    runner = dbtRunner(manifest=parsed.result, callbacks=[lambda e: messages.append(e.info.msg)])
+
+    def forget_inline_queries() -> None:
+        # an error raised while dbt renders the inline node can leave it in the shared manifest,
+        # and the next call then fails with "two sql_operations with the name inline_query"
+        for uid in [u for u in parsed.result.nodes if u.startswith("sql_operation.")]:
+            del parsed.result.nodes[uid]
+
+    def compile_inline(sql: str):
+        messages.clear()
+        forget_inline_queries()
+        result = runner.invoke(["compile", "--inline", sql, *common])
+        return result.success, "\n".join(messages)
+
+    def compiled_sql(sql: str) -> str:
+        forget_inline_queries()
+        result = runner.invoke(["compile", "--inline", sql, *common])
+        assert result.success, "\n".join(messages)[-2000:]
+        return result.result.results[0].node.compiled_code
+
+    compile_inline.compiled_sql = compiled_sql
+    try:
+        yield compile_inline
+    finally:
+        if saved is None:
+            os.environ.pop("ML_MONITOR_DUCKDB_PATH", None)
+        else:
+            os.environ["ML_MONITOR_DUCKDB_PATH"] = saved

@@ -184,11 +184,19 @@ SHOW = re.compile(r'dbt show --inline "((?:[^"\\]|\\.)*)"', re.S)
 RUN_OPERATION = re.compile(r"dbt run-operation (\S+) --args '([^']*)'", re.S)
 
 
+def not_run(page_lines: list[str], block: Block) -> bool:
+    """Whether the line before the block's fence exempts it: `<!-- docs-check: not run (why) -->`."""
+    before = page_lines[block.line - 3].strip() if block.line >= 3 else ""
+    return before.startswith("<!-- docs-check: not run")
+
+
 def dbt_examples(page: Path) -> list[DbtExample]:
-    """`dbt show --inline "..."` and `dbt run-operation x --args '...'` in the page's shell blocks."""
+    """`dbt show --inline "..."` and `dbt run-operation x --args '...'` in the page's shell blocks
+    (not those exempted by `<!-- docs-check: not run (why) -->`)."""
     found = []
+    lines = page.read_text(encoding="utf-8").split("\n")
     for block in fenced_blocks(page):
-        if block.lang not in ("bash", "sh", "shell", "console", ""):
+        if block.lang not in ("bash", "sh", "shell", "console", "") or not_run(lines, block):
             continue
         for m in SHOW.finditer(block.text):
             line = block.line + block.text.count("\n", 0, m.start())
@@ -517,8 +525,7 @@ def runnable_yaml_examples(page: Path) -> list[YamlExample]:
     for block in fenced_blocks(page):
         if block.lang not in ("yaml", "yml"):
             continue
-        before = lines[block.line - 3].strip() if block.line >= 3 else ""
-        if before.startswith("<!-- docs-check: not run"):
+        if not_run(lines, block):
             continue
         try:
             document = yaml.safe_load(block.text)

@@ -9,13 +9,13 @@ Runs in ~1 minute: one seed generation, one `dbt build` of the performance selec
 from __future__ import annotations
 
 import json
-import os
 
 import duckdb
 import pandas as pd
 import pytest
 
 from dbt_project_runner import INTEGRATION, build_family
+from dbt_project_runner import inline_compiler as compile_inline_for
 from dbt_project_runner import duckdb_rows as _rows
 
 
@@ -86,34 +86,7 @@ def test_late_and_duplicate_labels_in_detail(perf_build):
 @pytest.fixture(scope="module")
 def inline_compiler(perf_build):
     """In-process dbt with the parsed manifest: each `compile --inline` then takes ~1 s."""
-    from dbt.cli.main import dbtRunner
-
-    work = perf_build["work"]
-    common = ["--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
-              "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    saved = os.environ.get("ML_MONITOR_DUCKDB_PATH")
-    os.environ["ML_MONITOR_DUCKDB_PATH"] = str(perf_build["db"])
-    parsed = dbtRunner().invoke(["parse", *common])
-    assert parsed.success, parsed.exception
-    messages: list[str] = []
-    runner = dbtRunner(manifest=parsed.result, callbacks=[lambda e: messages.append(e.info.msg)])
-
-    def compile_inline(sql: str):
-        messages.clear()
-        result = runner.invoke(["compile", "--inline", sql, *common])
-        return result.success, "\n".join(messages)
-
-    def compiled_sql(sql: str) -> str:
-        result = runner.invoke(["compile", "--inline", sql, *common])
-        assert result.success, "\n".join(messages)[-2000:]
-        return result.result.results[0].node.compiled_code
-
-    compile_inline.compiled_sql = compiled_sql
-    yield compile_inline
-    if saved is None:
-        os.environ.pop("ML_MONITOR_DUCKDB_PATH", None)
-    else:
-        os.environ["ML_MONITOR_DUCKDB_PATH"] = saved
+    yield from compile_inline_for(perf_build)
 
 
 @pytest.mark.parametrize("call, message", [

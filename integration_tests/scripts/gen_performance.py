@@ -75,33 +75,39 @@ def make_classification(rng):
         "predicted_label": np.where(pred_null, None, pred.astype(object)),
         "predicted_label_v2": pred_v2,
     })
-    # labels: missing (12%, all of 'fresh'), delayed 0.5-9 days (late ones land after as_of),
-    # corrections (an earlier wrong label then the right one), exact-timestamp ties, null ts
-    rows = []
-    for i in range(n):
-        if regions[i] == "fresh" or rng.random() < 0.12:
-            continue
-        lts = pts[i] + dt.timedelta(seconds=int(rng.integers(43200, 9 * 86400)))
-        u = rng.random()
-        if u < 0.08:
-            rows.append((i + 1, 1 - y[i], ts(lts - DAY)))     # wrong first, corrected later
-            rows.append((i + 1, y[i], ts(lts)))
-        elif u < 0.10:
-            rows.append((i + 1, y[i], ts(lts)))
-            rows.append((i + 1, y[i], ts(lts)))               # exact duplicate
-        elif u < 0.12:
-            rows.append((i + 1, y[i], ""))                    # unknown label time: kept
-        elif u < 0.14:
-            rows.append((i + 1, y[i], ts(lts)))
-            rows.append((i + 1, 1 - y[i], ts(AS_OF + 2 * DAY)))  # correction after as_of: ignored
-        else:
-            rows.append((i + 1, y[i], ts(lts)))
+    # labels: missing (12%, all of 'fresh'), delayed, corrected, duplicated (messy_labels)
+    rows = messy_labels(rng, pts, y, wrong=lambda i: 1 - y[i], skip=lambda i: regions[i] == "fresh")
     rows.append((99999, 1, ts(AS_OF - DAY)))                   # label without a prediction
     rows.append((7, None, ts(AS_OF - DAY)))                    # null label: ignored
     labels = pd.DataFrame(rows, columns=["id", "label", "label_ts"], dtype=object)
     labels["label"] = pd.Series([None if v is None else int(v) for v in labels["label"]], dtype=object)
     order = rng.permutation(len(labels))
     return preds, labels.iloc[order].reset_index(drop=True)
+
+
+def messy_labels(rng, pts, y, wrong, skip=None) -> list[tuple]:
+    """(id, label, label_ts) rows for predictions 1..n as labels arrive in practice: 12% missing
+    (and every i with skip(i)), delayed 0.5-9 days (late ones land after as_of), corrections (a
+    wrong(i) label first, the right one a day later), exact-timestamp duplicates, a null label
+    time, a correction after as_of (ignored)."""
+    rows = []
+    for i in range(len(y)):
+        if (skip is not None and skip(i)) or rng.random() < 0.12:
+            continue
+        lts = pts[i] + dt.timedelta(seconds=int(rng.integers(43200, 9 * 86400)))
+        bad = wrong(i)
+        u = rng.random()
+        if u < 0.08:
+            rows += [(i + 1, bad, ts(lts - DAY)), (i + 1, y[i], ts(lts))]          # corrected later
+        elif u < 0.10:
+            rows += [(i + 1, y[i], ts(lts)), (i + 1, y[i], ts(lts))]               # exact duplicate
+        elif u < 0.12:
+            rows.append((i + 1, y[i], ""))                                          # unknown time: kept
+        elif u < 0.14:
+            rows += [(i + 1, y[i], ts(lts)), (i + 1, bad, ts(AS_OF + 2 * DAY))]    # after as_of: ignored
+        else:
+            rows.append((i + 1, y[i], ts(lts)))
+    return rows
 
 
 def make_shadow(rng, labels_y: dict):

@@ -4,7 +4,8 @@
     Each arm: id, side (cur / ref rows of the label join), filter (extra SQL condition or none),
     suffix (added to column names in the rows), score / pred (input columns), coverage (whether a
     label_coverage row is reported for it), and the per-row SQL: score_sql, pred_sql (0/1 or
-    numeric prediction), correct_sql, in_s / in_p (input present), pred_name. -#}
+    numeric prediction), correct_sql, in_s / in_p (input present), pred_name, extra (more
+    "expression as name" columns of mm_scored: the multiclass scores). -#}
 {% macro _perf_arms(p) -%}
   {%- set test = p.test -%}
   {%- set relation = p.relation -%}
@@ -68,6 +69,8 @@
     {%- set correct = 'case when mm_has_label = 1 and ' ~ q(arm.pred) ~ ' is not null then case when mm_label = ' ~ q(arm.pred) ~ ' then 1 else 0 end end' -%}
     {%- set in_p = q(arm.pred) ~ ' is not null' -%}
     {%- set pred_name = arm.pred -%}
+  {%- elif p.kind == 'multiclass' -%}
+    {{ return(ml_monitor._perf_multiclass_arm_sql(p, arm)) }}
   {%- elif p.kind == 'regression' -%}
     {%- set pr = d(q(arm.pred)) -%}
     {%- set correct = ml_monitor.to_bigint('null') -%}
@@ -79,5 +82,5 @@
     {%- set in_p = '1 = 0' -%}
     {%- set pred_name = none -%}
   {%- endif -%}
-  {{ return({'score_sql': sc, 'pred_sql': pr, 'correct_sql': correct, 'in_s': in_s, 'in_p': in_p, 'pred_name': pred_name}) }}
+  {{ return({'score_sql': sc, 'pred_sql': pr, 'correct_sql': correct, 'in_s': in_s, 'in_p': in_p, 'pred_name': pred_name, 'extra': []}) }}
 {%- endmacro %}

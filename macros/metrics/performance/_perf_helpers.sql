@@ -66,3 +66,11 @@
     end
   {%- endif -%}
 {%- endmacro %}
+
+{#- The column a metric's row names: the family's `column` for it (multiclass: the prediction
+    column, the class's score column, or every score column), else the arm's score column
+    (score and probability metrics) or prediction column; with the arm's suffix. -#}
+{% macro _perf_metric_column(spec, arm, input) -%}
+  {%- set name = spec.column if spec.column is defined else ml_monitor.unquoted(arm.score if input in ['score', 'prob'] else arm.pred_name) -%}
+  {{ return(name ~ arm.suffix) }}
+{%- endmacro %}

@@ -11,7 +11,7 @@
     epsilon (2**-52), exactly as scikit-learn >= 1.5 does in log_loss. -#}
 {% macro _perf_log_loss_eps() %}{{ return('2.220446049250313e-16') }}{% endmacro %}
 
-{% macro _perf_prob_metric_sql(metric) -%}
+{% macro _perf_prob_metric_sql(metric, spec=none) -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set s = ml_monitor._perf_s -%}
   {%- set probs_bad = "case when n_nonfinite > 0 then " ~ s('n_nonfinite') ~ " || ' of ' || " ~ s('n_s') ~ " || ' labelled scores are NaN or infinite: " ~ metric ~ " undefined' "

@@ -6,7 +6,7 @@
   }) }}
 {%- endmacro %}
 
-{% macro _perf_rank_metric_sql(metric) -%}
+{% macro _perf_rank_metric_sql(metric, spec=none) -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set s = ml_monitor._perf_s -%}
   {%- set nonfinite = "case when n_nonfinite > 0 then " ~ s('n_nonfinite') ~ " || ' of ' || " ~ s('n_s') ~ " || ' labelled scores are NaN or infinite: " ~ metric ~ " undefined' " -%}
@@ -38,14 +38,9 @@
 -- positives at or above it = P + 1 - (its ascending rank among positives).
 mm_ranked as (
   select
-    mm_arm,
-    {%- for c in p.seg_sqls %}
-    {{ c }},
-    {%- endfor %}
-    mm_y
+    {{ ml_monitor._perf_rank_keys(p) }}
     {%- for i, c in p.seg_groups %}
-    {#- one arm: no arm key in the partition (a window without a partition is cheaper) -#}
-    {%- set keys = (['mm_arm'] if arms | length > 1 else []) + ([c] if c is not none else []) %}
+    {%- set keys = ml_monitor._perf_rank_partition(arms, c) %}
     {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %},
     rank() over ({{ part }}order by mm_score) as mm_r{{ i }}_asc,
     rank() over ({{ part }}order by mm_score desc) as mm_r{{ i }}_desc
@@ -88,4 +83,15 @@ mm_rank as (
   {%- endset %}
   {%- do parts.update({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) -%}
   {{ return(parts) }}
+{%- endmacro %}
+
+{#- The columns every rank CTE carries: arm, segment columns, label. -#}
+{% macro _perf_rank_keys(p) -%}
+  mm_arm,{% for c in p.seg_sqls %} {{ c }},{% endfor %} mm_y
+{%- endmacro %}
+
+{#- The window partition of one grouping set: arm (when there are two) and its segment column.
+    One arm: no arm key (a window without a partition is cheaper). -#}
+{% macro _perf_rank_partition(arms, segment_sql) -%}
+  {{ return((['mm_arm'] if arms | length > 1 else []) + ([segment_sql] if segment_sql is not none else [])) }}
 {%- endmacro %}

@@ -13,11 +13,15 @@
               + ([q(p.prediction_column)] if p.prediction_column is not none else [])
               + ([q(p.challenger_score_column)] if p.challenger_score_column is not none else [])
               + ([q(p.challenger_prediction_column)] if p.challenger_prediction_column is not none else [])
-              + ([q(p.model_version_column)] if p.model_version_column is not none else []) -%}
+              + ([q(p.model_version_column)] if p.model_version_column is not none else [])
+              + (p.mc.carry if p.mc is not none else []) -%}
     {%- if c not in carry -%}{%- do carry.append(c) -%}{%- endif -%}
   {%- endfor -%}
   {%- if p.kind == 'classification' -%}
     {%- set y_sql = 'case when mm_has_label = 1 then case when mm_label = ' ~ p.pos ~ ' then 1 else 0 end end' -%}
+  {%- elif p.kind == 'multiclass' -%}
+    {#- the label's class number (1..K in the declared order; 0: not a declared class) -#}
+    {%- set y_sql = 'case when mm_has_label = 1 then ' ~ ml_monitor._perf_class_number('mm_label', p.mc.classes) ~ ' end' -%}
   {%- elif p.kind == 'regression' -%}
     {%- set y_sql = 'case when mm_has_label = 1 then ' ~ d('mm_label') ~ ' end' -%}
   {%- else -%}
@@ -72,6 +76,9 @@ mm_scored as (
     {{ arm.correct_sql }} as mm_correct,
     case when mm_has_label = 1 and {{ arm.in_p }} then 1 else 0 end as mm_use_p,
     case when mm_has_label = 1 and {{ arm.in_s }} then 1 else 0 end as mm_use_s
+    {%- for e in arm.extra %},
+    {{ e }}
+    {%- endfor %}
   from {{ arm_src }}
   where mm_side = {{ ml_monitor.string_literal(arm.side) }}{% if arm.filter %} and {{ arm.filter }}{% endif %}
   {%- if not loop.last %}

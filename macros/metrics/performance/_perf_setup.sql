@@ -13,6 +13,7 @@
     'model_version_column': none, 'champion_version': none, 'challenger_version': none, 'paired': true,
     'challenger_margin': none, 'min_coverage': none, 'bins': 10, 'column_name': none,
     'windows': none, 'fail_on': none, 'series_window': none,
+    'problem': none, 'score_columns': none, 'classes': none, 'per_class': false,
   }) }}
 {%- endmacro %}
 
@@ -45,14 +46,19 @@
      'metric_sql': ml_monitor._perf_prob_metric_sql, 'parts': ml_monitor._perf_prob_parts},
     {'name': 'regression', 'registry': ml_monitor._perf_regression_registry,
      'metric_sql': ml_monitor._perf_regression_metric_sql, 'parts': ml_monitor._perf_regression_parts},
+    {'name': 'multiclass', 'problem': 'multiclass', 'registry': ml_monitor._perf_multiclass_registry,
+     'metric_sql': ml_monitor._perf_multiclass_metric_sql, 'parts': ml_monitor._perf_multiclass_parts},
   ]) }}
 {%- endmacro %}
 
 {#- metric -> {kind, input, higher, family}: classification or regression; input pred (a 0/1 or
-    numeric prediction), score (any real score) or prob (a probability); whether higher is better. -#}
-{% macro _perf_metric_registry() -%}
+    numeric prediction), score (any real score) or prob (a probability); whether higher is better.
+    problem: multiclass -> the metrics of the families for that problem only (their names, like
+    accuracy or log_loss, are the binary ones computed another way); else every other family. -#}
+{% macro _perf_metric_registry(problem=none) -%}
   {%- set registry = {} -%}
-  {%- for fam in ml_monitor._perf_families() -%}
+  {%- set wanted = 'multiclass' if problem == 'multiclass' else none -%}
+  {%- for fam in ml_monitor._perf_families() if fam.get('problem') == wanted -%}
     {%- for m, spec in fam.registry().items() -%}
       {%- set entry = {'family': fam.name} -%}
       {%- do entry.update(spec) -%}
@@ -65,11 +71,11 @@
 {#- {value, n_used, reason, note, empty_reason, facts} SQL for one metric, from its family. `reason`
     is evaluated only when value is null and n_used > 0; `facts`: more JSON members of the row's
     facts (SQL text starting with a comma, or ''). -#}
-{% macro _perf_metric_sql(metric) -%}
-  {%- set family = ml_monitor._perf_metric_registry()[metric].family -%}
+{% macro _perf_metric_sql(metric, registry) -%}
+  {%- set spec = registry[metric] -%}
   {%- set out = {} -%}
-  {%- for fam in ml_monitor._perf_families() if fam.name == family -%}
-    {%- do out.update(fam.metric_sql(metric)) -%}
+  {%- for fam in ml_monitor._perf_families() if fam.name == spec.family -%}
+    {%- do out.update(fam.metric_sql(metric, spec)) -%}
   {%- endfor -%}
   {%- if 'note' not in out -%}{%- do out.update({'note': "''"}) -%}{%- endif -%}
   {%- if 'empty_reason' not in out -%}{%- do out.update({'empty_reason': 'null'}) -%}{%- endif -%}
@@ -82,8 +88,20 @@
     and the filters of the current and reference rows. Argument errors are raised here in the
     order a user reads the arguments. -#}
 {% macro _perf_setup(test, relation, args) -%}
-  {%- set registry = ml_monitor._perf_metric_registry() -%}
   {%- set a = args -%}
+  {%- if a.problem is not none -%}
+    {%- do ml_monitor._check_choice(test, relation, 'problem', a.problem, ['binary', 'regression', 'multiclass']) -%}
+  {%- endif -%}
+  {%- set multiclass = a.problem == 'multiclass' -%}
+  {%- set registry = ml_monitor._perf_metric_registry(a.problem) -%}
+  {%- if not multiclass -%}
+    {%- for arg in ['score_columns', 'classes'] if a[arg] is not none -%}
+      {{ ml_monitor._arg_error(test, relation, arg, 'needs problem: multiclass', a[arg]) }}
+    {%- endfor -%}
+    {%- if a.per_class is not sameas false -%}
+      {{ ml_monitor._arg_error(test, relation, 'per_class', 'needs problem: multiclass', a.per_class) }}
+    {%- endif -%}
+  {%- endif -%}
   {%- set metric = a.metric -%}
   {%- set score_column = a.score_column -%}
   {%- set prediction_column = a.prediction_column -%}
@@ -111,11 +129,26 @@
     {{ ml_monitor._arg_error(test, relation, 'metric', 'must not mix classification and regression metrics', metric) }}
   {%- endif -%}
   {%- set kind = kinds[0] if kinds else none -%}
+  {%- if kind is not none and a.problem in ['binary', 'regression'] and kind != ('classification' if a.problem == 'binary' else 'regression') -%}
+    {{ ml_monitor._arg_error(test, relation, 'metric', 'must be ' ~ ('binary classification' if a.problem == 'binary' else 'regression') ~ ' metrics with problem: ' ~ a.problem, metric) }}
+  {%- endif -%}
+  {#- multiclass: classes, score columns and the per-class metrics (_perf_multiclass_setup.sql) -#}
+  {%- set mc = ml_monitor._perf_multiclass_setup(test, relation, a, metrics, registry) if multiclass else none -%}
+  {%- if mc is not none -%}
+    {%- set metrics = mc.metrics -%}
+    {%- set registry = mc.registry -%}
+  {%- endif -%}
   {%- set inputs = [] -%}
   {%- set families = [] -%}
   {%- for m in metrics -%}{%- do inputs.append(registry[m].input) -%}{%- do families.append(registry[m].family) -%}{%- endfor -%}
   {%- set need_score = ('score' in inputs) or ('prob' in inputs) -%}
   {%- set need_pred = 'pred' in inputs -%}
+  {%- if mc is not none -%}
+    {#- the multiclass inputs are checked by _perf_multiclass_setup; none of the binary ones apply -#}
+    {%- set need_score = false -%}
+    {%- set need_pred = false -%}
+    {%- set prediction_column = mc.prediction_column -%}
+  {%- endif -%}
 
   {#- ---- columns: a test placed under a column monitors that column ---- -#}
   {%- if a.column_name is not none -%}
@@ -193,7 +226,9 @@
   {%- set scope = ml_monitor._scope(test, relation, a.where, a.segment_by, none, none, a.min_rows) -%}
   {%- set lj = ml_monitor._label_join(test, relation, a.labels, a.join_key, a.label_column, a.label_join_key,
                                       a.label_timestamp_column, a.timestamp_column, a.label_delay) -%}
-  {%- if kind == 'classification' -%}
+  {%- if mc is not none -%}
+    {%- do ml_monitor._check_label_types(test, relation, a.labels, a.label_column, [mc.prediction_column], none, uses_positive=false) -%}
+  {%- elif kind == 'classification' -%}
     {%- do ml_monitor._check_label_types(test, relation, a.labels, a.label_column,
           [prediction_column, a.challenger_prediction_column] if need_pred else [], positive_label,
           uses_positive=((metrics | reject('equalto', 'accuracy') | list | length) > 0 or decision_threshold is not none)) -%}
@@ -243,7 +278,7 @@
 
   {{ return({
     'test': test, 'relation': relation, 'registry': registry,
-    'metrics': metrics, 'families': families, 'kind': kind,
+    'metrics': metrics, 'families': families, 'kind': kind, 'mc': mc,
     'need_score': need_score, 'need_pred': need_pred,
     'score_column': score_column, 'prediction_column': prediction_column,
     'decision_threshold': decision_threshold, 'pos': ml_monitor._perf_literal(positive_label),

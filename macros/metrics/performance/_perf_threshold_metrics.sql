@@ -9,7 +9,7 @@
   }) }}
 {%- endmacro %}
 
-{% macro _perf_threshold_metric_sql(metric) -%}
+{% macro _perf_threshold_metric_sql(metric, spec=none) -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set s = ml_monitor._perf_s -%}
   {%- if metric == 'accuracy' -%}

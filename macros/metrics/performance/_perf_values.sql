@@ -43,14 +43,14 @@ mm_metrics as (
 mm_values as (
   {%- set branches = [] %}
   {%- for m in metrics %}
-    {%- set spec = ml_monitor._perf_metric_sql(m) %}
+    {%- set spec = ml_monitor._perf_metric_sql(m, registry) %}
     {%- set input = registry[m].input %}
     {%- set excluded = 'n_labelled - n_s' if input in ['score', 'prob'] else 'n_labelled - n_p' %}
     {%- set branch %}
   select
     mm_arm, segment_column, segment_value,
     {{ ml_monitor.string_literal(m) }} as metric,
-    case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor.unquoted((arm.score if input in ['score', 'prob'] else arm.pred_name)) ~ arm.suffix) }} {% endfor %}end as column_name,
+    case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor._perf_metric_column(spec, arm, input)) }} {% endfor %}end as column_name,
     case when {{ spec.n_used }} > 0 then {{ spec.value }} end as value,
     {{ spec.n_used }} as n_used,
     case
@@ -62,7 +62,7 @@ mm_values as (
       {%- if spec.empty_reason != 'null' %}
       when {{ spec.n_used }} = 0 and {{ spec.empty_reason }} is not null then {{ spec.empty_reason }}
       {%- endif %}
-      when {{ spec.n_used }} = 0 then 'all ' || {{ s('n_labelled') }} || ' labelled rows have a null ' || case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor.unquoted((arm.score if input in ['score', 'prob'] else arm.pred_name)) ~ arm.suffix) }} {% endfor %}end{% if by_columns %} || ' (or challenger input)'{% endif %}
+      when {{ spec.n_used }} = 0 then 'all ' || {{ s('n_labelled') }} || ' labelled rows have a null ' || case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor._perf_metric_column(spec, arm, input)) }} {% endfor %}end{% if by_columns %} || ' (or challenger input)'{% endif %}
       else {{ spec.reason }}
     end as reason,
     n_rows, n_labelled, n_dup,

@@ -12,7 +12,7 @@
 {% macro calibration(relation, test='calibration') -%}
   {#- performance's arguments without the metric choice and the prediction inputs; max_ece is
       performance's max_value -#}
-  {%- set accepted = ml_monitor._perf_arguments().keys() | reject('in', ['metric', 'prediction_column', 'decision_threshold',
+  {%- set accepted = ml_monitor._perf_arguments().keys() | reject('in', ['metric', 'prediction_column', 'decision_threshold', 'problem', 'score_columns', 'classes', 'per_class',
                        'min_value', 'max_value', 'challenger_prediction_column']) | list + ['max_ece'] -%}
   {%- set args = ml_monitor._perf_args(test, relation, kwargs, accepted) -%}
   {%- set max_ece = args.pop('max_ece', none) -%}
