@@ -14,10 +14,10 @@
 -#}
 {% macro ks(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
             threshold=0.1, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-            windows=none, fail_on=none, test='ks_drift') -%}
+            windows=none, fail_on=none, anomaly=none, test='ks_drift') -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows, allow_baseline=false,
-                                          windows=windows, fail_on=fail_on, allow_previous=true) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly, allow_previous=true) -%}
   {%- set scope = setup.scope -%}
   {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0, max=1) -%}
   {#- nothing is read while dbt parses -#}

@@ -14,19 +14,19 @@
 {% macro psi(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
              kind=none, bins=none, binning='quantile', epsilon=0.0001, include_nulls=false, max_categories=200,
              threshold=none, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-             windows=none, fail_on=none, test='psi_drift') -%}
+             windows=none, fail_on=none, anomaly=none, test='psi_drift') -%}
   {{ return(ml_monitor._binned_drift(test, 'psi', relation, columns, reference, reference_where, reference_window,
                                       baseline, kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
+                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on, anomaly)) }}
 {%- endmacro %}
 
 {#- Shared by psi and js_distance. -#}
 {% macro _binned_drift(test, metric, relation, columns, reference, reference_where, reference_window, baseline,
                        kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                       where, segment_by, timestamp_column, window, min_rows, windows=none, fail_on=none) -%}
+                       where, segment_by, timestamp_column, window, min_rows, windows=none, fail_on=none, anomaly=none) -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows,
-                                          windows=windows, fail_on=fail_on) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- if setup.scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window; quantile edges come from the reference and are the same for every window)", binning) }}
   {%- endif -%}
