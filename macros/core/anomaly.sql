@@ -67,8 +67,8 @@
   {%- if cfg.seasonality is not none -%}
     {%- set season_seconds = 604800 if cfg.seasonality == 'day_of_week' else 86400 -%}
     {%- set w_seconds = ml_monitor._period_seconds(spec) -%}
-    {%- if spec.period in ['month', 'year'] or w_seconds > season_seconds or season_seconds % w_seconds != 0 -%}
-      {{ ml_monitor._arg_error(test, relation, 'anomaly.seasonality', cfg.seasonality ~ " needs windows that divide a " ~ ('week' if cfg.seasonality == 'day_of_week' else 'day') ~ " evenly (window is " ~ spec.count ~ " " ~ spec.period ~ ")", cfg.seasonality) }}
+    {%- if spec.period in ['month', 'year'] or w_seconds >= season_seconds or season_seconds % w_seconds != 0 -%}
+      {{ ml_monitor._arg_error(test, relation, 'anomaly.seasonality', cfg.seasonality ~ " needs windows shorter than a " ~ ('week' if cfg.seasonality == 'day_of_week' else 'day') ~ " that divide it evenly (window is " ~ spec.count ~ " " ~ spec.period ~ ")", cfg.seasonality) }}
     {%- endif -%}
     {%- set stride = (season_seconds // w_seconds) | int -%}
   {%- endif -%}
