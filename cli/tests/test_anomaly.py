@@ -19,15 +19,38 @@ import re
 
 import pytest
 
-from dbt_project_runner import build_family, build_tiny_project
+from dbt_project_runner import INTEGRATION, build_tiny_project, family_files, run_dbt
 from dbt_project_runner import duckdb_rows as _rows
 
 NEWEST = dt.datetime(2026, 1, 30)
 
 
+def _build_anomaly_family(work):
+    """build_family('anomaly') plus the inputs of anomaly_every_monitor (windows and late_labels
+    seeds), without those families' own tests."""
+    import hashlib
+    import subprocess
+    import sys
+
+    def digest():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in family_files("anomaly") if p.exists()}
+
+    before = digest()
+    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_anomaly.py")],
+                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
+    after = digest()
+    db = work / "anomaly.duckdb"
+    run = run_dbt(["build", "--full-refresh", "--select", "+path:models/anomaly", "path:seeds/anomaly",
+                   "path:seeds/expected/expected_anomaly.csv",
+                   "--exclude", "resource_type:test,path:seeds/windows/windows.yml",
+                   "resource_type:test,path:models/late_labels/late_labels.yml"],
+                  "duckdb", work, extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
+    return {"run": run, "work": work, "db": db, "before": before, "after": after}
+
+
 @pytest.fixture(scope="module")
 def anomaly_build(tmp_path_factory):
-    return build_family("anomaly", tmp_path_factory.mktemp("anomaly"))
+    return _build_anomaly_family(tmp_path_factory.mktemp("anomaly"))
 
 
 def test_generator_is_deterministic_and_committed(anomaly_build):
@@ -52,6 +75,12 @@ def test_every_anomaly_node_passed(anomaly_build):
     assert statuses["incident_excluded"] == "fail" and statuses["incident_included"] == "pass"
     assert statuses["tiny_with_floor"] == "pass" and statuses["tiny_without_floor"] == "fail"
     assert statuses["hidden"] == "fail" and statuses["short_history"] == "skipped"
+    # every windowed monitor appends one anomaly row per series (structural check in the model)
+    verdicts = dict(_rows(db, """select case_name, verdict from main.anomaly_every_dq union all
+                                 select case_name, verdict from main.anomaly_every_drift union all
+                                 select case_name, verdict from main.anomaly_every_perf"""))
+    assert verdicts == {c: "ok" for c in ["volume", "freshness", "null_rate", "value_range", "accepted_values",
+                                          "cardinality", "psi", "js", "ks", "prediction_drift", "performance"]}
 
 
 def test_comparison_failure_is_real(anomaly_build):
@@ -91,8 +120,8 @@ def test_anomaly_adds_no_scan_of_the_monitored_table(anomaly_build):
     assert len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', sql, flags=re.I)) == 1, sql[:2000]
     # and every one of the 29 windows (tested + 14 training + 14 judging them) is in that scan
     assert "2026-01-02 00:00:00" in sql and "2026-01-01 00:00:00" not in sql
-    model = next((anomaly_build["work"] / "target" / "compiled").rglob("actual_anomaly.sql")).read_text()
-    assert len(re.findall(r'"anomaly_events"', model)) == 19     # one per case
+    parts = [p.read_text() for p in (anomaly_build["work"] / "target" / "compiled").rglob("actual_anomaly_part*.sql")]
+    assert sum(len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', p)) for p in parts) == 19  # 1 per case
 
 
 ERRORS_SCHEMA = """
@@ -129,6 +158,16 @@ models:
       - ml_monitor.freshness_anomaly:
           name: freshness_without_window
           arguments: {timestamp_column: ts}
+  - name: p
+    data_tests:
+      - ml_monitor.calibration:
+          name: ok_calibration_anomaly
+          arguments: {labels: ref('l'), join_key: id, label_column: label, score_column: score, timestamp_column: ts,
+                      window: {period: day, count: 1}, anomaly: {training_windows: 2, min_training_windows: 2}}
+      - ml_monitor.label_coverage:
+          name: ok_label_coverage_anomaly
+          arguments: {labels: ref('l'), join_key: id, label_column: label, timestamp_column: ts,
+                      window: {period: day, count: 1}, anomaly: {training_windows: 2, min_training_windows: 2}}
 """
 
 EXPECTED_ERRORS = {
@@ -149,9 +188,13 @@ def test_bad_settings_are_compile_errors_naming_test_and_argument(tmp_path):
     ok, by_name = build_tiny_project(tmp_path / "anomaly_errors", {
         "m": "select cast('2026-01-29 10:00:00' as timestamp) as ts union all "
              "select cast('2026-01-30 10:00:00' as timestamp)",
+        "p": "select 1 as id, 0.8 as score, cast('2026-01-29 10:00:00' as timestamp) as ts union all "
+             "select 2, 0.3, cast('2026-01-30 10:00:00' as timestamp)",
+        "l": "select 1 as id, 1 as label union all select 2, 0",
     }, ERRORS_SCHEMA, project_vars="  ml_monitor_as_of: '2026-01-31 00:00:00'\n")
     # too little history is a status, not an error: skipped with its reason
-    assert by_name["ok_volume_anomaly"]["status"] in ("pass", "fail"), by_name["ok_volume_anomaly"]
+    for name in ("ok_volume_anomaly", "ok_calibration_anomaly", "ok_label_coverage_anomaly"):
+        assert by_name[name]["status"] in ("pass", "fail"), by_name[name]
     for name, (test, message) in EXPECTED_ERRORS.items():
         r = by_name[name]
         assert r["status"] == "error", (name, r)
