@@ -1,3 +1,4 @@
+{{ config(enabled=(target.type not in ['spark', 'databricks'])) }}  {#- Spark: see docs/anomaly-detection.md, Cost -#}
 -- The null_rate and freshness cases of actual_anomaly (scripts/gen_anomaly.py).
 {%- set input = ref('anomaly_events') %}
 {%- set day = {'period': 'day', 'count': 1} %}
