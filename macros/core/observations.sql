@@ -34,6 +34,10 @@
 {% macro _finalize_observations(monitor, long_cte, scope, empty_is_data=false, has_facts=false) -%}
   {%- set s = ml_monitor.type_string() -%}
   {%- set multi = scope.multi is defined and scope.multi -%}
+  {%- if scope.anomaly is defined and scope.anomaly is not none %}
+  {#- anomaly: these rows become the CTE ml_observed, followed by the anomaly rows (core/anomaly.sql) -#}
+, ml_observed as (
+  {%- endif %}
   {%- if multi -%}
     {%- set empty_reason = "'no rows in window ' || ml_window_label" -%}
   {%- else -%}
@@ -83,6 +87,10 @@
     true as is_deciding
     {%- endif %}
   from {{ long_cte }}
+  {%- if scope.anomaly is defined and scope.anomaly is not none %}
+),
+{{ ml_monitor._anomaly_sql(scope.anomaly, scope.windows) }}
+  {%- endif %}
 {%- endmacro %}
 
 {#- dbt's fail_calc for every ml_monitor test: the number of failing observations

@@ -76,7 +76,7 @@
       test, relation, filter (SQL boolean), segments [{name, sql, literal}],
       window_start / window_end (datetime or none) and their SQL literals, min_rows. -#}
 {% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false,
-                 windows=none, fail_on=none, extra_windows=0, force_multi=false, label_check=none) -%}
+                 windows=none, fail_on=none, extra_windows=0, force_multi=false, label_check=none, anomaly=none) -%}
   {%- if relation is none -%}
     {{ ml_monitor._arg_error(test, none, "model", "is required", "nothing") }}
   {%- endif -%}
@@ -104,6 +104,9 @@
   {%- elif window_required -%}
     {{ ml_monitor._arg_error(test, relation, "window", "is required: a mapping like {period: day, count: 1}", "nothing") }}
   {%- endif -%}
+  {#- anomaly: the series it learns from is scanned with the monitor (windows derived from it) -#}
+  {%- set anomaly_cfg = ml_monitor._anomaly_config(test, relation, anomaly, window, windows, timestamp_column) -%}
+  {%- if anomaly_cfg is not none and windows is none -%}{%- set windows = anomaly_cfg.windows_needed -%}{%- endif -%}
   {%- set series = ml_monitor._check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
   {%- if timestamp_column is not none -%}
     {%- set ts_names = ml_monitor._check_names(test, relation, "timestamp_column", timestamp_column) -%}
@@ -124,7 +127,8 @@
     {%- for w in all_ws -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
     {%- set candidates = all_ws[extra_windows:] -%}
     {%- set ns.todo = candidates -%}
-    {%- if ml_monitor._windows_to_evaluate is defined -%}
+    {#- with anomaly every window is evaluated: the training series comes from this scan -#}
+    {%- if ml_monitor._windows_to_evaluate is defined and anomaly_cfg is none -%}
       {%- set ns.todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
     {%- endif -%}
     {%- set key_idx = [] -%}
@@ -164,6 +168,7 @@
       'windows': ws,
       'key_windows': key_ws,
       'window_key_sql': ml_monitor._window_key_sql(ns.ts, key_ws) if multi else none,
+      'anomaly': anomaly_cfg,
   }) }}
 {%- endmacro %}
 

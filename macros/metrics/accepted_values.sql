@@ -4,10 +4,10 @@
     {{ ml_monitor.accepted_values(ref('predictions'), 'country', values=['DE', 'FR']) }}
 -#}
 {% macro accepted_values(relation, column, values, max_violation_rate=0, where=none, segment_by=none,
-                         timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                         timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none, anomaly=none,
                    test='accepted_values') -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
-                                    windows=windows, fail_on=fail_on) -%}
+                                    windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- set names = ml_monitor._check_names(test, relation, 'column_name', column, required=true) -%}
   {%- if names | length != 1 -%}
     {%- do ml_monitor._arg_error(test, relation, 'column_name', 'must be exactly one column', column) -%}

@@ -5,10 +5,10 @@
 -#}
 {% macro cardinality(relation, columns, min_distinct=none, max_distinct=none, reference=none,
                      reference_where=none, max_new_categories=0, where=none, segment_by=none,
-                     timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                     timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none, anomaly=none,
                    test='cardinality') -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
-                                    windows=windows, fail_on=fail_on) -%}
+                                    windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_distinct', min_distinct, min=0, integer=true) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_distinct', max_distinct, min=0, integer=true) -%}

@@ -3,9 +3,16 @@
     {{ ml_monitor.freshness(ref('predictions'), 'prediction_ts', max_age={'period': 'hour', 'count': 6}) }}
 -#}
 {% macro freshness(relation, timestamp_column, max_age=none, where=none, segment_by=none,
-                   min_rows=none, test='freshness') -%}
+                   min_rows=none, window=none, windows=none, fail_on=none, anomaly=none, test='freshness') -%}
   {%- if timestamp_column is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required', 'nothing') -%}
+  {%- endif -%}
+  {%- if window is not none and windows is none and anomaly is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'window', 'is used with windows (a series of ages at each window end) or anomaly', window) -%}
+  {%- endif -%}
+  {%- if window is not none -%}
+    {{ return(ml_monitor._freshness_series(relation, timestamp_column, max_age, where, segment_by, min_rows,
+                                           window, windows, fail_on, anomaly, test)) }}
   {%- endif -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, none, min_rows) -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'max_age', max_age) if max_age is not none else none -%}
@@ -43,6 +50,86 @@ long as (
     {% if max_hours is none %}false{% else %}{{ age }} > {{ max_hours }}{% endif %} as is_fail,
     'latest row at ' || {{ ml_monitor.to_string('latest') }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
       || ' hours before {{ as_of }}' as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+)
+
+{{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
+{%- endmacro %}
+
+{#- freshness with windows: N (or anomaly): the age of the newest row at each window's end,
+    hours_since_latest = (window_end - newest timestamp before window_end) / 3600, from one scan
+    grouped by window (the newest row up to a window is the running max of the per-window max).
+    The newest window's value is the plain freshness at as_of when its latest row lies in the
+    scanned windows; a window with no row up to its end (nothing read before the oldest window)
+    is no_data. sample_size counts the rows up to the window end. -#}
+{% macro _freshness_series(relation, timestamp_column, max_age, where, segment_by, min_rows, window, windows,
+                           fail_on, anomaly, test) -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
+  {%- if not scope.multi -%}
+    {%- do ml_monitor._arg_error(test, relation, 'windows', 'must be at least 2 with window (or give anomaly)', windows) -%}
+  {%- endif -%}
+  {%- set spec = ml_monitor._check_period(test, relation, 'max_age', max_age) if max_age is not none else none -%}
+  {%- set max_hours = (ml_monitor._period_seconds(spec) / 3600.0) if spec is not none else none -%}
+  {%- set age = '(' ~ ml_monitor.epoch_seconds('window_end') ~ ' - ' ~ ml_monitor.epoch_seconds('latest_so_far') ~ ') / 3600.0' -%}
+  {%- set seg_match = ml_monitor.null_safe_equal('c.segment_column', 'g.segment_column') ~ ' and ' ~ ml_monitor.null_safe_equal('c.segment_value', 'g.segment_value') -%}
+
+with source as (
+  select {{ ml_monitor._select_list(scope, [scope.timestamp_sql]) }}
+  from {{ relation }}
+  where {{ scope.scan_filter }}
+),
+
+counted as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows,
+    max({{ ml_monitor.to_timestamp('ml_ts') }}) as latest
+  from source
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+windows_frame as (
+  {{ ml_monitor._windows_frame_sql(scope) }}
+),
+
+-- the overall row and every segment seen in any window, at every window
+segment_keys as (
+  select distinct segment_column, segment_value
+  from (
+    select segment_column, segment_value from counted where ml_window_start is not null
+    union all
+    select {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
+  ) as k
+),
+
+-- newest row up to each window's end: running max over the windows
+aggregated as (
+  select g.window_start, g.window_end, g.ml_window_label, '' as ml_window_note, g.segment_column, g.segment_value,
+         max(c.latest) over (partition by g.segment_column, g.segment_value order by g.window_start
+                             rows between unbounded preceding and current row) as latest_so_far,
+         sum(coalesce(c.n_rows, 0)) over (partition by g.segment_column, g.segment_value order by g.window_start
+                                          rows between unbounded preceding and current row) as n_rows
+  from (select f.window_start, f.window_end, f.ml_window_label, k.segment_column, k.segment_value
+        from windows_frame as f cross join segment_keys as k) as g
+  left join counted as c
+    on c.ml_window_start = g.window_start and {{ seg_match }}
+),
+
+long as (
+  select
+    {{ ml_monitor.string_literal(ml_monitor.unquoted(timestamp_column)) }} as column_name,
+    segment_column,
+    segment_value{{ ml_monitor._window_columns(scope) }},
+    'hours_since_latest' as metric,
+    {{ age }} as value,
+    {{ ml_monitor.double_literal(max_hours) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_rows as sample_size,
+    {% if max_hours is none %}false{% else %}{{ age }} > {{ max_hours }}{% endif %} as is_fail,
+    'latest row at ' || {{ ml_monitor.to_string('latest_so_far') }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
+      || ' hours before the window end' as detail,
     {{ ml_monitor.null_string() }} as undefined_reason
   from aggregated
 )

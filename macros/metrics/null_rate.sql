@@ -3,10 +3,10 @@
     {{ ml_monitor.null_rate(ref('predictions'), columns=['age', 'income'], max_null_rate=0.05) }}
 -#}
 {% macro null_rate(relation, columns, max_null_rate=none, where=none, segment_by=none,
-                   timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                   timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none, anomaly=none,
                    test='null_rate') -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
-                                    windows=windows, fail_on=fail_on) -%}
+                                    windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_null_rate', max_null_rate, min=0, max=1) -%}
   {%- set cols = ml_monitor._column_specs(names) -%}

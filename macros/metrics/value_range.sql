@@ -5,10 +5,10 @@
 -#}
 {% macro value_range(relation, columns, min_value=none, max_value=none, inclusive=true,
                      max_violation_rate=0, where=none, segment_by=none, timestamp_column=none,
-                     window=none, min_rows=none, windows=none, fail_on=none,
+                     window=none, min_rows=none, windows=none, fail_on=none, anomaly=none,
                    test='value_range') -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
-                                    windows=windows, fail_on=fail_on) -%}
+                                    windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_value', min_value) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_value', max_value) -%}

@@ -6,14 +6,14 @@
                          min_count=1000, reference_periods=7, min_ratio=0.5, max_ratio=2) }}
 -#}
 {% macro volume(relation, timestamp_column, window, min_count=none, max_count=none, reference_periods=none,
-                min_ratio=none, max_ratio=none, where=none, segment_by=none, windows=none, fail_on=none,
+                min_ratio=none, max_ratio=none, where=none, segment_by=none, windows=none, fail_on=none, anomaly=none,
                 test='volume') -%}
   {%- if timestamp_column is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required', 'nothing') -%}
   {%- endif -%}
   {%- do ml_monitor._check_number(test, relation, 'reference_periods', reference_periods, min=1, integer=true) -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, none, window_required=true,
-                                    windows=windows, fail_on=fail_on, extra_windows=reference_periods or 0) -%}
+                                    windows=windows, fail_on=fail_on, anomaly=anomaly, extra_windows=reference_periods or 0) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_count', min_count, min=0, integer=true) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_count', max_count, min=0, integer=true) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_ratio', min_ratio, min=0) -%}
@@ -21,8 +21,8 @@
   {%- if (min_ratio is not none or max_ratio is not none) and reference_periods is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'reference_periods', 'is required with min_ratio / max_ratio (how many earlier windows to compare with)', 'nothing') -%}
   {%- endif -%}
-  {%- if min_count is none and max_count is none and min_ratio is none and max_ratio is none -%}
-    {%- do ml_monitor._arg_error(test, relation, 'min_count', "or max_count, min_ratio, max_ratio is required", 'none of them') -%}
+  {%- if min_count is none and max_count is none and min_ratio is none and max_ratio is none and anomaly is none -%}
+    {%- do ml_monitor._arg_error(test, relation, 'min_count', "or max_count, min_ratio, max_ratio, anomaly is required", 'none of them') -%}
   {%- endif -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'window', window) -%}
   {%- set start = scope.window_start -%}
@@ -95,11 +95,12 @@ aggregated as (
 
 long as (
   {%- set parts = [] %}
-  {%- if min_count is not none or max_count is not none %}
+  {%- if min_count is not none or max_count is not none or anomaly is not none %}
   {%- set count_fail -%}
     {%- if min_count is not none %}coalesce(n_current, 0) < {{ min_count }}{% endif -%}
     {%- if min_count is not none and max_count is not none %} or {% endif -%}
     {%- if max_count is not none %}coalesce(n_current, 0) > {{ max_count }}{% endif -%}
+    {%- if min_count is none and max_count is none %}false{% endif -%}
   {%- endset %}
   {%- set part -%}
   select

@@ -8,7 +8,7 @@
     With windows: N and a fixed reference, reference_window ends where the oldest window starts. -#}
 {% macro _drift_setup(test, relation, columns, reference=none, reference_where=none, reference_window=none,
                       baseline=none, where=none, segment_by=none, timestamp_column=none, window=none,
-                      min_rows=none, allow_baseline=true, windows=none, fail_on=none, allow_previous=false) -%}
+                      min_rows=none, allow_baseline=true, windows=none, fail_on=none, anomaly=none, allow_previous=false) -%}
   {%- set previous = reference is string and reference == 'previous_window' -%}
   {%- if previous and not allow_previous -%}
     {{ ml_monitor._arg_error(test, relation, 'reference', "previous_window is not supported by this monitor yet; give a relation, reference_where or reference_window", reference) }}
@@ -20,7 +20,7 @@
     {{ ml_monitor._arg_error(test, relation, 'reference', "previous_window replaces reference_where, reference_window and baseline: give only one kind of reference", reference) }}
   {%- endif -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
-                                    windows=windows, fail_on=fail_on, extra_windows=1 if previous else 0,
+                                    windows=windows, fail_on=fail_on, anomaly=anomaly, extra_windows=1 if previous else 0,
                                     force_multi=previous) -%}
   {%- if previous -%}
     {{ return({'test': test, 'relation': relation, 'scope': scope, 'baseline': none, 'previous': true,

@@ -8,11 +8,11 @@
 {% macro js_distance(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
                      kind=none, bins=none, binning='quantile', epsilon=0.0001, include_nulls=false, max_categories=200,
                      threshold=none, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-                     windows=none, fail_on=none, test='js_drift') -%}
+                     windows=none, fail_on=none, anomaly=none, test='js_drift') -%}
   {%- if binning == 'evidently' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile or equal_width for js_drift (evidently is a PSI mode)", binning) }}
   {%- endif -%}
   {{ return(ml_monitor._binned_drift(test, 'js_distance', relation, columns, reference, reference_where, reference_window,
                                       baseline, kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
+                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on, anomaly)) }}
 {%- endmacro %}

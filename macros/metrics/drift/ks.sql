@@ -20,16 +20,16 @@
 -#}
 {% macro ks(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
             threshold=none, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-            windows=none, fail_on=none, statistic='ks', test='ks_drift') -%}
+            windows=none, fail_on=none, anomaly=none, statistic='ks', test='ks_drift') -%}
   {%- do ml_monitor._check_choice(test, relation, 'statistic', statistic, ['ks', 'ks_pvalue']) -%}
   {{ return(ml_monitor._cdf_drift(test, statistic, relation, columns, reference, reference_where, reference_window, baseline,
-                                   threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
+                                   threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on, anomaly)) }}
 {%- endmacro %}
 
 {#- Shared by ks and wasserstein: every statistic of the two empirical CDFs
     (ks, ks_pvalue, wasserstein, wasserstein_norm). -#}
 {% macro _cdf_drift(test, statistic, relation, columns, reference, reference_where, reference_window, baseline,
-                    threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on) -%}
+                    threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on, anomaly=none) -%}
   {%- set defaults = {'ks': 0.1, 'ks_pvalue': 0.05, 'wasserstein_norm': 0.1, 'wasserstein': none} -%}
   {%- if threshold is none and statistic == 'wasserstein' -%}
     {{ ml_monitor._arg_error(test, relation, 'threshold', "is required with statistic: wasserstein (a distance in the column's own units; wasserstein_norm has the default 0.1)", none) }}
@@ -38,7 +38,7 @@
   {%- set fail_op = '<' if statistic == 'ks_pvalue' else '>' -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows, allow_baseline=false,
-                                          windows=windows, fail_on=fail_on, allow_previous=true) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly, allow_previous=true) -%}
   {%- set scope = setup.scope -%}
   {%- do ml_monitor._check_number(test, relation, 'threshold', threshold, min=0, max=(none if statistic in ['wasserstein', 'wasserstein_norm'] else 1)) -%}
   {#- nothing is read while dbt parses -#}

@@ -19,11 +19,11 @@
                           threshold=none, statistic='psi', max_rate_shift=0.1, max_relative_rate_shift=none,
                           bins=10, binning='quantile', epsilon=0.0001,
                           where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-                          windows=none, fail_on=none, test='prediction_drift') -%}
+                          windows=none, fail_on=none, anomaly=none, test='prediction_drift') -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, [score_column] if score_column is string else score_column,
                                           reference, reference_where, reference_window, none,
                                           where, segment_by, timestamp_column, window, min_rows,
-                                          windows=windows, fail_on=fail_on) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- set scope = setup.scope -%}
   {%- if scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window)", binning) }}

@@ -14,10 +14,10 @@
 {% macro psi(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
              kind=none, bins=none, binning='quantile', epsilon=0.0001, include_nulls=false, max_categories=200,
              threshold=none, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-             windows=none, fail_on=none, test='psi_drift') -%}
+             windows=none, fail_on=none, anomaly=none, test='psi_drift') -%}
   {{ return(ml_monitor._binned_drift(test, 'psi', relation, columns, reference, reference_where, reference_window,
                                       baseline, kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
+                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on, anomaly)) }}
 {%- endmacro %}
 
 {#- Distance or test of one or more columns on the psi bins (numeric: reference quantile or
@@ -38,14 +38,14 @@
 {% macro binned_drift(relation, columns, statistic='hellinger', reference=none, reference_where=none, reference_window=none,
                       baseline=none, kind=none, bins=none, binning='quantile', epsilon=0.0001, include_nulls=false,
                       max_categories=200, threshold=none, where=none, segment_by=none, timestamp_column=none, window=none,
-                      min_rows=none, windows=none, fail_on=none, test='binned_drift') -%}
+                      min_rows=none, windows=none, fail_on=none, anomaly=none, test='binned_drift') -%}
   {%- do ml_monitor._check_choice(test, relation, 'statistic', statistic, ml_monitor._binned_statistics().keys() | list) -%}
   {%- if binning == 'evidently' and statistic != 'psi' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "evidently is a PSI mode: use quantile or equal_width for " ~ statistic, binning) }}
   {%- endif -%}
   {{ return(ml_monitor._binned_drift(test, statistic, relation, columns, reference, reference_where, reference_window,
                                       baseline, kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
+                                      where, segment_by, timestamp_column, window, min_rows, windows, fail_on, anomaly)) }}
 {%- endmacro %}
 
 {#- The statistics of the psi bins, their default thresholds, and which fail below the threshold. -#}
@@ -66,10 +66,10 @@
 {#- Shared by psi, js_distance and binned_drift. -#}
 {% macro _binned_drift(test, metric, relation, columns, reference, reference_where, reference_window, baseline,
                        kind, bins, binning, epsilon, include_nulls, max_categories, threshold,
-                       where, segment_by, timestamp_column, window, min_rows, windows=none, fail_on=none) -%}
+                       where, segment_by, timestamp_column, window, min_rows, windows=none, fail_on=none, anomaly=none) -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows,
-                                          windows=windows, fail_on=fail_on) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- if setup.scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window; quantile edges come from the reference and are the same for every window)", binning) }}
   {%- endif -%}

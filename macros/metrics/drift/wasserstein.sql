@@ -13,8 +13,8 @@
 -#}
 {% macro wasserstein(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
                      threshold=none, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
-                     windows=none, fail_on=none, statistic='wasserstein_norm', test='wasserstein_drift') -%}
+                     windows=none, fail_on=none, anomaly=none, statistic='wasserstein_norm', test='wasserstein_drift') -%}
   {%- do ml_monitor._check_choice(test, relation, 'statistic', statistic, ['wasserstein_norm', 'wasserstein']) -%}
   {{ return(ml_monitor._cdf_drift(test, statistic, relation, columns, reference, reference_where, reference_window, baseline,
-                                   threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on)) }}
+                                   threshold, where, segment_by, timestamp_column, window, min_rows, windows, fail_on, anomaly)) }}
 {%- endmacro %}

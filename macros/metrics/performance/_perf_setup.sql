@@ -12,7 +12,7 @@
     'challenger_score_column': none, 'challenger_prediction_column': none,
     'model_version_column': none, 'champion_version': none, 'challenger_version': none, 'paired': true,
     'challenger_margin': none, 'min_coverage': none, 'bins': 10, 'column_name': none,
-    'windows': none, 'fail_on': none, 'series_window': none,
+    'windows': none, 'fail_on': none, 'series_window': none, 'anomaly': none,
     'problem': none, 'score_columns': none, 'classes': none, 'per_class': false,
   }) }}
 {%- endmacro %}

@@ -19,11 +19,16 @@
   {%- set user_filter = ('(' ~ args.where ~ ')') if (args.where is not none and args.where | trim != '') else '1 = 1' -%}
   {%- set label_check = {'relation': relation, 'lj': lj,
                          'filter': user_filter ~ ' and ' ~ lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)} -%}
-  {%- set todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+  {#- with anomaly every window is evaluated: the training series comes from this run -#}
+  {%- set todo = candidates if series.anomaly is not none else (ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]]) -%}
   {%- set one = {} -%}
   {%- for k, v in args.items() -%}{%- do one.update({k: v}) -%}{%- endfor -%}
+  {%- do one.update({'anomaly': none}) -%}
   {%- set newest = candidates[-1] -%}
   {%- set cols = ml_monitor.observation_columns() -%}
+{%- if series.anomaly is not none %}
+with ml_observed as (
+{%- endif %}
 select
   {%- for c in cols %}
   {{ c }},
@@ -45,4 +50,8 @@ from (
   {%- endif %}
   {%- endfor %}
 ) as mm_series
+{%- if series.anomaly is not none %}
+),
+{{ ml_monitor._anomaly_sql(series.anomaly, candidates) }}
+{%- endif %}
 {%- endmacro %}

@@ -6,6 +6,6 @@
          label_delay={'period': 'day', 'count': 7}, min_coverage=0.9, segment_by=['region']) }} -#}
 {% macro label_coverage(relation, test='label_coverage') -%}
   {%- set accepted = ['labels', 'join_key', 'label_column', 'min_coverage', 'label_timestamp_column', 'label_join_key',
-                      'timestamp_column', 'label_delay', 'window', 'where', 'segment_by', 'min_rows', 'windows', 'fail_on'] -%}
+                      'timestamp_column', 'label_delay', 'window', 'where', 'segment_by', 'min_rows', 'windows', 'fail_on', 'anomaly'] -%}
   {{ return(ml_monitor.performance(relation, test=test, **ml_monitor._perf_args(test, relation, kwargs, accepted))) }}
 {%- endmacro %}

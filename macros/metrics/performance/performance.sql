@@ -23,8 +23,11 @@
 {% macro performance(relation, test='performance') -%}
   {%- set args = ml_monitor._perf_args(test, relation, kwargs) -%}
   {#- windows: N -> one evaluation per window of the series (_perf_windows.sql) -#}
+  {%- set anomaly_cfg = ml_monitor._anomaly_config(test, relation, args.anomaly, args.window, args.windows, args.timestamp_column) if args.series_window is none else none -%}
+  {%- if anomaly_cfg is not none and args.windows is none -%}{%- do args.update({'windows': anomaly_cfg.windows_needed}) -%}{%- endif -%}
   {%- if args.series_window is none and args.windows is not none -%}
     {%- set series = ml_monitor._check_windows(test, relation, args.windows, args.fail_on, args.window, args.timestamp_column) -%}
+    {%- do series.update({'anomaly': anomaly_cfg}) -%}
     {%- if series.windows > 1 -%}
       {{ return(ml_monitor._performance_series(relation, series, args, test)) }}
     {%- endif -%}

@@ -1,0 +1,202 @@
+"""`anomaly:` on the per-window series (issue 15 items 1-3) end to end on DuckDB.
+
+* regenerates the anomaly seeds (numpy / pandas oracle, integration_tests/scripts/gen_anomaly.py)
+  and checks they are the committed ones;
+* `dbt build` of the anomaly family: every anomaly row (score, expected value, threshold,
+  status, sample size, window) equals the oracle's to 1e-9; the comparison is proven to fail
+  on a score off by 1e-6;
+* the anomaly rows decide the test (a null_rate test without max_null_rate fails on its anomaly
+  row alone); volume_anomaly and freshness_anomaly work as stand-alone tests;
+* the compiled SQL reads the monitored table once, as `windows: N` alone does;
+* bad settings are compile-time errors naming the test and the argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from dbt_project_runner import INTEGRATION, build_tiny_project, family_files, run_dbt
+from dbt_project_runner import duckdb_rows as _rows
+
+NEWEST = dt.datetime(2026, 1, 30)
+
+
+def _build_anomaly_family(work):
+    """build_family('anomaly') plus the inputs of anomaly_every_monitor (windows and late_labels
+    seeds), without those families' own tests."""
+    import hashlib
+    import subprocess
+    import sys
+
+    def digest():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in family_files("anomaly") if p.exists()}
+
+    before = digest()
+    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_anomaly.py")],
+                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
+    after = digest()
+    db = work / "anomaly.duckdb"
+    run = run_dbt(["build", "--full-refresh", "--select", "+path:models/anomaly", "path:seeds/anomaly",
+                   "path:seeds/expected/expected_anomaly.csv",
+                   "--exclude", "resource_type:test,path:seeds/windows/windows.yml",
+                   "resource_type:test,path:models/late_labels/late_labels.yml"],
+                  "duckdb", work, extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
+    return {"run": run, "work": work, "db": db, "before": before, "after": after}
+
+
+@pytest.fixture(scope="module")
+def anomaly_build(tmp_path_factory):
+    return _build_anomaly_family(tmp_path_factory.mktemp("anomaly"))
+
+
+def test_generator_is_deterministic_and_committed(anomaly_build):
+    assert anomaly_build["after"] == anomaly_build["before"]
+    assert len(anomaly_build["after"]) == 3
+
+
+def test_every_anomaly_node_passed(anomaly_build):
+    run = anomaly_build["run"]
+    assert run.results, run.output[-5000:]
+    failed = run.failed_nodes()
+    assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
+    names = {r["unique_id"].split(".")[2] for r in run.results if r["unique_id"].startswith("test.")}
+    assert {"anomaly_comparison_fails_on_a_wrong_value", "anomaly_volume_test_fails_on_a_spike",
+            "anomaly_volume_test_passes_on_a_clean_series", "anomaly_freshness_test_fails_when_stale",
+            "anomaly_null_rate_test_fails_on_the_anomaly_alone"} <= names
+    db = anomaly_build["db"]
+    statuses = dict(_rows(db, "select case_name, status from main.actual_anomaly"))
+    assert len(statuses) == 19
+    # what each case is meant to show (the oracle asserts the same on its side)
+    assert statuses["weekly_by_weekday"] == "pass" and statuses["weekly_without_season"] == "fail"
+    assert statuses["incident_excluded"] == "fail" and statuses["incident_included"] == "pass"
+    assert statuses["tiny_with_floor"] == "pass" and statuses["tiny_without_floor"] == "fail"
+    assert statuses["hidden"] == "fail" and statuses["short_history"] == "skipped"
+    # every windowed monitor appends one anomaly row per series (structural check in the model)
+    verdicts = dict(_rows(db, """select case_name, verdict from main.anomaly_every_dq union all
+                                 select case_name, verdict from main.anomaly_every_drift union all
+                                 select case_name, verdict from main.anomaly_every_perf"""))
+    assert verdicts == {c: "ok" for c in ["volume", "freshness", "null_rate", "value_range", "accepted_values",
+                                          "cardinality", "psi", "js", "ks", "prediction_drift", "performance"]}
+
+
+def test_comparison_failure_is_real(anomaly_build):
+    db = anomaly_build["db"]
+    wrong = _rows(db, """select case_name, actual_value, expected_value
+                         from main_dbt_test__audit.anomaly_comparison_fails_on_a_wrong_value""")
+    assert [w[0] for w in wrong] == ["clean"]
+    assert wrong[0][2] - wrong[0][1] == pytest.approx(1e-6, abs=1e-12)
+
+
+def test_anomaly_rows_decide_and_say_why(anomaly_build):
+    db = anomaly_build["db"]
+    rows = _rows(db, """select metric, window_start, status, is_deciding
+                        from main_dbt_test__audit.anomaly_null_rate_test_fails_on_the_anomaly_alone
+                        where is_deciding order by metric""")
+    # no max_null_rate: the newest window's own row passes; the anomaly row fails the test
+    assert rows == [("null_rate", NEWEST, "pass", True), ("null_rate_anomaly", NEWEST, "fail", True)]
+    details = dict(_rows(db, "select case_name, detail from main.actual_anomaly"))
+    assert details["weekly_by_weekday"].startswith("value 200.0 inside expected range [")
+    assert "training windows (weekday Friday)" in details["weekly_by_weekday"]
+    assert details["incident_excluded"].endswith("; 1 training windows excluded as anomalies")
+    assert details["tiny_with_floor"].endswith("not an anomaly: change 2.5 within min_abs_change 5")
+    assert details["drop_watching_spikes"].endswith("not an anomaly: direction is spike")
+    assert details["null_rate_mad"].endswith("; 2 training windows without a value skipped")
+    assert details["short_history"].startswith("3 training windows with a value, fewer than min_training_windows 5")
+    facts = {c: json.loads(f) for c, f in _rows(db, "select case_name, facts from main.actual_anomaly")}
+    # a constant training series: spread 0, band [50, 50], no score, and 51 is anomalous
+    assert facts["constant"]["spread"] == 0 and facts["constant"]["lower"] == facts["constant"]["upper"] == 50
+    assert facts["hidden"]["anomaly"]["exclude_anomalies"] is False and facts["hidden"]["training"] == 5
+    assert facts["level_shift_mad"]["excluded"] == 3 and facts["level_shift_mad"]["anomaly"]["method"] == "mad"
+
+
+def test_anomaly_adds_no_scan_of_the_monitored_table(anomaly_build):
+    """The compiled stand-alone test reads anomaly_events in one FROM, like windows: N alone."""
+    compiled = next((anomaly_build["work"] / "target" / "compiled").rglob("anomaly_volume_test_fails_on_a_spike.sql"))
+    sql = compiled.read_text()
+    assert len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', sql, flags=re.I)) == 1, sql[:2000]
+    # and every one of the 29 windows (tested + 14 training + 14 judging them) is in that scan
+    assert "2026-01-02 00:00:00" in sql and "2026-01-01 00:00:00" not in sql
+    parts = [p.read_text() for p in (anomaly_build["work"] / "target" / "compiled").rglob("actual_anomaly_part*.sql")]
+    assert sum(len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', p)) for p in parts) == 19  # 1 per case
+
+
+ERRORS_SCHEMA = """
+models:
+  - name: m
+    data_tests:
+      - ml_monitor.volume_anomaly:
+          name: ok_volume_anomaly
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, min_training_windows: 2, training_windows: 2}
+      - ml_monitor.volume_anomaly:
+          name: bad_method
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, method: iqr}
+      - ml_monitor.volume_anomaly:
+          name: bad_direction
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, direction: up}
+      - ml_monitor.volume_anomaly:
+          name: bad_seasonality
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, seasonality: monthly}
+      - ml_monitor.volume_anomaly:
+          name: zero_sensitivity
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, sensitivity: 0}
+      - ml_monitor.volume_anomaly:
+          name: training_below_minimum
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, training_windows: 3, min_training_windows: 5}
+      - ml_monitor.volume:
+          name: unknown_setting
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, anomaly: {sensitivty: 3}}
+      - ml_monitor.volume:
+          name: too_few_windows
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, windows: 3, anomaly: {}}
+      - ml_monitor.volume:
+          name: season_of_weekly_windows
+          arguments: {timestamp_column: ts, window: {period: week, count: 1}, anomaly: {seasonality: day_of_week}}
+      - ml_monitor.freshness_anomaly:
+          name: freshness_without_window
+          arguments: {timestamp_column: ts}
+  - name: p
+    data_tests:
+      - ml_monitor.calibration:
+          name: ok_calibration_anomaly
+          arguments: {labels: ref('l'), join_key: id, label_column: label, score_column: score, timestamp_column: ts,
+                      window: {period: day, count: 1}, anomaly: {training_windows: 2, min_training_windows: 2}}
+      - ml_monitor.label_coverage:
+          name: ok_label_coverage_anomaly
+          arguments: {labels: ref('l'), join_key: id, label_column: label, timestamp_column: ts,
+                      window: {period: day, count: 1}, anomaly: {training_windows: 2, min_training_windows: 2}}
+"""
+
+EXPECTED_ERRORS = {
+    "bad_method": ("ml_monitor.volume_anomaly", "'anomaly.method' must be one of zscore, mad (got iqr)"),
+    "bad_direction": ("ml_monitor.volume_anomaly", "'anomaly.direction' must be one of spike, drop, both (got up)"),
+    "bad_seasonality": ("ml_monitor.volume_anomaly", "'anomaly.seasonality' must be one of"),
+    "zero_sensitivity": ("ml_monitor.volume_anomaly", "'anomaly.sensitivity' must be a number > 0 (got 0)"),
+    "training_below_minimum": ("ml_monitor.volume_anomaly",
+                               "'anomaly.training_windows' must be at least min_training_windows (5) (got 3)"),
+    "unknown_setting": ("ml_monitor.volume", "'anomaly.sensitivty' is not an anomaly setting; the settings are:"),
+    "too_few_windows": ("ml_monitor.volume", "'windows' must be at least 6 with anomaly"),
+    "season_of_weekly_windows": ("ml_monitor.volume", "'anomaly.seasonality' day_of_week needs windows shorter than a week that divide it evenly"),
+    "freshness_without_window": ("ml_monitor.freshness_anomaly", "'window' is required"),
+}
+
+
+def test_bad_settings_are_compile_errors_naming_test_and_argument(tmp_path):
+    ok, by_name = build_tiny_project(tmp_path / "anomaly_errors", {
+        "m": "select cast('2026-01-29 10:00:00' as timestamp) as ts union all "
+             "select cast('2026-01-30 10:00:00' as timestamp)",
+        "p": "select 1 as id, 0.8 as score, cast('2026-01-29 10:00:00' as timestamp) as ts union all "
+             "select 2, 0.3, cast('2026-01-30 10:00:00' as timestamp)",
+        "l": "select 1 as id, 1 as label union all select 2, 0",
+    }, ERRORS_SCHEMA, project_vars="  ml_monitor_as_of: '2026-01-31 00:00:00'\n")
+    # too little history is a status, not an error: skipped with its reason
+    for name in ("ok_volume_anomaly", "ok_calibration_anomaly", "ok_label_coverage_anomaly"):
+        assert by_name[name]["status"] in ("pass", "fail"), by_name[name]
+    for name, (test, message) in EXPECTED_ERRORS.items():
+        r = by_name[name]
+        assert r["status"] == "error", (name, r)
+        assert test in r["message"] and message in r["message"], (name, r["message"])
+    assert not ok
