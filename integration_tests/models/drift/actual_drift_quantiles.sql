@@ -35,7 +35,7 @@ from q
 union all
 {%- endif %}
 {%- endfor %}
-{%- set b = ml_monitor.exact_quantiles_bracketed(ref('drift_main'), 'f_stable', probs, "sample_name = 'ref'") if execute else {'values': [], 'n': 0, 'fallback': false} %}
+{%- set b = ml_monitor._exact_quantiles_bracketed(ref('drift_main'), 'f_stable', probs, "sample_name = 'ref'") if execute else {'values': [], 'n': 0, 'fallback': false} %}
 {%- for p in probs %}
 union all
 select

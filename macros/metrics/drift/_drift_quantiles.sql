@@ -141,17 +141,23 @@
       {%- if not loop.last %} union all{% endif %}
       {%- endfor %}
     ),
-    -- the values inside any bracket of their column (a small share of the rows), per value
+    -- the values inside any bracket of their column (a small share of the rows), per value: one
+    -- scan (each row against a small list of the columns), not one scan per column
     ml_cells as (
       select c, v, count(*) as cnt
       from (
+        select k.c,
+          case {% for c in cols %}when k.c = {{ c.idx }} then s.ml_v_{{ c.idx }} {% endfor %}end as v
+        from ml_src as s
+        cross join (
+          {%- for c in cols %}
+          select {{ c.idx }} as c{% if not loop.last %} union all{% endif %}
+          {%- endfor %}
+        ) as k
+        where
         {%- for c in cols %}
         {%- set mine = items | selectattr('col.idx', 'equalto', c.idx) | list %}
-        select {{ c.idx }} as c, ml_v_{{ c.idx }} as v from ml_src
-        where {% for it in mine %}(ml_v_{{ c.idx }} >= {{ d(it.lo) }} and ml_v_{{ c.idx }} <= {{ d(it.hi) }}){% if not loop.last %} or {% endif %}{% endfor %}
-        {%- if not loop.last %}
-        union all
-        {%- endif %}
+          {% if not loop.first %}or {% endif %}(k.c = {{ c.idx }} and ({% for it in mine %}(s.ml_v_{{ c.idx }} >= {{ d(it.lo) }} and s.ml_v_{{ c.idx }} <= {{ d(it.hi) }}){% if not loop.last %} or {% endif %}{% endfor %}))
         {%- endfor %}
       ) as ml_inside
       group by c, v
@@ -237,12 +243,12 @@
   {{ return(out) }}
 {%- endmacro %}
 
-{#- exact_quantiles_bracketed(relation, expr, probabilities, where): numpy's quantiles of one
+{#- _exact_quantiles_bracketed(relation, expr, probabilities, where): numpy's quantiles of one
     numeric expression by the bracketed method, at compile time: {'values': [...] (none when
     the column has no finite value), 'n': count, 'fallback': true when a bracket missed and the
     exact aggregate answered}. The profile pass of psi_drift does the same for all columns in
     one query; this form serves checks of the method itself (integration_tests). -#}
-{% macro exact_quantiles_bracketed(relation, expr, probabilities, where='1 = 1') -%}
+{% macro _exact_quantiles_bracketed(relation, expr, probabilities, where='1 = 1') -%}
   {%- if ml_monitor._drift_render_only() -%}
     {#- another engine's SQL is being rendered (var ml_monitor_dialect): placeholders -#}
     {%- set zeros = [] -%}{%- for p in probabilities -%}{%- do zeros.append(0.0) -%}{%- endfor -%}
