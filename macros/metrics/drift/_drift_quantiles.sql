@@ -18,9 +18,12 @@
     Spark's guarantee excludes, DuckDB's t-digest does not promise) is detected by the exact
     counts and that column falls back to the engine's exact aggregate: never a wrong edge.
 
-    _quantile_method(): 'bracketed' on Spark / Databricks (percentile_approx has a rank-error
-    guarantee of 1 / accuracy), 'native' elsewhere; the var ml_monitor_quantile_method
-    (native | bracketed) overrides it (DuckDB can run both, which is how the tests compare them). -#}
+    _quantile_method(): 'native' (the engine's exact aggregate) unless the var
+    ml_monitor_quantile_method (native | bracketed) says otherwise. On a local 2-core Spark
+    session under heavy load the bracketed queries were measured slower than percentile()
+    (docs/benchmarks.md), so no engine defaults to them yet; on a cluster, where percentile()'s
+    final aggregation is one task per column, they are the form that distributes (Spark's
+    percentile_approx has a rank-error guarantee of 1 / accuracy). -#}
 
 {% macro _quantile_method() -%}
   {%- set v = var('ml_monitor_quantile_method', none) -%}
@@ -33,8 +36,6 @@
   {{ return(ml_monitor._dispatch('_quantile_method')()) }}
 {%- endmacro %}
 {% macro default___quantile_method() %}{{ return('native') }}{% endmacro %}
-{% macro spark___quantile_method() %}{{ return('bracketed') }}{% endmacro %}
-{% macro databricks___quantile_method() %}{{ return('bracketed') }}{% endmacro %}
 
 {#- Half-width w of a bracket in probability. Spark: 3x percentile_approx's rank-error bound
     (1 / accuracy), so a bracket holds ~0.06% of the rows (3,000 of 5M) and never misses;
