@@ -73,21 +73,6 @@
   {{ return([row['rmin_' ~ idx], row['rmax_' ~ idx]]) }}
 {%- endmacro %}
 
-{#- Approximate quantiles (an array of doubles), only ever used to bracket exact ones. -#}
-{% macro approx_quantiles(expr, probabilities) %}{{ return(ml_monitor._dispatch('approx_quantiles')(expr, probabilities)) }}{% endmacro %}
-{% macro default__approx_quantiles(expr, probabilities) -%}
-  {#- no approximate aggregate: the exact one (its brackets are points, still verified) -#}
-  {{ return(ml_monitor.quantiles(expr, probabilities)) }}
-{%- endmacro %}
-{% macro duckdb__approx_quantiles(expr, probabilities) -%}
-  {#- DuckDB takes the probabilities as FLOAT[] (single precision: fine for a bracket) -#}
-  approx_quantile({{ ml_monitor.to_double(expr) }}, cast([{% for p in probabilities %}{{ p }}{% if not loop.last %}, {% endif %}{% endfor %}] as float[]))
-{%- endmacro %}
-{% macro spark__approx_quantiles(expr, probabilities) -%}
-  percentile_approx({{ ml_monitor.to_double(expr) }}, array({% for p in probabilities %}cast({{ p }} as double){% if not loop.last %}, {% endif %}{% endfor %}), {{ ml_monitor._quantile_bracket_accuracy() }})
-{%- endmacro %}
-{% macro databricks__approx_quantiles(expr, probabilities) -%}{{ return(ml_monitor.spark__approx_quantiles(expr, probabilities)) }}{%- endmacro %}
-
 {#- numpy.quantile(x, p) (method 'linear') from n and the order statistics a = x[f], b = x[f + 1]
     (0-based, f = floor((n - 1) p)): numpy's own arithmetic, step by step. -#}
 {% macro _numpy_linear_quantile(n, p, a, b) -%}
