@@ -36,12 +36,22 @@ log = run_bench.log
 fmt_s = run_bench.fmt_s
 
 
-def spark_conf(spark_dir: Path) -> dict:
+def spark_conf(spark_dir: Path, codegen: bool = False) -> dict:
     return {"spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir / 'derby'}",
             "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
-            "spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "true" if codegen else "false",
             "spark.sql.adaptive.enabled": "false", "spark.driver.memory": "2g"}
+
+
+def statement_sizes(project: Path) -> dict:
+    """Bytes of SQL per test as dbt-spark sent it: compile-time queries and the test query."""
+    sizes: dict = {}
+    for s in json.loads((project / "statements.json").read_text()):
+        key = s["node"].split(".")[2] if s["node"].startswith("test.") else s["node"]
+        sizes.setdefault(key, {"compile_time_queries": 0, "test_query": 0})
+        sizes[key]["compile_time_queries" if s["kind"] == "compile-time" else "test_query"] += len(s["sql"].encode())
+    return sizes
 
 
 def write_spark_project(data_dir: Path, numeric: list[str], categorical: list[str]) -> Path:
@@ -71,7 +81,7 @@ def median(xs):
     return run_bench.statistics.median(xs) if xs else None
 
 
-def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int) -> dict:
+def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, codegen_compare: bool = False) -> dict:
     ctx = run_bench.prepare(work, rows, rows, 10, 5, seed, baseline=False, parquet=True)
     features = ctx["numeric"] + ctx["categorical"]
     duck = run_bench.measure(ctx, ["raw_scan", "suite_sql", "dbt_build"], repeat)["summary"]
@@ -90,6 +100,10 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int) -
         spark["suite_sql"].append(run_spark_worker("suite_sql", cfg))
         log(f"Spark run {i + 1}/{spark_repeat}: dbt build")
         spark["dbt_build"].append(run_bench.dbt_build(project))
+    if codegen_compare:
+        # the same replay with whole-stage code generation on (Spark's default; the profile has it off)
+        log("Spark: suite SQL with whole-stage codegen on")
+        spark["suite_sql_codegen_on"] = [run_spark_worker("suite_sql", {**cfg, "spark_conf": spark_conf(ctx["data_dir"] / "spark", codegen=True)})]
     s = {k: median([r["seconds"] for r in v]) for k, v in spark.items()}
     d = {k: v["seconds"] for k, v in duck.items()}
     out = {"rows": rows, "ref_rows": rows, "features": features,
@@ -101,7 +115,11 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int) -
                                    "per_test_last_run": spark["suite_sql"][-1]["per_test"]},
                      "dbt_build": {"seconds": s["dbt_build"], "runs_seconds": [r["seconds"] for r in spark["dbt_build"]],
                                    "per_test_last_run": spark["dbt_build"][-1]["per_test"],
-                                   "failed_tests": spark["dbt_build"][-1]["failed_tests"]}}}
+                                   "failed_tests": spark["dbt_build"][-1]["failed_tests"]},
+                     "sql_bytes_per_test": statement_sizes(project)}}
+    if codegen_compare:
+        out["spark"]["suite_sql_codegen_on"] = {"seconds": s["suite_sql_codegen_on"],
+                                                "per_test_last_run": spark["suite_sql_codegen_on"][-1]["per_test"]}
 
     def ratio(x, y):
         return round(x / y, 2) if x is not None and y else None
@@ -123,6 +141,10 @@ def print_size(r: dict) -> str:
                      ("dbt_build", "(c) dbt build")):
         lines.append(f"  {label:34} {fmt_s(r['duckdb'][k]['seconds']):>10} {fmt_s(r['spark'][k]['seconds']):>10}")
     lines.append(f"  Spark session start (excluded from Spark (a), (b)): {fmt_s(r['spark']['raw_scan']['session_start_seconds'])}")
+    if "suite_sql_codegen_on" in r["spark"]:
+        lines.append(f"  Spark (b) with whole-stage codegen on: {fmt_s(r['spark']['suite_sql_codegen_on']['seconds'])}")
+    for t, v in sorted(r["spark"].get("sql_bytes_per_test", {}).items()):
+        lines.append(f"  SQL bytes {t:34} compile-time {v['compile_time_queries']:>8} test query {v['test_query']:>8}")
     for k, v in r["ratios"].items():
         lines.append(f"  {k}: {v}")
     lines.append("  per test, SQL replay (compile-time queries + test query), DuckDB vs Spark:")
@@ -147,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="DuckDB runs per approach (medians)")
     ap.add_argument("--spark-repeat", type=int, default=1, help="Spark runs per approach (medians)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--codegen-compare", action="store_true",
+                    help="also replay the suite SQL with whole-stage codegen on (the profile has it off)")
     ap.add_argument("--work-dir", type=Path, default=HERE / "work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--name", default=None)
@@ -161,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                     "load_average_at_start": run_bench.load_average(), "repeat": a.repeat,
                     "spark_repeat": a.spark_repeat, "sizes": []}
     for rows in [int(x) for x in a.rows.split(",") if x]:
-        r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat)
+        r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat, a.codegen_compare)
         result["sizes"].append(r)
         print(print_size(r), flush=True)
     result["load_average_at_end"] = run_bench.load_average()

@@ -54,6 +54,9 @@ def test_integration_project(adapter, tmp_path, request):
     n_monitor_tests = sum(1 for r in run.results if ".ml_monitor_" in r["unique_id"] and r["unique_id"].startswith("test."))
     assert n_monitor_tests > 10
     assert "ml_monitor: recorded observations of" in run.output
+    if adapter != "duckdb":   # the SQL this engine ran: no window without partition by (issue #19)
+        bad = unexpected_global_windows(tmp_path / "target" / "compiled", adapter)
+        assert not bad, "\n".join(bad)
 
 
 # --- warehouses we cannot run here: compile with their dispatch paths and parse with sqlglot ----
@@ -94,6 +97,10 @@ def test_cloud_dialects_compile_and_parse(duckdb_build):
         n, errors = validate_compiled(work / "target" / "compiled", dialect)
         assert n > 60, f"only {n} compiled files for {dialect}"
         assert not errors, "\n".join(errors)
+        # distributed engines: no single-task window (ROC AUC by value buckets, not DuckDB's form)
+        bad = unexpected_global_windows(work / "target" / "compiled", dialect)
+        assert not bad, "\n".join(bad)
+        assert "mm_rank_rows" in "".join(f.read_text() for f in (work / "target" / "compiled").rglob("*performance*.sql"))
 
 
 def test_validator_rejects_bad_sql(tmp_path):
@@ -101,3 +108,69 @@ def test_validator_rejects_bad_sql(tmp_path):
     (tmp_path / "bad.sql").write_text("select 1 as a union select 2 as a")
     n, errors = validate_compiled(tmp_path, "bigquery")
     assert n == 1 and errors
+
+
+# --- no step that gathers a whole table in one task (issue #19) ----------------------------------
+
+_OVER = re.compile(r"\bover\s*\(", re.I)
+
+# windows without `partition by` that are allowed, with the reason: (engines, file part, window part)
+GLOBAL_WINDOW_ALLOWED = [
+    # feature_skew's example keys: a top-n (`where rn <= n_examples`) over the mismatching keys
+    # only; Spark (3.5+) plans it as a per-partition limit before the single-task step
+    # (WindowGroupLimit), so at most n rows per input partition reach it.
+    ("*", "skew", "order by case when ml_diff"),
+    ("*", "skew", "order by coalesce(cast(ml_k1"),
+    # ROC AUC / average precision on DuckDB only (_perf_rank_method 'global'): DuckDB sorts one
+    # window partition with all its threads, and this form is faster there than value buckets
+    # (with pr_auc also the segment's row and positive counts: `count(*) over ()`)
+    ("duckdb", "performance", "order by mm_score"),
+    ("duckdb", "performance", ""),
+    ("duckdb", "timezone", "order by mm_score"),
+]
+
+
+def global_windows(sql: str) -> list[str]:
+    """The window specifications `over (...)` of `sql` that have no `partition by`."""
+    found = []
+    for m in _OVER.finditer(sql):
+        depth, j = 1, m.end()
+        while j < len(sql) and depth:
+            depth += {"(": 1, ")": -1}.get(sql[j], 0)
+            j += 1
+        spec = " ".join(sql[m.end():j - 1].split())
+        if "partition by" not in spec.lower():
+            found.append(spec)
+    return found
+
+
+def unexpected_global_windows(directory: Path, engine: str) -> list[str]:
+    bad = []
+    for f in sorted(directory.rglob("*.sql")):
+        rel = str(f.relative_to(directory))
+        for spec in global_windows(f.read_text()):
+            if not any(e in ("*", engine) and part in rel and (spec == w if not w else spec.startswith(w))
+                       for e, part, w in GLOBAL_WINDOW_ALLOWED):
+                bad.append(f"{rel}: over ({spec[:160]})")
+    return bad
+
+
+def test_no_window_without_partition_in_compiled_sql(duckdb_build):
+    """Every statement the integration project compiled (every monitor and metric the package
+    has, DuckDB's dispatch paths) is free of windows without `partition by` (one task would
+    sort a whole table on Spark), except the allow-listed small ones above."""
+    built, build = duckdb_build
+    assert build.returncode == 0, build.output[-3000:]
+    compiled = built / "target" / "compiled"
+    n_perf = sum(1 for f in compiled.rglob("*.sql") if "mm_ranked" in f.read_text())
+    assert n_perf >= 5, f"only {n_perf} compiled statements compute ROC AUC / average precision"
+    bad = unexpected_global_windows(compiled, "duckdb")
+    assert not bad, "\n".join(bad)
+
+
+def test_global_window_check_can_fail(tmp_path):
+    """The check above finds a global window, and accepts partitioned ones."""
+    assert global_windows("select rank() over (order by s) as r, sum(x) over (partition by g order by s) from t") \
+        == ["order by s"]
+    (tmp_path / "m.sql").write_text("select rank() over ( order by mm_score desc ) from t")
+    assert unexpected_global_windows(tmp_path, "spark") == ["m.sql: over (order by mm_score desc)"]

@@ -377,6 +377,8 @@ def main():
     # frozen baseline of the same reference rows: the same numbers as scanning the reference
     binned("baseline_segments", e, "psi_drift", "psi", ref, cur, ["f_shift", "cat"], seg_col="seg")
     binned("baseline_segments", e, "js_drift", "js_distance", ref, cur, ["f_shift", "cat"], seg_col="seg")
+    # a baseline frozen before drift_v1 was (re)frozen is kept (freezing replaces one name's rows)
+    binned("baseline_kept", e, "psi_drift", "psi", ref, cur, ["f_shift"])
 
     # empty current window / empty reference: no_data everywhere (a typed row, never a crash)
     for case, r, c in (("empty_current", ref, []), ("empty_reference", [], cur)):
@@ -423,6 +425,9 @@ def main():
     for p in (0.1, 0.25, 0.5, 0.9):
         e.add("quantiles", "quantile", "f_stable", (None, None), f"quantile_{p}", float(np.quantile(ref_stable, p)),
               None, len(ref_stable), status="pass")
+        # the distributed exact method (approximate brackets, exact selection): the same numbers
+        e.add("quantiles_bracketed", "quantile", "f_stable", (None, None), f"quantile_{p}",
+              float(np.quantile(ref_stable, p)), None, len(ref_stable), status="pass")
 
     # the p-value functions themselves over a grid (tests/drift_pvalue_functions.sql): chi-square
     # survival for both parities of dof, small and huge x; the Kolmogorov distribution both sides of y = 1

@@ -1,7 +1,8 @@
 {#- Exact quantiles with linear interpolation between order statistics: the same
     definition everywhere, numpy's default np.quantile(x, q, method='linear')
     (position (n - 1) * q, interpolated between the two neighbouring values).
-    Approximate quantile functions are never used: they change the numbers.
+    Approximate quantile functions never give a reported number (they would change it); they
+    only bracket exact ones (approx_quantiles below, metrics/drift/_drift_quantiles.sql).
 
     quantiles(expr, [0.1, 0.5, 0.9]) is an aggregate returning an array of doubles
     (nulls ignored); array_element(array_sql, i) reads element i (1-based). -#}
@@ -71,3 +72,19 @@
 {% macro snowflake__array_element(array_sql, i) -%}
   {{ ml_monitor.to_double('(' ~ array_sql ~ ')[' ~ (i - 1) ~ ']') }}
 {%- endmacro %}
+
+{#- Approximate quantiles (an array of doubles), only ever used to bracket exact ones
+    (metrics/drift/_drift_quantiles.sql): never a number the package reports. -#}
+{% macro approx_quantiles(expr, probabilities) %}{{ return(ml_monitor._dispatch('approx_quantiles')(expr, probabilities)) }}{% endmacro %}
+{% macro default__approx_quantiles(expr, probabilities) -%}
+  {#- no approximate aggregate: the exact one (its brackets are points, still verified) -#}
+  {{ return(ml_monitor.quantiles(expr, probabilities)) }}
+{%- endmacro %}
+{% macro duckdb__approx_quantiles(expr, probabilities) -%}
+  {#- DuckDB takes the probabilities as FLOAT[] (single precision: fine for a bracket) -#}
+  approx_quantile({{ ml_monitor.to_double(expr) }}, cast([{% for p in probabilities %}{{ p }}{% if not loop.last %}, {% endif %}{% endfor %}] as float[]))
+{%- endmacro %}
+{% macro spark__approx_quantiles(expr, probabilities) -%}
+  percentile_approx({{ ml_monitor.to_double(expr) }}, array({% for p in probabilities %}cast({{ p }} as double){% if not loop.last %}, {% endif %}{% endfor %}), {{ ml_monitor._quantile_bracket_accuracy() }})
+{%- endmacro %}
+{% macro databricks__approx_quantiles(expr, probabilities) -%}{{ return(ml_monitor.spark__approx_quantiles(expr, probabilities)) }}{%- endmacro %}

@@ -13,9 +13,10 @@
 {%- if execute -%}
 {%- do cases.append(('pred_label', ml_monitor.prediction_drift(main, 'score', prediction_column='pred', reference_where=ref_rows, where=cur_rows, segment_by=['seg']))) -%}
 {%- do cases.append(('pred_threshold', ml_monitor.prediction_drift(main, 'score', score_threshold=0.6, max_relative_rate_shift=0.5, reference_where=ref_rows, where=cur_rows))) -%}
-{#- the frozen baseline holds the same reference rows: same numbers as scanning them
-    (Spark: no baseline without Delta, the reference is scanned; see drift_baseline_freeze.sql) -#}
-{%- set frozen = {'baseline': 'drift_v1'} if target.type != 'spark' else {'reference': ref('drift_reference')} -%}
+{#- the frozen baseline holds the same reference rows: same numbers as scanning them (on every
+    engine, Spark's parquet tables included; see drift_baseline_freeze.sql) -#}
+{%- set frozen = {'baseline': 'drift_v1'} -%}
+{%- do cases.append(('baseline_kept', ml_monitor.psi(main, ['f_shift'], where=cur_rows, baseline='drift_keep'))) -%}
 {%- do cases.append(('baseline_segments', ml_monitor.psi(main, ['f_shift', 'cat'], where=cur_rows, segment_by=['seg'], **frozen))) -%}
 {%- do cases.append(('baseline_segments', ml_monitor.js_distance(main, ['f_shift', 'cat'], where=cur_rows, segment_by=['seg'], **frozen))) -%}
 {%- for case, refw, curw in [('empty_current', ref_rows, '1 = 0'), ('empty_reference', '1 = 0', cur_rows)] -%}

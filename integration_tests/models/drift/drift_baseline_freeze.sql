@@ -1,13 +1,20 @@
 {#- Test scaffolding: freezes baseline 'drift_v1' of drift_main (reference rows = drift_reference)
     in a post-hook, so that actual_drift can read it. In a real project freezing is an explicit
-    `dbt run-operation ml_monitor.freeze_baseline --args '{...}'`, not part of every build. -#}
+    `dbt run-operation ml_monitor.freeze_baseline --args '{...}'`, not part of every build.
+    Freezing replaces a name's rows and keeps the others', on every engine (Spark's parquet
+    tables have no DELETE: a staging table overwrites the table there): 'drift_keep' is frozen
+    first and must survive; 'drift_v1' is frozen first from the wrong rows (the current window,
+    one column), then again from the reference: a left-over row of the first freeze would change
+    the numbers of actual_drift_edge's baseline cases. -#}
 -- depends_on: {{ ref('drift_main') }}
 -- depends_on: {{ ref('drift_reference') }}
 -- depends_on: {{ ref('ml_monitor', 'ml_monitor_baselines') }}
-{#- Spark's default table format has no DELETE, so baselines need Delta there (README); on
-    Spark this project reads the reference directly instead (actual_drift_edge.sql). -#}
 {{ config(
     materialized='table',
-    post_hook="{{ ml_monitor.freeze_baseline('drift_v1', 'drift_main', ['f_shift', 'cat'], reference='drift_reference', segment_by=['seg']) if target.type not in ['spark'] else '' }}"
+    post_hook=[
+      "{{ ml_monitor.freeze_baseline('drift_keep', 'drift_main', ['f_shift'], reference='drift_reference') }}",
+      "{{ ml_monitor.freeze_baseline('drift_v1', 'drift_main', ['f_shift'], reference='drift_main', reference_where=\"sample_name = 'cur'\", bins=4) }}",
+      "{{ ml_monitor.freeze_baseline('drift_v1', 'drift_main', ['f_shift', 'cat'], reference='drift_reference', segment_by=['seg']) }}"
+    ]
 ) }}
 select 'drift_v1' as baseline_name

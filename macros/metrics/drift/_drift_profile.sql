@@ -29,22 +29,29 @@
   {%- if args.binning == 'quantile' -%}
     {%- for k in range(1, b) -%}{%- do probs.append(k / b) -%}{%- endfor -%}
   {%- endif -%}
+  {#- bracketed: approximate quantiles around each p here, exact ones from them afterwards -#}
+  {%- set bracketed = probs and ml_monitor._quantile_method() == 'bracketed' -%}
+  {%- set agg_probs = ml_monitor._quantile_bracket_probs(probs) if bracketed else probs -%}
   {%- set prob_sql = [] -%}
-  {%- for p in probs -%}{%- do prob_sql.append(ml_monitor.double_const(p)) -%}{%- endfor -%}
+  {%- for p in agg_probs -%}{%- do prob_sql.append(ml_monitor.double_const(p)) -%}{%- endfor -%}
   {%- set union = args.binning != 'quantile' -%}
   {%- set sql -%}
     select n_rows
       {%- for c in cols %}, n_{{ c.idx }}
-      {%- for p in probs %}, {{ ml_monitor.array_element('q_' ~ c.idx, loop.index) }} as q_{{ c.idx }}_{{ loop.index }}{% endfor %}
+      {%- for p in agg_probs %}, {{ ml_monitor.array_element('q_' ~ c.idx, loop.index) }} as q_{{ c.idx }}_{{ loop.index }}{% endfor %}
       {%- if union %}, lo_{{ c.idx }}, hi_{{ c.idx }}, log2n_{{ c.idx }}, nd_{{ c.idx }}{% endif %}
+      {%- if bracketed %}, rmin_{{ c.idx }}, rmax_{{ c.idx }}{% endif %}
       {%- endfor %}
     from (
       select
         sum(case when ml_sample = 'r' then 1 else 0 end) as n_rows
         {%- for c in cols %}
         , count(case when ml_sample = 'r' then ml_v_{{ c.idx }} end) as n_{{ c.idx }}
+        {%- if bracketed %}
+        , min(case when ml_sample = 'r' then ml_v_{{ c.idx }} end) as rmin_{{ c.idx }}, max(case when ml_sample = 'r' then ml_v_{{ c.idx }} end) as rmax_{{ c.idx }}
+        {%- endif %}
         {%- if probs %}
-        , {{ ml_monitor.quantiles("case when ml_sample = 'r' then ml_v_" ~ c.idx ~ " end", prob_sql) }} as q_{{ c.idx }}
+        , {{ (ml_monitor.approx_quantiles if bracketed else ml_monitor.quantiles)("case when ml_sample = 'r' then ml_v_" ~ c.idx ~ " end", prob_sql) }} as q_{{ c.idx }}
         {%- endif %}
         {%- if union %}
         , min(ml_v_{{ c.idx }}) as lo_{{ c.idx }}, max(ml_v_{{ c.idx }}) as hi_{{ c.idx }}
@@ -63,12 +70,13 @@
   {%- endset -%}
   {%- set out = {} -%}
   {%- set row = run_query(sql).rows[0] -%}
+  {%- set exact = ml_monitor._drift_bracketed_quantiles(setup, cols, probs, row) if bracketed else {} -%}
   {%- for c in cols -%}
     {%- set info = {'n': row['n_' ~ c.idx]} -%}
     {%- if probs -%}
       {%- set edges = [] -%}
       {%- for p in probs -%}
-        {%- set e = row['q_' ~ c.idx ~ '_' ~ loop.index] -%}
+        {%- set e = exact.get(c.idx ~ ':' ~ loop.index) if bracketed else row['q_' ~ c.idx ~ '_' ~ loop.index] -%}
         {%- if e is not none -%}{%- do edges.append(e | float) -%}{%- endif -%}
       {%- endfor -%}
       {%- do info.update({'edges': edges | unique | sort | list}) -%}

@@ -185,9 +185,7 @@ reference_rows as (
   {%- if n_ref == 0 -%}
     {{ ml_monitor._arg_error(test, ref_rel, 'reference', "has no rows" ~ (" matching reference_where" if reference_where else "") ~ ": nothing to freeze (the existing baseline, if any, is kept)", reference) }}
   {%- endif -%}
-  {%- do run_query('delete from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key)) -%}
   {%- set insert_sql -%}
-insert into {{ target_rel }} ({% for n, k in ml_monitor.baseline_columns() %}{{ n }}{% if not loop.last %}, {% endif %}{% endfor %})
 with {{ ml_monitor._bin_list_cte(bin_rows) }},
 drift_columns as (
   {%- for c in plan %}
@@ -220,7 +218,9 @@ left join reference_cells as c
   on c.col_idx = b.col_idx and c.bin_index = b.bin_index
  and {{ ml_monitor.null_safe_equal('c.segment_column', 'r.segment_column') }} and {{ ml_monitor.null_safe_equal('c.segment_value', 'r.segment_value') }}
   {%- endset -%}
-  {%- do run_query(insert_sql) -%}
+  {#- the name's old rows out, the new ones in (DELETE + INSERT, or a staging table on Spark) -#}
+  {%- do ml_monitor._replace_rows(target_rel, ml_monitor.baseline_columns() | map(attribute=0) | list,
+                                  ml_monitor._baseline_where(name, key), insert_sql) -%}
   {#- as an operation nothing else commits; inside a hook the materialization does -#}
   {%- if flags.WHICH == 'run-operation' and target.type in ['duckdb', 'postgres'] -%}{%- do adapter.commit() -%}{%- endif -%}
   {%- set n = run_query('select count(*) as n from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key)).rows[0]['n'] -%}

@@ -123,7 +123,6 @@
   {%- set key = ml_monitor._model_key(rel) -%}
   {%- set lit = ml_monitor.string_literal -%}
   {%- set now = ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)) -%}
-  {%- do run_query('delete from ' ~ target_rel ~ ' where map_name = ' ~ lit(name) ~ ' and monitored_model = ' ~ lit(key)) -%}
   {%- set values = [] -%}
   {%- for kind, n, idx, x, y, note in ml_monitor._cbpe_plan_rows(plan) -%}
     {%- do values.append('(' ~ ([lit(name), lit(key), lit(ref_rel | string), lit(kind),
@@ -133,7 +132,10 @@
         ml_monitor.double_const(y) if y is not none else ml_monitor.to_double('null'),
         ml_monitor.to_string(lit(note) if note is not none else 'null'), now] | join(', ')) ~ ')') -%}
   {%- endfor -%}
-  {%- do run_query('insert into ' ~ target_rel ~ ' (' ~ (ml_monitor._calibration_map_columns() | map(attribute=0) | join(', ')) ~ ') values ' ~ (values | join(', '))) -%}
+  {#- the name's old rows out, the new ones in (DELETE + INSERT, or a staging table on Spark) -#}
+  {%- do ml_monitor._replace_rows(target_rel, ml_monitor._calibration_map_columns() | map(attribute=0) | list,
+                                  'map_name = ' ~ lit(name) ~ ' and monitored_model = ' ~ lit(key),
+                                  'values ' ~ (values | join(', '))) -%}
   {%- if flags.WHICH == 'run-operation' and target.type in ['duckdb', 'postgres'] -%}{%- do adapter.commit() -%}{%- endif -%}
   {{ log("ml_monitor: froze calibration map '" ~ name ~ "' of " ~ key ~ " from " ~ ref_rel ~ ": "
          ~ ('isotonic, ' ~ (plan.points | length) ~ ' thresholds' if plan.calibrated else 'no calibration') ~ ", " ~ (values | length) ~ " rows in " ~ target_rel, info=true) }}

@@ -1,0 +1,260 @@
+{#- Exact reference quantiles that distribute (the "bracketed" method).
+
+    An engine's exact quantile aggregate (Spark's percentile()) gathers every value of a column
+    in one task and sorts it there: on Spark it was half of psi_drift's time and grew faster
+    than the rows. The bracketed method gives the same numbers, numpy's quantile with linear
+    interpolation, from work that distributes:
+
+      1. (in the profile pass) n and approximate quantiles at p - w and p + w for every target
+         probability p: a bracket [lo, hi] of values around the order statistics at (n - 1) p;
+      2. one query: the exact count of values below lo (an aggregate), and the few values
+         inside each bracket counted per distinct value; a running count inside each bracket
+         (a window partitioned by column and probability, over a few hundred rows) finds the
+         order statistics f = floor((n - 1) p) and f + 1;
+      3. numpy's interpolation of the two in Jinja (Python floats are IEEE doubles, the same
+         operations in the same order as numpy's _lerp: bit-identical).
+
+    A bracket that misses its order statistics (the approximation was off by more than w, which
+    Spark's guarantee excludes, DuckDB's t-digest does not promise) is detected by the exact
+    counts and that column falls back to the engine's exact aggregate: never a wrong edge.
+
+    _quantile_method(): 'native' (the engine's exact aggregate) unless the var
+    ml_monitor_quantile_method (native | bracketed) says otherwise. On a local 2-core Spark
+    session under heavy load the bracketed queries were measured slower than percentile()
+    (docs/benchmarks.md), so no engine defaults to them yet; on a cluster, where percentile()'s
+    final aggregation is one task per column, they are the form that distributes (Spark's
+    percentile_approx has a rank-error guarantee of 1 / accuracy). -#}
+
+{% macro _quantile_method() -%}
+  {%- set v = var('ml_monitor_quantile_method', none) -%}
+  {%- if v is not none -%}
+    {%- if v not in ['native', 'bracketed'] -%}
+      {{ exceptions.raise_compiler_error("ml_monitor: var ml_monitor_quantile_method must be native or bracketed, got " ~ v) }}
+    {%- endif -%}
+    {{ return(v) }}
+  {%- endif -%}
+  {{ return(ml_monitor._dispatch('_quantile_method')()) }}
+{%- endmacro %}
+{% macro default___quantile_method() %}{{ return('native') }}{% endmacro %}
+
+{#- Half-width w of a bracket in probability. Spark: 3x percentile_approx's rank-error bound
+    (1 / accuracy), so a bracket holds ~0.06% of the rows (3,000 of 5M) and never misses;
+    elsewhere (DuckDB's t-digest has no bound; engines without an approximate aggregate bracket
+    with exact quantiles) 1%. -#}
+{% macro _quantile_bracket_accuracy() %}{{ return(10000) }}{% endmacro %}
+{% macro _quantile_bracket_halfwidth() %}{{ return(ml_monitor._dispatch('_quantile_bracket_halfwidth')()) }}{% endmacro %}
+{% macro default___quantile_bracket_halfwidth() %}{{ return(0.01) }}{% endmacro %}
+{% macro spark___quantile_bracket_halfwidth() %}{{ return(3.0 / ml_monitor._quantile_bracket_accuracy()) }}{% endmacro %}
+{% macro databricks___quantile_bracket_halfwidth() %}{{ return(3.0 / ml_monitor._quantile_bracket_accuracy()) }}{% endmacro %}
+{#- Per probability p: approximate quantiles at p -/+ w and p -/+ 1% (four per p); the column's
+    min / max come beside them. _quantile_bracket() picks, once n is known, the narrowest bracket
+    with a margin of at least 4 rows on each side (n w >= 4), else the wide one, else all values
+    (n < 400: a few hundred rows). -#}
+{% macro _quantile_bracket_probs(probs) -%}
+  {%- set w = ml_monitor._quantile_bracket_halfwidth() -%}
+  {%- set out = [] -%}
+  {%- for p in probs -%}
+    {%- for h in [w, 0.01] -%}
+      {%- do out.append([0.0, p - h] | max) -%}
+      {%- do out.append([1.0, p + h] | min) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- (lo, hi) for probability number j (1-based) of a column: row holds q_<idx>_<k> (the four
+    approximate quantiles per probability) and rmin_<idx> / rmax_<idx>. -#}
+{% macro _quantile_bracket(row, idx, j, n) -%}
+  {%- set w = ml_monitor._quantile_bracket_halfwidth() -%}
+  {%- set k = 4 * (j - 1) -%}
+  {%- if n * w >= 4 -%}{{ return([row['q_' ~ idx ~ '_' ~ (k + 1)], row['q_' ~ idx ~ '_' ~ (k + 2)]]) }}
+  {%- elif n * 0.01 >= 4 -%}{{ return([row['q_' ~ idx ~ '_' ~ (k + 3)], row['q_' ~ idx ~ '_' ~ (k + 4)]]) }}
+  {%- endif -%}
+  {{ return([row['rmin_' ~ idx], row['rmax_' ~ idx]]) }}
+{%- endmacro %}
+
+{#- numpy.quantile(x, p) (method 'linear') from n and the order statistics a = x[f], b = x[f + 1]
+    (0-based, f = floor((n - 1) p)): numpy's own arithmetic, step by step. -#}
+{% macro _numpy_linear_quantile(n, p, a, b) -%}
+  {%- set vi = (n - 1) * p -%}
+  {%- if vi >= n - 1 -%}{{ return(b) }}{%- endif -%}
+  {%- set g = vi - ((vi | int) | float) -%}
+  {%- set diff = b - a -%}
+  {%- if g >= 0.5 -%}{{ return(b - diff * (1 - g)) }}{%- endif -%}
+  {{ return(a + diff * g) }}
+{%- endmacro %}
+
+{#- The order-statistic positions of probability p among n values: (f, f + 1), clipped. -#}
+{% macro _quantile_positions(n, p) -%}
+  {%- set vi = (n - 1) * p -%}
+  {%- set f = vi | int -%}
+  {%- if vi >= n - 1 -%}{{ return([n - 1, n - 1]) }}{%- endif -%}
+  {{ return([f, f + 1]) }}
+{%- endmacro %}
+
+{#- Step 2. items: [{'col': c (a drift column), 'j': probability index (1-based), 'p', 'n',
+    'lo', 'hi'}]. Returns {(col idx, j): exact quantile}; an item whose bracket missed is
+    absent (the caller falls back to the exact aggregate for its column). -#}
+{% macro _quantiles_from_brackets(setup, items) -%}
+  {%- set out = {} -%}
+  {%- if items | length == 0 -%}{{ return(out) }}{%- endif -%}
+  {%- set cols = [] -%}
+  {%- set seen = [] -%}
+  {%- for it in items if it.col.idx not in seen -%}{%- do seen.append(it.col.idx) -%}{%- do cols.append(it.col) -%}{%- endfor -%}
+  {%- set d = ml_monitor.double_const -%}
+  {%- set sql -%}
+    with ml_brackets as (
+      {%- for it in items %}
+      select {{ it.col.idx }} as c, {{ it.j }} as j, {{ ml_monitor.to_double(d(it.lo)) }} as lo, {{ ml_monitor.to_double(d(it.hi)) }} as hi
+      {%- if not loop.last %} union all{% endif %}
+      {%- endfor %}
+    ),
+    ml_src as (
+      {{ ml_monitor._drift_side_sql('r', setup.ref_relation, setup.ref_filter, cols) }}
+    ),
+    -- exact counts below each bracket and up to its top (one aggregate over the reference)
+    ml_counts as (
+      select
+        {%- for it in items %}
+        sum(case when ml_v_{{ it.col.idx }} < {{ d(it.lo) }} then 1 else 0 end) as b_{{ loop.index }},
+        sum(case when ml_v_{{ it.col.idx }} <= {{ d(it.hi) }} then 1 else 0 end) as u_{{ loop.index }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+      from ml_src
+    ),
+    ml_counts_long as (
+      {%- for it in items %}
+      select {{ it.col.idx }} as c, {{ it.j }} as j, b_{{ loop.index }} as below, u_{{ loop.index }} as upto from ml_counts
+      {%- if not loop.last %} union all{% endif %}
+      {%- endfor %}
+    ),
+    -- the values inside any bracket of their column (a small share of the rows), per value: one
+    -- scan (each row against a small list of the columns), not one scan per column
+    ml_cells as (
+      select c, v, count(*) as cnt
+      from (
+        select k.c,
+          case {% for c in cols %}when k.c = {{ c.idx }} then s.ml_v_{{ c.idx }} {% endfor %}end as v
+        from ml_src as s
+        cross join (
+          {%- for c in cols %}
+          select {{ c.idx }} as c{% if not loop.last %} union all{% endif %}
+          {%- endfor %}
+        ) as k
+        where
+        {%- for c in cols %}
+        {%- set mine = items | selectattr('col.idx', 'equalto', c.idx) | list %}
+          {% if not loop.first %}or {% endif %}(k.c = {{ c.idx }} and ({% for it in mine %}(s.ml_v_{{ c.idx }} >= {{ d(it.lo) }} and s.ml_v_{{ c.idx }} <= {{ d(it.hi) }}){% if not loop.last %} or {% endif %}{% endfor %}))
+        {%- endfor %}
+      ) as ml_inside
+      group by c, v
+    ),
+    ml_running as (
+      select b.c, b.j, h.v,
+        k.below + sum(h.cnt) over (partition by b.c, b.j order by h.v rows between unbounded preceding and current row) as upto_v
+      from ml_cells as h
+      inner join ml_brackets as b on h.c = b.c and h.v >= b.lo and h.v <= b.hi
+      inner join ml_counts_long as k on k.c = b.c and k.j = b.j
+    )
+    select k.c, k.j, k.below, k.upto,
+      {%- for which in ['f', 'g'] %}
+      min(case
+        {%- for it in items %}
+        {%- set pos = ml_monitor._quantile_positions(it.n, it.p) %}
+        when r.c = {{ it.col.idx }} and r.j = {{ it.j }} and r.upto_v > {{ pos[0] if which == 'f' else pos[1] }} then r.v
+        {%- endfor %}
+      end) as v_{{ which }}{% if loop.first %},{% endif %}
+      {%- endfor %}
+    from ml_counts_long as k
+    left join ml_running as r on r.c = k.c and r.j = k.j
+    group by k.c, k.j, k.below, k.upto
+  {%- endset -%}
+  {%- set by_key = {} -%}
+  {%- for r in run_query(sql).rows -%}
+    {%- do by_key.update({(r['c'] | int) ~ ':' ~ (r['j'] | int): r}) -%}
+  {%- endfor -%}
+  {%- for it in items -%}
+    {%- set r = by_key.get(it.col.idx ~ ':' ~ it.j) -%}
+    {%- set pos = ml_monitor._quantile_positions(it.n, it.p) -%}
+    {#- valid only if the bracket holds both order statistics: below <= f and upto >= f + 2 -#}
+    {%- if r is not none and (r['below'] | int) <= pos[0] and (r['upto'] | int) >= pos[1] + 1
+          and r['v_f'] is not none and r['v_g'] is not none -%}
+      {%- do out.update({it.col.idx ~ ':' ~ it.j: ml_monitor._numpy_linear_quantile(it.n, it.p, r['v_f'] | float, r['v_g'] | float)}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- The profile's exact quantiles by the bracketed method: {(col idx):(j): value} for every column
+    with values; a column whose brackets missed gets the engine's exact aggregate instead.
+    row: the profile row (n_<idx>, rmin_<idx>, rmax_<idx>, q_<idx>_<k>: four per probability). -#}
+{% macro _drift_bracketed_quantiles(setup, cols, probs, row) -%}
+  {%- set items = [] -%}
+  {%- for c in cols -%}
+    {%- set n = (row['n_' ~ c.idx] or 0) | int -%}
+    {%- if n > 0 -%}
+      {%- for p in probs -%}
+        {%- set lo, hi = ml_monitor._quantile_bracket(row, c.idx, loop.index, n) -%}
+        {%- if lo is not none and hi is not none -%}
+          {%- do items.append({'col': c, 'j': loop.index, 'p': p, 'n': n, 'lo': lo | float, 'hi': hi | float}) -%}
+        {%- endif -%}
+      {%- endfor -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set out = ml_monitor._quantiles_from_brackets(setup, items) -%}
+  {#- columns with a missed bracket: the exact aggregate (rare; correct either way) -#}
+  {%- set missed = [] -%}
+  {%- for it in items if (it.col.idx ~ ':' ~ it.j) not in out and it.col not in missed -%}
+    {%- do missed.append(it.col) -%}
+  {%- endfor -%}
+  {%- if missed -%}
+    {%- set prob_sql = [] -%}
+    {%- for p in probs -%}{%- do prob_sql.append(ml_monitor.double_const(p)) -%}{%- endfor -%}
+    {%- set sql -%}
+      select {% for c in missed %}{% set ci = loop.index %}{% for p in probs %}{{ ml_monitor.array_element('q_' ~ c.idx, loop.index) }} as q_{{ c.idx }}_{{ loop.index }}{% if not (ci == missed | length and loop.last) %}, {% endif %}{% endfor %}{% endfor %}
+      from (
+        select {% for c in missed %}{{ ml_monitor.quantiles('ml_v_' ~ c.idx, prob_sql) }} as q_{{ c.idx }}{% if not loop.last %}, {% endif %}{% endfor %}
+        from ({{ ml_monitor._drift_side_sql('r', setup.ref_relation, setup.ref_filter, missed) }}) as ml_fallback_source
+      ) as ml_fallback
+    {%- endset -%}
+    {%- set frow = run_query(sql).rows[0] -%}
+    {{ log("ml_monitor: exact quantiles of " ~ (missed | map(attribute='name') | join(', ')) ~ " by the exact aggregate (an approximate bracket missed)") }}
+    {%- for c in missed -%}
+      {%- for p in probs -%}
+        {%- set e = frow['q_' ~ c.idx ~ '_' ~ loop.index] -%}
+        {%- do out.update({c.idx ~ ':' ~ loop.index: (e | float) if e is not none else none}) -%}
+      {%- endfor -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- do out.update({'fallback': missed | map(attribute='idx') | list}) -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- _exact_quantiles_bracketed(relation, expr, probabilities, where): numpy's quantiles of one
+    numeric expression by the bracketed method, at compile time: {'values': [...] (none when
+    the column has no finite value), 'n': count, 'fallback': true when a bracket missed and the
+    exact aggregate answered}. The profile pass of psi_drift does the same for all columns in
+    one query; this form serves checks of the method itself (integration_tests). -#}
+{% macro _exact_quantiles_bracketed(relation, expr, probabilities, where='1 = 1') -%}
+  {%- if ml_monitor._drift_render_only() -%}
+    {#- another engine's SQL is being rendered (var ml_monitor_dialect): placeholders -#}
+    {%- set zeros = [] -%}{%- for p in probabilities -%}{%- do zeros.append(0.0) -%}{%- endfor -%}
+    {{ return({'values': zeros, 'n': 0, 'fallback': false}) }}
+  {%- endif -%}
+  {%- set setup = {'ref_relation': relation, 'ref_filter': where} -%}
+  {%- set col = {'idx': 1, 'kind': 'numeric', 'sql': expr, 'name': expr} -%}
+  {%- set agg_probs = ml_monitor._quantile_bracket_probs(probabilities) -%}
+  {%- set prob_sql = [] -%}
+  {%- for p in agg_probs -%}{%- do prob_sql.append(ml_monitor.double_const(p)) -%}{%- endfor -%}
+  {%- set sql -%}
+    select n_1, rmin_1, rmax_1{% for p in agg_probs %}, {{ ml_monitor.array_element('q_1', loop.index) }} as q_1_{{ loop.index }}{% endfor %}
+    from (
+      select count(ml_v_1) as n_1, min(ml_v_1) as rmin_1, max(ml_v_1) as rmax_1, {{ ml_monitor.approx_quantiles('ml_v_1', prob_sql) }} as q_1
+      from ({{ ml_monitor._drift_side_sql('r', relation, where, [col]) }}) as ml_source
+    ) as ml_profile
+  {%- endset -%}
+  {%- set row = run_query(sql).rows[0] -%}
+  {%- set exact = ml_monitor._drift_bracketed_quantiles(setup, [col], probabilities, row) -%}
+  {%- set values = [] -%}
+  {%- for p in probabilities -%}{%- do values.append(exact.get('1:' ~ loop.index)) -%}{%- endfor -%}
+  {{ return({'values': values, 'n': (row['n_1'] or 0) | int, 'fallback': exact.fallback | length > 0}) }}
+{%- endmacro %}
