@@ -51,7 +51,7 @@ with source as (
 ),
 
 -- per time column: rows with both times, and those on the wrong side of the cutoff
-aggregated as (
+grouped as (
   select
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_rows
@@ -62,6 +62,9 @@ aggregated as (
   from source
   {{ ml_monitor._group_by_segments(scope) }}
 ),
+
+-- the overall row exists even on empty input (Spark returns none for grouping sets there)
+{{ ml_monitor._segment_rows(scope, 'grouped') }},
 
 long as (
   {%- for c in checks %}
