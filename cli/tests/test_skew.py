@@ -197,3 +197,42 @@ def test_argument_errors_name_the_test_the_argument_and_the_columns(tmp_path):
         assert test in r["message"] and message in r["message"], (name, r["message"])
     assert "(it has: c, id, x)" in by_name["missing_offline_feature"]["message"]
     assert not ok
+
+
+def _history(db, test_name: str) -> list[tuple]:
+    tables = _rows(db, "select table_schema from information_schema.tables where table_name = 'ml_monitor_observations'")
+    assert tables, "the on-run-end hook wrote no history"
+    return _rows(db, f"select segment_column, segment_value, facts from {tables[0][0]}.ml_monitor_observations "
+                     "where test_name = ?", [test_name])
+
+
+def test_history_rows_carry_lineage_and_the_model_version(skew_build):
+    """Every history row names the monitored relation, the package version, hashes of the test's
+    arguments and compiled SQL, what else it read and, with model_version_column, the version."""
+    import hashlib
+    import json
+
+    run = skew_build["run"]
+    rows = _history(skew_build["db"], "slo_v2_latency_regression_fails")
+    assert rows
+    node = next(r for r in run.results if r["unique_id"].split(".")[2] == "slo_v2_latency_regression_fails")
+    sql_hashes = set()
+    for segment_column, segment_value, facts in rows:
+        lineage = json.loads(facts)["lineage"]
+        assert lineage["relation"].endswith("skew_requests") and '"' not in lineage["relation"]
+        assert lineage["package_version"] == "0.1.0" and lineage["references"] == [] and lineage["baseline"] is None
+        assert lineage["model_version_column"] == "model_version"
+        assert len(lineage["config_hash"]) == 32
+        sql_hashes.add(lineage["sql_hash"])
+        if segment_column == "model_version":
+            assert lineage["model_version"] == segment_value and lineage["model_versions"] is None
+        else:
+            assert lineage["model_version"] is None and lineage["model_versions"] == ["v1", "v2"]
+    compiled = node.get("compiled_code")
+    if compiled:
+        assert sql_hashes == {hashlib.md5(compiled.encode()).hexdigest()}
+    # a test reading another relation names it; without model_version_column there is no version
+    skew = _history(skew_build["db"], "skew_income_partner_fails")
+    lineage = json.loads(skew[0][2])["lineage"]
+    assert [r.split(".")[-1] for r in lineage["references"]] == ["skew_offline"]
+    assert lineage["model_version_column"] is None and "model_version" not in lineage
