@@ -327,7 +327,8 @@ def test_demo_production_failures_carry_their_lineage(demo_run):
 
     h = demo_run["history"]
     slo = h[(h["test_name"] == "churn_service_slo") & (h["metric"] == "latency_p95")]
-    by_version = {r.segment_value: (r.status, json.loads(r.facts)["lineage"]) for r in slo.itertuples()}
+    by_version = {r.segment_value if isinstance(r.segment_value, str) else None: (r.status, json.loads(r.facts)["lineage"])
+                  for r in slo.itertuples()}
     assert by_version["churn-v8"][0] == "fail" and by_version["churn-v7"][0] == "pass"
     assert by_version["churn-v8"][1]["model_version"] == "churn-v8"
     assert by_version[None][1]["model_versions"] == ["churn-v7", "churn-v8"]
