@@ -335,12 +335,15 @@ def triggers_list(project_dir: str, config_file: str | None, state_path: str | N
 @click.option("--select", "-s", multiple=True, envvar="ML_MONITOR_SELECT",
               help="Only the tests dbt selects (dbt selection syntax, repeatable).")
 @click.option("--vars", "dbt_vars", envvar="ML_MONITOR_VARS", help="dbt --vars, a YAML mapping.")
+@click.option("--model-version", envvar="ML_MONITOR_REPORT_MODEL_VERSION",
+              help="Only the observations of this model version (facts.lineage.model_version; tests "
+                   "with model_version_column).")
 @click.option("--format", "output_format", envvar="ML_MONITOR_FORMAT", type=click.Choice(["text", "json"]),
               default="text", show_default=True, help="json: the result as JSON on stdout.")
 @click.option("-v", "--verbose", is_flag=True, envvar="ML_MONITOR_VERBOSE", help="Debug logging on stderr.")
 def report(out: str, days: float, all_history: bool, title: str | None, project_dir: str,
            profiles_dir: str | None, target: str | None, select: tuple[str, ...], dbt_vars: str | None,
-           output_format: str, verbose: bool) -> None:
+           model_version: str | None, output_format: str, verbose: bool) -> None:
     """Write the HTML report of the observation history: one self-contained file that opens
     offline, with what fails since when, owners, runbooks and a plot of every metric.
 
@@ -356,7 +359,7 @@ def report(out: str, days: float, all_history: bool, title: str | None, project_
     try:
         result = build_report(project_dir, out=out, days=None if all_history else days,
                               select=list(select) or None, profiles_dir=profiles_dir, target=target,
-                              vars=_parse_vars(dbt_vars), title=title)
+                              vars=_parse_vars(dbt_vars), title=title, model_version=model_version)
     except ReportError as e:
         click.echo(f"ml-monitor report: {e}", err=True)
         sys.exit(2)

@@ -59,7 +59,21 @@ EXPECTED_FAILING_PERFORMANCE = {
     ("churn_accuracy_by_segment", "predicted_label", "region", "apac"),
     ("churn_calibration_by_region", "score", "region", "apac"),
 }
-EXPECTED_FAILING = EXPECTED_FAILING_DQ | EXPECTED_FAILING_DRIFT | EXPECTED_FAILING_PERFORMANCE
+EXPECTED_FAILING_PRODUCTION = {
+    # income logged in thousands by channel 'partner' (training-serving skew); plan and the
+    # other channels agree with the offline recomputation
+    ("predictions_feature_skew", "income", None, None),
+    ("predictions_feature_skew", "income", "channel", "partner"),
+    # the canary version is ~4x slower: its p95 only; churn-v7 and the overall row pass
+    ("churn_service_slo", "latency_ms", "model_version", "churn-v8"),
+    # ~10% of the training snapshot's income values were known only after the prediction
+    ("training_features_point_in_time", "income_updated_at", None, None),
+    # ... and the same rows differ from the income history's value valid at the prediction
+    ("training_features_point_in_time", "income", None, None),
+}
+NO_WINDOW_TESTS = {"training_features_point_in_time"}
+EXPECTED_FAILING = (EXPECTED_FAILING_DQ | EXPECTED_FAILING_DRIFT | EXPECTED_FAILING_PERFORMANCE
+                    | EXPECTED_FAILING_PRODUCTION)
 EXPECTED_FAILING_TESTS = {t for t, *_ in EXPECTED_FAILING}
 PERFORMANCE_TESTS = {t for t, *_ in EXPECTED_FAILING_PERFORMANCE}
 # tests that must run and pass (a typo in the YAML would otherwise go unnoticed)
@@ -295,6 +309,7 @@ def test_exactly_the_injected_problems_fail(demo_run):
     assert set(age.loc[age["status"] == "pass", "segment_value"]) == {"organic", "paid_search", "referral"}
     # the last day is what the failing data-quality and drift checks looked at; performance
     # looked at the predictions whose labels are in (7-day window, 7-day label delay)
+    failing = failing[~failing["test_name"].isin(NO_WINDOW_TESTS)]
     perf = failing["test_name"].isin(PERFORMANCE_TESTS)
     assert not failing["test_name"].isin(SERIES_TESTS - {"predictions_numeric_drift_psi"}).any()
     assert (failing.loc[~perf, "window_start"] == LATEST_START).all()
@@ -306,6 +321,24 @@ def test_exactly_the_injected_problems_fail(demo_run):
     assert set(auc.loc[auc["status"] == "pass", "segment_value"].dropna()) == {
         "americas", "emea", "bronze", "silver", "gold"}
     assert auc["segment_value"].isna().sum() == 1  # the overall row passes too
+
+
+def test_demo_production_failures_carry_their_lineage(demo_run):
+    """The three production failures fail with the model version and lineage in their history rows."""
+    import json
+
+    h = demo_run["history"]
+    slo = h[(h["test_name"] == "churn_service_slo") & (h["metric"] == "latency_p95")]
+    by_version = {r.segment_value if isinstance(r.segment_value, str) else None: (r.status, json.loads(r.facts)["lineage"])
+                  for r in slo.itertuples()}
+    assert by_version["churn-v8"][0] == "fail" and by_version["churn-v7"][0] == "pass"
+    assert by_version["churn-v8"][1]["model_version"] == "churn-v8"
+    assert by_version[None][1]["model_versions"] == ["churn-v7", "churn-v8"]
+    skew = h[(h["test_name"] == "predictions_feature_skew") & (h["metric"] == "mismatch_rate")
+             & (h["column_name"] == "income") & (h["segment_value"] == "partner")].iloc[0]
+    lineage = json.loads(skew["facts"])["lineage"]
+    assert lineage["relation"].endswith("predictions") and lineage["references"][0].endswith("offline_features")
+    assert skew["value"] > 0.5 and "worst keys" in skew["detail"]   # nulls on both sides match
 
 
 def test_demo_series_by_window(demo_run):

@@ -26,7 +26,7 @@ def skew_build(tmp_path_factory):
 
 def test_generator_is_deterministic_and_committed(skew_build):
     assert skew_build["after"] == skew_build["before"]
-    assert len(skew_build["after"]) == 5
+    assert len(skew_build["after"]) == 6
 
 
 def test_every_skew_node_passed(skew_build):
@@ -38,7 +38,7 @@ def test_every_skew_node_passed(skew_build):
     assert {"skew_comparison_catches_wrong_value", "skew_income_partner_fails", "skew_plan_defaults_fail",
             "skew_age_within_bounds_pass", "slo_v1_within_bounds_pass", "slo_v2_latency_regression_fails",
             "pit_income_leak_fails", "pit_within_bounds_pass"} <= names
-    assert any(n.startswith("equal_observations_actual_skew_ref_expected_skew_") for n in names)
+    assert any(n.startswith("equal_observations_actual_skew_") for n in names)
     db = skew_build["db"]
     n_actual = _rows(db, "select count(*) from main.actual_skew")[0][0]
     n_expected = _rows(db, "select count(*) from main.expected_skew")[0][0]
@@ -86,6 +86,32 @@ def test_details_name_worst_keys_and_duplicates(skew_build):
     assert none and all("worst keys" not in d for (d,) in none)
 
 
+def test_as_of_check_counts_keys_without_or_with_several_versions(skew_build):
+    """The as-of join never fans out: ids without history (5) and with overlapping versions are
+    counted in the detail and left out of sample_size, which is their complement."""
+    db = skew_build["db"]
+    rows = _rows(db, "select column_name, value, sample_size, status, detail from main.actual_skew "
+                     "where case_name = 'pit_as_of' and metric = 'as_of_mismatch_rate' and segment_column is null "
+                     "order by column_name")
+    assert [r[0] for r in rows] == ["income", "plan"]
+    for _, value, n, status, detail in rows:
+        assert status == "fail" and value > 0.05
+        n_none = int(detail.split("; ")[1].split(" rows with no version")[0])
+        n_several = int(detail.split("then, ")[1].split(" with several")[0])
+        assert n_none >= 5 and n_several >= 1 and n + n_none + n_several == 300
+        assert "from the value valid at prediction_ts in" in detail
+
+
+def test_windows_give_one_row_per_window(skew_build):
+    db = skew_build["db"]
+    for case, n in [("slo_windows", 3), ("skew_windows", 3), ("pit_windows", 3)]:
+        starts = _rows(db, "select count(distinct window_start) from main.actual_skew where case_name = ?", [case])
+        assert starts == [(n,)], case
+    # feature_skew with windows: N reports no missing_serving_rate (offline rows carry no window)
+    assert _rows(db, "select count(*) from main.actual_skew where case_name = 'skew_windows' "
+                     "and metric = 'missing_serving_rate'") == [(0,)]
+
+
 ERROR_SCHEMA = """
 models:
   - name: serving
@@ -126,6 +152,17 @@ models:
       - ml_monitor.point_in_time:
           name: pit_nothing_to_check
           arguments: {cutoff_column: id}
+      - ml_monitor.point_in_time:
+          name: pit_history_unknown_valid_to
+          arguments: {cutoff_column: id, feature_history: ref('offline'), entity_key: id, valid_from: x,
+                      valid_to: nope, history_features: [x]}
+      - ml_monitor.point_in_time:
+          name: pit_history_feature_not_in_history
+          arguments: {cutoff_column: id, feature_history: ref('offline'), entity_key: id, valid_from: x,
+                      valid_to: x, history_features: [only_serving]}
+      - ml_monitor.point_in_time:
+          name: pit_valid_from_without_history
+          arguments: {cutoff_column: id, feature_time_columns: [id], valid_from: x}
 """
 
 EXPECTED_ERRORS = {
@@ -140,7 +177,10 @@ EXPECTED_ERRORS = {
     "status_without_error_values": ("ml_monitor.serving_slo", "argument 'error_values' is required with status_column"),
     "throughput_without_window": ("ml_monitor.serving_slo", "argument 'window' is required with min_throughput"),
     "pit_unknown_column": ("ml_monitor.point_in_time", "argument 'feature_time_columns' names column(s) nope that do not exist"),
-    "pit_nothing_to_check": ("ml_monitor.point_in_time", "argument 'feature_time_columns' or 'label_time_column' is required"),
+    "pit_nothing_to_check": ("ml_monitor.point_in_time", "argument 'feature_time_columns' or 'label_time_column' or 'feature_history' is required"),
+    "pit_history_unknown_valid_to": ("ml_monitor.point_in_time", "argument 'valid_to' names column(s) nope that do not exist"),
+    "pit_history_feature_not_in_history": ("ml_monitor.point_in_time", "argument 'history_features' must name columns of feature_history"),
+    "pit_valid_from_without_history": ("ml_monitor.point_in_time", "argument 'valid_from' needs feature_history"),
 }
 
 
@@ -157,3 +197,42 @@ def test_argument_errors_name_the_test_the_argument_and_the_columns(tmp_path):
         assert test in r["message"] and message in r["message"], (name, r["message"])
     assert "(it has: c, id, x)" in by_name["missing_offline_feature"]["message"]
     assert not ok
+
+
+def _history(db, test_name: str) -> list[tuple]:
+    tables = _rows(db, "select table_schema from information_schema.tables where table_name = 'ml_monitor_observations'")
+    assert tables, "the on-run-end hook wrote no history"
+    return _rows(db, f"select segment_column, segment_value, facts from {tables[0][0]}.ml_monitor_observations "
+                     "where test_name = ?", [test_name])
+
+
+def test_history_rows_carry_lineage_and_the_model_version(skew_build):
+    """Every history row names the monitored relation, the package version, hashes of the test's
+    arguments and compiled SQL, what else it read and, with model_version_column, the version."""
+    import hashlib
+    import json
+
+    run = skew_build["run"]
+    rows = _history(skew_build["db"], "slo_v2_latency_regression_fails")
+    assert rows
+    node = next(r for r in run.results if r["unique_id"].split(".")[2] == "slo_v2_latency_regression_fails")
+    sql_hashes = set()
+    for segment_column, segment_value, facts in rows:
+        lineage = json.loads(facts)["lineage"]
+        assert lineage["relation"].endswith("skew_requests") and '"' not in lineage["relation"]
+        assert lineage["package_version"] == "0.1.0" and lineage["references"] == [] and lineage["baseline"] is None
+        assert lineage["model_version_column"] == "model_version"
+        assert len(lineage["config_hash"]) == 32
+        sql_hashes.add(lineage["sql_hash"])
+        if segment_column == "model_version":
+            assert lineage["model_version"] == segment_value and lineage["model_versions"] is None
+        else:
+            assert lineage["model_version"] is None and lineage["model_versions"] == ["v1", "v2"]
+    compiled = node.get("compiled_code")
+    if compiled:
+        assert sql_hashes == {hashlib.md5(compiled.encode()).hexdigest()}
+    # a test reading another relation names it; without model_version_column there is no version
+    skew = _history(skew_build["db"], "skew_income_partner_fails")
+    lineage = json.loads(skew[0][2])["lineage"]
+    assert [r.split(".")[-1] for r in lineage["references"]] == ["skew_offline"]
+    assert lineage["model_version_column"] is None and "model_version" not in lineage

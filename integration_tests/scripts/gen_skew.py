@@ -75,12 +75,21 @@ def make_skew(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     return serving, offline
 
 
-def window_bounds(length: dt.timedelta | None) -> dict:
-    """window_start / window_end of the observation rows (NULL without a window)."""
+def window_bounds(length: dt.timedelta | None, ts_range: tuple | None = None) -> dict:
+    """window_start / window_end of the observation rows (NULL without a window); ts_range
+    (start, end) for one window of a series (windows: N)."""
+    if ts_range is not None:
+        return {"window_start": ts_range[0].strftime("%Y-%m-%d %H:%M:%S"),
+                "window_end": ts_range[1].strftime("%Y-%m-%d %H:%M:%S")}
     if length is None:
         return {"window_start": None, "window_end": None}
     return {"window_start": (AS_OF - length).strftime("%Y-%m-%d %H:%M:%S"),
             "window_end": AS_OF.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def series(length: dt.timedelta, n: int) -> list[tuple]:
+    """The n windows of a windows: N series ending at as_of, oldest first."""
+    return [(AS_OF - k * length, AS_OF - (k - 1) * length) for k in range(n, 0, -1)]
 
 
 # --- oracle: feature_skew in pandas -------------------------------------------------------------
@@ -95,7 +104,9 @@ def _nulls(df: pd.DataFrame) -> pd.DataFrame:
 
 def skew_oracle(case, serving, offline, keys, features, kinds, abs_tol, rel_tol, max_mismatch,
                 max_mad=None, max_missing_offline=None, max_missing_serving=None, max_dup=None,
-                segment_by=None, where=None, window_days=None, offline_where=None, min_rows=1):
+                segment_by=None, where=None, window_days=None, offline_where=None, min_rows=1, ts_range=None):
+    """ts_range (start, end): one window of a windows: N series; the join keeps serving keys
+    only there and missing_serving_rate is not reported (offline rows carry no window)."""
     s = _nulls(serving)
     o = _nulls(offline)
     if where is not None:
@@ -103,6 +114,9 @@ def skew_oracle(case, serving, offline, keys, features, kinds, abs_tol, rel_tol,
     if window_days is not None:
         ts = pd.to_datetime(s["event_ts"])
         s = s[(ts >= AS_OF - dt.timedelta(days=window_days)) & (ts < AS_OF)]
+    if ts_range is not None:
+        ts = pd.to_datetime(s["event_ts"])
+        s = s[(ts >= ts_range[0]) & (ts < ts_range[1])]
     if offline_where is not None:
         o = o[offline_where(o)]
     s = s.dropna(subset=keys)
@@ -114,7 +128,7 @@ def skew_oracle(case, serving, offline, keys, features, kinds, abs_tol, rel_tol,
                                 "n_s": (keys[0], "size")}).reset_index()
     ok = o.groupby(keys).agg(**{**{f"o_{c}": (c, "max") for c in features},
                                 "n_o": (keys[0], "size")}).reset_index()
-    j = sk.merge(ok, on=keys, how="outer")
+    j = sk.merge(ok, on=keys, how="left" if ts_range is not None else "outer")
     j["compared"] = (j["n_s"] == 1) & (j["n_o"] == 1)
     for f in features:
         sv, ov = j[f"s_{f}"], j[f"o_{f}"]
@@ -144,7 +158,7 @@ def skew_oracle(case, serving, offline, keys, features, kinds, abs_tol, rel_tol,
                     "segment_column": segc, "segment_value": segv, "metric": metric, "value": value,
                     "threshold": thr, "sample_size": int(n),
                     "status": status_of(value, int(n), min_rows, bool(fails) if value is not None else False),
-                    **window_bounds(dt.timedelta(days=window_days) if window_days else None)})
+                    **window_bounds(dt.timedelta(days=window_days) if window_days else None, ts_range)})
 
     key_label = ", ".join(k for k in keys if k != "event_day") + (" @ event_day" if "event_day" in keys else "")
     for segc, segv, g in groups:
@@ -167,7 +181,7 @@ def skew_oracle(case, serving, offline, keys, features, kinds, abs_tol, rel_tol,
         dup = ((srv["n_s"] > 1) | (srv["n_o"] > 1)).sum() / n_srv if n_srv else None
         row(key_label, segc, segv, "duplicate_key_rate", dup, n_srv, max_dup,
             max_dup is not None and dup is not None and dup > max_dup)
-        if segc is None:
+        if segc is None and ts_range is None:
             off = g[g["n_o"].notna()]
             ms = off["n_s"].isna().sum() / len(off) if len(off) else None
             row(key_label, None, None, "missing_serving_rate", ms, len(off), max_missing_serving,
@@ -199,11 +213,14 @@ def make_requests(rng: np.random.Generator) -> pd.DataFrame:
 
 def slo_oracle(case, req, latency=None, status=None, errors=(), bounds=(None, None, None),
                max_error_rate=None, min_tp=None, min_tps=None, segment_by=None, window=None,
-               where=None, min_rows=1):
+               where=None, min_rows=1, ts_range=None):
     d = req.copy()
     if where is not None:
         d = d[where(d)]
-    if window is not None:
+    if ts_range is not None:
+        ts = pd.to_datetime(d["requested_at"])
+        d = d[(ts >= ts_range[0]) & (ts < ts_range[1])]
+    elif window is not None:
         ts = pd.to_datetime(d["requested_at"])
         d = d[(ts >= AS_OF - window) & (ts < AS_OF)]
     groups = [(None, None, d)]
@@ -220,7 +237,7 @@ def slo_oracle(case, req, latency=None, status=None, errors=(), bounds=(None, No
             st = status_of(value, int(n), min_rows, bool(fails) if value is not None else False)
         out.append({"case_name": case, "monitor": "serving_slo", "column_name": column, "segment_column": segc,
                     "segment_value": segv, "metric": metric, "value": value, "threshold": thr,
-                    "sample_size": int(n), "status": st, **window_bounds(window)})
+                    "sample_size": int(n), "status": st, **window_bounds(window, ts_range)})
 
     for segc, segv, g in groups:
         if latency:
@@ -277,14 +294,19 @@ def make_training(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def pit_oracle(case, train, features=(), label=None, max_leak=None, max_target=None, segment_by=None,
-               window=None, where=None, min_rows=1):
+               window=None, where=None, min_rows=1, history=None, history_features=(), max_as_of=None,
+               ts_range=None):
     d = _nulls(train)
     for c in ["prediction_ts", "income_updated_at", "plan_updated_at", "label_ts"]:
         d[c] = pd.to_datetime(d[c])
     if where is not None:
         d = d[where(d)]
-    if window is not None:
+    if ts_range is not None:
+        d = d[(d["prediction_ts"] >= ts_range[0]) & (d["prediction_ts"] < ts_range[1])]
+    elif window is not None:
         d = d[(d["prediction_ts"] >= AS_OF - window) & (d["prediction_ts"] < AS_OF)]
+    if history is not None:
+        d = as_of_oracle(d, history, history_features)
     groups = [(None, None, d)]
     for c in segment_by or []:
         for v, g in d.groupby(c, dropna=False):
@@ -302,8 +324,97 @@ def pit_oracle(case, train, features=(), label=None, max_leak=None, max_target=N
                         "segment_value": segv, "metric": metric, "value": rate, "threshold": bound,
                         "sample_size": n, "status": status_of(rate, n, min_rows,
                                                               bound is not None and rate is not None and rate > bound),
-                        **window_bounds(window)})
+                        **window_bounds(window, ts_range)})
+        for f in history_features:
+            one = g[g["n_versions"] == 1]
+            n = len(one)
+            rate = float(one[f"mis_{f}"].sum() / n) if n else None
+            out.append({"case_name": case, "monitor": "point_in_time", "column_name": f, "segment_column": segc,
+                        "segment_value": segv, "metric": "as_of_mismatch_rate", "value": rate, "threshold": max_as_of,
+                        "sample_size": n, "status": status_of(rate, n, min_rows,
+                                                              max_as_of is not None and rate is not None and rate > max_as_of),
+                        **window_bounds(window, ts_range)})
     return out
+
+
+def as_of_oracle(d: pd.DataFrame, history: pd.DataFrame, features) -> pd.DataFrame:
+    """Per training row, explicitly: the history versions of its id valid at its cutoff
+    (valid_from <= cutoff < valid_to, valid_to empty = still valid), how many there are, and
+    per feature whether the row's value differs from that version's (NULL vs NULL equal)."""
+    h = _nulls(history)
+    h["valid_from"] = pd.to_datetime(h["valid_from"])
+    h["valid_to"] = pd.to_datetime(h["valid_to"])
+    d = d.copy()
+    n_versions, mis = [], {f: [] for f in features}
+    by_id = {k: g for k, g in h.groupby("id")}
+    for _, r in d.iterrows():
+        g = by_id.get(r["id"])
+        cut = r["prediction_ts"]
+        if g is None or pd.isna(cut):
+            valid = h.iloc[0:0]
+        else:
+            valid = g[(g["valid_from"] <= cut) & (g["valid_to"].isna() | (cut < g["valid_to"]))]
+        n_versions.append(len(valid))
+        for f in features:
+            if len(valid) != 1:
+                mis[f].append(0)
+                continue
+            a, b = r[f], valid.iloc[0][f]
+            a_null, b_null = pd.isna(a), pd.isna(b)
+            mis[f].append(0 if (a_null and b_null) else 1 if (a_null or b_null) else int(a != b))
+    d["n_versions"] = n_versions
+    for f in features:
+        d[f"mis_{f}"] = mis[f]
+    return d
+
+
+def make_history(rng: np.random.Generator, training: pd.DataFrame) -> pd.DataFrame:
+    """A feature history (id, valid_from, valid_to, income, plan) of the training ids, and the
+    training set's income / plan taken from it: mostly the version valid at the prediction,
+    some from the latest version ("as of now": the leak), some ids without history, a few with
+    overlapping versions, values exactly at a version's bounds, NULLs on either side."""
+    hist, income, plan = [], [], []
+    fmt_ts = lambda t: None if t is None else t.strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+    for i, row in training.iterrows():
+        cut = dt.datetime.strptime(row["prediction_ts"], "%Y-%m-%d %H:%M:%S")
+        starts = [cut - dt.timedelta(seconds=int(rng.integers(5 * 86400, 60 * 86400)))]
+        if rng.random() < 0.3:
+            starts.append(cut - dt.timedelta(seconds=int(rng.integers(60, 4 * 86400))))
+        if rng.random() < 0.5:
+            starts.append(cut + dt.timedelta(seconds=int(rng.integers(60, 5 * 86400))))
+        if i == 1:
+            starts = [starts[0], cut]                   # a version starting exactly at the cutoff: valid
+        if i == 2:
+            starts = [starts[0] - dt.timedelta(days=1), starts[0], cut + dt.timedelta(days=1)]
+        versions = []
+        for k, st in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else None
+            versions.append({"id": int(row["id"]), "valid_from": st, "valid_to": end,
+                             "income": float(np.round(np.exp(rng.normal(10.5, 0.5)), 2)),
+                             "plan": str(rng.choice(["basic", "pro", "team"]))})
+        if i == 3:
+            versions[-1]["valid_to"] = cut                   # ends exactly at the cutoff: not valid then
+            versions.append({**versions[-1], "valid_from": cut + dt.timedelta(days=2), "valid_to": None})
+        valid = [v for v in versions if v["valid_from"] <= cut and (v["valid_to"] is None or cut < v["valid_to"])]
+        pick = versions[-1] if rng.random() < 0.1 else (valid[0] if valid else versions[-1])
+        inc, pl = pick["income"], pick["plan"]
+        u = rng.random()
+        if u < 0.03:
+            inc = None
+            for v in versions:
+                v["income"] = None                            # NULL on both sides: a match
+        elif u < 0.05:
+            inc = None                                        # NULL vs a value: a mismatch
+        income.append(inc)
+        plan.append(pl)
+        if i >= len(training) - 5:
+            continue                                          # no history at all
+        if i in (10, 11, 12) and valid:
+            versions.append({**valid[0], "plan": "team"})     # overlapping versions: several valid
+        hist += versions
+    training["income"] = income
+    training["plan"] = plan
+    return pd.DataFrame([{**v, "valid_from": fmt_ts(v["valid_from"]), "valid_to": fmt_ts(v["valid_to"])} for v in hist])
 
 
 def main() -> None:
@@ -343,11 +454,26 @@ def main() -> None:
                            max_error_rate=0.1, min_tp=1, window=day, where=lambda d: d["request_id"] < 0,
                            segment_by=["model_version"])
     training = make_training(rng)
+    history = make_history(rng, training)
     write_csv(SEEDS / "skew" / "skew_training.csv", list(training.columns), training.to_dict("records"))
+    write_csv(SEEDS / "skew" / "skew_feature_history.csv", list(history.columns), history.to_dict("records"))
     expected += pit_oracle("pit_segments", training, ["income_updated_at", "plan_updated_at"], "label_ts",
                            0.05, 0.01, segment_by=["region"])
     expected += pit_oracle("pit_window_labels", training, label="label_ts", window=dt.timedelta(days=7), min_rows=10)
     expected += pit_oracle("pit_empty", training, ["income_updated_at"], where=lambda d: d["id"] < 0)
+    expected += pit_oracle("pit_as_of", training, ["income_updated_at"], max_leak=0.1, segment_by=["region"],
+                           history=history, history_features=["income", "plan"], max_as_of=0.05)
+    # windows: N, one row per window of the series (oldest first)
+    for w in series(dt.timedelta(days=1), 3):
+        expected += slo_oracle("slo_windows", requests, "latency_ms", "http_status", (500, 503),
+                               (None, 300.0, None), None, 250, None, segment_by=["model_version"],
+                               window=dt.timedelta(days=1), ts_range=w)
+        expected += skew_oracle("skew_windows", serving, offline, keys, ["income", "plan"], kinds, {},
+                                {"income": 0.001}, 0.05, max_missing_offline=0.1, segment_by="channel", ts_range=w)
+    for w in series(dt.timedelta(days=7), 3):
+        expected += pit_oracle("pit_windows", training, ["income_updated_at"], "label_ts", 0.05, 0.05,
+                               window=dt.timedelta(days=7), history=history, history_features=["income"],
+                               ts_range=w)
     write_expected("skew", expected)
 
 

@@ -364,6 +364,30 @@ window_facts as (
   {%- endif -%}
 {%- endmacro %}
 
+{#- The CTE `name`: the rows of a segment aggregate `grouped` (built with _segment_keys and
+    _group_by_segments) with the overall row guaranteed. On empty input Spark returns no row at
+    all for `grouping sets ((), ...)` where DuckDB and PostgreSQL return the overall row: a
+    one-row frame left-joined to the aggregate gives every aggregate row, or one all-null row
+    when there is none (its counts are null: read them with coalesce). Without segments a plain
+    aggregate always has its row (pass-through); with windows: N it is _complete_windows (every
+    window from the frame of windows). -#}
+{% macro _segment_rows(scope, grouped, name='aggregated') -%}
+  {%- if scope.multi -%}
+{{ ml_monitor._complete_windows(scope, grouped, name) }}
+  {%- elif scope.segments | length == 0 -%}
+{{ name }} as (
+  select * from {{ grouped }}
+)
+  {%- else -%}
+{{ name }} as (
+  select {{ grouped }}.*
+  from (select 1 as ml_one) as ml_overall_frame
+  left join {{ grouped }}
+    on 1 = 1
+)
+  {%- endif -%}
+{%- endmacro %}
+
 {#- Monitored columns as [{name (as written, unquoted), sql (quoted for the engine)}]. -#}
 {% macro _column_specs(names) -%}
   {%- set cols = [] -%}

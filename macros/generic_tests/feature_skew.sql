@@ -5,7 +5,7 @@
                      abs_tolerance=0, rel_tolerance=0, max_mismatch_rate=0, max_mean_abs_diff=none,
                      max_missing_offline_rate=none, max_missing_serving_rate=none, max_duplicate_key_rate=0,
                      offline_where=none, n_examples=3, where=none, segment_by=none, timestamp_column=none,
-                     window=none, min_rows=none, fail_on_no_data=none) %}
+                     window=none, min_rows=none, windows=none, fail_on=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {{ ml_monitor.feature_skew(model, offline=offline, entity_key=entity_key,
@@ -16,6 +16,7 @@
                              max_missing_serving_rate=max_missing_serving_rate,
                              max_duplicate_key_rate=max_duplicate_key_rate, offline_where=offline_where,
                              n_examples=n_examples, where=where, segment_by=segment_by,
-                             timestamp_column=timestamp_column, window=window, min_rows=min_rows) }}
+                             timestamp_column=timestamp_column, window=window, min_rows=min_rows,
+                             windows=windows, fail_on=fail_on) }}
   {%- endif %}
 {% endtest %}

@@ -4,7 +4,8 @@
 {% test serving_slo(model, column_name=none, latency_column=none, status_column=none, error_values=none,
                     max_p50_ms=none, max_p95_ms=none, max_p99_ms=none, max_error_rate=none,
                     min_throughput=none, min_throughput_per_second=none, where=none, segment_by=none,
-                    timestamp_column=none, window=none, min_rows=none, fail_on_no_data=none) %}
+                    timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                    fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {{ ml_monitor.serving_slo(model, latency_column=latency_column if latency_column is not none else column_name,
@@ -12,6 +13,6 @@
                             max_p95_ms=max_p95_ms, max_p99_ms=max_p99_ms, max_error_rate=max_error_rate,
                             min_throughput=min_throughput, min_throughput_per_second=min_throughput_per_second,
                             where=where, segment_by=segment_by, timestamp_column=timestamp_column,
-                            window=window, min_rows=min_rows) }}
+                            window=window, min_rows=min_rows, windows=windows, fail_on=fail_on) }}
   {%- endif %}
 {% endtest %}

@@ -123,10 +123,13 @@
   {%- set node = result.node -%}
   {%- set model_name = (node.attached_node or '').split('.')[-1] if node.attached_node else (node.depends_on.nodes[0].split('.')[-1] if node.depends_on.nodes else '') -%}
   {%- set obs = ml_monitor.observation_columns() -%}
+  {#- lineage (macros/history/lineage.sql): added to each row's facts -#}
+  {%- set lineage = ml_monitor._lineage_of(result) -%}
+  {%- set versions = ml_monitor._model_versions(node.relation_name, lineage.model_version_column) -%}
   insert into {{ history }} ({% for name, kind in ml_monitor.history_columns() %}{{ name }}{% if not loop.last %}, {% endif %}{% endfor %})
   select
     {%- for c in obs %}
-    stored.{{ c }},
+    {% if c == 'facts' %}{{ ml_monitor._facts_with_lineage_sql(lineage, versions) }}{% else %}stored.{{ c }}{% endif %},
     {%- endfor %}
     {{ ml_monitor.string_literal(node.unique_id) }},
     {{ ml_monitor.string_literal(node.name) }},

@@ -14,8 +14,10 @@
 {% macro serving_slo(relation, latency_column=none, status_column=none, error_values=none,
                      max_p50_ms=none, max_p95_ms=none, max_p99_ms=none, max_error_rate=none,
                      min_throughput=none, min_throughput_per_second=none, where=none, segment_by=none,
-                     timestamp_column=none, window=none, min_rows=none, test='serving_slo') -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+                     timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
+                     test='serving_slo') -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on) -%}
   {%- set latency = ml_monitor._check_names(test, relation, 'latency_column', latency_column) -%}
   {%- set status = ml_monitor._check_names(test, relation, 'status_column', status_column) -%}
   {%- for arg, v in [('latency_column', latency), ('status_column', status)] -%}
@@ -61,6 +63,16 @@
   {%- set lat_sql = ml_monitor.quote_column(latency[0]) if latency else none -%}
   {%- set status_sql = ml_monitor.quote_column(status[0]) if status else none -%}
   {%- set window_seconds = (scope.window_end - scope.window_start).total_seconds() if scope.window_start is not none else none -%}
+  {#- with windows: N each window has its own length (calendar months differ) and label -#}
+  {%- if scope.multi -%}
+    {%- set seconds_sql -%}
+      case{% for w in scope.windows %} when window_start = {{ w.start_sql }} then {{ (w.end - w.start).total_seconds() }}{% endfor %} end
+    {%- endset -%}
+    {%- set window_text = "' requests in ' || ml_window_label" -%}
+  {%- else -%}
+    {%- set seconds_sql = window_seconds -%}
+    {%- set window_text = "' requests in [" ~ scope.window_start ~ ", " ~ scope.window_end ~ ") (" ~ (window_seconds | int if window_seconds is not none else '') ~ " s)'" -%}
+  {%- endif -%}
   {%- set probs = [0.5, 0.95, 0.99] -%}
   {%- set bounds = [max_p50_ms, max_p95_ms, max_p99_ms] -%}
   {%- set errors_list -%}
@@ -73,11 +85,11 @@
 with source as (
   select {{ ml_monitor._select_list(scope, used) }}
   from {{ relation }}
-  where {{ scope.filter }}
+  where {{ scope.scan_filter }}
 ),
 
 -- every SLO number in one aggregate, overall and per segment
-aggregated as (
+grouped as (
   select
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_rows
@@ -93,6 +105,9 @@ aggregated as (
   {{ ml_monitor._group_by_segments(scope) }}
 ),
 
+-- the overall row exists even for an empty window (Spark returns none for grouping sets there)
+{{ ml_monitor._segment_rows(scope, 'grouped') }},
+
 long as (
   {%- set parts = [] %}
   {%- if lat_sql %}
@@ -100,21 +115,20 @@ long as (
   {%- set metric = 'latency_p' ~ ((p * 100) | round | int) %}
   {%- set bound = bounds[loop.index0] %}
   {%- set value = ml_monitor.array_element('latency_q', loop.index) %}
+  {%- set check = ml_monitor._bound_check(value, bound, '>', 'max_' ~ (metric | replace('latency_', '')) ~ '_ms') %}
   select
     {{ ml_monitor.string_literal(ml_monitor.unquoted(latency[0])) }} as column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) }},
     '{{ metric }}' as metric,
     {{ value }} as value,
     {{ ml_monitor.double_literal(bound) }} as threshold,
     {{ ml_monitor.null_double() }} as baseline_value,
     n_latency as sample_size,
-    {% if bound is none %}false{% else %}{{ value }} > {{ bound }}{% endif %} as is_fail,
+    {{ check.is_fail }} as is_fail,
     'p{{ (p * 100) | round | int }} ' || coalesce({{ ml_monitor._fmt(value, 3) }}, '-') || ' over '
       || {{ ml_monitor.to_string('n_latency') }} || ' requests with a latency (exact, linear interpolation)'
-      {%- if bound is not none %}
-      || case when {{ value }} > {{ bound }} then ', above max_{{ metric | replace('latency_', '') }}_ms {{ bound }}' else '' end
-      {%- endif %} as detail,
+      {{ check.note }} as detail,
     case when n_rows > 0 and n_latency = 0 then 'every latency is null' end as undefined_reason
   from aggregated
   union all
@@ -122,22 +136,21 @@ long as (
   {%- endif %}
   {%- if status_sql %}
   {%- set rate = ml_monitor.safe_divide('n_errors', 'n_rows') %}
+  {%- set check = ml_monitor._bound_check(rate, max_error_rate, '>', 'max_error_rate') %}
   select
     {{ ml_monitor.string_literal(ml_monitor.unquoted(status[0])) }} as column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) }},
     'error_rate' as metric,
     {{ rate }} as value,
     {{ ml_monitor.double_literal(max_error_rate) }} as threshold,
     {{ ml_monitor.null_double() }} as baseline_value,
     n_rows as sample_size,
-    {% if max_error_rate is none %}false{% else %}{{ rate }} > {{ max_error_rate }}{% endif %} as is_fail,
+    {{ check.is_fail }} as is_fail,
     {{ ml_monitor.to_string('n_errors') }} || ' of ' || {{ ml_monitor.to_string('n_rows') }}
       || ' requests with status in ({{ (error_values or []) | join(", ") | replace("'", "") }}); '
       || {{ ml_monitor.to_string('n_status_null') }} || ' with no status'
-      {%- if max_error_rate is not none %}
-      || case when {{ rate }} > {{ max_error_rate }} then ', above max_error_rate {{ max_error_rate }}' else '' end
-      {%- endif %} as detail,
+      {{ check.note }} as detail,
     {{ ml_monitor.null_string() }} as undefined_reason
   from aggregated
   union all
@@ -145,7 +158,7 @@ long as (
   -- a row that keeps the union well-formed; never part of the output
   select
     {{ ml_monitor.null_string() }} as column_name, {{ ml_monitor.null_string() }} as segment_column,
-    {{ ml_monitor.null_string() }} as segment_value, 'none' as metric, {{ ml_monitor.null_double() }} as value,
+    {{ ml_monitor.null_string() }} as segment_value{{ ml_monitor._window_columns(scope) }}, 'none' as metric, {{ ml_monitor.null_double() }} as value,
     {{ ml_monitor.null_double() }} as threshold, {{ ml_monitor.null_double() }} as baseline_value,
     {{ ml_monitor.to_bigint('0') }} as sample_size, false as is_fail, {{ ml_monitor.null_string() }} as detail,
     {{ ml_monitor.null_string() }} as undefined_reason
@@ -156,22 +169,21 @@ long as (
 
 -- throughput: an empty window is 0 requests (a breach of min_throughput), not missing data
 throughput as (
-  {%- for metric, value, bound in [('throughput', ml_monitor.to_double('n_rows'), min_throughput),
-                                   ('throughput_per_second', ml_monitor.to_double('n_rows') ~ ' / ' ~ window_seconds, min_throughput_per_second)] %}
+  {%- for metric, value, bound in [('throughput', ml_monitor.to_double('coalesce(n_rows, 0)'), min_throughput),
+                                   ('throughput_per_second', ml_monitor.to_double('coalesce(n_rows, 0)') ~ ' / ' ~ seconds_sql, min_throughput_per_second)] %}
+  {%- set check = ml_monitor._bound_check(value, bound, '<', 'min_' ~ metric) %}
   select
     {{ ml_monitor.string_literal(ml_monitor.unquoted(timestamp_column if timestamp_column is string else timestamp_column[0])) }} as column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._window_columns(scope) }},
     '{{ metric }}' as metric,
     {{ value }} as value,
     {{ ml_monitor.double_literal(bound) }} as threshold,
     {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    {% if bound is none %}false{% else %}{{ value }} < {{ bound }}{% endif %} as is_fail,
-    {{ ml_monitor.to_string('n_rows') }} || ' requests in [{{ scope.window_start }}, {{ scope.window_end }}) ({{ window_seconds | int }} s)'
-      {%- if bound is not none %}
-      || case when {{ value }} < {{ bound }} then ', below min_{{ metric }} {{ bound }}' else '' end
-      {%- endif %} as detail,
+    coalesce(n_rows, 0) as sample_size,
+    {{ check.is_fail }} as is_fail,
+    {{ ml_monitor.to_string('coalesce(n_rows, 0)') }} || {{ window_text }}
+      {{ check.note }} as detail,
     {{ ml_monitor.null_string() }} as undefined_reason
   from aggregated
   {%- if not loop.last %}

@@ -22,6 +22,16 @@ Injected problems (``INJECTED`` holds the exact settings)
     every day:
       * region 'apac': the labels follow the score much more weakly (concept drift),
         so accuracy / ROC AUC / calibration drop in that segment only.
+
+Production failures (``PRODUCTION`` holds the settings; tables from their own random stream,
+so the tables above do not change)
+    * offline_features: the latest window's income and plan recomputed offline; the prediction
+      log's income of channel 'partner' was logged in thousands (training-serving skew);
+    * requests: the service's request log of the latest window; the canary model version
+      'churn-v8' (~3% of requests) is ~4x slower (a latency regression of one version);
+    * training_features: a training snapshot with the time each income value became known;
+      ~10% were only known after the prediction (a leaked feature); income_history holds each
+      value's validity, so the as-of check finds the same rows.
 """
 
 from __future__ import annotations
@@ -76,6 +86,19 @@ INJECTED = {
     "corrected_label_share": 0.02,
 }
 
+PRODUCTION = {
+    "skewed_feature": "income",
+    "skewed_channel": "partner",
+    "skew_factor": 1000.0,             # the offline value is 1000x the logged one (thousands)
+    "requests_per_day": 4000,
+    "canary_version": "churn-v8",
+    "canary_share": 0.03,
+    "canary_latency_factor": 4.0,
+    "error_share": 0.002,
+    "training_feature_rows": 3000,
+    "leaked_share": 0.10,
+}
+
 PREDICTION_COLUMNS = [
     "id", "prediction_ts", "age", "income", "tenure_months", "num_transactions", "avg_basket",
     "days_since_last_login", "credit_score", "country", "device", "plan", "channel",
@@ -89,9 +112,15 @@ COLUMN_TYPES = {
     "device": "VARCHAR", "plan": "VARCHAR", "channel": "VARCHAR", "region": "VARCHAR",
     "customer_tier": "VARCHAR", "model_version": "VARCHAR", "score": "DOUBLE",
     "predicted_label": "INTEGER", "label": "INTEGER", "label_ts": "TIMESTAMP",
+    "request_id": "BIGINT", "requested_at": "TIMESTAMP", "latency_ms": "DOUBLE", "http_status": "INTEGER",
+    "income_updated_at": "TIMESTAMP", "valid_from": "TIMESTAMP", "valid_to": "TIMESTAMP",
 }
 TRAINING_COLUMNS = [c for c in PREDICTION_COLUMNS if c != "prediction_ts"] + ["label"]
 LABEL_COLUMNS = ["id", "label", "label_ts"]
+OFFLINE_COLUMNS = ["id", "income", "plan"]
+REQUEST_COLUMNS = ["request_id", "requested_at", "model_version", "latency_ms", "http_status"]
+TRAINING_FEATURE_COLUMNS = ["id", "prediction_ts", "income", "income_updated_at", "label_ts"]
+HISTORY_COLUMNS = ["id", "valid_from", "valid_to", "income"]
 
 
 @dataclass
@@ -101,6 +130,10 @@ class DemoData:
     predictions: pd.DataFrame
     training_set: pd.DataFrame
     labels: pd.DataFrame
+    offline_features: pd.DataFrame | None = None
+    requests: pd.DataFrame | None = None
+    training_features: pd.DataFrame | None = None
+    income_history: pd.DataFrame | None = None
     as_of: dt.datetime = AS_OF
     seed: int = 7
     injected: dict = field(default_factory=lambda: dict(INJECTED))
@@ -290,7 +323,55 @@ def generate(seed: int = 7) -> DemoData:
         "predicted_label": (t_score >= 0.5).astype(np.int64),
         "label": (rng.random(TRAINING_ROWS) < _true_probability(t_score, t["region"], degraded=False)).astype(np.int64),
     })
-    return DemoData(predictions=predictions, training_set=training, labels=labels, seed=seed)
+    offline, requests, training_features, history = _production_tables(np.random.default_rng(seed + 1000), predictions)
+    return DemoData(predictions=predictions, training_set=training, labels=labels, offline_features=offline,
+                    requests=requests, training_features=training_features, income_history=history, seed=seed)
+
+
+def _production_tables(rng: np.random.Generator, predictions: pd.DataFrame):
+    """The tables of the production-failure monitors (PRODUCTION), from their own random stream."""
+    c = PRODUCTION
+    start = AS_OF - dt.timedelta(days=1)
+    latest = predictions[predictions["prediction_ts"] >= pd.Timestamp(start)]
+    # offline recomputation: the true income; the partner channel logged it in thousands
+    partner = (latest["channel"] == c["skewed_channel"]).to_numpy()
+    offline = pd.DataFrame({"id": latest["id"].to_numpy(),
+                            "income": np.where(partner, latest["income"].to_numpy() * c["skew_factor"],
+                                               latest["income"].to_numpy()),
+                            "plan": latest["plan"].to_numpy()})
+    # request log: latency ~ Gamma(4, 25 ms); the canary version ~4x slower
+    n = c["requests_per_day"]
+    ts = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, 86400, n)), unit="s")
+    canary = rng.random(n) < c["canary_share"]
+    latency = np.round(rng.gamma(4.0, 25.0, n) * np.where(canary, c["canary_latency_factor"], 1.0), 3)
+    status = np.where(rng.random(n) < c["error_share"], rng.choice([500, 503], n), 200)
+    requests = pd.DataFrame({"request_id": np.arange(1, n + 1, dtype=np.int64),
+                             "requested_at": ts.astype("datetime64[us]"),
+                             "model_version": np.where(canary, c["canary_version"], MODEL_VERSION),
+                             "latency_ms": latency, "http_status": status.astype(np.int64)})
+    # training snapshot: income known 1-30 days before the prediction, or (leak) up to 5 days after
+    m = c["training_feature_rows"]
+    cutoff = pd.Timestamp(AS_OF - dt.timedelta(days=60)) + pd.to_timedelta(rng.integers(0, 50 * 86400, m), unit="s")
+    leaked = rng.random(m) < c["leaked_share"]
+    known = np.where(leaked, rng.integers(60, 5 * 86400, m), -rng.integers(86400, 30 * 86400, m))
+    training_features = pd.DataFrame({
+        "id": np.arange(1, m + 1, dtype=np.int64),
+        "prediction_ts": cutoff.astype("datetime64[us]"),
+        "income": np.round(np.exp(rng.normal(10.5, 0.5, m)), 2),
+        "income_updated_at": (cutoff + pd.to_timedelta(known, unit="s")).astype("datetime64[us]"),
+        "label_ts": (cutoff + pd.to_timedelta(rng.integers(86400, 30 * 86400, m), unit="s")).astype("datetime64[us]"),
+    })
+    # the income history: the previous value until income_updated_at, then the snapshot's value;
+    # a leaked row's value was not yet valid at its prediction
+    old = np.round(training_features["income"].to_numpy() * rng.uniform(0.8, 0.95, m), 2)
+    updated = training_features["income_updated_at"]
+    history = pd.concat([
+        pd.DataFrame({"id": training_features["id"], "valid_from": updated - pd.Timedelta(days=90),
+                      "valid_to": updated, "income": old}),
+        pd.DataFrame({"id": training_features["id"], "valid_from": updated, "valid_to": pd.NaT,
+                      "income": training_features["income"]}),
+    ], ignore_index=True).sort_values(["id", "valid_from"], kind="stable").reset_index(drop=True)
+    return offline, requests, training_features, history
 
 
 def _create_table(con, name: str, df: pd.DataFrame, columns: list[str]) -> None:
@@ -311,6 +392,10 @@ def write_duckdb(data: DemoData, path: str | Path) -> None:
         _create_table(con, "predictions", data.predictions, PREDICTION_COLUMNS)
         _create_table(con, "training_set", data.training_set, TRAINING_COLUMNS)
         _create_table(con, "labels", data.labels, LABEL_COLUMNS)
+        for name, columns in (("offline_features", OFFLINE_COLUMNS), ("requests", REQUEST_COLUMNS),
+                              ("training_features", TRAINING_FEATURE_COLUMNS), ("income_history", HISTORY_COLUMNS)):
+            if getattr(data, name) is not None:
+                _create_table(con, name, getattr(data, name), columns)
         # DuckDB reads a pandas NaN as NULL: put the injected non-finite values back explicitly.
         for value, sql in (("nan", "'NaN'"), ("pos_inf", "'Infinity'"), ("neg_inf", "'-Infinity'")):
             col = data.predictions["avg_basket"]

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from ml_monitor.report.lineage import filter_model_version
 from ml_monitor.report.loader import load_history
 from ml_monitor.report.render import render_html
 from ml_monitor.report.shaping import shape_report
@@ -36,8 +37,11 @@ def write_report(frame: pd.DataFrame, out: str | Path, *,
                  now: dt.datetime | None = None, days: float | None = 30,
                  title: str | None = None, project: str | None = None,
                  target: str | None = None,
-                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None) -> ReportResult:
-    """Write the report for history rows already in a DataFrame (no dbt involved)."""
+                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None,
+                 model_version: str | None = None) -> ReportResult:
+    """Write the report for history rows already in a DataFrame (no dbt involved); with
+    `model_version`, only the rows that describe that model version (facts.lineage)."""
+    frame = filter_model_version(frame, model_version)
     model = shape_report(frame, checks_meta, now=now, days=days, title=title,
                          project=project, target=target, reliability=reliability)
     html = render_html(model)
@@ -68,7 +72,8 @@ def build_report(project_dir: str | Path = ".", *, out: str | Path = "ml_monitor
                  profiles_dir: str | Path | None = None, target: str | None = None,
                  target_path: str | Path | None = None,
                  vars: str | Mapping[str, Any] | None = None,
-                 title: str | None = None, now: dt.datetime | None = None) -> ReportResult:
+                 title: str | None = None, now: dt.datetime | None = None,
+                 model_version: str | None = None) -> ReportResult:
     """Read the observation history of the dbt project at `project_dir` through its profile
     (last `days` days; all when None; only the tests `select` picks when given) and write the
     self-contained HTML report to `out`. Raises ReportError when dbt cannot read the history."""
@@ -77,4 +82,4 @@ def build_report(project_dir: str | Path = ".", *, out: str | Path = "ml_monitor
                           target_path=target_path, vars=vars, days=days, select=select, now=now)
     return write_report(loaded.frame, out, checks_meta=loaded.checks_meta, now=now, days=days,
                         title=title, project=loaded.project, target=loaded.target,
-                        reliability=loaded.reliability)
+                        reliability=loaded.reliability, model_version=model_version)

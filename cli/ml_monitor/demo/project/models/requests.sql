@@ -1,0 +1,2 @@
+-- The raw requests table written by the demo's data generator.
+select * from {{ source('raw', 'requests') }}

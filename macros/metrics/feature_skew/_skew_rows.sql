@@ -1,0 +1,96 @@
+{#- feature_skew, step 4: the CTE long, one observation row per feature and metric
+    (mismatch_rate, mean_abs_diff for numerics) and per key-level rate (missing_offline_rate,
+    duplicate_key_rate, and missing_serving_rate on the overall row without windows: N). -#}
+{% macro _skew_long_cte(skew) -%}
+  {%- set scope = skew.scope -%}
+  {%- set wcols = ml_monitor._window_columns(scope) -%}
+long as (
+  {%- for f in skew.feats %}
+  {%- set rate = ml_monitor.safe_divide('a.n_mis' ~ f.idx, 'a.n_compared') %}
+  {%- set check = ml_monitor._bound_check(rate, f.max_mismatch_rate, '>', 'max_mismatch_rate') %}
+  select
+    {{ ml_monitor.string_literal(f.name) }} as column_name,
+    a.segment_column,
+    a.segment_value{% if scope.multi %}, a.window_start, a.window_end, a.ml_window_label, a.ml_window_note{% endif %},
+    'mismatch_rate' as metric,
+    {{ rate }} as value,
+    {{ ml_monitor.double_literal(f.max_mismatch_rate) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    a.n_compared as sample_size,
+    {{ check.is_fail }} as is_fail,
+    {{ ml_monitor.to_string('a.n_mis' ~ f.idx) }} || ' of ' || {{ ml_monitor.to_string('a.n_compared') }}
+      || ' keys differ ({{ f.kind }}{% if f.kind == 'numeric' %}, tolerance max({{ f.abs_tolerance }}, {{ f.rel_tolerance }} x |offline|){% endif %}; '
+      || {{ ml_monitor.to_string('a.n_onenull' ~ f.idx) }} || ' null on one side only)'
+      {{ check.note }}
+      {%- if skew.n_examples > 0 %}
+      || coalesce('; worst keys (serving vs offline): ' || e.examples, '')
+      {%- endif %} as detail,
+    case when a.n_serving_keys > 0 then 'no key is present exactly once on both sides' end as undefined_reason
+  from aggregated as a
+  {%- if skew.n_examples > 0 %}
+  left join examples as e
+    on e.feature_idx = {{ f.idx }}
+   and {{ ml_monitor.null_safe_equal('e.segment_column', 'a.segment_column') }}
+   and {{ ml_monitor.null_safe_equal('e.segment_value', 'a.segment_value') }}
+   {%- if scope.multi %}
+   and e.ml_window_start = a.window_start
+   {%- endif %}
+  {%- endif %}
+  union all
+  {%- if f.kind == 'numeric' %}
+  {%- set check = ml_monitor._bound_check('mad' ~ f.idx, f.max_mean_abs_diff, '>', 'max_mean_abs_diff') %}
+  select
+    {{ ml_monitor.string_literal(f.name) }} as column_name,
+    segment_column,
+    segment_value{{ wcols }},
+    'mean_abs_diff' as metric,
+    mad{{ f.idx }} as value,
+    {{ ml_monitor.double_literal(f.max_mean_abs_diff) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    n_diff{{ f.idx }} as sample_size,
+    {{ check.is_fail }} as is_fail,
+    'mean |serving - offline| ' || coalesce({{ ml_monitor._fmt('mad' ~ f.idx, 6) }}, '-') || ' over '
+      || {{ ml_monitor.to_string('n_diff' ~ f.idx) }} || ' keys with both values non-null'
+      {{ check.note }} as detail,
+    case when n_compared > 0 then 'no compared key has both values non-null' end as undefined_reason
+  from aggregated
+  union all
+  {%- endif %}
+  {%- endfor %}
+  {%- set rates = [
+      ('missing_offline_rate', 'n_missing_offline', 'n_serving_keys', skew.max_missing_offline_rate,
+       "' serving keys have no offline row'"),
+      ('duplicate_key_rate', 'n_dup_keys', 'n_serving_keys', skew.max_duplicate_key_rate,
+       "' serving keys have several rows (' || " ~ ml_monitor.to_string('n_dup_serving') ~ " || ' in the serving log, ' || " ~ ml_monitor.to_string('n_dup_offline') ~ " || ' offline) and are not compared'"),
+  ] %}
+  {#- offline rows carry no window: without windows: N only -#}
+  {%- if not scope.multi %}
+  {%- do rates.append(('missing_serving_rate', 'n_missing_serving', 'n_offline_keys', skew.max_missing_serving_rate,
+                       "' offline keys were never logged at serving'")) %}
+  {%- endif %}
+  {%- for metric, num, den, thr, tail in rates %}
+  {%- set value = ml_monitor.safe_divide(num, den) %}
+  {%- set check = ml_monitor._bound_check(value, thr, '>', 'max_' ~ metric) %}
+  select
+    {{ ml_monitor.string_literal(skew.key_label) }} as column_name,
+    segment_column,
+    segment_value{{ wcols }},
+    '{{ metric }}' as metric,
+    {{ value }} as value,
+    {{ ml_monitor.double_literal(thr) }} as threshold,
+    {{ ml_monitor.null_double() }} as baseline_value,
+    {{ den }} as sample_size,
+    {{ check.is_fail }} as is_fail,
+    {{ ml_monitor.to_string(num) }} || ' of ' || {{ ml_monitor.to_string(den) }} || {{ tail }}
+      {{ check.note }} as detail,
+    {{ ml_monitor.null_string() }} as undefined_reason
+  from aggregated
+  {%- if metric == 'missing_serving_rate' %}
+  -- offline rows carry no segment: this rate exists for the overall row only
+  where segment_column is null
+  {%- elif not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+)
+{%- endmacro %}
