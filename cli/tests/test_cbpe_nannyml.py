@@ -97,7 +97,7 @@ def test_windows_series_decides_on_estimates_only(cbpe_build):
     assert cal.is_deciding.eq(~cal.metric.str.startswith("realized_") & (cal.metric != "label_coverage")).all()
     # realized rows only where labels arrived (before 2026-01-29), coverage in every window
     real = mis[mis.metric.str.startswith("realized_")]
-    assert set(real.window_start.astype(str)) == {"2026-01-26 00:00:00", "2026-01-27 00:00:00"}
+    assert set(real.window_start.dt.strftime("%Y-%m-%d %H:%M:%S")) == {"2026-01-26 00:00:00", "2026-01-27 00:00:00"}
     cov = mis[(mis.metric == "label_coverage") & mis.segment_column.isna()].sort_values("window_start")
     assert list(cov.status) == ["pass", "pass", "no_data", "pass", "pass"]
     assert list(cov.value.round(6).fillna(-1))[3:] == [0.0, 0.0]
