@@ -478,9 +478,9 @@ def test_reliability_sql_from_test_kwargs():
         reliability_sql({"labels": "ref('labels')"})
 
 
-def test_estimated_performance_plot_carries_band_and_realized():
-    """A CBPE series: each estimate's band (from facts) drawn around it, and the realized metric
-    of the windows whose labels arrived folded into the same plot (no plot of its own)."""
+def cbpe_history() -> pd.DataFrame:
+    """5 runs of an estimated_performance check: estimate with its band in facts; the realized
+    ROC AUC of the first two windows (their labels arrived)."""
     rows = []
     for r in range(5):
         est, lo, hi = 0.8 - 0.02 * r, 0.7 - 0.02 * r, 0.9 - 0.02 * r
@@ -490,7 +490,13 @@ def test_estimated_performance_plot_carries_band_and_realized():
         if r < 2:   # labels arrived for the first two windows only
             rows.append(_row(r, "cbpe_auc", "estimated_performance", "score", "realized_roc_auc",
                              0.79 - 0.01 * r, None, "pass", n=700))
-    model = shape_report(pd.DataFrame(rows), now=NOW, days=30)
+    return pd.DataFrame(rows)
+
+
+def test_estimated_performance_plot_carries_band_and_realized():
+    """A CBPE series: each estimate's band (from facts) drawn around it, and the realized metric
+    of the windows whose labels arrived folded into the same plot (no plot of its own)."""
+    model = shape_report(cbpe_history(), now=NOW, days=30)
     plots = [p for p in model["plots"] if p["monitor"] == "estimated_performance"]
     assert [p["metric"] for p in plots] == ["roc_auc"]
     (t,) = plots[0]["traces"]
