@@ -49,7 +49,7 @@ def _df(db, sql) -> pd.DataFrame:
 
 def test_generator_is_deterministic_and_committed(cbpe_build):
     assert cbpe_build["after"] == cbpe_build["before"]
-    assert len(cbpe_build["after"]) == 3
+    assert len(cbpe_build["after"]) == 4
 
 
 def test_every_cbpe_node_passed(cbpe_build):
@@ -64,8 +64,9 @@ def test_every_cbpe_node_passed(cbpe_build):
 
 
 def test_family_rows_equal_nannyml_and_a_wrong_value_is_caught(cbpe_build):
-    keys = ["case_name", "segment_column", "segment_value", "metric"]
+    keys = ["case_name", "segment_column", "segment_value", "metric", "window_start"]
     actual = _df(cbpe_build["db"], "select * from main.actual_cbpe")
+    actual["window_start"] = pd.to_datetime(actual.window_start).dt.strftime("%Y-%m-%d %H:%M:%S")
     expected = pd.read_csv(INTEGRATION / "seeds" / "expected" / "expected_cbpe.csv")
     both = actual.merge(expected, on=keys, how="outer", suffixes=("_a", "_e"), indicator=True)
     assert (both["_merge"] == "both").all() and len(both) == len(expected) > 100
@@ -81,6 +82,27 @@ def test_family_rows_equal_nannyml_and_a_wrong_value_is_caught(cbpe_build):
     assert (both.value_a - moved).abs().max() > 1e-6
     # the dbt-side check compares the same rows: remove one expected row -> equal_observations fails
     assert both.status_a.equals(both.status_e)
+
+
+def test_windows_series_decides_on_estimates_only(cbpe_build):
+    df = _df(cbpe_build["db"], "select * from main.actual_cbpe where case_name like 'windows_%'")
+    mis = df[df.case_name == "windows_mis"]
+    assert sorted(mis.window_start.dt.strftime("%Y-%m-%d %H:%M:%S").unique()) == [f"2026-01-{d} 00:00:00" for d in range(26, 31)]
+    # fail_on latest: only the newest window's estimates decide; realized and coverage rows never
+    newest = mis.window_start.dt.strftime("%Y-%m-%d %H:%M:%S") == "2026-01-30 00:00:00"
+    context = mis.metric.str.startswith("realized_") | (mis.metric == "label_coverage")
+    assert mis.is_deciding.eq(newest & ~context).all()
+    # fail_on any: every estimate row of the series decides
+    cal = df[df.case_name == "windows_cal"]
+    assert cal.is_deciding.eq(~cal.metric.str.startswith("realized_") & (cal.metric != "label_coverage")).all()
+    # realized rows only where labels arrived (before 2026-01-29), coverage in every window
+    real = mis[mis.metric.str.startswith("realized_")]
+    assert set(real.window_start.dt.strftime("%Y-%m-%d %H:%M:%S")) == {"2026-01-26 00:00:00", "2026-01-27 00:00:00"}
+    cov = mis[(mis.metric == "label_coverage") & mis.segment_column.isna()].sort_values("window_start")
+    assert list(cov.status) == ["pass", "pass", "no_data", "pass", "pass"]
+    assert list(cov.value.round(6).fillna(-1))[3:] == [0.0, 0.0]
+    empty = mis[(mis.window_start.dt.strftime("%Y-%m-%d %H:%M:%S") == "2026-01-28 00:00:00") & (mis.metric == "roc_auc")]
+    assert list(empty.status) == ["no_data"] and "no rows in window" in empty.detail.iloc[0]
 
 
 def test_bad_input_rows(cbpe_build):
@@ -182,6 +204,14 @@ def test_isotonic_map_equals_sklearn_and_freezes(cbpe_build, inline):
     assert list(live.detail) == list(frozen.detail)
 
 
+def test_windows_are_one_scan(inline):
+    # the N windows are evaluated by one scan of the current rows, grouped by window
+    ok, out, sql = inline("{{ ml_monitor.estimated_performance(" + CALL.replace("'month'", "'day'") + ", windows=5) }}")
+    assert ok, out[-2000:]
+    assert sql.count("cbpe_current") == 1 and sql.count("cbpe_reference") == 0
+    assert sql.count("'2026-01-26 00:00:00'") >= 2   # the oldest window's bound: scan filter and window key
+
+
 @pytest.mark.parametrize("call, message", [
     ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='label', score_column='score_mis', metric='bogus'",
      "argument 'metric' must be one of"),
@@ -197,6 +227,12 @@ def test_isotonic_map_equals_sklearn_and_freezes(cbpe_build, inline):
      "argument 'calibration' must be one of auto, isotonic, none"),
     ("ref('cbpe_current'), calibration_map='never_frozen', score_column='score_mis', metric='roc_auc'",
      "argument 'calibration_map'"),
+    ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='label', score_column='score_mis', metric='roc_auc', join_key='id'",
+     "argument 'join_key' needs labels"),
+    ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='label', score_column='score_mis', metric='roc_auc', labels=ref('cbpe_labels')",
+     "argument 'join_key' is required"),
+    ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='label', score_column='score_mis', metric='roc_auc', windows=3",
+     "argument 'windows' needs timestamp_column and window"),
 ])
 def test_bad_arguments_fail_at_compile_time(inline, call, message):
     ok, output, _ = inline("{{ ml_monitor.estimated_performance(" + call + ") }}")

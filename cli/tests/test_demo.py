@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import math
 import re
 
@@ -79,7 +80,8 @@ PERFORMANCE_TESTS = {t for t, *_ in EXPECTED_FAILING_PERFORMANCE}
 # tests that must run and pass (a typo in the YAML would otherwise go unnoticed)
 EXPECTED_PASSING_TESTS = {"churn_label_coverage", "predictions_volume_last_day", "predictions_freshness",
                           "predictions_schema_contract", "labels_freshness", "predictions_plan_accepted",
-                          "churn_label_coverage_daily", "churn_roc_auc_daily_by_region"}
+                          "churn_label_coverage_daily", "churn_roc_auc_daily_by_region",
+                          "churn_estimated_roc_auc_daily"}
 # tests with windows (a series of daily windows): the newest window is the single window of the others
 SERIES_TESTS = {"predictions_numeric_drift_psi", "churn_label_coverage_daily", "churn_roc_auc_daily_by_region"}
 
@@ -461,3 +463,21 @@ def test_a_dbt_error_is_reported_as_such_not_as_failing_checks(tmp_path):
     assert report.error is None and len(report.node_errors) == 1
     assert report.node_errors[0]["name"] == "broken" and "no_such_table" in report.node_errors[0]["message"]
     assert "Catalog Error" in (tmp_path / "logs" / "dbt.log").read_text()
+
+
+def test_demo_estimated_performance_beside_the_realized(demo_run):
+    """CBPE over the last 7 days: an estimate (with its band) in every window, the realized AUC
+    only where labels arrived (not the newest day); apac's concept drift is what CBPE cannot
+    see: its estimate stays with the other regions while its realized AUC is far lower."""
+    h = demo_run["history"]
+    e = h[h["test_name"] == "churn_estimated_roc_auc_daily"]
+    est = e[(e["metric"] == "roc_auc") & e["segment_column"].isna()].sort_values("window_start")
+    assert len(est) == 7 and est["window_end"].iloc[-1] == AS_OF and set(est["status"]) == {"pass"}
+    facts = [json.loads(f) for f in est["facts"]]
+    assert all(f["lower"] < v < f["upper"] for f, v in zip(facts, est["value"]))
+    real = e[(e["metric"] == "realized_roc_auc") & e["segment_column"].isna()]
+    assert 0 < len(real) < 7 and real["window_start"].max() < LATEST_START
+    apac = e[(e["segment_value"] == "apac")]
+    gap = apac[apac["metric"] == "roc_auc"].set_index("window_start")["value"] \
+        - apac[apac["metric"] == "realized_roc_auc"].set_index("window_start")["value"]
+    assert (gap.dropna() > 0.1).all() and len(gap.dropna()) == len(real)

@@ -476,3 +476,33 @@ def test_reliability_sql_from_test_kwargs():
     assert "max_ece" not in sql                  # not an argument of the reliability table
     with pytest.raises(ValueError):
         reliability_sql({"labels": "ref('labels')"})
+
+
+def cbpe_history() -> pd.DataFrame:
+    """5 runs of an estimated_performance check: estimate with its band in facts; the realized
+    ROC AUC of the first two windows (their labels arrived)."""
+    rows = []
+    for r in range(5):
+        est, lo, hi = 0.8 - 0.02 * r, 0.7 - 0.02 * r, 0.9 - 0.02 * r
+        facts = json.dumps({"estimate": est, "lower": lo, "upper": hi, "sampling_error": 0.033})
+        rows.append(_row(r, "cbpe_auc", "estimated_performance", "score", "roc_auc", est, 0.6, "pass",
+                         facts=facts, baseline=0.85))
+        if r < 2:   # labels arrived for the first two windows only
+            rows.append(_row(r, "cbpe_auc", "estimated_performance", "score", "realized_roc_auc",
+                             0.79 - 0.01 * r, None, "pass", n=700))
+    return pd.DataFrame(rows)
+
+
+def test_estimated_performance_plot_carries_band_and_realized():
+    """A CBPE series: each estimate's band (from facts) drawn around it, and the realized metric
+    of the windows whose labels arrived folded into the same plot (no plot of its own)."""
+    model = shape_report(cbpe_history(), now=NOW, days=30)
+    plots = [p for p in model["plots"] if p["monitor"] == "estimated_performance"]
+    assert [p["metric"] for p in plots] == ["roc_auc"]
+    (t,) = plots[0]["traces"]
+    assert t["band"]["lower"] == pytest.approx([0.7, 0.68, 0.66, 0.64, 0.62])
+    assert t["band"]["upper"] == pytest.approx([0.9, 0.88, 0.86, 0.84, 0.82])
+    assert t["realized"]["y"] == pytest.approx([0.79, 0.78]) and t["realized"]["n"] == [700, 700]
+    assert t["realized"]["x"] == t["x"][:2]
+    html = render_html(model)
+    assert "realized" in html and '"band"' in html

@@ -490,3 +490,16 @@ def test_report_with_drift_and_performance_in_chromium(tmp_path):
     assert page["bars"] == 2 * 3
     assert XSS in page["tickTexts"]
     assert any("psi_drift" in n for n in page["checks"])
+
+
+def test_estimated_performance_band_and_realized_in_chromium(tmp_path):
+    from ml_monitor.report import write_report
+    from test_report import NOW, cbpe_history  # noqa: E402 (same folder)
+
+    out = tmp_path / "cbpe.html"
+    write_report(cbpe_history(), out, now=NOW, days=30)
+    page = open_report(out, tmp_path)
+    assert page["console_errors"] == [] and page["state"]["errors"] == []
+    assert page["state"]["total"] == page["state"]["rendered"] == 1
+    # the estimate, its band and the realized series in one plot
+    assert {"overall", "overall band", "overall realized"} <= set(page["legendTexts"])

@@ -3,7 +3,10 @@ NannyML 0.13.1 itself (never by our SQL), in its own virtualenv (scripts/nannyml
   - a calibrated model (score = the true probability: NannyML decides not to calibrate) and a
     miscalibrated one (over-confident and shifted: NannyML fits isotonic regression);
   - a labelled reference (2025) and a current month (January 2026) with covariate shift,
-    a few null / out-of-range scores (excluded and counted) and rows outside the window.
+    a few null / out-of-range scores (excluded and counted) and rows outside the window;
+  - late labels of the current predictions (seeds/cbpe/cbpe_labels.csv): 80% of those made
+    before 2026-01-29, none after, for the realized metric beside the estimate (windows cases,
+    checked against scikit-learn).
 
 Run: python integration_tests/scripts/gen_cbpe.py   (deterministic; rewrites seeds/cbpe/*.csv
 and seeds/expected/expected_cbpe.csv; builds the NannyML venv on first use)
@@ -72,6 +75,12 @@ def main() -> None:
     write_csv(OUT / "cbpe_reference.csv", cols, reference)
     # the current predictions have no labels yet
     write_csv(OUT / "cbpe_current.csv", [c for c in cols if c != "label"], current)
+    # labels arrive late: 80% of the predictions made before 2026-01-29 have one (own rng, so the
+    # rows above do not change)
+    pick = np.random.default_rng(19).random(len(current)) < 0.8
+    labels = [{"id": r["id"], "label": r["label"]} for r, keep in zip(current, pick)
+              if keep and r["ts"] < "2026-01-29"]
+    write_csv(OUT / "cbpe_labels.csv", ["id", "label"], labels)
     python = subprocess.run(["bash", str(REPO / "scripts" / "nannyml_venv.sh")], check=True,
                             capture_output=True, text=True).stdout.strip().splitlines()[-1]
     env = dict(os.environ, NML_DISABLE_USAGE_LOGGING="1")

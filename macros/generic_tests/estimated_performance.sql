@@ -6,7 +6,9 @@
                               timestamp_column=none, window=none, where=none, segment_by=none, min_rows=none,
                               reference_where=none, calibration='auto', calibration_map=none,
                               min_value=none, max_drop=none, threshold=none,
-                              confusion_matrix=false, band_rows=false, fail_on_no_data=none) %}
+                              confusion_matrix=false, band_rows=false, windows=none, fail_on=none,
+                              labels=none, join_key=none, label_join_key=none, label_timestamp_column=none,
+                              fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {{ ml_monitor.estimated_performance(model, reference=reference, label_column=label_column,
@@ -15,6 +17,7 @@
       segment_by=segment_by, min_rows=min_rows, reference_where=reference_where,
       calibration=calibration, calibration_map=calibration_map, min_value=min_value,
       max_drop=max_drop, threshold=threshold, confusion_matrix=confusion_matrix,
-      band_rows=band_rows, column_name=column_name) }}
+      band_rows=band_rows, column_name=column_name, windows=windows, fail_on=fail_on, labels=labels,
+      join_key=join_key, label_join_key=label_join_key, label_timestamp_column=label_timestamp_column) }}
   {%- endif %}
 {% endtest %}

@@ -454,6 +454,62 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
 
 
 # ---------------------------------------------------------------------------------------------
+# estimated performance (CBPE): the band of each estimate and the realized metric beside it
+
+_X_COLUMNS = ("window_start", "window_end", "run_started_at")
+
+
+def _x_column(rows: pd.DataFrame, xs: list[str]) -> str | None:
+    """The time column a plot's x values were drawn from (whatever the x axis rule is)."""
+    for c in _X_COLUMNS:
+        if xs and set(xs) <= set(rows[c].dropna().dt.strftime("%Y-%m-%d %H:%M:%S")):
+            return c
+    return None
+
+
+def _latest_by_x(rows: pd.DataFrame, xcol: str) -> pd.DataFrame:
+    """One row per x value (the latest run's), indexed by x as the plot writes it."""
+    return rows.sort_values("run_started_at", kind="mergesort")\
+        .assign(_x=rows[xcol].dt.strftime("%Y-%m-%d %H:%M:%S"))\
+        .drop_duplicates("_x", keep="last").sort_values("_x").set_index("_x")
+
+
+def estimate_overlays(df: pd.DataFrame, plots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """estimated_performance plots get, per trace, `band` ({lower, upper} aligned with its x: the
+    confidence band the rows' facts carry) and `realized` ({x, y, n}: the `realized_<metric>`
+    rows of the same check, column and segment, where labels arrived); the realized series is
+    then drawn there instead of in a plot of its own. Other plots are returned unchanged."""
+    est = df[df["monitor"] == "estimated_performance"]
+    if est.empty:
+        return plots
+    est = est.assign(_seg=[segment_label(c if isinstance(c, str) else None, v if isinstance(v, str) else None)
+                           for c, v in zip(est["segment_column"], est["segment_value"])])
+    folded: set = set()
+    for p in plots:
+        if p["monitor"] != "estimated_performance" or p["metric"].startswith("realized_"):
+            continue
+        mine = est[(est["test_name"] == p["test_name"]) & (est["model_name"] == p["table"])]
+        mine = mine[mine["column_name"].isna()] if p["column"] is None else mine[mine["column_name"] == p["column"]]
+        for t in p["traces"]:
+            rows = mine[(mine["_seg"] == t["name"]) & (mine["metric"] == p["metric"])]
+            real = mine[(mine["_seg"] == t["name"]) & (mine["metric"] == "realized_" + p["metric"])]
+            xcol = _x_column(rows, t["x"])
+            if xcol is None:
+                continue
+            by_x = _latest_by_x(rows, xcol)
+            facts = [parse_facts(by_x.at[x, "facts"]) if x in by_x.index else None for x in t["x"]]
+            if any(f and f.get("lower") is not None for f in facts):
+                t["band"] = {"lower": [_f(f.get("lower")) if f else None for f in facts],
+                             "upper": [_f(f.get("upper")) if f else None for f in facts]}
+            if not real.empty:
+                r = _latest_by_x(real, xcol)
+                t["realized"] = {"x": list(r.index), "y": [_f(v) for v in r["value"]],
+                                 "n": [_i(v) for v in r["sample_size"]]}
+                folded.add((p["table"], p["test_name"], p["column"], "realized_" + p["metric"]))
+    return [p for p in plots if (p["table"], p["test_name"], p["column"], p["metric"]) not in folded]
+
+
+# ---------------------------------------------------------------------------------------------
 # tables: status grid, drift bins, calibration
 
 
@@ -616,6 +672,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
     latest = df[df["invocation_id"] == df["test_unique_id"].map(latest_run)] if not df.empty \
         else df
     plots = _shape_plots(df, check_ids, latest_run) if not df.empty else []
+    plots = estimate_overlays(df, plots)
 
     tables = []
     for table in sorted(set(df["model_name"])):

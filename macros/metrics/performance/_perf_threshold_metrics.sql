@@ -6,6 +6,7 @@
     'precision': {'kind': 'classification', 'input': 'pred', 'higher': true},
     'recall':    {'kind': 'classification', 'input': 'pred', 'higher': true},
     'f1':        {'kind': 'classification', 'input': 'pred', 'higher': true},
+    'specificity': {'kind': 'classification', 'input': 'pred', 'higher': true},
   }) }}
 {%- endmacro %}
 
@@ -26,6 +27,11 @@
     {{ return({'n_used': 'n_p',
         'value': 'case when 2 * tp + fp + fn > 0 then ' ~ d('2 * tp') ~ ' / ' ~ d('2 * tp + fp + fn') ~ ' end',
         'reason': "'no positive labels and no predicted positives among ' || " ~ s('n_p') ~ " || ' labelled rows: f1 undefined'"}) }}
+  {%- elif metric == 'specificity' -%}
+    {#- the recall of the negative class: TN / (TN + FP), negatives = n_p - tp - fn -#}
+    {{ return({'n_used': 'n_p',
+        'value': 'case when n_p - tp - fn > 0 then ' ~ d('n_p - tp - fn - fp') ~ ' / ' ~ d('n_p - tp - fn') ~ ' end',
+        'reason': "'no negative labels among ' || " ~ s('n_p') ~ " || ' labelled rows: specificity undefined'"}) }}
   {%- endif -%}
 {%- endmacro %}
 

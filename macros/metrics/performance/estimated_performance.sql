@@ -22,14 +22,15 @@
                                reference_where=none, calibration='auto', calibration_map=none,
                                min_value=none, max_drop=none, threshold=none,
                                confusion_matrix=false, band_rows=false, column_name=none,
-                               test='estimated_performance') -%}
+                               windows=none, fail_on=none, labels=none, join_key=none, label_join_key=none,
+                               label_timestamp_column=none, test='estimated_performance') -%}
   {%- set confusion_metrics = ['accuracy', 'precision', 'recall', 'specificity', 'f1'] -%}
   {%- set known = ['roc_auc'] + confusion_metrics -%}
   {%- set metrics = ml_monitor._cbpe_metrics(test, relation, metric, known) -%}
   {%- if column_name is not none and score_column is none -%}{%- set score_column = column_name -%}{%- endif -%}
   {%- for arg, v in [('score_column', score_column), ('prediction_column', prediction_column), ('label_column', label_column)] -%}
     {#- the label is a column of the labelled reference, the rest of the scored relation -#}
-    {%- if v is not none and (ml_monitor._check_names(test, relation, arg, v, exists_in=(reference if arg == 'label_column' else none)) | length) != 1 -%}
+    {%- if v is not none and (ml_monitor._check_names(test, relation, arg, v, exists_in=((reference if reference is not none else labels) if arg == 'label_column' else none)) | length) != 1 -%}
       {{ ml_monitor._arg_error(test, relation, arg, 'must be one column name', v) }}
     {%- endif -%}
   {%- endfor -%}
@@ -59,7 +60,11 @@
       {{ ml_monitor._arg_error(test, relation, 'label_column', 'is required: the true label column of the reference', 'nothing') }}
     {%- endif -%}
   {%- endif -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows) -%}
+  {#- labels: the realized metrics beside the estimate, where labels arrived (estimated_performance_realized.sql) -#}
+  {%- set realized = ml_monitor._cbpe_realized_setup(test, relation, labels, join_key, label_column, label_join_key,
+        label_timestamp_column, timestamp_column, where) -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
+                                    windows=windows, fail_on=fail_on, label_check=realized.label_check if realized else none) -%}
   {%- set pos = ml_monitor._perf_literal(positive_label) -%}
   {%- set q = ml_monitor.quote_column -%}
 
@@ -75,9 +80,15 @@
         'score_sql': q(score_column), 'label_sql': q(label_column),
         'pred_sql': q(prediction_column) if prediction_column is not none else none, 'pos': pos}) -%}
   {%- endif -%}
-  {{ ml_monitor._cbpe_sql(scope, plan, metrics, q(score_column),
+  {%- set estimate_sql = ml_monitor._cbpe_sql(scope, plan, metrics, q(score_column),
        q(prediction_column) if prediction_column is not none else none, pos,
-       {'min_value': min_value, 'drop': drop, 'band': threshold == 'band'}, confusion_matrix, band_rows) }}
+       {'min_value': min_value, 'drop': drop, 'band': threshold == 'band'}, confusion_matrix, band_rows) -%}
+  {%- if realized is none -%}{{ return(estimate_sql) }}{%- endif -%}
+  {{ ml_monitor._cbpe_with_realized(estimate_sql, scope, plan, realized, metrics, {
+       'labels': labels, 'join_key': join_key, 'label_column': label_column, 'label_join_key': label_join_key,
+       'label_timestamp_column': label_timestamp_column, 'timestamp_column': timestamp_column,
+       'score_column': score_column, 'prediction_column': prediction_column, 'positive_label': positive_label,
+       'where': where, 'segment_by': segment_by, 'min_rows': min_rows, 'window': window}, test) }}
 {%- endmacro %}
 
 {% macro _cbpe_metrics(test, relation, metric, known) -%}

@@ -7,7 +7,10 @@
   {%- set segs = scope.segments | map(attribute='sql') | list -%}
   {%- set valid = 'mm_score >= 0 and mm_score <= 1' ~ (' and mm_pred is not null' if pred_sql is not none else '') -%}
   {%- set cal = ml_monitor._cbpe_calibrated_sql(plan, 'mm_score') -%}
-  {%- set seg_part = 'segment_column, segment_value' -%}
+  {#- windows: N -> every step is also keyed by the row's window (mm_w, its start literal) -#}
+  {%- set multi = scope.multi -%}
+  {%- set seg_part = ('mm_w, ' if multi else '') ~ 'segment_column, segment_value' -%}
+  {%- set cell_keys = ('mm_w, ' if multi else '') ~ 'mm_p, mm_yp' -%}
   {%- if plan.reason is not none -%}
     {%- set how = 'not estimated' -%}
   {%- elif plan.calibrated -%}
@@ -48,27 +51,28 @@ with
 -- the current rows: segments, the score as a double, the prediction
 mm_source as (
   select {% for g in segs %}{{ g }}, {% endfor %}{{ d(score_sql) }} as mm_score, {{ pred_sql if pred_sql is not none else ml_monitor.to_bigint('null') }} as mm_pred
+    {%- if multi %}, {{ scope.window_key_sql }} as mm_w{% endif %}
   from {{ scope.relation }}
   where {{ scope.filter }}
 ),
 -- calibrated probability of each usable row (null scores / outside [0, 1] / no prediction: counted, excluded)
 mm_rows as (
-  select {% for g in segs %}{{ g }}, {% endfor %}
+  select {% for g in segs %}{{ g }}, {% endfor %}{% if multi %}mm_w, {% endif %}
     case when mm_score is null then 1 else 0 end as mm_null,
     case when mm_score < 0 or mm_score > 1 then 1 else 0 end as mm_outside,
     case when {{ valid }} then {{ cal }} end as mm_p,
     {{ ('case when mm_pred = ' ~ pos ~ ' then 1 else 0 end') if pred_sql is not none else '0' }} as mm_yp
   from mm_source
 ),
--- one scan: rows per (segment, calibrated probability, predicted label)
+-- one scan: rows per ([window,] segment, calibrated probability, predicted label)
 mm_cells as (
-  select {{ ml_monitor._segment_keys(scope) }}, mm_p, mm_yp, count(*) as n,
+  select {{ ml_monitor._segment_keys(scope, by_window=false) }}, {{ cell_keys }}, count(*) as n,
     sum(mm_null) as n_null, sum(mm_outside) as n_outside
   from mm_rows
   {%- if segs %}
-  group by grouping sets ((mm_p, mm_yp){% for g in segs %}, ({{ g }}, mm_p, mm_yp){% endfor %})
+  group by grouping sets (({{ cell_keys }}){% for g in segs %}, ({{ g }}, {{ cell_keys }}){% endfor %})
   {%- else %}
-  group by mm_p, mm_yp
+  group by {{ cell_keys }}
   {%- endif %}
 ),
 -- the expected confusion matrix: each row adds p to TP (predicted positive) or FN, 1 - p to FP or TN
@@ -106,24 +110,41 @@ mm_auc as (
   from mm_curve
   group by {{ seg_part }}
 ),
+{%- if multi %}
+mm_frame as (
+  {{ ml_monitor._windows_frame_sql(scope) }}
+),
+-- every (window, segment) seen, plus the overall row of every window even when it is empty
+mm_keys as (
+  select window_start as mm_w, window_start, window_end, ml_window_label,
+    {{ s('null') }} as segment_column, {{ s('null') }} as segment_value
+  from mm_frame
+  union all
+  select f.window_start, f.window_start, f.window_end, f.ml_window_label, g.segment_column, g.segment_value
+  from mm_seg as g
+  join mm_frame as f on g.mm_w = f.window_start
+  where g.segment_column is not null
+),
+{%- else %}
 -- every segment seen, plus the overall row even when the window is empty
 mm_keys as (
   select {{ s('null') }} as segment_column, {{ s('null') }} as segment_value
   union all
   select distinct {{ seg_part }} from mm_seg where segment_column is not null
 ),
+{%- endif %}
 mm_est as (
-  select k.segment_column, k.segment_value,
+  select {% if multi %}k.mm_w, k.window_start, k.window_end, k.ml_window_label, {% endif %}k.segment_column, k.segment_value,
     coalesce(g.n_rows, 0) as n_rows, coalesce(g.n_valid, 0) as n_valid,
     coalesce(g.n_null, 0) as n_null, coalesce(g.n_outside, 0) as n_outside,
     g.e_tp, g.e_fp, g.e_fn, g.e_tn, a.auc
   from mm_keys as k
-  left join mm_seg as g on {{ ml_monitor._perf_seg_match('g', 'k') }}
-  left join mm_auc as a on {{ ml_monitor._perf_seg_match('a', 'k') }}
+  left join mm_seg as g on {{ ml_monitor._perf_seg_match('g', 'k') }}{% if multi %} and g.mm_w = k.mm_w{% endif %}
+  left join mm_auc as a on {{ ml_monitor._perf_seg_match('a', 'k') }}{% if multi %} and a.mm_w = k.mm_w{% endif %}
 ),
 mm_values as (
   {%- for r in rows %}
-  select segment_column, segment_value, n_rows, n_valid, n_null, n_outside,
+  select {% if multi %}window_start, window_end, ml_window_label, {% endif %}segment_column, segment_value, n_rows, n_valid, n_null, n_outside,
     {{ s(ml_monitor.string_literal(r.metric)) }} as metric,
     {{ s(ml_monitor.string_literal(r.kind)) }} as kind,
     {{ d(r.value) }} as est,
@@ -146,6 +167,9 @@ mm_long as (
   select
     {{ s(ml_monitor.string_literal(ml_monitor.unquoted(score_sql))) }} as column_name,
     segment_column, segment_value, metric,
+    {%- if multi %}
+    window_start, window_end, ml_window_label, '' as ml_window_note,
+    {%- endif %}
     {%- if plan.reason is not none %}
     {{ d('null') }} as value,
     {%- else %}

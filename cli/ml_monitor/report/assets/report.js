@@ -52,6 +52,27 @@
     return traces.filter(function (t) { return t.showlegend !== false; }).length;
   }
 
+  // estimated_performance: the estimate's band (filled) and the realized metric where labels arrived
+  function estimateOverlays(t, color, i) {
+    var out = [];
+    if (t.band) {
+      out.push({ type: "scatter", mode: "lines", x: t.x, y: t.band.lower, hoverinfo: "skip",
+                 showlegend: false, legendgroup: "g" + i, connectgaps: false, line: { width: 0, color: color } });
+      out.push({ type: "scatter", mode: "lines", x: t.x, y: t.band.upper, hoverinfo: "skip",
+                 name: esc(t.name) + " band", legendgroup: "g" + i, connectgaps: false, fill: "tonexty",
+                 fillcolor: "rgba(120,120,120,0.15)", line: { width: 0, color: color } });
+    }
+    if (t.realized && t.realized.x.length) {
+      out.push({ type: "scatter", mode: "lines+markers", x: t.realized.x, y: t.realized.y,
+                 name: esc(t.name) + " realized", legendgroup: "g" + i, hoverinfo: "text+x",
+                 text: t.realized.y.map(function (v, j) {
+                   return esc(t.name) + "<br>realized " + num(v) + (t.realized.n[j] !== null ? " · " + t.realized.n[j] + " labelled rows" : "");
+                 }),
+                 line: { color: color, width: 1.5, dash: "dot" }, marker: { size: 6, symbol: "diamond", color: color } });
+    }
+    return out;
+  }
+
   function seriesFigure(p) {
     var traces = [], fx = [], fy = [], ftext = [];
     var sameThreshold = true, t0 = p.traces.length ? JSON.stringify(p.traces[0].threshold) : "";
@@ -67,6 +88,7 @@
           "<br>status " + esc(t.status[j]) + (t.n[j] !== null ? " · " + t.n[j] + " rows" : "") +
           (t.detail[j] ? "<br>" + esc(t.detail[j]) : "");
       });
+      traces = traces.concat(estimateOverlays(t, color, i));
       traces.push({ type: "scatter", mode: "lines+markers", name: esc(t.name), x: t.x, y: t.y,
                     text: text, hoverinfo: "text+x", legendgroup: "g" + i,
                     line: { color: color, width: t.overall ? 2.5 : 1.5 },
