@@ -37,5 +37,16 @@
                                                             score_threshold=0.5, reference=ref('window_drift_reference'),
                                                             threshold=0.2, segment_by=['segment'],
                                                             timestamp_column='scored_at', window=day, windows=5)),
+  ('psi_windows_previous', ml_monitor.psi(ref('window_drift_events'), ['f', 'device'], reference='previous_window',
+                                          threshold=0.2, segment_by=['segment'], timestamp_column='scored_at',
+                                          window=day, windows=5)),
+  ('js_windows_previous', ml_monitor.js_distance(ref('window_drift_events'), ['f', 'device'],
+                                                 reference='previous_window', threshold=0.1, segment_by=['segment'],
+                                                 timestamp_column='scored_at', window=day, windows=5)),
+  ('prediction_drift_windows_previous', ml_monitor.prediction_drift(ref('window_drift_events'), score_column='f',
+                                                                     score_threshold=0.5, reference='previous_window',
+                                                                     threshold=0.2, segment_by=['segment'],
+                                                                     timestamp_column='scored_at', window=day,
+                                                                     windows=5)),
 ] if execute else [] %}
 {{ union_cases(cases) }}

@@ -69,6 +69,18 @@ cells as (
   {%- endif %}
   where k.segment_column is null or k.n_rows > 0
 ),
+{{ ml_monitor._drift_binned_tail(setup, args, include_nulls) }}
+{%- endmacro %}
+
+{#- From `cells` (one row per [window,] segment, column and bin with cur_n / ref_n / cur_rows /
+    ref_rows) and `drift_columns` to `drift_rows`: shares, PSI and JS terms, the bin that moved
+    most, the undefined reasons. Shared by the fixed-reference and the previous-window paths
+    (the latter's drift_columns are per evaluated window: bins differ from window to window). -#}
+{% macro _drift_binned_tail(setup, args, include_nulls) -%}
+  {%- set multi = setup.scope.multi -%}
+  {%- set previous = setup.get('previous') -%}
+  {%- set wk = 'ml_window_start, ' if multi else '' -%}
+  {%- set part = 'partition by ' ~ wk ~ 'segment_column, segment_value, col_idx' -%}
 -- valid / null / non-finite counts per (segment, column), beside every bin
 counted as (
   select cells.*,
@@ -140,6 +152,7 @@ drift as (
     {{ ml_monitor.json_array_agg(ml_monitor._drift_bin_fact('t'), 't.bin_index') }} as bins_json
   from terms as t
   join drift_columns as dc on dc.col_idx = t.col_idx
+  {%- if previous %} and dc.ml_window_start = t.ml_window_start{% endif %}
   group by {{ 't.' ~ wk if multi else '' }}t.segment_column, t.segment_value, t.col_idx
 ),
 drift_rows as (
@@ -161,8 +174,13 @@ drift_rows as (
       {%- if multi %}
       when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
       {%- endif %}
+      {%- if previous %}
+      when ref_rows = 0 then 'no rows in the previous window'
+        || case when segment_column is not null then ' for this segment' else '' end
+      {%- else %}
       when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
         || case when segment_column is not null then ' for this segment' else '' end
+      {%- endif %}
       when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '
         || {{ ml_monitor.to_string('ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('ref_rows') }} || ' reference rows'
       -- an empty current window: the documented 'no rows in window [...]' of _finalize_observations
@@ -178,7 +196,8 @@ drift_rows as (
     || case when cur_null + ref_null > 0
       then '; nulls excluded: ' || {{ ml_monitor.to_string('cur_null') }} || ' current, ' || {{ ml_monitor.to_string('ref_null') }} || ' reference'
       else '' end
-    {%- endif %} as excluded_text
+    {%- endif %}
+    {%- if previous %} || '; reference: the previous window'{% endif %} as excluded_text
   from drift
   {%- if multi %}
   join windows_frame on windows_frame.window_start = drift.ml_window_start

@@ -10,6 +10,8 @@
              evidently (Evidently 0.7's PSI: sturges bins, one bin per value when the
              reference has <= 20 distinct values, Evidently's zero fill, fail when psi >= threshold).
     Categorical columns: one bin per reference category plus one for unseen categories.
+    reference: previous_window (with timestamp_column, window, windows): each window against the
+    one before it, binned by the previous window's quantile edges / categories, in one scan.
 -#}
 {% macro psi(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
              kind=none, bins=none, binning='quantile', epsilon=0.0001, include_nulls=false, max_categories=200,
@@ -26,7 +28,7 @@
                        where, segment_by, timestamp_column, window, min_rows, windows=none, fail_on=none) -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows,
-                                          windows=windows, fail_on=fail_on) -%}
+                                          windows=windows, fail_on=fail_on, allow_previous=true) -%}
   {%- if setup.scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window; quantile edges come from the reference and are the same for every window)", binning) }}
   {%- endif -%}
@@ -44,10 +46,15 @@
   {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- set cols = ml_monitor._drift_columns(test, relation, names, kind, reference=setup.ref_relation) -%}
-  {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}
   {%- set fail_op = '>=' if (binning == 'evidently' and metric == 'psi') else '>' -%}
+  {%- if setup.previous -%}
+    {#- each window against the one before it, binned by that window's own edges -#}
+    {%- set ctes = ml_monitor._drift_previous_ctes(setup, ml_monitor._drift_previous_plan(setup, cols, args), args, include_nulls) -%}
+  {%- else -%}
+    {%- set ctes = ml_monitor._drift_binned_ctes(setup, ml_monitor._drift_plan(setup, cols, args), args, include_nulls) -%}
+  {%- endif -%}
   {%- set sql -%}
-with {{ ml_monitor._drift_binned_ctes(setup, plan, args, include_nulls) }},
+with {{ ctes }},
 
 long as (
   {{ ml_monitor._drift_metric_rows(setup, metric, metric, threshold, fail_op) }}
