@@ -61,7 +61,8 @@ def test_every_windows_node_passed(windows_build):
                         "cardinality_windows": 7, "volume_windows": 5, "null_rate_two_day_windows": 3,
                         "ks_windows_fixed": 5, "ks_windows_previous": 5, "psi_windows_fixed": 5,
                         "js_windows_fixed": 5, "prediction_drift_windows": 5, "psi_windows_previous": 5,
-                        "js_windows_previous": 5, "prediction_drift_windows_previous": 5}
+                        "js_windows_previous": 5, "prediction_drift_windows_previous": 5,
+                        "js_windows_notes": 7, "ks_windows_notes": 6}
 
 
 def test_comparison_failures_are_real(windows_build):
@@ -138,3 +139,18 @@ def test_previous_window_binned_drift_says_so(windows_build):
         assert after_empty == {"no rows in the previous window"}, (case, after_empty)
         west = {(w.day, s, d) for w, c, sv, m, s, d, f in rows if sv == "west"}
         assert west == {(30, "no_data", "no rows in the previous window for this segment")}, (case, west)
+
+
+def test_drift_details_carry_the_window_notes(windows_build):
+    """Drift with windows says what data quality says: rows with a NULL timestamp counted and
+    excluded, and the partly covered first window (js against a fixed reference, ks against the
+    previous window, whose scan reaches one window further back)."""
+    db = windows_build["db"]
+    rows = _rows(db, """select case_name, window_start, status, detail from main.actual_windows
+                        where case_name in ('js_windows_notes', 'ks_windows_notes')""")
+    assert len(rows) == 13
+    assert all(d.endswith("; 3 rows with a NULL event_ts excluded") for *_, d in rows)
+    partly = sorted((c, w.day) for c, w, s, d in rows if "window only partly covered" in d)
+    assert partly == [("js_windows_notes", 26), ("ks_windows_notes", 26)]
+    assert all("first row at 2026-01-26 1" in d for c, w, s, d in rows if "partly covered" in d)
+    # values are unchanged by the rows with a NULL timestamp: they match pandas (equal_observations)

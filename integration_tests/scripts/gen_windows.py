@@ -137,6 +137,26 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
         v = g["x"].isna().sum() / len(g) if len(g) else None
         rows.append(obs("null_rate_two_day_windows", "null_rate", "x", s, e, sc, sv, "null_rate", v, 0.3, len(g),
                         status_of(v, len(g), 1, v is not None and v > 0.3)))
+    # 7. drift on these events, for the notes drift shares with data quality (NULL timestamps
+    #    counted and excluded, a partly covered first window): JS distance of cat against the
+    #    reference's categories (a, b, c; the unseen bin holds d and e), 7 windows
+    cats = sorted(reference["cat"].dropna().unique())
+    ref_counts = categorical_counts(list(reference["cat"].dropna()), cats)      # nulls excluded
+    for s, e, sc, sv, g in per_window(df, windows(7), []):
+        cc = categorical_counts(list(g["cat"].dropna()), cats)
+        v = js_counts(ref_counts, cc) if cc.sum() > 0 else None
+        rows.append(obs("js_windows_notes", "js_drift", "cat", s, e, sc, sv, "js_distance", v, 0.3, len(g),
+                        status_of(v, len(g), 1, v is not None and v > 0.3)))
+    #    and KS of x against the previous window, 6 windows (the scan reads 7)
+    wins = windows(7)
+    for i in range(1, 7):
+        (s, e), (ps, pe) = wins[i], wins[i - 1]
+        cur = df[(df.event_ts >= s) & (df.event_ts < e)]
+        prev = df[(df.event_ts >= ps) & (df.event_ts < pe)]
+        cv, pv = cur["x"].dropna().to_numpy(), prev["x"].dropna().to_numpy()
+        v = float(ks_2samp(pv, cv).statistic) if len(cv) and len(pv) else None
+        rows.append(obs("ks_windows_notes", "ks_drift", "x", s, e, None, None, "ks", v, 0.5, len(cur),
+                        status_of(v, len(cur), 1, v is not None and v > 0.5)))
     return rows
 
 

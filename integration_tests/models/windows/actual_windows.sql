@@ -48,5 +48,9 @@
                                                                      threshold=0.2, segment_by=['segment'],
                                                                      timestamp_column='scored_at', window=day,
                                                                      windows=5)),
+  ('js_windows_notes', ml_monitor.js_distance(input, ['cat'], reference=ref('window_reference'), threshold=0.3,
+                                              timestamp_column='event_ts', window=day, windows=7)),
+  ('ks_windows_notes', ml_monitor.ks(input, ['x'], reference='previous_window', threshold=0.5,
+                                     timestamp_column='event_ts', window=day, windows=6)),
 ] if execute else [] %}
 {{ union_cases(cases) }}

@@ -67,8 +67,14 @@ cells as (
   left join reference_rows as r_rows_long
     on {{ nse('r_rows_long.segment_column', 'k.segment_column') }} and {{ nse('r_rows_long.segment_value', 'k.segment_value') }}
   {%- endif %}
-  where k.segment_column is null or k.n_rows > 0
+  where (k.segment_column is null or k.n_rows > 0)
+  {%- if multi %}
+    and k.ml_window_start is not null
+  {%- endif %}
 ),
+{%- if multi %}
+{{ ml_monitor._drift_window_facts('current_counts') }},
+{%- endif %}
 {{ ml_monitor._drift_binned_tail(setup, args, include_nulls) }}
 {%- endmacro %}
 
@@ -161,7 +167,8 @@ drift_rows as (
     segment_column,
     segment_value,
     {%- if multi %}
-    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label, '' as ml_window_note,
+    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label,
+    {{ ml_monitor._window_note_sql(setup.scope, 'windows_frame', 'window_facts') }} as ml_window_note,
     {%- endif %}
     col_idx,
     psi,
@@ -201,6 +208,20 @@ drift_rows as (
   from drift
   {%- if multi %}
   join windows_frame on windows_frame.window_start = drift.ml_window_start
+  cross join window_facts
   {%- endif %}
+)
+{%- endmacro %}
+
+{#- With windows: N, the facts every window's detail ends with (as the data-quality monitors'):
+    rows with a NULL timestamp (read by the current scan, in no window: counted, excluded) and
+    the first timestamp of the scanned windows (a partly covered first window). From a counts
+    CTE grouped by window (null = NULL timestamp) and segment, with n_rows and ml_first_ts. -#}
+{% macro _drift_window_facts(counts) -%}
+window_facts as (
+  select
+    sum(case when ml_window_start is null and segment_column is null then n_rows else 0 end) as ml_null_ts_rows,
+    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
+  from {{ counts }}
 )
 {%- endmacro %}

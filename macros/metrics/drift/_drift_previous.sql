@@ -190,17 +190,19 @@ drift_columns as (
 -- one scan of the evaluated windows and the windows before them; one all-null row per window
 -- (ml_real = 0, counted nowhere) makes sure every window's overall group exists
 previous_source as (
-  select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %}, {{ scope.window_key_sql }} as ml_window_start
+  select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %},
+    {{ scope.timestamp_sql }} as ml_ts, {{ scope.window_key_sql }} as ml_window_start
   from {{ setup.relation }}
-  where {{ scope.filter }}
+  -- rows with a NULL timestamp too (window key null): counted in the details, in no window
+  where {{ scope.scan_filter }}
   {%- for w in scope.key_windows %}
   union all
-  select 0 as ml_real{% for c in needed %}, null{% endfor %}, {{ w.start_sql }}
+  select 0 as ml_real{% for c in needed %}, null{% endfor %}, null, {{ w.start_sql }}
   {%- endfor %}
 ),
 -- each row's bin as a current row (the previous window's bins) and as a reference row (its own)
 previous_binned as (
-  select ml_real, ml_window_start
+  select ml_real, ml_ts, ml_window_start
     {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
     {%- for e in extra_columns %}, {{ e }}{% endfor %}
     {%- for c in cols %},
@@ -213,7 +215,8 @@ previous_binned as (
 previous_counts as (
   select
     ml_window_start, {{ ml_monitor._segment_keys(scope, by_window=false) }},
-    sum(ml_real) as n_rows
+    sum(ml_real) as n_rows,
+    min(ml_ts) as ml_first_ts
     {%- for c in cols %}{% for i in indexes[c.idx] %},
     sum(case when ml_c_{{ c.idx }} = {{ i }} then ml_real else 0 end) as ml_c_{{ c.idx }}_{{ ('m' ~ (0 - i)) if i < 0 else i }},
     sum(case when ml_r_{{ c.idx }} = {{ i }} then ml_real else 0 end) as ml_r_{{ c.idx }}_{{ ('m' ~ (0 - i)) if i < 0 else i }}
@@ -249,6 +252,7 @@ cells as (
    and {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
   where k.segment_column is null or k.n_rows > 0
 ),
+{{ ml_monitor._drift_window_facts('previous_counts') }},
 {{ ml_monitor._drift_binned_tail(setup, args, include_nulls) }}
 {%- endmacro %}
 

@@ -92,7 +92,8 @@ rates as (
 rate_rows as (
   select rates.*,
     {%- if scope.multi %}
-    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label, '' as ml_window_note,
+    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label,
+    {{ ml_monitor._window_note_sql(scope, 'windows_frame', 'window_facts') }} as ml_window_note,
     {%- endif %}
     case
       {%- if scope.multi %}
@@ -113,6 +114,7 @@ rate_rows as (
   from rates
   {%- if scope.multi %}
   join windows_frame on windows_frame.window_start = rates.ml_window_start
+  cross join window_facts
   {%- endif %}
 ),
 
