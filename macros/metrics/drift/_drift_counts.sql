@@ -65,7 +65,7 @@
   select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %}
     {%- if by_window %}, {{ scope.timestamp_sql }} as ml_ts, {{ scope.window_key_sql }} as ml_window_start{% endif %}
   from {{ relation }}
-  {#- by window: rows with a NULL timestamp are read too (window key null), to be counted -#}
+  {#- by window: rows with a NULL timestamp are read too (window key null), to be counted #}
   where {{ scope.scan_filter if by_window else filter }}
   {%- if not gs %}
   {%- for w in (scope.windows if by_window else [none]) %}

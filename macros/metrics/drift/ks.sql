@@ -59,7 +59,7 @@ with ks_source as (
     case when {{ c.sql }} is not null and {{ ml_monitor.is_non_finite(c.sql) }} then 1 else 0 end as ml_nf_{{ c.idx }}
     {%- endfor %}
   from {{ side[1] }}
-  {#- by window: rows with a NULL timestamp are read too (sample null), to be counted -#}
+  {#- by window: rows with a NULL timestamp are read too (sample null), to be counted #}
   where {{ scope.scan_filter if (side[0] == 'w' and scope.multi) else side[2] }}
   union all
   {%- endfor %}
