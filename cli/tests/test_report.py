@@ -207,7 +207,7 @@ def test_plot_series(model):
     p = next(p for p in model["plots"] if p["monitor"] == "null_rate")
     assert p["title"] == "null_rate · income · null_rate"
     assert p["status"] == "fail"
-    assert p["x_label"] == "window end"
+    assert p["x_label"] == "window" and p["by_window"] and p["windows"] == 5
     names = [t["name"] for t in p["traces"]]
     # overall first, then failing segments, then the rest by name
     assert names == ["overall", "region = south", f"region = {XSS}", "region = north"]
@@ -215,7 +215,9 @@ def test_plot_series(model):
     assert south["y"] == [0.02, 0.03, 0.04, 0.2, 0.3]
     assert south["threshold"] == [0.05] * 5
     assert south["status"] == ["pass", "pass", "pass", "fail", "fail"]
-    assert south["x"][0] == "2026-01-27 11:00:00"
+    assert south["x"][0] == "2026-01-26 11:00:00"          # the window's start
+    assert south["window"][0] == "[2026-01-26 11:00:00, 2026-01-27 11:00:00)"
+    assert p["failing_windows"] == 3 and p["rescored_windows"] == 0   # runs 2, 3, 4
     assert p["failing_segments"] == ["overall", "region = south"]
     # a monitor without windows is placed at the run time
     fresh = next(p for p in model["plots"] if p["monitor"] == "freshness")
@@ -227,11 +229,135 @@ def test_plot_series(model):
     assert pred[:2] == ["fail", "fail"] and set(pred[2:]) == {"pass"}
 
 
-def test_plot_x_falls_back_to_run_time_when_windows_repeat():
+def test_plot_same_window_in_every_run_is_one_point_with_superseded_values():
+    """A fixed as_of: every run evaluates the same window; the plot is by window (one point, the
+    latest evaluation, as in ml_monitor_metrics) and the earlier values are superseded points."""
     frame, meta, now = synthetic_history()
-    frame["window_end"] = RUNS[-1]       # a fixed as_of: every run has the same window
+    frame["window_start"], frame["window_end"] = RUNS[0], RUNS[-1]
+    frame.loc[frame["monitor"] == "freshness", ["window_start", "window_end"]] = None
     m = shape_report(frame, meta, now=now)
-    assert {p["x_label"] for p in m["plots"]} == {"run time"}
+    assert {p["x_label"] for p in m["plots"] if p["monitor"] != "freshness"} == {"window"}
+    p = next(p for p in m["plots"] if p["monitor"] == "null_rate")
+    south = next(t for t in p["traces"] if t["name"] == "region = south")
+    assert south["y"] == [0.3] and south["status"] == ["fail"]
+    assert south["rescored_from"] == [0.2]
+    assert south["superseded"]["y"] == [0.02, 0.03, 0.04, 0.2]
+    assert p["rescored_windows"] == 1
+    # evaluated again with the same value: not a re-score, nothing superseded
+    ks = next(p for p in m["plots"] if p["monitor"] == "ks_drift")
+    assert ks["traces"][0]["superseded"]["y"] == [] and ks["rescored_windows"] == 0
+    assert ks["traces"][0]["rescored_from"] == [None]
+
+
+# ---------------------------------------------------------------------------------------------
+# series by window: `windows: N`, incremental runs, late labels re-scoring a past window
+
+DAY = dt.timedelta(days=1)
+AS_OF_1 = dt.datetime(2026, 1, 29)      # run 1: a backfill of 7 daily windows, Jan 22 .. Jan 28
+AS_OF_2 = dt.datetime(2026, 1, 30)      # run 2: the new day Jan 29 and Jan 27, re-scored
+
+
+def windowed_history() -> pd.DataFrame:
+    """Two runs of a `performance` test with `windows: 7`, `fail_on: latest` (the default), as
+    the hook writes them: run 1 evaluates 7 windows (Jan 23 breached, the newest passes);
+    run 2, incremental, evaluates the new window Jan 29 and Jan 27, whose late labels changed
+    the overall AUC from 0.81 to 0.66 (now failing) and emea's from 0.9 to 0.88."""
+    auc1 = {22: 0.86, 23: 0.62, 24: 0.85, 25: 0.84, 26: 0.83, 27: 0.81, 28: 0.82}
+    rows = []
+
+    def row(run, as_of, day, seg, value):
+        start = dt.datetime(2026, 1, day)
+        return {"monitor": "performance", "column_name": "score",
+                "segment_column": None if seg is None else "region", "segment_value": seg,
+                "metric": "roc_auc", "value": value, "threshold": 0.7, "baseline_value": None,
+                "sample_size": 100, "window_start": start, "window_end": start + DAY,
+                "status": "fail" if value < 0.7 else "pass",
+                "detail": f"roc_auc {value} on 100 labelled rows", "facts": None,
+                "test_unique_id": "test.proj.perf_auc.abc", "test_name": "perf_auc",
+                "model_name": "predictions", "severity": "error", "test_status": "pass",
+                "invocation_id": f"inv-{run}", "run_started_at": as_of + dt.timedelta(hours=6),
+                "observation_id": None, "as_of": as_of}
+
+    for day, v in auc1.items():
+        rows += [row(1, AS_OF_1, day, None, v), row(1, AS_OF_1, day, "emea", 0.9)]
+    rows += [row(2, AS_OF_2, 27, None, 0.66), row(2, AS_OF_2, 27, "emea", 0.88),
+             row(2, AS_OF_2, 29, None, 0.8), row(2, AS_OF_2, 29, "emea", 0.9)]
+    return pd.DataFrame(rows)
+
+
+def test_latest_evaluations_follow_the_metric_store_rule():
+    from ml_monitor.report.shaping import latest_evaluations
+
+    ev = latest_evaluations(normalize(windowed_history()))
+    cur = ev[ev["is_current"]]
+    # one row per (segment, window): 8 windows x 2 segments; Jan 27 from run 2
+    assert len(cur) == 16
+    assert not cur.duplicated(["segment_value", "window_start"]).any()
+    j27 = cur[cur["window_start"] == pd.Timestamp("2026-01-27")].set_index("segment_value",
+                                                                             drop=False)
+    assert set(j27["invocation_id"]) == {"inv-2"}
+    overall = j27[j27["segment_column"].isna()].iloc[0]
+    assert overall["value"] == 0.66 and overall["previous_value"] == 0.81
+    assert overall["is_rescored"] and overall["evaluations"] == 2
+    # a window evaluated once is not re-scored
+    assert not cur[cur["window_start"] == pd.Timestamp("2026-01-29")]["is_rescored"].any()
+    # the superseded rows: run 1's Jan 27
+    old = ev[~ev["is_current"]]
+    assert set(old["window_start"]) == {pd.Timestamp("2026-01-27")} and len(old) == 2
+
+
+def test_plot_by_window_with_failing_and_rescored_windows():
+    m = shape_report(windowed_history(), now=dt.datetime(2026, 1, 30, 12), days=30)
+    (p,) = m["plots"]
+    assert p["x_label"] == "window" and p["by_window"] and p["windows"] == 8
+    overall, emea = p["traces"]
+    assert overall["name"] == "overall" and emea["name"] == "region = emea"
+    # x = the window's start, one point per window, the latest evaluation of each
+    assert overall["x"] == [f"2026-01-{d} 00:00:00" for d in range(22, 30)]
+    assert overall["y"] == [0.86, 0.62, 0.85, 0.84, 0.83, 0.66, 0.82, 0.8]
+    assert overall["status"] == ["pass", "fail", "pass", "pass", "pass", "fail", "pass", "pass"]
+    assert overall["window"][-1] == "[2026-01-29 00:00:00, 2026-01-30 00:00:00)"
+    # failing windows marked: Jan 23 (run 1) and Jan 27 (re-scored in run 2)
+    assert p["failing_windows"] == 2
+    # the re-scored window: its superseded value and the value it was re-scored from
+    assert overall["rescored_from"] == [None] * 5 + [0.81, None, None]
+    assert overall["superseded"]["x"] == ["2026-01-27 00:00:00"]
+    assert overall["superseded"]["y"] == [0.81]
+    assert overall["superseded"]["status"] == ["pass"]
+    assert overall["superseded"]["replaced_by"] == [0.66]
+    assert emea["superseded"]["y"] == [0.9] and emea["rescored_from"][5] == 0.9
+    assert p["rescored_windows"] == 1
+    # the newest window decides (fail_on: latest): the plot and the check pass, although
+    # two earlier windows of the series failed
+    assert p["status"] == "pass" and overall["latest_status"] == "pass"
+    (check,) = m["checks"]
+    assert check["state"] == "pass" and m["summary"]["failing"] == 0
+    # the status grid shows the newest window of the latest run (not the re-scored Jan 27)
+    (row,) = m["tables"][0]["grid"]["rows"]
+    assert row["cells"][0]["status"] == "pass" and row["cells"][0]["text"] == "2 ok"
+    html = render_html(m)
+    assert "1 window re-scored by a later run" in html and "2 failing windows" in html
+    assert "by window (8, x = window start)" in html
+
+
+def test_windowed_check_fails_on_its_newest_window_or_dbt_status():
+    frame = windowed_history()
+    # the newest window breaches: the check fails, listing that window's rows only
+    newest = (frame["invocation_id"] == "inv-2") & (frame["window_start"] == pd.Timestamp(
+        "2026-01-29")) & frame["segment_value"].isna()
+    frame.loc[newest, ["value", "status"]] = [0.5, "fail"]
+    m = shape_report(frame, now=dt.datetime(2026, 1, 30, 12), days=30)
+    (check,) = m["checks"]
+    assert check["state"] == "fail"
+    assert [o["window"] for o in check["failing_observations"]] == [
+        "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+    # fail_on: any — dbt failed the test for an earlier window: the failing rows are listed
+    frame = windowed_history()
+    frame.loc[frame["invocation_id"] == "inv-2", "test_status"] = "fail"
+    (check,) = shape_report(frame, now=dt.datetime(2026, 1, 30, 12), days=30)["checks"]
+    assert check["state"] == "fail"
+    assert [o["window"] for o in check["failing_observations"]] == [
+        "2026-01-27 00:00:00 → 2026-01-28 00:00:00"]
 
 
 def test_status_grid(model):

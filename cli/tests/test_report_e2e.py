@@ -167,6 +167,7 @@ def open_report(path: Path, tmp: Path, screenshot: Path | None = None) -> dict:
             tickTexts: Array.from(document.querySelectorAll('.js-plotly-plot .xtick text')).map(e => e.textContent),
             tables: Array.from(document.querySelectorAll('section[data-kind=table]')).map(s => s.dataset.table),
             extra_plots: document.querySelectorAll('div.plot[data-drift], div.plot[data-calibration]').length,
+            rescoredNotes: Array.from(document.querySelectorAll('p.rescored')).map(e => e.textContent),
         })"""))
         if screenshot is not None:
             b.js("window.scrollTo(0, 0)")
@@ -503,3 +504,25 @@ def test_estimated_performance_band_and_realized_in_chromium(tmp_path):
     assert page["state"]["total"] == page["state"]["rendered"] == 1
     # the estimate, its band and the realized series in one plot
     assert {"overall", "overall band", "overall realized"} <= set(page["legendTexts"])
+
+
+@needs_chromium
+def test_report_by_window_in_chromium(tmp_path):
+    """A `windows: N` series with a window re-scored by late labels, drawn by window."""
+    from ml_monitor.report import write_report
+    from test_report import windowed_history  # noqa: E402 (same folder)
+
+    frame = windowed_history()
+    # the newest window breaches too, so the plot is among those that need attention (unfolded)
+    newest = (frame["window_start"] == dt.datetime(2026, 1, 29)) & frame["segment_value"].isna()
+    frame.loc[newest, ["value", "status", "test_status"]] = [0.55, "fail", "fail"]
+    out = tmp_path / "windows.html"
+    write_report(frame, out, now=dt.datetime(2026, 1, 30, 12), days=30)
+    page = open_report(out, tmp_path, screenshot=ARTIFACTS / "report_windows.png")
+    assert_clean(page)
+    # the superseded value is drawn as its own faint marker trace, with the failing windows
+    assert "superseded (re-scored)" in page["legendTexts"] and "failing" in page["legendTexts"]
+    (note,) = page["rescoredNotes"]
+    assert note.startswith("1 window re-scored by a later run")
+    # x = window: the ticks are the windows' dates, not the two run times
+    assert any("Jan 22" in t or "Jan 23" in t for t in page["tickTexts"]), page["tickTexts"]

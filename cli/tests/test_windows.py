@@ -48,7 +48,8 @@ def test_every_windows_node_passed(windows_build):
     assert not failed, "\n".join(failed) + "\n" + run.output[-3000:]
     names = {r["unique_id"].split(".")[2] for r in run.results if r["unique_id"].startswith("test.")}
     assert {"windows_comparison_fails_on_a_wrong_value", "windows_comparison_fails_on_a_wrong_window",
-            "windows_null_rate_fail_on_any_fails", "windows_volume_fail_on_any_fails"} <= names
+            "windows_null_rate_fail_on_any_fails", "windows_volume_fail_on_any_fails",
+            "windows_comparison_fails_on_a_wrong_previous_window_value"} <= names
     db = windows_build["db"]
     n_actual = _rows(db, "select count(*) from main.actual_windows")[0][0]
     n_expected = _rows(db, "select count(*) from main.expected_windows")[0][0]
@@ -59,7 +60,9 @@ def test_every_windows_node_passed(windows_build):
     assert per_case == {"null_rate_windows": 7, "value_range_windows": 7, "accepted_values_windows": 7,
                         "cardinality_windows": 7, "volume_windows": 5, "null_rate_two_day_windows": 3,
                         "ks_windows_fixed": 5, "ks_windows_previous": 5, "psi_windows_fixed": 5,
-                        "js_windows_fixed": 5, "prediction_drift_windows": 5}
+                        "js_windows_fixed": 5, "prediction_drift_windows": 5, "psi_windows_previous": 5,
+                        "js_windows_previous": 5, "prediction_drift_windows_previous": 5,
+                        "js_windows_notes": 7, "ks_windows_notes": 6}
 
 
 def test_comparison_failures_are_real(windows_build):
@@ -119,3 +122,35 @@ def test_previous_window_drift_says_so(windows_build):
     assert after_empty == ["no rows in the previous window"]
     empty = [d for w, sv, s, d in rows if sv is None and w.day == 27]
     assert empty == ["no rows in window [2026-01-27 00:00:00, 2026-01-28 00:00:00)"]
+
+
+def test_previous_window_binned_drift_says_so(windows_build):
+    """psi / js / prediction drift against the previous window: the same statuses and details as
+    KS for an empty window, an empty previous window and a segment absent from it."""
+    db = windows_build["db"]
+    for case in ("psi_windows_previous", "js_windows_previous", "prediction_drift_windows_previous"):
+        rows = _rows(db, f"""select window_start, column_name, segment_value, metric, status, detail, facts
+                             from main.actual_windows where case_name = '{case}' order by window_start""")
+        binned = [r for r in rows if r[3] in ("psi", "js_distance")]
+        assert binned and all(d.endswith("reference: the previous window")
+                              for w, c, sv, m, s, d, f in binned if s in ("pass", "fail"))
+        assert all('"previous_window":true' in f.replace(" ", "") for *_, f in binned)
+        after_empty = {d for w, c, sv, m, s, d, f in rows if sv is None and w.day == 28}
+        assert after_empty == {"no rows in the previous window"}, (case, after_empty)
+        west = {(w.day, s, d) for w, c, sv, m, s, d, f in rows if sv == "west"}
+        assert west == {(30, "no_data", "no rows in the previous window for this segment")}, (case, west)
+
+
+def test_drift_details_carry_the_window_notes(windows_build):
+    """Drift with windows says what data quality says: rows with a NULL timestamp counted and
+    excluded, and the partly covered first window (js against a fixed reference, ks against the
+    previous window, whose scan reaches one window further back)."""
+    db = windows_build["db"]
+    rows = _rows(db, """select case_name, window_start, status, detail from main.actual_windows
+                        where case_name in ('js_windows_notes', 'ks_windows_notes')""")
+    assert len(rows) == 13
+    assert all(d.endswith("; 3 rows with a NULL event_ts excluded") for *_, d in rows)
+    partly = sorted((c, w.day) for c, w, s, d in rows if "window only partly covered" in d)
+    assert partly == [("js_windows_notes", 26), ("ks_windows_notes", 26)]
+    assert all("first row at 2026-01-26 1" in d for c, w, s, d in rows if "partly covered" in d)
+    # values are unchanged by the rows with a NULL timestamp: they match pandas (equal_observations)

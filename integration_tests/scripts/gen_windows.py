@@ -137,6 +137,26 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
         v = g["x"].isna().sum() / len(g) if len(g) else None
         rows.append(obs("null_rate_two_day_windows", "null_rate", "x", s, e, sc, sv, "null_rate", v, 0.3, len(g),
                         status_of(v, len(g), 1, v is not None and v > 0.3)))
+    # 7. drift on these events, for the notes drift shares with data quality (NULL timestamps
+    #    counted and excluded, a partly covered first window): JS distance of cat against the
+    #    reference's categories (a, b, c; the unseen bin holds d and e), 7 windows
+    cats = sorted(reference["cat"].dropna().unique())
+    ref_counts = categorical_counts(list(reference["cat"].dropna()), cats)      # nulls excluded
+    for s, e, sc, sv, g in per_window(df, windows(7), []):
+        cc = categorical_counts(list(g["cat"].dropna()), cats)
+        v = js_counts(ref_counts, cc) if cc.sum() > 0 else None
+        rows.append(obs("js_windows_notes", "js_drift", "cat", s, e, sc, sv, "js_distance", v, 0.3, len(g),
+                        status_of(v, len(g), 1, v is not None and v > 0.3)))
+    #    and KS of x against the previous window, 6 windows (the scan reads 7)
+    wins = windows(7)
+    for i in range(1, 7):
+        (s, e), (ps, pe) = wins[i], wins[i - 1]
+        cur = df[(df.event_ts >= s) & (df.event_ts < e)]
+        prev = df[(df.event_ts >= ps) & (df.event_ts < pe)]
+        cv, pv = cur["x"].dropna().to_numpy(), prev["x"].dropna().to_numpy()
+        v = float(ks_2samp(pv, cv).statistic) if len(cv) and len(pv) else None
+        rows.append(obs("ks_windows_notes", "ks_drift", "x", s, e, None, None, "ks", v, 0.5, len(cur),
+                        status_of(v, len(cur), 1, v is not None and v > 0.5)))
     return rows
 
 
@@ -220,28 +240,64 @@ def drift_expected(events: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     binned("psi_windows_fixed", "psi_drift", "psi", 0.2)
     binned("js_windows_fixed", "js_drift", "js_distance", 0.1)
 
+    # 11. PSI and JS of every window against the window before it: the bins of each comparison
+    #     are the PREVIOUS window's own quantile edges (10 bins) and categories (per window, the
+    #     same for its segments); an empty previous window (01-27) or a segment absent from it
+    #     (west) has no reference -> no_data
+    def previous_bins(r):
+        return (quantile_edges(r["f"].dropna().to_numpy(), 10) if r["f"].notna().any() else np.array([]),
+                sorted(r["device"].dropna().unique()))
+
+    def binned_previous(case, monitor, metric, threshold):
+        for w in wins[1:]:
+            p = in_window(prev[w])
+            p_edges, p_cats = previous_bins(p)
+            for sc, sv, c, r in seg_subsets(in_window(w), p):
+                for col in ["f", "device"]:
+                    if col == "f":
+                        cc = numeric_counts(c["f"].dropna().to_numpy(), p_edges)
+                        rc = numeric_counts(r["f"].dropna().to_numpy(), p_edges)
+                    else:
+                        cc = categorical_counts([v for v in c["device"] if v is not None], p_cats)
+                        rc = categorical_counts([v for v in r["device"] if v is not None], p_cats)
+                    v = None
+                    if len(r) and rc.sum() > 0 and cc.sum() > 0:
+                        v = psi_counts(rc, cc) if metric == "psi" else js_counts(rc, cc)
+                    rows.append(obs(case, monitor, col, w[0], w[1], sc, sv, metric, v, threshold, len(c),
+                                    status_of(v, len(c), 1, v is not None and v > threshold)))
+
+    binned_previous("psi_windows_previous", "psi_drift", "psi", 0.2)
+    binned_previous("js_windows_previous", "js_drift", "js_distance", 0.1)
+
     # 10. prediction drift of the score f per window against the fixed reference: PSI on the same
     #     quantile edges, and the positive rate (f >= 0.5 among non-null f) against the reference's
     def rate(df):
         v = df["f"].dropna()
         return float((v >= 0.5).mean()) if len(v) else None
 
-    for w in wins[1:]:
+    def prediction(case, w, reference, edges):
         for sc, sv, c, r in seg_subsets(in_window(w), reference):
             cc = numeric_counts(c["f"].dropna().to_numpy(), edges)
             rc = numeric_counts(r["f"].dropna().to_numpy(), edges)
             v = psi_counts(rc, cc) if len(r) and rc.sum() > 0 and cc.sum() > 0 else None
-            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv, "psi", v, 0.2,
+            rows.append(obs(case, "prediction_drift", "f", w[0], w[1], sc, sv, "psi", v, 0.2,
                             len(c), status_of(v, len(c), 1, v is not None and v > 0.2)))
             cr, rr = rate(c), rate(r)
             shift = None if (cr is None or rr is None or len(c) == 0) else cr - rr
-            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv,
+            rows.append(obs(case, "prediction_drift", "f", w[0], w[1], sc, sv,
                             "positive_rate_shift", shift, 0.1, len(c),
                             status_of(shift, len(c), 1, shift is not None and abs(shift) > 0.1), baseline=rr))
             rel = None if shift is None or rr == 0 else shift / rr
-            rows.append(obs("prediction_drift_windows", "prediction_drift", "f", w[0], w[1], sc, sv,
+            rows.append(obs(case, "prediction_drift", "f", w[0], w[1], sc, sv,
                             "positive_rate_relative_shift", rel, None, len(c), status_of(rel, len(c), 1, False),
                             baseline=rr))
+
+    for w in wins[1:]:
+        prediction("prediction_drift_windows", w, reference, edges)
+    # 12. the same against the previous window, binned by its own quantile edges
+    for w in wins[1:]:
+        prediction("prediction_drift_windows_previous", w, in_window(prev[w]),
+                   previous_bins(in_window(prev[w]))[0])
     return rows
 
 

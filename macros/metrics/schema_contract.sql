@@ -33,7 +33,10 @@
     {%- elif ml_monitor.type_family(actual[found]) != ml_monitor.type_family(expected_type) -%}
       {%- set detail = 'type is ' ~ actual[found] ~ ', expected ' ~ expected_type -%}
       {%- set broken = 1 -%}
-    {%- elif found != name and target.type not in ['duckdb', 'spark', 'databricks', 'snowflake', 'bigquery'] -%}
+    {#- a name differing only in case: another column where quoted identifiers are case-sensitive
+        (PostgreSQL, Snowflake; ml_monitor quotes every column it reads), the same column where
+        column names resolve case-insensitively (DuckDB, Spark, Databricks, BigQuery) -#}
+    {%- elif found != name and (var('ml_monitor_dialect', none) or target.type) not in ['duckdb', 'spark', 'databricks', 'bigquery'] -%}
       {%- set detail = 'renamed: found as ' ~ found ~ ' (case differs)' -%}
       {%- set broken = 1 -%}
     {%- else -%}

@@ -60,7 +60,7 @@ def page_data(model: dict[str, Any]) -> dict[str, Any]:
         calibration += [{"id": k["id"], "curves": [{"name": c["name"], "points": c["points"]}
                                                    for c in k["curves"]]}
                         for k in t["calibration"] if k["curves"]]
-    plots = [{k: p[k] for k in ("id", "metric", "x_label", "traces")} for p in model["plots"]]
+    plots = [{k: p[k] for k in ("id", "metric", "x_label", "by_window", "traces")} for p in model["plots"]]
     return {"plots": plots, "drift": drift, "calibration": calibration}
 
 

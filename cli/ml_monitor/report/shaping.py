@@ -74,7 +74,7 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
 
     Missing columns are added as nulls; statuses are lower-cased; rows without a run time are
     dropped (they cannot be placed on a time axis); duplicate observations of the same run
-    (same invocation, test, column, segment and metric) are kept once.
+    (same invocation, test, column, segment, metric and window) are kept once.
     """
     df = frame.copy()
     for name, kind in HISTORY_COLUMNS.items():
@@ -110,7 +110,7 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     df = df.sort_values(["run_started_at", "invocation_id", "observation_id"],
                         na_position="first", kind="mergesort")
     key = ["invocation_id", "test_unique_id", "column_name", "segment_column", "segment_value",
-           "metric"]
+           "metric", "window_start", "window_end"]   # with `windows: N` a run has N windows
     df = df.drop_duplicates(subset=key, keep="last").reset_index(drop=True)
     return df
 
@@ -272,8 +272,19 @@ def _obs_row(r: Mapping[str, Any], streak: Mapping[tuple, Any] | None = None) ->
     return out
 
 
+def in_newest_window(df: pd.DataFrame) -> pd.Series:
+    """Rows that decide their run's state: with `windows: N` a run holds several windows and, as
+    with `fail_on: latest` (the default), its newest window decides; an earlier window that
+    breached is marked in the series plot. Rows without a window always decide. (With
+    `fail_on: any` dbt fails the test, which `test_status` carries.)"""
+    newest = df.groupby(["test_unique_id", "invocation_id"], sort=False)["window_end"]\
+        .transform("max")
+    return (df["window_end"].isna() | newest.isna() | (df["window_end"] == newest)).astype(bool)
+
+
 def _run_states(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (check, run): its time and state (see run_state), in run order."""
+    df = df[in_newest_window(df)]
     flags = pd.DataFrame({
         "test_unique_id": df["test_unique_id"], "invocation_id": df["invocation_id"],
         "run_started_at": df["run_started_at"],
@@ -332,7 +343,8 @@ def _shape_checks(df: pd.DataFrame, meta: Mapping[str, Mapping[str, Any]],
                         .itertuples(index=False, name=None)}
         if failing_keys:
             order = {inv: i for i, (inv, _, _) in enumerate(states)}
-            gg = g.assign(_run=g["invocation_id"].map(order)).sort_values("_run", kind="mergesort")
+            gn = g[in_newest_window(g)]        # one window per run: the one that decides
+            gg = gn.assign(_run=gn["invocation_id"].map(order)).sort_values("_run", kind="mergesort")
             for k, sg in gg.groupby(key, dropna=False, sort=False):
                 kk = tuple(None if (isinstance(x, float) and math.isnan(x)) else x for x in k)
                 if kk not in failing_keys:
@@ -340,7 +352,10 @@ def _shape_checks(df: pd.DataFrame, meta: Mapping[str, Mapping[str, Any]],
                 n, at = _fail_streak(list(sg["status"]), list(sg["run_started_at"]))
                 if n:
                     obs_streak[kk] = (fmt_time(at), n)
-        failing_obs = latest[latest["status"] == "fail"]
+        deciding = latest[in_newest_window(latest)]
+        failing_obs = deciding[deciding["status"] == "fail"]
+        if state == "fail" and failing_obs.empty:   # fail_on: any, or no_data failing the test
+            failing_obs = latest[latest["status"] == "fail"]
         if state == "fail" and failing_obs.empty:
             failing_obs = latest[latest["status"].isin(["no_data", "skipped"])]
         failing_rows = [_obs_row(r, obs_streak) for r in failing_obs.to_dict("records")]
@@ -389,40 +404,118 @@ def _shape_checks(df: pd.DataFrame, meta: Mapping[str, Mapping[str, Any]],
 # plots: one metric of one check on one column, a line per segment
 
 
+def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
+    """Which history rows are the latest evaluation of their window: the rule of the metric store
+    `ml_monitor_metrics` (macro `metric_store_sql`), applied to the rows of the period.
+
+    For each (test, window_start, window_end) the rows of the latest run that evaluated that
+    window are current (`is_current`); the rows of earlier runs are superseded. Rows without a
+    window (freshness, schema_contract) form one "window" per test, as in the store. Adds the
+    columns `is_current`, `previous_value` / `previous_status` / `previous_run` (the evaluation
+    of the same series and window just before this one, null for the first) and `is_rescored`
+    (an earlier run gave this window a different value, NULL-safe)."""
+    out = df.copy()
+    # grouping keys without nulls (a null window or segment is a key of its own)
+    k = pd.DataFrame({c: out[c].map(lambda v: "\0" if v is None or pd.isna(v) else str(v))
+                      for c in ("test_unique_id", "window_start", "window_end", "column_name",
+                                "segment_column", "segment_value", "metric")}, index=out.index)
+    window = ["test_unique_id", "window_start", "window_end"]
+    grain = window + ["column_name", "segment_column", "segment_value", "metric"]
+    order = out.sort_values(["run_started_at", "invocation_id"], kind="mergesort").index
+    ko = k.loc[order]
+    last_inv = out.loc[order, "invocation_id"].groupby([ko[c] for c in window], sort=False)\
+        .transform("last")
+    out["is_current"] = (last_inv.reindex(out.index) == out["invocation_id"]).astype(bool)
+    g = out.loc[order].groupby([ko[c] for c in grain], sort=False)
+    out["previous_value"] = g["value"].shift(1).reindex(out.index)
+    out["previous_status"] = g["status"].shift(1).reindex(out.index)
+    out["previous_run"] = g["run_started_at"].shift(1).reindex(out.index)
+    out["evaluations"] = g["invocation_id"].transform("size").reindex(out.index)
+    out["is_rescored"] = [bool(n > 1 and not _same(v, pv)) for n, v, pv in
+                          zip(out["evaluations"], out["value"], out["previous_value"])]
+    return out
+
+
+def _windowed(g: pd.DataFrame) -> bool:
+    """A plot is by window when every row carries its window (both bounds)."""
+    return bool(g["window_start"].notna().all() and g["window_end"].notna().all())
+
+
+def _same(a: Any, b: Any) -> bool:
+    fa, fb = _f(a), _f(b)
+    return fa == fb
+
+
 def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
                  latest_run: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One plot per (table, check, column, metric), one trace per segment.
+
+    Windowed checks (every row has window_start / window_end) are drawn by window: x is the
+    window's start, one point per window, the latest evaluation of that window (the metric
+    store's rule, `latest_evaluations`); earlier evaluations of the same window with another
+    value (late labels re-scored it, or its data changed) are kept as `superseded` points.
+    Checks without windows are drawn by run time, one point per run."""
     plots = []
+    ev = latest_evaluations(df)
     key = ["model_name", "test_unique_id", "column_name", "metric"]
-    for (table, uid, column, metric), g in df.groupby(key, dropna=False, sort=False):
+    for (table, uid, column, metric), g in ev.groupby(key, dropna=False, sort=False):
         column = None if (isinstance(column, float) and math.isnan(column)) else column
         monitor = g["monitor"].iloc[0]
-        # x: the window end when every run has its own, else the run time
-        we = g["window_end"]
-        per_seg = g.groupby(["segment_column", "segment_value"], dropna=False)["window_end"]
-        use_window = bool(we.notna().all() and (per_seg.nunique() == per_seg.size()).all())
-        xcol = "window_end" if use_window else "run_started_at"
+        use_window = _windowed(g)
+        xcol = "window_start" if use_window else "run_started_at"
         traces = []
+        rescored_windows: set = set()
         for (scol, sval), sg in g.groupby(["segment_column", "segment_value"], dropna=False,
                                           sort=False):
             scol = None if (isinstance(scol, float) and math.isnan(scol)) else scol
             sval = None if (isinstance(sval, float) and math.isnan(sval)) else sval
-            sg = sg.sort_values([xcol, "run_started_at"], kind="mergesort")
-            latest = sg[sg["invocation_id"] == latest_run.get(uid)]
+            sg = sg.sort_values([xcol, "run_started_at", "invocation_id"], kind="mergesort")
+            superseded = {"x": [], "y": [], "status": [], "evaluated": [], "replaced_by": []}
+            if use_window:
+                cur = sg[sg["is_current"]]
+                for r in sg[~sg["is_current"]].to_dict("records"):
+                    final = cur[(cur["window_start"] == r["window_start"])
+                                & (cur["window_end"] == r["window_end"])]
+                    final_value = final["value"].iloc[-1] if not final.empty else None
+                    if not final.empty and _same(r["value"], final_value):
+                        continue          # evaluated again with the same value: nothing to show
+                    rescored_windows.add((r["window_start"], r["window_end"]))
+                    superseded["x"].append(iso(r["window_start"]))
+                    superseded["y"].append(_f(r["value"]))
+                    superseded["status"].append(r["status"])
+                    superseded["evaluated"].append(fmt_time(r["run_started_at"]))
+                    superseded["replaced_by"].append(
+                        None if final.empty else _f(final_value))
+                latest_pts = cur
+            else:
+                latest_pts = sg
+            last = latest_pts.iloc[-1] if not latest_pts.empty else None
+            rescored = (list(latest_pts["is_rescored"]) if use_window
+                        else [False] * len(latest_pts))
             traces.append({
                 "name": segment_label(scol, sval),
                 "overall": scol is None,
-                "x": list(sg[xcol].dt.strftime("%Y-%m-%d %H:%M:%S")),
-                "y": [_f(v) for v in sg["value"]],
-                "threshold": [_f(v) for v in sg["threshold"]],
-                "baseline": [_f(v) for v in sg["baseline_value"]],
-                "status": list(sg["status"]),
-                "n": [_i(v) for v in sg["sample_size"]],
+                "x": [iso(v) for v in latest_pts[xcol]],
+                "window": ([f"[{iso(a)}, {iso(b)})" for a, b in
+                            zip(latest_pts["window_start"], latest_pts["window_end"])]
+                           if use_window else None),
+                "y": [_f(v) for v in latest_pts["value"]],
+                "threshold": [_f(v) for v in latest_pts["threshold"]],
+                "baseline": [_f(v) for v in latest_pts["baseline_value"]],
+                "status": list(latest_pts["status"]),
+                "n": [_i(v) for v in latest_pts["sample_size"]],
                 # the detail of passing points adds size and little news: only the others
                 "detail": [None if st == "pass" else _truncate(detail_text(d))
-                           for st, d in zip(sg["status"], sg["detail"])],
-                "latest_status": latest["status"].iloc[-1] if not latest.empty else None,
-                "latest_value": _f(latest["value"].iloc[-1]) if not latest.empty else None,
-                "sample_size": _i(sg["sample_size"].iloc[-1]),
+                           for st, d in zip(latest_pts["status"], latest_pts["detail"])],
+                # re-scored windows: the value this point replaced (None when not re-scored)
+                "rescored_from": [(_f(pv) if rs else None) for rs, pv in
+                                  zip(rescored, latest_pts["previous_value"])],
+                "evaluated": [fmt_time(v) for v in latest_pts["run_started_at"]],
+                "superseded": superseded,
+                # by window: the newest window decides (fail_on: latest); by run: the last run
+                "latest_status": last["status"] if last is not None else None,
+                "latest_value": _f(last["value"]) if last is not None else None,
+                "sample_size": _i(last["sample_size"]) if last is not None else None,
             })
         # overall first, then failing segments, then the rest by name
         traces.sort(key=lambda t: (not t["overall"],
@@ -430,6 +523,8 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
         hidden = max(0, len(traces) - MAX_TRACES)
         shown = traces[:MAX_TRACES]
         status = worst(t["latest_status"] for t in traces)
+        failing_windows = (sorted({x for t in shown for x, s in zip(t["x"], t["status"])
+                                   if s == "fail"}) if use_window else [])
         plots.append({
             "table": table,
             "monitor": monitor,
@@ -439,7 +534,12 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
             "check_id": check_ids.get(uid),
             "test_name": g["test_name"].iloc[0],
             "title": f"{monitor} · {column if column is not None else '(table)'} · {metric}",
-            "x_label": "window end" if use_window else "run time",
+            "x_label": "window" if use_window else "run time",
+            "by_window": use_window,
+            "windows": (int(g[["window_start", "window_end"]].drop_duplicates().shape[0])
+                        if use_window else None),
+            "failing_windows": len(failing_windows),
+            "rescored_windows": len(rescored_windows),
             "status": status,
             "traces": shown,
             "hidden_segments": hidden,
@@ -671,6 +771,8 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
         latest_run = last.to_dict()
     latest = df[df["invocation_id"] == df["test_unique_id"].map(latest_run)] if not df.empty \
         else df
+    # the grid and the drift / calibration panels show the newest window of the latest run
+    latest = latest[in_newest_window(latest)] if not latest.empty else latest
     plots = _shape_plots(df, check_ids, latest_run) if not df.empty else []
     plots = estimate_overlays(df, plots)
 

@@ -68,8 +68,26 @@ cells as (
   left join reference_rows as r_rows_long
     on {{ nse('r_rows_long.segment_column', 'k.segment_column') }} and {{ nse('r_rows_long.segment_value', 'k.segment_value') }}
   {%- endif %}
-  where k.segment_column is null or k.n_rows > 0
+  where (k.segment_column is null or k.n_rows > 0)
+  {%- if multi %}
+    and k.ml_window_start is not null
+  {%- endif %}
 ),
+{%- if multi %}
+{{ ml_monitor._drift_window_facts('current_counts') }},
+{%- endif %}
+{{ ml_monitor._drift_binned_tail(setup, args, include_nulls, chi2_max_dof) }}
+{%- endmacro %}
+
+{#- From `cells` (one row per [window,] segment, column and bin with cur_n / ref_n / cur_rows /
+    ref_rows) and `drift_columns` to `drift_rows`: shares, PSI and JS terms, the bin that moved
+    most, the undefined reasons. Shared by the fixed-reference and the previous-window paths
+    (the latter's drift_columns are per evaluated window: bins differ from window to window). -#}
+{% macro _drift_binned_tail(setup, args, include_nulls, chi2_max_dof=none) -%}
+  {%- set multi = setup.scope.multi -%}
+  {%- set previous = setup.get('previous') -%}
+  {%- set wk = 'ml_window_start, ' if multi else '' -%}
+  {%- set part = 'partition by ' ~ wk ~ 'segment_column, segment_value, col_idx' -%}
 -- valid / null / non-finite counts per (segment, column), beside every bin
 counted as (
   select cells.*,
@@ -158,6 +176,7 @@ drift as (
     {{ ml_monitor.json_array_agg(ml_monitor._drift_bin_fact('t'), 't.bin_index') }} as bins_json
   from terms as t
   join drift_columns as dc on dc.col_idx = t.col_idx
+  {%- if previous %} and dc.ml_window_start = t.ml_window_start{% endif %}
   group by {{ 't.' ~ wk if multi else '' }}t.segment_column, t.segment_value, t.col_idx
 ),
 drift_rows{{ '_base' if chi2_max_dof is not none else '' }} as (
@@ -166,7 +185,8 @@ drift_rows{{ '_base' if chi2_max_dof is not none else '' }} as (
     segment_column,
     segment_value,
     {%- if multi %}
-    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label, '' as ml_window_note,
+    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label,
+    {{ ml_monitor._window_note_sql(setup.scope, 'windows_frame', 'window_facts') }} as ml_window_note,
     {%- endif %}
     col_idx,
     psi,
@@ -183,8 +203,13 @@ drift_rows{{ '_base' if chi2_max_dof is not none else '' }} as (
       {%- if multi %}
       when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
       {%- endif %}
+      {%- if previous %}
+      when ref_rows = 0 then 'no rows in the previous window'
+        || case when segment_column is not null then ' for this segment' else '' end
+      {%- else %}
       when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
         || case when segment_column is not null then ' for this segment' else '' end
+      {%- endif %}
       when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '
         || {{ ml_monitor.to_string('ref_nonfinite') }} || ' non-finite of ' || {{ ml_monitor.to_string('ref_rows') }} || ' reference rows'
       -- an empty current window: the documented 'no rows in window [...]' of _finalize_observations
@@ -200,10 +225,12 @@ drift_rows{{ '_base' if chi2_max_dof is not none else '' }} as (
     || case when cur_null + ref_null > 0
       then '; nulls excluded: ' || {{ ml_monitor.to_string('cur_null') }} || ' current, ' || {{ ml_monitor.to_string('ref_null') }} || ' reference'
       else '' end
-    {%- endif %} as excluded_text
+    {%- endif %}
+    {%- if previous %} || '; reference: the previous window'{% endif %} as excluded_text
   from drift
   {%- if multi %}
   join windows_frame on windows_frame.window_start = drift.ml_window_start
+  cross join window_facts
   {%- endif %}
 )
 {%- if chi2_max_dof is not none %},
@@ -220,4 +247,17 @@ drift_rows as (
   from drift_chi2
 )
 {%- endif %}
+{%- endmacro %}
+
+{#- With windows: N, the facts every window's detail ends with (as the data-quality monitors'):
+    rows with a NULL timestamp (read by the current scan, in no window: counted, excluded) and
+    the first timestamp of the scanned windows (a partly covered first window). From a counts
+    CTE grouped by window (null = NULL timestamp) and segment, with n_rows and ml_first_ts. -#}
+{% macro _drift_window_facts(counts) -%}
+window_facts as (
+  select
+    sum(case when ml_window_start is null and segment_column is null then n_rows else 0 end) as ml_null_ts_rows,
+    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
+  from {{ counts }}
+)
 {%- endmacro %}

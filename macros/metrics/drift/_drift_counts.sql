@@ -63,20 +63,21 @@
   {%- set value_keys = keys | selectattr('by_value') | list -%}
 {{ side }}_source as (
   select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %}
-    {%- if by_window %}, {{ scope.window_key_sql }} as ml_window_start{% endif %}
+    {%- if by_window %}, {{ scope.timestamp_sql }} as ml_ts, {{ scope.window_key_sql }} as ml_window_start{% endif %}
   from {{ relation }}
-  where {{ filter }}
+  {#- by window: rows with a NULL timestamp are read too (window key null), to be counted #}
+  where {{ scope.scan_filter if by_window else filter }}
   {%- if not gs %}
   {%- for w in (scope.windows if by_window else [none]) %}
   union all
-  select 0 as ml_real{% for c in needed %}, null{% endfor %}{% if by_window %}, {{ w.start_sql }}{% endif %}
+  select 0 as ml_real{% for c in needed %}, null{% endfor %}{% if by_window %}, null, {{ w.start_sql }}{% endif %}
   {%- endfor %}
   {%- endif %}
 ),
 -- every column's bin index from literal bounds{% if value_keys %} (categorical columns: the value){% endif %}
 {{ side }}_binned as (
   select ml_real
-    {%- if by_window %}, ml_window_start{% endif %}
+    {%- if by_window %}, ml_ts, ml_window_start{% endif %}
     {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
     {%- for e in extra_columns %}, {{ e }}{% endfor %}
     {%- for k in keys %},
@@ -99,6 +100,9 @@
     case {% for k in value_keys %}when grouping({{ k.name }}) = 0 then {{ k.name }} {% endfor %}end as ml_value,
     {%- endif %}
     count(*) as n
+    {%- if by_window %},
+    min(ml_ts) as ml_first_ts
+    {%- endif %}
     {%- for name, expr in extra_aggregates %},
     {{ expr }} as {{ name }}
     {%- endfor %}
@@ -135,15 +139,18 @@
 -- for the overall group, which must exist even when no row matches
 {{ side }}_counts as (
   select {{ wk }}segment_column, segment_value, sum(n_rows) as n_rows
+    {%- if by_window %}, min(ml_first_ts) as ml_first_ts{% endif %}
     {%- for name, expr in extra_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
   from (
     select {{ wk }}segment_column, segment_value, n as n_rows
+      {%- if by_window %}, ml_first_ts{% endif %}
       {%- for name, expr in extra_aggregates %}, {{ name }}{% endfor %}
     from {{ side }}_grouped
     where col_idx = {{ cols[0].idx }}
     {%- for w in (scope.windows if by_window else [none]) %}
     union all
     select {% if by_window %}{{ w.start_sql }}, {% endif %}{{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.to_bigint('0') }}
+      {%- if by_window %}, {{ ml_monitor.to_timestamp('null') }}{% endif %}
       {%- for name, expr in extra_aggregates %}, {{ ml_monitor.to_bigint('null') }}{% endfor %}
     {%- endfor %}
   ) as ml_counted
@@ -155,6 +162,9 @@
   select
     {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
     sum(ml_real) as n_rows
+    {%- if by_window %},
+    min(ml_ts) as ml_first_ts
+    {%- endif %}
     {%- for r in bin_rows %},
     sum(case when ml_b_{{ r.col }} = {{ r.index }} then ml_real else 0 end) as {{ ml_monitor._count_name(r.col, r.index) }}
     {%- endfor %}

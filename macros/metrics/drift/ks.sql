@@ -73,17 +73,20 @@ with ks_source as (
   {%- set sides = [('w', relation, scope.filter)] if setup.previous else [('r', setup.ref_relation, setup.ref_filter), ('w', relation, scope.filter)] %}
   {%- for side in sides %}
   select {{ sample_sql if side[0] == 'w' else "'r'" }} as ml_sample
+    {%- if scope.multi %}, {{ scope.timestamp_sql if side[0] == 'w' else ml_monitor.to_timestamp('null') }} as ml_ts{% endif %}
     {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
     {%- for c in cols %},
     {{ ml_monitor._finite_or_null(c.sql) }} as ml_v_{{ c.idx }},
     case when {{ c.sql }} is not null and {{ ml_monitor.is_non_finite(c.sql) }} then 1 else 0 end as ml_nf_{{ c.idx }}
     {%- endfor %}
   from {{ side[1] }}
-  where {{ side[2] }}
+  {#- by window: rows with a NULL timestamp are read too (sample null), to be counted #}
+  where {{ scope.scan_filter if (side[0] == 'w' and scope.multi) else side[2] }}
   union all
   {%- endfor %}
   -- one empty row of neither sample: every column's overall group exists even without rows
   select 'x' as ml_sample
+    {%- if scope.multi %}, {{ ml_monitor.to_timestamp('null') }}{% endif %}
     {%- for s in scope.segments %}, null{% endfor %}
     {%- for c in cols %}, null, 0{% endfor %}
 ),
@@ -99,9 +102,23 @@ ks_groups as (
     sum(case when ml_sample = '{{ x }}' then ml_nf_{{ c.idx }} else 0 end) as nf_{{ x }}_{{ c.idx }}
     {%- endfor %}
     {%- endfor %}
+    {%- if scope.multi %},
+    -- rows with a NULL timestamp (no window: no sample) and the first timestamp of the windows
+    sum(case when ml_sample is null then 1 else 0 end) as ml_null_ts_rows,
+    min(case when ml_sample like 'w%' then ml_ts end) as ml_first_ts
+    {%- endif %}
   from ks_source
   group by grouping sets ({{ sets | join(', ') }})
 ),
+{%- if scope.multi %}
+-- the facts every window's detail ends with (as the data-quality monitors'), from the overall
+-- grouping set of the first column (one row per distinct value: summed)
+window_facts as (
+  select sum(ml_null_ts_rows) as ml_null_ts_rows, min(ml_first_ts) as ml_data_from
+  from ks_groups
+  where col_idx = {{ cols[0].idx }} and segment_column is null
+),
+{%- endif %}
 ks_cells as (
   select segment_column, segment_value, col_idx, v
     {%- for x in samples %}, n_{{ x }},
@@ -189,7 +206,8 @@ ks_rows as (
   select kc.column_name, s.segment_column, s.segment_value,
     {%- if scope.multi %}
     {{ p.window.start_sql }} as window_start, {{ p.window.end_sql }} as window_end,
-    {{ ml_monitor.string_literal(p.window.label) }} as ml_window_label, '' as ml_window_note,
+    {{ ml_monitor.string_literal(p.window.label) }} as ml_window_label,
+    {{ ml_monitor._window_note_sql(scope, 'ml_frame', 'window_facts') }} as ml_window_note,
     {%- endif %}
     s.d_{{ p.p }} as d, s.at_value_{{ p.p }} as at_value, s.at_f_ref_{{ p.p }} as at_f_ref, s.at_f_cur_{{ p.p }} as at_f_cur,
     s.w_{{ p.p }} as wasserstein, sqrt({{ ml_monitor.greatest2('s.var_' ~ r_, '0.0') }}) as ref_std,
@@ -218,6 +236,10 @@ ks_rows as (
     {%- if setup.previous %} || '; reference: the previous window'{% endif %} as excluded_text
   from ks_stat as s
   join ks_columns as kc on kc.col_idx = s.col_idx
+  {%- if scope.multi %}
+  cross join window_facts
+  cross join (select {{ p.window.start_sql }} as window_start, {{ p.window.end_sql }} as window_end) as ml_frame
+  {%- endif %}
   where s.segment_column is null or s.rows_{{ c_ }} > 0
   {%- if not loop.last %}
   union all

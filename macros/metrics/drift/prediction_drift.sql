@@ -23,7 +23,7 @@
   {%- set setup = ml_monitor._drift_setup(test, relation, [score_column] if score_column is string else score_column,
                                           reference, reference_where, reference_window, none,
                                           where, segment_by, timestamp_column, window, min_rows,
-                                          windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly, allow_previous=true) -%}
   {%- set scope = setup.scope -%}
   {%- if scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window)", binning) }}
@@ -72,10 +72,14 @@
   {%- endif -%}
   {%- set aggregates = [('ml_n_pos', 'sum(case when ' ~ is_positive ~ ' then 1 else 0 end)'),
                         ('ml_n_pred', 'sum(case when ' ~ has_prediction ~ ' then 1 else 0 end)')] -%}
-  {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}
+  {%- if setup.previous -%}
+    {%- set ctes = ml_monitor._drift_previous_ctes(setup, ml_monitor._drift_previous_plan(setup, cols, args), args, false, extra_columns, aggregates) -%}
+  {%- else -%}
+    {%- set ctes = ml_monitor._drift_binned_ctes(setup, ml_monitor._drift_plan(setup, cols, args), args, false, extra_columns, aggregates) -%}
+  {%- endif -%}
   {%- set nse = ml_monitor.null_safe_equal -%}
   {%- set sql -%}
-with {{ ml_monitor._drift_binned_ctes(setup, plan, args, false, extra_columns, aggregates) }},
+with {{ ctes }},
 
 rates as (
   select {{ wk }}c.segment_column, c.segment_value,
@@ -87,19 +91,20 @@ rates as (
     {{ ml_monitor.safe_divide('r.ml_n_pos', 'r.ml_n_pred') }} as ref_rate
   from current_counts as c
   left join reference_counts as r
-    on {{ nse('r.segment_column', 'c.segment_column') }} and {{ nse('r.segment_value', 'c.segment_value') }}
+    on {% if setup.previous %}r.ml_window_start = c.ml_window_start and {% endif %}{{ nse('r.segment_column', 'c.segment_column') }} and {{ nse('r.segment_value', 'c.segment_value') }}
   where c.segment_column is null or c.n_rows > 0
 ),
 rate_rows as (
   select rates.*,
     {%- if scope.multi %}
-    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label, '' as ml_window_note,
+    windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label,
+    {{ ml_monitor._window_note_sql(scope, 'windows_frame', 'window_facts') }} as ml_window_note,
     {%- endif %}
     case
       {%- if scope.multi %}
       when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
       {%- endif %}
-      when ref_rows = 0 then 'no reference rows' || case when segment_column is not null then ' for this segment' else '' end
+      when ref_rows = 0 then '{{ "no rows in the previous window" if setup.previous else "no reference rows" }}' || case when segment_column is not null then ' for this segment' else '' end
       when ref_pred = 0 then 'no reference predictions (all null)'
       when cur_pred = 0 then 'no current predictions (all null)'
     end as undefined_reason,
@@ -114,6 +119,7 @@ rate_rows as (
   from rates
   {%- if scope.multi %}
   join windows_frame on windows_frame.window_start = rates.ml_window_start
+  cross join window_facts
   {%- endif %}
 ),
 

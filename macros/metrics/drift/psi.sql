@@ -10,6 +10,8 @@
              evidently (Evidently 0.7's PSI: sturges bins, one bin per value when the
              reference has <= 20 distinct values, Evidently's zero fill, fail when psi >= threshold).
     Categorical columns: one bin per reference category plus one for unseen categories.
+    reference: previous_window (with timestamp_column, window, windows): each window against the
+    one before it, binned by the previous window's quantile edges / categories, in one scan.
 -#}
 {% macro psi(relation, columns, reference=none, reference_where=none, reference_window=none, baseline=none,
              kind=none, bins=none, binning='quantile', epsilon=0.0001, include_nulls=false, max_categories=200,
@@ -69,7 +71,7 @@
                        where, segment_by, timestamp_column, window, min_rows, windows=none, fail_on=none, anomaly=none) -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, columns, reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows,
-                                          windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly, allow_previous=true) -%}
   {%- if setup.scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window; quantile edges come from the reference and are the same for every window)", binning) }}
   {%- endif -%}
@@ -89,11 +91,24 @@
   {%- set categorical_only = metric in ['linf', 'chi2_pvalue'] -%}
   {%- set cols = ml_monitor._drift_columns(test, relation, names, kind, reference=setup.ref_relation,
                                            allowed_kinds=(['categorical'] if categorical_only else ['numeric', 'categorical'])) -%}
-  {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}
   {%- set fail_op = '<' if metric == 'chi2_pvalue' else ('>=' if (binning == 'evidently' and metric == 'psi') else '>') -%}
+  {%- if setup.previous -%}
+    {#- each window against the one before it, binned by that window's own edges -#}
+    {%- set plan = ml_monitor._drift_previous_plan(setup, cols, args) -%}
+    {%- set chi2_max_dof = none -%}
+    {%- if metric == 'chi2_pvalue' -%}
+      {%- set ns = namespace(m=0) -%}
+      {%- for w in plan -%}{%- set k = ml_monitor._chi2_max_dof(w.cols, include_nulls) -%}{%- if k > ns.m -%}{%- set ns.m = k -%}{%- endif -%}{%- endfor -%}
+      {%- set chi2_max_dof = ns.m -%}
+    {%- endif -%}
+    {%- set ctes = ml_monitor._drift_previous_ctes(setup, plan, args, include_nulls, chi2_max_dof=chi2_max_dof) -%}
+  {%- else -%}
+    {%- set plan = ml_monitor._drift_plan(setup, cols, args) -%}
+    {%- set ctes = ml_monitor._drift_binned_ctes(setup, plan, args, include_nulls,
+                                                 chi2_max_dof=(ml_monitor._chi2_max_dof(plan, include_nulls) if metric == 'chi2_pvalue' else none)) -%}
+  {%- endif -%}
   {%- set sql -%}
-with {{ ml_monitor._drift_binned_ctes(setup, plan, args, include_nulls,
-                                      chi2_max_dof=(ml_monitor._chi2_max_dof(plan, include_nulls) if metric == 'chi2_pvalue' else none)) }},
+with {{ ctes }},
 
 long as (
   {{ ml_monitor._drift_metric_rows(setup, metric, ml_monitor._clamp01('chi2_pvalue_raw') if metric == 'chi2_pvalue' else metric, threshold, fail_op) }}

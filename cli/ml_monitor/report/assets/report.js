@@ -74,7 +74,7 @@
   }
 
   function seriesFigure(p) {
-    var traces = [], fx = [], fy = [], ftext = [];
+    var traces = [], fx = [], fy = [], ftext = [], rx = [], ry = [], rtext = [];
     var sameThreshold = true, t0 = p.traces.length ? JSON.stringify(p.traces[0].threshold) : "";
     p.traces.forEach(function (t) {
       if (JSON.stringify(t.threshold) !== t0) { sameThreshold = false; }
@@ -82,11 +82,14 @@
     p.traces.forEach(function (t, i) {
       var color = PALETTE[i % PALETTE.length];
       var text = t.x.map(function (x, j) {
-        return esc(t.name) + "<br>" + esc(p.metric) + " = " + num(t.y[j]) +
+        return (t.window ? "window " + esc(t.window[j]) + "<br>" : "") +
+          esc(t.name) + "<br>" + esc(p.metric) + " = " + num(t.y[j]) +
           (t.threshold[j] !== null ? " (threshold " + num(t.threshold[j]) + ")" : "") +
           (t.baseline[j] !== null ? "<br>baseline " + num(t.baseline[j]) : "") +
           "<br>status " + esc(t.status[j]) + (t.n[j] !== null ? " · " + t.n[j] + " rows" : "") +
-          (t.detail[j] ? "<br>" + esc(t.detail[j]) : "");
+          (t.detail[j] ? "<br>" + esc(t.detail[j]) : "") +
+          (t.rescored_from && t.rescored_from[j] !== null ?
+            "<br>re-scored at " + esc(t.evaluated[j]) + ": was " + num(t.rescored_from[j]) : "");
       });
       traces = traces.concat(estimateOverlays(t, color, i));
       traces.push({ type: "scatter", mode: "lines+markers", name: esc(t.name), x: t.x, y: t.y,
@@ -104,7 +107,22 @@
       t.status.forEach(function (s, j) {
         if (s === "fail" && t.y[j] !== null) { fx.push(t.x[j]); fy.push(t.y[j]); ftext.push(text[j]); }
       });
+      // earlier evaluations of a window that a later run re-scored: faint hollow markers
+      var sup = t.superseded;
+      if (sup && sup.x.length) {
+        rx = rx.concat(sup.x); ry = ry.concat(sup.y);
+        rtext = rtext.concat(sup.x.map(function (x, j) {
+          return esc(t.name) + "<br>superseded: " + esc(p.metric) + " = " + num(sup.y[j]) +
+            " (status " + esc(sup.status[j]) + ", evaluated " + esc(sup.evaluated[j]) + ")" +
+            "<br>re-scored later to " + num(sup.replaced_by[j]);
+        }));
+      }
     });
+    if (rx.length) {
+      traces.push({ type: "scatter", mode: "markers", name: "superseded (re-scored)", x: rx, y: ry,
+                    text: rtext, hoverinfo: "text+x", opacity: 0.45,
+                    marker: { symbol: "circle-open", size: 8, color: "#5f6368" } });
+    }
     if (fx.length) {
       traces.push({ type: "scatter", mode: "markers", name: "failing", x: fx, y: fy, text: ftext,
                     hoverinfo: "text+x", marker: { symbol: "x", size: 11, color: COLORS.fail,
