@@ -27,7 +27,7 @@ class DbtRun:
 
 
 def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATION,
-            extra_env: dict | None = None, timeout: int = 1500, target_path: Path | None = None) -> DbtRun:
+            extra_env: dict | None = None, timeout: int = 3600, target_path: Path | None = None) -> DbtRun:
     """dbt <args> for one target, with its own target/log paths and DuckDB file under `work`."""
     work.mkdir(parents=True, exist_ok=True)
     if args[0] != "deps" and project == INTEGRATION:
