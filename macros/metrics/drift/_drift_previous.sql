@@ -58,7 +58,7 @@
         group by ml_w
       ) as ml_previous_profile
     {%- endset -%}
-    {%- set rows = [] if (render_only or not probs) else run_query(sql).rows -%}
+    {%- set rows = [] if (render_only or not probs) else ml_monitor._query_rows(sql) -%}
     {%- for w in ref_ws -%}
       {%- for c in numeric -%}
         {%- do edges.update({(w.idx, c.idx): ([0.0] if render_only else [])}) -%}
@@ -99,7 +99,7 @@
       where rn <= {{ args.max_categories + 1 }}
       order by ml_w, col_idx, v
     {%- endset -%}
-    {%- for r in run_query(sql).rows -%}
+    {%- for r in ml_monitor._query_rows(sql) -%}
       {%- do values[(r['ml_w'] | int, r['col_idx'] | int)].append(r['v'] | string) -%}
     {%- endfor -%}
   {%- endif -%}

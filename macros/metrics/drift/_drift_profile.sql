@@ -69,7 +69,7 @@
     ) as ml_profile
   {%- endset -%}
   {%- set out = {} -%}
-  {%- set row = run_query(sql).rows[0] -%}
+  {%- set row = ml_monitor._query_rows(sql)[0] -%}
   {%- set exact = ml_monitor._drift_bracketed_quantiles(setup, cols, probs, row) if bracketed else {} -%}
   {%- for c in cols -%}
     {%- set info = {'n': row['n_' ~ c.idx]} -%}
@@ -126,7 +126,7 @@
     {%- for c in cols -%}{%- do out[c.idx].append('0') -%}{%- endfor -%}
     {{ return(out) }}
   {%- endif -%}
-  {%- for r in run_query(sql).rows -%}
+  {%- for r in ml_monitor._query_rows(sql) -%}
     {%- do out[r['col_idx'] | int].append(r['v'] | string) -%}
   {%- endfor -%}
   {{ return(out) }}

@@ -169,7 +169,7 @@
     group by k.c, k.j, k.below, k.upto
   {%- endset -%}
   {%- set by_key = {} -%}
-  {%- for r in run_query(sql).rows -%}
+  {%- for r in ml_monitor._query_rows(sql) -%}
     {%- do by_key.update({(r['c'] | int) ~ ':' ~ (r['j'] | int): r}) -%}
   {%- endfor -%}
   {%- for it in items -%}
@@ -216,7 +216,7 @@
         from ({{ ml_monitor._drift_side_sql('r', setup.ref_relation, setup.ref_filter, missed) }}) as ml_fallback_source
       ) as ml_fallback
     {%- endset -%}
-    {%- set frow = run_query(sql).rows[0] -%}
+    {%- set frow = ml_monitor._query_rows(sql)[0] -%}
     {{ log("ml_monitor: exact quantiles of " ~ (missed | map(attribute='name') | join(', ')) ~ " by the exact aggregate (an approximate bracket missed)") }}
     {%- for c in missed -%}
       {%- for p in probs -%}
@@ -252,7 +252,7 @@
       from ({{ ml_monitor._drift_side_sql('r', relation, where, [col]) }}) as ml_source
     ) as ml_profile
   {%- endset -%}
-  {%- set row = run_query(sql).rows[0] -%}
+  {%- set row = ml_monitor._query_rows(sql)[0] -%}
   {%- set exact = ml_monitor._drift_bracketed_quantiles(setup, [col], probabilities, row) -%}
   {%- set values = [] -%}
   {%- for p in probabilities -%}{%- do values.append(exact.get('1:' ~ loop.index)) -%}{%- endfor -%}

@@ -84,7 +84,7 @@
   {%- endset -%}
   {%- set by_column = {} -%}
   {%- set seg_columns = [] -%}
-  {%- for r in run_query(sql).rows -%}
+  {%- for r in ml_monitor._query_rows(sql) -%}
     {%- if r['segment_column'] is not none -%}
       {%- if (r['segment_column'] | lower) not in seg_columns -%}{%- do seg_columns.append(r['segment_column'] | lower) -%}{%- endif -%}
     {%- else -%}
@@ -181,7 +181,7 @@ reference_rows as (
     {%- do adapter.cache_added(target_rel.incorporate(type='table')) -%}
   {%- endif -%}
   {%- set key = ml_monitor._model_key(rel) -%}
-  {%- set n_ref = run_query('select count(*) as n from ' ~ ref_rel ~ ' where ' ~ setup.ref_filter).rows[0]['n'] | int -%}
+  {%- set n_ref = ml_monitor._query_rows('select count(*) as n from ' ~ ref_rel ~ ' where ' ~ setup.ref_filter)[0]['n'] | int -%}
   {%- if n_ref == 0 -%}
     {{ ml_monitor._arg_error(test, ref_rel, 'reference', "has no rows" ~ (" matching reference_where" if reference_where else "") ~ ": nothing to freeze (the existing baseline, if any, is kept)", reference) }}
   {%- endif -%}
@@ -223,6 +223,6 @@ left join reference_cells as c
                                   ml_monitor._baseline_where(name, key), insert_sql) -%}
   {#- as an operation nothing else commits; inside a hook the materialization does -#}
   {%- if flags.WHICH == 'run-operation' and target.type in ['duckdb', 'postgres'] -%}{%- do adapter.commit() -%}{%- endif -%}
-  {%- set n = run_query('select count(*) as n from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key)).rows[0]['n'] -%}
+  {%- set n = ml_monitor._query_rows('select count(*) as n from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key))[0]['n'] -%}
   {{ log("ml_monitor: froze baseline '" ~ name ~ "' of " ~ key ~ " from " ~ ref_rel ~ ": " ~ (plan | length) ~ " column(s), " ~ n ~ " rows in " ~ target_rel, info=true) }}
 {%- endmacro %}

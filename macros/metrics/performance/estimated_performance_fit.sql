@@ -258,7 +258,7 @@ from mm_flagged
   {%- set rows = [] -%}
   {%- set ns = namespace(n_rows=0, n_bad=0, tp=0, fp=0, fn=0, tn=0) -%}
   {%- set by_score = {} -%}
-  {%- for r in run_query(sql).rows -%}
+  {%- for r in ml_monitor._query_rows(sql) -%}
     {%- if (r['fold'] | int) < 0 -%}
       {%- set ns.n_rows = r['n'] | int -%}{%- set ns.n_bad = (r['bad'] or 0) | int -%}
     {%- else -%}

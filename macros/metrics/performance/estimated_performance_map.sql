@@ -66,7 +66,7 @@
   {%- endset -%}
   {%- set plan = {'reason': none, 'calibrated': false, 'points': [], 'realized': {}, 'se': {}, 'calibration': 'auto',
                   'ece_before': none, 'ece_after': none, 'n_ref': none, 'n_pos': none, 'n_neg': none, 'n_excluded': none} -%}
-  {%- set rows = run_query(sql).rows -%}
+  {%- set rows = ml_monitor._query_rows(sql) -%}
   {%- if rows | length == 0 -%}
     {{ ml_monitor._arg_error(test, relation, 'calibration_map', "is not a frozen calibration map of model " ~ key ~ " in " ~ rel ~ "; " ~ how, name) }}
   {%- endif -%}
