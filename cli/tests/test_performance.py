@@ -106,7 +106,7 @@ def inline_compiler(perf_build):
      "cannot be combined with a challenger"),
     # arguments are declared once (_perf_arguments) and forwarded as keywords: a misspelt one is named
     ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_colum='score'",
-     "argument 'score_colum' is not an argument of performance (accepted: bins, challenger_margin"),
+     "argument 'score_colum' is not an argument of performance (accepted: anomaly, bins, challenger_margin"),
 ])
 def test_bad_arguments_fail_at_compile_time(inline_compiler, call, message):
     ok, output = inline_compiler("{{ ml_monitor.performance(ref('perf_predictions'), " + call + ") }}")

@@ -403,7 +403,8 @@ def test_load_history_through_dbt(dbt_project):
     assert (b["bin"], b["n"]) == (0, 4) and (b["lower"], b["upper"]) == (0.0, 0.5)
     assert b["mean_score"] == pytest.approx((0.1 + 0.3 + 0.4 + 0.5) / 4, abs=1e-12)
     assert b["fraction_positive"] == pytest.approx(2 / 4, abs=1e-12)
-    assert df[df["monitor"] == "null_rate"]["facts"].isna().all()
+    # null_rate has no facts of its own: only the lineage the history hook adds (issue #18)
+    assert all(set(parse_facts(f)) == {"lineage"} for f in df[df["monitor"] == "null_rate"]["facts"])
 
     # --select keeps only the rows of the selected tests (dbt selection syntax)
     sel = load_history(root, profiles_dir=root, days=None,
