@@ -23,7 +23,7 @@ fi
 echo "test.sh: adapters: $ML_MONITOR_ADAPTERS" >&2
 set +e
 # two workers (ML_MONITOR_TEST_WORKERS=0: one process): Spark's tests on one, the rest on the other
-.venv/bin/python -m pytest cli/tests -n "${ML_MONITOR_TEST_WORKERS:-2}" --dist loadgroup "$@"
+.venv/bin/python -m pytest cli/tests -n "${ML_MONITOR_TEST_WORKERS:-2}" --dist loadgroup --durations=30 "$@"
 status=$?
 set -e
 # pytest exit 5 = no tests collected: that is a failure here, not a success
