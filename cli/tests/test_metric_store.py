@@ -195,3 +195,37 @@ def test_incremental_refresh_evaluates_new_and_newest_windows(windowed_project, 
     assert len(log) == 4 + 1 + 1 + 4 + 4  # the audit log kept every run (history survives --full-refresh)
     final = read(db, "ml_monitor_metrics")
     assert len(final) == 5 and not final.duplicated(GRAIN).any()
+
+
+def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tmp_path):
+    """An anomaly row is written only for the newest window of a run; the next day's run evaluates
+    that window again as a training window, without an anomaly row. The store keeps the earlier
+    anomaly row (it is not replaced by the re-evaluation), so the `<metric>_anomaly` series has one
+    point per tested window (what the report plots and `consecutive_windows` triggers read)."""
+    project, db = windowed_project
+    (project / "seeds" / "schema.yml").write_text(textwrap.dedent("""
+        seeds:
+          - name: events
+            columns:
+              - name: x
+                data_tests:
+                  - ml_monitor.null_rate:
+                      arguments:
+                        timestamp_column: event_ts
+                        window: {period: day, count: 1}
+                        windows: 4
+                        anomaly: {training_windows: 2, min_training_windows: 2, exclude_anomalies: false}
+    """))
+    w = tmp_path / "w"
+    for as_of in ("2026-01-31 00:00:00", "2026-02-01 00:00:00"):
+        res = run_dbt(["build", "--vars", f"{{ml_monitor_as_of: '{as_of}'}}"], "duckdb", w, project=project)
+        assert res.returncode in (0, 1), res.output
+    store = read(db, "ml_monitor_metrics")
+    assert not store.duplicated(GRAIN).any()
+    anomaly = store[store.metric == "null_rate_anomaly"].sort_values("window_start")
+    # both tested windows (Jan 30 from the first run, Jan 31 from the second) are in the store
+    assert list(anomaly.window_start.dt.strftime("%m-%d")) == ["01-30", "01-31"]
+    assert anomaly.invocation_id.nunique() == 2
+    # the metric's own rows of Jan 30 are the second run's (re-evaluated as a training window)
+    rate = store[(store.metric == "null_rate") & (store.window_start == pd.Timestamp("2026-01-30"))]
+    assert len(rate) == 1 and rate.invocation_id.iloc[0] == anomaly.invocation_id.iloc[1]

@@ -632,3 +632,109 @@ def test_estimated_performance_plot_carries_band_and_realized():
     assert t["realized"]["x"] == t["x"][:2]
     html = render_html(model)
     assert "realized" in html and '"band"' in html
+
+
+# ---------------------------------------------------------------------------------------------
+# anomaly: the expected range of each tested window on the plot of the metric it tests
+
+ANOMALY_RUNS = [dt.datetime(2026, 1, d) for d in (28, 29, 30)]     # as_of of three daily runs
+
+
+def anomaly_history() -> pd.DataFrame:
+    """Three daily runs of a null_rate test with `anomaly: {sensitivity: 3, training_windows: 7}`
+    and no fixed threshold, as the hook writes them: each run evaluates its 8 newest daily windows
+    and appends one `null_rate_anomaly` row per segment for the newest (tested) window. The rate is
+    about 1 %: expected - 3 sd is negative, so the SQL writes the band's lower bound as 0 (a rate's
+    domain). The last run's window (Jan 29) jumps to 20 % overall: anomalous; emea stays normal."""
+    rates = {None: {d: 0.001 + 0.006 * ((d * 7) % 3) for d in range(18, 30)},
+             "emea": {d: 0.02 + 0.001 * (d % 2) for d in range(18, 30)}}
+    rates[None][29] = 0.2
+    rows = []
+
+    def row(run, seg, day, metric, value, threshold, baseline, status, facts=None, detail=None):
+        start = dt.datetime(2026, 1, day)
+        return {"monitor": "null_rate", "column_name": "income",
+                "segment_column": None if seg is None else "region", "segment_value": seg,
+                "metric": metric, "value": value, "threshold": threshold, "baseline_value": baseline,
+                "sample_size": 500, "window_start": start, "window_end": start + DAY,
+                "status": status, "detail": detail, "facts": facts,
+                "test_unique_id": "test.proj.income_nulls.abc", "test_name": "income_nulls",
+                "model_name": "predictions", "severity": "error",
+                "test_status": "fail" if status == "fail" else "pass",
+                "invocation_id": f"inv-{run}", "run_started_at": ANOMALY_RUNS[run] + dt.timedelta(hours=6),
+                "observation_id": None}
+
+    expected = {}
+    for run, as_of in enumerate(ANOMALY_RUNS):
+        tested = as_of.day - 1
+        for seg, series in rates.items():
+            for day in range(tested - 7, tested + 1):
+                rows.append(row(run, seg, day, "null_rate", series[day], None, None, "pass"))
+            train = pd.Series([series[d] for d in range(tested - 7, tested)])
+            e, sd, v = float(train.mean()), float(train.std()), series[tested]
+            lower, upper = max(0.0, e - 3 * sd), e + 3 * sd
+            status = "fail" if v > upper else "pass"
+            facts = json.dumps({"anomaly": {"method": "zscore", "sensitivity": 3, "training_windows": 7},
+                                "observed": v, "expected": e, "spread": sd, "lower": lower, "upper": upper,
+                                "training": 7, "missing": 0, "excluded": 0, "season": None})
+            rows.append(row(run, seg, tested, "null_rate_anomaly", (v - e) / sd, 3.0, e, status, facts,
+                            f"value {v} {'outside' if status == 'fail' else 'inside'} expected range "
+                            f"[{lower:.4g}, {upper:.4g}] from 7 training windows"))
+            expected[(seg, tested)] = (e, lower, upper, e - 3 * sd, status)
+    frame = pd.DataFrame(rows)
+    frame.attrs["expected"] = expected
+    return frame
+
+
+def test_anomaly_band_on_the_plot_of_the_metric():
+    frame = anomaly_history()
+    exp = frame.attrs["expected"]
+    m = shape_report(frame, now=dt.datetime(2026, 1, 30, 12), days=30)
+    plots = {p["metric"]: p for p in m["plots"]}
+    assert set(plots) == {"null_rate", "null_rate_anomaly"}     # the score keeps its own plot
+    p = plots["null_rate"]
+    assert p["by_window"] and p["windows"] == 10
+    # the newest tested window is anomalous: the plot needs attention although no fixed threshold failed
+    assert p["anomalous_windows"] == 1 and p["status"] == "fail"
+    assert p["failing_windows"] == 0
+    overall, emea = p["traces"]
+    assert (overall["name"], emea["name"]) == ("overall", "region = emea")
+    tested = ["2026-01-27 00:00:00", "2026-01-28 00:00:00", "2026-01-29 00:00:00"]
+    for t, seg in ((overall, None), (emea, "emea")):
+        a = t["anomaly"]
+        assert a["x"] == tested
+        assert a["expected"] == pytest.approx([exp[(seg, d)][0] for d in (27, 28, 29)], abs=1e-15)
+        assert a["lower"] == pytest.approx([exp[(seg, d)][1] for d in (27, 28, 29)], abs=1e-15)
+        assert a["upper"] == pytest.approx([exp[(seg, d)][2] for d in (27, 28, 29)], abs=1e-15)
+        assert a["status"] == [exp[(seg, d)][4] for d in (27, 28, 29)]
+        # the band is aligned with the trace's x: null where a window was not tested
+        assert t["x"][-3:] == tested and t["band"]["label"] == "expected range"
+        assert t["band"]["lower"][:-3] == [None] * 7 and t["band"]["upper"][:-3] == [None] * 7
+        assert t["band"]["lower"][-3:] == a["lower"] and t["band"]["upper"][-3:] == a["upper"]
+    # the rate's band reached below 0 before the SQL clipped it to the domain [0, 1]
+    assert all(exp[(None, d)][3] < 0 for d in (27, 28)) and overall["anomaly"]["lower"][:2] == [0.0, 0.0]
+    assert overall["anomaly"]["status"] == ["pass", "pass", "fail"] and emea["anomaly"]["status"][-1] == "pass"
+    assert overall["anomaly"]["y"] == [overall["y"][-3], overall["y"][-2], 0.2]
+    assert "outside expected range" in overall["anomaly"]["detail"][-1]
+    # the check fails on its anomaly row; the card says so
+    (check,) = m["checks"]
+    assert check["state"] == "fail"
+    assert [o["metric"] for o in check["failing_observations"]] == ["null_rate_anomaly"]
+    html = render_html(m)
+    assert "1 anomalous window" in html and "expected range" in html
+
+
+def test_anomaly_band_only_where_the_band_was_judged():
+    """A tested window with too little history (skipped) has no band; a plot without anomaly rows
+    is unchanged (no `anomaly`, no band)."""
+    frame = anomaly_history()
+    first = (frame["metric"] == "null_rate_anomaly") & (frame["invocation_id"] == "inv-0")
+    frame.loc[first, ["status", "value", "baseline_value"]] = ["skipped", None, None]
+    p = next(p for p in shape_report(frame, now=dt.datetime(2026, 1, 30, 12), days=30)["plots"]
+             if p["metric"] == "null_rate")
+    a = p["traces"][0]["anomaly"]
+    assert a["status"][0] == "skipped" and a["expected"][0] is None and a["lower"][0] is None
+    assert p["traces"][0]["band"]["lower"][-3] is None and p["traces"][0]["band"]["lower"][-2] == 0.0
+    plain = windowed_history()
+    for t in shape_report(plain, now=dt.datetime(2026, 1, 30, 12), days=30)["plots"][0]["traces"]:
+        assert "anomaly" not in t and "band" not in t
