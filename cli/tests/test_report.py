@@ -562,6 +562,13 @@ def test_history_sql():
     assert "run_started_at >= cast('2026-01-01 12:30:05' as {{ ml_monitor.type_timestamp() }})" in sql
     assert sql.count(" as ") >= len(HISTORY_COLUMNS)
     assert "where" not in history_sql(None)
+    # another source with the history's columns (the triggers read the metric store so)
+    from ml_monitor.triggers.store import store_sql
+    store = store_sql(["test.p.b", "test.p.a'x"])
+    assert "from {{ mm_rel }}" not in store
+    assert store.endswith(" from (select * from ({{ ml_monitor.metric_store_sql(mm_rel) }}) as mm_store_all "
+                          "where test_unique_id in ('test.p.a''x', 'test.p.b')) as mm_store")
+    assert store.startswith(history_sql(None).split(" from {{ mm_rel }}")[0])
 
 
 def test_checks_meta_from_manifest_json():
@@ -738,3 +745,87 @@ def test_anomaly_band_only_where_the_band_was_judged():
     plain = windowed_history()
     for t in shape_report(plain, now=dt.datetime(2026, 1, 30, 12), days=30)["plots"][0]["traces"]:
         assert "anomaly" not in t and "band" not in t
+
+
+# ---------------------------------------------------------------------------------------------
+# retraining triggers: the rows `ml-monitor triggers list` shows (api.list_triggers)
+
+
+def trigger_rows(now: dt.datetime = NOW) -> list[dict]:
+    """What api.list_triggers returns: one firing trigger with its evidence, one resolved in the
+    period, one resolved long ago, one clear that never fired, one never evaluated."""
+    def at(hours):
+        return (now - dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+    def row(name, state, **kw):
+        base = {"name": name, "fingerprint": "f" + name, "state": state, "first_fired": None,
+                "last_evaluated": at(1), "resolved_at": None, "fired_count": 0, "channels": [],
+                "reason": None, "event": None, "deliveries": {"pending": 0, "failed": 0, "delivered": 0},
+                "configured": True, "description": None, "kind": "count", "routes_to": []}
+        return {**base, **kw}
+
+    evidence = {"trigger": "feature_drift", "holds": True,
+                "reason": "at least 2 series with status fail in each of the latest 2 windows",
+                "windows": [{"window_start": "2026-01-30T00:00:00", "window_end": "2026-01-31T00:00:00",
+                             "matching_series": 3, "held": True, "summary": "3 series with status fail (needs 2)"},
+                            {"window_start": "2026-01-29T00:00:00", "window_end": "2026-01-30T00:00:00",
+                             "matching_series": 2, "held": True, "summary": "2 series with status fail (needs 2)"}],
+                "observations": [{"test_name": "psi_drift_age", "monitor": "psi_drift", "column_name": "age",
+                                  "segment_column": "region", "segment_value": XSS, "metric": "psi",
+                                  "value": 0.4705, "threshold": 0.2, "status": "fail",
+                                  "window_start": "2026-01-30T00:00:00", "window_end": "2026-01-31T00:00:00",
+                                  "detail": "psi 0.4705 above 0.2"}] * 10,
+                "observation_count": 14}
+    return [
+        row("feature_drift", "firing", first_fired=at(30), fired_count=2, channels=["retrain", "console"],
+            reason=evidence["reason"], description=f"features drift {XSS}",
+            event={"owner": "@ml-team", "evidence": evidence}, deliveries={"pending": 1, "failed": 0, "delivered": 3}),
+        row("auc_drop", "clear", first_fired=at(50), resolved_at=at(5), fired_count=1, channels=["retrain"],
+            reason="not at least 1 series with status fail in the latest window",
+            event={"owner": None, "evidence": {**evidence, "resolved_reason": "not at least 1 series with status "
+                                                                              "fail in the latest window (found 0)"}}),
+        row("old_one", "clear", first_fired=at(24 * 60), resolved_at=at(24 * 40), fired_count=1,
+            event={"evidence": {"resolved_reason": "cleared"}}),
+        row("quiet", "clear", reason="not at least 3 series ..."),
+        row("new_rule", "unknown", reason="never evaluated", last_evaluated=None),
+    ]
+
+
+def test_triggers_shaped_for_the_report():
+    from ml_monitor.report.triggers import shape_triggers
+
+    t = shape_triggers(trigger_rows(), period_start=NOW - dt.timedelta(days=30))
+    assert t["total"] == 5 and t["clear"] == 2 and t["unknown"] == 1 and t["error"] is None
+    (firing,) = t["open"]
+    assert firing["name"] == "feature_drift" and firing["fired"] == "2026-01-30 06:00 UTC"
+    assert firing["fired_count"] == 2 and firing["owner"] == "@ml-team" and firing["pending"] == 1
+    assert [w["window"] for w in firing["windows"]] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00",
+                                                      "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+    assert [w["matching"] for w in firing["windows"]] == [3, 2] and all(w["held"] for w in firing["windows"])
+    assert len(firing["observations"]) == 8 and firing["observation_count"] == 14
+    o = firing["observations"][0]
+    assert (o["test"], o["segment"], o["value_text"], o["threshold_text"]) == \
+        ("psi_drift_age", f"region = {XSS}", "0.4705", "0.2")
+    # resolved in the period (the one of 40 days ago is not), with why it cleared
+    (resolved,) = t["resolved"]
+    assert resolved["name"] == "auc_drop" and resolved["resolved"] == "2026-01-31 07:00 UTC"
+    assert resolved["resolved_reason"].endswith("(found 0)")
+    assert shape_triggers(trigger_rows(), period_start=None)["resolved"][-1]["name"] == "old_one"
+    # nothing configured and nothing in the state: no section; an error: a section that says so
+    assert shape_triggers([]) is None and shape_triggers(None) is None
+    assert shape_triggers(None, error="bad yaml")["error"] == "bad yaml"
+
+
+def test_triggers_section_rendered_and_escaped(tmp_path):
+    model = shape_report(synthetic_history()[0], now=NOW, days=30, triggers=trigger_rows())
+    html = render_html(model)
+    assert 'id="triggers"' in html and "1 firing" in html
+    assert 'data-trigger="feature_drift" data-state="firing"' in html
+    assert "2026-01-29 00:00:00 → 2026-01-30 00:00:00" in html and "3 series with status fail (needs 2)" in html
+    assert "… 6 more observations in the evidence" in html
+    assert 'data-trigger="auc_drop" data-state="resolved"' in html and "old_one" not in html
+    assert XSS not in html and html_lib.escape(XSS, quote=False) in html
+    # without triggers the section is absent; an unreadable configuration is said in the page
+    assert 'id="triggers"' not in render_html(shape_report(synthetic_history()[0], now=NOW, days=30))
+    broken = render_html(shape_report(synthetic_history()[0], now=NOW, days=30, triggers_error="invalid YAML"))
+    assert "The triggers could not be read: invalid YAML" in broken

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from ml_monitor import formatting
+from ml_monitor.report.triggers import shape_triggers
 from ml_monitor.schema import HISTORY_COLUMNS, parse_facts
 
 STATUSES = ("fail", "no_data", "skipped", "pass")
@@ -825,12 +826,16 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
                  *, now: dt.datetime | None = None, days: float | None = 30,
                  title: str | None = None, project: str | None = None,
                  target: str | None = None,
-                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None
+                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None,
+                 triggers: list[Mapping[str, Any]] | None = None, triggers_error: str | None = None
                  ) -> dict[str, Any]:
     """The report model for `frame` (history rows, already limited to the period).
 
     `checks_meta`: test unique_id -> owner / runbook / severity / tags (loader.checks_meta_from_
-    manifest); `reliability`: test unique_id -> reliability-table rows of calibration tests."""
+    manifest); `reliability`: test unique_id -> reliability-table rows of calibration tests;
+    `triggers`: the rows of `ml-monitor triggers list` (api.list_triggers), `triggers_error` why
+    they could not be read (report.triggers.shape_triggers)."""
+
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     period_start = None if days is None else pd.Timestamp(now - dt.timedelta(days=float(days)))
     df = normalize(frame)
@@ -907,6 +912,8 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
         "resolved": [c for c in checks if c["resolved"]],
         "tables": tables,
         "plots": plots,
+        "triggers": shape_triggers(triggers, error=triggers_error,
+                                   period_start=None if period_start is None else period_start.to_pydatetime()),
         "filters": {"tables": [t["name"] for t in tables], "monitors": monitors,
                     "statuses": list(STATUSES)},
     }
