@@ -217,8 +217,8 @@ def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tm
                         anomaly: {training_windows: 2, min_training_windows: 2, exclude_anomalies: false}
     """))
     w = tmp_path / "w"
-    for as_of in ("2026-01-31 00:00:00", "2026-02-01 00:00:00"):
-        res = run_dbt(["build", "--vars", f"{{ml_monitor_as_of: '{as_of}'}}"], "duckdb", w, project=project)
+    for command, as_of in (("build", "2026-01-31 00:00:00"), ("test", "2026-02-01 00:00:00")):
+        res = run_dbt([command, "--vars", f"{{ml_monitor_as_of: '{as_of}'}}"], "duckdb", w, project=project)
         assert res.returncode in (0, 1), res.output
     store = read(db, "ml_monitor_metrics")
     assert not store.duplicated(GRAIN).any()
