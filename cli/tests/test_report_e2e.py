@@ -544,7 +544,10 @@ PLOT_PROBE = """(() => {
         fills: Array.from(div.querySelectorAll('.scatterlayer path.js-fill')).filter(p => (p.getAttribute('d') || '').length > 0).length,
         rings: div.querySelectorAll('.scatterlayer .trace:last-child .point').length,
         note: (div.parentElement.querySelector('p.anomaly-note') || {}).textContent || null,
-        card: div.parentElement.querySelector('p.muted.small').textContent});
+        card: div.parentElement.querySelector('p.muted.small').textContent,
+        triggers: Array.from(document.querySelectorAll('#triggers [data-trigger]')).map(e => [e.dataset.trigger, e.dataset.state]),
+        triggerWindows: Array.from(document.querySelectorAll('#triggers .trigger-windows tbody tr')).map(e => e.cells[0].textContent),
+        triggerText: (document.getElementById('triggers') || {}).innerText || null});
 })()"""
 
 
@@ -555,12 +558,14 @@ def test_anomaly_expected_band_in_chromium(tmp_path):
     anomalous window; the numbers drawn are the anomaly rows' facts (the lower bound of a rate
     clipped to 0 by the SQL)."""
     from ml_monitor.report import write_report
-    from test_report import anomaly_history  # noqa: E402 (same folder)
+    from test_report import XSS as _XSS, anomaly_history, trigger_rows  # noqa: E402 (same folder)
 
     frame = anomaly_history()
     exp = frame.attrs["expected"]
     out = tmp_path / "anomaly.html"
-    write_report(frame, out, now=dt.datetime(2026, 1, 30, 12), days=30)
+    now = dt.datetime(2026, 1, 30, 12)
+    # with the retraining triggers of the state file (as api.list_triggers returns them)
+    write_report(frame, out, now=now, days=30, triggers=trigger_rows(now))
     page = open_report(out, tmp_path, screenshot=ARTIFACTS / "report_anomaly.png",
                        probe=PLOT_PROBE % "income · null_rate")
     assert_clean(page)
@@ -596,3 +601,9 @@ def test_anomaly_expected_band_in_chromium(tmp_path):
     assert probe["fills"] >= 2
     assert probe["rings"] == 1
     assert "1 anomalous window" in probe["card"] and probe["note"].startswith("Anomaly rule")
+    # the triggers section: the firing one with its two evidence windows, the one resolved in the
+    # period; the data in it is text (the description holds markup; assert_clean: no script ran)
+    assert probe["triggers"] == [["feature_drift", "firing"], ["auc_drop", "resolved"]]
+    assert probe["triggerWindows"] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00",
+                                       "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+    assert f"features drift {_XSS}" in probe["triggerText"] and "firing since" in probe["triggerText"]
