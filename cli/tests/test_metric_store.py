@@ -203,19 +203,10 @@ def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tm
     anomaly row (it is not replaced by the re-evaluation), so the `<metric>_anomaly` series has one
     point per tested window (what the report plots and `consecutive_windows` triggers read)."""
     project, db = windowed_project
-    (project / "seeds" / "schema.yml").write_text(textwrap.dedent("""
-        seeds:
-          - name: events
-            columns:
-              - name: x
-                data_tests:
-                  - ml_monitor.null_rate:
-                      arguments:
-                        timestamp_column: event_ts
-                        window: {period: day, count: 1}
-                        windows: 4
-                        anomaly: {training_windows: 2, min_training_windows: 2, exclude_anomalies: false}
-    """))
+    schema = project / "seeds" / "schema.yml"     # the fixture's test, with an anomaly rule instead
+    schema.write_text(schema.read_text().replace(
+        "max_null_rate: 1.0", "anomaly: {training_windows: 2, min_training_windows: 2, exclude_anomalies: false}"))
+    assert "anomaly:" in schema.read_text()
     w = tmp_path / "w"
     for command, as_of in (("build", "2026-01-31 00:00:00"), ("test", "2026-02-01 00:00:00")):
         res = run_dbt([command, "--vars", f"{{ml_monitor_as_of: '{as_of}'}}"], "duckdb", w, project=project)

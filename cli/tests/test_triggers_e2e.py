@@ -14,24 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import drop_pg_schemas, pg_profile
 from ml_monitor.paths import package_root
 from test_cli_run import invoke
 
 ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
 PG_SCHEMA = f"triggers_{os.getpid()}"
-PG_PROFILE = """trigger_proj:
-  target: dev
-  outputs:
-    dev:
-      type: postgres
-      host: "{{ env_var('ML_MONITOR_PG_HOST', '127.0.0.1') }}"
-      port: "{{ env_var('ML_MONITOR_PG_PORT', '5432') | int }}"
-      user: "{{ env_var('ML_MONITOR_PG_USER', 'ml_monitor') }}"
-      password: "{{ env_var('ML_MONITOR_PG_PASSWORD') }}"
-      dbname: "{{ env_var('ML_MONITOR_PG_DBNAME', 'ml_monitor') }}"
-      schema: "%s"
-      threads: 1
-""" % PG_SCHEMA
+PG_PROFILE = pg_profile("trigger_proj", "dev", PG_SCHEMA)
 ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.skipif(
     "postgres" not in ADAPTERS, reason="postgres not in ML_MONITOR_ADAPTERS"))]
 
@@ -72,21 +61,6 @@ RECORDER = ("import json, os, sys; data = json.load(sys.stdin); "
             "open(sys.argv[1], 'a').write(json.dumps({'env': os.environ['ML_MONITOR_EVENT'], 'data': data}) + '\\n')")
 
 
-def _drop_pg_schema() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host=os.environ.get("ML_MONITOR_PG_HOST", "127.0.0.1"),
-                            port=int(os.environ.get("ML_MONITOR_PG_PORT", "5432")),
-                            user=os.environ.get("ML_MONITOR_PG_USER", "ml_monitor"),
-                            password=os.environ["ML_MONITOR_PG_PASSWORD"],
-                            dbname=os.environ.get("ML_MONITOR_PG_DBNAME", "ml_monitor"))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for schema in (PG_SCHEMA, f"{PG_SCHEMA}_dbt_test__audit"):
-            cur.execute(f'drop schema if exists "{schema}" cascade')
-    conn.close()
-
-
 @pytest.fixture(scope="module")
 def trigger_project(tmp_path_factory, request):
     """The project on DuckDB, or on PostgreSQL when parametrized indirectly with "postgres"."""
@@ -98,7 +72,7 @@ def trigger_project(tmp_path_factory, request):
         yield root
     finally:
         if adapter == "postgres":
-            _drop_pg_schema()
+            drop_pg_schemas(PG_SCHEMA, f"{PG_SCHEMA}_dbt_test__audit")
 
 
 def _make_project(root: Path, adapter: str) -> Path:
