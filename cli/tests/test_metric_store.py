@@ -220,3 +220,17 @@ def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tm
     # the metric's own rows of Jan 30 are the second run's (re-evaluated as a training window)
     rate = store[(store.metric == "null_rate") & (store.window_start == pd.Timestamp("2026-01-30"))]
     assert len(rate) == 1 and rate.invocation_id.iloc[0] == anomaly.invocation_id.iloc[1]
+    # the report draws both tested windows' expected range from these real rows' facts, clipped to
+    # the rate's domain: training (0.75, 0) -> 0.375 +- 3 * 0.53 -> [0, 1]; (0, 0.25) -> [0, 0.655]
+    import datetime as dt
+    import json
+
+    from ml_monitor.report.shaping import shape_report
+    model = shape_report(read(db, "ml_monitor_observations"), now=dt.datetime(2026, 2, 1, 12), days=None)
+    (t,) = next(p for p in model["plots"] if p["metric"] == "null_rate")["traces"]
+    assert t["anomaly"]["x"] == ["2026-01-30 00:00:00", "2026-01-31 00:00:00"]
+    facts = [json.loads(f) for f in anomaly.facts]
+    assert t["anomaly"]["lower"] == [f["lower"] for f in facts] == [0.0, 0.0]
+    assert t["anomaly"]["upper"] == [f["upper"] for f in facts]
+    assert facts[0]["upper"] == 1.0 and facts[1]["upper"] == pytest.approx(0.125 + 3 * 0.25 / 2 ** 0.5, abs=1e-12)
+    assert t["band"]["upper"][-2:] == t["anomaly"]["upper"]
