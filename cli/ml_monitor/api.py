@@ -15,6 +15,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from ml_monitor.alerts.base import DeliveryContext
@@ -248,9 +249,12 @@ def run_triggers(report: RunReport, config: Config, ctx: DeliveryContext | None 
 
 def list_triggers(config: Config) -> list[dict[str, Any]]:
     """Every configured trigger with its state (never evaluated: `unknown`), and the state of triggers
-    no longer in ml_monitor.yml (`configured: false`)."""
-    with Outbox(config.state_path) as outbox:
-        rows = {r["name"]: r for r in TriggerState(outbox).rows()}
+    no longer in ml_monitor.yml (`configured: false`). Reading creates no state file (the report
+    lists the triggers of a project that never ran them)."""
+    rows: dict[str, dict[str, Any]] = {}
+    if Path(config.state_path).exists():
+        with Outbox(config.state_path) as outbox:
+            rows = {r["name"]: r for r in TriggerState(outbox).rows()}
     out = []
     for t in config.triggers:
         row = rows.pop(t.name, None) or {"name": t.name, "state": "unknown", "fired_count": 0, "event": None,

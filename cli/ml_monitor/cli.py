@@ -61,13 +61,16 @@ def _options(*decorators: Callable) -> Callable:
     return apply
 
 
+config_option = _option("--config", "config_file", envvar="ML_MONITOR_CONFIG", type=click.Path(dir_okay=False),
+                        help="Configuration file (default: <project-dir>/ml_monitor.yml).")
+state_path_option = _option("--state-path", envvar="ML_MONITOR_STATE_PATH", type=click.Path(dir_okay=False),
+                            help="SQLite state file: alerts and outbox (default: <project-dir>/.ml_monitor/state.sqlite).")
+
 state_options = _options(
     _option("--project-dir", envvar="ML_MONITOR_PROJECT_DIR", default=".", show_default=True,
                  type=click.Path(file_okay=False), help="The dbt project (ml_monitor.yml lives beside dbt_project.yml)."),
-    _option("--config", "config_file", envvar="ML_MONITOR_CONFIG", type=click.Path(dir_okay=False),
-                 help="Configuration file (default: <project-dir>/ml_monitor.yml)."),
-    _option("--state-path", envvar="ML_MONITOR_STATE_PATH", type=click.Path(dir_okay=False),
-                 help="SQLite state file: alerts and outbox (default: <project-dir>/.ml_monitor/state.sqlite)."),
+    config_option,
+    state_path_option,
     _option("--format", "output_format", envvar="ML_MONITOR_FORMAT", type=click.Choice(["text", "json"]),
                  default="text", show_default=True, help="json: machine-readable results on stdout."),
     _option("-v", "--verbose", is_flag=True, envvar="ML_MONITOR_VERBOSE", help="Debug logging on stderr."),
@@ -340,26 +343,44 @@ def triggers_list(project_dir: str, config_file: str | None, state_path: str | N
                    "with model_version_column).")
 @click.option("--format", "output_format", envvar="ML_MONITOR_FORMAT", type=click.Choice(["text", "json"]),
               default="text", show_default=True, help="json: the result as JSON on stdout.")
+@config_option
+@state_path_option
 @click.option("-v", "--verbose", is_flag=True, envvar="ML_MONITOR_VERBOSE", help="Debug logging on stderr.")
 def report(out: str, days: float, all_history: bool, title: str | None, project_dir: str,
            profiles_dir: str | None, target: str | None, select: tuple[str, ...], dbt_vars: str | None,
-           model_version: str | None, output_format: str, verbose: bool) -> None:
+           model_version: str | None, output_format: str, config_file: str | None, state_path: str | None,
+           verbose: bool) -> None:
     """Write the HTML report of the observation history: one self-contained file that opens
-    offline, with what fails since when, owners, runbooks and a plot of every metric.
+    offline, with what fails since when, owners, runbooks, a plot of every metric, and the
+    retraining triggers of ml_monitor.yml that are firing or resolved recently (from the state file,
+    as `ml-monitor triggers list` shows them).
 
     \b
     Exit codes: 0 written, 2 the history could not be read (dbt error, no history table).
+    An ml_monitor.yml or state file that cannot be read leaves the triggers out (said on stderr and
+    in the page) and the report is still written; a --config file that cannot be read is exit 2.
     """
     import logging
+    import sqlite3
 
+    from ml_monitor import api
     from ml_monitor.report import ReportError, build_report
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(message)s")
+    triggers, triggers_error = None, None
+    try:
+        triggers = api.list_triggers(api.load_config(project_dir, config_file, {"state_path": state_path}))
+    except (ConfigError, sqlite3.Error) as e:
+        if config_file and isinstance(e, ConfigError):
+            raise     # a file asked for by name must be right: exit 2
+        triggers_error = str(e)
+        click.echo(f"ml-monitor report: the triggers are left out: {e}", err=True)
     try:
         result = build_report(project_dir, out=out, days=None if all_history else days,
                               select=list(select) or None, profiles_dir=profiles_dir, target=target,
-                              vars=_parse_vars(dbt_vars), title=title, model_version=model_version)
+                              vars=_parse_vars(dbt_vars), title=title, model_version=model_version,
+                              triggers=triggers, triggers_error=triggers_error)
     except ReportError as e:
         click.echo(f"ml-monitor report: {e}", err=True)
         sys.exit(2)

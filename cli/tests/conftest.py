@@ -267,6 +267,42 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# ------------------------------------------------------------------ PostgreSQL in a test's own schema
+
+def pg_profile(profile: str, target: str, schema: str) -> str:
+    """profiles.yml text: `profile` with one PostgreSQL `target` writing to `schema`, connection
+    settings from ML_MONITOR_PG_* (the password from ML_MONITOR_PG_PASSWORD, never in the file)."""
+    return f"""{profile}:
+  target: {target}
+  outputs:
+    {target}:
+      type: postgres
+      host: "{{{{ env_var('ML_MONITOR_PG_HOST', '127.0.0.1') }}}}"
+      port: "{{{{ env_var('ML_MONITOR_PG_PORT', '5432') | int }}}}"
+      user: "{{{{ env_var('ML_MONITOR_PG_USER', 'ml_monitor') }}}}"
+      password: "{{{{ env_var('ML_MONITOR_PG_PASSWORD') }}}}"
+      dbname: "{{{{ env_var('ML_MONITOR_PG_DBNAME', 'ml_monitor') }}}}"
+      schema: "{schema}"
+      threads: 1
+"""
+
+
+def drop_pg_schemas(*schemas: str) -> None:
+    """Drop a test's PostgreSQL schemas (and what dbt's store_failures put beside them)."""
+    import psycopg2
+
+    conn = psycopg2.connect(host=os.environ.get("ML_MONITOR_PG_HOST", "127.0.0.1"),
+                            port=int(os.environ.get("ML_MONITOR_PG_PORT", "5432")),
+                            user=os.environ.get("ML_MONITOR_PG_USER", "ml_monitor"),
+                            password=os.environ["ML_MONITOR_PG_PASSWORD"],
+                            dbname=os.environ.get("ML_MONITOR_PG_DBNAME", "ml_monitor"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for schema in schemas:
+            cur.execute(f'drop schema if exists "{schema}" cascade')
+    conn.close()
+
+
 # ------------------------------------------------------------------ test tiers (pytest markers)
 #
 # Markers are assigned here, centrally, not in the test files (registered in pyproject.toml):

@@ -111,6 +111,22 @@ def test_anomaly_rows_decide_and_say_why(anomaly_build):
     assert facts["constant"]["spread"] == 0 and facts["constant"]["lower"] == facts["constant"]["upper"] == 50
     assert facts["hidden"]["anomaly"]["exclude_anomalies"] is False and facts["hidden"]["training"] == 5
     assert facts["level_shift_mad"]["excluded"] == 3 and facts["level_shift_mad"]["anomaly"]["method"] == "mad"
+    # the band's bounds are clipped to the metric's domain (a rate to [0, 1], a count or an age to
+    # >= 0); the verdict is the unclipped rule's. At least one case's raw lower bound is negative.
+    domain = {"null_rate": (0.0, 1.0), "row_count": (0.0, None), "hours_since_latest": (0.0, None)}
+    clipped = 0
+    for case, metric, f in _rows(db, "select case_name, metric, facts from main.actual_anomaly"):
+        f = json.loads(f)
+        if f["expected"] is None or f["spread"] is None:
+            continue
+        k = f["anomaly"]["sensitivity"]
+        lo, hi = f["expected"] - k * f["spread"], f["expected"] + k * f["spread"]
+        floor, ceiling = domain[metric.removesuffix("_anomaly")]
+        assert f["lower"] == pytest.approx(max(lo, floor), abs=1e-12), case
+        assert f["upper"] == pytest.approx(hi if ceiling is None else min(hi, ceiling), abs=1e-12), case
+        clipped += lo < floor
+    assert clipped >= 1
+    assert re.search(r"expected range \[0(\.0)?, 0\.1217\]", details["null_rate_mad"]), details["null_rate_mad"]
 
 
 def test_anomaly_adds_no_scan_of_the_monitored_table(anomaly_build):

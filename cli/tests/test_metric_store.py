@@ -195,3 +195,42 @@ def test_incremental_refresh_evaluates_new_and_newest_windows(windowed_project, 
     assert len(log) == 4 + 1 + 1 + 4 + 4  # the audit log kept every run (history survives --full-refresh)
     final = read(db, "ml_monitor_metrics")
     assert len(final) == 5 and not final.duplicated(GRAIN).any()
+
+
+def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tmp_path):
+    """An anomaly row is written only for the newest window of a run; the next day's run evaluates
+    that window again as a training window, without an anomaly row. The store keeps the earlier
+    anomaly row (it is not replaced by the re-evaluation), so the `<metric>_anomaly` series has one
+    point per tested window (what the report plots and `consecutive_windows` triggers read)."""
+    project, db = windowed_project
+    schema = project / "seeds" / "schema.yml"     # the fixture's test, with an anomaly rule instead
+    schema.write_text(schema.read_text().replace(
+        "max_null_rate: 1.0", "anomaly: {training_windows: 2, min_training_windows: 2, exclude_anomalies: false}"))
+    assert "anomaly:" in schema.read_text()
+    w = tmp_path / "w"
+    for command, as_of in (("build", "2026-01-31 00:00:00"), ("test", "2026-02-01 00:00:00")):
+        res = run_dbt([command, "--vars", f"{{ml_monitor_as_of: '{as_of}'}}"], "duckdb", w, project=project)
+        assert res.returncode in (0, 1), res.output
+    store = read(db, "ml_monitor_metrics")
+    assert not store.duplicated(GRAIN).any()
+    anomaly = store[store.metric == "null_rate_anomaly"].sort_values("window_start")
+    # both tested windows (Jan 30 from the first run, Jan 31 from the second) are in the store
+    assert list(anomaly.window_start.dt.strftime("%m-%d")) == ["01-30", "01-31"]
+    assert anomaly.invocation_id.nunique() == 2
+    # the metric's own rows of Jan 30 are the second run's (re-evaluated as a training window)
+    rate = store[(store.metric == "null_rate") & (store.window_start == pd.Timestamp("2026-01-30"))]
+    assert len(rate) == 1 and rate.invocation_id.iloc[0] == anomaly.invocation_id.iloc[1]
+    # the report draws both tested windows' expected range from these real rows' facts, clipped to
+    # the rate's domain: training (0.75, 0) -> 0.375 +- 3 * 0.53 -> [0, 1]; (0, 0.25) -> [0, 0.655]
+    import datetime as dt
+    import json
+
+    from ml_monitor.report.shaping import shape_report
+    model = shape_report(read(db, "ml_monitor_observations"), now=dt.datetime(2026, 2, 1, 12), days=None)
+    (t,) = next(p for p in model["plots"] if p["metric"] == "null_rate")["traces"]
+    assert t["anomaly"]["x"] == ["2026-01-30 00:00:00", "2026-01-31 00:00:00"]
+    facts = [json.loads(f) for f in anomaly.facts]
+    assert t["anomaly"]["lower"] == [f["lower"] for f in facts] == [0.0, 0.0]
+    assert t["anomaly"]["upper"] == [f["upper"] for f in facts]
+    assert facts[0]["upper"] == 1.0 and facts[1]["upper"] == pytest.approx(0.125 + 3 * 0.25 / 2 ** 0.5, abs=1e-12)
+    assert t["band"]["upper"][-2:] == t["anomaly"]["upper"]

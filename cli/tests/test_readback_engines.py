@@ -17,25 +17,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import FIXTURE_SEED, _write_fixture_project, console_script, subprocess_env
+from conftest import FIXTURE_SEED, _write_fixture_project, console_script, drop_pg_schemas, pg_profile, subprocess_env
 
 ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
 SCHEMA = f"readback_{os.getpid()}"
 
 PROFILES = {
-    "postgres": """fixture_proj:
-  target: pg
-  outputs:
-    pg:
-      type: postgres
-      host: "{{ env_var('ML_MONITOR_PG_HOST', '127.0.0.1') }}"
-      port: "{{ env_var('ML_MONITOR_PG_PORT', '5432') | int }}"
-      user: "{{ env_var('ML_MONITOR_PG_USER', 'ml_monitor') }}"
-      password: "{{ env_var('ML_MONITOR_PG_PASSWORD') }}"
-      dbname: "{{ env_var('ML_MONITOR_PG_DBNAME', 'ml_monitor') }}"
-      schema: "%(schema)s"
-      threads: 1
-""",
+    "postgres": pg_profile("fixture_proj", "pg", "%(schema)s"),
     "spark": """fixture_proj:
   target: spark
   outputs:
@@ -66,18 +54,7 @@ def expected_null_rates() -> dict[str | None, float]:
 
 
 def _drop_pg_schema() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host=os.environ.get("ML_MONITOR_PG_HOST", "127.0.0.1"),
-                            port=int(os.environ.get("ML_MONITOR_PG_PORT", "5432")),
-                            user=os.environ.get("ML_MONITOR_PG_USER", "ml_monitor"),
-                            password=os.environ["ML_MONITOR_PG_PASSWORD"],
-                            dbname=os.environ.get("ML_MONITOR_PG_DBNAME", "ml_monitor"))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for schema in (SCHEMA, f"{SCHEMA}_dbt_test__audit"):
-            cur.execute(f'drop schema if exists "{schema}" cascade')
-    conn.close()
+    drop_pg_schemas(SCHEMA, f"{SCHEMA}_dbt_test__audit")
 
 
 def _run(adapter: str, work: Path) -> dict:

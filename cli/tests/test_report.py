@@ -562,6 +562,13 @@ def test_history_sql():
     assert "run_started_at >= cast('2026-01-01 12:30:05' as {{ ml_monitor.type_timestamp() }})" in sql
     assert sql.count(" as ") >= len(HISTORY_COLUMNS)
     assert "where" not in history_sql(None)
+    # another source with the history's columns (the triggers read the metric store so)
+    from ml_monitor.triggers.store import store_sql
+    store = store_sql(["test.p.b", "test.p.a'x"])
+    assert "from {{ mm_rel }}" not in store
+    assert store.endswith(" from (select * from ({{ ml_monitor.metric_store_sql(mm_rel) }}) as mm_store_all "
+                          "where test_unique_id in ('test.p.a''x', 'test.p.b')) as mm_store")
+    assert store.startswith(history_sql(None).split(" from {{ mm_rel }}")[0])
 
 
 def test_checks_meta_from_manifest_json():
@@ -632,3 +639,193 @@ def test_estimated_performance_plot_carries_band_and_realized():
     assert t["realized"]["x"] == t["x"][:2]
     html = render_html(model)
     assert "realized" in html and '"band"' in html
+
+
+# ---------------------------------------------------------------------------------------------
+# anomaly: the expected range of each tested window on the plot of the metric it tests
+
+ANOMALY_RUNS = [dt.datetime(2026, 1, d) for d in (28, 29, 30)]     # as_of of three daily runs
+
+
+def anomaly_history() -> pd.DataFrame:
+    """Three daily runs of a null_rate test with `anomaly: {sensitivity: 3, training_windows: 7}`
+    and no fixed threshold, as the hook writes them: each run evaluates its 8 newest daily windows
+    and appends one `null_rate_anomaly` row per segment for the newest (tested) window. The rate is
+    about 1 %: expected - 3 sd is negative, so the SQL writes the band's lower bound as 0 (a rate's
+    domain). The last run's window (Jan 29) jumps to 20 % overall: anomalous; emea stays normal."""
+    rates = {None: {d: 0.001 + 0.006 * ((d * 7) % 3) for d in range(18, 30)},
+             "emea": {d: 0.02 + 0.001 * (d % 2) for d in range(18, 30)}}
+    rates[None][29] = 0.2
+    rows = []
+
+    def row(run, seg, day, metric, value, threshold, baseline, status, facts=None, detail=None):
+        start = dt.datetime(2026, 1, day)
+        return {"monitor": "null_rate", "column_name": "income",
+                "segment_column": None if seg is None else "region", "segment_value": seg,
+                "metric": metric, "value": value, "threshold": threshold, "baseline_value": baseline,
+                "sample_size": 500, "window_start": start, "window_end": start + DAY,
+                "status": status, "detail": detail, "facts": facts,
+                "test_unique_id": "test.proj.income_nulls.abc", "test_name": "income_nulls",
+                "model_name": "predictions", "severity": "error",
+                "test_status": "fail" if status == "fail" else "pass",
+                "invocation_id": f"inv-{run}", "run_started_at": ANOMALY_RUNS[run] + dt.timedelta(hours=6),
+                "observation_id": None}
+
+    expected = {}
+    for run, as_of in enumerate(ANOMALY_RUNS):
+        tested = as_of.day - 1
+        for seg, series in rates.items():
+            for day in range(tested - 7, tested + 1):
+                rows.append(row(run, seg, day, "null_rate", series[day], None, None, "pass"))
+            train = pd.Series([series[d] for d in range(tested - 7, tested)])
+            e, sd, v = float(train.mean()), float(train.std()), series[tested]
+            lower, upper = max(0.0, e - 3 * sd), e + 3 * sd
+            status = "fail" if v > upper else "pass"
+            facts = json.dumps({"anomaly": {"method": "zscore", "sensitivity": 3, "training_windows": 7},
+                                "observed": v, "expected": e, "spread": sd, "lower": lower, "upper": upper,
+                                "training": 7, "missing": 0, "excluded": 0, "season": None})
+            rows.append(row(run, seg, tested, "null_rate_anomaly", (v - e) / sd, 3.0, e, status, facts,
+                            f"value {v} {'outside' if status == 'fail' else 'inside'} expected range "
+                            f"[{lower:.4g}, {upper:.4g}] from 7 training windows"))
+            expected[(seg, tested)] = (e, lower, upper, e - 3 * sd, status)
+    frame = pd.DataFrame(rows)
+    frame.attrs["expected"] = expected
+    return frame
+
+
+def test_anomaly_band_on_the_plot_of_the_metric():
+    frame = anomaly_history()
+    exp = frame.attrs["expected"]
+    m = shape_report(frame, now=dt.datetime(2026, 1, 30, 12), days=30)
+    plots = {p["metric"]: p for p in m["plots"]}
+    assert set(plots) == {"null_rate", "null_rate_anomaly"}     # the score keeps its own plot
+    p = plots["null_rate"]
+    assert p["by_window"] and p["windows"] == 10
+    # the newest tested window is anomalous: the plot needs attention although no fixed threshold failed
+    assert p["anomalous_windows"] == 1 and p["status"] == "fail"
+    assert p["failing_windows"] == 0
+    overall, emea = p["traces"]
+    assert (overall["name"], emea["name"]) == ("overall", "region = emea")
+    tested = ["2026-01-27 00:00:00", "2026-01-28 00:00:00", "2026-01-29 00:00:00"]
+    for t, seg in ((overall, None), (emea, "emea")):
+        a = t["anomaly"]
+        assert a["x"] == tested
+        assert a["expected"] == pytest.approx([exp[(seg, d)][0] for d in (27, 28, 29)], abs=1e-15)
+        assert a["lower"] == pytest.approx([exp[(seg, d)][1] for d in (27, 28, 29)], abs=1e-15)
+        assert a["upper"] == pytest.approx([exp[(seg, d)][2] for d in (27, 28, 29)], abs=1e-15)
+        assert a["status"] == [exp[(seg, d)][4] for d in (27, 28, 29)]
+        # the band is aligned with the trace's x: null where a window was not tested
+        assert t["x"][-3:] == tested and t["band"]["label"] == "expected range"
+        assert t["band"]["lower"][:-3] == [None] * 7 and t["band"]["upper"][:-3] == [None] * 7
+        assert t["band"]["lower"][-3:] == a["lower"] and t["band"]["upper"][-3:] == a["upper"]
+    # the rate's band reached below 0 before the SQL clipped it to the domain [0, 1]
+    assert all(exp[(None, d)][3] < 0 for d in (27, 28)) and overall["anomaly"]["lower"][:2] == [0.0, 0.0]
+    assert overall["anomaly"]["status"] == ["pass", "pass", "fail"] and emea["anomaly"]["status"][-1] == "pass"
+    assert overall["anomaly"]["y"] == [overall["y"][-3], overall["y"][-2], 0.2]
+    assert "outside expected range" in overall["anomaly"]["detail"][-1]
+    # the check fails on its anomaly row; the card says so
+    (check,) = m["checks"]
+    assert check["state"] == "fail"
+    assert [o["metric"] for o in check["failing_observations"]] == ["null_rate_anomaly"]
+    html = render_html(m)
+    assert "1 anomalous window" in html and "expected range" in html
+
+
+def test_anomaly_band_only_where_the_band_was_judged():
+    """A tested window with too little history (skipped) has no band; a plot without anomaly rows
+    is unchanged (no `anomaly`, no band)."""
+    frame = anomaly_history()
+    first = (frame["metric"] == "null_rate_anomaly") & (frame["invocation_id"] == "inv-0")
+    frame.loc[first, ["status", "value", "baseline_value"]] = ["skipped", None, None]
+    p = next(p for p in shape_report(frame, now=dt.datetime(2026, 1, 30, 12), days=30)["plots"]
+             if p["metric"] == "null_rate")
+    a = p["traces"][0]["anomaly"]
+    assert a["status"][0] == "skipped" and a["expected"][0] is None and a["lower"][0] is None
+    assert p["traces"][0]["band"]["lower"][-3] is None and p["traces"][0]["band"]["lower"][-2] == 0.0
+    plain = windowed_history()
+    for t in shape_report(plain, now=dt.datetime(2026, 1, 30, 12), days=30)["plots"][0]["traces"]:
+        assert "anomaly" not in t and "band" not in t
+
+
+# ---------------------------------------------------------------------------------------------
+# retraining triggers: the rows `ml-monitor triggers list` shows (api.list_triggers)
+
+
+def trigger_rows(now: dt.datetime = NOW) -> list[dict]:
+    """What api.list_triggers returns: one firing trigger with its evidence, one resolved in the
+    period, one resolved long ago, one clear that never fired, one never evaluated."""
+    def at(hours):
+        return (now - dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+    def row(name, state, **kw):
+        base = {"name": name, "fingerprint": "f" + name, "state": state, "first_fired": None,
+                "last_evaluated": at(1), "resolved_at": None, "fired_count": 0, "channels": [],
+                "reason": None, "event": None, "deliveries": {"pending": 0, "failed": 0, "delivered": 0},
+                "configured": True, "description": None, "kind": "count", "routes_to": []}
+        return {**base, **kw}
+
+    evidence = {"trigger": "feature_drift", "holds": True,
+                "reason": "at least 2 series with status fail in each of the latest 2 windows",
+                "windows": [{"window_start": "2026-01-30T00:00:00", "window_end": "2026-01-31T00:00:00",
+                             "matching_series": 3, "held": True, "summary": "3 series with status fail (needs 2)"},
+                            {"window_start": "2026-01-29T00:00:00", "window_end": "2026-01-30T00:00:00",
+                             "matching_series": 2, "held": True, "summary": "2 series with status fail (needs 2)"}],
+                "observations": [{"test_name": "psi_drift_age", "monitor": "psi_drift", "column_name": "age",
+                                  "segment_column": "region", "segment_value": XSS, "metric": "psi",
+                                  "value": 0.4705, "threshold": 0.2, "status": "fail",
+                                  "window_start": "2026-01-30T00:00:00", "window_end": "2026-01-31T00:00:00",
+                                  "detail": "psi 0.4705 above 0.2"}] * 10,
+                "observation_count": 14}
+    return [
+        row("feature_drift", "firing", first_fired=at(30), fired_count=2, channels=["retrain", "console"],
+            reason=evidence["reason"], description=f"features drift {XSS}",
+            event={"owner": "@ml-team", "evidence": evidence}, deliveries={"pending": 1, "failed": 0, "delivered": 3}),
+        row("auc_drop", "clear", first_fired=at(50), resolved_at=at(5), fired_count=1, channels=["retrain"],
+            reason="not at least 1 series with status fail in the latest window",
+            event={"owner": None, "evidence": {**evidence, "resolved_reason": "not at least 1 series with status "
+                                                                              "fail in the latest window (found 0)"}}),
+        row("old_one", "clear", first_fired=at(24 * 60), resolved_at=at(24 * 40), fired_count=1,
+            event={"evidence": {"resolved_reason": "cleared"}}),
+        row("quiet", "clear", reason="not at least 3 series ..."),
+        row("new_rule", "unknown", reason="never evaluated", last_evaluated=None),
+    ]
+
+
+def test_triggers_shaped_for_the_report():
+    from ml_monitor.report.triggers import shape_triggers
+
+    t = shape_triggers(trigger_rows(), period_start=NOW - dt.timedelta(days=30))
+    assert t["total"] == 5 and t["clear"] == 2 and t["unknown"] == 1 and t["error"] is None
+    (firing,) = t["open"]
+    assert firing["name"] == "feature_drift" and firing["fired"] == "2026-01-30 06:00 UTC"
+    assert firing["fired_count"] == 2 and firing["owner"] == "@ml-team" and firing["pending"] == 1
+    assert [w["window"] for w in firing["windows"]] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00",
+                                                      "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+    assert [w["matching"] for w in firing["windows"]] == [3, 2] and all(w["held"] for w in firing["windows"])
+    assert len(firing["observations"]) == 8 and firing["observation_count"] == 14
+    o = firing["observations"][0]
+    assert (o["test"], o["segment"], o["value_text"], o["threshold_text"]) == \
+        ("psi_drift_age", f"region = {XSS}", "0.4705", "0.2")
+    # resolved in the period (the one of 40 days ago is not), with why it cleared
+    (resolved,) = t["resolved"]
+    assert resolved["name"] == "auc_drop" and resolved["resolved"] == "2026-01-31 07:00 UTC"
+    assert resolved["resolved_reason"].endswith("(found 0)")
+    assert shape_triggers(trigger_rows(), period_start=None)["resolved"][-1]["name"] == "old_one"
+    # nothing configured and nothing in the state: no section; an error: a section that says so
+    assert shape_triggers([]) is None and shape_triggers(None) is None
+    assert shape_triggers(None, error="bad yaml")["error"] == "bad yaml"
+
+
+def test_triggers_section_rendered_and_escaped(tmp_path):
+    model = shape_report(synthetic_history()[0], now=NOW, days=30, triggers=trigger_rows())
+    html = render_html(model)
+    assert 'id="triggers"' in html and "1 firing" in html
+    assert 'data-trigger="feature_drift" data-state="firing"' in html
+    assert "2026-01-29 00:00:00 → 2026-01-30 00:00:00" in html and "3 series with status fail (needs 2)" in html
+    assert "… 6 more observations in the evidence" in html
+    assert 'data-trigger="auc_drop" data-state="resolved"' in html and "old_one" not in html
+    assert XSS not in html and html_lib.escape(XSS, quote=False) in html
+    # without triggers the section is absent; an unreadable configuration is said in the page
+    assert 'id="triggers"' not in render_html(shape_report(synthetic_history()[0], now=NOW, days=30))
+    broken = render_html(shape_report(synthetic_history()[0], now=NOW, days=30, triggers_error="invalid YAML"))
+    assert "The triggers could not be read: invalid YAML" in broken

@@ -58,3 +58,20 @@ def test_report_command_exit_2_without_history_or_project(dbt_project, tmp_path)
     # a usage error is exit 2 as well (click)
     p = _report("--project-dir", str(dbt_project), "--days", "0", cwd=tmp_path)
     assert p.returncode == 2 and "--days" in p.stderr
+
+
+def test_report_command_unreadable_trigger_state_or_config(dbt_project, tmp_path):  # noqa: F811
+    """A state file that cannot be read leaves the triggers out (stderr and the page say so) and the
+    report is still written; a --config asked for by name that does not exist is exit 2."""
+    bad = tmp_path / "state.sqlite"
+    bad.write_bytes(b"not a database, " * 100)
+    out = tmp_path / "t.html"
+    p = _report("--project-dir", str(dbt_project), "--profiles-dir", str(dbt_project), "--state-path", str(bad),
+                "--out", str(out), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "the triggers are left out" in p.stderr and "not a database" in p.stderr
+    assert "The triggers could not be read: file is not a database" in out.read_text(encoding="utf-8")
+    p = _report("--project-dir", str(dbt_project), "--config", str(tmp_path / "missing.yml"),
+                "--out", str(tmp_path / "m.html"), cwd=tmp_path)
+    assert p.returncode == 2 and "configuration file not found" in p.stderr, p.stderr
+    assert not (tmp_path / "m.html").exists()

@@ -125,8 +125,9 @@ class Browser:
                 self.proc.wait()
 
 
-def open_report(path: Path, tmp: Path, screenshot: Path | None = None) -> dict:
-    """Open the report, draw every plot, and return what the page looked like."""
+def open_report(path: Path, tmp: Path, screenshot: Path | None = None, probe: str | None = None) -> dict:
+    """Open the report, draw every plot, and return what the page looked like (with `probe`, a JS
+    expression returning JSON text evaluated on the drawn page, as page["probe"])."""
     b = Browser(tmp)
     try:
         for domain in ("Page", "Runtime", "Log", "Network"):
@@ -169,6 +170,8 @@ def open_report(path: Path, tmp: Path, screenshot: Path | None = None) -> dict:
             extra_plots: document.querySelectorAll('div.plot[data-drift], div.plot[data-calibration]').length,
             rescoredNotes: Array.from(document.querySelectorAll('p.rescored')).map(e => e.textContent),
         })"""))
+        if probe is not None:
+            page["probe"] = json.loads(b.js(probe))
         if screenshot is not None:
             b.js("window.scrollTo(0, 0)")
             height = min(6000, int(b.js("document.documentElement.scrollHeight")))
@@ -527,3 +530,80 @@ def test_report_by_window_in_chromium(tmp_path):
     assert note.startswith("1 window re-scored by a later run")
     # x = window: the ticks are the windows' dates, not the two run times
     assert any("Jan 22" in t or "Jan 23" in t for t in page["tickTexts"]), page["tickTexts"]
+
+
+# what Plotly drew in one plot: its traces (name, x, y, error bars) and the SVG elements
+PLOT_PROBE = """(() => {
+    const div = Array.from(document.querySelectorAll('[data-kind=plot]'))
+        .find(c => c.querySelector('h4').textContent.endsWith('%s')).querySelector('div.plot');
+    return JSON.stringify({
+        traces: div.data.map(t => ({name: t.name === undefined ? null : t.name, x: t.x, y: t.y, fill: t.fill || null,
+                                    error_y: t.error_y ? {array: t.error_y.array, arrayminus: t.error_y.arrayminus} : null,
+                                    symbol: t.marker ? t.marker.symbol || null : null})),
+        errorbars: div.querySelectorAll('.scatterlayer .errorbar').length,
+        fills: Array.from(div.querySelectorAll('.scatterlayer path.js-fill')).filter(p => (p.getAttribute('d') || '').length > 0).length,
+        rings: div.querySelectorAll('.scatterlayer .trace:last-child .point').length,
+        note: (div.parentElement.querySelector('p.anomaly-note') || {}).textContent || null,
+        card: div.parentElement.querySelector('p.muted.small').textContent,
+        triggers: Array.from(document.querySelectorAll('#triggers [data-trigger]')).map(e => [e.dataset.trigger, e.dataset.state]),
+        triggerWindows: Array.from(document.querySelectorAll('#triggers .trigger-windows tbody tr')).map(e => e.cells[0].textContent),
+        triggerText: (document.getElementById('triggers') || {}).innerText || null});
+})()"""
+
+
+@needs_chromium
+def test_anomaly_expected_band_in_chromium(tmp_path):
+    """The plot of a metric with `<metric>_anomaly` rows draws, per tested window, the expected value
+    with its range (error bars, and the band between consecutive tested windows) and rings the
+    anomalous window; the numbers drawn are the anomaly rows' facts (the lower bound of a rate
+    clipped to 0 by the SQL)."""
+    from ml_monitor.report import write_report
+    from test_report import XSS as _XSS, anomaly_history, trigger_rows  # noqa: E402 (same folder)
+
+    frame = anomaly_history()
+    exp = frame.attrs["expected"]
+    out = tmp_path / "anomaly.html"
+    now = dt.datetime(2026, 1, 30, 12)
+    # with the retraining triggers of the state file (as api.list_triggers returns them)
+    write_report(frame, out, now=now, days=30, triggers=trigger_rows(now))
+    page = open_report(out, tmp_path, screenshot=ARTIFACTS / "report_anomaly.png",
+                       probe=PLOT_PROBE % "income · null_rate")
+    assert_clean(page)
+    probe = page["probe"]
+    traces = {t["name"]: t for t in probe["traces"]}
+    tested = ["2026-01-27 00:00:00", "2026-01-28 00:00:00", "2026-01-29 00:00:00"]
+    for name, seg in (("overall", None), ("region = emea", "emea")):
+        bars = traces[f"{name} expected"]
+        assert bars["x"] == tested and bars["symbol"] == "line-ew-open"
+        e = [exp[(seg, d)][0] for d in (27, 28, 29)]
+        assert bars["y"] == pytest.approx(e, abs=1e-15)
+        # error bars reach exactly the expected range [lower, upper] of each tested window
+        assert [y + u for y, u in zip(bars["y"], bars["error_y"]["array"])] == \
+            pytest.approx([exp[(seg, d)][2] for d in (27, 28, 29)], abs=1e-12)
+        assert [y - d for y, d in zip(bars["y"], bars["error_y"]["arrayminus"])] == \
+            pytest.approx([exp[(seg, d)][1] for d in (27, 28, 29)], abs=1e-12)
+        band = traces[f"{name} expected range"]          # the filled upper edge of the band
+        assert band["fill"] == "tonexty" and band["x"][-3:] == tested and band["y"][:-3] == [None] * 7
+        assert band["y"][-3:] == pytest.approx([exp[(seg, d)][2] for d in (27, 28, 29)], abs=1e-15)
+        # the band's lower edge is the unnamed trace drawn just before its filled upper edge
+        lower_edge = probe["traces"][probe["traces"].index(band) - 1]
+        assert lower_edge["name"] is None and lower_edge["y"][:-3] == [None] * 7
+        assert lower_edge["y"][-3:] == pytest.approx([exp[(seg, d)][1] for d in (27, 28, 29)], abs=1e-15)
+    # the overall rate's band: its lower edge is 0 where e - 3 sd was negative (clipped by the SQL)
+    overall_lower = probe["traces"][probe["traces"].index(traces["overall expected range"]) - 1]
+    assert overall_lower["y"][-3:-1] == [0.0, 0.0]
+    # the anomalous window is ringed: Jan 29, overall, at its value 0.2
+    ring = traces["anomalous window"]
+    assert ring["x"] == ["2026-01-29 00:00:00"] and ring["y"] == [0.2] and ring["symbol"] == "circle-open"
+    assert "anomalous window" in page["legendTexts"] and "overall expected range" in page["legendTexts"]
+    # drawn in the SVG: one error bar per tested window and segment, the two bands' fills, one ring
+    assert probe["errorbars"] == 2 * 3
+    assert probe["fills"] >= 2
+    assert probe["rings"] == 1
+    assert "1 anomalous window" in probe["card"] and probe["note"].startswith("Anomaly rule")
+    # the triggers section: the firing one with its two evidence windows, the one resolved in the
+    # period; the data in it is text (the description holds markup; assert_clean: no script ran)
+    assert probe["triggers"] == [["feature_drift", "firing"], ["auc_drop", "resolved"]]
+    assert probe["triggerWindows"] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00",
+                                       "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+    assert f"features drift {_XSS}" in probe["triggerText"] and "firing since" in probe["triggerText"]

@@ -1,17 +1,28 @@
-"""Retraining triggers end to end: real `ml-monitor run` on DuckDB (history hook, metric store), a real
-HTTP receiver (webhook) and a real subprocess (command channel). Fire on the first run, stay quiet
-while the rule holds, resolve when the data clears; `triggers list`; an unknown test is exit 2."""
+"""Retraining triggers end to end: real `ml-monitor run` on DuckDB and PostgreSQL (the history hook
+and the metric store in the engine), a real HTTP receiver (webhook) and a real subprocess (command
+channel). Fire on the first run, stay quiet while the rule holds, resolve when the data clears;
+`triggers list`; the report shows the firing trigger with its evidence, then the resolved one; an
+unknown test is exit 2. PostgreSQL runs when ML_MONITOR_ADAPTERS lists it (ML_MONITOR_PG_PASSWORD)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import drop_pg_schemas, pg_profile
 from ml_monitor.paths import package_root
 from test_cli_run import invoke
+
+ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
+PG_SCHEMA = f"triggers_{os.getpid()}"
+PG_PROFILE = pg_profile("trigger_proj", "dev", PG_SCHEMA)
+ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.skipif(
+    "postgres" not in ADAPTERS, reason="postgres not in ML_MONITOR_ADAPTERS"))]
 
 # two daily windows ending at as_of; rows with bad = 1 lose x when var trig_bad is set
 SEED = """id,ts,segment,x,bad
@@ -51,10 +62,22 @@ RECORDER = ("import json, os, sys; data = json.load(sys.stdin); "
 
 
 @pytest.fixture(scope="module")
-def trigger_project(tmp_path_factory) -> Path:
+def trigger_project(tmp_path_factory, request):
+    """The project on DuckDB, or on PostgreSQL when parametrized indirectly with "postgres"."""
+    adapter = getattr(request, "param", "duckdb")
+    if adapter == "postgres" and not os.environ.get("ML_MONITOR_PG_PASSWORD"):
+        pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
+    root = _make_project(tmp_path_factory.mktemp(f"trigger_proj_{adapter}"), adapter)
+    try:
+        yield root
+    finally:
+        if adapter == "postgres":
+            drop_pg_schemas(PG_SCHEMA, f"{PG_SCHEMA}_dbt_test__audit")
+
+
+def _make_project(root: Path, adapter: str) -> Path:
     from dbt.cli.main import dbtRunner
 
-    root = tmp_path_factory.mktemp("trigger_proj")
     (root / "seeds").mkdir()
     (root / "models").mkdir()
     (root / "dbt_project.yml").write_text(
@@ -63,9 +86,9 @@ def trigger_project(tmp_path_factory) -> Path:
         "data_tests:\n  trigger_proj:\n    +store_failures: true\n"
         "vars:\n  ml_monitor_as_of: '2026-01-10 00:00:00'\n"
         "on-run-end:\n  - \"{{ ml_monitor.record_observations(results) }}\"\n")
-    (root / "profiles.yml").write_text(
+    (root / "profiles.yml").write_text(PG_PROFILE if adapter == "postgres" else (
         "trigger_proj:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: \"{root / 'trig.duckdb'}\"\n      threads: 1\n")
+        f"      path: \"{root / 'trig.duckdb'}\"\n      threads: 1\n"))
     (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
     (root / "seeds" / "raw_events.csv").write_text(SEED)
     (root / "models" / "events.sql").write_text(MODEL)
@@ -114,6 +137,24 @@ def _recorded(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def _report(project: Path, config: Path, out: Path) -> str:
+    """`ml-monitor report` with the run's configuration: its HTML (the history through the engine,
+    the triggers from the state file)."""
+    result = invoke(["report", "--project-dir", project, "--profiles-dir", project, "--config", config,
+                     "--out", out, "--format", "json"], expect=0)
+    assert json.loads(result.stdout)["checks"] == 1
+    html = out.read_text(encoding="utf-8")
+    assert "s3cr3t-pipeline-token" not in html
+    return html
+
+
+def _section(html: str) -> str:
+    m = re.search(r'<section id="triggers".*?</section>', html, flags=re.S)
+    assert m, "no triggers section"
+    return m.group(0)
+
+
+@pytest.mark.parametrize("trigger_project", ENGINES, indirect=True)
 def test_trigger_fires_once_holds_quietly_and_resolves(tmp_path, trigger_project, http_receiver):
     out = tmp_path / "commands.jsonl"
     config = _config(tmp_path / "ml_monitor.yml", http_receiver.url(HOOK), out)
@@ -151,6 +192,17 @@ def test_trigger_fires_once_holds_quietly_and_resolves(tmp_path, trigger_project
     text = invoke(["triggers", "list", "--config", config], expect=0).stdout
     assert "x_nulls_two_days" in text and "firing" in text and "s3cr3t" not in text
 
+    # the report shows the firing trigger with its evidence windows, read where `triggers list` reads
+    firing_html = _section(_report(trigger_project, config, tmp_path / "firing.html"))
+    assert "1 firing" in firing_html
+    assert 'data-trigger="x_nulls_two_days" data-state="firing"' in firing_html
+    assert 'data-trigger="x_nulls_segment_b"' not in firing_html          # clear, never fired
+    since = rows["x_nulls_two_days"]["first_fired"]                         # ISO, UTC
+    assert f'<dd data-field="since">{since[:10]} {since[11:16]}' in firing_html
+    assert "2026-01-09 00:00:00 → 2026-01-10 00:00:00" in firing_html
+    assert "2026-01-08 00:00:00 → 2026-01-09 00:00:00" in firing_html
+    assert "2 series with status fail (needs 2)" in firing_html and "ml-team" in firing_html
+
     # 3. the data clears: the newest window passes -> resolved, one resolve event per channel
     third = _run(trigger_project, config, bad=False, expect=0)
     assert third["triggers"]["counts"]["resolved"] == 1
@@ -162,6 +214,11 @@ def test_trigger_fires_once_holds_quietly_and_resolves(tmp_path, trigger_project
     rows = {r["name"]: r for r in json.loads(invoke(["triggers", "list", "--format", "json", "--config", config],
                                                     expect=0).stdout)["triggers"]}
     assert rows["x_nulls_two_days"]["state"] == "clear" and rows["x_nulls_two_days"]["resolved_at"]
+    # the report now lists it as resolved in the period, with why it cleared
+    resolved_html = _section(_report(trigger_project, config, tmp_path / "resolved.html"))
+    assert "0 firing" in resolved_html and 'data-state="firing"' not in resolved_html
+    assert 'data-trigger="x_nulls_two_days" data-state="resolved"' in resolved_html
+    assert "not at least 2 series" in resolved_html
 
 
 def test_trigger_naming_an_unknown_test_is_exit_2(tmp_path, trigger_project, http_receiver):

@@ -15,7 +15,8 @@
       - exclude_anomalies: a training window is left out when its own value breaches the band of
         its own training windows (same rules, one level, without exclusion, judged only when it
         has min_training_windows usable values);
-      - band: expected +- sensitivity * spread; zscore: mean and sample standard deviation
+      - band: expected +- sensitivity * spread, its bounds clipped to the metric's domain
+        (macros/core/metric_domain.sql: rates to [0, 1]); zscore: mean and sample standard deviation
         (ddof 1), mad: median and 1.4826 * median(|v - median|); spread 0 -> band [e, e];
       - fail when the value leaves the band in the watched direction and |v - e| > min_abs_change
         and |v - e| > min_rel_change * |e|; fewer than min_training_windows usable training
@@ -197,8 +198,9 @@ ml_anomaly_scored as (
     w.window_start, w.window_end, w.ml_label, w.ml_season,
     t.ml_v, o.sample_size, o.status as ml_observed_status,
     coalesce(b.ml_n, 0) as ml_n, b.ml_expected, b.ml_spread,
-    b.ml_expected - {{ ml_monitor.double_literal(cfg.sensitivity) }} * b.ml_spread as ml_lower,
-    b.ml_expected + {{ ml_monitor.double_literal(cfg.sensitivity) }} * b.ml_spread as ml_upper,
+    -- the band's bounds, clipped to the metric's domain (a rate's lower bound is at least 0)
+    {{ ml_monitor._clip_to_metric_domain('(b.ml_expected - ' ~ ml_monitor.double_literal(cfg.sensitivity) ~ ' * b.ml_spread)', 's.metric', 'lower') }} as ml_lower,
+    {{ ml_monitor._clip_to_metric_domain('(b.ml_expected + ' ~ ml_monitor.double_literal(cfg.sensitivity) ~ ' * b.ml_spread)', 's.metric', 'upper') }} as ml_upper,
     coalesce(c.ml_missing, 0) as ml_missing, coalesce(c.ml_excluded, 0) as ml_excluded
   from ml_anomaly_series as s
   join ml_anomaly_points as t

@@ -20,12 +20,15 @@ with history as (
 ),
 
 -- rank the runs that evaluated each (test, window): every row of the latest run gets 1
--- (a window is replaced as a whole, so a segment that disappeared on re-evaluation disappears)
+-- (a window is replaced as a whole, so a segment that disappeared on re-evaluation disappears).
+-- Anomaly rows (<metric>_anomaly) are judged only while their window is the newest: a later run
+-- that re-evaluates the window as a training window does not replace them
 ranked as (
   select
     history.*,
     dense_rank() over (
-      partition by test_unique_id, window_start, window_end
+      partition by test_unique_id, window_start, window_end,
+                   case when metric like '%_anomaly' then 1 else 0 end
       order by run_started_at desc, invocation_id desc
     ) as mm_run_recency,
     row_number() over (

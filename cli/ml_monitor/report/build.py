@@ -38,12 +38,17 @@ def write_report(frame: pd.DataFrame, out: str | Path, *,
                  title: str | None = None, project: str | None = None,
                  target: str | None = None,
                  reliability: Mapping[str, list[Mapping[str, Any]]] | None = None,
-                 model_version: str | None = None) -> ReportResult:
+                 model_version: str | None = None,
+                 triggers: list[Mapping[str, Any]] | None = None,
+                 triggers_error: str | None = None) -> ReportResult:
     """Write the report for history rows already in a DataFrame (no dbt involved); with
-    `model_version`, only the rows that describe that model version (facts.lineage)."""
+    `model_version`, only the rows that describe that model version (facts.lineage); with
+    `triggers` (the rows of `ml-monitor triggers list`: `api.list_triggers(config)`), the firing
+    and recently resolved retraining triggers."""
     frame = filter_model_version(frame, model_version)
     model = shape_report(frame, checks_meta, now=now, days=days, title=title,
-                         project=project, target=target, reliability=reliability)
+                         project=project, target=target, reliability=reliability,
+                         triggers=triggers, triggers_error=triggers_error)
     html = render_html(model)
     path = Path(out)
     if path.parent and not path.parent.exists():
@@ -73,13 +78,17 @@ def build_report(project_dir: str | Path = ".", *, out: str | Path = "ml_monitor
                  target_path: str | Path | None = None,
                  vars: str | Mapping[str, Any] | None = None,
                  title: str | None = None, now: dt.datetime | None = None,
-                 model_version: str | None = None) -> ReportResult:
+                 model_version: str | None = None,
+                 triggers: list[Mapping[str, Any]] | None = None,
+                 triggers_error: str | None = None) -> ReportResult:
     """Read the observation history of the dbt project at `project_dir` through its profile
     (last `days` days; all when None; only the tests `select` picks when given) and write the
-    self-contained HTML report to `out`. Raises ReportError when dbt cannot read the history."""
+    self-contained HTML report to `out`. Raises ReportError when dbt cannot read the history.
+    `triggers` / `triggers_error`: see write_report (the CLI reads them from the state file)."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     loaded = load_history(project_dir, profiles_dir=profiles_dir, target=target,
                           target_path=target_path, vars=vars, days=days, select=select, now=now)
     return write_report(loaded.frame, out, checks_meta=loaded.checks_meta, now=now, days=days,
                         title=title, project=loaded.project, target=loaded.target,
-                        reliability=loaded.reliability, model_version=model_version)
+                        reliability=loaded.reliability, model_version=model_version,
+                        triggers=triggers, triggers_error=triggers_error)

@@ -48,11 +48,14 @@ class LoadedHistory:
     reliability: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def history_sql(since: dt.datetime | None) -> str:
+def history_sql(since: dt.datetime | None, source: str | None = None) -> str:
     """The inline dbt SQL that reads the history (every column as prefixed text or double).
 
     A column the table does not have yet (a history table made by an older version, before
-    `facts` existed) is read as null: the Jinja asks the warehouse which columns exist."""
+    `facts` existed) is read as null: the Jinja asks the warehouse which columns exist.
+    `source`: what to read instead of the history table, with its columns: a relation or an
+    aliased subquery, Jinja allowed, `mm_rel` being the history table (the triggers read the
+    metric store `ml_monitor.metric_store_sql(mm_rel)` this way)."""
     cols = []
     for name, kind in HISTORY_COLUMNS.items():
         if kind == "double":
@@ -65,7 +68,7 @@ def history_sql(since: dt.datetime | None) -> str:
            "{%- set mm_have = (adapter.get_columns_in_relation(mm_rel) | map(attribute='name') "
            "| map('lower') | list) if execute else [] -%}"
            "{%- if not mm_have -%}{%- set mm_have = " + repr(list(HISTORY_COLUMNS)) + " -%}{%- endif -%}"
-           "select " + ", ".join(cols) + " from {{ mm_rel }}")
+           "select " + ", ".join(cols) + " from " + (source or "{{ mm_rel }}"))
     if since is not None:
         since_txt = since.replace(tzinfo=None, microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
         sql += (f" where run_started_at >= cast('{since_txt}' as "

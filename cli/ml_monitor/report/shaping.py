@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from ml_monitor import formatting
+from ml_monitor.report.triggers import shape_triggers
 from ml_monitor.schema import HISTORY_COLUMNS, parse_facts
 
 STATUSES = ("fail", "no_data", "skipped", "pass")
@@ -409,7 +410,10 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     `ml_monitor_metrics` (macro `metric_store_sql`), applied to the rows of the period.
 
     For each (test, window_start, window_end) the rows of the latest run that evaluated that
-    window are current (`is_current`); the rows of earlier runs are superseded. Rows without a
+    window are current (`is_current`); the rows of earlier runs are superseded. Anomaly rows
+    (`<metric>_anomaly`) are judged only while their window is the newest, so they are replaced
+    only by a later run's anomaly rows of that window, not by a run that re-evaluated the window
+    as training (the store partitions the same way). Rows without a
     window (freshness, schema_contract) form one "window" per test, as in the store. Adds the
     columns `is_current`, `previous_value` / `previous_status` / `previous_run` (the evaluation
     of the same series and window just before this one, null for the first) and `is_rescored`
@@ -419,7 +423,8 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     k = pd.DataFrame({c: out[c].map(lambda v: "\0" if v is None or pd.isna(v) else str(v))
                       for c in ("test_unique_id", "window_start", "window_end", "column_name",
                                 "segment_column", "segment_value", "metric")}, index=out.index)
-    window = ["test_unique_id", "window_start", "window_end"]
+    k["is_anomaly"] = out["metric"].map(lambda m: isinstance(m, str) and m.endswith("_anomaly"))
+    window = ["test_unique_id", "window_start", "window_end", "is_anomaly"]
     grain = window + ["column_name", "segment_column", "segment_value", "metric"]
     order = out.sort_values(["run_started_at", "invocation_id"], kind="mergesort").index
     ko = k.loc[order]
@@ -540,6 +545,7 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
                         if use_window else None),
             "failing_windows": len(failing_windows),
             "rescored_windows": len(rescored_windows),
+            "anomalous_windows": 0,     # set by anomaly_overlays
             "status": status,
             "traces": shown,
             "hidden_segments": hidden,
@@ -608,6 +614,75 @@ def estimate_overlays(df: pd.DataFrame, plots: list[dict[str, Any]]) -> list[dic
                 folded.add((p["table"], p["test_name"], p["column"], "realized_" + p["metric"]))
     return [p for p in plots if (p["table"], p["test_name"], p["column"], p["metric"]) not in folded]
 
+
+
+# ---------------------------------------------------------------------------------------------
+# anomaly: the expected range of every tested window, on the plot of the metric it tests
+
+
+def _is_anomaly_row(metric: Any, facts: Any) -> bool:
+    """A `<metric>_anomaly` row of the `anomaly:` argument (its facts carry the settings)."""
+    return isinstance(metric, str) and metric.endswith("_anomaly") and "anomaly" in (parse_facts(facts) or {})
+
+
+def anomaly_overlays(df: pd.DataFrame, plots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Plots of a metric whose check also wrote `<metric>_anomaly` rows (`anomaly:` on the monitor)
+    get, per trace, `band` ({lower, upper, label} aligned with its x: the expected range of each
+    tested window, from the anomaly rows' facts; null where a window was not tested or had too little
+    history) and `anomaly` ({x, y, expected, lower, upper, score, threshold, status, detail}: one
+    entry per tested window, the latest evaluation of it). The plot counts its `anomalous_windows`
+    and needs attention (status fail) when its newest tested window is anomalous. The bounds are
+    drawn as the rows carry them: the SQL clips them to the metric's domain (rates to [0, 1])."""
+    if df.empty:
+        return plots
+    an = df[pd.Series([_is_anomaly_row(m, f) for m, f in zip(df["metric"], df["facts"])], index=df.index)]
+    an = an[an["window_start"].notna()]
+    if an.empty:
+        return plots
+    an = an.assign(_seg=[segment_label(c if isinstance(c, str) else None, v if isinstance(v, str) else None)
+                         for c, v in zip(an["segment_column"], an["segment_value"])],
+                   _x=[iso(v) for v in an["window_start"]])
+    for p in plots:
+        if not p["by_window"] or p["metric"].endswith("_anomaly"):
+            continue
+        mine = an[(an["test_name"] == p["test_name"]) & (an["model_name"] == p["table"])
+                  & (an["metric"] == p["metric"] + "_anomaly")]
+        mine = mine[mine["column_name"].isna()] if p["column"] is None else mine[mine["column_name"] == p["column"]]
+        if mine.empty:
+            continue
+        anomalous: set = set()
+        latest: list[str | None] = []
+        for t in p["traces"]:
+            rows = mine[(mine["_seg"] == t["name"]) & mine["_x"].isin(t["x"])]
+            if rows.empty:
+                continue
+            rows = rows.sort_values("run_started_at", kind="mergesort").drop_duplicates("_x", keep="last")\
+                .sort_values("_x").to_dict("records")
+            y_at = dict(zip(t["x"], t["y"]))
+            entries = []
+            for r in rows:
+                f = parse_facts(r["facts"]) or {}
+                judged = r["status"] in ("pass", "fail")     # skipped / no_data: no band was judged
+                entries.append({"x": r["_x"], "y": y_at.get(r["_x"]),
+                                "expected": _f(f.get("expected")) if judged else None,
+                                "lower": _f(f.get("lower")) if judged else None,
+                                "upper": _f(f.get("upper")) if judged else None,
+                                "score": _f(r["value"]), "threshold": _f(r["threshold"]),
+                                "status": r["status"], "detail": _truncate(detail_text(r["detail"]))})
+            by_x = {e["x"]: e for e in entries}
+            t["anomaly"] = {k: [e[k] for e in entries] for k in
+                            ("x", "y", "expected", "lower", "upper", "score", "threshold", "status", "detail")}
+            if "band" not in t and any(e["lower"] is not None for e in entries):
+                t["band"] = {"lower": [by_x[x]["lower"] if x in by_x else None for x in t["x"]],
+                             "upper": [by_x[x]["upper"] if x in by_x else None for x in t["x"]],
+                             "label": "expected range"}
+            anomalous |= {e["x"] for e in entries if e["status"] == "fail"}
+            newest = by_x.get(t["x"][-1]) if t["x"] else None
+            latest.append(newest["status"] if newest else None)
+        p["anomalous_windows"] = len(anomalous)
+        if "fail" in latest:
+            p["status"] = worst([p["status"], "fail"])
+    return plots
 
 # ---------------------------------------------------------------------------------------------
 # tables: status grid, drift bins, calibration
@@ -751,12 +826,16 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
                  *, now: dt.datetime | None = None, days: float | None = 30,
                  title: str | None = None, project: str | None = None,
                  target: str | None = None,
-                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None
+                 reliability: Mapping[str, list[Mapping[str, Any]]] | None = None,
+                 triggers: list[Mapping[str, Any]] | None = None, triggers_error: str | None = None
                  ) -> dict[str, Any]:
     """The report model for `frame` (history rows, already limited to the period).
 
     `checks_meta`: test unique_id -> owner / runbook / severity / tags (loader.checks_meta_from_
-    manifest); `reliability`: test unique_id -> reliability-table rows of calibration tests."""
+    manifest); `reliability`: test unique_id -> reliability-table rows of calibration tests;
+    `triggers`: the rows of `ml-monitor triggers list` (api.list_triggers), `triggers_error` why
+    they could not be read (report.triggers.shape_triggers)."""
+
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     period_start = None if days is None else pd.Timestamp(now - dt.timedelta(days=float(days)))
     df = normalize(frame)
@@ -774,7 +853,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
     # the grid and the drift / calibration panels show the newest window of the latest run
     latest = latest[in_newest_window(latest)] if not latest.empty else latest
     plots = _shape_plots(df, check_ids, latest_run) if not df.empty else []
-    plots = estimate_overlays(df, plots)
+    plots = anomaly_overlays(df, estimate_overlays(df, plots))
 
     tables = []
     for table in sorted(set(df["model_name"])):
@@ -833,6 +912,8 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
         "resolved": [c for c in checks if c["resolved"]],
         "tables": tables,
         "plots": plots,
+        "triggers": shape_triggers(triggers, error=triggers_error,
+                                   period_start=None if period_start is None else period_start.to_pydatetime()),
         "filters": {"tables": [t["name"] for t in tables], "monitors": monitors,
                     "statuses": list(STATUSES)},
     }

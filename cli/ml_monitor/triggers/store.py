@@ -27,10 +27,7 @@ def store_sql(test_ids: Iterable[str]) -> str:
     ids = ", ".join("'" + str(t).replace("'", "''") + "'" for t in sorted(set(test_ids)))
     source = ("(select * from ({{ ml_monitor.metric_store_sql(mm_rel) }}) as mm_store_all "
               f"where test_unique_id in ({ids})) as mm_store")
-    sql = history_sql(None)
-    if " from {{ mm_rel }}" not in sql:  # pragma: no cover - history_sql changed its shape
-        raise StoreError("cannot build the metric-store query from report.loader.history_sql")
-    return sql.replace(" from {{ mm_rel }}", f" from {source}")
+    return history_sql(None, source=source)
 
 
 def read_store(project_dir: str | Path, test_ids: Iterable[str], profiles_dir: str | None = None,

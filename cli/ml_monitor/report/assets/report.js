@@ -34,13 +34,13 @@
                  modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
   // the legend sits at the bottom of the figure, below the x axis title; the figure grows
   // with the number of legend rows so that nothing overlaps
-  function layout(extra, legendEntries) {
-    var rows = Math.ceil((legendEntries || 0) / 3);
+  function layout(extra, legendEntries, legendRows) {
+    var rows = legendRows || Math.ceil((legendEntries || 0) / 3);
     var legendHeight = rows * 19;
     var base = {
       margin: { l: 56, r: 12, t: 28, b: 46 + legendHeight }, height: 244 + legendHeight,
       hovermode: "closest", showlegend: legendEntries > 0,
-      legend: { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom",
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom", traceorder: "normal",
                 font: { size: 11 } },
       font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12 },
       paper_bgcolor: "#fff", plot_bgcolor: "#fff"
@@ -51,15 +51,28 @@
   function legendCount(traces) {
     return traces.filter(function (t) { return t.showlegend !== false; }).length;
   }
+  // how many rows the horizontal legend takes in a plot `width` pixels wide (entries of ~6.6 px
+  // per character plus the symbol), so that long names do not run into the plot
+  function legendRows(traces, width) {
+    var avail = Math.max(200, (width || 0) - 24), rows = 0, used = avail;
+    traces.forEach(function (t) {
+      if (t.showlegend === false) { return; }
+      var w = 46 + 6.6 * String(t.name || "").length;
+      if (used + w > avail) { rows += 1; used = 0; }
+      used += w;
+    });
+    return width ? rows : 0;
+  }
 
-  // estimated_performance: the estimate's band (filled) and the realized metric where labels arrived
+  // the band around a series (filled): estimated_performance's confidence band, or the expected
+  // range of an anomaly rule (t.band.label); and the realized metric where labels arrived
   function estimateOverlays(t, color, i) {
     var out = [];
     if (t.band) {
       out.push({ type: "scatter", mode: "lines", x: t.x, y: t.band.lower, hoverinfo: "skip",
                  showlegend: false, legendgroup: "g" + i, connectgaps: false, line: { width: 0, color: color } });
       out.push({ type: "scatter", mode: "lines", x: t.x, y: t.band.upper, hoverinfo: "skip",
-                 name: esc(t.name) + " band", legendgroup: "g" + i, connectgaps: false, fill: "tonexty",
+                 name: esc(t.name) + " " + esc(t.band.label || "band"), legendgroup: "g" + i, connectgaps: false, fill: "tonexty",
                  fillcolor: "rgba(120,120,120,0.15)", line: { width: 0, color: color } });
     }
     if (t.realized && t.realized.x.length) {
@@ -73,8 +86,38 @@
     return out;
   }
 
-  function seriesFigure(p) {
+  // anomaly: the expected value of every tested window with its range as an error bar (seen even
+  // for a single tested window, where the band has no width); anomalous windows collected in `ring`
+  function anomalyOverlays(t, color, i, metric, ring) {
+    var a = t.anomaly;
+    if (!a || !a.x.length) { return []; }
+    var text = a.x.map(function (x, j) {
+      return "window starting " + esc(x) + "<br>" + esc(t.name) + " · " + esc(metric) + " anomaly " + esc(a.status[j]) +
+        (a.expected[j] !== null ? "<br>expected " + num(a.expected[j]) + ", range [" + num(a.lower[j]) + ", " + num(a.upper[j]) + "]" : "") +
+        (a.score[j] !== null ? "<br>score " + num(a.score[j]) + " (sensitivity " + num(a.threshold[j]) + ")" : "") +
+        (a.detail[j] ? "<br>" + esc(a.detail[j]) : "");
+    });
+    a.x.forEach(function (x, j) {
+      if (a.status[j] === "fail") { ring.x.push(x); ring.y.push(a.y[j]); ring.text.push(text[j]); }
+    });
+    var bx = [], by = [], up = [], down = [], btext = [];
+    a.x.forEach(function (x, j) {
+      if (a.expected[j] === null) { return; }
+      bx.push(x); by.push(a.expected[j]); btext.push(text[j]);
+      up.push(a.upper[j] !== null ? a.upper[j] - a.expected[j] : 0);
+      down.push(a.lower[j] !== null ? a.expected[j] - a.lower[j] : 0);
+    });
+    if (!bx.length) { return []; }
+    return [{ type: "scatter", mode: "markers", name: esc(t.name) + " expected", x: bx, y: by, text: btext,
+              hoverinfo: "text", legendgroup: "g" + i, showlegend: false,
+              marker: { symbol: "line-ew-open", size: 12, color: color, line: { width: 2, color: color } },
+              error_y: { type: "data", symmetric: false, array: up, arrayminus: down, color: color,
+                         thickness: 1.5, width: 5 } }];
+  }
+
+  function seriesFigure(p, width) {
     var traces = [], fx = [], fy = [], ftext = [], rx = [], ry = [], rtext = [];
+    var ring = { x: [], y: [], text: [] };
     var sameThreshold = true, t0 = p.traces.length ? JSON.stringify(p.traces[0].threshold) : "";
     p.traces.forEach(function (t) {
       if (JSON.stringify(t.threshold) !== t0) { sameThreshold = false; }
@@ -91,7 +134,7 @@
           (t.rescored_from && t.rescored_from[j] !== null ?
             "<br>re-scored at " + esc(t.evaluated[j]) + ": was " + num(t.rescored_from[j]) : "");
       });
-      traces = traces.concat(estimateOverlays(t, color, i));
+      traces = traces.concat(estimateOverlays(t, color, i), anomalyOverlays(t, color, i, p.metric, ring));
       traces.push({ type: "scatter", mode: "lines+markers", name: esc(t.name), x: t.x, y: t.y,
                     text: text, hoverinfo: "text+x", legendgroup: "g" + i,
                     line: { color: color, width: t.overall ? 2.5 : 1.5 },
@@ -123,6 +166,11 @@
                     text: rtext, hoverinfo: "text+x", opacity: 0.45,
                     marker: { symbol: "circle-open", size: 8, color: "#5f6368" } });
     }
+    if (ring.x.length) {
+      traces.push({ type: "scatter", mode: "markers", name: "anomalous window", x: ring.x, y: ring.y,
+                    text: ring.text, hoverinfo: "text", marker: { symbol: "circle-open", size: 17,
+                    color: COLORS.fail, line: { width: 2.5, color: COLORS.fail } } });
+    }
     if (fx.length) {
       traces.push({ type: "scatter", mode: "markers", name: "failing", x: fx, y: fy, text: ftext,
                     hoverinfo: "text+x", marker: { symbol: "x", size: 11, color: COLORS.fail,
@@ -130,7 +178,7 @@
     }
     return { traces: traces, layout: layout({ xaxis: { type: "date" },
                                               yaxis: { title: { text: esc(p.metric), font: { size: 11 } }, zeroline: false } },
-                                            legendCount(traces)) };
+                                            legendCount(traces), legendRows(traces, width)) };
   }
 
   function driftFigure(d) {
@@ -173,7 +221,7 @@
   }
 
   var figures = {};
-  (data.plots || []).forEach(function (p) { figures[p.id] = function () { return seriesFigure(p); }; });
+  (data.plots || []).forEach(function (p) { figures[p.id] = function (width) { return seriesFigure(p, width); }; });
   (data.drift || []).forEach(function (d) { figures[d.id] = function () { return driftFigure(d); }; });
   (data.calibration || []).forEach(function (k) { figures[k.id] = function () { return calibrationFigure(k); }; });
 
@@ -189,7 +237,7 @@
       return;
     }
     try {
-      var f = make();
+      var f = make(div.clientWidth);
       Plotly.newPlot(div, f.traces, f.layout, CONFIG).then(function () {
         div.setAttribute("data-rendered", "yes");
         state.rendered += 1;
