@@ -12,6 +12,7 @@ Measured (medians of --repeat runs, one DuckDB connection, threads 2):
   (a) raw scan   count, sum and null count of every feature of both tables (the floor)
   (b) skew SQL   ml_monitor.feature_skew(serving, offline, entity_key=id, features=f0..f9,
                  rel_tolerance=0.001, segment_by=[channel]) compiled by dbt, run without dbt
+  (b0) the same with n_examples: 0 (no worst-example keys in the detail)
   (c) pandas     the same numbers with pandas: both tables' keys counted and reduced to one row
                  per key, an outer merge, per-feature mismatch / mean |diff| by channel and overall
                  (the tables are read into DataFrames first: timed apart as "pandas load")
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,8 +65,9 @@ def make_data(db: Path, rows: int) -> None:
     con.close()
 
 
-def compile_skew(db: Path, work: Path) -> str:
-    """The feature_skew SQL, compiled by dbt against a throwaway project over the bench file."""
+def compile_skew(db: Path, work: Path, n_examples: int | None = None) -> str:
+    """The feature_skew SQL, compiled by dbt against a throwaway project over the bench file
+    (`n_examples`: the argument, when given; 0 leaves out the worst-example keys)."""
     project = work / "skew_project"
     (project / "models").mkdir(parents=True, exist_ok=True)
     (project / "dbt_project.yml").write_text("name: skew_bench\nversion: '1.0'\nconfig-version: 2\nprofile: skew_bench\n")
@@ -77,7 +80,8 @@ def compile_skew(db: Path, work: Path) -> str:
     common = ["--project-dir", str(project), "--profiles-dir", str(project)]
     subprocess.run([dbt, "deps", *common], check=True, capture_output=True)
     inline = ("{{ ml_monitor.feature_skew(source('bench', 'serving'), offline=source('bench', 'offline'), "
-              f"entity_key='id', features={FEATURES!r}, rel_tolerance={TOL}, segment_by=['channel']) }}}}")
+              f"entity_key='id', features={FEATURES!r}, rel_tolerance={TOL}, segment_by=['channel']"
+              + (f", n_examples={n_examples}" if n_examples is not None else "") + ") }}")
     out = subprocess.run([dbt, "compile", "--inline", inline, "--quiet", *common], check=True,
                          capture_output=True, text=True).stdout
     return out
@@ -125,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work-dir", default=str(HERE / "work"))
     ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--no-pandas", action="store_true",
+                    help="time the SQL and the raw scan only (pandas needs ~1 GB per million rows per side)")
+    ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for the timed queries, e.g. 4GB")
     args = ap.parse_args(argv)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -134,15 +141,25 @@ def main(argv: list[str] | None = None) -> int:
     gen_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         sql = compile_skew(db, Path(tmp))
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        sql_no_examples = compile_skew(db, Path(tmp), n_examples=0)
     con = duckdb.connect(str(db), read_only=True)
     con.execute("set threads to 2")
+    if args.memory_limit:
+        con.execute(f"set memory_limit = '{args.memory_limit}'")
     scan_s, _ = median_time(lambda: raw_scan(con), args.repeat)
     skew_s, rows = median_time(lambda: con.execute(sql).fetchall(), args.repeat)
     cols = [d[0] for d in con.description] if con.description else []
-    load_s, frames = median_time(lambda: (con.execute("select * from serving").df(),
-                                          con.execute("select * from offline").df()), 1)
+    skew0_s, _ = median_time(lambda: con.execute(sql_no_examples).fetchall(), args.repeat)
+    if args.no_pandas:
+        load_s = pandas_s = None
+        expected = {}
+    else:
+        load_s, frames = median_time(lambda: (con.execute("select * from serving").df(),
+                                              con.execute("select * from offline").df()), 1)
     con.close()
-    pandas_s, expected = median_time(lambda: pandas_skew(*frames), args.repeat)
+    if not args.no_pandas:
+        pandas_s, expected = median_time(lambda: pandas_skew(*frames), args.repeat)
     # agreement: every mismatch_rate of (b) equals (c)'s
     got = [dict(zip(cols, r)) for r in rows]
     worst = 0.0
@@ -154,11 +171,16 @@ def main(argv: list[str] | None = None) -> int:
             worst = max(worst, abs(r["value"] - expected[key][0]))
     assert worst < 1e-12, f"feature_skew and pandas disagree by {worst}"
     result = {"rows": args.rows, "features": len(FEATURES), "repeat": args.repeat, "generate_s": gen_s,
-              "raw_scan_s": scan_s, "skew_sql_s": skew_s, "pandas_load_s": load_s, "pandas_s": pandas_s,
-              "skew_over_scan": skew_s / scan_s, "pandas_over_scan": pandas_s / scan_s,
-              "pandas_with_load_over_skew": (pandas_s + load_s) / skew_s, "max_mismatch_rate_diff": worst,
+              "raw_scan_s": scan_s, "skew_sql_s": skew_s,
+              "skew_sql_no_examples_s": skew0_s, "skew_no_examples_over_scan": skew0_s / scan_s, "pandas_load_s": load_s, "pandas_s": pandas_s,
+              "skew_over_scan": skew_s / scan_s,
+              "pandas_over_scan": None if pandas_s is None else pandas_s / scan_s,
+              "pandas_with_load_over_skew": None if pandas_s is None else (pandas_s + load_s) / skew_s,
+              "max_mismatch_rate_diff": None if args.no_pandas else worst,
               "observation_rows": len(got), "duckdb": duckdb.__version__, "pandas": pd.__version__,
-              "machine": platform.platform(), "load_avg": list(__import__("os").getloadavg())}
+              "machine": platform.platform(), "load_avg": list(__import__("os").getloadavg()),
+              "memory_limit": args.memory_limit,
+              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"skew_{args.rows}.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -2,7 +2,9 @@
 
 For failing ml_monitor tests, a few failing observation rows are read back from the tables
 `store_failures` keeps (node.relation_name) with one `dbt show --inline` through the project's own
-profile: adapter-agnostic, no database path or driver of our own.
+profile: adapter-agnostic, no database path or driver of our own. When the history hook recorded
+them, a second `dbt show` reads their lineage (model version, relation, code and reference hashes)
+back from ml_monitor_observations, for the alerts.
 """
 
 from __future__ import annotations
@@ -302,13 +304,12 @@ def observations_sql(checks: list[CheckResult], limit: int) -> str:
     return f"select * from (\n{union}\n) as failing where ml_monitor_rank <= {int(limit)}"
 
 
-def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> None:
+def _show(sql: str, report: RunReport, base: dict[str, Any], what: str) -> Any:
+    """`dbt show --inline sql` through the run's project, profile, target and vars: its agate
+    table, or None (logged as a warning naming `what`)."""
     from dbt.cli.main import dbtRunner
 
-    checks = [c for c in report.checks if c.failed and c.package == "ml_monitor" and c.relation_name]
-    if not checks:
-        return
-    args = ["show", "--inline", observations_sql(checks, limit), "--limit", "-1",
+    args = ["show", "--inline", sql, "--limit", "-1",
             "--project-dir", str(base["project_dir"]), "--log-level", "none"]
     if base.get("profiles_dir"):
         args += ["--profiles-dir", str(base["profiles_dir"])]
@@ -320,12 +321,21 @@ def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> N
         res = dbtRunner().invoke(args)
         table = res.result.results[0].agate_table if res.success else None
     except Exception as e:  # noqa: BLE001
-        log.warning("could not read the failing observations back: %s", e)
-        return
+        log.warning("could not read %s: %s", what, e)
+        return None
     finally:
         release_connections()
     if table is None:
-        log.warning("could not read the failing observations back: %s", _clean(res.exception) or "dbt show failed")
+        log.warning("could not read %s: %s", what, _clean(res.exception) or "dbt show failed")
+    return table
+
+
+def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> None:
+    checks = [c for c in report.checks if c.failed and c.package == "ml_monitor" and c.relation_name]
+    if not checks:
+        return
+    table = _show(observations_sql(checks, limit), report, base, "the failing observations back")
+    if table is None:
         return
     names = [n.lower() for n in table.column_names]
     for row in table.rows:
@@ -338,3 +348,43 @@ def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> N
         obs = {k: data.get(k) for k in OBSERVATION_COLUMNS}
         obs["facts"] = parse_facts(obs.get("facts"))  # structured, for alert payloads
         check.observations.append(obs)
+    _read_lineage(report, base, [c for c in checks if c.observations])
+
+
+# an observation row's identity within one test evaluation
+_ROW_KEY = ("column_name", "segment_column", "segment_value", "metric", "window_start")
+
+
+def lineage_sql(invocation_id: str, checks: list[CheckResult]) -> str:
+    """The history rows this invocation recorded for the failing rows of `checks` (their facts
+    carry the lineage the hook adds: macros/history/lineage.sql)."""
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+    ids = ", ".join(quoted(c.unique_id) for c in checks)
+    return (f"select test_unique_id, {', '.join(_ROW_KEY)}, facts "
+            "from {{ ref('ml_monitor', 'ml_monitor_observations') }} "
+            f"where invocation_id = {quoted(invocation_id)} and test_unique_id in ({ids}) "
+            "and status in ('fail', 'no_data')")
+
+
+def _read_lineage(report: RunReport, base: dict[str, Any], checks: list[CheckResult]) -> None:
+    """Give the failing observations read back the lineage the history recorded for the same
+    rows in this invocation (alerts name the model version, code and reference from it). Without
+    the history (no on-run-end hook) the observations keep their own facts."""
+    if not checks or not report.invocation_id:
+        return
+    table = _show(lineage_sql(report.invocation_id, checks), report, base, "the lineage from the history")
+    if table is None:
+        return
+    names = [n.lower() for n in table.column_names]
+    recorded: dict[tuple, dict[str, Any]] = {}
+    for row in table.rows:
+        data = {k: _plain(v) for k, v in zip(names, row)}
+        lineage = (parse_facts(data.get("facts")) or {}).get("lineage")
+        if isinstance(lineage, dict):
+            recorded[(data["test_unique_id"], *(data.get(k) for k in _ROW_KEY))] = lineage
+    for check in checks:
+        for obs in check.observations:
+            lineage = recorded.get((check.unique_id, *(obs.get(k) for k in _ROW_KEY)))
+            if lineage is not None:
+                obs["facts"] = {**(obs.get("facts") or {}), "lineage": lineage}

@@ -341,6 +341,21 @@ def test_demo_production_failures_carry_their_lineage(demo_run):
     lineage = json.loads(skew["facts"])["lineage"]
     assert lineage["relation"].endswith("predictions") and lineage["references"][0].endswith("offline_features")
     assert skew["value"] > 0.5 and "worst keys" in skew["detail"]   # nulls on both sides match
+    # ... and in the alerts: the model version and the lineage (relation, reference, code hashes)
+    blocks = {b.split("\n  test: ", 1)[1].split("\n", 1)[0]: b for b in _alerts(demo_run["result"].stdout)}
+    assert "\n  model version: churn-v8\n" in blocks["churn_service_slo"]
+    slo_lineage = by_version["churn-v8"][1]
+    assert (f"\n  lineage: relation {slo_lineage['relation']} · ml_monitor {slo_lineage['package_version']}"
+            f" · config md5 {slo_lineage['config_hash'][:12]} · SQL md5 {slo_lineage['sql_hash'][:12]}\n"
+            in blocks["churn_service_slo"])
+    assert f"reference {lineage['references'][0]}" in blocks["predictions_feature_skew"]
+    assert "income_history" in blocks["training_features_point_in_time"].split("\n  lineage: ")[1]
+    # ... and in the report: the failing check shows its model version and lineage
+    html = (demo_run["dir"] / REPORT_FILE).read_text(encoding="utf-8")
+    article = html[html.index('<h3>churn_service_slo</h3>'):]
+    article = article[:article.index("</article>")]
+    assert "<dt>model version</dt><dd>churn-v8</dd>" in article
+    assert f"relation {slo_lineage['relation']}" in article and slo_lineage["sql_hash"] in article
 
 
 def test_demo_series_by_window(demo_run):

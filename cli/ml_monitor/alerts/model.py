@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TYPE_CHECKING
 
 from ml_monitor.formatting import number, safe_link, timestamp
+from ml_monitor.lineage import check_lineage, lineage_text, version_text
+from ml_monitor.schema import parse_facts
 
 if TYPE_CHECKING:  # pragma: no cover
     from ml_monitor.runner import CheckResult, RunReport
@@ -60,6 +62,11 @@ class Alert:
     invocation_id: str | None = None
     detected_at: str | None = None
     evidence: dict[str, Any] | None = None   # triggers: the windows and observations that satisfied the rule
+    # the model version the failing rows describe (null when they describe several: see lineage)
+    model_version: str | None = None
+    # ml_monitor.lineage.check_lineage of the failing rows: relation, references, baseline,
+    # package_version, config_hash, sql_hash, model_version_column, model_version, model_versions
+    lineage: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,8 +162,10 @@ def alert_facts(note: Notification) -> AlertFacts:
     if a.project:
         project = f"{a.project} (target {a.target})" if a.target else a.project
     facts = [(label, str(value)) for label, value in (
-        ("Model", a.model), ("Column", a.column), ("Test", a.test_name), ("Owner", a.owner),
-        ("Tags", ", ".join(a.tags) if a.tags else None), ("Project", project)) if value]
+        ("Model", a.model), ("Column", a.column), ("Test", a.test_name),
+        ("Model version", a.model_version or version_text(a.lineage)), ("Owner", a.owner),
+        ("Tags", ", ".join(a.tags) if a.tags else None), ("Project", project),
+        ("Lineage", lineage_text(a.lineage))) if value]
     seen = None
     if note.event == "trigger" and note.occurrences > 1:
         seen = f"seen in {note.occurrences} runs since {timestamp(note.first_seen) or 'the first run'}"
@@ -208,6 +217,9 @@ def _summary_for_check(check: "CheckResult") -> str:
 def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
     where = f"{check.model}.{check.column}" if check.column else (check.model or check.name)
     severity = "warn" if check.status == "warn" else "error"
+    failing = [{**o, "facts": parse_facts(o.get("facts"))} for o in check.observations
+               if o.get("status") in ("fail", "no_data")]
+    lineage = check_lineage(o["facts"] for o in failing)
     return Alert(
         fingerprint=check_fingerprint(check.unique_id), kind=CHECK_FAILED, severity=severity,
         title=f"{check.monitor or check.name} failed on {where}",
@@ -215,9 +227,9 @@ def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
         test_unique_id=check.unique_id, test_name=check.name, monitor=check.monitor,
         package=check.package, model=check.model, column=check.column, tags=list(check.tags),
         owner=check.owner, runbook=check.runbook, failures=check.failures,
-        observations=[o for o in check.observations if o.get("status") in ("fail", "no_data")],
-        dbt_status=check.status, dbt_message=check.message, invocation_id=report.invocation_id,
-        detected_at=report.started_at)
+        observations=failing, dbt_status=check.status, dbt_message=check.message,
+        invocation_id=report.invocation_id, detected_at=report.started_at,
+        model_version=lineage["model_version"] if lineage else None, lineage=lineage)
 
 
 def monitoring_failed_alert(report: "RunReport") -> Alert:

@@ -54,6 +54,7 @@ def payload(settings: Settings, note: Notification) -> dict:
                 "runbook": a.runbook, "project": f.fact("Project"),
                 "column": a.column, "failures": a.failures, "observations": a.observations,
                 "occurrences": note.occurrences, "first_seen": note.first_seen,
+                "model_version": a.model_version, "lineage": a.lineage,
             },
         },
         "client": "ml-monitor",

@@ -3,22 +3,13 @@ reading it, and keeping the rows of one model version."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
 
+from ml_monitor.lineage import lineage_of
 
-def lineage_of(facts: Any) -> dict[str, Any]:
-    """The `lineage` object of a row's facts JSON ({} when there is none or it is not JSON)."""
-    if not isinstance(facts, str) or not facts.strip():
-        return {}
-    try:
-        parsed = json.loads(facts)
-    except ValueError:
-        return {}
-    lineage = parsed.get("lineage") if isinstance(parsed, dict) else None
-    return lineage if isinstance(lineage, dict) else {}
+__all__ = ["lineage_of", "describes_version", "filter_model_version"]
 
 
 def describes_version(facts: Any, version: str) -> bool:

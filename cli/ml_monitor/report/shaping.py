@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from ml_monitor import formatting
+from ml_monitor.lineage import check_lineage, lineage_text, version_text
 from ml_monitor.report.triggers import shape_triggers
 from ml_monitor.schema import HISTORY_COLUMNS, parse_facts
 
@@ -360,6 +361,8 @@ def _shape_checks(df: pd.DataFrame, meta: Mapping[str, Mapping[str, Any]],
         if state == "fail" and failing_obs.empty:
             failing_obs = latest[latest["status"].isin(["no_data", "skipped"])]
         failing_rows = [_obs_row(r, obs_streak) for r in failing_obs.to_dict("records")]
+        # which model version, code and reference produced the failing rows (issue 18)
+        lineage = check_lineage(failing_obs["facts"]) if "facts" in failing_obs.columns else None
         monitors = sorted(set(g["monitor"]))
         runbook = m.get("runbook")
         checks.append({
@@ -388,6 +391,9 @@ def _shape_checks(df: pd.DataFrame, meta: Mapping[str, Mapping[str, Any]],
             "runbook": runbook,
             "runbook_url": safe_url(runbook),
             "tags": list(m.get("tags") or []),
+            "model_version": version_text(lineage),
+            "lineage": lineage,
+            "lineage_text": lineage_text(lineage),
             "failing_observations": failing_rows[:MAX_FAILING_ROWS],
             "n_failing_observations": len(failing_rows),
             "n_observations": int(len(latest)),

@@ -30,7 +30,7 @@ serving_keyed as (
     {%- for f in feats %}
     max({{ ml_monitor._skew_value_sql(f) }}) as ml_s{{ f.idx }},
     {%- endfor %}
-    count(*) as ml_n_serving
+    {{ ml_monitor._skew_key_rows() }} as ml_n_serving
   from serving
   group by {{ wk }}{% for k in keys %}{{ k.sql }}{% if not loop.last %}, {% endif %}{% endfor %}
 ),
@@ -43,7 +43,7 @@ offline_keyed as (
     {%- for f in feats %}
     max({{ ml_monitor._skew_value_sql(f) }}) as ml_o{{ f.idx }},
     {%- endfor %}
-    count(*) as ml_n_offline
+    {{ ml_monitor._skew_key_rows() }} as ml_n_offline
   from {{ skew.offline }}
   where {{ skew.key_not_null }}{% if skew.offline_where is not none %} and ({{ skew.offline_where }}){% endif %}
   group by {% for k in keys %}{{ k.sql }}{% if not loop.last %}, {% endif %}{% endfor %}
@@ -131,3 +131,13 @@ grouped as (
 {% macro _skew_value_sql(f) -%}
   {{ return(ml_monitor.to_double(f.sql) if f.kind == 'numeric' else ml_monitor.to_string(f.sql)) }}
 {%- endmacro %}
+
+{#- The rows of one key on one side (the join tells a missing key by a NULL count). Spark 4.3
+    computed wrong missing-key counts from count(*) under a CREATE TABLE ... AS (every dbt table
+    model), though the same SELECT alone was right: after the full outer join it treated
+    `ml_n_offline is null` as never true, as it would for count(*), which is never NULL before
+    the join (skew_entity_only: 0 of 160 serving keys missing offline instead of 12). sum(1) is
+    the same number and NULL-able to the optimizer, and fixed both integration cases. -#}
+{% macro _skew_key_rows() %}{{ return(ml_monitor._dispatch('_skew_key_rows')()) }}{% endmacro %}
+{% macro default___skew_key_rows() %}{{ return('count(*)') }}{% endmacro %}
+{% macro spark___skew_key_rows() %}{{ return('sum(1)') }}{% endmacro %}
