@@ -201,8 +201,10 @@ long as (
     {%- if c not in carried -%}{%- do carried.append(c) -%}{%- endif -%}
   {%- endfor -%}
   {%- if scope.multi -%}{%- do carried.append('ml_ts') -%}{%- do carried.append('ml_window_start') -%}{%- endif -%}
+-- a number that tells apart the rows of the same key and cutoff (with them, a row's identity for
+-- the regrouping below); numbered per (key, cutoff), so no step orders the whole table
 as_of_rows as (
-  select source.*, row_number() over (order by {{ asof.key_sqls | join(', ') }}, {{ cut }}) as ml_row
+  select source.*, row_number() over (partition by {{ asof.key_sqls | join(', ') }}, {{ cut }} order by {{ cut }}) as ml_row
   from source
 ),
 
