@@ -69,9 +69,10 @@ def test_every_anomaly_node_passed(anomaly_build):
             "anomaly_null_rate_test_fails_on_the_anomaly_alone"} <= names
     db = anomaly_build["db"]
     statuses = dict(_rows(db, "select case_name, status from main.actual_anomaly"))
-    assert len(statuses) == 19
+    assert len(statuses) == 21
     # what each case is meant to show (the oracle asserts the same on its side)
     assert statuses["weekly_by_weekday"] == "pass" and statuses["weekly_without_season"] == "fail"
+    assert statuses["hourly_by_hour"] == "pass" and statuses["hourly_without_season"] == "fail"
     assert statuses["incident_excluded"] == "fail" and statuses["incident_included"] == "pass"
     assert statuses["tiny_with_floor"] == "pass" and statuses["tiny_without_floor"] == "fail"
     assert statuses["hidden"] == "fail" and statuses["short_history"] == "skipped"
@@ -101,6 +102,8 @@ def test_anomaly_rows_decide_and_say_why(anomaly_build):
     details = dict(_rows(db, "select case_name, detail from main.actual_anomaly"))
     assert details["weekly_by_weekday"].startswith("value 200.0 inside expected range [")
     assert "training windows (weekday Friday)" in details["weekly_by_weekday"]
+    assert details["hourly_by_hour"].startswith("value 81.0 inside expected range [")
+    assert "training windows (hour 23:00)" in details["hourly_by_hour"]
     assert details["incident_excluded"].endswith("; 1 training windows excluded as anomalies")
     assert details["tiny_with_floor"].endswith("not an anomaly: change 2.5 within min_abs_change 5")
     assert details["drop_watching_spikes"].endswith("not an anomaly: direction is spike")
@@ -121,7 +124,35 @@ def test_anomaly_adds_no_scan_of_the_monitored_table(anomaly_build):
     # and every one of the 29 windows (tested + 14 training + 14 judging them) is in that scan
     assert "2026-01-02 00:00:00" in sql and "2026-01-01 00:00:00" not in sql
     parts = [p.read_text() for p in (anomaly_build["work"] / "target" / "compiled").rglob("actual_anomaly_part*.sql")]
-    assert sum(len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', p)) for p in parts) == 19  # 1 per case
+    assert sum(len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', p)) for p in parts) == 21  # 1 per case
+
+
+
+_CTE = re.compile(r"(?:\bwith|,)\s+(\w+)\s+as\s+\(", re.I)
+
+
+def cte_reads(sql: str, prefixes=("ml_observed", "ml_anomaly", "ml_j_", "ml_t_")) -> dict[str, int]:
+    """How often each CTE of the anomaly builder (by name prefix) is read (`from` / `join` it)."""
+    sql = re.sub(r"--[^\n]*", "", sql)
+    names = {m.group(1) for m in _CTE.finditer(sql) if m.group(1).startswith(prefixes)}
+    return {n: len(re.findall(rf"\b(?:from|join)\s+{n}\b", sql, flags=re.I)) for n in sorted(names)}
+
+
+def test_anomaly_sql_is_one_chain(anomaly_build):
+    """Every CTE of the anomaly builder is read exactly once, the monitor's rows (ml_observed)
+    included: Spark inlines a CTE at each reference, so one read twice is planned twice (the
+    earlier shape read the monitor's rows along some 45 paths). Checked on a case with
+    exclude_anomalies and mad (the longest chain) and on one without exclusion."""
+    compiled = anomaly_build["work"] / "target" / "compiled"
+    spike = next(compiled.rglob("anomaly_volume_test_fails_on_a_spike.sql")).read_text()
+    reads = cte_reads(spike)
+    assert {"ml_observed", "ml_anomaly_parts", "ml_j_band", "ml_anomaly_flagged", "ml_t_band"} <= set(reads), reads
+    assert set(reads.values()) == {1}, reads
+    clean = next(compiled.rglob("anomaly_volume_test_passes_on_a_clean_series.sql")).read_text()
+    assert set(cte_reads(clean).values()) == {1}, cte_reads(clean)
+    # the check can fail: a CTE read twice
+    assert cte_reads("with ml_observed as (select 1 as a), ml_anomaly_x as (select * from ml_observed) "
+                     "select * from ml_anomaly_x join ml_observed on true") == {"ml_anomaly_x": 1, "ml_observed": 2}
 
 
 ERRORS_SCHEMA = """
