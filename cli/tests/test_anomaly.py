@@ -181,8 +181,9 @@ models:
           name: unknown_setting
           arguments: {timestamp_column: ts, window: {period: day, count: 1}, anomaly: {sensitivty: 3}}
       - ml_monitor.volume:
-          name: too_few_windows
-          arguments: {timestamp_column: ts, window: {period: day, count: 1}, windows: 3, anomaly: {}}
+          name: ok_one_window_scanned
+          # windows: 1 scans the newest window only (training from the metric store, empty here)
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, windows: 1, anomaly: {}}
       - ml_monitor.volume:
           name: season_of_weekly_windows
           arguments: {timestamp_column: ts, window: {period: week, count: 1}, anomaly: {seasonality: day_of_week}}
@@ -209,7 +210,6 @@ EXPECTED_ERRORS = {
     "training_below_minimum": ("ml_monitor.volume_anomaly",
                                "'anomaly.training_windows' must be at least min_training_windows (5) (got 3)"),
     "unknown_setting": ("ml_monitor.volume", "'anomaly.sensitivty' is not an anomaly setting; the settings are:"),
-    "too_few_windows": ("ml_monitor.volume", "'windows' must be at least 6 with anomaly"),
     "season_of_weekly_windows": ("ml_monitor.volume", "'anomaly.seasonality' day_of_week needs windows shorter than a week that divide it evenly"),
     "freshness_without_window": ("ml_monitor.freshness_anomaly", "'window' is required"),
 }
@@ -224,10 +224,115 @@ def test_bad_settings_are_compile_errors_naming_test_and_argument(tmp_path):
         "l": "select 1 as id, 1 as label union all select 2, 0",
     }, ERRORS_SCHEMA, project_vars="  ml_monitor_as_of: '2026-01-31 00:00:00'\n")
     # too little history is a status, not an error: skipped with its reason
-    for name in ("ok_volume_anomaly", "ok_calibration_anomaly", "ok_label_coverage_anomaly"):
+    for name in ("ok_volume_anomaly", "ok_calibration_anomaly", "ok_label_coverage_anomaly", "ok_one_window_scanned"):
         assert by_name[name]["status"] in ("pass", "fail"), by_name[name]
     for name, (test, message) in EXPECTED_ERRORS.items():
         r = by_name[name]
         assert r["status"] == "error", (name, r)
         assert test in r["message"] and message in r["message"], (name, r["message"])
     assert not ok
+
+
+# --- training from the metric store -----------------------------------------------------------
+
+STORE_COUNTS = {"2026-01-28": 10, "2026-01-29": 12, "2026-01-30": 30}
+
+
+@pytest.fixture()
+def store_project(tmp_path):
+    """Daily events (STORE_COUNTS rows a day) and a volume_anomaly test that scans one window
+    (`windows: 1`); the history hook records every run."""
+    import textwrap
+
+    from dbt_project_runner import REPO
+
+    p = tmp_path / "aproj"
+    (p / "seeds").mkdir(parents=True)
+    (p / "dbt_project.yml").write_text(textwrap.dedent("""
+        name: astore
+        version: "1.0"
+        config-version: 2
+        profile: astore
+        on-run-end:
+          - "{{ ml_monitor.record_observations(results) }}"
+        seeds:
+          astore:
+            events:
+              +column_types: {event_ts: timestamp}
+    """))
+    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    (p / "profiles.yml").write_text(textwrap.dedent(f"""
+        astore:
+          target: duckdb
+          outputs:
+            duckdb:
+              type: duckdb
+              path: {tmp_path / 'astore.duckdb'}
+    """))
+    rows = ["id,event_ts"]
+    for day, n in STORE_COUNTS.items():
+        rows += [f"{len(rows)},{day} {h % 24:02d}:00:00" for h in range(n)]
+    (p / "seeds" / "events.csv").write_text("\n".join(rows) + "\n")
+    (p / "seeds" / "schema.yml").write_text(textwrap.dedent("""
+        seeds:
+          - name: events
+            data_tests:
+              - ml_monitor.volume_anomaly:
+                  name: volume_from_store
+                  arguments:
+                    timestamp_column: event_ts
+                    window: {period: day, count: 1}
+                    windows: 1
+                    training_windows: 5
+                    min_training_windows: 2
+    """))
+    assert run_dbt(["deps"], "duckdb", tmp_path / "w", project=p).returncode == 0
+    return p, tmp_path / "astore.duckdb"
+
+
+def test_training_comes_from_the_metric_store(store_project, tmp_path):
+    """`windows: 1` scans only the newest window; after a history of runs, the training windows
+    are the ones the metric store holds for this test (latest evaluation), read, not rescanned,
+    and not recorded again. Without the store (--full-refresh) the same run has no training."""
+    import numpy as np
+
+    project, db = store_project
+    w = tmp_path / "w"
+
+    def run(as_of, *extra):
+        res = run_dbt(["build", *extra, "--vars", f"{{ml_monitor_as_of: '{as_of} 00:00:00'}}"], "duckdb", w,
+                      project=project)
+        assert res.returncode in (0, 1), res.output[-3000:]
+        return _rows(db, """select metric, status, value, baseline_value, facts, window_start
+                            from main.ml_monitor_observations
+                            where invocation_id = (select invocation_id from main.ml_monitor_observations
+                                                   order by run_started_at desc limit 1)
+                            order by metric""")
+
+    # a daily schedule: each run scans (and stores) its newest window only; too little history yet
+    for day, n_stored in [("2026-01-29", 0), ("2026-01-30", 1)]:
+        rows = run(day)
+        assert [r[:2] for r in rows] == [("row_count", "pass"), ("row_count_anomaly", "skipped")], rows
+        assert json.loads(rows[1][4])["from_store"] == n_stored
+        assert rows[1][5] == dt.datetime.fromisoformat(day) - dt.timedelta(days=1)
+
+    # the third run: 2 training windows, both from the store (01-28, 01-29), the spike on 01-30
+    rows = run("2026-01-31")
+    training = np.array([10.0, 12.0])
+    expected, spread = training.mean(), training.std(ddof=1)
+    assert [r[:2] for r in rows] == [("row_count", "pass"), ("row_count_anomaly", "fail")], rows
+    metric, status, value, baseline, facts, start = rows[1]
+    assert value == pytest.approx((30 - expected) / spread, abs=1e-9)
+    assert baseline == pytest.approx(expected, abs=1e-9)
+    facts = json.loads(facts)
+    assert facts["training"] == 2 and facts["from_store"] == 2 and facts["missing"] == 3
+    # only the newest window was read from the table and recorded (the stored ones are not re-output)
+    assert {r[5] for r in rows} == {dt.datetime(2026, 1, 30)}
+    compiled = next((w / "target" / "compiled").rglob("volume_from_store.sql")).read_text()
+    scan = compiled[:compiled.index("ml_anomaly_windows as")]
+    assert "2026-01-30 00:00:00" in scan and "2026-01-29 00:00:00" not in scan
+
+    # negative control: without the store (--full-refresh reads no history) nothing trains it
+    rows = run("2026-01-31", "--full-refresh")
+    assert rows[1][:2] == ("row_count_anomaly", "skipped")
+    assert json.loads(rows[1][4])["from_store"] == 0

@@ -73,11 +73,9 @@
     {%- set stride = (season_seconds // w_seconds) | int -%}
   {%- endif -%}
   {%- set needed = 1 + stride * cfg.training_windows * (2 if cfg.exclude_anomalies else 1) -%}
-  {%- if windows is not none -%}
-    {%- if windows is number and windows < 1 + stride * cfg.min_training_windows -%}
-      {{ ml_monitor._arg_error(test, relation, 'windows', "must be at least " ~ (1 + stride * cfg.min_training_windows) ~ " with anomaly (the tested window plus min_training_windows " ~ cfg.min_training_windows ~ (" windows a season apart" if stride > 1 else " earlier windows") ~ ")", windows) }}
-    {%- endif -%}
-  {%- elif needed > 1000 -%}
+  {#- windows: N (any N >= 1) scans only the N newest windows: the older training windows come
+      from the metric store (_anomaly_plan) -#}
+  {%- if needed > 1000 -%}
     {{ ml_monitor._arg_error(test, relation, 'anomaly.training_windows', "needs " ~ needed ~ " windows in the scan (over 1000): use fewer training windows or longer windows", cfg.training_windows) }}
   {%- endif -%}
   {%- do cfg.update({'stride': stride, 'windows_needed': needed, 'test': test}) -%}
@@ -94,8 +92,36 @@
   {{ return('') }}
 {%- endmacro %}
 
+{#- Where the series comes from; sets cfg.series_windows and cfg.store, returns cfg.
+    The series: the windows the rules need (windows_needed, or the N of `windows: N` when more),
+    ending at `end` (window length `spec`), oldest first; the newest is tested. `candidates`: the
+    windows the monitor is asked for; `scanned`: those this run evaluates (incremental refresh
+    leaves out windows the metric store already holds). Every series window not scanned is read
+    from the metric store (the latest stored evaluation of this test's window) when the store can
+    be read: incremental refresh on, a test being compiled (its unique_id is the store's key), the
+    history table present. Otherwise cfg.store is none and such windows are missing values. -#}
+{% macro _anomaly_plan(cfg, end, spec, candidates, scanned) -%}
+  {%- set series = ml_monitor._window_bounds(end, spec, [cfg.windows_needed, candidates | length] | max) -%}
+  {%- set scanned_starts = scanned | map(attribute='start') | list -%}
+  {%- set unscanned = [] -%}
+  {%- for w in series -%}
+    {%- if w.start not in scanned_starts -%}{%- do unscanned.append(w) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- set store = none -%}
+  {%- if unscanned and execute and ml_monitor._incremental_enabled() -%}
+    {%- set test_id = ml_monitor._current_test_id() -%}
+    {%- set history = ml_monitor.history_relation() -%}
+    {%- if test_id is not none and history is not none
+          and adapter.get_relation(history.database, history.schema, history.identifier) is not none -%}
+      {%- set store = {'history': history, 'test_id': test_id, 'windows': unscanned} -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- do cfg.update({'series_windows': series, 'store': store}) -%}
+  {{ return(cfg) }}
+{%- endmacro %}
+
 {#- The anomaly CTEs and the final select, after a CTE `ml_observed` of observation rows (with
-    is_deciding). `windows`: the series' windows, oldest first (the newest is tested).
+    is_deciding) of the scanned windows; cfg as _anomaly_plan left it (series_windows, store).
 
     One chain: every CTE reads the one before it once, and ml_observed is read once (Spark
     inlines a CTE at each reference, so a CTE read twice is planned twice). Each observation row
@@ -107,7 +133,8 @@
               windows: the window itself, and each earlier window that trains it (offset m).
     Bands are window functions partitioned by series (and target window): no join, no group by,
     no window over all rows. -#}
-{% macro _anomaly_sql(cfg, windows) -%}
+{% macro _anomaly_sql(cfg) -%}
+  {%- set windows = cfg.series_windows -%}
   {%- set n = windows | length -%}
   {%- set tested = n - 1 -%}
   {%- set tested_phase = tested % cfg.stride -%}
@@ -119,33 +146,37 @@
   {%- set series = 'monitor, column_name, segment_column, segment_value, metric' -%}
   {%- set k = ml_monitor.double_literal(cfg.sensitivity) -%}
   {%- set w = windows[-1] -%}
+  {%- set cols = ml_monitor.observation_columns() | join(', ') -%}
 
 -- the series' windows (literals, oldest first): windows with the same phase are a season apart
+{%- set window_rows = [] %}
+{%- for win in windows %}
+  {%- do window_rows.append([win.start_sql, loop.index0, loop.index0 % cfg.stride, loop.index0 // cfg.stride]) %}
+{%- endfor %}
 ml_anomaly_windows as (
-  {%- for win in windows %}
-  {%- set idx = loop.index0 %}
-  select {{ win.start_sql }} as window_start, {{ idx }} as ml_idx, {{ idx % cfg.stride }} as ml_phase, {{ idx // cfg.stride }} as ml_cycle
-  {%- if not loop.last %}
-  union all
-  {%- endif %}
-  {%- endfor %}
+  select * from {{ ml_monitor.literal_rows(window_rows, ['window_start', 'ml_idx', 'ml_phase', 'ml_cycle'], 'ml_w') }}
 ),
 
 -- the parts an observation row plays (see above); ml_m: how many seasons before its target
+{%- set copy_rows = [["'obs'", 0], ["'anom'", 0]] %}
+{%- if cfg.exclude_anomalies %}
+  {%- do copy_rows.append(["'jself'", 0]) %}
+  {%- for m in range(1, cfg.training_windows + 1) %}{%- do copy_rows.append(["'jtrain'", m]) %}{%- endfor %}
+{%- endif %}
 ml_anomaly_copies as (
-  select {{ ml_monitor.to_string("'obs'") }} as ml_kind, 0 as ml_m
-  union all
-  select {{ ml_monitor.to_string("'anom'") }} as ml_kind, 0 as ml_m
-  {%- if cfg.exclude_anomalies %}
-  union all
-  select {{ ml_monitor.to_string("'jself'") }} as ml_kind, 0 as ml_m
-  {%- for m in range(1, cfg.training_windows + 1) %}
-  union all
-  select {{ ml_monitor.to_string("'jtrain'") }} as ml_kind, {{ m }} as ml_m
-  {%- endfor %}
-  {%- endif %}
+  select * from {{ ml_monitor.literal_rows(copy_rows, ['ml_kind', 'ml_m'], 'ml_c') }}
 ),
 
+{%- if cfg.store is not none %}
+-- training windows this run does not scan: the metric store's latest evaluation of them (this
+-- test's rows in the audit log {{ cfg.store.history }}), for training only (never output)
+ml_anomaly_stored as (
+  select {{ cols }}, false as is_deciding, 1 as ml_stored
+  from ({{ ml_monitor.metric_store_sql(cfg.store.history, cfg.store.test_id) }}) as ml_store
+  where window_start in ({% for sw in cfg.store.windows %}{{ sw.start_sql }}{% if not loop.last %}, {% endif %}{% endfor %})
+),
+
+{% endif -%}
 -- every observation row in each of its parts: ml_target is the window whose band it enters
 -- (the tested window {{ tested }}, or a judged training window), ml_role self / train / none;
 -- ml_point: the row's value when its status is pass or fail (computed on enough rows) and
@@ -164,13 +195,21 @@ ml_anomaly_parts as (
            else 'none'
          end as ml_role,
          case when o.status in ('pass', 'fail') and not {{ ml_monitor.is_non_finite('o.value') }} then o.value end as ml_point
-  from ml_observed as o
+  {%- if cfg.store is not none %}
+  from (
+    select {{ cols }}, is_deciding, 0 as ml_stored from ml_observed
+    union all
+    select * from ml_anomaly_stored
+  ) as o
+  {%- else %}
+  from (select ml_observed.*, 0 as ml_stored from ml_observed) as o
+  {%- endif %}
   left join ml_anomaly_windows as w
     on w.window_start = o.window_start
   join ml_anomaly_copies as c
     on c.ml_kind = 'obs'
     or (w.ml_idx is not null
-        and (c.ml_kind = 'anom'
+        and (c.ml_kind = 'anom' and o.ml_stored = 0
              {%- if cfg.exclude_anomalies %}
              -- judged: the tested window's training windows; trained: the windows m seasons before them
              or (c.ml_kind in ('jself', 'jtrain') and w.ml_phase = {{ tested_phase }}
@@ -209,7 +248,8 @@ ml_anomaly_test_values as (
 {{ ml_monitor._anomaly_band_ctes(cfg, 'ml_t', 'ml_anomaly_test_values', series) }},
 
 -- per series: the tested window's value, row status and size; training windows without a value
--- (of the {{ n_training }} the scan holds) and excluded; one anom copy per series is kept
+-- (of the {{ n_training }} in the series), excluded, and read from the store; one anom copy per
+-- series is kept
 ml_anomaly_series as (
   select *,
          max(case when ml_kind = 'obs' and ml_role = 'self' then ml_point end) over (partition by {{ series }}) as ml_tested_v,
@@ -217,6 +257,7 @@ ml_anomaly_series as (
          max(case when ml_kind = 'obs' and ml_role = 'self' then status end) over (partition by {{ series }}) as ml_observed_status,
          {{ n_training }} - count(case when ml_kind = 'obs' and ml_role = 'train' then ml_point end) over (partition by {{ series }}) as ml_missing,
          {% if cfg.exclude_anomalies %}sum(case when ml_kind = 'obs' and ml_role = 'train' then ml_is_excluded else 0 end) over (partition by {{ series }}){% else %}0{% endif %} as ml_excluded,
+         count(case when ml_kind = 'obs' and ml_role = 'train' and ml_stored = 1 then ml_point end) over (partition by {{ series }}) as ml_from_store,
          row_number() over (partition by {{ series }}, ml_kind order by ml_idx) as ml_copy_rank
   from ml_t_band
 ),
@@ -237,7 +278,7 @@ ml_anomaly_scored as (
            else 'pass'
          end as ml_status
   from ml_anomaly_series
-  where ml_kind = 'obs' or (ml_kind = 'anom' and ml_copy_rank = 1)
+  where (ml_kind = 'obs' and ml_stored = 0) or (ml_kind = 'anom' and ml_copy_rank = 1)
 )
 
 {#- the anomaly rows decide the test (whatever fail_on says about the per-window rows) -#}
@@ -364,6 +405,7 @@ from ml_anomaly_scored
     || ',"training":' || {{ ml_monitor.json_int('ml_n') }}
     || ',"missing":' || {{ ml_monitor.json_int('ml_missing') }}
     || ',"excluded":' || {{ ml_monitor.json_int('ml_excluded') }}
+    || ',"from_store":' || {{ ml_monitor.json_int('ml_from_store') }}
     || ',"season":' || {{ ml_monitor.json_string("case when ml_season <> '' then ml_season end") }}
     || '}'
 {%- endmacro %}

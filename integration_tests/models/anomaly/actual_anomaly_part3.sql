@@ -11,8 +11,8 @@
   {%- do cases.append(('stale', ml_monitor.freshness(input, 'event_ts', window=day, anomaly={'direction': 'spike'},
                                                      where="case_name = 'stale'"))) %}
   {%- do cases.append(('hourly_by_hour', ml_monitor.volume(input, 'event_ts', hour, where="case_name = 'hourly'",
-                                                           anomaly={'seasonality': 'hour_of_day', 'training_windows': 4,
-                                                                    'min_training_windows': 3}))) %}
+                                                           anomaly={'seasonality': 'hour_of_day', 'training_windows': 3,
+                                                                    'min_training_windows': 3, 'exclude_anomalies': false}))) %}
   {%- do cases.append(('hourly_without_season', ml_monitor.volume(input, 'event_ts', hour, anomaly={},
                                                                   where="case_name = 'hourly'"))) %}
 {%- endif %}
