@@ -244,31 +244,14 @@ def store_project(tmp_path):
     (`windows: 1`); the history hook records every run."""
     import textwrap
 
-    from dbt_project_runner import REPO
+    from dbt_project_runner import write_history_project
 
-    p = tmp_path / "aproj"
-    (p / "seeds").mkdir(parents=True)
-    (p / "dbt_project.yml").write_text(textwrap.dedent("""
-        name: astore
-        version: "1.0"
-        config-version: 2
-        profile: astore
-        on-run-end:
-          - "{{ ml_monitor.record_observations(results) }}"
+    p = write_history_project(tmp_path / "aproj", "astore", tmp_path / "astore.duckdb", """
         seeds:
           astore:
             events:
               +column_types: {event_ts: timestamp}
-    """))
-    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (p / "profiles.yml").write_text(textwrap.dedent(f"""
-        astore:
-          target: duckdb
-          outputs:
-            duckdb:
-              type: duckdb
-              path: {tmp_path / 'astore.duckdb'}
-    """))
+    """)
     rows = ["id,event_ts"]
     for day, n in STORE_COUNTS.items():
         rows += [f"{len(rows)},{day} {h % 24:02d}:00:00" for h in range(n)]
