@@ -69,9 +69,10 @@ def test_every_anomaly_node_passed(anomaly_build):
             "anomaly_null_rate_test_fails_on_the_anomaly_alone"} <= names
     db = anomaly_build["db"]
     statuses = dict(_rows(db, "select case_name, status from main.actual_anomaly"))
-    assert len(statuses) == 19
+    assert len(statuses) == 21
     # what each case is meant to show (the oracle asserts the same on its side)
     assert statuses["weekly_by_weekday"] == "pass" and statuses["weekly_without_season"] == "fail"
+    assert statuses["hourly_by_hour"] == "pass" and statuses["hourly_without_season"] == "fail"
     assert statuses["incident_excluded"] == "fail" and statuses["incident_included"] == "pass"
     assert statuses["tiny_with_floor"] == "pass" and statuses["tiny_without_floor"] == "fail"
     assert statuses["hidden"] == "fail" and statuses["short_history"] == "skipped"
@@ -101,6 +102,8 @@ def test_anomaly_rows_decide_and_say_why(anomaly_build):
     details = dict(_rows(db, "select case_name, detail from main.actual_anomaly"))
     assert details["weekly_by_weekday"].startswith("value 200.0 inside expected range [")
     assert "training windows (weekday Friday)" in details["weekly_by_weekday"]
+    assert details["hourly_by_hour"].startswith("value 81.0 inside expected range [")
+    assert "training windows (hour 23:00)" in details["hourly_by_hour"]
     assert details["incident_excluded"].endswith("; 1 training windows excluded as anomalies")
     assert details["tiny_with_floor"].endswith("not an anomaly: change 2.5 within min_abs_change 5")
     assert details["drop_watching_spikes"].endswith("not an anomaly: direction is spike")
@@ -137,7 +140,35 @@ def test_anomaly_adds_no_scan_of_the_monitored_table(anomaly_build):
     # and every one of the 29 windows (tested + 14 training + 14 judging them) is in that scan
     assert "2026-01-02 00:00:00" in sql and "2026-01-01 00:00:00" not in sql
     parts = [p.read_text() for p in (anomaly_build["work"] / "target" / "compiled").rglob("actual_anomaly_part*.sql")]
-    assert sum(len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', p)) for p in parts) == 19  # 1 per case
+    assert sum(len(re.findall(r'from\s+"anomaly"\."main"\."anomaly_events"', p)) for p in parts) == 21  # 1 per case
+
+
+
+_CTE = re.compile(r"(?:\bwith|,)\s+(\w+)\s+as\s+\(", re.I)
+
+
+def cte_reads(sql: str, prefixes=("ml_observed", "ml_anomaly", "ml_j_", "ml_t_")) -> dict[str, int]:
+    """How often each CTE of the anomaly builder (by name prefix) is read (`from` / `join` it)."""
+    sql = re.sub(r"--[^\n]*", "", sql)
+    names = {m.group(1) for m in _CTE.finditer(sql) if m.group(1).startswith(prefixes)}
+    return {n: len(re.findall(rf"\b(?:from|join)\s+{n}\b", sql, flags=re.I)) for n in sorted(names)}
+
+
+def test_anomaly_sql_is_one_chain(anomaly_build):
+    """Every CTE of the anomaly builder is read exactly once, the monitor's rows (ml_observed)
+    included: Spark inlines a CTE at each reference, so one read twice is planned twice (the
+    earlier shape read the monitor's rows along some 45 paths). Checked on a case with
+    exclude_anomalies and mad (the longest chain) and on one without exclusion."""
+    compiled = anomaly_build["work"] / "target" / "compiled"
+    spike = next(compiled.rglob("anomaly_volume_test_fails_on_a_spike.sql")).read_text()
+    reads = cte_reads(spike)
+    assert {"ml_observed", "ml_anomaly_parts", "ml_j_band", "ml_anomaly_flagged", "ml_t_band"} <= set(reads), reads
+    assert set(reads.values()) == {1}, reads
+    clean = next(compiled.rglob("anomaly_volume_test_passes_on_a_clean_series.sql")).read_text()
+    assert set(cte_reads(clean).values()) == {1}, cte_reads(clean)
+    # the check can fail: a CTE read twice
+    assert cte_reads("with ml_observed as (select 1 as a), ml_anomaly_x as (select * from ml_observed) "
+                     "select * from ml_anomaly_x join ml_observed on true") == {"ml_anomaly_x": 1, "ml_observed": 2}
 
 
 ERRORS_SCHEMA = """
@@ -166,8 +197,9 @@ models:
           name: unknown_setting
           arguments: {timestamp_column: ts, window: {period: day, count: 1}, anomaly: {sensitivty: 3}}
       - ml_monitor.volume:
-          name: too_few_windows
-          arguments: {timestamp_column: ts, window: {period: day, count: 1}, windows: 3, anomaly: {}}
+          name: ok_one_window_scanned
+          # windows: 1 scans the newest window only (training from the metric store, empty here)
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, windows: 1, anomaly: {}}
       - ml_monitor.volume:
           name: season_of_weekly_windows
           arguments: {timestamp_column: ts, window: {period: week, count: 1}, anomaly: {seasonality: day_of_week}}
@@ -194,7 +226,6 @@ EXPECTED_ERRORS = {
     "training_below_minimum": ("ml_monitor.volume_anomaly",
                                "'anomaly.training_windows' must be at least min_training_windows (5) (got 3)"),
     "unknown_setting": ("ml_monitor.volume", "'anomaly.sensitivty' is not an anomaly setting; the settings are:"),
-    "too_few_windows": ("ml_monitor.volume", "'windows' must be at least 6 with anomaly"),
     "season_of_weekly_windows": ("ml_monitor.volume", "'anomaly.seasonality' day_of_week needs windows shorter than a week that divide it evenly"),
     "freshness_without_window": ("ml_monitor.freshness_anomaly", "'window' is required"),
 }
@@ -209,10 +240,98 @@ def test_bad_settings_are_compile_errors_naming_test_and_argument(tmp_path):
         "l": "select 1 as id, 1 as label union all select 2, 0",
     }, ERRORS_SCHEMA, project_vars="  ml_monitor_as_of: '2026-01-31 00:00:00'\n")
     # too little history is a status, not an error: skipped with its reason
-    for name in ("ok_volume_anomaly", "ok_calibration_anomaly", "ok_label_coverage_anomaly"):
+    for name in ("ok_volume_anomaly", "ok_calibration_anomaly", "ok_label_coverage_anomaly", "ok_one_window_scanned"):
         assert by_name[name]["status"] in ("pass", "fail"), by_name[name]
     for name, (test, message) in EXPECTED_ERRORS.items():
         r = by_name[name]
         assert r["status"] == "error", (name, r)
         assert test in r["message"] and message in r["message"], (name, r["message"])
     assert not ok
+
+
+# --- training from the metric store -----------------------------------------------------------
+
+STORE_COUNTS = {"2026-01-28": 10, "2026-01-29": 12, "2026-01-30": 30}
+
+
+@pytest.fixture()
+def store_project(tmp_path):
+    """Daily events (STORE_COUNTS rows a day) and a volume_anomaly test that scans one window
+    (`windows: 1`); the history hook records every run."""
+    import textwrap
+
+    from dbt_project_runner import write_history_project
+
+    p = write_history_project(tmp_path / "aproj", "astore", tmp_path / "astore.duckdb", """
+        seeds:
+          astore:
+            events:
+              +column_types: {event_ts: timestamp}
+    """)
+    rows = ["id,event_ts"]
+    for day, n in STORE_COUNTS.items():
+        rows += [f"{len(rows)},{day} {h % 24:02d}:00:00" for h in range(n)]
+    (p / "seeds" / "events.csv").write_text("\n".join(rows) + "\n")
+    (p / "seeds" / "schema.yml").write_text(textwrap.dedent("""
+        seeds:
+          - name: events
+            data_tests:
+              - ml_monitor.volume_anomaly:
+                  name: volume_from_store
+                  arguments:
+                    timestamp_column: event_ts
+                    window: {period: day, count: 1}
+                    windows: 1
+                    training_windows: 5
+                    min_training_windows: 2
+    """))
+    assert run_dbt(["deps"], "duckdb", tmp_path / "w", project=p).returncode == 0
+    return p, tmp_path / "astore.duckdb"
+
+
+def test_training_comes_from_the_metric_store(store_project, tmp_path):
+    """`windows: 1` scans only the newest window; after a history of runs, the training windows
+    are the ones the metric store holds for this test (latest evaluation), read, not rescanned,
+    and not recorded again. Without the store (--full-refresh) the same run has no training."""
+    import numpy as np
+
+    project, db = store_project
+    w = tmp_path / "w"
+
+    def run(as_of, *extra):
+        res = run_dbt(["build", *extra, "--vars", f"{{ml_monitor_as_of: '{as_of} 00:00:00'}}"], "duckdb", w,
+                      project=project)
+        assert res.returncode in (0, 1), res.output[-3000:]
+        return _rows(db, """select metric, status, value, baseline_value, facts, window_start
+                            from main.ml_monitor_observations
+                            where invocation_id = (select invocation_id from main.ml_monitor_observations
+                                                   order by run_started_at desc limit 1)
+                            order by metric""")
+
+    # a daily schedule: each run scans (and stores) its newest window only; too little history yet
+    for day, n_stored in [("2026-01-29", 0), ("2026-01-30", 1)]:
+        rows = run(day)
+        assert [r[:2] for r in rows] == [("row_count", "pass"), ("row_count_anomaly", "skipped")], rows
+        assert json.loads(rows[1][4])["from_store"] == n_stored
+        assert rows[1][5] == dt.datetime.fromisoformat(day) - dt.timedelta(days=1)
+
+    # the third run: 2 training windows, both from the store (01-28, 01-29), the spike on 01-30
+    rows = run("2026-01-31")
+    training = np.array([10.0, 12.0])
+    expected, spread = training.mean(), training.std(ddof=1)
+    assert [r[:2] for r in rows] == [("row_count", "pass"), ("row_count_anomaly", "fail")], rows
+    metric, status, value, baseline, facts, start = rows[1]
+    assert value == pytest.approx((30 - expected) / spread, abs=1e-9)
+    assert baseline == pytest.approx(expected, abs=1e-9)
+    facts = json.loads(facts)
+    assert facts["training"] == 2 and facts["from_store"] == 2 and facts["missing"] == 3
+    # only the newest window was read from the table and recorded (the stored ones are not re-output)
+    assert {r[5] for r in rows} == {dt.datetime(2026, 1, 30)}
+    compiled = next((w / "target" / "compiled").rglob("volume_from_store.sql")).read_text()
+    scan = compiled[:compiled.index("ml_anomaly_windows as")]
+    assert "2026-01-30 00:00:00" in scan and "2026-01-29 00:00:00" not in scan
+
+    # negative control: without the store (--full-refresh reads no history) nothing trains it
+    rows = run("2026-01-31", "--full-refresh")
+    assert rows[1][:2] == ("row_count_anomaly", "skipped")
+    assert json.loads(rows[1][4])["from_store"] == 0

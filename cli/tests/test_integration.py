@@ -129,9 +129,6 @@ GLOBAL_WINDOW_ALLOWED = [
     ("duckdb", "timezone", "order by mm_score"),
     ("duckdb", "anomaly", "order by mm_score"),
     ("duckdb", "cbpe", "order by mm_score"),
-    # anomaly (macros/core/anomaly.sql): numbers the series, over the observation rows (one per
-    # series and window), not over the monitored table's rows
-    ("*", "anomaly", "order by monitor, column_name, segment_column, segment_value, metric"),
     # NOT yet distributed (issue #19, open): multiclass one-vs-rest ranks (one rank() per class
     # over the labelled rows). The binary value-bucket form, applied per class, gave the same
     # numbers on DuckDB and PostgreSQL but Spark's analyzer did not finish planning

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dbt_project_runner import REPO, run_dbt
+from dbt_project_runner import REPO, run_dbt, write_history_project
 
 GRAIN = ["test_unique_id", "column_name", "segment_column", "segment_value", "metric",
          "window_start", "window_end"]
@@ -103,31 +103,14 @@ def test_metric_store_latest_evaluation_no_duplicates(store_project, tmp_path):
 @pytest.fixture()
 def windowed_project(tmp_path):
     """Daily events over 2026-01-25 .. 2026-01-31 and a null_rate test with windows: 4."""
-    p = tmp_path / "wproj"
-    (p / "seeds").mkdir(parents=True)
-    (p / "dbt_project.yml").write_text(textwrap.dedent("""
-        name: wstore
-        version: "1.0"
-        config-version: 2
-        profile: wstore
-        on-run-end:
-          - "{{ ml_monitor.record_observations(results) }}"
+    p = write_history_project(tmp_path / "wproj", "wstore", tmp_path / "wstore.duckdb", """
         vars:
           ml_monitor_as_of: "2026-01-31 00:00:00"
         seeds:
           wstore:
             events:
               +column_types: {event_ts: timestamp, x: double}
-    """))
-    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (p / "profiles.yml").write_text(textwrap.dedent(f"""
-        wstore:
-          target: duckdb
-          outputs:
-            duckdb:
-              type: duckdb
-              path: {tmp_path / 'wstore.duckdb'}
-    """))
+    """)
     rows = ["id,event_ts,x"]
     for d in range(25, 32):
         for h in range(4):  # day d: (d - 25) % 4 nulls of 4 rows

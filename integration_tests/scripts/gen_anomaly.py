@@ -3,9 +3,10 @@ computed independently here in numpy / pandas: the per-window values are counted
 expanded events with pandas, the bands with numpy, never from our SQL.
 
 Each case is one daily series (rows per day, nulls per day, time of the day's last row) ending
-on 2026-01-30, the tested window of AS_OF = 2026-01-31 (a Friday). The model anomaly_events
-expands the series into rows (one per row of the day, all at the day's first second except the
-last one); the monitors scan it with `where case_name = ...`.
+on 2026-01-30, the tested window of AS_OF = 2026-01-31 (a Friday); the `hourly` series is one of
+hours instead (HOURS hours, the tested window 2026-01-30 23:00). The model anomaly_events expands
+the series into rows (one per row of the day / hour, all at its first second except the last
+one); the monitors scan it with `where case_name = ...`.
 
 Run: python integration_tests/scripts/gen_anomaly.py   (deterministic; rewrites seeds/anomaly and
 seeds/expected/expected_anomaly.csv)
@@ -22,7 +23,9 @@ from oracle import EXPECTED_COLUMNS, SEEDS, write_csv
 
 AS_OF = dt.datetime(2026, 1, 31)
 DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
 DAYS = 60                       # days of data before AS_OF
+HOURS = 24 * 9                  # hours of data of the hourly series
 DEFAULTS = {"method": "zscore", "sensitivity": 3, "training_windows": 14, "min_training_windows": 5,
             "direction": "both", "seasonality": None, "min_abs_change": 0, "min_rel_change": 0,
             "exclude_anomalies": True}
@@ -80,7 +83,8 @@ def anomaly_row(values: list[float | None], cfg: dict, stride: int, include_test
 # ---- the cases ---------------------------------------------------------------------------------
 
 def series_plans(rng: np.random.Generator) -> dict[str, list[tuple[int, int, int]]]:
-    """case -> [(rows, nulls, minute of the last row)] per day, oldest first, DAYS days."""
+    """case -> [(rows, nulls, minute of the last row)] per day, oldest first, DAYS days (per hour,
+    HOURS hours, for the HOURLY series)."""
     days = [AS_OF - (DAYS - i) * DAY for i in range(DAYS)]
 
     def noisy(base, sd, newest=None, changes=None):
@@ -118,7 +122,18 @@ def series_plans(rng: np.random.Generator) -> dict[str, list[tuple[int, int, int
     plans["short"] = [(0, 0, 0)] * (DAYS - 4) + [(100, 5, 600), (100, 6, 600), (100, 4, 600), (100, 20, 600)]
     # freshness: the last row of every day between 06:00 and 08:00; the newest day has no row
     plans["stale"] = [(20, 0, int(rng.integers(360, 480))) for _ in range(DAYS - 1)] + [(0, 0, 0)]
+    # hourly: ~40 rows an hour, ~80 in the 23:00 hour every day (the hour of the tested window)
+    hours = [AS_OF - (HOURS - i) * HOUR for i in range(HOURS)]
+    plans["hourly"] = [(int(round(rng.normal(80 if h.hour == 23 else 40, 3))), 0, int(rng.integers(1, 59)))
+                       for h in hours]
     return plans
+
+
+HOURLY = {"hourly"}             # series of hourly windows
+
+
+def step_of(series: str) -> dt.timedelta:
+    return HOUR if series in HOURLY else DAY
 
 
 # (case name, series, monitor, metric, anomaly settings)
@@ -144,6 +159,11 @@ CASES = [
     ("null_rate_mad", "null_rate", "null_rate", {"method": "mad"}),
     ("short_history", "short", "null_rate", {}),
     ("stale", "stale", "freshness", {"direction": "spike"}),
+    # hourly windows: the daily 23:00 peak is normal against the same hour of earlier days, an
+    # alert against the hours just before it
+    ("hourly_by_hour", "hourly", "volume", {"seasonality": "hour_of_day", "training_windows": 3,
+                                            "min_training_windows": 3, "exclude_anomalies": False}),
+    ("hourly_without_season", "hourly", "volume", {}),
 ]
 
 
@@ -152,7 +172,7 @@ def expand(plans) -> pd.DataFrame:
     rows = []
     for case, plan in plans.items():
         for i, (n, n_null, last_minute) in enumerate(plan):
-            day = AS_OF - (DAYS - i) * DAY
+            day = AS_OF - (len(plan) - i) * step_of(case)
             for j in range(n):
                 ts = day + dt.timedelta(minutes=last_minute) if j == n - 1 else day
                 rows.append((case, ts, None if j < n_null else 1.0))
@@ -160,19 +180,20 @@ def expand(plans) -> pd.DataFrame:
 
 
 def per_window_values(events: pd.DataFrame, series: str, monitor: str, n_windows: int) -> list[float | None]:
-    """The monitor's usable value per daily window (oldest first), from the events."""
+    """The monitor's usable value per window (daily or hourly; oldest first), from the events."""
     ev = events[events.case_name == series]
-    starts = [AS_OF - k * DAY for k in range(n_windows, 0, -1)]
+    step = step_of(series)
+    starts = [AS_OF - k * step for k in range(n_windows, 0, -1)]
     out = []
     for s in starts:
-        w = ev[(ev.event_ts >= s) & (ev.event_ts < s + DAY)]
+        w = ev[(ev.event_ts >= s) & (ev.event_ts < s + step)]
         if monitor == "volume":
             out.append(float(len(w)))                       # zero rows is the value 0
         elif monitor == "null_rate":
             out.append(float(w.x.isna().mean()) if len(w) else None)
         else:                                               # hours from the newest row so far to the window end
             seen = ev[(ev.event_ts >= starts[0]) & (ev.event_ts < s + DAY)]
-            out.append((s + DAY - seen.event_ts.max()).total_seconds() / 3600 if len(seen) else None)
+            out.append((s + step - seen.event_ts.max()).total_seconds() / 3600 if len(seen) else None)
     return out
 
 
@@ -183,7 +204,7 @@ def main() -> None:
     series_rows = []
     for case, plan in plans.items():
         for i, (n, n_null, last_minute) in enumerate(plan):
-            day = AS_OF - (DAYS - i) * DAY
+            day = AS_OF - (len(plan) - i) * step_of(case)
             series_rows.append({"case_name": case, "day_ts": day, "last_ts": day + dt.timedelta(minutes=last_minute),
                                 "n_rows": n, "n_null": n_null})
     write_csv(out / "anomaly_series.csv", ["case_name", "day_ts", "last_ts", "n_rows", "n_null"], series_rows)
@@ -193,24 +214,27 @@ def main() -> None:
     expected = []
     for case, series, monitor, given in CASES:
         cfg = dict(DEFAULTS, **given)
-        stride = 7 if cfg["seasonality"] == "day_of_week" else 1
+        step = step_of(series)
+        stride = {"day_of_week": 7 * DAY // step, "hour_of_day": DAY // step, None: 1}[cfg["seasonality"]]
         n_windows = 1 + stride * cfg["training_windows"] * (2 if cfg["exclude_anomalies"] else 1)
+        assert n_windows <= len(plans[series]), case
         values = per_window_values(events, series, monitor, n_windows)
         r = anomaly_row(values, cfg, stride)
         metric = {"volume": "row_count", "null_rate": "null_rate", "freshness": "hours_since_latest"}[monitor]
-        tested = events[(events.case_name == series) & (events.event_ts >= AS_OF - DAY) & (events.event_ts < AS_OF)]
+        tested = events[(events.case_name == series) & (events.event_ts >= AS_OF - step) & (events.event_ts < AS_OF)]
         sample = len(tested) if monitor != "freshness" else len(
-            events[(events.case_name == series) & (events.event_ts >= AS_OF - n_windows * DAY) & (events.event_ts < AS_OF)])
+            events[(events.case_name == series) & (events.event_ts >= AS_OF - n_windows * step) & (events.event_ts < AS_OF)])
         expected.append({
             "case_name": case, "monitor": monitor, "column_name": {"volume": None, "null_rate": "x", "freshness": "event_ts"}[monitor],
             "segment_column": None, "segment_value": None, "metric": metric + "_anomaly",
             "value": r["value"], "threshold": float(cfg["sensitivity"]), "baseline_value": r["baseline_value"],
-            "sample_size": sample, "window_start": AS_OF - DAY, "window_end": AS_OF, "status": r["status"]})
+            "sample_size": sample, "window_start": AS_OF - step, "window_end": AS_OF, "status": r["status"]})
         # the cases are meant to show something: hold the oracle to it
         if case == "hidden":
             assert r["status"] == "fail" and anomaly_row(values, cfg, stride, include_tested=True)["status"] == "pass", case
     status = {e["case_name"]: e["status"] for e in expected}
     assert status["weekly_by_weekday"] == "pass" and status["weekly_without_season"] == "fail", status
+    assert status["hourly_by_hour"] == "pass" and status["hourly_without_season"] == "fail", status
     assert status["incident_excluded"] == "fail" and status["incident_included"] == "pass", status
     assert status["tiny_with_floor"] == "pass" and status["tiny_without_floor"] == "fail", status
     assert status["constant"] == "fail" and status["constant_with_floor"] == "pass", status

@@ -74,11 +74,9 @@
     {%- set stride = (season_seconds // w_seconds) | int -%}
   {%- endif -%}
   {%- set needed = 1 + stride * cfg.training_windows * (2 if cfg.exclude_anomalies else 1) -%}
-  {%- if windows is not none -%}
-    {%- if windows is number and windows < 1 + stride * cfg.min_training_windows -%}
-      {{ ml_monitor._arg_error(test, relation, 'windows', "must be at least " ~ (1 + stride * cfg.min_training_windows) ~ " with anomaly (the tested window plus min_training_windows " ~ cfg.min_training_windows ~ (" windows a season apart" if stride > 1 else " earlier windows") ~ ")", windows) }}
-    {%- endif -%}
-  {%- elif needed > 1000 -%}
+  {#- windows: N (any N >= 1) scans only the N newest windows: the older training windows come
+      from the metric store (_anomaly_plan) -#}
+  {%- if needed > 1000 -%}
     {{ ml_monitor._arg_error(test, relation, 'anomaly.training_windows', "needs " ~ needed ~ " windows in the scan (over 1000): use fewer training windows or longer windows", cfg.training_windows) }}
   {%- endif -%}
   {%- do cfg.update({'stride': stride, 'windows_needed': needed, 'test': test}) -%}
@@ -95,186 +93,265 @@
   {{ return('') }}
 {%- endmacro %}
 
+{#- Where the series comes from; sets cfg.series_windows and cfg.store, returns cfg.
+    The series: the windows the rules need (windows_needed, or the N of `windows: N` when more),
+    ending at `end` (window length `spec`), oldest first; the newest is tested. `candidates`: the
+    windows the monitor is asked for; `scanned`: those this run evaluates (incremental refresh
+    leaves out windows the metric store already holds). Every series window not scanned is read
+    from the metric store (the latest stored evaluation of this test's window) when the store can
+    be read: incremental refresh on, a test being compiled (its unique_id is the store's key), the
+    history table present. Otherwise cfg.store is none and such windows are missing values. -#}
+{% macro _anomaly_plan(cfg, end, spec, candidates, scanned) -%}
+  {%- set series = ml_monitor._window_bounds(end, spec, [cfg.windows_needed, candidates | length] | max) -%}
+  {%- set scanned_starts = scanned | map(attribute='start') | list -%}
+  {%- set unscanned = [] -%}
+  {%- for w in series -%}
+    {%- if w.start not in scanned_starts -%}{%- do unscanned.append(w) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- set store = none -%}
+  {%- if unscanned and execute and ml_monitor._incremental_enabled() -%}
+    {%- set test_id = ml_monitor._current_test_id() -%}
+    {%- set history = ml_monitor.history_relation() -%}
+    {%- if test_id is not none and history is not none
+          and adapter.get_relation(history.database, history.schema, history.identifier) is not none -%}
+      {%- set store = {'history': history, 'test_id': test_id, 'windows': unscanned} -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- do cfg.update({'series_windows': series, 'store': store}) -%}
+  {{ return(cfg) }}
+{%- endmacro %}
+
 {#- The anomaly CTEs and the final select, after a CTE `ml_observed` of observation rows (with
-    is_deciding). `windows`: the series' windows, oldest first (the newest is tested). -#}
-{% macro _anomaly_sql(cfg, windows) -%}
+    is_deciding) of the scanned windows; cfg as _anomaly_plan left it (series_windows, store).
+
+    One chain: every CTE reads the one before it once, and ml_observed is read once (Spark
+    inlines a CTE at each reference, so a CTE read twice is planned twice). Each observation row
+    is copied once per part it plays (the copies of ml_anomaly_copies):
+      obs     the row itself, passed through; in the partition of the tested window it is the
+              tested value ('self') or one of its training values ('train');
+      anom    a candidate for the series' anomaly row (one per series is kept);
+      jself / jtrain   (exclude_anomalies) a training window judged against its own training
+              windows: the window itself, and each earlier window that trains it (offset m).
+    Bands are window functions partitioned by series (and target window): no join, no group by,
+    no window over all rows. -#}
+{% macro _anomaly_sql(cfg) -%}
+  {%- set windows = cfg.series_windows -%}
   {%- set n = windows | length -%}
-  {%- set tested_phase = (n - 1) % cfg.stride -%}
-  {%- set tested_cycle = (n - 1) // cfg.stride -%}
+  {%- set tested = n - 1 -%}
+  {%- set tested_phase = tested % cfg.stride -%}
+  {%- set tested_cycle = tested // cfg.stride -%}
+  {#- the cycles of the tested window's training windows (same phase) -#}
+  {%- set first_cycle = tested_cycle - cfg.training_windows -%}
+  {%- set n_training = [cfg.training_windows, tested_cycle] | min -%}
   {%- set s = ml_monitor.type_string() -%}
-  {%- set keys = ['monitor', 'column_name', 'segment_column', 'segment_value', 'metric'] -%}
+  {%- set series = 'monitor, column_name, segment_column, segment_value, metric' -%}
+  {%- set k = ml_monitor.double_literal(cfg.sensitivity) -%}
+  {%- set w = windows[-1] -%}
+  {%- set cols = ml_monitor.observation_columns() | join(', ') -%}
 
--- the series' windows (literals, oldest first): windows with the same phase are a season apart;
--- role: the tested (newest) window, its training windows, or other (earlier, judges training)
+-- the series' windows (literals, oldest first): windows with the same phase are a season apart
+{%- set window_rows = [] %}
+{%- for win in windows %}
+  {%- do window_rows.append([win.start_sql, loop.index0, loop.index0 % cfg.stride, loop.index0 // cfg.stride]) %}
+{%- endfor %}
 ml_anomaly_windows as (
-  {%- for w in windows %}
-  {%- set idx = loop.index0 %}
-  {%- set role = 'tested' if loop.last else ('training' if (idx % cfg.stride == tested_phase and idx // cfg.stride >= tested_cycle - cfg.training_windows) else 'other') %}
-  select {{ w.start_sql }} as window_start, {{ w.end_sql }} as window_end, {{ idx }} as ml_idx,
-         {{ idx % cfg.stride }} as ml_phase, {{ idx // cfg.stride }} as ml_cycle,
-         {{ ml_monitor.to_string(ml_monitor.string_literal(role)) }} as ml_role,
-         {{ ml_monitor.to_string(ml_monitor.string_literal(w.label)) }} as ml_label,
-         {{ ml_monitor.to_string(ml_monitor.string_literal(ml_monitor._anomaly_season_label(cfg, w))) }} as ml_season
-  {%- if not loop.last %}
-  union all
+  select * from {{ ml_monitor.literal_rows(window_rows, ['window_start', 'ml_idx', 'ml_phase', 'ml_cycle'], 'ml_w') }}
+),
+
+-- the parts an observation row plays (see above); ml_m: how many seasons before its target
+{%- set copy_rows = [["'obs'", 0], ["'anom'", 0]] %}
+{%- if cfg.exclude_anomalies %}
+  {%- do copy_rows.append(["'jself'", 0]) %}
+  {%- for m in range(1, cfg.training_windows + 1) %}{%- do copy_rows.append(["'jtrain'", m]) %}{%- endfor %}
+{%- endif %}
+ml_anomaly_copies as (
+  select * from {{ ml_monitor.literal_rows(copy_rows, ['ml_kind', 'ml_m'], 'ml_c') }}
+),
+
+{%- if cfg.store is not none %}
+-- training windows this run does not scan: the metric store's latest evaluation of them (this
+-- test's rows in the audit log {{ cfg.store.history }}), for training only (never output)
+ml_anomaly_stored as (
+  select {{ cols }}, false as is_deciding, 1 as ml_stored
+  from ({{ ml_monitor.metric_store_sql(cfg.store.history, cfg.store.test_id) }}) as ml_store
+  where window_start in ({% for sw in cfg.store.windows %}{{ sw.start_sql }}{% if not loop.last %}, {% endif %}{% endfor %})
+),
+
+{% endif -%}
+-- every observation row in each of its parts: ml_target is the window whose band it enters
+-- (the tested window {{ tested }}, or a judged training window), ml_role self / train / none;
+-- ml_point: the row's value when its status is pass or fail (computed on enough rows) and
+-- finite, null (missing) for no_data, skipped or NaN
+ml_anomaly_parts as (
+  select o.*, w.ml_idx, c.ml_kind,
+         case c.ml_kind when 'jtrain' then w.ml_idx + c.ml_m * {{ cfg.stride }}
+                        when 'jself' then w.ml_idx
+                        else {{ tested }} end as ml_target,
+         case
+           when c.ml_kind = 'obs' and w.ml_idx = {{ tested }} then 'self'
+           when c.ml_kind = 'obs' and w.ml_phase = {{ tested_phase }}
+                and w.ml_cycle between {{ first_cycle }} and {{ tested_cycle - 1 }} then 'train'
+           when c.ml_kind = 'jself' then 'self'
+           when c.ml_kind = 'jtrain' then 'train'
+           else 'none'
+         end as ml_role,
+         case when o.status in ('pass', 'fail') and not {{ ml_monitor.is_non_finite('o.value') }} then o.value end as ml_point
+  {%- if cfg.store is not none %}
+  from (
+    select {{ cols }}, is_deciding, 0 as ml_stored from ml_observed
+    union all
+    select * from ml_anomaly_stored
+  ) as o
+  {%- else %}
+  from (select ml_observed.*, 0 as ml_stored from ml_observed) as o
   {%- endif %}
-  {%- endfor %}
-),
-
--- every series the monitor returned: (monitor, column, segment, metric)
-ml_anomaly_series as (
-  select {{ keys | join(', ') }},
-         row_number() over (order by {{ keys | join(', ') }}) as ml_sid
-  from (select distinct {{ keys | join(', ') }} from ml_observed) as ml_keys
-),
-
--- each series at each window: the value when the window's status is pass or fail (computed on
--- enough rows) and finite; null (missing) for no row, no_data, skipped or NaN
-ml_anomaly_points as (
-  select s.ml_sid, w.ml_idx, w.ml_phase, w.ml_cycle, w.ml_role,
-         case when o.status in ('pass', 'fail') and not {{ ml_monitor.is_non_finite('o.value') }} then o.value end as ml_v
-  from ml_anomaly_series as s
-  cross join ml_anomaly_windows as w
-  left join ml_observed as o
-    on {% for k in keys %}{{ ml_monitor.null_safe_equal('o.' ~ k, 's.' ~ k) }} and {% endfor %}o.window_start = w.window_start
-),
-
--- (target, training window) pairs: the training_windows windows a season apart before the
--- target; targets are the tested window and, to exclude anomalies, its training windows
-ml_anomaly_pairs as (
-  select t.ml_sid, t.ml_idx as ml_target, t.ml_role as ml_target_role, tr.ml_idx as ml_train, tr.ml_v
-  from ml_anomaly_points as t
-  join ml_anomaly_points as tr
-    on tr.ml_sid = t.ml_sid
-   and tr.ml_phase = t.ml_phase
-   and tr.ml_cycle < t.ml_cycle
-   and tr.ml_cycle >= t.ml_cycle - {{ cfg.training_windows }}
-  where t.ml_role {% if cfg.exclude_anomalies %}in ('tested', 'training'){% else %}= 'tested'{% endif %}
+  left join ml_anomaly_windows as w
+    on w.window_start = o.window_start
+  join ml_anomaly_copies as c
+    on c.ml_kind = 'obs'
+    or (w.ml_idx is not null
+        and (c.ml_kind = 'anom' and o.ml_stored = 0
+             {%- if cfg.exclude_anomalies %}
+             -- judged: the tested window's training windows; trained: the windows m seasons before them
+             or (c.ml_kind in ('jself', 'jtrain') and w.ml_phase = {{ tested_phase }}
+                 and w.ml_cycle + c.ml_m between {{ first_cycle }} and {{ tested_cycle - 1 }})
+             {%- endif %}
+            ))
 ),
 {%- if cfg.exclude_anomalies %}
 
-{{ ml_monitor._anomaly_band_ctes(cfg, 'ml_anomaly_judge',
-     "select ml_sid, ml_target, ml_v from ml_anomaly_pairs where ml_target_role = 'training' and ml_v is not null") }},
+-- exclude_anomalies: each judged training window's band from its own training windows
+ml_anomaly_judge_values as (
+  select *, case when ml_role = 'train' and ml_kind = 'jtrain' then ml_point end as ml_j_tv
+  from ml_anomaly_parts
+),
 
--- training windows that are anomalous against their own training windows: left out
-ml_anomaly_excluded as (
-  select b.ml_sid, b.ml_target as ml_idx
-  from ml_anomaly_judge_band as b
-  join ml_anomaly_points as p
-    on p.ml_sid = b.ml_sid and p.ml_idx = b.ml_target
-  where b.ml_n >= {{ cfg.min_training_windows }}
-    and p.ml_v is not null
-    and {{ ml_monitor._anomaly_breach_sql(cfg, 'p.ml_v', 'b.ml_expected', 'b.ml_spread') }}
+{{ ml_monitor._anomaly_band_ctes(cfg, 'ml_j', 'ml_anomaly_judge_values', series ~ ', ml_target') }},
+
+-- training windows anomalous against their own training windows (judged with at least
+-- min_training_windows values): flagged on every row of their window, to be left out
+ml_anomaly_flagged as (
+  select *,
+         max(case when ml_kind = 'jself' and ml_point is not null and ml_j_n >= {{ cfg.min_training_windows }}
+                   and {{ ml_monitor._anomaly_breach_sql(cfg, 'ml_point', 'ml_j_e', 'ml_j_s') }} then 1 else 0 end)
+           over (partition by {{ series }}, ml_idx) as ml_is_excluded
+  from ml_j_band
 ),
 {%- endif %}
 
--- the tested window's training pairs, each marked missing (no usable value) or excluded
-ml_anomaly_training as (
-  select p.ml_sid, p.ml_target, p.ml_v,
-         {% if cfg.exclude_anomalies %}case when e.ml_idx is not null then 1 else 0 end{% else %}0{% endif %} as ml_is_excluded
-  from ml_anomaly_pairs as p
-  {%- if cfg.exclude_anomalies %}
-  left join ml_anomaly_excluded as e
-    on e.ml_sid = p.ml_sid and e.ml_idx = p.ml_train
-  {%- endif %}
-  where p.ml_target_role = 'tested'
-),
-
-ml_anomaly_counts as (
-  select ml_sid,
-         sum(case when ml_v is null then 1 else 0 end) as ml_missing,
-         sum(ml_is_excluded) as ml_excluded
-  from ml_anomaly_training
-  group by ml_sid
-),
-
-{{ ml_monitor._anomaly_band_ctes(cfg, 'ml_anomaly_test',
-     "select ml_sid, ml_target, ml_v from ml_anomaly_training where ml_v is not null and ml_is_excluded = 0") }},
-
--- the tested window of every series against its band
-ml_anomaly_scored as (
-  select
-    s.monitor, s.column_name, s.segment_column, s.segment_value, s.metric,
-    w.window_start, w.window_end, w.ml_label, w.ml_season,
-    t.ml_v, o.sample_size, o.status as ml_observed_status,
-    coalesce(b.ml_n, 0) as ml_n, b.ml_expected, b.ml_spread,
-    -- the band's bounds, clipped to the metric's domain (a rate's lower bound is at least 0)
-    {{ ml_monitor._clip_to_metric_domain('(b.ml_expected - ' ~ ml_monitor.double_literal(cfg.sensitivity) ~ ' * b.ml_spread)', 's.metric', 'lower') }} as ml_lower,
-    {{ ml_monitor._clip_to_metric_domain('(b.ml_expected + ' ~ ml_monitor.double_literal(cfg.sensitivity) ~ ' * b.ml_spread)', 's.metric', 'upper') }} as ml_upper,
-    coalesce(c.ml_missing, 0) as ml_missing, coalesce(c.ml_excluded, 0) as ml_excluded
-  from ml_anomaly_series as s
-  join ml_anomaly_points as t
-    on t.ml_sid = s.ml_sid and t.ml_role = 'tested'
-  join ml_anomaly_windows as w
-    on w.ml_idx = t.ml_idx
-  left join ml_anomaly_test_band as b
-    on b.ml_sid = s.ml_sid
-  left join ml_anomaly_counts as c
-    on c.ml_sid = s.ml_sid
-  left join ml_observed as o
-    on {% for k in keys %}{{ ml_monitor.null_safe_equal('o.' ~ k, 's.' ~ k) }} and {% endfor %}o.window_start = w.window_start
-),
-
-ml_anomaly_rows as (
+-- the tested window's training values: usable and not excluded
+ml_anomaly_test_values as (
   select *,
-    case
-      when ml_v is null then 'no_data'
-      when ml_n < {{ cfg.min_training_windows }} then 'skipped'
-      when {{ ml_monitor._anomaly_breach_sql(cfg, 'ml_v', 'ml_expected', 'ml_spread') }} then 'fail'
-      else 'pass'
-    end as ml_status
-  from ml_anomaly_scored
+         case when ml_kind = 'obs' and ml_role = 'train'{% if cfg.exclude_anomalies %} and ml_is_excluded = 0{% endif %} then ml_point end as ml_t_tv
+  from {{ 'ml_anomaly_flagged' if cfg.exclude_anomalies else 'ml_anomaly_parts' }}
+),
+
+{{ ml_monitor._anomaly_band_ctes(cfg, 'ml_t', 'ml_anomaly_test_values', series) }},
+
+-- per series: the tested window's value, row status and size; training windows without a value
+-- (of the {{ n_training }} in the series), excluded, and read from the store; one anom copy per
+-- series is kept
+ml_anomaly_series as (
+  select *,
+         max(case when ml_kind = 'obs' and ml_role = 'self' then ml_point end) over (partition by {{ series }}) as ml_tested_v,
+         max(case when ml_kind = 'obs' and ml_role = 'self' then sample_size end) over (partition by {{ series }}) as ml_tested_size,
+         max(case when ml_kind = 'obs' and ml_role = 'self' then status end) over (partition by {{ series }}) as ml_observed_status,
+         {{ n_training }} - count(case when ml_kind = 'obs' and ml_role = 'train' then ml_point end) over (partition by {{ series }}) as ml_missing,
+         {% if cfg.exclude_anomalies %}sum(case when ml_kind = 'obs' and ml_role = 'train' then ml_is_excluded else 0 end) over (partition by {{ series }}){% else %}0{% endif %} as ml_excluded,
+         count(case when ml_kind = 'obs' and ml_role = 'train' and ml_stored = 1 then ml_point end) over (partition by {{ series }}) as ml_from_store,
+         row_number() over (partition by {{ series }}, ml_kind order by ml_idx) as ml_copy_rank
+  from ml_t_band
+),
+
+-- the rows passed through, and the tested window of every series against its band
+ml_anomaly_scored as (
+  select *,
+         ml_tested_v as ml_v,
+         ml_t_n as ml_n, ml_t_e as ml_expected, ml_t_s as ml_spread,
+         -- the band's bounds, clipped to the metric's domain (a rate's lower bound is at least 0)
+         {{ ml_monitor._clip_to_metric_domain('(ml_t_e - ' ~ k ~ ' * ml_t_s)', 'metric', 'lower') }} as ml_lower,
+         {{ ml_monitor._clip_to_metric_domain('(ml_t_e + ' ~ k ~ ' * ml_t_s)', 'metric', 'upper') }} as ml_upper,
+         {{ ml_monitor.to_string(ml_monitor.string_literal(w.label)) }} as ml_label,
+         {{ ml_monitor.to_string(ml_monitor.string_literal(ml_monitor._anomaly_season_label(cfg, w))) }} as ml_season,
+         case
+           when ml_tested_v is null then 'no_data'
+           when ml_t_n < {{ cfg.min_training_windows }} then 'skipped'
+           when {{ ml_monitor._anomaly_breach_sql(cfg, 'ml_tested_v', 'ml_t_e', 'ml_t_s') }} then 'fail'
+           else 'pass'
+         end as ml_status
+  from ml_anomaly_series
+  where (ml_kind = 'obs' and ml_stored = 0) or (ml_kind = 'anom' and ml_copy_rank = 1)
 )
 
-select {{ ml_monitor.observation_columns() | join(', ') }}, is_deciding
-from ml_observed
-union all
+{#- the anomaly rows decide the test (whatever fail_on says about the per-window rows) -#}
+{%- set a = "ml_kind = 'anom'" %}
 select
   monitor, column_name, segment_column, segment_value,
-  cast(metric || '_anomaly' as {{ s }}) as metric,
-  {{ ml_monitor.to_double("case when ml_status in ('pass', 'fail') then (case when ml_spread > 0 then (ml_v - ml_expected) / ml_spread when ml_v = ml_expected then 0 end) end") }} as value,
-  {{ ml_monitor.double_literal(cfg.sensitivity) }} as threshold,
-  {{ ml_monitor.to_double("case when ml_status in ('pass', 'fail') then ml_expected end") }} as baseline_value,
-  {{ ml_monitor.to_bigint('coalesce(sample_size, 0)') }} as sample_size,
-  {{ ml_monitor.to_timestamp('window_start') }} as window_start,
-  {{ ml_monitor.to_timestamp('window_end') }} as window_end,
-  cast(ml_status as {{ s }}) as status,
-  cast({{ ml_monitor._anomaly_detail_sql(cfg) }} as {{ s }}) as detail,
-  cast({{ ml_monitor._anomaly_facts_sql(cfg) }} as {{ s }}) as facts,
-  {#- the anomaly rows decide the test (whatever fail_on says about the per-window rows) -#}
-  true as is_deciding
-from ml_anomaly_rows
+  case when {{ a }} then cast(metric || '_anomaly' as {{ s }}) else metric end as metric,
+  case when {{ a }} then {{ ml_monitor.to_double("case when ml_status in ('pass', 'fail') then (case when ml_spread > 0 then (ml_v - ml_expected) / ml_spread when ml_v = ml_expected then 0 end) end") }}
+       else value end as value,
+  case when {{ a }} then {{ k }} else threshold end as threshold,
+  case when {{ a }} then {{ ml_monitor.to_double("case when ml_status in ('pass', 'fail') then ml_expected end") }}
+       else baseline_value end as baseline_value,
+  case when {{ a }} then {{ ml_monitor.to_bigint('coalesce(ml_tested_size, 0)') }} else sample_size end as sample_size,
+  case when {{ a }} then {{ ml_monitor.to_timestamp(w.start_sql) }} else window_start end as window_start,
+  case when {{ a }} then {{ ml_monitor.to_timestamp(w.end_sql) }} else window_end end as window_end,
+  case when {{ a }} then cast(ml_status as {{ s }}) else status end as status,
+  case when {{ a }} then cast({{ ml_monitor._anomaly_detail_sql(cfg) }} as {{ s }}) else detail end as detail,
+  case when {{ a }} then cast({{ ml_monitor._anomaly_facts_sql(cfg) }} as {{ s }}) else facts end as facts,
+  case when {{ a }} then true else is_deciding end as is_deciding
+from ml_anomaly_scored
 {%- endmacro %}
 
-{#- `<name>_band`: per (series, target) over `input_sql` (ml_sid, ml_target, ml_v; usable values
-    only): ml_n, ml_expected and ml_spread, in two passes (the centre first, then the deviations
-    from it, so a constant series has spread exactly 0). -#}
-{% macro _anomaly_band_ctes(cfg, name, input_sql) -%}
-{{ name }}_values as (
-  {{ input_sql }}
-),
-
-{{ name }}_centre as (
-  select ml_sid, ml_target, count(*) as ml_n,
-         {% if cfg.method == 'mad' %}{{ ml_monitor.quantile('ml_v', 0.5) }}{% else %}avg({{ ml_monitor.to_double('ml_v') }}){% endif %} as ml_expected
-  from {{ name }}_values
-  group by ml_sid, ml_target
-),
-
-{{ name }}_band as (
-  select c.ml_sid, c.ml_target, c.ml_n, c.ml_expected,
+{#- CTEs `<p>_centre` .. `<p>_band` after `input`, whose column `<p>_tv` holds the training values
+    (null: not one): per partition `part`, <p>_n (how many), <p>_e (expected value) and <p>_s
+    (spread), on every row. Window functions only, each CTE reading the previous one once. Two
+    passes (the centre, then the deviations from it), so a constant series has spread exactly 0.
+    Medians as numpy's: the middle value, or the mean of the two middle ones (row numbers among
+    the non-null values: 2 * rank in [n, n + 2]). -#}
+{% macro _anomaly_band_ctes(cfg, p, input, part) -%}
+  {%- set tv = p ~ '_tv' -%}
+  {%- set is_null = 'case when ' ~ tv ~ ' is null then 1 else 0 end' -%}
+{{ p }}_centre as (
+  select *,
+         count({{ tv }}) over (partition by {{ part }}) as {{ p }}_n,
   {%- if cfg.method == 'mad' %}
-         -- robust spread: 1.4826 * the median absolute deviation (the normal's standard deviation)
-         1.4826 * {{ ml_monitor.quantile('abs(v.ml_v - c.ml_expected)', 0.5) }} as ml_spread
+         row_number() over (partition by {{ part }}, {{ is_null }} order by {{ tv }}) as {{ p }}_rank
   {%- else %}
-         -- sample standard deviation (ddof 1), as pandas' std()
-         case when c.ml_n > 1 then sqrt(sum((v.ml_v - c.ml_expected) * (v.ml_v - c.ml_expected)) / (c.ml_n - 1)) end as ml_spread
+         avg({{ tv }}) over (partition by {{ part }}) as {{ p }}_e
   {%- endif %}
-  from {{ name }}_centre as c
-  join {{ name }}_values as v
-    on v.ml_sid = c.ml_sid and v.ml_target = c.ml_target
-  group by c.ml_sid, c.ml_target, c.ml_n, c.ml_expected
+  from {{ input }}
+),
+{%- if cfg.method == 'mad' %}
+
+{{ p }}_median as (
+  select *,
+         avg(case when 2 * {{ p }}_rank between {{ p }}_n and {{ p }}_n + 2 then {{ tv }} end) over (partition by {{ part }}) as {{ p }}_e
+  from {{ p }}_centre
+),
+
+{{ p }}_deviation as (
+  select *,
+         row_number() over (partition by {{ part }}, {{ is_null }} order by abs({{ tv }} - {{ p }}_e)) as {{ p }}_dev_rank
+  from {{ p }}_median
+),
+
+{{ p }}_band as (
+  -- robust spread: 1.4826 * the median absolute deviation (the normal's standard deviation)
+  select *,
+         1.4826 * avg(case when 2 * {{ p }}_dev_rank between {{ p }}_n and {{ p }}_n + 2 then abs({{ tv }} - {{ p }}_e) end)
+           over (partition by {{ part }}) as {{ p }}_s
+  from {{ p }}_deviation
 )
+{%- else %}
+
+{{ p }}_band as (
+  -- sample standard deviation (ddof 1), as pandas' std()
+  select *,
+         case when {{ p }}_n > 1 then sqrt(sum(({{ tv }} - {{ p }}_e) * ({{ tv }} - {{ p }}_e)) over (partition by {{ part }}) / ({{ p }}_n - 1)) end as {{ p }}_s
+  from {{ p }}_centre
+)
+{%- endif %}
 {%- endmacro %}
 
 {#- SQL boolean: value v breaches the band (e, spread) in the watched direction by more than the
@@ -330,6 +407,7 @@ from ml_anomaly_rows
     || ',"training":' || {{ ml_monitor.json_int('ml_n') }}
     || ',"missing":' || {{ ml_monitor.json_int('ml_missing') }}
     || ',"excluded":' || {{ ml_monitor.json_int('ml_excluded') }}
+    || ',"from_store":' || {{ ml_monitor.json_int('ml_from_store') }}
     || ',"season":' || {{ ml_monitor.json_string("case when ml_season <> '' then ml_season end") }}
     || '}'
 {%- endmacro %}

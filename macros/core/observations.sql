@@ -89,7 +89,7 @@
   from {{ long_cte }}
   {%- if scope.anomaly is defined and scope.anomaly is not none %}
 ),
-{{ ml_monitor._anomaly_sql(scope.anomaly, scope.windows) }}
+{{ ml_monitor._anomaly_sql(scope.anomaly) }}
   {%- endif %}
 {%- endmacro %}
 

@@ -114,7 +114,9 @@
     {#- the column as a UTC instant, comparable with the UTC window literals whatever the session time zone -#}
     {%- set ns.ts = ml_monitor._timestamp_utc_sql(relation, ts_names[0]) -%}
   {%- endif -%}
-  {%- set multi = series.windows > 1 or (force_multi and ns.start is not none) -%}
+  {#- anomaly: the rows carry their window even with windows: 1 (the rest of the series comes
+      from the metric store) -#}
+  {%- set multi = series.windows > 1 or (force_multi and ns.start is not none) or anomaly_cfg is not none -%}
   {%- set user_conditions = conditions | list -%}
   {%- set ws = [] -%}
   {%- set key_ws = [] -%}
@@ -127,9 +129,12 @@
     {%- for w in all_ws -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
     {%- set candidates = all_ws[extra_windows:] -%}
     {%- set ns.todo = candidates -%}
-    {#- with anomaly every window is evaluated: the training series comes from this scan -#}
-    {%- if ml_monitor._windows_to_evaluate is defined and anomaly_cfg is none -%}
+    {%- if ml_monitor._windows_to_evaluate is defined -%}
       {%- set ns.todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+    {%- endif -%}
+    {#- anomaly: the training windows not scanned come from the metric store -#}
+    {%- if anomaly_cfg is not none -%}
+      {%- do ml_monitor._anomaly_plan(anomaly_cfg, ns.end, spec, candidates, ns.todo) -%}
     {%- endif -%}
     {%- set key_idx = [] -%}
     {%- for w in ns.todo -%}
@@ -242,13 +247,11 @@
     ml_ref_start, the start of the earlier windows scanned for it (extra_windows of _scope:
     volume's reference_periods, the previous window of drift). -#}
 {% macro _windows_frame_sql(scope) -%}
-  {%- for w in scope.windows %}
-  select {{ w.start_sql }} as window_start, {{ w.end_sql }} as window_end, {{ ml_monitor.string_literal(w.label) }} as ml_window_label,
-         {{ w.ref_start_sql }} as ml_ref_start
-  {%- if not loop.last %}
-  union all
-  {%- endif %}
+  {%- set rows = [] -%}
+  {%- for w in scope.windows -%}
+    {%- do rows.append([w.start_sql, w.end_sql, ml_monitor.string_literal(w.label), w.ref_start_sql]) -%}
   {%- endfor %}
+  select * from {{ ml_monitor.literal_rows(rows, ['window_start', 'window_end', 'ml_window_label', 'ml_ref_start'], 'ml_frame') }}
 {%- endmacro %}
 
 {#- With windows: N, the aggregate `rows_cte` (grouped by ml_window_start and segments, with the

@@ -1,4 +1,3 @@
-{{ config(enabled=(target.type not in ['spark', 'databricks'])) }}  {#- Spark: see docs/anomaly-detection.md, Cost -#}
 -- `anomaly:` on volume, null_rate and freshness, one case per call (scripts/gen_anomaly.py names
 -- what each shows): the anomaly rows of actual_anomaly_part1..3, compared with
 -- seeds/expected/expected_anomaly.csv (numpy / pandas).

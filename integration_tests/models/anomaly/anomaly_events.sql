@@ -1,6 +1,5 @@
-{{ config(enabled=(target.type not in ['spark', 'databricks'])) }}  {#- Spark: see docs/anomaly-detection.md, Cost -#}
--- The rows of every anomaly case: n_rows rows per day (all at the day's start except the last
--- one, at last_ts), the first n_null with a null x. Expanded with a 0..999 row counter.
+-- The rows of every anomaly case: n_rows rows per day, or per hour for the hourly series (all at
+-- its start except the last one, at last_ts), the first n_null with a null x. Expanded with a 0..999 row counter.
 with counter as (
   select a.d + 10 * b.d + 100 * c.d as j
   from {{ ref('anomaly_digits') }} as a

@@ -1,4 +1,3 @@
-{{ config(enabled=(target.type not in ['spark', 'databricks'])) }}  {#- Spark: see docs/anomaly-detection.md, Cost -#}
 -- `anomaly:` on every windowed monitor (dq part) (on the windows and late_labels families' inputs): one
 -- `<metric>_anomaly` row per series of the monitor's rows, with a defined status, deciding.
 -- Checked structurally here (anomaly.yml: every case 'ok'); the numbers of the rule are

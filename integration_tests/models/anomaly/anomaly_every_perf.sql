@@ -1,4 +1,3 @@
-{{ config(enabled=(target.type not in ['spark', 'databricks'])) }}  {#- Spark: see docs/anomaly-detection.md, Cost -#}
 -- depends_on: {{ ref('ll_predictions') }}
 -- `anomaly:` on the label-joined monitors (late_labels family's inputs): performance, whose rows
 -- include label_coverage (calibration and label_coverage take the same path, _performance_series;

@@ -1,4 +1,3 @@
-{{ config(enabled=(target.type not in ['spark', 'databricks'])) }}  {#- Spark: see docs/anomaly-detection.md, Cost -#}
 -- The expected anomaly rows with one score off by 1e-6 (case clean): the comparison with
 -- actual_anomaly must fail (anomaly.yml), proving it reads the anomaly rows' values.
 select case_name, monitor, column_name, segment_column, segment_value, metric,

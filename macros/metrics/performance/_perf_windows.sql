@@ -19,8 +19,11 @@
   {%- set user_filter = ('(' ~ args.where ~ ')') if (args.where is not none and args.where | trim != '') else '1 = 1' -%}
   {%- set label_check = {'relation': relation, 'lj': lj,
                          'filter': user_filter ~ ' and ' ~ lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)} -%}
-  {#- with anomaly every window is evaluated: the training series comes from this run -#}
-  {%- set todo = candidates if series.anomaly is not none else (ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]]) -%}
+  {%- set todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+  {#- anomaly: the training windows not scanned come from the metric store -#}
+  {%- if series.anomaly is not none -%}
+    {%- do ml_monitor._anomaly_plan(series.anomaly, lj.cutoff, spec, candidates, todo) -%}
+  {%- endif -%}
   {%- set one = {} -%}
   {%- for k, v in args.items() -%}{%- do one.update({k: v}) -%}{%- endfor -%}
   {%- do one.update({'anomaly': none}) -%}
@@ -52,6 +55,6 @@ from (
 ) as mm_series
 {%- if series.anomaly is not none %}
 ),
-{{ ml_monitor._anomaly_sql(series.anomaly, candidates) }}
+{{ ml_monitor._anomaly_sql(series.anomaly) }}
 {%- endif %}
 {%- endmacro %}

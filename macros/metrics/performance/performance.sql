@@ -28,7 +28,7 @@
   {%- if args.series_window is none and args.windows is not none -%}
     {%- set series = ml_monitor._check_windows(test, relation, args.windows, args.fail_on, args.window, args.timestamp_column) -%}
     {%- do series.update({'anomaly': anomaly_cfg}) -%}
-    {%- if series.windows > 1 -%}
+    {%- if series.windows > 1 or anomaly_cfg is not none -%}
       {{ return(ml_monitor._performance_series(relation, series, args, test)) }}
     {%- endif -%}
   {%- endif -%}
