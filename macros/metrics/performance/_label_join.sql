@@ -129,14 +129,19 @@ mm_labels as (
 {% macro spark___label_dedup_by_max() %}{{ return(true) }}{% endmacro %}
 
 {#- One side of the labelled source: the predictions matching `filter`, with their label.
-    cols: quoted prediction columns to carry (keys are added). -#}
-{% macro _label_join_side(lj, side, relation, filter, cols) -%}
+    cols: quoted prediction columns to carry (keys are added). window (windows: N): none, or
+    {sql: the window key of a row (mm_w)} or {frame: SQL of rows (mm_w, mm_lo, mm_hi) joined on
+    the prediction time, one copy of a row per range it falls in}; ts_sql: the prediction time. -#}
+{% macro _label_join_side(lj, side, relation, filter, cols, window=none) -%}
   {%- set needed = [] -%}
   {%- for c in (lj['keys'] | map(attribute='p') | list) + cols -%}
     {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
   {%- endfor -%}
   select
     {{ ml_monitor.string_literal(side) }} as mm_side,
+    {%- if window is not none %}
+    p.mm_w,
+    {%- endif %}
     {%- for c in needed %}
     p.{{ c }},
     {%- endfor %}
@@ -144,9 +149,21 @@ mm_labels as (
     coalesce(l.mm_versions, 0) as mm_versions,
     case when l.mm_label is not null then 1 else 0 end as mm_has_label
   from (
+    {%- if window is none %}
     select {{ needed | join(', ') }}
     from {{ relation }}
     where {{ filter }}
+    {%- elif window.frame is defined %}
+    select {{ needed | join(', ') }}, mm_wf.mm_w
+    from {{ relation }}
+    inner join ({{ window.frame }}) as mm_wf
+      on {{ lj.ts_sql }} >= mm_wf.mm_lo and {{ lj.ts_sql }} < mm_wf.mm_hi
+    where {{ filter }}
+    {%- else %}
+    select {{ needed | join(', ') }}, {{ window.sql }} as mm_w
+    from {{ relation }}
+    where {{ filter }}
+    {%- endif %}
   ) as p
   left join mm_labels as l
     on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}
