@@ -70,16 +70,26 @@
 {#- CTE mm_labels (one row per key: mm_key_1.., mm_label, mm_versions), followed by a comma.
     Without a label timestamp, on engines whose max() takes any label type (booleans too:
     not PostgreSQL), one hash aggregate keeps the greatest label; otherwise a window ranks
-    the labels of each key. Both keep the same label. -#}
-{% macro _label_join_ctes(lj) -%}
+    the labels of each key. Both keep the same label.
+    restrict: none, or [{relation, filter}]: only the labels of keys that these predictions
+    have are deduplicated (a semi join), so a run over one window does not rank or aggregate
+    the labels of every key ever labelled (the join below reads only those keys anyway). -#}
+{% macro _label_join_ctes(lj, restrict=none) -%}
   {%- set lkeys = lj['keys'] | map(attribute='l') | list -%}
   {%- set by_max = lj.label_ts_sql is none and ml_monitor._dispatch('_label_dedup_by_max')() -%}
   {%- set usable -%}
-  from {{ lj.labels }}
+  from {% if restrict %}(select * from {{ lj.labels }}) as mm_l{% else %}{{ lj.labels }}{% endif %}
   where {{ lj.label_sql }} is not null
     {%- for k in lj['keys'] %}
     and {{ k.l }} is not null
     {%- endfor %}
+    {%- if restrict %}
+    -- only keys of the predictions evaluated
+    and ({% for side in restrict %}exists (
+      select 1 from (select * from {{ side.relation }}) as mm_p
+      where {% for k in lj['keys'] %}mm_p.{{ k.p }} = mm_l.{{ k.l }} and {% endfor %}({{ side.filter }})
+    ){% if not loop.last %} or {% endif %}{% endfor %})
+    {%- endif %}
     {%- if lj.label_ts_sql %}
     -- a label stamped after the evaluation time did not exist yet
     and ({{ lj.label_ts_sql }} is null or {{ lj.label_ts_sql }} <= {{ ml_monitor.timestamp_literal(lj.as_of) }})

@@ -309,7 +309,8 @@
       {%- set ref_window = {'sql': '-1'} -%}
     {%- endif -%}
   {%- endif -%}
-  {#- texts of the evaluated windows: SQL (per window with windows: N); in reference_fact_sql,
+  {#- label_restrict: a windowed run dedups only the labels of its predictions' keys
+      (_label_join_ctes). Texts of the evaluated windows: SQL (per window with windows: N); in reference_fact_sql,
       {w} stands for the row's window key (_perf_facts) -#}
   {%- set window_text = (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else '') -%}
   {%- if multi -%}
@@ -343,6 +344,7 @@
     'reference_fact': ref_fact,
     'reference_fact_sql': ref_ns.fact_sql if ref_ns.fact_sql is not none else ml_monitor.json_literal(ref_fact),
     'multi': multi, 'cur_window': cur_window, 'ref_window': ref_window,
+    'label_restrict': [{'relation': relation, 'filter': cur_filter}] if (win.start is not none and mode != 'reference') else none,
     'ref_fixed': multi and has_ref and ref_ns.rw is none,
     'window_text_sql': window_text_sql,
     'ref_window_text_sql': ref_ns.text_sql if ref_ns.text_sql is not none else ml_monitor.string_literal(ref_ns.text),
