@@ -155,6 +155,29 @@ def suite_sql_many(cfg: dict) -> dict:
     return {"seconds": seconds, "per_run": per_run, "statements": sum(len(r) for r in runs), "result_rows": n_rows}
 
 
+def statements_profile(cfg: dict) -> dict:
+    """Where a captured run's SQL time goes: each statement of ``statement_files`` replayed once
+    and timed; per test (compile-time queries vs the test query) and the slowest statements."""
+    con = _connect(cfg)
+    per_node: dict = {}
+    timed = []
+    for f in cfg["statement_files"]:
+        for s in json.loads(Path(f).read_text()):
+            t = time.perf_counter()
+            con.execute(s["sql"]).fetchall()
+            dt = time.perf_counter() - t
+            key = s["node"].split(".")[2] if s["node"].startswith("test.") else s["node"]
+            per_node.setdefault(key, {"compile_time_queries": 0.0, "n_compile_time": 0, "test_query": 0.0})
+            if s["kind"] == "compile-time":
+                per_node[key]["compile_time_queries"] += dt
+                per_node[key]["n_compile_time"] += 1
+            else:
+                per_node[key]["test_query"] += dt
+            timed.append((dt, key, s["kind"], " ".join(s["sql"].split())[:160]))
+    timed.sort(reverse=True)
+    return {"per_test": per_node, "slowest": [list(x) for x in timed[:8]]}
+
+
 def stored_observations(cfg: dict) -> dict:
     """The observation rows dbt kept (store_failures tables) after a dbt build: values of (c)."""
     import duckdb
@@ -179,7 +202,7 @@ def pandas(cfg: dict) -> dict:
     return {"seconds": seconds, "load_seconds": load, "compute_seconds": compute, "values": out}
 
 
-APPROACHES = {"raw_scan": raw_scan, "suite_sql": suite_sql, "suite_sql_many": suite_sql_many, "pandas": pandas,
+APPROACHES = {"raw_scan": raw_scan, "suite_sql": suite_sql, "suite_sql_many": suite_sql_many, "statements_profile": statements_profile, "pandas": pandas,
               "stored_observations": stored_observations}
 
 

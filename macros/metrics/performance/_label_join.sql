@@ -70,16 +70,26 @@
 {#- CTE mm_labels (one row per key: mm_key_1.., mm_label, mm_versions), followed by a comma.
     Without a label timestamp, on engines whose max() takes any label type (booleans too:
     not PostgreSQL), one hash aggregate keeps the greatest label; otherwise a window ranks
-    the labels of each key. Both keep the same label. -#}
-{% macro _label_join_ctes(lj) -%}
+    the labels of each key. Both keep the same label.
+    restrict: none, or [{relation, filter}]: only the labels of keys that these predictions
+    have are deduplicated (a semi join), so a run over one window does not rank or aggregate
+    the labels of every key ever labelled (the join below reads only those keys anyway). -#}
+{% macro _label_join_ctes(lj, restrict=none) -%}
   {%- set lkeys = lj['keys'] | map(attribute='l') | list -%}
   {%- set by_max = lj.label_ts_sql is none and ml_monitor._dispatch('_label_dedup_by_max')() -%}
   {%- set usable -%}
-  from {{ lj.labels }}
+  from {% if restrict %}(select * from {{ lj.labels }}) as mm_l{% else %}{{ lj.labels }}{% endif %}
   where {{ lj.label_sql }} is not null
     {%- for k in lj['keys'] %}
     and {{ k.l }} is not null
     {%- endfor %}
+    {%- if restrict %}
+    -- only keys of the predictions evaluated
+    and ({% for side in restrict %}exists (
+      select 1 from (select * from {{ side.relation }}) as mm_p
+      where {% for k in lj['keys'] %}mm_p.{{ k.p }} = mm_l.{{ k.l }} and {% endfor %}({{ side.filter }})
+    ){% if not loop.last %} or {% endif %}{% endfor %})
+    {%- endif %}
     {%- if lj.label_ts_sql %}
     -- a label stamped after the evaluation time did not exist yet
     and ({{ lj.label_ts_sql }} is null or {{ lj.label_ts_sql }} <= {{ ml_monitor.timestamp_literal(lj.as_of) }})
@@ -129,14 +139,19 @@ mm_labels as (
 {% macro spark___label_dedup_by_max() %}{{ return(true) }}{% endmacro %}
 
 {#- One side of the labelled source: the predictions matching `filter`, with their label.
-    cols: quoted prediction columns to carry (keys are added). -#}
-{% macro _label_join_side(lj, side, relation, filter, cols) -%}
+    cols: quoted prediction columns to carry (keys are added). window (windows: N): none, or
+    {sql: the window key of a row (mm_w)} or {frame: SQL of rows (mm_w, mm_lo, mm_hi) joined on
+    the prediction time, one copy of a row per range it falls in}; ts_sql: the prediction time. -#}
+{% macro _label_join_side(lj, side, relation, filter, cols, window=none) -%}
   {%- set needed = [] -%}
   {%- for c in (lj['keys'] | map(attribute='p') | list) + cols -%}
     {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
   {%- endfor -%}
   select
     {{ ml_monitor.string_literal(side) }} as mm_side,
+    {%- if window is not none %}
+    p.mm_w,
+    {%- endif %}
     {%- for c in needed %}
     p.{{ c }},
     {%- endfor %}
@@ -144,9 +159,21 @@ mm_labels as (
     coalesce(l.mm_versions, 0) as mm_versions,
     case when l.mm_label is not null then 1 else 0 end as mm_has_label
   from (
+    {%- if window is none %}
     select {{ needed | join(', ') }}
     from {{ relation }}
     where {{ filter }}
+    {%- elif window.frame is defined %}
+    select {{ needed | join(', ') }}, mm_wf.mm_w
+    from {{ relation }}
+    inner join ({{ window.frame }}) as mm_wf
+      on {{ lj.ts_sql }} >= mm_wf.mm_lo and {{ lj.ts_sql }} < mm_wf.mm_hi
+    where {{ filter }}
+    {%- else %}
+    select {{ needed | join(', ') }}, {{ window.sql }} as mm_w
+    from {{ relation }}
+    where {{ filter }}
+    {%- endif %}
   ) as p
   left join mm_labels as l
     on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}

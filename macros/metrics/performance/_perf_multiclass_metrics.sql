@@ -202,7 +202,7 @@ mm_mc_ranked as (
   select
     {{ ml_monitor._perf_rank_keys(p) }}
     {%- for i, c in p.seg_groups %}
-    {%- set keys = ml_monitor._perf_rank_partition(arms, c) %}
+    {%- set keys = ml_monitor._perf_rank_partition(arms, c, p) %}
     {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %}
     {%- for k in classes %},
     rank() over ({{ part }}order by mm_s{{ k.number }}) as mm_r{{ i }}_{{ k.number }}_asc,
@@ -218,21 +218,21 @@ mm_mc_ranked as (
 
 mm_mc_rank_sums as (
   select
-    mm_arm,
-    {{ ml_monitor._segment_keys(p.scope) }},
+    {{ ml_monitor._perf_k(p) }}mm_arm,
+    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
     count(*) as mc_n
     {%- for k in classes %},
     sum(case when mm_y = {{ k.number }} then 1 else 0 end) as mc_pos{{ k.number }},
     {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = ' ~ k.number ~ ' then mm_r{i}_' ~ k.number ~ '_asc - mm_r{i}_' ~ k.number ~ '_desc else 0 end)') }} as mc_rd{{ k.number }}
     {%- endfor %}
   from mm_mc_ranked
-  {{ ml_monitor._perf_group_by(p.scope, 'mm_arm') }}
+  {{ ml_monitor._perf_group_by(p.scope, ml_monitor._perf_k(p) ~ 'mm_arm') }}
 ),
 
 -- U of each class = (sum of its rows' (asc - desc) + P (N + 1)) / 2 - P (P + 1) / 2
 mm_mc_rank as (
   select
-    mm_arm, segment_column, segment_value, mc_n
+    {{ ml_monitor._perf_k(p) }}mm_arm, segment_column, segment_value, mc_n
     {%- for k in classes %},
     mc_pos{{ k.number }},
     ({{ d('mc_rd' ~ k.number) }} + {{ d('mc_pos' ~ k.number) }} * {{ d('mc_n + 1') }} - {{ d('mc_pos' ~ k.number) }} * {{ d('mc_pos' ~ k.number ~ ' + 1') }}) / 2 as mc_u{{ k.number }}
@@ -241,7 +241,7 @@ mm_mc_rank as (
 ),
     {%- endset %}
     {%- set joins %}
-  left join mm_mc_rank as mr on f.mm_arm = mr.mm_arm and {{ ml_monitor._perf_seg_match('f', 'mr') }}
+  left join mm_mc_rank as mr on {{ ml_monitor._perf_kmatch(p, 'f', 'mr') }}f.mm_arm = mr.mm_arm and {{ ml_monitor._perf_seg_match('f', 'mr') }}
     {%- endset %}
     {%- set rank_cols = ['mr.mc_n'] -%}
     {%- for k in classes -%}{%- do rank_cols.extend(['mr.mc_pos' ~ k.number, 'mr.mc_u' ~ k.number]) -%}{%- endfor -%}

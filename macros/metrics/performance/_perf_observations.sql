@@ -13,7 +13,6 @@
   {%- set min_value = p.min_value -%}
   {%- set max_value = p.max_value -%}
   {%- set min_coverage = p.min_coverage -%}
-  {%- set window_text = p.window_text -%}
   {%- set s = ml_monitor._perf_s %}
 
 -- observation rows: the model (or champion) against thresholds and the reference, the challenger
@@ -72,7 +71,7 @@ long as (
   select
     v.column_name,
     v.segment_column,
-    v.segment_value,
+    v.segment_value{{ ml_monitor._perf_window_columns(p, 'v') }},
     v.metric,
     case
       when v.value is null then null
@@ -112,7 +111,8 @@ long as (
   from mm_values as v
   {%- if mode != 'plain' %}
   left join mm_values as o
-    on o.mm_arm = {{ ml_monitor.string_literal('a' if row_arm == 'b' else 'b') }} and o.metric = v.metric and {{ ml_monitor._perf_seg_match('o', 'v') }}
+    on o.mm_arm = {{ ml_monitor.string_literal('a' if row_arm == 'b' else 'b') }} and o.metric = v.metric and
+    {%- if p.multi %} o.mm_w = {{ '-1' if (mode == 'reference' and p.ref_fixed) else 'v.mm_w' }} and{% endif %} {{ ml_monitor._perf_seg_match('o', 'v') }}
   {%- endif %}
   where v.mm_arm = {{ ml_monitor.string_literal(row_arm) }} and v.metric = {{ ml_monitor.string_literal(m) }}
       {%- endset %}
@@ -124,7 +124,7 @@ long as (
   select
     {{ ml_monitor.string_literal(lj.label_name ~ arm.suffix) }} as column_name,
     segment_column,
-    segment_value,
+    segment_value{{ ml_monitor._perf_window_columns(p, 'mm_metrics') }},
     'label_coverage' as metric,
     {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} as value,
     {{ ml_monitor.double_literal(min_coverage) }} as threshold,
@@ -138,7 +138,7 @@ long as (
       {%- if min_coverage is not none %}
       || case when {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} < {{ ml_monitor.double_literal(min_coverage) }} then '; below min_coverage {{ min_coverage }}' else '' end
       {%- endif %} as detail,
-    case when n_rows = 0 then 'no eligible predictions{{ window_text }}' end as undefined_reason,
+    case when n_rows = 0 then 'no eligible predictions' || {{ p.window_text_sql }} end as undefined_reason,
     {{ ml_monitor._perf_facts(p, none) }} || '}' as facts
   from mm_metrics
   where mm_arm = {{ ml_monitor.string_literal(arm.id) }}
@@ -148,9 +148,17 @@ long as (
   {{ parts | join('\n  union all') }}
 ),
 
+{#- anomaly (windows: N): the final rows become ml_observed, followed by the anomaly rows -#}
+{%- set fscope = {} %}
+{%- for key, val in scope.items() %}{% do fscope.update({key: val}) %}{% endfor %}
+{%- do fscope.update({'anomaly': none}) %}
 observations as (
-  {{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
+  {{ ml_monitor._finalize_observations(test, 'long', fscope, has_facts=true) }}
 )
+{%- if scope.anomaly is not none %},
+
+ml_observed as (
+{%- endif %}
 
 -- rows with no usable labelled row say why (no labels, all inputs null, ...)
 select
@@ -164,6 +172,13 @@ left join long as l
   on {{ ml_monitor.null_safe_equal('obs.column_name', 'l.column_name') }}
   and {{ ml_monitor.null_safe_equal('obs.metric', 'l.metric') }}
   and {{ ml_monitor._perf_seg_match('obs', 'l') }}
+  {%- if p.multi %}
+  and obs.window_start = {{ ml_monitor.to_timestamp('l.window_start') }}
+  {%- endif %}
+{%- if scope.anomaly is not none %}
+),
+{{ ml_monitor._anomaly_sql(scope.anomaly) }}
+{%- endif %}
 {%- endmacro %}
 
 {#- The opening members of a row's facts (close with || '}'): counts of the eligible, labelled and
@@ -180,6 +195,6 @@ left join long as l
     || ',"duplicate_labels":' || {{ ml_monitor.json_int(c ~ 'n_dup') }}
     || ',"label_coverage":' || {{ ml_monitor.json_number(ml_monitor.safe_divide(c ~ 'n_labelled', c ~ 'n_rows')) }}
     || ',"labels":' || {{ ml_monitor.json_literal({'delay': p.lj.delay, 'duplicates': p.lj.dedup_rule}) }}
-    || ',"reference":' || {{ ml_monitor.json_literal(p.reference_fact) }}
+    || ',"reference":' || {{ p.reference_fact_sql.replace('{w}', c ~ 'mm_w') }}
     || ',"challenger":' || {{ ml_monitor.json_literal(p.challenger_fact) }}
 {%- endmacro %}

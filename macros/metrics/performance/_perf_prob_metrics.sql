@@ -56,6 +56,7 @@
   {%- set columns = (', g.ll_sum' if 'log_loss' in p.metrics else '') ~ (', g.bs_sum' if 'brier' in p.metrics else '') -%}
   {%- do parts.update({'aggregates': aggregates, 'columns': columns}) -%}
   {%- if 'ece' in p.metrics -%}
+    {%- set wk = ml_monitor._perf_k(p) -%}
     {%- set ctes %}
 
 -- equal-width score bins, right-closed like sklearn.calibration.calibration_curve
@@ -74,21 +75,21 @@ mm_binned as (
 
 mm_bins as (
   select
-    mm_arm,
-    {{ ml_monitor._segment_keys(p.scope) }},
+    {{ wk }}mm_arm,
+    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
     mm_bin,
     count(*) as n_b,
     {{ d('sum(mm_y)') }} as y_b,
     sum(mm_score) as s_b
   from mm_binned
-  {{ ml_monitor._perf_group_by(p.scope, 'mm_arm, mm_bin') }}
+  {{ ml_monitor._perf_group_by(p.scope, wk ~ 'mm_arm, mm_bin') }}
 ),
 
 -- the bin that contributes most to the ECE, for the detail
 mm_bins_ranked as (
   select
     mm_bins.*,
-    row_number() over (partition by mm_arm, segment_column, segment_value
+    row_number() over (partition by {{ wk }}mm_arm, segment_column, segment_value
                        order by abs(y_b - s_b) desc, mm_bin) as mm_worst
   from mm_bins
 ),
@@ -96,7 +97,7 @@ mm_bins_ranked as (
 -- ECE = sum over bins of |sum y - sum score| / N  (= sum n_b / N * |mean y - mean score|)
 mm_ece as (
   select
-    mm_arm, segment_column, segment_value,
+    {{ wk }}mm_arm, segment_column, segment_value,
     sum(abs(y_b - s_b)) as ece_sum,
     sum(n_b) as ece_n,
     max(case when mm_worst = 1 then
@@ -113,11 +114,11 @@ mm_ece as (
          ~ " || ',\"mean_score\":' || " ~ ml_monitor.json_number('s_b / n_b')
          ~ " || ',\"fraction_positive\":' || " ~ ml_monitor.json_number('y_b / n_b') ~ " || '}'", 'mm_bin') }} as ece_bins
   from mm_bins_ranked
-  group by mm_arm, segment_column, segment_value
+  group by {{ wk }}mm_arm, segment_column, segment_value
 ),
     {%- endset %}
     {%- set joins %}
-  left join mm_ece as e on f.mm_arm = e.mm_arm and {{ ml_monitor._perf_seg_match('f', 'e') }}
+  left join mm_ece as e on {{ ml_monitor._perf_kmatch(p, 'f', 'e') }}f.mm_arm = e.mm_arm and {{ ml_monitor._perf_seg_match('f', 'e') }}
     {%- endset %}
     {%- do parts.update({'ctes': ctes, 'columns': columns ~ ', e.ece_sum, e.ece_n, e.ece_worst, e.ece_bins', 'joins': joins}) -%}
   {%- endif -%}

@@ -54,6 +54,7 @@
   {%- set d = ml_monitor._perf_d -%}
   {%- set pr = 'pr_auc' in p.metrics -%}
   {%- set k = ml_monitor._perf_rank_buckets() -%}
+  {%- set wk = ml_monitor._perf_k(p) -%}
   {%- set ctes %}
 
 -- exact ROC AUC and average precision from ranks inside value buckets.
@@ -69,7 +70,7 @@ mm_rank_range as (
 -- bucket = floor(K (s - lo) / (hi - lo)), in halves (no overflow)
 mm_rank_rows as (
   select {{ ml_monitor.broadcast_hint('r') }}
-    s.mm_arm,
+    {{ ml_monitor._perf_k(p, 's') }}s.mm_arm,
     {%- for c in p.seg_sqls %}
     {{ c }},
     {%- endfor %}
@@ -85,7 +86,7 @@ mm_rank_rows as (
 -- scored lower, descending 1 + those scored higher; ties share a rank
 mm_ranked as (
   select
-    mm_arm,
+    {{ wk }}mm_arm,
     {%- for c in p.seg_sqls %}
     {{ c }},
     {%- endfor %}
@@ -93,7 +94,7 @@ mm_ranked as (
     mm_b
     {%- for i, c in p.seg_groups %}
     {#- one arm: no arm key in the partition (a constant key only costs) -#}
-    {%- set keys = (['mm_arm'] if arms | length > 1 else []) + ([c] if c is not none else []) + ['mm_b'] %},
+    {%- set keys = ml_monitor._perf_rank_partition(arms, c, p) + ['mm_b'] %},
     rank() over (partition by {{ keys | join(', ') }} order by mm_score) as mm_r{{ i }}_asc,
     rank() over (partition by {{ keys | join(', ') }} order by mm_score desc) as mm_r{{ i }}_desc
     {%- if pr %},
@@ -106,35 +107,35 @@ mm_ranked as (
 -- per (arm, segment, bucket): rows, positives and the positives' rank differences
 mm_rank_buckets as (
   select
-    mm_arm,
-    {{ ml_monitor._segment_keys(p.scope) }},
+    {{ wk }}mm_arm,
+    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
     mm_b,
     count(*) as n_b,
     sum(mm_y) as p_b,
     {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff_b
   from mm_ranked
-  {{ ml_monitor._perf_group_by(p.scope, 'mm_arm, mm_b') }}
+  {{ ml_monitor._perf_group_by(p.scope, wk ~ 'mm_arm, mm_b') }}
 ),
 
 -- the lower buckets' counts and the totals: a prefix over a small table ({{ k + 1 }} rows at
 -- most per arm and segment)
 mm_rank_prefix as (
   select mm_rank_buckets.*,
-    sum(n_b) over (partition by mm_arm, segment_column, segment_value order by mm_b rows between unbounded preceding and current row) - n_b as n_lower,
-    sum(p_b) over (partition by mm_arm, segment_column, segment_value order by mm_b rows between unbounded preceding and current row) - p_b as p_lower,
-    sum(n_b) over (partition by mm_arm, segment_column, segment_value) as n_all,
-    sum(p_b) over (partition by mm_arm, segment_column, segment_value) as p_all
+    sum(n_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value order by mm_b rows between unbounded preceding and current row) - n_b as n_lower,
+    sum(p_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value order by mm_b rows between unbounded preceding and current row) - p_b as p_lower,
+    sum(n_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value) as n_all,
+    sum(p_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value) as p_all
   from mm_rank_buckets
 ),
 
 -- U = sum over buckets of the bucket's own U (ranks inside it: (rank_diff + P_b (N_b + 1)) / 2
 -- - P_b (P_b + 1) / 2, tied pairs count 1/2) + P_b x the negatives of the lower buckets
 mm_rank_u as (
-  select mm_arm, segment_column, segment_value,
+  select {{ wk }}mm_arm, segment_column, segment_value,
     sum(({{ d('rank_diff_b') }} + {{ d('p_b') }} * {{ d('n_b + 1') }}) / 2 - {{ d('p_b') }} * {{ d('p_b + 1') }} / 2
         + {{ d('p_b') }} * {{ d('n_lower - p_lower') }}) as auc_u
   from mm_rank_prefix
-  group by mm_arm, segment_column, segment_value
+  group by {{ wk }}mm_arm, segment_column, segment_value
 ),
 {%- if pr %}
 
@@ -144,17 +145,17 @@ mm_rank_u as (
 mm_rank_ap as (
   {%- for i, c in p.seg_groups %}
   select {{ ml_monitor.broadcast_hint('b') }}
-    k.mm_arm, b.segment_column, b.segment_value,
+    {{ ml_monitor._perf_k(p, 'k') }}k.mm_arm, b.segment_column, b.segment_value,
     sum(case when k.mm_y = 1 then {{ d('b.p_all - b.p_lower + 1 - k.mm_q' ~ i ~ '_asc') }} / {{ d('b.n_all - b.n_lower + 1 - k.mm_r' ~ i ~ '_asc') }} else 0 end) as ap_sum
   from mm_ranked as k
   inner join mm_rank_prefix as b
-    on k.mm_arm = b.mm_arm and k.mm_b = b.mm_b
+    on {{ ml_monitor._perf_kmatch(p, 'k', 'b') }}k.mm_arm = b.mm_arm and k.mm_b = b.mm_b
    {%- if c is none %}
    and b.segment_column is null
    {%- else %}
    and b.segment_column = {{ p.scope.segments[(i | int) - 1].literal }} and {{ ml_monitor.null_safe_equal('b.segment_value', ml_monitor.to_string('k.' ~ c)) }}
    {%- endif %}
-  group by k.mm_arm, b.segment_column, b.segment_value
+  group by {{ ml_monitor._perf_k(p, 'k') }}k.mm_arm, b.segment_column, b.segment_value
   {%- if not loop.last %}
   union all
   {%- endif %}
@@ -163,16 +164,16 @@ mm_rank_ap as (
 {%- endif %}
 
 mm_rank as (
-  select u.mm_arm, u.segment_column, u.segment_value, u.auc_u,
+  select {{ ml_monitor._perf_k(p, 'u') }}u.mm_arm, u.segment_column, u.segment_value, u.auc_u,
     {{ 'a.ap_sum' if pr else ml_monitor.null_double() }} as ap_sum
   from mm_rank_u as u
   {%- if pr %}
-  left join mm_rank_ap as a on u.mm_arm = a.mm_arm and {{ ml_monitor._perf_seg_match('u', 'a') }}
+  left join mm_rank_ap as a on {{ ml_monitor._perf_kmatch(p, 'u', 'a') }}u.mm_arm = a.mm_arm and {{ ml_monitor._perf_seg_match('u', 'a') }}
   {%- endif %}
 ),
   {%- endset %}
   {%- set joins %}
-  left join mm_rank as r on f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
+  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
   {%- endset %}
   {%- do parts.update({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) -%}
   {{ return(parts) }}
@@ -199,7 +200,7 @@ mm_ranked as (
   select
     {{ ml_monitor._perf_rank_keys(p) }}
     {%- for i, c in p.seg_groups %}
-    {%- set keys = ml_monitor._perf_rank_partition(arms, c) %}
+    {%- set keys = ml_monitor._perf_rank_partition(arms, c, p) %}
     {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %},
     rank() over ({{ part }}order by mm_score) as mm_r{{ i }}_asc,
     rank() over ({{ part }}order by mm_score desc) as mm_r{{ i }}_desc
@@ -216,8 +217,8 @@ mm_ranked as (
 -- rank sums per (arm, segment): each grouping set uses the ranks of its own partition
 mm_rank_sums as (
   select
-    mm_arm,
-    {{ ml_monitor._segment_keys(p.scope) }},
+    {{ ml_monitor._perf_k(p) }}mm_arm,
+    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
     count(*) as n_r,
     sum(mm_y) as p_r,
     {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff
@@ -225,20 +226,20 @@ mm_rank_sums as (
     {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then ' ~ d('mm_p{i} + 1 - mm_q{i}_asc') ~ ' / ' ~ d('mm_n{i} + 1 - mm_r{i}_asc') ~ ' else 0 end)') }} as ap_sum
     {%- endif %}
   from mm_ranked
-  {{ ml_monitor._perf_group_by(p.scope, 'mm_arm') }}
+  {{ ml_monitor._perf_group_by(p.scope, ml_monitor._perf_k(p) ~ 'mm_arm') }}
 ),
 
 -- U = (sum of positives' (asc - desc) + P (N + 1)) / 2 - P (P + 1) / 2; AP = ap_sum / P
 mm_rank as (
   select
-    mm_arm, segment_column, segment_value,
+    {{ ml_monitor._perf_k(p) }}mm_arm, segment_column, segment_value,
     ({{ d('rank_diff') }} + {{ d('p_r') }} * {{ d('n_r + 1') }} - {{ d('p_r') }} * {{ d('p_r + 1') }}) / 2 as auc_u,
     {{ 'ap_sum' if pr else ml_monitor.null_double() }} as ap_sum
   from mm_rank_sums
 ),
   {%- endset %}
   {%- set joins %}
-  left join mm_rank as r on f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
+  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
   {%- endset %}
   {%- do parts.update({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) -%}
   {{ return(parts) }}
@@ -246,11 +247,12 @@ mm_rank as (
 
 {#- The columns every rank CTE carries: arm, segment columns, label. -#}
 {% macro _perf_rank_keys(p) -%}
-  mm_arm,{% for c in p.seg_sqls %} {{ c }},{% endfor %} mm_y
+  {{ ml_monitor._perf_k(p) }}mm_arm,{% for c in p.seg_sqls %} {{ c }},{% endfor %} mm_y
 {%- endmacro %}
 
-{#- The window partition of one grouping set: arm (when there are two) and its segment column.
-    One arm: no arm key (a window without a partition is cheaper). -#}
-{% macro _perf_rank_partition(arms, segment_sql) -%}
-  {{ return((['mm_arm'] if arms | length > 1 else []) + ([segment_sql] if segment_sql is not none else [])) }}
+{#- The window partition of one grouping set: the window (windows: N), arm (when there are two)
+    and its segment column. One arm, one window: no arm key (a window without a partition is
+    cheaper). -#}
+{% macro _perf_rank_partition(arms, segment_sql, p=none) -%}
+  {{ return((['mm_w'] if (p is not none and p.multi) else []) + (['mm_arm'] if arms | length > 1 else []) + ([segment_sql] if segment_sql is not none else [])) }}
 {%- endmacro %}

@@ -53,9 +53,9 @@
 mm_scored_mean as (
   select
     mm_scored.*,
-    avg(case when mm_use_p = 1 then mm_y end) over (partition by mm_arm) as mm_ybar_0
+    avg(case when mm_use_p = 1 then mm_y end) over (partition by {{ ml_monitor._perf_k(p) }}mm_arm) as mm_ybar_0
     {%- for c in p.seg_sqls %},
-    avg(case when mm_use_p = 1 then mm_y end) over (partition by mm_arm, {{ c }}) as mm_ybar_{{ loop.index }}
+    avg(case when mm_use_p = 1 then mm_y end) over (partition by {{ ml_monitor._perf_k(p) }}mm_arm, {{ c }}) as mm_ybar_{{ loop.index }}
     {%- endfor %}
   from mm_scored
 ),

@@ -31,13 +31,15 @@
   {%- set paired = p.by_version and p.paired -%}
   {%- set arm_src = 'mm_paired' if paired else 'mm_source' -%}
   {%- set agg_src = parts.agg_src or 'mm_scored' -%}
+  {#- windows: N -> every grouping by window too -#}
+  {%- set k = ml_monitor._perf_k(p) -%}
 
 -- the eligible predictions (older than label_delay, in the window) with their label, if any
 mm_source as (
-  {{ ml_monitor._label_join_side(lj, 'cur', p.relation, p.cur_filter, carry) }}
+  {{ ml_monitor._label_join_side(lj, 'cur', p.relation, p.cur_filter, carry, p.cur_window) }}
   {%- if p.mode == 'reference' %}
   union all
-  {{ ml_monitor._label_join_side(lj, 'ref', p.ref_relation, p.ref_filter, carry) }}
+  {{ ml_monitor._label_join_side(lj, 'ref', p.ref_relation, p.ref_filter, carry, p.ref_window) }}
   {%- endif %}
 ),
 {%- if paired %}
@@ -45,10 +47,10 @@ mm_source as (
 
 -- champion vs challenger on the same rows: keys scored by both versions
 mm_paired_keys as (
-  select {{ lj['keys'] | map(attribute='p') | join(', ') }}
+  select {{ k }}{{ lj['keys'] | map(attribute='p') | join(', ') }}
   from mm_source
   where {{ vcol }} in ({{ ml_monitor._perf_literal(p.champion_version) }}, {{ ml_monitor._perf_literal(p.challenger_version) }})
-  group by {{ lj['keys'] | map(attribute='p') | join(', ') }}
+  group by {{ k }}{{ lj['keys'] | map(attribute='p') | join(', ') }}
   having count(distinct {{ vcol }}) = 2
 ),
 
@@ -56,7 +58,7 @@ mm_paired as (
   select s.*
   from mm_source as s
   inner join mm_paired_keys as k
-    on {% for k in lj['keys'] %}s.{{ k.p }} = k.{{ k.p }}{% if not loop.last %} and {% endif %}{% endfor %}
+    on {{ ml_monitor._perf_kmatch(p, 's', 'k') }}{% for kk in lj['keys'] %}s.{{ kk.p }} = k.{{ kk.p }}{% if not loop.last %} and {% endif %}{% endfor %}
 ),
 {%- endif %}
 
@@ -65,6 +67,9 @@ mm_scored as (
   {%- for arm in arms %}
   select
     {{ ml_monitor.string_literal(arm.id) }} as mm_arm,
+    {%- if p.multi %}
+    mm_w,
+    {%- endif %}
     {%- for c in p.seg_sqls %}
     {{ c }},
     {%- endfor %}
@@ -91,8 +96,8 @@ mm_scored as (
 -- every count and sum of every metric in one scan, overall and per segment
 mm_agg as (
   select
-    mm_arm,
-    {{ ml_monitor._segment_keys(p.scope) }},
+    {{ k }}mm_arm,
+    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
     count(*) as n_rows,
     sum(mm_has_label) as n_labelled,
     sum(case when mm_has_label = 1 and mm_versions > 1 then 1 else 0 end) as n_dup,
@@ -108,6 +113,6 @@ mm_agg as (
     {%- endif %}
     {{- parts.aggregates }}
   from {{ agg_src }}
-  {{ ml_monitor._perf_group_by(p.scope, 'mm_arm') }}
+  {{ ml_monitor._perf_group_by(p.scope, k ~ 'mm_arm') }}
 ),
 {%- endmacro %}

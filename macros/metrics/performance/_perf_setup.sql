@@ -87,7 +87,7 @@
     thresholds, the mode (plain, reference or challenger), the scope with the label-joined window,
     and the filters of the current and reference rows. Argument errors are raised here in the
     order a user reads the arguments. -#}
-{% macro _perf_setup(test, relation, args) -%}
+{% macro _perf_setup(test, relation, args, series=none) -%}
   {%- set a = args -%}
   {%- if a.problem is not none -%}
     {%- do ml_monitor._check_choice(test, relation, 'problem', a.problem, ['binary', 'regression', 'multiclass']) -%}
@@ -240,6 +240,17 @@
     {%- set win = {'conds': [lj.ts_sql ~ ' >= ' ~ a.series_window.start_sql, lj.ts_sql ~ ' < ' ~ a.series_window.end_sql],
                    'start': a.series_window.start, 'end': a.series_window.end} -%}
   {%- endif -%}
+  {%- set sw = none -%}
+  {%- if series is not none -%}
+    {#- windows: N: the windows to evaluate, read in one scan (_perf_windows.sql) -#}
+    {%- set sw = ml_monitor._perf_series_windows(test, relation, a, lj, series, scope.user_filter) -%}
+    {%- set win = {'conds': [sw.range_sql], 'start': sw.todo[0].start, 'end': sw.todo[-1].end} -%}
+    {%- do scope.update({'multi': true, 'windows': sw.todo, 'key_windows': sw.todo, 'fail_on': series.fail_on,
+                         'anomaly': series.anomaly, 'n_windows': series.windows}) -%}
+  {%- endif -%}
+  {#- rows carry their window's key (mm_w) only when there are several to tell apart: a run that
+      evaluates one window (the usual scheduled run) is the single-window SQL -#}
+  {%- set multi = sw is not none and sw.todo | length > 1 -%}
   {%- set cur_filter = ([scope.user_filter] + win.conds) | join(' and ') -%}
   {%- do scope.update({'filter': cur_filter, 'window_start': win.start, 'window_end': win.end,
                        'window_start_sql': ml_monitor.timestamp_literal(win.start),
@@ -248,7 +259,7 @@
   {%- set ts_text = ml_monitor._perf_ts_text -%}
   {%- set ref_fact = none -%}
   {#- how the reference rows are named in texts (not the current window's bounds) -#}
-  {%- set ref_ns = namespace(text=' in the reference' ~ ((' ' ~ a.reference) if a.reference is not none else '')
+  {%- set ref_ns = namespace(rw=none, text_sql=none, fact_sql=none, text=' in the reference' ~ ((' ' ~ a.reference) if a.reference is not none else '')
                                    ~ ((' where ' ~ a.reference_where) if a.reference_where is not none else '')) -%}
   {%- if has_ref -%}
     {%- set ref_fact = {'relation': (a.reference | string) if a.reference is not none else none, 'where': a.reference_where,
@@ -263,12 +274,51 @@
         {{ ml_monitor._arg_error(test, relation, 'reference_window', 'needs a window (the reference window is the one just before it)', a.reference_window) }}
       {%- endif -%}
       {%- set rspec = ml_monitor._check_period(test, relation, 'reference_window', a.reference_window) -%}
+      {%- if multi -%}
+        {#- the period before each evaluated window: its rows carry that window's mm_w -#}
+        {%- set ref_ns.rw = ml_monitor._perf_reference_windows(sw.todo, rspec, lj.ts_sql) -%}
+        {%- do ref_conds.append(ref_ns.rw.range_sql) -%}
+        {%- set texts, facts = {}, {} -%}
+        {%- for r in ref_ns.rw.windows -%}
+          {%- do texts.update({r.idx: ml_monitor.string_literal(' in the reference window [' ~ r.start ~ ', ' ~ r.end ~ ')')}) -%}
+          {%- set f = {} -%}{%- do f.update(ref_fact) -%}
+          {%- do f.update({'window_start': ts_text(r.start), 'window_end': ts_text(r.end)}) -%}
+          {%- do facts.update({r.idx: ml_monitor.json_literal(f)}) -%}
+        {%- endfor -%}
+        {%- set ref_ns.text_sql = ml_monitor._perf_by_window('mm_w', texts) -%}
+        {%- set ref_ns.fact_sql = ml_monitor._perf_by_window('{w}', facts) -%}
+      {%- else -%}
       {%- set rstart = ml_monitor._subtract_period(win.start, rspec.period, rspec.count) -%}
       {%- set ref_ns.text = ' in the reference window [' ~ rstart ~ ', ' ~ win.start ~ ')' -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(rstart)) -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(win.start)) -%}
       {%- do ref_fact.update({'window_start': ts_text(rstart), 'window_end': ts_text(win.start)}) -%}
+      {%- endif -%}
     {%- endif -%}
+  {%- endif -%}
+  {#- the window key of each side's rows (windows: N): the prediction's window; a fixed reference
+      is evaluated once (-1) and compared with every window -#}
+  {%- set cur_window = {'sql': sw.index_sql} if multi else none -%}
+  {%- set ref_window = none -%}
+  {%- if multi and has_ref -%}
+    {%- if ref_ns.rw is not none and ref_ns.rw.frame_sql is not none -%}
+      {%- set ref_window = {'frame': ref_ns.rw.frame_sql} -%}
+    {%- elif ref_ns.rw is not none -%}
+      {%- set ref_window = {'sql': ref_ns.rw.index_sql} -%}
+    {%- else -%}
+      {%- set ref_window = {'sql': '-1'} -%}
+    {%- endif -%}
+  {%- endif -%}
+  {#- label_restrict: a windowed run dedups only the labels of its predictions' keys
+      (_label_join_ctes). Texts of the evaluated windows: SQL (per window with windows: N); in reference_fact_sql,
+      {w} stands for the row's window key (_perf_facts) -#}
+  {%- set window_text = (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else '') -%}
+  {%- if multi -%}
+    {%- set wtexts = {} -%}
+    {%- for w in sw.todo -%}{%- do wtexts.update({w.idx: ml_monitor.string_literal(' in [' ~ w.start ~ ', ' ~ w.end ~ ')')}) -%}{%- endfor -%}
+    {%- set window_text_sql = ml_monitor._perf_by_window('mm_w', wtexts) -%}
+  {%- else -%}
+    {%- set window_text_sql = ml_monitor.string_literal(window_text) -%}
   {%- endif -%}
 
   {#- (number, segment sql) per grouping set, the overall row first: see _perf_by_grouping -#}
@@ -292,10 +342,16 @@
     'ref_filter': (ref_conds | join(' and ')) if ref_conds else '1 = 1',
     'seg_sqls': seg_sqls, 'seg_groups': seg_groups,
     'reference_fact': ref_fact,
+    'reference_fact_sql': ref_ns.fact_sql if ref_ns.fact_sql is not none else ml_monitor.json_literal(ref_fact),
+    'multi': multi, 'cur_window': cur_window, 'ref_window': ref_window,
+    'label_restrict': [{'relation': relation, 'filter': cur_filter}] if (win.start is not none and mode != 'reference') else none,
+    'ref_fixed': multi and has_ref and ref_ns.rw is none,
+    'window_text_sql': window_text_sql,
+    'ref_window_text_sql': ref_ns.text_sql if ref_ns.text_sql is not none else ml_monitor.string_literal(ref_ns.text),
     'challenger_fact': ({'score_column': a.challenger_score_column, 'prediction_column': a.challenger_prediction_column,
                          'version_column': a.model_version_column, 'champion_version': a.champion_version,
                          'challenger_version': a.challenger_version} if mode == 'challenger' else none),
     'ref_window_text': ref_ns.text,
-    'window_text': (' in [' ~ win.start ~ ', ' ~ win.end ~ ')') if win.start is not none else ((' before ' ~ win.end) if win.end is not none else ''),
+    'window_text': window_text,
   }) }}
 {%- endmacro %}

@@ -5,18 +5,28 @@
   {%- set metrics = p.metrics -%}
   {%- set registry = p.registry -%}
   {%- set by_columns = p.by_columns -%}
-  {%- set window_text = p.window_text -%}
-  {%- set s = ml_monitor._perf_s %}
+  {%- set s = ml_monitor._perf_s -%}
+  {%- set k = ml_monitor._perf_k(p) -%}
+  {#- the windows of each arm's rows (windows: N): every evaluated window, one (-1) for a fixed reference -#}
+  {%- set arm_windows = {} -%}
+  {%- for arm in arms -%}
+    {%- if not p.multi -%}{%- do arm_windows.update({arm.id: [none]}) -%}
+    {%- elif arm.side == 'ref' and p.ref_fixed -%}{%- do arm_windows.update({arm.id: [-1]}) -%}
+    {%- else -%}{%- do arm_windows.update({arm.id: p.scope.windows | map(attribute='idx') | list}) -%}
+    {%- endif -%}
+  {%- endfor %}
 
--- every (arm, segment) that must be reported: the overall row of each arm exists even when empty
--- (union all + distinct: BigQuery has no bare UNION)
+-- every (window, arm, segment) that must be reported: the overall row of each arm (in every
+-- window) exists even when empty (union all + distinct: BigQuery has no bare UNION)
 mm_frame as (
-  select distinct mm_arm, segment_column, segment_value
+  select distinct {{ k }}mm_arm, segment_column, segment_value
   from (
-    select mm_arm, segment_column, segment_value from mm_agg
+    select {{ k }}mm_arm, segment_column, segment_value from mm_agg
     {%- for arm in arms %}
+    {%- for w in arm_windows[arm.id] %}
     union all
-    select {{ ml_monitor.string_literal(arm.id) }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}
+    select {% if w is not none %}{{ w }}, {% endif %}{{ ml_monitor.string_literal(arm.id) }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}
+    {%- endfor %}
     {%- endfor %}
   ) as mm_frame_rows
 ),
@@ -24,7 +34,7 @@ mm_frame as (
 
 mm_metrics as (
   select
-    f.mm_arm, f.segment_column, f.segment_value,
+    {{ ml_monitor._perf_k(p, 'f') }}f.mm_arm, f.segment_column, f.segment_value,
     coalesce(g.n_rows, 0) as n_rows,
     coalesce(g.n_labelled, 0) as n_labelled,
     coalesce(g.n_dup, 0) as n_dup,
@@ -35,7 +45,7 @@ mm_metrics as (
     {%- endif %}
     {{- parts.columns }}
   from mm_frame as f
-  left join mm_agg as g on f.mm_arm = g.mm_arm and {{ ml_monitor._perf_seg_match('f', 'g') }}
+  left join mm_agg as g on {{ ml_monitor._perf_kmatch(p, 'f', 'g') }}f.mm_arm = g.mm_arm and {{ ml_monitor._perf_seg_match('f', 'g') }}
   {{- parts.joins }}
 ),
 
@@ -48,16 +58,16 @@ mm_values as (
     {%- set excluded = 'n_labelled - n_s' if input in ['score', 'prob'] else 'n_labelled - n_p' %}
     {%- set branch %}
   select
-    mm_arm, segment_column, segment_value,
+    {{ k }}mm_arm, segment_column, segment_value,
     {{ ml_monitor.string_literal(m) }} as metric,
     case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor._perf_metric_column(spec, arm, input)) }} {% endfor %}end as column_name,
     case when {{ spec.n_used }} > 0 then {{ spec.value }} end as value,
     {{ spec.n_used }} as n_used,
     case
       {%- if p.mode == 'reference' %}
-      when n_rows = 0 and mm_arm = 'b' then {{ ml_monitor.string_literal('no eligible predictions' ~ p.ref_window_text) }}
+      when n_rows = 0 and mm_arm = 'b' then 'no eligible predictions' || {{ p.ref_window_text_sql }}
       {%- endif %}
-      when n_rows = 0 then 'no eligible predictions{{ window_text }}'
+      when n_rows = 0 then 'no eligible predictions' || {{ p.window_text_sql }}
       when n_labelled = 0 then 'no labelled rows: none of the ' || {{ s('n_rows') }} || ' eligible predictions has a label'
       {%- if spec.empty_reason != 'null' %}
       when {{ spec.n_used }} = 0 and {{ spec.empty_reason }} is not null then {{ spec.empty_reason }}
@@ -74,7 +84,7 @@ mm_values as (
     {%- do branches.append(branch) %}
   {%- endfor %}
   {%- if branches | length == 0 %}
-  select mm_arm, segment_column, segment_value, {{ ml_monitor.null_string() }} as metric, {{ ml_monitor.null_string() }} as column_name,
+  select {{ k }}mm_arm, segment_column, segment_value, {{ ml_monitor.null_string() }} as metric, {{ ml_monitor.null_string() }} as column_name,
     {{ ml_monitor.null_double() }} as value, 0 as n_used, {{ ml_monitor.null_string() }} as reason,
     n_rows, n_labelled, n_dup, 0 as n_excluded, '' as note, '' as facts_extra
   from mm_metrics where 1 = 0

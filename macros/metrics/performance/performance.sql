@@ -13,6 +13,7 @@
 
     The SQL is composed from named steps, one file each in this folder:
       _perf_setup        arguments checked, metrics, mode, scope and filters -> dict `p`
+      _perf_windows      windows: N: the windows of the series, their key mm_w in the one scan
       _perf_arms         the row sets evaluated side by side and their per-row SQL
       _perf_scan         source rows, per-arm scored rows, the one aggregate scan (mm_agg)
       _perf_<family>_metrics   per metric family (threshold, rank, prob, regression): its
@@ -22,17 +23,16 @@
     Adding a metric: its entry in the family's registry and its value SQL, both in the family file. -#}
 {% macro performance(relation, test='performance') -%}
   {%- set args = ml_monitor._perf_args(test, relation, kwargs) -%}
-  {#- windows: N -> one evaluation per window of the series (_perf_windows.sql) -#}
+  {#- windows: N -> every window of the series in the same scan, grouped by window (_perf_windows.sql) -#}
   {%- set anomaly_cfg = ml_monitor._anomaly_config(test, relation, args.anomaly, args.window, args.windows, args.timestamp_column) if args.series_window is none else none -%}
   {%- if anomaly_cfg is not none and args.windows is none -%}{%- do args.update({'windows': anomaly_cfg.windows_needed}) -%}{%- endif -%}
+  {%- set ns = namespace(series=none) -%}
   {%- if args.series_window is none and args.windows is not none -%}
     {%- set series = ml_monitor._check_windows(test, relation, args.windows, args.fail_on, args.window, args.timestamp_column) -%}
     {%- do series.update({'anomaly': anomaly_cfg}) -%}
-    {%- if series.windows > 1 or anomaly_cfg is not none -%}
-      {{ return(ml_monitor._performance_series(relation, series, args, test)) }}
-    {%- endif -%}
+    {%- if series.windows > 1 or anomaly_cfg is not none -%}{%- set ns.series = series -%}{%- endif -%}
   {%- endif -%}
-  {%- set p = ml_monitor._perf_setup(test, relation, args) -%}
+  {%- set p = ml_monitor._perf_setup(test, relation, args, ns.series) -%}
   {%- set arms = ml_monitor._perf_arms(p) -%}
   {%- set parts = {'pre_ctes': '', 'agg_src': none, 'aggregates': '', 'ctes': '', 'columns': '', 'joins': ''} -%}
   {%- for fam in ml_monitor._perf_families() -%}
@@ -44,7 +44,7 @@
   {%- endfor %}
 
 with
-{{ ml_monitor._label_join_ctes(p.lj) }}
+{{ ml_monitor._label_join_ctes(p.lj, p.label_restrict) }}
 {{ ml_monitor._perf_scan_ctes(p, arms, parts) }}
 {{- parts.ctes }}
 {{ ml_monitor._perf_values_ctes(p, arms, parts) }}
