@@ -482,8 +482,10 @@ def test_a_dbt_error_is_reported_as_such_not_as_failing_checks(tmp_path):
 
 def test_demo_estimated_performance_beside_the_realized(demo_run):
     """CBPE over the last 7 days: an estimate (with its band) in every window, the realized AUC
-    only where labels arrived (not the newest day); apac's concept drift is what CBPE cannot
-    see: its estimate stays with the other regions while its realized AUC is far lower."""
+    only where labels arrived (not the newest day). apac's concept drift is what CBPE cannot
+    see: on the older days its estimate stays with the other regions while its realized AUC is
+    far lower. Over the last 3 days apac's scores lose confidence: CBPE sees that, its estimate
+    falls to where the realized AUC is and fails, the newest day before any label arrived."""
     h = demo_run["history"]
     e = h[h["test_name"] == "churn_estimated_roc_auc_daily"]
     est = e[(e["metric"] == "roc_auc") & e["segment_column"].isna()].sort_values("window_start")
@@ -493,6 +495,14 @@ def test_demo_estimated_performance_beside_the_realized(demo_run):
     real = e[(e["metric"] == "realized_roc_auc") & e["segment_column"].isna()]
     assert 0 < len(real) < 7 and real["window_start"].max() < LATEST_START
     apac = e[(e["segment_value"] == "apac")]
-    gap = apac[apac["metric"] == "roc_auc"].set_index("window_start")["value"] \
-        - apac[apac["metric"] == "realized_roc_auc"].set_index("window_start")["value"]
-    assert (gap.dropna() > 0.1).all() and len(gap.dropna()) == len(real)
+    a_est = apac[apac["metric"] == "roc_auc"].set_index("window_start")
+    a_real = apac[apac["metric"] == "realized_roc_auc"].set_index("window_start")["value"]
+    gap = (a_est["value"] - a_real).dropna()
+    assert len(gap) == len(real)
+    older = gap.index < LOW_CONFIDENCE_START
+    assert older.sum() >= 3 and (gap[older] > 0.1).all()
+    low = a_est[a_est.index >= LOW_CONFIDENCE_START]
+    assert len(low) == 3 and (low["value"] < 0.7).all() and set(low["status"]) == {"fail"}
+    assert (a_est.loc[a_est.index < LOW_CONFIDENCE_START, "value"] > 0.75).all()
+    others = e[(e["metric"] == "roc_auc") & e["segment_value"].isin(["americas", "emea"])]
+    assert len(others) == 14 and (others["value"] > 0.75).all() and set(others["status"]) == {"pass"}
