@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,22 +31,6 @@ def _compile(proj: Path, out: Path) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     cbpe_bench.compile_sql(proj, 10, out)
     print(json.dumps({"inner_wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}))
-
-
-def project(work: Path, ctx: dict, package: Path) -> Path:
-    proj = work / f"project_{abs(hash(str(package))) % 10**8}"
-    (proj / "models").mkdir(parents=True, exist_ok=True)
-    (proj / "dbt_project.yml").write_text(
-        "name: cbpe_bench\nversion: '1.0'\nconfig-version: 2\nprofile: cbpe_bench\n"
-        f"vars:\n  ml_monitor_as_of: '{cbpe_bench.AS_OF}'\n")
-    (proj / "profiles.yml").write_text(
-        f"cbpe_bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: \"{ctx['db']}\"\n      threads: 1\n")
-    (proj / "packages.yml").write_text(f"packages:\n  - local: \"{package}\"\n")
-    if not (proj / "dbt_packages").exists():
-        subprocess.run([str(Path(sys.executable).with_name("dbt")), "deps", "--project-dir", str(proj),
-                        "--profiles-dir", str(proj)], check=True, capture_output=True)
-    return proj
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in [int(x) for x in a.sizes.split(",")]:
         ctx = cbpe_bench.make_data(Path(a.work_dir) / str(n), 20000, n, 10)
-        proj = project(Path(a.work_dir) / str(n), ctx, Path(a.package).resolve())
+        package = Path(a.package).resolve()
+        proj = cbpe_bench.make_project(ctx, package, Path(a.work_dir) / str(n) / f"project_{abs(hash(str(package))) % 10**8}")
         r = run_measured([sys.executable, str(Path(__file__).resolve()), "_compile", str(proj),
                           str(Path(a.work_dir) / str(n) / "estimate.sql")])
         if r["returncode"] != 0:
