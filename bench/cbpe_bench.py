@@ -100,8 +100,9 @@ def make_data(work: Path, rows: int, ref_rows: int, days: int, seed: int = 16) -
 # the dbt side: one project, the call compiled once
 
 
-def make_project(ctx: dict) -> Path:
-    proj = ctx["work"] / "project"
+def make_project(ctx: dict, package: Path = REPO, proj: Path | None = None) -> Path:
+    """The bench's dbt project (DuckDB, the data's file) installing ``package`` (this checkout)."""
+    proj = proj or ctx["work"] / "project"
     (proj / "models").mkdir(parents=True, exist_ok=True)
     (proj / "dbt_project.yml").write_text(
         "name: cbpe_bench\nversion: '1.0'\nconfig-version: 2\nprofile: cbpe_bench\n"
@@ -109,7 +110,7 @@ def make_project(ctx: dict) -> Path:
     (proj / "profiles.yml").write_text(
         f"cbpe_bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: \"{ctx['db']}\"\n      threads: 1\n")
-    (proj / "packages.yml").write_text(f"packages:\n  - local: \"{REPO}\"\n")
+    (proj / "packages.yml").write_text(f"packages:\n  - local: \"{package}\"\n")
     if not (proj / "dbt_packages" / "ml_monitor").exists():
         subprocess.run([str(Path(sys.executable).with_name("dbt")), "deps", "--project-dir", str(proj),
                         "--profiles-dir", str(proj)], check=True, capture_output=True)

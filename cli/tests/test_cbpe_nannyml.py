@@ -204,6 +204,41 @@ def test_isotonic_map_equals_sklearn_and_freezes(cbpe_build, inline):
     assert list(live.detail) == list(frozen.detail)
 
 
+STAIRCASE_SETUP = ("{% set setup = {'test': 't', 'relation': none, 'reference': 'main.cbpe_staircase', "
+                   "'reference_filter': '1 = 1', 'score_sql': 'score', 'label_sql': 'label', 'pred_sql': 'pred', "
+                   "'pos': 1, 'calibration': 'isotonic'} %}")
+
+
+def test_isotonic_fit_finishes_what_the_sql_rounds_leave(cbpe_build, inline):
+    """The fit pools in SQL rounds, then in Jinja. A staircase of 30 rising block means (tied
+    scores: 40 rows each) ended by a heavy block of negatives needs one more round per step, more
+    than the SQL does: the blocks it leaves are more than the final ones, and the finished map
+    still equals scikit-learn's. Negative control: the SQL's blocks alone are not the map."""
+    from sklearn.isotonic import IsotonicRegression
+
+    _query(cbpe_build["db"], """
+        create or replace table main.cbpe_staircase as
+        select cast(i as double) / 100 as score, case when j <= i then 1 else 0 end as label, 0 as pred
+        from range(1, 31) as t(i), range(1, 41) as u(j)
+        union all
+        select 0.9, 0, 0 from range(2000)""")
+    ok, out, code = inline(STAIRCASE_SETUP + "{% if execute %}{{ tojson(ml_monitor._cbpe_plan_from_reference(setup)) }}{% endif %}")
+    assert ok, out[-2000:]
+    plan = json.loads(code)
+    ok, out, blocks_sql = inline(STAIRCASE_SETUP + "{{ ml_monitor._cbpe_blocks_sql(setup, false) }}")
+    assert ok, out[-2000:]
+    blocks = _query(cbpe_build["db"], blocks_sql)
+    ref = _query(cbpe_build["db"], "select score, label from main.cbpe_staircase")
+    iso = IsotonicRegression(out_of_bounds="clip", increasing=True).fit(ref.score, ref.label)
+    pts = pd.DataFrame(plan["points"], columns=["x", "y"])
+    assert len(pts) == len(iso.X_thresholds_) and (pts.x.values == iso.X_thresholds_).all()
+    assert abs(pts.y.values - iso.y_thresholds_).max() < 1e-12
+    final_blocks = len(set(iso.y_thresholds_))
+    assert len(blocks) > final_blocks + 5
+    sql_only = sorted({(float(b.lo), b.pos / b.n) for b in blocks.itertuples()})
+    assert [x for x, _ in sql_only] != list(pts.x.drop_duplicates())
+
+
 def test_windows_are_one_scan(inline):
     # the N windows are evaluated by one scan of the current rows, grouped by window
     ok, out, sql = inline("{{ ml_monitor.estimated_performance(" + CALL.replace("'month'", "'day'") + ", windows=5) }}")

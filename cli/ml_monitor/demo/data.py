@@ -21,7 +21,12 @@ Injected problems (``INJECTED`` holds the exact settings)
       * device: a new category 'smart_tv' (~6% of rows) never seen in training;
     every day:
       * region 'apac': the labels follow the score much more weakly (concept drift),
-        so accuracy / ROC AUC / calibration drop in that segment only.
+        so accuracy / ROC AUC / calibration drop in that segment only;
+    the last 3 days (labels mostly not in yet):
+      * region 'apac': the logged scores lose confidence (log-odds scaled by 0.25: the same
+        ranking and predicted labels, probabilities pulled toward 0.5), in line with how weakly
+        its labels follow them; the labels still come from the unchanged risk, so the realized
+        metrics do not move, while CBPE - which sees only the scores - estimates apac's drop.
 
 Production failures (``PRODUCTION`` holds the settings; tables from their own random stream,
 so the tables above do not change)
@@ -81,6 +86,8 @@ INJECTED = {
     "new_device": "smart_tv",
     "new_device_share": 0.06,
     "degraded_region": "apac",
+    "low_confidence_days": 3,
+    "low_confidence_logit_scale": 0.25,
     "label_share": 0.75,
     "label_delay_days": (1, 6),
     "corrected_label_share": 0.02,
@@ -229,7 +236,11 @@ def generate(seed: int = 7) -> DemoData:
     f["days_since_last_login"] = np.where(
         latest, np.round(f["days_since_last_login"] * INJECTED["days_since_last_login_factor"], 2),
         f["days_since_last_login"])
-    score = _score(f)
+    risk = _score(f)
+    # injected: apac's scores lose confidence over the last days (same ranking and labels)
+    low = (np.asarray(ts >= pd.Timestamp(AS_OF - dt.timedelta(days=INJECTED["low_confidence_days"])))
+           & (f["region"] == INJECTED["degraded_region"]))
+    score = np.where(low, _sigmoid(INJECTED["low_confidence_logit_scale"] * np.log(risk / (1.0 - risk))), risk)
 
     # injected: a device category never seen in training
     tv = latest & (rng.random(n) < INJECTED["new_device_share"])
@@ -279,7 +290,7 @@ def generate(seed: int = 7) -> DemoData:
     })
 
     # --- labels: ~75% of predictions, 1-6 days later, only those arrived before AS_OF
-    truth = (rng.random(n) < _true_probability(score, f["region"], degraded=True)).astype(np.int64)
+    truth = (rng.random(n) < _true_probability(risk, f["region"], degraded=True)).astype(np.int64)
     lo, hi = INJECTED["label_delay_days"]
     delay = pd.to_timedelta(rng.integers(lo * 86400, hi * 86400, n), unit="s")
     label_ts = ts + delay

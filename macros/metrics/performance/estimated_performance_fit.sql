@@ -1,6 +1,6 @@
-{#- CBPE, part 1: what estimated_performance learns from the labelled reference, computed in
-    Jinja at compile time from the reference aggregated by distinct score (one small query),
-    so that the current window is scanned once.
+{#- CBPE, part 1: what estimated_performance learns from the labelled reference, computed at
+    compile time by a few queries on the reference (see below for what runs where), so that the
+    current window is scanned once.
 
     The "plan" (a dict) holds everything the estimate needs:
       reason        why nothing can be estimated (one class, too few rows), or none
@@ -16,81 +16,173 @@
 {%- macro _cbpe_folds() %}{{ return(10) }}{% endmacro -%}
 {%- macro _cbpe_min_class_rows() %}{{ return(10) }}{% endmacro -%}
 
-{#- Pool-adjacent-violators on groups [(x, positives, n)] sorted by distinct x (unit sample
-    weights, as NannyML fits it). Block means are compared as exact fractions
-    (p1 * n2 vs p2 * n1), so pooling never depends on rounding; equal neighbours are pooled
-    as in sklearn / scipy. Returns sklearn's thresholds: per block its first and last x with
-    the block mean (points whose y equals both neighbours' are dropped). -#}
-{% macro _cbpe_isotonic(groups) -%}
-  {%- set bp = [] -%}{%- set bn = [] -%}{%- set bc = [] -%}
-  {%- for g in groups -%}
-    {%- do bp.append(g[1]) -%}{%- do bn.append(g[2]) -%}{%- do bc.append(1) -%}
-    {%- for _ in range(bp | length) -%}
-      {%- if (bp | length) < 2 or bp[-2] * bn[-1] < bp[-1] * bn[-2] -%}{%- break -%}{%- endif -%}
-      {%- set p = bp.pop() -%}{%- set n = bn.pop() -%}{%- set c = bc.pop() -%}
-      {%- do bp.append(bp.pop() + p) -%}{%- do bn.append(bn.pop() + n) -%}{%- do bc.append(bc.pop() + c) -%}
+{#- How the fit is split between SQL and Jinja (so that a reference of 100,000 distinct scores
+    fits in seconds: every loop over the reference's rows or distinct scores runs in the
+    warehouse; Jinja only sees a few summary rows and the isotonic blocks):
+      1. _cbpe_ref_stats_sql: one row of counts - the confusion cells, ROC AUC's rank sum and
+         NannyML's ROC AUC sampling-error components (running sums over distinct scores);
+      2. _cbpe_blocks_sql: the isotonic fits (the whole reference, and for the calibration
+         decision each of the ten "all but one fold" parts), as rounds of pool-adjacent-violators
+         in SQL - each round pools every maximal run of non-increasing block means (a sequence of
+         valid adjacent-violator pools, so the blocks stay inside the final ones); _cbpe_isotonic
+         finishes the pooling in Jinja on the few blocks left;
+      3. _cbpe_ece_sql: the decision's expected calibration errors, the held-out rows calibrated
+         by their fold's map (rendered as nested CASEs) and cut into equal-count bins by position.
+    Block means are compared as exact integer products (p1 * n2 vs p2 * n1) in both. -#}
+
+{%- macro _cbpe_pava_rounds() %}{{ return(12) }}{% endmacro -%}
+
+{#- Pool-adjacent-violators on blocks [(first x, last x, positives, n, distinct x)] sorted by x
+    (unit sample weights, as NannyML fits it). Block means are compared as exact fractions, so
+    pooling never depends on rounding; equal neighbours are pooled as in sklearn / scipy.
+    Returns sklearn's thresholds: per block its first and last x with the block mean. -#}
+{% macro _cbpe_isotonic(blocks) -%}
+  {%- set st = [] -%}
+  {%- for g in blocks -%}
+    {%- set cur = namespace(lo=g[0], hi=g[1], p=g[2], n=g[3], c=g[4]) -%}
+    {%- for _ in range(st | length + 1) -%}
+      {%- if (st | length) == 0 or st[-1][2] * cur.n < cur.p * st[-1][3] -%}{%- break -%}{%- endif -%}
+      {%- set t = st.pop() -%}
+      {%- set cur.lo = t[0] -%}{%- set cur.p = cur.p + t[2] -%}{%- set cur.n = cur.n + t[3] -%}{%- set cur.c = cur.c + t[4] -%}
     {%- endfor -%}
+    {%- do st.append((cur.lo, cur.hi, cur.p, cur.n, cur.c)) -%}
   {%- endfor -%}
   {%- set points = [] -%}
-  {%- set ns = namespace(i=0) -%}
-  {%- for b in range(bp | length) -%}
-    {%- set y = bp[b] / bn[b] -%}
-    {%- do points.append((groups[ns.i][0] | float, y)) -%}
-    {%- if bc[b] > 1 -%}{%- do points.append((groups[ns.i + bc[b] - 1][0] | float, y)) -%}{%- endif -%}
-    {%- set ns.i = ns.i + bc[b] -%}
+  {%- for b in st -%}
+    {%- set y = b[2] / b[3] -%}
+    {%- do points.append((b[0] | float, y)) -%}
+    {%- if b[4] > 1 -%}{%- do points.append((b[1] | float, y)) -%}{%- endif -%}
   {%- endfor -%}
   {{ return(points) }}
 {%- endmacro %}
 
-{#- numpy.interp(x, xs, ys) with clipping, as IsotonicRegression.predict, for ascending xs_sorted
-    (a list of x); returns the list of calibrated values. -#}
-{% macro _cbpe_interp_sorted(points, xs_sorted) -%}
-  {%- set out = [] -%}
-  {%- set k = points | length -%}
-  {%- set ns = namespace(j=0) -%}
-  {%- for x in xs_sorted -%}
-    {%- if x <= points[0][0] -%}{%- do out.append(points[0][1]) -%}
-    {%- elif x >= points[k - 1][0] -%}{%- do out.append(points[k - 1][1]) -%}
-    {%- else -%}
-      {%- for _ in range(k) -%}
-        {%- if points[ns.j + 1][0] > x -%}{%- break -%}{%- endif -%}
-        {%- set ns.j = ns.j + 1 -%}
-      {%- endfor -%}
-      {%- set a = points[ns.j] -%}{%- set b = points[ns.j + 1] -%}
-      {%- if x == a[0] -%}{%- do out.append(a[1]) -%}
-      {%- else -%}{%- do out.append((b[1] - a[1]) / (b[0] - a[0]) * (x - a[0]) + a[1]) -%}{%- endif -%}
-    {%- endif -%}
-  {%- endfor -%}
-  {{ return(out) }}
+{#- The reference's usable rows with their decision fold (every 10th row of each class in score
+    order): mm_valid (mm_s, mm_y, mm_p, mm_fold); mm_flagged keeps the excluded ones. -#}
+{% macro _cbpe_ref_ctes(setup) -%}
+  {%- set pred01 = ('case when ' ~ setup.pred_sql ~ ' = ' ~ setup.pos ~ ' then 1 else 0 end') if setup.pred_sql is not none else '0' -%}
+with mm_ref as (
+  select {{ ml_monitor.to_double(setup.score_sql) }} as mm_s, {{ setup.label_sql }} as mm_label,
+         {{ pred01 }} as mm_p, {{ (setup.pred_sql ~ ' is null') if setup.pred_sql is not none else '1 = 0' }} as mm_pred_null
+  from {{ setup.reference }}
+  where {{ setup.reference_filter }}
+),
+mm_flagged as (
+  select mm_s, mm_p,
+    case when mm_label is null then null when mm_label = {{ setup.pos }} then 1 else 0 end as mm_y,
+    case when mm_s is null or mm_s < 0 or mm_s > 1 or mm_label is null or mm_pred_null then 1 else 0 end as mm_bad
+  from mm_ref
+),
+mm_valid as (
+  select mm_s, mm_y, mm_p, (row_number() over (partition by mm_y order by mm_s) - 1) % {{ ml_monitor._cbpe_folds() }} as mm_fold
+  from mm_flagged where mm_bad = 0
+)
 {%- endmacro %}
 
-{#- NannyML's expected calibration error: items [(value, y, n)] sorted by value, cut into
-    equal-count bins by position (calibration._get_bin_index_edges), weight = bin share. -#}
-{% macro _cbpe_ece(items, total, bin_count=10) -%}
-  {%- set bins = bin_count -%}
-  {%- if total <= 2 * bins -%}{%- set bins = total // 2 -%}{%- endif -%}
-  {%- set width = total // bins -%}
-  {%- set edges = range(0, total + 1, width) | list -%}
-  {%- do edges.pop() -%}{%- do edges.append(total) -%}
-  {%- set ns = namespace(i=0, left=(items[0][2] if items else 0), ece=0.0) -%}
-  {%- for e in range(edges | length - 1) -%}
-    {%- set size = edges[e + 1] - edges[e] -%}
-    {%- set b = namespace(need=size, sp=0.0, sy=0) -%}
-    {%- for _ in range(items | length) -%}
-      {%- if b.need == 0 -%}{%- break -%}{%- endif -%}
-      {%- set take = [b.need, ns.left] | min -%}
-      {%- set b.sp = b.sp + items[ns.i][0] * take -%}
-      {%- set b.sy = b.sy + items[ns.i][1] * take -%}
-      {%- set b.need = b.need - take -%}
-      {%- set ns.left = ns.left - take -%}
-      {%- if ns.left == 0 and ns.i + 1 < (items | length) -%}
-        {%- set ns.i = ns.i + 1 -%}{%- set ns.left = items[ns.i][2] -%}
-      {%- endif -%}
-    {%- endfor -%}
-    {%- set mean_p = b.sp / size -%}{%- set mean_y = b.sy / size -%}
-    {%- set ns.ece = ns.ece + (size / total) * ((mean_p - mean_y) | abs) -%}
+{#- One row: row counts, the confusion cells, ROC AUC's doubled rank sum u2 (ties averaged:
+    sum of positives * (2 * negatives below + negatives tied)), and NannyML's ROC AUC sampling
+    components: with the minority class as positive (scores flipped to 1 - s when positives are
+    the majority; ties in 1 - s keep ascending s), each positive's share of negatives ranked up to
+    and including its score, the first positive dropped when the lowest score has no negative;
+    auc_m, auc_mean, auc_ss are the count, mean and sum of squared deviations of those shares. -#}
+{% macro _cbpe_ref_stats_sql(setup) -%}
+  {%- set b = ml_monitor.to_bigint -%}{%- set d = ml_monitor.to_double -%}
+{{ ml_monitor._cbpe_ref_ctes(setup) }},
+mm_sg as (select mm_s as s, {{ b('sum(mm_y)') }} as pos, {{ b('count(*)') }} as n from mm_valid group by mm_s),
+mm_tot as (select {{ b('sum(pos)') }} as tp_all, {{ b('sum(n)') }} as n_all from mm_sg),
+mm_u as (
+  select pos, n - pos as neg,
+         {{ b('sum(n - pos) over (order by s rows between unbounded preceding and current row)') }} - (n - pos) as neg_below
+  from mm_sg
+),
+mm_o as (
+  select g.s,
+         case when 2 * t.tp_all > t.n_all then 1 - g.s else g.s end as k,
+         case when 2 * t.tp_all > t.n_all then g.n - g.pos else g.pos end as pp,
+         case when 2 * t.tp_all > t.n_all then g.pos else g.n - g.pos end as nn
+  from mm_sg g cross join mm_tot t
+),
+mm_c as (
+  select pp, nn,
+         {{ b('sum(nn) over (order by k, s rows between unbounded preceding and current row)') }} as cneg,
+         {{ b('sum(nn) over ()') }} as nneg,
+         row_number() over (order by k, s) as rn
+  from mm_o
+),
+mm_v as (
+  select pp - case when rn = 1 and nn = 0 and pp > 0 then 1 else 0 end as cnt,
+         case when nneg > 0 then {{ d('cneg') }} / nneg end as v
+  from mm_c
+),
+mm_vm as (
+  select {{ b('sum(cnt)') }} as auc_m,
+         sum(cnt * v) / {{ d('nullif(sum(cnt), 0)') }} as auc_mean
+  from mm_v where cnt > 0
+),
+mm_vv as (
+  select sum(v.cnt * (v.v - m.auc_mean) * (v.v - m.auc_mean)) as auc_ss
+  from mm_v v cross join mm_vm m where v.cnt > 0
+)
+select
+  (select {{ b('count(*)') }} from mm_flagged) as n_rows,
+  (select {{ b('sum(mm_bad)') }} from mm_flagged) as n_bad,
+  (select {{ b('sum(case when mm_p = 1 and mm_y = 1 then 1 else 0 end)') }} from mm_valid) as tp,
+  (select {{ b('sum(case when mm_p = 1 and mm_y = 0 then 1 else 0 end)') }} from mm_valid) as fp,
+  (select {{ b('sum(case when mm_p = 0 and mm_y = 1 then 1 else 0 end)') }} from mm_valid) as fn,
+  (select {{ b('sum(case when mm_p = 0 and mm_y = 0 then 1 else 0 end)') }} from mm_valid) as tn,
+  (select {{ b('sum(pos * (2 * neg_below + neg))') }} from mm_u) as u2,
+  (select sum(pp) from mm_c) as auc_pos,
+  (select max(nneg) from mm_c) as auc_neg,
+  (select auc_m from mm_vm) as auc_m,
+  (select auc_mean from mm_vm) as auc_mean,
+  (select auc_ss from mm_vv) as auc_ss
+{%- endmacro %}
+
+{#- The isotonic blocks after the SQL rounds: part -1 is the whole reference, part f (with
+    folds) the reference without fold f. Rows (part, lo, hi, pos, n, c) ordered by part, lo. -#}
+{% macro _cbpe_blocks_sql(setup, folds) -%}
+  {%- set b = ml_monitor.to_bigint -%}
+  {%- set win = 'over (partition by part order by lo)' -%}
+{{ ml_monitor._cbpe_ref_ctes(setup) }},
+mm_g as (select mm_fold as fold, mm_s as s, {{ b('sum(mm_y)') }} as pos, {{ b('count(*)') }} as n from mm_valid group by mm_fold, mm_s),
+mm_a as (select s, {{ b('sum(pos)') }} as pos, {{ b('sum(n)') }} as n from mm_g group by s),
+mm_b0 as (
+  select {{ b('-1') }} as part, s as lo, s as hi, pos, n, {{ b('1') }} as c from mm_a
+  {%- if folds %}
+  union all
+  select p.part, a.s, a.s, a.pos - coalesce(g.pos, 0), a.n - coalesce(g.n, 0), {{ b('1') }}
+  from mm_a a
+  cross join (select distinct {{ b('fold') }} as part from mm_g) p
+  left join mm_g g on g.fold = p.part and g.s = a.s
+  where a.n - coalesce(g.n, 0) > 0
+  {%- endif %}
+)
+{%- for r in range(1, ml_monitor._cbpe_pava_rounds() + 1) %},
+mm_b{{ r }}s as (
+  select part, lo, hi, pos, n, c,
+         case when lag(n) {{ win }} is null or pos * lag(n) {{ win }} > lag(pos) {{ win }} * n then 1 else 0 end as st
+  from mm_b{{ r - 1 }}
+),
+mm_b{{ r }} as (
+  select part, min(lo) as lo, max(hi) as hi, {{ b('sum(pos)') }} as pos, {{ b('sum(n)') }} as n, {{ b('sum(c)') }} as c
+  from (select part, lo, hi, pos, n, c, sum(st) over (partition by part order by lo rows between unbounded preceding and current row) as grp
+        from mm_b{{ r }}s) as runs
+  group by part, grp
+)
+{%- endfor %}
+select part, lo, hi, pos, n, c from mm_b{{ ml_monitor._cbpe_pava_rounds() }} order by part, lo
+{%- endmacro %}
+
+{#- {part: thresholds} from _cbpe_blocks_sql. -#}
+{% macro _cbpe_fit_blocks(setup, folds) -%}
+  {%- set by_part = {} -%}
+  {%- for r in ml_monitor._query_rows(ml_monitor._cbpe_blocks_sql(setup, folds)) -%}
+    {%- set part = r['part'] | int -%}
+    {%- if part not in by_part -%}{%- do by_part.update({part: []}) -%}{%- endif -%}
+    {%- do by_part[part].append((r['lo'] | float, r['hi'] | float, r['pos'] | int, r['n'] | int, r['c'] | int)) -%}
   {%- endfor -%}
-  {{ return(ns.ece) }}
+  {%- set out = {} -%}
+  {%- for part, blocks in by_part.items() -%}{%- do out.update({part: ml_monitor._cbpe_isotonic(blocks)}) -%}{%- endfor -%}
+  {{ return(out) }}
 {%- endmacro %}
 
 {#- NannyML's calibration rule (calibration.needs_calibration): fit isotonic regression on
@@ -98,50 +190,80 @@
     after calibration is lower than before. NannyML draws its 10 held-out parts with a seeded
     StratifiedShuffleSplit over the DataFrame's row order; a table has no row order, so here
     the 10 held-out parts are deterministic stratified folds (every 10th row of each class in
-    score order). rows: [(fold, x, y, n)]. Returns [needs, ece_before, ece_after]. -#}
-{% macro _cbpe_needs_calibration(rows) -%}
-  {%- set k = ml_monitor._cbpe_folds() -%}
-  {%- set items_before = [] -%}{%- set items_after = [] -%}
-  {%- set ns = namespace(total=0) -%}
-  {%- for f in range(k) -%}
-    {%- set train = {} -%}
-    {%- set test = [] -%}
-    {%- for r in rows -%}
-      {%- if r[0] == f -%}{%- do test.append(r) -%}
-      {%- else -%}
-        {%- if r[1] not in train -%}{%- do train.update({r[1]: [0, 0]}) -%}{%- endif -%}
-        {%- set t = train[r[1]] -%}
-        {%- do t.append(t.pop(0) + r[2] * r[3]) -%}{%- do t.append(t.pop(0) + r[3]) -%}
-        {#- the two pops/appends keep [positives, n] in order -#}
-      {%- endif -%}
-    {%- endfor -%}
-    {%- if test | length > 0 and train | length > 0 -%}
-      {%- set groups = [] -%}
-      {%- for x in train.keys() | sort -%}{%- do groups.append((x, train[x][0], train[x][1])) -%}{%- endfor -%}
-      {%- set points = ml_monitor._cbpe_isotonic(groups) -%}
-      {%- set test_sorted = test | sort(attribute='1') -%}
-      {%- set cal = ml_monitor._cbpe_interp_sorted(points, test_sorted | map(attribute='1') | list) -%}
-      {%- for r in test_sorted -%}
-        {%- do items_before.append((r[1], r[2], r[3])) -%}
-        {%- do items_after.append((cal[loop.index0], r[2], r[3])) -%}
-        {%- set ns.total = ns.total + r[3] -%}
-      {%- endfor -%}
-    {%- endif -%}
+    score order). The expected calibration error is NannyML's (calibration._get_bin_index_edges):
+    the held-out rows sorted by value (then label) and cut into equal-count bins by position,
+    ECE = sum over bins of (bin share) * |mean value - mean label|. fold_points: {fold: thresholds};
+    total: usable reference rows. Returns [needs, ece_before, ece_after]. -#}
+{% macro _cbpe_needs_calibration(setup, fold_points, total) -%}
+  {%- if total < 4 or not fold_points -%}{{ return([false, none, none]) }}{%- endif -%}
+  {%- set bins = 10 -%}
+  {%- if total <= 2 * bins -%}{%- set bins = total // 2 -%}{%- endif -%}
+  {%- set width = total // bins -%}
+  {%- set edges = range(0, total + 1, width) | list -%}
+  {%- do edges.pop() -%}{%- do edges.append(total) -%}
+  {%- set b = ml_monitor.to_bigint -%}
+  {%- set sql -%}
+{{ ml_monitor._cbpe_ref_ctes(setup) }},
+mm_t as (select mm_fold as fold, mm_s as s, mm_y as y, {{ b('count(*)') }} as n from mm_valid group by mm_fold, mm_s, mm_y),
+mm_cal as (
+  select s as v0,
+         case fold
+         {%- for f, pts in fold_points.items() %}
+           when {{ f }} then {{ ml_monitor._cbpe_calibrated_sql({'calibrated': true, 'points': pts}, 's') }}
+         {%- endfor %}
+         end as v1, y, n
+  from mm_t
+),
+mm_items as (
+  select {{ b('0') }} as which, v0 as v, y, {{ b('sum(n)') }} as n from mm_cal group by v0, y
+  union all
+  select {{ b('1') }}, v1, y, {{ b('sum(n)') }} from mm_cal group by v1, y
+),
+mm_pos as (
+  select which, v, y, n,
+         {{ b('sum(n) over (partition by which order by v, y rows between unbounded preceding and current row)') }} - n as c0
+  from mm_items
+),
+mm_bins as (
+  {%- for e in range(edges | length - 1) %}
+  select {{ b(e) }} as bin, {{ b(edges[e]) }} as lo, {{ b(edges[e + 1]) }} as hi{% if not loop.last %} union all{% endif %}
+  {%- endfor %}
+),
+mm_ov as (
+  select p.which, k.bin, p.v, p.y,
+         case when p.c0 + p.n < k.hi then p.c0 + p.n else k.hi end - case when p.c0 > k.lo then p.c0 else k.lo end as ov
+  from mm_pos p join mm_bins k on p.c0 < k.hi and p.c0 + p.n > k.lo
+)
+select which, bin, sum(ov * v) as sp, {{ b('sum(ov * y)') }} as sy from mm_ov group by which, bin order by which, bin
+  {%- endset -%}
+  {%- set ece = [0.0, 0.0] -%}
+  {%- for r in ml_monitor._query_rows(sql) -%}
+    {%- set e = r['bin'] | int -%}{%- set size = edges[e + 1] - edges[e] -%}
+    {%- set mean_p = (r['sp'] | float) / size -%}{%- set mean_y = (r['sy'] | int) / size -%}
+    {%- set w = r['which'] | int -%}
+    {%- do ece.insert(w, ece.pop(w) + (size / total) * ((mean_p - mean_y) | abs)) -%}
   {%- endfor -%}
-  {%- if ns.total < 4 -%}{{ return([false, none, none]) }}{%- endif -%}
-  {#- sort by value, then label: a stable, documented order for tied values -#}
-  {%- set before = ml_monitor._cbpe_ece(items_before | sort(attribute='0,1'), ns.total) -%}
-  {%- set after = ml_monitor._cbpe_ece(items_after | sort(attribute='0,1'), ns.total) -%}
-  {{ return([before > after, before, after]) }}
+  {{ return([ece[0] > ece[1], ece[0], ece[1]]) }}
 {%- endmacro %}
 
-{#- NannyML's sampling-error components (nannyml.sampling_error.binary_classification) from
-    the reference's confusion counts and (score, y, n) groups sorted by score. -#}
-{% macro _cbpe_sampling_components(tp, fp, fn, tn, score_groups) -%}
+{#- np.std of a 0/1 vector whose share of ones is a. -#}
+{% macro _cbpe_bern(a) %}{{ return((a * (1 - a)) ** 0.5) }}{% endmacro %}
+
+{#- Realized metrics on the reference (the baseline, sklearn's definitions, zero when a
+    denominator is zero; ROC AUC by the rank sum with ties averaged) and NannyML's
+    sampling-error components (nannyml.sampling_error.binary_classification) from the counts of
+    _cbpe_ref_stats_sql. Returns [realized, se]. -#}
+{% macro _cbpe_from_stats(st) -%}
+  {%- set tp = st.tp -%}{%- set fp = st.fp -%}{%- set fn = st.fn -%}{%- set tn = st.tn -%}
   {%- set n = tp + fp + fn + tn -%}
-  {%- set se = {} -%}
+  {%- set out = {} -%}{%- set se = {} -%}
   {%- set bern = ml_monitor._cbpe_bern -%}
   {%- if n > 0 -%}
+    {%- do out.update({'accuracy': (tp + tn) / n,
+                       'precision': (tp / (tp + fp)) if tp + fp > 0 else 0.0,
+                       'recall': (tp / (tp + fn)) if tp + fn > 0 else 0.0,
+                       'specificity': (tn / (tn + fp)) if tn + fp > 0 else 0.0,
+                       'f1': (2 * tp / (2 * tp + fp + fn)) if 2 * tp + fp + fn > 0 else 0.0}) -%}
     {%- do se.update({'accuracy': [bern((tp + tn) / n), 1.0]}) -%}
     {%- set m = tp + fn + fp -%}
     {%- if m > 0 and (tp + 0.5 * (fn + fp)) > 0 -%}
@@ -152,67 +274,12 @@
     {%- if tp + fn > 0 -%}{%- do se.update({'recall': [bern(tp / (tp + fn)), (tp + fn) / n]}) -%}{%- endif -%}
     {%- if tn + fp > 0 -%}{%- do se.update({'specificity': [bern(tn / (tn + fp)), (tn + fp) / n]}) -%}{%- endif -%}
   {%- endif -%}
-  {#- ROC AUC: for each positive (in ascending score order, the minority class taken as
-      positive), the number of negatives ranked before it, over the number of negatives; the
-      positive at rank 0 is dropped (np.unique(...)[1:]). Tied scores: negatives first. -#}
-  {%- set n_pos_all = score_groups | sum(attribute='1') -%}
-  {%- set n_all = score_groups | sum(attribute='2') -%}
-  {%- if n_all > 0 -%}
-    {%- set flip = (n_pos_all / n_all) > 0.5 -%}
-    {%- set groups = [] -%}
-    {%- for g in score_groups -%}
-      {%- if flip -%}{%- do groups.append((1 - g[0], g[2] - g[1], g[1])) -%}
-      {%- else -%}{%- do groups.append((g[0], g[1], g[2] - g[1])) -%}{%- endif -%}
-    {%- endfor -%}
-    {%- set groups = groups | sort(attribute='0') -%}
-    {%- set n_pos = groups | sum(attribute='1') -%}
-    {%- set n_neg = groups | sum(attribute='2') -%}
-    {%- if n_pos > 0 and n_neg > 0 -%}
-      {%- set vals = [] -%}
-      {%- set ns = namespace(neg=0, first=true) -%}
-      {%- for g in groups -%}
-        {%- set ns.neg = ns.neg + g[2] -%}
-        {%- set cnt = g[1] - (1 if (ns.first and g[2] == 0 and g[1] > 0) else 0) -%}
-        {%- if cnt > 0 -%}{%- do vals.append((ns.neg / n_neg, cnt)) -%}{%- endif -%}
-        {%- set ns.first = false -%}
-      {%- endfor -%}
-      {%- set m = vals | sum(attribute='1') -%}
-      {%- if m > 0 -%}
-        {%- set ns2 = namespace(s=0.0, v=0.0) -%}
-        {%- for v in vals -%}{%- set ns2.s = ns2.s + v[0] * v[1] -%}{%- endfor -%}
-        {%- set mean = ns2.s / m -%}
-        {%- for v in vals -%}{%- set ns2.v = ns2.v + v[1] * (v[0] - mean) ** 2 -%}{%- endfor -%}
-        {%- do se.update({'roc_auc': [(ns2.v / m) ** 0.5, n_pos / n_all]}) -%}
-      {%- endif -%}
-    {%- endif -%}
+  {%- set p = tp + fn -%}{%- set q = fp + tn -%}
+  {%- if p > 0 and q > 0 -%}{%- do out.update({'roc_auc': (st.u2 / 2) / (p * q)}) -%}{%- endif -%}
+  {%- if st.auc_pos > 0 and st.auc_neg > 0 and st.auc_m > 0 -%}
+    {%- do se.update({'roc_auc': [(st.auc_ss / st.auc_m) ** 0.5, st.auc_pos / n]}) -%}
   {%- endif -%}
-  {{ return(se) }}
-{%- endmacro %}
-
-{#- np.std of a 0/1 vector whose share of ones is a. -#}
-{% macro _cbpe_bern(a) %}{{ return((a * (1 - a)) ** 0.5) }}{% endmacro %}
-
-{#- Realized metrics on the reference (the baseline): sklearn's definitions, zero when a
-    denominator is zero; ROC AUC by the rank sum with ties averaged. -#}
-{% macro _cbpe_realized(tp, fp, fn, tn, score_groups) -%}
-  {%- set n = tp + fp + fn + tn -%}
-  {%- set out = {} -%}
-  {%- if n > 0 -%}
-    {%- do out.update({'accuracy': (tp + tn) / n,
-                       'precision': (tp / (tp + fp)) if tp + fp > 0 else 0.0,
-                       'recall': (tp / (tp + fn)) if tp + fn > 0 else 0.0,
-                       'specificity': (tn / (tn + fp)) if tn + fp > 0 else 0.0,
-                       'f1': (2 * tp / (2 * tp + fp + fn)) if 2 * tp + fp + fn > 0 else 0.0}) -%}
-  {%- endif -%}
-  {%- set ns = namespace(neg_below=0, u=0.0, p=0, q=0) -%}
-  {%- for g in score_groups -%}
-    {%- set neg = g[2] - g[1] -%}
-    {%- set ns.u = ns.u + g[1] * (ns.neg_below + 0.5 * neg) -%}
-    {%- set ns.neg_below = ns.neg_below + neg -%}
-    {%- set ns.p = ns.p + g[1] -%}
-  {%- endfor -%}
-  {%- if ns.p > 0 and ns.neg_below > 0 -%}{%- do out.update({'roc_auc': ns.u / (ns.p * ns.neg_below)}) -%}{%- endif -%}
-  {{ return(out) }}
+  {{ return([out, se]) }}
 {%- endmacro %}
 
 {#- The plan from a reference relation. setup: test, relation, reference, reference_filter,
@@ -226,82 +293,40 @@
                'se': {'roc_auc': [0.1, 0.5], 'accuracy': [0.1, 1.0], 'precision': [0.1, 0.5], 'recall': [0.1, 0.5],
                       'specificity': [0.1, 0.5], 'f1': [0.1, 0.5]}}) }}
   {%- endif -%}
-  {%- set folds = ml_monitor._cbpe_folds() -%}
-  {%- set pred_valid = (' and ' ~ setup.pred_sql ~ ' is not null') if setup.pred_sql is not none else '' -%}
-  {%- set pred01 = ('case when ' ~ setup.pred_sql ~ ' = ' ~ setup.pos ~ ' then 1 else 0 end') if setup.pred_sql is not none else '0' -%}
-  {%- set sql -%}
-with mm_ref as (
-  select {{ ml_monitor.to_double(setup.score_sql) }} as mm_s, {{ setup.label_sql }} as mm_label,
-         {{ pred01 }} as mm_p, {{ (setup.pred_sql ~ ' is null') if setup.pred_sql is not none else '1 = 0' }} as mm_pred_null
-  from {{ setup.reference }}
-  where {{ setup.reference_filter }}
-),
-mm_flagged as (
-  select mm_s, mm_p,
-    case when mm_label is null then null when mm_label = {{ setup.pos }} then 1 else 0 end as mm_y,
-    case when mm_s is null or mm_s < 0 or mm_s > 1 or mm_label is null or mm_pred_null then 1 else 0 end as mm_bad
-  from mm_ref
-),
--- stratified deterministic folds for the calibration decision: every 10th row of each class in score order
-mm_valid as (
-  select mm_s, mm_y, mm_p, (row_number() over (partition by mm_y order by mm_s) - 1) % {{ folds }} as mm_fold
-  from mm_flagged where mm_bad = 0
-)
-select {{ ml_monitor.to_bigint('mm_fold') }} as fold, mm_s as s, {{ ml_monitor.to_bigint('mm_y') }} as y,
-       {{ ml_monitor.to_bigint('mm_p') }} as p, count(*) as n, {{ ml_monitor.to_bigint('0') }} as bad
-from mm_valid group by mm_fold, mm_s, mm_y, mm_p
-union all
-select {{ ml_monitor.to_bigint('-1') }}, {{ ml_monitor.to_double('null') }}, {{ ml_monitor.to_bigint('null') }},
-       {{ ml_monitor.to_bigint('null') }}, count(*), {{ ml_monitor.to_bigint('sum(mm_bad)') }}
-from mm_flagged
-  {%- endset -%}
-  {%- set rows = [] -%}
-  {%- set ns = namespace(n_rows=0, n_bad=0, tp=0, fp=0, fn=0, tn=0) -%}
-  {%- set by_score = {} -%}
-  {%- for r in ml_monitor._query_rows(sql) -%}
-    {%- if (r['fold'] | int) < 0 -%}
-      {%- set ns.n_rows = r['n'] | int -%}{%- set ns.n_bad = (r['bad'] or 0) | int -%}
-    {%- else -%}
-      {%- set s = r['s'] | float -%}{%- set y = r['y'] | int -%}{%- set p = r['p'] | int -%}{%- set n = r['n'] | int -%}
-      {%- do rows.append((r['fold'] | int, s, y, n)) -%}
-      {%- if s not in by_score -%}{%- do by_score.update({s: [0, 0]}) -%}{%- endif -%}
-      {%- set t = by_score[s] -%}
-      {%- do t.append(t.pop(0) + y * n) -%}{%- do t.append(t.pop(0) + n) -%}
-      {%- if p == 1 and y == 1 -%}{%- set ns.tp = ns.tp + n -%}
-      {%- elif p == 1 -%}{%- set ns.fp = ns.fp + n -%}
-      {%- elif y == 1 -%}{%- set ns.fn = ns.fn + n -%}
-      {%- else -%}{%- set ns.tn = ns.tn + n -%}{%- endif -%}
-    {%- endif -%}
+  {%- set r = ml_monitor._query_rows(ml_monitor._cbpe_ref_stats_sql(setup))[0] -%}
+  {%- set st = {} -%}
+  {%- for k in ['n_rows', 'n_bad', 'tp', 'fp', 'fn', 'tn', 'u2', 'auc_pos', 'auc_neg', 'auc_m'] -%}
+    {%- do st.update({k: (r[k] or 0) | int}) -%}
   {%- endfor -%}
-  {%- set groups = [] -%}
-  {%- for s in by_score.keys() | sort -%}{%- do groups.append((s, by_score[s][0], by_score[s][1])) -%}{%- endfor -%}
-  {%- set n_pos = ns.tp + ns.fn -%}{%- set n_neg = ns.fp + ns.tn -%}
+  {%- do st.update({'auc_ss': (r['auc_ss'] | float) if r['auc_ss'] is not none else none}) -%}
+  {%- set n_pos = st.tp + st.fn -%}{%- set n_neg = st.fp + st.tn -%}
   {%- set plan = {'reason': none, 'calibrated': false, 'points': [], 'ece_before': none, 'ece_after': none,
-                  'n_ref': ns.tp + ns.fp + ns.fn + ns.tn, 'n_pos': n_pos, 'n_neg': n_neg, 'n_excluded': ns.n_bad,
+                  'n_ref': n_pos + n_neg, 'n_pos': n_pos, 'n_neg': n_neg, 'n_excluded': st.n_bad,
                   'calibration': setup.calibration, 'realized': {}, 'se': {}} -%}
   {%- set least = ml_monitor._cbpe_min_class_rows() -%}
   {%- if n_pos < least or n_neg < least -%}
     {%- do plan.update({'reason': 'reference has ' ~ n_pos ~ ' positive and ' ~ n_neg ~ ' negative usable rows'
-        ~ ((' (' ~ ns.n_bad ~ ' of ' ~ ns.n_rows ~ ' excluded: null or out-of-range score, null label or prediction)') if ns.n_bad > 0 else '')
+        ~ ((' (' ~ st.n_bad ~ ' of ' ~ st.n_rows ~ ' excluded: null or out-of-range score, null label or prediction)') if st.n_bad > 0 else '')
         ~ '; at least ' ~ least ~ ' of each class are needed to calibrate and estimate'}) -%}
     {{ return(plan) }}
   {%- endif -%}
-  {%- do plan.update({'realized': ml_monitor._cbpe_realized(ns.tp, ns.fp, ns.fn, ns.tn, groups),
-                      'se': ml_monitor._cbpe_sampling_components(ns.tp, ns.fp, ns.fn, ns.tn, groups)}) -%}
-  {%- if setup.calibration == 'isotonic' -%}
+  {%- set rs = ml_monitor._cbpe_from_stats(st) -%}
+  {%- do plan.update({'realized': rs[0], 'se': rs[1]}) -%}
+  {%- set decide = setup.calibration == 'auto' and not (plan.realized.roc_auc is defined and plan.realized['roc_auc'] > 0.999) -%}
+  {%- if setup.calibration == 'none' or (setup.calibration == 'auto' and not decide) -%}{{ return(plan) }}{%- endif -%}
+  {%- set fits = ml_monitor._cbpe_fit_blocks(setup, decide) -%}
+  {%- if decide -%}
+    {%- set fold_points = {} -%}
+    {%- for f, pts in fits.items() -%}{%- if f >= 0 -%}{%- do fold_points.update({f: pts}) -%}{%- endif -%}{%- endfor -%}
+    {%- set decision = ml_monitor._cbpe_needs_calibration(setup, fold_points, plan.n_ref) -%}
+    {%- do plan.update({'calibrated': decision[0], 'ece_before': decision[1], 'ece_after': decision[2]}) -%}
+  {%- else -%}
     {%- do plan.update({'calibrated': true}) -%}
-  {%- elif setup.calibration == 'auto' -%}
-    {#- NannyML: no calibration when the reference AUC is above 0.999 -#}
-    {%- if plan.realized.roc_auc is defined and plan.realized['roc_auc'] > 0.999 -%}
-      {%- do plan.update({'calibrated': false}) -%}
-    {%- else -%}
-      {%- set decision = ml_monitor._cbpe_needs_calibration(rows) -%}
-      {%- do plan.update({'calibrated': decision[0], 'ece_before': decision[1], 'ece_after': decision[2]}) -%}
-    {%- endif -%}
   {%- endif -%}
-  {%- if plan.calibrated -%}{%- do plan.update({'points': ml_monitor._cbpe_isotonic(groups)}) -%}{%- endif -%}
+  {%- if plan.calibrated -%}{%- do plan.update({'points': fits[-1]}) -%}{%- endif -%}
   {{ return(plan) }}
 {%- endmacro %}
+
 
 {#- SQL applying the plan's isotonic map to a double expression: numpy.interp between the
     thresholds (clipped outside them), as a binary search of nested CASEs (depth log2 of the
