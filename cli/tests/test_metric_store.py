@@ -181,8 +181,10 @@ def test_incremental_refresh_evaluates_new_and_newest_windows(windowed_project, 
 
 
 def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tmp_path):
-    """An anomaly row is written only for the newest window of a run; the next day's run evaluates
-    that window again as a training window, without an anomaly row. The store keeps the earlier
+    """An anomaly row is written only for the newest window of a run; the next day's run, when it
+    scans its training windows (here `ml_monitor_incremental: false`; incremental runs read them
+    from the store instead), evaluates that window again as a training window, without an anomaly
+    row. The store keeps the earlier
     anomaly row (it is not replaced by the re-evaluation), so the `<metric>_anomaly` series has one
     point per tested window (what the report plots and `consecutive_windows` triggers read)."""
     project, db = windowed_project
@@ -191,8 +193,9 @@ def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tm
         "max_null_rate: 1.0", "anomaly: {training_windows: 2, min_training_windows: 2, exclude_anomalies: false}"))
     assert "anomaly:" in schema.read_text()
     w = tmp_path / "w"
-    for command, as_of in (("build", "2026-01-31 00:00:00"), ("test", "2026-02-01 00:00:00")):
-        res = run_dbt([command, "--vars", f"{{ml_monitor_as_of: '{as_of}'}}"], "duckdb", w, project=project)
+    for command, extra in (("build", "ml_monitor_as_of: '2026-01-31 00:00:00'"),
+                           ("test", "ml_monitor_as_of: '2026-02-01 00:00:00', ml_monitor_incremental: false")):
+        res = run_dbt([command, "--vars", f"{{{extra}}}"], "duckdb", w, project=project)
         assert res.returncode in (0, 1), res.output
     store = read(db, "ml_monitor_metrics")
     assert not store.duplicated(GRAIN).any()
