@@ -217,16 +217,18 @@ def inline_compiler(build: dict):
             os.environ["ML_MONITOR_DUCKDB_PATH"] = saved
 
 
-def write_history_project(root: Path, name: str, db: Path, extra_project_yaml: str = "") -> Path:
+def write_history_project(root: Path, name: str, db: Path, extra_project_yaml: str = "",
+                          hook: bool = True) -> Path:
     """A DuckDB dbt project at `root` (seeds/ made) that installs this package and records every
-    run's observations with the history hook; `extra_project_yaml`: more top-level keys of
-    dbt_project.yml (vars, seeds config). Returns root."""
+    run's observations with the history hook (`hook=False`: without it); `extra_project_yaml`:
+    more top-level keys of dbt_project.yml (vars, seeds config). Returns root."""
     import textwrap
 
     (root / "seeds").mkdir(parents=True)
     (root / "dbt_project.yml").write_text(
         f'name: {name}\nversion: "1.0"\nconfig-version: 2\nprofile: {name}\n'
-        'on-run-end:\n  - "{{ ml_monitor.record_observations(results) }}"\n' + textwrap.dedent(extra_project_yaml))
+        + ('on-run-end:\n  - "{{ ml_monitor.record_observations(results) }}"\n' if hook else "")
+        + textwrap.dedent(extra_project_yaml))
     (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     (root / "profiles.yml").write_text(
         f"{name}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")

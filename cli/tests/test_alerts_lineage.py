@@ -16,6 +16,8 @@ from ml_monitor.alerts import email as email_channel, slack, webhook
 from ml_monitor.alerts.base import DeliveryContext
 from ml_monitor.alerts.model import Notification, alert_text, build_alerts
 
+from dbt_project_runner import write_history_project
+
 CTX = DeliveryContext(timeout=5)
 
 # two model versions; v2 (the last 2 of 40 requests) is slow and logs no score: serving_slo and
@@ -51,19 +53,11 @@ SCHEMA = """models:
 def _project(root: Path, hook: bool) -> Path:
     from dbt.cli.main import dbtRunner
 
-    from ml_monitor.paths import package_root
 
-    (root / "seeds").mkdir(parents=True)
+    write_history_project(root, "lineage_proj", root / "l.duckdb", hook=hook, extra_project_yaml=(
+        "models:\n  lineage_proj:\n    +materialized: table\n"
+        "data_tests:\n  lineage_proj:\n    +store_failures: true\n"))
     (root / "models").mkdir()
-    (root / "dbt_project.yml").write_text(
-        "name: lineage_proj\nversion: '1.0'\nconfig-version: 2\nprofile: lineage_proj\n"
-        + ('on-run-end:\n  - "{{ ml_monitor.record_observations(results) }}"\n' if hook else "")
-        + "models:\n  lineage_proj:\n    +materialized: table\n"
-        "data_tests:\n  lineage_proj:\n    +store_failures: true\n")
-    (root / "profiles.yml").write_text(
-        "lineage_proj:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: \"{root / 'l.duckdb'}\"\n      threads: 1\n")
-    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
     (root / "seeds" / "raw_requests.csv").write_text(SEED)
     (root / "seeds" / "reference_scores.csv").write_text(REFERENCE)
     (root / "models" / "requests.sql").write_text("select * from {{ ref('raw_requests') }}\n")
