@@ -111,9 +111,10 @@ def family_files(family: str) -> list[Path]:
         INTEGRATION / "seeds" / "expected" / f"expected_{family}.csv"]
 
 
-def build_family(family: str, work: Path) -> dict:
+def build_family(family: str, work: Path, extra_select: tuple = (), exclude: tuple = ()) -> dict:
     """Regenerate one family's seeds (recording their digests before and after, so a test can
-    prove the generator reproduces the committed files) and `dbt build` only that family on DuckDB."""
+    prove the generator reproduces the committed files) and `dbt build` only that family on DuckDB
+    (plus `extra_select`, e.g. the inputs it borrows from other families, minus `exclude`)."""
     def digest() -> dict:
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in family_files(family) if p.exists()}
 
@@ -122,8 +123,10 @@ def build_family(family: str, work: Path) -> dict:
                    cwd=INTEGRATION / "scripts", check=True, capture_output=True)
     after = digest()
     db = work / f"{family}.duckdb"
-    selection = [f"path:seeds/{family}", f"path:models/{family}", f"path:seeds/expected/expected_{family}.csv"]
-    run = run_dbt(["build", "--full-refresh", "--select", *selection], "duckdb", work,
+    selection = [f"path:seeds/{family}", f"path:models/{family}", f"path:seeds/expected/expected_{family}.csv",
+                 *extra_select]
+    run = run_dbt(["build", "--full-refresh", "--select", *selection, *(["--exclude", *exclude] if exclude else [])],
+                  "duckdb", work,
                   extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
     return {"run": run, "work": work, "db": db, "before": before, "after": after}
 

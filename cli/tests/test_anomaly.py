@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from dbt_project_runner import INTEGRATION, build_tiny_project, family_files, run_dbt
+from dbt_project_runner import build_family, build_tiny_project, run_dbt
 from dbt_project_runner import duckdb_rows as _rows
 
 NEWEST = dt.datetime(2026, 1, 30)
@@ -28,24 +28,8 @@ NEWEST = dt.datetime(2026, 1, 30)
 def _build_anomaly_family(work):
     """build_family('anomaly') plus the inputs of anomaly_every_monitor (windows and late_labels
     seeds), without those families' own tests."""
-    import hashlib
-    import subprocess
-    import sys
-
-    def digest():
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in family_files("anomaly") if p.exists()}
-
-    before = digest()
-    subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_anomaly.py")],
-                   cwd=INTEGRATION / "scripts", check=True, capture_output=True)
-    after = digest()
-    db = work / "anomaly.duckdb"
-    run = run_dbt(["build", "--full-refresh", "--select", "+path:models/anomaly", "path:seeds/anomaly",
-                   "path:seeds/expected/expected_anomaly.csv",
-                   "--exclude", "resource_type:test,path:seeds/windows/windows.yml",
-                   "resource_type:test,path:models/late_labels/late_labels.yml"],
-                  "duckdb", work, extra_env={"ML_MONITOR_DUCKDB_PATH": str(db)})
-    return {"run": run, "work": work, "db": db, "before": before, "after": after}
+    return build_family("anomaly", work, extra_select=("+path:models/anomaly",), exclude=(
+        "resource_type:test,path:seeds/windows/windows.yml", "resource_type:test,path:models/late_labels/late_labels.yml"))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,10 @@ NEWEST = dt.datetime(2026, 1, 30)
 
 @pytest.fixture(scope="module")
 def windows_build(tmp_path_factory):
-    return build_family("windows", tmp_path_factory.mktemp("windows"))
+    # the label-joined cases (actual_windows_perf) read the late_labels family's inputs
+    return build_family("windows", tmp_path_factory.mktemp("windows"),
+                        extra_select=("+path:models/windows", "path:seeds/expected/expected_windows_perf.csv"),
+                        exclude=("resource_type:test,path:models/late_labels/late_labels.yml",))
 
 
 def _rows(db, sql):
