@@ -49,7 +49,6 @@ def run_dbt(args: list[str], target: str, work: Path, project: Path = INTEGRATIO
 
 
 _deps_done = False
-_seeds_done = False
 
 
 def _once_per_test_run(name: str, action) -> None:
@@ -88,21 +87,6 @@ def ensure_integration_deps() -> None:
 
     _once_per_test_run("deps", deps)
     _deps_done = True
-
-
-def generate_seeds() -> None:
-    """Regenerate every integration input and expected seed from the independent oracles
-    (once per test session; the generators write each seed atomically, and only when it changed)."""
-    global _seeds_done
-    if _seeds_done:
-        return
-
-    def generate() -> None:
-        for script in sorted((INTEGRATION / "scripts").glob("gen_*.py")):
-            subprocess.run([sys.executable, str(script)], cwd=script.parent, check=True)
-
-    _once_per_test_run("seeds", generate)
-    _seeds_done = True
 
 
 def family_files(family: str) -> list[Path]:

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project_runner import ensure_integration_deps, generate_seeds, run_dbt
+from dbt_project_runner import ensure_integration_deps, run_dbt
 
 ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def seeds_and_deps():
-    generate_seeds()
+def deps():
+    # the committed seeds are the oracles' output: each family's test module, or test_generators.py,
+    # regenerates them and proves they are unchanged
     ensure_integration_deps()
 
 
