@@ -46,7 +46,11 @@ def _build(adapter, work, env, run):
 
 def _show(adapter, work, env, relation: str, columns: list[str]) -> pd.DataFrame:
     """Rows of a package model through `dbt show` (the same path on every engine)."""
-    sql = f"select {', '.join(columns)} from {{{{ ref('ml_monitor', '{relation}') }}}}"
+    return _show_sql(adapter, work, env, f"select {', '.join(columns)} from {{{{ ref('ml_monitor', '{relation}') }}}}",
+                     columns)
+
+
+def _show_sql(adapter, work, env, sql: str, columns: list[str]) -> pd.DataFrame:
     cmd = [DBT, "show", "--inline", sql, "--limit", "-1",
            "--output", "json", "--quiet", "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
            "--target", adapter, "--target-path", str(work / "show"), "--log-path", str(work / "logs")]
@@ -60,6 +64,18 @@ def _show(adapter, work, env, relation: str, columns: list[str]) -> pd.DataFrame
         if c in df:
             df[c] = pd.to_datetime(df[c]).dt.strftime("%Y-%m-%d %H:%M:%S")
     return df
+
+
+def _show_store_and_log(adapter, work, env, log_columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The metric store (COLS) and the audit log (`log_columns`) in one `dbt show` (one JVM start
+    on Spark instead of two): a union with a source column, NULL where a side lacks a column."""
+    cols = list(dict.fromkeys(COLS + log_columns))
+    side = lambda have: ", ".join(c if c in have else f"null as {c}" for c in cols)  # noqa: E731
+    sql = (f"select 'store' as mm_side, {side(COLS)} from {{{{ ref('ml_monitor', 'ml_monitor_metrics') }}}}"
+           f" union all select 'log' as mm_side, {side(log_columns)} from {{{{ ref('ml_monitor', 'ml_monitor_observations') }}}}")
+    both = _show_sql(adapter, work, env, sql, ["mm_side"] + cols)
+    return (both[both.mm_side == "store"][COLS].reset_index(drop=True),
+            both[both.mm_side == "log"][log_columns].reset_index(drop=True))
 
 
 def _expected(run: int) -> pd.DataFrame:
@@ -104,9 +120,8 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
 
     # one day later: late labels for 01-27 arrived (and a correction); 01-31 is new
     _build(adapter, tmp_path, env, 2)
-    store2 = _show(adapter, tmp_path, env, "ml_monitor_metrics", COLS)
-    log2 = _show(adapter, tmp_path, env, "ml_monitor_observations",
-                 ["test_name", "window_start", "metric", "invocation_id", "run_started_at", "value"])
+    store2, log2 = _show_store_and_log(adapter, tmp_path, env,
+                                       ["test_name", "window_start", "metric", "invocation_id", "run_started_at", "value"])
     run_ids = log2.groupby("invocation_id").run_started_at.min().sort_values().index.tolist()
     assert len(run_ids) == 2
     for test in ("performance", "label_coverage"):
@@ -143,9 +158,8 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
 
     # the same invocation again: only the newest window is evaluated, the store gains no row
     _build(adapter, tmp_path, env, 2)
-    store3 = _show(adapter, tmp_path, env, "ml_monitor_metrics", COLS)
-    log3 = _show(adapter, tmp_path, env, "ml_monitor_observations",
-                 ["test_name", "window_start", "invocation_id", "run_started_at"])
+    store3, log3 = _show_store_and_log(adapter, tmp_path, env,
+                                       ["test_name", "window_start", "invocation_id", "run_started_at"])
     run3 = log3.groupby("invocation_id").run_started_at.min().sort_values().index[-1]
     assert set(log3[log3.invocation_id == run3].window_start) == days(31)
     assert len(store3) == len(store2)
