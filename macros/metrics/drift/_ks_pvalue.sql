@@ -1,0 +1,258 @@
+{#- The p-value of the two-sample KS test as scipy.stats.ks_2samp(x, y, method='asymp'):
+    scipy.stats.kstwo.sf(D, round(en)), en = n1 * n2 / (n1 + n2) rounded half to even (numpy's
+    round), i.e. the survival function of the one-sample two-sided KS statistic for round(en)
+    observations, computed with the branches of scipy's _kolmogn (scipy/stats/_ksstats.py,
+    Simard & L'Ecuyer 2011):
+
+      x >= 1 -> 0; x <= 0 -> 1                                   (x = D, n = round(en), t = n x)
+      t <= 1 (Ruben-Gambino)      sf = 1 - n!/n^n (2t - 1)^n, 1 when t <= 1/2
+      t >= n - 1 (Ruben-Gambino)  sf = 2 (1 - x)^n
+      x >= 1/2                    sf = 2 smirnov(n, x)
+      n <= 140:  n x^2 <= 4       sf = 1 - P(D_n <= x) by Durbin's matrix (scipy: Durbin-MTW
+                                  up to 0.754693, Pomeranz's recursion above: both exact)
+                 else             sf = 2 smirnov(n, x)
+      n > 140:   n x^2 >= 370 -> 0; n x^2 >= 2.2 -> 2 smirnov(n, x)
+                 n x^1.5 <= 1.4 and n < 8192: 1 - Durbin's matrix (scipy: up to n = 100000)
+                 else             sf = 1 - Pelz-Good's series
+
+    smirnov(n, x) is the exact one-sided tail (Birnbaum-Tingey's finite sum, one row per term,
+    as scipy.special.smirnov; above n = 10^6 scipy's own approximation e^(-(6nx+1)^2/(18n))).
+    Durbin's matrix: the k-th diagonal entry of H^n (H of size 2k - 1, k = ceil(n x)), times
+    n!/n^n; the power by squaring, 13 unrolled steps of a matrix product written as a join.
+    Where scipy uses Durbin's matrix for 8192 <= n <= 100000 we use Pelz-Good's series: the two
+    differ by at most 3.3e-12 there (the CDF is below 1e-3 in that region); everywhere else the
+    result is scipy's to rounding (1e-12 or better; the grid test holds it to 1e-9).
+
+    `source`: a relation or CTE with columns ks_n (bigint, round(en)) and ks_x (double, D).
+    Returns CTEs (to follow `with ... ,`; the last one `kp_sf`: ks_n, ks_x, kp_method, kp_sf,
+    one row per distinct (ks_n, ks_x); kp_sf not yet clamped to [0, 1]). -#}
+{% macro _kstwo_sf_ctes(source) -%}
+  {%- set pi = 3.141592653589793 -%}
+  {%- set c = ml_monitor.double_const -%}
+-- every distinct (n, x) once, with the branch of scipy's _kolmogn that applies to it
+kp_pairs as (
+  select ks_n, ks_x, t, nx2,
+    row_number() over (order by ks_n, ks_x) as kp_id,
+    case
+      when ks_x >= 1 then 'zero'
+      when ks_x <= 0 then 'one'
+      when t <= 1 then 'ruben_gambino_low'
+      when t >= ks_n - 1 then 'ruben_gambino_high'
+      when ks_x >= 0.5 then 'smirnov'
+      when ks_n <= 140 and nx2 <= 4 then 'durbin_matrix'
+      when ks_n <= 140 then 'smirnov'
+      when nx2 >= 370 then 'zero'
+      when nx2 >= {{ c(2.2) }} then 'smirnov'
+      when ks_n < 8192 and ks_n * power(ks_x, {{ c(1.5) }}) <= {{ c(1.4) }} then 'durbin_matrix'
+      else 'pelz_good'
+    end as kp_branch
+  from (
+    select distinct ks_n, ks_x, ks_n * ks_x as t, ks_n * ks_x * ks_x as nx2
+    from {{ source }}
+    where ks_n is not null and ks_n > 0 and ks_x is not null
+  ) as kp_distinct
+),
+-- smirnov's own cases: its tail underflows (scipy returns 0), or n is above 10^6 (approximation)
+kp_methods as (
+  select kp_pairs.*,
+    case
+      when kp_branch <> 'smirnov' then kp_branch
+      when -2 * ks_n * ks_x * ks_x < {{ c(-708.3964185322641) }} then 'zero'
+      when ks_n > 1000000 then 'smirnov_approx'
+      else 'smirnov'
+    end as kp_method
+  from kp_pairs
+),
+-- smirnov(n, x) = x * sum_{v=0}^{n - floor(nx) - 1} C(n, v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v):
+-- one row per term (every term is positive: no cancellation)
+kp_sm_pairs as (
+  select kp_id, ks_n, ks_x, t, ks_n - {{ ml_monitor.to_bigint('floor(t)') }} - 1 as kp_last
+  from kp_methods
+  where kp_method = 'smirnov'
+),
+kp_sm_rows as (
+  {{ ml_monitor.series_rows('kp_sm_pairs', 'kp_last', 'kp_v') }}
+),
+kp_sm_terms as (
+  select kp_id, ks_n, ks_x,
+    {{ ml_monitor._exp_clamped(ml_monitor._ln_factorial_col('ks_n') ~ ' - ' ~ ml_monitor._ln_factorial_col('kp_v')
+         ~ ' - ' ~ ml_monitor._ln_factorial_col('(ks_n - kp_v)')
+         ~ ' + (kp_v - 1) * ln((kp_v + t) / ks_n) + (ks_n - kp_v) * ln(((ks_n - kp_v) - t) / ks_n)') }} as kp_term
+  from kp_sm_rows
+  where (ks_n - kp_v) - t > 0
+),
+kp_sm as (
+  select kp_id, max(ks_x) * sum(kp_term) as kp_smirnov
+  from kp_sm_terms
+  group by kp_id
+),
+{{ ml_monitor._durbin_matrix_ctes() }},
+-- Pelz-Good: K0 + K1/sqrt(n) + K2/n + K3/n^1.5 (sums up to ceil(16 z / pi) <= 8 terms here)
+kp_pg_base as (
+  select kp_id, ks_n, ks_x, z, z * z as zz,
+    {{ ml_monitor.to_bigint('ceil(16 * z / ' ~ c(pi) ~ ')') }} as kp_maxk
+  from (select kp_id, ks_n, ks_x, sqrt({{ ml_monitor.to_double('ks_n') }}) * ks_x as z from kp_methods where kp_method = 'pelz_good') as b
+),
+kp_pg_sums as (
+  select kp_pg_base.*,
+    {%- for part in range(4) %}
+    {%- set terms = [] %}
+    {%- for k in range(1, 9) %}
+    {%- set m2 = ((2 * k - 1) ** 2) * 1.0 %}
+    {%- set coef = {
+          0: '1.0',
+          1: '(-zz + ' ~ c(pi * pi / 4 * m2) ~ ')',
+          2: '((6 * zz * zz * zz + 2 * zz * zz) + (2 * zz * zz - 5 * zz) * ' ~ c(pi * pi / 4 * m2) ~ ' + (1 - 2 * zz) * ' ~ c(pi ** 4 / 16 * m2 * m2) ~ ')',
+          3: '((-30 * zz * zz * zz - 90 * zz * zz * zz * zz) + (135 * zz * zz - 96 * zz * zz * zz) * ' ~ c(pi * pi / 4 * m2) ~ ' + (-60 * zz + 212 * zz * zz) * ' ~ c(pi ** 4 / 16 * m2 * m2) ~ ' + (5 - 30 * zz) * ' ~ c(pi ** 6 / 64 * m2 * m2 * m2) ~ ')'
+        }[part] %}
+    {%- do terms.append('case when ' ~ k ~ ' <= kp_maxk then ' ~ coef ~ ' * ' ~ ml_monitor._exp_clamped(c(-pi * pi / 8 * m2) ~ ' / zz') ~ ' else 0 end') %}
+    {%- endfor %}
+    ({{ terms | join('\n      + ') }}) as kp_s{{ part }},
+    {%- endfor %}
+    {%- for part in [2, 3] %}
+    {%- set terms = [] %}
+    {%- for k in range(1, 9) %}
+    {%- set f = ((k * k) | string) if part == 2 else '(3 * zz - ' ~ c(pi * pi * k * k) ~ ') * ' ~ (k * k) %}
+    {%- do terms.append('case when ' ~ k ~ ' <= kp_maxk then ' ~ f ~ ' * ' ~ ml_monitor._exp_clamped(c(-pi * pi / 2 * k * k) ~ ' / zz') ~ ' else 0 end') %}
+    {%- endfor %}
+    ({{ terms | join('\n      + ') }}) as kp_e{{ part }}{{ ',' if part == 2 }}
+    {%- endfor %}
+  from kp_pg_base
+),
+kp_pg as (
+  select kp_id,
+    case when {{ c(-pi * pi / 8) }} / zz < -708 then 0.0 else
+      {{ c((2 * pi) ** 0.5) }} * (
+          kp_s0 / z
+        + kp_s1 / (6 * zz * zz) / sqrt({{ ml_monitor.to_double('ks_n') }})
+        + (kp_s2 / (72 * zz * zz * zz * z) - {{ c(pi * pi / 36) }} * kp_e2 / (zz * z)) / ks_n
+        + (kp_s3 / (6480 * zz * zz * zz * zz * zz) + {{ c(pi * pi / 216) }} * kp_e3 / (zz * zz * zz)) / (ks_n * sqrt({{ ml_monitor.to_double('ks_n') }})))
+    end as kp_cdf
+  from kp_pg_sums
+),
+kp_sf as (
+  select p.ks_n, p.ks_x, p.kp_method,
+    case p.kp_method
+      when 'zero' then 0.0
+      when 'one' then 1.0
+      when 'ruben_gambino_low' then case when p.t <= 0.5 then 1.0 else
+        1.0 - {{ ml_monitor._exp_clamped(ml_monitor._ln_factorial_col('p.ks_n') ~ ' - p.ks_n * ln(' ~ ml_monitor.to_double('p.ks_n') ~ ') + p.ks_n * ln(2 * p.t - 1)') }} end
+      when 'ruben_gambino_high' then 2 * {{ ml_monitor._exp_clamped('p.ks_n * ln(1 - p.ks_x)') }}
+      when 'smirnov' then 2 * sm.kp_smirnov
+      when 'smirnov_approx' then 2 * {{ ml_monitor._exp_clamped('-(6 * p.t + 1) * (6 * p.t + 1) / 18.0 / p.ks_n') }}
+      when 'durbin_matrix' then 1.0 - coalesce(dm.kp_cdf, 0.0)
+      when 'pelz_good' then 1.0 - pg.kp_cdf
+    end as kp_sf
+  from kp_methods as p
+  left join kp_sm as sm on sm.kp_id = p.kp_id
+  left join kp_dm as dm on dm.kp_id = p.kp_id
+  left join kp_pg as pg on pg.kp_id = p.kp_id
+)
+{%- endmacro %}
+
+{#- Durbin's matrix (Marsaglia-Tsang-Wang's form, scipy's _kolmogn_DMTW) for the pairs of
+    kp_methods with kp_method 'durbin_matrix': P(D_n <= x) = n!/n^n * (H^n)[k-1, k-1], with
+    k = ceil(n x), h = k - n x, m = 2k - 1 and the m x m matrix
+      H[i, j] = 1/(i - j + 1)!  (i >= j - 1),  H[i, 0] = (1 - h^(i+1)) / (i+1)!,  H[m-1, j] = H[m-1-j, 0]
+    with H[m-1, 0] = (1 - 2 h^m + max(0, 2h - 1)^m) / m!. Matrices are rows (kp_id, i, j, val, lsc):
+    each product is rescaled by its largest entry, lsc carrying the log of the scale. n < 8192:
+    13 binary digits, unrolled. CTE kp_dm: kp_id, kp_cdf. -#}
+{% macro _durbin_matrix_ctes() -%}
+  {%- set bits = 13 -%}
+kp_dm_pairs as (
+  select kp_id, ks_n, ks_x, kp_k, ceil(t) - t as kp_h, 2 * kp_k - 1 as kp_m, 2 * kp_k - 2 as kp_last
+  from (select kp_methods.*, {{ ml_monitor.to_bigint('ceil(t)') }} as kp_k from kp_methods where kp_method = 'durbin_matrix') as d
+),
+kp_dm_i as (
+  {{ ml_monitor.series_rows('kp_dm_pairs', 'kp_last', 'kp_i') }}
+),
+kp_dm_ij as (
+  {{ ml_monitor.series_rows('kp_dm_i', 'kp_last', 'kp_j') }}
+),
+kp_dm_cells as (
+  select kp_id, ks_n, kp_k, kp_m, kp_h, kp_i, kp_j,
+    -- the row of the first column (or of the last row, mirrored) this cell reads, if any
+    case when kp_i = kp_m - 1 then kp_m - 1 - kp_j when kp_j = 0 then kp_i end as kp_r
+  from kp_dm_ij
+),
+kp_dm_h0 as (
+  select kp_id, ks_n, kp_i as i, kp_j as j, {{ ml_monitor.double_const(0.0) }} as lsc,
+    case
+      when kp_r = kp_m - 1 then (1 - 2 * {{ ml_monitor._pow_col('kp_h', 'kp_m') }}
+        + case when 2 * kp_h - 1 > 0 then {{ ml_monitor._pow_col('(2 * kp_h - 1)', 'kp_m') }} else 0.0 end)
+        * {{ ml_monitor._exp_clamped('-' ~ ml_monitor._ln_factorial_col('kp_m')) }}
+      when kp_r is not null then (1 - {{ ml_monitor._pow_col('kp_h', '(kp_r + 1)') }})
+        * {{ ml_monitor._exp_clamped('-' ~ ml_monitor._ln_factorial_col('(kp_r + 1)')) }}
+      when kp_i >= kp_j - 1 then {{ ml_monitor._exp_clamped('-' ~ ml_monitor._ln_factorial_col('(kp_i - kp_j + 1)')) }}
+      else 0.0
+    end as val
+  from kp_dm_cells
+),
+kp_dm_p0 as (
+  select kp_id, ks_n, kp_i as i, kp_i as j, {{ ml_monitor.double_const(1.0) }} as val, {{ ml_monitor.double_const(0.0) }} as lsc
+  from kp_dm_i
+),
+{%- for b in range(bits) %}
+{%- set bit = '(floor(' ~ ml_monitor.to_double('a.ks_n') ~ ' / ' ~ (2 ** b) ~ ') - 2 * floor(' ~ ml_monitor.to_double('a.ks_n') ~ ' / ' ~ (2 ** (b + 1)) ~ '))' %}
+-- binary digit {{ b }} of n: P <- P H where it is 1{{ ', then H <- H H' if b < bits - 1 }}
+kp_dm_p{{ b + 1 }}_raw as (
+  select a.kp_id, a.ks_n, a.i, h.j, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
+  from kp_dm_p{{ b }} as a
+  join kp_dm_h{{ b }} as h on h.kp_id = a.kp_id and h.i = a.j
+  where {{ bit }} = 1
+  group by a.kp_id, a.ks_n, a.i, h.j
+),
+kp_dm_p{{ b + 1 }} as (
+  {{ ml_monitor._dm_rescaled('kp_dm_p' ~ (b + 1) ~ '_raw') }}
+  union all
+  select a.kp_id, a.ks_n, a.i, a.j, a.val, a.lsc from kp_dm_p{{ b }} as a where {{ bit }} = 0
+),
+{%- if b < bits - 1 %}
+kp_dm_h{{ b + 1 }}_raw as (
+  select a.kp_id, a.ks_n, a.i, h.j, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
+  from kp_dm_h{{ b }} as a
+  join kp_dm_h{{ b }} as h on h.kp_id = a.kp_id and h.i = a.j
+  where a.ks_n >= {{ 2 ** (b + 1) }}
+  group by a.kp_id, a.ks_n, a.i, h.j
+),
+kp_dm_h{{ b + 1 }} as (
+  {{ ml_monitor._dm_rescaled('kp_dm_h' ~ (b + 1) ~ '_raw') }}
+),
+{%- endif %}
+{%- endfor %}
+kp_dm as (
+  select d.kp_id,
+    case when p.val > 0 then {{ ml_monitor._exp_clamped('ln(p.val) + p.lsc + ' ~ ml_monitor._ln_factorial_col('d.ks_n') ~ ' - d.ks_n * ln(' ~ ml_monitor.to_double('d.ks_n') ~ ')') }}
+      else 0.0 end as kp_cdf
+  from kp_dm_pairs as d
+  join kp_dm_p{{ bits }} as p on p.kp_id = d.kp_id and p.i = d.kp_k - 1 and p.j = d.kp_k - 1
+)
+{%- endmacro %}
+
+{#- A matrix of rows (kp_id, ks_n, i, j, val, lsc) divided by its largest entry, the log of that
+    entry added to lsc (keeps H^n within doubles: its entries grow like e^n). -#}
+{% macro _dm_rescaled(rel) -%}
+  select kp_id, ks_n, i, j, case when mx > 0 then val / mx else val end as val,
+    lsc + case when mx > 0 then ln(mx) else 0.0 end as lsc
+  from (select r.*, max(abs(val)) over (partition by kp_id) as mx from {{ rel }} as r) as s
+{%- endmacro %}
+
+{#- base^p for a column base in [0, 1) and a whole p >= 1 (0 for base 0; no underflow error). -#}
+{% macro _pow_col(base, p) -%}
+  (case when {{ base }} <= 0 then 0.0 else {{ ml_monitor._exp_clamped(p ~ ' * ln(' ~ base ~ ')') }} end)
+{%- endmacro %}
+
+{#- ln(k!) of a whole-number column k >= 0: exact below 30 (ln of the factorial, a constant),
+    Stirling's series above (6 terms: error below 1e-16). -#}
+{% macro _ln_factorial_col(k) -%}
+  {%- set ns = namespace(f=1.0, whens=[]) -%}
+  {%- for i in range(2, 30) -%}
+    {%- set ns.f = ns.f * i -%}
+    {%- do ns.whens.append('when ' ~ i ~ ' then ln(' ~ ml_monitor.double_const(ns.f) ~ ')') -%}
+  {%- endfor -%}
+  {%- set kd = ml_monitor.to_double(k) -%}
+  (case when {{ k }} < 2 then 0.0 when {{ k }} < 30 then (case {{ k }} {{ ns.whens | join(' ') }} end)
+    else {{ kd }} * ln({{ kd }}) - {{ kd }} + 0.5 * ln({{ ml_monitor.double_const(6.283185307179586) }} * {{ kd }})
+      + 1 / (12 * {{ kd }}) - 1 / (360 * {{ kd }} * {{ kd }} * {{ kd }}) + 1 / (1260 * power({{ kd }}, 5))
+      - 1 / (1680 * power({{ kd }}, 7)) end)
+{%- endmacro %}
