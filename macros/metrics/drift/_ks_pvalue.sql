@@ -66,34 +66,34 @@ kp_methods as (
 -- smirnov(n, x) = x * sum_{v=0}^{n - floor(nx) - 1} C(n, v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v):
 -- one row per term (every term is positive: no cancellation)
 kp_sm_pairs as (
-  select kp_id, ks_n, ks_x, t, ks_n - {{ ml_monitor.to_bigint('floor(t)') }} - 1 as kp_last
+  select kp_id, ks_n, ks_x, t, ks_n - {{ ml_monitor.to_bigint('floor(t)') }} - 1 as kp_last,
+    {{ ml_monitor._ln_factorial_col('ks_n') }} as lf_n
   from kp_methods
   where kp_method = 'smirnov'
 ),
-kp_sm_rows as (
+kp_sm_rows as {{ ml_monitor._cte_fence() }} (
   {{ ml_monitor.series_rows('kp_sm_pairs', 'kp_last', 'kp_v') }}
 ),
-kp_sm_terms as (
-  select kp_id, ks_n, ks_x,
-    {{ ml_monitor._exp_clamped(ml_monitor._ln_factorial_col('ks_n') ~ ' - ' ~ ml_monitor._ln_factorial_col('kp_v')
-         ~ ' - ' ~ ml_monitor._ln_factorial_col('(ks_n - kp_v)')
-         ~ ' + (kp_v - 1) * ln((kp_v + t) / ks_n) + (ks_n - kp_v) * ln(((ks_n - kp_v) - t) / ks_n)') }} as kp_term
+kp_sm_lf as {{ ml_monitor._cte_fence() }} (
+  select kp_id, ks_n, ks_x, t, kp_v, lf_n,
+    {{ ml_monitor._ln_factorial_col('kp_v') }} as lf_v, {{ ml_monitor._ln_factorial_col('(ks_n - kp_v)') }} as lf_nv
   from kp_sm_rows
   where (ks_n - kp_v) - t > 0
 ),
 kp_sm as (
-  select kp_id, max(ks_x) * sum(kp_term) as kp_smirnov
-  from kp_sm_terms
+  select kp_id, max(ks_x) * sum({{ ml_monitor._exp_floor('lf_n - lf_v - lf_nv + (kp_v - 1) * ln((kp_v + t) / ks_n)'
+                                                         ~ ' + (ks_n - kp_v) * ln(((ks_n - kp_v) - t) / ks_n)') }}) as kp_smirnov
+  from kp_sm_lf
   group by kp_id
 ),
 {{ ml_monitor._durbin_matrix_ctes() }},
 -- Pelz-Good: K0 + K1/sqrt(n) + K2/n + K3/n^1.5 (sums up to ceil(16 z / pi) <= 8 terms here)
-kp_pg_base as (
+kp_pg_base as {{ ml_monitor._cte_fence() }} (
   select kp_id, ks_n, ks_x, z, z * z as zz,
     {{ ml_monitor.to_bigint('ceil(16 * z / ' ~ c(pi) ~ ')') }} as kp_maxk
   from (select kp_id, ks_n, ks_x, sqrt({{ ml_monitor.to_double('ks_n') }}) * ks_x as z from kp_methods where kp_method = 'pelz_good') as b
 ),
-kp_pg_sums as (
+kp_pg_sums as {{ ml_monitor._cte_fence() }} (
   select kp_pg_base.*,
     {%- for part in range(4) %}
     {%- set terms = [] %}
@@ -105,7 +105,7 @@ kp_pg_sums as (
           2: '((6 * zz * zz * zz + 2 * zz * zz) + (2 * zz * zz - 5 * zz) * ' ~ c(pi * pi / 4 * m2) ~ ' + (1 - 2 * zz) * ' ~ c(pi ** 4 / 16 * m2 * m2) ~ ')',
           3: '((-30 * zz * zz * zz - 90 * zz * zz * zz * zz) + (135 * zz * zz - 96 * zz * zz * zz) * ' ~ c(pi * pi / 4 * m2) ~ ' + (-60 * zz + 212 * zz * zz) * ' ~ c(pi ** 4 / 16 * m2 * m2) ~ ' + (5 - 30 * zz) * ' ~ c(pi ** 6 / 64 * m2 * m2 * m2) ~ ')'
         }[part] %}
-    {%- do terms.append('case when ' ~ k ~ ' <= kp_maxk then ' ~ coef ~ ' * ' ~ ml_monitor._exp_clamped(c(-pi * pi / 8 * m2) ~ ' / zz') ~ ' else 0 end') %}
+    {%- do terms.append('case when ' ~ k ~ ' <= kp_maxk then ' ~ coef ~ ' * ' ~ ml_monitor._exp_floor(c(-pi * pi / 8 * m2) ~ ' / zz') ~ ' else 0 end') %}
     {%- endfor %}
     ({{ terms | join('\n      + ') }}) as kp_s{{ part }},
     {%- endfor %}
@@ -113,7 +113,7 @@ kp_pg_sums as (
     {%- set terms = [] %}
     {%- for k in range(1, 9) %}
     {%- set f = ((k * k) | string) if part == 2 else '(3 * zz - ' ~ c(pi * pi * k * k) ~ ') * ' ~ (k * k) %}
-    {%- do terms.append('case when ' ~ k ~ ' <= kp_maxk then ' ~ f ~ ' * ' ~ ml_monitor._exp_clamped(c(-pi * pi / 2 * k * k) ~ ' / zz') ~ ' else 0 end') %}
+    {%- do terms.append('case when ' ~ k ~ ' <= kp_maxk then ' ~ f ~ ' * ' ~ ml_monitor._exp_floor(c(-pi * pi / 2 * k * k) ~ ' / zz') ~ ' else 0 end') %}
     {%- endfor %}
     ({{ terms | join('\n      + ') }}) as kp_e{{ part }}{{ ',' if part == 2 }}
     {%- endfor %}
@@ -130,16 +130,16 @@ kp_pg as (
     end as kp_cdf
   from kp_pg_sums
 ),
-kp_sf as (
+kp_sf as {{ ml_monitor._cte_fence() }} (
   select p.ks_n, p.ks_x, p.kp_method,
     case p.kp_method
       when 'zero' then 0.0
       when 'one' then 1.0
       when 'ruben_gambino_low' then case when p.t <= 0.5 then 1.0 else
-        1.0 - {{ ml_monitor._exp_clamped(ml_monitor._ln_factorial_col('p.ks_n') ~ ' - p.ks_n * ln(' ~ ml_monitor.to_double('p.ks_n') ~ ') + p.ks_n * ln(2 * p.t - 1)') }} end
-      when 'ruben_gambino_high' then 2 * {{ ml_monitor._exp_clamped('p.ks_n * ln(1 - p.ks_x)') }}
+        1.0 - {{ ml_monitor._exp_floor(ml_monitor._ln_factorial_col('p.ks_n') ~ ' - p.ks_n * ln(' ~ ml_monitor.to_double('p.ks_n') ~ ') + p.ks_n * ln(2 * p.t - 1)') }} end
+      when 'ruben_gambino_high' then 2 * {{ ml_monitor._exp_floor('p.ks_n * ln(1 - p.ks_x)') }}
       when 'smirnov' then 2 * sm.kp_smirnov
-      when 'smirnov_approx' then 2 * {{ ml_monitor._exp_clamped('-(6 * p.t + 1) * (6 * p.t + 1) / 18.0 / p.ks_n') }}
+      when 'smirnov_approx' then 2 * {{ ml_monitor._exp_floor('-(6 * p.t + 1) * (6 * p.t + 1) / 18.0 / p.ks_n') }}
       when 'durbin_matrix' then 1.0 - coalesce(dm.kp_cdf, 0.0)
       when 'pelz_good' then 1.0 - pg.kp_cdf
     end as kp_sf
@@ -154,7 +154,8 @@ kp_sf as (
     kp_methods with kp_method 'durbin_matrix': P(D_n <= x) = n!/n^n * (H^n)[k-1, k-1], with
     k = ceil(n x), h = k - n x, m = 2k - 1 and the m x m matrix
       H[i, j] = 1/(i - j + 1)!  (i >= j - 1),  H[i, 0] = (1 - h^(i+1)) / (i+1)!,  H[m-1, j] = H[m-1-j, 0]
-    with H[m-1, 0] = (1 - 2 h^m + max(0, 2h - 1)^m) / m!. Matrices are rows (kp_id, i, j, val, lsc):
+    with H[m-1, 0] = (1 - 2 h^m + max(0, 2h - 1)^m) / m!. Matrices are rows (kp_id, r, c, val, lsc), r and c the row and column keyed by kp_id * 64 + i
+    (one join key):
     each product is rescaled by its largest entry, lsc carrying the log of the scale. n < 8192:
     13 binary digits, unrolled. CTE kp_dm: kp_id, kp_cdf. -#}
 {% macro _durbin_matrix_ctes() -%}
@@ -163,57 +164,67 @@ kp_dm_pairs as (
   select kp_id, ks_n, ks_x, kp_k, ceil(t) - t as kp_h, 2 * kp_k - 1 as kp_m, 2 * kp_k - 2 as kp_last
   from (select kp_methods.*, {{ ml_monitor.to_bigint('ceil(t)') }} as kp_k from kp_methods where kp_method = 'durbin_matrix') as d
 ),
+-- the row and column numbers 0..50 (m <= 51: k = ceil(n x) <= 24 for n <= 140, n x^2 <= 4, and
+-- <= 26 for n < 8192, n x^1.5 <= 1.4); a literal list keeps the planners' row estimates small
+kp_dm_idx as (
+  {%- for i in range(51) %}
+  select {{ i }} as kp_n{{ ' union all' if not loop.last }}
+  {%- endfor %}
+),
 kp_dm_i as (
-  {{ ml_monitor.series_rows('kp_dm_pairs', 'kp_last', 'kp_i') }}
+  select d.*, x.kp_n as kp_i from kp_dm_pairs as d join kp_dm_idx as x on x.kp_n <= d.kp_last
 ),
 kp_dm_ij as (
-  {{ ml_monitor.series_rows('kp_dm_i', 'kp_last', 'kp_j') }}
+  select d.*, x.kp_n as kp_j from kp_dm_i as d join kp_dm_idx as x on x.kp_n <= d.kp_last
 ),
-kp_dm_cells as (
+kp_dm_cells as {{ ml_monitor._cte_fence() }} (
   select kp_id, ks_n, kp_k, kp_m, kp_h, kp_i, kp_j,
     -- the row of the first column (or of the last row, mirrored) this cell reads, if any
     case when kp_i = kp_m - 1 then kp_m - 1 - kp_j when kp_j = 0 then kp_i end as kp_r
   from kp_dm_ij
 ),
-kp_dm_h0 as (
-  select kp_id, ks_n, kp_i as i, kp_j as j, {{ ml_monitor.double_const(0.0) }} as lsc,
+kp_dm_h0 as {{ ml_monitor._cte_fence() }} (
+  select kp_id, ks_n, kp_id * 64 + kp_i as r, kp_id * 64 + kp_j as c, {{ ml_monitor.double_const(0.0) }} as lsc,
     case
       when kp_r = kp_m - 1 then (1 - 2 * {{ ml_monitor._pow_col('kp_h', 'kp_m') }}
         + case when 2 * kp_h - 1 > 0 then {{ ml_monitor._pow_col('(2 * kp_h - 1)', 'kp_m') }} else 0.0 end)
-        * {{ ml_monitor._exp_clamped('-' ~ ml_monitor._ln_factorial_col('kp_m')) }}
+        * {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('kp_m')) }}
       when kp_r is not null then (1 - {{ ml_monitor._pow_col('kp_h', '(kp_r + 1)') }})
-        * {{ ml_monitor._exp_clamped('-' ~ ml_monitor._ln_factorial_col('(kp_r + 1)')) }}
-      when kp_i >= kp_j - 1 then {{ ml_monitor._exp_clamped('-' ~ ml_monitor._ln_factorial_col('(kp_i - kp_j + 1)')) }}
+        * {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('(kp_r + 1)')) }}
+      when kp_i >= kp_j - 1 then {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('(kp_i - kp_j + 1)')) }}
       else 0.0
     end as val
   from kp_dm_cells
 ),
 kp_dm_p0 as (
-  select kp_id, ks_n, kp_i as i, kp_i as j, {{ ml_monitor.double_const(1.0) }} as val, {{ ml_monitor.double_const(0.0) }} as lsc
+  select kp_id, ks_n, kp_id * 64 + kp_i as r, kp_id * 64 + kp_i as c, {{ ml_monitor.double_const(1.0) }} as val, {{ ml_monitor.double_const(0.0) }} as lsc
   from kp_dm_i
 ),
 {%- for b in range(bits) %}
-{%- set bit = '(floor(' ~ ml_monitor.to_double('a.ks_n') ~ ' / ' ~ (2 ** b) ~ ') - 2 * floor(' ~ ml_monitor.to_double('a.ks_n') ~ ' / ' ~ (2 ** (b + 1)) ~ '))' %}
+{%- set an = ml_monitor.to_double('coalesce(a.ks_n, 0)') %}
+{%- set bit = '(floor(' ~ an ~ ' / ' ~ (2 ** b) ~ ') - 2 * floor(' ~ an ~ ' / ' ~ (2 ** (b + 1)) ~ '))' %}
 -- binary digit {{ b }} of n: P <- P H where it is 1{{ ', then H <- H H' if b < bits - 1 }}
 kp_dm_p{{ b + 1 }}_raw as (
-  select a.kp_id, a.ks_n, a.i, h.j, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
+  select a.kp_id, a.ks_n, a.r, h.c, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
+  -- a full join kept inner by a non-strict filter: a plan can only hash or merge it (planners
+  -- underestimate these chains of joins and would otherwise loop over every pair of rows)
   from kp_dm_p{{ b }} as a
-  join kp_dm_h{{ b }} as h on h.kp_id = a.kp_id and h.i = a.j
-  where {{ bit }} = 1
-  group by a.kp_id, a.ks_n, a.i, h.j
+  full join kp_dm_h{{ b }} as h on h.r = a.c
+  where coalesce(a.c, -1) >= 0 and coalesce(h.r, -1) >= 0 and {{ bit }} > 0
+  group by a.kp_id, a.ks_n, a.r, h.c
 ),
 kp_dm_p{{ b + 1 }} as (
   {{ ml_monitor._dm_rescaled('kp_dm_p' ~ (b + 1) ~ '_raw') }}
   union all
-  select a.kp_id, a.ks_n, a.i, a.j, a.val, a.lsc from kp_dm_p{{ b }} as a where {{ bit }} = 0
+  select a.kp_id, a.ks_n, a.r, a.c, a.val, a.lsc from kp_dm_p{{ b }} as a where {{ bit }} < 1
 ),
 {%- if b < bits - 1 %}
 kp_dm_h{{ b + 1 }}_raw as (
-  select a.kp_id, a.ks_n, a.i, h.j, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
+  select a.kp_id, a.ks_n, a.r, h.c, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
   from kp_dm_h{{ b }} as a
-  join kp_dm_h{{ b }} as h on h.kp_id = a.kp_id and h.i = a.j
-  where a.ks_n >= {{ 2 ** (b + 1) }}
-  group by a.kp_id, a.ks_n, a.i, h.j
+  full join kp_dm_h{{ b }} as h on h.r = a.c
+  where coalesce(a.c, -1) >= 0 and coalesce(h.r, -1) >= 0 and coalesce(a.ks_n, 0) >= {{ 2 ** (b + 1) }}
+  group by a.kp_id, a.ks_n, a.r, h.c
 ),
 kp_dm_h{{ b + 1 }} as (
   {{ ml_monitor._dm_rescaled('kp_dm_h' ~ (b + 1) ~ '_raw') }}
@@ -222,24 +233,24 @@ kp_dm_h{{ b + 1 }} as (
 {%- endfor %}
 kp_dm as (
   select d.kp_id,
-    case when p.val > 0 then {{ ml_monitor._exp_clamped('ln(p.val) + p.lsc + ' ~ ml_monitor._ln_factorial_col('d.ks_n') ~ ' - d.ks_n * ln(' ~ ml_monitor.to_double('d.ks_n') ~ ')') }}
+    case when p.val > 0 then {{ ml_monitor._exp_floor('ln(p.val) + p.lsc + ' ~ ml_monitor._ln_factorial_col('d.ks_n') ~ ' - d.ks_n * ln(' ~ ml_monitor.to_double('d.ks_n') ~ ')') }}
       else 0.0 end as kp_cdf
   from kp_dm_pairs as d
-  join kp_dm_p{{ bits }} as p on p.kp_id = d.kp_id and p.i = d.kp_k - 1 and p.j = d.kp_k - 1
+  join kp_dm_p{{ bits }} as p on p.r = d.kp_id * 64 + d.kp_k - 1 and p.c = d.kp_id * 64 + d.kp_k - 1
 )
 {%- endmacro %}
 
-{#- A matrix of rows (kp_id, ks_n, i, j, val, lsc) divided by its largest entry, the log of that
+{#- A matrix of rows (kp_id, ks_n, r, c, val, lsc) divided by its largest entry, the log of that
     entry added to lsc (keeps H^n within doubles: its entries grow like e^n). -#}
 {% macro _dm_rescaled(rel) -%}
-  select kp_id, ks_n, i, j, case when mx > 0 then val / mx else val end as val,
+  select kp_id, ks_n, r, c, case when mx > 0 then val / mx else val end as val,
     lsc + case when mx > 0 then ln(mx) else 0.0 end as lsc
   from (select r.*, max(abs(val)) over (partition by kp_id) as mx from {{ rel }} as r) as s
 {%- endmacro %}
 
 {#- base^p for a column base in [0, 1) and a whole p >= 1 (0 for base 0; no underflow error). -#}
 {% macro _pow_col(base, p) -%}
-  (case when {{ base }} <= 0 then 0.0 else {{ ml_monitor._exp_clamped(p ~ ' * ln(' ~ base ~ ')') }} end)
+  (case when {{ base }} <= 0 then 0.0 else {{ ml_monitor._exp_floor(p ~ ' * ln(' ~ base ~ ')') }} end)
 {%- endmacro %}
 
 {#- ln(k!) of a whole-number column k >= 0: exact below 30 (ln of the factorial, a constant),
@@ -255,4 +266,10 @@ kp_dm as (
     else {{ kd }} * ln({{ kd }}) - {{ kd }} + 0.5 * ln({{ ml_monitor.double_const(6.283185307179586) }} * {{ kd }})
       + 1 / (12 * {{ kd }}) - 1 / (360 * {{ kd }} * {{ kd }} * {{ kd }}) + 1 / (1260 * power({{ kd }}, 5))
       - 1 / (1680 * power({{ kd }}, 7)) end)
+{%- endmacro %}
+
+{#- exp(arg) with the argument floored at -700 (PostgreSQL raises on an underflowing exp(); e^-700
+    is far below any p-value that matters); the argument is written once. -#}
+{% macro _exp_floor(arg) -%}
+  exp(greatest({{ arg }}, {{ ml_monitor.double_const(-700.0) }}))
 {%- endmacro %}
