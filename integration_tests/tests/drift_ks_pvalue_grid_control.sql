@@ -1,0 +1,4 @@
+{#- Negative control of drift_ks_pvalue_grid: scipy's values moved by 2e-9 must put every one of
+    the 214 grid points out of tolerance (the test passes only when exactly 214 rows fail). -#}
+{{ config(error_if='!=214', warn_if='!=214') }}
+{{ ks_pvalue_grid_failures(shift='2e-9') }}
