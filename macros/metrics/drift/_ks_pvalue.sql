@@ -204,30 +204,14 @@ kp_dm_p0 as (
 {%- set an = ml_monitor.to_double('coalesce(a.ks_n, 0)') %}
 {%- set bit = '(floor(' ~ an ~ ' / ' ~ (2 ** b) ~ ') - 2 * floor(' ~ an ~ ' / ' ~ (2 ** (b + 1)) ~ '))' %}
 -- binary digit {{ b }} of n: P <- P H where it is 1{{ ', then H <- H H' if b < bits - 1 }}
-kp_dm_p{{ b + 1 }}_raw as (
-  select a.kp_id, a.ks_n, a.r, h.c, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
-  -- a full join kept inner by a non-strict filter: a plan can only hash or merge it (planners
-  -- underestimate these chains of joins and would otherwise loop over every pair of rows)
-  from kp_dm_p{{ b }} as a
-  full join kp_dm_h{{ b }} as h on h.r = a.c
-  where coalesce(a.c, -1) >= 0 and coalesce(h.r, -1) >= 0 and {{ bit }} > 0
-  group by a.kp_id, a.ks_n, a.r, h.c
-),
 kp_dm_p{{ b + 1 }} as (
-  {{ ml_monitor._dm_rescaled('kp_dm_p' ~ (b + 1) ~ '_raw') }}
+  {{ ml_monitor._dm_product('kp_dm_p' ~ b, 'kp_dm_h' ~ b, bit ~ ' > 0') }}
   union all
   select a.kp_id, a.ks_n, a.r, a.c, a.val, a.lsc from kp_dm_p{{ b }} as a where {{ bit }} < 1
 ),
 {%- if b < bits - 1 %}
-kp_dm_h{{ b + 1 }}_raw as (
-  select a.kp_id, a.ks_n, a.r, h.c, sum(a.val * h.val) as val, max(a.lsc) + max(h.lsc) as lsc
-  from kp_dm_h{{ b }} as a
-  full join kp_dm_h{{ b }} as h on h.r = a.c
-  where coalesce(a.c, -1) >= 0 and coalesce(h.r, -1) >= 0 and coalesce(a.ks_n, 0) >= {{ 2 ** (b + 1) }}
-  group by a.kp_id, a.ks_n, a.r, h.c
-),
 kp_dm_h{{ b + 1 }} as (
-  {{ ml_monitor._dm_rescaled('kp_dm_h' ~ (b + 1) ~ '_raw') }}
+  {{ ml_monitor._dm_product('kp_dm_h' ~ b, 'kp_dm_h' ~ b, 'coalesce(a.ks_n, 0) >= ' ~ (2 ** (b + 1))) }}
 ),
 {%- endif %}
 {%- endfor %}
@@ -240,12 +224,21 @@ kp_dm as (
 )
 {%- endmacro %}
 
-{#- A matrix of rows (kp_id, ks_n, r, c, val, lsc) divided by its largest entry, the log of that
-    entry added to lsc (keeps H^n within doubles: its entries grow like e^n). -#}
-{% macro _dm_rescaled(rel) -%}
-  select kp_id, ks_n, r, c, case when mx > 0 then val / mx else val end as val,
-    lsc + case when mx > 0 then ln(mx) else 0.0 end as lsc
-  from (select r.*, max(abs(val)) over (partition by kp_id) as mx from {{ rel }} as r) as s
+{#- The product of two matrices of rows (kp_id, ks_n, r, c, val, lsc), for the pairs where `cond`
+    (on `a.`) holds, divided by its largest entry, the log of that entry added to lsc (keeps H^n
+    within doubles: its entries grow like e^n); one select, so that the 13 steps stay 25 CTEs
+    (Spark's analyzer gives up on deeper chains). The join is a full join kept inner by
+    non-strict filters: a plan can only hash or merge it (planners underestimate these chains
+    and would otherwise loop over every pair of rows). -#}
+{% macro _dm_product(a, b, cond) -%}
+  {%- set prod = 'sum(a.val * h.val)' -%}
+  {%- set mx = 'nullif(max(abs(' ~ prod ~ ')) over (partition by a.kp_id), 0)' -%}
+  select a.kp_id, a.ks_n, a.r, h.c, {{ prod }} / {{ mx }} as val,
+    max(a.lsc) + max(h.lsc) + ln({{ mx }}) as lsc
+  from {{ a }} as a
+  full join {{ b }} as h on h.r = a.c
+  where coalesce(a.c, -1) >= 0 and coalesce(h.r, -1) >= 0 and {{ cond }}
+  group by a.kp_id, a.ks_n, a.r, h.c
 {%- endmacro %}
 
 {#- base^p for a column base in [0, 1) and a whole p >= 1 (0 for base 0; no underflow error). -#}
