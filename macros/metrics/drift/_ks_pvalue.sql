@@ -158,7 +158,9 @@ kp_sf as {{ ml_monitor._cte_fence() }} (
     (one join key):
     each product is rescaled by its largest entry, lsc carrying the log of the scale. n < 8192:
     13 binary digits, unrolled. CTE kp_dm: kp_id, kp_cdf. -#}
-{% macro _durbin_matrix_ctes() -%}
+{% macro _durbin_matrix_ctes() %}{{ return(ml_monitor._dispatch('_durbin_matrix_ctes')()) }}{% endmacro %}
+
+{% macro default___durbin_matrix_ctes() -%}
   {%- set bits = 13 -%}
 kp_dm_pairs as (
   select kp_id, ks_n, ks_x, kp_k, ceil(t) - t as kp_h, 2 * kp_k - 1 as kp_m, 2 * kp_k - 2 as kp_last
@@ -185,15 +187,7 @@ kp_dm_cells as {{ ml_monitor._cte_fence() }} (
 ),
 kp_dm_h0 as {{ ml_monitor._cte_fence() }} (
   select kp_id, ks_n, kp_id * 64 + kp_i as r, kp_id * 64 + kp_j as c, {{ ml_monitor.double_const(0.0) }} as lsc,
-    case
-      when kp_r = kp_m - 1 then (1 - 2 * {{ ml_monitor._pow_col('kp_h', 'kp_m') }}
-        + case when 2 * kp_h - 1 > 0 then {{ ml_monitor._pow_col('(2 * kp_h - 1)', 'kp_m') }} else 0.0 end)
-        * {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('kp_m')) }}
-      when kp_r is not null then (1 - {{ ml_monitor._pow_col('kp_h', '(kp_r + 1)') }})
-        * {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('(kp_r + 1)')) }}
-      when kp_i >= kp_j - 1 then {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('(kp_i - kp_j + 1)')) }}
-      else 0.0
-    end as val
+    {{ ml_monitor._dm_cell('kp_i', 'kp_j', 'kp_r', 'kp_h', 'kp_m') }} as val
   from kp_dm_cells
 ),
 kp_dm_p0 as (
@@ -222,6 +216,75 @@ kp_dm as (
   from kp_dm_pairs as d
   join kp_dm_p{{ bits }} as p on p.r = d.kp_id * 64 + d.kp_k - 1 and p.c = d.kp_id * 64 + d.kp_k - 1
 )
+{%- endmacro %}
+
+{#- The entry H[i, j] of Durbin's matrix (expressions i, j; r: the row of the first column this
+    cell reads, if any, see kp_dm_cells; h, m as above). -#}
+{% macro _dm_cell(i, j, r, h, m) -%}
+    case
+      when {{ r }} = {{ m }} - 1 then (1 - 2 * {{ ml_monitor._pow_col(h, m) }}
+        + case when 2 * {{ h }} - 1 > 0 then {{ ml_monitor._pow_col('(2 * ' ~ h ~ ' - 1)', m) }} else 0.0 end)
+        * {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col(m)) }}
+      when {{ r }} is not null then (1 - {{ ml_monitor._pow_col(h, '(' ~ r ~ ' + 1)') }})
+        * {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('(' ~ r ~ ' + 1)')) }}
+      when {{ i }} >= {{ j }} - 1 then {{ ml_monitor._exp_floor('-' ~ ml_monitor._ln_factorial_col('(' ~ i ~ ' - ' ~ j ~ ' + 1)')) }}
+      else 0.0
+    end
+{%- endmacro %}
+
+{#- Spark (and Databricks): the same matrix power in one expression per pair, with Spark's
+    higher-order functions: each matrix is an array of rows, the power by squaring is an
+    aggregate() over the 13 binary digits of n (state: P, its log scale, H^(2^b), its log scale),
+    each product rescaled by its largest entry as in _dm_product. Spark's analyzer cannot resolve
+    the join form's 25 chained self-joins (DeduplicateRelations runs for tens of minutes); this
+    form is one projection. Numbers: the same products and rescaling, summed in the same order
+    of the inner index. -#}
+{% macro spark___durbin_matrix_ctes() -%}
+  {%- set bits = 13 -%}
+  {%- set r = '(case when dm_i = kp_m - 1 then kp_m - 1 - dm_j when dm_j = 0 then dm_i end)' -%}
+kp_dm_pairs as (
+  select kp_id, ks_n, kp_k, ceil(t) - t as kp_h, 2 * kp_k - 1 as kp_m
+  from (select kp_methods.*, {{ ml_monitor.to_bigint('ceil(t)') }} as kp_k from kp_methods where kp_method = 'durbin_matrix') as d
+),
+kp_dm_pow as (
+  select kp_id, ks_n, kp_k,
+    aggregate(sequence(0, {{ bits - 1 }}),
+      named_struct(
+        'p', transform(sequence(0, kp_m - 1), dm_i -> transform(sequence(0, kp_m - 1), dm_j -> case when dm_i = dm_j then 1D else 0D end)),
+        'pl', 0D,
+        'h', transform(sequence(0, kp_m - 1), dm_i -> transform(sequence(0, kp_m - 1), dm_j ->
+          cast({{ ml_monitor._dm_cell('dm_i', 'dm_j', r, 'kp_h', 'kp_m') }} as double))),
+        'hl', 0D),
+      (dm_s, dm_b) ->
+        transform(array(case when shiftright(ks_n, dm_b) % 2 = 1
+                             then {{ ml_monitor._spark_dm_product('dm_s.p', 'dm_s.pl', 'dm_s.h', 'dm_s.hl') }}
+                             else named_struct('m', dm_s.p, 'l', dm_s.pl) end), dm_np ->
+          transform(array(case when ks_n >= shiftleft(1L, dm_b + 1)
+                               then {{ ml_monitor._spark_dm_product('dm_s.h', 'dm_s.hl', 'dm_s.h', 'dm_s.hl') }}
+                               else named_struct('m', dm_s.h, 'l', dm_s.hl) end), dm_nh ->
+            named_struct('p', dm_np.m, 'pl', dm_np.l, 'h', dm_nh.m, 'hl', dm_nh.l))[0])[0]
+    ) as kp_st
+  from kp_dm_pairs
+),
+kp_dm as (
+  select kp_id,
+    case when kp_st.p[kp_k - 1][kp_k - 1] > 0
+      then {{ ml_monitor._exp_floor('ln(kp_st.p[kp_k - 1][kp_k - 1]) + kp_st.pl + ' ~ ml_monitor._ln_factorial_col('ks_n') ~ ' - ks_n * ln(' ~ ml_monitor.to_double('ks_n') ~ ')') }}
+      else 0.0 end as kp_cdf
+  from kp_dm_pow
+)
+{%- endmacro %}
+
+{#- Spark: the product of the square matrices (arrays of rows) `a` and `b` with log scales `al`,
+    `bl`, divided by its largest absolute entry: named_struct('m', matrix, 'l', log scale).
+    `transform(array(x), v -> f(v))[0]` binds x once. -#}
+{% macro _spark_dm_product(a, al, b, bl) -%}
+transform(array(transform({{ a }}, dm_ar -> transform(sequence(0, size({{ b }}) - 1), dm_c ->
+    aggregate(sequence(0, size({{ b }}) - 1), 0D, (dm_acc, dm_l) -> dm_acc + dm_ar[dm_l] * {{ b }}[dm_l][dm_c])))),
+  dm_prod -> transform(array(array_max(transform(dm_prod, dm_pr -> array_max(transform(dm_pr, dm_v -> abs(dm_v)))))),
+    dm_mx -> named_struct(
+      'm', transform(dm_prod, dm_pr -> transform(dm_pr, dm_v -> case when dm_mx > 0 then dm_v / dm_mx else dm_v end)),
+      'l', {{ al }} + {{ bl }} + case when dm_mx > 0 then ln(dm_mx) else 0D end))[0])[0]
 {%- endmacro %}
 
 {#- The product of two matrices of rows (kp_id, ks_n, r, c, val, lsc), for the pairs where `cond`
