@@ -38,8 +38,8 @@ def _input() -> pd.DataFrame:
 
 def test_generator_is_deterministic_and_committed(drift_build):
     assert drift_build["after"] == drift_build["before"]
-    # drift_input, drift_evidently_input, drift_pvalue_grid and expected_drift
-    assert len(drift_build["after"]) == 4
+    # drift_input, drift_evidently_input, drift_pvalue_grid, drift_kstwo_grid and expected_drift
+    assert len(drift_build["after"]) == 5
 
 
 def test_every_drift_node_passed(drift_build):

@@ -17,7 +17,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from scipy.stats import ks_2samp
+from scipy.stats import ks_2samp, wasserstein_distance
 
 from gen_drift import categorical_counts, js_counts, numeric_counts, psi_counts, quantile_edges
 from oracle import SEEDS, status_of, write_csv
@@ -201,12 +201,21 @@ def drift_expected(events: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
         for v in sorted(cur["segment"].dropna().unique()):
             yield "segment", v, cur[cur.segment == v], ref[ref.segment == v]
 
-    def ks(case, cur, ref, w, threshold=0.2):
+    def cdf_stat(metric, rv, cv):
+        if metric == "ks_pvalue":
+            return float(ks_2samp(rv, cv, method="asymp").pvalue)
+        if metric == "wasserstein_norm":  # Evidently's: divided by max(np.std(reference), 0.001)
+            return float(wasserstein_distance(rv, cv)) / max(float(np.std(rv)), 0.001)
+        return float(ks_2samp(rv, cv).statistic)
+
+    def ks(case, cur, ref, w, threshold=0.2, metric="ks"):
+        monitor = "wasserstein_drift" if metric.startswith("wasserstein") else "ks_drift"
         for sc, sv, c, r in seg_subsets(cur, ref):
             cv, rv = c["f"].dropna().to_numpy(), r["f"].dropna().to_numpy()
-            v = float(ks_2samp(rv, cv).statistic) if len(cv) and len(rv) else None
-            rows.append(obs(case, "ks_drift", "f", w[0], w[1], sc, sv, "ks", v, threshold, len(c),
-                            status_of(v, len(c), 1, v is not None and v > threshold)))
+            v = cdf_stat(metric, rv, cv) if len(cv) and len(rv) else None
+            fails = v is not None and ((v < threshold) if metric == "ks_pvalue" else (v > threshold))
+            rows.append(obs(case, monitor, "f", w[0], w[1], sc, sv, metric, v, threshold, len(c),
+                            status_of(v, len(c), 1, fails)))
 
     # 7. KS of every window against the fixed reference (5 windows, by segment)
     for w in wins[1:]:
@@ -214,6 +223,11 @@ def drift_expected(events: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     # 8. KS of every window against the window before it (5 windows; the scan reads 6)
     for w in wins[1:]:
         ks("ks_windows_previous", in_window(w), in_window(prev[w]), w)
+    # 8b. the KS p-value (scipy's ks_2samp(method='asymp')) against the window before it, and
+    #     Evidently's normed Wasserstein distance against the fixed reference (issue #17)
+    for w in wins[1:]:
+        ks("ks_pvalue_windows_previous", in_window(w), in_window(prev[w]), w, threshold=0.05, metric="ks_pvalue")
+        ks("wasserstein_windows_fixed", in_window(w), reference, w, threshold=0.1, metric="wasserstein_norm")
 
     # 9. PSI and JS of every window against the fixed reference: quantile edges (10 bins) of the
     #    whole reference, the same for every window and segment; device: one bin per reference

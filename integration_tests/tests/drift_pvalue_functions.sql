@@ -1,6 +1,6 @@
 {#- The SQL p-value functions against scipy over a grid (seeds/drift/drift_pvalue_grid.csv,
     written by scripts/gen_drift.py): chi-square survival (scipy.stats.chi2.sf) for dof 1..12,
-    25, 40 and x from 1e-6 to 1500; the Kolmogorov distribution (scipy.stats.kstwobign.sf).
+    25, 40 and x from 1e-6 to 1500 (the KS p-value has its own grid: drift_ks_pvalue_grid).
     Fails on every grid point further than 1e-9 from scipy. -#}
 with grid as (
   select kind, {{ ml_monitor.to_double('x') }} as x, dof, {{ ml_monitor.to_double('expected') }} as expected
@@ -12,8 +12,7 @@ prepared as (
 ),
 computed as (
   select kind, x, dof, expected,
-    case when kind = 'chi2' then {{ ml_monitor._chi2_sf_sql('x', 'dof', 40, 'h', 'lnh') }}
-         else {{ ml_monitor._kolmogorov_sf_sql('x') }} end as p_raw
+    {{ ml_monitor._chi2_sf_sql('x', 'dof', 40, 'h', 'lnh') }} as p_raw
   from prepared
 )
 select kind, x, dof, expected, p_raw

@@ -72,27 +72,6 @@
   end)
 {%- endmacro %}
 
-{#- Survival function of the Kolmogorov distribution, P(K > y), as scipy.stats.kstwobign.sf:
-      y < 1:  1 - sqrt(2 pi) / y * sum_{k>=1} exp(-(2k - 1)^2 pi^2 / (8 y^2))   (6 terms)
-      y >= 1: 2 * sum_{k>=1} (-1)^(k-1) exp(-2 k^2 y^2)                      (10 terms)
-    Both reach double precision with these terms. y: a column; clamp the result (_clamp01). -#}
-{% macro _kolmogorov_sf_sql(y) -%}
-  {%- set small = [] -%}
-  {%- for k in range(1, 7) -%}
-    {%- do small.append(ml_monitor._exp_clamped(ml_monitor.double_const(-((2 * k - 1) ** 2) * 1.2337005501361697) ~ ' / ((' ~ y ~ ') * (' ~ y ~ '))')) -%}
-  {%- endfor -%}
-  {%- set large = [] -%}
-  {%- for k in range(1, 11) -%}
-    {%- do large.append(('+ ' if k % 2 == 1 else '- ') ~ ml_monitor._exp_clamped(ml_monitor.double_const(-2.0 * k * k) ~ ' * (' ~ y ~ ') * (' ~ y ~ ')')) -%}
-  {%- endfor -%}
-  (case
-    when ({{ y }}) is null then null
-    when ({{ y }}) <= 0 then 1.0
-    when ({{ y }}) < 1 then 1.0 - {{ ml_monitor.double_const(2.5066282746310002) }} / ({{ y }}) * ({{ small | join(' + ') }})
-    else 2.0 * (0 {{ large | join(' ') }})
-  end)
-{%- endmacro %}
-
 {#- A probability column clamped to [0, 1] (x: a column name, repeated). -#}
 {% macro _clamp01(x) -%}
   (case when {{ x }} < 0 then 0.0 when {{ x }} > 1 then 1.0 else {{ x }} end)

@@ -5,10 +5,9 @@
     and counted in the detail.
 
     statistic: ks (default, threshold 0.1: fails when D > threshold) or ks_pvalue (default
-    threshold 0.05: fails when p < threshold): the p-value of the Kolmogorov distribution,
-    scipy.stats.kstwobign.sf(sqrt(en) * D) with en = n * m / (n + m) (n, m the usable values of
-    both sides) -- the large-sample limit; scipy's ks_2samp(method='asymp') uses the finite-n
-    distribution kstwo(round(en)) instead, which differs by O(1/sqrt(en)) (see docs/drift.md).
+    threshold 0.05: fails when p < threshold): the p-value of scipy.stats.ks_2samp(x, y,
+    method='asymp'), kstwo.sf(D, round(en)) with en = n * m / (n + m) (n, m the usable values of
+    both sides), computed in SQL with scipy's branches (_ks_pvalue.sql; see docs/drift.md).
 
     {{ ml_monitor.ks(ref('predictions'), columns=['age'], reference=ref('training_set'), threshold=0.1) }}
 
@@ -248,19 +247,24 @@ ks_rows as (
 ),
 
 {%- if statistic == 'ks_pvalue' %}
--- the Kolmogorov distribution at sqrt(en) * D, en = n * m / (n + m)
+-- scipy.stats.ks_2samp(method='asymp'): kstwo.sf(D, round(en)), en = n * m / (n + m) rounded
+-- half to even as numpy's round (see _ks_pvalue.sql)
+ks_en as (
+  select ks_rows.*, floor(ks_en) as ks_en_floor, ks_en - floor(ks_en) as ks_en_frac
+  from (select ks_rows.*, {{ ml_monitor.safe_divide(ml_monitor.to_double('cur_valid') ~ ' * ' ~ ml_monitor.to_double('ref_valid'), 'cur_valid + ref_valid') }} as ks_en
+        from ks_rows) as ks_rows
+),
 ks_y as (
-  select ks_rows.*,
-    sqrt({{ ml_monitor.safe_divide('cur_valid * ' ~ ml_monitor.to_double('ref_valid'), 'cur_valid + ref_valid') }}) * d as ks_y
-  from ks_rows
+  select ks_en.*, d as ks_x,
+    {{ ml_monitor.to_bigint('case when ks_en_frac > 0.5 then ks_en_floor + 1 when ks_en_frac < 0.5 then ks_en_floor'
+         ~ ' when ks_en_floor - 2 * floor(ks_en_floor / 2) = 0 then ks_en_floor else ks_en_floor + 1 end') }} as ks_n
+  from ks_en
 ),
-ks_p as (
-  select ks_y.*, {{ ml_monitor._kolmogorov_sf_sql('ks_y') }} as ks_p_raw
-  from ks_y
-),
+{{ ml_monitor._kstwo_sf_ctes('ks_y') }},
 ks_values as (
-  select ks_p.*, {{ ml_monitor._clamp01('ks_p_raw') }} as stat_value
-  from ks_p
+  select ks_y.*, kp.kp_method, {{ ml_monitor._clamp01('kp.kp_sf') }} as stat_value
+  from ks_y
+  left join kp_sf as kp on kp.ks_n = ks_y.ks_n and kp.ks_x = ks_y.ks_x
 ),
 {%- else %}
 ks_values as (
