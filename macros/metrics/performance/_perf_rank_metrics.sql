@@ -33,9 +33,18 @@
 {% macro default___perf_rank_method() %}{{ return('bucketed') }}{% endmacro %}
 {% macro duckdb___perf_rank_method() %}{{ return('global') }}{% endmacro %}
 
+{#- The CTEs ending in mm_rank (auc_u, ap_sum per (arm, segment)), joined into mm_metrics as r. -#}
 {% macro _perf_rank_parts(p, arms) -%}
-  {%- if ml_monitor._perf_rank_method() == 'global' -%}{{ return(ml_monitor._perf_rank_parts_global(p, arms)) }}{%- endif -%}
-  {{ return(ml_monitor._perf_rank_parts_bucketed(p, arms)) }}
+  {%- if 'rank' not in p.families -%}{{ return({}) }}{%- endif -%}
+  {%- if ml_monitor._perf_rank_method() == 'global' -%}
+    {%- set ctes = ml_monitor._perf_rank_parts_global(p, arms) -%}
+  {%- else -%}
+    {%- set ctes = ml_monitor._perf_rank_parts_bucketed(p, arms) -%}
+  {%- endif -%}
+  {%- set joins %}
+  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
+  {%- endset %}
+  {{ return({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) }}
 {%- endmacro %}
 
 {#- Value buckets per (arm, segment) for the distributed rank sums: enough that no bucket is a
@@ -43,11 +52,8 @@
 {% macro _perf_rank_buckets() %}{{ return(1024) }}{% endmacro %}
 
 {#- CTEs mm_rank_range ... mm_rank: the Mann-Whitney U (auc_u) and the average-precision sum
-    (ap_sum) per (arm, segment), joined into mm_metrics as r (the value-bucket CTEs come from
-    _perf_rank_bucket_ctes). -#}
+    (ap_sum) per (arm, segment) (the value-bucket CTEs come from _perf_rank_bucket_ctes). -#}
 {% macro _perf_rank_parts_bucketed(p, arms) -%}
-  {%- set parts = {} -%}
-  {%- if 'rank' not in p.families -%}{{ return(parts) }}{%- endif -%}
   {%- set pr = 'pr_auc' in p.metrics -%}
   {%- set ctes %}
 {{ ml_monitor._perf_rank_bucket_ctes(p, arms, 'mm_rank', 'mm_scored', 'mm_use_s = 1 and not ' ~ ml_monitor.is_non_finite('mm_score'), [], pr) }}
@@ -61,11 +67,7 @@ mm_rank as (
   {%- endif %}
 ),
   {%- endset %}
-  {%- set joins %}
-  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
-  {%- endset %}
-  {%- do parts.update({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) -%}
-  {{ return(parts) }}
+  {{ return(ctes) }}
 {%- endmacro %}
 
 {#- The exact rank sums of one or more binary rankings, distributed: CTEs <pre>_range,
@@ -209,8 +211,6 @@ mm_rank as (
     its threads, so a partition per segment is no single-task step there, and this form was
     measured ~1.5x faster on DuckDB than the bucketed one (docs/benchmarks.md). -#}
 {% macro _perf_rank_parts_global(p, arms) -%}
-  {%- set parts = {} -%}
-  {%- if 'rank' not in p.families -%}{{ return(parts) }}{%- endif -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set pr = 'pr_auc' in p.metrics -%}
   {%- set ctes %}
@@ -263,11 +263,7 @@ mm_rank as (
   from mm_rank_sums
 ),
   {%- endset %}
-  {%- set joins %}
-  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
-  {%- endset %}
-  {%- do parts.update({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) -%}
-  {{ return(parts) }}
+  {{ return(ctes) }}
 {%- endmacro %}
 
 {#- The columns every rank CTE carries: arm, segment columns, label. -#}
