@@ -130,12 +130,6 @@ GLOBAL_WINDOW_ALLOWED = [
     ("duckdb", "timezone", "order by mm_score"),
     ("duckdb", "anomaly", "order by mm_score"),
     ("duckdb", "cbpe", "order by mm_score"),
-    # NOT yet distributed (issue #19, open): multiclass one-vs-rest ranks (one rank() per class
-    # over the labelled rows). The binary value-bucket form, applied per class, gave the same
-    # numbers on DuckDB and PostgreSQL but Spark's analyzer did not finish planning
-    # multiclass_healthy_regions in 15 minutes (67 s before): the statement repeats mm_metrics
-    # once per metric row (14 union branches), so the extra CTEs are planned 14+ times over.
-    ("*", "multiclass", "order by mm_s"),
 ]
 
 

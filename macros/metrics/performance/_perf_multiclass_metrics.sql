@@ -140,8 +140,9 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- The counts and sums of the one scan (mm_agg), and the one-vs-rest ranks (CTEs mm_mc_ranked,
-    mm_mc_rank_sums, mm_mc_rank, joined into mm_metrics as mr). -#}
+{#- The counts and sums of the one scan (mm_agg), and the one-vs-rest rank sums (CTEs ending in
+    mm_mc_rank: per (arm, segment) mc_n, and per class mc_pos<n> and mc_u<n>; joined into
+    mm_metrics as mr). -#}
 {% macro _perf_multiclass_parts(p, arms) -%}
   {%- set parts = {} -%}
   {%- if 'multiclass' not in p.families -%}{{ return(parts) }}{%- endif -%}
@@ -194,58 +195,57 @@
   {%- for n in names -%}{%- do columns.append('g.' ~ n) -%}{%- endfor -%}
   {%- do parts.update({'aggregates': aggregates, 'columns': (',\n    ' ~ (columns | join(', '))) if columns else ''}) -%}
   {%- if p.mc.need_score -%}
-    {%- set ctes %}
-
--- one-vs-rest ROC AUC of each declared class: the binary rank sums (see _perf_rank_parts) of
--- "label is the class" against the class's probability, per (arm[, segment])
-mm_mc_ranked as (
-  select
-    {{ ml_monitor._perf_rank_keys(p) }}
-    {%- for i, c in p.seg_groups %}
-    {%- set keys = ml_monitor._perf_rank_partition(arms, c, p) %}
-    {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %}
-    {%- for k in classes %},
-    rank() over ({{ part }}order by mm_s{{ k.number }}) as mm_r{{ i }}_{{ k.number }}_asc,
-    rank() over ({{ part }}order by mm_s{{ k.number }} desc) as mm_r{{ i }}_{{ k.number }}_desc
-    {%- endfor %}
-    {%- endfor %}
-  from mm_scored
-  where mm_use_s = 1
-    {%- for k in classes %}
-    and not {{ ml_monitor.is_non_finite('mm_s' ~ k.number) }}
-    {%- endfor %}
-),
-
-mm_mc_rank_sums as (
-  select
-    {{ ml_monitor._perf_k(p) }}mm_arm,
-    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
-    count(*) as mc_n
-    {%- for k in classes %},
-    sum(case when mm_y = {{ k.number }} then 1 else 0 end) as mc_pos{{ k.number }},
-    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = ' ~ k.number ~ ' then mm_r{i}_' ~ k.number ~ '_asc - mm_r{i}_' ~ k.number ~ '_desc else 0 end)') }} as mc_rd{{ k.number }}
-    {%- endfor %}
-  from mm_mc_ranked
-  {{ ml_monitor._perf_group_by(p.scope, ml_monitor._perf_k(p) ~ 'mm_arm') }}
-),
-
--- U of each class = (sum of its rows' (asc - desc) + P (N + 1)) / 2 - P (P + 1) / 2
-mm_mc_rank as (
-  select
-    {{ ml_monitor._perf_k(p) }}mm_arm, segment_column, segment_value, mc_n
-    {%- for k in classes %},
-    mc_pos{{ k.number }},
-    ({{ d('mc_rd' ~ k.number) }} + {{ d('mc_pos' ~ k.number) }} * {{ d('mc_n + 1') }} - {{ d('mc_pos' ~ k.number) }} * {{ d('mc_pos' ~ k.number ~ ' + 1') }}) / 2 as mc_u{{ k.number }}
-    {%- endfor %}
-  from mm_mc_rank_sums
-),
-    {%- endset %}
     {%- set joins %}
   left join mm_mc_rank as mr on {{ ml_monitor._perf_kmatch(p, 'f', 'mr') }}f.mm_arm = mr.mm_arm and {{ ml_monitor._perf_seg_match('f', 'mr') }}
     {%- endset %}
     {%- set rank_cols = ['mr.mc_n'] -%}
     {%- for k in classes -%}{%- do rank_cols.extend(['mr.mc_pos' ~ k.number, 'mr.mc_u' ~ k.number]) -%}{%- endfor -%}
-    {%- do parts.update({'ctes': ctes, 'joins': joins, 'columns': parts.columns ~ ',\n    ' ~ (rank_cols | join(', '))}) -%}
+    {%- do parts.update({'ctes': ml_monitor._perf_mc_rank_ctes(p, arms), 'joins': joins, 'columns': parts.columns ~ ',\n    ' ~ (rank_cols | join(', '))}) -%}
   {%- endif -%}
   {{ return(parts) }}
+{%- endmacro %}
+
+{#- One-vs-rest rank sums, distributed on every engine: the labelled rows once per declared
+    class (mm_k; label is the class = positive, its probability = score), ranked as the binary
+    rankings are (_perf_rank_bucket_ctes: value buckets per (arm, class)), then one row per
+    (arm, segment) again. On DuckDB too: unlike the binary ranks (_perf_rank_method), one
+    rank() window per class over whole segments was not faster there (docs/benchmarks.md). -#}
+{% macro _perf_mc_rank_ctes(p, arms) -%}
+  {%- set classes = p.mc.classes -%}
+  {%- set class_rows = [] -%}
+  {%- for k in classes -%}{%- do class_rows.append([k.number]) -%}{%- endfor %}
+
+-- one-vs-rest ROC AUC of each declared class: the binary rank sums of "label is the class"
+-- against the class's probability, per (arm, class[, segment]); a row with any NaN / infinite
+-- probability is in no ranking
+mm_mc_long as (
+  select
+    {{ ml_monitor._perf_k(p, 's') }}s.mm_arm,
+    c.mm_k,
+    {%- for c in p.seg_sqls %}
+    s.{{ c }},
+    {%- endfor %}
+    case when s.mm_y = c.mm_k then 1 else 0 end as mm_y,
+    case c.mm_k{% for k in classes %} when {{ k.number }} then s.mm_s{{ k.number }}{% endfor %} end as mm_score
+  from mm_scored as s
+  cross join {{ ml_monitor.literal_rows(class_rows, ['mm_k'], 'c') }}
+  where s.mm_use_s = 1
+    {%- for k in classes %}
+    and not {{ ml_monitor.is_non_finite('s.mm_s' ~ k.number) }}
+    {%- endfor %}
+),
+{{ ml_monitor._perf_rank_bucket_ctes(p, arms, 'mm_mc_rank', 'mm_mc_long', none, ['mm_k'], false) }}
+
+-- one row per (arm, segment): labelled rows, and per class its positives and U
+mm_mc_rank as (
+  select
+    {{ ml_monitor._perf_k(p) }}mm_arm, segment_column, segment_value,
+    max(n_all) as mc_n
+    {%- for k in classes %},
+    max(case when mm_k = {{ k.number }} then p_all end) as mc_pos{{ k.number }},
+    max(case when mm_k = {{ k.number }} then auc_u end) as mc_u{{ k.number }}
+    {%- endfor %}
+  from mm_mc_rank_u
+  group by {{ ml_monitor._perf_k(p) }}mm_arm, segment_column, segment_value
+),
 {%- endmacro %}

@@ -16,11 +16,15 @@
   {%- set s = ml_monitor._perf_s %}
 
 -- observation rows: the model (or champion) against thresholds and the reference, the challenger
--- against the champion, and the label coverage of each evaluated row set
+-- against the champion, and the label coverage of each evaluated row set. One select per arm and
+-- direction (higher or lower is better) for all its metrics: mm_values is read a few times,
+-- not once per metric (Spark inlines it into every reference).
 long as (
   {%- set parts = [] %}
-  {%- for m in metrics %}
-    {%- set hib = registry[m].higher %}
+  {%- set by_direction = {true: [], false: []} %}
+  {%- for m in metrics %}{% do by_direction[registry[m].higher].append(m) %}{% endfor %}
+  {%- for hib in [true, false] if by_direction[hib] %}
+    {%- set ms = by_direction[hib] %}
     {%- for row_arm in (['a', 'b'] if mode == 'challenger' else ['a']) %}
       {%- if row_arm == 'a' %}
         {%- set base = ('o.value' if mode == 'reference' else none) %}
@@ -85,7 +89,7 @@ long as (
     {{ base if base is not none else ml_monitor.null_double() }} as baseline_value,
     v.n_used as sample_size,
     {{ (fails | join(' or ')) if fails else 'false' }} as is_fail,
-    {{ ml_monitor.string_literal(m) }} || ' ' || {{ ml_monitor._fmt('v.value') }} || ' on ' || {{ s('v.n_used') }} || ' labelled rows'
+    v.metric || ' ' || {{ ml_monitor._fmt('v.value') }} || ' on ' || {{ s('v.n_used') }} || ' labelled rows'
       || '; label coverage ' || {{ ml_monitor._fmt('100.0 * v.n_labelled / nullif(v.n_rows, 0)', 1) }} || '% (' || {{ s('v.n_labelled') }} || ' of ' || {{ s('v.n_rows') }} || ' eligible predictions)'
       || case when v.n_excluded > 0 then '; ' || {{ s('v.n_excluded') }} || ' labelled rows with a null input excluded' else '' end
       || case when v.n_dup > 0 then '; ' || {{ s('v.n_dup') }} || ' labels picked among duplicates (' || {{ ml_monitor.string_literal(lj.dedup_rule) }} || ')' else '' end
@@ -114,7 +118,7 @@ long as (
     on o.mm_arm = {{ ml_monitor.string_literal('a' if row_arm == 'b' else 'b') }} and o.metric = v.metric and
     {%- if p.multi %} o.mm_w = {{ '-1' if (mode == 'reference' and p.ref_fixed) else 'v.mm_w' }} and{% endif %} {{ ml_monitor._perf_seg_match('o', 'v') }}
   {%- endif %}
-  where v.mm_arm = {{ ml_monitor.string_literal(row_arm) }} and v.metric = {{ ml_monitor.string_literal(m) }}
+  where v.mm_arm = {{ ml_monitor.string_literal(row_arm) }} and v.metric in ({% for m in ms %}{{ ml_monitor.string_literal(m) }}{% if not loop.last %}, {% endif %}{% endfor %})
       {%- endset %}
       {%- do parts.append(part) %}
     {%- endfor %}

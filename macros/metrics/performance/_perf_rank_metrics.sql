@@ -33,9 +33,18 @@
 {% macro default___perf_rank_method() %}{{ return('bucketed') }}{% endmacro %}
 {% macro duckdb___perf_rank_method() %}{{ return('global') }}{% endmacro %}
 
+{#- The CTEs ending in mm_rank (auc_u, ap_sum per (arm, segment)), joined into mm_metrics as r. -#}
 {% macro _perf_rank_parts(p, arms) -%}
-  {%- if ml_monitor._perf_rank_method() == 'global' -%}{{ return(ml_monitor._perf_rank_parts_global(p, arms)) }}{%- endif -%}
-  {{ return(ml_monitor._perf_rank_parts_bucketed(p, arms)) }}
+  {%- if 'rank' not in p.families -%}{{ return({}) }}{%- endif -%}
+  {%- if ml_monitor._perf_rank_method() == 'global' -%}
+    {%- set ctes = ml_monitor._perf_rank_parts_global(p, arms) -%}
+  {%- else -%}
+    {%- set ctes = ml_monitor._perf_rank_parts_bucketed(p, arms) -%}
+  {%- endif -%}
+  {%- set joins %}
+  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
+  {%- endset %}
+  {{ return({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) }}
 {%- endmacro %}
 
 {#- Value buckets per (arm, segment) for the distributed rank sums: enough that no bucket is a
@@ -43,125 +52,11 @@
 {% macro _perf_rank_buckets() %}{{ return(1024) }}{% endmacro %}
 
 {#- CTEs mm_rank_range ... mm_rank: the Mann-Whitney U (auc_u) and the average-precision sum
-    (ap_sum) per (arm, segment), joined into mm_metrics as r. No step needs all the rows of a
-    segment in one place (no window without a partition, and no window per segment over its
-    rows): each arm's scores are cut into value buckets (ties always share one), rows are
-    ranked inside their bucket (one small sort per bucket, in parallel), and the counts of the
-    lower buckets come from a small prefix over the bucket totals. -#}
+    (ap_sum) per (arm, segment) (the value-bucket CTEs come from _perf_rank_bucket_ctes). -#}
 {% macro _perf_rank_parts_bucketed(p, arms) -%}
-  {%- set parts = {} -%}
-  {%- if 'rank' not in p.families -%}{{ return(parts) }}{%- endif -%}
-  {%- set d = ml_monitor._perf_d -%}
   {%- set pr = 'pr_auc' in p.metrics -%}
-  {%- set k = ml_monitor._perf_rank_buckets() -%}
-  {%- set wk = ml_monitor._perf_k(p) -%}
   {%- set ctes %}
-
--- exact ROC AUC and average precision from ranks inside value buckets.
--- Each arm's score range is cut into {{ k }} equal widths; the bucket is monotone in the score,
--- so equal scores share a bucket and every score of a lower bucket is lower.
-mm_rank_range as (
-  select mm_arm, min(mm_score) as mm_lo, max(mm_score) as mm_hi
-  from mm_scored
-  where mm_use_s = 1 and not {{ ml_monitor.is_non_finite('mm_score') }}
-  group by mm_arm
-),
-
--- bucket = floor(K (s - lo) / (hi - lo)), in halves (no overflow)
-mm_rank_rows as (
-  select {{ ml_monitor.broadcast_hint('r') }}
-    {{ ml_monitor._perf_k(p, 's') }}s.mm_arm,
-    {%- for c in p.seg_sqls %}
-    {{ c }},
-    {%- endfor %}
-    mm_y,
-    mm_score,
-    {{ ml_monitor.to_bigint('case when r.mm_hi > r.mm_lo then floor((mm_score / 2 - r.mm_lo / 2) / (r.mm_hi / 2 - r.mm_lo / 2) * ' ~ k ~ ') else 0 end') }} as mm_b
-  from mm_scored as s
-  inner join mm_rank_range as r on s.mm_arm = r.mm_arm
-  where mm_use_s = 1 and not {{ ml_monitor.is_non_finite('mm_score') }}
-),
-
--- ranks inside the bucket, per (arm[, segment]): rank() ascending is 1 + the bucket's rows
--- scored lower, descending 1 + those scored higher; ties share a rank
-mm_ranked as (
-  select
-    {{ wk }}mm_arm,
-    {%- for c in p.seg_sqls %}
-    {{ c }},
-    {%- endfor %}
-    mm_y,
-    mm_b
-    {%- for i, c in p.seg_groups %}
-    {#- one arm: no arm key in the partition (a constant key only costs) -#}
-    {%- set keys = ml_monitor._perf_rank_partition(arms, c, p) + ['mm_b'] %},
-    rank() over (partition by {{ keys | join(', ') }} order by mm_score) as mm_r{{ i }}_asc,
-    rank() over (partition by {{ keys | join(', ') }} order by mm_score desc) as mm_r{{ i }}_desc
-    {%- if pr %},
-    rank() over (partition by {{ (keys + ['mm_y']) | join(', ') }} order by mm_score) as mm_q{{ i }}_asc
-    {%- endif %}
-    {%- endfor %}
-  from mm_rank_rows
-),
-
--- per (arm, segment, bucket): rows, positives and the positives' rank differences
-mm_rank_buckets as (
-  select
-    {{ wk }}mm_arm,
-    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
-    mm_b,
-    count(*) as n_b,
-    sum(mm_y) as p_b,
-    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff_b
-  from mm_ranked
-  {{ ml_monitor._perf_group_by(p.scope, wk ~ 'mm_arm, mm_b') }}
-),
-
--- the lower buckets' counts and the totals: a prefix over a small table ({{ k + 1 }} rows at
--- most per arm and segment)
-mm_rank_prefix as (
-  select mm_rank_buckets.*,
-    sum(n_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value order by mm_b rows between unbounded preceding and current row) - n_b as n_lower,
-    sum(p_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value order by mm_b rows between unbounded preceding and current row) - p_b as p_lower,
-    sum(n_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value) as n_all,
-    sum(p_b) over (partition by {{ wk }}mm_arm, segment_column, segment_value) as p_all
-  from mm_rank_buckets
-),
-
--- U = sum over buckets of the bucket's own U (ranks inside it: (rank_diff + P_b (N_b + 1)) / 2
--- - P_b (P_b + 1) / 2, tied pairs count 1/2) + P_b x the negatives of the lower buckets
-mm_rank_u as (
-  select {{ wk }}mm_arm, segment_column, segment_value,
-    sum(({{ d('rank_diff_b') }} + {{ d('p_b') }} * {{ d('n_b + 1') }}) / 2 - {{ d('p_b') }} * {{ d('p_b + 1') }} / 2
-        + {{ d('p_b') }} * {{ d('n_lower - p_lower') }}) as auc_u
-  from mm_rank_prefix
-  group by {{ wk }}mm_arm, segment_column, segment_value
-),
-{%- if pr %}
-
--- average precision: at a positive's score, the rows scored at or above it
--- (N - lower buckets' rows + 1 - its ascending rank in the bucket) and the positives at or
--- above it (P - lower buckets' positives + 1 - its ascending rank among the bucket's positives)
-mm_rank_ap as (
-  {%- for i, c in p.seg_groups %}
-  select {{ ml_monitor.broadcast_hint('b') }}
-    {{ ml_monitor._perf_k(p, 'k') }}k.mm_arm, b.segment_column, b.segment_value,
-    sum(case when k.mm_y = 1 then {{ d('b.p_all - b.p_lower + 1 - k.mm_q' ~ i ~ '_asc') }} / {{ d('b.n_all - b.n_lower + 1 - k.mm_r' ~ i ~ '_asc') }} else 0 end) as ap_sum
-  from mm_ranked as k
-  inner join mm_rank_prefix as b
-    on {{ ml_monitor._perf_kmatch(p, 'k', 'b') }}k.mm_arm = b.mm_arm and k.mm_b = b.mm_b
-   {%- if c is none %}
-   and b.segment_column is null
-   {%- else %}
-   and b.segment_column = {{ p.scope.segments[(i | int) - 1].literal }} and {{ ml_monitor.null_safe_equal('b.segment_value', ml_monitor.to_string('k.' ~ c)) }}
-   {%- endif %}
-  group by {{ ml_monitor._perf_k(p, 'k') }}k.mm_arm, b.segment_column, b.segment_value
-  {%- if not loop.last %}
-  union all
-  {%- endif %}
-  {%- endfor %}
-),
-{%- endif %}
+{{ ml_monitor._perf_rank_bucket_ctes(p, arms, 'mm_rank', 'mm_scored', 'mm_use_s = 1 and not ' ~ ml_monitor.is_non_finite('mm_score'), [], pr) }}
 
 mm_rank as (
   select {{ ml_monitor._perf_k(p, 'u') }}u.mm_arm, u.segment_column, u.segment_value, u.auc_u,
@@ -172,11 +67,143 @@ mm_rank as (
   {%- endif %}
 ),
   {%- endset %}
-  {%- set joins %}
-  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
-  {%- endset %}
-  {%- do parts.update({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) -%}
-  {{ return(parts) }}
+  {{ return(ctes) }}
+{%- endmacro %}
+
+{#- The exact rank sums of one or more binary rankings, distributed: CTEs <pre>_range,
+    <pre>_rows, <pre>ed (the ranks), <pre>_buckets, <pre>_prefix, <pre>_u and, with `pr`,
+    <pre>_ap. `source` has the columns mm_arm (mm_w with windows: N), the segment columns, the
+    `extra` keys (one ranking per arm, window, segment and value of the extra keys: for
+    one-vs-rest the class, mm_k), mm_y (1 = positive) and mm_score; `where` (none: every row)
+    keeps its usable rows. <pre>_u: per ([window, ]arm, extra keys, segment) the Mann-Whitney
+    U (auc_u), the rows (n_all) and positives (p_all) ranked; <pre>_ap: the average-precision
+    sum (ap_sum).
+    No step needs all the rows of a segment in one place (no window without a partition, and
+    no window per segment over its rows): each ranking's scores are cut into value buckets
+    (ties always share one), rows are ranked inside their bucket (one small sort per bucket,
+    in parallel), and the counts of the lower buckets come from a small prefix over the bucket
+    totals. -#}
+{% macro _perf_rank_bucket_ctes(p, arms, pre, source, where, extra, pr) -%}
+  {%- set d = ml_monitor._perf_d -%}
+  {%- set k = ml_monitor._perf_rank_buckets() -%}
+  {%- set wk = ml_monitor._perf_k(p) -%}
+  {%- set keys = ['mm_arm'] + extra -%}
+  {%- set rkeys = wk ~ (keys | join(', ')) -%}
+  {%- set on = [] -%}
+  {%- for c in keys -%}{%- do on.append('s.' ~ c ~ ' = r.' ~ c) -%}{%- endfor -%}
+  {%- set seg_keys = rkeys ~ ', segment_column, segment_value' %}
+-- exact rank sums from ranks inside value buckets.
+-- Each ranking's score range is cut into {{ k }} equal widths; the bucket is monotone in the
+-- score, so equal scores share a bucket and every score of a lower bucket is lower.
+{{ pre }}_range as (
+  select {{ keys | join(', ') }}, min(mm_score) as mm_lo, max(mm_score) as mm_hi
+  from {{ source }}
+  {%- if where %}
+  where {{ where }}
+  {%- endif %}
+  group by {{ keys | join(', ') }}
+),
+
+-- bucket = floor(K (s - lo) / (hi - lo)), in halves (no overflow)
+{{ pre }}_rows as (
+  select {{ ml_monitor.broadcast_hint('r') }}
+    {{ ml_monitor._perf_k(p, 's') }}
+    {%- for c in keys %}s.{{ c }}, {% endfor %}
+    {%- for c in p.seg_sqls %}
+    {{ c }},
+    {%- endfor %}
+    mm_y,
+    mm_score,
+    {{ ml_monitor.to_bigint('case when r.mm_hi > r.mm_lo then floor((mm_score / 2 - r.mm_lo / 2) / (r.mm_hi / 2 - r.mm_lo / 2) * ' ~ k ~ ') else 0 end') }} as mm_b
+  from {{ source }} as s
+  inner join {{ pre }}_range as r on {{ on | join(' and ') }}
+  {%- if where %}
+  where {{ where }}
+  {%- endif %}
+),
+
+-- ranks inside the bucket, per (ranking[, segment]): rank() ascending is 1 + the bucket's rows
+-- scored lower, descending 1 + those scored higher; ties share a rank
+{{ pre }}ed as (
+  select
+    {{ rkeys }},
+    {%- for c in p.seg_sqls %}
+    {{ c }},
+    {%- endfor %}
+    mm_y,
+    mm_b
+    {%- for i, c in p.seg_groups %}
+    {#- one arm: no arm key in the partition (a constant key only costs) -#}
+    {%- set pk = ml_monitor._perf_rank_partition(arms, c, p) + extra + ['mm_b'] %},
+    rank() over (partition by {{ pk | join(', ') }} order by mm_score) as mm_r{{ i }}_asc,
+    rank() over (partition by {{ pk | join(', ') }} order by mm_score desc) as mm_r{{ i }}_desc
+    {%- if pr %},
+    rank() over (partition by {{ (pk + ['mm_y']) | join(', ') }} order by mm_score) as mm_q{{ i }}_asc
+    {%- endif %}
+    {%- endfor %}
+  from {{ pre }}_rows
+),
+
+-- per (ranking, segment, bucket): rows, positives and the positives' rank differences
+{{ pre }}_buckets as (
+  select
+    {{ rkeys }},
+    {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
+    mm_b,
+    count(*) as n_b,
+    sum(mm_y) as p_b,
+    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff_b
+  from {{ pre }}ed
+  {{ ml_monitor._perf_group_by(p.scope, rkeys ~ ', mm_b') }}
+),
+
+-- the lower buckets' counts and the totals: a prefix over a small table ({{ k + 1 }} rows at
+-- most per ranking and segment)
+{{ pre }}_prefix as (
+  select {{ pre }}_buckets.*,
+    sum(n_b) over (partition by {{ seg_keys }} order by mm_b rows between unbounded preceding and current row) - n_b as n_lower,
+    sum(p_b) over (partition by {{ seg_keys }} order by mm_b rows between unbounded preceding and current row) - p_b as p_lower,
+    sum(n_b) over (partition by {{ seg_keys }}) as n_all,
+    sum(p_b) over (partition by {{ seg_keys }}) as p_all
+  from {{ pre }}_buckets
+),
+
+-- U = sum over buckets of the bucket's own U (ranks inside it: (rank_diff + P_b (N_b + 1)) / 2
+-- - P_b (P_b + 1) / 2, tied pairs count 1/2) + P_b x the negatives of the lower buckets
+{{ pre }}_u as (
+  select {{ seg_keys }},
+    max(n_all) as n_all,
+    max(p_all) as p_all,
+    sum(({{ d('rank_diff_b') }} + {{ d('p_b') }} * {{ d('n_b + 1') }}) / 2 - {{ d('p_b') }} * {{ d('p_b + 1') }} / 2
+        + {{ d('p_b') }} * {{ d('n_lower - p_lower') }}) as auc_u
+  from {{ pre }}_prefix
+  group by {{ seg_keys }}
+),
+{%- if pr %}
+
+-- average precision: at a positive's score, the rows scored at or above it
+-- (N - lower buckets' rows + 1 - its ascending rank in the bucket) and the positives at or
+-- above it (P - lower buckets' positives + 1 - its ascending rank among the bucket's positives)
+{{ pre }}_ap as (
+  {%- for i, c in p.seg_groups %}
+  select {{ ml_monitor.broadcast_hint('b') }}
+    {{ ml_monitor._perf_k(p, 'k') }}{% for kc in keys %}k.{{ kc }}, {% endfor %}b.segment_column, b.segment_value,
+    sum(case when k.mm_y = 1 then {{ d('b.p_all - b.p_lower + 1 - k.mm_q' ~ i ~ '_asc') }} / {{ d('b.n_all - b.n_lower + 1 - k.mm_r' ~ i ~ '_asc') }} else 0 end) as ap_sum
+  from {{ pre }}ed as k
+  inner join {{ pre }}_prefix as b
+    on {{ ml_monitor._perf_kmatch(p, 'k', 'b') }}{% for kc in keys %}k.{{ kc }} = b.{{ kc }} and {% endfor %}k.mm_b = b.mm_b
+   {%- if c is none %}
+   and b.segment_column is null
+   {%- else %}
+   and b.segment_column = {{ p.scope.segments[(i | int) - 1].literal }} and {{ ml_monitor.null_safe_equal('b.segment_value', ml_monitor.to_string('k.' ~ c)) }}
+   {%- endif %}
+  group by {{ ml_monitor._perf_k(p, 'k') }}{% for kc in keys %}k.{{ kc }}, {% endfor %}b.segment_column, b.segment_value
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
+),
+{%- endif %}
 {%- endmacro %}
 
 {#- DuckDB's path (method 'global'): CTEs mm_ranked, mm_rank_sums, mm_rank as in the bucketed
@@ -184,8 +211,6 @@ mm_rank as (
     its threads, so a partition per segment is no single-task step there, and this form was
     measured ~1.5x faster on DuckDB than the bucketed one (docs/benchmarks.md). -#}
 {% macro _perf_rank_parts_global(p, arms) -%}
-  {%- set parts = {} -%}
-  {%- if 'rank' not in p.families -%}{{ return(parts) }}{%- endif -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set pr = 'pr_auc' in p.metrics -%}
   {%- set ctes %}
@@ -238,11 +263,7 @@ mm_rank as (
   from mm_rank_sums
 ),
   {%- endset %}
-  {%- set joins %}
-  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
-  {%- endset %}
-  {%- do parts.update({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) -%}
-  {{ return(parts) }}
+  {{ return(ctes) }}
 {%- endmacro %}
 
 {#- The columns every rank CTE carries: arm, segment columns, label. -#}

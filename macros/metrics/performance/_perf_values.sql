@@ -49,48 +49,82 @@ mm_metrics as (
   {{- parts.joins }}
 ),
 
--- one row per (arm, segment, metric): value, rows used, why it is undefined
+-- one row per (arm, segment, metric): value, rows used, why it is undefined. The metrics are a
+-- list of literal rows crossed with mm_metrics (one read of it, whatever the number of metrics:
+-- Spark inlines a CTE into every reference, and a union of one select per metric made it plan
+-- mm_metrics and every CTE behind it once per metric); each column picks its metric's SQL.
 mm_values as (
-  {%- set branches = [] %}
+  {%- set cols = {'column_name': [], 'value': [], 'n_used': [], 'reason': [], 'n_excluded': [], 'note': [], 'facts_extra': []} %}
   {%- for m in metrics %}
     {%- set spec = ml_monitor._perf_metric_sql(m, registry) %}
     {%- set input = registry[m].input %}
-    {%- set excluded = 'n_labelled - n_s' if input in ['score', 'prob'] else 'n_labelled - n_p' %}
-    {%- set branch %}
+    {%- set column %}case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor._perf_metric_column(spec, arm, input)) }} {% endfor %}end{% endset %}
+    {%- set reason -%}
+      case
+        {%- if spec.empty_reason != 'null' %}
+        when {{ spec.n_used }} = 0 and {{ spec.empty_reason }} is not null then {{ spec.empty_reason }}
+        {%- endif %}
+        when {{ spec.n_used }} = 0 then 'all ' || {{ s('n_labelled') }} || ' labelled rows have a null ' || {{ column }}{% if by_columns %} || ' (or challenger input)'{% endif %}
+        else {{ spec.reason }}
+      end
+    {%- endset %}
+    {%- do cols.column_name.append((m, column)) %}
+    {%- do cols.value.append((m, 'case when ' ~ spec.n_used ~ ' > 0 then ' ~ spec.value ~ ' end')) %}
+    {%- do cols.n_used.append((m, spec.n_used)) %}
+    {%- do cols.reason.append((m, reason)) %}
+    {%- do cols.n_excluded.append((m, 'n_labelled - n_s' if input in ['score', 'prob'] else 'n_labelled - n_p')) %}
+    {%- do cols.note.append((m, spec.note)) %}
+    {%- do cols.facts_extra.append((m, spec.facts)) %}
+  {%- endfor %}
+  {%- if metrics | length == 0 %}
+  select {{ k }}mm_arm, segment_column, segment_value, {{ ml_monitor.null_string() }} as metric, {{ ml_monitor.null_string() }} as column_name,
+    {{ ml_monitor.null_double() }} as value, 0 as n_used, {{ ml_monitor.null_string() }} as reason,
+    n_rows, n_labelled, n_dup, 0 as n_excluded, '' as note, '' as facts_extra
+  from mm_metrics where 1 = 0
+  {%- else %}
+  {%- set by_metric = ml_monitor._perf_by_metric %}
   select
     {{ k }}mm_arm, segment_column, segment_value,
-    {{ ml_monitor.string_literal(m) }} as metric,
-    case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor._perf_metric_column(spec, arm, input)) }} {% endfor %}end as column_name,
-    case when {{ spec.n_used }} > 0 then {{ spec.value }} end as value,
-    {{ spec.n_used }} as n_used,
+    mm_m.metric,
+    {{ by_metric(cols.column_name) }} as column_name,
+    {{ by_metric(cols.value) }} as value,
+    {{ by_metric(cols.n_used) }} as n_used,
     case
       {%- if p.mode == 'reference' %}
       when n_rows = 0 and mm_arm = 'b' then 'no eligible predictions' || {{ p.ref_window_text_sql }}
       {%- endif %}
       when n_rows = 0 then 'no eligible predictions' || {{ p.window_text_sql }}
       when n_labelled = 0 then 'no labelled rows: none of the ' || {{ s('n_rows') }} || ' eligible predictions has a label'
-      {%- if spec.empty_reason != 'null' %}
-      when {{ spec.n_used }} = 0 and {{ spec.empty_reason }} is not null then {{ spec.empty_reason }}
-      {%- endif %}
-      when {{ spec.n_used }} = 0 then 'all ' || {{ s('n_labelled') }} || ' labelled rows have a null ' || case {% for arm in arms %}when mm_arm = {{ ml_monitor.string_literal(arm.id) }} then {{ ml_monitor.string_literal(ml_monitor._perf_metric_column(spec, arm, input)) }} {% endfor %}end{% if by_columns %} || ' (or challenger input)'{% endif %}
-      else {{ spec.reason }}
+      else {{ by_metric(cols.reason) }}
     end as reason,
     n_rows, n_labelled, n_dup,
-    {{ excluded }} as n_excluded,
-    {{ spec.note }} as note,
-    {{ spec.facts }} as facts_extra
+    {{ by_metric(cols.n_excluded) }} as n_excluded,
+    {{ by_metric(cols.note) }} as note,
+    {{ by_metric(cols.facts_extra) }} as facts_extra
   from mm_metrics
-    {%- endset %}
-    {%- do branches.append(branch) %}
-  {%- endfor %}
-  {%- if branches | length == 0 %}
-  select {{ k }}mm_arm, segment_column, segment_value, {{ ml_monitor.null_string() }} as metric, {{ ml_monitor.null_string() }} as column_name,
-    {{ ml_monitor.null_double() }} as value, 0 as n_used, {{ ml_monitor.null_string() }} as reason,
-    n_rows, n_labelled, n_dup, 0 as n_excluded, '' as note, '' as facts_extra
-  from mm_metrics where 1 = 0
-  {%- else %}
-  {{ branches | join('\n  union all') }}
+  cross join {{ ml_monitor.literal_rows(ml_monitor._perf_metric_rows(metrics), ['metric'], 'mm_m') }}
   {%- endif %}
 ),
 
+{%- endmacro %}
+
+{#- The metric rows of mm_values: one literal row per metric name. -#}
+{% macro _perf_metric_rows(metrics) -%}
+  {%- set rows = [] -%}
+  {%- for m in metrics -%}{%- do rows.append([ml_monitor.string_literal(m)]) -%}{%- endfor -%}
+  {{ return(rows) }}
+{%- endmacro %}
+
+{#- One column of mm_values: `pairs` [(metric, SQL)] -> the SQL of the row's metric (mm_m.metric);
+    one metric: its SQL alone. -#}
+{% macro _perf_by_metric(pairs) -%}
+  {%- if pairs | length == 1 -%}{{ return(pairs[0][1]) }}{%- endif -%}
+  {%- set out -%}
+    case mm_m.metric
+      {%- for m, sql in pairs %}
+      when {{ ml_monitor.string_literal(m) }} then {{ sql }}
+      {%- endfor %}
+    end
+  {%- endset -%}
+  {{ return(out) }}
 {%- endmacro %}
