@@ -108,7 +108,8 @@ def stats17(data_dir: Path, cfg: dict) -> dict:
             values["multiclass_errors"][str(seg)] = f"{type(e).__name__}: {e}"
             snapshot = Report([ClassificationQuality()]).run(current_data=data, reference_data=None)
         nums: dict = {}
-        _numbers({str(m.get("metric_id")): m.get("value") for m in snapshot.dict().get("metrics", [])}, "", nums)
+        _numbers({f"{i}:{m.get('metric_id') or m.get('metric_name') or ''}": m.get("value")
+                  for i, m in enumerate(snapshot.dict().get("metrics", []))}, "", nums)
         values["multiclass"][str(seg)] = nums
     times["multiclass"] = time.perf_counter() - t
     return {"seconds": time.perf_counter() - t0, "times": times, "values": values}
