@@ -9,6 +9,14 @@ Runs in its own virtualenv (Evidently 0.7 needs pandas < 3), never in the projec
 Prints one JSON line: {"seconds", "load_seconds", "compute_seconds", "values": {"psi_evidently": {...}}}.
 Evidently's PSI is not the textbook quantile PSI (see PERFORMANCE notes / README.md, "Drift",
 `binning: evidently`): the values are compared with ml_monitor's `binning: evidently` mode.
+
+With ``"mode": "stats17"`` in the JSON (bench/stats_bench.py, issue #17) it runs instead, one
+report per group so that each is timed apart, the statistics Evidently has of the ones issue #17
+added: ``ValueDrift(method=...)`` with "wasserstein" (normed) and "ks" (p-value) on the numeric
+columns, "hellinger" on every feature, "chisquare" on the categorical ones, and
+``ClassificationQuality`` + ``ClassificationQualityByLabel`` of the multiclass model, overall and
+per segment (Evidently has no segments: one report per segment). Not run: Evidently's "TVD" (a
+permutation test of 1,000 shuffles returning a p-value, not the distance) and L-infinity (none).
 """
 
 from __future__ import annotations
@@ -35,8 +43,83 @@ def _find_psi(obj, out: dict) -> None:
             _find_psi(v, out)
 
 
+def _value_drifts(result: dict) -> dict:
+    """{column: value} of the ValueDrift metrics of one snapshot."""
+    out: dict = {}
+    for m in result.get("metrics", []):
+        mid = str(m.get("metric_id", ""))
+        if mid.startswith("ValueDrift(") and "column=" in mid:
+            out[mid.split("column=")[1].split(",")[0].rstrip(")")] = m.get("value")
+    if not out:
+        _find_psi(result, out)
+    return out
+
+
+def _numbers(obj, path: str, out: dict) -> None:
+    """Every number of a classification snapshot by metric id (for the agreement table)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _numbers(v, f"{path}.{k}" if path else str(k), out)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _numbers(v, f"{path}[{i}]", out)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        out[path] = obj
+
+
+def stats17(data_dir: Path, cfg: dict) -> dict:
+    from evidently import DataDefinition, Dataset, MulticlassClassification, Report
+    from evidently.metrics import ValueDrift
+    from evidently.presets import ClassificationQuality, ClassificationQualityByLabel
+
+    numeric, categorical, classes = cfg["numeric"], cfg["categorical"], cfg["classes"]
+    cols = [*numeric, *categorical]
+    t0 = time.perf_counter()
+    cur = pd.read_parquet(data_dir / "predictions.parquet", columns=cols)
+    ref = pd.read_parquet(data_dir / "reference.parquet", columns=cols)
+    mc = pd.read_parquet(data_dir / "mc_predictions.parquet").merge(
+        pd.read_parquet(data_dir / "mc_labels.parquet"), on="id", how="inner")
+    mc = mc.rename(columns={f"p_{c}": c for c in classes})
+    times = {"load": time.perf_counter() - t0}
+    values: dict = {}
+    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+    ks_cols = cfg.get("ks_columns") or numeric
+    groups = [("wasserstein_norm", "wasserstein", ks_cols), ("ks_pvalue", "ks", ks_cols),
+              ("hellinger", "hellinger", cols), ("chi2_pvalue", "chisquare", categorical)]
+    for group, method, group_cols in groups:
+        t = time.perf_counter()
+        report = Report([ValueDrift(column=c, method=method) for c in group_cols])
+        snapshot = report.run(current_data=Dataset.from_pandas(cur, data_definition=definition),
+                              reference_data=Dataset.from_pandas(ref, data_definition=definition))
+        values[group] = _value_drifts(snapshot.dict())
+        times[group] = time.perf_counter() - t
+    t = time.perf_counter()
+    mc_def = DataDefinition(categorical_columns=["y_true", "y_pred", "segment"], numerical_columns=list(classes),
+                            classification=[MulticlassClassification(target="y_true", prediction_labels="y_pred",
+                                                                     prediction_probas=list(classes))])
+    values["multiclass"] = {}
+    values["multiclass_errors"] = {}
+    for seg, part in [("(all)", mc), *sorted(mc.groupby("segment"))]:
+        data = Dataset.from_pandas(part.reset_index(drop=True), data_definition=mc_def)
+        try:
+            snapshot = Report([ClassificationQuality(), ClassificationQualityByLabel()]).run(
+                current_data=data, reference_data=None)
+        except Exception as e:  # noqa: BLE001  (its by-label metrics fail on a class never predicted)
+            values["multiclass_errors"][str(seg)] = f"{type(e).__name__}: {e}"
+            snapshot = Report([ClassificationQuality()]).run(current_data=data, reference_data=None)
+        nums: dict = {}
+        _numbers({f"{i}:{m.get('metric_id') or m.get('metric_name') or ''}": m.get("value")
+                  for i, m in enumerate(snapshot.dict().get("metrics", []))}, "", nums)
+        values["multiclass"][str(seg)] = nums
+    times["multiclass"] = time.perf_counter() - t
+    return {"seconds": time.perf_counter() - t0, "times": times, "values": values}
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
+    if json.loads(sys.argv[2]).get("mode") == "stats17":
+        print(json.dumps(stats17(Path(sys.argv[1]), json.loads(sys.argv[2])), default=float))
+        return
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset, DataSummaryPreset
 

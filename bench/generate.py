@@ -16,6 +16,12 @@ model in one segment, so AUC differs by segment.
 
 Everything is generated with numpy's ``default_rng(seed)`` in chunks of 1M rows (memory stays
 flat at any size); categorical values are drawn as codes and mapped to text inside DuckDB.
+
+``generate_multiclass`` adds a multiclass model to the same directory (issue #17, used by
+bench/stats_bench.py): ``raw.mc_predictions`` (``id``, ``segment``, ``y_pred`` and one probability
+column ``p_<class>`` per class, a softmax: each row sums to 1) and ``raw.mc_labels`` (``id``,
+``y_true`` for 70% of the rows), plus their parquet files. It draws from its own generator
+(``default_rng([seed, 17])``), so the tables above are the same with or without it.
 """
 
 from __future__ import annotations
@@ -176,6 +182,71 @@ def generate(out_dir: Path, rows: int, ref_rows: int, n_numeric: int = 10, n_cat
     return manifest
 
 
+MC_CLASSES = ["prepaid_card", "highstreet_card", "upmarket_card", "business_card"]
+MC_VERSION = 1
+
+
+def _mc_chunk(rng: np.random.Generator, start: int, n: int) -> pd.DataFrame:
+    """One chunk of the multiclass model: a softmax over the classes of a noisy linear score, the
+    predicted class its argmax; labels drawn from the probabilities, except in seg_5 where they
+    follow them only half of the time (concept drift, as in the binary data); seg_7 never
+    predicts business_card (a class never predicted there)."""
+    k = len(MC_CLASSES)
+    seg = rng.choice(len(SEGMENTS), size=n, p=SEGMENT_P)
+    logits = rng.normal(0.0, 1.0, (n, k)) * 1.4 + np.array([0.6, 0.3, 0.0, -0.4])
+    logits[seg == 7, 3] -= 30.0
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    pred = p.argmax(axis=1)
+    # labels: inverse-CDF draw from p; seg_5: half of the rows get a uniform random class
+    u = rng.random(n)
+    y = np.minimum((u[:, None] > np.cumsum(p, axis=1)).sum(axis=1), k - 1)
+    noisy = (seg == 5) & (rng.random(n) < 0.5)
+    y[noisy] = rng.integers(0, k, int(noisy.sum()))
+    cols: dict = {"id": np.arange(start, start + n, dtype=np.int64), "segment_code": seg, "pred_code": pred,
+                  "label_code": y, "has_label": rng.random(n) < 0.7}
+    for j, c in enumerate(MC_CLASSES):
+        cols[f"p_{c}"] = p[:, j]
+    return pd.DataFrame(cols)
+
+
+def generate_multiclass(out_dir: Path, rows: int, seed: int = 42, parquet: bool = True) -> dict:
+    """Add (or reuse) ``raw.mc_predictions`` / ``raw.mc_labels`` in ``out_dir``'s bench.duckdb (made
+    by ``generate``); returns the multiclass part of the manifest."""
+    mpath = out_dir / "manifest.json"
+    manifest = json.loads(mpath.read_text())
+    want = {"version": MC_VERSION, "rows": rows, "seed": seed, "classes": MC_CLASSES}
+    old = manifest.get("multiclass")
+    if old and {k: old.get(k) for k in want} == want and (old.get("parquet") or not parquet):
+        return old
+    t0 = time.perf_counter()
+    rng = np.random.default_rng([seed, 17])
+    classes = "[" + ", ".join(f"'{c}'" for c in MC_CLASSES) + "]"
+    select = ("id, ['" + "','".join(SEGMENTS) + "'][segment_code + 1] as segment, "
+              f"{classes}[pred_code + 1] as y_pred, " + ", ".join(f"p_{c}" for c in MC_CLASSES))
+    con = duckdb.connect(str(out_dir / "bench.duckdb"))
+    con.execute("drop table if exists raw.mc_predictions")
+    con.execute("drop table if exists raw.mc_labels")
+    for offset in range(0, rows, CHUNK):
+        df = _mc_chunk(rng, offset, min(CHUNK, rows - offset))
+        con.register("chunk", df)
+        if offset == 0:
+            con.execute(f"create table raw.mc_predictions as select {select} from chunk")
+            con.execute(f"create table raw.mc_labels as select id, {classes}[label_code + 1] as y_true from chunk where has_label")
+        else:
+            con.execute(f"insert into raw.mc_predictions select {select} from chunk")
+            con.execute(f"insert into raw.mc_labels select id, {classes}[label_code + 1] from chunk where has_label")
+        con.unregister("chunk")
+    if parquet:
+        for table in ("mc_predictions", "mc_labels"):
+            con.execute(f"copy raw.{table} to '{out_dir / (table + '.parquet')}' (format parquet)")
+    con.execute("checkpoint")
+    con.close()
+    manifest["multiclass"] = {**want, "parquet": parquet, "generated_seconds": round(time.perf_counter() - t0, 2)}
+    mpath.write_text(json.dumps(manifest, indent=2))
+    return manifest["multiclass"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out_dir", type=Path)
@@ -184,8 +255,11 @@ def main() -> None:
     ap.add_argument("--numeric", type=int, default=10)
     ap.add_argument("--categorical", type=int, default=5)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--multiclass", action="store_true", help="also the multiclass model (issue #17)")
     a = ap.parse_args()
     generate(a.out_dir, a.rows, a.ref_rows or a.rows, a.numeric, a.categorical, a.seed)
+    if a.multiclass:
+        generate_multiclass(a.out_dir, a.rows, a.seed)
 
 
 if __name__ == "__main__":

@@ -111,3 +111,139 @@ def run(data_dir: Path, numeric: list[str], categorical: list[str]) -> dict:
     out["load_seconds"] = t_load
     out["compute_seconds"] = time.perf_counter() - t0 - t_load
     return out
+
+
+# ---- issue #17: the newer drift statistics and a multiclass model (bench/stats_bench.py) ----
+#
+# Same definitions as the SQL (docs/drift.md, "More statistics"; docs/model-performance.md,
+# "Multiclass models"): hellinger / total variation on the psi bins (raw shares, no epsilon),
+# linf and the chi-square p-value on the categories (plus the unseen bin; bins empty on both
+# sides left out), KS and Wasserstein on the raw values (nulls left out), the multiclass metrics
+# with scikit-learn's default conventions, overall and per segment.
+
+
+def _numeric_bin_counts(ref: np.ndarray, cur: np.ndarray, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.unique(np.quantile(ref, np.arange(1, bins) / bins))
+    nb = len(edges) + 1
+    return (np.bincount(np.searchsorted(edges, ref, side="left"), minlength=nb),
+            np.bincount(np.searchsorted(edges, cur, side="left"), minlength=nb))
+
+
+def _categorical_bin_counts(ref: pd.Series, cur: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    rc = ref.value_counts(dropna=True)
+    cc = cur.value_counts(dropna=True)
+    seen = cc.index.isin(rc.index)
+    return (np.append(rc.to_numpy(), 0), np.append(cc.reindex(rc.index, fill_value=0).to_numpy(), cc[~seen].sum()))
+
+
+def binned_statistics(r: np.ndarray, c: np.ndarray, categorical: bool) -> dict:
+    p, q = r / r.sum(), c / c.sum()
+    out = {"hellinger": float(np.sqrt(0.5 * np.sum((np.sqrt(q) - np.sqrt(p)) ** 2))),
+           "total_variation": float(0.5 * np.sum(np.abs(q - p)))}
+    if categorical:
+        from scipy.stats import chi2_contingency
+        keep = (r + c) > 0
+        out["linf"] = float(np.max(np.abs(q - p)))
+        out["chi2_pvalue"] = (float(chi2_contingency(np.vstack([r[keep], c[keep]]), correction=False).pvalue)
+                              if keep.sum() > 1 else 1.0)
+    return out
+
+
+def _finite(x: pd.Series) -> np.ndarray:
+    a = x.to_numpy(dtype=np.float64, na_value=np.nan)
+    return a[np.isfinite(a)]
+
+
+def multiclass_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, classes: list[str]) -> dict:
+    from sklearn.metrics import (accuracy_score, f1_score, log_loss, precision_recall_fscore_support,
+                                 precision_score, recall_score, roc_auc_score)
+    order = sorted(classes)                      # scikit-learn wants the labels (and columns) sorted
+    ps = proba[:, [classes.index(c) for c in order]]
+    out = {"accuracy": float(accuracy_score(y, pred)),
+           "macro_f1": float(f1_score(y, pred, average="macro")),
+           "weighted_f1": float(f1_score(y, pred, average="weighted")),
+           "micro_f1": float(f1_score(y, pred, average="micro")),
+           "macro_precision": float(precision_score(y, pred, average="macro", zero_division=0)),
+           "macro_recall": float(recall_score(y, pred, average="macro", zero_division=0)),
+           "roc_auc_ovr_macro": float(roc_auc_score(y, ps, multi_class="ovr", average="macro", labels=order)),
+           "roc_auc_ovr_weighted": float(roc_auc_score(y, ps, multi_class="ovr", average="weighted", labels=order)),
+           "log_loss": float(log_loss(y, ps, labels=order))}
+    prec, rec, f1, _ = precision_recall_fscore_support(y, pred, labels=classes, average=None, zero_division=np.nan)
+    for j, c in enumerate(classes):
+        out[f"precision[{c}]"], out[f"recall[{c}]"], out[f"f1[{c}]"] = float(prec[j]), float(rec[j]), float(f1[j])
+        yc = y == c
+        out[f"roc_auc[{c}]"] = float(roc_auc_score(yc, proba[:, j])) if 0 < yc.sum() < len(yc) else float("nan")
+    return out
+
+
+def run_stats17(data_dir: Path, numeric: list[str], categorical: list[str], classes: list[str],
+                ks_columns: list[str] | None = None) -> dict:
+    """Every issue-#17 statistic of bench/suite.py's stats17 tests; times per group (reading the
+    parquet files apart), values for the agreement table."""
+    from scipy.stats import ks_2samp, wasserstein_distance
+    t0 = time.perf_counter()
+    features = numeric + categorical
+    cur = pd.read_parquet(data_dir / "predictions.parquet", columns=[*features, "score"])
+    ref = pd.read_parquet(data_dir / "reference.parquet", columns=[*features, "score"])
+    mc_cols = ["id", "segment", "y_pred", *[f"p_{c}" for c in classes]]
+    mc = pd.read_parquet(data_dir / "mc_predictions.parquet", columns=mc_cols)
+    mc_labels = pd.read_parquet(data_dir / "mc_labels.parquet", columns=["id", "y_true"])
+    times: dict = {"load": time.perf_counter() - t0}
+    values: dict = {}
+
+    def timed(group: str, fn) -> None:
+        t = time.perf_counter()
+        fn()
+        times[group] = times.get(group, 0.0) + time.perf_counter() - t
+
+    ks_cols = ks_columns or numeric
+
+    def ks_all(statistic: str) -> None:
+        for col in ks_cols:
+            res = ks_2samp(_finite(ref[col]), _finite(cur[col]), method="asymp")
+            values.setdefault(col, {})["ks" if statistic == "ks" else "ks_pvalue"] = float(
+                res.statistic if statistic == "ks" else res.pvalue)
+
+    def wasserstein_all(normed: bool) -> None:
+        for col in ks_cols:
+            r, c = _finite(ref[col]), _finite(cur[col])
+            w = float(wasserstein_distance(r, c))
+            values.setdefault(col, {})["wasserstein_norm" if normed else "wasserstein"] = (
+                w / max(float(np.std(r)), 0.001) if normed else w)
+
+    def binned_all(cols: list[str], wanted: tuple[str, ...]) -> None:
+        for col in cols:
+            if col in numeric:
+                r, c = _numeric_bin_counts(_finite(ref[col]), _finite(cur[col]))
+            else:
+                r, c = _categorical_bin_counts(ref[col], cur[col])
+            stats = binned_statistics(r, c, col in categorical)
+            values.setdefault(col, {}).update({k: stats[k] for k in wanted if k in stats})
+
+    def score_hellinger() -> None:
+        r, c = _numeric_bin_counts(_finite(ref["score"]), _finite(cur["score"]))
+        values.setdefault("score", {})["hellinger"] = binned_statistics(r, c, False)["hellinger"]
+
+    def multiclass() -> None:
+        joined = mc.merge(mc_labels, on="id", how="inner")
+        y = joined["y_true"].to_numpy()
+        pred = joined["y_pred"].to_numpy()
+        proba = joined[[f"p_{c}" for c in classes]].to_numpy()
+        seg = joined["segment"].to_numpy()
+        perf = {"(all)": multiclass_metrics(y, pred, proba, classes)}
+        for s in np.unique(seg):
+            m = seg == s
+            perf[str(s)] = multiclass_metrics(y[m], pred[m], proba[m], classes)
+        values["multiclass"] = perf
+
+    timed("ks", lambda: ks_all("ks"))
+    timed("ks_pvalue", lambda: ks_all("ks_pvalue"))
+    timed("wasserstein_norm", lambda: wasserstein_all(True))
+    timed("wasserstein", lambda: wasserstein_all(False))
+    timed("hellinger", lambda: binned_all(features, ("hellinger",)))
+    timed("total_variation", lambda: binned_all(features, ("total_variation",)))
+    timed("linf", lambda: binned_all(categorical, ("linf",)))
+    timed("chi2_pvalue", lambda: binned_all(categorical, ("chi2_pvalue",)))
+    timed("prediction_drift_hellinger", score_hellinger)
+    timed("multiclass", multiclass)
+    return {"seconds": time.perf_counter() - t0, "times": times, "values": values}
