@@ -15,14 +15,18 @@ Measured (medians of --repeat runs, one DuckDB connection, threads 2):
   (b0) the same with n_examples: 0 (no worst-example keys in the detail)
   (c) pandas     the same numbers with pandas: both tables' keys counted and reduced to one row
                  per key, an outer merge, per-feature mismatch / mean |diff| by channel and overall
-                 (the tables are read into DataFrames first: timed apart as "pandas load")
-Checks that (b) and (c) agree (mismatch rates to 1e-12). Results: bench/results/skew_<rows>.json.
+                 (the tables are read into DataFrames first: timed apart as "pandas load"), in a
+                 process of its own started before the SQL (its peak RSS is pandas' alone, load
+                 included, not the DuckDB connection's)
+Checks that (b) and (c) agree (mismatch rates to 1e-12). Results: bench/results/skew_<rows>.json
+(the load average is sampled every 5 s during the timed runs: its median and max are recorded).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -114,6 +118,42 @@ def pandas_skew(s: pd.DataFrame, o: pd.DataFrame) -> dict:
     return out
 
 
+def pandas_child(db: str, repeat: int) -> int:
+    """(c) in this process: load both tables, run pandas_skew `repeat` times, print JSON."""
+    con = duckdb.connect(db, read_only=True)
+    load_s, frames = median_time(lambda: (con.execute("select * from serving").df(),
+                                          con.execute("select * from offline").df()), 1)
+    con.close()
+    pandas_s, expected = median_time(lambda: pandas_skew(*frames), repeat)
+    print(json.dumps({"pandas_load_s": load_s, "pandas_s": pandas_s,
+                      "pandas_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "expected": [[k[0], k[1], v[0] if isinstance(v, tuple) else v] for k, v in expected.items()]}))
+    return 0
+
+
+class LoadSampler:
+    """The 1-minute load average every `every` seconds while the timed runs last."""
+
+    def __init__(self, every: float = 5.0):
+        import threading
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+
+    def _run(self, every: float) -> None:
+        while not self._stop.is_set():
+            self.samples.append(os.getloadavg()[0])
+            self._stop.wait(every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def median_time(fn, repeat: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeat):
@@ -132,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pandas", action="store_true",
                     help="time the SQL and the raw scan only (pandas needs ~1 GB per million rows per side)")
     ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for the timed queries, e.g. 4GB")
+    ap.add_argument("--pandas-child", default=None, help=argparse.SUPPRESS)   # internal: (c) in its own process
     args = ap.parse_args(argv)
+    if args.pandas_child:
+        return pandas_child(args.pandas_child, args.repeat)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     db = work / f"skew_{args.rows}.duckdb"
@@ -143,23 +186,27 @@ def main(argv: list[str] | None = None) -> int:
         sql = compile_skew(db, Path(tmp))
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         sql_no_examples = compile_skew(db, Path(tmp), n_examples=0)
-    con = duckdb.connect(str(db), read_only=True)
-    con.execute("set threads to 2")
-    if args.memory_limit:
-        con.execute(f"set memory_limit = '{args.memory_limit}'")
-    scan_s, _ = median_time(lambda: raw_scan(con), args.repeat)
-    skew_s, rows = median_time(lambda: con.execute(sql).fetchall(), args.repeat)
-    cols = [d[0] for d in con.description] if con.description else []
-    skew0_s, _ = median_time(lambda: con.execute(sql_no_examples).fetchall(), args.repeat)
-    if args.no_pandas:
-        load_s = pandas_s = None
-        expected = {}
-    else:
-        load_s, frames = median_time(lambda: (con.execute("select * from serving").df(),
-                                              con.execute("select * from offline").df()), 1)
-    con.close()
-    if not args.no_pandas:
-        pandas_s, expected = median_time(lambda: pandas_skew(*frames), args.repeat)
+    with LoadSampler() as load:
+        # pandas first, while this process holds no DuckDB database (both never in memory at once)
+        if args.no_pandas:
+            load_s = pandas_s = pandas_peak_mb = None
+            expected = {}
+        else:
+            child = subprocess.run([sys.executable, __file__, "--pandas-child", str(db), "--repeat", str(args.repeat)],
+                                   check=True, capture_output=True, text=True)
+            c = json.loads(child.stdout.strip().splitlines()[-1])
+            load_s, pandas_s, pandas_peak_mb = c["pandas_load_s"], c["pandas_s"], c["pandas_peak_rss_mb"]
+            expected = {(g, f): (v,) for g, f, v in c["expected"]}
+        con = duckdb.connect(str(db), read_only=True)
+        con.execute("set threads to 2")
+        if args.memory_limit:
+            con.execute(f"set memory_limit = '{args.memory_limit}'")
+        scan_s, _ = median_time(lambda: raw_scan(con), args.repeat)
+        skew_s, rows = median_time(lambda: con.execute(sql).fetchall(), args.repeat)
+        cols = [d[0] for d in con.description] if con.description else []
+        skew0_s, _ = median_time(lambda: con.execute(sql_no_examples).fetchall(), args.repeat)
+        con.close()
+        sql_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # agreement: every mismatch_rate of (b) equals (c)'s
     got = [dict(zip(cols, r)) for r in rows]
     worst = 0.0
@@ -178,9 +225,11 @@ def main(argv: list[str] | None = None) -> int:
               "pandas_with_load_over_skew": None if pandas_s is None else (pandas_s + load_s) / skew_s,
               "max_mismatch_rate_diff": None if args.no_pandas else worst,
               "observation_rows": len(got), "duckdb": duckdb.__version__, "pandas": pd.__version__,
-              "machine": platform.platform(), "load_avg": list(__import__("os").getloadavg()),
+              "machine": platform.platform(), "load_avg": list(os.getloadavg()),
+              "load_avg_1min_during_median": statistics.median(load.samples),
+              "load_avg_1min_during_max": max(load.samples),
               "memory_limit": args.memory_limit,
-              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+              "peak_rss_mb": sql_peak_mb, "pandas_peak_rss_mb": pandas_peak_mb}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"skew_{args.rows}.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -117,11 +117,6 @@ _OVER = re.compile(r"\bover\s*\(", re.I)
 
 # windows without `partition by` that are allowed, with the reason: (engines, file part, window part)
 GLOBAL_WINDOW_ALLOWED = [
-    # feature_skew's example keys: a top-n (`where rn <= n_examples`) over the mismatching keys
-    # only; Spark (3.5+) plans it as a per-partition limit before the single-task step
-    # (WindowGroupLimit), so at most n rows per input partition reach it.
-    ("*", "skew", "order by case when ml_diff"),
-    ("*", "skew", "order by coalesce(cast(ml_k1"),
     # ROC AUC / average precision on DuckDB only (_perf_rank_method 'global'): DuckDB sorts one
     # window partition with all its threads, and this form is faster there than value buckets
     # (with pr_auc also the segment's row and positive counts: `count(*) over ()`)
