@@ -231,6 +231,10 @@ def test_history_rows_carry_lineage_and_the_model_version(skew_build):
     compiled = node.get("compiled_code")
     if compiled:
         assert sql_hashes == {hashlib.md5(compiled.encode()).hexdigest()}
+    # not segmented by the version column: the versions the test read (its `where` keeps v1)
+    v1 = _history(skew_build["db"], "slo_v1_within_bounds_pass")
+    assert v1 and all(json.loads(f)["lineage"]["model_versions"] == ["v1"] and json.loads(f)["lineage"]["model_version"] is None
+                      for _, _, f in v1)
     # a test reading another relation names it; without model_version_column there is no version
     skew = _history(skew_build["db"], "skew_income_partner_fails")
     lineage = json.loads(skew[0][2])["lineage"]

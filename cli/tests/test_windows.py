@@ -63,6 +63,7 @@ def test_every_windows_node_passed(windows_build):
     assert per_case == {"null_rate_windows": 7, "value_range_windows": 7, "accepted_values_windows": 7,
                         "cardinality_windows": 7, "volume_windows": 5, "null_rate_two_day_windows": 3,
                         "ks_windows_fixed": 5, "ks_windows_previous": 5, "psi_windows_fixed": 5,
+                        "ks_pvalue_windows_previous": 5, "wasserstein_windows_fixed": 5,
                         "js_windows_fixed": 5, "prediction_drift_windows": 5, "psi_windows_previous": 5,
                         "js_windows_previous": 5, "prediction_drift_windows_previous": 5,
                         "js_windows_notes": 7, "ks_windows_notes": 6}

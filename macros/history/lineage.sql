@@ -11,7 +11,7 @@
                       meta.model_version_column, else var ml_monitor_model_version_column
     and per row model_version: the version a row describes when it is a segment of that column
     (segment_value), else model_versions: the versions of that test evaluation's segments of it
-    (the overall row describes all of them). -#}
+    (the overall row describes all of them), or, not segmented by it, the versions it read. -#}
 
 {#- This package's version; cli/tests/test_lineage.py checks it against dbt_project.yml. -#}
 {% macro package_version() %}{{ return('0.1.0') }}{% endmacro %}
@@ -63,13 +63,53 @@
   end
 {%- endmacro %}
 
-{#- The model versions among a stored result's segment rows (one query; [] without the column). -#}
-{% macro _model_versions(relation_name, col) -%}
+{#- The model versions of a test evaluation (one query; [] without the column): those among its
+    stored segment rows of the version column; a test not segmented by it: the distinct versions
+    the test read, from the monitored relation (_model_versions_read). -#}
+{% macro _model_versions(relation_name, col, result=none) -%}
   {%- if not col -%}{{ return([]) }}{%- endif -%}
   {%- set rows = run_query('select distinct segment_value from ' ~ relation_name ~ ' where segment_column = '
                            ~ ml_monitor.string_literal(col) ~ ' and segment_value is not null order by segment_value') -%}
   {%- set out = [] -%}
   {%- for r in rows -%}{%- do out.append(r[0] | string) -%}{%- endfor -%}
+  {%- if not out and result is not none -%}
+    {{ return(ml_monitor._model_versions_read(result, relation_name, col)) }}
+  {%- endif -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- The distinct values of the version column `col` among the rows a test evaluation read: the
+    monitored relation under the test's `where` (and dbt's `where` config), between the earliest
+    window_start and the latest window_end of its stored rows on its timestamp_column (UTC, as
+    the monitors compare them). One query of two columns at the end of the run, only for tests
+    with model_version_column that are not segmented by it; at most 100 versions, sorted. [] when
+    the relation or the column is not there. -#}
+{% macro _model_versions_read(result, stored_relation_name, col) -%}
+  {%- set node = result.node -%}
+  {%- set kwargs = node.test_metadata.kwargs if node.test_metadata is defined and node.test_metadata is not none else {} -%}
+  {%- set attached = node.attached_node or (node.depends_on.nodes[0] if node.depends_on.nodes else none) -%}
+  {%- set target_node = (graph.nodes.get(attached) or graph.sources.get(attached)) if attached else none -%}
+  {%- if target_node is none -%}{{ return([]) }}{%- endif -%}
+  {%- set relation = adapter.get_relation(database=target_node.database, schema=target_node.schema,
+                                          identifier=(target_node.identifier if target_node.resource_type == 'source' else (target_node.alias or target_node.name))) -%}
+  {%- if relation is none or ml_monitor._column_info(relation, col) is none -%}{{ return([]) }}{%- endif -%}
+  {%- set conds = [ml_monitor.quote_column(col) ~ ' is not null'] -%}
+  {%- for w in [kwargs.get('where'), (node.config.where if node.config.where is defined else none)] -%}
+    {%- if w is string and w | trim != '' -%}{%- do conds.append('(' ~ w ~ ')') -%}{%- endif -%}
+  {%- endfor -%}
+  {%- set ts = kwargs.get('timestamp_column') -%}
+  {%- if ts is string and ml_monitor._column_info(relation, ts) is not none -%}
+    {%- set bounds = run_query('select min(window_start), max(window_end) from ' ~ stored_relation_name) -%}
+    {%- if bounds.rows | length > 0 and bounds.rows[0][0] is not none and bounds.rows[0][1] is not none -%}
+      {%- set ts_sql = ml_monitor._timestamp_utc_sql(relation, ts) -%}
+      {%- do conds.append(ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(ml_monitor._as_datetime(bounds.rows[0][0]))) -%}
+      {%- do conds.append(ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(ml_monitor._as_datetime(bounds.rows[0][1]))) -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set rows = run_query('select distinct ' ~ ml_monitor.to_string(ml_monitor.quote_column(col)) ~ ' as v from ' ~ relation
+                           ~ ' where ' ~ (conds | join(' and ')) ~ ' order by v') -%}
+  {%- set out = [] -%}
+  {%- for r in rows.rows[:100] -%}{%- do out.append(r[0] | string) -%}{%- endfor -%}
   {{ return(out) }}
 {%- endmacro %}
 

@@ -125,7 +125,7 @@
   {%- set obs = ml_monitor.observation_columns() -%}
   {#- lineage (macros/history/lineage.sql): added to each row's facts -#}
   {%- set lineage = ml_monitor._lineage_of(result) -%}
-  {%- set versions = ml_monitor._model_versions(node.relation_name, lineage.model_version_column) -%}
+  {%- set versions = ml_monitor._model_versions(node.relation_name, lineage.model_version_column, result) -%}
   insert into {{ history }} ({% for name, kind in ml_monitor.history_columns() %}{{ name }}{% if not loop.last %}, {% endif %}{% endfor %})
   select
     {%- for c in obs %}

@@ -46,9 +46,11 @@
   {%- set cols = ml_monitor._drift_columns(test, relation, names, none, allowed_kinds=['numeric']) -%}
   {%- set part = 'partition by segment_column, segment_value, col_idx' -%}
   {%- set sets = [] -%}
+  {#- a column's non-finite flag is a key next to its value (the NULL value splits into NULL and
+      non-finite): each group carries one count per sample, not one per sample and column -#}
   {%- for c in cols -%}
-    {%- do sets.append('(ml_v_' ~ c.idx ~ ')') -%}
-    {%- for s in scope.segments -%}{%- do sets.append('(' ~ s.sql ~ ', ml_v_' ~ c.idx ~ ')') -%}{%- endfor -%}
+    {%- do sets.append('(ml_v_' ~ c.idx ~ ', ml_nf_' ~ c.idx ~ ')') -%}
+    {%- for s in scope.segments -%}{%- do sets.append('(' ~ s.sql ~ ', ml_v_' ~ c.idx ~ ', ml_nf_' ~ c.idx ~ ')') -%}{%- endfor -%}
   {%- endfor -%}
   {#- Samples: 'r' the reference rows (none with previous_window), 'w<j>' the current rows of
       window j (j = w.idx, 0 = oldest window of the series; 'w0' without windows: N). Pairs: each
@@ -94,12 +96,10 @@ ks_groups as (
   select
     {{ ml_monitor._segment_keys(scope, by_window=false) }},
     case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then {{ c.idx }} {% endfor %}end as col_idx,
-    case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_v_{{ c.idx }} {% endfor %}end as v
+    case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_v_{{ c.idx }} {% endfor %}end as v,
+    case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_nf_{{ c.idx }} {% endfor %}end as ml_nf
     {%- for x in samples %},
     sum(case when ml_sample = '{{ x }}' then 1 else 0 end) as n_{{ x }}
-    {%- for c in cols %},
-    sum(case when ml_sample = '{{ x }}' then ml_nf_{{ c.idx }} else 0 end) as nf_{{ x }}_{{ c.idx }}
-    {%- endfor %}
     {%- endfor %}
     {%- if scope.multi %},
     -- rows with a NULL timestamp (no window: no sample) and the first timestamp of the windows
@@ -121,7 +121,7 @@ window_facts as (
 ks_cells as (
   select segment_column, segment_value, col_idx, v
     {%- for x in samples %}, n_{{ x }},
-    case {% for c in cols %}when col_idx = {{ c.idx }} then nf_{{ x }}_{{ c.idx }} {% endfor %}end as nf_{{ x }}
+    case when ml_nf = 1 then n_{{ x }} else 0 end as nf_{{ x }}
     {%- endfor %}
   from ks_groups
 ),
