@@ -22,6 +22,18 @@
     each with idx: 0 = oldest of the series), index_sql (mm_w of a prediction), range_sql (the
     scan filter), candidates}. -#}
 {% macro _perf_series_windows(test, relation, a, lj, series, user_filter) -%}
+  {%- if series.given is defined -%}
+    {#- windows chosen by the caller (estimated_performance's realized rows: the windows its own
+        series evaluates, already through the metric store's choice) -#}
+    {%- set todo = [] -%}
+    {%- for w in series.given -%}
+      {%- do todo.append({'start': w.start, 'end': w.end, 'start_sql': w.start_sql, 'end_sql': w.end_sql,
+                          'label': w.label, 'idx': loop.index0}) -%}
+    {%- endfor -%}
+    {{ return({'candidates': todo, 'todo': todo,
+               'index_sql': ml_monitor._window_index_sql(lj.ts_sql, todo),
+               'range_sql': ml_monitor._window_ranges_sql(lj.ts_sql, todo)}) }}
+  {%- endif -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'window', a.window) -%}
   {%- set candidates = ml_monitor._window_bounds(lj.cutoff, spec, series.windows) -%}
   {%- for w in candidates -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
