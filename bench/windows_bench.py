@@ -300,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             with_label_ts(projects[name])
     if a.psi == "baseline" and "psi_drift" in monitors:
         log("freezing the baseline")
+        suite.run_dbt(projects["one_window"], ["run"], check=True)     # the reference's view first
         suite.freeze_baseline(projects["one_window"], numeric + categorical)
     cap.mkdir(exist_ok=True)
 
