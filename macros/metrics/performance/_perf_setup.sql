@@ -247,7 +247,8 @@
     {%- set sw = ml_monitor._perf_series_windows(test, relation, a, lj, series, scope.user_filter) -%}
     {%- set win = {'conds': [sw.range_sql], 'start': sw.todo[0].start, 'end': sw.todo[-1].end} -%}
     {%- do scope.update({'multi': true, 'windows': sw.todo, 'key_windows': sw.todo, 'fail_on': series.fail_on,
-                         'anomaly': series.anomaly, 'n_windows': series.windows}) -%}
+                         'anomaly': series.anomaly, 'n_windows': series.windows,
+                         'window_facts_filter': scope.user_filter ~ ' and (' ~ sw.range_sql ~ ' or ' ~ lj.ts_sql ~ ' is null)'}) -%}
   {%- endif -%}
   {#- rows carry their window's key (mm_w) only when there are several to tell apart: a run that
       evaluates one window (the usual scheduled run) is the single-window SQL -#}

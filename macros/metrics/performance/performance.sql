@@ -49,6 +49,7 @@
 
 with
 {{ ml_monitor._label_join_ctes(p.lj, p.label_restrict) }}
+{{ ml_monitor._perf_window_facts_cte(p) }}
 {{ ml_monitor._perf_scan_ctes(p, arms, parts) }}
 {{- parts.ctes }}
 {{ ml_monitor._perf_values_ctes(p, arms, parts) }}
