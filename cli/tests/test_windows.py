@@ -158,3 +158,21 @@ def test_drift_details_carry_the_window_notes(windows_build):
     assert partly == [("js_windows_notes", 26), ("ks_windows_notes", 26)]
     assert all("first row at 2026-01-26 1" in d for c, w, s, d in rows if "partly covered" in d)
     # values are unchanged by the rows with a NULL timestamp: they match pandas (equal_observations)
+
+
+def test_performance_window_details_carry_the_window_notes(windows_build):
+    """The label-joined windows say what data quality and drift say: rows with a NULL timestamp
+    counted and excluded (perf_w_notes: perf_w_coverage's predictions plus 3 without a timestamp,
+    same values: equal_observations), and the partly covered first window with data (01-26, data
+    from 00:06:53; 01-25, the oldest window scanned, is empty and never flagged)."""
+    db = windows_build["db"]
+    rows = _rows(db, """select case_name, window_start, segment_value, status, detail from main.actual_windows_perf
+                        where case_name in ('perf_w_notes', 'perf_w_coverage', 'perf_w_metrics')""")
+    notes = [r for r in rows if r[0] == "perf_w_notes"]
+    assert len(notes) == len([r for r in rows if r[0] == "perf_w_coverage"]) > 6
+    assert all(d.endswith("; 3 rows with a NULL prediction_ts excluded") for *_, d in notes)
+    assert not any("NULL prediction_ts" in d for c, *_, d in rows if c != "perf_w_notes")
+    partly = {(c, w.day) for c, w, sv, s, d in rows if "window only partly covered" in d}
+    assert partly == {("perf_w_notes", 26), ("perf_w_coverage", 26), ("perf_w_metrics", 26)}
+    assert all("first row at 2026-01-26 00:06:53" in d for *_, d in rows if "partly covered" in d)
+    assert {s for c, w, sv, s, d in notes if w.day == 25} == {"no_data"}

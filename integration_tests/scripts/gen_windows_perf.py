@@ -131,6 +131,9 @@ def main() -> None:
     plain("perf_w_regression", df, 4, ["mae", "rmse", "r2"], "score", kind="reg", pred_col="score")
     for start, end in windows(6):
         coverage("perf_w_coverage", "label_coverage", rows_of(df, start, end), start, end, min_coverage=0.8)
+        # the same predictions plus 3 with a NULL prediction_ts (perf_windows_input_nulls): in no
+        # window, so the values are perf_w_coverage's; the detail says them (cli/tests/test_windows.py)
+        coverage("perf_w_notes", "label_coverage", rows_of(df, start, end), start, end, min_coverage=0.8)
     # a fixed reference: the predictions before 01-27 (reference_where)
     fixed = df[df.prediction_ts < dt.datetime(2026, 1, 27)]
     against("perf_w_ref_fixed", df, 5, "roc_auc", "score", lambda s: fixed, "absolute", 0.05)

@@ -300,13 +300,21 @@ window_facts as (
     nothing is read before the oldest window scanned, so that window itself is never flagged),
     and rows excluded for a NULL timestamp. -#}
 {% macro _window_note_sql(scope, frame, facts) -%}
-  case when {{ facts }}.ml_data_from > {{ frame }}.window_start
-         and {{ facts }}.ml_data_from < {{ frame }}.window_end
-         and {{ frame }}.window_start > {{ scope.key_windows[0].start_sql }}
-       then '; window only partly covered: first row at ' || {{ ml_monitor.to_string(facts ~ '.ml_data_from') }}
+  {{ ml_monitor._window_note_text_sql(frame ~ '.window_start', frame ~ '.window_end', facts ~ '.ml_data_from',
+       facts ~ '.ml_null_ts_rows', scope.key_windows[0].start_sql, ml_monitor.unquoted(scope.timestamp_sql)) }}
+{%- endmacro %}
+
+{#- The same sentence from SQL expressions: the row's window bounds, the first timestamp read in
+    the scanned windows, the rows with a NULL timestamp, the start of the oldest window scanned
+    and the timestamp column's name (performance's windows use it, _perf_window_columns). -#}
+{% macro _window_note_text_sql(start_sql, end_sql, data_from_sql, null_rows_sql, first_start_sql, ts_name) -%}
+  case when {{ data_from_sql }} > {{ start_sql }}
+         and {{ data_from_sql }} < {{ end_sql }}
+         and {{ start_sql }} > {{ first_start_sql }}
+       then '; window only partly covered: first row at ' || {{ ml_monitor.to_string(data_from_sql) }}
        else '' end
-  || case when {{ facts }}.ml_null_ts_rows > 0
-       then '; ' || {{ ml_monitor.to_string(facts ~ '.ml_null_ts_rows') }} || {{ ml_monitor.string_literal(' rows with a NULL ' ~ ml_monitor.unquoted(scope.timestamp_sql) ~ ' excluded') }}
+  || case when {{ null_rows_sql }} > 0
+       then '; ' || {{ ml_monitor.to_string(null_rows_sql) }} || {{ ml_monitor.string_literal(' rows with a NULL ' ~ ts_name ~ ' excluded') }}
        else '' end
 {%- endmacro %}
 

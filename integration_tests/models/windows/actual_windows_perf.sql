@@ -1,4 +1,5 @@
 -- depends_on: {{ ref('ll_labels_known') }}
+-- depends_on: {{ ref('perf_windows_input_nulls') }}
 -- windows: N on the label-joined monitors (performance, calibration, label_coverage): every
 -- window of a case in one scan of the predictions, grouped by window; compared with
 -- seeds/expected/expected_windows_perf.csv (pandas + scikit-learn per window:
@@ -17,6 +18,7 @@
   ('perf_w_regression', ml_monitor.performance(input, metric=['mae', 'rmse', 'r2'], prediction_column='score',
                                                windows=4, **lj)),
   ('perf_w_coverage', ml_monitor.label_coverage(input, min_coverage=0.8, windows=6, **lj)),
+  ('perf_w_notes', ml_monitor.label_coverage(ref('perf_windows_input_nulls'), min_coverage=0.8, windows=6, **lj)),
   ('perf_w_ref_fixed', ml_monitor.performance(input, metric='roc_auc', score_column='score',
                                               reference_where="prediction_ts < '2026-01-27 00:00:00'",
                                               max_drop={'absolute': 0.05}, windows=5, **lj)),

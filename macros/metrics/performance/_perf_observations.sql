@@ -168,7 +168,8 @@ ml_observed as (
 select
   obs.monitor, obs.column_name, obs.segment_column, obs.segment_value, obs.metric, obs.value,
   obs.threshold, obs.baseline_value, obs.sample_size, obs.window_start, obs.window_end, obs.status,
-  {{ ml_monitor.to_string('case when obs.sample_size = 0 and l.undefined_reason is not null then l.undefined_reason else obs.detail end') }} as detail,
+  {{ ml_monitor.to_string('case when obs.sample_size = 0 and l.undefined_reason is not null then l.undefined_reason'
+                          ~ (" || coalesce(l.ml_window_note, '')" if scope.multi else '') ~ ' else obs.detail end') }} as detail,
   obs.facts,
   obs.is_deciding
 from observations as obs

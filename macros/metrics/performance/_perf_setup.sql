@@ -12,7 +12,7 @@
     'challenger_score_column': none, 'challenger_prediction_column': none,
     'model_version_column': none, 'champion_version': none, 'challenger_version': none, 'paired': true,
     'challenger_margin': none, 'min_coverage': none, 'bins': 10, 'column_name': none,
-    'windows': none, 'fail_on': none, 'series_window': none, 'anomaly': none,
+    'windows': none, 'fail_on': none, 'series_windows': none, 'anomaly': none,
     'problem': none, 'score_columns': none, 'classes': none, 'per_class': false,
   }) }}
 {%- endmacro %}
@@ -234,11 +234,12 @@
           uses_positive=((metrics | reject('equalto', 'accuracy') | list | length) > 0 or decision_threshold is not none)) -%}
   {%- endif -%}
   {%- set win = ml_monitor._label_join_window(test, relation, lj, a.window) -%}
-  {%- if a.series_window is not none -%}
-    {#- one window of a windows: N series (_perf_windows.sql): its own bounds, which end at
-        or before the label cutoff -#}
-    {%- set win = {'conds': [lj.ts_sql ~ ' >= ' ~ a.series_window.start_sql, lj.ts_sql ~ ' < ' ~ a.series_window.end_sql],
-                   'start': a.series_window.start, 'end': a.series_window.end} -%}
+  {%- if a.series_windows is not none and a.series_windows | length == 1 -%}
+    {#- the one window given by the package (series_windows): its own bounds, which end at
+        or before the label cutoff; several go through the series below -#}
+    {%- set sw1 = a.series_windows[0] -%}
+    {%- set win = {'conds': [lj.ts_sql ~ ' >= ' ~ sw1.start_sql, lj.ts_sql ~ ' < ' ~ sw1.end_sql],
+                   'start': sw1.start, 'end': sw1.end} -%}
   {%- endif -%}
   {%- set sw = none -%}
   {%- if series is not none -%}
@@ -246,7 +247,8 @@
     {%- set sw = ml_monitor._perf_series_windows(test, relation, a, lj, series, scope.user_filter) -%}
     {%- set win = {'conds': [sw.range_sql], 'start': sw.todo[0].start, 'end': sw.todo[-1].end} -%}
     {%- do scope.update({'multi': true, 'windows': sw.todo, 'key_windows': sw.todo, 'fail_on': series.fail_on,
-                         'anomaly': series.anomaly, 'n_windows': series.windows}) -%}
+                         'anomaly': series.anomaly, 'n_windows': series.windows,
+                         'window_facts_filter': scope.user_filter ~ ' and (' ~ sw.range_sql ~ ' or ' ~ lj.ts_sql ~ ' is null)'}) -%}
   {%- endif -%}
   {#- rows carry their window's key (mm_w) only when there are several to tell apart: a run that
       evaluates one window (the usual scheduled run) is the single-window SQL -#}

@@ -22,6 +22,18 @@
     each with idx: 0 = oldest of the series), index_sql (mm_w of a prediction), range_sql (the
     scan filter), candidates}. -#}
 {% macro _perf_series_windows(test, relation, a, lj, series, user_filter) -%}
+  {%- if series.given is defined -%}
+    {#- windows chosen by the caller (estimated_performance's realized rows: the windows its own
+        series evaluates, already through the metric store's choice) -#}
+    {%- set todo = [] -%}
+    {%- for w in series.given -%}
+      {%- do todo.append({'start': w.start, 'end': w.end, 'start_sql': w.start_sql, 'end_sql': w.end_sql,
+                          'label': w.label, 'idx': loop.index0}) -%}
+    {%- endfor -%}
+    {{ return({'candidates': todo, 'todo': todo,
+               'index_sql': ml_monitor._window_index_sql(lj.ts_sql, todo),
+               'range_sql': ml_monitor._window_ranges_sql(lj.ts_sql, todo)}) }}
+  {%- endif -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'window', a.window) -%}
   {%- set candidates = ml_monitor._window_bounds(lj.cutoff, spec, series.windows) -%}
   {%- for w in candidates -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
@@ -97,6 +109,25 @@
     {{ ml_monitor._perf_by_window(col, starts) }} as window_start,
     {{ ml_monitor._perf_by_window(col, ends) }} as window_end,
     {{ ml_monitor._perf_by_window(col, labels) }} as ml_window_label,
-    {{ ml_monitor.string_literal('') }} as ml_window_note
+    {{ ml_monitor._window_note_text_sql(ml_monitor._perf_by_window(col, starts), ml_monitor._perf_by_window(col, ends),
+         '(select ml_data_from from mm_window_facts)', '(select ml_null_ts_rows from mm_window_facts)',
+         p.scope.key_windows[0].start_sql, p.lj.ts_name) }} as ml_window_note
   {%- endif -%}
+{%- endmacro %}
+
+{#- CTE mm_window_facts (followed by a comma) with windows: N, as the data-quality windows say
+    them in their detail: rows with a NULL timestamp (in no window: counted, excluded) and the
+    first timestamp of the scanned windows (a partly covered first window). It reads only the
+    timestamp of the scanned windows' rows (literal ranges) and of rows without one. -#}
+{% macro _perf_window_facts_cte(p) -%}
+  {%- if p.scope.multi %}
+-- rows with a NULL timestamp (in no window) and the first timestamp in the scanned windows
+mm_window_facts as (
+  select
+    sum(case when {{ p.lj.ts_sql }} is null then 1 else 0 end) as ml_null_ts_rows,
+    min({{ p.lj.ts_sql }}) as ml_data_from
+  from {{ p.relation }}
+  where {{ p.scope.window_facts_filter }}
+),
+  {%- endif %}
 {%- endmacro %}

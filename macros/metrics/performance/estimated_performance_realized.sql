@@ -30,8 +30,8 @@
   {{ return({'lj': lj, 'label_check': {'relation': relation, 'lj': lj, 'filter': eligible}}) }}
 {%- endmacro %}
 
-{#- The estimate's rows, then the realized and label-coverage rows of the same windows (each
-    window evaluated by performance's single-window SQL, as its own windows: N series does). -#}
+{#- The estimate's rows, then the realized and label-coverage rows of the same windows: one
+    performance scan of the predictions grouped by window (mm_w), as its own windows: N series. -#}
 {% macro _cbpe_with_realized(estimate_sql, scope, plan, realized, metrics, args, test) -%}
   {%- set cols = ml_monitor.observation_columns() -%}
   {%- set s = ml_monitor.to_string -%}
@@ -40,16 +40,10 @@
                   'timestamp_column': args.timestamp_column, 'score_column': args.score_column,
                   'prediction_column': args.prediction_column, 'positive_label': args.positive_label,
                   'where': args.where, 'segment_by': args.segment_by, 'min_rows': args.min_rows} -%}
-  {%- set calls = [] -%}
-  {%- if scope.multi -%}
-    {%- for w in scope.windows -%}
-      {%- set one = {'series_window': w} -%}{%- do one.update(perf) -%}
-      {%- do calls.append(one) -%}
-    {%- endfor -%}
-  {%- else -%}
-    {%- set one = {'window': args.window} -%}{%- do one.update(perf) -%}
-    {%- do calls.append(one) -%}
-  {%- endif -%}
+  {#- windows: N -> the windows this run evaluates, in one scan grouped by window (performance's
+      series, _perf_windows.sql) -#}
+  {%- set call = {'series_windows': scope.windows} if scope.multi else {'window': args.window} -%}
+  {%- do call.update(perf) -%}
   {%- set base = [] -%}
   {%- for m in metrics if plan.realized.get(m) is not none -%}
     {%- do base.append("when '" ~ m ~ "' then " ~ ml_monitor.double_const(plan.realized[m])) -%}
@@ -68,13 +62,8 @@ select
   sample_size, window_start, window_end, status, detail, facts,
   (1 = 0) as is_deciding
 from (
-  {%- for c in calls %}
   select {{ cols | join(', ') }}
-  from ({{ ml_monitor.performance(scope.relation, test=test, **c) }}) as mm_realized_{{ loop.index }}
-  {%- if not loop.last %}
-  union all
-  {%- endif %}
-  {%- endfor %}
+  from ({{ ml_monitor.performance(scope.relation, test=test, **call) }}) as mm_realized_1
 ) as mm_realized
 where metric = 'label_coverage' or sample_size > 0
 {%- endmacro %}

@@ -24,10 +24,14 @@
 {% macro performance(relation, test='performance') -%}
   {%- set args = ml_monitor._perf_args(test, relation, kwargs) -%}
   {#- windows: N -> every window of the series in the same scan, grouped by window (_perf_windows.sql) -#}
-  {%- set anomaly_cfg = ml_monitor._anomaly_config(test, relation, args.anomaly, args.window, args.windows, args.timestamp_column) if args.series_window is none else none -%}
+  {%- set given = args.series_windows -%}
+  {%- set anomaly_cfg = ml_monitor._anomaly_config(test, relation, args.anomaly, args.window, args.windows, args.timestamp_column) if given is none else none -%}
   {%- if anomaly_cfg is not none and args.windows is none -%}{%- do args.update({'windows': anomaly_cfg.windows_needed}) -%}{%- endif -%}
   {%- set ns = namespace(series=none) -%}
-  {%- if args.series_window is none and args.windows is not none -%}
+  {%- if given is not none and given | length > 1 -%}
+    {#- windows given by the package (estimated_performance's realized rows): one scan, grouped by window -#}
+    {%- set ns.series = {'windows': given | length, 'fail_on': 'any', 'anomaly': none, 'given': given} -%}
+  {%- elif given is none and args.windows is not none -%}
     {%- set series = ml_monitor._check_windows(test, relation, args.windows, args.fail_on, args.window, args.timestamp_column) -%}
     {%- do series.update({'anomaly': anomaly_cfg}) -%}
     {%- if series.windows > 1 or anomaly_cfg is not none -%}{%- set ns.series = series -%}{%- endif -%}
@@ -45,6 +49,7 @@
 
 with
 {{ ml_monitor._label_join_ctes(p.lj, p.label_restrict) }}
+{{ ml_monitor._perf_window_facts_cte(p) }}
 {{ ml_monitor._perf_scan_ctes(p, arms, parts) }}
 {{- parts.ctes }}
 {{ ml_monitor._perf_values_ctes(p, arms, parts) }}
