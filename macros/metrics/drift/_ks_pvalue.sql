@@ -32,7 +32,9 @@
 -- every distinct (n, x) once, with the branch of scipy's _kolmogn that applies to it
 kp_pairs as (
   select ks_n, ks_x, t, nx2,
-    row_number() over (order by ks_n, ks_x) as kp_id,
+    -- an id per pair without a global window: n, then the pair's rank among the pairs of that n
+    -- (at most 2^20 distinct D per n: columns x segments x windows)
+    ks_n * 1048576 + row_number() over (partition by ks_n order by ks_x) as kp_id,
     case
       when ks_x >= 1 then 'zero'
       when ks_x <= 0 then 'one'
