@@ -36,12 +36,15 @@ log = run_bench.log
 fmt_s = run_bench.fmt_s
 
 
+DRIVER_MEMORY = "2g"  # --driver-memory
+
+
 def spark_conf(spark_dir: Path, codegen: bool = False) -> dict:
     return {"spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir / 'derby'}",
             "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
             "spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "true" if codegen else "false",
-            "spark.sql.adaptive.enabled": "false", "spark.driver.memory": "2g"}
+            "spark.sql.adaptive.enabled": "false", "spark.driver.memory": DRIVER_MEMORY}
 
 
 def statement_sizes(project: Path) -> dict:
@@ -169,12 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="DuckDB runs per approach (medians)")
     ap.add_argument("--spark-repeat", type=int, default=1, help="Spark runs per approach (medians)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--driver-memory", default="2g", help="the local session's spark.driver.memory (default 2g)")
     ap.add_argument("--codegen-compare", action="store_true",
                     help="also replay the suite SQL with whole-stage codegen on (the profile has it off)")
     ap.add_argument("--work-dir", type=Path, default=HERE / "work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--name", default=None)
     a = ap.parse_args(argv)
+    global DRIVER_MEMORY
+    DRIVER_MEMORY = a.driver_memory
     a.work_dir, a.out = a.work_dir.resolve(), a.out.resolve()
     a.work_dir.mkdir(parents=True, exist_ok=True)
     a.out.mkdir(parents=True, exist_ok=True)
