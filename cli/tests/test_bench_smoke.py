@@ -7,28 +7,16 @@ baseline), replays the suite's SQL in DuckDB and runs the pandas implementation.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-BENCH = REPO / "bench" / "run_bench.py"
+from bench_runner import run_bench_script
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("bench_smoke")
-    cmd = [sys.executable, str(BENCH), "--rows", "3000", "--repeat", "1", "--evidently", "off",
-           "--approaches", "raw_scan,suite_sql,baseline_sql,pandas",
-           "--work-dir", str(work / "work"), "--out", str(work / "results"), "--name", "smoke.json"]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    result = json.loads((work / "results" / "smoke.json").read_text())
-    result["_stdout"] = proc.stdout
-    return result
+    return run_bench_script("run_bench.py", ["--rows", "3000", "--repeat", "1", "--evidently", "off",
+                                             "--approaches", "raw_scan,suite_sql,baseline_sql,pandas"],
+                            tmp_path_factory.mktemp("bench_smoke"), "smoke.json", timeout=600)
 
 
 def test_every_approach_was_measured(smoke):

@@ -8,15 +8,12 @@ once, pandas / scipy / scikit-learn once; Evidently and the timed dbt builds off
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-BENCH = REPO / "bench" / "stats_bench.py"
+from bench_runner import REPO, run_bench_script
+
 sys.path.insert(0, str(REPO / "bench"))
 
 DRIFT_TESTS = ["bench_hellinger", "bench_total_variation", "bench_linf", "bench_chi2_pvalue", "bench_ks_drift",
@@ -25,14 +22,8 @@ DRIFT_TESTS = ["bench_hellinger", "bench_total_variation", "bench_linf", "bench_
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("bench_stats")
-    cmd = [sys.executable, str(BENCH), "--rows", "3000", "--repeat", "1", "--evidently", "off", "--skip-dbt-build",
-           "--work-dir", str(work / "work"), "--out", str(work / "results"), "--name", "stats.json"]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    result = json.loads((work / "results" / "stats.json").read_text())
-    result["_stdout"] = proc.stdout
-    return result
+    return run_bench_script("stats_bench.py", ["--rows", "3000", "--repeat", "1", "--evidently", "off", "--skip-dbt-build"],
+                            tmp_path_factory.mktemp("bench_stats"), "stats.json", timeout=900)
 
 
 def test_statistics_equal_scipy_and_sklearn(run):
