@@ -138,7 +138,10 @@
     {{ ml_monitor.string_literal(result.status) }},
     {{ ml_monitor.string_literal(invocation_id) }},
     {{ ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)) }},
-    {{ ml_monitor.string_literal(invocation_id ~ ':' ~ node.unique_id ~ ':') }} || {{ ml_monitor.to_string('row_number() over (order by stored.monitor, stored.column_name, stored.segment_column, stored.segment_value, stored.metric, stored.window_start)') }},
+    {#- unique per row: invocation, test, metric and the row's number within its metric (a window
+        partitioned by metric: no step without `partition by`, which Spark runs in one task) #}
+    {{ ml_monitor.string_literal(invocation_id ~ ':' ~ node.unique_id ~ ':') }} || coalesce(stored.metric, '') || ':'
+      || {{ ml_monitor.to_string('row_number() over (partition by stored.metric order by stored.monitor, stored.column_name, stored.segment_column, stored.segment_value, stored.window_start)') }},
     {{ ml_monitor.timestamp_literal(ml_monitor.as_of()) }}
   from {{ node.relation_name }} as stored
   where not exists (

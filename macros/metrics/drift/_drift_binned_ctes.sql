@@ -13,21 +13,20 @@
   {#- windows: N -> the current side is grouped by window too; the reference is shared -#}
   {%- set wk = 'ml_window_start, ' if multi else '' -%}
   {%- set part = 'partition by ' ~ wk ~ 'segment_column, segment_value, col_idx' -%}
-  {%- set wide = ml_monitor._drift_count_method() != 'grouping_sets' -%}
+  {%- set wide = ml_monitor._drift_count_method() == 'sums' -%}
 {{ ml_monitor._bin_list_cte(bin_rows) }},
 {%- if multi %}
 windows_frame as (
   {{ ml_monitor._windows_frame_sql(scope) }}
 ),
 {%- endif %}
+{%- set column_rows = [] -%}
+{%- for c in cols -%}
+  {%- do column_rows.append([c.idx, ml_monitor.to_string(ml_monitor.string_literal(c.name)),
+                             ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) -%}
+{%- endfor %}
 drift_columns as (
-  {%- for c in cols %}
-  select {{ c.idx }} as col_idx, {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name,
-    {{ ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string() }} as column_reason
-  {%- if not loop.last %}
-  union all
-  {%- endif %}
-  {%- endfor %}
+  select * from {{ ml_monitor.literal_rows(column_rows, ['col_idx', 'column_name', 'column_reason'], 'ml_columns') }}
 ),
 {{ ml_monitor._drift_count_ctes('current', setup.relation, scope.filter, scope, cols, bin_rows, extra_columns, extra_aggregates, by_window=multi) }},
 {%- if setup.baseline is not none %}

@@ -45,7 +45,10 @@
     sums method (Spark): an extra all-null row (ml_real = 0, counted nowhere) makes sure
     the overall group exists (grouping sets with () yield no row on empty input there). -#}
 {% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[], by_window=false) -%}
-  {%- set gs = ml_monitor._drift_count_method() == 'grouping_sets' -%}
+  {%- set method = ml_monitor._drift_count_method() -%}
+  {#- gs: long counts (grouping_sets, or stack: one (col_idx, bin_index) row per column and row) -#}
+  {%- set gs = method != 'sums' -%}
+  {%- set stacked = method == 'stack' -%}
   {#- by_window (the current side with windows: N): every key is also grouped by ml_window_start -#}
   {%- set wk = 'ml_window_start, ' if by_window else '' -%}
   {%- set needed = [] -%}
@@ -55,7 +58,7 @@
   {#- the key each column is counted by: its bin index, or (categorical, grouping sets) its value -#}
   {%- set keys = [] -%}
   {%- for c in cols -%}
-    {%- set by_value = gs and c.kind == 'categorical' and (c.bins | length) > 0 -%}
+    {%- set by_value = gs and not stacked and c.kind == 'categorical' and (c.bins | length) > 0 -%}
     {%- do keys.append({'idx': c.idx, 'name': ('ml_v_' if by_value else 'ml_b_') ~ c.idx, 'by_value': by_value,
                         'sql': ml_monitor._drift_cat_text(c) if by_value else ml_monitor._bin_case(c),
                         'unseen_index': 0 if c.unseen else -3}) -%}
@@ -86,6 +89,33 @@
   from {{ side }}_source
 ),
 {%- if gs %}
+{%- if stacked %}
+-- one (col_idx, bin_index) row per column and row (a generator: a short projection instead of
+-- a wide sum(case ...) per bin), counted per [window,] segment values, column and bin
+{{ side }}_fine as (
+  select {{ wk }}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}col_idx, bin_index, count(*) as n
+    {%- if by_window %}, min(ml_ts) as ml_first_ts{% endif %}
+    {%- for name, expr in extra_aggregates %},
+    {{ expr }} as {{ name }}
+    {%- endfor %}
+  from (
+    select {{ wk }}{% if by_window %}ml_ts, {% endif %}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}{% for e in extra_columns %}{{ e }}, {% endfor %}
+      stack({{ keys | length }}{% for k in keys %}, {{ k.idx }}, {{ k.name }}{% endfor %}) as (col_idx, bin_index)
+    from {{ side }}_binned
+  ) as ml_stacked
+  group by {{ wk }}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}col_idx, bin_index
+),
+-- the overall row and each segment column from those few rows
+{{ side }}_grouped as (
+  select
+    {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
+    col_idx, bin_index, sum(n) as n
+    {%- if by_window %}, min(ml_first_ts) as ml_first_ts{% endif %}
+    {%- for name, expr in extra_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
+  from {{ side }}_fine
+  group by grouping sets (({{ wk }}col_idx, bin_index){% for sg in scope.segments %}, ({{ wk }}{{ sg.sql }}, col_idx, bin_index){% endfor %})
+),
+{%- else %}
 -- all columns and segments in one aggregate: one grouping set per (column[, segment column])
 {{ side }}_grouped as (
   select
@@ -111,6 +141,7 @@
     {%- for k in keys %}({{ wk }}{{ k.name }}){% for sg in scope.segments %}, ({{ wk }}{{ sg.sql }}, {{ k.name }}){% endfor %}{% if not loop.last %}, {% endif %}{% endfor -%}
   )
 ),
+{%- endif %}
 {%- if value_keys %}
 -- categorical values to their bins: the reference's categories, 0 unseen, -1 null
 {{ side }}_mapped as (
@@ -197,19 +228,19 @@
     end
 {%- endmacro %}
 
-{#- The literal bin list. -#}
+{#- The literal bin list: one VALUES relation (literal_rows), not a union of one-row selects,
+    which Spark plans as one partition and one task per bin. -#}
 {% macro _bin_list_cte(bin_rows) -%}
+  {%- set rows = [] -%}
+  {%- for r in bin_rows -%}
+    {%- do rows.append([r.col, r.index,
+                        ml_monitor.to_string(ml_monitor.string_literal(r.label)),
+                        ml_monitor.double_const(r.upper) if r.upper is not none else ml_monitor.null_double(),
+                        ml_monitor.to_string(ml_monitor.string_literal(r.category)) if r.category is not none else ml_monitor.null_string(),
+                        1 if r.valid else 0]) -%}
+  {%- endfor -%}
 bin_list as (
-  {%- for r in bin_rows %}
-  select {{ r.col }} as col_idx, {{ r.index }} as bin_index,
-    {{ ml_monitor.to_string(ml_monitor.string_literal(r.label)) }} as bin_label,
-    {{ ml_monitor.double_const(r.upper) if r.upper is not none else ml_monitor.null_double() }} as bin_upper,
-    {{ ml_monitor.to_string(ml_monitor.string_literal(r.category)) if r.category is not none else ml_monitor.null_string() }} as category,
-    {{ 1 if r.valid else 0 }} as is_valid
-  {%- if not loop.last %}
-  union all
-  {%- endif %}
-  {%- endfor %}
+  select * from {{ ml_monitor.literal_rows(rows, ['col_idx', 'bin_index', 'bin_label', 'bin_upper', 'category', 'is_valid'], 'ml_bins') }}
 )
 {%- endmacro %}
 
@@ -217,14 +248,16 @@ bin_list as (
     PostgreSQL aggregate them in one pass, ~2x faster than wide sums on DuckDB) or wide
     sum(case ...) columns (Spark, whose grouping sets copy every row once per set). -#}
 {% macro _drift_count_method() -%}
-  {#- var ml_monitor_drift_count_method (grouping_sets | sums) overrides the engine's choice -#}
+  {#- var ml_monitor_drift_count_method (grouping_sets | sums | stack) overrides the engine's
+      choice; stack (a generator: one (column, bin) row per column and row) exists on Spark and
+      Databricks only -#}
   {%- set forced = var('ml_monitor_drift_count_method', none) -%}
-  {%- if forced in ['grouping_sets', 'sums'] -%}{{ return(forced) }}{%- endif -%}
+  {%- if forced in ['grouping_sets', 'sums', 'stack'] -%}{{ return(forced) }}{%- endif -%}
   {{ return(ml_monitor._dispatch('_drift_count_method')()) }}
 {%- endmacro %}
 {% macro default___drift_count_method() %}{{ return('grouping_sets') }}{% endmacro %}
-{% macro spark___drift_count_method() %}{{ return('sums') }}{% endmacro %}
-{% macro databricks___drift_count_method() %}{{ return('sums') }}{% endmacro %}
+{% macro spark___drift_count_method() %}{{ return('stack') }}{% endmacro %}
+{% macro databricks___drift_count_method() %}{{ return('stack') }}{% endmacro %}
 
 {#- True while another engine's SQL is rendered for validation (var ml_monitor_dialect set to a
     different engine than the connection's): nothing is queried, bins are placeholders. -#}

@@ -158,34 +158,30 @@
   {%- for c in (cols | map(attribute='sql') | list) + extra_columns + (scope.segments | map(attribute='sql') | list) -%}
     {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
   {%- endfor -%}
+{%- set bin_values = [] -%}
+{%- for x in list_rows -%}
+  {%- do bin_values.append([x.w, x.r.col, x.r.index,
+                            ml_monitor.to_string(ml_monitor.string_literal(x.r.label)),
+                            ml_monitor.double_const(x.r.upper) if x.r.upper is not none else ml_monitor.null_double(),
+                            ml_monitor.to_string(ml_monitor.string_literal(x.r.category)) if x.r.category is not none else ml_monitor.null_string(),
+                            1 if x.r.valid else 0]) -%}
+{%- endfor -%}
+{%- set column_values = [] -%}
+{%- for p in plans -%}
+  {%- for c in p.cols -%}
+    {%- do column_values.append([p.window.start_sql, c.idx, ml_monitor.to_string(ml_monitor.string_literal(c.name)),
+                                 ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) -%}
+  {%- endfor -%}
+{%- endfor %}
 -- the bins of every evaluated window: those of the window before it
 bin_list as (
-  {%- for x in list_rows %}
-  select {{ x.w }} as ml_window_start, {{ x.r.col }} as col_idx, {{ x.r.index }} as bin_index,
-    {{ ml_monitor.to_string(ml_monitor.string_literal(x.r.label)) }} as bin_label,
-    {{ ml_monitor.double_const(x.r.upper) if x.r.upper is not none else ml_monitor.null_double() }} as bin_upper,
-    {{ ml_monitor.to_string(ml_monitor.string_literal(x.r.category)) if x.r.category is not none else ml_monitor.null_string() }} as category,
-    {{ 1 if x.r.valid else 0 }} as is_valid
-  {%- if not loop.last %}
-  union all
-  {%- endif %}
-  {%- endfor %}
+  select * from {{ ml_monitor.literal_rows(bin_values, ['ml_window_start', 'col_idx', 'bin_index', 'bin_label', 'bin_upper', 'category', 'is_valid'], 'ml_bins') }}
 ),
 windows_frame as (
   {{ ml_monitor._windows_frame_sql(scope) }}
 ),
 drift_columns as (
-  {%- for p in plans %}
-  {%- set outer = loop %}
-  {%- for c in p.cols %}
-  select {{ p.window.start_sql }} as ml_window_start, {{ c.idx }} as col_idx,
-    {{ ml_monitor.to_string(ml_monitor.string_literal(c.name)) }} as column_name,
-    {{ ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string() }} as column_reason
-  {%- if not (loop.last and outer.last) %}
-  union all
-  {%- endif %}
-  {%- endfor %}
-  {%- endfor %}
+  select * from {{ ml_monitor.literal_rows(column_values, ['ml_window_start', 'col_idx', 'column_name', 'column_reason'], 'ml_columns') }}
 ),
 -- one scan of the evaluated windows and the windows before them; one all-null row per window
 -- (ml_real = 0, counted nowhere) makes sure every window's overall group exists
