@@ -13,7 +13,6 @@
   {#- windows: N -> the current side is grouped by window too; the reference is shared -#}
   {%- set wk = 'ml_window_start, ' if multi else '' -%}
   {%- set part = 'partition by ' ~ wk ~ 'segment_column, segment_value, col_idx' -%}
-  {%- set wide = ml_monitor._drift_count_method() == 'sums' -%}
 {{ ml_monitor._bin_list_cte(bin_rows) }},
 {%- if multi %}
 windows_frame as (
@@ -37,36 +36,21 @@ drift_columns as (
 -- every bin of every column, for the overall row and each segment present in the current window
 cells as (
   select {{ 'k.' ~ wk if multi else '' }}k.segment_column, k.segment_value, b.col_idx, b.bin_index, b.bin_label, b.category, b.is_valid,
-  {%- if wide %}
-    coalesce({{ ml_monitor._pick_count('k', bin_rows) }}, 0) as cur_n,
-  {%- else %}
     coalesce(c.n, 0) as cur_n,
-  {%- endif %}
-  {%- if wide and setup.baseline is none %}
-    coalesce({{ ml_monitor._pick_count('r', bin_rows) }}, 0) as ref_n,
-  {%- else %}
     coalesce(r.n, 0) as ref_n,
-  {%- endif %}
     k.n_rows as cur_rows,
-    coalesce({{ 'r' if (wide and setup.baseline is none) else 'r_rows_long' }}.n_rows, 0) as ref_rows
-  from {{ 'current_counts' if wide else 'current_rows' }} as k
+    coalesce(r_rows_long.n_rows, 0) as ref_rows
+  from current_rows as k
   cross join bin_list as b
-  {%- if not wide %}
   left join current_cells as c
     on c.col_idx = b.col_idx and c.bin_index = b.bin_index
    {%- if multi %} and c.ml_window_start = k.ml_window_start{% endif %}
    and {{ nse('c.segment_column', 'k.segment_column') }} and {{ nse('c.segment_value', 'k.segment_value') }}
-  {%- endif %}
-  {%- if wide and setup.baseline is none %}
-  left join reference_counts as r
-    on {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
-  {%- else %}
   left join reference_cells as r
     on r.col_idx = b.col_idx and r.bin_index = b.bin_index
    and {{ nse('r.segment_column', 'k.segment_column') }} and {{ nse('r.segment_value', 'k.segment_value') }}
   left join reference_rows as r_rows_long
     on {{ nse('r_rows_long.segment_column', 'k.segment_column') }} and {{ nse('r_rows_long.segment_value', 'k.segment_value') }}
-  {%- endif %}
   where (k.segment_column is null or k.n_rows > 0)
   {%- if multi %}
     and k.ml_window_start is not null

@@ -8,8 +8,9 @@
        evaluate fast and which is the same SQL on every engine.
     2. _drift_binned_ctes(): one scan of the current window (and one of the
        reference, unless a baseline is used) counting every column's bins for the
-       overall row and every segment in the same aggregate (grouping sets, or wide
-       sums on Spark), then the cells, shares, PSI and JS terms per (segment, column).
+       overall row and every segment in the same aggregate (grouping sets, or a
+       stack() generator on Spark), then the cells, shares, PSI and JS terms per
+       (segment, column).
 
     Bin indexes: -1 null, -2 non-finite (NaN, +/-inf: never counted), 0 categories
     unseen in the reference, 1..K the bins / reference categories. -#}

@@ -29,25 +29,20 @@
   {{ return(rows) }}
 {%- endmacro %}
 
-{% macro _count_name(col_idx, bin_index) -%}
-  {{ return('ml_n_' ~ col_idx ~ '_' ~ (('m' ~ (0 - bin_index)) if bin_index < 0 else bin_index)) }}
-{%- endmacro %}
-
 {#- CTEs `<side>_source`, `<side>_binned` (one bin key per column and row), `<side>_cells`
     (segment_column, segment_value, col_idx, bin_index, n), `<side>_counts` (rows and
-    extra aggregates per segment; wide bin counts with the sums method) and `<side>_rows`;
-    one scan for all columns and segments.
+    extra aggregates per segment) and `<side>_rows`; one scan for all columns and segments.
     grouping_sets method: numeric columns are binned by a case expression; categorical
     columns are counted by their raw value and mapped to bins afterwards through bin_list
     (a hash aggregate instead of a chain of up to max_categories string comparisons per
-    row: ~5x faster on DuckDB). The overall row is added after the aggregation (a zero row
-    unioned into the few counts rows), so that it exists even when no row matches.
-    sums method (Spark): an extra all-null row (ml_real = 0, counted nowhere) makes sure
-    the overall group exists (grouping sets with () yield no row on empty input there). -#}
+    row: ~5x faster on DuckDB).
+    stack method (Spark, Databricks): every column is binned by a case expression and the bin
+    numbers unpivoted by a generator, counted per segment values, column and bin, then rolled
+    up to the overall row and each segment column.
+    Either way the overall row is added after the aggregation (a zero row unioned into the few
+    counts rows), so that it exists even when no row matches. -#}
 {% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[], by_window=false) -%}
   {%- set method = ml_monitor._drift_count_method() -%}
-  {#- gs: long counts (grouping_sets, or stack: one (col_idx, bin_index) row per column and row) -#}
-  {%- set gs = method != 'sums' -%}
   {%- set stacked = method == 'stack' -%}
   {#- by_window (the current side with windows: N): every key is also grouped by ml_window_start -#}
   {%- set wk = 'ml_window_start, ' if by_window else '' -%}
@@ -58,37 +53,30 @@
   {#- the key each column is counted by: its bin index, or (categorical, grouping sets) its value -#}
   {%- set keys = [] -%}
   {%- for c in cols -%}
-    {%- set by_value = gs and not stacked and c.kind == 'categorical' and (c.bins | length) > 0 -%}
+    {%- set by_value = not stacked and c.kind == 'categorical' and (c.bins | length) > 0 -%}
     {%- do keys.append({'idx': c.idx, 'name': ('ml_v_' if by_value else 'ml_b_') ~ c.idx, 'by_value': by_value,
                         'sql': ml_monitor._drift_cat_text(c) if by_value else ml_monitor._bin_case(c),
                         'unseen_index': 0 if c.unseen else -3}) -%}
   {%- endfor -%}
   {%- set value_keys = keys | selectattr('by_value') | list -%}
 {{ side }}_source as (
-  select 1 as ml_real{% for c in needed %}, {{ c }}{% endfor %}
+  select {% for c in needed %}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
     {%- if by_window %}, {{ scope.timestamp_sql }} as ml_ts, {{ scope.window_key_sql }} as ml_window_start{% endif %}
   from {{ relation }}
   {#- by window: rows with a NULL timestamp are read too (window key null), to be counted #}
   where {{ scope.scan_filter if by_window else filter }}
-  {%- if not gs %}
-  {%- for w in (scope.windows if by_window else [none]) %}
-  union all
-  select 0 as ml_real{% for c in needed %}, null{% endfor %}{% if by_window %}, null, {{ w.start_sql }}{% endif %}
-  {%- endfor %}
-  {%- endif %}
 ),
 -- every column's bin index from literal bounds{% if value_keys %} (categorical columns: the value){% endif %}
 {{ side }}_binned as (
-  select ml_real
-    {%- if by_window %}, ml_ts, ml_window_start{% endif %}
-    {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
-    {%- for e in extra_columns %}, {{ e }}{% endfor %}
-    {%- for k in keys %},
-    {{ k.sql }} as {{ k.name }}
+  select
+    {%- if by_window %} ml_ts, ml_window_start,{% endif %}
+    {%- for s in scope.segments %} {{ s.sql }},{% endfor %}
+    {%- for e in extra_columns %} {{ e }},{% endfor %}
+    {%- for k in keys %}
+    {{ k.sql }} as {{ k.name }}{% if not loop.last %},{% endif %}
     {%- endfor %}
   from {{ side }}_source
 ),
-{%- if gs %}
 {%- if stacked %}
 -- one (col_idx, bin_index) row per column and row (a generator: a short projection instead of
 -- a wide sum(case ...) per bin), counted per [window,] segment values, column and bin
@@ -187,45 +175,11 @@
   ) as ml_counted
   group by {{ wk }}segment_column, segment_value
 ),
-{%- else %}
--- all columns and segments in one aggregate (wide), unpivoted afterwards
-{{ side }}_counts as (
-  select
-    {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
-    sum(ml_real) as n_rows
-    {%- if by_window %},
-    min(ml_ts) as ml_first_ts
-    {%- endif %}
-    {%- for r in bin_rows %},
-    sum(case when ml_b_{{ r.col }} = {{ r.index }} then ml_real else 0 end) as {{ ml_monitor._count_name(r.col, r.index) }}
-    {%- endfor %}
-    {%- for name, expr in extra_aggregates %},
-    {{ expr }} as {{ name }}
-    {%- endfor %}
-  from {{ side }}_binned
-  {{ ml_monitor._group_by_segments(scope, by_window=by_window) }}
-),
-{{ side }}_cells as (
-  select {{ 'c.' ~ wk if by_window else '' }}c.segment_column, c.segment_value, b.col_idx, b.bin_index,
-    {{ ml_monitor._pick_count('c', bin_rows) }} as n
-  from {{ side }}_counts as c
-  cross join bin_list as b
-),
-{%- endif %}
 -- the overall row, and the segments that have rows
 {{ side }}_rows as (
   select {{ wk }}segment_column, segment_value, n_rows from {{ side }}_counts
   where segment_column is null or n_rows > 0
 )
-{%- endmacro %}
-
-{#- The count of bin (b.col_idx, b.bin_index) from a wide counts row. -#}
-{% macro _pick_count(alias, bin_rows) -%}
-    case
-      {%- for r in bin_rows %}
-      when b.col_idx = {{ r.col }} and b.bin_index = {{ r.index }} then {{ alias }}.{{ ml_monitor._count_name(r.col, r.index) }}
-      {%- endfor %}
-    end
 {%- endmacro %}
 
 {#- The literal bin list: one VALUES relation (literal_rows), not a union of one-row selects,
@@ -245,14 +199,15 @@ bin_list as (
 {%- endmacro %}
 
 {#- How bins are counted: grouping sets (one per column and segment column; DuckDB and
-    PostgreSQL aggregate them in one pass, ~2x faster than wide sums on DuckDB) or wide
-    sum(case ...) columns (Spark, whose grouping sets copy every row once per set). -#}
+    PostgreSQL aggregate them in one pass, ~5x faster than one wide sum(case ...) per bin on
+    DuckDB) or a stack() generator and a plain group by (Spark and Databricks, whose grouping
+    sets copy every row once per set; faster there than wide sums, with half the SQL). -#}
 {% macro _drift_count_method() -%}
-  {#- var ml_monitor_drift_count_method (grouping_sets | sums | stack) overrides the engine's
-      choice; stack (a generator: one (column, bin) row per column and row) exists on Spark and
+  {#- var ml_monitor_drift_count_method (grouping_sets | stack) overrides the engine's choice;
+      stack (a generator: one (column, bin) row per column and row) exists on Spark and
       Databricks only -#}
   {%- set forced = var('ml_monitor_drift_count_method', none) -%}
-  {%- if forced in ['grouping_sets', 'sums', 'stack'] -%}{{ return(forced) }}{%- endif -%}
+  {%- if forced in ['grouping_sets', 'stack'] -%}{{ return(forced) }}{%- endif -%}
   {{ return(ml_monitor._dispatch('_drift_count_method')()) }}
 {%- endmacro %}
 {% macro default___drift_count_method() %}{{ return('grouping_sets') }}{% endmacro %}
