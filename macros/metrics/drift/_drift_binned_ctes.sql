@@ -20,10 +20,7 @@ windows_frame as (
 ),
 {%- endif %}
 {%- set column_rows = [] -%}
-{%- for c in cols -%}
-  {%- do column_rows.append([c.idx, ml_monitor.to_string(ml_monitor.string_literal(c.name)),
-                             ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) -%}
-{%- endfor %}
+{%- for c in cols -%}{%- do column_rows.append(ml_monitor._drift_column_literals(c)) -%}{%- endfor %}
 drift_columns as (
   select * from {{ ml_monitor.literal_rows(column_rows, ['col_idx', 'column_name', 'column_reason'], 'ml_columns') }}
 ),

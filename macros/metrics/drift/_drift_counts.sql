@@ -42,8 +42,7 @@
     Either way the overall row is added after the aggregation (a zero row unioned into the few
     counts rows), so that it exists even when no row matches. -#}
 {% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[], by_window=false) -%}
-  {%- set method = ml_monitor._drift_count_method() -%}
-  {%- set stacked = method == 'stack' -%}
+  {%- set stacked = ml_monitor._drift_count_method() == 'stack' -%}
   {#- by_window (the current side with windows: N): every key is also grouped by ml_window_start -#}
   {%- set wk = 'ml_window_start, ' if by_window else '' -%}
   {%- set needed = [] -%}
@@ -186,16 +185,26 @@
     which Spark plans as one partition and one task per bin. -#}
 {% macro _bin_list_cte(bin_rows) -%}
   {%- set rows = [] -%}
-  {%- for r in bin_rows -%}
-    {%- do rows.append([r.col, r.index,
-                        ml_monitor.to_string(ml_monitor.string_literal(r.label)),
-                        ml_monitor.double_const(r.upper) if r.upper is not none else ml_monitor.null_double(),
-                        ml_monitor.to_string(ml_monitor.string_literal(r.category)) if r.category is not none else ml_monitor.null_string(),
-                        1 if r.valid else 0]) -%}
-  {%- endfor -%}
+  {%- for r in bin_rows -%}{%- do rows.append(ml_monitor._bin_literals(r)) -%}{%- endfor -%}
 bin_list as (
-  select * from {{ ml_monitor.literal_rows(rows, ['col_idx', 'bin_index', 'bin_label', 'bin_upper', 'category', 'is_valid'], 'ml_bins') }}
+  select * from {{ ml_monitor.literal_rows(rows, ml_monitor._bin_list_columns(), 'ml_bins') }}
 )
+{%- endmacro %}
+
+{#- One bin as SQL literals, in the order of _bin_list_columns(). -#}
+{% macro _bin_literals(r) -%}
+  {{ return([r.col, r.index,
+             ml_monitor.to_string(ml_monitor.string_literal(r.label)),
+             ml_monitor.double_const(r.upper) if r.upper is not none else ml_monitor.null_double(),
+             ml_monitor.to_string(ml_monitor.string_literal(r.category)) if r.category is not none else ml_monitor.null_string(),
+             1 if r.valid else 0]) }}
+{%- endmacro %}
+{% macro _bin_list_columns() %}{{ return(['col_idx', 'bin_index', 'bin_label', 'bin_upper', 'category', 'is_valid']) }}{% endmacro %}
+
+{#- One drift column as SQL literals: col_idx, column_name, column_reason. -#}
+{% macro _drift_column_literals(c) -%}
+  {{ return([c.idx, ml_monitor.to_string(ml_monitor.string_literal(c.name)),
+             ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) }}
 {%- endmacro %}
 
 {#- How bins are counted: grouping sets (one per column and segment column; DuckDB and

@@ -159,23 +159,14 @@
     {%- if c not in needed -%}{%- do needed.append(c) -%}{%- endif -%}
   {%- endfor -%}
 {%- set bin_values = [] -%}
-{%- for x in list_rows -%}
-  {%- do bin_values.append([x.w, x.r.col, x.r.index,
-                            ml_monitor.to_string(ml_monitor.string_literal(x.r.label)),
-                            ml_monitor.double_const(x.r.upper) if x.r.upper is not none else ml_monitor.null_double(),
-                            ml_monitor.to_string(ml_monitor.string_literal(x.r.category)) if x.r.category is not none else ml_monitor.null_string(),
-                            1 if x.r.valid else 0]) -%}
-{%- endfor -%}
+{%- for x in list_rows -%}{%- do bin_values.append([x.w] + ml_monitor._bin_literals(x.r)) -%}{%- endfor -%}
 {%- set column_values = [] -%}
 {%- for p in plans -%}
-  {%- for c in p.cols -%}
-    {%- do column_values.append([p.window.start_sql, c.idx, ml_monitor.to_string(ml_monitor.string_literal(c.name)),
-                                 ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) -%}
-  {%- endfor -%}
+  {%- for c in p.cols -%}{%- do column_values.append([p.window.start_sql] + ml_monitor._drift_column_literals(c)) -%}{%- endfor -%}
 {%- endfor %}
 -- the bins of every evaluated window: those of the window before it
 bin_list as (
-  select * from {{ ml_monitor.literal_rows(bin_values, ['ml_window_start', 'col_idx', 'bin_index', 'bin_label', 'bin_upper', 'category', 'is_valid'], 'ml_bins') }}
+  select * from {{ ml_monitor.literal_rows(bin_values, ['ml_window_start'] + ml_monitor._bin_list_columns(), 'ml_bins') }}
 ),
 windows_frame as (
   {{ ml_monitor._windows_frame_sql(scope) }}
