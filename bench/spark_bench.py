@@ -2,6 +2,7 @@
 
     python bench/spark_bench.py                      # 1M + 1M rows
     python bench/spark_bench.py --rows 1000000,5000000 --repeat 1
+    python bench/spark_bench.py --rows 5000000 --psi baseline     # psi_drift against a frozen baseline
 
 For each size: the data of bench/generate.py (the parquet files), then
 
@@ -9,7 +10,10 @@ For each size: the data of bench/generate.py (the parquet files), then
   Spark    (a) raw scan of the same columns (the parquet files), (b) the suite's SQL as dbt-spark
            sent it, replayed in one Spark session, (c) dbt build with dbt-spark's session method
 
-The Spark project is bench/suite.py's suite (reference variant) with models that read the same
+The Spark project is bench/suite.py's suite (``--psi reference``: psi_drift computes the reference's
+quantiles at every run; ``--psi baseline``: against a baseline frozen once with
+``ml_monitor.freeze_baseline`` on each engine, the setup docs/benchmarks.md recommends on a cluster;
+its freeze time is reported apart) with models that read the same
 parquet files (``select * from parquet.`...```), a local session with the settings of
 integration_tests/profiles.yml (UTC, 2 shuffle partitions, no UI, no whole-stage codegen, no
 adaptive execution, 2 GB driver) and its own warehouse and Derby metastore under the data
@@ -36,15 +40,12 @@ log = run_bench.log
 fmt_s = run_bench.fmt_s
 
 
-DRIVER_MEMORY = "2g"  # --driver-memory
-
-
-def spark_conf(spark_dir: Path, codegen: bool = False) -> dict:
+def spark_conf(spark_dir: Path, codegen: bool = False, driver_memory: str = "2g") -> dict:
     return {"spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir / 'derby'}",
             "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
             "spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "true" if codegen else "false",
-            "spark.sql.adaptive.enabled": "false", "spark.driver.memory": DRIVER_MEMORY}
+            "spark.sql.adaptive.enabled": "false", "spark.driver.memory": driver_memory}
 
 
 def statement_sizes(project: Path) -> dict:
@@ -57,11 +58,13 @@ def statement_sizes(project: Path) -> dict:
     return sizes
 
 
-def write_spark_project(data_dir: Path, numeric: list[str], categorical: list[str]) -> Path:
-    project = data_dir / "project_spark"
-    suite.write_project(project, data_dir / "unused.duckdb", numeric, categorical, "reference")
+def write_spark_project(data_dir: Path, numeric: list[str], categorical: list[str], psi: str = "reference",
+                        driver_memory: str = "2g") -> Path:
+    project = data_dir / ("project_spark" if psi == "reference" else f"project_spark_{psi}")
+    suite.write_project(project, data_dir / "unused.duckdb", numeric, categorical, psi)
     spark_dir = data_dir / "spark"
-    conf = "".join(f"        {json.dumps(k)}: {json.dumps(v)}\n" for k, v in spark_conf(spark_dir).items())
+    conf = "".join(f"        {json.dumps(k)}: {json.dumps(v)}\n"
+                   for k, v in spark_conf(spark_dir, driver_memory=driver_memory).items())
     (project / "profiles.yml").write_text(
         "ml_monitor_bench:\n  target: spark\n  outputs:\n    spark:\n      type: spark\n      method: session\n"
         "      host: localhost\n      schema: bench\n      threads: 1\n      server_side_parameters:\n" + conf)
@@ -84,16 +87,27 @@ def median(xs):
     return run_bench.statistics.median(xs) if xs else None
 
 
-def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, codegen_compare: bool = False) -> dict:
-    ctx = run_bench.prepare(work, rows, rows, 10, 5, seed, baseline=False, parquet=True)
+def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, codegen_compare: bool = False,
+             psi: str = "reference", driver_memory: str = "2g") -> dict:
+    baseline = psi == "baseline"
+    ctx = run_bench.prepare(work, rows, rows, 10, 5, seed, baseline=baseline, parquet=True)
     features = ctx["numeric"] + ctx["categorical"]
-    duck = run_bench.measure(ctx, ["raw_scan", "suite_sql", "dbt_build"], repeat)["summary"]
+    approaches = ["raw_scan", "baseline_sql", "baseline_build"] if baseline else ["raw_scan", "suite_sql", "dbt_build"]
+    duck = run_bench.measure(ctx, approaches, repeat)["summary"]
+    duck = {{"baseline_sql": "suite_sql", "baseline_build": "dbt_build"}.get(k, k): v for k, v in duck.items()}
     # Spark: warm-up build at debug level (captures the SQL), then the timed runs
-    project = write_spark_project(ctx["data_dir"], ctx["numeric"], ctx["categorical"])
+    project = write_spark_project(ctx["data_dir"], ctx["numeric"], ctx["categorical"], psi, driver_memory)
+    spark_freeze = None
+    if baseline:
+        log("Spark: dbt run (the models), then freezing the baseline (dbt run-operation ml_monitor.freeze_baseline)")
+        suite.run_dbt(project, ["run"], check=True)
+        t0 = time.perf_counter()
+        suite.freeze_baseline(project, features)
+        spark_freeze = round(time.perf_counter() - t0, 2)
     log("Spark: warm-up dbt build (debug log, captures the SQL)")
     run_bench.dbt_build(project, log_level_file="debug")
     run_bench.capture_statements(project)
-    cfg = {"spark_conf": spark_conf(ctx["data_dir"] / "spark"), "data_dir": str(ctx["data_dir"]),
+    cfg = {"spark_conf": spark_conf(ctx["data_dir"] / "spark", driver_memory=driver_memory), "data_dir": str(ctx["data_dir"]),
            "numeric": ctx["numeric"], "categorical": ctx["categorical"], "project": str(project)}
     spark: dict = {"raw_scan": [], "suite_sql": [], "dbt_build": []}
     for i in range(spark_repeat):
@@ -106,10 +120,12 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
     if codegen_compare:
         # the same replay with whole-stage code generation on (Spark's default; the profile has it off)
         log("Spark: suite SQL with whole-stage codegen on")
-        spark["suite_sql_codegen_on"] = [run_spark_worker("suite_sql", {**cfg, "spark_conf": spark_conf(ctx["data_dir"] / "spark", codegen=True)})]
+        spark["suite_sql_codegen_on"] = [run_spark_worker("suite_sql", {**cfg, "spark_conf": spark_conf(ctx["data_dir"] / "spark", codegen=True,
+                                                                          driver_memory=driver_memory)})]
     s = {k: median([r["seconds"] for r in v]) for k, v in spark.items()}
     d = {k: v["seconds"] for k, v in duck.items()}
-    out = {"rows": rows, "ref_rows": rows, "features": features,
+    out = {"rows": rows, "ref_rows": rows, "features": features, "psi": psi,
+           "freeze_baseline_seconds": {"duckdb": ctx.get("freeze_seconds"), "spark": spark_freeze} if baseline else None,
            "duckdb": {k: {"seconds": v["seconds"], "peak_rss_mb": v["peak_rss_mb"], "runs_seconds": v["runs_seconds"],
                           "per_test_last_run": v.get("per_test_last_run")} for k, v in duck.items()},
            "spark": {"raw_scan": {"seconds": s["raw_scan"], "runs_seconds": [r["seconds"] for r in spark["raw_scan"]],
@@ -138,7 +154,8 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
 
 
 def print_size(r: dict) -> str:
-    lines = [f"{r['rows']:,} current + {r['ref_rows']:,} reference rows",
+    lines = [f"{r['rows']:,} current + {r['ref_rows']:,} reference rows, psi_drift against "
+             + ("a frozen baseline" if r.get("psi") == "baseline" else "the reference (quantiles at every run)"),
              f"  {'':34} {'DuckDB':>10} {'Spark':>10}"]
     for k, label in (("raw_scan", "(a) raw scan of the same columns"), ("suite_sql", "(b) suite SQL alone"),
                      ("dbt_build", "(c) dbt build")):
@@ -146,6 +163,10 @@ def print_size(r: dict) -> str:
     lines.append(f"  Spark session start (excluded from Spark (a), (b)): {fmt_s(r['spark']['raw_scan']['session_start_seconds'])}")
     if "suite_sql_codegen_on" in r["spark"]:
         lines.append(f"  Spark (b) with whole-stage codegen on: {fmt_s(r['spark']['suite_sql_codegen_on']['seconds'])}")
+    if r.get("freeze_baseline_seconds"):
+        f = r["freeze_baseline_seconds"]
+        lines.append(f"  freeze_baseline, once (excluded from (b), (c)): DuckDB {fmt_s(f['duckdb'])}, Spark {fmt_s(f['spark'])}"
+                     " (Spark: the whole dbt run-operation, JVM start included)")
     for t, v in sorted(r["spark"].get("sql_bytes_per_test", {}).items()):
         lines.append(f"  SQL bytes {t:34} compile-time {v['compile_time_queries']:>8} test query {v['test_query']:>8}")
     for k, v in r["ratios"].items():
@@ -173,14 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spark-repeat", type=int, default=1, help="Spark runs per approach (medians)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--driver-memory", default="2g", help="the local session's spark.driver.memory (default 2g)")
+    ap.add_argument("--psi", choices=["reference", "baseline"], default="reference",
+                    help="psi_drift against ref('reference') (quantiles at every run) or a frozen baseline")
     ap.add_argument("--codegen-compare", action="store_true",
                     help="also replay the suite SQL with whole-stage codegen on (the profile has it off)")
     ap.add_argument("--work-dir", type=Path, default=HERE / "work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--name", default=None)
     a = ap.parse_args(argv)
-    global DRIVER_MEMORY
-    DRIVER_MEMORY = a.driver_memory
     a.work_dir, a.out = a.work_dir.resolve(), a.out.resolve()
     a.work_dir.mkdir(parents=True, exist_ok=True)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -189,9 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "machine": run_bench.machine(), "pyspark": pyspark.__version__,
                     "load_average_at_start": run_bench.load_average(), "repeat": a.repeat,
-                    "spark_repeat": a.spark_repeat, "sizes": []}
+                    "spark_repeat": a.spark_repeat, "psi": a.psi, "driver_memory": a.driver_memory, "sizes": []}
     for rows in [int(x) for x in a.rows.split(",") if x]:
-        r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat, a.codegen_compare)
+        r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat, a.codegen_compare, a.psi, a.driver_memory)
         result["sizes"].append(r)
         print(print_size(r), flush=True)
     result["load_average_at_end"] = run_bench.load_average()
