@@ -128,7 +128,7 @@ long as (
   select
     {{ ml_monitor.string_literal(lj.label_name ~ arm.suffix) }} as column_name,
     segment_column,
-    segment_value{{ ml_monitor._perf_window_columns(p, 'mm_metrics') }},
+    segment_value{{ ml_monitor._perf_window_columns(p, 'mm_counts') }},
     'label_coverage' as metric,
     {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} as value,
     {{ ml_monitor.double_literal(min_coverage) }} as threshold,
@@ -144,7 +144,7 @@ long as (
       {%- endif %} as detail,
     case when n_rows = 0 then 'no eligible predictions' || {{ p.window_text_sql }} end as undefined_reason,
     {{ ml_monitor._perf_facts(p, none) }} || '}' as facts
-  from mm_metrics
+  from mm_counts
   where mm_arm = {{ ml_monitor.string_literal(arm.id) }}
     {%- endset %}
     {%- do parts.append(part) %}
@@ -188,7 +188,7 @@ left join long as l
 
 {#- The opening members of a row's facts (close with || '}'): counts of the eligible, labelled and
     used rows, the label coverage, the label rule, and the reference or challenger. `v`: alias of
-    an mm_values row, or none for a label_coverage row of mm_metrics. -#}
+    an mm_values row, or none for a label_coverage row of mm_counts. -#}
 {% macro _perf_facts(p, v) -%}
   {%- set c = (v ~ '.') if v is not none else '' -%}
   '{"rows":' || {{ ml_monitor.json_int(c ~ 'n_rows') }}

@@ -122,8 +122,9 @@ mm_rank as (
   {%- endif %}
 ),
 
--- ranks inside the bucket, per (ranking[, segment]): rank() ascending is 1 + the bucket's rows
--- scored lower, descending 1 + those scored higher; ties share a rank
+-- ranks inside the bucket, per (ranking[, segment]): rank() is 1 + the bucket's rows scored
+-- lower (ties share it), the running count (range frame: ties included) the rows scored at or
+-- below; both from one sort of the bucket
 {{ pre }}ed as (
   select
     {{ rkeys }},
@@ -136,7 +137,7 @@ mm_rank as (
     {#- one arm: no arm key in the partition (a constant key only costs) -#}
     {%- set pk = ml_monitor._perf_rank_partition(arms, c, p) + extra + ['mm_b'] %},
     rank() over (partition by {{ pk | join(', ') }} order by mm_score) as mm_r{{ i }}_asc,
-    rank() over (partition by {{ pk | join(', ') }} order by mm_score desc) as mm_r{{ i }}_desc
+    count(*) over (partition by {{ pk | join(', ') }} order by mm_score range between unbounded preceding and current row) as mm_c{{ i }}
     {%- if pr %},
     rank() over (partition by {{ (pk + ['mm_y']) | join(', ') }} order by mm_score) as mm_q{{ i }}_asc
     {%- endif %}
@@ -144,7 +145,9 @@ mm_rank as (
   from {{ pre }}_rows
 ),
 
--- per (ranking, segment, bucket): rows, positives and the positives' rank differences
+-- per (ranking, segment, bucket): rows, positives and the positives' doubled tie-averaged ranks
+-- (rank + running count = (L + 1) + (L + T), for L rows scored lower and T tied, is twice
+-- L + (T + 1) / 2; the bigint count comes first, so that an int rank never overflows)
 {{ pre }}_buckets as (
   select
     {{ rkeys }},
@@ -152,7 +155,7 @@ mm_rank as (
     mm_b,
     count(*) as n_b,
     sum(mm_y) as p_b,
-    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff_b
+    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_c{i} + mm_r{i}_asc else 0 end)') }} as rank_sum2_b
   from {{ pre }}ed
   {{ ml_monitor._perf_group_by(p.scope, rkeys ~ ', mm_b') }}
 ),
@@ -168,13 +171,13 @@ mm_rank as (
   from {{ pre }}_buckets
 ),
 
--- U = sum over buckets of the bucket's own U (ranks inside it: (rank_diff + P_b (N_b + 1)) / 2
+-- U = sum over buckets of the bucket's own U (ranks inside it: rank_sum2 / 2
 -- - P_b (P_b + 1) / 2, tied pairs count 1/2) + P_b x the negatives of the lower buckets
 {{ pre }}_u as (
   select {{ seg_keys }},
     max(n_all) as n_all,
     max(p_all) as p_all,
-    sum(({{ d('rank_diff_b') }} + {{ d('p_b') }} * {{ d('n_b + 1') }}) / 2 - {{ d('p_b') }} * {{ d('p_b + 1') }} / 2
+    sum({{ d('rank_sum2_b') }} / 2 - {{ d('p_b') }} * {{ d('p_b + 1') }} / 2
         + {{ d('p_b') }} * {{ d('n_lower - p_lower') }}) as auc_u
   from {{ pre }}_prefix
   group by {{ seg_keys }}
@@ -215,10 +218,10 @@ mm_rank as (
   {%- set pr = 'pr_auc' in p.metrics -%}
   {%- set ctes %}
 
--- exact ROC AUC and average precision from ranks: one sort per (arm[, segment]) and direction.
--- rank() ascending is 1 + the rows scored lower, descending 1 + the rows scored higher, so a
--- row's tie-averaged rank is (asc - desc + N + 1) / 2 and the Mann-Whitney
--- U = sum over positives of that rank - P (P + 1) / 2 (tied pairs count 1/2).
+-- exact ROC AUC and average precision from ranks: one sort per (arm[, segment]).
+-- rank() is 1 + the rows scored lower (L), the running count (range frame: ties included) L + T
+-- with T the rows tied, so a row's tie-averaged rank L + (T + 1) / 2 is (rank + count) / 2 and
+-- the Mann-Whitney U = sum over positives of that rank - P (P + 1) / 2 (tied pairs count 1/2).
 -- Average precision: at a positive's score, rows scored at or above it = N + 1 - asc, and
 -- positives at or above it = P + 1 - (its ascending rank among positives).
 mm_ranked as (
@@ -228,7 +231,7 @@ mm_ranked as (
     {%- set keys = ml_monitor._perf_rank_partition(arms, c, p) %}
     {%- set part = ('partition by ' ~ (keys | join(', ')) ~ ' ') if keys else '' %},
     rank() over ({{ part }}order by mm_score) as mm_r{{ i }}_asc,
-    rank() over ({{ part }}order by mm_score desc) as mm_r{{ i }}_desc
+    count(*) over ({{ part }}order by mm_score range between unbounded preceding and current row) as mm_c{{ i }}
     {%- if pr %},
     rank() over (partition by {{ (keys + ['mm_y']) | join(', ') }} order by mm_score) as mm_q{{ i }}_asc,
     count(*) over ({{ part | trim }}) as mm_n{{ i }},
@@ -246,7 +249,7 @@ mm_rank_sums as (
     {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
     count(*) as n_r,
     sum(mm_y) as p_r,
-    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_r{i}_asc - mm_r{i}_desc else 0 end)') }} as rank_diff
+    {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_c{i} + mm_r{i}_asc else 0 end)') }} as rank_sum2
     {%- if pr %},
     {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then ' ~ d('mm_p{i} + 1 - mm_q{i}_asc') ~ ' / ' ~ d('mm_n{i} + 1 - mm_r{i}_asc') ~ ' else 0 end)') }} as ap_sum
     {%- endif %}
@@ -254,11 +257,11 @@ mm_rank_sums as (
   {{ ml_monitor._perf_group_by(p.scope, ml_monitor._perf_k(p) ~ 'mm_arm') }}
 ),
 
--- U = (sum of positives' (asc - desc) + P (N + 1)) / 2 - P (P + 1) / 2; AP = ap_sum / P
+-- U = (sum of positives' (rank + count) - P (P + 1)) / 2; AP = ap_sum / P
 mm_rank as (
   select
     {{ ml_monitor._perf_k(p) }}mm_arm, segment_column, segment_value,
-    ({{ d('rank_diff') }} + {{ d('p_r') }} * {{ d('n_r + 1') }} - {{ d('p_r') }} * {{ d('p_r + 1') }}) / 2 as auc_u,
+    ({{ d('rank_sum2') }} - {{ d('p_r') }} * {{ d('p_r + 1') }}) / 2 as auc_u,
     {{ 'ap_sum' if pr else ml_monitor.null_double() }} as ap_sum
   from mm_rank_sums
 ),

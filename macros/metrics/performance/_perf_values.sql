@@ -1,5 +1,5 @@
-{#- CTEs mm_frame (every (arm, segment) to report), mm_metrics (the aggregates of each, joined
-    with the families' CTEs) and mm_values (one row per (arm, segment, metric): value, rows used,
+{#- CTEs mm_frame (every (arm, segment) to report), mm_counts (the row and label counts of each),
+    mm_metrics (all the aggregates of each, joined with the families' CTEs) and mm_values (one row per (arm, segment, metric): value, rows used,
     why it is undefined). `parts`: the merged parts of the metric families (see performance). -#}
 {% macro _perf_values_ctes(p, arms, parts) -%}
   {%- set metrics = p.metrics -%}
@@ -31,6 +31,19 @@ mm_frame as (
   ) as mm_frame_rows
 ),
 
+
+-- the row and label counts of each (window, arm, segment): what a label_coverage row reads. Apart
+-- from mm_metrics, so that it does not join the families' CTEs: Spark inlines a CTE into every
+-- reference, and the label_coverage rows read through mm_metrics planned the ranks twice.
+mm_counts as (
+  select
+    {{ ml_monitor._perf_k(p, 'f') }}f.mm_arm, f.segment_column, f.segment_value,
+    coalesce(g.n_rows, 0) as n_rows,
+    coalesce(g.n_labelled, 0) as n_labelled,
+    coalesce(g.n_dup, 0) as n_dup
+  from mm_frame as f
+  left join mm_agg as g on {{ ml_monitor._perf_kmatch(p, 'f', 'g') }}f.mm_arm = g.mm_arm and {{ ml_monitor._perf_seg_match('f', 'g') }}
+),
 
 mm_metrics as (
   select
