@@ -298,7 +298,11 @@ select which, bin, sum(ov * v) as sp, {{ b('sum(ov * y)') }} as sy from mm_ov gr
   {%- for k in ['n_rows', 'n_bad', 'tp', 'fp', 'fn', 'tn', 'u2', 'auc_pos', 'auc_neg', 'auc_m'] -%}
     {%- do st.update({k: (r[k] or 0) | int}) -%}
   {%- endfor -%}
-  {%- do st.update({'auc_ss': (r['auc_ss'] | float) if r['auc_ss'] is not none else none}) -%}
+  {#- auc_ss is a sum of doubles, which a parallel engine adds in no fixed order: its last bits
+      vary from run to run, and with them the compiled SQL (and its md5 in the lineage). Kept to
+      12 significant digits (a relative change below 5e-12 of the sampling error), the same run
+      gives the same SQL. -#}
+  {%- do st.update({'auc_ss': ('%.11e' | format(r['auc_ss'] | float)) | float if r['auc_ss'] is not none else none}) -%}
   {%- set n_pos = st.tp + st.fn -%}{%- set n_neg = st.fp + st.tn -%}
   {%- set plan = {'reason': none, 'calibrated': false, 'points': [], 'ece_before': none, 'ece_after': none,
                   'n_ref': n_pos + n_neg, 'n_pos': n_pos, 'n_neg': n_neg, 'n_excluded': st.n_bad,
