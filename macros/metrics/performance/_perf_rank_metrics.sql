@@ -247,7 +247,6 @@ mm_rank_sums as (
   select
     {{ ml_monitor._perf_k(p) }}mm_arm,
     {{ ml_monitor._segment_keys(p.scope, by_window=false) }},
-    count(*) as n_r,
     sum(mm_y) as p_r,
     {{ ml_monitor._perf_by_grouping(p.seg_groups, 'sum(case when mm_y = 1 then mm_c{i} + mm_r{i}_asc else 0 end)') }} as rank_sum2
     {%- if pr %},
