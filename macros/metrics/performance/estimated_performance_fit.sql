@@ -243,6 +243,10 @@ select which, bin, sum(ov * v) as sp, {{ b('sum(ov * y)') }} as sy from mm_ov gr
     {%- set w = r['which'] | int -%}
     {%- do ece.insert(w, ece.pop(w) + (size / total) * ((mean_p - mean_y) | abs)) -%}
   {%- endfor -%}
+  {#- sp is a sum of doubles a parallel engine adds in no fixed order; the ECEs go into the
+      compiled SQL (facts) and decide the calibration: kept to 12 significant digits, like
+      auc_ss, so that a rerun on the same data compiles the same SQL and decides the same -#}
+  {%- set ece = [('%.11e' | format(ece[0])) | float, ('%.11e' | format(ece[1])) | float] -%}
   {{ return([ece[0] > ece[1], ece[0], ece[1]]) }}
 {%- endmacro %}
 
