@@ -11,7 +11,7 @@ its peak RSS from wait4 is its own and not the benchmark's; see launch.py):
                       test SQL), executed directly in DuckDB, without dbt
   (c) dbt_build       `dbt build` of the generated project (views, tests, history hook), wall time
                       of the dbt process
-  (d) baseline_sql    (b) with psi_drift on a frozen baseline (no reference quantiles)
+  (d) baseline_sql    (b) with psi_drift and prediction_drift on a frozen baseline (no reference quantiles)
   (d') baseline_build (c) with the frozen baseline
   (e) pandas          bench/pandas_impl.py (read parquet + numpy/scikit-learn)
   (f) evidently       Evidently 0.7 DataDriftPreset(method="psi") + DataSummaryPreset, own venv

@@ -4,8 +4,10 @@ Two variants share one DuckDB file (the data set's ``bench.duckdb``):
 
 * ``reference``: ``psi_drift`` on every feature against ``ref('reference')`` (exact quantile
   edges of the reference computed on every run);
-* ``baseline``: the same ``psi_drift`` with ``baseline: bench_ref`` (frozen once with
-  ``dbt run-operation ml_monitor.freeze_baseline``).
+* ``baseline``: the same ``psi_drift`` and ``prediction_drift`` with ``baseline: bench_ref``
+  (the features, the score and the positive rate frozen once with
+  ``dbt run-operation ml_monitor.freeze_baseline``; until 2026-11-30 ``prediction_drift`` read
+  the reference in this variant too).
 
 Both also run ``null_rate`` and ``value_range`` on every feature, ``prediction_drift`` on the
 score and ``performance`` (accuracy, f1, roc_auc by segment, labels joined on id), and record
@@ -96,7 +98,7 @@ def stats17_yaml(numeric: list[str], categorical: list[str], psi_ref: str, extra
               name: bench_prediction_drift_hellinger
               arguments:
                 prediction_column: predicted_label
-                reference: ref('reference')
+                {psi_ref}
                 statistic: hellinger
                 max_rate_shift: 0.05{extra_col}"""
     return tests, mc_model, score_test
@@ -162,7 +164,7 @@ models:
               name: bench_prediction_drift
               arguments:
                 prediction_column: predicted_label
-                reference: ref('reference')
+                {psi_ref}
                 max_rate_shift: 0.05{extra_col}{score17}
 {mc_model}"""
 
@@ -231,6 +233,8 @@ def run_dbt(project: Path, args: list[str], check: bool = False, log_level_file:
 
 
 def freeze_baseline(project: Path, features: list[str]) -> dict:
-    """Freeze the reference's bins once (quantile, 10 bins) for every feature."""
-    args = {"name": BASELINE, "model": "predictions", "reference": "reference", "columns": features, "bins": 10}
+    """Freeze the reference's bins once (quantile, 10 bins) for every feature and the score, and
+    the reference positive rate (prediction_drift's rule: predicted_label = 1)."""
+    args = {"name": BASELINE, "model": "predictions", "reference": "reference", "columns": features + ["score"],
+            "bins": 10, "positive_rate": {"prediction_column": "predicted_label"}}
     return run_dbt(project, ["run-operation", "ml_monitor.freeze_baseline", "--args", json.dumps(args)], check=True)

@@ -233,10 +233,10 @@ def test_freeze_baseline_is_explicit_and_replaces(drift_build):
     work, db = drift_build["work"], drift_build["db"]
     env = {"ML_MONITOR_DUCKDB_PATH": str(db)}
     args = ("{name: op_v1, model: drift_main, reference: drift_reference, "
-            "columns: [f_shift, cat], segment_by: [seg]}")
+            "columns: [f_shift, cat, score], segment_by: [seg], positive_rate: {prediction_column: pred}}")
     first = run_dbt(["run-operation", "ml_monitor.freeze_baseline", "--args", args], "duckdb", work, extra_env=env)
     assert first.returncode == 0, first.output[-3000:]
-    assert "froze baseline 'op_v1' of drift_main" in first.output
+    assert "froze baseline 'op_v1' of drift_main" in first.output and "positive rate (prediction = 1)" in first.output
     count = "select count(*) from main.ml_monitor_baselines where baseline_name = ?"
     n = _rows(db, count, ["op_v1"])[0][0]
     # the operation stores exactly what the post-hook froze for drift_v1 (same reference)
@@ -252,6 +252,10 @@ def test_freeze_baseline_is_explicit_and_replaces(drift_build):
     unseen = _rows(db, """select reference_count from main.ml_monitor_baselines where baseline_name = 'op_v1'
                           and column_name = 'cat' and segment_column is null and bin_index = 0""")
     assert unseen == [(0,)]
+    # the positive rate: bin 1 the positives under the rule, bin 2 the predictions, per segment
+    rate = dict(((r[0], r[1]), r[2]) for r in _rows(db, """select bin_index, bin_label, reference_count
+        from main.ml_monitor_baselines where baseline_name = 'op_v1' and kind = 'positive_rate' and segment_column is null"""))
+    assert rate == {(1, "prediction = 1"): int((ref["pred"] == 1).sum()), (2, "predictions"): int(ref["pred"].notna().sum())}
     # one build: the package model is rebuilt with --full-refresh (must keep every baseline) and
     # the post-hook re-freezes drift_v1 (must replace its rows, not add to them)
     n_v1 = _rows(db, count, ["drift_v1"])[0][0]
@@ -261,6 +265,39 @@ def test_freeze_baseline_is_explicit_and_replaces(drift_build):
     assert _rows(db, count, ["op_v1"])[0][0] == n
     assert _rows(db, count, ["drift_v1"])[0][0] == n_v1
     assert _rows(db, same, ["op_v1"]) == _rows(db, same, ["drift_v1"])
+
+
+def _show_error(drift_build, inline: str) -> str:
+    env = {"ML_MONITOR_DUCKDB_PATH": str(drift_build["db"])}
+    run = run_dbt(["show", "--inline", inline], "duckdb", drift_build["work"], extra_env=env)
+    assert run.returncode != 0, run.output[-2000:]
+    return run.output
+
+
+def test_prediction_drift_baseline_needs_the_same_frozen_rule(drift_build):
+    """prediction_drift against a baseline compares the frozen positive rate: a baseline without
+    one, or frozen under another rule, is a compile-time error naming test, argument and the fix."""
+    main = "ref('drift_main')"
+    env = {"ML_MONITOR_DUCKDB_PATH": str(drift_build["db"])}
+    out = _show_error(drift_build, "{{ ml_monitor.prediction_drift(" + main + ", 'score', baseline='drift_keep') }}")
+    assert "argument 'score_column' must be frozen in baseline drift_keep (it has: f_shift)" in out
+    frozen = run_dbt(["run-operation", "ml_monitor.freeze_baseline", "--args",
+                      "{name: op_norate, model: drift_main, reference: drift_reference, columns: [score]}"],
+                     "duckdb", drift_build["work"], extra_env=env)
+    assert frozen.returncode == 0, frozen.output[-2000:]
+    out = _show_error(drift_build, "{{ ml_monitor.prediction_drift(" + main + ", 'score', baseline='op_norate') }}")
+    assert "ml_monitor.prediction_drift" in out and "argument 'baseline' has no frozen positive rate" in out
+    assert "positive_rate: {prediction_column" in out
+    out = _show_error(drift_build, "{{ ml_monitor.prediction_drift(" + main + ", 'score', score_threshold=0.5, baseline='drift_pred_t') }}")
+    assert "froze the positive rate as 'score >= 0.6' on column score, the test counts 'score >= 0.5'" in out
+    out = _show_error(drift_build, "{{ ml_monitor.prediction_drift(" + main + ", 'score', prediction_column='pred', baseline='drift_pred_t') }}")
+    assert "the test counts 'prediction = 1' on column pred" in out
+    out = _show_error(drift_build, "{{ ml_monitor.prediction_drift(" + main + ", 'score', binning='equal_width', baseline='drift_pred_t') }}")
+    assert "argument 'binning' must be quantile with a frozen baseline" in out
+    bad = run_dbt(["run-operation", "ml_monitor.freeze_baseline", "--args",
+                   "{name: op_bad, model: drift_main, columns: [score], positive_rate: {prediction: pred}}"],
+                  "duckdb", drift_build["work"], extra_env=env)
+    assert bad.returncode != 0 and "argument 'positive_rate' has an unknown key prediction" in bad.output, bad.output[-2000:]
 
 
 # --------------------------------------------------------------------------- argument errors

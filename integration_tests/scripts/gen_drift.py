@@ -402,6 +402,9 @@ def main():
     # frozen baseline of the same reference rows: the same numbers as scanning the reference
     binned("baseline_segments", e, "psi_drift", "psi", ref, cur, ["f_shift", "cat"], seg_col="seg")
     binned("baseline_segments", e, "js_drift", "js_distance", ref, cur, ["f_shift", "cat"], seg_col="seg")
+    # prediction_drift against a frozen baseline (score bins + positive rate): the same numbers
+    prediction_case("pred_label_baseline", e, ref, cur, seg_col="seg")
+    prediction_case("pred_threshold_baseline", e, ref, cur, pred_col=None, score_threshold=0.6, rel_threshold=0.5)
     # a baseline frozen before drift_v1 was (re)frozen is kept (freezing replaces one name's rows)
     binned("baseline_kept", e, "psi_drift", "psi", ref, cur, ["f_shift"])
 

@@ -19,6 +19,9 @@
 {%- do cases.append(('baseline_kept', ml_monitor.psi(main, ['f_shift'], where=cur_rows, baseline='drift_keep'))) -%}
 {%- do cases.append(('baseline_segments', ml_monitor.psi(main, ['f_shift', 'cat'], where=cur_rows, segment_by=['seg'], **frozen))) -%}
 {%- do cases.append(('baseline_segments', ml_monitor.js_distance(main, ['f_shift', 'cat'], where=cur_rows, segment_by=['seg'], **frozen))) -%}
+{#- prediction_drift against a baseline: the score's bins and the positive rate frozen, both rules -#}
+{%- do cases.append(('pred_label_baseline', ml_monitor.prediction_drift(main, 'score', prediction_column='pred', where=cur_rows, segment_by=['seg'], **frozen))) -%}
+{%- do cases.append(('pred_threshold_baseline', ml_monitor.prediction_drift(main, 'score', score_threshold=0.6, max_relative_rate_shift=0.5, baseline='drift_pred_t', where=cur_rows))) -%}
 {%- for case, refw, curw in [('empty_current', ref_rows, '1 = 0'), ('empty_reference', '1 = 0', cur_rows)] -%}
 {%- do cases.append((case, ml_monitor.psi(main, ['f_shift', 'cat'], reference_where=refw, where=curw))) -%}
 {%- do cases.append((case, ml_monitor.js_distance(main, ['f_shift', 'cat'], reference_where=refw, where=curw))) -%}

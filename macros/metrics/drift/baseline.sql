@@ -78,7 +78,7 @@
   {%- set sql -%}
     select lower(column_name) as column_name, kind, segment_column, bin_index, bin_label, bin_upper, category
     from {{ rel }}
-    where {{ ml_monitor._baseline_where(setup.baseline, key) }}
+    where {{ ml_monitor._baseline_where(setup.baseline, key) }} and kind <> 'positive_rate'
       and (segment_column is null or bin_index = -1)
     order by column_name, segment_column, bin_index
   {%- endset -%}
@@ -104,7 +104,7 @@
   {%- for c in cols -%}
     {%- set rows = by_column.get(c.name | lower) -%}
     {%- if rows is none -%}
-      {{ ml_monitor._arg_error(test, setup.relation, 'columns', "must be frozen in baseline " ~ setup.baseline ~ " (it has: " ~ (by_column.keys() | list | join(', ')) ~ ")", c.name) }}
+      {{ ml_monitor._arg_error(test, setup.relation, setup.get('columns_arg', 'columns'), "must be frozen in baseline " ~ setup.baseline ~ " (it has: " ~ (by_column.keys() | list | join(', ')) ~ ")", c.name) }}
     {%- endif -%}
     {%- set kind = rows[0]['kind'] -%}
     {%- set bins = [] -%}
@@ -138,12 +138,45 @@ reference_cells as (
     bin_index,
     reference_count as n
   from {{ rel }}
-  where {{ ml_monitor._baseline_where(setup.baseline, key) }}
+  where {{ ml_monitor._baseline_where(setup.baseline, key) }} and kind <> 'positive_rate'
 ),
 reference_rows as (
   select segment_column, segment_value, max(reference_rows) as n_rows
   from {{ rel }}
-  where {{ ml_monitor._baseline_where(setup.baseline, key) }}
+  where {{ ml_monitor._baseline_where(setup.baseline, key) }} and kind <> 'positive_rate'
+  group by segment_column, segment_value
+)
+{%- endmacro %}
+
+{#- prediction_drift with a baseline: reference_counts (rows, positives and predictions per
+    segment) from the baseline's positive_rate rows, frozen with freeze_baseline's positive_rate
+    argument: bin 1 counts the positives under the rule in its bin_label, bin 2 the predictions.
+    The rule and its column must be the test's: checked when the test compiles. pr: _positive_rule. -#}
+{% macro _baseline_rate_cte(setup, pr) -%}
+  {%- set rel = ml_monitor.baselines_relation() -%}
+  {%- set key = ml_monitor._model_key(setup.relation) -%}
+  {%- set where = ml_monitor._baseline_where(setup.baseline, key) ~ " and kind = 'positive_rate'" -%}
+  {%- if not ml_monitor._drift_render_only() -%}
+    {%- set frozen = ml_monitor._query_rows('select distinct lower(column_name) as column_name, bin_label from ' ~ rel
+                                             ~ ' where ' ~ where ~ ' and bin_index = 1 and segment_column is null') -%}
+    {%- set freeze = "dbt run-operation ml_monitor.freeze_baseline --args '{name: " ~ setup.baseline ~ ", model: " ~ key
+                     ~ ", columns: [<score>], positive_rate: {prediction_column: ..., positive_value: ...} or {score_column: ..., score_threshold: ...}}'" -%}
+    {%- if frozen | length == 0 -%}
+      {{ ml_monitor._arg_error(setup.test, setup.relation, 'baseline', "has no frozen positive rate (prediction_drift compares it): freeze it again with positive_rate: " ~ freeze, setup.baseline) }}
+    {%- endif -%}
+    {%- set want = (pr.rate_column | lower, pr.rule) -%}
+    {%- set have = (frozen[0]['column_name'], frozen[0]['bin_label']) -%}
+    {%- if want != have -%}
+      {{ ml_monitor._arg_error(setup.test, setup.relation, 'baseline', "froze the positive rate as '" ~ have[1] ~ "' on column " ~ have[0]
+                               ~ ", the test counts '" ~ want[1] ~ "' on column " ~ want[0] ~ ": give the same rule, or freeze again: " ~ freeze, setup.baseline) }}
+    {%- endif -%}
+  {%- endif -%}
+reference_counts as (
+  select segment_column, segment_value, max(reference_rows) as n_rows,
+    sum(case when bin_index = 1 then reference_count else 0 end) as ml_n_pos,
+    sum(case when bin_index = 2 then reference_count else 0 end) as ml_n_pred
+  from {{ rel }}
+  where {{ where }}
   group by segment_column, segment_value
 )
 {%- endmacro %}
@@ -154,7 +187,7 @@ reference_rows as (
     reference_where: filter on the reference; columns; segment_by; bins (quantile bins, default 10);
     kind (as in psi_drift); max_categories. -#}
 {% macro freeze_baseline(name, model, columns, reference=none, reference_where=none, segment_by=none,
-                         bins=10, kind=none, max_categories=200) -%}
+                         bins=10, kind=none, max_categories=200, positive_rate=none) -%}
   {%- set test = 'freeze_baseline' -%}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- if name is not string or name | trim == '' -%}
@@ -171,6 +204,23 @@ reference_rows as (
     {{ ml_monitor._arg_error(test, ref_rel, 'columns', "cannot be frozen: " ~ p.reason, p.name) }}
   {%- endfor -%}
   {%- set bin_rows = ml_monitor._bin_list_rows(plan, false) -%}
+  {#- positive_rate: also the reference positive rate, as prediction_drift counts it -#}
+  {%- set pr = none -%}
+  {%- if positive_rate is not none -%}
+    {%- if positive_rate is not mapping -%}
+      {{ ml_monitor._arg_error(test, ref_rel, 'positive_rate', "must be a mapping: {prediction_column: ..., positive_value: ...} or {score_column: ..., score_threshold: ...}", positive_rate) }}
+    {%- endif -%}
+    {%- set known = ['prediction_column', 'positive_value', 'score_column', 'score_threshold'] -%}
+    {%- for k in positive_rate if k not in known -%}
+      {{ ml_monitor._arg_error(test, ref_rel, 'positive_rate', "has an unknown key " ~ k ~ " (known: " ~ known | join(', ') ~ ")", positive_rate) }}
+    {%- endfor -%}
+    {%- set score = none -%}
+    {%- if positive_rate.get('score_column') is not none -%}
+      {%- set score = ml_monitor._drift_columns(test, ref_rel, ml_monitor._check_names(test, ref_rel, 'score_column', positive_rate['score_column']), 'numeric')[0] -%}
+    {%- endif -%}
+    {%- set pr = ml_monitor._positive_rule(test, ref_rel, score, positive_rate.get('prediction_column'),
+                                           positive_rate.get('positive_value', 1), positive_rate.get('score_threshold')) -%}
+  {%- endif -%}
   {%- set target_rel = ml_monitor.baselines_relation() -%}
   {%- if target_rel is none -%}
     {{ exceptions.raise_compiler_error("ml_monitor.freeze_baseline: the package model ml_monitor_baselines is disabled") }}
@@ -194,7 +244,8 @@ drift_columns as (
   {%- if not loop.last %} union all{% endif %}
   {%- endfor %}
 ),
-{{ ml_monitor._drift_count_ctes('reference', ref_rel, setup.ref_filter, setup.scope, plan, bin_rows) }}
+{{ ml_monitor._drift_count_ctes('reference', ref_rel, setup.ref_filter, setup.scope, plan, bin_rows,
+                                 pr.extra_columns if pr else [], pr.aggregates if pr else []) }}
 select
   {{ ml_monitor.string_literal(name) }},
   {{ ml_monitor.string_literal(key) }},
@@ -217,6 +268,28 @@ join drift_columns as dc on dc.col_idx = b.col_idx
 left join reference_cells as c
   on c.col_idx = b.col_idx and c.bin_index = b.bin_index
  and {{ ml_monitor.null_safe_equal('c.segment_column', 'r.segment_column') }} and {{ ml_monitor.null_safe_equal('c.segment_value', 'r.segment_value') }}
+{%- if pr %}
+-- the positive rate (kind positive_rate): bin 1 the positives under the rule (its label), bin 2 the predictions
+union all
+select
+  {{ ml_monitor.string_literal(name) }},
+  {{ ml_monitor.string_literal(key) }},
+  {{ ml_monitor.string_literal(ref_rel | string) }},
+  {{ ml_monitor.to_string(ml_monitor.string_literal(pr.rate_column)) }},
+  {{ ml_monitor.to_string("'positive_rate'") }},
+  r.segment_column,
+  r.segment_value,
+  {{ ml_monitor.to_bigint('k.bin_index') }},
+  case when k.bin_index = 1 then {{ ml_monitor.to_string(ml_monitor.string_literal(pr.rule)) }} else {{ ml_monitor.to_string("'predictions'") }} end,
+  {{ ml_monitor.null_double() }},
+  {{ ml_monitor.null_string() }},
+  {{ ml_monitor.to_bigint('coalesce(case when k.bin_index = 1 then r.ml_n_pos else r.ml_n_pred end, 0)') }},
+  {{ ml_monitor.to_bigint('r.n_rows') }},
+  {{ ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)) }}
+from reference_counts as r
+cross join (select 1 as bin_index union all select 2 as bin_index) as k
+where r.segment_column is null or r.n_rows > 0
+{%- endif %}
   {%- endset -%}
   {#- the name's old rows out, the new ones in (DELETE + INSERT, or a staging table on Spark) -#}
   {%- do ml_monitor._replace_rows(target_rel, ml_monitor.baseline_columns() | map(attribute=0) | list,
@@ -224,5 +297,6 @@ left join reference_cells as c
   {#- as an operation nothing else commits; inside a hook the materialization does -#}
   {%- if flags.WHICH == 'run-operation' and target.type in ['duckdb', 'postgres'] -%}{%- do adapter.commit() -%}{%- endif -%}
   {%- set n = ml_monitor._query_rows('select count(*) as n from ' ~ target_rel ~ ' where ' ~ ml_monitor._baseline_where(name, key))[0]['n'] -%}
-  {{ log("ml_monitor: froze baseline '" ~ name ~ "' of " ~ key ~ " from " ~ ref_rel ~ ": " ~ (plan | length) ~ " column(s), " ~ n ~ " rows in " ~ target_rel, info=true) }}
+  {{ log("ml_monitor: froze baseline '" ~ name ~ "' of " ~ key ~ " from " ~ ref_rel ~ ": " ~ (plan | length) ~ " column(s)"
+         ~ ((", positive rate (" ~ pr.rule ~ ")") if pr else "") ~ ", " ~ n ~ " rows in " ~ target_rel, info=true) }}
 {%- endmacro %}

@@ -8,6 +8,9 @@
     statistic: the score's distribution statistic on the psi bins: psi (default, threshold 0.2),
     js_distance, hellinger or total_variation (default threshold 0.1); see ml_monitor.binned_drift.
 
+    baseline: a frozen baseline (ml_monitor.freeze_baseline) holding the score's bins and, with
+    positive_rate, the reference positive rate under the same rule: the reference is not read.
+
     Positive predictions: prediction_column = positive_value (default 1), or, without a
     prediction_column, score >= score_threshold (default 0.5). Null predictions are left
     out of the rate. Observation metrics: psi (column = score), positive_rate_shift and
@@ -15,16 +18,17 @@
     with baseline_value = the reference positive rate.
 -#}
 {% macro prediction_drift(relation, score_column, prediction_column=none, positive_value=1, score_threshold=none,
-                          reference=none, reference_where=none, reference_window=none,
+                          reference=none, reference_where=none, reference_window=none, baseline=none,
                           threshold=none, statistic='psi', max_rate_shift=0.1, max_relative_rate_shift=none,
                           bins=10, binning='quantile', epsilon=0.0001,
                           where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
                           windows=none, fail_on=none, anomaly=none, test='prediction_drift') -%}
   {%- set setup = ml_monitor._drift_setup(test, relation, [score_column] if score_column is string else score_column,
-                                          reference, reference_where, reference_window, none,
+                                          reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows,
                                           windows=windows, fail_on=fail_on, anomaly=anomaly, allow_previous=true) -%}
   {%- set scope = setup.scope -%}
+  {%- do setup.update({'columns_arg': 'score_column'}) -%}
   {%- if scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window)", binning) }}
   {%- endif -%}
@@ -36,6 +40,9 @@
   {%- if binning == 'evidently' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile or equal_width for prediction_drift", binning) }}
   {%- endif -%}
+  {%- if baseline is not none and binning != 'quantile' -%}
+    {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with a frozen baseline (equal-width bins depend on the current window)", binning) }}
+  {%- endif -%}
   {%- set args = ml_monitor._drift_binning_args(test, relation, binning, bins, epsilon, 200) -%}
   {%- do ml_monitor._check_choice(test, relation, 'statistic', statistic, ['psi', 'js_distance', 'hellinger', 'total_variation']) -%}
   {%- set threshold = ml_monitor._binned_statistics()[statistic] if threshold is none else threshold -%}
@@ -46,36 +53,16 @@
   {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
   {%- set cols = ml_monitor._drift_columns(test, relation, score_names, 'numeric') -%}
   {%- set score = cols[0] -%}
-  {%- if prediction_column is not none -%}
-    {%- set pred_name = ml_monitor._check_names(test, relation, 'prediction_column', prediction_column)[0] -%}
-    {%- do ml_monitor._drift_columns(test, relation, [pred_name], none) -%}
-    {%- set pred_sql = ml_monitor.quote_column(pred_name) -%}
-    {%- if positive_value is boolean -%}{%- set pos_lit = 'true' if positive_value else 'false' -%}
-    {%- elif positive_value is number -%}{%- set pos_lit = positive_value | string -%}
-    {%- elif positive_value is string -%}{%- set pos_lit = ml_monitor.string_literal(positive_value) -%}
-    {%- else -%}
-      {{ ml_monitor._arg_error(test, relation, 'positive_value', "must be a number, a string or true/false", positive_value) }}
-    {%- endif -%}
-    {%- set is_positive = pred_sql ~ ' = ' ~ pos_lit -%}
-    {%- set has_prediction = pred_sql ~ ' is not null' -%}
-    {%- set rate_column = ml_monitor.unquoted(pred_name) -%}
-    {%- set extra_columns = [pred_sql] -%}
-    {%- set rule = 'prediction = ' ~ positive_value -%}
-  {%- else -%}
-    {%- set cut = 0.5 if score_threshold is none else score_threshold -%}
-    {%- do ml_monitor._check_number(test, relation, 'score_threshold', cut) -%}
-    {%- set is_positive = ml_monitor.to_double(score.sql) ~ ' >= ' ~ ml_monitor.double_const(cut) ~ ' and not ' ~ ml_monitor.is_non_finite(score.sql) -%}
-    {%- set has_prediction = score.sql ~ ' is not null and not ' ~ ml_monitor.is_non_finite(score.sql) -%}
-    {%- set rate_column = score.name -%}
-    {%- set extra_columns = [score.sql] -%}
-    {%- set rule = 'score >= ' ~ cut -%}
-  {%- endif -%}
-  {%- set aggregates = [('ml_n_pos', 'sum(case when ' ~ is_positive ~ ' then 1 else 0 end)'),
-                        ('ml_n_pred', 'sum(case when ' ~ has_prediction ~ ' then 1 else 0 end)')] -%}
+  {%- set pr = ml_monitor._positive_rule(test, relation, score, prediction_column, positive_value, score_threshold) -%}
+  {%- set rate_column, extra_columns, rule = pr.rate_column, pr.extra_columns, pr.rule -%}
   {%- if setup.previous -%}
-    {%- set ctes = ml_monitor._drift_previous_ctes(setup, ml_monitor._drift_previous_plan(setup, cols, args), args, false, extra_columns, aggregates) -%}
+    {%- set ctes = ml_monitor._drift_previous_ctes(setup, ml_monitor._drift_previous_plan(setup, cols, args), args, false, extra_columns, pr.aggregates) -%}
+  {%- elif setup.baseline is not none -%}
+    {#- the score's bins and the reference positive rate, both from the frozen baseline -#}
+    {%- set ctes = ml_monitor._drift_binned_ctes(setup, ml_monitor._drift_plan(setup, cols, args), args, false, extra_columns, pr.aggregates)
+                   ~ ',\n' ~ ml_monitor._baseline_rate_cte(setup, pr) -%}
   {%- else -%}
-    {%- set ctes = ml_monitor._drift_binned_ctes(setup, ml_monitor._drift_plan(setup, cols, args), args, false, extra_columns, aggregates) -%}
+    {%- set ctes = ml_monitor._drift_binned_ctes(setup, ml_monitor._drift_plan(setup, cols, args), args, false, extra_columns, pr.aggregates) -%}
   {%- endif -%}
   {%- set nse = ml_monitor.null_safe_equal -%}
   {%- set sql -%}
@@ -104,7 +91,7 @@ rate_rows as (
       {%- if scope.multi %}
       when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
       {%- endif %}
-      when ref_rows = 0 then '{{ "no rows in the previous window" if setup.previous else "no reference rows" }}' || case when segment_column is not null then ' for this segment' else '' end
+      when ref_rows = 0 then '{{ "no rows in the previous window" if setup.previous else "no reference rows" ~ (" (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "") }}' || case when segment_column is not null then ' for this segment' else '' end
       when ref_pred = 0 then 'no reference predictions (all null)'
       when cur_pred = 0 then 'no current predictions (all null)'
     end as undefined_reason,
@@ -172,4 +159,42 @@ long as (
 {{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
   {%- endset -%}
   {{ return(sql) }}
+{%- endmacro %}
+
+
+{#- What prediction_drift (and freeze_baseline's positive_rate) counts as a positive prediction:
+    prediction_column = positive_value, or, without a prediction_column, score >= score_threshold
+    (default 0.5). score: the checked score column (from _drift_columns; none without one).
+    Returns dict(rate_column, extra_columns, rule, aggregates: ml_n_pos / ml_n_pred). -#}
+{% macro _positive_rule(test, relation, score, prediction_column, positive_value, score_threshold) -%}
+  {%- if prediction_column is not none -%}
+    {%- set pred_name = ml_monitor._check_names(test, relation, 'prediction_column', prediction_column)[0] -%}
+    {%- do ml_monitor._drift_columns(test, relation, [pred_name], none) -%}
+    {%- set pred_sql = ml_monitor.quote_column(pred_name) -%}
+    {%- if positive_value is boolean -%}{%- set pos_lit = 'true' if positive_value else 'false' -%}
+    {%- elif positive_value is number -%}{%- set pos_lit = positive_value | string -%}
+    {%- elif positive_value is string -%}{%- set pos_lit = ml_monitor.string_literal(positive_value) -%}
+    {%- else -%}
+      {{ ml_monitor._arg_error(test, relation, 'positive_value', "must be a number, a string or true/false", positive_value) }}
+    {%- endif -%}
+    {%- set is_positive = pred_sql ~ ' = ' ~ pos_lit -%}
+    {%- set has_prediction = pred_sql ~ ' is not null' -%}
+    {%- set rate_column = ml_monitor.unquoted(pred_name) -%}
+    {%- set extra_columns = [pred_sql] -%}
+    {%- set rule = 'prediction = ' ~ positive_value -%}
+  {%- else -%}
+    {%- if score is none -%}
+      {{ ml_monitor._arg_error(test, relation, 'score_column', "is required without a prediction_column (positive when score >= score_threshold)", 'nothing') }}
+    {%- endif -%}
+    {%- set cut = 0.5 if score_threshold is none else score_threshold -%}
+    {%- do ml_monitor._check_number(test, relation, 'score_threshold', cut) -%}
+    {%- set is_positive = ml_monitor.to_double(score.sql) ~ ' >= ' ~ ml_monitor.double_const(cut) ~ ' and not ' ~ ml_monitor.is_non_finite(score.sql) -%}
+    {%- set has_prediction = score.sql ~ ' is not null and not ' ~ ml_monitor.is_non_finite(score.sql) -%}
+    {%- set rate_column = score.name -%}
+    {%- set extra_columns = [score.sql] -%}
+    {%- set rule = 'score >= ' ~ cut -%}
+  {%- endif -%}
+  {{ return({'rate_column': rate_column, 'extra_columns': extra_columns, 'rule': rule,
+             'aggregates': [('ml_n_pos', 'sum(case when ' ~ is_positive ~ ' then 1 else 0 end)'),
+                            ('ml_n_pred', 'sum(case when ' ~ has_prediction ~ ' then 1 else 0 end)')]}) }}
 {%- endmacro %}
