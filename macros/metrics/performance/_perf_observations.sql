@@ -150,40 +150,13 @@ long as (
     {%- do parts.append(part) %}
   {%- endfor %}
   {{ parts | join('\n  union all') }}
-),
-
-{#- anomaly (windows: N): the final rows become ml_observed, followed by the anomaly rows -#}
-{%- set fscope = {} %}
-{%- for key, val in scope.items() %}{% do fscope.update({key: val}) %}{% endfor %}
-{%- do fscope.update({'anomaly': none}) %}
-observations as (
-  {{ ml_monitor._finalize_observations(test, 'long', fscope, has_facts=true) }}
 )
-{%- if scope.anomaly is not none %},
 
-ml_observed as (
-{%- endif %}
-
--- rows with no usable labelled row say why (no labels, all inputs null, ...)
-select
-  obs.monitor, obs.column_name, obs.segment_column, obs.segment_value, obs.metric, obs.value,
-  obs.threshold, obs.baseline_value, obs.sample_size, obs.window_start, obs.window_end, obs.status,
-  {{ ml_monitor.to_string('case when obs.sample_size = 0 and l.undefined_reason is not null then l.undefined_reason'
-                          ~ (" || coalesce(l.ml_window_note, '')" if scope.multi else '') ~ ' else obs.detail end') }} as detail,
-  obs.facts,
-  obs.is_deciding
-from observations as obs
-left join long as l
-  on {{ ml_monitor.null_safe_equal('obs.column_name', 'l.column_name') }}
-  and {{ ml_monitor.null_safe_equal('obs.metric', 'l.metric') }}
-  and {{ ml_monitor._perf_seg_match('obs', 'l') }}
-  {%- if p.multi %}
-  and obs.window_start = {{ ml_monitor.to_timestamp('l.window_start') }}
-  {%- endif %}
-{%- if scope.anomaly is not none %}
-),
-{{ ml_monitor._anomaly_sql(scope.anomaly) }}
-{%- endif %}
+{#- the final rows (with anomaly: ml_observed, then the anomaly rows). Read `long` once: a
+    left join of these rows back to `long` (to carry undefined_reason into an empty row's detail,
+    which _finalize_observations does itself) made Spark, which inlines a CTE into every
+    reference, plan the label join, the aggregates and the ranks twice. -#}
+{{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
 {%- endmacro %}
 
 {#- The opening members of a row's facts (close with || '}'): counts of the eligible, labelled and
