@@ -243,12 +243,16 @@ select which, bin, sum(ov * v) as sp, {{ b('sum(ov * y)') }} as sy from mm_ov gr
     {%- set w = r['which'] | int -%}
     {%- do ece.insert(w, ece.pop(w) + (size / total) * ((mean_p - mean_y) | abs)) -%}
   {%- endfor -%}
-  {#- sp is a sum of doubles a parallel engine adds in no fixed order; the ECEs go into the
-      compiled SQL (facts) and decide the calibration: kept to 12 significant digits, like
-      auc_ss, so that a rerun on the same data compiles the same SQL and decides the same -#}
-  {%- set ece = [('%.11e' | format(ece[0])) | float, ('%.11e' | format(ece[1])) | float] -%}
+  {#- sp is a sum of doubles: the ECEs go into the compiled SQL (facts) and decide the calibration -#}
+  {%- set ece = [ml_monitor._cbpe_stable(ece[0]), ml_monitor._cbpe_stable(ece[1])] -%}
   {{ return([ece[0] > ece[1], ece[0], ece[1]]) }}
 {%- endmacro %}
+
+{#- A compile-time sum of doubles (the reference AUC's sum of squares, the ECEs), which a parallel
+    engine adds in no fixed order: its last bits vary from run to run, and with them the compiled
+    SQL (and its md5 in the lineage). Kept to 12 significant digits (a relative change below
+    5e-12), the same data gives the same SQL and the same calibration decision. -#}
+{% macro _cbpe_stable(x) %}{{ return(('%.11e' | format(x)) | float) }}{% endmacro %}
 
 {#- np.std of a 0/1 vector whose share of ones is a. -#}
 {% macro _cbpe_bern(a) %}{{ return((a * (1 - a)) ** 0.5) }}{% endmacro %}
@@ -302,11 +306,7 @@ select which, bin, sum(ov * v) as sp, {{ b('sum(ov * y)') }} as sy from mm_ov gr
   {%- for k in ['n_rows', 'n_bad', 'tp', 'fp', 'fn', 'tn', 'u2', 'auc_pos', 'auc_neg', 'auc_m'] -%}
     {%- do st.update({k: (r[k] or 0) | int}) -%}
   {%- endfor -%}
-  {#- auc_ss is a sum of doubles, which a parallel engine adds in no fixed order: its last bits
-      vary from run to run, and with them the compiled SQL (and its md5 in the lineage). Kept to
-      12 significant digits (a relative change below 5e-12 of the sampling error), the same run
-      gives the same SQL. -#}
-  {%- do st.update({'auc_ss': ('%.11e' | format(r['auc_ss'] | float)) | float if r['auc_ss'] is not none else none}) -%}
+  {%- do st.update({'auc_ss': ml_monitor._cbpe_stable(r['auc_ss'] | float) if r['auc_ss'] is not none else none}) -%}
   {%- set n_pos = st.tp + st.fn -%}{%- set n_neg = st.fp + st.tn -%}
   {%- set plan = {'reason': none, 'calibrated': false, 'points': [], 'ece_before': none, 'ece_after': none,
                   'n_ref': n_pos + n_neg, 'n_pos': n_pos, 'n_neg': n_neg, 'n_excluded': st.n_bad,
