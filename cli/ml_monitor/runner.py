@@ -23,6 +23,7 @@ from typing import Any, Callable
 import yaml
 
 from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
+from ml_monitor.signals import abort_requested
 
 log = logging.getLogger("ml_monitor")
 
@@ -260,9 +261,10 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
         report.error = f"{e.__class__.__name__}: {e}"
     finally:
         release_connections()
-    if res is not None and isinstance(res.exception, KeyboardInterrupt):
+    if abort_requested() or (res is not None and isinstance(res.exception, KeyboardInterrupt)):
         # dbt caught the user's interrupt (SIGINT, or SIGTERM mapped to it) and cancelled its
         # queries: that is an abort, not a broken warehouse; the caller decides (no alert).
+        # The flag also catches an interrupt that library code turned into an error of its own.
         raise KeyboardInterrupt
     report.invocation_id = events.invocation_id
     report.resolved_target = events.target_name

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from ml_monitor.config import ConfigError, parse_duration
 from ml_monitor.locks import FileLock, LockHeld, RunLocked, lock_path
-from ml_monitor.signals import exit_code, handlers
+from ml_monitor.signals import abort_run, exit_code, handlers
 
 log = logging.getLogger("ml_monitor")
 
@@ -74,7 +74,7 @@ class _Stop:
     def __call__(self, signum: int, frame: Any) -> None:
         if self.event.is_set() and self.in_run:
             self.abort_signal = signum
-            raise KeyboardInterrupt  # second signal: abort the run
+            abort_run(signum)  # second signal: abort the run (raises KeyboardInterrupt)
         self.signal_name = signal.Signals(signum).name
         self.event.set()
 

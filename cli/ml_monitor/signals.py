@@ -11,6 +11,23 @@ from typing import Any, Callable, Iterator
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
+# Set when a handler aborts a run. dbt's code is not the only code between the handler and us:
+# libraries with a bare `except:` (mashumaro, deserialising a relation in dbt's main thread) turn
+# the KeyboardInterrupt into an error of their own, which dbt then reports as a failed run. The
+# runner reads this flag after dbt returns, so an abort stays an abort wherever it landed.
+_abort = threading.Event()
+
+
+def abort_run(signum: int) -> None:
+    """Called by a signal handler: remember the abort, then raise KeyboardInterrupt."""
+    _abort.set()
+    raise KeyboardInterrupt
+
+
+def abort_requested() -> bool:
+    """True once a handler has aborted the current run (cleared when handlers are installed)."""
+    return _abort.is_set()
+
 
 def exit_code(signum: int | None) -> int:
     """128 + signal number; 130 when the signal is unknown (an interrupt from the keyboard)."""
@@ -36,6 +53,7 @@ class Interrupted:
 def handlers(handler: Callable[[int, Any], None]) -> Iterator[None]:
     """Install `handler` for SIGTERM and SIGINT in the main thread; restore the previous ones after."""
     previous = {}
+    _abort.clear()
     if threading.current_thread() is threading.main_thread():
         for sig in SIGNALS:
             previous[sig] = signal.signal(sig, handler)
@@ -44,6 +62,7 @@ def handlers(handler: Callable[[int, Any], None]) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+        _abort.clear()
 
 
 @contextmanager
@@ -54,7 +73,7 @@ def interruptible() -> Iterator[Interrupted]:
 
     def handler(signum: int, frame: Any) -> None:
         state.signum = signum
-        raise KeyboardInterrupt
+        abort_run(signum)
 
     with handlers(handler):
         yield state

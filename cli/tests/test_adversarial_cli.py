@@ -293,6 +293,44 @@ def test_run_under_sigterm_exits_143_cleanly(slow_project, tmp_path):
     assert _alert_kinds(state) == []
 
 
+def test_an_interrupt_that_library_code_turned_into_another_error_still_aborts(dbt_fixture_project):
+    """A second signal can land in dbt's main thread inside library code with a bare `except:`
+    (mashumaro, deserialising a relation), which re-raises the KeyboardInterrupt as an error of
+    its own: dbt then reports a failed run, and a scheduler once raised a monitoring_failed alert
+    for the user's own Ctrl-C. Here the interrupt lands in an event callback that converts it the
+    same way (and _safe_callback swallows the result): the run must still end as an abort."""
+    from ml_monitor import runner
+    from ml_monitor.signals import interruptible
+
+    def swallow(event: Any) -> None:
+        if not swallow.fired:
+            swallow.fired = True
+            try:
+                os.kill(os.getpid(), signal.SIGINT)     # the handler runs here and raises
+                time.sleep(1.0)
+            except BaseException as e:                  # noqa: BLE001 - what a bare except does
+                raise ValueError("Field 'path' has invalid value") from e
+
+    def run() -> Any:
+        swallow.fired = False
+        with interruptible() as interrupted:
+            try:
+                return runner.run_dbt("parse", project_dir=dbt_fixture_project,
+                                      profiles_dir=str(dbt_fixture_project), on_event=swallow)
+            finally:
+                assert swallow.fired and interrupted.signum == signal.SIGINT
+
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    # the comparison can fail: without the flag the same run comes back as a normal report
+    real = runner.abort_requested
+    runner.abort_requested = lambda: False
+    try:
+        assert isinstance(run(), runner.RunReport)
+    finally:
+        runner.abort_requested = real
+
+
 # ------------------------------------------------------------------ 8. alert texts
 
 def test_and_n_more_counts_no_data_rows(failing_run_report):
