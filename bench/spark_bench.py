@@ -3,6 +3,7 @@
     python bench/spark_bench.py                      # 1M + 1M rows
     python bench/spark_bench.py --rows 1000000,5000000 --repeat 1
     python bench/spark_bench.py --rows 5000000 --psi baseline     # psi_drift against a frozen baseline
+    python bench/spark_bench.py --rows 5000000 --psi baseline --spark-defaults --driver-memory 6g
 
 For each size: the data of bench/generate.py (the parquet files), then
 
@@ -16,7 +17,8 @@ quantiles at every run; ``--psi baseline``: against a baseline frozen once with
 its freeze time is reported apart) with models that read the same
 parquet files (``select * from parquet.`...```), a local session with the settings of
 integration_tests/profiles.yml (UTC, 2 shuffle partitions, no UI, no whole-stage codegen, no
-adaptive execution, 2 GB driver) and its own warehouse and Derby metastore under the data
+adaptive execution, 2 GB driver; ``--spark-defaults``: Spark's own codegen, adaptive execution and
+shuffle partitions, as on a cluster) and its own warehouse and Derby metastore under the data
 directory. Spark (a)/(b) exclude the JVM start (reported apart); (c) is the whole dbt process,
 JVM start included. Peak memory is not reported for Spark: the JVM is a separate process.
 Per-test times: dbt's run_results (c) and the replay (b). Results: bench/results/spark_<rows>_<time>.json.
@@ -40,12 +42,18 @@ log = run_bench.log
 fmt_s = run_bench.fmt_s
 
 
-def spark_conf(spark_dir: Path, codegen: bool = False, driver_memory: str = "2g") -> dict:
-    return {"spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
+def spark_conf(spark_dir: Path, codegen: bool = False, driver_memory: str = "2g", defaults: bool = False) -> dict:
+    """The local session's settings: the integration profile's (2 shuffle partitions, no whole-stage
+    codegen, no adaptive execution: right for its tiny tables) or, with `defaults`, Spark's own for
+    those three (what a cluster user runs: codegen and the vectorized parquet reader, which needs
+    it, and adaptive execution on)."""
+    conf = {"spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir / 'derby'}",
-            "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
-            "spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "true" if codegen else "false",
-            "spark.sql.adaptive.enabled": "false", "spark.driver.memory": driver_memory}
+            "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false", "spark.driver.memory": driver_memory}
+    if not defaults:
+        conf.update({"spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "true" if codegen else "false",
+                     "spark.sql.adaptive.enabled": "false"})
+    return conf
 
 
 def statement_sizes(project: Path) -> dict:
@@ -59,12 +67,12 @@ def statement_sizes(project: Path) -> dict:
 
 
 def write_spark_project(data_dir: Path, numeric: list[str], categorical: list[str], psi: str = "reference",
-                        driver_memory: str = "2g") -> Path:
+                        driver_memory: str = "2g", defaults: bool = False) -> Path:
     project = data_dir / ("project_spark" if psi == "reference" else f"project_spark_{psi}")
     suite.write_project(project, data_dir / "unused.duckdb", numeric, categorical, psi)
     spark_dir = data_dir / "spark"
     conf = "".join(f"        {json.dumps(k)}: {json.dumps(v)}\n"
-                   for k, v in spark_conf(spark_dir, driver_memory=driver_memory).items())
+                   for k, v in spark_conf(spark_dir, driver_memory=driver_memory, defaults=defaults).items())
     (project / "profiles.yml").write_text(
         "ml_monitor_bench:\n  target: spark\n  outputs:\n    spark:\n      type: spark\n      method: session\n"
         "      host: localhost\n      schema: bench\n      threads: 1\n      server_side_parameters:\n" + conf)
@@ -88,7 +96,7 @@ def median(xs):
 
 
 def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, codegen_compare: bool = False,
-             psi: str = "reference", driver_memory: str = "2g") -> dict:
+             psi: str = "reference", driver_memory: str = "2g", defaults: bool = False) -> dict:
     baseline = psi == "baseline"
     ctx = run_bench.prepare(work, rows, rows, 10, 5, seed, baseline=baseline, parquet=True)
     features = ctx["numeric"] + ctx["categorical"]
@@ -96,7 +104,7 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
     duck = run_bench.measure(ctx, approaches, repeat)["summary"]
     duck = {{"baseline_sql": "suite_sql", "baseline_build": "dbt_build"}.get(k, k): v for k, v in duck.items()}
     # Spark: warm-up build at debug level (captures the SQL), then the timed runs
-    project = write_spark_project(ctx["data_dir"], ctx["numeric"], ctx["categorical"], psi, driver_memory)
+    project = write_spark_project(ctx["data_dir"], ctx["numeric"], ctx["categorical"], psi, driver_memory, defaults)
     spark_freeze = None
     if baseline:
         log("Spark: dbt run (the models), then freezing the baseline (dbt run-operation ml_monitor.freeze_baseline)")
@@ -107,7 +115,8 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
     log("Spark: warm-up dbt build (debug log, captures the SQL)")
     run_bench.dbt_build(project, log_level_file="debug")
     run_bench.capture_statements(project)
-    cfg = {"spark_conf": spark_conf(ctx["data_dir"] / "spark", driver_memory=driver_memory), "data_dir": str(ctx["data_dir"]),
+    cfg = {"spark_conf": spark_conf(ctx["data_dir"] / "spark", driver_memory=driver_memory, defaults=defaults),
+           "data_dir": str(ctx["data_dir"]),
            "numeric": ctx["numeric"], "categorical": ctx["categorical"], "project": str(project)}
     spark: dict = {"raw_scan": [], "suite_sql": [], "dbt_build": []}
     for i in range(spark_repeat):
@@ -124,7 +133,8 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
                                                                           driver_memory=driver_memory)})]
     s = {k: median([r["seconds"] for r in v]) for k, v in spark.items()}
     d = {k: v["seconds"] for k, v in duck.items()}
-    out = {"rows": rows, "ref_rows": rows, "features": features, "psi": psi,
+    out = {"rows": rows, "ref_rows": rows, "features": features, "psi": psi, "spark_defaults": defaults,
+           "spark_conf": cfg["spark_conf"],
            "freeze_baseline_seconds": {"duckdb": ctx.get("freeze_seconds"), "spark": spark_freeze} if baseline else None,
            "duckdb": {k: {"seconds": v["seconds"], "peak_rss_mb": v["peak_rss_mb"], "runs_seconds": v["runs_seconds"],
                           "per_test_last_run": v.get("per_test_last_run")} for k, v in duck.items()},
@@ -198,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="psi_drift against ref('reference') (quantiles at every run) or a frozen baseline")
     ap.add_argument("--codegen-compare", action="store_true",
                     help="also replay the suite SQL with whole-stage codegen on (the profile has it off)")
+    ap.add_argument("--spark-defaults", action="store_true",
+                    help="Spark's own whole-stage codegen, adaptive execution and shuffle partitions (a cluster's "
+                         "settings) instead of the integration profile's")
     ap.add_argument("--work-dir", type=Path, default=HERE / "work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--name", default=None)
@@ -210,14 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "machine": run_bench.machine(), "pyspark": pyspark.__version__,
                     "load_average_at_start": run_bench.load_average(), "repeat": a.repeat,
-                    "spark_repeat": a.spark_repeat, "psi": a.psi, "driver_memory": a.driver_memory, "sizes": []}
+                    "spark_repeat": a.spark_repeat, "psi": a.psi, "driver_memory": a.driver_memory,
+                    "spark_defaults": a.spark_defaults, "sizes": []}
     for rows in [int(x) for x in a.rows.split(",") if x]:
-        r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat, a.codegen_compare, a.psi, a.driver_memory)
+        r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat, a.codegen_compare, a.psi, a.driver_memory,
+                     a.spark_defaults)
         result["sizes"].append(r)
         print(print_size(r), flush=True)
     result["load_average_at_end"] = run_bench.load_average()
     result["total_seconds"] = round(time.perf_counter() - started, 1)
-    name = a.name or f"spark_{a.rows.replace(',', '_')}_{datetime.now().strftime('%Y%m%d_%H%M%S')}.json"
+    name = a.name or f"spark_{a.rows.replace(',', '_')}_{datetime.now().strftime('%Y%m%d_%H%M%S')}"
+    name = name if name.endswith(".json") else name + ".json"
     (a.out / name).write_text(json.dumps(result, indent=1, default=float))
     print(f"\nresults: {a.out / name} (total {result['total_seconds']} s; load average at start "
           f"{result['load_average_at_start']}, at end {result['load_average_at_end']})")

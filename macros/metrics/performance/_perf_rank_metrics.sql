@@ -56,7 +56,8 @@
 {% macro _perf_rank_parts_bucketed(p, arms) -%}
   {%- set pr = 'pr_auc' in p.metrics -%}
   {%- set ctes %}
-{{ ml_monitor._perf_rank_bucket_ctes(p, arms, 'mm_rank', 'mm_scored', 'mm_use_s = 1 and not ' ~ ml_monitor.is_non_finite('mm_score'), [], pr) }}
+{{ ml_monitor._perf_rank_bucket_ctes(p, arms, 'mm_rank', 'mm_scored', 'mm_use_s = 1 and not ' ~ ml_monitor.is_non_finite('mm_score'), [], pr,
+                                      range_where='mm_score is not null and not ' ~ ml_monitor.is_non_finite('mm_score')) }}
 
 mm_rank as (
   select {{ ml_monitor._perf_k(p, 'u') }}u.mm_arm, u.segment_column, u.segment_value, u.auc_u,
@@ -82,8 +83,13 @@ mm_rank as (
     no window per segment over its rows): each ranking's scores are cut into value buckets
     (ties always share one), rows are ranked inside their bucket (one small sort per bucket,
     in parallel), and the counts of the lower buckets come from a small prefix over the bucket
-    totals. -#}
-{% macro _perf_rank_bucket_ctes(p, arms, pre, source, where, extra, pr) -%}
+    totals.
+    `range_where` (none: `where`) keeps the rows the score range is taken from: any superset of
+    the ranked rows keeps the buckets monotone and the sums exact. The binary rankings take it
+    from every finite score, labelled or not: a min / max that reads only the predictions' side
+    of the label join, which Spark then plans without the join (one shuffle of the predictions
+    fewer). -#}
+{% macro _perf_rank_bucket_ctes(p, arms, pre, source, where, extra, pr, range_where=none) -%}
   {%- set d = ml_monitor._perf_d -%}
   {%- set k = ml_monitor._perf_rank_buckets() -%}
   {%- set wk = ml_monitor._perf_k(p) -%}
@@ -98,8 +104,8 @@ mm_rank as (
 {{ pre }}_range as (
   select {{ keys | join(', ') }}, min(mm_score) as mm_lo, max(mm_score) as mm_hi
   from {{ source }}
-  {%- if where %}
-  where {{ where }}
+  {%- if range_where or where %}
+  where {{ range_where or where }}
   {%- endif %}
   group by {{ keys | join(', ') }}
 ),
