@@ -18,9 +18,12 @@
 -- observation rows: the model (or champion) against thresholds and the reference, the challenger
 -- against the champion, and the label coverage of each evaluated row set. One select per arm and
 -- direction (higher or lower is better) for all its metrics: mm_values is read a few times,
--- not once per metric (Spark inlines it into every reference).
+-- not once per metric (Spark inlines it into every reference). The label_coverage rows are
+-- mm_values' rows of the metric 'label_coverage', read by the same select as the arm's first
+-- metrics (a select of their own made Spark plan the label join once more for their counts).
 long as (
   {%- set parts = [] %}
+  {%- set covered = [] %}
   {%- set by_direction = {true: [], false: []} %}
   {%- for m in metrics %}{% do by_direction[registry[m].higher].append(m) %}{% endfor %}
   {%- for hib in [true, false] if by_direction[hib] %}
@@ -71,12 +74,15 @@ long as (
         {%- do fails.append(cmp) %}
         {%- do texts.append("case when " ~ cmp ~ " then '; " ~ ('below' if hib else 'above') ~ " ' || " ~ ml_monitor._fmt(bound) ~ " || ': worse than the " ~ base_word ~ " by more than " ~ base_arg ~ " " ~ base_spec.amount ~ " (" ~ base_spec.kind ~ ")' else '' end") %}
       {%- endif %}
-      {%- set part %}
-  select
-    v.column_name,
-    v.segment_column,
-    v.segment_value{{ ml_monitor._perf_window_columns(p, 'v') }},
-    v.metric,
+      {#- the arm's label_coverage rows come with its first select -#}
+      {%- set cov_arms = [] %}
+      {%- for arm in arms if arm.coverage and arm.id == row_arm and row_arm not in covered %}
+        {%- do cov_arms.append(arm) %}
+      {%- endfor %}
+      {%- do covered.append(row_arm) %}
+      {%- set cov = ml_monitor._perf_coverage_columns(p, cov_arms[0]) if cov_arms else none %}
+      {%- set w = ml_monitor._perf_cov_case %}
+      {%- set value_sql %}
     case
       when v.value is null then null
       {%- if check_base %}
@@ -84,11 +90,9 @@ long as (
       when o.n_used < {{ scope.min_rows }} then null
       {%- endif %}
       else v.value
-    end as value,
-    {{ thr }} as threshold,
-    {{ base if base is not none else ml_monitor.null_double() }} as baseline_value,
-    v.n_used as sample_size,
-    {{ (fails | join(' or ')) if fails else 'false' }} as is_fail,
+    end
+      {%- endset %}
+      {%- set detail_sql %}
     v.metric || ' ' || {{ ml_monitor._fmt('v.value') }} || ' on ' || {{ s('v.n_used') }} || ' labelled rows'
       || '; label coverage ' || {{ ml_monitor._fmt('100.0 * v.n_labelled / nullif(v.n_rows, 0)', 1) }} || '% (' || {{ s('v.n_labelled') }} || ' of ' || {{ s('v.n_rows') }} || ' eligible predictions)'
       || case when v.n_excluded > 0 then '; ' || {{ s('v.n_excluded') }} || ' labelled rows with a null input excluded' else '' end
@@ -99,53 +103,67 @@ long as (
       {%- endif %}
       {%- for t in texts %}
       || {{ t }}
-      {%- endfor %} as detail,
+      {%- endfor %}
+      {%- endset %}
+      {%- set reason_sql %}
     case
       when v.value is null then v.reason
       {%- if check_base %}
       when o.value is null then '{{ base_word }} ' || v.metric || ' undefined (' || coalesce(o.reason, 'no {{ base_word }} rows for this segment') || '); current value ' || {{ ml_monitor._fmt('v.value') }}
       when o.n_used < {{ scope.min_rows }} then '{{ base_word }} has only ' || {{ s('o.n_used') }} || ' rows, below min_rows {{ scope.min_rows }}; current value ' || {{ ml_monitor._fmt('v.value') }}
       {%- endif %}
-    end as undefined_reason,
+    end
+      {%- endset %}
+      {%- set facts_sql %}
     {{ ml_monitor._perf_facts(p, 'v') }}
       {%- if base is not none %}
       || ',"baseline_used":' || {{ ml_monitor.json_int('o.n_used') }}
       {%- endif %}
-      || v.facts_extra || '}' as facts
+      || v.facts_extra || '}'
+      {%- endset %}
+      {%- set part %}
+  select
+    {{ w(cov, 'column_name', 'v.column_name') }} as column_name,
+    v.segment_column,
+    v.segment_value{{ ml_monitor._perf_window_columns(p, 'v') }},
+    v.metric,
+    {{ w(cov, 'value', value_sql) }} as value,
+    {{ w(cov, 'threshold', thr) }} as threshold,
+    {{ w(cov, 'baseline_value', base if base is not none else ml_monitor.null_double()) }} as baseline_value,
+    {{ w(cov, 'sample_size', 'v.n_used') }} as sample_size,
+    {{ w(cov, 'is_fail', (fails | join(' or ')) if fails else 'false') }} as is_fail,
+    {{ w(cov, 'detail', detail_sql) }} as detail,
+    {{ w(cov, 'undefined_reason', reason_sql) }} as undefined_reason,
+    {{ w(cov, 'facts', facts_sql) }} as facts
   from mm_values as v
   {%- if mode != 'plain' %}
   left join mm_values as o
     on o.mm_arm = {{ ml_monitor.string_literal('a' if row_arm == 'b' else 'b') }} and o.metric = v.metric and
     {%- if p.multi %} o.mm_w = {{ '-1' if (mode == 'reference' and p.ref_fixed) else 'v.mm_w' }} and{% endif %} {{ ml_monitor._perf_seg_match('o', 'v') }}
   {%- endif %}
-  where v.mm_arm = {{ ml_monitor.string_literal(row_arm) }} and v.metric in ({% for m in ms %}{{ ml_monitor.string_literal(m) }}{% if not loop.last %}, {% endif %}{% endfor %})
+  where v.mm_arm = {{ ml_monitor.string_literal(row_arm) }} and v.metric in ({% for m in ms %}{{ ml_monitor.string_literal(m) }}{% if not loop.last %}, {% endif %}{% endfor %}{% if cov is not none %}, 'label_coverage'{% endif %})
       {%- endset %}
       {%- do parts.append(part) %}
     {%- endfor %}
   {%- endfor %}
-  {%- for arm in arms if arm.coverage %}
+  {%- for arm in arms if arm.coverage and arm.id not in covered %}
+    {%- set cov = ml_monitor._perf_coverage_columns(p, arm) %}
     {%- set part %}
   select
-    {{ ml_monitor.string_literal(lj.label_name ~ arm.suffix) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._perf_window_columns(p, 'mm_counts') }},
-    'label_coverage' as metric,
-    {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} as value,
-    {{ ml_monitor.double_literal(min_coverage) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    {% if min_coverage is not none %}{{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} < {{ ml_monitor.double_literal(min_coverage) }}{% else %}false{% endif %} as is_fail,
-    {{ s('n_labelled') }} || ' of ' || {{ s('n_rows') }} || ' eligible predictions'
-      || '{{ (" older than " ~ lj.delay.count ~ " " ~ lj.delay.period ~ ("s" if lj.delay.count != 1 else "")) if lj.delay else "" }}'
-      || ' have a label (' || {{ ml_monitor._fmt('100.0 * n_labelled / nullif(n_rows, 0)', 1) }} || '%)'
-      || case when n_dup > 0 then '; ' || {{ s('n_dup') }} || ' labels picked among duplicates (' || {{ ml_monitor.string_literal(lj.dedup_rule) }} || ')' else '' end
-      {%- if min_coverage is not none %}
-      || case when {{ ml_monitor.safe_divide('n_labelled', 'n_rows') }} < {{ ml_monitor.double_literal(min_coverage) }} then '; below min_coverage {{ min_coverage }}' else '' end
-      {%- endif %} as detail,
-    case when n_rows = 0 then 'no eligible predictions' || {{ p.window_text_sql }} end as undefined_reason,
-    {{ ml_monitor._perf_facts(p, none) }} || '}' as facts
-  from mm_counts
-  where mm_arm = {{ ml_monitor.string_literal(arm.id) }}
+    {{ cov.column_name }} as column_name,
+    v.segment_column,
+    v.segment_value{{ ml_monitor._perf_window_columns(p, 'v') }},
+    v.metric,
+    {{ cov.value }} as value,
+    {{ cov.threshold }} as threshold,
+    {{ cov.baseline_value }} as baseline_value,
+    {{ cov.sample_size }} as sample_size,
+    {{ cov.is_fail }} as is_fail,
+    {{ cov.detail }} as detail,
+    {{ cov.undefined_reason }} as undefined_reason,
+    {{ cov.facts }} as facts
+  from mm_values as v
+  where v.mm_arm = {{ ml_monitor.string_literal(arm.id) }} and v.metric = 'label_coverage'
     {%- endset %}
     {%- do parts.append(part) %}
   {%- endfor %}
@@ -159,14 +177,48 @@ long as (
 {{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
 {%- endmacro %}
 
+{#- The columns of an arm's label_coverage rows (mm_values rows `v` of the metric 'label_coverage'):
+    the share of eligible predictions with a label, against min_coverage. -#}
+{% macro _perf_coverage_columns(p, arm) -%}
+  {%- set s = ml_monitor._perf_s -%}
+  {%- set lj = p.lj -%}
+  {%- set min_coverage = p.min_coverage -%}
+  {%- set share = ml_monitor.safe_divide('v.n_labelled', 'v.n_rows') -%}
+  {%- set detail -%}
+    {{ s('v.n_labelled') }} || ' of ' || {{ s('v.n_rows') }} || ' eligible predictions'
+      || '{{ (" older than " ~ lj.delay.count ~ " " ~ lj.delay.period ~ ("s" if lj.delay.count != 1 else "")) if lj.delay else "" }}'
+      || ' have a label (' || {{ ml_monitor._fmt('100.0 * v.n_labelled / nullif(v.n_rows, 0)', 1) }} || '%)'
+      || case when v.n_dup > 0 then '; ' || {{ s('v.n_dup') }} || ' labels picked among duplicates (' || {{ ml_monitor.string_literal(lj.dedup_rule) }} || ')' else '' end
+      {%- if min_coverage is not none %}
+      || case when {{ share }} < {{ ml_monitor.double_literal(min_coverage) }} then '; below min_coverage {{ min_coverage }}' else '' end
+      {%- endif %}
+  {%- endset -%}
+  {{ return({
+    'column_name': ml_monitor.string_literal(lj.label_name ~ arm.suffix),
+    'value': share,
+    'threshold': ml_monitor.double_literal(min_coverage),
+    'baseline_value': ml_monitor.null_double(),
+    'sample_size': 'v.n_rows',
+    'is_fail': (share ~ ' < ' ~ ml_monitor.double_literal(min_coverage)) if min_coverage is not none else 'false',
+    'detail': detail,
+    'undefined_reason': 'case when v.n_rows = 0 then v.reason end',
+    'facts': ml_monitor._perf_facts(p, 'v', coverage=true) ~ " || '}'"}) }}
+{%- endmacro %}
+
+{#- A column of a select that also carries the arm's label_coverage rows (`cov`; none: it does not). -#}
+{% macro _perf_cov_case(cov, name, sql) -%}
+  {%- if cov is none -%}{{ return(sql) }}{%- endif -%}
+  {{ return("case when v.metric = 'label_coverage' then " ~ cov[name] ~ " else " ~ sql ~ " end") }}
+{%- endmacro %}
+
 {#- The opening members of a row's facts (close with || '}'): counts of the eligible, labelled and
     used rows, the label coverage, the label rule, and the reference or challenger. `v`: alias of
-    an mm_values row, or none for a label_coverage row of mm_counts. -#}
-{% macro _perf_facts(p, v) -%}
-  {%- set c = (v ~ '.') if v is not none else '' -%}
+    an mm_values row; `coverage`: a label_coverage row (no used / excluded counts). -#}
+{% macro _perf_facts(p, v, coverage=false) -%}
+  {%- set c = v ~ '.' -%}
   '{"rows":' || {{ ml_monitor.json_int(c ~ 'n_rows') }}
     || ',"labelled":' || {{ ml_monitor.json_int(c ~ 'n_labelled') }}
-    {%- if v is not none %}
+    {%- if not coverage %}
     || ',"used":' || {{ ml_monitor.json_int(v ~ '.n_used') }}
     || ',"excluded_null_input":' || {{ ml_monitor.json_int(v ~ '.n_excluded') }}
     {%- endif %}

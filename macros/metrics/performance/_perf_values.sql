@@ -1,6 +1,8 @@
-{#- CTEs mm_frame (every (arm, segment) to report), mm_counts (the row and label counts of each),
-    mm_metrics (all the aggregates of each, joined with the families' CTEs) and mm_values (one row per (arm, segment, metric): value, rows used,
-    why it is undefined). `parts`: the merged parts of the metric families (see performance). -#}
+{#- CTEs mm_frame (every (arm, segment) to report), mm_metrics (all the aggregates of each, joined
+    with the families' CTEs) and mm_values (one row per (arm, segment, metric): value, rows used,
+    why it is undefined; with a row of the metric 'label_coverage' per (arm, segment) when an arm
+    reports its label coverage: the row and label counts that row reads). `parts`: the merged
+    parts of the metric families (see performance). -#}
 {% macro _perf_values_ctes(p, arms, parts) -%}
   {%- set metrics = p.metrics -%}
   {%- set registry = p.registry -%}
@@ -31,19 +33,6 @@ mm_frame as (
   ) as mm_frame_rows
 ),
 
-
--- the row and label counts of each (window, arm, segment): what a label_coverage row reads. Apart
--- from mm_metrics, so that it does not join the families' CTEs: Spark inlines a CTE into every
--- reference, and the label_coverage rows read through mm_metrics planned the ranks twice.
-mm_counts as (
-  select
-    {{ ml_monitor._perf_k(p, 'f') }}f.mm_arm, f.segment_column, f.segment_value,
-    coalesce(g.n_rows, 0) as n_rows,
-    coalesce(g.n_labelled, 0) as n_labelled,
-    coalesce(g.n_dup, 0) as n_dup
-  from mm_frame as f
-  left join mm_agg as g on {{ ml_monitor._perf_kmatch(p, 'f', 'g') }}f.mm_arm = g.mm_arm and {{ ml_monitor._perf_seg_match('f', 'g') }}
-),
 
 mm_metrics as (
   select
@@ -89,11 +78,16 @@ mm_values as (
     {%- do cols.note.append((m, spec.note)) %}
     {%- do cols.facts_extra.append((m, spec.facts)) %}
   {%- endfor %}
+  {%- set coverage = arms | selectattr('coverage') | list | length > 0 %}
   {%- if metrics | length == 0 %}
-  select {{ k }}mm_arm, segment_column, segment_value, {{ ml_monitor.null_string() }} as metric, {{ ml_monitor.null_string() }} as column_name,
-    {{ ml_monitor.null_double() }} as value, 0 as n_used, {{ ml_monitor.null_string() }} as reason,
+  select {{ k }}mm_arm, segment_column, segment_value, 'label_coverage' as metric, {{ ml_monitor.null_string() }} as column_name,
+    {{ ml_monitor.null_double() }} as value, 0 as n_used,
+    case when n_rows = 0 then 'no eligible predictions' || {{ p.window_text_sql }} end as reason,
     n_rows, n_labelled, n_dup, 0 as n_excluded, '' as note, '' as facts_extra
-  from mm_metrics where 1 = 0
+  from mm_metrics
+  {%- if not coverage %}
+  where 1 = 0
+  {%- endif %}
   {%- else %}
   {%- set by_metric = ml_monitor._perf_by_metric %}
   select
@@ -115,7 +109,7 @@ mm_values as (
     {{ by_metric(cols.note) }} as note,
     {{ by_metric(cols.facts_extra) }} as facts_extra
   from mm_metrics
-  cross join {{ ml_monitor.literal_rows(ml_monitor._perf_metric_rows(metrics), ['metric'], 'mm_m') }}
+  cross join {{ ml_monitor.literal_rows(ml_monitor._perf_metric_rows(metrics + (['label_coverage'] if coverage else [])), ['metric'], 'mm_m') }}
   {%- endif %}
 ),
 
