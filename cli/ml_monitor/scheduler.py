@@ -74,7 +74,7 @@ class _Stop:
     def __call__(self, signum: int, frame: Any) -> None:
         if self.event.is_set() and self.in_run:
             self.abort_signal = signum
-            abort_run(signum)  # second signal: abort the run (raises KeyboardInterrupt)
+            abort_run()  # second signal: abort the run (raises KeyboardInterrupt)
         self.signal_name = signal.Signals(signum).name
         self.event.set()
 

@@ -18,7 +18,7 @@ SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _abort = threading.Event()
 
 
-def abort_run(signum: int) -> None:
+def abort_run() -> None:
     """Called by a signal handler: remember the abort, then raise KeyboardInterrupt."""
     _abort.set()
     raise KeyboardInterrupt
@@ -73,7 +73,7 @@ def interruptible() -> Iterator[Interrupted]:
 
     def handler(signum: int, frame: Any) -> None:
         state.signum = signum
-        abort_run(signum)
+        abort_run()
 
     with handlers(handler):
         yield state
