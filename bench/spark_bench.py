@@ -4,6 +4,8 @@
     python bench/spark_bench.py --rows 1000000,5000000 --repeat 1
     python bench/spark_bench.py --rows 5000000 --psi baseline     # psi_drift against a frozen baseline
     python bench/spark_bench.py --rows 5000000 --psi baseline --spark-defaults --driver-memory 6g
+    python bench/spark_bench.py --rows 5000000 --psi baseline --driver-memory 6g \
+        --spark-conf spark.sql.codegen.wholeStage=true              # the profile's settings, Spark's codegen
 
 For each size: the data of bench/generate.py (the parquet files), then
 
@@ -42,17 +44,19 @@ log = run_bench.log
 fmt_s = run_bench.fmt_s
 
 
-def spark_conf(spark_dir: Path, codegen: bool = False, driver_memory: str = "2g", defaults: bool = False) -> dict:
+def spark_conf(spark_dir: Path, codegen: bool = False, driver_memory: str = "2g", defaults: bool = False,
+               extra: dict | None = None) -> dict:
     """The local session's settings: the integration profile's (2 shuffle partitions, no whole-stage
     codegen, no adaptive execution: right for its tiny tables) or, with `defaults`, Spark's own for
     those three (what a cluster user runs: codegen and the vectorized parquet reader, which needs
-    it, and adaptive execution on)."""
+    it, and adaptive execution on). ``extra`` (``--spark-conf``) overrides any of them."""
     conf = {"spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir / 'derby'}",
             "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false", "spark.driver.memory": driver_memory}
     if not defaults:
         conf.update({"spark.sql.shuffle.partitions": "2", "spark.sql.codegen.wholeStage": "true" if codegen else "false",
                      "spark.sql.adaptive.enabled": "false"})
+    conf.update(extra or {})
     return conf
 
 
@@ -67,12 +71,12 @@ def statement_sizes(project: Path) -> dict:
 
 
 def write_spark_project(data_dir: Path, numeric: list[str], categorical: list[str], psi: str = "reference",
-                        driver_memory: str = "2g", defaults: bool = False) -> Path:
+                        driver_memory: str = "2g", defaults: bool = False, extra: dict | None = None) -> Path:
     project = data_dir / ("project_spark" if psi == "reference" else f"project_spark_{psi}")
     suite.write_project(project, data_dir / "unused.duckdb", numeric, categorical, psi)
     spark_dir = data_dir / "spark"
     conf = "".join(f"        {json.dumps(k)}: {json.dumps(v)}\n"
-                   for k, v in spark_conf(spark_dir, driver_memory=driver_memory, defaults=defaults).items())
+                   for k, v in spark_conf(spark_dir, driver_memory=driver_memory, defaults=defaults, extra=extra).items())
     (project / "profiles.yml").write_text(
         "ml_monitor_bench:\n  target: spark\n  outputs:\n    spark:\n      type: spark\n      method: session\n"
         "      host: localhost\n      schema: bench\n      threads: 1\n      server_side_parameters:\n" + conf)
@@ -96,7 +100,8 @@ def median(xs):
 
 
 def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, codegen_compare: bool = False,
-             psi: str = "reference", driver_memory: str = "2g", defaults: bool = False) -> dict:
+             psi: str = "reference", driver_memory: str = "2g", defaults: bool = False,
+             extra_conf: dict | None = None) -> dict:
     baseline = psi == "baseline"
     ctx = run_bench.prepare(work, rows, rows, 10, 5, seed, baseline=baseline, parquet=True)
     features = ctx["numeric"] + ctx["categorical"]
@@ -104,7 +109,8 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
     duck = run_bench.measure(ctx, approaches, repeat)["summary"]
     duck = {{"baseline_sql": "suite_sql", "baseline_build": "dbt_build"}.get(k, k): v for k, v in duck.items()}
     # Spark: warm-up build at debug level (captures the SQL), then the timed runs
-    project = write_spark_project(ctx["data_dir"], ctx["numeric"], ctx["categorical"], psi, driver_memory, defaults)
+    project = write_spark_project(ctx["data_dir"], ctx["numeric"], ctx["categorical"], psi, driver_memory, defaults,
+                                  extra_conf)
     spark_freeze = None
     if baseline:
         log("Spark: dbt run (the models), then freezing the baseline (dbt run-operation ml_monitor.freeze_baseline)")
@@ -115,7 +121,8 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
     log("Spark: warm-up dbt build (debug log, captures the SQL)")
     run_bench.dbt_build(project, log_level_file="debug")
     run_bench.capture_statements(project)
-    cfg = {"spark_conf": spark_conf(ctx["data_dir"] / "spark", driver_memory=driver_memory, defaults=defaults),
+    cfg = {"spark_conf": spark_conf(ctx["data_dir"] / "spark", driver_memory=driver_memory, defaults=defaults,
+                                    extra=extra_conf),
            "data_dir": str(ctx["data_dir"]),
            "numeric": ctx["numeric"], "categorical": ctx["categorical"], "project": str(project)}
     spark: dict = {"raw_scan": [], "suite_sql": [], "dbt_build": []}
@@ -130,7 +137,8 @@ def one_size(work: Path, rows: int, repeat: int, seed: int, spark_repeat: int, c
         # the same replay with whole-stage code generation on (Spark's default; the profile has it off)
         log("Spark: suite SQL with whole-stage codegen on")
         spark["suite_sql_codegen_on"] = [run_spark_worker("suite_sql", {**cfg, "spark_conf": spark_conf(ctx["data_dir"] / "spark", codegen=True,
-                                                                          driver_memory=driver_memory)})]
+                                                                          driver_memory=driver_memory,
+                                                                          extra=extra_conf)})]
     s = {k: median([r["seconds"] for r in v]) for k, v in spark.items()}
     d = {k: v["seconds"] for k, v in duck.items()}
     out = {"rows": rows, "ref_rows": rows, "features": features, "psi": psi, "spark_defaults": defaults,
@@ -211,10 +219,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spark-defaults", action="store_true",
                     help="Spark's own whole-stage codegen, adaptive execution and shuffle partitions (a cluster's "
                          "settings) instead of the integration profile's")
+    ap.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="a session setting on top of the others (repeatable), e.g. "
+                         "spark.sql.codegen.wholeStage=true: the profile's settings with Spark's default codegen")
     ap.add_argument("--work-dir", type=Path, default=HERE / "work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--name", default=None)
     a = ap.parse_args(argv)
+    bad = [kv for kv in a.spark_conf if "=" not in kv]
+    if bad:
+        ap.error(f"--spark-conf takes KEY=VALUE, got {bad[0]!r}")
+    extra_conf = dict(kv.split("=", 1) for kv in a.spark_conf)
     a.work_dir, a.out = a.work_dir.resolve(), a.out.resolve()
     a.work_dir.mkdir(parents=True, exist_ok=True)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -224,10 +239,10 @@ def main(argv: list[str] | None = None) -> int:
                     "machine": run_bench.machine(), "pyspark": pyspark.__version__,
                     "load_average_at_start": run_bench.load_average(), "repeat": a.repeat,
                     "spark_repeat": a.spark_repeat, "psi": a.psi, "driver_memory": a.driver_memory,
-                    "spark_defaults": a.spark_defaults, "sizes": []}
+                    "spark_defaults": a.spark_defaults, "spark_conf_extra": extra_conf, "sizes": []}
     for rows in [int(x) for x in a.rows.split(",") if x]:
         r = one_size(a.work_dir, rows, a.repeat, a.seed, a.spark_repeat, a.codegen_compare, a.psi, a.driver_memory,
-                     a.spark_defaults)
+                     a.spark_defaults, extra_conf)
         result["sizes"].append(r)
         print(print_size(r), flush=True)
     result["load_average_at_end"] = run_bench.load_average()

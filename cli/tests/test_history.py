@@ -76,10 +76,19 @@ def test_history_one_row_per_observation_per_run(tiny_project, tmp_path):
     assert len(seg) == 2 and seg.value.tolist() == [1.0, 1.0] and set(seg.status) == {"pass"}
     assert set(h.model_name) == {"events"}
 
+    # the hook inserts its tests in batches (var ml_monitor_record_batch, default 50): one test
+    # per insert records the same rows, and the second hook call again adds none
+    third = run_dbt(["build", "--vars", "{ml_monitor_record_batch: 1}"], "duckdb", tmp_path / "w", project=project)
+    assert third.returncode == 0, third.output
+    h3 = history(db)
+    assert len(h3) == 15 and h3.observation_id.is_unique
+    new = h3[~h3.invocation_id.isin(set(h.invocation_id))]
+    assert len(new) == 5 and sorted(new.test_unique_id.value_counts().tolist()) == [1, 4]
+
     # --full-refresh keeps history unless the var says otherwise
     kept = run_dbt(["build", "--full-refresh", "--select", "ml_monitor_observations"], "duckdb", tmp_path / "w", project=project)
     assert kept.returncode == 0, kept.output
-    assert len(history(db)) == 10
+    assert len(history(db)) == 15
     wiped = run_dbt(["build", "--full-refresh", "--select", "ml_monitor_observations",
                      "--vars", "{ml_monitor_full_refresh: true}"], "duckdb", tmp_path / "w", project=project)
     assert wiped.returncode == 0, wiped.output

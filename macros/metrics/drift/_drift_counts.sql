@@ -38,7 +38,8 @@
     row: ~5x faster on DuckDB).
     stack method (Spark, Databricks): every column is binned by a case expression and the bin
     numbers unpivoted by a generator, counted per segment values, column and bin, then rolled
-    up to the overall row and each segment column.
+    up to the overall row and each segment column; wide column lists in parts of a few columns
+    (_stack_chunks), each its own select of a union.
     Either way the overall row is added after the aggregation (a zero row unioned into the few
     counts rows), so that it exists even when no row matches. -#}
 {% macro _drift_count_ctes(side, relation, filter, scope, cols, bin_rows, extra_columns=[], extra_aggregates=[], by_window=false) -%}
@@ -55,7 +56,8 @@
     {%- set by_value = not stacked and c.kind == 'categorical' and (c.bins | length) > 0 -%}
     {%- do keys.append({'idx': c.idx, 'name': ('ml_v_' if by_value else 'ml_b_') ~ c.idx, 'by_value': by_value,
                         'sql': ml_monitor._drift_cat_text(c) if by_value else ml_monitor._bin_case(c),
-                        'unseen_index': 0 if c.unseen else -3}) -%}
+                        'unseen_index': 0 if c.unseen else -3,
+                        'branches': (c.bins | length) + 2}) -%}
   {%- endfor -%}
   {%- set value_keys = keys | selectattr('by_value') | list -%}
 {{ side }}_source as (
@@ -79,18 +81,29 @@
 {%- if stacked %}
 -- one (col_idx, bin_index) row per column and row (a generator: a short projection instead of
 -- a wide sum(case ...) per bin), counted per [window,] segment values, column and bin
+{%- set chunks = ml_monitor._stack_chunks(keys) %}
+{%- if chunks | length > 1 %}
+-- in {{ chunks | length }} parts of a few columns each (a union of scans of their own columns): one part's
+-- compiled per-row code stays small enough for the JVM to JIT-compile it
+{%- endif %}
 {{ side }}_fine as (
+  {%- for chunk in chunks %}
+  {%- set first = loop.first %}
   select {{ wk }}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}col_idx, bin_index, count(*) as n
-    {%- if by_window %}, min(ml_ts) as ml_first_ts{% endif %}
+    {%- if by_window %}, {{ 'min(ml_ts)' if first else ml_monitor.to_timestamp('null') }} as ml_first_ts{% endif %}
     {%- for name, expr in extra_aggregates %},
-    {{ expr }} as {{ name }}
+    {{ expr if first else ml_monitor.to_bigint('null') }} as {{ name }}
     {%- endfor %}
   from (
-    select {{ wk }}{% if by_window %}ml_ts, {% endif %}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}{% for e in extra_columns %}{{ e }}, {% endfor %}
-      stack({{ keys | length }}{% for k in keys %}, {{ k.idx }}, {{ k.name }}{% endfor %}) as (col_idx, bin_index)
+    select {{ wk }}{% if by_window and first %}ml_ts, {% endif %}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}{% if first %}{% for e in extra_columns %}{{ e }}, {% endfor %}{% endif %}
+      stack({{ chunk | length }}{% for k in chunk %}, {{ k.idx }}, {{ k.name }}{% endfor %}) as (col_idx, bin_index)
     from {{ side }}_binned
   ) as ml_stacked
   group by {{ wk }}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}col_idx, bin_index
+  {%- if not loop.last %}
+  union all
+  {%- endif %}
+  {%- endfor %}
 ),
 -- the overall row and each segment column from those few rows
 {{ side }}_grouped as (
@@ -205,6 +218,31 @@ bin_list as (
 {% macro _drift_column_literals(c) -%}
   {{ return([c.idx, ml_monitor.to_string(ml_monitor.string_literal(c.name)),
              ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) }}
+{%- endmacro %}
+
+{#- The stack method's keys in parts (in order; the first part holds the first column): each
+    part is counted by its own select of the union in <side>_fine, over its own columns. Spark
+    compiles a select's per-row work (the bin cases of its columns, the generator, the partial
+    aggregate) into one Java method, and the JVM does not JIT-compile a method over 8,000 bytes
+    of bytecode: 15 columns in one select made a 13 KB method that ran interpreted, 3-4x slower
+    than the same work in parts (docs/benchmarks.md). A part takes columns while their case
+    branches (bins + null + non-finite / unseen) stay within var ml_monitor_stack_branches
+    (default 40, ~2.5 KB of bytecode); a column with more branches is a part of its own. -#}
+{% macro _stack_chunks(keys) -%}
+  {%- set budget = var('ml_monitor_stack_branches', 40) | int -%}
+  {%- set chunks = [] -%}
+  {%- set ns = namespace(part=[], weight=0) -%}
+  {%- for k in keys -%}
+    {%- if ns.part and ns.weight + k.branches > budget -%}
+      {%- do chunks.append(ns.part) -%}
+      {%- set ns.part = [] -%}
+      {%- set ns.weight = 0 -%}
+    {%- endif -%}
+    {%- set ns.part = ns.part + [k] -%}
+    {%- set ns.weight = ns.weight + k.branches -%}
+  {%- endfor -%}
+  {%- if ns.part -%}{%- do chunks.append(ns.part) -%}{%- endif -%}
+  {{ return(chunks) }}
 {%- endmacro %}
 
 {#- How bins are counted: grouping sets (one per column and segment column; DuckDB and
