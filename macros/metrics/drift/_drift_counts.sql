@@ -60,6 +60,19 @@
                         'branches': (c.bins | length) + 2}) -%}
   {%- endfor -%}
   {%- set value_keys = keys | selectattr('by_value') | list -%}
+  {#- stack: 0/1 extra aggregates (sum(case when <c> then 1 else 0 end)) are counted as one more
+      column, col_idx 0, whose bin packs the indicators' bits; every use of <side>_fine then reads
+      the same (col_idx, bin_index, n), so Spark reuses one scan for the bins and the counts
+      (prediction_drift's positive rate had planned a second scan of the monitored table) -#}
+  {%- set flags = [] -%}
+  {%- if stacked -%}
+    {%- for name, expr in extra_aggregates -%}
+      {%- set cond = ml_monitor._indicator_of(expr) -%}
+      {%- if cond is not none -%}{%- do flags.append({'name': name, 'cond': cond, 'bit': 2 ** loop.index0}) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if flags | length != extra_aggregates | length -%}{%- set flags = [] -%}{%- endif -%}
+  {%- endif -%}
+  {%- set row_aggregates = [] if flags else extra_aggregates -%}
 {{ side }}_source as (
   select {% for c in needed %}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
     {%- if by_window %}, {{ scope.timestamp_sql }} as ml_ts, {{ scope.window_key_sql }} as ml_window_start{% endif %}
@@ -74,14 +87,17 @@
     {%- for s in scope.segments %} {{ s.sql }},{% endfor %}
     {%- for e in extra_columns %} {{ e }},{% endfor %}
     {%- for k in keys %}
-    {{ k.sql }} as {{ k.name }}{% if not loop.last %},{% endif %}
+    {{ k.sql }} as {{ k.name }}{% if not loop.last or flags %},{% endif %}
     {%- endfor %}
+    {%- if flags %}
+    {% for f in flags %}case when {{ f.cond }} then {{ f.bit }} else 0 end{% if not loop.last %} + {% endif %}{% endfor %} as ml_b_0
+    {%- endif %}
   from {{ side }}_source
 ),
 {%- if stacked %}
 -- one (col_idx, bin_index) row per column and row (a generator: a short projection instead of
 -- a wide sum(case ...) per bin), counted per [window,] segment values, column and bin
-{%- set chunks = ml_monitor._stack_chunks(keys) %}
+{%- set chunks = ml_monitor._stack_chunks(([{'idx': 0, 'name': 'ml_b_0', 'branches': 1}] if flags else []) + keys) %}
 {%- if chunks | length > 1 %}
 -- in {{ chunks | length }} parts of a few columns each (a union of scans of their own columns): one part's
 -- compiled per-row code stays small enough for the JVM to JIT-compile it
@@ -91,11 +107,11 @@
   {%- set first = loop.first %}
   select {{ wk }}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}col_idx, bin_index, count(*) as n
     {%- if by_window %}, {{ 'min(ml_ts)' if first else ml_monitor.to_timestamp('null') }} as ml_first_ts{% endif %}
-    {%- for name, expr in extra_aggregates %},
+    {%- for name, expr in row_aggregates %},
     {{ expr if first else ml_monitor.to_bigint('null') }} as {{ name }}
     {%- endfor %}
   from (
-    select {{ wk }}{% if by_window and first %}ml_ts, {% endif %}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}{% if first %}{% for e in extra_columns %}{{ e }}, {% endfor %}{% endif %}
+    select {{ wk }}{% if by_window and first %}ml_ts, {% endif %}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}{% if first and not flags %}{% for e in extra_columns %}{{ e }}, {% endfor %}{% endif %}
       stack({{ chunk | length }}{% for k in chunk %}, {{ k.idx }}, {{ k.name }}{% endfor %}) as (col_idx, bin_index)
     from {{ side }}_binned
   ) as ml_stacked
@@ -111,7 +127,7 @@
     {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
     col_idx, bin_index, sum(n) as n
     {%- if by_window %}, min(ml_first_ts) as ml_first_ts{% endif %}
-    {%- for name, expr in extra_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
+    {%- for name, expr in row_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
   from {{ side }}_fine
   group by grouping sets (({{ wk }}col_idx, bin_index){% for sg in scope.segments %}, ({{ wk }}{{ sg.sql }}, col_idx, bin_index){% endfor %})
 ),
@@ -173,11 +189,20 @@
     {%- if by_window %}, min(ml_first_ts) as ml_first_ts{% endif %}
     {%- for name, expr in extra_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
   from (
+    {%- if flags %}
+    {#- the rows: the first column's counts; the indicators: the bits of column 0's bins #}
+    select {{ wk }}segment_column, segment_value, case when col_idx = 0 then 0 else n end as n_rows
+      {%- if by_window %}, ml_first_ts{% endif %}
+      {%- for f in flags %}, case when col_idx = 0 and {{ ml_monitor._bit_set_sql('bin_index', f.bit) }} then n else 0 end as {{ f.name }}{% endfor %}
+    from {{ side }}_grouped
+    where col_idx in (0, {{ cols[0].idx }})
+    {%- else %}
     select {{ wk }}segment_column, segment_value, n as n_rows
       {%- if by_window %}, ml_first_ts{% endif %}
       {%- for name, expr in extra_aggregates %}, {{ name }}{% endfor %}
     from {{ side }}_grouped
     where col_idx = {{ cols[0].idx }}
+    {%- endif %}
     {%- for w in (scope.windows if by_window else [none]) %}
     union all
     select {% if by_window %}{{ w.start_sql }}, {% endif %}{{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.to_bigint('0') }}
@@ -218,6 +243,20 @@ bin_list as (
 {% macro _drift_column_literals(c) -%}
   {{ return([c.idx, ml_monitor.to_string(ml_monitor.string_literal(c.name)),
              ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) }}
+{%- endmacro %}
+
+{#- The condition of a 0/1 count `sum(case when <condition> then 1 else 0 end)`, else none. -#}
+{% macro _indicator_of(expr) -%}
+  {%- set head, tail = 'sum(case when ', ' then 1 else 0 end)' -%}
+  {%- if expr is string and expr.startswith(head) and expr.endswith(tail) -%}
+    {{ return(expr[head | length:(expr | length) - (tail | length)]) }}
+  {%- endif -%}
+  {{ return(none) }}
+{%- endmacro %}
+
+{#- Whether bit `bit` (a power of 2) is set in the non-negative integer `sql`. -#}
+{% macro _bit_set_sql(sql, bit) -%}
+  {{- 'mod(' ~ ('floor(' ~ sql ~ ' / ' ~ bit ~ ')' if bit > 1 else sql) ~ ', 2) = 1' -}}
 {%- endmacro %}
 
 {#- The stack method's keys in parts (in order; the first part holds the first column): each
