@@ -95,12 +95,53 @@ def family_files(family: str) -> list[Path]:
         INTEGRATION / "seeds" / "expected" / f"expected_{family}.csv"]
 
 
+class SeedSnapshot(dict):
+    """{file name: its CSV rows}, equal to another snapshot when every cell is the same text or
+    both cells are numbers within SEED_RTOL of each other. The generators compute their expected
+    values with numpy / scipy, whose SIMD math (exp, log, pow) may differ in the last bit from one
+    CPU to another (AVX2 vs AVX-512 kernels): the committed seeds must be reproduced to far better
+    than the 1e-9 every comparison uses, not bit for bit."""
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, dict) or set(self) != set(other):
+            return False
+        return all(_same_rows(self[k], other[k]) for k in self)
+
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
+
+SEED_RTOL = 1e-12
+
+
+def _same_cell(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return False
+    if x != x or y != y:                      # nan only equals nan, spelled either way
+        return x != x and y != y
+    return abs(x - y) <= SEED_RTOL * max(abs(x), abs(y))
+
+
+def _same_rows(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(len(r) == len(q) and all(_same_cell(x, y) for x, y in zip(r, q))
+                                    for r, q in zip(a, b))
+
+
+def seed_snapshot(paths) -> SeedSnapshot:
+    import csv
+    return SeedSnapshot({p.name: list(csv.reader(p.read_text().splitlines())) for p in paths if p.exists()})
+
+
 def build_family(family: str, work: Path, extra_select: tuple = (), exclude: tuple = ()) -> dict:
-    """Regenerate one family's seeds (recording their digests before and after, so a test can
-    prove the generator reproduces the committed files) and `dbt build` only that family on DuckDB
+    """Regenerate one family's seeds (recording them before and after, so a test can prove the
+    generator reproduces the committed files: SeedSnapshot) and `dbt build` only that family on DuckDB
     (plus `extra_select`, e.g. the inputs it borrows from other families, minus `exclude`)."""
-    def digest() -> dict:
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in family_files(family) if p.exists()}
+    def digest() -> SeedSnapshot:
+        return seed_snapshot(family_files(family))
 
     before = digest()
     subprocess.run([sys.executable, str(INTEGRATION / "scripts" / f"gen_{family}.py")],
