@@ -60,19 +60,16 @@
                         'branches': (c.bins | length) + 2}) -%}
   {%- endfor -%}
   {%- set value_keys = keys | selectattr('by_value') | list -%}
-  {#- stack: 0/1 extra aggregates (sum(case when <c> then 1 else 0 end)) are counted as one more
-      column, col_idx 0, whose bin packs the indicators' bits; every use of <side>_fine then reads
-      the same (col_idx, bin_index, n), so Spark reuses one scan for the bins and the counts
+  {#- extra_aggregates: (name, 0/1 condition) pairs, each counted per group. stack: counted as one
+      more column, col_idx 0, whose bin packs the conditions' bits; every use of <side>_fine then
+      reads the same (col_idx, bin_index, n), so Spark reuses one scan for the bins and the counts
       (prediction_drift's positive rate had planned a second scan of the monitored table) -#}
   {%- set flags = [] -%}
   {%- if stacked -%}
-    {%- for name, expr in extra_aggregates -%}
-      {%- set cond = ml_monitor._indicator_of(expr) -%}
-      {%- if cond is not none -%}{%- do flags.append({'name': name, 'cond': cond, 'bit': 2 ** loop.index0}) -%}{%- endif -%}
+    {%- for name, cond in extra_aggregates -%}
+      {%- do flags.append({'name': name, 'cond': cond, 'bit': 2 ** loop.index0}) -%}
     {%- endfor -%}
-    {%- if flags | length != extra_aggregates | length -%}{%- set flags = [] -%}{%- endif -%}
   {%- endif -%}
-  {%- set row_aggregates = [] if flags else extra_aggregates -%}
 {{ side }}_source as (
   select {% for c in needed %}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
     {%- if by_window %}, {{ scope.timestamp_sql }} as ml_ts, {{ scope.window_key_sql }} as ml_window_start{% endif %}
@@ -107,11 +104,8 @@
   {%- set first = loop.first %}
   select {{ wk }}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}col_idx, bin_index, count(*) as n
     {%- if by_window %}, {{ 'min(ml_ts)' if first else ml_monitor.to_timestamp('null') }} as ml_first_ts{% endif %}
-    {%- for name, expr in row_aggregates %},
-    {{ expr if first else ml_monitor.to_bigint('null') }} as {{ name }}
-    {%- endfor %}
   from (
-    select {{ wk }}{% if by_window and first %}ml_ts, {% endif %}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}{% if first and not flags %}{% for e in extra_columns %}{{ e }}, {% endfor %}{% endif %}
+    select {{ wk }}{% if by_window and first %}ml_ts, {% endif %}{% for s in scope.segments %}{{ s.sql }}, {% endfor %}
       stack({{ chunk | length }}{% for k in chunk %}, {{ k.idx }}, {{ k.name }}{% endfor %}) as (col_idx, bin_index)
     from {{ side }}_binned
   ) as ml_stacked
@@ -127,7 +121,6 @@
     {{ wk }}{{ ml_monitor._segment_keys(scope, by_window=false) }},
     col_idx, bin_index, sum(n) as n
     {%- if by_window %}, min(ml_first_ts) as ml_first_ts{% endif %}
-    {%- for name, expr in row_aggregates %}, sum({{ name }}) as {{ name }}{% endfor %}
   from {{ side }}_fine
   group by grouping sets (({{ wk }}col_idx, bin_index){% for sg in scope.segments %}, ({{ wk }}{{ sg.sql }}, col_idx, bin_index){% endfor %})
 ),
@@ -149,8 +142,8 @@
     {%- if by_window %},
     min(ml_ts) as ml_first_ts
     {%- endif %}
-    {%- for name, expr in extra_aggregates %},
-    {{ expr }} as {{ name }}
+    {%- for name, cond in extra_aggregates %},
+    {{ ml_monitor._count_sql(cond) }} as {{ name }}
     {%- endfor %}
   from {{ side }}_binned
   group by grouping sets (
@@ -245,13 +238,9 @@ bin_list as (
              ml_monitor.to_string(ml_monitor.string_literal(c.reason)) if c.reason is not none else ml_monitor.null_string()]) }}
 {%- endmacro %}
 
-{#- The condition of a 0/1 count `sum(case when <condition> then 1 else 0 end)`, else none. -#}
-{% macro _indicator_of(expr) -%}
-  {%- set head, tail = 'sum(case when ', ' then 1 else 0 end)' -%}
-  {%- if expr is string and expr.startswith(head) and expr.endswith(tail) -%}
-    {{ return(expr[head | length:(expr | length) - (tail | length)]) }}
-  {%- endif -%}
-  {{ return(none) }}
+{#- The number of rows where `cond` holds, as an aggregate. -#}
+{% macro _count_sql(cond) -%}
+  {{- 'sum(case when ' ~ cond ~ ' then 1 else 0 end)' -}}
 {%- endmacro %}
 
 {#- Whether bit `bit` (a power of 2) is set in the non-negative integer `sql`. -#}

@@ -208,8 +208,8 @@ previous_counts as (
     sum(case when ml_c_{{ c.idx }} = {{ i }} then ml_real else 0 end) as ml_c_{{ c.idx }}_{{ ('m' ~ (0 - i)) if i < 0 else i }},
     sum(case when ml_r_{{ c.idx }} = {{ i }} then ml_real else 0 end) as ml_r_{{ c.idx }}_{{ ('m' ~ (0 - i)) if i < 0 else i }}
     {%- endfor %}{% endfor %}
-    {%- for name, expr in extra_aggregates %},
-    {{ expr }} as {{ name }}
+    {%- for name, cond in extra_aggregates %},
+    {{ ml_monitor._count_sql(cond) }} as {{ name }}
     {%- endfor %}
   from previous_binned
   {{ ml_monitor._group_by_segments(scope, by_window=true) }}

@@ -165,7 +165,8 @@ long as (
 {#- What prediction_drift (and freeze_baseline's positive_rate) counts as a positive prediction:
     prediction_column = positive_value, or, without a prediction_column, score >= score_threshold
     (default 0.5). score: the checked score column (from _drift_columns; none without one).
-    Returns dict(rate_column, extra_columns, rule, aggregates: ml_n_pos / ml_n_pred). -#}
+    Returns dict(rate_column, extra_columns, rule, aggregates: the 0/1 conditions counted per group as
+    ml_n_pos / ml_n_pred, as (name, condition) pairs). -#}
 {% macro _positive_rule(test, relation, score, prediction_column, positive_value, score_threshold) -%}
   {%- if prediction_column is not none -%}
     {%- set pred_name = ml_monitor._check_names(test, relation, 'prediction_column', prediction_column)[0] -%}
@@ -195,6 +196,5 @@ long as (
     {%- set rule = 'score >= ' ~ cut -%}
   {%- endif -%}
   {{ return({'rate_column': rate_column, 'extra_columns': extra_columns, 'rule': rule,
-             'aggregates': [('ml_n_pos', 'sum(case when ' ~ is_positive ~ ' then 1 else 0 end)'),
-                            ('ml_n_pred', 'sum(case when ' ~ has_prediction ~ ' then 1 else 0 end)')]}) }}
+             'aggregates': [('ml_n_pos', is_positive), ('ml_n_pred', has_prediction)]}) }}
 {%- endmacro %}
