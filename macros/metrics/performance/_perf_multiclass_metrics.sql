@@ -193,10 +193,10 @@
   {%- endset -%}
   {%- set columns = [] -%}
   {%- for n in names -%}{%- do columns.append('g.' ~ n) -%}{%- endfor -%}
-  {%- do parts.update({'aggregates': aggregates, 'columns': (',\n    ' ~ (columns | join(', '))) if columns else ''}) -%}
+  {%- do parts.update({'aggregates': aggregates, 'agg_names': names, 'columns': (',\n    ' ~ (columns | join(', '))) if columns else ''}) -%}
   {%- if p.mc.need_score -%}
     {%- set joins %}
-  left join mm_mc_rank as mr on {{ ml_monitor._perf_kmatch(p, 'f', 'mr') }}f.mm_arm = mr.mm_arm and {{ ml_monitor._perf_seg_match('f', 'mr') }}
+  left join mm_mc_rank as mr on {{ ml_monitor._perf_kmatch(p, 'g', 'mr') }}g.mm_arm = mr.mm_arm and {{ ml_monitor._perf_seg_match('g', 'mr') }}
     {%- endset %}
     {%- set rank_cols = ['mr.mc_n'] -%}
     {%- for k in classes -%}{%- do rank_cols.extend(['mr.mc_pos' ~ k.number, 'mr.mc_u' ~ k.number]) -%}{%- endfor -%}

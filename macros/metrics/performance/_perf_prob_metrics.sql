@@ -54,7 +54,8 @@
     {%- endif %}
   {%- endset %}
   {%- set columns = (', g.ll_sum' if 'log_loss' in p.metrics else '') ~ (', g.bs_sum' if 'brier' in p.metrics else '') -%}
-  {%- do parts.update({'aggregates': aggregates, 'columns': columns}) -%}
+  {%- do parts.update({'aggregates': aggregates, 'columns': columns,
+                       'agg_names': (['ll_sum'] if 'log_loss' in p.metrics else []) + (['bs_sum'] if 'brier' in p.metrics else [])}) -%}
   {%- if 'ece' in p.metrics -%}
     {%- set wk = ml_monitor._perf_k(p) -%}
     {%- set ctes %}
@@ -118,7 +119,7 @@ mm_ece as (
 ),
     {%- endset %}
     {%- set joins %}
-  left join mm_ece as e on {{ ml_monitor._perf_kmatch(p, 'f', 'e') }}f.mm_arm = e.mm_arm and {{ ml_monitor._perf_seg_match('f', 'e') }}
+  left join mm_ece as e on {{ ml_monitor._perf_kmatch(p, 'g', 'e') }}g.mm_arm = e.mm_arm and {{ ml_monitor._perf_seg_match('g', 'e') }}
     {%- endset %}
     {%- do parts.update({'ctes': ctes, 'columns': columns ~ ', e.ece_sum, e.ece_n, e.ece_worst, e.ece_bins', 'joins': joins}) -%}
   {%- endif -%}

@@ -42,7 +42,7 @@
     {%- set ctes = ml_monitor._perf_rank_parts_bucketed(p, arms) -%}
   {%- endif -%}
   {%- set joins %}
-  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'f', 'r') }}f.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('f', 'r') }}
+  left join mm_rank as r on {{ ml_monitor._perf_kmatch(p, 'g', 'r') }}g.mm_arm = r.mm_arm and {{ ml_monitor._perf_seg_match('g', 'r') }}
   {%- endset %}
   {{ return({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) }}
 {%- endmacro %}

@@ -45,6 +45,7 @@
     {%- endif %}
   {%- endset %}
   {%- do parts.update({'aggregates': aggregates,
+                       'agg_names': ['ae_sum', 'se_sum', 'ape_sum', 'n_nonzero'] + (['y_min', 'y_max', 'sst'] if r2 else []),
                        'columns': ', g.ae_sum, g.se_sum, g.ape_sum, coalesce(g.n_nonzero, 0) as n_nonzero' ~ (', g.sst, g.y_min, g.y_max' if r2 else '')}) -%}
   {%- if r2 -%}
     {%- set pre_ctes %}

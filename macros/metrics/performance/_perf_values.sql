@@ -1,5 +1,5 @@
-{#- CTEs mm_frame (every (arm, segment) to report), mm_metrics (all the aggregates of each, joined
-    with the families' CTEs) and mm_values (one row per (arm, segment, metric): value, rows used,
+{#- CTEs mm_frame (every (arm, segment) to report, with mm_agg's aggregates), mm_metrics (all the
+    aggregates of each, joined with the families' CTEs) and mm_values (one row per (arm, segment, metric): value, rows used,
     why it is undefined; with a row of the metric 'label_coverage' per (arm, segment) when an arm
     reports its label coverage: the row and label counts that row reads). `parts`: the merged
     parts of the metric families (see performance). -#}
@@ -18,25 +18,31 @@
     {%- endif -%}
   {%- endfor %}
 
--- every (window, arm, segment) that must be reported: the overall row of each arm (in every
--- window) exists even when empty (union all + distinct: BigQuery has no bare UNION)
+-- every (window, arm, segment) that must be reported, with its aggregates: mm_agg's rows, plus
+-- the overall row of each arm (in every window), which exists even when empty. The literal rows
+-- are added to mm_agg's (union all, then one row per key: max() picks mm_agg's value over the
+-- literal row's null) rather than joined to a list of mm_agg's keys: that list read mm_agg
+-- pruned to its keys, which Spark planned as one more scan and label join of the predictions.
+{%- set agg_names = ml_monitor._perf_base_agg_names(p) + parts.agg_names %}
+{%- set keys = k ~ 'mm_arm, segment_column, segment_value' %}
 mm_frame as (
-  select distinct {{ k }}mm_arm, segment_column, segment_value
+  select {{ keys }}{% for n in agg_names %}, max({{ n }}) as {{ n }}{% endfor %}
   from (
-    select {{ k }}mm_arm, segment_column, segment_value from mm_agg
+    select {{ keys }}{% for n in agg_names %}, {{ n }}{% endfor %} from mm_agg
     {%- for arm in arms %}
     {%- for w in arm_windows[arm.id] %}
     union all
-    select {% if w is not none %}{{ w }}, {% endif %}{{ ml_monitor.string_literal(arm.id) }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}
+    select {% if w is not none %}{{ w }}, {% endif %}{{ ml_monitor.string_literal(arm.id) }}, {{ ml_monitor.null_string() }}, {{ ml_monitor.null_string() }}{% for n in agg_names %}, null{% endfor %}
     {%- endfor %}
     {%- endfor %}
   ) as mm_frame_rows
+  group by {{ keys }}
 ),
 
 
 mm_metrics as (
   select
-    {{ ml_monitor._perf_k(p, 'f') }}f.mm_arm, f.segment_column, f.segment_value,
+    {{ ml_monitor._perf_k(p, 'g') }}g.mm_arm, g.segment_column, g.segment_value,
     coalesce(g.n_rows, 0) as n_rows,
     coalesce(g.n_labelled, 0) as n_labelled,
     coalesce(g.n_dup, 0) as n_dup,
@@ -46,8 +52,7 @@ mm_metrics as (
     g.n_pos_s, g.n_nonfinite, g.n_outside, g.s_min, g.s_max
     {%- endif %}
     {{- parts.columns }}
-  from mm_frame as f
-  left join mm_agg as g on {{ ml_monitor._perf_kmatch(p, 'f', 'g') }}f.mm_arm = g.mm_arm and {{ ml_monitor._perf_seg_match('f', 'g') }}
+  from mm_frame as g
   {{- parts.joins }}
 ),
 
@@ -113,6 +118,12 @@ mm_values as (
   {%- endif %}
 ),
 
+{%- endmacro %}
+
+{#- The names of mm_agg's own aggregates (_perf_scan.sql); the families add theirs (agg_names). -#}
+{% macro _perf_base_agg_names(p) -%}
+  {{ return(['n_rows', 'n_labelled', 'n_dup', 'n_p', 'n_s']
+            + (['n_pos_s', 'n_nonfinite', 'n_outside', 's_min', 's_max'] if p.need_score else [])) }}
 {%- endmacro %}
 
 {#- The metric rows of mm_values: one literal row per metric name. -#}

@@ -38,12 +38,13 @@
   {%- endif -%}
   {%- set p = ml_monitor._perf_setup(test, relation, args, ns.series) -%}
   {%- set arms = ml_monitor._perf_arms(p) -%}
-  {%- set parts = {'pre_ctes': '', 'agg_src': none, 'aggregates': '', 'ctes': '', 'columns': '', 'joins': ''} -%}
+  {%- set parts = {'pre_ctes': '', 'agg_src': none, 'aggregates': '', 'agg_names': [], 'ctes': '', 'columns': '', 'joins': ''} -%}
   {%- for fam in ml_monitor._perf_families() -%}
     {%- set fp = fam.parts(p, arms) -%}
     {%- for key in ['pre_ctes', 'aggregates', 'ctes', 'columns', 'joins'] -%}
       {%- do parts.update({key: parts[key] ~ fp.get(key, '')}) -%}
     {%- endfor -%}
+    {%- do parts.update({'agg_names': parts.agg_names + fp.get('agg_names', [])}) -%}
     {%- if fp.get('agg_src') -%}{%- do parts.update({'agg_src': fp.agg_src}) -%}{%- endif -%}
   {%- endfor %}
 
