@@ -191,9 +191,7 @@
     {%- do names.extend(['mc_unknown_s', 'mc_unknown_s_example', 'mc_nonfinite', 'mc_outside', 'mc_badsum', 'mc_sum_min', 'mc_sum_max', 'mc_ll_sum']) %}
     {%- endif %}
   {%- endset -%}
-  {%- set columns = [] -%}
-  {%- for n in names -%}{%- do columns.append('g.' ~ n) -%}{%- endfor -%}
-  {%- do parts.update({'aggregates': aggregates, 'agg_names': names, 'columns': (',\n    ' ~ (columns | join(', '))) if columns else ''}) -%}
+  {%- do parts.update({'aggregates': aggregates, 'agg_names': names, 'columns': ml_monitor._perf_agg_columns(names)}) -%}
   {%- if p.mc.need_score -%}
     {%- set joins %}
   left join mm_mc_rank as mr on {{ ml_monitor._perf_kmatch(p, 'g', 'mr') }}g.mm_arm = mr.mm_arm and {{ ml_monitor._perf_seg_match('g', 'mr') }}

@@ -53,9 +53,9 @@
     sum(case when mm_use_s = 1 and {{ valid_prob }} then (mm_score - mm_y) * (mm_score - mm_y) end) as bs_sum
     {%- endif %}
   {%- endset %}
-  {%- set columns = (', g.ll_sum' if 'log_loss' in p.metrics else '') ~ (', g.bs_sum' if 'brier' in p.metrics else '') -%}
-  {%- do parts.update({'aggregates': aggregates, 'columns': columns,
-                       'agg_names': (['ll_sum'] if 'log_loss' in p.metrics else []) + (['bs_sum'] if 'brier' in p.metrics else [])}) -%}
+  {%- set names = (['ll_sum'] if 'log_loss' in p.metrics else []) + (['bs_sum'] if 'brier' in p.metrics else []) -%}
+  {%- set columns = ml_monitor._perf_agg_columns(names) -%}
+  {%- do parts.update({'aggregates': aggregates, 'columns': columns, 'agg_names': names}) -%}
   {%- if 'ece' in p.metrics -%}
     {%- set wk = ml_monitor._perf_k(p) -%}
     {%- set ctes %}

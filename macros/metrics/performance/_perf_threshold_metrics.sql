@@ -45,7 +45,8 @@
     sum(case when mm_use_p = 1 and mm_pred = 0 and mm_y = 1 then 1 else 0 end) as fn,
     sum(case when mm_use_p = 1 then mm_correct else 0 end) as n_correct
     {%- endset %}
-    {%- do parts.update({'aggregates': aggregates, 'agg_names': ['tp', 'fp', 'fn', 'n_correct'], 'columns': ',\n    g.tp, g.fp, g.fn, g.n_correct'}) -%}
+    {%- set names = ['tp', 'fp', 'fn', 'n_correct'] -%}
+    {%- do parts.update({'aggregates': aggregates, 'agg_names': names, 'columns': ml_monitor._perf_agg_columns(names)}) -%}
   {%- endif -%}
   {{ return(parts) }}
 {%- endmacro %}

@@ -126,6 +126,13 @@ mm_values as (
             + (['n_pos_s', 'n_nonfinite', 'n_outside', 's_min', 's_max'] if p.need_score else [])) }}
 {%- endmacro %}
 
+{#- mm_metrics' columns for aggregates of mm_agg named `names`, as read from it (alias g): ', g.a, g.b'. -#}
+{% macro _perf_agg_columns(names) -%}
+  {%- set columns = [] -%}
+  {%- for n in names -%}{%- do columns.append('g.' ~ n) -%}{%- endfor -%}
+  {{ return((',\n    ' ~ (columns | join(', '))) if columns else '') }}
+{%- endmacro %}
+
 {#- The metric rows of mm_values: one literal row per metric name. -#}
 {% macro _perf_metric_rows(metrics) -%}
   {%- set rows = [] -%}
