@@ -47,17 +47,38 @@
   {{ return({'ctes': ctes, 'columns': ', r.auc_u, r.ap_sum', 'joins': joins}) }}
 {%- endmacro %}
 
-{#- Value buckets per (arm, segment) for the distributed rank sums: enough that no bucket is a
-    bottleneck, few enough that their prefix sums are a small table. -#}
-{% macro _perf_rank_buckets() %}{{ return(1024) }}{% endmacro %}
+{#- Value buckets for the distributed rank sums: 2^10 = 1024 per power of two of the scores
+    (e.g. 1024 between 0.5 and 1), so that no bucket is a bottleneck and their prefix sums stay a
+    small table. -#}
+{% macro _perf_rank_bucket_bits() %}{{ return(10) }}{% endmacro %}
 
-{#- CTEs mm_rank_range ... mm_rank: the Mann-Whitney U (auc_u) and the average-precision sum
+{#- The value bucket of a finite score x, with no pass over the data (an equal-width cut needs
+    the score range first: one more read of the predictions): the sign, the binary exponent e
+    and the first 10 bits of the mantissa, as one bigint, so that x < y gives bucket(x) <=
+    bucket(y) and equal scores share a bucket.
+      x > 0: floor(x 2^-e 2^10) + (e - 1) 2^10 + 2^20   (2^10 e + 2^20 .. 2^10 (e + 1) - 1 + 2^20)
+      x < 0: minus the same of |x|;  x = 0 (and -0): 0
+    e = floor(log2 |x|) from ln (clamped at -1022: subnormals share the buckets below it). ln
+    can put e one off only when |x| is within a few ulps of a power of two, and then the formula
+    still gives the same bucket (x 2^-e lands at 2^11 or just under 2^10: the first bucket of
+    the binade, or the last bucket of the one below); x 2^-e and the products are exact (powers
+    of two). Checked against a frexp reference at powers of two +-1 ulp, subnormals and the
+    largest doubles on every engine (integration_tests/tests/rank_value_buckets.sql). -#}
+{% macro _perf_rank_value_bucket(x) -%}
+  {%- set k = 2 ** ml_monitor._perf_rank_bucket_bits() -%}
+  {%- set d = ml_monitor.to_double -%}
+  {%- set a = 'abs(' ~ x ~ ')' -%}
+  {%- set e = 'greatest(floor(' ~ ml_monitor.ln(a) ~ ' / ' ~ ml_monitor.ln(d('2')) ~ '), ' ~ d('-1022') ~ ')' -%}
+  {%- set m = '(floor(' ~ a ~ ' * power(' ~ d('2') ~ ', -' ~ e ~ ') * ' ~ d(k) ~ ') + (' ~ e ~ ' - 1) * ' ~ k ~ ' + ' ~ (k * k) ~ ')' -%}
+  {{ return(ml_monitor.to_bigint('case when ' ~ x ~ ' > 0 then ' ~ m ~ ' when ' ~ x ~ ' < 0 then -' ~ m ~ ' else 0 end')) }}
+{%- endmacro %}
+
+{#- CTEs mm_rank_rows ... mm_rank: the Mann-Whitney U (auc_u) and the average-precision sum
     (ap_sum) per (arm, segment) (the value-bucket CTEs come from _perf_rank_bucket_ctes). -#}
 {% macro _perf_rank_parts_bucketed(p, arms) -%}
   {%- set pr = 'pr_auc' in p.metrics -%}
   {%- set ctes %}
-{{ ml_monitor._perf_rank_bucket_ctes(p, arms, 'mm_rank', 'mm_scored', 'mm_use_s = 1 and not ' ~ ml_monitor.is_non_finite('mm_score'), [], pr,
-                                      range_where='mm_score is not null and not ' ~ ml_monitor.is_non_finite('mm_score')) }}
+{{ ml_monitor._perf_rank_bucket_ctes(p, arms, 'mm_rank', 'mm_scored', 'mm_use_s = 1 and not ' ~ ml_monitor.is_non_finite('mm_score'), [], pr) }}
 
 mm_rank as (
   select {{ ml_monitor._perf_k(p, 'u') }}u.mm_arm, u.segment_column, u.segment_value, u.auc_u,
@@ -71,48 +92,31 @@ mm_rank as (
   {{ return(ctes) }}
 {%- endmacro %}
 
-{#- The exact rank sums of one or more binary rankings, distributed: CTEs <pre>_range,
-    <pre>_rows, <pre>ed (the ranks), <pre>_buckets, <pre>_prefix, <pre>_u and, with `pr`,
-    <pre>_ap. `source` has the columns mm_arm (mm_w with windows: N), the segment columns, the
-    `extra` keys (one ranking per arm, window, segment and value of the extra keys: for
-    one-vs-rest the class, mm_k), mm_y (1 = positive) and mm_score; `where` (none: every row)
-    keeps its usable rows. <pre>_u: per ([window, ]arm, extra keys, segment) the Mann-Whitney
-    U (auc_u), the rows (n_all) and positives (p_all) ranked; <pre>_ap: the average-precision
-    sum (ap_sum).
+{#- The exact rank sums of one or more binary rankings, distributed: CTEs <pre>_rows,
+    <pre>ed (the ranks), <pre>_buckets, <pre>_prefix, <pre>_u and, with `pr`, <pre>_ap. `source`
+    has the columns mm_arm (mm_w with windows: N), the segment columns, the `extra` keys (one
+    ranking per arm, window, segment and value of the extra keys: for one-vs-rest the class,
+    mm_k), mm_y (1 = positive) and mm_score; `where` (none: every row) keeps its usable rows.
+    <pre>_u: per ([window, ]arm, extra keys, segment) the Mann-Whitney U (auc_u), the rows
+    (n_all) and positives (p_all) ranked; <pre>_ap: the average-precision sum (ap_sum).
     No step needs all the rows of a segment in one place (no window without a partition, and
-    no window per segment over its rows): each ranking's scores are cut into value buckets
-    (ties always share one), rows are ranked inside their bucket (one small sort per bucket,
-    in parallel), and the counts of the lower buckets come from a small prefix over the bucket
-    totals.
-    `range_where` (none: `where`) keeps the rows the score range is taken from: any superset of
-    the ranked rows keeps the buckets monotone and the sums exact. The binary rankings take it
-    from every finite score, labelled or not: a min / max that reads only the predictions' side
-    of the label join, which Spark then plans without the join (one shuffle of the predictions
-    fewer). -#}
-{% macro _perf_rank_bucket_ctes(p, arms, pre, source, where, extra, pr, range_where=none) -%}
+    no window per segment over its rows): each score falls in a value bucket
+    (_perf_rank_value_bucket: ties always share one, the buckets ordered as the scores), rows
+    are ranked inside their bucket (one small sort per bucket, in parallel), and the counts of
+    the lower buckets come from a small prefix over the bucket totals. The buckets need no
+    score range, so the source is read once. -#}
+{% macro _perf_rank_bucket_ctes(p, arms, pre, source, where, extra, pr) -%}
   {%- set d = ml_monitor._perf_d -%}
-  {%- set k = ml_monitor._perf_rank_buckets() -%}
   {%- set wk = ml_monitor._perf_k(p) -%}
   {%- set keys = ['mm_arm'] + extra -%}
   {%- set rkeys = wk ~ (keys | join(', ')) -%}
-  {%- set on = [] -%}
-  {%- for c in keys -%}{%- do on.append('s.' ~ c ~ ' = r.' ~ c) -%}{%- endfor -%}
   {%- set seg_keys = rkeys ~ ', segment_column, segment_value' %}
 -- exact rank sums from ranks inside value buckets.
--- Each ranking's score range is cut into {{ k }} equal widths; the bucket is monotone in the
--- score, so equal scores share a bucket and every score of a lower bucket is lower.
-{{ pre }}_range as (
-  select {{ keys | join(', ') }}, min(mm_score) as mm_lo, max(mm_score) as mm_hi
-  from {{ source }}
-  {%- if range_where or where %}
-  where {{ range_where or where }}
-  {%- endif %}
-  group by {{ keys | join(', ') }}
-),
-
--- bucket = floor(K (s - lo) / (hi - lo)), in halves (no overflow)
+-- A score's bucket is its sign, binary exponent and first 10 mantissa bits (1024 per power of
+-- two): monotone in the score, so equal scores share a bucket and every score of a lower bucket
+-- is lower.
 {{ pre }}_rows as (
-  select {{ ml_monitor.broadcast_hint('r') }}
+  select
     {{ ml_monitor._perf_k(p, 's') }}
     {%- for c in keys %}s.{{ c }}, {% endfor %}
     {%- for c in p.seg_sqls %}
@@ -120,9 +124,8 @@ mm_rank as (
     {%- endfor %}
     mm_y,
     mm_score,
-    {{ ml_monitor.to_bigint('case when r.mm_hi > r.mm_lo then floor((mm_score / 2 - r.mm_lo / 2) / (r.mm_hi / 2 - r.mm_lo / 2) * ' ~ k ~ ') else 0 end') }} as mm_b
+    {{ ml_monitor._perf_rank_value_bucket('mm_score') }} as mm_b
   from {{ source }} as s
-  inner join {{ pre }}_range as r on {{ on | join(' and ') }}
   {%- if where %}
   where {{ where }}
   {%- endif %}
@@ -166,8 +169,8 @@ mm_rank as (
   {{ ml_monitor._perf_group_by(p.scope, rkeys ~ ', mm_b') }}
 ),
 
--- the lower buckets' counts and the totals: a prefix over a small table ({{ k + 1 }} rows at
--- most per ranking and segment)
+-- the lower buckets' counts and the totals: a prefix over a small table (1024 rows per power
+-- of two of the scores at most, per ranking and segment)
 {{ pre }}_prefix as (
   select {{ pre }}_buckets.*,
     sum(n_b) over (partition by {{ seg_keys }} order by mm_b rows between unbounded preceding and current row) - n_b as n_lower,
