@@ -18,7 +18,6 @@
   {%- set spec = ml_monitor._check_period(test, relation, 'max_age', max_age) if max_age is not none else none -%}
   {%- set max_hours = (ml_monitor._period_seconds(spec) / 3600.0) if spec is not none else none -%}
   {%- set as_of = ml_monitor.as_of() -%}
-  {%- set age = '(' ~ ml_monitor.epoch_seconds(ml_monitor.timestamp_literal(as_of)) ~ ' - ' ~ ml_monitor.epoch_seconds('latest') ~ ') / 3600.0' -%}
 
 with source as (
   select {{ ml_monitor._select_list(scope, [scope.timestamp_sql]) }}
@@ -38,20 +37,7 @@ aggregated as (
 ),
 
 long as (
-  select
-    {{ ml_monitor.string_literal(ml_monitor.unquoted(timestamp_column)) }} as column_name,
-    segment_column,
-    segment_value,
-    'hours_since_latest' as metric,
-    {{ age }} as value,
-    {{ ml_monitor.double_literal(max_hours) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    {% if max_hours is none %}false{% else %}{{ age }} > {{ max_hours }}{% endif %} as is_fail,
-    'latest row at ' || {{ ml_monitor.to_string('latest') }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
-      || ' hours before {{ as_of }}' as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
-  from aggregated
+  {{ ml_monitor._freshness_long(timestamp_column, scope, 'latest', max_hours, 'hours before ' ~ as_of) }}
 )
 
 {{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
@@ -72,7 +58,6 @@ long as (
   {%- endif -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'max_age', max_age) if max_age is not none else none -%}
   {%- set max_hours = (ml_monitor._period_seconds(spec) / 3600.0) if spec is not none else none -%}
-  {%- set age = '(' ~ ml_monitor.epoch_seconds('window_end') ~ ' - ' ~ ml_monitor.epoch_seconds('latest_so_far') ~ ') / 3600.0' -%}
   {%- set seg_match = ml_monitor.null_safe_equal('c.segment_column', 'g.segment_column') ~ ' and ' ~ ml_monitor.null_safe_equal('c.segment_value', 'g.segment_value') -%}
 
 with source as (
@@ -118,6 +103,18 @@ aggregated as (
 ),
 
 long as (
+  {{ ml_monitor._freshness_long(timestamp_column, scope, 'latest_so_far', max_hours, 'hours before the window end') }}
+)
+
+{{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
+{%- endmacro %}
+
+{#- The observation rows of freshness from `aggregated` (segment keys, n_rows and the newest
+    timestamp in column `latest`): hours from it to the evaluation time (ml_monitor_as_of, or
+    each window's end with windows: N); `until` ends the detail. -#}
+{% macro _freshness_long(timestamp_column, scope, latest, max_hours, until) -%}
+  {%- set end_sql = ml_monitor.timestamp_literal(ml_monitor.as_of()) if not scope.multi else 'window_end' -%}
+  {%- set age = '(' ~ ml_monitor.epoch_seconds(end_sql) ~ ' - ' ~ ml_monitor.epoch_seconds(latest) ~ ') / 3600.0' -%}
   select
     {{ ml_monitor.string_literal(ml_monitor.unquoted(timestamp_column)) }} as column_name,
     segment_column,
@@ -128,11 +125,8 @@ long as (
     {{ ml_monitor.null_double() }} as baseline_value,
     n_rows as sample_size,
     {% if max_hours is none %}false{% else %}{{ age }} > {{ max_hours }}{% endif %} as is_fail,
-    'latest row at ' || {{ ml_monitor.to_string('latest_so_far') }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
-      || ' hours before the window end' as detail,
+    'latest row at ' || {{ ml_monitor.to_string(latest) }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
+      || ' {{ until }}' as detail,
     {{ ml_monitor.null_string() }} as undefined_reason
   from aggregated
-)
-
-{{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
 {%- endmacro %}
