@@ -157,10 +157,11 @@ def build_family(family: str, work: Path, extra_select: tuple = (), exclude: tup
 
 
 def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
-                       project_vars: str = "") -> tuple[bool, dict[str, dict]]:
+                       project_vars: str = "", settings: dict[str, str] | None = None) -> tuple[bool, dict[str, dict]]:
     """A throwaway DuckDB dbt project under `root` that installs this package (`local:`), with
     `models` ({name: select}) and `schema_yml`: `dbt deps` then `dbt build` in process.
-    `project_vars`: YAML lines of the project's `vars:` block.
+    `project_vars`: YAML lines of the project's `vars:` block; `settings`: DuckDB settings of the
+    connection (e.g. default_null_order).
     Returns (build succeeded, {test name: its run result}) for argument-error tests."""
     from dbt.cli.main import dbtRunner
 
@@ -173,7 +174,8 @@ def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
         f"models:\n  {name}:\n    +materialized: table\n" + (f"vars:\n{project_vars}" if project_vars else ""))
     (root / "profiles.yml").write_text(
         f"{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
+        f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n"
+        + ("      settings:\n" + "".join(f"        {k}: {v}\n" for k, v in settings.items()) if settings else ""))
     (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
     for model, sql in models.items():
         (root / "models" / f"{model}.sql").write_text(sql)

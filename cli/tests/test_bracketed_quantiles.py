@@ -104,8 +104,10 @@ select '{{ tojson(out) }}' as result
 """
 
 
-@pytest.fixture(scope="module")
-def bracketed(tmp_path_factory):
+@pytest.fixture(scope="module", params=["nulls_last", "nulls_first"])
+def bracketed(request, tmp_path_factory):
+    """Built twice: with DuckDB's default order of NULLs (last, as PostgreSQL) and with NULLs
+    first (as Spark): the query must not depend on it."""
     root = tmp_path_factory.mktemp("bq")
     frame = _data()
     parquet = root / "src.parquet"
@@ -116,7 +118,8 @@ def bracketed(tmp_path_factory):
                     f"  bq_row: '{json.dumps(_profile_row(frame, brackets))}'\n")
     proj = root / "proj"
     ok, _ = build_tiny_project(proj, {"bq_src": f"select * from read_parquet('{parquet}')", "bq_result": MODEL},
-                               "version: 2\n", project_vars=project_vars)
+                               "version: 2\n", project_vars=project_vars,
+                               settings={"default_null_order": request.param})
     assert ok, "the tiny project's build failed (run dbt build in %s to see why)" % proj
     result = json.loads(duckdb_rows(proj / "e.duckdb", "select result from main.bq_result")[0][0])
     return frame, result

@@ -104,17 +104,22 @@
                   distinct value), else the gap between two consecutive bracket bounds it falls
                   in (seg = the number of the column's bounds below it; the value dropped).
                   A few thousand rows per column.
-      ml_running  every bracket beside its column's cells: the exact count below lo and up to
-                  hi (a value outside every bracket of its column lies strictly between two
-                  consecutive bounds, so its gap says on which side of each bound it is), and a
-                  running count over the values inside the bracket (a window partitioned by
-                  column and bracket, over a few thousand rows);
-      result      per bracket: below, upto and the first values whose running count passes the
-                  order statistics f and f + 1 (their positions ride in ml_brackets).
+      ml_cum      the cells of each column in the order of their values, with a running count
+                  (a window partitioned by column, over those few thousand rows): an inside
+                  value's running count is the number of the column's values <= it. A gap
+                  sorts as the bound that ends it, before an inside value equal to that bound
+                  (no inside value lies between a gap's values and that bound); the last gap
+                  (no bound above it) after everything, said explicitly (engines put NULLs
+                  first or last);
+      result      per bracket (its column's cells beside it: an aggregate, no sort): the exact
+                  counts below lo and up to hi, and the first inside values whose running count
+                  passes the order statistics f and f + 1 (their positions ride in ml_brackets).
     Shape (Spark, 10 columns, 5M rows, whole-stage codegen on): one wide aggregate for the
     counts plus a cross join of the rows with the column list took 71 s (the counts were
     re-planned once per bracket by column pruning, the filter's generated method was too long
-    to be JIT-compiled); this shape 5.6 s, the same 90 order statistics (docs/benchmarks.md). -#}
+    to be JIT-compiled); this shape 5.6 s, the same 90 order statistics (docs/benchmarks.md);
+    the running count per column instead of per bracket (one window over every cell of every
+    bracket before): 4.2-5.5 s -> 3.2-3.6 s, the same 90 rows. -#}
 {% macro _quantiles_from_brackets(setup, items) -%}
   {%- set out = {} -%}
   {%- if items | length == 0 -%}{{ return(out) }}{%- endif -%}
@@ -135,15 +140,21 @@
   {%- endfor -%}
   {%- set bracket_rows = [] -%}
   {%- for it in items -%}
-    {%- set bs = bounds[it.col.idx] -%}
     {%- set pos = ml_monitor._quantile_positions(it.n, it.p) -%}
-    {%- do bracket_rows.append([it.col.idx, it.j, d(it.lo), d(it.hi),
-                                bs | select('le', it.lo) | list | length,
-                                bs | select('le', it.hi) | list | length, pos[0], pos[1]]) -%}
+    {%- do bracket_rows.append([it.col.idx, it.j, d(it.lo), d(it.hi), pos[0], pos[1]]) -%}
+  {%- endfor -%}
+  {#- gap k of a column (its values lie between its bounds k and k + 1, 1-based) ends at bound
+      k + 1: the key that sorts the gap among the values -#}
+  {%- set gap_rows = [] -%}
+  {%- for c in cols -%}
+    {%- for b in bounds[c.idx] -%}{%- do gap_rows.append([c.idx, loop.index0, d(b)]) -%}{%- endfor -%}
   {%- endfor -%}
   {%- set sql -%}
     with ml_brackets as (
-      select * from {{ ml_monitor.literal_rows(bracket_rows, ['c', 'j', 'lo', 'hi', 'r_lo', 'r_hi', 'pos_f', 'pos_g'], 'ml_b') }}
+      select * from {{ ml_monitor.literal_rows(bracket_rows, ['c', 'j', 'lo', 'hi', 'pos_f', 'pos_g'], 'ml_b') }}
+    ),
+    ml_gap_ends as (
+      select * from {{ ml_monitor.literal_rows(gap_rows, ['c', 'seg', 'b'], 'ml_g') }}
     ),
     ml_src as (
       {{ ml_monitor._drift_side_sql('r', setup.ref_relation, setup.ref_filter, cols) }}
@@ -169,26 +180,25 @@
       ) as ml_kept
       group by c, seg, v
     ),
-    ml_joined as (
-      select b.c, b.j, b.pos_f, b.pos_g, h.v, coalesce(h.cnt, 0) as cnt,
-        case when h.seg < 0 and h.v >= b.lo and h.v <= b.hi then 1 else 0 end as inside,
-        case when (h.seg < 0 and h.v < b.lo) or (h.seg >= 0 and h.seg < b.r_lo) then 1 else 0 end as is_below,
-        case when (h.seg < 0 and h.v <= b.hi) or (h.seg >= 0 and h.seg < b.r_hi) then 1 else 0 end as is_upto
-      from ml_brackets as b
-      left join ml_cells as h on h.c = b.c
+    ml_keyed as (
+      select h.c, h.seg, case when h.seg < 0 then h.v else g.b end as v, h.cnt
+      from ml_cells as h
+      left join ml_gap_ends as g on g.c = h.c and g.seg = h.seg
     ),
-    ml_running as (
-      select c, j, pos_f, pos_g, v, inside,
-        sum(is_below * cnt) over (partition by c, j) as below,
-        sum(is_upto * cnt) over (partition by c, j) as upto,
-        sum(inside * cnt) over (partition by c, j order by inside, v rows between unbounded preceding and current row) as run_inside
-      from ml_joined
+    ml_cum as (
+      select c, seg, v, cnt,
+        sum(cnt) over (partition by c order by case when v is null then 1 else 0 end, v, case when seg < 0 then 1 else 0 end
+                       rows between unbounded preceding and current row) as cum
+      from ml_keyed
     )
-    select c, j, max(below) as below, max(upto) as upto,
-      min(case when inside = 1 and below + run_inside > pos_f then v end) as v_f,
-      min(case when inside = 1 and below + run_inside > pos_g then v end) as v_g
-    from ml_running
-    group by c, j
+    select b.c, b.j,
+      sum(case when h.v < b.lo or (h.v = b.lo and h.seg >= 0) then h.cnt else 0 end) as below,
+      sum(case when h.v <= b.hi then h.cnt else 0 end) as upto,
+      min(case when h.seg < 0 and h.v >= b.lo and h.v <= b.hi and h.cum > b.pos_f then h.v end) as v_f,
+      min(case when h.seg < 0 and h.v >= b.lo and h.v <= b.hi and h.cum > b.pos_g then h.v end) as v_g
+    from ml_brackets as b
+    left join ml_cum as h on h.c = b.c
+    group by b.c, b.j
   {%- endset -%}
   {%- set by_key = {} -%}
   {%- for r in ml_monitor._query_rows(sql) -%}
