@@ -18,7 +18,6 @@ The same bucket reference runs on PostgreSQL and Spark in the integration projec
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -132,13 +131,9 @@ def test_reference_comparison_can_fail():
 INTEGRATION_TEST = Path(__file__).resolve().parents[2] / "integration_tests" / "tests" / "rank_value_buckets.sql"
 
 
-def integration_cases() -> list[tuple[str, int]]:
-    return [(repr(v), reference_bucket(v)) for v in awkward_values()]
-
-
 def render_integration_test() -> str:
-    lines = ",\n".join("  " + ", ".join(f"('{x}', {k})" for x, k in chunk)
-                       for chunk in (integration_cases()[i:i + 4] for i in range(0, len(integration_cases()), 4)))
+    cases = [(repr(v), reference_bucket(v)) for v in awkward_values()]
+    lines = ",\n".join("  " + ", ".join(f"('{x}', {k})" for x, k in cases[i:i + 4]) for i in range(0, len(cases), 4))
     return ("{#- The value buckets of the distributed ROC AUC / average precision (_perf_rank_value_bucket)\n"
             "    against a reference from the exact binary exponent (math.frexp), on every engine: powers\n"
             "    of two and their neighbours one ulp away (where ln can put the exponent one off),\n"
