@@ -27,6 +27,37 @@
   {{ return(names) }}
 {%- endmacro %}
 
+{#- The select list of one long row (the columns above, in order) for the common case: an
+    observation of `metric` on one monitored column, with the segment (and, with windows: N, the
+    window) columns of the frame it selects from.
+      column: the column's name as users wrote it (none: the row is about no single column), or
+      column_sql: an SQL expression for it (rows of several columns from one frame);
+      metric: the metric's name; threshold: the number the value is checked against (none: none);
+      value, sample_size, is_fail, detail, undefined_reason, baseline_value: SQL expressions
+      (undefined_reason / baseline_value none: null), facts (JSON text, see has_facts below);
+      frame: the alias to read the segment and window columns from ('' : unqualified). -#}
+{% macro _long_row(scope, column, metric, value, threshold, sample_size, is_fail, detail,
+                   undefined_reason=none, baseline_value=none, frame='', column_sql=none, facts=none) -%}
+  {%- set f = (frame ~ '.') if frame else '' -%}
+  {%- if column_sql is none -%}
+    {%- set column_sql = ml_monitor.string_literal(column) if column is not none else ml_monitor.null_string() -%}
+  {%- endif %}
+    {{ column_sql }} as column_name,
+    {{ f }}segment_column,
+    {{ f }}segment_value{{ ml_monitor._window_columns(scope, frame) }},
+    {{ ml_monitor.string_literal(metric) }} as metric,
+    {{ value }} as value,
+    {{ ml_monitor.double_literal(threshold) }} as threshold,
+    {{ baseline_value if baseline_value is not none else ml_monitor.null_double() }} as baseline_value,
+    {{ sample_size }} as sample_size,
+    {{ is_fail }} as is_fail,
+    {{ detail }} as detail,
+    {{ undefined_reason if undefined_reason is not none else ml_monitor.null_string() }} as undefined_reason
+    {%- if facts is not none %},
+    {{ facts }} as facts
+    {%- endif %}
+{%- endmacro %}
+
 {#- Status, in order: no rows -> no_data; fewer than min_rows -> skipped;
     metric undefined -> no_data; breach -> fail; else pass.
     empty_is_data: for monitors where zero rows is itself the observation (volume).

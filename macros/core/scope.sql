@@ -318,9 +318,11 @@ window_facts as (
        else '' end
 {%- endmacro %}
 
-{#- The window columns a long CTE carries from `aggregated` (nothing without windows). -#}
-{% macro _window_columns(scope) -%}
-  {%- if scope.multi %}, window_start, window_end, ml_window_label, ml_window_note{% endif -%}
+{#- The window columns a long CTE carries from `aggregated` (nothing without windows);
+    frame: the alias to read them from ('': unqualified). -#}
+{% macro _window_columns(scope, frame='') -%}
+  {%- set f = (frame ~ '.') if frame else '' -%}
+  {%- if scope.multi %}, {{ f }}window_start, {{ f }}window_end, {{ f }}ml_window_label, {{ f }}ml_window_note{% endif -%}
 {%- endmacro %}
 
 {#- A column reference, quoted for the engine. A name the user already quoted is kept. -#}

@@ -50,20 +50,15 @@ aggregated_rows as (
 {{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
 
 long as (
-  select
-    {{ ml_monitor.string_literal(c.name) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    'violation_rate' as metric,
-    {{ rate }} as value,
-    {{ ml_monitor.double_literal(max_violation_rate) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_values as sample_size,
-    {{ rate }} > {{ max_violation_rate }} as is_fail,
+  {%- set detail -%}
     {{ ml_monitor.to_string('n_violations') }} || ' of ' || {{ ml_monitor.to_string('n_values') }}
       || ' non-null values not accepted'
-      || case when n_violations > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_violation || {{ ml_monitor.string_literal("'") }} else '' end as detail,
-    case when n_rows > 0 and n_values = 0 then 'all values are null' end as undefined_reason
+      || case when n_violations > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_violation || {{ ml_monitor.string_literal("'") }} else '' end
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, c.name, 'violation_rate', value=rate, threshold=max_violation_rate,
+         sample_size='n_values', is_fail=rate ~ ' > ' ~ max_violation_rate, detail=detail,
+         undefined_reason="case when n_rows > 0 and n_values = 0 then 'all values are null' end") }}
   from aggregated
 )
 

@@ -101,34 +101,27 @@ long as (
     {%- if min_distinct is not none and max_distinct is not none %} or {% endif -%}
     {%- if max_distinct is not none %}n_distinct_{{ i }} > {{ max_distinct }}{% endif -%}
   {%- endset %}
+  {%- set detail -%}
+    {{ ml_monitor.to_string('n_distinct_' ~ i) }} || ' distinct values (allowed {{ min_distinct if min_distinct is not none else 0 }} to {{ max_distinct if max_distinct is not none else "any" }})'
+  {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
-    'distinct_count' as metric,
-    {{ ml_monitor.to_double('n_distinct_' ~ i) }} as value,
-    {{ ml_monitor.double_literal(distinct_bound) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    ({{ distinct_fail }}) as is_fail,
-    {{ ml_monitor.to_string('n_distinct_' ~ i) }} || ' distinct values (allowed {{ min_distinct if min_distinct is not none else 0 }} to {{ max_distinct if max_distinct is not none else "any" }})' as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+    {{ ml_monitor._long_row(scope, c.name, 'distinct_count', value=ml_monitor.to_double('n_distinct_' ~ i),
+         threshold=distinct_bound, sample_size='n_rows', is_fail='(' ~ distinct_fail ~ ')', detail=detail) }}
   from aggregated
   {%- endset %}
   {%- do parts.append(part) %}
   {%- endif %}
   {%- if ref_relation is not none %}
+  {%- set detail -%}
+    {{ ml_monitor.to_string('n_new_' ~ i) }} || ' categories not in the reference'
+      || case when n_new_{{ i }} > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_new_{{ i }} || {{ ml_monitor.string_literal("'") }} else '' end
+  {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor.string_literal(c.name) }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
-    'new_categories' as metric,
-    {{ ml_monitor.to_double('n_new_' ~ i) }} as value,
-    {{ ml_monitor.double_literal(max_new_categories) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    n_new_{{ i }} > {{ max_new_categories }} as is_fail,
-    {{ ml_monitor.to_string('n_new_' ~ i) }} || ' categories not in the reference'
-      || case when n_new_{{ i }} > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_new_{{ i }} || {{ ml_monitor.string_literal("'") }} else '' end as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+    {{ ml_monitor._long_row(scope, c.name, 'new_categories', value=ml_monitor.to_double('n_new_' ~ i),
+         threshold=max_new_categories, sample_size='n_rows',
+         is_fail='n_new_' ~ i ~ ' > ' ~ max_new_categories, detail=detail) }}
   from aggregated
   {%- endset %}
   {%- do parts.append(part) %}

@@ -115,18 +115,13 @@ long as (
 {% macro _freshness_long(timestamp_column, scope, latest, max_hours, until) -%}
   {%- set end_sql = ml_monitor.timestamp_literal(ml_monitor.as_of()) if not scope.multi else 'window_end' -%}
   {%- set age = '(' ~ ml_monitor.epoch_seconds(end_sql) ~ ' - ' ~ ml_monitor.epoch_seconds(latest) ~ ') / 3600.0' -%}
-  select
-    {{ ml_monitor.string_literal(ml_monitor.unquoted(timestamp_column)) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    'hours_since_latest' as metric,
-    {{ age }} as value,
-    {{ ml_monitor.double_literal(max_hours) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    {% if max_hours is none %}false{% else %}{{ age }} > {{ max_hours }}{% endif %} as is_fail,
+  {%- set detail -%}
     'latest row at ' || {{ ml_monitor.to_string(latest) }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
-      || ' {{ until }}' as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+      || ' {{ until }}'
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, ml_monitor.unquoted(timestamp_column), 'hours_since_latest', value=age,
+         threshold=max_hours, sample_size='n_rows',
+         is_fail='false' if max_hours is none else age ~ ' > ' ~ max_hours, detail=detail) }}
   from aggregated
 {%- endmacro %}

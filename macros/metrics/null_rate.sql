@@ -34,20 +34,16 @@ aggregated_rows as (
 -- unpivot the few aggregated rows into one observation per column and segment
 long as (
   {%- for c in cols %}
-  select
-    {{ ml_monitor.string_literal(c.name) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    'null_rate' as metric,
-    {{ ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') }} as value,
-    {{ ml_monitor.double_literal(max_null_rate) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    {% if max_null_rate is none %}false{% else %}{{ ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') }} > {{ max_null_rate }}{% endif %} as is_fail,
+  {%- set rate = ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') %}
+  {%- set check = ml_monitor._bound_check(rate, max_null_rate, '>', 'max_null_rate') %}
+  {%- set detail -%}
     {{ ml_monitor.to_string('n_null_' ~ loop.index) }} || ' of ' || {{ ml_monitor.to_string('n_rows') }} || ' rows null ('
       || {{ ml_monitor._fmt('100.0 * n_null_' ~ loop.index ~ ' / nullif(n_rows, 0)', 2) }} || '%)'
-      {%- if max_null_rate is not none %} || case when {{ ml_monitor.safe_divide('n_null_' ~ loop.index, 'n_rows') }} > {{ max_null_rate }} then ', above max_null_rate {{ max_null_rate }}' else '' end{% endif %} as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+      {{ check.note }}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, c.name, 'null_rate', value=rate, threshold=max_null_rate,
+         sample_size='n_rows', is_fail=check.is_fail, detail=detail) }}
   from aggregated
   {%- if not loop.last %}
   union all

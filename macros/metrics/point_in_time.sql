@@ -97,21 +97,18 @@ long as (
   {%- for c in checks %}
   {%- set rate = ml_monitor.safe_divide('n_leak_' ~ c.idx, 'n_timed_' ~ c.idx) %}
   {%- set check = ml_monitor._bound_check(rate, c.bound, '>', 'max_' ~ c.metric) %}
-  select
-    {{ ml_monitor.string_literal(c.name) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    '{{ c.metric }}' as metric,
-    {{ rate }} as value,
-    {{ ml_monitor.double_literal(c.bound) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_timed_{{ c.idx }} as sample_size,
-    {{ check.is_fail }} as is_fail,
+  {%- set cutoff_name = ml_monitor.unquoted(cutoff[0]) %}
+  {%- set detail -%}
     {{ ml_monitor.to_string('n_leak_' ~ c.idx) }} || ' of ' || {{ ml_monitor.to_string('n_timed_' ~ c.idx) }}
-      || ' rows {{ c.what }} ({{ c.name }} {{ c.op }} {{ ml_monitor.unquoted(cutoff[0]) }}); '
+      || {{ ml_monitor.string_literal(' rows ' ~ c.what ~ ' (' ~ c.name ~ ' ' ~ c.op ~ ' ' ~ cutoff_name ~ '); ') }}
       || {{ ml_monitor.to_string('n_rows - n_timed_' ~ c.idx) }} || ' rows without both times'
-      {{ check.note }} as detail,
-    case when n_rows > 0 and n_timed_{{ c.idx }} = 0 then 'no row has both {{ c.name }} and {{ ml_monitor.unquoted(cutoff[0]) }}' end as undefined_reason
+      {{ check.note }}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, c.name, c.metric, value=rate, threshold=c.bound,
+         sample_size='n_timed_' ~ c.idx, is_fail=check.is_fail, detail=detail,
+         undefined_reason='case when n_rows > 0 and n_timed_' ~ c.idx ~ ' = 0 then '
+           ~ ml_monitor.string_literal('no row has both ' ~ c.name ~ ' and ' ~ cutoff_name) ~ ' end') }}
   from aggregated
   {%- if not loop.last or asof %}
   union all
@@ -233,22 +230,17 @@ as_of_matched as (
   {%- for f in asof.feats %}
   {%- set rate = ml_monitor.safe_divide('n_asof_mis_' ~ f.idx, 'n_asof') %}
   {%- set check = ml_monitor._bound_check(rate, asof.bound, '>', 'max_as_of_mismatch_rate') %}
-  select
-    {{ ml_monitor.string_literal(f.name) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    'as_of_mismatch_rate' as metric,
-    {{ rate }} as value,
-    {{ ml_monitor.double_literal(asof.bound) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_asof as sample_size,
-    {{ check.is_fail }} as is_fail,
+  {%- set detail -%}
     {{ ml_monitor.to_string('n_asof_mis_' ~ f.idx) }} || ' of ' || {{ ml_monitor.to_string('n_asof') }}
       || {{ ml_monitor.string_literal(' rows differ from the value valid at ' ~ ml_monitor.unquoted(cutoff_name) ~ ' in ' ~ asof.label ~ '; ') }}
       || {{ ml_monitor.to_string('n_no_version') }} || ' rows with no version valid then, '
       || {{ ml_monitor.to_string('n_several_versions') }} || ' with several (not compared)'
-      {{ check.note }} as detail,
-    case when n_rows > 0 and n_asof = 0 then 'no row has exactly one version valid at its cutoff' end as undefined_reason
+      {{ check.note }}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, f.name, 'as_of_mismatch_rate', value=rate, threshold=asof.bound,
+         sample_size='n_asof', is_fail=check.is_fail, detail=detail,
+         undefined_reason="case when n_rows > 0 and n_asof = 0 then 'no row has exactly one version valid at its cutoff' end") }}
   from aggregated
   {%- if not loop.last %}
   union all

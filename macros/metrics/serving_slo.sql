@@ -116,20 +116,15 @@ long as (
   {%- set bound = bounds[loop.index0] %}
   {%- set value = ml_monitor.array_element('latency_q', loop.index) %}
   {%- set check = ml_monitor._bound_check(value, bound, '>', 'max_' ~ (metric | replace('latency_', '')) ~ '_ms') %}
-  select
-    {{ ml_monitor.string_literal(ml_monitor.unquoted(latency[0])) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    '{{ metric }}' as metric,
-    {{ value }} as value,
-    {{ ml_monitor.double_literal(bound) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_latency as sample_size,
-    {{ check.is_fail }} as is_fail,
+  {%- set detail -%}
     'p{{ (p * 100) | round | int }} ' || coalesce({{ ml_monitor._fmt(value, 3) }}, '-') || ' over '
       || {{ ml_monitor.to_string('n_latency') }} || ' requests with a latency (exact, linear interpolation)'
-      {{ check.note }} as detail,
-    case when n_rows > 0 and n_latency = 0 then 'every latency is null' end as undefined_reason
+      {{ check.note }}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, ml_monitor.unquoted(latency[0]), metric, value=value, threshold=bound,
+         sample_size='n_latency', is_fail=check.is_fail, detail=detail,
+         undefined_reason="case when n_rows > 0 and n_latency = 0 then 'every latency is null' end") }}
   from aggregated
   union all
   {%- endfor %}
@@ -137,31 +132,22 @@ long as (
   {%- if status_sql %}
   {%- set rate = ml_monitor.safe_divide('n_errors', 'n_rows') %}
   {%- set check = ml_monitor._bound_check(rate, max_error_rate, '>', 'max_error_rate') %}
-  select
-    {{ ml_monitor.string_literal(ml_monitor.unquoted(status[0])) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    'error_rate' as metric,
-    {{ rate }} as value,
-    {{ ml_monitor.double_literal(max_error_rate) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_rows as sample_size,
-    {{ check.is_fail }} as is_fail,
+  {%- set detail -%}
     {{ ml_monitor.to_string('n_errors') }} || ' of ' || {{ ml_monitor.to_string('n_rows') }}
       || ' requests with status in ({{ (error_values or []) | join(", ") | replace("'", "") }}); '
       || {{ ml_monitor.to_string('n_status_null') }} || ' with no status'
-      {{ check.note }} as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+      {{ check.note }}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, ml_monitor.unquoted(status[0]), 'error_rate', value=rate, threshold=max_error_rate,
+         sample_size='n_rows', is_fail=check.is_fail, detail=detail) }}
   from aggregated
   union all
   {%- endif %}
   -- a row that keeps the union well-formed; never part of the output
   select
-    {{ ml_monitor.null_string() }} as column_name, {{ ml_monitor.null_string() }} as segment_column,
-    {{ ml_monitor.null_string() }} as segment_value{{ ml_monitor._window_columns(scope) }}, 'none' as metric, {{ ml_monitor.null_double() }} as value,
-    {{ ml_monitor.null_double() }} as threshold, {{ ml_monitor.null_double() }} as baseline_value,
-    {{ ml_monitor.to_bigint('0') }} as sample_size, false as is_fail, {{ ml_monitor.null_string() }} as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+    {{ ml_monitor._long_row(scope, none, 'none', value=ml_monitor.null_double(), threshold=none,
+         sample_size=ml_monitor.to_bigint('0'), is_fail='false', detail=ml_monitor.null_string()) }}
   from aggregated
   where 1 = 0
 )
@@ -173,18 +159,9 @@ throughput as (
                                    ('throughput_per_second', ml_monitor.to_double('coalesce(n_rows, 0)') ~ ' / ' ~ seconds_sql, min_throughput_per_second)] %}
   {%- set check = ml_monitor._bound_check(value, bound, '<', 'min_' ~ metric) %}
   select
-    {{ ml_monitor.string_literal(ml_monitor.unquoted(timestamp_column if timestamp_column is string else timestamp_column[0])) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    '{{ metric }}' as metric,
-    {{ value }} as value,
-    {{ ml_monitor.double_literal(bound) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    coalesce(n_rows, 0) as sample_size,
-    {{ check.is_fail }} as is_fail,
-    {{ ml_monitor.to_string('coalesce(n_rows, 0)') }} || {{ window_text }}
-      {{ check.note }} as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+    {{ ml_monitor._long_row(scope, ml_monitor.unquoted(timestamp_column if timestamp_column is string else timestamp_column[0]),
+         metric, value=value, threshold=bound, sample_size='coalesce(n_rows, 0)', is_fail=check.is_fail,
+         detail=ml_monitor.to_string('coalesce(n_rows, 0)') ~ ' || ' ~ window_text ~ ' ' ~ check.note) }}
   from aggregated
   {%- if not loop.last %}
   union all

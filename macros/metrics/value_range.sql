@@ -60,21 +60,16 @@ long as (
   {%- for c in cols %}
   {%- set i = loop.index %}
   {%- set rate = ml_monitor.safe_divide('n_violations_' ~ i, 'n_values_' ~ i) %}
-  select
-    {{ ml_monitor.string_literal(c.name) }} as column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    'violation_rate' as metric,
-    {{ rate }} as value,
-    {{ ml_monitor.double_literal(max_violation_rate) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_values_{{ i }} as sample_size,
-    {{ rate }} > {{ max_violation_rate }} as is_fail,
+  {%- set detail -%}
     {{ ml_monitor.to_string('n_violations_' ~ i) }} || ' of ' || {{ ml_monitor.to_string('n_values_' ~ i) }}
       || ' non-null values outside {{ range_text }}'
       || case when n_nonfinite_{{ i }} > 0 then ' (' || {{ ml_monitor.to_string('n_nonfinite_' ~ i) }} || ' NaN/inf)' else '' end
-      || '; finite min ' || coalesce({{ ml_monitor._fmt('min_' ~ i) }}, '-') || ', max ' || coalesce({{ ml_monitor._fmt('max_' ~ i) }}, '-') as detail,
-    case when n_rows > 0 and n_values_{{ i }} = 0 then 'all values are null' end as undefined_reason
+      || '; finite min ' || coalesce({{ ml_monitor._fmt('min_' ~ i) }}, '-') || ', max ' || coalesce({{ ml_monitor._fmt('max_' ~ i) }}, '-')
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, c.name, 'violation_rate', value=rate, threshold=max_violation_rate,
+         sample_size='n_values_' ~ i, is_fail=rate ~ ' > ' ~ max_violation_rate, detail=detail,
+         undefined_reason="case when n_rows > 0 and n_values_" ~ i ~ " = 0 then 'all values are null' end") }}
   from aggregated
   {%- if not loop.last %}
   union all

@@ -102,17 +102,14 @@ long as (
     {%- if max_count is not none %}coalesce(n_current, 0) > {{ max_count }}{% endif -%}
     {%- if min_count is none and max_count is none %}false{% endif -%}
   {%- endset %}
+  {%- set detail -%}
+    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows in window (allowed {{ min_count if min_count is not none else 0 }} to {{ max_count if max_count is not none else "any" }})'
+  {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
-    'row_count' as metric,
-    {{ ml_monitor.to_double('coalesce(n_current, 0)') }} as value,
-    {{ ml_monitor.double_literal(min_count if min_count is not none else max_count) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    coalesce(n_current, 0) as sample_size,
-    ({{ count_fail }}) as is_fail,
-    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows in window (allowed {{ min_count if min_count is not none else 0 }} to {{ max_count if max_count is not none else "any" }})' as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+    {{ ml_monitor._long_row(scope, none, 'row_count', value=ml_monitor.to_double('coalesce(n_current, 0)'),
+         threshold=min_count if min_count is not none else max_count, sample_size='coalesce(n_current, 0)',
+         is_fail='(' ~ count_fail ~ ')', detail=detail) }}
   from aggregated
   {%- endset %}
   {%- do parts.append(part) %}
@@ -124,18 +121,16 @@ long as (
     {%- if max_ratio is not none %}{{ ratio }} > {{ max_ratio }}{% endif -%}
     {%- if min_ratio is none and max_ratio is none %}false{% endif -%}
   {%- endset %}
+  {%- set detail -%}
+    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows vs ' || {{ ml_monitor._fmt(reference_mean, 2) }}
+      || ' per window over the previous {{ reference_periods }} (ratio ' || {{ ml_monitor._fmt(ratio, 3) }} || ')'
+  {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor.null_string() }} as column_name, segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
-    'row_count_ratio' as metric,
-    {{ ratio }} as value,
-    {{ ml_monitor.double_literal(min_ratio if min_ratio is not none else max_ratio) }} as threshold,
-    ({{ reference_mean }}) as baseline_value,
-    coalesce(n_current, 0) as sample_size,
-    ({{ ratio_fail }}) as is_fail,
-    {{ ml_monitor.to_string('coalesce(n_current, 0)') }} || ' rows vs ' || {{ ml_monitor._fmt(reference_mean, 2) }}
-      || ' per window over the previous {{ reference_periods }} (ratio ' || {{ ml_monitor._fmt(ratio, 3) }} || ')' as detail,
-    case when coalesce(n_reference, 0) = 0 then 'no rows in the {{ reference_periods }} reference window(s)' end as undefined_reason
+    {{ ml_monitor._long_row(scope, none, 'row_count_ratio', value=ratio,
+         threshold=min_ratio if min_ratio is not none else max_ratio, sample_size='coalesce(n_current, 0)',
+         is_fail='(' ~ ratio_fail ~ ')', detail=detail, baseline_value='(' ~ reference_mean ~ ')',
+         undefined_reason="case when coalesce(n_reference, 0) = 0 then 'no rows in the " ~ reference_periods ~ " reference window(s)' end") }}
   from aggregated
   {%- endset %}
   {%- do parts.append(part) %}

@@ -11,20 +11,7 @@
     total_variation, linf, chi2_pvalue: a column of drift_rows); fail_op '<' for p-values. -#}
 {% macro _drift_metric_rows(setup, metric, value_sql, threshold, fail_op='>', scope=none) -%}
   {%- set scope = setup.scope if scope is none else scope -%}
-  select
-    column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) if scope is not none else '' }},
-    {{ ml_monitor.string_literal(metric) }} as metric,
-    case when undefined_reason is null then {{ value_sql }} end as value,
-    {{ ml_monitor.double_literal(threshold) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    cur_rows as sample_size,
-    {%- if threshold is none %}
-    false as is_fail,
-    {%- else %}
-    coalesce(undefined_reason is null and {{ value_sql }} {{ fail_op }} {{ threshold }}, false) as is_fail,
-    {%- endif %}
+  {%- set detail -%}
     {{ ml_monitor.string_literal(metric ~ ' ') }} || coalesce({{ ml_monitor._fmt_pvalue(value_sql) if fail_op == '<' else ml_monitor._fmt(value_sql, 4) }}, '?')
       {%- if threshold is not none %}
       || case when {{ value_sql }} {{ fail_op }} {{ threshold }} then ' {{ {">=": "at or above", ">": "above", "<": "below"}[fail_op] }} {{ threshold }}' else ' {{ "not below" if fail_op == "<" else "within" }} {{ threshold }}' end
@@ -33,13 +20,20 @@
       || ' (chi-square ' || coalesce({{ ml_monitor._fmt('chi2_stat', 4) }}, '?') || ', dof ' || coalesce({{ ml_monitor.to_string('chi2_dof') }}, '?') || ')'
       {%- endif %}
       || {{ ml_monitor._moved_bin_text() }}
-      || excluded_text as detail,
-    undefined_reason,
-    {%- if metric == 'chi2_pvalue' %}
-    {{ ml_monitor._drift_facts(setup, 'bins_json', extra_sql="',\"chi2_statistic\":' || " ~ ml_monitor.json_number('chi2_stat') ~ " || ',\"chi2_dof\":' || " ~ ml_monitor.json_int('chi2_dof')) }} as facts
-    {%- else %}
-    {{ ml_monitor._drift_facts(setup, 'bins_json') }} as facts
-    {%- endif %}
+      || excluded_text
+  {%- endset %}
+  {%- if metric == 'chi2_pvalue' %}
+    {%- set facts = ml_monitor._drift_facts(setup, 'bins_json', extra_sql="',\"chi2_statistic\":' || " ~ ml_monitor.json_number('chi2_stat') ~ " || ',\"chi2_dof\":' || " ~ ml_monitor.json_int('chi2_dof')) %}
+  {%- else %}
+    {%- set facts = ml_monitor._drift_facts(setup, 'bins_json') %}
+  {%- endif %}
+  select
+    {{ ml_monitor._long_row(scope or {'multi': false}, none, metric, column_sql='column_name',
+         value='case when undefined_reason is null then ' ~ value_sql ~ ' end', threshold=threshold,
+         sample_size='cur_rows',
+         is_fail='false' if threshold is none
+                 else 'coalesce(undefined_reason is null and ' ~ value_sql ~ ' ' ~ fail_op ~ ' ' ~ threshold ~ ', false)',
+         detail=detail, undefined_reason='undefined_reason', facts=facts) }}
   from drift_rows
 {%- endmacro %}
 

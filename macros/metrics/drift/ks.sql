@@ -275,16 +275,7 @@ ks_values as (
 {%- endif %}
 
 long as (
-  select
-    column_name,
-    segment_column,
-    segment_value{{ ml_monitor._window_columns(scope) }},
-    {{ ml_monitor.string_literal(statistic) }} as metric,
-    case when undefined_reason is null then stat_value end as value,
-    {{ ml_monitor.double_literal(threshold) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    cur_rows as sample_size,
-    coalesce(undefined_reason is null and stat_value {{ fail_op }} {{ threshold }}, false) as is_fail,
+  {%- set detail -%}
     {{ ml_monitor.string_literal(statistic ~ ' ') }} || coalesce({{ ml_monitor._fmt_pvalue('stat_value') if statistic == 'ks_pvalue' else ml_monitor._fmt('stat_value', 4) }}, '?')
       || case when stat_value {{ fail_op }} {{ threshold }} then ' {{ "below" if fail_op == "<" else "above" }} {{ threshold }}' else ' {{ "not below" if fail_op == "<" else "within" }} {{ threshold }}' end
       {%- if statistic == 'ks_pvalue' %}
@@ -297,15 +288,21 @@ long as (
       || ': reference cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_ref', 2) }}, '?')
       || '%, current cdf ' || coalesce({{ ml_monitor._fmt('100 * at_f_cur', 2) }}, '?') || '%'
       {%- endif %}
-      || excluded_text as detail,
-    undefined_reason,
-    {#- where the CDFs are furthest apart; null when D is undefined (engines order nulls differently) -#}
-    {{ ml_monitor._drift_facts(setup, extra_sql="',\"at_value\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_value end')
+      || excluded_text
+  {%- endset %}
+  {#- facts: where the CDFs are furthest apart; null when D is undefined (engines order nulls differently) #}
+  {%- set facts = ml_monitor._drift_facts(setup, extra_sql="',\"at_value\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_value end')
          ~ " || ',\"reference_cdf\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_f_ref end')
          ~ " || ',\"current_cdf\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then at_f_cur end')
          ~ " || ',\"ks\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then d end')
          ~ " || ',\"wasserstein\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then wasserstein end')
-         ~ " || ',\"reference_std\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then ref_std end')) }} as facts
+         ~ " || ',\"reference_std\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then ref_std end')) %}
+  select
+    {{ ml_monitor._long_row(scope, none, statistic, column_sql='column_name',
+         value='case when undefined_reason is null then stat_value end', threshold=threshold,
+         sample_size='cur_rows',
+         is_fail='coalesce(undefined_reason is null and stat_value ' ~ fail_op ~ ' ' ~ threshold ~ ', false)',
+         detail=detail, undefined_reason='undefined_reason', facts=facts) }}
   from ks_values
 )
 

@@ -113,46 +113,37 @@ rate_rows as (
 long as (
   {{ ml_monitor._drift_metric_rows(setup, statistic, statistic, threshold, scope=scope) }}
   union all
-  select
-    {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
-    segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
-    'positive_rate_shift' as metric,
-    case when undefined_reason is null then cur_rate - ref_rate end as value,
-    {{ ml_monitor.double_literal(max_rate_shift) }} as threshold,
-    ref_rate as baseline_value,
-    cur_rows as sample_size,
-    {%- if max_rate_shift is none %}
-    false as is_fail,
-    {%- else %}
-    coalesce(undefined_reason is null and abs(cur_rate - ref_rate) > {{ max_rate_shift }}, false) as is_fail,
-    {%- endif %}
+  {%- set column_sql = ml_monitor.to_string(ml_monitor.string_literal(rate_column)) %}
+  {%- set detail -%}
     rate_text || ': shift ' || coalesce({{ ml_monitor._fmt('100 * (cur_rate - ref_rate)', 2) }}, '?') || ' points'
       {%- if max_rate_shift is not none %}
       || case when abs(cur_rate - ref_rate) > {{ max_rate_shift }} then ', beyond +/-{{ max_rate_shift }}' else '' end
-      {%- endif %} as detail,
-    undefined_reason,
-    rate_facts as facts
+      {%- endif %}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, none, 'positive_rate_shift', column_sql=column_sql,
+         value='case when undefined_reason is null then cur_rate - ref_rate end', threshold=max_rate_shift,
+         baseline_value='ref_rate', sample_size='cur_rows',
+         is_fail='false' if max_rate_shift is none
+                 else 'coalesce(undefined_reason is null and abs(cur_rate - ref_rate) > ' ~ max_rate_shift ~ ', false)',
+         detail=detail, undefined_reason='undefined_reason', facts='rate_facts') }}
   from rate_rows
   union all
-  select
-    {{ ml_monitor.to_string(ml_monitor.string_literal(rate_column)) }} as column_name,
-    segment_column, segment_value{{ ml_monitor._window_columns(scope) }},
-    'positive_rate_relative_shift' as metric,
-    case when undefined_reason is null and ref_rate > 0 then (cur_rate - ref_rate) / ref_rate end as value,
-    {{ ml_monitor.double_literal(max_relative_rate_shift) }} as threshold,
-    ref_rate as baseline_value,
-    cur_rows as sample_size,
-    {%- if max_relative_rate_shift is none %}
-    false as is_fail,
-    {%- else %}
-    coalesce(undefined_reason is null and ref_rate > 0 and abs(cur_rate - ref_rate) / ref_rate > {{ max_relative_rate_shift }}, false) as is_fail,
-    {%- endif %}
+  {%- set detail -%}
     rate_text || ': relative shift ' || coalesce({{ ml_monitor._fmt('100 * (cur_rate - ref_rate) / nullif(ref_rate, 0)', 2) }}, '?') || '%'
       {%- if max_relative_rate_shift is not none %}
       || case when abs(cur_rate - ref_rate) / nullif(ref_rate, 0) > {{ max_relative_rate_shift }} then ', beyond +/-{{ max_relative_rate_shift }}' else '' end
-      {%- endif %} as detail,
-    coalesce(undefined_reason, case when ref_rate = 0 then 'reference positive rate is 0: relative shift undefined' end) as undefined_reason,
-    rate_facts as facts
+      {%- endif %}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, none, 'positive_rate_relative_shift', column_sql=column_sql,
+         value='case when undefined_reason is null and ref_rate > 0 then (cur_rate - ref_rate) / ref_rate end',
+         threshold=max_relative_rate_shift, baseline_value='ref_rate', sample_size='cur_rows',
+         is_fail='false' if max_relative_rate_shift is none
+                 else 'coalesce(undefined_reason is null and ref_rate > 0 and abs(cur_rate - ref_rate) / ref_rate > '
+                      ~ max_relative_rate_shift ~ ', false)',
+         detail=detail, facts='rate_facts',
+         undefined_reason="coalesce(undefined_reason, case when ref_rate = 0 then 'reference positive rate is 0: relative shift undefined' end)") }}
   from rate_rows
 )
 

@@ -3,29 +3,23 @@
     duplicate_key_rate, and missing_serving_rate on the overall row without windows: N). -#}
 {% macro _skew_long_cte(skew) -%}
   {%- set scope = skew.scope -%}
-  {%- set wcols = ml_monitor._window_columns(scope) -%}
 long as (
   {%- for f in skew.feats %}
   {%- set rate = ml_monitor.safe_divide('a.n_mis' ~ f.idx, 'a.n_compared') %}
   {%- set check = ml_monitor._bound_check(rate, f.max_mismatch_rate, '>', 'max_mismatch_rate') %}
-  select
-    {{ ml_monitor.string_literal(f.name) }} as column_name,
-    a.segment_column,
-    a.segment_value{% if scope.multi %}, a.window_start, a.window_end, a.ml_window_label, a.ml_window_note{% endif %},
-    'mismatch_rate' as metric,
-    {{ rate }} as value,
-    {{ ml_monitor.double_literal(f.max_mismatch_rate) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    a.n_compared as sample_size,
-    {{ check.is_fail }} as is_fail,
+  {%- set detail -%}
     {{ ml_monitor.to_string('a.n_mis' ~ f.idx) }} || ' of ' || {{ ml_monitor.to_string('a.n_compared') }}
       || ' keys differ ({{ f.kind }}{% if f.kind == 'numeric' %}, tolerance max({{ f.abs_tolerance }}, {{ f.rel_tolerance }} x |offline|){% endif %}; '
       || {{ ml_monitor.to_string('a.n_onenull' ~ f.idx) }} || ' null on one side only)'
       {{ check.note }}
       {%- if skew.n_examples > 0 %}
       || coalesce('; worst keys (serving vs offline): ' || e.examples, '')
-      {%- endif %} as detail,
-    case when a.n_serving_keys > 0 then 'no key is present exactly once on both sides' end as undefined_reason
+      {%- endif %}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, f.name, 'mismatch_rate', value=rate, threshold=f.max_mismatch_rate,
+         sample_size='a.n_compared', is_fail=check.is_fail, detail=detail, frame='a',
+         undefined_reason="case when a.n_serving_keys > 0 then 'no key is present exactly once on both sides' end") }}
   from aggregated as a
   {%- if skew.n_examples > 0 %}
   left join examples as e
@@ -39,20 +33,15 @@ long as (
   union all
   {%- if f.kind == 'numeric' %}
   {%- set check = ml_monitor._bound_check('mad' ~ f.idx, f.max_mean_abs_diff, '>', 'max_mean_abs_diff') %}
-  select
-    {{ ml_monitor.string_literal(f.name) }} as column_name,
-    segment_column,
-    segment_value{{ wcols }},
-    'mean_abs_diff' as metric,
-    mad{{ f.idx }} as value,
-    {{ ml_monitor.double_literal(f.max_mean_abs_diff) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    n_diff{{ f.idx }} as sample_size,
-    {{ check.is_fail }} as is_fail,
+  {%- set detail -%}
     'mean |serving - offline| ' || coalesce({{ ml_monitor._fmt('mad' ~ f.idx, 6) }}, '-') || ' over '
       || {{ ml_monitor.to_string('n_diff' ~ f.idx) }} || ' keys with both values non-null'
-      {{ check.note }} as detail,
-    case when n_compared > 0 then 'no compared key has both values non-null' end as undefined_reason
+      {{ check.note }}
+  {%- endset %}
+  select
+    {{ ml_monitor._long_row(scope, f.name, 'mean_abs_diff', value='mad' ~ f.idx, threshold=f.max_mean_abs_diff,
+         sample_size='n_diff' ~ f.idx, is_fail=check.is_fail, detail=detail,
+         undefined_reason="case when n_compared > 0 then 'no compared key has both values non-null' end") }}
   from aggregated
   union all
   {%- endif %}
@@ -72,18 +61,9 @@ long as (
   {%- set value = ml_monitor.safe_divide(num, den) %}
   {%- set check = ml_monitor._bound_check(value, thr, '>', 'max_' ~ metric) %}
   select
-    {{ ml_monitor.string_literal(skew.key_label) }} as column_name,
-    segment_column,
-    segment_value{{ wcols }},
-    '{{ metric }}' as metric,
-    {{ value }} as value,
-    {{ ml_monitor.double_literal(thr) }} as threshold,
-    {{ ml_monitor.null_double() }} as baseline_value,
-    {{ den }} as sample_size,
-    {{ check.is_fail }} as is_fail,
-    {{ ml_monitor.to_string(num) }} || ' of ' || {{ ml_monitor.to_string(den) }} || {{ tail }}
-      {{ check.note }} as detail,
-    {{ ml_monitor.null_string() }} as undefined_reason
+    {{ ml_monitor._long_row(scope, skew.key_label, metric, value=value, threshold=thr, sample_size=den,
+         is_fail=check.is_fail,
+         detail=ml_monitor.to_string(num) ~ " || ' of ' || " ~ ml_monitor.to_string(den) ~ ' || ' ~ tail ~ ' ' ~ check.note) }}
   from aggregated
   {%- if metric == 'missing_serving_rate' %}
   -- offline rows carry no segment: this rate exists for the overall row only

@@ -26,7 +26,10 @@
   {%- for name, value in defaults.items() -%}{%- do args.update({name: value}) -%}{%- endfor -%}
   {%- for name, value in given.items() -%}
     {%- if name not in accepted -%}
-      {{ ml_monitor._arg_error(test, relation, name, 'is not an argument of ' ~ test ~ ' (accepted: ' ~ (accepted | sort | join(', ')) ~ ')', value) }}
+      {#- the shared message (closest name, every argument a user may give: the test's
+          fail_on_no_data, not the package's internal series_windows) -#}
+      {%- do ml_monitor._check_known_args(test, relation, {name: value},
+               accepted | reject('equalto', 'series_windows') | list, ['fail_on_no_data']) -%}
     {%- endif -%}
     {%- do args.update({name: value}) -%}
   {%- endfor -%}
