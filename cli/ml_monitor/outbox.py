@@ -231,6 +231,8 @@ class Outbox:
                     raise LookupError(f"{fingerprint!r} matches {len(rows)} open alerts; give more characters")
                 return None
             alert = Alert.from_dict(json.loads(rows[0]["alert"]))
+            # the notification says who resolved it: not a passing run (alerts.model._resolve_body)
+            alert.evidence = {**(alert.evidence or {}), "resolved_by": "hand"}
             self._resolve_row(rows[0], alert, resolve_channels, now)
             return alert
 

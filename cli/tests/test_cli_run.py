@@ -130,6 +130,10 @@ channels:
     resolved = invoke(["alerts", "resolve", fp[:10], "--project-dir", tmp_path], expect=0)
     assert "resolved " + fp in resolved.stderr and "1 notification(s) sent" in resolved.stderr
     assert http_receiver.requests[-1].json["event"] == "resolve"
+    # the notification does not claim the check passes: it was resolved by hand
+    from ml_monitor.alerts.model import Notification, alert_text
+    text = alert_text(Notification.from_dict(http_receiver.requests[-1].json))
+    assert "Resolved by hand" in text and "passes again" not in text, text
     invoke(["alerts", "resolve", fp, "--project-dir", tmp_path], expect=2)
     assert [r["state"] for r in api.list_alerts(cfg, "resolved")] == ["resolved"]
 

@@ -42,6 +42,22 @@ BAD = {
                      ["ml_monitor.psi_drift", "'tresholds'", "did you mean 'threshold'", "epsilon"]),
     "volume_misspelt": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_cont: 1}",
                         ["ml_monitor.volume", "'min_cont'", "did you mean 'min_count'"]),
+    # the list of arguments is the test's own signature: windows / fail_on / anomaly included
+    "null_rate_windows_misspelt": ("ml_monitor.null_rate:\n  arguments: {columns: [x], windws: 7}",
+                                   ["ml_monitor.null_rate", "'windws'", "did you mean 'windows'", "fail_on", "anomaly"]),
+    # the tests added later (production failures, estimates) reject a misspelling the same way,
+    # instead of a Jinja error at parse time that stops the whole project
+    "serving_slo_misspelt": ("ml_monitor.serving_slo:\n  arguments: {latency_column: score, max_p95ms: 100}",
+                             ["ml_monitor.serving_slo", "'max_p95ms'", "did you mean 'max_p95_ms'"]),
+    "feature_skew_misspelt": ("ml_monitor.feature_skew:\n  arguments: {offline: ref('labels'), entity_key: id, features: [x], n_exmples: 2}",
+                              ["ml_monitor.feature_skew", "'n_exmples'", "did you mean 'n_examples'"]),
+    "point_in_time_misspelt": ("ml_monitor.point_in_time:\n  arguments: {cutoff_column: ts, feature_time_columns: [ts], max_leakage_rat: 0}",
+                               ["ml_monitor.point_in_time", "'max_leakage_rat'", "did you mean 'max_leakage_rate'"]),
+    "estimated_performance_misspelt": ("ml_monitor.estimated_performance:\n  arguments: {reference: ref('labels'), score_column: score, metirc: roc_auc}",
+                                       ["ml_monitor.estimated_performance", "'metirc'", "did you mean 'metric'"]),
+    # performance: its arguments as a user may give them (fail_on_no_data, not the internal series_windows)
+    "performance_misspelt": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF}, segmnt_by: [seg]}}",
+                             ["ml_monitor.performance", "'segmnt_by'", "did you mean 'segment_by'", "fail_on_no_data"]),
     # text labels against numeric predictions / a numeric positive_label, explained in words
     "performance_text_labels_vs_int_predictions": (
         "ml_monitor.performance:\n  arguments: {metric: precision, prediction_column: pred, labels: ref('text_labels'), "
@@ -92,6 +108,7 @@ def test_missing_column_is_a_compile_error_naming_what_exists(bad_run, name):
     assert "takes no keyword argument" not in r["message"]
     for word in BAD[name][1]:
         assert word in r["message"], (word, r["message"])
+    assert "series_windows" not in r["message"]
 
 
 def test_good_test_still_runs_and_names_match_without_regard_to_case(bad_run):

@@ -100,6 +100,35 @@ def test_metric_store_latest_evaluation_no_duplicates(store_project, tmp_path):
     assert sorted(log[log.segment_value == "b"].value) == pytest.approx([0.0, 0.0, 1 / 3])
 
 
+def test_rescored_means_the_value_moved_not_float_noise(store_project, tmp_path):
+    """A re-run whose value differs only in the last bits (an estimate summed in another order)
+    is not a re-score; a real change is. The store (SQL) and the report (Python) agree."""
+    from ml_monitor.report.shaping import latest_evaluations
+
+    project, db = store_project
+    assert run_dbt(["build"], "duckdb", tmp_path / "w", project=project).returncode == 0
+    with duckdb.connect(str(db)) as c:
+        # a second "run" of the same window: overall value * (1 + 4e-16), segment b + 1e-6
+        c.execute("""
+            insert into main.ml_monitor_observations
+            select * replace (
+                observation_id || '-r2' as observation_id, invocation_id || '-r2' as invocation_id,
+                run_started_at + interval 1 hour as run_started_at,
+                case when segment_value = 'b' then value + 1e-6
+                     when segment_column is null then value * (1 + 4e-16) else value end as value)
+            from main.ml_monitor_observations""")
+        noisy = c.execute("select value from main.ml_monitor_metrics where segment_column is null").fetchone()[0]
+    m = read(db, "ml_monitor_metrics").set_index(m_key := "segment_value", drop=False)
+    assert len(m) == 3 and m.evaluations.tolist() == [2, 2, 2]
+    overall = m[m.segment_column.isna()].iloc[0]
+    assert overall.value != overall.previous_value and noisy == overall.value   # the bits did move
+    assert not bool(overall.is_rescored)
+    assert bool(m.loc["b"].is_rescored) and not bool(m.loc["a"].is_rescored)
+    report = latest_evaluations(read(db, "ml_monitor_observations"))
+    flagged = report[report.is_current & report.is_rescored]
+    assert flagged.segment_value.tolist() == ["b"], flagged[[m_key, "value", "previous_value"]]
+
+
 @pytest.fixture()
 def windowed_project(tmp_path):
     """Daily events over 2026-01-25 .. 2026-01-31 and a null_rate test with windows: 4."""

@@ -132,7 +132,7 @@ def test_multiclass_arguments_need_the_problem(inline_compiler, call, message):
 def test_calibration_refuses_multiclass(inline_compiler):
     ok, output = inline_compiler("{{ ml_monitor.calibration(ref('mc_predictions'), problem='multiclass', "
                                  + SCORES + ", " + LABELS + ") }}")
-    assert not ok and "argument 'problem' is not an argument of calibration" in output, output[-2000:]
+    assert not ok and "argument 'problem' is not an argument of ml_monitor.calibration" in output, output[-2000:]
 
 
 def test_good_multiclass_arguments_compile(inline_compiler):

@@ -106,7 +106,8 @@ def inline_compiler(perf_build):
      "cannot be combined with a challenger"),
     # arguments are declared once (_perf_arguments) and forwarded as keywords: a misspelt one is named
     ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_colum='score'",
-     "argument 'score_colum' is not an argument of performance (accepted: anomaly, bins, challenger_margin"),
+     "argument 'score_colum' is not an argument of ml_monitor.performance (did you mean 'score_column'?); "
+     "its arguments are: anomaly, bins, challenger_margin"),
 ])
 def test_bad_arguments_fail_at_compile_time(inline_compiler, call, message):
     ok, output = inline_compiler("{{ ml_monitor.performance(ref('perf_predictions'), " + call + ") }}")
@@ -119,10 +120,10 @@ def test_wrappers_accept_only_their_arguments(inline_compiler):
     # calibration / label_coverage forward to performance but accept only their own arguments
     ok, output = inline_compiler("{{ ml_monitor.calibration(ref('perf_predictions'), labels=ref('perf_labels'), "
                                  "join_key='id', label_column='label', score_column='score', min_value=0.5) }}")
-    assert not ok and "argument 'min_value' is not an argument of calibration" in output, output[-2000:]
+    assert not ok and "argument 'min_value' is not an argument of ml_monitor.calibration" in output, output[-2000:]
     ok, output = inline_compiler("{{ ml_monitor.label_coverage(ref('perf_predictions'), labels=ref('perf_labels'), "
                                  "join_key='id', label_column='label', metric='roc_auc') }}")
-    assert not ok and "argument 'metric' is not an argument of label_coverage" in output, output[-2000:]
+    assert not ok and "argument 'metric' is not an argument of ml_monitor.label_coverage" in output, output[-2000:]
 
 
 def test_good_arguments_compile(inline_compiler):

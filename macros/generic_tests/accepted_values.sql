@@ -4,7 +4,7 @@
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
-  {%- do ml_monitor._check_known_args('accepted_values', model, kwargs, ['column_name', 'values', 'max_violation_rate', 'where', 'segment_by', 'timestamp_column', 'window', 'min_rows', 'fail_on_no_data']) -%}
+  {%- do ml_monitor._check_known_args('accepted_values', model, kwargs, ml_monitor.test_accepted_values) -%}
   {{ ml_monitor.accepted_values(model, column_name, values=values, max_violation_rate=(max_violation_rate if max_violation_rate is not none else (1 if anomaly is not none else 0)),
                                 where=where, segment_by=segment_by, timestamp_column=timestamp_column,
                                 window=window, min_rows=min_rows, windows=windows, fail_on=fail_on, anomaly=anomaly) }}

@@ -6,7 +6,7 @@
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
-  {%- do ml_monitor._check_known_args('cardinality', model, kwargs, ['column_name', 'columns', 'min_distinct', 'max_distinct', 'reference', 'reference_where', 'max_new_categories', 'where', 'segment_by', 'timestamp_column', 'window', 'min_rows', 'fail_on_no_data']) -%}
+  {%- do ml_monitor._check_known_args('cardinality', model, kwargs, ml_monitor.test_cardinality) -%}
   {{ ml_monitor.cardinality(model, ml_monitor._monitored_columns('cardinality', model, column_name, columns),
                             min_distinct=min_distinct, max_distinct=max_distinct, reference=reference,
                             reference_where=reference_where, max_new_categories=max_new_categories,

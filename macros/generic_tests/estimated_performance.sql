@@ -11,6 +11,8 @@
                               fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
+  {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
+  {%- do ml_monitor._check_known_args('estimated_performance', model, kwargs, ml_monitor.test_estimated_performance) -%}
   {{ ml_monitor.estimated_performance(model, reference=reference, label_column=label_column,
       score_column=score_column, prediction_column=prediction_column, positive_label=positive_label,
       metric=metric, timestamp_column=timestamp_column, window=window, where=where,

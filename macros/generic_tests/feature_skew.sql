@@ -8,6 +8,8 @@
                      window=none, min_rows=none, windows=none, fail_on=none, fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
+  {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
+  {%- do ml_monitor._check_known_args('feature_skew', model, kwargs, ml_monitor.test_feature_skew) -%}
   {{ ml_monitor.feature_skew(model, offline=offline, entity_key=entity_key,
                              features=ml_monitor._monitored_columns('feature_skew', model, column_name, features),
                              event_time_key=event_time_key, kind=kind, abs_tolerance=abs_tolerance,

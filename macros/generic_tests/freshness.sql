@@ -5,7 +5,7 @@
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
-  {%- do ml_monitor._check_known_args('freshness', model, kwargs, ['timestamp_column', 'max_age', 'where', 'segment_by', 'min_rows', 'window', 'windows', 'fail_on', 'anomaly', 'fail_on_no_data']) -%}
+  {%- do ml_monitor._check_known_args('freshness', model, kwargs, ml_monitor.test_freshness) -%}
   {%- if max_age is none and anomaly is none -%}
     {%- do ml_monitor._arg_error('freshness', model, 'max_age', 'is required (or anomaly): a mapping like {period: hour, count: 6}', 'nothing') -%}
   {%- endif %}

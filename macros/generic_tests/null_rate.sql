@@ -4,7 +4,7 @@
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
-  {%- do ml_monitor._check_known_args('null_rate', model, kwargs, ['column_name', 'columns', 'max_null_rate', 'where', 'segment_by', 'timestamp_column', 'window', 'min_rows', 'fail_on_no_data']) -%}
+  {%- do ml_monitor._check_known_args('null_rate', model, kwargs, ml_monitor.test_null_rate) -%}
   {{ ml_monitor.null_rate(model, ml_monitor._monitored_columns('null_rate', model, column_name, columns),
                           max_null_rate=(max_null_rate if max_null_rate is not none else (none if anomaly is not none else 0)), where=where, segment_by=segment_by,
                           timestamp_column=timestamp_column, window=window, min_rows=min_rows, windows=windows, fail_on=fail_on, anomaly=anomaly) }}

@@ -10,6 +10,8 @@
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {#- with a feature history, any value differing from the one valid at the cutoff fails by default -#}
   {%- if execute %}
+  {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
+  {%- do ml_monitor._check_known_args('point_in_time', model, kwargs, ml_monitor.test_point_in_time) -%}
   {{ ml_monitor.point_in_time(model, cutoff_column=cutoff_column,
                               feature_time_columns=feature_time_columns if feature_time_columns is not none else column_name,
                               label_time_column=label_time_column, max_leakage_rate=max_leakage_rate,

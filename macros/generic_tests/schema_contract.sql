@@ -4,7 +4,7 @@
   {{ config(fail_calc=ml_monitor._fail_calc(false), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
-  {%- do ml_monitor._check_known_args('schema_contract', model, kwargs, ['columns', 'allow_extra_columns']) -%}
+  {%- do ml_monitor._check_known_args('schema_contract', model, kwargs, ml_monitor.test_schema_contract) -%}
   {{ ml_monitor.schema_contract(model, columns, allow_extra_columns=allow_extra_columns) }}
   {%- endif %}
 {% endtest %}

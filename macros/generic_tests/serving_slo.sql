@@ -8,6 +8,8 @@
                     fail_on_no_data=none) %}
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
+  {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
+  {%- do ml_monitor._check_known_args('serving_slo', model, kwargs, ml_monitor.test_serving_slo) -%}
   {{ ml_monitor.serving_slo(model, latency_column=latency_column if latency_column is not none else column_name,
                             status_column=status_column, error_values=error_values, max_p50_ms=max_p50_ms,
                             max_p95_ms=max_p95_ms, max_p99_ms=max_p99_ms, max_error_rate=max_error_rate,

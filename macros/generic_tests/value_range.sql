@@ -6,7 +6,7 @@
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
-  {%- do ml_monitor._check_known_args('value_range', model, kwargs, ['column_name', 'columns', 'min_value', 'max_value', 'inclusive', 'max_violation_rate', 'where', 'segment_by', 'timestamp_column', 'window', 'min_rows', 'fail_on_no_data']) -%}
+  {%- do ml_monitor._check_known_args('value_range', model, kwargs, ml_monitor.test_value_range) -%}
   {{ ml_monitor.value_range(model, ml_monitor._monitored_columns('value_range', model, column_name, columns),
                             min_value=min_value, max_value=max_value, inclusive=inclusive,
                             max_violation_rate=(max_violation_rate if max_violation_rate is not none else (1 if anomaly is not none else 0)), where=where, segment_by=segment_by,

@@ -5,7 +5,7 @@
   {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
-  {%- do ml_monitor._check_known_args('volume', model, kwargs, ['timestamp_column', 'window', 'min_count', 'max_count', 'reference_periods', 'min_ratio', 'max_ratio', 'where', 'segment_by', 'fail_on_no_data']) -%}
+  {%- do ml_monitor._check_known_args('volume', model, kwargs, ml_monitor.test_volume) -%}
   {{ ml_monitor.volume(model, timestamp_column, window, min_count=min_count, max_count=max_count,
                        reference_periods=reference_periods, min_ratio=min_ratio, max_ratio=max_ratio,
                        where=where, segment_by=segment_by, windows=windows, fail_on=fail_on, anomaly=anomaly) }}

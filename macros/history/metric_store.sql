@@ -9,6 +9,10 @@
     table directly (it may exist before the view is built: the hook creates it on `dbt test`).
 
     test_unique_id: restrict to one test (a SQL string literal is rendered), or none for all. -#}
+{#- How far (relative to max(1, |value|, |previous value|)) a window's new value must move from
+    its previous evaluation to count as re-scored (is_rescored); the report uses the same rule. -#}
+{% macro rescore_tolerance() %}{{ return(1e-9) }}{% endmacro %}
+
 {% macro metric_store_sql(history, test_unique_id=none) -%}
   {%- set grain = 'test_unique_id, column_name, segment_column, segment_value, metric, window_start, window_end' -%}
 with history as (
@@ -52,9 +56,15 @@ select
   {{ ml_monitor.to_bigint('evaluations') }} as evaluations,
   previous_value,
   previous_status,
-  -- an earlier run gave this window a different value (late labels, changed inputs)
+  -- an earlier run gave this window a different value (late labels, changed inputs): beyond
+  -- rescore_tolerance() relative, so that a floating-point sum added up in another order
+  -- (an estimate re-computed from the same rows differs by ~1e-16) is not a re-score
   case
-    when evaluations > 1 and not {{ ml_monitor.null_safe_equal('value', 'previous_value') }} then true
+    when evaluations <= 1 then false
+    when value is null and previous_value is null then false
+    when value is null or previous_value is null then true
+    when abs(value - previous_value)
+         > {{ ml_monitor.rescore_tolerance() }} * {{ ml_monitor.greatest2(ml_monitor.greatest2('1.0', 'abs(value)'), 'abs(previous_value)') }} then true
     else false
   end as is_rescored
 from ranked

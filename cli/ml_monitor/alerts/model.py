@@ -176,6 +176,9 @@ def alert_facts(note: Notification) -> AlertFacts:
 
 
 def _resolve_body(a: Alert) -> str:
+    if (a.evidence or {}).get("resolved_by") == "hand":
+        return ("Resolved by hand (ml-monitor alerts resolve), not by a passing run: "
+                "if the check still fails, the next run opens a new alert.")
     if a.kind != TRIGGER:
         return "The check passes again."
     why = (a.evidence or {}).get("resolved_reason")

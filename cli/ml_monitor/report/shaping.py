@@ -452,9 +452,17 @@ def _windowed(g: pd.DataFrame) -> bool:
     return bool(g["window_start"].notna().all() and g["window_end"].notna().all())
 
 
+# a window counts as re-scored when its value moved by more than this, relative to
+# max(1, |value|, |previous value|): the macro rescore_tolerance() of the metric store
+# (macros/history/metric_store.sql); a sum added up in another order is not a re-score
+RESCORE_TOLERANCE = 1e-9
+
+
 def _same(a: Any, b: Any) -> bool:
     fa, fb = _f(a), _f(b)
-    return fa == fb
+    if fa is None or fb is None:
+        return fa is None and fb is None
+    return abs(fa - fb) <= RESCORE_TOLERANCE * max(1.0, abs(fa), abs(fb))
 
 
 def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
