@@ -251,6 +251,9 @@ def test_demo_exit_codes_and_output(demo_run):
         assert all(out.index(t) < passed_at for t in EXPECTED_FAILING_TESTS)
         # dbt stays quiet: no dbt log lines on the terminal, the log is in the demo directory
         assert "Running with dbt" not in out and "Concurrency:" not in out
+        # a check failing in several windows names each window; an anomaly row says it is a score
+        assert "region=apac · 2026-" in out, out[-4000:]
+        assert "(anomaly score, sensitivity 5)" in out and "null_rate_anomaly" in out
     assert "Running with dbt" in (demo_run["dir"] / "logs" / "dbt.log").read_text()
 
 

@@ -36,14 +36,31 @@ def _segment(obs: dict) -> str:
     return f"{obs['segment_column']}={obs.get('segment_value')}"
 
 
-def _where(o: dict) -> str:
-    return " · ".join(x for x in (o.get("column_name"), _segment(o)) if x)
+def _window(o: dict) -> str:
+    """The window's start: the date for windows starting at midnight, else date and time."""
+    start = str(o.get("window_start") or "")
+    day, _, time = start.replace("T", " ").partition(" ")
+    return day if time[:8] in ("", "00:00:00") else f"{day} {time[:5]}"
+
+
+def _where(o: dict, with_window: bool = False) -> str:
+    """Column · segment, and the window when a check fails in several (`windows: N`)."""
+    parts = [o.get("column_name"), _segment(o)] + ([_window(o)] if with_window and o.get("window_start") else [])
+    return " · ".join(x for x in parts if x)
+
+
+def _several_windows(rows: list[dict]) -> bool:
+    return len({str(o.get("window_start")) for o in rows if o.get("window_start") is not None}) > 1
 
 
 def _observation(o: dict, with_detail: bool = True) -> Text:
-    """`metric = value (threshold t)` and the observation's detail on the next line."""
+    """`metric = value (threshold t)` and the observation's detail on the next line; an anomaly
+    row's value is a score against its sensitivity."""
     text = Text(f"{o.get('metric') or ''} = {_number(o.get('value'))}", style="bold")
-    text.append(f"  (threshold {_number(o.get('threshold'))})")
+    if str(o.get("metric") or "").endswith("_anomaly"):
+        text.append(f"  (anomaly score, sensitivity {_number(o.get('threshold'))})")
+    else:
+        text.append(f"  (threshold {_number(o.get('threshold'))})")
     if o.get("status") == "no_data":
         text.append("  no data", style="yellow")
     if with_detail and o.get("detail"):
@@ -52,9 +69,10 @@ def _observation(o: dict, with_detail: bool = True) -> Text:
 
 
 def _ordered(observations: list[dict]) -> list[dict]:
-    """The overall row first, then segments, each by column."""
+    """The overall row first, then segments, each by column; windows oldest first."""
     return sorted(observations, key=lambda o: (o.get("segment_column") is not None, str(o.get("column_name")),
-                                               str(o.get("segment_column")), str(o.get("segment_value"))))
+                                               str(o.get("segment_column")), str(o.get("segment_value")),
+                                               str(o.get("window_start"))))
 
 
 def _failing_rows(c: CheckResult) -> list[dict]:
@@ -70,8 +88,9 @@ def _print_stacked(failing: list[CheckResult], console: Console) -> None:
         rows = _failing_rows(c)
         if not rows:
             console.print(Text(f"    {c.status}: {c.message or ''}"))
+        several = _several_windows(rows)
         for o in rows:
-            console.print(Text.assemble(("    " + _where(o) + "  ", "bold"), _observation(o, with_detail=False)))
+            console.print(Text.assemble(("    " + _where(o, several) + "  ", "bold"), _observation(o, with_detail=False)))
             if o.get("detail"):
                 console.print(Text("      " + str(o["detail"]), style="dim"))
 
@@ -101,8 +120,9 @@ def print_checks(checks: Iterable[CheckResult], console: Console,
             if not rows:
                 table.add_row(head, c.column or "", Text(f"{c.status}: {c.message or ''}"))
                 continue
+            several = _several_windows(rows)
             for i, o in enumerate(rows):
-                table.add_row(head if i == 0 else "", _where(o), _observation(o))
+                table.add_row(head if i == 0 else "", _where(o, several), _observation(o))
         console.print(table)
     if failing:
         runbooks = sorted({c.runbook for c in failing if c.runbook})
