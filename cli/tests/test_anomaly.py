@@ -88,7 +88,7 @@ def test_anomaly_rows_decide_and_say_why(anomaly_build):
     assert "training windows (weekday Friday)" in details["weekly_by_weekday"]
     assert details["hourly_by_hour"].startswith("value 81.0 inside expected range [")
     assert "training windows (hour 23:00)" in details["hourly_by_hour"]
-    assert details["incident_excluded"].endswith("; 1 training windows excluded as anomalies")
+    assert details["incident_excluded"].endswith("; 1 training window excluded as anomalies")
     assert details["tiny_with_floor"].endswith("not an anomaly: change 2.5 within min_abs_change 5")
     assert details["drop_watching_spikes"].endswith("not an anomaly: direction is spike")
     assert details["null_rate_mad"].endswith("; 2 training windows without a value skipped")

@@ -370,11 +370,11 @@ from ml_anomaly_scored
 {% macro _anomaly_detail_sql(cfg) -%}
   {%- set f = ml_monitor._fmt -%}
   {%- set t = ml_monitor.to_string -%}
-  {%- set band = "' expected range [' || " ~ f('ml_lower') ~ " || ', ' || " ~ f('ml_upper') ~ " || '] from ' || " ~ t('ml_n') ~ " || ' training windows'"
+  {%- set band = "' expected range [' || " ~ f('ml_lower') ~ " || ', ' || " ~ f('ml_upper') ~ " || '] from ' || " ~ ml_monitor._count_text('ml_n', 'training window')
                  ~ " || case when ml_season <> '' then ' (' || ml_season || ')' else '' end" -%}
   (case
     when ml_status = 'no_data' then 'no value in the tested window ' || ml_label || ' (' || coalesce(ml_observed_status, 'no row') || ')'
-    when ml_status = 'skipped' then {{ t('ml_n') }} || ' training windows with a value, fewer than min_training_windows {{ cfg.min_training_windows }}'
+    when ml_status = 'skipped' then {{ ml_monitor._count_text('ml_n', 'training window') }} || ' with a value, fewer than min_training_windows {{ cfg.min_training_windows }}'
     when ml_status = 'fail' then 'value ' || {{ f('ml_v') }} || ' outside' || {{ band }}
     when ml_v >= ml_lower and ml_v <= ml_upper then 'value ' || {{ f('ml_v') }} || ' inside' || {{ band }}
     else 'value ' || {{ f('ml_v') }} || ' outside' || {{ band }}
@@ -389,8 +389,8 @@ from ml_anomaly_scored
         else 'change ' || {{ f('abs(ml_v - ml_expected)') }} || ' within min_rel_change {{ cfg.min_rel_change }} of the expected value'
       end
   end
-  || case when ml_missing > 0 then '; ' || {{ t('ml_missing') }} || ' training windows without a value skipped' else '' end
-  || case when ml_excluded > 0 then '; ' || {{ t('ml_excluded') }} || ' training windows excluded as anomalies' else '' end)
+  || case when ml_missing > 0 then '; ' || {{ ml_monitor._count_text('ml_missing', 'training window') }} || ' without a value skipped' else '' end
+  || case when ml_excluded > 0 then '; ' || {{ ml_monitor._count_text('ml_excluded', 'training window') }} || ' excluded as anomalies' else '' end)
 {%- endmacro %}
 
 {#- The facts of an anomaly row: the settings, the band and the counts (JSON text). -#}

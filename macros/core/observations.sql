@@ -139,6 +139,12 @@
 {#- A number rendered for a detail text: rounded, as a string. -#}
 {% macro _fmt(expr, digits=4) -%}{{ ml_monitor.format_number(expr, digits) }}{%- endmacro %}
 
+{#- "1 training window" / "3 training windows": a count (SQL) and its noun for a detail text. -#}
+{% macro _count_text(count_sql, noun, plural=none) -%}
+  ({{ ml_monitor.to_string(count_sql) }} || case when {{ count_sql }} = 1 then {{ ml_monitor.string_literal(' ' ~ noun) }}
+     else {{ ml_monitor.string_literal(' ' ~ (plural if plural is not none else noun ~ 's')) }} end)
+{%- endmacro %}
+
 {#- A typed null of the observation's double / string columns, for long CTEs. -#}
 {% macro null_double() %}{{ ml_monitor.to_double('null') }}{% endmacro %}
 {% macro null_string() %}{{ ml_monitor.to_string('null') }}{% endmacro %}

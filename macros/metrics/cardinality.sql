@@ -114,7 +114,7 @@ long as (
   {%- endif %}
   {%- if ref_relation is not none %}
   {%- set detail -%}
-    {{ ml_monitor.to_string('n_new_' ~ i) }} || ' categories not in the reference'
+    {{ ml_monitor._count_text('n_new_' ~ i, 'category', 'categories') }} || ' not in the reference'
       || case when n_new_{{ i }} > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_new_{{ i }} || {{ ml_monitor.string_literal("'") }} else '' end
   {%- endset %}
   {%- set part -%}
