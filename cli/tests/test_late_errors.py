@@ -27,6 +27,9 @@ BAD = {
                                     ["'timestamp_column'", "when", "do not exist"]),
     "freshness_missing_timestamp": ("ml_monitor.freshness:\n  arguments: {timestamp_column: when, max_age: {period: hour, count: 6}}",
                                     ["ml_monitor.freshness", "'timestamp_column'", "when", "do not exist"]),
+    # a reference relation without the segment column: named at compile time, not a Binder Error
+    "psi_segment_missing_in_reference": ("ml_monitor.psi_drift:\n  arguments: {columns: [x], reference: ref('labels'), segment_by: [seg]}",
+                                         ["ml_monitor.psi_drift", "'segment_by'", "seg", "do not exist", "labels", "id, label, label_ts"]),
     "psi_missing_column": ("ml_monitor.psi_drift:\n  arguments: {columns: [nope], reference_where: \"seg = 'a'\"}",
                            ["ml_monitor.psi_drift", "'columns'", "nope", "do not exist"]),
     "performance_missing_label_column": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('label_column: label', 'label_column: outcome')}}}",

@@ -327,24 +327,25 @@ window_facts as (
 
 {#- A column reference, quoted for the engine. A name the user already quoted is kept. -#}
 {% macro quote_column(name) -%}
-  {%- set n = name | string -%}
-  {%- if (n.startswith('"') and n.endswith('"')) or (n.startswith('`') and n.endswith('`')) -%}
-    {%- set n = n[1:-1] -%}
-  {%- endif -%}
-  {%- if var('ml_monitor_dialect', none) is none -%}{{ return(adapter.quote(n)) }}{%- endif -%}
-  {{ return(ml_monitor._dispatch('quote_identifier')(n)) }}
+  {#- the package's own quoting, not adapter.quote: dbt-duckdb's does not double a quote
+      inside the name (a column named a"b) -#}
+  {{ return(ml_monitor._dispatch('quote_identifier')(ml_monitor.unquoted(name))) }}
 {%- endmacro %}
 
-{#- Identifier quoting of another engine, for compile-only dialects (ml_monitor_dialect). -#}
+{#- Identifier quoting per engine (the adapter's, or another engine's for compile-only dialects,
+    ml_monitor_dialect): the name in the engine's quotes, a quote inside it doubled. -#}
 {% macro default__quote_identifier(name) %}{{ return('"' ~ name.replace('"', '""') ~ '"') }}{% endmacro %}
 {% macro spark__quote_identifier(name) %}{{ return('`' ~ name.replace('`', '``') ~ '`') }}{% endmacro %}
 {% macro bigquery__quote_identifier(name) %}{{ return('`' ~ name.replace('`', '\\`') ~ '`') }}{% endmacro %}
 
-{#- The column name as users wrote it, without quotes (for the observation rows). -#}
+{#- The column name as users wrote it, without quotes (for the observation rows); a name the
+    user quoted ("a""b" or `a``b`) loses its quotes and its doubled inner quotes. -#}
 {% macro unquoted(name) -%}
   {%- set n = name | string -%}
-  {%- if (n.startswith('"') and n.endswith('"')) or (n.startswith('`') and n.endswith('`')) -%}
-    {{ return(n[1:-1]) }}
+  {%- if n | length >= 2 and n.startswith('"') and n.endswith('"') -%}
+    {{ return(n[1:-1].replace('""', '"')) }}
+  {%- elif n | length >= 2 and n.startswith('`') and n.endswith('`') -%}
+    {{ return(n[1:-1].replace('``', '`')) }}
   {%- endif -%}
   {{ return(n) }}
 {%- endmacro %}

@@ -27,6 +27,14 @@
                'ref_relation': none, 'ref_filter': none, 'ref_window_start': none, 'ref_window_end': none}) }}
   {%- endif -%}
   {%- do ml_monitor._check_relation(test, relation, 'reference', reference) -%}
+  {#- a reference relation is read with the same segment columns (and, with reference_window, the
+      same timestamp column): missing there is a compile error, not an engine error at run time -#}
+  {%- if reference is not none and segment_by is not none -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'segment_by', [segment_by] if segment_by is string else segment_by, reference) -%}
+  {%- endif -%}
+  {%- if reference is not none and reference_window is not none and timestamp_column is not none -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'timestamp_column', [timestamp_column], reference) -%}
+  {%- endif -%}
   {%- if reference_where is not none and (reference_where is not string or reference_where | trim == '') -%}
     {{ ml_monitor._arg_error(test, relation, 'reference_where', "must be a SQL condition as a string", reference_where) }}
   {%- endif -%}

@@ -37,7 +37,8 @@
     sum(case when mm_use_p = 1 then abs(mm_pred - mm_y) end) as ae_sum,
     sum(case when mm_use_p = 1 then (mm_pred - mm_y) * (mm_pred - mm_y) end) as se_sum,
     sum(case when mm_use_p = 1 and mm_y <> 0 then abs((mm_pred - mm_y) / mm_y) end) as ape_sum,
-    sum(case when mm_use_p = 1 and mm_y <> 0 then 1 else 0 end) as n_nonzero
+    sum(case when mm_use_p = 1 and mm_y <> 0 then 1 else 0 end) as n_nonzero,
+    sum(case when mm_use_p = 1 and ({{ ml_monitor.is_non_finite('mm_pred') }} or {{ ml_monitor.is_non_finite('mm_y') }}) then 1 else 0 end) as n_nonfinite_p
     {%- if r2 %},
     min(case when mm_use_p = 1 then mm_y end) as y_min,
     max(case when mm_use_p = 1 then mm_y end) as y_max,
@@ -45,8 +46,8 @@
     {%- endif %}
   {%- endset %}
   {%- do parts.update({'aggregates': aggregates,
-                       'agg_names': ['ae_sum', 'se_sum', 'ape_sum', 'n_nonzero'] + (['y_min', 'y_max', 'sst'] if r2 else []),
-                       'columns': ', g.ae_sum, g.se_sum, g.ape_sum, coalesce(g.n_nonzero, 0) as n_nonzero' ~ (', g.sst, g.y_min, g.y_max' if r2 else '')}) -%}
+                       'agg_names': ['ae_sum', 'se_sum', 'ape_sum', 'n_nonzero', 'n_nonfinite_p'] + (['y_min', 'y_max', 'sst'] if r2 else []),
+                       'columns': ', g.ae_sum, g.se_sum, g.ape_sum, coalesce(g.n_nonzero, 0) as n_nonzero, coalesce(g.n_nonfinite_p, 0) as n_nonfinite_p' ~ (', g.sst, g.y_min, g.y_max' if r2 else '')}) -%}
   {%- if r2 -%}
     {%- set pre_ctes %}
 

@@ -38,17 +38,21 @@
 
 {#- Every metric family, in the order their SQL is composed. A family file
     (_perf_<family>_metrics.sql) holds its metrics (`_perf_<family>_registry`), their value SQL
-    (`_perf_<family>_metric_sql`) and the CTE parts that compute their inputs (`_perf_<family>_parts`). -#}
+    (`_perf_<family>_metric_sql`) and the CTE parts that compute their inputs (`_perf_<family>_parts`).
+    `nonfinite`: the family's parts count the labelled rows whose input is NaN or infinite
+    (n_nonfinite_p); its metrics are then undefined, with that reason (_perf_metric_sql). -#}
 {% macro _perf_families() -%}
   {{ return([
     {'name': 'threshold', 'registry': ml_monitor._perf_threshold_registry,
-     'metric_sql': ml_monitor._perf_threshold_metric_sql, 'parts': ml_monitor._perf_threshold_parts},
+     'metric_sql': ml_monitor._perf_threshold_metric_sql, 'parts': ml_monitor._perf_threshold_parts,
+     'nonfinite': 'score (decision_threshold)'},
     {'name': 'rank', 'registry': ml_monitor._perf_rank_registry,
      'metric_sql': ml_monitor._perf_rank_metric_sql, 'parts': ml_monitor._perf_rank_parts},
     {'name': 'prob', 'registry': ml_monitor._perf_prob_registry,
      'metric_sql': ml_monitor._perf_prob_metric_sql, 'parts': ml_monitor._perf_prob_parts},
     {'name': 'regression', 'registry': ml_monitor._perf_regression_registry,
-     'metric_sql': ml_monitor._perf_regression_metric_sql, 'parts': ml_monitor._perf_regression_parts},
+     'metric_sql': ml_monitor._perf_regression_metric_sql, 'parts': ml_monitor._perf_regression_parts,
+     'nonfinite': 'prediction or target'},
     {'name': 'multiclass', 'problem': 'multiclass', 'registry': ml_monitor._perf_multiclass_registry,
      'metric_sql': ml_monitor._perf_multiclass_metric_sql, 'parts': ml_monitor._perf_multiclass_parts},
   ]) }}
@@ -79,6 +83,15 @@
   {%- set out = {} -%}
   {%- for fam in ml_monitor._perf_families() if fam.name == spec.family -%}
     {%- do out.update(fam.metric_sql(metric, spec)) -%}
+    {%- if fam.nonfinite is defined -%}
+      {#- a NaN or infinite input makes the sums NaN / inf: undefined, said (never a NaN that passes) -#}
+      {%- set s = ml_monitor._perf_s -%}
+      {%- do out.update({
+            'value': 'case when n_nonfinite_p = 0 then ' ~ out.value ~ ' end',
+            'reason': "case when n_nonfinite_p > 0 then " ~ s('n_nonfinite_p') ~ " || ' of ' || " ~ s('n_p')
+                      ~ " || ' labelled rows have a NaN or infinite " ~ fam.nonfinite ~ ": " ~ metric ~ " undefined' else "
+                      ~ out.reason ~ " end"}) -%}
+    {%- endif -%}
   {%- endfor -%}
   {%- if 'note' not in out -%}{%- do out.update({'note': "''"}) -%}{%- endif -%}
   {%- if 'empty_reason' not in out -%}{%- do out.update({'empty_reason': 'null'}) -%}{%- endif -%}

@@ -43,9 +43,12 @@
     sum(case when mm_use_p = 1 and mm_pred = 1 and mm_y = 1 then 1 else 0 end) as tp,
     sum(case when mm_use_p = 1 and mm_pred = 1 and mm_y = 0 then 1 else 0 end) as fp,
     sum(case when mm_use_p = 1 and mm_pred = 0 and mm_y = 1 then 1 else 0 end) as fn,
-    sum(case when mm_use_p = 1 then mm_correct else 0 end) as n_correct
+    sum(case when mm_use_p = 1 then mm_correct else 0 end) as n_correct,
+    {#- a score cut at decision_threshold: NaN compares above every number in SQL engines (below
+        in numpy), inf is a score no model should give; either makes the metrics undefined -#}
+    sum(case when mm_use_p = 1 and {{ ml_monitor.is_non_finite('mm_score') if p.decision_threshold is not none else '1 = 0' }} then 1 else 0 end) as n_nonfinite_p
     {%- endset %}
-    {%- set names = ['tp', 'fp', 'fn', 'n_correct'] -%}
+    {%- set names = ['tp', 'fp', 'fn', 'n_correct', 'n_nonfinite_p'] -%}
     {%- do parts.update({'aggregates': aggregates, 'agg_names': names, 'columns': ml_monitor._perf_agg_columns(names)}) -%}
   {%- endif -%}
   {{ return(parts) }}
