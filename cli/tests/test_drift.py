@@ -434,3 +434,25 @@ def test_argument_errors_name_the_test_and_the_argument(tmp_path):
         assert test in r["message"] and message in r["message"], (name, r["message"])
     assert "freeze it first: dbt run-operation ml_monitor.freeze_baseline" in by_name["unknown_baseline"]["message"]
     assert not ok
+
+
+def test_identical_distributions_name_no_bin(tmp_path):
+    """PSI 0 (every bin's share the same): the detail says no bin moved instead of naming an
+    arbitrary bin with '0.0% -> 0.0%'."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.psi_drift:
+          name: same_psi
+          arguments: {columns: [x, c], reference_where: 'half = 0', where: 'half = 1'}
+"""
+    model = "select i % 2 as half, (i // 2) % 10 * 1.0 as x, chr(97 + cast((i // 2) % 3 as integer)) as c from range(0, 400) as t(i)"
+    ok, by_name = build_tiny_project(tmp_path / "same", {"t": model}, schema)
+    assert by_name["same_psi"]["status"] == "pass", by_name["same_psi"].get("message")
+    rows = duckdb_rows(tmp_path / "same" / "e.duckdb", "select column_name, value, detail from main_dbt_test__audit.same_psi")
+    assert len(rows) == 2
+    for column, value, detail in rows:
+        assert value == 0 and detail.endswith("; no bin moved"), (column, value, detail)

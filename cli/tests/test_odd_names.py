@@ -61,3 +61,28 @@ def test_quotes_in_column_names(tmp_path):
     assert rows["all"] == pytest.approx(28 / 200, abs=1e-12)
     assert rows['y"z'] == pytest.approx(14 / 100, abs=1e-12)
     assert {r[0] for r in duckdb_rows(db, "select distinct column_name from main_dbt_test__audit.odd_psi")} == {DQ, SQ}
+
+
+def test_null_timestamps_are_named_by_the_column_not_its_conversion(tmp_path):
+    """The window note names a time-zone-aware timestamp column as written (not the expression
+    that converts it to UTC), with an odd name, and counts one row in the singular."""
+    model = """
+    select i as id, i * 1.0 as x,
+           case when i = 1 then null
+                else timestamptz '2026-01-29 00:00:00+00' + to_hours(i) end as "t s"
+    from range(1, 41) as t(i)
+    """
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.null_rate:
+          name: tz_null_rate
+          arguments: {columns: [x], timestamp_column: 't s', window: {period: day}, windows: 2, max_null_rate: 1}
+"""
+    ok, by_name = build_tiny_project(tmp_path / "tz_names", {"t": model}, schema,
+                                     project_vars='  ml_monitor_as_of: "2026-01-31 00:00:00"\n')
+    assert by_name["tz_null_rate"]["status"] == "pass", by_name["tz_null_rate"].get("message")
+    details = [r[0] for r in duckdb_rows(tmp_path / "tz_names" / "e.duckdb",
+                                         "select detail from main_dbt_test__audit.tz_null_rate")]
+    assert len(details) == 2 and all(d.endswith("; 1 row with a NULL t s excluded") for d in details), details

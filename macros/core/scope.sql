@@ -301,7 +301,7 @@ window_facts as (
     and rows excluded for a NULL timestamp. -#}
 {% macro _window_note_sql(scope, frame, facts) -%}
   {{ ml_monitor._window_note_text_sql(frame ~ '.window_start', frame ~ '.window_end', facts ~ '.ml_data_from',
-       facts ~ '.ml_null_ts_rows', scope.key_windows[0].start_sql, ml_monitor.unquoted(scope.timestamp_sql)) }}
+       facts ~ '.ml_null_ts_rows', scope.key_windows[0].start_sql, ml_monitor.unquoted(scope.timestamp_column_sql)) }}
 {%- endmacro %}
 
 {#- The same sentence from SQL expressions: the row's window bounds, the first timestamp read in
@@ -314,7 +314,7 @@ window_facts as (
        then '; window only partly covered: first row at ' || {{ ml_monitor.to_string(data_from_sql) }}
        else '' end
   || case when {{ null_rows_sql }} > 0
-       then '; ' || {{ ml_monitor.to_string(null_rows_sql) }} || {{ ml_monitor.string_literal(' rows with a NULL ' ~ ts_name ~ ' excluded') }}
+       then '; ' || {{ ml_monitor._count_text(null_rows_sql, 'row') }} || {{ ml_monitor.string_literal(' with a NULL ' ~ ts_name ~ ' excluded') }}
        else '' end
 {%- endmacro %}
 

@@ -1,10 +1,12 @@
 {#- Observation rows of the binned drift metrics (psi, js_distance) and their detail text. -#}
 
-{#- "largest shift in bin (a, b]: 10.00% -> 25.00%" -#}
+{#- "largest shift in bin (a, b]: 10.00% -> 25.00%"; "no bin moved" when the largest shift is 0
+    (identical shares: naming a bin would point at an arbitrary one) -#}
 {% macro _moved_bin_text(prefix='') -%}
-  '; largest shift in bin ' || coalesce({{ prefix }}top_bin, '?') || ': '
+  case when {{ prefix }}top_ref_share = {{ prefix }}top_cur_share then '; no bin moved'
+  else '; largest shift in bin ' || coalesce({{ prefix }}top_bin, '?') || ': '
     || coalesce({{ ml_monitor._fmt('100 * ' ~ prefix ~ 'top_ref_share', 2) }}, '?') || '% -> '
-    || coalesce({{ ml_monitor._fmt('100 * ' ~ prefix ~ 'top_cur_share', 2) }}, '?') || '%'
+    || coalesce({{ ml_monitor._fmt('100 * ' ~ prefix ~ 'top_cur_share', 2) }}, '?') || '%' end
 {%- endmacro %}
 
 {#- One observation row per (segment, column) for a binned metric (psi, js_distance, hellinger,
