@@ -2,6 +2,8 @@
 -- the decision_threshold metrics undefined (no_data, with the reason), on every engine: never a
 -- NaN / inf value that passes. The segment with finite inputs keeps its exact values
 -- (mae 2/3, rmse sqrt(2/3), accuracy 1, f1 1). Every returned row is a failure.
+{#- in double precision (a decimal 2.0 / 3.0 keeps 6 digits on Spark) -#}
+{%- set two_thirds = '(' ~ ml_monitor.to_double('2') ~ ' / 3)' %}
 {%- set common = {'labels': ref('perf_nonfinite_labels'), 'join_key': 'id', 'segment_by': ['seg']} %}
 with observed as (
   select 'regression' as part, o.* from (
@@ -30,8 +32,8 @@ where not (
      and detail like '% labelled rows have a NaN or infinite %' and detail like '%' || metric || ' undefined%')
   or (kind = 'good' and status = 'pass' and value is not null
      and (segment_value <> 'finite'
-          or (metric = 'mae' and abs(value - 2.0 / 3.0) < 1e-12)
-          or (metric = 'rmse' and abs(value - sqrt(2.0 / 3.0)) < 1e-12)
-          or (metric = 'r2' and abs(value - (1 - 2.0 / (2.0 / 3.0))) < 1e-12)
+          or (metric = 'mae' and abs(value - {{ two_thirds }}) < 1e-12)
+          or (metric = 'rmse' and abs(value - sqrt({{ two_thirds }})) < 1e-12)
+          or (metric = 'r2' and abs(value - (1 - 2 / {{ two_thirds }})) < 1e-12)
           or (metric in ('accuracy', 'f1') and abs(value - 1) < 1e-12)))
 )
