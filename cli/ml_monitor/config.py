@@ -117,7 +117,9 @@ def _substitute(value: Any, key: str, file: Path, secrets: set[str], environ: ty
 
 def _secret_values(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [value] if len(value) >= 4 else []
+        # the whole value, and its long words: a server may echo the token of "Bearer <token>" alone
+        words = [w for w in value.split() if len(w) >= 8 and w != value]
+        return ([value] if len(value) >= 4 else []) + words
     if isinstance(value, dict):
         return [s for v in value.values() for s in _secret_values(v)]
     if isinstance(value, list):

@@ -34,10 +34,22 @@ class DeliveryReport:
                 "waiting": self.waiting, "errors": self.errors}
 
 
+MESSAGE_CHARS = 400
+
+
+def clip_message(text: str) -> str:
+    """A delivery error for logs and the state file, after redaction: one line, at most
+    MESSAGE_CHARS (a secret cut in two by a clip made before redaction would survive it)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + " …"
+
+
 def backoff(config: Config, attempts: int, retry_after: float | None) -> float:
     """Seconds to wait before attempt `attempts + 1`."""
     d = config.delivery
-    delay = min(d.max_backoff, d.initial_backoff * (2 ** max(0, attempts - 1)))
+    # the exponent is capped: 2 ** 1024 overflows a float (a dead endpoint reaches that attempt
+    # after weeks), and 2 ** 60 is beyond any max_backoff already
+    delay = min(d.max_backoff, d.initial_backoff * (2.0 ** min(max(0, attempts - 1), 60)))
     return max(delay, min(retry_after or 0.0, d.max_backoff))
 
 
@@ -62,7 +74,7 @@ def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None 
                 raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
             channel_module(settings.type).send(settings, note, ctx)
         except DeliveryError as e:
-            message = config.redact(e.message)
+            message = clip_message(config.redact(e.message))
             attempts = outbox.attempts(row["id"])
             next_at = clock() + backoff(config, attempts, e.retry_after)
             outbox.failed(row["id"], message, e.retryable, next_at)
@@ -75,7 +87,7 @@ def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None 
                 log.error("delivery of %s to %s failed: %s", note.alert.fingerprint, channel, message)
             out.errors.append(f"{channel}: {message}")
         except Exception as e:  # noqa: BLE001 - a bug in a channel must not lose the alert
-            message = config.redact(f"{e.__class__.__name__}: {e}")
+            message = clip_message(config.redact(f"{e.__class__.__name__}: {e}"))
             attempts = outbox.attempts(row["id"])
             outbox.failed(row["id"], message, True, clock() + backoff(config, attempts, None))
             out.retrying += 1

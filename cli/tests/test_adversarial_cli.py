@@ -180,17 +180,31 @@ def test_an_invalid_url_is_a_configuration_error_that_does_not_repeat_it(tmp_pat
     assert SECRET not in result.output
 
 
-def test_userinfo_and_query_values_of_every_endpoint_are_redacted(tmp_path):
+def test_query_values_of_every_endpoint_are_redacted(tmp_path):
     project = _project(tmp_path, """
 channels:
-  slack: {type: slack, url: "https://user:pa55word@hooks.example/services/T/B?sig=abcd1234"}
+  slack: {type: slack, url: "https://hooks.example/services/T/B?sig=abcd1234"}
   pager: {type: pagerduty, routing_key: rk-0123, url: "https://events.example/v2/enqueue?key=pd-key-99"}
+  hook: {type: webhook, url: "https://hooks.example/x", headers: {Authorization: "Bearer literalTOKEN12345"}}
 """)
     cfg = load_config(project, environ={})
-    text = cfg.redact("HTTP 400: bad sig=abcd1234 for user:pa55word, key pd-key-99 at /v2/enqueue")
-    for secret in ("abcd1234", "pa55word", "pd-key-99"):
+    text = cfg.redact("HTTP 400: bad sig=abcd1234, key pd-key-99 at /v2/enqueue; unknown token literalTOKEN12345")
+    for secret in ("abcd1234", "pd-key-99", "literalTOKEN12345"):   # a header's token echoed alone too
         assert secret not in text
     assert "/v2/enqueue" in text                                   # a short, token-free path stays readable
+
+
+def test_credentials_in_a_url_are_a_configuration_error_never_repeated(tmp_path):
+    """urllib would take user:password@ for part of the host name and never deliver: refused when
+    the file is read, naming the key, without the password."""
+    project = _project(tmp_path, """
+channels:
+  slack: {type: slack, url: "https://user:pa55word@hooks.example/services/T/B"}
+""")
+    with pytest.raises(ConfigError) as err:
+        load_config(project, environ={})
+    assert err.value.key == "channels.slack.url" and "credentials" in str(err.value)
+    assert "pa55word" not in str(err.value)
 
 
 # ----------------------------------------------------- 4. a selector that matches nothing

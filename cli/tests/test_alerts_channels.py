@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import sys
+import time
 from email import policy
 
 import pytest
+import yaml
 
 from ml_monitor.alerts import command, email as email_channel, jsonl, pagerduty, slack, stdout, teams, webhook
 from ml_monitor.alerts.base import DeliveryContext, DeliveryError
 from ml_monitor.alerts.model import Notification, build_alerts
+from ml_monitor.config import ConfigError, load_config
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +172,50 @@ def test_command_channel_gets_json_on_stdin_and_times_out(tmp_path, score_alert)
     with pytest.raises(DeliveryError) as err:
         command.send(command.Settings(command="no-such-binary-xyz --flag"), _note(score_alert), CTX)
     assert not err.value.retryable
+
+
+def test_command_timeout_kills_the_children_too(tmp_path, score_alert):
+    """`sh -c` starts the real job as a child: on timeout the whole process group is killed, so
+    the job does not keep running while the delivery is retried (a retraining run twice)."""
+    pidfile = tmp_path / "child.pid"
+    script = f"sleep 30 & echo $! > {pidfile}; wait"
+    with pytest.raises(DeliveryError) as err:
+        command.send(command.Settings(command=["sh", "-c", script], timeout=1.0), _note(score_alert), CTX)
+    assert err.value.retryable and "timed out" in err.value.message
+    pid = int(pidfile.read_text())
+    deadline = time.time() + 5
+    while time.time() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid), "the command's child survived its timeout"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (killed, not yet reaped by init) counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_command_as_a_string_in_the_config_is_one_command_line(tmp_path, score_alert):
+    """A string is split like a shell line (not taken as the name of one program); a string that
+    cannot be split is a configuration error naming the key."""
+    out = tmp_path / "got.txt"
+    line = f"{sys.executable} -c 'import sys; open(sys.argv[1], \"w\").write(\"ran\")' {out}"
+    (tmp_path / "ml_monitor.yml").write_text(yaml.safe_dump({"channels": {"hook": {"type": "command", "command": line}}}))
+    cfg = load_config(tmp_path)
+    command.send(cfg.channels["hook"], _note(score_alert), CTX)
+    assert out.read_text() == "ran"
+    bad = {"channels": {"hook": {"type": "command", "command": "echo 'unterminated"}}}
+    (tmp_path / "ml_monitor.yml").write_text(yaml.safe_dump(bad))
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert err.value.key == "channels.hook.command" and "cannot be split" in str(err.value)
 
 
 def test_jsonl_and_stdout(tmp_path, capsys, score_alert):

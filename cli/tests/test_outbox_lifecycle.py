@@ -123,6 +123,28 @@ def test_backoff_doubles_and_is_capped(hook_config):
     cfg = hook_config()
     assert [backoff(cfg, n, None) for n in (1, 2, 3, 4, 5, 6)] == [60, 120, 240, 480, 600, 600]
     assert backoff(cfg, 1, 300) == 300     # Retry-After wins when longer
+    # a dead endpoint retried for weeks: 2 ** 1024 would overflow a float (a crash every run)
+    assert [backoff(cfg, n, None) for n in (1025, 10**6)] == [600, 600]
+
+
+def test_an_echoed_secret_is_redacted_before_the_error_is_cut(tmp_path, http_receiver, failing_run_report):
+    """The server echoes a long token path after 290 characters: the error is redacted whole and
+    only then clipped, so no part of the token survives (a clip made first cut the token in two,
+    and the part left matched no secret)."""
+    token_path = "/hook/" + "p" * 280 + "tokenSECRET0123456789"
+    (tmp_path / "ml_monitor.yml").write_text(f"""
+state_path: state.sqlite
+channels:
+  hook: {{type: webhook, url: "{http_receiver.url(token_path)}"}}
+""")
+    cfg = load_config(tmp_path)
+    http_receiver.script[token_path] = [404, 404]
+    out = api.deliver(failing_run_report, cfg)
+    assert out.delivery.failed == 2
+    errors = [p["last_error"] for p in api.list_deliveries(cfg)] + out.delivery.errors
+    assert errors and all("HTTP 404" in e for e in errors)
+    for e in errors:
+        assert "ppppp" not in e and "SECRET" not in e and "\n" not in e and len(e) <= 500, e
 
 
 def test_4xx_is_a_configuration_error_kept_until_retry(hook_config, http_receiver, failing_run_report):

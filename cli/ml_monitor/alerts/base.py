@@ -77,6 +77,10 @@ def url_problem(url: str) -> str | None:
         return "the url is malformed (check the host and the port)"
     if not parts.hostname:
         return "the url has no host"
+    if "@" in parts.netloc:
+        # urllib would treat user:password@ as part of the host name: never delivered
+        return ("the url carries credentials (user:password@host), which are not sent that way: "
+                "put them in the channel's headers, e.g. Authorization: \"Basic ${TOKEN}\"")
     return None
 
 

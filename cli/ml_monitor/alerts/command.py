@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 from dataclasses import dataclass, field
 
@@ -14,7 +15,8 @@ from ml_monitor.alerts.model import Notification
 
 @dataclass
 class Settings:
-    command: list[str] | str
+    # str first: a string is one shell-like command line (split with shlex), not a list of one
+    command: str | list[str]
     type: str = "command"
     timeout: float = 300.0
     cwd: str | None = None
@@ -22,7 +24,11 @@ class Settings:
     send_resolved: bool = True
 
     def __post_init__(self) -> None:
-        if not argv(self):
+        try:
+            args = argv(self)
+        except ValueError as e:
+            raise SettingsError("command", f"cannot be split into arguments ({e}): {self.command!r}") from None
+        if not args:
             raise SettingsError("command", "the command is empty")
 
 
@@ -36,15 +42,36 @@ def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
            "ML_MONITOR_FINGERPRINT": note.alert.fingerprint, "ML_MONITOR_DELIVERY_ID": note.delivery_id}
     data = json.dumps(note.to_dict(), default=str)
     try:
-        done = subprocess.run(args, input=data, text=True, capture_output=True, timeout=settings.timeout,
-                              cwd=settings.cwd, env=env, check=False)
+        # its own process group: on timeout the whole group is killed, children included (a
+        # `sh -c` wrapper's job must not keep running while the delivery is retried)
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=settings.cwd, env=env, start_new_session=True)
     except FileNotFoundError:
         raise DeliveryError(f"command not found: {args[0] if args else '(empty)'}", retryable=False) from None
     except PermissionError:
         raise DeliveryError(f"command not executable: {args[0]}", retryable=False) from None
+    try:
+        stdout, stderr = proc.communicate(input=data, timeout=settings.timeout)
     except subprocess.TimeoutExpired:
+        _kill_group(proc)
         raise DeliveryError(f"command timed out after {settings.timeout:g}s and was killed", retryable=True) from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    done = subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout or "").strip().splitlines()[-3:]
         raise DeliveryError(f"command exited with {done.returncode}" + (": " + " | ".join(tail) if tail else ""),
                             retryable=True)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the command's process group (it leads one: start_new_session), then reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
