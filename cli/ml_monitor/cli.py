@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from typing import Any, Callable
 
@@ -13,13 +14,21 @@ from ml_monitor.config import ConfigError
 
 
 class MonitorGroup(click.Group):
-    """Maps configuration errors to exit code 2 in one place."""
+    """Maps configuration errors, and a state file or path that cannot be used, to exit code 2 in
+    one place (a message, never a traceback; exit 1 means failing checks)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ConfigError as e:
             click.echo(f"ml-monitor: configuration error: {e}", err=True)
+            ctx.exit(2)
+        except sqlite3.DatabaseError as e:
+            click.echo(f"ml-monitor: the state file cannot be used ({e}): check state_path, or move the file "
+                       "away to start with an empty state", err=True)
+            ctx.exit(2)
+        except OSError as e:
+            click.echo(f"ml-monitor: {e.strerror or e.__class__.__name__}: {e.filename or e}", err=True)
             ctx.exit(2)
 
 

@@ -216,6 +216,8 @@ def load_config(project_dir: str | os.PathLike = ".", path: str | os.PathLike | 
 def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Config:
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"the file is not UTF-8 text (byte {e.start}: {e.reason})", file) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else None

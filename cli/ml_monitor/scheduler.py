@@ -42,8 +42,13 @@ class Schedule:
         if cron:
             from croniter import croniter
 
-            if not croniter.is_valid(cron):
-                raise ConfigError(f"invalid cron expression {cron!r}", key="--cron")
+            if not croniter.is_valid(cron) or len(cron.split()) != 5:
+                raise ConfigError(f"invalid cron expression {cron!r} (five fields: minute hour day month weekday)",
+                                  key="--cron")
+            try:   # valid syntax that never matches (e.g. February 30th)
+                croniter(cron, datetime.fromtimestamp(now, timezone.utc)).get_next(float)
+            except Exception:  # noqa: BLE001 - croniter's CroniterBadDateError and kin
+                raise ConfigError(f"the cron expression {cron!r} never matches a date", key="--cron") from None
             return cls(cron=cron, anchor=now)
         seconds = parse_duration(every, "--every")
         if seconds < 1:

@@ -424,3 +424,33 @@ def test_run_outside_a_dbt_project_says_so_and_creates_nothing(tmp_path):
                                 env={"HOME": str(home)})
     assert result.exit_code == 2 and "no dbt_project.yml" in result.output
     assert list(nowhere.iterdir()) == []
+
+
+# ----------------------------------------------------- a state file or config that cannot be read
+
+@pytest.mark.parametrize("case", ["corrupt_state", "state_is_a_directory", "state_under_missing_dir", "config_not_utf8"])
+def test_unusable_state_or_config_is_a_message_and_exit_2(tmp_path, case):
+    """Never a traceback, never exit 1 (which means failing checks)."""
+    state = tmp_path / "state.sqlite"
+    config = "channels: {out: {type: stdout}}\n"
+    if case == "corrupt_state":
+        state.write_bytes(b"this is not a database" * 100)
+        config += f"state_path: {state}\n"
+    elif case == "state_is_a_directory":
+        config += f"state_path: {tmp_path}\n"
+    elif case == "state_under_missing_dir":
+        config += "state_path: /proc/no-such-dir/x.sqlite\n"
+    project = _project(tmp_path, config)
+    if case == "config_not_utf8":
+        (project / "ml_monitor.yml").write_bytes(b"channels: {out: {type: stdout}}\n# caf\xe9\n")
+    result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)])
+    assert result.exit_code == 2, (case, result.output, result.exception)
+    assert "Traceback" not in result.output and result.output.startswith("ml-monitor: "), result.output
+
+
+@pytest.mark.parametrize("cron", ["0 0 30 2 *", "* * * * * *"])
+def test_a_cron_that_never_matches_or_has_six_fields_is_refused(cron):
+    from ml_monitor.scheduler import Schedule
+    with pytest.raises(ConfigError) as err:
+        Schedule.parse(cron, None)
+    assert err.value.key == "--cron"
