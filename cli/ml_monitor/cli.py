@@ -179,7 +179,7 @@ def run(project_dir: str, config_file: str | None, state_path: str | None, outpu
 @_option("--cron", envvar="ML_MONITOR_CRON", help="Cron expression in UTC, e.g. '*/15 * * * *'.")
 @_option("--every", envvar="ML_MONITOR_EVERY", help="Interval, e.g. 15m, 1h, 30s.")
 @_option("--run-now", is_flag=True, envvar="ML_MONITOR_RUN_NOW", help="Run once at start, then on schedule.")
-@_option("--max-runs", type=int, envvar="ML_MONITOR_MAX_RUNS", help="Exit after this many runs.")
+@_option("--max-runs", type=click.IntRange(min=1), envvar="ML_MONITOR_MAX_RUNS", help="Exit after this many runs (at least 1; default: run until stopped).")
 @dbt_options
 @state_options
 def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int | None, project_dir: str,

@@ -87,23 +87,28 @@ def _me() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+# a claim of a live process on this host is kept however long its delivery takes (a command
+# channel may run for its whole timeout); after this long it is taken over anyway (the pid may
+# have been reused by another program)
+LIVE_CLAIM_LIMIT = 24 * 3600.0
+
+
 def _claim_is_stale(claimed_by: str | None, claimed_at: float | None, now: float, lease: float) -> bool:
     if not claimed_by:
         return True
     host, _, pid = claimed_by.rpartition(":")
-    if claimed_at is not None and now - claimed_at > lease:
-        return True
+    age = None if claimed_at is None else now - claimed_at
     if host != socket.gethostname():
-        return False
+        return age is not None and age > lease        # another host: only its lease tells
     if pid == str(os.getpid()):
         return True            # our own leftover claim: we are not sending it now
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return True
+        return True            # its process died: at once
     except (PermissionError, ValueError):
-        return False
-    return False
+        return age is not None and age > lease        # not ours to probe: the lease
+    return age is not None and age > LIVE_CLAIM_LIMIT
 
 
 @dataclass
@@ -224,8 +229,11 @@ class Outbox:
         """Resolve an open alert by hand (fingerprint or unique prefix)."""
         now = time.time() if now is None else now
         with self.transaction() as db:
-            rows = db.execute("select * from alerts where state = 'open' and fingerprint like ?",
-                              (fingerprint + "%",)).fetchall()
+            if len(fingerprint) < 4 or not fingerprint.isalnum():
+                raise LookupError(f"{fingerprint!r} is not a fingerprint prefix: give at least 4 of its characters")
+            # a prefix, compared as text (not LIKE: '%' or '_' would match any alert)
+            rows = db.execute("select * from alerts where state = 'open' and substr(fingerprint, 1, ?) = ?",
+                              (len(fingerprint), fingerprint)).fetchall()
             if len(rows) != 1:
                 if len(rows) > 1:
                     raise LookupError(f"{fingerprint!r} matches {len(rows)} open alerts; give more characters")

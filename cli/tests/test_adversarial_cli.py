@@ -454,3 +454,10 @@ def test_a_cron_that_never_matches_or_has_six_fields_is_refused(cron):
     with pytest.raises(ConfigError) as err:
         Schedule.parse(cron, None)
     assert err.value.key == "--cron"
+
+
+@pytest.mark.parametrize("n", ["0", "-1"])
+def test_max_runs_below_one_is_refused_not_forever(tmp_path, n):
+    project = _project(tmp_path, "channels: {out: {type: stdout}}\n")
+    result = CliRunner().invoke(main, ["schedule", "--every", "1h", "--max-runs", n, "--project-dir", str(project)])
+    assert result.exit_code == 2 and "--max-runs" in result.output, result.output

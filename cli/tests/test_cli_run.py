@@ -127,6 +127,10 @@ channels:
     assert json.loads(retried.stdout)["sent"] == 1
 
     fp = [a.fingerprint for a in api.build_alerts(failing_run_report) if a.column == "label"][0]
+    # a wildcard or a too-short prefix resolves nothing (the prefix is not a LIKE pattern)
+    for bad in ("%", "_", "", fp[:2]):
+        invoke(["alerts", "resolve", bad, "--project-dir", tmp_path], expect=2)
+    assert len(api.list_alerts(cfg, "open")) == 2
     resolved = invoke(["alerts", "resolve", fp[:10], "--project-dir", tmp_path], expect=0)
     assert "resolved " + fp in resolved.stderr and "1 notification(s) sent" in resolved.stderr
     assert http_receiver.requests[-1].json["event"] == "resolve"

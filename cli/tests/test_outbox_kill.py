@@ -76,8 +76,11 @@ def test_a_delivery_claimed_by_a_live_process_is_not_sent_twice(tmp_path, http_r
         other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         try:
             first = ob.due()[0]["id"]
+            # claimed by a live process on this host longer ago than the lease (a command channel
+            # running a long retraining job): still its own, not sent a second time
+            assert cfg.delivery.lease < 3600
             ob.db.execute("update deliveries set claimed_by = ?, claimed_at = ? where id = ?",
-                          (f"{socket.gethostname()}:{other.pid}", time.time(), first))
+                          (f"{socket.gethostname()}:{other.pid}", time.time() - 3600, first))
             result = api.deliver_pending(cfg, ob)
             assert (result.sent, result.busy) == (3, 1)
             assert first not in {r.json["delivery_id"] for r in http_receiver.at("/kill")}
