@@ -128,6 +128,42 @@ def test_http_status_classification(http_receiver, score_alert):
     assert err.value.retryable and "timed out" in err.value.message
 
 
+def test_timeout_bounds_the_whole_exchange_not_each_read(score_alert):
+    """A server that answers one byte every 0.3 s never trips a per-read timeout of 1 s; the
+    delivery still fails (retryable) within about that second instead of waiting for it."""
+    import socket as _socket
+    import threading
+
+    server = _socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+            if stop.wait(0.3):
+                break
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                break
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeliveryError) as err:
+            webhook.send(webhook.Settings(url=f"http://127.0.0.1:{server.getsockname()[1]}/drip", timeout=1.0),
+                         _note(score_alert), CTX)
+    finally:
+        stop.set()
+        server.close()
+    assert err.value.retryable and "timed out after 1s" in err.value.message
+    assert time.monotonic() - started < 3.0      # the drip alone takes ~12 s
+
+
 def test_email_text_and_html(smtp_receiver, score_alert):
     settings = email_channel.Settings(host=smtp_receiver.host, port=smtp_receiver.port, security="none",
                                       sender="ml-monitor@example.com", to=["oncall@example.com", "b@example.com"])

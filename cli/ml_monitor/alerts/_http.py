@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 import urllib.error
 import urllib.request
 from typing import Any
@@ -42,8 +43,32 @@ def post_json(url: str, payload: Any, timeout: float, headers: dict[str, str] | 
               what: str = "endpoint") -> int:
     """POST `payload` as JSON; return the HTTP status or raise DeliveryError.
 
+    `timeout` bounds the whole exchange, not only each socket read: a server that answers one
+    byte at a time would otherwise hold the run (or the scheduler) for as long as it likes. The
+    request runs in a daemon thread; past the deadline the delivery fails as retryable (the
+    request may still arrive: receivers deduplicate by the Idempotency-Key header).
     Error messages never contain the URL (it often embeds a secret token).
     """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["status"] = _post_json(url, payload, timeout, headers, what)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller below
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="ml-monitor-post", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise DeliveryError(f"timed out after {timeout:g}s waiting for {what} (no complete answer in that time)",
+                            retryable=True)
+    if "error" in box:
+        raise box["error"]
+    return box["status"]
+
+
+def _post_json(url: str, payload: Any, timeout: float, headers: dict[str, str] | None, what: str) -> int:
     body = json.dumps(payload, default=str).encode("utf-8")
     all_headers = {"Content-Type": "application/json", "User-Agent": f"ml-monitor/{__version__}"}
     all_headers.update(headers or {})
