@@ -77,6 +77,15 @@ def timestamp(value: Any) -> str | None:
     return t.strftime("%Y-%m-%d %H:%M:%S UTC" if t.second or t.microsecond else "%Y-%m-%d %H:%M UTC")
 
 
+def short_timestamp(value: Any) -> str | None:
+    """An instant in few characters, in UTC: '2026-01-28' at midnight, else '2026-01-28 08:00'
+    (a window's start in a terminal table); None when there is no instant."""
+    t = _as_datetime(value)
+    if t is None:
+        return None
+    return t.strftime("%Y-%m-%d" if (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0) else "%Y-%m-%d %H:%M")
+
+
 _SAFE_LINK = re.compile(r"^(https?://[^\s<>|\"'`]+|mailto:[^\s<>|\"'`]+)$", re.IGNORECASE)
 
 

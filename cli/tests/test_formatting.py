@@ -42,3 +42,12 @@ def test_timestamp(value, text):
 ])
 def test_safe_link(url, ok):
     assert (safe_link(url) is not None) == ok
+
+
+def test_short_timestamp():
+    from datetime import datetime, timezone
+    from ml_monitor.formatting import short_timestamp
+    assert short_timestamp(datetime(2026, 1, 28)) == "2026-01-28"
+    assert short_timestamp("2026-01-28 06:00:00") == "2026-01-28 06:00"
+    assert short_timestamp(datetime(2026, 1, 28, 9, tzinfo=timezone.utc).astimezone()) == "2026-01-28 09:00"
+    assert short_timestamp(None) is None

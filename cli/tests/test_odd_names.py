@@ -21,11 +21,14 @@ select i as id,
        i % 2 as y
 from range(1, 201) as t(i)
 """
-SCHEMA = """
-models:
-  - name: t
-    data_tests:
-      - ml_monitor.null_rate:
+
+
+def _schema(tests: str) -> str:
+    """The schema.yml of model t with these data tests (YAML items at 6 spaces)."""
+    return "models:\n  - name: t\n    data_tests:\n" + tests
+
+
+SCHEMA = _schema("""      - ml_monitor.null_rate:
           name: odd_null_rate
           arguments: {columns: ['a"b', "it's"], max_null_rate: 0.5, segment_by: ['se g']}
       - ml_monitor.value_range:
@@ -41,7 +44,7 @@ models:
           name: odd_performance
           arguments: {metric: [roc_auc], labels: ref('t'), join_key: id, label_column: y,
                       score_column: "it's", segment_by: ['se g']}
-"""
+""")
 
 
 def test_quotes_in_column_names(tmp_path):
@@ -72,14 +75,10 @@ def test_null_timestamps_are_named_by_the_column_not_its_conversion(tmp_path):
                 else timestamptz '2026-01-29 00:00:00+00' + to_hours(i) end as "t s"
     from range(1, 41) as t(i)
     """
-    schema = """
-models:
-  - name: t
-    data_tests:
-      - ml_monitor.null_rate:
+    schema = _schema("""      - ml_monitor.null_rate:
           name: tz_null_rate
           arguments: {columns: [x], timestamp_column: 't s', window: {period: day}, windows: 2, max_null_rate: 1}
-"""
+""")
     ok, by_name = build_tiny_project(tmp_path / "tz_names", {"t": model}, schema,
                                      project_vars='  ml_monitor_as_of: "2026-01-31 00:00:00"\n')
     assert by_name["tz_null_rate"]["status"] == "pass", by_name["tz_null_rate"].get("message")

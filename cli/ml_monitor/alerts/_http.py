@@ -79,9 +79,9 @@ def _post_json(url: str, payload: Any, timeout: float, headers: dict[str, str] |
             return response.status
     except urllib.error.HTTPError as e:
         try:
-            # enough to redact a secret the server echoes in full (the message is redacted and
-            # only then clipped: delivery.clip_message); one line, so it cannot fake log lines
-            text = " ".join(e.read(8192).decode("utf-8", "replace").split())
+            # enough to redact a secret the server echoes in full: the message is redacted and
+            # only then clipped to one line (delivery.clip_message)
+            text = e.read(8192).decode("utf-8", "replace").strip()
         except Exception:  # noqa: BLE001 - the body is only informative
             text = ""
         if 300 <= e.code < 400:

@@ -58,10 +58,9 @@ def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
     except BaseException:
         _kill_group(proc)
         raise
-    done = subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout or "").strip().splitlines()[-3:]
-        raise DeliveryError(f"command exited with {done.returncode}" + (": " + " | ".join(tail) if tail else ""),
+    if proc.returncode != 0:
+        tail = (stderr or stdout or "").strip().splitlines()[-3:]
+        raise DeliveryError(f"command exited with {proc.returncode}" + (": " + " | ".join(tail) if tail else ""),
                             retryable=True)
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ml_monitor.demo.runner import FAILING_STATUSES
+from ml_monitor.formatting import short_timestamp
 from ml_monitor.runner import CheckResult
 
 
@@ -36,16 +37,9 @@ def _segment(obs: dict) -> str:
     return f"{obs['segment_column']}={obs.get('segment_value')}"
 
 
-def _window(o: dict) -> str:
-    """The window's start: the date for windows starting at midnight, else date and time."""
-    start = str(o.get("window_start") or "")
-    day, _, time = start.replace("T", " ").partition(" ")
-    return day if time[:8] in ("", "00:00:00") else f"{day} {time[:5]}"
-
-
 def _where(o: dict, with_window: bool = False) -> str:
-    """Column · segment, and the window when a check fails in several (`windows: N`)."""
-    parts = [o.get("column_name"), _segment(o)] + ([_window(o)] if with_window and o.get("window_start") else [])
+    """Column · segment, and the window's start when a check fails in several (`windows: N`)."""
+    parts = [o.get("column_name"), _segment(o)] + ([short_timestamp(o.get("window_start"))] if with_window else [])
     return " · ".join(x for x in parts if x)
 
 
