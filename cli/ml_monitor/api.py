@@ -27,6 +27,7 @@ from ml_monitor.locks import LockHeld, RunLocked, lock_path, run_lock
 from ml_monitor.logs import setup_logging
 from ml_monitor.outbox import Lifecycle, Outbox
 from ml_monitor.runner import RunReport, run_dbt
+from ml_monitor.signals import RunInterrupted
 from ml_monitor.triggers.lifecycle import TriggerLifecycle, TriggerState, trigger_alert
 from ml_monitor.triggers.rules import check_selected, evaluate
 from ml_monitor.triggers.store import StoreError, manifest_test_names, read_store
@@ -125,7 +126,12 @@ def deliver(report: RunReport, config: Config | None = None, ctx: DeliveryContex
     config = config or load_config(report.project_dir)
     with Outbox(config.state_path) as outbox:
         lifecycle = process(report, config, outbox, now=now)
-        delivery = deliver_pending(config, outbox, ctx, now=now)
+        try:
+            delivery = deliver_pending(config, outbox, ctx, now=now)
+        except RunInterrupted:
+            raise
+        except KeyboardInterrupt:
+            raise RunInterrupted("delivery") from None
         outcome = RunOutcome(report, lifecycle, delivery)
         outbox.prune(config.delivery.retention, now=now)
         outbox.log_run(time.time() - report.duration, report.duration, report.command, report.status,
@@ -139,9 +145,11 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
     Raises RunLocked when another run holds the lock."""
     require_dbt_project(config.project_dir)
     lock = run_lock(config)
+    stage = "dbt"
     try:
         log.info("running dbt %s in %s", config.dbt.command, config.project_dir)
         report = run_checks(str(config.project_dir), config=config)
+        stage = "alerts"
         check_selection(report, config)
         check_trigger_tests(report, config)
         if report.exit_code == 2:
@@ -149,10 +157,15 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
                 f"{e['name']}: {e['message']}" for e in report.node_errors),
                 config.project_dir / "logs" / "dbt.log")
         outcome = deliver(report, config, ctx)
+        stage = "triggers"
         if config.triggers:
             outcome.triggers = run_triggers(report, config, ctx)
         log.info("%s", outcome.summary())
         return outcome
+    except RunInterrupted:
+        raise
+    except KeyboardInterrupt:
+        raise RunInterrupted(stage) from None
     finally:
         lock.release()
 
@@ -275,11 +288,15 @@ def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
 
 
 def list_alerts(config: Config, state: str = "all") -> list[dict[str, Any]]:
+    if not config.state_path.exists():          # nothing to list: do not create the state file
+        return []
     with Outbox(config.state_path) as outbox:
         return config.redact(outbox.alerts(state))
 
 
 def list_deliveries(config: Config, undelivered_only: bool = True) -> list[dict[str, Any]]:
+    if not config.state_path.exists():
+        return []
     with Outbox(config.state_path) as outbox:
         states = ("pending", "failed") if undelivered_only else ("pending", "failed", "delivered")
         return config.redact(outbox.deliveries(states))

@@ -104,8 +104,10 @@ def _parse_vars(text: str | None) -> dict[str, Any] | None:
         return None
     import yaml
 
+    from ml_monitor.config import load_yaml
+
     try:
-        value = yaml.safe_load(text)
+        value = load_yaml(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"invalid YAML: {e}", key="--vars") from None
     if not isinstance(value, dict):
@@ -152,10 +154,11 @@ def run(project_dir: str, config_file: str | None, state_path: str | None, outpu
     (dbt error, bad profile, unreachable warehouse, another run in progress, no
     dbt_project.yml, a --select that matches no test, a trigger naming an unknown
     test, triggers that could not read the metric store), 130 / 143 interrupted by
-    SIGINT / SIGTERM (dbt's queries cancelled, no alert raised, nothing recorded).
+    SIGINT / SIGTERM (during dbt: its queries cancelled, no alert raised, nothing recorded;
+    after dbt: the message says what was kept, e.g. recorded alerts whose notifications are queued).
     """
     from ml_monitor import api
-    from ml_monitor.signals import interruptible
+    from ml_monitor.signals import interruptible, kept_after
 
     config = _load(project_dir, config_file, state_path, verbose, **dbt)
     with interruptible() as interrupted:
@@ -164,9 +167,8 @@ def run(project_dir: str, config_file: str | None, state_path: str | None, outpu
         except api.RunLocked as e:
             click.echo(f"ml-monitor: {e}", err=True)
             sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo(f"ml-monitor: run aborted by {interrupted.name}: dbt's queries were cancelled, "
-                       "no alert raised, nothing recorded", err=True)
+        except KeyboardInterrupt as e:
+            click.echo(f"ml-monitor: run aborted by {interrupted.name}: {kept_after(e)}", err=True)
             sys.exit(interrupted.exit_code)
     if output_format == "json":
         _emit_json(config, outcome.to_dict(config))
@@ -236,7 +238,8 @@ def alerts_list(state: str, project_dir: str, config_file: str | None, state_pat
         _emit_json(config, {"alerts": rows, "undelivered": pending})
         return
     if not rows:
-        click.echo(f"no {'' if state == 'all' else state + ' '}alerts in {config.state_path}")
+        missing = "" if config.state_path.exists() else " (no state file yet: no run has recorded one)"
+        click.echo(f"no {'' if state == 'all' else state + ' '}alerts in {config.state_path}{missing}")
     for r in rows:
         d = r["deliveries"]
         flags = f"  ({d['pending']} pending, {d['failed']} failed)" if d["pending"] or d["failed"] else ""

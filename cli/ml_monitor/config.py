@@ -213,9 +213,29 @@ def load_config(project_dir: str | os.PathLike = ".", path: str | os.PathLike | 
     return config
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that a key given twice in one mapping is an error (PyYAML keeps the
+    last one silently: a second `channels:` block would drop the first's channels unseen)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, typing.Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (a key may appear once in a mapping)", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML like yaml.safe_load, refusing duplicate keys."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Config:
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = load_yaml(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError as e:
         raise ConfigError(f"the file is not UTF-8 text (byte {e.start}: {e.reason})", file) from None
     except yaml.YAMLError as e:

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from ml_monitor.config import ConfigError, parse_duration
 from ml_monitor.locks import FileLock, LockHeld, RunLocked, lock_path
-from ml_monitor.signals import abort_run, exit_code, handlers
+from ml_monitor.signals import abort_run, exit_code, handlers, kept_after
 
 log = logging.getLogger("ml_monitor")
 
@@ -122,10 +122,9 @@ def _loop(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool
             log.warning("slot %s skipped: %s", _ts(slot), e)
         except ConfigError as e:        # e.g. a selection that matches no test: say it, no traceback
             log.error("run of slot %s failed: configuration error: %s", _ts(slot), config.redact(str(e)))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             code = exit_code(stop.abort_signal)
-            log.warning("run aborted after %.1fs by a second signal: nothing recorded for it, no alert raised",
-                        time.monotonic() - started)
+            log.warning("run aborted after %.1fs by a second signal: %s", time.monotonic() - started, kept_after(e))
             break
         except Exception as e:  # noqa: BLE001 - one broken run must not stop the scheduler
             log.exception("run crashed after %.1fs: %s", time.monotonic() - started, config.redact(str(e)))

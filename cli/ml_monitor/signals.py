@@ -34,6 +34,34 @@ def exit_code(signum: int | None) -> int:
     return 128 + (signum or signal.SIGINT)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """A signal stopped a run at `stage`; `kept` says, for people, what the run left behind (the
+    alert lifecycle is one transaction: before it commits nothing is kept, after it the alerts are,
+    and notifications not yet sent stay queued in the outbox)."""
+
+    KEPT = {
+        "dbt": "dbt's queries were cancelled, no alert raised, nothing recorded",
+        "alerts": "dbt had finished; no alert raised (the next run raises them)",
+        "delivery": "this run's alerts are recorded; notifications not yet sent stay queued and go out "
+                    "with the next run (or `ml-monitor alerts retry`)",
+        "triggers": "this run's alerts are recorded and delivered; the retraining triggers are evaluated "
+                    "again by the next run",
+    }
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(stage)
+        self.stage = stage
+
+    @property
+    def kept(self) -> str:
+        return self.KEPT[self.stage]
+
+
+def kept_after(e: BaseException) -> str:
+    """What an interrupted run left behind (a bare KeyboardInterrupt: it never got past dbt)."""
+    return e.kept if isinstance(e, RunInterrupted) else RunInterrupted.KEPT["dbt"]
+
+
 class Interrupted:
     """What stopped us: set by the handler; `signum` is the last signal received."""
 

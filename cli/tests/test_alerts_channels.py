@@ -103,6 +103,22 @@ def test_pagerduty_events_v2_trigger_and_resolve(http_receiver, failing_run_repo
                        "dedup_key": alerts["label"].fingerprint}
 
 
+@pytest.mark.parametrize("value, seconds", [
+    ("7", 7.0), ("0", 0.0), ("-5", 0.0),
+    ("Wed, 21 Oct 2026 07:28:00 GMT", 120.0),      # an HTTP date: the wait until then
+    ("Wed, 21 Oct 2026 07:20:00 GMT", 0.0),        # in the past: retry now
+    ("soon", None), ("", None),
+])
+def test_retry_after_takes_seconds_or_an_http_date(value, seconds):
+    from datetime import datetime, timezone
+
+    from ml_monitor.alerts._http import _retry_after
+
+    now = datetime(2026, 10, 21, 7, 26, tzinfo=timezone.utc).timestamp()
+    assert _retry_after({"Retry-After": value}, now=now) == seconds
+    assert _retry_after({}, now=now) is None
+
+
 def test_http_status_classification(http_receiver, score_alert):
     url = http_receiver.url("/x")
     http_receiver.script["/x"] = [500, 429, 404, 400]

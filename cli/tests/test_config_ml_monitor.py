@@ -101,6 +101,11 @@ def test_full_config_loads_with_every_channel(tmp_path):
     ("routes:\n  - channels: [stdout]\n    severity: [fatal]\n", "routes[0].severity", "unknown value 'fatal'"),
     ("dbt: {command: run}\n", "dbt.command", "expected build or test"),
     ("channels:\n  s: {type: slack, url: 'hooks.slack.com/x'}\n", "channels.s.url", "must start with http"),
+    ("channels:\n  m: {type: email, host: h, to: [a@b], from: c@d, port: 99999}\n", "channels.m.port",
+     "expected a TCP port 1-65535, got 99999"),
+    # PyYAML keeps the last of two equal keys: the first block's channels would vanish unseen
+    ("channels:\n  a: {type: stdout}\nchannels:\n  b: {type: stdout}\n", "line 3", "duplicate key 'channels'"),
+    ("channels:\n  a: {type: stdout, type: slack}\n", "line 2", "duplicate key 'type'"),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, text, key, words):
     project = _project(tmp_path, text)
@@ -121,6 +126,17 @@ def test_cli_config_error_exits_2_with_key_and_file(tmp_path):
     assert str(project / "ml_monitor.yml") in result.output
     result = CliRunner().invoke(main, ["run", "--project-dir", str(project), "--vars", "[1, 2]"])
     assert result.exit_code == 2 and "--vars" in result.output
+    result = CliRunner().invoke(main, ["run", "--project-dir", str(project), "--vars", "{a: 1, a: 2}"])
+    assert result.exit_code == 2 and "--vars" in result.output and "duplicate key 'a'" in result.output
+
+
+def test_alerts_list_without_a_state_file_creates_nothing(tmp_path):
+    project = _project(tmp_path, "state_path: sub/state.sqlite\n")
+    for args in (["alerts", "list"], ["alerts", "list", "--format", "json"]):
+        result = CliRunner().invoke(main, [*args, "--project-dir", str(project)], env={})
+        assert result.exit_code == 0, result.output
+    assert "no state file yet" in CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)]).output
+    assert not (project / "sub").exists()
 
 
 def test_no_file_means_stdout_channel_and_local_state(tmp_path):
@@ -146,10 +162,10 @@ def test_precedence_flag_over_env_over_file(tmp_path):
     result = runner.invoke(main, ["alerts", "list", "--project-dir", str(project)],
                            env={"ML_MONITOR_STATE_PATH": str(from_env)})
     assert result.exit_code == 0, result.output
-    assert str(from_env) in result.output and from_env.exists()
+    assert str(from_env) in result.output and not from_env.exists()     # listing creates nothing
     result = runner.invoke(main, ["alerts", "list", "--project-dir", str(project), "--state-path", str(from_flag)],
                            env={"ML_MONITOR_STATE_PATH": str(from_env)})
-    assert result.exit_code == 0 and str(from_flag) in result.output and from_flag.exists()
+    assert result.exit_code == 0 and str(from_flag) in result.output and not from_flag.exists()
 
 
 def test_the_readme_example_loads(tmp_path):

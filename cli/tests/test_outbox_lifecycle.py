@@ -227,3 +227,49 @@ def test_delivered_rows_are_pruned_after_retention(hook_config, failing_run_repo
     kept = api.list_deliveries(cfg, undelivered_only=False)
     assert len(kept) == 2 and not first & {d["id"] for d in kept}   # the old delivered rows are gone
     assert len(api.list_alerts(cfg, "open")) == 2            # the alerts themselves are kept
+
+
+def test_an_interrupt_while_sending_keeps_the_alerts_queued(hook_config, http_receiver, failing_run_report,
+                                                            monkeypatch):
+    """A signal during delivery: the alerts are recorded (their transaction committed), the unsent
+    notifications stay queued, the message says so, and the next delivery sends them."""
+    from ml_monitor.signals import RunInterrupted, kept_after
+
+    cfg = hook_config()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(api, "deliver_pending", interrupted)
+        with pytest.raises(RunInterrupted) as err:
+            api.deliver(failing_run_report, cfg, now=1000.0)
+    assert err.value.stage == "delivery" and "stay queued" in kept_after(err.value)
+    assert http_receiver.requests == []
+    assert len(api.list_alerts(cfg, "open")) == 2
+    assert len(api.list_deliveries(cfg, undelivered_only=True)) == 2
+    again = api.deliver(failing_run_report, cfg, now=1010.0)
+    assert again.delivery.sent == 2 and len(http_receiver.requests) == 2
+
+
+def test_an_interrupt_before_the_alerts_are_recorded_keeps_nothing(hook_config, failing_run_report, monkeypatch):
+    from ml_monitor.signals import RunInterrupted, kept_after
+
+    cfg = hook_config()
+    real = Outbox.record
+
+    def record_then_interrupt(self, *args, **kwargs):
+        with self.transaction() as db:          # the record's own transaction, interrupted inside
+            db.execute("insert into meta (key, value) values ('half', 'written')")
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(Outbox, "record", record_then_interrupt)
+        with pytest.raises(KeyboardInterrupt) as err:
+            api.deliver(failing_run_report, cfg, now=1000.0)
+    assert not isinstance(err.value, RunInterrupted) and "nothing recorded" in kept_after(err.value)
+    assert api.list_alerts(cfg) == [] and api.list_deliveries(cfg) == []
+    with Outbox(cfg.state_path) as outbox:
+        assert outbox.db.execute("select count(*) from meta where key = 'half'").fetchone()[0] == 0
+    assert real is Outbox.record
+

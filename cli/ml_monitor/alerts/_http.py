@@ -7,12 +7,15 @@ points. A 3xx therefore fails the delivery; the alert stays in the outbox."""
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import json
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
+from datetime import timezone
 from typing import Any
 
 from ml_monitor import __version__
@@ -31,12 +34,23 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect())
 
 
-def _retry_after(headers: Any) -> float | None:
-    try:
-        value = headers.get("Retry-After") if headers is not None else None
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
+def _retry_after(headers: Any, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds, or an HTTP date (RFC 9110 10.2.3;
+    a date in the past is 0). None when absent or unreadable."""
+    value = headers.get("Retry-After") if headers is not None else None
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:                   # "-0000": an HTTP date is always GMT
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def post_json(url: str, payload: Any, timeout: float, headers: dict[str, str] | None = None,

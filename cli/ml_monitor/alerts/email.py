@@ -40,6 +40,8 @@ class Settings:
             raise SettingsError("security", f"expected starttls, ssl or none, got {self.security!r}")
         if not self.to:
             raise SettingsError("to", "an email channel needs at least one recipient")
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise SettingsError("port", f"expected a TCP port 1-65535, got {self.port}")
 
 
 def message(settings: Settings, note: Notification) -> EmailMessage:
