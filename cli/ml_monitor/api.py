@@ -94,7 +94,8 @@ class RunOutcome:
         d = self.delivery
         errors = "dbt could not run" if self.report.error else f"{c['node_errors']} node errors"
         text = (f"{self.report.command} finished in {self.report.duration:.1f}s: exit {self.exit_code}, "
-                f"{c['checks']} check{'' if c['checks'] == 1 else 's'} ({c['passed']} passed, {c['warned']} warned, {c['failed']} failed), "
+                f"{c['checks']} check{'' if c['checks'] == 1 else 's'} ({c['passed']} passed, {c['warned']} warned, {c['failed']} failed"
+                f"{''.join(f', {c[k]} {k}' for k in ('errored', 'skipped') if c[k])}), "
                 f"{errors}; alerts {lc['new']} new, {lc['repeated']} re-sent, "
                 f"{lc['suppressed']} suppressed, {lc['resolved']} resolved; deliveries {d.sent} sent, "
                 f"{d.retrying} retrying, {d.failed} failed")

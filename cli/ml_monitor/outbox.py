@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from ml_monitor.alerts.model import Alert, Notification
+from ml_monitor.alerts.model import Alert, Notification, newly_failing
 
 log = logging.getLogger("ml_monitor")
 
@@ -193,10 +193,14 @@ class Outbox:
                     continue
                 occurrences = row["occurrences"] + 1
                 escalated = row["severity"] == "warn" and alert.severity == "error"
+                # a segment (metric, column) failing that did not in the run before is news, not a
+                # reminder: sent at once like an escalation
+                spread = newly_failing(Alert.from_dict(json.loads(row["alert"])), alert)
                 due = row["last_notified"] is None or now - row["last_notified"] >= suppression_interval
-                if due or escalated:
+                if due or escalated or spread:
+                    change = "escalated" if escalated else "spread" if spread else None
                     note = Notification("trigger", alert, repeat=True, occurrences=occurrences,
-                                        first_seen=iso(row["first_seen"]))
+                                        first_seen=iso(row["first_seen"]), change=change, newly_failing=spread)
                     known = json.loads(row["channels"])
                     merged = known + [c for c in channels if c not in known]
                     db.execute("update alerts set severity = ?, title = ?, owner = ?, tags = ?, last_seen = ?,"

@@ -37,10 +37,10 @@ def test_slack_block_kit_payload(http_receiver, score_alert):
     (req,) = http_receiver.at("/slack")
     body = req.json
     assert req.headers["content-type"] == "application/json"
-    assert body["text"] == "[WARN] null_rate failed on predictions.score"
+    assert body["text"] == "[WARN] null_rate failed on predictions.score overall and in 2 segments"
     kinds = [b["type"] for b in body["blocks"]]
     assert kinds == ["header", "section", "section", "context"]
-    assert body["blocks"][0]["text"]["text"] == "null_rate failed on predictions.score"
+    assert body["blocks"][0]["text"]["text"] == "null_rate failed on predictions.score overall and in 2 segments"
     section = body["blocks"][1]["text"]["text"]
     assert "null_rate of score overall is 0.4 (threshold 0.1)" in section
     assert "segment segment = a is 0.5" in section
@@ -52,8 +52,20 @@ def test_slack_block_kit_payload(http_receiver, score_alert):
 
     slack.send(slack.Settings(url=http_receiver.url("/slack")), _note(score_alert, "resolve"), CTX)
     resolved = http_receiver.at("/slack")[1].json
-    assert resolved["blocks"][0]["text"]["text"] == "RESOLVED: null_rate failed on predictions.score"
+    assert resolved["blocks"][0]["text"]["text"] == "RESOLVED: null_rate failed on predictions.score overall and in 2 segments"
     assert "passes again" in resolved["blocks"][1]["text"]["text"]
+
+
+def test_slack_cuts_a_long_alert_between_lines_and_says_how_many_are_left_out(score_alert):
+    import dataclasses
+
+    lines = [f"psi of feature_{i} in segment region = r{i} is 0.{i:04d} (threshold 0.2), window ..." for i in range(60)]
+    long = dataclasses.replace(score_alert, summary="\n".join(lines))
+    text = slack.payload(_note(long))["blocks"][1]["text"]["text"]
+    assert len(text) <= 3000
+    shown = text.split("\n")[1:-1]
+    assert shown == lines[:len(shown)]                        # whole lines only, in order
+    assert text.endswith(f"... {60 - len(shown)} more lines not shown (ml-monitor alerts list, or the report)")
 
 
 def test_teams_adaptive_card(http_receiver, score_alert):
@@ -64,7 +76,7 @@ def test_teams_adaptive_card(http_receiver, score_alert):
     assert att["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = att["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    assert card["body"][0]["text"] == "null_rate failed on predictions.score" and card["body"][0]["color"] == "Warning"
+    assert card["body"][0]["text"] == "null_rate failed on predictions.score overall and in 2 segments" and card["body"][0]["color"] == "Warning"
     facts = {f["title"]: f["value"] for f in card["body"][2]["facts"]}
     assert facts["Owner"] == "ml-team" and facts["Severity"] == "warn" and facts["Fingerprint"] == score_alert.fingerprint
     assert card["actions"][0]["url"] == "https://runbooks.example/score-nulls"
@@ -187,12 +199,12 @@ def test_email_text_and_html(smtp_receiver, score_alert):
     (mail_from, rcpts, raw), = smtp_receiver.messages
     assert mail_from == "ml-monitor@example.com" and rcpts == ["oncall@example.com", "b@example.com"]
     msg = email.message_from_bytes(raw, policy=policy.default)
-    assert msg["Subject"] == "[ml-monitor] [WARN] null_rate failed on predictions.score"
+    assert msg["Subject"] == "[ml-monitor] [WARN] null_rate failed on predictions.score overall and in 2 segments"
     assert msg["X-ML-Monitor-Fingerprint"] == score_alert.fingerprint
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     assert "null_rate of score overall is 0.4 (threshold 0.1)" in text and "owner: ml-team" in text
-    assert "<h2>null_rate failed on predictions.score</h2>" in html
+    assert "<h2>null_rate failed on predictions.score overall and in 2 segments</h2>" in html
     assert "href='https://runbooks.example/score-nulls'" in html
 
     smtp_receiver.fail_next = 1
@@ -279,5 +291,5 @@ def test_jsonl_and_stdout(tmp_path, capsys, score_alert):
     assert lines[0]["alert"]["observations"][0]["value"] == pytest.approx(0.4)
     stdout.send(stdout.Settings(), _note(score_alert), DeliveryContext())
     printed = capsys.readouterr().out
-    assert printed.startswith("[WARN] null_rate failed on predictions.score\n")
+    assert printed.startswith("[WARN] null_rate failed on predictions.score overall and in 2 segments\n")
     assert "runbook: https://runbooks.example/score-nulls" in printed

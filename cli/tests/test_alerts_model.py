@@ -41,7 +41,7 @@ def test_one_alert_per_failing_test(failing_run_report):
     assert set(alerts) == {"score", "label"}
     score, label = alerts["score"], alerts["label"]
     assert score.kind == CHECK_FAILED and score.severity == "warn" and label.severity == "error"
-    assert score.title == "null_rate failed on predictions.score"
+    assert score.title == "null_rate failed on predictions.score overall and in 2 segments"
     assert score.summary.splitlines() == [
         "null_rate of score overall is 0.4 (threshold 0.1), 5 rows: 2 of 5 rows null (40.0%), above max_null_rate 0.1",
         "null_rate of score in segment segment = a is 0.5 (threshold 0.1), 2 rows: 1 of 2 rows null (50.0%), "
@@ -49,7 +49,7 @@ def test_one_alert_per_failing_test(failing_run_report):
         "null_rate of score in segment segment = b is 0.3333 (threshold 0.1), 3 rows: 1 of 3 rows null (33.33%), "
         "above max_null_rate 0.1"]
     assert label.title == "not_null failed on predictions.label"
-    assert label.summary == "1 row(s) of predictions.label violate not_null" and label.observations == []
+    assert label.summary == "1 row of predictions.label violates not_null" and label.observations == []
     assert label.owner == "data-eng" and label.runbook == "https://runbooks.example/labels"
 
 
@@ -111,3 +111,70 @@ routes:
     assert channels_for(broken, cfg) == ["console", "pager", "ops"]
     cfg.routes = []
     assert channels_for(alerts["score"], cfg) == ["console", "pager", "ml", "ops"]
+
+
+def _check(monitor, column=None, observations=(), package="ml_monitor", failures=None):
+    from ml_monitor.runner import CheckResult
+    return CheckResult(unique_id=f"test.p.{monitor}", name=monitor, status="fail", severity="error", monitor=monitor,
+                       package=package, model="predictions", column=column, observations=list(observations),
+                       failures=failures)
+
+
+def _obs(metric, column=None, segment=None, status="fail"):
+    seg_col, seg_value = segment or (None, None)
+    return {"metric": metric, "column_name": column, "segment_column": seg_col, "segment_value": seg_value,
+            "status": status, "value": 0.5, "threshold": 0.7}
+
+
+def test_titles_tell_two_tests_of_one_monitor_apart(failing_run_report):
+    """What a phone shows: two performance tests, a threshold and an anomaly null_rate, two drift
+    tests on one model must not have the same title."""
+    from ml_monitor.alerts.model import alert_for_check
+
+    def title(check):
+        return alert_for_check(check, failing_run_report).title
+
+    apac = ("region", "apac")
+    assert title(_check("performance", observations=[_obs("accuracy", segment=apac)])) == \
+        "performance failed on predictions: accuracy in region = apac"
+    assert title(_check("performance", observations=[_obs("roc_auc", segment=apac), _obs("roc_auc", segment=apac)])) == \
+        "performance failed on predictions: roc_auc in region = apac"
+    assert title(_check("null_rate", "income", [_obs("null_rate", "income")])) == "null_rate failed on predictions.income"
+    assert title(_check("null_rate", "income", [_obs("null_rate_anomaly", "income")])) == \
+        "null_rate failed on predictions.income: null_rate_anomaly"
+    assert title(_check("psi_drift", observations=[_obs("psi", c) for c in ("age", "days", "device")])) == \
+        "psi_drift failed on predictions: psi of age, psi of days and 1 more"
+    assert title(_check("performance", observations=[_obs("roc_auc"), _obs("roc_auc", segment=apac),
+                                                     _obs("roc_auc", segment=("region", "emea"))])) == \
+        "performance failed on predictions: roc_auc overall and in 2 segments"
+    # counts in words: thousands separated, singular at 1
+    assert alert_for_check(_check("not_null", "income", package=None, failures=1110),
+                           failing_run_report).summary == "1,110 rows of predictions.income violate not_null"
+
+
+def test_anomaly_rows_read_as_a_score_against_a_sensitivity():
+    from ml_monitor.alerts.model import describe_observation
+
+    row = {"metric": "null_rate_anomaly", "column_name": "income", "value": 92.86, "threshold": 5,
+           "baseline_value": 0.01096, "status": "fail"}
+    assert describe_observation(row) == \
+        "null_rate_anomaly of income overall is 92.86 (anomaly score, sensitivity 5, baseline 0.01096)"
+    assert describe_observation({**row, "metric": "null_rate"}) == \
+        "null_rate of income overall is 92.86 (threshold 5, baseline 0.01096)"
+
+
+def test_monitoring_failed_says_each_cause_once_and_what_was_skipped(failing_run_report):
+    import dataclasses
+
+    from ml_monitor.alerts.model import Notification, alert_facts, monitoring_failed_alert
+
+    errors = [{"resource_type": "model", "name": f"m{i}", "message": "Catalog Error: schema raw does not exist"}
+              for i in range(7)] + [{"resource_type": "test", "name": "t", "message": "division by zero"}]
+    checks = [dataclasses.replace(c, status="skipped") if c.column == "score" else c for c in failing_run_report.checks]
+    report = dataclasses.replace(failing_run_report, node_errors=errors, checks=checks)
+    alert = monitoring_failed_alert(report)
+    assert alert.summary.splitlines() == [
+        "7 nodes (model m0, model m1, model m2, ...) errored: Catalog Error: schema raw does not exist",
+        "test t errored: division by zero",
+        "1 check skipped, not evaluated: " + next(c.name for c in checks if c.status == "skipped")]
+    assert alert_facts(Notification("resolve", alert)).body.startswith("dbt completes again")

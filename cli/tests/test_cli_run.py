@@ -55,7 +55,7 @@ channels:
     assert alerts["label"]["severity"] == "error" and alerts["label"]["monitor"] == "not_null"
     assert data["deliveries"]["sent"] == 4
     # the stdout channel wrote to stderr under --format json; the summary line is there too
-    assert "[WARN] null_rate failed on predictions.score" in failing.stderr
+    assert "[WARN] null_rate failed on predictions.score overall and in 2 segments" in failing.stderr
     assert "build finished in" in failing.stderr and "alerts 2 new" in failing.stderr
     assert len(http_receiver.at("/hook")) == 2
 
@@ -115,7 +115,7 @@ channels:
     with Outbox(cfg.state_path) as ob:
         api.process(failing_run_report, cfg, ob)          # recorded, not yet delivered
     listed = invoke(["alerts", "list", "--project-dir", tmp_path], expect=0)
-    assert "open     warn  null_rate failed on predictions.score" in listed.stdout
+    assert "open     warn  null_rate failed on predictions.score overall and in 2 segments" in listed.stdout
     assert "(1 pending, 0 failed)" in listed.stdout and "undelivered:" in listed.stdout
     only = json.loads(invoke(["alerts", "list", "--state", "undelivered", "--format", "json",
                               "--project-dir", tmp_path], expect=0).stdout)
@@ -184,7 +184,7 @@ channels:
     dbt_log = dbt_fixture_project / "logs" / "dbt.log"
     if dbt_log.exists():
         outputs["dbt.log"] = dbt_log.read_text(errors="replace")
-    assert "[WARN] null_rate failed on predictions.score" in done.stderr      # the outputs are real
+    assert "[WARN] null_rate failed on predictions.score overall and in 2 segments" in done.stderr      # the outputs are real
     assert "configuration error" in outputs["list"] and "***" in outputs["list"]
     leaks = [name for name, text in outputs.items() if SECRET in text]
     assert leaks == []

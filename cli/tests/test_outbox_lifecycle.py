@@ -10,6 +10,7 @@ import pytest
 from ml_monitor import api
 from ml_monitor.config import load_config
 from ml_monitor.delivery import backoff
+from ml_monitor.alerts.model import Notification, alert_text
 from ml_monitor.outbox import Outbox
 
 
@@ -60,7 +61,7 @@ def test_dedup_suppression_resolve(hook_config, http_receiver, failing_run_repor
 
     rows = {r["title"]: r for r in api.list_alerts(cfg)}
     assert {r["state"] for r in rows.values()} == {"resolved"}
-    assert rows["null_rate failed on predictions.score"]["occurrences"] == 3
+    assert rows["null_rate failed on predictions.score overall and in 2 segments"]["occurrences"] == 3
     assert api.list_alerts(cfg, "undelivered") == []
 
     # failing again after a resolve is a new alert (not suppressed)
@@ -198,7 +199,7 @@ def test_state_file_is_plain_sqlite(hook_config, failing_run_report):
     rows = db.execute("select event, channel, state, notification from deliveries").fetchall()
     assert sorted((e, c, s) for e, c, s, _ in rows) == [("trigger", "hook", "delivered")] * 2
     assert {json.loads(n)["alert"]["title"] for *_, n in rows} == {
-        "null_rate failed on predictions.score", "not_null failed on predictions.label"}
+        "null_rate failed on predictions.score overall and in 2 segments", "not_null failed on predictions.label"}
 
 
 def test_a_resolve_never_overtakes_its_trigger(hook_config, http_receiver, failing_run_report, healthy_run_report):
@@ -273,3 +274,36 @@ def test_an_interrupt_before_the_alerts_are_recorded_keeps_nothing(hook_config, 
         assert outbox.db.execute("select count(*) from meta where key = 'half'").fetchone()[0] == 0
     assert real is Outbox.record
 
+
+
+def test_a_segment_that_starts_failing_is_sent_at_once_not_suppressed(hook_config, http_receiver, failing_run_report):
+    """Inside the suppression interval a still-failing alert is quiet, unless it spread: a metric,
+    column or segment failing that did not in the run before is sent at once, saying what is new."""
+    import dataclasses
+
+    cfg = hook_config()
+
+    def report(segments):
+        checks = []
+        for c in failing_run_report.checks:
+            if c.column == "score":
+                obs = [o for o in c.observations if o["segment_value"] in segments]
+                c = dataclasses.replace(c, observations=obs, failures=len(obs), failing_observations=len(obs))
+            checks.append(c)
+        return dataclasses.replace(failing_run_report, checks=checks)
+
+    t0 = 1_800_000_000.0
+    api.deliver(report([None, "a"]), cfg, now=t0)
+    assert len(http_receiver.requests) == 2
+    spread = api.deliver(report([None, "a", "b"]), cfg, now=t0 + 600)         # b fails too: news
+    assert spread.lifecycle.counts()["repeated"] == 1 and spread.lifecycle.counts()["suppressed"] == 1
+    (sent,) = [r.json for r in http_receiver.requests[2:]]
+    assert sent["change"] == "spread" and sent["newly_failing"] == ["null_rate of score in segment = b"]
+    assert sent["alert"]["column"] == "score"
+    for later in (report([None, "a", "b"]), report([None, "b"])):             # the same, then less: quiet
+        out = api.deliver(later, cfg, now=t0 + 1200)
+        assert out.lifecycle.counts()["suppressed"] == 2, out.lifecycle.counts()
+    assert len(http_receiver.requests) == 3
+    text = alert_text(Notification.from_dict(sent))
+    assert text.startswith("[WARN] SPREAD: null_rate failed on predictions.score overall and in 2 segments\n"
+                           "Newly failing since the run before: null_rate of score in segment = b\n")

@@ -87,23 +87,54 @@ class Notification:
     repeat: bool = False           # a re-notification after the suppression interval
     occurrences: int = 1           # runs in which this alert has been seen failing
     first_seen: str | None = None
+    # why a still-failing alert is re-sent inside its suppression interval: "escalated" (warn ->
+    # error) or "spread" (metrics / columns / segments failing that did not in the run before)
+    change: str | None = None
+    newly_failing: list[str] = field(default_factory=list)   # "spread": what, in words
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": self.event, "delivery_id": self.delivery_id, "repeat": self.repeat,
-                "occurrences": self.occurrences, "first_seen": self.first_seen,
-                "alert": self.alert.to_dict()}
+                "occurrences": self.occurrences, "first_seen": self.first_seen, "change": self.change,
+                "newly_failing": self.newly_failing, "alert": self.alert.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Notification":
         return cls(event=data["event"], alert=Alert.from_dict(data["alert"]),
                    delivery_id=data.get("delivery_id", ""), repeat=bool(data.get("repeat")),
-                   occurrences=int(data.get("occurrences") or 1), first_seen=data.get("first_seen"))
+                   occurrences=int(data.get("occurrences") or 1), first_seen=data.get("first_seen"),
+                   change=data.get("change"), newly_failing=list(data.get("newly_failing") or []))
 
     @property
     def headline(self) -> str:
         if self.event == "resolve":
             return "RESOLVED: " + self.alert.title
+        if self.change == "escalated":
+            return f"ESCALATED TO {self.alert.severity.upper()}: " + self.alert.title
+        if self.change == "spread":
+            return "SPREAD: " + self.alert.title
         return ("STILL FAILING: " if self.repeat else "") + self.alert.title
+
+
+def failing_keys(alert: Alert) -> dict[tuple, str]:
+    """What an alert's failing observations cover, window aside (windows move on every day):
+    (metric, column, segment) -> the words for it."""
+    out: dict[tuple, str] = {}
+    for o in alert.observations:
+        metric, col = o.get("metric") or "value", o.get("column_name")
+        seg = (o.get("segment_column"), None if o.get("segment_column") is None else str(o.get("segment_value")))
+        words = (f"{metric} of {col}" if col else metric) + (
+            f" in {seg[0]} = {fmt_number(o.get('segment_value'))}" if seg[0] is not None else " overall")
+        out.setdefault((metric, col, *seg), words)
+    return out
+
+
+def newly_failing(before: Alert, now: Alert) -> list[str]:
+    """What fails now and did not in `before` (the same alert's previous run), in words. Empty when
+    `before` listed only some of its failing rows (`failing_rows`): its set is not known."""
+    if before.failures is not None and len(before.observations) < before.failures:
+        return []
+    old = failing_keys(before)
+    return [words for key, words in failing_keys(now).items() if key not in old]
 
 
 # ---------------------------------------------------------------------------------- text
@@ -130,13 +161,32 @@ def describe_observation(obs: dict[str, Any]) -> str:
     if status == "no_data":
         text = f"{subject}{where}: no data{window}{size}"
     else:
-        text = (f"{subject}{where} is {fmt_number(obs.get('value'))} "
-                f"(threshold {fmt_number(obs.get('threshold'))}"
+        # an anomaly row's value is a score and its threshold the rule's sensitivity (its baseline is
+        # the metric's own value): "threshold 5" beside "baseline 0.01" read as one unit
+        limit = "sensitivity" if str(metric).endswith("_anomaly") else "threshold"
+        text = (f"{subject}{where} is {fmt_number(obs.get('value'))}{' (anomaly score' if limit == 'sensitivity' else ' ('}"
+                f"{', ' if limit == 'sensitivity' else ''}{limit} {fmt_number(obs.get('threshold'))}"
                 + (f", baseline {fmt_number(obs.get('baseline_value'))}" if obs.get("baseline_value") is not None else "")
                 + f"){window}{size}")
     if obs.get("detail"):
         text += f": {obs['detail']}"
     return text
+
+
+def clip_lines(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut between lines and saying what was left out (a
+    channel's field limit must not drop failing segments silently); a first line longer than the
+    limit is cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    for keep in range(len(lines) - 1, 0, -1):
+        left = len(lines) - keep
+        tail = f"... {left} more line{'' if left == 1 else 's'} not shown (ml-monitor alerts list, or the report)"
+        out = "\n".join(lines[:keep] + [tail])
+        if len(out) <= limit:
+            return out
+    return text[:limit - 1] + "…"
 
 
 @dataclass
@@ -169,9 +219,11 @@ def alert_facts(note: Notification) -> AlertFacts:
     seen = None
     if note.event == "trigger" and note.occurrences > 1:
         seen = f"seen in {note.occurrences} runs since {timestamp(note.first_seen) or 'the first run'}"
+    body = _resolve_body(a) if note.event == "resolve" else a.summary
+    if note.event == "trigger" and note.change == "spread" and note.newly_failing:
+        body = f"Newly failing since the run before: {'; '.join(note.newly_failing)}\n{body}"
     return AlertFacts(
-        headline=note.headline, severity=a.severity.upper(),
-        body=_resolve_body(a) if note.event == "resolve" else a.summary,
+        headline=note.headline, severity=a.severity.upper(), body=body,
         facts=facts, fingerprint=a.fingerprint, runbook=a.runbook, runbook_url=safe_link(a.runbook), seen=seen)
 
 
@@ -179,6 +231,8 @@ def _resolve_body(a: Alert) -> str:
     if (a.evidence or {}).get("resolved_by") == "hand":
         return ("Resolved by hand (ml-monitor alerts resolve), not by a passing run: "
                 "if the check still fails, the next run opens a new alert.")
+    if a.kind == MONITORING_FAILED:
+        return "dbt completes again: the checks it could not run are evaluated."
     if a.kind != TRIGGER:
         return "The check passes again."
     why = (a.evidence or {}).get("resolved_reason")
@@ -190,8 +244,10 @@ def alert_text(note: Notification) -> str:
     f = alert_facts(note)
     lines = [f"[{f.severity}] {f.headline}", f.body]
     facts = [(label.lower(), value) for label, value in f.facts]
-    facts += [("runbook", f.runbook), ("fingerprint", f.fingerprint), ("seen", f.seen)]
+    facts += [("runbook", f.runbook), ("fingerprint", f.fingerprint)]
     lines += [f"  {k}: {v}" for k, v in facts if v]
+    if f.seen:
+        lines.append(f"  {f.seen}")
     return "\n".join(lines)
 
 
@@ -209,12 +265,35 @@ def _summary_for_check(check: "CheckResult") -> str:
             lines.append(f"... and {more} more failing observation(s)")
         return "\n".join(lines)
     where = f"{check.model}.{check.column}" if check.column else (check.model or "")
-    count = check.failures if check.failures is not None else "some"
+    count = fmt_number(check.failures) if check.failures is not None else "some"
+    one = check.failures == 1
     if check.status == "error":
         return f"the test could not run: {check.message or 'error'}"
     if check.package == "ml_monitor":
-        return f"{count} failing observation(s) of {check.monitor} on {where}"
-    return f"{count} row(s) of {where} violate {check.monitor}"
+        return f"{count} failing observation{'' if one else 's'} of {check.monitor} on {where}"
+    return f"{count} row{' of' if one else 's of'} {where} {'violates' if one else 'violate'} {check.monitor}"
+
+
+def what_failed(check: "CheckResult", failing: list[dict[str, Any]], limit: int = 2) -> str:
+    """The metrics (of which columns) and the segment that failed, for a title: two tests of one
+    monitor on one model (accuracy and roc_auc; a threshold and an anomaly null_rate) must not
+    look the same on a phone: ": accuracy, roc_auc in region = apac". Empty when the title already says it all (the metric is the
+    monitor, the column the test's, no segment)."""
+    items: list[str] = []
+    for o in failing:
+        metric, col = o.get("metric") or "value", o.get("column_name")
+        label = metric if col in (None, check.column) else f"{metric} of {col}"
+        if label not in items and not (metric == check.monitor and col in (None, check.column)):
+            items.append(label)
+    text = (": " if items else "") + ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    segments = {(o.get("segment_column"), o.get("segment_value")) for o in failing if o.get("segment_column") is not None}
+    overall = " overall and" if segments and any(o.get("segment_column") is None for o in failing) else ""
+    if len(segments) == 1:
+        (seg_col, seg_value), = segments
+        text += f"{overall} in {seg_col} = {fmt_number(seg_value)}"
+    elif segments:
+        text += f"{overall} in {len(segments)} segments"
+    return text
 
 
 def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
@@ -225,7 +304,7 @@ def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
     lineage = check_lineage(o["facts"] for o in failing)
     return Alert(
         fingerprint=check_fingerprint(check.unique_id), kind=CHECK_FAILED, severity=severity,
-        title=f"{check.monitor or check.name} failed on {where}",
+        title=f"{check.monitor or check.name} failed on {where}" + what_failed(check, failing),
         summary=_summary_for_check(check), project=report.project, target=report.target_name,
         test_unique_id=check.unique_id, test_name=check.name, monitor=check.monitor,
         package=check.package, model=check.model, column=check.column, tags=list(check.tags),
@@ -239,8 +318,17 @@ def monitoring_failed_alert(report: "RunReport") -> Alert:
     lines = []
     if report.error:
         lines.append(f"dbt {report.command} could not run: {report.error}")
+    # one line per distinct message: one missing schema breaks every model and test that reads it
+    by_message: dict[str, list[str]] = {}
     for err in report.node_errors:
-        lines.append(f"{err['resource_type']} {err['name']} errored: {err['message']}")
+        by_message.setdefault(err["message"], []).append(f"{err['resource_type']} {err['name']}")
+    for message, nodes in by_message.items():
+        who = nodes[0] if len(nodes) == 1 else f"{len(nodes)} nodes ({', '.join(nodes[:3])}{', ...' if len(nodes) > 3 else ''})"
+        lines.append(f"{who} errored: {message}")
+    skipped = [c.name for c in report.checks if c.status not in ("pass", "warn", "fail", "error")]
+    if skipped:
+        lines.append(f"{len(skipped)} check{'' if len(skipped) == 1 else 's'} skipped, not evaluated: "
+                     f"{', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''}")
     if not lines:
         lines.append(f"dbt {report.command} failed")
     return Alert(

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
 from ml_monitor.alerts.base import DeliveryContext, check_urls, require
-from ml_monitor.alerts.model import Notification, alert_facts
+from ml_monitor.alerts.model import Notification, alert_facts, clip_lines
 
 ICONS = {"resolve": ":white_check_mark:", "error": ":rotating_light:", "warn": ":warning:"}
 
@@ -34,9 +34,10 @@ def _escape(text: str) -> str:
 def payload(note: Notification) -> dict:
     f = alert_facts(note)
     icon = ICONS["resolve"] if note.event == "resolve" else ICONS.get(note.alert.severity, ":warning:")
-    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": f.headline[:150], "emoji": True}}]
+    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": clip_lines(f.headline, 150), "emoji": True}}]
+    head = f"{icon} *{f.severity}*\n"                  # a section's text holds 3,000 characters
     blocks.append({"type": "section", "text": {"type": "mrkdwn",
-                                               "text": f"{icon} *{f.severity}*\n{_escape(f.body)}"[:3000]}})
+                                               "text": head + clip_lines(_escape(f.body), 3000 - len(head))}})
     if f.facts:
         blocks.append({"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"[:2000]} for label, value in f.facts[:10]]})
