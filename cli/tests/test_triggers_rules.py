@@ -15,7 +15,7 @@ from ml_monitor.config import ConfigError, load_config
 from ml_monitor.outbox import Outbox
 from ml_monitor.runner import RunReport
 from ml_monitor.triggers.lifecycle import TriggerLifecycle, TriggerState, trigger_alert
-from ml_monitor.triggers.rules import Trigger, When, evaluate
+from ml_monitor.triggers.rules import Trigger, When, evaluate, parse_trigger
 
 D1, D2, D3 = "2026-01-07T00:00:00", "2026-01-08T00:00:00", "2026-01-09T00:00:00"
 D4 = "2026-01-10T00:00:00"
@@ -395,3 +395,29 @@ def test_not_evaluated_when_the_tests_did_not_run_or_errored_and_store_errors_ar
     outcome = api.RunOutcome(report, Lifecycle(), DeliveryReport(), lifecycle)
     assert report.exit_code == 1 and outcome.exit_code == 2
     assert outcome.to_dict(config)["exit_code"] == 2 and "could not be evaluated" in outcome.summary()
+
+
+def test_count_columns_counts_a_feature_once_whatever_its_tests():
+    """"Three or more features drift": a feature failing psi, ks and js is one feature, not three."""
+    rows = [obs(test, "days", "fail", D3, D4, metric=m, monitor=mon)
+            for test, m, mon in (("p", "psi", "psi_drift"), ("k", "ks", "ks_drift"), ("j", "js_distance", "js_drift"))]
+    rows.append(obs("p", "device", "fail", D3, D4, metric="psi", monitor="psi_drift"))
+    by_series = evaluate(rule(status=["fail"], min_count=3), rows)
+    assert by_series.holds and by_series.windows[0]["matching_series"] == 4
+    by_column = evaluate(rule(status=["fail"], min_count=3, count="columns"), rows)
+    assert not by_column.holds
+    assert by_column.reason == "not at least 3 columns with status fail in the latest window (found 2)"
+    assert by_column.windows[0]["summary"] == "2 columns with status fail (needs 3)"
+    two = evaluate(rule(status=["fail"], min_count=2, count="columns"), rows)
+    assert two.holds and two.reason == "at least 2 columns with status fail in the latest window"
+    assert two.observation_count == 4                   # the evidence keeps every failing series
+
+
+def test_count_must_be_series_or_columns(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        parse_trigger("t", {"when": {"count": "features"}}, tmp_path / "ml_monitor.yml", [])
+    assert err.value.key == "triggers.t.when.count" and "expected series or columns" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        parse_trigger("t", {"when": {"count": "columns", "champion": "a", "challenger": "b", "metric": "auc"}},
+                      tmp_path / "ml_monitor.yml", [])
+    assert "applies to count rules" in str(err.value)

@@ -5,7 +5,7 @@ dbt, no state. A rule selects rows (test, tag, monitor, metric, column, segment)
 window (newest first) and holds when each of the latest `consecutive_windows` windows satisfies it:
 
 - a count rule: at least `min_count` series (test, column, segment, metric) have a `status` in
-  the list (default fail);
+  the list (default fail); with `count: columns`, at least `min_count` distinct columns;
 - a promotion gate (`champion` and `challenger` set): in every selected segment the challenger's
   `metric` beats the champion's by more than 0 and by at least `min_improvement`.
 
@@ -45,6 +45,7 @@ class When:
     segment: str | None = None                         # any | overall | <column> | <column>=<value>
     status: list[str] = field(default_factory=lambda: ["fail"])
     min_count: int = 1
+    count: str = "series"                              # what min_count counts: series | columns
     consecutive_windows: int = 1
     champion: str | None = None                        # column_name of the champion's rows
     challenger: str | None = None                      # column_name of the challenger's rows
@@ -75,7 +76,8 @@ class Trigger:
 
 
 _GATE_ONLY = ("champion", "challenger", "min_improvement", "higher_is_better")
-_COUNT_ONLY = ("status", "min_count")
+_COUNT_ONLY = ("status", "min_count", "count")
+COUNTS = ("series", "columns")
 
 
 def parse_trigger(name: str, data: Any, file: Any, channels: Iterable[str]) -> Trigger:
@@ -116,6 +118,8 @@ def parse_trigger(name: str, data: Any, file: Any, channels: Iterable[str]) -> T
             raise ConfigError("needs at least one status", file, f"{w}.status")
         if when.min_count < 1:
             raise ConfigError(f"must be 1 or more, got {when.min_count}", file, f"{w}.min_count")
+        if when.count not in COUNTS:
+            raise ConfigError(f"expected series or columns, got {when.count!r}", file, f"{w}.count")
     if when.consecutive_windows < 1:
         raise ConfigError(f"must be 1 or more, got {when.consecutive_windows}", file, f"{w}.consecutive_windows")
     if when.segment is not None and not when.segment.strip():
@@ -307,29 +311,40 @@ def evaluate(trigger: Trigger, rows: Iterable[dict[str, Any]]) -> Evaluation:
     return _evaluate_count(trigger, latest, by_window, len(windows))
 
 
+def _counted(n: int, count: str) -> str:
+    return f"{n} series" if count == "series" else f"{n} column{'' if n == 1 else 's'}"
+
+
 def _evaluate_count(trigger: Trigger, latest: list, by_window: dict, available: int) -> Evaluation:
     when = trigger.when
     n = when.consecutive_windows
     statuses = set(when.status)
     windows, evidence = [], []
+    # count: columns counts distinct column_name (a feature failing psi, ks and js is one feature)
+    key = _series if when.count == "series" else (lambda r: r.get("column_name"))
     for w in latest:
-        matching = {}
+        matching: dict[Any, list[dict[str, Any]]] = {}
         for r in by_window[w]:
             if r.get("status") in statuses:
-                matching.setdefault(_series(r), r)
+                rows = matching.setdefault(key(r), [])
+                if _series(r) not in {_series(x) for x in rows}:
+                    rows.append(r)
         held = len(matching) >= when.min_count
-        windows.append({"window_start": w[0], "window_end": w[1], "matching_series": len(matching),
-                        "held": held, "summary": f"{len(matching)} series with status "
+        found = len(matching)
+        windows.append({"window_start": w[0], "window_end": w[1], "matching_series": sum(map(len, matching.values())),
+                        **({} if when.count == "series" else {"matching_columns": found}),
+                        "held": held, "summary": f"{_counted(found, when.count)} with status "
                                                  f"{'/'.join(when.status)} (needs {when.min_count})"})
         if held:
-            evidence.extend(sorted(matching.values(), key=_order))
-    need = f"at least {when.min_count} series with status {'/'.join(when.status)}"
+            evidence.extend(sorted((r for rows in matching.values() for r in rows), key=_order))
+    need = f"at least {_counted(when.min_count, when.count)} with status {'/'.join(when.status)}"
     span = "the latest window" if n == 1 else f"each of the latest {n} windows"
     if available < n:
         reason = f"only {available} window(s) evaluated, {n} needed ({need} in {span})"
         return Evaluation(trigger.name, False, reason, windows)
     if not all(w["held"] for w in windows):
-        counts = ", ".join(str(w["matching_series"]) for w in windows)
+        counts = ", ".join(str(w["matching_columns" if when.count == "columns" else "matching_series"])
+                           for w in windows)
         return Evaluation(trigger.name, False, f"not {need} in {span} (found {counts})", windows)
     return Evaluation(trigger.name, True, f"{need} in {span}", windows,
                       [evidence_row(r) for r in evidence[:EVIDENCE_ROWS]], len(evidence))
