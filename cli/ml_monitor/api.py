@@ -66,6 +66,8 @@ def passed_fingerprints(report: RunReport) -> list[str]:
 def process(report: RunReport, config: Config, outbox: Outbox, now: float | None = None) -> Lifecycle:
     """Dedup / suppress / resolve against the state and enqueue the notifications (no sending)."""
     alerts = build_alerts(report)
+    for a in alerts:
+        a.report_url = config.report_url
     routes = {a.fingerprint: channels_for(a, config) for a in alerts}
     resolve_channels = {n for n, s in config.channels.items() if config.send_resolved and s.send_resolved}
     lifecycle = outbox.record(alerts, passed_fingerprints(report), routes, config.suppression_interval,

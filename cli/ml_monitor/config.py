@@ -71,6 +71,7 @@ class Config:
     channels: dict[str, Any] = field(default_factory=dict)   # name -> channel Settings dataclass
     routes: list[Route] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)    # retraining triggers (docs/triggers.md)
+    report_url: str | None = None    # where the team publishes `ml-monitor report`: shown in every alert
     secrets: set[str] = field(default_factory=set)
 
     def redact(self, text: Any) -> Any:
@@ -251,7 +252,7 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
     secrets: set[str] = set()
     data = _substitute(raw, "", file, secrets, environ)
     allowed = {"version", "state_path", "suppression_interval", "send_resolved", "dbt", "delivery",
-               "channels", "routes", "triggers"}
+               "channels", "routes", "triggers", "report_url"}
     for k in data:
         if k not in allowed:
             raise ConfigError(f"unknown key '{k}' (allowed: {', '.join(sorted(allowed))})", file, str(k))
@@ -262,6 +263,11 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
     if "suppression_interval" in data:
         config.suppression_interval = parse_duration(data["suppression_interval"], "suppression_interval", file)
     config.send_resolved = coerce(data.get("send_resolved", True), bool, "send_resolved", file)
+    if data.get("report_url") is not None:
+        config.report_url = coerce(data["report_url"], str, "report_url", file)
+        if not re.match(r"https?://[^/@\s]+(/\S*)?$", config.report_url):
+            raise ConfigError("expected an http(s) URL without credentials, e.g. https://reports.example.com/ml/",
+                              file, "report_url")
     config.dbt = build_dataclass(DbtSettings, data.get("dbt"), "dbt", file)
     if config.dbt.failing_rows < 0:
         raise ConfigError("must be 0 or more", file, "dbt.failing_rows")

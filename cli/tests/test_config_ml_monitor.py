@@ -106,6 +106,8 @@ def test_full_config_loads_with_every_channel(tmp_path):
     # PyYAML keeps the last of two equal keys: the first block's channels would vanish unseen
     ("channels:\n  a: {type: stdout}\nchannels:\n  b: {type: stdout}\n", "line 3", "duplicate key 'channels'"),
     ("channels:\n  a: {type: stdout, type: slack}\n", "line 2", "duplicate key 'type'"),
+    ("report_url: https://me:pw@reports.example.com/\n", "report_url", "without credentials"),
+    ("report_url: reports.example.com\n", "report_url", "expected an http(s) URL"),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, text, key, words):
     project = _project(tmp_path, text)

@@ -307,3 +307,23 @@ def test_a_segment_that_starts_failing_is_sent_at_once_not_suppressed(hook_confi
     text = alert_text(Notification.from_dict(sent))
     assert text.startswith("[WARN] SPREAD: null_rate failed on predictions.score overall and in 2 segments\n"
                            "Newly failing since the run before: null_rate of score in segment = b\n")
+
+
+def test_every_alert_says_how_to_look(tmp_path, failing_run_report, http_receiver):
+    """The report (report_url), the command that reruns the test alone, and the failing rows dbt
+    kept: in the text and in every channel's facts."""
+    (tmp_path / "ml_monitor.yml").write_text(f"""
+state_path: state.sqlite
+report_url: https://reports.example.com/ml/churn.html
+channels:
+  hook: {{type: webhook, url: "{http_receiver.url('/hook')}"}}
+""")
+    cfg = load_config(tmp_path)
+    api.deliver(failing_run_report, cfg, now=1000.0)
+    notes = {r.json["alert"]["column"]: Notification.from_dict(r.json) for r in http_receiver.at("/hook")}
+    score = notes["score"]
+    assert score.alert.report_url == "https://reports.example.com/ml/churn.html"
+    text = alert_text(score)
+    assert "  report: https://reports.example.com/ml/churn.html" in text
+    assert f"  rerun: dbt test --select {score.alert.test_name}" in text
+    assert score.alert.failures_relation and f"  failing rows: select * from {score.alert.failures_relation}" in text

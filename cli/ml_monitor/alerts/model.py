@@ -67,6 +67,8 @@ class Alert:
     # ml_monitor.lineage.check_lineage of the failing rows: relation, references, baseline,
     # package_version, config_hash, sql_hash, model_version_column, model_version, model_versions
     lineage: dict[str, Any] | None = None
+    failures_relation: str | None = None     # the table dbt keeps the test's failing rows in (store_failures)
+    report_url: str | None = None            # ml_monitor.yml report_url: where the team publishes the report
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -211,11 +213,14 @@ def alert_facts(note: Notification) -> AlertFacts:
     project = None
     if a.project:
         project = f"{a.project} (target {a.target})" if a.target else a.project
+    # how to look: the report, the test alone, the failing rows dbt kept (copyable)
+    rerun = f"dbt test --select {a.test_name}" if a.kind == CHECK_FAILED and a.test_name else None
+    rows = f"select * from {a.failures_relation}" if a.kind == CHECK_FAILED and a.failures_relation else None
     facts = [(label, str(value)) for label, value in (
-        ("Model", a.model), ("Column", a.column), ("Test", a.test_name),
+        ("Model", a.model), ("Column", a.column), ("Test", a.test_name), ("Report", a.report_url),
         ("Model version", a.model_version or version_text(a.lineage)), ("Owner", a.owner),
         ("Tags", ", ".join(a.tags) if a.tags else None), ("Project", project),
-        ("Lineage", lineage_text(a.lineage))) if value]
+        ("Lineage", lineage_text(a.lineage)), ("Rerun", rerun), ("Failing rows", rows)) if value]
     seen = None
     if note.event == "trigger" and note.occurrences > 1:
         seen = f"seen in {note.occurrences} runs since {timestamp(note.first_seen) or 'the first run'}"
@@ -311,7 +316,8 @@ def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
         owner=check.owner, runbook=check.runbook, failures=check.failures,
         observations=failing, dbt_status=check.status, dbt_message=check.message,
         invocation_id=report.invocation_id, detected_at=report.started_at,
-        model_version=lineage["model_version"] if lineage else None, lineage=lineage)
+        model_version=lineage["model_version"] if lineage else None, lineage=lineage,
+        failures_relation=check.relation_name)
 
 
 def monitoring_failed_alert(report: "RunReport") -> Alert:

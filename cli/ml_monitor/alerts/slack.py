@@ -38,9 +38,9 @@ def payload(note: Notification) -> dict:
     head = f"{icon} *{f.severity}*\n"                  # a section's text holds 3,000 characters
     blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                "text": head + clip_lines(_escape(f.body), 3000 - len(head))}})
-    if f.facts:
+    for i in range(0, len(f.facts), 10):                  # a section holds 10 fields
         blocks.append({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"[:2000]} for label, value in f.facts[:10]]})
+            {"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"[:2000]} for label, value in f.facts[i:i + 10]]})
     context = [f"fingerprint `{f.fingerprint}`"]
     if f.seen:
         context.append(f.seen)
