@@ -22,6 +22,10 @@ ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
 SELECT = ["path:seeds/late_labels", "path:models/late_labels", "ml_monitor_observations", "ml_monitor_metrics"]
 RUN_AS_OF = {1: "2026-01-31 00:00:00", 2: "2026-02-01 00:00:00"}
 KEY = ["window_start", "metric", "segment_column", "segment_value"]
+# (family, test-name prefix): the tests on the seed (naive UTC prediction_ts) and on
+# ll_predictions_tz (the same instants, time-zone aware): the same expected rows
+TESTS = [("performance", "ml_monitor_performance"), ("label_coverage", "ml_monitor_label_coverage"),
+         ("performance", "ll_tz_performance"), ("label_coverage", "ll_tz_label_coverage")]
 COLS = ["test_name", "window_start", "window_end", "metric", "segment_column", "segment_value", "value",
         "sample_size", "invocation_id", "evaluations", "previous_value", "is_rescored", "as_of"]
 
@@ -111,8 +115,8 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
 
     _build(adapter, tmp_path, env, 1)
     store1 = _show(adapter, tmp_path, env, "ml_monitor_metrics", COLS)
-    for test in ("performance", "label_coverage"):
-        s = store1[store1.test_name.str.startswith("ml_monitor_" + test)]
+    for test, prefix in TESTS:
+        s = store1[store1.test_name.str.startswith(prefix)]
         assert set(s.window_start) == days(26, 27, 28, 29, 30)
         assert not s.duplicated(["test_name"] + KEY).any()
         _check_values(s, _expected(1) if test == "performance" else
@@ -124,15 +128,15 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
                                        ["test_name", "window_start", "metric", "invocation_id", "run_started_at", "value"])
     run_ids = log2.groupby("invocation_id").run_started_at.min().sort_values().index.tolist()
     assert len(run_ids) == 2
-    for test in ("performance", "label_coverage"):
-        s = store2[store2.test_name.str.startswith("ml_monitor_" + test)]
+    for test, prefix in TESTS:
+        s = store2[store2.test_name.str.startswith(prefix)]
         exp1, exp2 = _expected(1), _expected(2)
         if test == "label_coverage":
             exp1, exp2 = exp1[exp1.metric == "label_coverage"], exp2[exp2.metric == "label_coverage"]
         assert set(s.window_start) == days(26, 27, 28, 29, 30, 31)
         assert not s.duplicated(["test_name"] + KEY).any()
         # the second run evaluated exactly the late-labelled window and the new one
-        evaluated = log2[(log2.invocation_id == run_ids[1]) & log2.test_name.str.startswith("ml_monitor_" + test)]
+        evaluated = log2[(log2.invocation_id == run_ids[1]) & log2.test_name.str.startswith(prefix)]
         assert set(evaluated.window_start) == days(27, 31), (test, sorted(set(evaluated.window_start)))
         # 01-27 re-scored with the late labels (new value, old one remembered), 01-31 new
         _check_values(s, exp2, days(27, 31))

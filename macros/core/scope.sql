@@ -410,9 +410,12 @@ window_facts as (
 {%- endmacro %}
 
 {#- A timestamp column as a UTC instant (see cross_db/timestamps.sql), by its type in the relation. -#}
-{% macro _timestamp_utc_sql(relation, name) -%}
+{% macro _timestamp_utc_sql(relation, name, alias=none) -%}
+  {#- alias: the column of a relation read under that alias (p."ts"); the conversion goes around
+      the qualified column, never after the alias (p.("ts" at time zone 'UTC') is no SQL) -#}
   {%- set info = ml_monitor._column_info(relation, name) -%}
-  {{ return(ml_monitor.timestamp_as_utc(ml_monitor.quote_column(name), info.dtype if info is not none else none)) }}
+  {%- set col = (alias ~ '.' if alias else '') ~ ml_monitor.quote_column(name) -%}
+  {{ return(ml_monitor.timestamp_as_utc(col, info.dtype if info is not none else none)) }}
 {%- endmacro %}
 
 {#- The distinct columns a monitor must read: monitored ones plus segments. The timestamp is

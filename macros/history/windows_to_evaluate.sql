@@ -112,7 +112,7 @@
     {%- endif -%}
   {%- endfor -%}
   {%- if checked | length == 0 or lj.ts_sql is none -%}{{ return([]) }}{%- endif -%}
-  {%- set ts = 'p.' ~ lj.ts_sql -%}
+  {%- set ts = lj.ts_sql_p -%}
   {%- set sql -%}
     {%- if lj.label_ts_sql is not none %}
     {%- set since = checked | map(attribute='s') | map(attribute='as_of') | min %}

@@ -59,6 +59,7 @@
       'label_ts_sql': ml_monitor._timestamp_utc_sql(labels, lts_names[0]) if lts_names else none,
       'label_ts_name': ml_monitor.unquoted(lts_names[0]) if lts_names else none,
       'ts_sql': ml_monitor._timestamp_utc_sql(relation, ts_names[0]) if ts_names else none,
+      'ts_sql_p': ml_monitor._timestamp_utc_sql(relation, ts_names[0], 'p') if ts_names else none,
       'ts_name': ml_monitor.unquoted(ts_names[0]) if ts_names else none,
       'as_of': as_of,
       'cutoff': ns.cutoff,
