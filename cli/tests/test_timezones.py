@@ -44,3 +44,49 @@ def test_same_rows_in_every_session_time_zone(adapter, zone, tmp_path):
     assert run.returncode == 0, run.output[-3000:]
     # the zone really was the session's: the tz-aware model exists and the run saw it
     assert by_name["actual_timezone"]["status"] == "success"
+
+
+AS_OF_CASES = [
+    ("2026-03-09", "2026-03-09 00:00:00"),
+    ("2026-03-09T00:00:00Z", "2026-03-09 00:00:00"),
+    ("2026-03-09T00:00:00.000Z", "2026-03-09 00:00:00"),
+    ("2026-03-09 00:00:00 UTC", "2026-03-09 00:00:00"),
+    ("2026-03-09 05:00:00+05:00", "2026-03-09 00:00:00"),       # an offset is converted to UTC ...
+    ("2026-03-08T19:00:00-05:00", "2026-03-09 00:00:00"),
+    ("2026-03-09 05:45+0545", "2026-03-09 00:00:00"),
+    ("2026-03-09 03:00:00+03", "2026-03-09 00:00:00"),
+    ("2026-03-09 12:30", "2026-03-09 12:30:00"),                # ... no zone means UTC
+]
+
+
+def test_as_of_with_a_zone_means_that_instant_in_utc(tmp_path):
+    """ml_monitor_as_of '2026-03-09 05:00:00+05:00' once meant 05:00 UTC (the offset was cut off):
+    windows five hours late, and a second set of windows in the metric store."""
+    from dbt.cli.main import dbtRunner
+
+    from dbt_project_runner import build_tiny_project
+
+    root = tmp_path / "as_of_zones"
+    build_tiny_project(root, {"m": "select 1 as x"}, "models: []\n")
+    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
+              "--target-path", str(root / "target"), "--log-level", "none"]
+
+    def as_of(value):
+        res = dbtRunner().invoke(["compile", "--inline", "{{ ml_monitor.as_of() }}", "--vars",
+                                  f"{{ml_monitor_as_of: '{value}'}}", *common])
+        return res.result.results[0].node.compiled_code.strip() if res.success else str(res.exception)
+
+    for value, utc in AS_OF_CASES:
+        assert as_of(value) == utc, value
+
+    def error(value):
+        import subprocess
+
+        from dbt_project_runner import DBT
+        proc = subprocess.run([DBT, "compile", "--inline", "{{ ml_monitor.as_of() }}", "--vars",
+                               f"{{ml_monitor_as_of: '{value}'}}", *common[:-2]], capture_output=True, text=True)
+        assert proc.returncode != 0, value
+        return proc.stdout + proc.stderr
+
+    assert "impossible UTC offset +25:00" in error("2026-03-09 05:00:00+25:00")
+    assert "must be a timestamp like" in error("2026-03-09 garbage")     # trailing text: an error, not ignored

@@ -4,19 +4,34 @@
 
 {#- The evaluation time: var ml_monitor_as_of, else the run's start (UTC, to the second). -#}
 {% macro as_of() -%}
+  {#- The evaluation time as a naive UTC datetime. A string or a YAML timestamp: a date, or a date
+      and time (T or a space; seconds optional, a fraction of a second dropped), with an optional
+      zone: Z, UTC, or an offset (+05:45, -0500, +09), which is converted to UTC. Without a zone
+      the time is UTC. Anything else is a compile error (text after the time was ignored before:
+      "…+05:00" silently meant five hours later). -#}
   {%- set raw = var('ml_monitor_as_of', none) -%}
   {%- if raw is none or (raw | string | trim) == '' -%}
     {{ return(run_started_at.replace(tzinfo=none, microsecond=0)) }}
   {%- endif -%}
-  {%- set text = (raw | string | trim).replace('T', ' ').replace('Z', '') -%}
+  {%- set text = raw | string | trim -%}
+  {%- set m = modules.re.match('^(\\d{4}-\\d{2}-\\d{2})(?:[T ](\\d{2}:\\d{2})(:\\d{2})?(\\.\\d+)?)?\\s*(Z|UTC|[+-]\\d{2}(?::?\\d{2})?)?$', text, modules.re.IGNORECASE) -%}
   {%- set ns = namespace(parsed=none) -%}
-  {%- for fmt in ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d'] -%}
-    {%- if ns.parsed is none -%}
-      {%- set ns.parsed = ml_monitor._try_strptime(text[:19], fmt) -%}
-    {%- endif -%}
-  {%- endfor -%}
+  {%- if m -%}
+    {%- set stamp = m.group(1) ~ ' ' ~ (m.group(2) or '00:00') ~ (m.group(3) or ':00') -%}
+    {%- set ns.parsed = ml_monitor._try_strptime(stamp, '%Y-%m-%d %H:%M:%S') -%}
+  {%- endif -%}
   {%- if ns.parsed is none -%}
-    {{ exceptions.raise_compiler_error("ml_monitor: var 'ml_monitor_as_of' must be a timestamp like '2026-01-31 00:00:00' (got " ~ raw ~ ")") }}
+    {{ exceptions.raise_compiler_error("ml_monitor: var 'ml_monitor_as_of' must be a timestamp like '2026-01-31 00:00:00' (UTC), '2026-01-31T00:00:00Z' or '2026-01-31 05:45:00+05:45' (got " ~ raw ~ ")") }}
+  {%- endif -%}
+  {%- set zone = (m.group(5) or '') | upper -%}
+  {%- if zone not in ['', 'Z', 'UTC'] -%}
+    {%- set digits = zone[1:].replace(':', '') -%}
+    {%- set minutes = (digits[:2] | int) * 60 + ((digits[2:4] or '0') | int) -%}
+    {%- if minutes > 18 * 60 or (digits[2:4] | int) > 59 -%}
+      {{ exceptions.raise_compiler_error("ml_monitor: var 'ml_monitor_as_of' has an impossible UTC offset " ~ zone ~ " (got " ~ raw ~ ")") }}
+    {%- endif -%}
+    {%- set sign = 1 if zone[0] == '+' else -1 -%}
+    {%- set ns.parsed = ns.parsed - modules.datetime.timedelta(minutes=sign * minutes) -%}
   {%- endif -%}
   {{ return(ns.parsed) }}
 {%- endmacro %}
