@@ -90,3 +90,114 @@ def test_as_of_with_a_zone_means_that_instant_in_utc(tmp_path):
 
     assert "impossible UTC offset +25:00" in error("2026-03-09 05:00:00+25:00")
     assert "must be a timestamp like" in error("2026-03-09 garbage")     # trailing text: an error, not ignored
+
+
+PIT_MODELS = {
+    # true leakage 0.5 (ids 3, 4 known an hour after the cutoff) whichever side carries a zone
+    "pit": "select id, cast('2026-03-08 12:00:00+00:00' as timestamptz) as cutoff_tz, "
+           "cast('2026-03-08 12:00:00' as timestamp) as cutoff_naive, "
+           "cast(case when id <= 2 then '2026-03-08 11:00:00' else '2026-03-08 13:00:00' end as timestamp) as feat_naive, "
+           "cast(case when id <= 2 then '2026-03-08 11:00:00+00:00' else '2026-03-08 13:00:00+00:00' end as timestamptz) as feat_tz "
+           "from range(1, 5) as t(id)",
+    # the version valid at the cutoff (12:00 UTC) holds income 2: no mismatch
+    "pit2": "select id, cast('2026-03-08 12:00:00+00:00' as timestamptz) as cutoff_tz, 2 as income from range(1, 3) as t(id)",
+    "pit_hist": "select id, timestamp '2026-03-08 00:00:00' as valid_from, timestamp '2026-03-08 11:30:00' as valid_to, "
+                "1 as income from range(1, 3) as t(id) union all "
+                "select id, timestamp '2026-03-08 11:30:00', cast(null as timestamp), 2 from range(1, 3) as t(id)",
+    # a naive current table, a time-zone-aware reference: 4 reference rows in [03-05, 03-06) UTC
+    "cur": "select id, id * 1.0 as x, timestamp '2026-03-06 12:00:00' as ts from range(1, 5) as t(id)",
+    "refz": "select id, id * 2.0 as x, cast(case when id <= 4 then '2026-03-05 12:00:00+00:00' "
+            "else '2026-03-06 06:00:00+00:00' end as timestamptz) as ts from range(1, 9) as t(id)",
+}
+PIT_SCHEMA = """models:
+  - name: pit
+    data_tests:
+      - ml_monitor.point_in_time:
+          name: pit_tz_cutoff
+          arguments: {cutoff_column: cutoff_tz, feature_time_columns: [feat_naive], max_leakage_rate: 1}
+      - ml_monitor.point_in_time:
+          name: pit_tz_feature
+          arguments: {cutoff_column: cutoff_naive, feature_time_columns: [feat_tz], max_leakage_rate: 1}
+  - name: pit2
+    data_tests:
+      - ml_monitor.point_in_time:
+          name: pit_tz_history
+          arguments:
+            cutoff_column: cutoff_tz
+            feature_history: ref('pit_hist')
+            entity_key: id
+            valid_from: valid_from
+            valid_to: valid_to
+            history_features: [income]
+            max_as_of_mismatch_rate: 1
+  - name: cur
+    columns:
+      - name: x
+        data_tests:
+          - ml_monitor.ks_drift:
+              name: ks_tz_reference
+              arguments:
+                reference: ref('refz')
+                reference_window: {period: day, count: 1}
+                timestamp_column: ts
+                window: {period: day, count: 1}
+                threshold: 1
+"""
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Chatham", "America/New_York"])
+def test_point_in_time_and_a_reference_window_compare_instants(tmp_path, zone):
+    """point_in_time compared a timestamptz cutoff with a naive feature time (and the history's
+    valid_from / valid_to) in the session's zone: leakage 0.5 read 1.0 or 0.0 by zone; a drift
+    reference filtered by reference_window used the current table's column type."""
+    import json
+
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    root = tmp_path / "pit_zones"
+    ok, by_name = build_tiny_project(root, PIT_MODELS, PIT_SCHEMA, "  ml_monitor_as_of: '2026-03-07 00:00:00'\n",
+                                     settings={"TimeZone": f"'{zone}'"})
+    assert ok, {n: r.get("message") for n, r in by_name.items() if r["status"] != "pass"}
+
+    def row(test, metric):
+        (value, facts), = duckdb_rows(root / "e.duckdb", f"select value, facts from main_dbt_test__audit.{test} "
+                                                         f"where metric = '{metric}' and segment_column is null")
+        return value, json.loads(facts) if facts else {}
+
+    assert row("pit_tz_cutoff", "leakage_rate")[0] == 0.5
+    assert row("pit_tz_feature", "leakage_rate")[0] == 0.5
+    assert row("pit_tz_history", "as_of_mismatch_rate")[0] == 0.0
+    assert row("ks_tz_reference", "ks")[1]["reference_rows"] == 4
+
+
+def test_a_timestamp_of_unknown_type_is_said_not_guessed_silently(tmp_path):
+    """An ephemeral model's column types cannot be listed at compile time: its timestamp is read
+    as naive UTC, and the compile says so (a timestamptz there depends on the session's zone)."""
+    from dbt_project_runner import build_tiny_project
+
+    root = tmp_path / "eph"
+    models = {"events": "select 1 as id, timestamp '2026-03-06 12:00:00' as ts",
+              "events_eph": "{{ config(materialized='ephemeral') }} select * from {{ ref('events') }}"}
+    schema = """models:
+  - name: events_eph
+    data_tests:
+      - ml_monitor.volume:
+          name: eph_volume
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, min_count: 1}
+  - name: events
+    data_tests:
+      - ml_monitor.volume:
+          name: table_volume
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, min_count: 1}
+"""
+    ok, by_name = build_tiny_project(root, models, schema, "  ml_monitor_as_of: '2026-03-07 00:00:00'\n")
+    assert ok and by_name["eph_volume"]["status"] == "pass"
+    from dbt.cli.main import dbtRunner
+
+    seen: list[str] = []
+    res = dbtRunner(callbacks=[lambda e: seen.append(e.info.msg)]).invoke(
+        ["compile", "--select", "eph_volume", "table_volume", "--project-dir", str(root), "--profiles-dir", str(root),
+         "--log-path", str(root / "logs"), "--target-path", str(root / "target")])
+    assert res.success, res.exception
+    warnings = [m for m in seen if "cannot be read" in m]
+    assert len(warnings) == 1 and "column ts of __dbt__cte__events_eph cannot be read" in warnings[0], warnings

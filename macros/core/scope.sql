@@ -429,6 +429,14 @@ window_facts as (
   {#- alias: the column of a relation read under that alias (p."ts"); the conversion goes around
       the qualified column, never after the alias (p.("ts" at time zone 'UTC') is no SQL) -#}
   {%- set info = ml_monitor._column_info(relation, name) -%}
+  {%- if info is none and execute -%}
+    {#- no type to go by (an ephemeral model, a subquery, a relation whose columns cannot be listed):
+        read as naive UTC, said out loud (a time-zone-aware column would be compared in the
+        session's zone) -#}
+    {%- do exceptions.warn("ml_monitor: the type of column " ~ ml_monitor.unquoted(name) ~ " of " ~ relation
+        ~ " cannot be read (an ephemeral model or a subquery?): it is read as a naive UTC timestamp. If it carries"
+        ~ " a time zone, monitor a view or table of it so that windows do not depend on the session's time zone.") -%}
+  {%- endif -%}
   {%- set col = (alias ~ '.' if alias else '') ~ ml_monitor.quote_column(name) -%}
   {{ return(ml_monitor.timestamp_as_utc(col, info.dtype if info is not none else none)) }}
 {%- endmacro %}

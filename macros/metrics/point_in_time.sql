@@ -46,16 +46,21 @@
     {%- endfor -%}
   {%- endfor -%}
   {%- set cut = ml_monitor.quote_column(cutoff[0]) -%}
+  {#- times are compared as UTC instants (the time-zone rule): a timestamptz cutoff against a naive
+      feature time was compared in the session's zone -#}
+  {%- set cut_utc = ml_monitor._timestamp_utc_sql(relation, cutoff[0]) -%}
   {%- set checks = [] -%}
   {%- for n in feature_times -%}
     {%- do checks.append({'idx': loop.index, 'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n), 'metric': 'leakage_rate',
+                          'utc': ml_monitor._timestamp_utc_sql(relation, n),
                           'op': '>', 'bound': max_leakage_rate, 'what': 'known after the cutoff'}) -%}
   {%- endfor -%}
   {%- for n in label_time -%}
     {%- do checks.append({'idx': feature_times | length + 1, 'name': ml_monitor.unquoted(n), 'sql': ml_monitor.quote_column(n), 'metric': 'target_leakage_rate',
+                          'utc': ml_monitor._timestamp_utc_sql(relation, n),
                           'op': '<', 'bound': max_target_leakage_rate, 'what': 'labelled before the cutoff'}) -%}
   {%- endfor -%}
-  {%- set asof = ml_monitor._pit_history_setup(test, relation, history, found) if history else none -%}
+  {%- set asof = ml_monitor._pit_history_setup(test, relation, history, found, cutoff[0]) if history else none -%}
   {%- set read = [cut] + (checks | map(attribute='sql') | list) + ((asof.key_sqls + (asof.feats | map(attribute='sql') | list)) if asof else []) -%}
 
 with source as (
@@ -76,7 +81,7 @@ grouped as (
     count(*) as n_rows
     {%- for c in checks %},
     sum(case when {{ c.sql }} is not null and {{ cut }} is not null then 1 else 0 end) as n_timed_{{ c.idx }},
-    sum(case when {{ c.sql }} {{ c.op }} {{ cut }} then 1 else 0 end) as n_leak_{{ c.idx }}
+    sum(case when {{ c.utc }} {{ c.op }} {{ cut_utc }} then 1 else 0 end) as n_leak_{{ c.idx }}
     {%- endfor %}
     {%- if asof %},
     sum(case when ml_n_versions = 1 then 1 else 0 end) as n_asof,
@@ -157,7 +162,7 @@ long as (
 
 {#- The history's columns checked (keys, valid_from / valid_to and every history feature must
     exist there too) and the SQL pieces of the as-of join. -#}
-{% macro _pit_history_setup(test, relation, history, found) -%}
+{% macro _pit_history_setup(test, relation, history, found, cutoff_name) -%}
   {%- set hcols = ml_monitor._pit_columns(history.relation) -%}
   {%- for arg, names in [('entity_key', history.keys_names), ('valid_from', history.from_names), ('valid_to', history.to_names),
                          ('history_features', history.feature_names)] -%}
@@ -177,6 +182,9 @@ long as (
              'key_sqls': ml_monitor._pit_quoted(history.keys_names),
              'from_sql': ml_monitor.quote_column(history.from_names[0]),
              'to_sql': ml_monitor.quote_column(history.to_names[0]),
+             'from_utc_h': ml_monitor._timestamp_utc_sql(history.relation, history.from_names[0], 'h'),
+             'to_utc_h': ml_monitor._timestamp_utc_sql(history.relation, history.to_names[0], 'h'),
+             'cut_utc_r': ml_monitor._timestamp_utc_sql(relation, cutoff_name, 'r'),
              'label': history.relation ~ ' (' ~ ml_monitor.unquoted(history.from_names[0]) ~ ' <= cutoff < '
                       ~ ml_monitor.unquoted(history.to_names[0]) ~ ')'}) }}
 {%- endmacro %}
@@ -219,8 +227,8 @@ as_of_matched as (
     count(h.{{ asof.from_sql }}) as ml_n_versions
   from as_of_rows as r
   left join {{ asof.relation }} as h
-    on {% for k in asof.key_sqls %}r.{{ k }} = h.{{ k }} and {% endfor %}h.{{ asof.from_sql }} <= r.{{ cut }}
-   and (h.{{ asof.to_sql }} is null or r.{{ cut }} < h.{{ asof.to_sql }})
+    on {% for k in asof.key_sqls %}r.{{ k }} = h.{{ k }} and {% endfor %}{{ asof.from_utc_h }} <= {{ asof.cut_utc_r }}
+   and (h.{{ asof.to_sql }} is null or {{ asof.cut_utc_r }} < {{ asof.to_utc_h }})
   group by r.ml_row{% for c in carried %}, r.{{ c }}{% endfor %}
 )
 {%- endmacro %}
