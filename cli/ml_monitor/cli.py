@@ -195,7 +195,7 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
     """
     from ml_monitor import api
     from ml_monitor.config import require_dbt_project
-    from ml_monitor.scheduler import LockHeld, Schedule, run_schedule
+    from ml_monitor.scheduler import LockHeld, Schedule, run_schedule, with_slot_as_of
 
     config = _load(project_dir, config_file, state_path, verbose, **dbt)
     plan = Schedule.parse(cron, every)
@@ -203,7 +203,7 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
     ctx = _context(config, output_format)
 
     def one_run() -> None:
-        outcome = api.monitor(config, ctx)
+        outcome = api.monitor(with_slot_as_of(config, plan), ctx)
         if output_format == "json":
             click.echo(config.redact(json.dumps(outcome.to_dict(config), default=str, sort_keys=True)))
 

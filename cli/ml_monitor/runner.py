@@ -132,6 +132,18 @@ def project_name(project_dir: Path) -> str:
         return project_dir.name
 
 
+def project_sets_var(project_dir: Path, name: str) -> bool:
+    """Does dbt_project.yml's `vars:` set `name` (at the top or under a package's key)?"""
+    try:
+        data = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    found = data.get("vars") if isinstance(data, dict) else None
+    if not isinstance(found, dict):
+        return False
+    return name in found or any(isinstance(v, dict) and name in v for v in found.values())
+
+
 def dbt_args(command: str, project_dir: Path, profiles_dir: str | None, target: str | None,
              select: list[str], exclude: list[str], vars: dict[str, Any]) -> list[str]:
     args = [command, "--project-dir", str(project_dir), "--log-level", "none"]

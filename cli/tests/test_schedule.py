@@ -155,3 +155,23 @@ def test_sigterm_during_a_run_finishes_it(tmp_path, dbt_fixture_project):
     assert len(lines) == 2
     cfg = load_config(dbt_fixture_project, config_file)
     assert len(api.list_alerts(cfg, "open")) == 2
+
+
+def test_a_cron_run_evaluates_at_its_slot_unless_as_of_is_set(tmp_path):
+    """`0 0 * * *` runs a few seconds after midnight; as_of = dbt's run start would key every night's
+    daily windows a few seconds apart (a new unaligned series each run). A cron run's as_of is
+    its slot; a user's ml_monitor_as_of (flag, ml_monitor.yml, dbt_project.yml) wins."""
+    from ml_monitor.config import load_config
+    from ml_monitor.scheduler import Schedule, with_slot_as_of
+
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    config = load_config(tmp_path)
+    now = 1_772_323_207.5                                     # 2026-03-01 00:00:07.5 UTC
+    cron, every = Schedule.parse("0 0 * * *", None, now=now), Schedule.parse(None, "1h", now=now)
+    assert with_slot_as_of(config, cron, now=now).dbt.vars == {"ml_monitor_as_of": "2026-03-01 00:00:00"}
+    assert config.dbt.vars == {}                              # the loaded config is left as it was
+    assert with_slot_as_of(config, every, now=now).dbt.vars == {}
+    mine = load_config(tmp_path, overrides={"vars": {"ml_monitor_as_of": "2026-02-01"}})
+    assert with_slot_as_of(mine, cron, now=now).dbt.vars == {"ml_monitor_as_of": "2026-02-01"}
+    (tmp_path / "dbt_project.yml").write_text("name: p\nvars:\n  ml_monitor:\n    ml_monitor_as_of: '2026-01-31'\n")
+    assert with_slot_as_of(config, cron, now=now).dbt.vars == {}
