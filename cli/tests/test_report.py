@@ -350,14 +350,14 @@ def test_windowed_check_fails_on_its_newest_window_or_dbt_status():
     (check,) = m["checks"]
     assert check["state"] == "fail"
     assert [o["window"] for o in check["failing_observations"]] == [
-        "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+        "2026-01-29 00:00:00 → 2026-01-30 00:00:00 UTC"]
     # fail_on: any — dbt failed the test for an earlier window: the failing rows are listed
     frame = windowed_history()
     frame.loc[frame["invocation_id"] == "inv-2", "test_status"] = "fail"
     (check,) = shape_report(frame, now=dt.datetime(2026, 1, 30, 12), days=30)["checks"]
     assert check["state"] == "fail"
     assert [o["window"] for o in check["failing_observations"]] == [
-        "2026-01-27 00:00:00 → 2026-01-28 00:00:00"]
+        "2026-01-27 00:00:00 → 2026-01-28 00:00:00 UTC"]
 
 
 def test_status_grid(model):
@@ -799,8 +799,8 @@ def test_triggers_shaped_for_the_report():
     (firing,) = t["open"]
     assert firing["name"] == "feature_drift" and firing["fired"] == "2026-01-30 06:00 UTC"
     assert firing["fired_count"] == 2 and firing["owner"] == "@ml-team" and firing["pending"] == 1
-    assert [w["window"] for w in firing["windows"]] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00",
-                                                      "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+    assert [w["window"] for w in firing["windows"]] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00 UTC",
+                                                      "2026-01-29 00:00:00 → 2026-01-30 00:00:00 UTC"]
     assert [w["matching"] for w in firing["windows"]] == [3, 2] and all(w["held"] for w in firing["windows"])
     assert len(firing["observations"]) == 8 and firing["observation_count"] == 14
     o = firing["observations"][0]
@@ -821,7 +821,7 @@ def test_triggers_section_rendered_and_escaped(tmp_path):
     html = render_html(model)
     assert 'id="triggers"' in html and "1 firing" in html
     assert 'data-trigger="feature_drift" data-state="firing"' in html
-    assert "2026-01-29 00:00:00 → 2026-01-30 00:00:00" in html and "3 series with status fail (needs 2)" in html
+    assert "2026-01-29 00:00:00 → 2026-01-30 00:00:00 UTC" in html and "3 series with status fail (needs 2)" in html
     assert "… 6 more observations in the evidence" in html
     assert 'data-trigger="auc_drop" data-state="resolved"' in html and "old_one" not in html
     assert XSS not in html and html_lib.escape(XSS, quote=False) in html

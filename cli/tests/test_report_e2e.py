@@ -604,6 +604,6 @@ def test_anomaly_expected_band_in_chromium(tmp_path):
     # the triggers section: the firing one with its two evidence windows, the one resolved in the
     # period; the data in it is text (the description holds markup; assert_clean: no script ran)
     assert probe["triggers"] == [["feature_drift", "firing"], ["auc_drop", "resolved"]]
-    assert probe["triggerWindows"] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00",
-                                       "2026-01-29 00:00:00 → 2026-01-30 00:00:00"]
+    assert probe["triggerWindows"] == ["2026-01-30 00:00:00 → 2026-01-31 00:00:00 UTC",
+                                       "2026-01-29 00:00:00 → 2026-01-30 00:00:00 UTC"]
     assert f"features drift {_XSS}" in probe["triggerText"] and "firing since" in probe["triggerText"]

@@ -176,3 +176,26 @@ def test_performance_window_details_carry_the_window_notes(windows_build):
     assert partly == {("perf_w_notes", 26), ("perf_w_coverage", 26), ("perf_w_metrics", 26)}
     assert all("first row at 2026-01-26 00:06:53" in d for *_, d in rows if "partly covered" in d)
     assert {s for c, w, sv, s, d in notes if w.day == 25} == {"no_data"}
+
+
+def test_freshness_series_counts_null_timestamps_like_the_other_monitors(tmp_path):
+    """freshness with windows said nothing of the rows with a NULL timestamp (every other monitor
+    with windows counts them in detail); the hours are those of the timed rows alone."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    root = tmp_path / "fresh_nulls"
+    model = ("select * from (values (timestamp '2026-01-29 12:00:00'), (timestamp '2026-01-30 18:00:00'), "
+             "(null), (null)) as t(ts)")
+    schema = """models:
+  - name: m
+    data_tests:
+      - ml_monitor.freshness:
+          name: fresh_series
+          arguments: {timestamp_column: ts, max_age: {period: day, count: 2}, window: {period: day, count: 1}, windows: 3}
+"""
+    ok, by_name = build_tiny_project(root, {"m": model}, schema, "  ml_monitor_as_of: '2026-01-31 00:00:00'\n")
+    assert ok, by_name
+    rows = duckdb_rows(root / "e.duckdb", "select window_end, value, detail from main_dbt_test__audit.fresh_series "
+                                          "order by window_end")
+    assert [(r[0].day, r[1]) for r in rows] == [(29, None), (30, 12.0), (31, 6.0)]
+    assert all(d.endswith("; 2 rows with a NULL ts excluded") for *_, d in rows), rows

@@ -79,6 +79,12 @@ windows_frame as (
   {{ ml_monitor._windows_frame_sql(scope) }}
 ),
 
+-- rows with a NULL timestamp (read, in no window): counted and said in every row's detail
+window_facts as (
+  select sum(case when ml_window_start is null and segment_column is null then n_rows else 0 end) as ml_null_ts_rows
+  from counted
+),
+
 -- the overall row and every segment seen in any window, at every window
 segment_keys as (
   select distinct segment_column, segment_value
@@ -91,13 +97,16 @@ segment_keys as (
 
 -- newest row up to each window's end: running max over the windows
 aggregated as (
-  select g.window_start, g.window_end, g.ml_window_label, '' as ml_window_note, g.segment_column, g.segment_value,
+  select g.window_start, g.window_end, g.ml_window_label,
+         {{ ml_monitor._window_note_text_sql('g.window_start', 'g.window_end', 'null', 'g.ml_null_ts_rows',
+              scope.key_windows[0].start_sql, ml_monitor.unquoted(scope.timestamp_column_sql)) }} as ml_window_note,
+         g.segment_column, g.segment_value,
          max(c.latest) over (partition by g.segment_column, g.segment_value order by g.window_start
                              rows between unbounded preceding and current row) as latest_so_far,
          sum(coalesce(c.n_rows, 0)) over (partition by g.segment_column, g.segment_value order by g.window_start
                                           rows between unbounded preceding and current row) as n_rows
-  from (select f.window_start, f.window_end, f.ml_window_label, k.segment_column, k.segment_value
-        from windows_frame as f cross join segment_keys as k) as g
+  from (select f.window_start, f.window_end, f.ml_window_label, k.segment_column, k.segment_value, w.ml_null_ts_rows
+        from windows_frame as f cross join segment_keys as k cross join window_facts as w) as g
   left join counted as c
     on c.ml_window_start = g.window_start and {{ seg_match }}
 ),

@@ -249,7 +249,7 @@ def run_state(statuses: Iterable[str | None], test_status: str | None) -> str:
 def _obs_row(r: Mapping[str, Any], streak: Mapping[tuple, Any] | None = None) -> dict[str, Any]:
     window = None
     if r.get("window_start") is not None and not pd.isna(r.get("window_start")):
-        window = f"{iso(r['window_start'])} → {iso(r['window_end'])}"
+        window = f"{iso(r['window_start'])} → {iso(r['window_end'])} UTC"
     out = {
         "column": r.get("column_name"),
         "segment": segment_label(r.get("segment_column"), r.get("segment_value")),

@@ -44,7 +44,7 @@ def _instant(value: Any) -> pd.Timestamp | None:
 def _window(start: Any, end: Any) -> str:
     if start in (None, "") and end in (None, ""):
         return "latest evaluation (no window)"
-    return f"{_iso(_instant(start))} → {_iso(_instant(end))}"
+    return f"{_iso(_instant(start))} → {_iso(_instant(end))} UTC"
 
 
 def _evidence(row: Mapping[str, Any]) -> dict[str, Any]:
