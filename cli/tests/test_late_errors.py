@@ -61,6 +61,11 @@ BAD = {
     # performance: its arguments as a user may give them (fail_on_no_data, not the internal series_windows)
     "performance_misspelt": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF}, segmnt_by: [seg]}}",
                              ["ml_monitor.performance", "'segmnt_by'", "did you mean 'segment_by'", "fail_on_no_data"]),
+    # a time argument naming text or numbers: a compile error, not "operator does not exist: text >= timestamp"
+    "volume_text_timestamp": ("ml_monitor.volume:\n  arguments: {timestamp_column: seg, window: {period: day}, min_count: 1}",
+                              ["ml_monitor.volume", "'timestamp_column'", "must name a timestamp or date column", "seg is"]),
+    "performance_numeric_label_ts": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('label_timestamp_column: label_ts', 'label_timestamp_column: label')}}}",
+                                     ["'label_timestamp_column'", "must name a timestamp or date column", "label is"]),
     # text labels against numeric predictions / a numeric positive_label, explained in words
     "performance_text_labels_vs_int_predictions": (
         "ml_monitor.performance:\n  arguments: {metric: precision, prediction_column: pred, labels: ref('text_labels'), "

@@ -75,6 +75,18 @@
   {{ return(found if found else none) }}
 {%- endmacro %}
 
+{#- A time argument (timestamp_column, label_timestamp_column) must name a timestamp or date
+    column: text or epoch numbers compared with the window literals are a raw engine error at run
+    time (DuckDB Binder Error, PostgreSQL "operator does not exist: text >= timestamp"). Checked
+    when the type is known. -#}
+{% macro _check_time_column(test, relation, arg, name, in_relation=none) -%}
+  {%- set info = ml_monitor._column_info(in_relation if in_relation is not none else relation, name) -%}
+  {%- if info is not none and 'time' not in (info.dtype | lower) and 'date' not in (info.dtype | lower) -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must name a timestamp or date column; " ~ info.name ~ " is "
+        ~ info.dtype ~ " (cast it in a view, e.g. cast(" ~ info.name ~ " as timestamp))", ml_monitor.unquoted(name)) }}
+  {%- endif -%}
+{%- endmacro %}
+
 {#- One column's {'name', 'dtype'} (matched without regard to case or quotes), or none. -#}
 {% macro _column_info(relation, name, columns=none) -%}
   {%- set cols = columns if columns is not none else ml_monitor._known_columns(relation) -%}

@@ -125,6 +125,7 @@
   {%- set series = ml_monitor._check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
   {%- if timestamp_column is not none -%}
     {%- set ts_names = ml_monitor._check_names(test, relation, "timestamp_column", timestamp_column) -%}
+    {%- do ml_monitor._check_time_column(test, relation, 'timestamp_column', ts_names[0]) -%}
     {%- set ns.ts_raw = ml_monitor.quote_column(ts_names[0]) -%}
     {#- the column as a UTC instant, comparable with the UTC window literals whatever the session time zone -#}
     {%- set ns.ts = ml_monitor._timestamp_utc_sql(relation, ts_names[0]) -%}

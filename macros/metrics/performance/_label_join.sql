@@ -36,6 +36,8 @@
   {%- if ts_names | length > 1 -%}
     {{ ml_monitor._arg_error(test, relation, 'timestamp_column', 'must be one column name', timestamp_column) }}
   {%- endif -%}
+  {%- for n in lts_names -%}{%- do ml_monitor._check_time_column(test, relation, 'label_timestamp_column', n, labels) -%}{%- endfor -%}
+  {%- for n in ts_names -%}{%- do ml_monitor._check_time_column(test, relation, 'timestamp_column', n) -%}{%- endfor -%}
   {%- set as_of = ml_monitor.as_of() -%}
   {%- set ns = namespace(cutoff=as_of, delay=none) -%}
   {%- if label_delay is not none -%}
