@@ -281,6 +281,13 @@ def test_demo_prints_one_alert_per_failing_test_through_the_stdout_channel(demo_
         assert "'smart_tv'" in by_test["predictions_categories_vs_training"][0]
         assert "psi of days_since_last_login overall is 0.4705" in by_test["predictions_numeric_drift_psi"][0]
         assert by_test["churn_accuracy_by_segment"][1]["owner"] == "@ml-team-churn"
+        # the alert `ml-monitor run` sends: the rows that decide the test (the newest window of a
+        # daily series), not every failing window the checks table lists
+        estimated = by_test["churn_estimated_roc_auc_daily"][0]
+        assert [line.split(" is ")[0] for line in estimated.splitlines()[1:] if not line.startswith("  ")] == \
+            ["accuracy of score in segment region = apac", "roc_auc of score in segment region = apac"], estimated
+        assert "window 2026-01-30 00:00 UTC to 2026-01-31 00:00 UTC" in estimated
+        assert by_test["churn_estimated_roc_auc_daily"][1]["rerun"] == "dbt test --select churn_estimated_roc_auc_daily"
     # alerts go to stdout only; the checks table to stderr only
     assert "[ERROR]" not in result.stderr and "failing check(s)" not in result.stdout
     assert result.stdout == demo_run["first_stdout"]

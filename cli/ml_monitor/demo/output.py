@@ -69,17 +69,21 @@ def _ordered(observations: list[dict]) -> list[dict]:
                                                str(o.get("window_start"))))
 
 
-def _failing_rows(c: CheckResult) -> list[dict]:
-    return _ordered([o for o in c.observations if o.get("status") in FAILING_STATUSES])
+def _failing_rows(c: CheckResult, observations: Mapping[str, list[dict]] | None = None) -> list[dict]:
+    """Every failing row of the check: from the run's history (every window) when given, else the
+    rows read back for its alert (those that decide the test)."""
+    rows = (observations or {}).get(c.unique_id) or c.observations
+    return _ordered([o for o in rows if o.get("status") in FAILING_STATUSES])
 
 
-def _print_stacked(failing: list[CheckResult], console: Console) -> None:
+def _print_stacked(failing: list[CheckResult], console: Console,
+                   observations: Mapping[str, list[dict]] | None = None) -> None:
     """The same content as the table, one block per check, for narrow terminals."""
     console.print(f"[bold red]{len(failing)} failing check(s)[/bold red]")
     for c in failing:
         owner = c.owner or ""
         console.print(Text.assemble(("✘ " + c.name, "bold red"), ("  " + owner if owner else "", "dim")))
-        rows = _failing_rows(c)
+        rows = _failing_rows(c, observations)
         if not rows:
             console.print(Text(f"    {c.status}: {c.message or ''}"))
         several = _several_windows(rows)
@@ -98,7 +102,7 @@ def print_checks(checks: Iterable[CheckResult], console: Console,
     passing = [c for c in checks if c.status == "pass"]
 
     if failing and console.width < STACKED_BELOW:
-        _print_stacked(failing, console)
+        _print_stacked(failing, console, observations)
     elif failing:
         table = Table(title=f"{len(failing)} failing check(s)", title_justify="left", title_style="bold red",
                       box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, expand=True)
@@ -110,7 +114,7 @@ def print_checks(checks: Iterable[CheckResult], console: Console,
             head = Text(c.name, style="bold red")
             if c.owner:
                 head.append("\n" + c.owner, style="dim")
-            rows = _failing_rows(c)
+            rows = _failing_rows(c, observations)
             if not rows:
                 table.add_row(head, c.column or "", Text(f"{c.status}: {c.message or ''}"))
                 continue

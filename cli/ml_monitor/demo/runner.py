@@ -10,19 +10,14 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from ml_monitor.runner import OBSERVATION_COLUMNS, CheckResult, RunReport, run_dbt
+from ml_monitor.config import DbtSettings
+from ml_monitor.runner import OBSERVATION_COLUMNS, RunReport, run_dbt
 
 logger = logging.getLogger("ml_monitor")
 
 # A failing observation is what made the test fail: `fail`, and `no_data` (which fails a
 # test unless fail_on_no_data is false; the test's own status says which applied).
 FAILING_STATUSES = ("fail", "no_data")
-
-
-def _failing_first(o: dict) -> tuple:
-    """Like the runner's read-back: fails first, the overall row first, then by segment."""
-    return (o.get("status") != "fail", o.get("segment_column") is not None, str(o.get("segment_column")),
-            str(o.get("segment_value")), str(o.get("column_name")), str(o.get("metric")))
 
 
 def read_history(db_path: Path, invocation_id: str | None) -> dict[str, list[dict[str, Any]]]:
@@ -49,14 +44,6 @@ def read_history(db_path: Path, invocation_id: str | None) -> dict[str, list[dic
     return found
 
 
-def attach_observations(checks: list[CheckResult], history: dict[str, list[dict[str, Any]]]) -> None:
-    """Give each failing ml_monitor check its failing rows (what alerts describe), fails first."""
-    for check in checks:
-        failing = [o for o in history.get(check.unique_id, []) if o.get("status") in FAILING_STATUSES]
-        if check.failed and failing:
-            check.observations = sorted(failing, key=_failing_first)
-
-
 def run_project(project_dir: Path, db_path: Path | None = None,
                 on_event: Callable[[Any], None] | None = None,
                 on_phase: Callable[[str], None] | None = None) -> tuple[RunReport, dict[str, list[dict]]]:
@@ -64,6 +51,9 @@ def run_project(project_dir: Path, db_path: Path | None = None,
     when deps failed: its exit_code is 2) and every observation row of the build by test."""
     project_dir = Path(project_dir)
     common = dict(project_dir=project_dir, profiles_dir=str(project_dir), failing_rows=0, on_event=on_event)
+    # the build reads the failing rows back as `ml-monitor run` does (the rows that decide each
+    # test, up to failing_rows): the alerts the demo prints are the ones run would send; the
+    # checks table shows every failing window from the history
     if on_phase:
         on_phase("deps")
     report = run_dbt("deps", **common)
@@ -72,11 +62,10 @@ def run_project(project_dir: Path, db_path: Path | None = None,
         return report, {}
     if on_phase:
         on_phase("build")
-    report = run_dbt("build", **common)
+    report = run_dbt("build", **{**common, "failing_rows": DbtSettings().failing_rows})
     if report.exit_code != 2 and not report.success and not any(c.failed for c in report.checks):
         report.error = "dbt build failed without a failing check (see logs/dbt.log)"
     history = read_history(db_path, report.invocation_id) if db_path is not None else {}
-    attach_observations(report.checks, history)
     # a stable order whatever order dbt's threads finished in: failing first, then by name
     report.checks.sort(key=lambda c: (not c.failed, c.model or "", c.name))
     return report, history
