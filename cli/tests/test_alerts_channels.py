@@ -201,6 +201,11 @@ def test_email_text_and_html(smtp_receiver, score_alert):
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert msg["Subject"] == "[ml-monitor] [WARN] null_rate failed on predictions.score overall and in 2 segments"
     assert msg["X-ML-Monitor-Fingerprint"] == score_alert.fingerprint
+    # one thread per alert: the resolve refers to the same root as the trigger
+    assert msg["References"] == msg["In-Reply-To"] == f"<{score_alert.fingerprint}@ml-monitor>"
+    resolved = email_channel.message(email_channel.Settings(host="h", to=["a@b"], sender="c@d"),
+                                     _note(score_alert, "resolve"))
+    assert resolved["References"] == msg["References"]
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     assert "null_rate of score overall is 0.4 (threshold 0.1)" in text and "owner: ml-team" in text

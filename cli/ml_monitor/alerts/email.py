@@ -53,6 +53,9 @@ def message(settings: Settings, note: Notification) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(idstring=note.delivery_id or None, domain="ml-monitor")
     msg["X-ML-Monitor-Fingerprint"] = f.fingerprint
+    # every message of one alert (trigger, reminders, resolve) refers to the same thread root,
+    # so mail clients show the resolve under the alert it resolves
+    msg["References"] = msg["In-Reply-To"] = f"<{f.fingerprint}@ml-monitor>"
     msg.set_content(alert_text(note))
     facts = [("Severity", note.alert.severity), *f.facts, ("Fingerprint", f.fingerprint), ("Seen", f.seen)]
     if f.runbook and not f.runbook_url:
