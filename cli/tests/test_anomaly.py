@@ -319,3 +319,41 @@ def test_training_comes_from_the_metric_store(store_project, tmp_path):
     rows = run("2026-01-31", "--full-refresh")
     assert rows[1][:2] == ("row_count_anomaly", "skipped")
     assert json.loads(rows[1][4])["from_store"] == 0
+
+
+def test_a_training_window_with_exactly_min_training_windows_is_judged(tmp_path):
+    """exclude_anomalies judges a training window that has min_training_windows usable values of its
+    own training (>=, not >): here window 3 has exactly 2 (window 0 is empty) and is an outlier, so
+    it is left out of the tested window's band. Against the oracle of gen_anomaly.py (anomaly_row).
+    windows: 7 scans the whole series (1 + 2 x 3 windows), so no metric store is read."""
+    import sys
+
+    from dbt_project_runner import INTEGRATION
+
+    sys.path.insert(0, str(INTEGRATION / "scripts"))
+    from gen_anomaly import DEFAULTS, anomaly_row
+
+    nulls = {"2026-01-25": 10, "2026-01-26": 12, "2026-01-27": 50, "2026-01-28": 11, "2026-01-29": 10, "2026-01-30": 30}
+    model = " union all ".join(f"select timestamp '{d} 10:00:00' as ts, case when i < {k} then null else 1.0 end as x "
+                               f"from range(0, 100) as t(i)" for d, k in nulls.items())
+    schema = """
+models:
+  - name: m
+    data_tests:
+      - ml_monitor.null_rate:
+          name: judged_null_rate
+          arguments: {columns: [x], timestamp_column: ts, window: {period: day, count: 1}, windows: 7,
+                      anomaly: {training_windows: 3, min_training_windows: 2}}
+"""
+    build_tiny_project(tmp_path / "judged", {"m": model}, schema, project_vars="  ml_monitor_as_of: '2026-01-31'\n")
+    cfg = {**DEFAULTS, "training_windows": 3, "min_training_windows": 2}
+    values = [None] + [k / 100 for k in nulls.values()]        # 2026-01-24 (empty) .. 2026-01-30, oldest first
+    expected = anomaly_row(values, cfg, 1)
+    assert expected["excluded"] == 1 and expected["status"] == "fail"
+    assert anomaly_row(values, {**cfg, "exclude_anomalies": False}, 1)["status"] == "pass"   # the exclusion decides
+    rows = _rows(tmp_path / "judged" / "e.duckdb", """select status, value, baseline_value, facts
+                 from main_dbt_test__audit.judged_null_rate where metric = 'null_rate_anomaly'""")
+    assert len(rows) == 1
+    status, value, baseline, facts = rows[0]
+    assert (status, json.loads(facts)["excluded"]) == ("fail", 1)
+    assert value == pytest.approx(expected["value"], abs=1e-9) and baseline == pytest.approx(expected["baseline_value"], abs=1e-9)

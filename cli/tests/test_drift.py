@@ -456,3 +456,72 @@ models:
     assert len(rows) == 2
     for column, value, detail in rows:
         assert value == 0 and detail.endswith("; no bin moved"), (column, value, detail)
+
+
+def test_equal_width_bins_are_half_open_as_numpy_histogram(tmp_path):
+    """binning: equal_width puts a value on an inner edge in the bin above it, as numpy.histogram
+    ([e_k, e_k+1), the last bin closed): integer features hit the edges (here 0..8 in 4 bins:
+    edges 0, 2, 4, 6, 8). PSI and every bin's counts against numpy, to 1e-9."""
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.psi_drift:
+          name: ew_psi
+          arguments: {columns: [x], binning: equal_width, bins: 4, reference_where: 'half = 0', where: 'half = 1'}
+"""
+    model = ("select i % 2 as half, case when i % 2 = 0 then (i // 2) % 9 else ((i // 2) * (i // 2)) % 9 end as x "
+             "from range(0, 180) as t(i)")
+    _, by_name = build_tiny_project(tmp_path / "ew", {"t": model}, schema)
+    assert "ew_psi" in by_name, by_name
+    ref = np.array([(i // 2) % 9 for i in range(0, 180, 2)], dtype=float)
+    cur = np.array([((i // 2) * (i // 2)) % 9 for i in range(1, 180, 2)], dtype=float)
+    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=4)
+    assert list(edges) == [0, 2, 4, 6, 8] and np.isin(cur, [2, 4, 6]).any()   # values on inner edges
+    rc, cc = np.histogram(ref, edges)[0], np.histogram(cur, edges)[0]
+    r, c = np.maximum(rc / rc.sum(), 0.0001), np.maximum(cc / cc.sum(), 0.0001)
+    rows = _rows(tmp_path / "ew" / "e.duckdb", "select value, facts from main_dbt_test__audit.ew_psi")
+    assert len(rows) == 1
+    value, facts = rows[0]
+    bins = sorted(json.loads(facts)["bins"], key=lambda b: b["index"])
+    assert [(b["reference_n"], b["current_n"]) for b in bins] == list(zip(rc.tolist(), cc.tolist()))
+    assert value == pytest.approx(float(np.sum((c - r) * np.log(c / r))), abs=1e-9)
+
+
+def test_evidently_zero_fill_at_exactly_one_in_ten_thousand(tmp_path):
+    """binning: evidently fills an empty bin with (smallest non-zero share) / 1e6 when that share
+    is <= 0.0001, else 0.0001 (Evidently 0.7), each side on its own: 10,000 rows per side with one
+    row of 'y' (reference) or 'z' (current) make the smallest share exactly 0.0001, the boundary
+    itself, and leave the other value empty. PSI against the rule in numpy."""
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.psi_drift:
+          name: ev_fill_psi
+          arguments: {columns: [c], binning: evidently, reference_where: 'half = 0', where: 'half = 1'}
+"""
+    model = ("select case when i < 10000 then 0 else 1 end as half, "
+             "case i when 0 then 'y' when 10000 then 'z' else 'x' end as c from range(0, 20000) as t(i)")
+    _, by_name = build_tiny_project(tmp_path / "ev", {"t": model}, schema)
+    assert "ev_fill_psi" in by_name, by_name
+    ref, cur = np.array(["y"] + ["x"] * 9999), np.array(["z"] + ["x"] * 9999)
+    value = _evidently_psi_categorical(ref, cur)
+    assert abs(value - _evidently_psi_categorical(ref, cur, fill_at=0.00009)) > 1e-4   # the boundary matters
+    rows = _rows(tmp_path / "ev" / "e.duckdb", "select value from main_dbt_test__audit.ev_fill_psi")
+    assert rows[0][0] == pytest.approx(value, abs=1e-9)
+
+
+def _evidently_psi_categorical(ref, cur, fill_at=0.0001):
+    """Evidently 0.7's PSI of a categorical column: shares per value of the union, zero fill, ln."""
+    keys = sorted(set(ref) | set(cur))
+    r = np.array([np.sum(ref == k) for k in keys]) / len(ref)
+    c = np.array([np.sum(cur == k) for k in keys]) / len(cur)
+
+    def fill(p):
+        p = p.copy()
+        m = p[p != 0].min()
+        np.place(p, p == 0, m / 10**6 if m <= fill_at else 0.0001)
+        return p
+    r, c = fill(r), fill(c)
+    return float(np.sum((r - c) * np.log(r / c)))

@@ -219,3 +219,54 @@ def test_performance_facts_count_rows_and_name_the_reference(perf_build):
         assert f["rows"] >= f["labelled"] and f["label_coverage"] == pytest.approx(f["labelled"] / f["rows"])
         if metric != "label_coverage":
             assert f["used"] == n and f["reference"] is not None and "baseline_used" in f
+
+
+def test_mape_divides_by_the_absolute_target(tmp_path):
+    """mape on targets of both signs (profits, temperatures): each error is relative to |y|, as
+    scikit-learn's mean_absolute_percentage_error; mae / rmse / r2 of the same rows too, to 1e-9."""
+    import numpy as np
+    from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, r2_score
+
+    from dbt_project_runner import build_tiny_project
+
+    y = np.array([(i - 20) * 1.5 + 0.25 for i in range(1, 41)])          # -28.25 .. 30.25, never 0
+    p = np.array([v * 0.9 + (1.0 if i % 3 else -2.0) for i, v in enumerate(y)])
+    assert (y < 0).sum() >= 15 and (y > 0).sum() >= 15
+    rows = ", ".join(f"({i}, {float(v)!r}, {float(q)!r})" for i, (v, q) in enumerate(zip(y, p), 1))
+    models = {
+        "reg_src": f"select * from (values {rows}) as t(id, y, yhat)",
+        "reg_perf": ("{{ ml_monitor.performance(ref('reg_src'), metric=['mape', 'mae', 'rmse', 'r2'], labels=ref('reg_src'), "
+                     "join_key='id', label_column='y', prediction_column='yhat') }}"),
+    }
+    ok, _ = build_tiny_project(tmp_path / "reg", models, "version: 2\n")
+    assert ok, "the tiny project's build failed (run dbt build in %s to see why)" % (tmp_path / "reg")
+    got = dict(_rows(tmp_path / "reg" / "e.duckdb", "select metric, value from main.reg_perf where metric <> 'label_coverage'"))
+    assert got["mape"] == pytest.approx(mean_absolute_percentage_error(y, p), abs=1e-9)
+    assert got["mae"] == pytest.approx(mean_absolute_error(y, p), abs=1e-9)
+    assert got["rmse"] == pytest.approx(np.sqrt(mean_squared_error(y, p)), abs=1e-9)
+    assert got["r2"] == pytest.approx(r2_score(y, p), abs=1e-9)
+
+
+def test_label_delay_cutoff_is_exclusive(tmp_path):
+    """With label_delay, a prediction is eligible when it is strictly older than as_of - label_delay:
+    predictions stamped exactly at the cutoff (a midnight batch) wait for the next run. Coverage and
+    row counts against pandas."""
+    from dbt_project_runner import build_tiny_project
+
+    preds = pd.DataFrame({"id": range(1, 11),
+                          "ts": [pd.Timestamp("2026-01-20 12:00")] * 6 + [pd.Timestamp("2026-01-24")] * 4})
+    labelled = {1, 2, 3, 7}
+    values = ", ".join(f"({i}, timestamp '{t}')" for i, t in preds.itertuples(index=False))
+    models = {
+        "p": f"select * from (values {values}) as v(id, ts)",
+        "l": "select * from (values " + ", ".join(f"({i}, 1)" for i in sorted(labelled)) + ") as v(id, label)",
+        "cov": ("{{ ml_monitor.label_coverage(ref('p'), labels=ref('l'), join_key='id', label_column='label', "
+                "timestamp_column='ts', label_delay={'period': 'day', 'count': 7}) }}"),
+    }
+    root = tmp_path / "cutoff"
+    ok, _ = build_tiny_project(root, models, "version: 2\n", project_vars="  ml_monitor_as_of: '2026-01-31'\n")
+    assert ok, "the tiny project's build failed (run dbt build in %s to see why)" % root
+    eligible = preds[preds.ts < pd.Timestamp("2026-01-31") - pd.Timedelta(days=7)]
+    assert len(eligible) == 6
+    rows = _rows(root / "e.duckdb", "select metric, value, sample_size from main.cov")
+    assert rows == [("label_coverage", pytest.approx(eligible.id.isin(labelled).mean(), abs=1e-12), len(eligible))]

@@ -199,3 +199,51 @@ def test_freshness_series_counts_null_timestamps_like_the_other_monitors(tmp_pat
                                           "order by window_end")
     assert [(r[0].day, r[1]) for r in rows] == [(29, None), (30, 12.0), (31, 6.0)]
     assert all(d.endswith("; 2 rows with a NULL ts excluded") for *_, d in rows), rows
+
+
+def test_rows_on_a_window_boundary(tmp_path):
+    """A window is [start, end): rows stamped exactly at midnight (daily batches, DATE columns)
+    belong to the window that starts then, never to the one that ends then. volume (one window,
+    against the reference_periods before it, and windows: 2) and null_rate against pandas."""
+    import pandas as pd
+
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    days = {"2026-01-27": 4, "2026-01-28": 5, "2026-01-29": 6, "2026-01-30": 7, "2026-01-31": 9}
+    frame = pd.DataFrame([(pd.Timestamp(d), None if d == "2026-01-31" else 1.0)
+                          for d, n in days.items() for _ in range(n)], columns=["ts", "x"])
+    values = ", ".join(f"(timestamp '{t}', {'null' if pd.isna(x) else x})" for t, x in frame.itertuples(index=False))
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.volume:
+          name: b_volume
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, min_count: 1, reference_periods: 3, min_ratio: 0.1}
+      - ml_monitor.volume:
+          name: b_volume_windows
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, min_count: 1, windows: 2}
+      - ml_monitor.null_rate:
+          name: b_null_rate
+          arguments: {columns: [x], timestamp_column: ts, window: {period: day, count: 1}, max_null_rate: 0.5}
+"""
+    root = tmp_path / "boundary"
+    build_tiny_project(root, {"t": f"select * from (values {values}) as v(ts, x)"}, schema,
+                       project_vars="  ml_monitor_as_of: '2026-01-31'\n")
+
+    def in_window(start, end):
+        return frame[(frame.ts >= pd.Timestamp(start)) & (frame.ts < pd.Timestamp(end))]
+
+    def observed(test):
+        return {(m, str(s)): (v, n) for m, s, v, n in duckdb_rows(
+            root / "e.duckdb", f"select metric, window_start, value, sample_size from main_dbt_test__audit.{test}")}
+
+    cur, ref = len(in_window("2026-01-30", "2026-01-31")), len(in_window("2026-01-27", "2026-01-30"))
+    assert (cur, ref) == (7, 15)
+    assert observed("b_volume") == {("row_count", "2026-01-30 00:00:00"): (cur, cur),
+                                    ("row_count_ratio", "2026-01-30 00:00:00"): (pytest.approx(cur / (ref / 3), abs=1e-12), cur)}
+    older = len(in_window("2026-01-29", "2026-01-30"))
+    assert observed("b_volume_windows") == {("row_count", "2026-01-29 00:00:00"): (older, older),
+                                            ("row_count", "2026-01-30 00:00:00"): (cur, cur)}
+    w = in_window("2026-01-30", "2026-01-31")
+    assert observed("b_null_rate") == {("null_rate", "2026-01-30 00:00:00"): (w.x.isna().mean(), len(w))}
