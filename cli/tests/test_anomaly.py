@@ -345,7 +345,8 @@ models:
           arguments: {columns: [x], timestamp_column: ts, window: {period: day, count: 1}, windows: 7,
                       anomaly: {training_windows: 3, min_training_windows: 2}}
 """
-    build_tiny_project(tmp_path / "judged", {"m": model}, schema, project_vars="  ml_monitor_as_of: '2026-01-31'\n")
+    build_tiny_project(tmp_path / "judged", {"m": model}, schema,
+                       project_vars="  ml_monitor_as_of: '2026-01-31'\n  ml_monitor_incremental: false\n")
     cfg = {**DEFAULTS, "training_windows": 3, "min_training_windows": 2}
     values = [None] + [k / 100 for k in nulls.values()]        # 2026-01-24 (empty) .. 2026-01-30, oldest first
     expected = anomaly_row(values, cfg, 1)
