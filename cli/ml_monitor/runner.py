@@ -124,21 +124,22 @@ def _clean(text: Any) -> str | None:
     return _ANSI.sub("", str(text)).strip() or None
 
 
-def project_name(project_dir: Path) -> str:
+def project_yml(project_dir: str | Path) -> dict[str, Any]:
+    """dbt_project.yml as a mapping ({} when it is missing, unreadable or not a mapping)."""
     try:
-        data = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
-        return str(data.get("name") or project_dir.name)
-    except (OSError, yaml.YAMLError, AttributeError):
-        return project_dir.name
+        data = yaml.safe_load((Path(project_dir) / "dbt_project.yml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def project_name(project_dir: Path) -> str:
+    return str(project_yml(project_dir).get("name") or project_dir.name)
 
 
 def project_sets_var(project_dir: Path, name: str) -> bool:
     """Does dbt_project.yml's `vars:` set `name` (at the top or under a package's key)?"""
-    try:
-        data = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return False
-    found = data.get("vars") if isinstance(data, dict) else None
+    found = project_yml(project_dir).get("vars")
     if not isinstance(found, dict):
         return False
     return name in found or any(isinstance(v, dict) and name in v for v in found.values())

@@ -29,6 +29,14 @@ HISTORY_STAMP_SCHEMA: tuple[tuple[str, str], ...] = (
 
 OBSERVATION_COLUMNS: tuple[str, ...] = tuple(name for name, _ in OBSERVATION_SCHEMA)
 
+#: the `anomaly:` argument writes its rows as metric `<metric>_anomaly`: a score against a sensitivity
+ANOMALY_SUFFIX = "_anomaly"
+
+
+def is_anomaly_metric(metric: Any) -> bool:
+    """Is `metric` the name of an anomaly row (`<metric>_anomaly`)?"""
+    return isinstance(metric, str) and metric.endswith(ANOMALY_SUFFIX)
+
 #: the boolean column every test's rows end with after the observation columns: which rows decide
 #: the test (fail_calc; with `windows: N` and `fail_on: latest`, the newest window's). It belongs
 #: to the test's result, not to the observation: the history does not store it.

@@ -15,7 +15,7 @@ from typing import Any, TYPE_CHECKING
 
 from ml_monitor.formatting import number, safe_link, timestamp
 from ml_monitor.lineage import check_lineage, lineage_text, version_text
-from ml_monitor.schema import parse_facts
+from ml_monitor.schema import is_anomaly_metric, parse_facts
 
 if TYPE_CHECKING:  # pragma: no cover
     from ml_monitor.runner import CheckResult, RunReport
@@ -117,6 +117,11 @@ class Notification:
         return ("STILL FAILING: " if self.repeat else "") + self.alert.title
 
 
+def subject(metric: str, column: Any) -> str:
+    """`metric of column` (the metric alone without a column): how every alert text names a value."""
+    return f"{metric} of {column}" if column else metric
+
+
 def failing_keys(alert: Alert) -> dict[tuple, str]:
     """What an alert's failing observations cover, window aside (windows move on every day):
     (metric, column, segment) -> the words for it."""
@@ -124,7 +129,7 @@ def failing_keys(alert: Alert) -> dict[tuple, str]:
     for o in alert.observations:
         metric, col = o.get("metric") or "value", o.get("column_name")
         seg = (o.get("segment_column"), None if o.get("segment_column") is None else str(o.get("segment_value")))
-        words = (f"{metric} of {col}" if col else metric) + (
+        words = subject(metric, col) + (
             f" in {seg[0]} = {fmt_number(o.get('segment_value'))}" if seg[0] is not None else " overall")
         out.setdefault((metric, col, *seg), words)
     return out
@@ -150,7 +155,7 @@ def describe_observation(obs: dict[str, Any]) -> str:
     """One failing observation row in plain words."""
     metric = obs.get("metric") or obs.get("monitor") or "value"
     column = obs.get("column_name")
-    subject = f"{metric} of {column}" if column else metric
+    what = subject(metric, column)
     if obs.get("segment_column") is not None:
         where = f" in segment {obs['segment_column']} = {fmt_number(obs.get('segment_value'))}"
     else:
@@ -161,13 +166,12 @@ def describe_observation(obs: dict[str, Any]) -> str:
     size = f", {fmt_number(obs['sample_size'])} rows" if obs.get("sample_size") is not None else ""
     status = obs.get("status")
     if status == "no_data":
-        text = f"{subject}{where}: no data{window}{size}"
+        text = f"{what}{where}: no data{window}{size}"
     else:
         # an anomaly row's value is a score and its threshold the rule's sensitivity (its baseline is
         # the metric's own value): "threshold 5" beside "baseline 0.01" read as one unit
-        limit = "sensitivity" if str(metric).endswith("_anomaly") else "threshold"
-        text = (f"{subject}{where} is {fmt_number(obs.get('value'))}{' (anomaly score' if limit == 'sensitivity' else ' ('}"
-                f"{', ' if limit == 'sensitivity' else ''}{limit} {fmt_number(obs.get('threshold'))}"
+        limit = "anomaly score, sensitivity" if is_anomaly_metric(metric) else "threshold"
+        text = (f"{what}{where} is {fmt_number(obs.get('value'))} ({limit} {fmt_number(obs.get('threshold'))}"
                 + (f", baseline {fmt_number(obs.get('baseline_value'))}" if obs.get("baseline_value") is not None else "")
                 + f"){window}{size}")
     if obs.get("detail"):
@@ -287,7 +291,7 @@ def what_failed(check: "CheckResult", failing: list[dict[str, Any]], limit: int 
     items: list[str] = []
     for o in failing:
         metric, col = o.get("metric") or "value", o.get("column_name")
-        label = metric if col in (None, check.column) else f"{metric} of {col}"
+        label = subject(metric, None if col == check.column else col)
         if label not in items and not (metric == check.monitor and col in (None, check.column)):
             items.append(label)
     text = (": " if items else "") + ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -15,6 +15,7 @@ from rich.text import Text
 from ml_monitor.demo.runner import FAILING_STATUSES
 from ml_monitor.formatting import short_timestamp
 from ml_monitor.runner import CheckResult
+from ml_monitor.schema import is_anomaly_metric
 
 
 # Narrower terminals get one block per check instead of the table (test names are long).
@@ -51,7 +52,7 @@ def _observation(o: dict, with_detail: bool = True) -> Text:
     """`metric = value (threshold t)` and the observation's detail on the next line; an anomaly
     row's value is a score against its sensitivity."""
     text = Text(f"{o.get('metric') or ''} = {_number(o.get('value'))}", style="bold")
-    if str(o.get("metric") or "").endswith("_anomaly"):
+    if is_anomaly_metric(o.get("metric")):
         text.append(f"  (anomaly score, sensitivity {_number(o.get('threshold'))})")
     else:
         text.append(f"  (threshold {_number(o.get('threshold'))})")

@@ -51,9 +51,6 @@ def run_project(project_dir: Path, db_path: Path | None = None,
     when deps failed: its exit_code is 2) and every observation row of the build by test."""
     project_dir = Path(project_dir)
     common = dict(project_dir=project_dir, profiles_dir=str(project_dir), failing_rows=0, on_event=on_event)
-    # the build reads the failing rows back as `ml-monitor run` does (the rows that decide each
-    # test, up to failing_rows): the alerts the demo prints are the ones run would send; the
-    # checks table shows every failing window from the history
     if on_phase:
         on_phase("deps")
     report = run_dbt("deps", **common)
@@ -62,6 +59,9 @@ def run_project(project_dir: Path, db_path: Path | None = None,
         return report, {}
     if on_phase:
         on_phase("build")
+    # the build reads the failing rows back as `ml-monitor run` does (the rows that decide each
+    # test, up to failing_rows): the alerts the demo prints are the ones run would send; the
+    # checks table shows every failing window from the history
     report = run_dbt("build", **{**common, "failing_rows": DbtSettings().failing_rows})
     if report.exit_code != 2 and not report.success and not any(c.failed for c in report.checks):
         report.error = "dbt build failed without a failing check (see logs/dbt.log)"

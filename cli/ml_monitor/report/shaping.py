@@ -22,7 +22,7 @@ import pandas as pd
 from ml_monitor import formatting
 from ml_monitor.lineage import check_lineage, lineage_text, version_text
 from ml_monitor.report.triggers import shape_triggers
-from ml_monitor.schema import HISTORY_COLUMNS, parse_facts
+from ml_monitor.schema import ANOMALY_SUFFIX, HISTORY_COLUMNS, is_anomaly_metric, parse_facts
 
 STATUSES = ("fail", "no_data", "skipped", "pass")
 _STATUS_RANK = {"fail": 0, "no_data": 1, "skipped": 2, "pass": 3}
@@ -429,7 +429,7 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     k = pd.DataFrame({c: out[c].map(lambda v: "\0" if v is None or pd.isna(v) else str(v))
                       for c in ("test_unique_id", "window_start", "window_end", "column_name",
                                 "segment_column", "segment_value", "metric")}, index=out.index)
-    k["is_anomaly"] = out["metric"].map(lambda m: isinstance(m, str) and m.endswith("_anomaly"))
+    k["is_anomaly"] = out["metric"].map(is_anomaly_metric)
     window = ["test_unique_id", "window_start", "window_end", "is_anomaly"]
     grain = window + ["column_name", "segment_column", "segment_value", "metric"]
     order = out.sort_values(["run_started_at", "invocation_id"], kind="mergesort").index
@@ -636,7 +636,7 @@ def estimate_overlays(df: pd.DataFrame, plots: list[dict[str, Any]]) -> list[dic
 
 def _is_anomaly_row(metric: Any, facts: Any) -> bool:
     """A `<metric>_anomaly` row of the `anomaly:` argument (its facts carry the settings)."""
-    return isinstance(metric, str) and metric.endswith("_anomaly") and "anomaly" in (parse_facts(facts) or {})
+    return is_anomaly_metric(metric) and "anomaly" in (parse_facts(facts) or {})
 
 
 def anomaly_overlays(df: pd.DataFrame, plots: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -657,10 +657,10 @@ def anomaly_overlays(df: pd.DataFrame, plots: list[dict[str, Any]]) -> list[dict
                          for c, v in zip(an["segment_column"], an["segment_value"])],
                    _x=[iso(v) for v in an["window_start"]])
     for p in plots:
-        if not p["by_window"] or p["metric"].endswith("_anomaly"):
+        if not p["by_window"] or is_anomaly_metric(p["metric"]):
             continue
         mine = an[(an["test_name"] == p["test_name"]) & (an["model_name"] == p["table"])
-                  & (an["metric"] == p["metric"] + "_anomaly")]
+                  & (an["metric"] == p["metric"] + ANOMALY_SUFFIX)]
         mine = mine[mine["column_name"].isna()] if p["column"] is None else mine[mine["column_name"] == p["column"]]
         if mine.empty:
             continue

@@ -8,10 +8,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
 from ml_monitor.report.loader import frame_from_rows, history_sql, read_manifest_file
-from ml_monitor.runner import release_connections
+from ml_monitor.runner import project_yml, release_connections
 
 log = logging.getLogger("ml_monitor")
 
@@ -72,11 +70,7 @@ def manifest_path(project_dir: str | Path) -> Path:
     project = Path(project_dir)
     target = os.environ.get("DBT_TARGET_PATH")
     if not target:
-        try:
-            data = yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8")) or {}
-            target = data.get("target-path") if isinstance(data, dict) else None
-        except (OSError, yaml.YAMLError):
-            target = None
+        target = project_yml(project).get("target-path")
     path = Path(str(target or "target"))
     return (path if path.is_absolute() else project / path) / "manifest.json"
 
