@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
@@ -191,6 +192,42 @@ def _safe_callback(callback: Callable[[Any], None]) -> Callable[[Any], None]:
     return call
 
 
+def _cancel_open_queries() -> None:
+    """Cancel the queries of dbt's worker connections, as dbt does once when interrupted (not its
+    `master` connection, through which dbt itself may be cancelling)."""
+    factory = sys.modules.get("dbt.adapters.factory")
+    adapters = list(getattr(getattr(factory, "FACTORY", None), "adapters", {}).values())
+    for adapter in adapters:
+        try:
+            if not adapter.is_cancelable():
+                continue
+            manager = adapter.connections
+            with manager.lock:
+                busy = [c for c in manager.thread_connections.values()
+                        if c.name != "master" and c.handle is not None
+                        and str(getattr(c.state, "value", c.state)) == "open"]
+            if busy:
+                with adapter.connection_named("ml_monitor_cancel"):   # PostgreSQL cancels through one
+                    for connection in busy:
+                        manager.cancel(connection)
+        except Exception as e:  # noqa: BLE001 - best effort; the next tick tries again
+            log.debug("cancelling open queries failed: %s", e)
+
+
+def _keep_cancelling_after_abort(done: threading.Event, grace: float = 2.0, every: float = 0.5) -> None:
+    """dbt cancels the open queries once when interrupted, then waits for its worker threads. A
+    worker that was between two statements (its model's BEGIN done, its query not yet sent) sends
+    that query after the cancel, and dbt waits for it to finish: a 40-minute model made a SIGTERM
+    take 40 minutes. From `grace` seconds after an abort (dbt's own cancel comes first) until dbt
+    returns, the open queries are cancelled again every `every` seconds."""
+    aborted_at = None
+    while not done.wait(every):
+        if abort_requested():
+            aborted_at = aborted_at or time.monotonic()
+            if time.monotonic() - aborted_at >= grace:
+                _cancel_open_queries()
+
+
 def release_connections() -> None:
     """Close what an in-process dbt invocation leaves open.
 
@@ -267,12 +304,18 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
     callbacks: list[Callable[[Any], None]] = [events]
     if on_event is not None:
         callbacks.append(_safe_callback(on_event))
+    done = threading.Event()
+    canceller = threading.Thread(target=_keep_cancelling_after_abort, args=(done,), daemon=True,
+                                 name="ml-monitor-cancel")
+    canceller.start()
     try:
         res = dbtRunner(callbacks=callbacks).invoke(report.dbt_args)
     except Exception as e:  # noqa: BLE001 - dbtRunner normally returns errors; be safe
         res = None
         report.error = f"{e.__class__.__name__}: {e}"
     finally:
+        done.set()
+        canceller.join(timeout=10)
         release_connections()
     if abort_requested() or (res is not None and isinstance(res.exception, KeyboardInterrupt)):
         # dbt caught the user's interrupt (SIGINT, or SIGTERM mapped to it) and cancelled its

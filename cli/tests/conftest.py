@@ -287,8 +287,10 @@ def pg_profile(profile: str, target: str, schema: str) -> str:
 """
 
 
-def drop_pg_schemas(*schemas: str) -> None:
-    """Drop a test's PostgreSQL schemas (and what dbt's store_failures put beside them)."""
+def drop_pg_schemas(*schemas: str, terminate_sessions: bool = False) -> None:
+    """Drop a test's PostgreSQL schemas (and what dbt's store_failures put beside them);
+    `terminate_sessions`: first end the sessions whose query names one (a statement a failed test
+    left running would hold its locks and block the drop)."""
     import psycopg2
 
     conn = psycopg2.connect(host=os.environ.get("ML_MONITOR_PG_HOST", "127.0.0.1"),
@@ -299,6 +301,9 @@ def drop_pg_schemas(*schemas: str) -> None:
     conn.autocommit = True
     with conn.cursor() as cur:
         for schema in schemas:
+            if terminate_sessions:
+                cur.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                            "where pid <> pg_backend_pid() and strpos(query, %s) > 0", (schema,))
             cur.execute(f'drop schema if exists "{schema}" cascade')
     conn.close()
 

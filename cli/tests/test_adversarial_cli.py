@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import console_script, subprocess_env
+from conftest import console_script, drop_pg_schemas, pg_profile, subprocess_env
 from ml_monitor import api
 from ml_monitor.alerts.model import Alert, Notification, alert_text, build_alerts, describe_observation
 from ml_monitor.cli import main
@@ -30,6 +30,14 @@ from ml_monitor.config import ConfigError, load_config
 from ml_monitor.outbox import Outbox
 
 pytestmark = pytest.mark.adversarial
+
+ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
+
+
+def _pg_env() -> dict[str, str]:
+    """The ML_MONITOR_PG_* settings a PostgreSQL profile reads (subprocess_env drops ML_MONITOR_*)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("ML_MONITOR_PG_")}
+
 
 SECRET = "tok3n-S3CRET-value"
 
@@ -305,6 +313,68 @@ def test_run_under_sigterm_exits_143_cleanly(slow_project, tmp_path):
     assert "run aborted by SIGTERM" in err
     assert "leaked semaphore" not in err and "resource_tracker" not in err and "Traceback" not in err
     assert _alert_kinds(state) == []
+
+
+_CANCEL_RACE = """
+import os, signal, sys, threading, time
+from ml_monitor import runner
+from ml_monitor.signals import interruptible
+
+cancelled = threading.Event()
+
+def on_event(event):
+    if event.info.name in ("LogCancelLine", "QueryCancelationUnsupported"):
+        cancelled.set()
+    node = getattr(getattr(event.data, "node_info", None), "unique_id", "")
+    if event.info.name == "NodeStart" and node.endswith(".slow"):
+        os.kill(os.getpid(), signal.SIGTERM)    # lands in dbt's main thread, which cancels ...
+        cancelled.wait(20)                      # ... before this worker sends the slow query
+
+t = time.monotonic()
+try:
+    with interruptible():
+        runner.run_dbt("build", project_dir=sys.argv[1], profiles_dir=sys.argv[1], select=["slow"],
+                       on_event=on_event)
+except KeyboardInterrupt:
+    print(f"aborted in {time.monotonic() - t:.0f} s, cancel seen before the query: {cancelled.is_set()}")
+"""
+
+
+def _slow_pg_project(root: Path, schema: str) -> Path:
+    """A PostgreSQL project whose one model sleeps for ten minutes."""
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: pgslow\nversion: '1.0'\nprofile: pgslow\n")
+    (root / "profiles.yml").write_text(pg_profile("pgslow", "dev", schema))
+    (root / "models" / "slow.sql").write_text(
+        "{{ config(materialized='table') }}\nselect 1 as x from pg_sleep(600)\n")
+    return root
+
+
+@pytest.mark.parametrize("adapter", [a for a in ADAPTERS if a in ("duckdb", "postgres")])
+def test_a_query_sent_after_dbts_cancel_is_cancelled_too(adapter, request, tmp_path):
+    """dbt cancels the open queries once, then waits for its workers: a worker between two
+    statements sends its query after the cancel, and dbt waited for it (CI: a SIGTERM during
+    the slow model did not end the run in 120 s). Here the worker is held until dbt's cancel has
+    happened, then sends the slow query (minutes of work): the run must still end promptly."""
+    if adapter == "postgres":
+        schema = f"pgslow_{os.getpid()}"
+        project = _slow_pg_project(tmp_path / "pgslow", schema)
+        request.addfinalizer(lambda: drop_pg_schemas(schema, terminate_sessions=True))
+    else:
+        project = request.getfixturevalue("slow_project")
+    script = tmp_path / "race.py"
+    script.write_text(_CANCEL_RACE)
+    proc = subprocess.Popen([str(Path(console_script()).parent / "python"), str(script), str(project)],
+                            cwd=project, env={**subprocess_env(), **_pg_env()}, text=True, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail("the run went on with the query dbt had not cancelled:\n" + err[-2000:])
+    assert "aborted" in out and "cancel seen before the query: True" in out, out + err[-2000:]
+    assert "FATAL" not in err and "terminate called" not in err, err[-2000:]
 
 
 def test_an_interrupt_that_library_code_turned_into_another_error_still_aborts(dbt_fixture_project):
