@@ -226,7 +226,8 @@ class Outbox:
         self.db.execute("update alerts set state = 'resolved', resolved_at = ? where fingerprint = ?",
                         (now, alert.fingerprint))
         channels = [c for c in json.loads(row["channels"]) if c in resolve_channels]
-        note = Notification("resolve", alert, occurrences=row["occurrences"], first_seen=iso(row["first_seen"]))
+        note = Notification("resolve", alert, occurrences=row["occurrences"], first_seen=iso(row["first_seen"]),
+                            resolved_at=iso(now))
         return self._enqueue(note, channels, now)
 
     def resolve(self, fingerprint: str, resolve_channels: set[str], now: float | None = None) -> Alert | None:

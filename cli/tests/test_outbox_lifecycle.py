@@ -56,6 +56,15 @@ def test_dedup_suppression_resolve(hook_config, http_receiver, failing_run_repor
     fourth = api.deliver(healthy_run_report, cfg, now=t0 + 3700)
     assert fourth.lifecycle.counts()["resolved"] == 2 and fourth.delivery.sent == 2
     assert sorted(_events(http_receiver)[4:]) == [("resolve", "label", False), ("resolve", "score", False)]
+    # a resolve says when it cleared and how long it failed, not the failing summary again
+    resolve = next(r.json for r in http_receiver.requests[4:] if r.json["alert"]["column"] == "score")
+    assert resolve["resolved_at"] == "2027-01-15T09:01:40+00:00" and resolve["occurrences"] == 3
+    text = alert_text(Notification.from_dict(resolve))
+    assert text.splitlines()[:3] == [
+        "[OK] RESOLVED: null_rate failed on predictions.score overall and in 2 segments",
+        "The check passes again.",
+        "Failing since 2027-01-15 08:00 UTC (seen in 3 runs), resolved 2027-01-15 09:01:40 UTC."], text
+    assert "  was: WARN" in text and "null_rate of score" not in text, text
     fifth = api.deliver(healthy_run_report, cfg, now=t0 + 3800)
     assert fifth.lifecycle.counts()["resolved"] == 0 and len(http_receiver.requests) == 6
 

@@ -268,8 +268,11 @@ def test_fire_hold_resolve_refire(tmp_path):
     assert [(x["event"], x["channel"]) for x in deliveries] == [("trigger", "retrain"), ("resolve", "retrain")]
     assert rows[0]["state"] == "clear" and rows[0]["resolved_at"] is not None
     resolved = out.resolved[0]
-    text = alert_text(Notification("resolve", resolved))
-    assert text.startswith("[WARN] RESOLVED: trigger feature_drift fired") and "no longer holds: not at least 3" in text
+    with Outbox(tmp_path / "state.sqlite") as box:
+        (raw,) = box.db.execute("select notification from deliveries where event = 'resolve'").fetchall()
+    text = alert_text(Notification.from_dict(json.loads(raw[0])))
+    assert text.startswith("[OK] RESOLVED: trigger feature_drift fired") and "no longer holds: not at least 3" in text
+    assert "Fired 1970-01-01 00:03:20 UTC, resolved 1970-01-01 00:06:40 UTC." in text and "was: WARN" in text
     out, deliveries, rows = step((0, 3, 3), 500.0)        # holds again: a new firing
     assert len(out.fired) == 1 and rows[0]["fired_count"] == 2 and len(deliveries) == 3
 

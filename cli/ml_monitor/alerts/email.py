@@ -57,7 +57,7 @@ def message(settings: Settings, note: Notification) -> EmailMessage:
     # so mail clients show the resolve under the alert it resolves
     msg["References"] = msg["In-Reply-To"] = f"<{f.fingerprint}@ml-monitor>"
     msg.set_content(alert_text(note))
-    facts = [("Severity", note.alert.severity), *f.facts, ("Fingerprint", f.fingerprint), ("Seen", f.seen)]
+    facts = [("Severity", f.severity), *f.facts, ("Fingerprint", f.fingerprint), ("Seen", f.seen)]
     if f.runbook and not f.runbook_url:
         facts.append(("Runbook", f.runbook))             # not an http(s)/mailto link: text only
     rows = "".join(f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"

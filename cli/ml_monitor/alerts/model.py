@@ -93,18 +93,21 @@ class Notification:
     # error) or "spread" (metrics / columns / segments failing that did not in the run before)
     change: str | None = None
     newly_failing: list[str] = field(default_factory=list)   # "spread": what, in words
+    resolved_at: str | None = None  # a resolve: when (ISO 8601, UTC); the alert is the last failing one
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": self.event, "delivery_id": self.delivery_id, "repeat": self.repeat,
                 "occurrences": self.occurrences, "first_seen": self.first_seen, "change": self.change,
-                "newly_failing": self.newly_failing, "alert": self.alert.to_dict()}
+                "newly_failing": self.newly_failing, "resolved_at": self.resolved_at,
+                "alert": self.alert.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Notification":
         return cls(event=data["event"], alert=Alert.from_dict(data["alert"]),
                    delivery_id=data.get("delivery_id", ""), repeat=bool(data.get("repeat")),
                    occurrences=int(data.get("occurrences") or 1), first_seen=data.get("first_seen"),
-                   change=data.get("change"), newly_failing=list(data.get("newly_failing") or []))
+                   change=data.get("change"), newly_failing=list(data.get("newly_failing") or []),
+                   resolved_at=data.get("resolved_at"))
 
     @property
     def headline(self) -> str:
@@ -200,7 +203,7 @@ class AlertFacts:
     """What every channel renders, built once (`alert_facts`); channels only choose the layout."""
 
     headline: str                       # STILL FAILING: / RESOLVED: + title
-    severity: str                       # WARN | ERROR
+    severity: str                       # WARN | ERROR; OK for a resolve (the severity it had is a fact)
     body: str                           # the failing observations in words, or "The check passes again."
     facts: list[tuple[str, str]]        # (label, value) in display order; empty values left out
     fingerprint: str
@@ -229,10 +232,23 @@ def alert_facts(note: Notification) -> AlertFacts:
     if note.event == "trigger" and note.occurrences > 1:
         seen = f"seen in {note.occurrences} runs since {timestamp(note.first_seen) or 'the first run'}"
     body = _resolve_body(a) if note.event == "resolve" else a.summary
+    if note.event == "resolve":
+        # how long it failed, and when it cleared; the failing summary of the last failing run is
+        # not repeated (it read like a new failure); the severity it had becomes a fact
+        since, at = timestamp(note.first_seen), timestamp(note.resolved_at)
+        if a.kind == TRIGGER:
+            span = [f"Fired {since}"] if since else []
+        else:
+            runs = f"seen in {note.occurrences} run{'' if note.occurrences == 1 else 's'}"
+            span = [f"Failing since {since} ({runs})" if since else f"Failing in {runs}"]
+        span += [f"resolved {at}"] if at else []
+        if span:
+            body += "\n" + ", ".join(span) + "."
+        facts.insert(0, ("Was", a.severity.upper()))
     if note.event == "trigger" and note.change == "spread" and note.newly_failing:
         body = f"Newly failing since the run before: {'; '.join(note.newly_failing)}\n{body}"
     return AlertFacts(
-        headline=note.headline, severity=a.severity.upper(), body=body,
+        headline=note.headline, severity="OK" if note.event == "resolve" else a.severity.upper(), body=body,
         facts=facts, fingerprint=a.fingerprint, runbook=a.runbook, runbook_url=safe_link(a.runbook), seen=seen)
 
 

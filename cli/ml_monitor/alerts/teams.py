@@ -28,7 +28,7 @@ class Settings:
 def payload(note: Notification) -> dict:
     f = alert_facts(note)
     color = "Good" if note.event == "resolve" else ("Attention" if note.alert.severity == "error" else "Warning")
-    facts = [("Severity", note.alert.severity), *f.facts, ("Fingerprint", f.fingerprint)]
+    facts = [("Severity", f.severity), *f.facts, ("Fingerprint", f.fingerprint)]
     if f.seen:
         facts.append(("Seen", f.seen))
     if f.runbook and not f.runbook_url:

@@ -119,7 +119,7 @@ class TriggerState:
                                " event = ? where name = ?",
                                (now, now, ev.reason, json.dumps(fired.to_dict(), default=str), trigger.name))
                     channels = [c for c in json.loads(row["channels"]) if c in resolve_channels]
-                    note = Notification("resolve", fired, first_seen=iso(row["first_fired"]))
+                    note = Notification("resolve", fired, first_seen=iso(row["first_fired"]), resolved_at=iso(now))
                     out.enqueued += self.outbox.enqueue(note, channels, now)
                     out.resolved.append(fired)
                 else:
