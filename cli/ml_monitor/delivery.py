@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ml_monitor.alerts.base import DeliveryContext, DeliveryError
+from ml_monitor.alerts.model import Notification
 from ml_monitor.alerts.registry import channel_module
 from ml_monitor.config import Config
 from ml_monitor.outbox import Outbox
@@ -55,45 +56,95 @@ def backoff(config: Config, attempts: int, retry_after: float | None) -> float:
 
 def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None = None,
                     include_failed: bool = False, force: bool = False, now: float | None = None) -> DeliveryReport:
-    """Send every due delivery (all pending ones with force=True; also failed ones with include_failed)."""
+    """Send every due delivery (all pending ones with force=True; also failed ones with include_failed).
+
+    A channel with `digest: N` gets the notifications due to it in one message when there are at
+    least N (each keeps its own row in the outbox: delivered, retried or failed together)."""
     ctx = ctx or DeliveryContext(timeout=config.delivery.timeout, redact=config.redact)
     clock = (lambda: now) if now is not None else time.time
     out = DeliveryReport()
-    for row in outbox.due(now=now, include_failed=include_failed, force=force):
-        if outbox.waiting_for_earlier(row["id"]):
-            out.waiting += 1
-            continue
-        note = outbox.claim(row["id"], config.delivery.lease, now=clock())
-        if note is None:
-            out.busy += 1
-            continue
-        channel = row["channel"]
+    rows = outbox.due(now=now, include_failed=include_failed, force=force)
+    by_channel: dict[str, list[Any]] = {}
+    for row in rows:
+        by_channel.setdefault(row["channel"], []).append(row)
+    for channel, group in by_channel.items():
         settings = config.channels.get(channel)
-        try:
-            if settings is None:
-                raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
-            channel_module(settings.type).send(settings, note, ctx)
-        except DeliveryError as e:
-            message = clip_message(config.redact(e.message))
+        threshold = getattr(settings, "digest", 0) or 0
+        if threshold and len(group) >= threshold:
+            # a row may go in the digest when every earlier undelivered notification of its alert to
+            # this channel goes with it (in order); the others wait as they would alone
+            ids: set[str] = set()
+            batch = []
+            for row in group:
+                if all(e in ids for e in outbox.earlier_undelivered(row["id"])):
+                    ids.add(row["id"])
+                    batch.append(row)
+                else:
+                    out.waiting += 1
+            claimed = []
+            for row in batch:
+                note = outbox.claim(row["id"], config.delivery.lease, now=clock(),
+                                    along_with={r["id"] for r, _ in claimed})
+                if note is None:
+                    out.busy += 1
+                else:
+                    claimed.append((row, note))
+            if len(claimed) > 1:
+                _attempt(config, outbox, out, channel, claimed, clock,
+                         lambda notes: channel_module(settings.type).send_digest(settings, notes, ctx))
+                continue
+            for row, note in claimed:            # one left: sent alone
+                _attempt(config, outbox, out, channel, [(row, note)], clock,
+                         lambda notes: channel_module(settings.type).send(settings, notes[0], ctx))
+            continue
+        for row in group:
+            if outbox.waiting_for_earlier(row["id"]):
+                out.waiting += 1
+                continue
+            note = outbox.claim(row["id"], config.delivery.lease, now=clock())
+            if note is None:
+                out.busy += 1
+                continue
+
+            def one(notes: list[Notification]) -> None:
+                if settings is None:
+                    raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
+                channel_module(settings.type).send(settings, notes[0], ctx)
+
+            _attempt(config, outbox, out, channel, [(row, note)], clock, one)
+    return out
+
+
+def _attempt(config: Config, outbox: Outbox, out: DeliveryReport, channel: str, claimed: list[tuple[Any, Notification]],
+             clock: Callable[[], float], send: Callable[[list[Notification]], None]) -> None:
+    """Send the claimed notifications (one, or a digest) and record the outcome of each."""
+    notes = [note for _, note in claimed]
+    what = notes[0].alert.fingerprint if len(notes) == 1 else f"a digest of {len(notes)} notifications"
+    try:
+        send(notes)
+    except DeliveryError as e:
+        message = clip_message(config.redact(e.message))
+        for row, _ in claimed:
             attempts = outbox.attempts(row["id"])
             next_at = clock() + backoff(config, attempts, e.retry_after)
             outbox.failed(row["id"], message, e.retryable, next_at)
-            if e.retryable:
-                out.retrying += 1
-                log.warning("delivery of %s to %s failed (attempt %d), will retry in %.0fs: %s",
-                            note.alert.fingerprint, channel, attempts, next_at - clock(), message)
-            else:
-                out.failed += 1
-                log.error("delivery of %s to %s failed: %s", note.alert.fingerprint, channel, message)
-            out.errors.append(f"{channel}: {message}")
-        except Exception as e:  # noqa: BLE001 - a bug in a channel must not lose the alert
-            message = clip_message(config.redact(f"{e.__class__.__name__}: {e}"))
+        if e.retryable:
+            out.retrying += len(claimed)
+            log.warning("delivery of %s to %s failed (attempt %d), will retry in %.0fs: %s",
+                        what, channel, attempts, next_at - clock(), message)
+        else:
+            out.failed += len(claimed)
+            log.error("delivery of %s to %s failed: %s", what, channel, message)
+        out.errors.append(f"{channel}: {message}")
+    except Exception as e:  # noqa: BLE001 - a bug in a channel must not lose the alert
+        message = clip_message(config.redact(f"{e.__class__.__name__}: {e}"))
+        for row, _ in claimed:
             attempts = outbox.attempts(row["id"])
             outbox.failed(row["id"], message, True, clock() + backoff(config, attempts, None))
-            out.retrying += 1
-            out.errors.append(f"{channel}: {message}")
-            log.error("delivery of %s to %s raised %s", note.alert.fingerprint, channel, message)
-        else:
+        out.retrying += len(claimed)
+        out.errors.append(f"{channel}: {message}")
+        log.error("delivery of %s to %s raised %s", what, channel, message)
+    else:
+        for row, _ in claimed:
             outbox.delivered(row["id"], now=clock())
-            out.sent += 1
-    return out
+        out.sent += len(claimed)

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 from ml_monitor.alerts.model import Alert, Notification, newly_failing
 
@@ -279,12 +279,17 @@ class Outbox:
     def waiting_for_earlier(self, delivery_id: str) -> bool:
         """True while an earlier notification of the same alert to the same channel is undelivered:
         per (alert, channel) notifications go out in order (a resolve never overtakes its trigger)."""
-        row = self.db.execute(
-            "select 1 from deliveries d join deliveries e on e.fingerprint = d.fingerprint and e.channel = d.channel"
+        return bool(self.earlier_undelivered(delivery_id))
+
+    def earlier_undelivered(self, delivery_id: str) -> list[str]:
+        """The ids of the undelivered notifications of the same alert to the same channel enqueued
+        before this one (a digest may carry them together, in order)."""
+        rows = self.db.execute(
+            "select e.id from deliveries d join deliveries e on e.fingerprint = d.fingerprint and e.channel = d.channel"
             " where d.id = ? and e.state in ('pending', 'failed')"
-            " and (e.created_at < d.created_at or (e.created_at = d.created_at and e.rowid < d.rowid)) limit 1",
-            (delivery_id,)).fetchone()
-        return row is not None
+            " and (e.created_at < d.created_at or (e.created_at = d.created_at and e.rowid < d.rowid))",
+            (delivery_id,)).fetchall()
+        return [r["id"] for r in rows]
 
     def prune(self, older_than: float, now: float | None = None) -> int:
         """Forget delivered notifications and finished runs older than `older_than` seconds."""
@@ -294,8 +299,11 @@ class Outbox:
             db.execute("delete from runs where started_at < ?", (cutoff,))
         return n
 
-    def claim(self, delivery_id: str, lease: float, now: float | None = None) -> Notification | None:
-        """Take a delivery for this process, or None when another live process holds it / it is done."""
+    def claim(self, delivery_id: str, lease: float, now: float | None = None,
+              along_with: Collection[str] = ()) -> Notification | None:
+        """Take a delivery for this process, or None when another live process holds it / it is done,
+        or an earlier notification of its alert to its channel is undelivered (unless that one is in
+        `along_with`: claimed by this process for the same message, a digest)."""
         now = time.time() if now is None else now
         with self.transaction() as db:
             row = db.execute("select * from deliveries where id = ?", (delivery_id,)).fetchone()
@@ -303,7 +311,7 @@ class Outbox:
                 return None
             if not _claim_is_stale(row["claimed_by"], row["claimed_at"], now, lease):
                 return None
-            if self.waiting_for_earlier(delivery_id):
+            if any(e not in along_with for e in self.earlier_undelivered(delivery_id)):
                 return None
             db.execute("update deliveries set claimed_by = ?, claimed_at = ?, attempts = attempts + 1 where id = ?",
                        (_me(), now, delivery_id))

@@ -78,7 +78,7 @@ def test_teams_adaptive_card(http_receiver, score_alert):
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
     assert card["body"][0]["text"] == "null_rate failed on predictions.score overall and in 2 segments" and card["body"][0]["color"] == "Warning"
     facts = {f["title"]: f["value"] for f in card["body"][2]["facts"]}
-    assert facts["Owner"] == "ml-team" and facts["Severity"] == "warn" and facts["Fingerprint"] == score_alert.fingerprint
+    assert facts["Owner"] == "ml-team" and facts["Severity"] == "WARN" and facts["Fingerprint"] == score_alert.fingerprint
     assert card["actions"][0]["url"] == "https://runbooks.example/score-nulls"
 
 

@@ -84,6 +84,14 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def check_digest(settings: Any) -> None:
+    """`digest`: 0 (off), or from how many notifications due at once to one channel they go as one
+    message (ml_monitor.delivery)."""
+    d = settings.digest
+    if isinstance(d, bool) or not isinstance(d, int) or d < 0 or d == 1:
+        raise SettingsError("digest", f"expected 0 (off) or a number of notifications of 2 or more, got {d!r}")
+
+
 def check_urls(settings: Any) -> None:
     for name in getattr(settings, "URL_FIELDS", ()):
         value = getattr(settings, name)

@@ -11,8 +11,9 @@ from typing import ClassVar
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from ml_monitor.alerts.base import DeliveryContext, DeliveryError, SettingsError, require
-from ml_monitor.alerts.model import Notification, alert_facts, alert_text
+from ml_monitor.alerts.base import DeliveryContext, DeliveryError, SettingsError, check_digest, require
+from ml_monitor.alerts.model import (Notification, alert_facts, alert_text, digest_headline, digest_lines,
+                                    digest_severity, digest_text)
 
 SECURITY = ("starttls", "ssl", "none")   # the accepted `security` values
 
@@ -31,6 +32,7 @@ class Settings:
     ca_file: str | None = None       # CA bundle to verify the server (default: the system's)
     timeout: float | None = None
     send_resolved: bool = True
+    digest: int = 0                  # from this many notifications due at once: one message (0: off)
 
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("password",)
 
@@ -42,16 +44,22 @@ class Settings:
             raise SettingsError("to", "an email channel needs at least one recipient")
         if self.port is not None and not 1 <= self.port <= 65535:
             raise SettingsError("port", f"expected a TCP port 1-65535, got {self.port}")
+        check_digest(self)
+
+
+def _envelope(settings: Settings, subject: str, delivery_id: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = f"{settings.subject_prefix} {subject}".strip()
+    msg["From"] = settings.sender
+    msg["To"] = ", ".join(settings.to)
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(idstring=delivery_id or None, domain="ml-monitor")
+    return msg
 
 
 def message(settings: Settings, note: Notification) -> EmailMessage:
     f = alert_facts(note)
-    msg = EmailMessage()
-    msg["Subject"] = f"{settings.subject_prefix} [{f.severity}] {f.headline}".strip()
-    msg["From"] = settings.sender
-    msg["To"] = ", ".join(settings.to)
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(idstring=note.delivery_id or None, domain="ml-monitor")
+    msg = _envelope(settings, f"[{f.severity}] {f.headline}", note.delivery_id)
     msg["X-ML-Monitor-Fingerprint"] = f.fingerprint
     # every message of one alert (trigger, reminders, resolve) refers to the same thread root,
     # so mail clients show the resolve under the alert it resolves
@@ -70,10 +78,30 @@ def message(settings: Settings, note: Notification) -> EmailMessage:
     return msg
 
 
+def digest_message(settings: Settings, notes: list[Notification]) -> EmailMessage:
+    """Several notifications in one email: the headline and one line per alert, then each alert's
+    full text. Not threaded (it covers several alerts); X-ML-Monitor-Fingerprint lists them all."""
+    msg = _envelope(settings, f"[{digest_severity(notes)}] {digest_headline(notes)}", notes[0].delivery_id)
+    msg["X-ML-Monitor-Fingerprint"] = ", ".join(dict.fromkeys(n.alert.fingerprint for n in notes))
+    msg.set_content(digest_text(notes))
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in digest_lines(notes))
+    full = "".join(f"<pre>{html.escape(alert_text(n))}</pre>" for n in notes)
+    msg.add_alternative(f"<html><body><h2>{html.escape(digest_headline(notes))}</h2><ul>{items}</ul>"
+                        f"{full}</body></html>", subtype="html")
+    return msg
+
+
 def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
+    _send(settings, message(settings, note), ctx)
+
+
+def send_digest(settings: Settings, notes: list[Notification], ctx: DeliveryContext) -> None:
+    _send(settings, digest_message(settings, notes), ctx)
+
+
+def _send(settings: Settings, msg: EmailMessage, ctx: DeliveryContext) -> None:
     timeout = settings.timeout or ctx.timeout
     port = settings.port or {"starttls": 587, "ssl": 465, "none": 25}[settings.security]
-    msg = message(settings, note)
     try:
         context = ssl.create_default_context(cafile=settings.ca_file)
         if settings.security == "ssl":

@@ -276,6 +276,56 @@ def alert_text(note: Notification) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------- digests
+
+DIGEST_LINE_CHARS = 300
+
+
+def _kind_of(note: Notification) -> str:
+    if note.event == "resolve":
+        return "resolved"
+    if note.change:
+        return note.change                       # escalated | spread
+    return "still failing" if note.repeat else "new"
+
+
+def digest_severity(notes: list[Notification]) -> str:
+    """ERROR when any firing notification is an error, else WARN; OK when all are resolves."""
+    firing = [n.alert.severity for n in notes if n.event != "resolve"]
+    return "OK" if not firing else "ERROR" if "error" in firing else "WARN"
+
+
+def digest_headline(notes: list[Notification]) -> str:
+    """`17 alerts from demo: 14 new, 2 still failing, 1 resolved` (kinds in that order, zero left out)."""
+    counts: dict[str, int] = {}
+    for kind in ("new", "escalated", "spread", "still failing", "resolved"):
+        k = sum(1 for n in notes if _kind_of(n) == kind)
+        if k:
+            counts[kind] = k
+    projects = sorted({n.alert.project for n in notes if n.alert.project})
+    where = f" from {projects[0]}" if len(projects) == 1 else ""
+    return f"{len(notes)} alerts{where}: " + ", ".join(f"{k} {kind}" for kind, k in counts.items())
+
+
+def digest_lines(notes: list[Notification]) -> list[str]:
+    """One line per notification, errors first: `[ERROR] <headline>: <first line of what failed>`."""
+    order = {"ERROR": 0, "WARN": 1, "OK": 2}
+    facts = sorted((alert_facts(n) for n in notes), key=lambda f: order.get(f.severity, 1))
+    out = []
+    for f in facts:
+        first = f.body.splitlines()[0] if f.body else ""
+        line = f"[{f.severity}] {f.headline}" + (f": {first}" if first and f.severity != "OK" else "")
+        out.append(line if len(line) <= DIGEST_LINE_CHARS else line[:DIGEST_LINE_CHARS - 1] + "…")
+    return out
+
+
+def digest_text(notes: list[Notification]) -> str:
+    """A digest in plain text (stdout, email): the headline, one line per alert, then each alert in
+    full (the same text as alone), separated by blank lines."""
+    head = [f"[{digest_severity(notes)}] {digest_headline(notes)}", *digest_lines(notes)]
+    return "\n".join(head) + "\n\n" + "\n\n".join(alert_text(n) for n in notes)
+
+
 # ------------------------------------------------------------------------- from results
 
 def _summary_for_check(check: "CheckResult") -> str:

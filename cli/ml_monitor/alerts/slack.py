@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext, check_urls, require
-from ml_monitor.alerts.model import Notification, alert_facts, clip_lines
+from ml_monitor.alerts.base import DeliveryContext, check_digest, check_urls, require
+from ml_monitor.alerts.model import (Notification, alert_facts, clip_lines, digest_headline, digest_lines,
+                                    digest_severity)
 
 ICONS = {"resolve": ":white_check_mark:", "error": ":rotating_light:", "warn": ":warning:"}
 
@@ -18,6 +19,7 @@ class Settings:
     type: str = "slack"
     timeout: float | None = None
     send_resolved: bool = True
+    digest: int = 0                  # from this many notifications due at once: one message (0: off)
 
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
     URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
@@ -25,6 +27,7 @@ class Settings:
     def __post_init__(self) -> None:
         require(self, "url")
         check_urls(self)
+        check_digest(self)
 
 
 def _escape(text: str) -> str:
@@ -52,5 +55,22 @@ def payload(note: Notification) -> dict:
     return {"text": f"[{f.severity}] {f.headline}", "blocks": blocks}
 
 
+def digest_payload(notes: list[Notification]) -> dict:
+    """Several notifications in one message: the headline, then one line per alert."""
+    severity, headline = digest_severity(notes), digest_headline(notes)
+    icon = ICONS["resolve"] if severity == "OK" else ICONS.get(severity.lower(), ":warning:")
+    head = f"{icon} *{severity}*\n"
+    lines = clip_lines("\n".join(_escape(line) for line in digest_lines(notes)), 3000 - len(head))
+    return {"text": f"[{severity}] {headline}", "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": clip_lines(headline, 150), "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": head + lines}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text":
+            "one message for the alerts of one run (`digest`); each alert's facts: `ml-monitor alerts list`"}]}]}
+
+
 def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
     post_json(settings.url, payload(note), settings.timeout or ctx.timeout, what="Slack")
+
+
+def send_digest(settings: Settings, notes: list[Notification], ctx: DeliveryContext) -> None:
+    post_json(settings.url, digest_payload(notes), settings.timeout or ctx.timeout, what="Slack")

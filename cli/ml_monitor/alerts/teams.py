@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext, check_urls, require
-from ml_monitor.alerts.model import Notification, alert_facts
+from ml_monitor.alerts.base import DeliveryContext, check_digest, check_urls, require
+from ml_monitor.alerts.model import Notification, alert_facts, digest_headline, digest_lines, digest_severity
 
 
 @dataclass
@@ -16,6 +16,7 @@ class Settings:
     type: str = "teams"
     timeout: float | None = None
     send_resolved: bool = True
+    digest: int = 0                  # from this many notifications due at once: one message (0: off)
 
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
     URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
@@ -23,6 +24,16 @@ class Settings:
     def __post_init__(self) -> None:
         require(self, "url")
         check_urls(self)
+        check_digest(self)
+
+
+def _message(card_body: list[dict], actions: list[dict] | None = None) -> dict:
+    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard", "version": "1.4", "body": card_body}
+    if actions:
+        card["actions"] = actions
+    return {"type": "message", "attachments": [
+        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
 
 
 def payload(note: Notification) -> dict:
@@ -33,21 +44,32 @@ def payload(note: Notification) -> dict:
         facts.append(("Seen", f.seen))
     if f.runbook and not f.runbook_url:
         facts.append(("Runbook", f.runbook))             # not an http(s)/mailto link: text only
-    card = {
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard", "version": "1.4",
-        "body": [
-            {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": True, "color": color,
-             "text": f.headline},
-            {"type": "TextBlock", "wrap": True, "text": f.body},
-            {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in facts]},
-        ],
-    }
-    if f.runbook_url:
-        card["actions"] = [{"type": "Action.OpenUrl", "title": "Runbook", "url": f.runbook_url}]
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    body = [
+        {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": True, "color": color,
+         "text": f.headline},
+        {"type": "TextBlock", "wrap": True, "text": f.body},
+        {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in facts]},
+    ]
+    actions = [{"type": "Action.OpenUrl", "title": "Runbook", "url": f.runbook_url}] if f.runbook_url else None
+    return _message(body, actions)
+
+
+def digest_payload(notes: list[Notification]) -> dict:
+    """Several notifications in one card: the headline, then one line per alert."""
+    severity = digest_severity(notes)
+    color = "Good" if severity == "OK" else ("Attention" if severity == "ERROR" else "Warning")
+    return _message([
+        {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": True, "color": color,
+         "text": digest_headline(notes)},
+        {"type": "TextBlock", "wrap": True, "text": "\n\n".join(digest_lines(notes))},
+        {"type": "TextBlock", "wrap": True, "isSubtle": True,
+         "text": "one message for the alerts of one run (digest); each alert's facts: ml-monitor alerts list"},
+    ])
 
 
 def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
     post_json(settings.url, payload(note), settings.timeout or ctx.timeout, what="Teams")
+
+
+def send_digest(settings: Settings, notes: list[Notification], ctx: DeliveryContext) -> None:
+    post_json(settings.url, digest_payload(notes), settings.timeout or ctx.timeout, what="Teams")
