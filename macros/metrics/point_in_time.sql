@@ -45,6 +45,10 @@
       {%- endif -%}
     {%- endfor -%}
   {%- endfor -%}
+  {#- the times compared must be times: text or epoch numbers are a compile error naming the argument -#}
+  {%- for arg, names in [('cutoff_column', cutoff), ('feature_time_columns', feature_times), ('label_time_column', label_time)] -%}
+    {%- for n in names -%}{%- do ml_monitor._check_time_column(test, relation, arg, n) -%}{%- endfor -%}
+  {%- endfor -%}
   {%- set cut = ml_monitor.quote_column(cutoff[0]) -%}
   {#- times are compared as UTC instants (the time-zone rule): a timestamptz cutoff against a naive
       feature time was compared in the session's zone -#}
@@ -171,6 +175,9 @@ long as (
         {%- do ml_monitor._arg_error(test, relation, arg, "must name columns of feature_history " ~ history.relation ~ " (it has: " ~ (hcols.keys() | list | sort | join(', ')) ~ ")", ml_monitor.unquoted(n)) -%}
       {%- endif -%}
     {%- endfor -%}
+  {%- endfor -%}
+  {%- for arg, names in [('valid_from', history.from_names), ('valid_to', history.to_names)] -%}
+    {%- for n in names -%}{%- do ml_monitor._check_time_column(test, relation, arg, n, history.relation) -%}{%- endfor -%}
   {%- endfor -%}
   {%- set feats = [] -%}
   {%- for n in history.feature_names -%}
