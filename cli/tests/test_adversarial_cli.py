@@ -253,8 +253,25 @@ def slow_project(tmp_path_factory, dbt_fixture_project) -> Path:
 
 
 def _start(args: list[str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([console_script(), *args], cwd=cwd, env=subprocess_env(), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # PYTHONFAULTHANDLER: a hung run dumps every thread's stack on SIGABRT (_finish)
+    return subprocess.Popen([console_script(), *args], cwd=cwd, env=subprocess_env(PYTHONFAULTHANDLER="1"),
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _finish(proc: subprocess.Popen, lines: list[str], timeout: float = 120) -> str:
+    """Wait for the run to end; its stderr (after `lines`). A run still going after `timeout` is
+    made to dump its threads' stacks (SIGABRT), killed, and the test fails with them."""
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            _, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            _, err = proc.communicate()
+        pytest.fail(f"the run did not end {timeout:.0f} s after the signal:\n" + "".join(lines) + err[-8000:])
+    return "".join(lines) + err
 
 
 def _wait_for_line(proc: subprocess.Popen, needle: str, lines: list[str], timeout: float = 120) -> None:
@@ -291,8 +308,7 @@ def test_a_second_signal_aborts_the_scheduled_run_with_its_exit_code_and_no_aler
     proc.send_signal(sig)                       # first: finish the current run ...
     time.sleep(5.0)                             # (dbt is inside the slow model by now)
     proc.send_signal(sig)                       # ... second: abort it
-    _, err = proc.communicate(timeout=120)
-    err = "".join(lines) + err
+    err = _finish(proc, lines)
     assert proc.returncode == code, err
     assert "aborted" in err and "no run left unfinished" not in err
     assert "monitoring_failed" not in _alert_kinds(state), err
@@ -307,8 +323,7 @@ def test_run_under_sigterm_exits_143_cleanly(slow_project, tmp_path):
     _wait_for_line(proc, "running dbt build", lines)
     time.sleep(1.5)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    err = "".join(lines) + err
+    err = _finish(proc, lines)
     assert proc.returncode == 143, err
     assert "run aborted by SIGTERM" in err
     assert "leaked semaphore" not in err and "resource_tracker" not in err and "Traceback" not in err
@@ -316,19 +331,29 @@ def test_run_under_sigterm_exits_143_cleanly(slow_project, tmp_path):
 
 
 _CANCEL_RACE = """
-import os, signal, sys, threading, time
+import faulthandler, os, signal, sys, threading, time
 from ml_monitor import runner
 from ml_monitor.signals import interruptible
 
+faulthandler.dump_traceback_later(100)          # every thread's stack in stderr if it hangs
 cancelled = threading.Event()
+t0 = time.monotonic()
+
+def say(what):
+    print(f"{time.monotonic() - t0:7.2f} {threading.current_thread().name}: {what}", file=sys.stderr, flush=True)
 
 def on_event(event):
+    if event.info.name in ("LogCancelLine", "QueryCancelationUnsupported", "SQLQuery", "NodeFinished",
+                           "AdapterEventDebug"):
+        say(f"{event.info.name} {event.info.msg[:100]!r}")
     if event.info.name in ("LogCancelLine", "QueryCancelationUnsupported"):
         cancelled.set()
     node = getattr(getattr(event.data, "node_info", None), "unique_id", "")
     if event.info.name == "NodeStart" and node.endswith(".slow"):
+        say("NodeStart: SIGTERM")
         os.kill(os.getpid(), signal.SIGTERM)    # lands in dbt's main thread, which cancels ...
         cancelled.wait(20)                      # ... before this worker sends the slow query
+        say(f"worker goes on, cancel seen: {cancelled.is_set()}")
 
 t = time.monotonic()
 try:
@@ -337,6 +362,7 @@ try:
                        on_event=on_event)
 except KeyboardInterrupt:
     print(f"aborted in {time.monotonic() - t:.0f} s, cancel seen before the query: {cancelled.is_set()}")
+say("exiting")
 """
 
 
@@ -368,11 +394,11 @@ def test_a_query_sent_after_dbts_cancel_is_cancelled_too(adapter, request, tmp_p
                             cwd=project, env={**subprocess_env(), **_pg_env()}, text=True, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        out, err = proc.communicate(timeout=90)
+        out, err = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        pytest.fail("the run went on with the query dbt had not cancelled:\n" + err[-2000:])
+        pytest.fail("the run went on with the query dbt had not cancelled:\n" + out + err[-6000:])
     assert "aborted" in out and "cancel seen before the query: True" in out, out + err[-2000:]
     assert "FATAL" not in err and "terminate called" not in err, err[-2000:]
 

@@ -66,15 +66,15 @@ BAD = {
                               ["ml_monitor.volume", "'timestamp_column'", "must name a timestamp or date column", "seg is"]),
     "performance_numeric_label_ts": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('label_timestamp_column: label_ts', 'label_timestamp_column: label')}}}",
                                      ["'label_timestamp_column'", "must name a timestamp or date column", "label is"]),
-    # point_in_time compares times: each of its time arguments is checked the same way
+    # point_in_time compares times with its cutoff: a time of another kind is a compile error
     "point_in_time_text_cutoff": ("ml_monitor.point_in_time:\n  arguments: {cutoff_column: seg, feature_time_columns: [ts]}",
-                                  ["ml_monitor.point_in_time", "'cutoff_column'", "must name a timestamp or date column", "seg is"]),
+                                  ["ml_monitor.point_in_time", "'feature_time_columns'", "same kind as cutoff_column", "seg is", "ts is"]),
     "point_in_time_numeric_feature_time": ("ml_monitor.point_in_time:\n  arguments: {cutoff_column: ts, feature_time_columns: [ts, score]}",
-                                           ["'feature_time_columns'", "must name a timestamp or date column", "score is"]),
-    "point_in_time_text_valid_from": (
-        "ml_monitor.point_in_time:\n  arguments: {cutoff_column: ts, feature_history: ref('text_labels'), entity_key: id, "
-        "valid_from: label, valid_to: label, history_features: [id]}",
-        ["'valid_from'", "must name a timestamp or date column", "label is"]),
+                                           ["'feature_time_columns'", "same kind as cutoff_column", "score is"]),
+    "point_in_time_numeric_valid_from": (
+        "ml_monitor.point_in_time:\n  arguments: {cutoff_column: ts, feature_history: ref('labels'), entity_key: id, "
+        "valid_from: label, valid_to: label_ts, history_features: [id]}",
+        ["'valid_from'", "same kind as cutoff_column", "label is"]),
     # text labels against numeric predictions / a numeric positive_label, explained in words
     "performance_text_labels_vs_int_predictions": (
         "ml_monitor.performance:\n  arguments: {metric: precision, prediction_column: pred, labels: ref('text_labels'), "

@@ -250,3 +250,63 @@ models:
                                             ("row_count", "2026-01-30 00:00:00"): (cur, cur)}
     w = in_window("2026-01-30", "2026-01-31")
     assert observed("b_null_rate") == {("null_rate", "2026-01-30 00:00:00"): (w.x.isna().mean(), len(w))}
+
+
+def test_one_window_counts_null_timestamps_too(tmp_path):
+    """With one window (the default `windows: 1`), rows with a NULL timestamp vanished from the
+    scan without a word (a serving bug writing NULL times would empty the monitor silently). They
+    are read, counted, excluded and said in detail like a series' (null_rate, volume, psi_drift,
+    accepted_values); the values are those of the timed rows (pandas)."""
+    import numpy as np
+    import pandas as pd
+
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    rng = np.random.default_rng(3)
+    ts = ["2026-01-30 0%d:00:00" % (i % 10) for i in range(40)] + [None] * 5 + ["2026-01-29 12:00:00"] * 6
+    x = [None if i % 4 == 0 else float(v) for i, v in enumerate(rng.normal(size=len(ts)))]
+    cat = ["a" if i % 3 else "b" for i in range(len(ts))]
+    frame = pd.DataFrame({"ts": pd.to_datetime(ts), "x": x, "c": cat})
+    values = ", ".join(f"({'null' if t is None else repr(t).join(['timestamp ', ''])}, {'null' if v is None else v}, '{c}')"
+                       for t, v, c in zip(ts, x, cat))
+    day = "window: {period: day, count: 1}, timestamp_column: ts"
+    schema = f"""
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.null_rate:
+          name: one_null_rate
+          arguments: {{columns: [x], max_null_rate: 1, {day}}}
+      - ml_monitor.volume:
+          name: one_volume
+          arguments: {{min_count: 1, {day}}}
+      - ml_monitor.accepted_values:
+          name: one_accepted
+          arguments: {{column_name: c, values: [a, b], {day}}}
+      - ml_monitor.psi_drift:
+          name: one_psi
+          arguments: {{columns: [x], reference: ref('t'), reference_where: "ts < '2026-01-30'", threshold: 1000, {day}}}
+      - ml_monitor.null_rate:
+          name: one_null_rate_no_window
+          arguments: {{columns: [x], max_null_rate: 1}}
+"""
+    models = {"t": f"select * from (values {values}) as v(ts, x, c)"}
+    ok, by_name = build_tiny_project(root := tmp_path / "one_window_nulls", models, schema,
+                                     "  ml_monitor_as_of: '2026-01-31 00:00:00'\n  ml_monitor_incremental: false\n")
+    assert ok, {n: r.get("message") for n, r in by_name.items()}
+    db = root / "e.duckdb"
+    timed = frame[(frame.ts >= "2026-01-30") & (frame.ts < "2026-01-31")]
+    for name in ("one_null_rate", "one_volume", "one_accepted", "one_psi"):
+        rows = duckdb_rows(db, f"select metric, value, sample_size, detail, window_start from "
+                               f"main_dbt_test__audit.{name} where segment_column is null")
+        assert rows, name
+        for metric, value, size, detail, start in rows:
+            assert detail.endswith("; 5 rows with a NULL ts excluded"), (name, detail)
+            assert start.day == 30, (name, start)
+            if metric == "null_rate":
+                assert size == len(timed) and value == pytest.approx(timed.x.isna().mean(), abs=1e-12)
+            if metric == "row_count":
+                assert value == len(timed)
+    # without a window nothing is excluded for its timestamp
+    (detail,) = duckdb_rows(db, "select detail from main_dbt_test__audit.one_null_rate_no_window where segment_column is null")[0]
+    assert "NULL" not in detail

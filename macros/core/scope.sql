@@ -91,7 +91,8 @@
       test, relation, filter (SQL boolean), segments [{name, sql, literal}],
       window_start / window_end (datetime or none) and their SQL literals, min_rows. -#}
 {% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false,
-                 windows=none, fail_on=none, extra_windows=0, force_multi=false, label_check=none, anomaly=none) -%}
+                 windows=none, fail_on=none, extra_windows=0, force_multi=false, label_check=none, anomaly=none,
+                 count_null_ts=true) -%}
   {%- if relation is none -%}
     {{ ml_monitor._arg_error(test, none, "model", "is required", "nothing") }}
   {%- endif -%}
@@ -130,9 +131,13 @@
     {#- the column as a UTC instant, comparable with the UTC window literals whatever the session time zone -#}
     {%- set ns.ts = ml_monitor._timestamp_utc_sql(relation, ts_names[0]) -%}
   {%- endif -%}
-  {#- anomaly: the rows carry their window even with windows: 1 (the rest of the series comes
-      from the metric store) -#}
-  {%- set multi = series.windows > 1 or (force_multi and ns.start is not none) or anomaly_cfg is not none -%}
+  {#- A window, even one (windows: 1), is read the way a series is: rows with a NULL timestamp are
+      read too, counted and said in detail, in no window (they vanished silently before).
+      count_null_ts=false keeps one window a plain range filter (feature_skew: a missing serving
+      row has no timestamp of its own). anomaly: the rows carry their window even with windows: 1
+      (the rest of the series comes from the metric store). -#}
+  {%- set multi = series.windows > 1 or (ns.start is not none and (force_multi or count_null_ts))
+                  or anomaly_cfg is not none -%}
   {%- set user_conditions = conditions | list -%}
   {%- set ws = [] -%}
   {%- set key_ws = [] -%}

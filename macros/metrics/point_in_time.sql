@@ -45,9 +45,10 @@
       {%- endif -%}
     {%- endfor -%}
   {%- endfor -%}
-  {#- the times compared must be times: text or epoch numbers are a compile error naming the argument -#}
-  {%- for arg, names in [('cutoff_column', cutoff), ('feature_time_columns', feature_times), ('label_time_column', label_time)] -%}
-    {%- for n in names -%}{%- do ml_monitor._check_time_column(test, relation, arg, n) -%}{%- endfor -%}
+  {#- the times compared with the cutoff must be of its kind (timestamps / dates, numbers such as
+      epoch seconds or sequence numbers, or text): a mix is a compile error naming the argument -#}
+  {%- for arg, names in [('feature_time_columns', feature_times), ('label_time_column', label_time)] -%}
+    {%- for n in names -%}{%- do ml_monitor._pit_check_time_kind(test, relation, arg, n, relation, cutoff[0]) -%}{%- endfor -%}
   {%- endfor -%}
   {%- set cut = ml_monitor.quote_column(cutoff[0]) -%}
   {#- times are compared as UTC instants (the time-zone rule): a timestamptz cutoff against a naive
@@ -177,7 +178,7 @@ long as (
     {%- endfor -%}
   {%- endfor -%}
   {%- for arg, names in [('valid_from', history.from_names), ('valid_to', history.to_names)] -%}
-    {%- for n in names -%}{%- do ml_monitor._check_time_column(test, relation, arg, n, history.relation) -%}{%- endfor -%}
+    {%- for n in names -%}{%- do ml_monitor._pit_check_time_kind(test, relation, arg, n, history.relation, cutoff_name) -%}{%- endfor -%}
   {%- endfor -%}
   {%- set feats = [] -%}
   {%- for n in history.feature_names -%}
@@ -194,6 +195,26 @@ long as (
              'cut_utc_r': ml_monitor._timestamp_utc_sql(relation, cutoff_name, 'r'),
              'label': history.relation ~ ' (' ~ ml_monitor.unquoted(history.from_names[0]) ~ ' <= cutoff < '
                       ~ ml_monitor.unquoted(history.to_names[0]) ~ ')'}) }}
+{%- endmacro %}
+
+{#- A time compared with the cutoff must be of the cutoff's kind: a timestamp or date against a
+    timestamp or date, a number against a number, text against text (was a raw engine error at run
+    time: "operator does not exist: character varying > timestamp"). Checked when both types are
+    known. -#}
+{% macro _pit_check_time_kind(test, relation, arg, name, in_relation, cutoff_name) -%}
+  {%- set info = ml_monitor._column_info(in_relation, name) -%}
+  {%- set cut = ml_monitor._column_info(relation, cutoff_name) -%}
+  {%- if info is not none and cut is not none
+        and ml_monitor._pit_time_kind(info.dtype) != ml_monitor._pit_time_kind(cut.dtype) -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must name columns of the same kind as cutoff_column (" ~ cut.name
+        ~ " is " ~ cut.dtype ~ ", " ~ info.name ~ " is " ~ info.dtype ~ "): compare times with times, numbers with numbers"
+        ~ " (cast them in a view, e.g. cast(" ~ info.name ~ " as timestamp))", ml_monitor.unquoted(name)) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro _pit_time_kind(dtype) -%}
+  {%- set t = dtype | lower -%}
+  {{ return('time' if ('time' in t or 'date' in t) else 'number' if ml_monitor._is_numeric_type(dtype) else 'text') }}
 {%- endmacro %}
 
 {% macro _pit_quoted(names) -%}

@@ -4,7 +4,7 @@
     key_not_null, n_examples, rates), or none while dbt parses (columns need the warehouse). -#}
 {% macro _skew_setup(test, relation, args) -%}
   {%- set scope = ml_monitor._scope(test, relation, args.where, args.segment_by, args.timestamp_column, args.window,
-                                    args.min_rows, windows=args.windows, fail_on=args.fail_on) -%}
+                                    args.min_rows, windows=args.windows, fail_on=args.fail_on, count_null_ts=false) -%}
   {%- set offline = args.offline -%}
   {%- do ml_monitor._check_relation(test, relation, 'offline', offline, required=true) -%}
   {%- if args.offline_where is not none and (args.offline_where is not string or args.offline_where | trim == '') -%}
