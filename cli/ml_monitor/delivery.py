@@ -69,49 +69,33 @@ def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None 
         by_channel.setdefault(row["channel"], []).append(row)
     for channel, group in by_channel.items():
         settings = config.channels.get(channel)
-        threshold = getattr(settings, "digest", 0) or 0
-        if threshold and len(group) >= threshold:
-            # a row may go in the digest when every earlier undelivered notification of its alert to
-            # this channel goes with it (in order); the others wait as they would alone
-            ids: set[str] = set()
-            batch = []
-            for row in group:
-                if all(e in ids for e in outbox.earlier_undelivered(row["id"])):
-                    ids.add(row["id"])
-                    batch.append(row)
-                else:
-                    out.waiting += 1
-            claimed = []
-            for row in batch:
-                note = outbox.claim(row["id"], config.delivery.lease, now=clock(),
-                                    along_with={r["id"] for r, _ in claimed})
-                if note is None:
-                    out.busy += 1
-                else:
-                    claimed.append((row, note))
-            if len(claimed) > 1:
-                _attempt(config, outbox, out, channel, claimed, clock,
-                         lambda notes: channel_module(settings.type).send_digest(settings, notes, ctx))
-                continue
-            for row, note in claimed:            # one left: sent alone
-                _attempt(config, outbox, out, channel, [(row, note)], clock,
-                         lambda notes: channel_module(settings.type).send(settings, notes[0], ctx))
-            continue
+        digest = bool(getattr(settings, "digest", 0)) and len(group) >= settings.digest
+
+        def one(notes: list[Notification]) -> None:
+            if settings is None:
+                raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
+            channel_module(settings.type).send(settings, notes[0], ctx)
+
+        claimed: list[tuple[Any, Notification]] = []
         for row in group:
-            if outbox.waiting_for_earlier(row["id"]):
+            # notifications of one alert to one channel go out in order: a row waits for the earlier
+            # undelivered ones, unless they are in this digest, ahead of it
+            along = {r["id"] for r, _ in claimed}
+            if any(e not in along for e in outbox.earlier_undelivered(row["id"])):
                 out.waiting += 1
                 continue
-            note = outbox.claim(row["id"], config.delivery.lease, now=clock())
+            note = outbox.claim(row["id"], config.delivery.lease, now=clock(), along_with=along)
             if note is None:
                 out.busy += 1
-                continue
-
-            def one(notes: list[Notification]) -> None:
-                if settings is None:
-                    raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
-                channel_module(settings.type).send(settings, notes[0], ctx)
-
-            _attempt(config, outbox, out, channel, [(row, note)], clock, one)
+            elif digest:
+                claimed.append((row, note))
+            else:                                # sent at once: a later row may wait for this one
+                _attempt(config, outbox, out, channel, [(row, note)], clock, one)
+        if len(claimed) > 1:
+            _attempt(config, outbox, out, channel, claimed, clock,
+                     lambda notes: channel_module(settings.type).send_digest(settings, notes, ctx))
+        elif claimed:                            # one left: sent alone
+            _attempt(config, outbox, out, channel, claimed, clock, one)
     return out
 
 

@@ -276,14 +276,10 @@ class Outbox:
             params.append(now)
         return self.db.execute(sql + " order by created_at, rowid", params).fetchall()
 
-    def waiting_for_earlier(self, delivery_id: str) -> bool:
-        """True while an earlier notification of the same alert to the same channel is undelivered:
-        per (alert, channel) notifications go out in order (a resolve never overtakes its trigger)."""
-        return bool(self.earlier_undelivered(delivery_id))
-
     def earlier_undelivered(self, delivery_id: str) -> list[str]:
         """The ids of the undelivered notifications of the same alert to the same channel enqueued
-        before this one (a digest may carry them together, in order)."""
+        before this one: per (alert, channel) notifications go out in order (a resolve never
+        overtakes its trigger), or together in that order in one digest."""
         rows = self.db.execute(
             "select e.id from deliveries d join deliveries e on e.fingerprint = d.fingerprint and e.channel = d.channel"
             " where d.id = ? and e.state in ('pending', 'failed')"
