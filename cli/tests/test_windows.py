@@ -310,3 +310,63 @@ models:
     # without a window nothing is excluded for its timestamp
     (detail,) = duckdb_rows(db, "select detail from main_dbt_test__audit.one_null_rate_no_window where segment_column is null")[0]
     assert "NULL" not in detail
+
+
+def test_one_window_of_label_joined_monitors_counts_null_timestamps(tmp_path):
+    """performance, calibration and label_coverage with one window (the default `windows: 1`):
+    predictions with a NULL timestamp were outside the window's range and vanished without a
+    word. They are counted, excluded and said in detail, as with windows: N; the values are
+    those of the window's timed predictions (scikit-learn, pandas)."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.metrics import roc_auc_score
+
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    rng = np.random.default_rng(5)
+    n = 60
+    ts = ["2026-01-30 %02d:00:00" % (i % 24) for i in range(44)] + [None] * 7 + ["2026-01-29 12:00:00"] * 9
+    score = rng.uniform(size=n).round(6)
+    label = (rng.uniform(size=n) < score).astype(int)
+    labelled = [i % 5 != 0 for i in range(n)]
+    frame = pd.DataFrame({"id": range(n), "ts": pd.to_datetime(ts), "score": score, "label": label, "has": labelled})
+    preds = ", ".join(f"({i}, {'null' if t is None else repr(t).join(['timestamp ', ''])}, {s})"
+                      for i, t, s in zip(range(n), ts, score))
+    labs = ", ".join(f"({i}, {y})" for i, y, h in zip(range(n), label, labelled) if h)
+    common = ("labels: ref('l'), join_key: id, label_column: label, timestamp_column: ts, "
+              "window: {period: day, count: 1}")
+    schema = f"""
+models:
+  - name: p
+    data_tests:
+      - ml_monitor.performance:
+          name: one_perf
+          arguments: {{metric: roc_auc, score_column: score, min_value: 0, {common}}}
+      - ml_monitor.calibration:
+          name: one_calibration
+          arguments: {{score_column: score, max_ece: 1, {common}}}
+      - ml_monitor.label_coverage:
+          name: one_coverage
+          arguments: {{min_coverage: 0, {common}}}
+"""
+    models = {"p": f"select * from (values {preds}) as v(id, ts, score)",
+              "l": f"select * from (values {labs}) as v(id, label)"}
+    ok, by_name = build_tiny_project(root := tmp_path / "one_window_label_nulls", models, schema,
+                                     "  ml_monitor_as_of: '2026-01-31 00:00:00'\n  ml_monitor_incremental: false\n")
+    assert ok, {k: r.get("message") for k, r in by_name.items()}
+    db = root / "e.duckdb"
+    timed = frame[(frame.ts >= "2026-01-30") & (frame.ts < "2026-01-31")]
+    joined = timed[timed.has]
+    expected = {"roc_auc": roc_auc_score(joined.label, joined.score), "label_coverage": joined.shape[0] / timed.shape[0]}
+    seen = set()
+    for name in ("one_perf", "one_calibration", "one_coverage"):
+        rows = duckdb_rows(db, f"select metric, value, detail, window_start, window_end from "
+                               f"main_dbt_test__audit.{name} where segment_column is null")
+        assert rows, name
+        for metric, value, detail, start, end in rows:
+            assert detail.endswith("; 7 rows with a NULL ts excluded"), (name, metric, detail)
+            assert (start.day, end.day) == (30, 31), (name, start, end)
+            if metric in expected:
+                seen.add(metric)
+                assert value == pytest.approx(expected[metric], abs=1e-9), (name, metric, value)
+    assert seen == {"roc_auc", "label_coverage"}

@@ -31,10 +31,13 @@
   {%- if given is not none and given | length > 1 -%}
     {#- windows given by the package (estimated_performance's realized rows): one scan, grouped by window -#}
     {%- set ns.series = {'windows': given | length, 'fail_on': 'any', 'anomaly': none, 'given': given} -%}
-  {%- elif given is none and args.windows is not none -%}
+  {%- elif given is none and (args.windows is not none or (args.window is not none and args.timestamp_column is not none)) -%}
+    {#- one window (windows: 1, the default) is read the way a series is, like the data-quality
+        monitors: predictions with a NULL timestamp are counted and said in detail, not dropped
+        silently; the SQL is the single-window SQL (no window key) -#}
     {%- set series = ml_monitor._check_windows(test, relation, args.windows, args.fail_on, args.window, args.timestamp_column) -%}
     {%- do series.update({'anomaly': anomaly_cfg}) -%}
-    {%- if series.windows > 1 or anomaly_cfg is not none -%}{%- set ns.series = series -%}{%- endif -%}
+    {%- set ns.series = series -%}
   {%- endif -%}
   {%- set p = ml_monitor._perf_setup(test, relation, args, ns.series) -%}
   {%- set arms = ml_monitor._perf_arms(p) -%}
