@@ -77,6 +77,16 @@ def timestamp(value: Any) -> str | None:
     return t.strftime("%Y-%m-%d %H:%M:%S UTC" if t.second or t.microsecond else "%Y-%m-%d %H:%M UTC")
 
 
+def iso_utc(value: datetime) -> str | None:
+    """An instant as machine text with its zone said: ISO 8601 in UTC ending in `Z`
+    ('2026-01-31T08:00:00Z'). Naive datetimes are UTC (the warehouse's timestamps without zone,
+    docs/warehouses.md); None for NaT. For JSON payloads, so a consumer never has to guess."""
+    if value != value:                # NaT
+        return None
+    t = _as_datetime(value)
+    return None if t is None else t.isoformat().replace("+00:00", "Z")
+
+
 def short_timestamp(value: Any) -> str | None:
     """An instant in few characters, in UTC: '2026-01-28' at midnight, else '2026-01-28 08:00'
     (a window's start in a terminal table); None when there is no instant."""

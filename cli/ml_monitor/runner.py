@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import yaml
 
+from ml_monitor.formatting import iso_utc
 from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
 from ml_monitor.signals import abort_requested
 
@@ -114,7 +115,9 @@ class RunReport:
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return iso_utc(value)         # window bounds: UTC, and the text says so
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ml_monitor.formatting import number, safe_link, timestamp
+from ml_monitor.formatting import iso_utc, number, safe_link, timestamp
 
 
 @pytest.mark.parametrize("value, text", [
@@ -33,6 +33,25 @@ def test_number_missing_word():
 ])
 def test_timestamp(value, text):
     assert timestamp(value) == text
+
+
+def test_iso_utc_says_the_zone():
+    """Window bounds in JSON payloads (alerts, trigger evidence): naive warehouse timestamps are
+    UTC and the text says so, instead of a naive ISO string a consumer has to guess about."""
+    import pandas as pd
+
+    from ml_monitor.runner import _plain
+    from ml_monitor.triggers.rules import evidence_row
+
+    assert iso_utc(datetime(2026, 1, 31, 8)) == "2026-01-31T08:00:00Z"
+    assert iso_utc(pd.Timestamp("2026-01-31 08:00:00")) == "2026-01-31T08:00:00Z"
+    assert iso_utc(datetime(2026, 1, 31, 8, tzinfo=timezone(timedelta(hours=9)))) == "2026-01-30T23:00:00Z"
+    assert iso_utc(pd.NaT) is None
+    assert _plain(datetime(2026, 1, 30)) == "2026-01-30T00:00:00Z"
+    row = evidence_row({"window_start": pd.Timestamp("2026-01-30"), "window_end": datetime(2026, 1, 31),
+                        "value": 1, "sample_size": 3})
+    assert (row["window_start"], row["window_end"]) == ("2026-01-30T00:00:00Z", "2026-01-31T00:00:00Z")
+    assert timestamp(row["window_end"]) == "2026-01-31 00:00 UTC"
 
 
 @pytest.mark.parametrize("url, ok", [

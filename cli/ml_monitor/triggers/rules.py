@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable
 
 from ml_monitor.alerts.model import describe_observation, fmt_number
+from ml_monitor.formatting import iso_utc, timestamp
 from ml_monitor.settings import ConfigError, build_dataclass
 
 STATUSES = ("pass", "fail", "no_data", "skipped")
@@ -186,6 +188,8 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, datetime):   # window bounds (pandas Timestamps too): UTC, said with Z
+        return iso_utc(value)
     iso = getattr(value, "isoformat", None)
     if iso is not None:
         try:
@@ -228,7 +232,6 @@ def _window_label(window: tuple[str | None, str | None]) -> str:
     start, end = window
     if start is None and end is None:
         return "the latest evaluation (no window)"
-    from ml_monitor.formatting import timestamp
     return f"window {timestamp(start) or '…'} to {timestamp(end) or '…'}"
 
 
