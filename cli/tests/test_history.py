@@ -128,3 +128,68 @@ def test_history_from_an_older_version_gains_the_facts_column(tiny_project, tmp_
     from ml_monitor.schema import parse_facts
     assert h.facts[h.invocation_id == "old-run"].isna().all()
     assert all(set(parse_facts(f)) == {"lineage"} for f in h.facts[h.invocation_id != "old-run"])
+
+
+def test_every_other_test_of_the_run_gets_a_row_of_its_outcome(tiny_project, tmp_path):
+    """A plain dbt test, a singular test and an ml_monitor test that errored before it stored
+    rows were absent from the history, so the report (built from it) did not show a failing
+    `not_null` that the alert named. Each now gets one row: failing_rows (dbt's failures) or
+    test_error (dbt's message), no window; `ml_monitor_record_all_tests: false` leaves them out."""
+    project, db = tiny_project
+    (project / "tests").mkdir()
+    (project / "tests" / "no_big_x.sql").write_text("select * from {{ ref('events') }} where x > 2")
+    (project / "models" / "schema.yml").write_text(textwrap.dedent("""
+        seeds:
+          - name: events
+            data_tests:
+              - ml_monitor.null_rate:
+                  name: broken_monitor
+                  arguments: {columns: [no_such_column], max_null_rate: 0.5}
+            columns:
+              - name: x
+                data_tests:
+                  - ml_monitor.null_rate:
+                      arguments: {max_null_rate: 1.0, segment_by: [seg]}
+                  - ml_monitor.null_rate:
+                      arguments: {max_null_rate: 0.1}
+                      config: {severity: warn}
+                  - not_null
+              - name: id
+                data_tests:
+                  - unique
+                  - not_null:
+                      config: {severity: warn, where: "id > 1"}
+    """))
+    run = run_dbt(["build"], "duckdb", tmp_path / "w", project=project)
+    assert run.returncode != 0, run.output      # not_null of x, the singular test and broken_monitor fail
+    assert "recorded observations" in run.output, run.output[-3000:]
+    h = history(db)
+    other = h[h.observation_id.str.endswith(":outcome")].set_index("test_name")
+    names = set(other.index)
+    assert {"not_null_events_x", "unique_events_id", "no_big_x", "broken_monitor"} <= names, names
+    assert len(h[~h.observation_id.str.endswith(":outcome")]) == 5      # the ml_monitor rows as before
+
+    x = other.loc["not_null_events_x"]
+    assert (x.monitor, x.column_name, x.metric, x.value, x.status, x.test_status) == \
+        ("not_null", "x", "failing_rows", 2.0, "fail", "fail")
+    assert x.detail.startswith("2 failing rows (dbt: ") and x.model_name == "events"
+    assert x.window_start is None or x.window_start != x.window_start     # no window (NULL / NaT)
+    u = other.loc["unique_events_id"]
+    assert (u.metric, u.value, u.status, u.test_status, u.detail) == ("failing_rows", 0.0, "pass", "pass", "0 failing rows")
+    s = other.loc["no_big_x"]
+    assert (s.monitor, s.value, s.status) == ("singular", 1.0, "fail") and s.detail.startswith("1 failing row (dbt: ")
+    b = other.loc["broken_monitor"]
+    assert (b.monitor, b.metric, b.status, b.test_status) == ("null_rate", "test_error", "fail", "error")
+    assert "no_such_column" in b.detail and b.detail.startswith("test error: Compilation Error in test broken_monitor")
+    assert "\n" not in b.detail and "> in macro" not in b.detail     # one line, no macro call stack
+    assert '"dbt_test": "ml_monitor.null_rate"' in b.facts
+    w = other[other.monitor == "not_null"].set_index("column_name").loc["id"]
+    assert (w.test_status, w.severity, w.status) == ("pass", "warn", "pass")   # where id > 1: no null
+
+    # the second hook call of the same run added nothing; opting out records ml_monitor's rows only
+    assert h.observation_id.is_unique
+    before = len(h)
+    again = run_dbt(["build", "--vars", "{ml_monitor_record_all_tests: false}"], "duckdb", tmp_path / "w", project=project)
+    assert again.returncode != 0
+    h2 = history(db)
+    assert len(h2) == before + 5 and h2.observation_id.is_unique

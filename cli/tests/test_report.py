@@ -829,3 +829,28 @@ def test_triggers_section_rendered_and_escaped(tmp_path):
     assert 'id="triggers"' not in render_html(shape_report(synthetic_history()[0], now=NOW, days=30))
     broken = render_html(shape_report(synthetic_history()[0], now=NOW, days=30, triggers_error="invalid YAML"))
     assert "The triggers could not be read: invalid YAML" in broken
+
+
+def test_plain_dbt_tests_and_errored_tests_are_checks_without_an_empty_plot():
+    """The history's outcome rows (macros/history/record_observations.sql): a plain `not_null`
+    (metric failing_rows, no window) is a check with its plot by run time; a test that errored
+    (metric test_error, no value, dbt's message in detail) is a failing check with its message
+    and no empty plot."""
+    frame, meta, now = synthetic_history()
+    extra = []
+    for r in range(5):
+        extra.append(_row(r, "not_null_predictions_id", "not_null", "id", "failing_rows", [0, 0, 0, 3, 2][r], None,
+                          "fail" if r >= 3 else "pass", n=None, window=False, test_status="fail" if r >= 3 else "pass",
+                          detail=f"{[0, 0, 0, 3, 2][r]} failing rows"))
+    extra.append(_row(4, "broken_monitor", "null_rate", None, "test_error", None, None, "fail", n=None, window=False,
+                      test_status="error", detail="test error: Compilation Error in test broken_monitor: argument 'columns'"))
+    shaped = shape_report(pd.concat([frame, pd.DataFrame(extra)], ignore_index=True), meta, now=now, days=30)
+    nn = _check(shaped, "not_null_predictions_id")
+    assert nn["state"] == "fail" and nn["failing_runs"] == 2
+    assert [o["value_text"] for o in nn["failing_observations"]] == ["2"]
+    broken = _check(shaped, "broken_monitor")
+    assert broken["state"] == "fail" and broken["newly_failing"]
+    assert "argument 'columns'" in broken["failing_observations"][0]["detail"]
+    plotted = {(p["test_name"], p["metric"]) for p in shaped["plots"]}
+    assert ("not_null_predictions_id", "failing_rows") in plotted
+    assert not any(metric == "test_error" for _, metric in plotted)

@@ -5,8 +5,13 @@
 
     For every ml_monitor test of a `dbt build` / `dbt test` run, the rows the test
     returned (kept by store_failures) are appended to ml_monitor_observations,
-    stamped with the invocation, the test and the run time. A second call for the same
-    invocation adds nothing: rows already recorded for (invocation_id, test) are skipped. -#}
+    stamped with the invocation, the test and the run time. Every other test of the run (a
+    plain `not_null`, a singular test, an ml_monitor test that errored before it stored rows)
+    gets one row of its outcome: metric `failing_rows` (its failures) or `test_error` (dbt's
+    message in detail), so the report and ml_monitor_metrics show every test an alert can name;
+    var ml_monitor_record_all_tests: false keeps the history to ml_monitor's rows. A second call
+    for the same invocation adds nothing: rows already recorded for (invocation_id, test) are
+    skipped. -#}
 
 {#- What the history adds to every observation row: (name, type kind) in column order. -#}
 {% macro history_stamp_columns() -%}
@@ -50,18 +55,26 @@
   {{ return(none) }}
 {%- endmacro %}
 
-{#- The ml_monitor test results of a run that have stored rows to record. -#}
+{#- An ml_monitor test result with stored observation rows to record. -#}
+{% macro _stores_rows(r) -%}
+  {%- set node = r.node -%}
+  {{ return(node.resource_type == 'test' and node.test_metadata is defined and node.test_metadata is not none
+            and node.test_metadata.namespace == 'ml_monitor'
+            and r.status in ['pass', 'fail', 'warn'] and node.relation_name is not none and node.relation_name != '') }}
+{%- endmacro %}
+
+{#- The test results of a run to record: the ml_monitor ones with stored rows, then (unless var
+    ml_monitor_record_all_tests is false) every other test that ran (pass, fail, warn, error). -#}
 {% macro _monitor_results(results) -%}
-  {%- set found = [] -%}
-  {%- for r in results -%}
-    {%- set node = r.node -%}
-    {%- if node.resource_type == 'test' and node.test_metadata is defined and node.test_metadata is not none
-          and node.test_metadata.namespace == 'ml_monitor'
-          and r.status in ['pass', 'fail', 'warn'] and node.relation_name -%}
-      {%- do found.append(r) -%}
+  {%- set v = var('ml_monitor_record_all_tests', true) -%}
+  {%- set all_tests = not (v is false or (v is string and v | lower in ['false', '0', 'no'])) -%}
+  {%- set found, others = [], [] -%}
+  {%- for r in results if r.node.resource_type == 'test' -%}
+    {%- if ml_monitor._stores_rows(r) -%}{%- do found.append(r) -%}
+    {%- elif all_tests and r.status in ['pass', 'fail', 'warn', 'error'] -%}{%- do others.append(r) -%}
     {%- endif -%}
   {%- endfor -%}
-  {{ return(found) }}
+  {{ return(found + others) }}
 {%- endmacro %}
 
 {% macro record_observations(results) -%}
@@ -127,13 +140,25 @@
 {% macro _insert_history_sql(history, results) -%}
   insert into {{ history }} ({% for name, kind in ml_monitor.history_columns() %}{{ name }}{% if not loop.last %}, {% endif %}{% endfor %})
   select {% for name, kind in ml_monitor.history_columns() %}ml_new.{{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
+  {#- the outcome rows of tests without stored rows: one VALUES relation (literal_rows), not a
+      select each (on Spark one partition per select) -#}
+  {%- set names = [] -%}
+  {%- for name, kind in ml_monitor.history_columns() -%}{%- do names.append(name) -%}{%- endfor -%}
+  {%- set parts, outcomes = [], [] -%}
+  {%- for result in results -%}
+    {%- if ml_monitor._stores_rows(result) -%}{%- do parts.append(ml_monitor._history_rows_sql(result)) -%}
+    {%- else -%}
+      {%- set lit = ml_monitor._history_outcome_literals(result) -%}
+      {%- set row = [] -%}
+      {%- for name in names -%}{%- do row.append(lit[name]) -%}{%- endfor -%}
+      {%- do outcomes.append(row) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if outcomes -%}
+    {%- do parts.append('select ' ~ (names | join(', ')) ~ ' from ' ~ ml_monitor.literal_rows(outcomes, names, 'ml_outcomes')) -%}
+  {%- endif %}
   from (
-    {%- for result in results %}
-    {{ ml_monitor._history_rows_sql(result) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ parts | join('\n    union all\n    ') }}
   ) as ml_new
   where not exists (
     select 1 from {{ history }} as recorded
@@ -142,10 +167,15 @@
   )
 {%- endmacro %}
 
+{#- The name of the model (or seed, source) a test is attached to ('' when none). -#}
+{% macro _test_model_name(node) -%}
+  {{ return((node.attached_node or '').split('.')[-1] if node.attached_node else (node.depends_on.nodes[0].split('.')[-1] if node.depends_on.nodes else '')) }}
+{%- endmacro %}
+
 {#- The rows one test stored, as history rows (every history column, named). -#}
 {% macro _history_rows_sql(result) -%}
   {%- set node = result.node -%}
-  {%- set model_name = (node.attached_node or '').split('.')[-1] if node.attached_node else (node.depends_on.nodes[0].split('.')[-1] if node.depends_on.nodes else '') -%}
+  {%- set model_name = ml_monitor._test_model_name(node) -%}
   {%- set obs = ml_monitor.observation_columns() -%}
   {#- lineage (macros/history/lineage.sql): added to each row's facts -#}
   {%- set lineage = ml_monitor._lineage_of(result) -%}
@@ -167,4 +197,57 @@
       || {{ ml_monitor.to_string('row_number() over (partition by stored.metric order by stored.monitor, stored.column_name, stored.segment_column, stored.segment_value, stored.window_start)') }} as observation_id,
     {{ ml_monitor.timestamp_literal(ml_monitor.as_of()) }} as as_of
   from {{ node.relation_name }} as stored
+{%- endmacro %}
+
+{#- One history row for a test without stored observation rows (a plain dbt test, a singular
+    test, an ml_monitor test that errored): its outcome, as SQL literals by history column.
+    metric failing_rows (value: dbt's failures) or test_error (value null, dbt's message in
+    detail); status fail for fail, warn and error (test_status says which), pass for pass; no
+    window; facts {dbt_test, failures}. -#}
+{% macro _history_outcome_literals(result) -%}
+  {%- set node = result.node -%}
+  {%- set meta = node.test_metadata if (node.test_metadata is defined and node.test_metadata is not none) else none -%}
+  {%- set column = node.column_name if (node.column_name is defined and node.column_name) else none -%}
+  {%- set failures = result.failures if (result.failures is number) else none -%}
+  {%- set errored = result.status == 'error' -%}
+  {#- dbt's message on one line, without its macro call stack (`> in macro ...` lines) -#}
+  {%- set lines = [] -%}
+  {%- for line in ((result.message or '') | string).replace('\r', '').split('\n') if line | trim and not (line | trim).startswith('>') -%}
+    {%- do lines.append(line | trim) -%}
+  {%- endfor -%}
+  {%- set message = (lines | join(' '))[:500] -%}
+  {%- set n = failures if failures is not none else 0 -%}
+  {%- set counted = n ~ (' failing row' if n == 1 else ' failing rows') -%}
+  {%- if errored -%}
+    {%- set detail = 'test error: ' ~ (message or 'no message') -%}
+  {%- elif result.status == 'pass' -%}
+    {%- set detail = counted -%}
+  {%- else -%}
+    {%- set detail = (counted if failures is not none else 'failed') ~ ((' (dbt: ' ~ message ~ ')') if message else '') -%}
+  {%- endif -%}
+  {%- set test_ref = ((meta.namespace ~ '.') if (meta is not none and meta.namespace) else '') ~ (meta.name if meta is not none else 'singular') -%}
+  {%- set d = ml_monitor._type_of('double') -%}
+  {%- set no_text = ml_monitor.null_string() | trim -%}
+  {{ return({
+    'monitor': ml_monitor.string_literal(meta.name if meta is not none else 'singular'),
+    'column_name': ml_monitor.string_literal(column) if column is not none else no_text,
+    'segment_column': no_text, 'segment_value': no_text,
+    'metric': ml_monitor.string_literal('test_error' if errored else 'failing_rows'),
+    'value': 'cast(' ~ ('null' if (errored or failures is none) else failures) ~ ' as ' ~ d ~ ')',
+    'threshold': 'cast(null as ' ~ d ~ ')', 'baseline_value': 'cast(null as ' ~ d ~ ')',
+    'sample_size': 'cast(null as ' ~ ml_monitor._type_of('bigint') ~ ')',
+    'window_start': ml_monitor.timestamp_literal(none), 'window_end': ml_monitor.timestamp_literal(none),
+    'status': ml_monitor.string_literal('pass' if result.status == 'pass' else 'fail'),
+    'detail': ml_monitor.string_literal(detail),
+    'facts': ml_monitor.json_literal({'dbt_test': test_ref, 'failures': failures}),
+    'test_unique_id': ml_monitor.string_literal(node.unique_id),
+    'test_name': ml_monitor.string_literal(node.name),
+    'model_name': ml_monitor.string_literal(ml_monitor._test_model_name(node)),
+    'severity': ml_monitor.string_literal(node.config.severity | lower),
+    'test_status': ml_monitor.string_literal(result.status),
+    'invocation_id': ml_monitor.string_literal(invocation_id),
+    'run_started_at': ml_monitor.timestamp_literal(run_started_at.replace(tzinfo=none, microsecond=0)),
+    'observation_id': ml_monitor.string_literal(invocation_id ~ ':' ~ node.unique_id ~ ':outcome'),
+    'as_of': ml_monitor.timestamp_literal(ml_monitor.as_of()),
+  }) }}
 {%- endmacro %}

@@ -478,6 +478,8 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
     ev = latest_evaluations(df)
     key = ["model_name", "test_unique_id", "column_name", "metric"]
     for (table, uid, column, metric), g in ev.groupby(key, dropna=False, sort=False):
+        if metric == "test_error":      # a test that errored (history's outcome row): no value to draw
+            continue
         column = None if (isinstance(column, float) and math.isnan(column)) else column
         monitor = g["monitor"].iloc[0]
         use_window = _windowed(g)
