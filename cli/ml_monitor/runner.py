@@ -123,9 +123,18 @@ def _plain(value: Any) -> Any:
 
 
 def _clean(text: Any) -> str | None:
+    """dbt's text for people: no ANSI colours. An ml_monitor argument error (`ml_monitor.<test>
+    on <relation>: argument …`, which names the test, the argument and what exists) also loses
+    dbt's Jinja call stack (`> in macro _arg_error …` / `> called by …`: our internal macros,
+    not the user's mistake) and its blank lines; any other error keeps its stack (it may point
+    into the user's own macros)."""
     if text is None:
         return None
-    return _ANSI.sub("", str(text)).strip() or None
+    text = _ANSI.sub("", str(text)).strip()
+    lines = text.splitlines()
+    if any(ln.lstrip().startswith("ml_monitor.") for ln in lines):
+        text = "\n".join(ln.rstrip() for ln in lines if ln.strip() and not ln.lstrip().startswith("> ")).strip()
+    return text or None
 
 
 def project_yml(project_dir: str | Path) -> dict[str, Any]:

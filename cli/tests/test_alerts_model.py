@@ -178,3 +178,19 @@ def test_monitoring_failed_says_each_cause_once_and_what_was_skipped(failing_run
         "test t errored: division by zero",
         "1 check skipped, not evaluated: " + next(c.name for c in checks if c.status == "skipped")]
     assert alert_facts(Notification("resolve", alert)).body.startswith("dbt completes again")
+
+
+def test_argument_errors_lose_dbts_jinja_call_stack_other_errors_keep_it():
+    """An ml_monitor argument error names test, argument and what exists; dbt appends the Jinja
+    call stack of our internal macros (`> in macro _arg_error …`), noise in a 3 a.m. alert. It is
+    dropped there; another error (which may point into the user's own macro) keeps it."""
+    from ml_monitor.runner import _clean
+
+    ours = ("\x1b[31mCompilation Error in test broken (models/schema.yml)\x1b[0m\n"
+            "  ml_monitor.null_rate on \"db\".\"main\".\"events\": argument 'columns' names column(s) nope that do not exist\n"
+            "  \n  > in macro _arg_error (macros/core/args.sql)\n  > called by test broken (models/schema.yml)\n")
+    assert _clean(ours) == ("Compilation Error in test broken (models/schema.yml)\n"
+                            "  ml_monitor.null_rate on \"db\".\"main\".\"events\": argument 'columns' names column(s) nope that do not exist")
+    theirs = "Compilation Error in model m\n  'foo' is undefined\n  \n  > in macro my_macro (macros/mine.sql)"
+    assert "> in macro my_macro" in _clean(theirs)
+    assert _clean(None) is None and _clean("  ") is None
