@@ -128,3 +128,26 @@ def test_good_test_still_runs_beside_bad_ones(bad_run):
     # windows: 3 ending at the run's start: the seed's two rows are older, so every window is
     # empty (no_data), which fails by default; what matters here is that it compiled and ran
     assert results["null_rate_windows_fine"]["status"] in ("pass", "fail"), output[-3000:]
+
+
+def test_schema_contract_names_a_text_type_as_the_catalog_does(tmp_path):
+    """dbt's Column.data_type gives a text column without a declared length an invented one
+    (DuckDB's VARCHAR read `character varying(256)`): the contract's detail now says the
+    catalog's own name, and a declared length is still shown."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.schema_contract:
+          name: contract
+          arguments: {columns: {id: bigint, name: bigint, code: varchar}}
+          config: {severity: warn}
+"""
+    models = {"t": "select 1::bigint as id, 'a'::varchar as name, 'b'::varchar(3) as code"}
+    ok, by_name = build_tiny_project(root := tmp_path / "contract_types", models, schema)
+    assert ok, {k: r.get("message") for k, r in by_name.items()}
+    details = dict(duckdb_rows(root / "e.duckdb", "select column_name, detail from main_dbt_test__audit.contract"))
+    assert details["name"] == "type is VARCHAR, expected bigint", details
+    assert details["id"] == "present as BIGINT" and "256" not in " ".join(details.values()), details

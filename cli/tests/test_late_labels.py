@@ -151,6 +151,14 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
         assert set(kept.invocation_id) == {run_ids[0]} and set(kept.evaluations) == {1}
         _check_values(s, exp1, days(26, 28, 29, 30))
 
+    # a plain dbt test beside them: one outcome row per run in the log (no window), its latest in
+    # the store, on every engine (macros/history/record_observations.sql)
+    plain_log = log2[log2.test_name == "ll_predictions_id_not_null"]
+    assert len(plain_log) == 2 and set(plain_log.metric) == {"failing_rows"} and set(plain_log["value"]) == {0}
+    assert plain_log.window_start.isna().all()
+    plain = store2[store2.test_name == "ll_predictions_id_not_null"]
+    assert len(plain) == 1 and plain.iloc[0].invocation_id == run_ids[1] and int(plain.iloc[0].evaluations) == 2
+
     # measured: the second run's performance SQL is bounded by the two evaluated windows only
     # (01-27 and 01-31), and its label_coverage rows cover 2 x 60 predictions, not 5 x 60
     compiled = next((tmp_path / "target" / "compiled").rglob("ml_monitor_performance_ll_*.sql")).read_text()
@@ -165,7 +173,7 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
     store3, log3 = _show_store_and_log(adapter, tmp_path, env,
                                        ["test_name", "window_start", "invocation_id", "run_started_at"])
     run3 = log3.groupby("invocation_id").run_started_at.min().sort_values().index[-1]
-    assert set(log3[log3.invocation_id == run3].window_start) == days(31)
+    assert set(log3[(log3.invocation_id == run3) & log3.window_start.notna()].window_start) == days(31)
     assert len(store3) == len(store2)
     assert not store3.duplicated(["test_name"] + KEY).any()
     merged = store2.merge(store3, on=["test_name"] + KEY, suffixes=("_2", "_3"))

@@ -1,4 +1,5 @@
-{#- The metric store: the latest evaluation of every window of every ml_monitor test.
+{#- The metric store: the latest evaluation of every window of every ml_monitor test (and the
+    latest outcome row of every other test: no window).
 
     Grain: one row per (test_unique_id, column_name, segment_column, segment_value, metric,
     window_start, window_end). Read from the audit log ml_monitor_observations, where every run

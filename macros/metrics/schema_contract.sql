@@ -14,7 +14,10 @@
   {%- do ml_monitor._check_bool(test, relation, 'allow_extra_columns', allow_extra_columns) -%}
   {%- set actual = {} -%}
   {%- for col in adapter.get_columns_in_relation(relation) -%}
-    {%- do actual.update({col.name: col.data_type}) -%}
+    {#- a text column without a declared length: the catalog's own name (DuckDB's VARCHAR),
+        not dbt's data_type, which invents a length (character varying(256)) -#}
+    {%- set string_without_size = col.is_string() and col.char_size is none -%}
+    {%- do actual.update({col.name: (col.dtype if string_without_size else col.data_type)}) -%}
   {%- endfor -%}
   {%- set actual_lower = {} -%}
   {%- for name, data_type in actual.items() -%}{%- do actual_lower.update({name | lower: name}) -%}{%- endfor -%}
