@@ -137,23 +137,19 @@ def test_every_other_test_of_the_run_gets_a_row_of_its_outcome(tiny_project, tmp
     test_error (dbt's message), no window; `ml_monitor_record_all_tests: false` leaves them out."""
     project, db = tiny_project
     (project / "tests").mkdir()
-    (project / "tests" / "no_big_x.sql").write_text("select * from {{ ref('events') }} where x > 2")
-    (project / "models" / "schema.yml").write_text(textwrap.dedent("""
-        seeds:
-          - name: events
+    (project / "tests" / "no_big_x.sql").write_text("select * from {{ ref('events_m') }} where x > 2")
+    # the fixture's two ml_monitor tests stay on the seed; the others on a model over it
+    (project / "models" / "events_m.sql").write_text("select * from {{ ref('events') }}")
+    (project / "models" / "more.yml").write_text(textwrap.dedent("""
+        models:
+          - name: events_m
             data_tests:
               - ml_monitor.null_rate:
                   name: broken_monitor
                   arguments: {columns: [no_such_column], max_null_rate: 0.5}
             columns:
               - name: x
-                data_tests:
-                  - ml_monitor.null_rate:
-                      arguments: {max_null_rate: 1.0, segment_by: [seg]}
-                  - ml_monitor.null_rate:
-                      arguments: {max_null_rate: 0.1}
-                      config: {severity: warn}
-                  - not_null
+                data_tests: [not_null]
               - name: id
                 data_tests:
                   - unique
@@ -166,15 +162,15 @@ def test_every_other_test_of_the_run_gets_a_row_of_its_outcome(tiny_project, tmp
     h = history(db)
     other = h[h.observation_id.str.endswith(":outcome")].set_index("test_name")
     names = set(other.index)
-    assert {"not_null_events_x", "unique_events_id", "no_big_x", "broken_monitor"} <= names, names
+    assert {"not_null_events_m_x", "unique_events_m_id", "no_big_x", "broken_monitor"} <= names, names
     assert len(h[~h.observation_id.str.endswith(":outcome")]) == 5      # the ml_monitor rows as before
 
-    x = other.loc["not_null_events_x"]
+    x = other.loc["not_null_events_m_x"]
     assert (x.monitor, x.column_name, x.metric, x.value, x.status, x.test_status) == \
         ("not_null", "x", "failing_rows", 2.0, "fail", "fail")
-    assert x.detail.startswith("2 failing rows (dbt: ") and x.model_name == "events"
+    assert x.detail.startswith("2 failing rows (dbt: ") and x.model_name == "events_m"
     assert x.window_start is None or x.window_start != x.window_start     # no window (NULL / NaT)
-    u = other.loc["unique_events_id"]
+    u = other.loc["unique_events_m_id"]
     assert (u.metric, u.value, u.status, u.test_status, u.detail) == ("failing_rows", 0.0, "pass", "pass", "0 failing rows")
     s = other.loc["no_big_x"]
     assert (s.monitor, s.value, s.status) == ("singular", 1.0, "fail") and s.detail.startswith("1 failing row (dbt: ")
