@@ -210,9 +210,21 @@ class Outbox:
                     out.enqueued += self._enqueue(note, channels, now)
                     (out.repeated if channels else out.unrouted).append(alert)
                 else:
-                    db.execute("update alerts set last_seen = ?, occurrences = ?, alert = ? where fingerprint = ?",
-                               (now, occurrences, data, alert.fingerprint))
-                    out.suppressed.append(alert)
+                    # a channel routed to now that never had this alert (added to ml_monitor.yml, or a
+                    # route changed while it was failing) gets it at once, as a still-failing notice;
+                    # the others keep their suppression (last_notified unchanged)
+                    known = json.loads(row["channels"])
+                    added = [c for c in channels if c not in known]
+                    db.execute("update alerts set last_seen = ?, occurrences = ?, channels = ?, alert = ?"
+                               " where fingerprint = ?",
+                               (now, occurrences, json.dumps(known + added), data, alert.fingerprint))
+                    if added:
+                        note = Notification("trigger", alert, repeat=True, occurrences=occurrences,
+                                            first_seen=iso(row["first_seen"]))
+                        out.enqueued += self._enqueue(note, added, now)
+                        out.repeated.append(alert)
+                    else:
+                        out.suppressed.append(alert)
             for fp in passed:
                 row = db.execute("select * from alerts where fingerprint = ? and state = 'open'", (fp,)).fetchone()
                 if row is None:

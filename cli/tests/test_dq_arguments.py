@@ -151,3 +151,50 @@ models:
     details = dict(duckdb_rows(root / "e.duckdb", "select column_name, detail from main_dbt_test__audit.contract"))
     assert details["name"] == "type is VARCHAR, expected bigint", details
     assert details["id"] == "present as BIGINT" and "256" not in " ".join(details.values()), details
+
+
+def test_dbts_own_accepted_values_still_works_beside_ours(tmp_path):
+    """dbt's built-in `accepted_values` (no namespace) and `ml_monitor.accepted_values` share a
+    name, and an installed package's generic test outranks dbt's built-in one: the plain test got
+    this package's config (fail_calc over observation rows) with dbt's SQL and failed with a
+    Binder Error in every project that installed ml_monitor. Declared without the namespace it is
+    dbt's own again (its SQL, `quote`, its default config); ours is unchanged."""
+    import json
+
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: t
+    columns:
+      - name: c
+        data_tests:
+          - accepted_values:
+              arguments: {values: [a, b]}
+          - accepted_values:
+              name: plain_av_fails
+              arguments: {values: [a]}
+              config: {severity: warn}
+          - ml_monitor.accepted_values:
+              name: ours_av
+              arguments: {values: [a], max_violation_rate: 0.5}
+              config: {severity: warn}
+      - name: n
+        data_tests:
+          - accepted_values:
+              name: plain_av_unquoted
+              arguments: {values: [1, 2], quote: false}
+"""
+    models = {"t": "select * from (values ('a', 1), ('b', 2), ('b', 2)) as v(c, n)"}
+    ok, by_name = build_tiny_project(root := tmp_path / "two_accepted_values", models, schema)
+    status = {k: (r["status"], r.get("failures")) for k, r in by_name.items()}
+    assert ok, {k: r.get("message") for k, r in by_name.items()}
+    assert status == {"accepted_values_t_c__a__b": ("pass", 0), "plain_av_fails": ("warn", 1),
+                      "plain_av_unquoted": ("pass", 0), "ours_av": ("warn", 1)}, status
+    manifest = json.loads((root / "target" / "manifest.json").read_text())
+    config = {n["name"]: n["config"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    assert config["plain_av_fails"]["fail_calc"] == "count(*)" and not config["plain_av_fails"]["store_failures"]
+    assert "is_deciding" in config["ours_av"]["fail_calc"] and config["ours_av"]["store_failures"]
+    # ours wrote its observation rows (the share of values outside [a]: 2 of 3)
+    (value,) = duckdb_rows(root / "e.duckdb", "select value from main_dbt_test__audit.ours_av where segment_column is null")[0]
+    assert value == pytest.approx(2 / 3, abs=1e-12)

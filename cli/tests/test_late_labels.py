@@ -158,6 +158,9 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
     assert plain_log.window_start.isna().all()
     plain = store2[store2.test_name == "ll_predictions_id_not_null"]
     assert len(plain) == 1 and plain.iloc[0].invocation_id == run_ids[1] and int(plain.iloc[0].evaluations) == 2
+    # dbt's own accepted_values, declared without the namespace, ran as dbt's (it broke before)
+    accepted = log2[log2.test_name == "ll_predictions_region_plain_accepted"]
+    assert len(accepted) == 2 and set(accepted["value"]) == {0}
 
     # measured: the second run's performance SQL is bounded by the two evaluated windows only
     # (01-27 and 01-31), and its label_coverage rows cover 2 x 60 predictions, not 5 x 60

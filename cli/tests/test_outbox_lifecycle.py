@@ -336,3 +336,23 @@ channels:
     assert "  report: https://reports.example.com/ml/churn.html" in text
     assert f"  rerun: dbt test --select {score.alert.test_name}" in text
     assert score.alert.failures_relation and f"  failing rows: select * from {score.alert.failures_relation}" in text
+
+
+def test_a_channel_added_while_an_alert_fails_gets_it_at_once(hook_config, http_receiver, failing_run_report):
+    """A channel added to ml_monitor.yml while an alert keeps failing got nothing until the
+    suppression interval ran out (a new user adding Slack saw `0 new … suppressed`). It gets the
+    open alerts at once, as still failing; the channels that had them stay suppressed, and the
+    new one is suppressed from then on."""
+    cfg = hook_config()
+    t0 = 1_800_000_000.0
+    assert api.deliver(failing_run_report, cfg, now=t0).delivery.sent == 2
+    cfg2 = hook_config(extra_channels=f"  pager: {{type: webhook, url: \"{http_receiver.url('/pager')}\"}}")
+    out = api.deliver(failing_run_report, cfg2, now=t0 + 600)
+    assert out.lifecycle.counts()["repeated"] == 2 and out.delivery.sent == 2
+    assert sorted(_events(http_receiver, "/pager")) == [("trigger", "label", True), ("trigger", "score", True)]
+    assert len(http_receiver.at("/hook")) == 2                      # the first channel: still suppressed
+    again = api.deliver(failing_run_report, cfg2, now=t0 + 1200)
+    assert again.lifecycle.counts()["suppressed"] == 2 and again.delivery.sent == 0
+    # both channels had it: both get the resolve later, and the reminder at the interval
+    later = api.deliver(failing_run_report, cfg2, now=t0 + 3600)
+    assert later.delivery.sent == 4

@@ -532,6 +532,27 @@ def test_write_report_result(tmp_path):
     assert not list(tmp_path.glob(".ml_monitor_report.*"))    # no temp file left behind
 
 
+def test_report_file_gets_the_mode_of_a_plain_write(tmp_path):
+    """The report is a page to share: written through a temporary file (mkstemp: 0600), it gets
+    the mode a plain write gives under the umask, or keeps the mode of the report it replaces."""
+    import os
+    import stat
+
+    frame, meta, now = synthetic_history()
+    old = os.umask(0o022)
+    try:
+        res = write_report(frame, tmp_path / "r.html", checks_meta=meta, now=now, days=30)
+        assert stat.S_IMODE(res.path.stat().st_mode) == 0o644
+        os.chmod(res.path, 0o640)
+        res = write_report(frame, tmp_path / "r.html", checks_meta=meta, now=now, days=30)
+        assert stat.S_IMODE(res.path.stat().st_mode) == 0o640
+        os.umask(0o077)
+        res = write_report(frame, tmp_path / "s.html", checks_meta=meta, now=now, days=30)
+        assert stat.S_IMODE(res.path.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
 # ---------------------------------------------------------------------------------------------
 # loader pieces that need no dbt
 

@@ -136,6 +136,22 @@
   {%- endif -%}
 {%- endmacro %}
 
+{#- Whether the test node being parsed or compiled was declared with this package's namespace
+    (`ml_monitor.accepted_values`), not by the bare name of dbt's built-in test. Called from a
+    generic test's body, where `model` is the test's own argument: inside this macro `model` is
+    the node. Unknown (no test metadata) counts as declared here. -#}
+{% macro _declared_in_package() -%}
+  {%- set meta = none -%}
+  {%- if model is mapping -%}
+    {%- set meta = model.get('test_metadata') -%}
+  {%- elif model is defined and model is not none and model.test_metadata is defined -%}
+    {%- set meta = model.test_metadata -%}
+  {%- endif -%}
+  {%- if meta is none -%}{{ return(true) }}{%- endif -%}
+  {%- set namespace = meta.get('namespace') if meta is mapping else meta.namespace -%}
+  {{ return(namespace == 'ml_monitor') }}
+{%- endmacro %}
+
 {#- A number rendered for a detail text: rounded, as a string. -#}
 {% macro _fmt(expr, digits=4) -%}{{ ml_monitor.format_number(expr, digits) }}{%- endmacro %}
 

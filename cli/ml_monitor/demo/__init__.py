@@ -101,7 +101,7 @@ def run_demo(directory: str | Path | None = None, seed: int = 7, console=None, s
     )
     console.print(
         f"[dim]{time.monotonic() - started:.1f}s. Project: {project_dir} "
-        f"(re-run by hand: cd {project_dir} && dbt build --profiles-dir .); "
+        f"(re-run by hand, with the virtualenv that has ml-monitor active: cd {project_dir} && dbt build --profiles-dir .); "
         f"history: table ml_monitor_observations in {db_path.name}[/dim]"
     )
     return report.exit_code

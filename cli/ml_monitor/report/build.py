@@ -59,6 +59,9 @@ def write_report(frame: pd.DataFrame, out: str | Path, *,
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(html)
+        # a page to share (report_url): the mode a plain write would give (mkstemp makes 0600),
+        # or the mode of the report it replaces
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -70,6 +73,12 @@ def write_report(frame: pd.DataFrame, out: str | Path, *,
     log.info("report written to %s (%.1f MB, %d checks, %d failing)", result.path,
              result.size_bytes / 1e6, result.checks, result.failing)
     return result
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def build_report(project_dir: str | Path = ".", *, out: str | Path = "ml_monitor_report.html",
