@@ -40,7 +40,7 @@ class CheckResult:
     name: str
     status: str                    # pass | warn | fail | error | skipped
     severity: str                  # configured severity: warn | error
-    monitor: str | None            # test_metadata.name (null_rate, not_null, ...) or None for singular tests
+    monitor: str | None            # test_metadata.name (null_rate, not_null, ...); a singular test: its own name
     package: str | None            # test_metadata.namespace: 'ml_monitor' for our tests, None for dbt's
     model: str | None
     column: str | None
