@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from ml_monitor.alerts.base import SettingsError, url_secrets
+from ml_monitor.formatting import hide_url_passwords
 from ml_monitor.alerts.registry import CHANNEL_TYPES, channel_module
 from ml_monitor.settings import ConfigError, build_dataclass, coerce, parse_duration
 from ml_monitor.triggers.rules import Trigger, parse_trigger
@@ -75,11 +76,13 @@ class Config:
     secrets: set[str] = field(default_factory=set)
 
     def redact(self, text: Any) -> Any:
-        """Replace every known secret in `text` (str, or nested lists/dicts of str) by ***."""
+        """Replace every known secret in `text` (str, or nested lists/dicts of str) by ***, and
+        the password of any URL in it (`scheme://user:secret@host`: a DSN quoted in a dbt error
+        message), known or not."""
         if isinstance(text, str):
             for secret in sorted(self.secrets, key=len, reverse=True):
                 text = text.replace(secret, "***")
-            return text
+            return hide_url_passwords(text)
         if isinstance(text, dict):
             return {k: self.redact(v) for k, v in text.items()}
         if isinstance(text, (list, tuple)):

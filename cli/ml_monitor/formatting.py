@@ -96,6 +96,18 @@ def short_timestamp(value: Any) -> str | None:
     return t.strftime("%Y-%m-%d" if (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0) else "%Y-%m-%d %H:%M")
 
 
+# the password of a URL's userinfo in free text; its SQL twin for the history's copy of dbt's
+# messages is in macros/history/record_observations.sql
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+):[^@\s/]+@")
+
+
+def hide_url_passwords(text: str) -> str:
+    """`postgres://app:hunter2@db/x` -> `postgres://app:***@db/x`, wherever a URL with a password
+    appears in free text (a DSN quoted in a dbt error message): secrets never travel, even ones
+    the configuration does not know."""
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
 _SAFE_LINK = re.compile(r"^(https?://[^\s<>|\"'`]+|mailto:[^\s<>|\"'`]+)$", re.IGNORECASE)
 
 

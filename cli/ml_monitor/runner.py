@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import yaml
 
-from ml_monitor.formatting import iso_utc
+from ml_monitor.formatting import hide_url_passwords, iso_utc
 from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
 from ml_monitor.signals import abort_requested
 
@@ -130,7 +130,7 @@ def _clean(text: Any) -> str | None:
     into the user's own macros)."""
     if text is None:
         return None
-    text = _ANSI.sub("", str(text)).strip()
+    text = hide_url_passwords(_ANSI.sub("", str(text)).strip())
     lines = text.splitlines()
     if any(ln.lstrip().startswith("ml_monitor.") for ln in lines):
         text = "\n".join(ln.rstrip() for ln in lines if ln.strip() and not ln.lstrip().startswith("> ")).strip()

@@ -202,3 +202,10 @@ def test_env_default_syntax_and_durations(tmp_path):
     assert [parse_duration(v) for v in ("90", "90s", "15m", "6h", "1d", 2.5)] == [90, 90, 900, 21600, 86400, 2.5]
     with pytest.raises(ConfigError):
         parse_duration("-5m")
+
+
+def test_redact_hides_url_passwords_it_does_not_know(tmp_path):
+    project = _project(tmp_path, "channels:\n  h: {type: webhook, url: 'http://h/${TOKEN}'}\n")
+    cfg = load_config(project, environ={"TOKEN": "tok-abc"})
+    assert cfg.redact("http://h/tok-abc failed; dsn postgres://app:hunter2@db/x") == \
+        "*** failed; dsn postgres://app:***@db/x"

@@ -70,3 +70,17 @@ def test_short_timestamp():
     assert short_timestamp("2026-01-28 06:00:00") == "2026-01-28 06:00"
     assert short_timestamp(datetime(2026, 1, 28, 9, tzinfo=timezone.utc).astimezone()) == "2026-01-28 09:00"
     assert short_timestamp(None) is None
+
+
+def test_url_passwords_never_travel():
+    """A DSN quoted in a dbt error message (DuckDB and PostgreSQL quote the failing SQL) would
+    reach the alert, the state file and the log with its password: every URL password in free
+    text is hidden, known to the configuration or not."""
+    from ml_monitor.formatting import hide_url_passwords
+    from ml_monitor.runner import _clean
+
+    assert hide_url_passwords("LINE 1: select 'postgres://app:hunter2@db.internal:5432/x' fromm t") == \
+        "LINE 1: select 'postgres://app:***@db.internal:5432/x' fromm t"
+    assert hide_url_passwords("see https://h.example/a@b and mailto:x@y, http://user@host/") == \
+        "see https://h.example/a@b and mailto:x@y, http://user@host/"        # no password: unchanged
+    assert "s3cr3t" not in _clean("Runtime Error\n  Parser Error near 'fromm'\n  LINE 3: 'mysql://u:s3cr3t@h/db'")

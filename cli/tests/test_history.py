@@ -138,6 +138,9 @@ def test_every_other_test_of_the_run_gets_a_row_of_its_outcome(tiny_project, tmp
     project, db = tiny_project
     (project / "tests").mkdir()
     (project / "tests" / "no_big_x.sql").write_text("select * from {{ ref('events_m') }} where x > 2")
+    # a test that errors with a credential in a URL inside dbt's message (DuckDB quotes the SQL)
+    (project / "tests" / "bad_sql.sql").write_text(
+        "select 'postgres://app:hunter2@db.internal/x' as dsn fromm {{ ref('events_m') }}")
     # the fixture's two ml_monitor tests stay on the seed; the others on a model over it
     (project / "models" / "events_m.sql").write_text("select * from {{ ref('events') }}")
     (project / "models" / "more.yml").write_text(textwrap.dedent("""
@@ -179,6 +182,9 @@ def test_every_other_test_of_the_run_gets_a_row_of_its_outcome(tiny_project, tmp
     assert "no_such_column" in b.detail and b.detail.startswith("test error: Compilation Error in test broken_monitor")
     assert "\n" not in b.detail and "> in macro" not in b.detail     # one line, no macro call stack
     assert '"dbt_test": "ml_monitor.null_rate"' in b.facts
+    bad = other.loc["bad_sql"]
+    assert (bad.metric, bad.test_status) == ("test_error", "error")
+    assert "hunter2" not in bad.detail and "postgres://app:***@db.internal" in bad.detail, bad.detail
     w = other[other.monitor == "not_null"].set_index("column_name").loc["id"]
     assert (w.test_status, w.severity, w.status) == ("pass", "warn", "pass")   # where id > 1: no null
 

@@ -215,7 +215,8 @@
   {%- for line in ((result.message or '') | string).replace('\r', '').split('\n') if line | trim and not (line | trim).startswith('>') -%}
     {%- do lines.append(line | trim) -%}
   {%- endfor -%}
-  {%- set message = (lines | join(' '))[:500] -%}
+  {#- credentials inside a URL (`scheme://user:secret@host`) never reach the history -#}
+  {%- set message = modules.re.sub('(://[^/\\s:@]+):[^@\\s/]+@', '\\1:***@', lines | join(' '))[:500] -%}
   {%- set n = failures if failures is not none else 0 -%}
   {%- set counted = n ~ (' failing row' if n == 1 else ' failing rows') -%}
   {%- if errored -%}
