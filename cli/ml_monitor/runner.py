@@ -261,11 +261,16 @@ def release_connections() -> None:
 
 
 def _model_name(node: Any) -> str | None:
+    """The name of what a test is attached to: a model's (seed's, snapshot's) name, or
+    `<source>.<table>` for a source's table, so that a source and a model of the same name stay
+    apart (the history hook's `_test_model_name` says the same)."""
     attached = getattr(node, "attached_node", None)
-    if attached:
-        return attached.split(".")[-1]
     deps = getattr(getattr(node, "depends_on", None), "nodes", None) or []
-    return deps[0].split(".")[-1] if deps else None
+    uid = attached or (deps[0] if deps else None)
+    if not uid:
+        return None
+    parts = uid.split(".")
+    return ".".join(parts[2:]) if parts[0] == "source" and len(parts) > 3 else parts[-1]
 
 
 def _check(result: Any) -> CheckResult:

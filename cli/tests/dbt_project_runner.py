@@ -157,11 +157,13 @@ def build_family(family: str, work: Path, extra_select: tuple = (), exclude: tup
 
 
 def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
-                       project_vars: str = "", settings: dict[str, str] | None = None) -> tuple[bool, dict[str, dict]]:
+                       project_vars: str = "", settings: dict[str, str] | None = None,
+                       project_yaml: str = "") -> tuple[bool, dict[str, dict]]:
     """A throwaway DuckDB dbt project under `root` that installs this package (`local:`), with
     `models` ({name: select}) and `schema_yml`: `dbt deps` then `dbt build` in process.
     `project_vars`: YAML lines of the project's `vars:` block; `settings`: DuckDB settings of the
-    connection (e.g. default_null_order).
+    connection (e.g. default_null_order); `project_yaml`: more top-level YAML of dbt_project.yml
+    (e.g. `data_tests:` configs).
     Returns (build succeeded, {test name: its run result}) for argument-error tests."""
     from dbt.cli.main import dbtRunner
 
@@ -171,7 +173,8 @@ def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
     (root / "models").mkdir(parents=True)
     (root / "dbt_project.yml").write_text(
         f"name: {name}\nversion: '1.0'\nconfig-version: 2\nprofile: {name}\n"
-        f"models:\n  {name}:\n    +materialized: table\n" + (f"vars:\n{project_vars}" if project_vars else ""))
+        f"models:\n  {name}:\n    +materialized: table\n" + (f"vars:\n{project_vars}" if project_vars else "")
+        + (("\n" + project_yaml) if project_yaml else ""))
     (root / "profiles.yml").write_text(
         f"{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n"

@@ -194,3 +194,17 @@ def test_argument_errors_lose_dbts_jinja_call_stack_other_errors_keep_it():
     theirs = "Compilation Error in model m\n  'foo' is undefined\n  \n  > in macro my_macro (macros/mine.sql)"
     assert "> in macro my_macro" in _clean(theirs)
     assert _clean(None) is None and _clean("  ") is None
+
+
+def test_a_source_and_a_model_of_the_same_name_stay_apart():
+    """Tests on source('raw', 'labels') and on the model labels were all `labels` in alerts, the
+    history and the report: a source's table is named `<source>.<table>`."""
+    from types import SimpleNamespace as NS
+
+    from ml_monitor.runner import _model_name
+
+    on_source = NS(attached_node=None, depends_on=NS(nodes=["source.shop.raw.labels"]))
+    on_model = NS(attached_node="model.shop.labels", depends_on=NS(nodes=["model.shop.labels"]))
+    singular = NS(attached_node=None, depends_on=NS(nodes=["model.shop.labels", "model.shop.other"]))
+    assert (_model_name(on_source), _model_name(on_model), _model_name(singular)) == ("raw.labels", "labels", "labels")
+    assert _model_name(NS(attached_node=None, depends_on=NS(nodes=[]))) is None

@@ -198,3 +198,26 @@ models:
     # ours wrote its observation rows (the share of values outside [a]: 2 of 3)
     (value,) = duckdb_rows(root / "e.duckdb", "select value from main_dbt_test__audit.ours_av where segment_column is null")[0]
     assert value == pytest.approx(2 / 3, abs=1e-12)
+
+
+def test_a_project_row_limit_cannot_hide_a_failing_observation(tmp_path):
+    """`data_tests: +limit: 1` in a project (meant to keep plain tests' failing rows few) cut an
+    ml_monitor test's observation rows before fail_calc counted them: a failing column past the
+    first row made the test pass, and the history kept one row. ml_monitor's tests set a limit
+    no set of observation rows reaches."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.null_rate:
+          name: limited
+          arguments: {columns: [a, b, c], max_null_rate: 0.1}
+          config: {severity: warn}
+"""
+    ok, by_name = build_tiny_project(root := tmp_path / "row_limit", {"t": "select 1 as a, 2 as b, cast(null as int) as c"},
+                                     schema, project_yaml="data_tests:\n  +limit: 1\n")
+    assert ok and (by_name["limited"]["status"], by_name["limited"]["failures"]) == ("warn", 1), by_name["limited"]
+    rows = duckdb_rows(root / "e.duckdb", "select column_name, status from main_dbt_test__audit.limited order by 1")
+    assert rows == [("a", "pass"), ("b", "pass"), ("c", "fail")]

@@ -144,6 +144,14 @@ def test_every_other_test_of_the_run_gets_a_row_of_its_outcome(tiny_project, tmp
     # the fixture's two ml_monitor tests stay on the seed; the others on a model over it
     (project / "models" / "events_m.sql").write_text("select * from {{ ref('events') }}")
     (project / "models" / "more.yml").write_text(textwrap.dedent("""
+        sources:
+          - name: raw               # the seed again, as a source of the same name as the seed
+            schema: main
+            tables:
+              - name: events
+                columns:
+                  - name: id
+                    data_tests: [not_null]
         models:
           - name: events_m
             data_tests:
@@ -182,10 +190,13 @@ def test_every_other_test_of_the_run_gets_a_row_of_its_outcome(tiny_project, tmp
     assert "no_such_column" in b.detail and b.detail.startswith("test error: Compilation Error in test broken_monitor")
     assert "\n" not in b.detail and "> in macro" not in b.detail     # one line, no macro call stack
     assert '"dbt_test": "ml_monitor.null_rate"' in b.facts
+    # a source's table and a model (here the seed) of the same name stay apart
+    assert other.loc["source_not_null_raw_events_id"].model_name == "raw.events"
+    assert set(h[~h.observation_id.str.endswith(":outcome")].model_name) == {"events"}
     bad = other.loc["bad_sql"]
     assert (bad.metric, bad.test_status) == ("test_error", "error")
     assert "hunter2" not in bad.detail and "postgres://app:***@db.internal" in bad.detail, bad.detail
-    w = other[other.monitor == "not_null"].set_index("column_name").loc["id"]
+    w = other.loc["not_null_events_m_id"]
     assert (w.test_status, w.severity, w.status) == ("pass", "warn", "pass")   # where id > 1: no null
 
     # the second hook call of the same run added nothing; opting out records ml_monitor's rows only

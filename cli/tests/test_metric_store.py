@@ -249,3 +249,44 @@ def test_store_keeps_the_anomaly_row_of_every_tested_window(windowed_project, tm
     assert t["anomaly"]["upper"] == [f["upper"] for f in facts]
     assert facts[0]["upper"] == 1.0 and facts[1]["upper"] == pytest.approx(0.125 + 3 * 0.25 / 2 ** 0.5, abs=1e-12)
     assert t["band"]["upper"][-2:] == t["anomaly"]["upper"]
+
+
+def test_fail_on_any_keeps_failing_while_a_failing_window_is_in_the_series(windowed_project, tmp_path):
+    """fail_on: any fails while any of the N windows breaches. With incremental refresh it
+    evaluated only the newest window on the next run, so a failing past window still in the
+    series stopped failing the test (a silent pass, found by a new user). fail_on: any now
+    evaluates every window of its series; fail_on: latest keeps the incremental refresh."""
+    project, db = windowed_project
+    (project / "seeds" / "schema.yml").write_text(textwrap.dedent("""
+        seeds:
+          - name: events
+            columns:
+              - name: x
+                data_tests:
+                  - ml_monitor.null_rate:
+                      name: any_window
+                      arguments: {max_null_rate: 0.6, timestamp_column: event_ts,
+                                  window: {period: day, count: 1}, windows: 4, fail_on: any}
+                      config: {severity: warn}
+                  - ml_monitor.null_rate:
+                      name: latest_window
+                      arguments: {max_null_rate: 0.6, timestamp_column: event_ts,
+                                  window: {period: day, count: 1}, windows: 4}
+                      config: {severity: warn}
+    """))
+    w = tmp_path / "w"
+    status = {}
+    for as_of in ("2026-01-31 00:00:00", "2026-02-01 00:00:00", "2026-02-01 00:00:00"):
+        res = run_dbt(["build", "--vars", f"{{ml_monitor_as_of: '{as_of}'}}"], "duckdb", w, project=project)
+        assert res.returncode == 0, res.output
+        for r in res.results:
+            name = r["unique_id"].split(".")[2]
+            if name in ("any_window", "latest_window"):
+                status.setdefault(name, []).append(r["status"])
+    # 01-28 (null share 0.75) is in the series of every run: any_window warns every time;
+    # latest_window passes (its newest window, 01-30 then 01-31, is below 0.6)
+    assert status == {"any_window": ["warn", "warn", "warn"], "latest_window": ["pass", "pass", "pass"]}, status
+    log = read(db, "ml_monitor_observations")
+    any_runs = _runs(log[log.test_name == "any_window"])
+    assert any_runs[1:] == [["01-28", "01-29", "01-30", "01-31"]] * 2       # every window, every run
+    assert _runs(log[log.test_name == "latest_window"])[1:] == [["01-31"], ["01-31"]]

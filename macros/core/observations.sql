@@ -124,6 +124,15 @@
   {%- endif %}
 {%- endmacro %}
 
+{#- The dbt config of every ml_monitor generic test: its fail_calc (below), its rows stored
+    (the history reads them) and no row limit: a project's `data_tests: +limit: N` is meant for
+    failing rows of plain tests, and would cut the observation rows before fail_calc counts
+    them (a failing row past the limit made the test pass). dbt ignores limit=none, so the
+    limit is one no set of observation rows reaches. -#}
+{% macro _test_config(fail_on_no_data=none) -%}
+  {{ return({'fail_calc': ml_monitor._fail_calc(fail_on_no_data), 'store_failures': true, 'limit': 2147483647}) }}
+{%- endmacro %}
+
 {#- dbt's fail_calc for every ml_monitor test: the number of failing observations
     (plus no_data ones unless fail_on_no_data is false) among the deciding rows
     (is_deciding: with windows: N and fail_on: latest, the newest window's rows). -#}

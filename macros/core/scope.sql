@@ -151,7 +151,7 @@
     {%- set candidates = all_ws[extra_windows:] -%}
     {%- set ns.todo = candidates -%}
     {%- if ml_monitor._windows_to_evaluate is defined -%}
-      {%- set ns.todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+      {%- set ns.todo = ml_monitor._windows_to_evaluate(candidates, label_check, series.fail_on) or [candidates[-1]] -%}
     {%- endif -%}
     {#- anomaly: the training windows not scanned come from the metric store -#}
     {%- if anomaly_cfg is not none -%}

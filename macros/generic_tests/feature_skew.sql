@@ -6,7 +6,7 @@
                      max_missing_offline_rate=none, max_missing_serving_rate=none, max_duplicate_key_rate=0,
                      offline_where=none, n_examples=3, where=none, segment_by=none, timestamp_column=none,
                      window=none, min_rows=none, windows=none, fail_on=none, fail_on_no_data=none) %}
-  {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('feature_skew', model, kwargs, ml_monitor.test_feature_skew) -%}

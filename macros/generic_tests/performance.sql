@@ -3,7 +3,7 @@
     reference (max_drop) or a champion (challenger_margin). Arguments: those of
     ml_monitor.performance (declared once in _perf_arguments), forwarded as they are. -#}
 {% test performance(model, fail_on_no_data=none) %}
-  {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
   {%- if execute %}
   {{ ml_monitor.performance(model, **kwargs) }}
   {%- endif %}

@@ -6,7 +6,7 @@
                     min_throughput=none, min_throughput_per_second=none, where=none, segment_by=none,
                     timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
                     fail_on_no_data=none) %}
-  {{ config(fail_calc=ml_monitor._fail_calc(fail_on_no_data), store_failures=true) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('serving_slo', model, kwargs, ml_monitor.test_serving_slo) -%}

@@ -167,9 +167,13 @@
   )
 {%- endmacro %}
 
-{#- The name of the model (or seed, source) a test is attached to ('' when none). -#}
+{#- The name of what a test is attached to ('' when none): a model's (seed's, snapshot's) name,
+    or `<source>.<table>` for a source's table, so that a source and a model of the same name
+    stay apart in the history and the report (the CLI's runner._model_name says the same). -#}
 {% macro _test_model_name(node) -%}
-  {{ return((node.attached_node or '').split('.')[-1] if node.attached_node else (node.depends_on.nodes[0].split('.')[-1] if node.depends_on.nodes else '')) }}
+  {%- set uid = node.attached_node if node.attached_node else (node.depends_on.nodes[0] if node.depends_on.nodes else '') -%}
+  {%- set parts = uid.split('.') -%}
+  {{ return(parts[2:] | join('.') if (parts[0] == 'source' and parts | length > 3) else parts[-1]) }}
 {%- endmacro %}
 
 {#- The rows one test stored, as history rows (every history column, named). -#}

@@ -9,15 +9,17 @@
     backfill reads only the new window's rows plus the labels that arrived.
 
     Opt-outs (every window is evaluated): `dbt build --full-refresh`, var
-    ml_monitor_incremental: false, no history table yet, or a single window.
+    ml_monitor_incremental: false, no history table yet, a single window, or fail_on: any (its
+    verdict is over every window of the series: a window read from the store would not count,
+    and a failing past window would stop failing the test on the next run).
 
     windows: [{start, end, ...}] oldest first (naive UTC datetimes), as scope built them.
     label_check: none, or {relation, filter, lj} for label-joined monitors: the predictions,
       the SQL boolean of eligible rows without the window bounds (user where, label cutoff),
       and the dict of ml_monitor._label_join(...).
     Returns the windows to evaluate (a sublist, same order). -#}
-{% macro _windows_to_evaluate(windows, label_check=none) -%}
-  {%- if not execute or windows | length <= 1 or not ml_monitor._incremental_enabled() -%}
+{% macro _windows_to_evaluate(windows, label_check=none, fail_on='latest') -%}
+  {%- if not execute or windows | length <= 1 or fail_on == 'any' or not ml_monitor._incremental_enabled() -%}
     {{ return(windows) }}
   {%- endif -%}
   {%- set test_id = ml_monitor._current_test_id() -%}

@@ -39,7 +39,7 @@
   {%- for w in candidates -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
   {%- set label_check = {'relation': relation, 'lj': lj,
                          'filter': user_filter ~ ' and ' ~ lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)} -%}
-  {%- set todo = ml_monitor._windows_to_evaluate(candidates, label_check) or [candidates[-1]] -%}
+  {%- set todo = ml_monitor._windows_to_evaluate(candidates, label_check, series.fail_on) or [candidates[-1]] -%}
   {#- anomaly: the training windows not scanned come from the metric store -#}
   {%- if series.anomaly is not none -%}
     {%- do ml_monitor._anomaly_plan(series.anomaly, lj.cutoff, spec, candidates, todo) -%}
