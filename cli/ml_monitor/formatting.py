@@ -77,14 +77,15 @@ def timestamp(value: Any) -> str | None:
     return t.strftime("%Y-%m-%d %H:%M:%S UTC" if t.second or t.microsecond else "%Y-%m-%d %H:%M UTC")
 
 
-def iso_utc(value: datetime) -> str | None:
+def iso_utc(value: Any, timespec: str = "auto") -> str | None:
     """An instant as machine text with its zone said: ISO 8601 in UTC ending in `Z`
     ('2026-01-31T08:00:00Z'). Naive datetimes are UTC (the warehouse's timestamps without zone,
-    docs/warehouses.md); None for NaT. For JSON payloads, so a consumer never has to guess."""
-    if value != value:                # NaT
+    docs/warehouses.md), numbers are epoch seconds; None for None and NaT. Every instant the CLI
+    writes for machines (JSON, state files, logs) goes through here, so all of them look alike."""
+    if value is None or value != value:       # NaT
         return None
     t = _as_datetime(value)
-    return None if t is None else t.isoformat().replace("+00:00", "Z")
+    return None if t is None else t.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def short_timestamp(value: Any) -> str | None:

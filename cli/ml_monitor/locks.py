@@ -13,9 +13,11 @@ import fcntl
 import logging
 import os
 import socket
-from datetime import datetime, timezone
+import time
 from pathlib import Path
 from typing import Any
+
+from ml_monitor.formatting import iso_utc
 
 log = logging.getLogger("ml_monitor")
 
@@ -59,7 +61,7 @@ class FileLock:
             log.debug("recovered lock %s left by %s", self.path, previous)
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = iso_utc(time.time(), "seconds")
         os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode())
         os.fsync(fd)
         self.fd = fd

@@ -25,11 +25,11 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Collection, Iterator
 
 from ml_monitor.alerts.model import Alert, Notification, newly_failing
+from ml_monitor.formatting import iso_utc
 
 log = logging.getLogger("ml_monitor")
 
@@ -78,9 +78,7 @@ create table if not exists runs (
 
 
 def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+    return iso_utc(ts, "seconds")
 
 
 def _me() -> str:

@@ -313,7 +313,7 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
     project = Path(project_dir).resolve()
     started = datetime.now(timezone.utc)
     report = RunReport(command=command, project_dir=str(project), project=project_name(project),
-                       target=target, started_at=started.isoformat(timespec="seconds"))
+                       target=target, started_at=iso_utc(started, "seconds"))
     base = dict(project_dir=project, profiles_dir=profiles_dir, target=target)
     report.dbt_args = dbt_args(command, select=list(select or []), exclude=list(exclude or []),
                                vars=dict(vars or {}), **base)

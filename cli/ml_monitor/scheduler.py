@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ml_monitor.config import ConfigError, parse_duration
+from ml_monitor.formatting import iso_utc
 from ml_monitor.locks import FileLock, LockHeld, RunLocked, lock_path
 from ml_monitor.signals import abort_run, exit_code, handlers, kept_after
 
@@ -81,6 +82,9 @@ class _Stop:
             self.abort_signal = signum
             abort_run()  # second signal: abort the run (raises KeyboardInterrupt)
         self.signal_name = signal.Signals(signum).name
+        if self.in_run and not self.event.is_set():   # said now, not when the run has ended
+            log.warning("received %s: the current run finishes, then the scheduler exits "
+                        "(send it again to abort the run)", self.signal_name)
         self.event.set()
 
 
@@ -125,7 +129,7 @@ def _loop(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool
     now = time.time()
     next_at = now if run_now else schedule.next_after(now)
     log.info("scheduler started (pid %d): %s; first run at %s", os.getpid(), schedule.describe(),
-             datetime.fromtimestamp(next_at, timezone.utc).isoformat(timespec="seconds"))
+             _ts(next_at))
     while not stop.event.is_set():
         while not stop.event.is_set() and time.time() < next_at:
             stop.event.wait(min(1.0, max(0.0, next_at - time.time())))
@@ -169,6 +173,6 @@ def _loop(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool
 
 
 def _ts(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+    return iso_utc(t, "seconds")
 
 __all__ = ["FileLock", "LockHeld", "RunLocked", "Schedule", "run_schedule"]

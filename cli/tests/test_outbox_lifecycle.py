@@ -58,7 +58,7 @@ def test_dedup_suppression_resolve(hook_config, http_receiver, failing_run_repor
     assert sorted(_events(http_receiver)[4:]) == [("resolve", "label", False), ("resolve", "score", False)]
     # a resolve says when it cleared and how long it failed, not the failing summary again
     resolve = next(r.json for r in http_receiver.requests[4:] if r.json["alert"]["column"] == "score")
-    assert resolve["resolved_at"] == "2027-01-15T09:01:40+00:00" and resolve["occurrences"] == 3
+    assert resolve["resolved_at"] == "2027-01-15T09:01:40Z" and resolve["occurrences"] == 3
     text = alert_text(Notification.from_dict(resolve))
     assert text.splitlines()[:3] == [
         "[OK] RESOLVED: null_rate failed on predictions.score overall and in 2 segments",
