@@ -394,6 +394,31 @@ def test_drift_panels_worst_first(model):
     assert d[0]["detail"] == "psi 0.42 above 0.2; largest shift in bin 'DE': 50.00% -> 20.00%"
 
 
+def test_drift_panel_shows_the_failing_segment_when_only_a_segment_drifts():
+    """The overall row passes (the drifting segment is a small share of the table): the panel
+    draws the segment that fails, names it, and on the same status prefers the overall row."""
+    bins = ('{"bins":[{"bin":"A","index":1,"reference_n":5,"current_n":9,"reference":0.5,'
+            '"current":0.9},{"bin":"B","index":2,"reference_n":5,"current_n":1,"reference":0.5,'
+            '"current":0.1}]}')
+    rows = []
+    for r in range(2):
+        rows += [_row(r, "psi_drift_x", "psi_drift", "x", "psi", 0.05, 0.2, "pass", facts=bins),
+                 _row(r, "psi_drift_x", "psi_drift", "x", "psi", 0.01, 0.2, "pass",
+                      segment=("region", "eu"), facts=bins),
+                 _row(r, "psi_drift_x", "psi_drift", "x", "psi", 0.9, 0.2,
+                      "fail" if r else "pass", segment=("region", "apac"), facts=bins),
+                 _row(r, "psi_drift_y", "psi_drift", "y", "psi", 0.01, 0.2, "pass", facts=bins),
+                 _row(r, "psi_drift_y", "psi_drift", "y", "psi", 0.15, 0.2, "pass",
+                      segment=("region", "apac"), facts=bins)]
+    m = shape_report(pd.DataFrame(rows), {}, now=NOW, days=30)
+    (t,) = m["tables"]
+    x, y = t["drift"]
+    assert (x["column"], x["segment"], x["status"], x["value_text"]) == ("x", "region = apac", "fail", "0.9")
+    assert (y["column"], y["segment"], y["status"]) == ("y", "overall", "pass")
+    html = render_html(m)
+    assert "x · region = apac · psi 0.9" in html and "y · psi 0.01" in html
+
+
 def test_calibration_panel(model):
     t = next(t for t in model["tables"] if t["name"] == "scores")
     (k,) = t["calibration"]

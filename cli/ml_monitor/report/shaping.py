@@ -754,15 +754,17 @@ def _grid(latest: pd.DataFrame, plots: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _drift(latest: pd.DataFrame, table: str) -> list[dict[str, Any]]:
+    """One panel per column: its worst drift observation, a segment's when a segment is worse
+    than the whole table (a drift that only one segment shows is what the panel is for); on the
+    same status the overall row, then the value closest to (or furthest past) its threshold."""
     d = latest[latest["monitor"].map(lambda m: family(m) == "drift")]
-    d = d[d["segment_column"].isna()]
     if d.empty:
         return []
 
     def severity(r: Mapping[str, Any]) -> tuple:
         v, t = _f(r["value"]), _f(r["threshold"])
         ratio = (v / t) if (v is not None and t not in (None, 0.0)) else (v or 0.0)
-        return (_STATUS_RANK.get(r["status"] or "", 9), -ratio)
+        return (_STATUS_RANK.get(r["status"] or "", 9), _text(r["segment_column"]) is not None, -ratio)
 
     best: dict[tuple, Mapping[str, Any]] = {}
     for r in d.to_dict("records"):
@@ -779,6 +781,7 @@ def _drift(latest: pd.DataFrame, table: str) -> list[dict[str, Any]]:
         bins = facts_bins(r.get("facts"))
         source = "facts" if bins else None
         out.append({"table": table, "monitor": r["monitor"], "column": r["column_name"],
+                    "segment": segment_label(_text(r["segment_column"]), _text(r["segment_value"])),
                     "metric": r["metric"], "value_text": fmt_number(r["value"]),
                     "threshold_text": fmt_number(r["threshold"]), "status": r["status"],
                     "detail": detail_text(r["detail"]), "bins": bins, "bins_source": source})
