@@ -12,12 +12,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ml_monitor.paths import package_root
@@ -530,6 +532,25 @@ def test_report_by_window_in_chromium(tmp_path):
     assert note.startswith("1 window re-scored by a later run")
     # x = window: the ticks are the windows' dates, not the two run times
     assert any("Jan 22" in t or "Jan 23" in t for t in page["tickTexts"]), page["tickTexts"]
+
+
+@needs_chromium
+def test_a_plot_of_one_x_value_shows_a_day_not_milliseconds(tmp_path):
+    """Every run evaluated the same window (a fixed as_of, or a schedule that re-ran it): one x
+    value. Plotly alone zooms to a second around it and labels ticks in milliseconds."""
+    from ml_monitor.report import write_report
+    from test_report import _row  # noqa: E402 (same folder)
+
+    start, end = dt.datetime(2026, 1, 30), dt.datetime(2026, 1, 31)
+    rows = [dict(_row(r, "null_rate_x", "null_rate", "x", "null_rate", 0.2, 0.05, "fail",
+                      test_status="fail"), window_start=start, window_end=end) for r in range(2)]
+    out = tmp_path / "one_x.html"
+    write_report(pd.DataFrame(rows), out, now=dt.datetime(2026, 1, 31, 12), days=30)
+    page = open_report(out, tmp_path)
+    assert_clean(page)
+    ticks = page["tickTexts"]
+    assert any("Jan 30" in t for t in ticks), ticks
+    assert not any(re.search(r"\d\d:\d\d:\d\d\.\d|\d\.\d{3}$", t) for t in ticks), ticks
 
 
 # what Plotly drew in one plot: its traces (name, x, y, error bars) and the SVG elements

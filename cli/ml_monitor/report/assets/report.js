@@ -115,6 +115,19 @@
                          thickness: 1.5, width: 5 } }];
   }
 
+  // a date axis; when every point has one x (every run evaluated the same as_of, or one window)
+  // plotly would zoom to a second around it and label the ticks in milliseconds: show a day
+  function dateAxis(traces) {
+    var xs = {};
+    traces.forEach(function (t) { (t.x || []).forEach(function (x) { if (x !== null) { xs[x] = true; } }); });
+    var keys = Object.keys(xs);
+    if (keys.length !== 1) { return { type: "date" }; }
+    var at = Date.parse(keys[0].replace(" ", "T") + "Z");
+    if (isNaN(at)) { return { type: "date" }; }
+    var fmt = function (ms) { return new Date(ms).toISOString().replace("T", " ").slice(0, 19); };
+    return { type: "date", range: [fmt(at - 12 * 3600e3), fmt(at + 12 * 3600e3)] };
+  }
+
   function seriesFigure(p, width) {
     var traces = [], fx = [], fy = [], ftext = [], rx = [], ry = [], rtext = [];
     var ring = { x: [], y: [], text: [] };
@@ -176,7 +189,7 @@
                     hoverinfo: "text+x", marker: { symbol: "x", size: 11, color: COLORS.fail,
                     line: { width: 1, color: "#fff" } } });
     }
-    return { traces: traces, layout: layout({ xaxis: { type: "date" },
+    return { traces: traces, layout: layout({ xaxis: dateAxis(traces),
                                               yaxis: { title: { text: esc(p.metric), font: { size: 11 } }, zeroline: false } },
                                             legendCount(traces), legendRows(traces, width)) };
   }
