@@ -104,6 +104,10 @@ def inline_compiler(perf_build):
      "must not mix classification and regression metrics"),
     ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', challenger_score_column='score_v2', max_drop={'absolute': 0.1}, reference_where='1 = 1'",
      "cannot be combined with a challenger"),
+    # one min_value for roc_auc and log_loss would fail a good log_loss and pass a bad one
+    ("metric=['roc_auc', 'log_loss'], labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', min_value=0.6",
+     "argument 'min_value' is one bound for every metric of the list, which mixes higher-is-better (roc_auc) and "
+     "lower-is-better (log_loss) metrics"),
     # arguments are declared once (_perf_arguments) and forwarded as keywords: a misspelt one is named
     ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_colum='score'",
      "argument 'score_colum' is not an argument of ml_monitor.performance (did you mean 'score_column'?); "
@@ -270,3 +274,31 @@ def test_label_delay_cutoff_is_exclusive(tmp_path):
     assert len(eligible) == 6
     rows = _rows(root / "e.duckdb", "select metric, value, sample_size from main.cov")
     assert rows == [("label_coverage", pytest.approx(eligible.id.isin(labelled).mean(), abs=1e-12), len(eligible))]
+
+
+def test_paired_versions_without_a_common_key_say_so(tmp_path):
+    """Champion vs challenger paired on the keys both versions scored: a canary where no id was
+    scored by both has thousands of eligible predictions, and `no_data` must say what is missing
+    (it said "no eligible predictions", which sends the reader to the window and the delay)."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    preds = ", ".join(f"({i}, '{'v1' if i % 2 else 'v2'}', {i % 2})" for i in range(40))
+    labs = ", ".join(f"({i}, {(i // 2) % 2})" for i in range(40))
+    schema = """
+models:
+  - name: p
+    data_tests:
+      - ml_monitor.performance:
+          name: canary
+          arguments: {metric: accuracy, labels: ref('l'), join_key: id, label_column: label,
+                      prediction_column: pred, model_version_column: v, champion_version: v1,
+                      challenger_version: v2, challenger_margin: {absolute: 0.1}}
+"""
+    models = {"p": f"select * from (values {preds}) as t(id, v, pred)",
+              "l": f"select * from (values {labs}) as t(id, label)"}
+    ok, by_name = build_tiny_project(root := tmp_path / "paired", models, schema, "")
+    assert not ok and by_name["canary"]["status"] == "fail", by_name
+    rows = duckdb_rows(root / "e.duckdb", "select status, detail from main_dbt_test__audit.canary "
+                                          "where segment_column is null")
+    assert rows and all(s == "no_data" for s, _ in rows), rows
+    assert all("no eligible prediction whose key both v1 and v2 scored" in d for _, d in rows), rows

@@ -92,7 +92,7 @@
       window_start / window_end (datetime or none) and their SQL literals, min_rows. -#}
 {% macro _scope(test, relation, where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none, window_required=false,
                  windows=none, fail_on=none, extra_windows=0, force_multi=false, label_check=none, anomaly=none,
-                 count_null_ts=true) -%}
+                 count_null_ts=true, timestamp_alone=false) -%}
   {%- if relation is none -%}
     {{ ml_monitor._arg_error(test, none, "model", "is required", "nothing") }}
   {%- endif -%}
@@ -124,6 +124,14 @@
   {%- set anomaly_cfg = ml_monitor._anomaly_config(test, relation, anomaly, window, windows, timestamp_column) -%}
   {%- if anomaly_cfg is not none and windows is none -%}{%- set windows = anomaly_cfg.windows_needed -%}{%- endif -%}
   {%- set series = ml_monitor._check_windows(test, relation, windows, fail_on, window, timestamp_column) -%}
+  {%- if timestamp_column is not none and window is none and not timestamp_alone -%}
+    {#- a timestamp without a window selects nothing: the whole table would be evaluated, rows
+        after ml_monitor_as_of included, while the user meant a window (freshness, which reads
+        the timestamp itself, passes timestamp_alone) -#}
+    {{ ml_monitor._arg_error(test, relation, "window", "is required when timestamp_column is given (timestamp_column only "
+        ~ "places rows in a window; without window the whole table would be evaluated): add e.g. window: {period: day, count: 1}, "
+        ~ "or drop timestamp_column", "nothing") }}
+  {%- endif -%}
   {%- if timestamp_column is not none -%}
     {%- set ts_names = ml_monitor._check_names(test, relation, "timestamp_column", timestamp_column) -%}
     {%- do ml_monitor._check_time_column(test, relation, 'timestamp_column', ts_names[0]) -%}

@@ -14,7 +14,7 @@
     {{ return(ml_monitor._freshness_series(relation, timestamp_column, max_age, where, segment_by, min_rows,
                                            window, windows, fail_on, anomaly, test)) }}
   {%- endif -%}
-  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, none, min_rows) -%}
+  {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, none, min_rows, timestamp_alone=true) -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'max_age', max_age) if max_age is not none else none -%}
   {%- set max_hours = (ml_monitor._period_seconds(spec) / 3600.0) if spec is not none else none -%}
   {%- set as_of = ml_monitor.as_of() -%}

@@ -154,6 +154,18 @@
     {%- set metrics = mc.metrics -%}
     {%- set registry = mc.registry -%}
   {%- endif -%}
+  {#- one min_value / max_value holds every metric of the list: a list that mixes higher- and
+      lower-is-better metrics would hold log_loss to roc_auc's floor (a good log_loss fails, a
+      bad one passes). max_drop and challenger_margin follow each metric's direction. -#}
+  {%- set hi_names = [] -%}{%- set lo_names = [] -%}
+  {%- for m in metrics -%}{%- do (hi_names if registry[m].higher else lo_names).append(m) -%}{%- endfor -%}
+  {%- if hi_names and lo_names -%}
+    {%- for arg in ['min_value', 'max_value'] if a[arg] is not none -%}
+      {{ ml_monitor._arg_error(test, relation, arg, 'is one bound for every metric of the list, which mixes higher-is-better ('
+          ~ (hi_names | join(', ')) ~ ') and lower-is-better (' ~ (lo_names | join(', ')) ~ ') metrics: put them in two tests, or use max_drop,'
+          ~ ' which follows each metric\'s direction', a[arg]) }}
+    {%- endfor -%}
+  {%- endif -%}
   {%- set inputs = [] -%}
   {%- set families = [] -%}
   {%- for m in metrics -%}{%- do inputs.append(registry[m].input) -%}{%- do families.append(registry[m].family) -%}{%- endfor -%}

@@ -105,6 +105,12 @@ mm_values as (
       {%- if p.mode == 'reference' %}
       when n_rows = 0 and mm_arm = 'b' then 'no eligible predictions' || {{ p.ref_window_text_sql }}
       {%- endif %}
+      {%- if p.by_version and p.paired %}
+      {#- paired: the arms hold only the keys both versions scored; none of them is not "no predictions" #}
+      when n_rows = 0 then {{ ml_monitor.string_literal('no eligible prediction whose key both ' ~ p.champion_version ~ ' and '
+        ~ p.challenger_version ~ ' scored (paired: true compares the versions on the same keys; paired: false compares each on its own rows)') }}
+        || {{ p.window_text_sql }}
+      {%- endif %}
       when n_rows = 0 then 'no eligible predictions' || {{ p.window_text_sql }}
       when n_labelled = 0 then 'no labelled rows: none of the ' || {{ s('n_rows') }} || ' eligible predictions has a label'
       else {{ by_metric(cols.reason) }}
