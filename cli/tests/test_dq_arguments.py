@@ -63,6 +63,19 @@ BAD_CASES = {
                                           ["ml_monitor.js_drift", "'reference'", "previous_window needs timestamp_column and window"]),
     "psi_windows_equal_width": ("ml_monitor.psi_drift:\n  arguments: {reference_where: 'id = 1', binning: equal_width, timestamp_column: ts, window: {period: day}, windows: 3}",
                                 ["ml_monitor.psi_drift", "'binning'", "must be quantile with windows > 1", "equal_width"]),
+    # a numeric bound on a text column was a Binder Error at run time (bad-input pass)
+    "value_range_text_column": ("ml_monitor.value_range:\n  arguments: {columns: [c], min_value: 0}",
+                                ["ml_monitor.value_range", "events", "'columns'", "numeric columns", "c is VARCHAR"]),
+    # "false" is a truthy string: it meant true, silently
+    "fail_on_no_data_string_false": ("ml_monitor.null_rate:\n  arguments: {fail_on_no_data: 'false'}",
+                                     ["ml_monitor.null_rate", "events", "'fail_on_no_data'", "true or false", "(got false)"]),
+    "fail_on_no_data_string_no": ("ml_monitor.value_range:\n  arguments: {min_value: 0, fail_on_no_data: 'no'}",
+                                  ["ml_monitor.value_range", "'fail_on_no_data'", "true or false", "(got no)"]),
+    # a window starting before year 1 was Python's "year -97974 is out of range", naming nothing
+    "window_before_year_one": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: year, count: 100000}}",
+                               ["ml_monitor.null_rate", "events", "'window'", "0001-01-01", "100000 years"]),
+    "windows_before_year_one": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day, count: 1000}, windows: 1000}",
+                                ["ml_monitor.null_rate", "'window'", "0001-01-01", "1000000 days"]),
     "fail_on_unknown": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day}, windows: 3, fail_on: newest}",
                         ["ml_monitor.null_rate", "'fail_on'", "latest, any", "newest"]),
 }
@@ -79,6 +92,13 @@ MODEL_LEVEL = {
                          ["ml_monitor.volume", "'min_count'", "required"]),
     "volume_windows_zero": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1, windows: 0}",
                             ["ml_monitor.volume", "'windows'", ">= 1"]),
+    # bounds that cross fail every window ("allowed 10 to 1")
+    "volume_min_count_above_max": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 10, max_count: 1}",
+                                   ["ml_monitor.volume", "events", "'min_count'", "greater than max_count 1", "(got 10)"]),
+    "volume_min_ratio_above_max": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, reference_periods: 2, min_ratio: 2, max_ratio: 0.5}",
+                                   ["ml_monitor.volume", "'min_ratio'", "greater than max_ratio 0.5", "(got 2)"]),
+    "volume_fail_on_no_data_string": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1, fail_on_no_data: 'true'}",
+                                      ["ml_monitor.volume", "'fail_on_no_data'", "true or false", "(got true)"]),
     "volume_fail_on_unknown": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1, windows: 2, fail_on: all}",
                                ["ml_monitor.volume", "'fail_on'", "latest, any", "all"]),
 }
@@ -99,10 +119,12 @@ def bad_run(tmp_path_factory):
     (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     (p / "profiles.yml").write_text(
         f"badargs:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {tmp / 'b.duckdb'}\n")
-    (p / "seeds" / "events.csv").write_text("id,x,ts\n1,1.0,2026-01-30 10:00:00\n2,,2026-01-30 11:00:00\n")
+    (p / "seeds" / "events.csv").write_text("id,x,ts,c\n1,1.0,2026-01-30 10:00:00,a\n2,,2026-01-30 11:00:00,b\n")
     column_tests = "\n".join(_named(n, y, 10) for n, (y, _) in BAD_CASES.items())
     model_tests = "\n".join(_named(n, y, 6) for n, (y, _) in MODEL_LEVEL.items())
     good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6}", 10)
+    good += "\n" + _named("null_rate_fail_on_no_data_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6, "
+                                                          "fail_on_no_data: false}", 10)
     good += "\n" + _named("null_rate_windows_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6, "
                                                   "timestamp_column: ts, window: {period: day}, windows: 3}", 10)
     (p / "seeds" / "schema.yml").write_text(
@@ -128,6 +150,7 @@ def test_bad_argument_is_a_compile_error_naming_test_and_argument(bad_run, name)
 def test_good_test_still_runs_beside_bad_ones(bad_run):
     results, output = bad_run
     assert results["null_rate_fine"]["status"] == "pass", output[-3000:]
+    assert results["null_rate_fail_on_no_data_fine"]["status"] == "pass", output[-3000:]
     # windows: 3 ending at the run's start: the seed's two rows are older, so every window is
     # empty (no_data), which fails by default; what matters here is that it compiled and ran
     assert results["null_rate_windows_fine"]["status"] in ("pass", "fail"), output[-3000:]

@@ -108,6 +108,9 @@ def inline_compiler(perf_build):
     ("metric=['roc_auc', 'log_loss'], labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', min_value=0.6",
      "argument 'min_value' is one bound for every metric of the list, which mixes higher-is-better (roc_auc) and "
      "lower-is-better (log_loss) metrics"),
+    # crossing bounds fail every segment (bad-input pass)
+    ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', min_value=0.9, max_value=0.1",
+     "argument 'min_value' must not be greater than max_value 0.1 (got 0.9)"),
     # arguments are declared once (_perf_arguments) and forwarded as keywords: a misspelt one is named
     ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_colum='score'",
      "argument 'score_colum' is not an argument of ml_monitor.performance (did you mean 'score_column'?); "
@@ -302,3 +305,38 @@ models:
                                           "where segment_column is null")
     assert rows and all(s == "no_data" for s, _ in rows), rows
     assert all("no eligible prediction whose key both v1 and v2 scored" in d for _, d in rows), rows
+
+
+def test_calibration_and_reliability_table_with_one_bin(tmp_path):
+    """bins: 1 was a runtime syntax error (a CASE with no WHEN). One bin: ECE = |mean score -
+    positive rate|, and the reliability table's one row is sklearn's calibration_curve(n_bins=1)."""
+    import numpy as np
+    from sklearn.calibration import calibration_curve
+
+    from dbt_project_runner import build_tiny_project
+
+    rng = np.random.default_rng(7)
+    score = np.round(rng.uniform(0, 1, 60), 6)
+    y = (rng.uniform(0, 1, 60) < score ** 2).astype(int)
+    rows = ", ".join(f"({i}, {float(s)!r}, {int(t)})" for i, (s, t) in enumerate(zip(score, y), 1))
+    args = "labels=ref('src'), join_key='id', label_column='y', score_column='score', bins=1"
+    models = {
+        "src": f"select * from (values {rows}) as t(id, score, y)",
+        "cal": "{{ ml_monitor.calibration(ref('src'), " + args + ") }}",
+        "rel": "{{ ml_monitor.reliability_table(ref('src'), " + args + ") }}",
+    }
+    schema = """
+models:
+  - name: src
+    data_tests:
+      - ml_monitor.calibration:
+          name: calibration_one_bin
+          arguments: {labels: ref('src'), join_key: id, label_column: y, score_column: score, bins: 1, max_ece: 1}
+"""
+    ok, by_name = build_tiny_project(root := tmp_path / "one_bin", models, schema)
+    assert ok and by_name["calibration_one_bin"]["status"] == "pass", {k: r.get("message") for k, r in by_name.items()}
+    (ece, n), = _rows(root / "e.duckdb", "select value, sample_size from main.cal where metric = 'ece'")
+    assert n == 60 and ece == pytest.approx(abs(score.mean() - y.mean()), abs=1e-12)
+    prob_true, prob_pred = calibration_curve(y, score, n_bins=1)
+    assert _rows(root / "e.duckdb", "select bin, bin_lower, bin_upper, n_rows, mean_score, fraction_positive from main.rel") == [
+        (0, 0.0, 1.0, 60, pytest.approx(prob_pred[0], abs=1e-12), pytest.approx(prob_true[0], abs=1e-12))]

@@ -123,6 +123,9 @@ models:
           name: missing_offline_feature
           arguments: {offline: ref('offline'), entity_key: id, features: [x, only_serving]}
       - ml_monitor.feature_skew:
+          name: missing_serving_feature
+          arguments: {offline: ref('offline'), entity_key: id, features: [x, only_offline]}
+      - ml_monitor.feature_skew:
           name: missing_key
           arguments: {offline: ref('offline'), entity_key: nope, features: [x]}
       - ml_monitor.feature_skew:
@@ -168,7 +171,10 @@ models:
 EXPECTED_ERRORS = {
     "missing_offline_feature": ("ml_monitor.feature_skew", "argument 'features' must name columns of both sides; "
                                 "'only_serving' is missing from the offline"),
-    # a column missing from the monitored relation is caught by the shared check (macros/core/args.sql)
+    # a column missing from the monitored relation is caught by the shared check (macros/core/args.sql),
+    # naming the argument the user wrote (features, not the shared check's 'columns')
+    "missing_serving_feature": ("ml_monitor.feature_skew", "argument 'features' names column(s) only_offline that do not "
+                                "exist; its columns are: id, x, c, only_serving"),
     "missing_key": ("ml_monitor.feature_skew", "argument 'entity_key' names column(s) nope that do not exist; its columns are: id, x, c, only_serving"),
     "numeric_kind_on_text": ("ml_monitor.feature_skew", "argument 'kind' numeric needs numeric columns on both sides"),
     "unknown_feature_in_mapping": ("ml_monitor.feature_skew", "argument 'max_mismatch_rate' is a mapping feature -> value, but 'y'"),
@@ -187,7 +193,7 @@ EXPECTED_ERRORS = {
 def test_argument_errors_name_the_test_the_argument_and_the_columns(tmp_path):
     ok, by_name = build_tiny_project(tmp_path / "skew_errors", {
         "serving": "select * from (values (1, 1.0, 'a', 5), (2, 2.0, 'b', 6)) as t(id, x, c, only_serving)",
-        "offline": "select * from (values (1, 1.0, 'a'), (2, 2.5, 'b')) as t(id, x, c)",
+        "offline": "select * from (values (1, 1.0, 'a', 0), (2, 2.5, 'b', 0)) as t(id, x, c, only_offline)",
     }, ERROR_SCHEMA)
     assert by_name["ok_skew"]["status"] == "fail"      # x differs for id 2: mismatch 0.5 > default 0
     assert by_name["ok_slo"]["status"] == "pass"
@@ -195,8 +201,123 @@ def test_argument_errors_name_the_test_the_argument_and_the_columns(tmp_path):
         r = by_name[name]
         assert r["status"] == "error", (name, r)
         assert test in r["message"] and message in r["message"], (name, r["message"])
-    assert "(it has: c, id, x)" in by_name["missing_offline_feature"]["message"]
+    assert "(it has: c, id, only_offline, x)" in by_name["missing_offline_feature"]["message"]
+    assert "'columns'" not in by_name["missing_serving_feature"]["message"]
     assert not ok
+
+
+# NaN and ±inf (issues from a bad-input pass): one serving log and offline table, the oracle numpy.
+# (key, serving, offline): None is NULL
+NONFINITE_PAIRS = [
+    (1, 1.0, 1.0),                    # equal
+    (2, float("nan"), 2.0),           # NaN vs a value: differs
+    (3, 3.0, float("nan")),           # a value vs NaN: differs (was a silent match)
+    (4, float("nan"), float("nan")),  # NaN vs NaN: matches, like NULL vs NULL
+    (5, float("inf"), float("inf")),  # the same infinity: matches
+    (6, float("-inf"), float("inf")), # opposite infinities: differ
+    (7, 5.0, float("inf")),           # |5 - inf| <= 0.001 x inf held: differs
+    (8, 2.5, 2.0),                    # a finite difference of 0.5
+    (9, None, float("nan")),          # NULL on one side only
+    (10, 4.0, 4.002),                 # within rel_tolerance 0.001 x 4.002
+]
+# latencies of one day's requests per version: b has no finite latency at all
+LATENCIES = {"a": [1.0, float("nan"), 3.0, float("inf"), 7.5, None, float("-inf"), 12.0],
+             "b": [float("nan"), float("inf"), None]}
+
+
+def _sql_double(v) -> str:
+    import math
+
+    if v is None:
+        return "cast(null as double)"
+    if math.isnan(v) or math.isinf(v):
+        return f"cast('{'NaN' if math.isnan(v) else ('-' if v < 0 else '') + 'Infinity'}' as double)"
+    return f"cast({v!r} as double)"
+
+
+@pytest.fixture(scope="module")
+def nonfinite_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nonfinite") / "nonfinite"
+    serving = ", ".join(f"({k}, {_sql_double(s)}, timestamp '2026-01-30 0{k % 10}:00:00')" for k, s, _ in NONFINITE_PAIRS)
+    offline = ", ".join(f"({k}, {_sql_double(o)})" for k, _, o in NONFINITE_PAIRS)
+    requests = ", ".join(f"('{v}', {_sql_double(x)}, timestamp '2026-01-30 10:00:00')" for v, xs in LATENCIES.items() for x in xs)
+    models = {
+        "serving": f"select * from (values {serving}) as t(id, f, ts)",
+        "offline": f"select * from (values {offline}) as t(id, f)",
+        "requests": f"select * from (values {requests}) as t(version, latency, ts)",
+        "skew_rows": "{{ ml_monitor.feature_skew(ref('serving'), offline=ref('offline'), entity_key='id', features=['f'], "
+                     "rel_tolerance=0.001, n_examples=0) }}",
+        "slo_rows": "{{ ml_monitor.serving_slo(ref('requests'), latency_column='latency', segment_by=['version'], "
+                    "timestamp_column='ts', window={'period': 'day', 'count': 1}) }}",
+    }
+    schema = """
+models:
+  - name: serving
+    data_tests:
+      - ml_monitor.feature_skew:
+          name: skew_nan_without_mad_bound
+          arguments: {offline: ref('offline'), entity_key: id, features: [f], rel_tolerance: 0.001, max_mismatch_rate: 1}
+          config: {severity: warn}
+"""
+    ok, by_name = build_tiny_project(root, models, schema, project_vars="  ml_monitor_as_of: '2026-01-31'\n")
+    return {"ok": ok, "tests": by_name, "db": root / "e.duckdb"}
+
+
+def test_nan_and_inf_feature_values_are_compared_not_silently_matched(nonfinite_build):
+    """NaN or ±inf against another value differs (a NaN offline value matched everything: "0 of 2
+    keys differ"); NaN vs NaN and the same infinity match; no tolerance applies to them. The mean
+    |serving - offline| is over keys with both values finite, the others counted in its detail (it
+    was NaN, and passed without a bound). Against numpy."""
+    import numpy as np
+
+    assert nonfinite_build["ok"], nonfinite_build["tests"]
+    rows = {r[0]: r[1:] for r in _rows(nonfinite_build["db"], "select metric, value, sample_size, status, detail "
+                                                                  "from main.skew_rows where column_name = 'f'")}
+    both = [(s, o) for _, s, o in NONFINITE_PAIRS if s is not None and o is not None]
+    s, o = np.array([b[0] for b in both]), np.array([b[1] for b in both])
+    n_null_one_side = sum((s_ is None) != (o_ is None) for _, s_, o_ in NONFINITE_PAIRS)
+    finite = np.isfinite(s) & np.isfinite(o)
+    with np.errstate(invalid="ignore"):
+        within = finite & (np.abs(s - o) <= np.maximum(0.0, 0.001 * np.abs(o)))
+    same_nonfinite = ~finite & ((s == o) | (np.isnan(s) & np.isnan(o)))
+    n_mismatch = int((~(within | same_nonfinite)).sum()) + n_null_one_side
+    n_compared = len(NONFINITE_PAIRS)
+    value, n, status, detail = rows["mismatch_rate"]
+    assert (n, status) == (n_compared, "pass") and n_mismatch == 6
+    assert value == pytest.approx(n_mismatch / n_compared, abs=1e-12)
+    assert f"{n_mismatch} of {n_compared} keys differ" in detail and "4 NaN/inf against another value" in detail
+    value, n, status, detail = rows["mean_abs_diff"]
+    assert n == int(finite.sum()) == 3 and status == "pass"
+    assert value == pytest.approx(float(np.mean(np.abs(s[finite] - o[finite]))), abs=1e-12)
+    assert f"3 keys with both values finite; {int((~finite).sum())} with NaN/inf left out" in detail, detail
+    # the generic test: a finite mean, no NaN stored
+    stored = _rows(nonfinite_build["db"], "select metric, value from main_dbt_test__audit.skew_nan_without_mad_bound "
+                                          "where column_name = 'f'")
+    assert all(v == v for _, v in stored), stored
+
+
+def test_nan_and_inf_latencies_are_left_out_of_the_percentiles(nonfinite_build):
+    """NaN and ±inf latencies are left out like NULLs (p50 was inf and p95 NaN, which passed
+    without a bound and failed every bound): percentiles of the finite ones against numpy, the
+    left-out ones counted in detail; a version with no finite latency is no_data with a reason."""
+    import numpy as np
+
+    rows = _rows(nonfinite_build["db"], "select segment_value, metric, value, sample_size, status, detail "
+                                        "from main.slo_rows where metric like 'latency_%'")
+    got = {(seg, metric): (value, n, status, detail) for seg, metric, value, n, status, detail in rows}
+    for seg, xs in [(None, LATENCIES["a"] + LATENCIES["b"]), ("a", LATENCIES["a"]), ("b", LATENCIES["b"])]:
+        x = np.array([v for v in xs if v is not None])
+        finite = x[np.isfinite(x)]
+        n_nonfinite = int((~np.isfinite(x)).sum())
+        for p in (50, 95, 99):
+            value, n, status, detail = got[(seg, f"latency_p{p}")]
+            assert n == len(finite), (seg, p)
+            if len(finite):
+                assert status == "pass" and value == pytest.approx(float(np.quantile(finite, p / 100)), abs=1e-9), (seg, p)
+                assert f"over {len(finite)} requests with a latency" in detail and f"{n_nonfinite} NaN/inf latencies left out" in detail
+            else:
+                assert (status, value) == ("no_data", None), (seg, p)
+                assert detail == f"no finite latency: {n_nonfinite} NaN/inf, {len(xs) - n_nonfinite} null", detail
 
 
 def _history(db, test_name: str) -> list[tuple]:

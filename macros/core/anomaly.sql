@@ -79,7 +79,7 @@
   {%- if needed > 1000 -%}
     {{ ml_monitor._arg_error(test, relation, 'anomaly.training_windows', "needs " ~ needed ~ " windows in the scan (over 1000): use fewer training windows or longer windows", cfg.training_windows) }}
   {%- endif -%}
-  {%- do cfg.update({'stride': stride, 'windows_needed': needed, 'test': test}) -%}
+  {%- do cfg.update({'stride': stride, 'windows_needed': needed, 'test': test, 'relation': relation}) -%}
   {{ return(cfg) }}
 {%- endmacro %}
 
@@ -102,7 +102,7 @@
     be read: incremental refresh on, a test being compiled (its unique_id is the store's key), the
     history table present. Otherwise cfg.store is none and such windows are missing values. -#}
 {% macro _anomaly_plan(cfg, end, spec, candidates, scanned) -%}
-  {%- set series = ml_monitor._window_bounds(end, spec, [cfg.windows_needed, candidates | length] | max) -%}
+  {%- set series = ml_monitor._window_bounds(end, spec, [cfg.windows_needed, candidates | length] | max, cfg.test, cfg.relation) -%}
   {%- set scanned_starts = scanned | map(attribute='start') | list -%}
   {%- set unscanned = [] -%}
   {%- for w in series -%}

@@ -26,11 +26,23 @@
   {{ return(value) }}
 {%- endmacro %}
 
-{% macro _check_bool(test, relation, arg, value) -%}
+{#- true or false (YAML's booleans), never a string: "false" is truthy in Jinja and would mean
+    true. none is allowed when not required (the argument's default applies). -#}
+{% macro _check_bool(test, relation, arg, value, required=true) -%}
+  {%- if value is none and not required -%}{{ return(none) }}{%- endif -%}
   {%- if value is not boolean -%}
     {{ ml_monitor._arg_error(test, relation, arg, "must be true or false", value) }}
   {%- endif -%}
   {{ return(value) }}
+{%- endmacro %}
+
+{#- A lower and an upper bound given together must not cross (min_count 10 with max_count 1
+    would fail every window): a compile error naming the lower one. -#}
+{% macro _check_min_max(test, relation, min_arg, min_value, max_arg, max_value) -%}
+  {%- if min_value is number and max_value is number and min_value is not boolean and max_value is not boolean
+         and min_value > max_value -%}
+    {{ ml_monitor._arg_error(test, relation, min_arg, 'must not be greater than ' ~ max_arg ~ ' ' ~ max_value, min_value) }}
+  {%- endif -%}
 {%- endmacro %}
 
 {% macro _check_choice(test, relation, arg, value, choices) -%}
@@ -87,6 +99,22 @@
   {%- endif -%}
 {%- endmacro %}
 
+{#- Columns named by `arg` must be numeric: a numeric bound compared with text is a raw engine
+    error at run time (DuckDB "Cannot compare VARCHAR and INTEGER_LITERAL"). A compile error naming
+    the column and its type, when the types can be read. -#}
+{% macro _check_numeric_columns(test, relation, arg, names) -%}
+  {%- if not execute -%}{{ return(none) }}{%- endif -%}
+  {%- set cols = {} -%}
+  {%- for c in ml_monitor._relation_columns(relation) -%}{%- do cols.update({(c.name | string | lower): c}) -%}{%- endfor -%}
+  {%- for n in names -%}
+    {%- set col = cols.get(ml_monitor.unquoted(n) | lower) -%}
+    {%- if col is not none and not ml_monitor._is_numeric_type(col.dtype) -%}
+      {{ ml_monitor._arg_error(test, relation, arg, "must name numeric columns; " ~ ml_monitor.unquoted(n) ~ " is " ~ col.dtype
+          ~ " (cast it in a view, e.g. cast(" ~ ml_monitor.unquoted(n) ~ " as double))", names | join(', ')) }}
+    {%- endif -%}
+  {%- endfor -%}
+{%- endmacro %}
+
 {#- One column's {'name', 'dtype'} (matched without regard to case or quotes), or none. -#}
 {% macro _column_info(relation, name, columns=none) -%}
   {%- set cols = columns if columns is not none else ml_monitor._known_columns(relation) -%}
@@ -124,14 +152,15 @@
   {{ return(value) }}
 {%- endmacro %}
 
-{#- Column-level placement (column_name) or an explicit `columns` list; at least one. -#}
-{% macro _monitored_columns(test, relation, column_name, columns) -%}
-  {%- set names = ml_monitor._check_names(test, relation, "columns", columns) -%}
+{#- Column-level placement (column_name) or an explicit `columns` list; at least one.
+    arg: the argument's name as the user wrote it (feature_skew's is `features`). -#}
+{% macro _monitored_columns(test, relation, column_name, columns, arg='columns') -%}
+  {%- set names = ml_monitor._check_names(test, relation, arg, columns) -%}
   {%- if column_name is not none and column_name not in names -%}
     {%- set names = [column_name] + names -%}
   {%- endif -%}
   {%- if names | length == 0 -%}
-    {{ ml_monitor._arg_error(test, relation, "columns", "is required: place the test under a column or pass columns: [...]", "nothing") }}
+    {{ ml_monitor._arg_error(test, relation, arg, "is required: place the test under a column or pass " ~ arg ~ ": [...]", "nothing") }}
   {%- endif -%}
   {{ return(names) }}
 {%- endmacro %}

@@ -128,8 +128,21 @@
     (the history reads them) and no row limit: a project's `data_tests: +limit: N` is meant for
     failing rows of plain tests, and would cut the observation rows before fail_calc counts
     them (a failing row past the limit made the test pass). dbt ignores limit=none, so the
-    limit is one no set of observation rows reaches. -#}
-{% macro _test_config(fail_on_no_data=none) -%}
+    limit is one no set of observation rows reaches.
+    fail_on_no_data (and the var ml_monitor_fail_on_no_data) must be true or false: the string
+    "false" is truthy and meant true. Checked when the test is compiled (`execute`), so that a
+    wrong value is an error of that test alone, naming `test` on `relation`. -#}
+{% macro _test_config(fail_on_no_data=none, test=none, relation=none) -%}
+  {%- if execute and test is not none -%}
+    {%- do ml_monitor._check_bool(test, relation, 'fail_on_no_data', fail_on_no_data, required=false) -%}
+    {%- if fail_on_no_data is none -%}
+      {%- set v = var('ml_monitor_fail_on_no_data', true) -%}
+      {%- if v is not boolean -%}
+        {{ exceptions.raise_compiler_error("ml_monitor." ~ test ~ ((" on " ~ relation) if relation is not none else "")
+            ~ ": var 'ml_monitor_fail_on_no_data' must be true or false (got " ~ v ~ ")") }}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endif -%}
   {{ return({'fail_calc': ml_monitor._fail_calc(fail_on_no_data), 'store_failures': true, 'limit': 2147483647}) }}
 {%- endmacro %}
 

@@ -64,9 +64,25 @@
   {{ return({'period': period, 'count': count}) }}
 {%- endmacro %}
 
-{#- dt minus n periods. -#}
-{% macro _subtract_period(dt, period, n) -%}
+{#- dt minus n periods. A start before 0001-01-01 (the earliest instant Python and every engine
+    represent) is a compile error naming the test and `arg` (it was a raw "year -97974 is out of
+    range" naming nothing). -#}
+{% macro _subtract_period(dt, period, n, test=none, relation=none, arg='window') -%}
   {%- set td = modules.datetime.timedelta -%}
+  {%- set unit = {'minute': 60, 'hour': 3600, 'day': 86400, 'week': 604800}.get(period) -%}
+  {%- if unit is not none -%}
+    {%- set fits = n * unit <= (dt - modules.datetime.datetime(1, 1, 1)).total_seconds() -%}
+  {%- else -%}
+    {%- set fits = dt.year * 12 + (dt.month - 1) - n * (12 if period == 'year' else 1) >= 12 -%}
+  {%- endif -%}
+  {%- if not fits -%}
+    {%- set what = "must not reach before 0001-01-01, the earliest date a window can start; it starts " ~ n ~ " "
+                   ~ period ~ "s before " ~ dt ~ " (use a shorter period or fewer windows)" -%}
+    {%- if test is none -%}
+      {{ exceptions.raise_compiler_error("ml_monitor: a window " ~ what) }}
+    {%- endif -%}
+    {{ ml_monitor._arg_error(test, relation, arg, what, n ~ " " ~ period ~ "s") }}
+  {%- endif -%}
   {%- if period == 'minute' -%}{{ return(dt - td(minutes=n)) }}
   {%- elif period == 'hour' -%}{{ return(dt - td(hours=n)) }}
   {%- elif period == 'day' -%}{{ return(dt - td(days=n)) }}
@@ -116,7 +132,7 @@
     {%- endif -%}
     {%- set spec = ml_monitor._check_period(test, relation, "window", window) -%}
     {%- set ns.end = ml_monitor.as_of() -%}
-    {%- set ns.start = ml_monitor._subtract_period(ns.end, spec.period, spec.count) -%}
+    {%- set ns.start = ml_monitor._subtract_period(ns.end, spec.period, spec.count, test, relation) -%}
   {%- elif window_required -%}
     {{ ml_monitor._arg_error(test, relation, "window", "is required: a mapping like {period: day, count: 1}", "nothing") }}
   {%- endif -%}
@@ -154,7 +170,7 @@
         window needs: volume's reference_periods, drift's previous window), every bound
         computed from as_of; then the windows to evaluate (the metric store's hook, when the
         package has one, keeps only the windows it lacks) and the windows to scan for them -#}
-    {%- set all_ws = ml_monitor._window_bounds(ns.end, spec, series.windows + extra_windows) -%}
+    {%- set all_ws = ml_monitor._window_bounds(ns.end, spec, series.windows + extra_windows, test, relation) -%}
     {%- for w in all_ws -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
     {%- set candidates = all_ws[extra_windows:] -%}
     {%- set ns.todo = candidates -%}
@@ -222,11 +238,12 @@
 
 {#- The n windows of length `spec` ending at `end`, oldest first: window k (1 = newest) is
     [end - k periods, end - (k-1) periods). Every bound is computed from `end` itself, so
-    month windows keep their calendar meaning (as_of on the 1st -> calendar months). -#}
-{% macro _window_bounds(end, spec, n) -%}
+    month windows keep their calendar meaning (as_of on the 1st -> calendar months).
+    test / relation: named by the error of a series that reaches before year 1. -#}
+{% macro _window_bounds(end, spec, n, test=none, relation=none) -%}
   {%- set out = [] -%}
   {%- for k in range(n, 0, -1) -%}
-    {%- set s = ml_monitor._subtract_period(end, spec.period, spec.count * k) -%}
+    {%- set s = ml_monitor._subtract_period(end, spec.period, spec.count * k, test, relation) -%}
     {%- set e = ml_monitor._subtract_period(end, spec.period, spec.count * (k - 1)) if k > 1 else end -%}
     {%- do out.append({'start': s, 'end': e, 'start_sql': ml_monitor.timestamp_literal(s),
                        'end_sql': ml_monitor.timestamp_literal(e),

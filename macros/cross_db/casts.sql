@@ -27,7 +27,8 @@
 {% macro timestamp_literal(dt) %}{{ return(ml_monitor._dispatch('timestamp_literal')(dt)) }}{% endmacro %}
 {% macro default__timestamp_literal(dt) -%}
   {%- if dt is none -%}{{ return('cast(null as ' ~ ml_monitor.type_timestamp() ~ ')') }}{%- endif -%}
-  {{ return("cast('" ~ dt.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ ml_monitor.type_timestamp() ~ ")") }}
+  {#- the year zero-padded: strftime writes year 26 as '26', which PostgreSQL reads as 2026 -#}
+  {{ return("cast('" ~ ('%04d' | format(dt.year)) ~ dt.strftime('-%m-%d %H:%M:%S') ~ "' as " ~ ml_monitor.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- A number rounded for human text (observation detail). -#}

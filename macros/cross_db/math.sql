@@ -24,6 +24,16 @@
   (is_nan({{ ml_monitor.to_double(expr) }}) or is_inf({{ ml_monitor.to_double(expr) }}))
 {%- endmacro %}
 
+{#- True when a numeric value is NaN. Where NaN = NaN (DuckDB, PostgreSQL, Spark, Snowflake) an
+    equality does; BigQuery follows IEEE (NaN <> NaN) and has is_nan. -#}
+{% macro is_nan(expr) %}{{ return(ml_monitor._dispatch('is_nan')(expr)) }}{% endmacro %}
+{% macro default__is_nan(expr) -%}
+  ({{ ml_monitor.to_double(expr) }} = {{ ml_monitor.to_double("'NaN'") }})
+{%- endmacro %}
+{% macro bigquery__is_nan(expr) -%}
+  is_nan({{ ml_monitor.to_double(expr) }})
+{%- endmacro %}
+
 {#- Greatest / least of two expressions, ignoring nulls the same way everywhere. -#}
 {% macro greatest2(a, b) %}(case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} >= {{ b }} then {{ a }} else {{ b }} end){% endmacro %}
 {% macro least2(a, b) %}(case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} <= {{ b }} then {{ a }} else {{ b }} end){% endmacro %}

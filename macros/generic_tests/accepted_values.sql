@@ -9,7 +9,7 @@
   {%- if not ml_monitor._declared_in_package() %}
   {{ adapter.dispatch('test_accepted_values', 'dbt')(model, column_name, values, kwargs.get('quote', true)) }}
   {%- else %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'accepted_values', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('accepted_values', model, kwargs, ml_monitor.test_accepted_values) -%}

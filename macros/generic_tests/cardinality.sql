@@ -3,7 +3,7 @@
 {% test cardinality(model, column_name=none, columns=none, min_distinct=none, max_distinct=none,
                     reference=none, reference_where=none, max_new_categories=0, where=none, segment_by=none,
                     timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none, anomaly=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'cardinality', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('cardinality', model, kwargs, ml_monitor.test_cardinality) -%}

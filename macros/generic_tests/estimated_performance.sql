@@ -9,7 +9,7 @@
                               confusion_matrix=false, band_rows=false, windows=none, fail_on=none,
                               labels=none, join_key=none, label_join_key=none, label_timestamp_column=none,
                               fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'estimated_performance', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('estimated_performance', model, kwargs, ml_monitor.test_estimated_performance) -%}

@@ -6,12 +6,12 @@
                      max_missing_offline_rate=none, max_missing_serving_rate=none, max_duplicate_key_rate=0,
                      offline_where=none, n_examples=3, where=none, segment_by=none, timestamp_column=none,
                      window=none, min_rows=none, windows=none, fail_on=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'feature_skew', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('feature_skew', model, kwargs, ml_monitor.test_feature_skew) -%}
   {{ ml_monitor.feature_skew(model, offline=offline, entity_key=entity_key,
-                             features=ml_monitor._monitored_columns('feature_skew', model, column_name, features),
+                             features=ml_monitor._monitored_columns('feature_skew', model, column_name, features, 'features'),
                              event_time_key=event_time_key, kind=kind, abs_tolerance=abs_tolerance,
                              rel_tolerance=rel_tolerance, max_mismatch_rate=max_mismatch_rate,
                              max_mean_abs_diff=max_mean_abs_diff, max_missing_offline_rate=max_missing_offline_rate,

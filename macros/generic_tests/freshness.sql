@@ -2,7 +2,7 @@
     (with window + windows / anomaly: the age at each window's end, see ml_monitor.freshness). -#}
 {% test freshness(model, timestamp_column=none, max_age=none, where=none, segment_by=none, min_rows=none,
                   window=none, windows=none, fail_on=none, anomaly=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'freshness', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('freshness', model, kwargs, ml_monitor.test_freshness) -%}

@@ -4,7 +4,7 @@
     The anomaly settings are given flat or as `anomaly: {...}`; every other argument is
     freshness's, forwarded as it is. -#}
 {% test freshness_anomaly(model, timestamp_column=none, window=none, anomaly=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'freshness_anomaly', model)) }}
   {%- if execute %}
   {%- set split = ml_monitor._anomaly_split_args('freshness_anomaly', model, anomaly, kwargs, ml_monitor.freshness, {'direction': 'spike'}) -%}
   {%- if window is none -%}

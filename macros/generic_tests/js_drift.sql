@@ -2,7 +2,7 @@
     `threshold` (default 0.1). Same bins as psi_drift. The other arguments are those of
     ml_monitor.js_distance, forwarded as they are. -#}
 {% test js_drift(model, column_name=none, columns=none, where=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'js_drift', model)) }}
   {%- if execute %}
   {%- do ml_monitor._check_known_args('js_drift', model, kwargs, ml_monitor.js_distance, ['column_name', 'fail_on_no_data']) -%}
   {%- set m = ml_monitor._drift_test_model(model, where) -%}

@@ -1,7 +1,7 @@
 {#- Fails when the share of nulls in a column (or in each of `columns`) exceeds max_null_rate. -#}
 {% test null_rate(model, column_name=none, columns=none, max_null_rate=none, where=none, segment_by=none,
                   timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none, anomaly=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'null_rate', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('null_rate', model, kwargs, ml_monitor.test_null_rate) -%}

@@ -7,7 +7,7 @@
                       valid_from=none, valid_to=none, history_features=none, max_as_of_mismatch_rate=none,
                       where=none, segment_by=none, timestamp_column=none, window=none, min_rows=none,
                       windows=none, fail_on=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'point_in_time', model)) }}
   {#- with a feature history, any value differing from the one valid at the cutoff fails by default -#}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}

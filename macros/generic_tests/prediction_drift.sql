@@ -4,7 +4,7 @@
     column or give score_column. The other arguments are those of ml_monitor.prediction_drift,
     forwarded as they are. -#}
 {% test prediction_drift(model, column_name=none, score_column=none, where=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'prediction_drift', model)) }}
   {%- if execute %}
   {%- do ml_monitor._check_known_args('prediction_drift', model, kwargs, ml_monitor.prediction_drift, ['column_name', 'fail_on_no_data']) -%}
   {%- set m = ml_monitor._drift_test_model(model, where) -%}

@@ -6,7 +6,7 @@
                     min_throughput=none, min_throughput_per_second=none, where=none, segment_by=none,
                     timestamp_column=none, window=none, min_rows=none, windows=none, fail_on=none,
                     fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'serving_slo', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('serving_slo', model, kwargs, ml_monitor.test_serving_slo) -%}

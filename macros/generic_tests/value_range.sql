@@ -3,7 +3,7 @@
 {% test value_range(model, column_name=none, columns=none, min_value=none, max_value=none, inclusive=true,
                     max_violation_rate=none, where=none, segment_by=none, timestamp_column=none, window=none,
                     min_rows=none, windows=none, fail_on=none, anomaly=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'value_range', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('value_range', model, kwargs, ml_monitor.test_value_range) -%}

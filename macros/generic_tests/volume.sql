@@ -2,7 +2,7 @@
     of the previous `reference_periods` windows leaves [min_ratio, max_ratio]. -#}
 {% test volume(model, timestamp_column=none, window=none, min_count=none, max_count=none, reference_periods=none,
                min_ratio=none, max_ratio=none, where=none, segment_by=none, windows=none, fail_on=none, anomaly=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'volume', model)) }}
   {%- if execute %}
   {#- an argument not in the signature above (a misspelling) is an error for this test alone -#}
   {%- do ml_monitor._check_known_args('volume', model, kwargs, ml_monitor.test_volume) -%}

@@ -3,7 +3,7 @@
     the column's units (statistic: wasserstein, threshold required), exceeds `threshold`. The
     other arguments are those of ml_monitor.wasserstein, forwarded as they are. -#}
 {% test wasserstein_drift(model, column_name=none, columns=none, where=none, fail_on_no_data=none) %}
-  {{ config(**ml_monitor._test_config(fail_on_no_data)) }}
+  {{ config(**ml_monitor._test_config(fail_on_no_data, 'wasserstein_drift', model)) }}
   {%- if execute %}
   {%- do ml_monitor._check_known_args('wasserstein_drift', model, kwargs, ml_monitor.wasserstein, ['column_name', 'fail_on_no_data']) -%}
   {%- set m = ml_monitor._drift_test_model(model, where) -%}

@@ -1,7 +1,8 @@
 {#- Operational SLOs of a prediction service from its request / prediction log, per window and
     segment (model version, endpoint, region), in one scan:
     - latency_p50 / latency_p95 / latency_p99 of latency_column: exact quantiles with linear
-      interpolation (numpy's default), in the column's unit; nulls ignored;
+      interpolation (numpy's default), in the column's unit; nulls, NaN and +/-inf ignored (the
+      detail counts NaN/inf);
     - error_rate: share of rows whose status_column (as text) is one of error_values (a NULL
       status is not an error; the detail counts them);
     - throughput (rows in the window) and throughput_per_second (rows / window length), only
@@ -94,8 +95,11 @@ grouped as (
     {{ ml_monitor._segment_keys(scope) }},
     count(*) as n_rows
     {%- if lat_sql %},
-    count({{ lat_sql }}) as n_latency,
-    {{ ml_monitor.quantiles(lat_sql, probs) }} as latency_q
+    -- NaN and +/-inf are no latency: left out like nulls (an inf quantile would pass no bound,
+    -- a NaN one every bound), and counted
+    count({{ ml_monitor._finite_or_null(lat_sql) }}) as n_latency,
+    sum(case when {{ lat_sql }} is not null and {{ ml_monitor.is_non_finite(lat_sql) }} then 1 else 0 end) as n_latency_nonfinite,
+    {{ ml_monitor.quantiles(ml_monitor._finite_or_null(lat_sql), probs) }} as latency_q
     {%- endif %}
     {%- if status_sql %},
     sum(case when {{ ml_monitor.to_string(status_sql) }} in ({{ errors_list }}) then 1 else 0 end) as n_errors,
@@ -119,12 +123,17 @@ long as (
   {%- set detail -%}
     'p{{ (p * 100) | round | int }} ' || coalesce({{ ml_monitor._fmt(value, 3) }}, '-') || ' over '
       || {{ ml_monitor.to_string('n_latency') }} || ' requests with a latency (exact, linear interpolation)'
+      || case when n_latency_nonfinite > 0
+           then '; ' || {{ ml_monitor.to_string('n_latency_nonfinite') }} || ' NaN/inf latencies left out' else '' end
       {{ check.note }}
   {%- endset %}
   select
     {{ ml_monitor._long_row(scope, ml_monitor.unquoted(latency[0]), metric, value=value, threshold=bound,
          sample_size='n_latency', is_fail=check.is_fail, detail=detail,
-         undefined_reason="case when n_rows > 0 and n_latency = 0 then 'every latency is null' end") }}
+         undefined_reason="case when n_rows > 0 and n_latency = 0 and n_latency_nonfinite > 0 then 'no finite latency: '"
+           ~ " || " ~ ml_monitor.to_string('n_latency_nonfinite') ~ " || ' NaN/inf, ' || "
+           ~ ml_monitor.to_string('n_rows - n_latency_nonfinite') ~ " || ' null'"
+           ~ " when n_rows > 0 and n_latency = 0 then 'every latency is null' end") }}
   from aggregated
   union all
   {%- endfor %}

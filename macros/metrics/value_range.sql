@@ -10,6 +10,7 @@
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
                                     windows=windows, fail_on=fail_on, anomaly=anomaly) -%}
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
+  {%- do ml_monitor._check_numeric_columns(test, relation, 'columns', names) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_value', min_value) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_value', max_value) -%}
   {%- do ml_monitor._check_bool(test, relation, 'inclusive', inclusive) -%}
@@ -17,9 +18,7 @@
   {%- if min_value is none and max_value is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'min_value', "or 'max_value' is required", 'neither') -%}
   {%- endif -%}
-  {%- if min_value is not none and max_value is not none and min_value > max_value -%}
-    {%- do ml_monitor._arg_error(test, relation, 'min_value', 'must not be greater than max_value ' ~ max_value, min_value) -%}
-  {%- endif -%}
+  {%- do ml_monitor._check_min_max(test, relation, 'min_value', min_value, 'max_value', max_value) -%}
   {%- set lo_op = '<' if inclusive else '<=' -%}
   {%- set hi_op = '>' if inclusive else '>=' -%}
   {%- set range_text = ('[' if inclusive else '(') ~ (min_value if min_value is not none else '-inf') ~ ', '

@@ -18,6 +18,8 @@
   {%- do ml_monitor._check_number(test, relation, 'max_count', max_count, min=0, integer=true) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_ratio', min_ratio, min=0) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_ratio', max_ratio, min=0) -%}
+  {%- do ml_monitor._check_min_max(test, relation, 'min_count', min_count, 'max_count', max_count) -%}
+  {%- do ml_monitor._check_min_max(test, relation, 'min_ratio', min_ratio, 'max_ratio', max_ratio) -%}
   {%- if (min_ratio is not none or max_ratio is not none) and reference_periods is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'reference_periods', 'is required with min_ratio / max_ratio (how many earlier windows to compare with)', 'nothing') -%}
   {%- endif -%}
@@ -27,7 +29,7 @@
   {%- set spec = ml_monitor._check_period(test, relation, 'window', window) -%}
   {%- set start = scope.window_start -%}
   {%- set ts = scope.timestamp_sql -%}
-  {%- set ref_start = ml_monitor._subtract_period(start, spec.period, spec.count * (reference_periods or 0)) -%}
+  {%- set ref_start = ml_monitor._subtract_period(start, spec.period, spec.count * (reference_periods or 0), test, relation, 'reference_periods') -%}
   {%- set in_window = ts ~ ' >= ' ~ scope.window_start_sql -%}
   {#- cast before dividing: Spark reads 3.0 as a DECIMAL literal and would round -#}
   {%- set reference_mean = ml_monitor.to_double('n_reference') ~ ' / ' ~ (reference_periods or 1) -%}

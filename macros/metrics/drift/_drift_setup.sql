@@ -61,7 +61,7 @@
     {%- endif -%}
     {%- set spec = ml_monitor._check_period(test, relation, 'reference_window', reference_window) -%}
     {%- set ns.end = scope.windows[0].start if scope.multi else scope.window_start -%}
-    {%- set ns.start = ml_monitor._subtract_period(ns.end, spec.period, spec.count) -%}
+    {%- set ns.start = ml_monitor._subtract_period(ns.end, spec.period, spec.count, test, relation, 'reference_window') -%}
     {#- the reference's own column type decides its conversion to UTC (a naive current table and
         a timestamptz reference: the current one's type filtered the reference in the session zone) -#}
     {%- set ref_ts = ml_monitor._timestamp_utc_sql(reference, timestamp_column) if reference is not none else scope.timestamp_sql -%}

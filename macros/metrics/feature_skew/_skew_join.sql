@@ -74,26 +74,33 @@ joined as (
     on {{ skew.key_join }}
 ),
 
--- per compared key and feature: mismatch (NULL vs NULL matches) and absolute difference
+-- per compared key and feature: mismatch (NULL vs NULL matches) and absolute difference.
+-- NaN and +/-inf equal only themselves (NaN vs NaN matches, like NULL vs NULL) and no tolerance
+-- applies to them (|x - inf| <= rel_tolerance x inf held); their difference is left out of the mean
 compared as (
   select
     joined.*
-    {%- for f in feats %},
+    {%- for f in feats %}
+    {%- set s, o = 'ml_s' ~ f.idx, 'ml_o' ~ f.idx %}
+    {%- set nonfinite = ml_monitor.is_non_finite(s) ~ ' or ' ~ ml_monitor.is_non_finite(o) %},
     case
       when ml_compared = 0 then null
-      when ml_s{{ f.idx }} is null and ml_o{{ f.idx }} is null then 0
-      when ml_s{{ f.idx }} is null or ml_o{{ f.idx }} is null then 1
+      when {{ s }} is null and {{ o }} is null then 0
+      when {{ s }} is null or {{ o }} is null then 1
       {%- if f.kind == 'numeric' %}
-      when abs(ml_s{{ f.idx }} - ml_o{{ f.idx }}) <= {{ ml_monitor.greatest2(ml_monitor.double_literal(f.abs_tolerance), ml_monitor.double_literal(f.rel_tolerance) ~ ' * abs(ml_o' ~ f.idx ~ ')') }} then 0
+      when {{ nonfinite }} then
+        case when {{ s }} = {{ o }} or ({{ ml_monitor.is_nan(s) }} and {{ ml_monitor.is_nan(o) }}) then 0 else 1 end
+      when abs({{ s }} - {{ o }}) <= {{ ml_monitor.greatest2(ml_monitor.double_literal(f.abs_tolerance), ml_monitor.double_literal(f.rel_tolerance) ~ ' * abs(' ~ o ~ ')') }} then 0
       {%- else %}
-      when ml_s{{ f.idx }} = ml_o{{ f.idx }} then 0
+      when {{ s }} = {{ o }} then 0
       {%- endif %}
       else 1
     end as ml_mis{{ f.idx }},
-    case when ml_compared = 1 and (ml_s{{ f.idx }} is null or ml_o{{ f.idx }} is null)
-              and not (ml_s{{ f.idx }} is null and ml_o{{ f.idx }} is null) then 1 else 0 end as ml_onenull{{ f.idx }}
+    case when ml_compared = 1 and ({{ s }} is null or {{ o }} is null)
+              and not ({{ s }} is null and {{ o }} is null) then 1 else 0 end as ml_onenull{{ f.idx }}
     {%- if f.kind == 'numeric' %},
-    case when ml_compared = 1 then abs(ml_s{{ f.idx }} - ml_o{{ f.idx }}) end as ml_diff{{ f.idx }}
+    case when ml_compared = 1 and {{ s }} is not null and {{ o }} is not null and ({{ nonfinite }}) then 1 else 0 end as ml_nonfinite{{ f.idx }},
+    case when ml_compared = 1 and not ({{ nonfinite }}) then abs({{ s }} - {{ o }}) end as ml_diff{{ f.idx }}
     {%- endif %}
     {%- endfor %}
   from joined
@@ -115,6 +122,8 @@ grouped as (
     sum(ml_mis{{ f.idx }}) as n_mis{{ f.idx }},
     sum(ml_onenull{{ f.idx }}) as n_onenull{{ f.idx }}
     {%- if f.kind == 'numeric' %},
+    sum(ml_nonfinite{{ f.idx }}) as n_nonfinite{{ f.idx }},
+    sum(case when ml_nonfinite{{ f.idx }} = 1 and ml_mis{{ f.idx }} = 1 then 1 else 0 end) as n_nonfinite_mis{{ f.idx }},
     count(ml_diff{{ f.idx }}) as n_diff{{ f.idx }},
     avg(ml_diff{{ f.idx }}) as mad{{ f.idx }}
     {%- endif %}

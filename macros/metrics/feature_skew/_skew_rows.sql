@@ -10,7 +10,12 @@ long as (
   {%- set detail -%}
     {{ ml_monitor.to_string('a.n_mis' ~ f.idx) }} || ' of ' || {{ ml_monitor.to_string('a.n_compared') }}
       || ' keys differ ({{ f.kind }}{% if f.kind == 'numeric' %}, tolerance max({{ f.abs_tolerance }}, {{ f.rel_tolerance }} x |offline|){% endif %}; '
-      || {{ ml_monitor.to_string('a.n_onenull' ~ f.idx) }} || ' null on one side only)'
+      || {{ ml_monitor.to_string('a.n_onenull' ~ f.idx) }} || ' null on one side only'
+      {%- if f.kind == 'numeric' %}
+      || case when a.n_nonfinite_mis{{ f.idx }} > 0
+           then ', ' || {{ ml_monitor.to_string('a.n_nonfinite_mis' ~ f.idx) }} || ' NaN/inf against another value' else '' end
+      {%- endif %}
+      || ')'
       {{ check.note }}
       {%- if skew.n_examples > 0 %}
       || coalesce('; worst keys (serving vs offline): ' || e.examples, '')
@@ -35,13 +40,15 @@ long as (
   {%- set check = ml_monitor._bound_check('mad' ~ f.idx, f.max_mean_abs_diff, '>', 'max_mean_abs_diff') %}
   {%- set detail -%}
     'mean |serving - offline| ' || coalesce({{ ml_monitor._fmt('mad' ~ f.idx, 6) }}, '-') || ' over '
-      || {{ ml_monitor.to_string('n_diff' ~ f.idx) }} || ' keys with both values non-null'
+      || {{ ml_monitor.to_string('n_diff' ~ f.idx) }} || ' keys with both values finite'
+      || case when n_nonfinite{{ f.idx }} > 0
+           then '; ' || {{ ml_monitor.to_string('n_nonfinite' ~ f.idx) }} || ' with NaN/inf left out' else '' end
       {{ check.note }}
   {%- endset %}
   select
     {{ ml_monitor._long_row(scope, f.name, 'mean_abs_diff', value='mad' ~ f.idx, threshold=f.max_mean_abs_diff,
          sample_size='n_diff' ~ f.idx, is_fail=check.is_fail, detail=detail,
-         undefined_reason="case when n_compared > 0 then 'no compared key has both values non-null' end") }}
+         undefined_reason="case when n_compared > 0 then 'no compared key has both values finite (non-null, not NaN/inf)' end") }}
   from aggregated
   union all
   {%- endif %}

@@ -7,13 +7,15 @@
       on either side is ambiguous (which value was served?): it is counted in duplicate_key_rate
       and left out of the comparison, so duplicates never fan out the join.
     - NULL vs NULL is a match, NULL vs a value a mismatch. Rows with a NULL key are not read.
+    - NaN and +/-inf match only themselves (NaN vs NaN like NULL vs NULL), whatever the tolerance;
+      mean_abs_diff leaves them out (counted in its detail).
     - Categorical features are compared exactly, as text. Numeric features match when
       |serving - offline| <= max(abs_tolerance, rel_tolerance * |offline|).
     - Segments and windows apply to the serving log (a key's segment: its max value there);
       `offline_where` filters the offline side.
 
     Metrics: per feature mismatch_rate (keys present once on both sides) and, for numerics,
-    mean_abs_diff (keys with both values non-null); per key set (column_name = the key columns)
+    mean_abs_diff (keys with both values finite); per key set (column_name = the key columns)
     missing_offline_rate and duplicate_key_rate (of the serving keys) and, on the overall row
     only and without windows: N, missing_serving_rate (offline keys never logged at serving).
 

@@ -45,7 +45,7 @@
       {{ ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required when label_delay is given (the prediction time)', 'nothing') }}
     {%- endif -%}
     {%- set ns.delay = ml_monitor._check_period(test, relation, 'label_delay', label_delay) -%}
-    {%- set ns.cutoff = ml_monitor._subtract_period(as_of, ns.delay.period, ns.delay.count) -%}
+    {%- set ns.cutoff = ml_monitor._subtract_period(as_of, ns.delay.period, ns.delay.count, test, relation, 'label_delay') -%}
   {%- endif -%}
   {#- timestamps below are UTC instants (the time-zone rule, cross_db/timestamps.sql) -#}
   {%- set keys = [] -%}
@@ -214,7 +214,7 @@ mm_labels as (
       {{ ml_monitor._arg_error(test, relation, 'timestamp_column', 'is required when a window is given', 'nothing') }}
     {%- endif -%}
     {%- set spec = ml_monitor._check_period(test, relation, 'window', window) -%}
-    {%- set ns.start = ml_monitor._subtract_period(lj.cutoff, spec.period, spec.count) -%}
+    {%- set ns.start = ml_monitor._subtract_period(lj.cutoff, spec.period, spec.count, test, relation) -%}
     {%- do conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(ns.start)) -%}
   {%- endif -%}
   {{ return({'conds': conds, 'start': ns.start, 'end': ns.end}) }}

@@ -9,6 +9,19 @@
 {#- A score usable as a probability. -#}
 {% macro _perf_valid_prob() %}{{ return('(mm_score >= 0 and mm_score <= 1)') }}{% endmacro %}
 
+{#- The 0-based equal-width bin of a score in [0, 1]: right-closed (k/bins, (k+1)/bins], the first
+    one including 0, like sklearn's calibration_curve. bins: 1 is the one bin 0 (a CASE with no
+    WHEN is no SQL). Shared by the ECE and reliability_table. -#}
+{% macro _perf_score_bin(score, bins) -%}
+  {%- if bins == 1 -%}{{ return('0') }}{%- endif -%}
+  case
+    {%- for i in range(1, bins) %}
+    when {{ score }} <= {{ i * (1.0 / bins) }} then {{ i - 1 }}
+    {%- endfor %}
+    else {{ bins - 1 }}
+  end
+{%- endmacro %}
+
 {#- {absolute: x} or {relative: x} -> {'kind', 'amount'}; none stays none. -#}
 {% macro _perf_bound(test, relation, arg, spec) -%}
   {%- if spec is none -%}{{ return(none) }}{%- endif -%}

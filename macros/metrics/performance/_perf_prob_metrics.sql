@@ -64,12 +64,7 @@
 mm_binned as (
   select
     mm_scored.*,
-    case
-      {%- for i in range(1, bins) %}
-      when mm_score <= {{ i * (1.0 / bins) }} then {{ i - 1 }}
-      {%- endfor %}
-      else {{ bins - 1 }}
-    end as mm_bin
+    {{ ml_monitor._perf_score_bin('mm_score', bins) }} as mm_bin
   from mm_scored
   where mm_use_s = 1 and {{ valid_prob }}
 ),

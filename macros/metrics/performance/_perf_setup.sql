@@ -218,6 +218,7 @@
   {#- ---- thresholds ---- -#}
   {%- do ml_monitor._check_number(test, relation, 'min_value', a.min_value) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_value', a.max_value) -%}
+  {%- do ml_monitor._check_min_max(test, relation, 'min_value', a.min_value, 'max_value', a.max_value) -%}
   {%- do ml_monitor._check_number(test, relation, 'min_coverage', a.min_coverage, min=0, max=1) -%}
   {%- do ml_monitor._check_number(test, relation, 'bins', a.bins, required=true, min=1, max=1000, integer=true) -%}
   {%- do ml_monitor._check_bool(test, relation, 'paired', a.paired) -%}
@@ -306,7 +307,7 @@
       {%- set rspec = ml_monitor._check_period(test, relation, 'reference_window', a.reference_window) -%}
       {%- if multi -%}
         {#- the period before each evaluated window: its rows carry that window's mm_w -#}
-        {%- set ref_ns.rw = ml_monitor._perf_reference_windows(sw.todo, rspec, lj.ts_sql) -%}
+        {%- set ref_ns.rw = ml_monitor._perf_reference_windows(sw.todo, rspec, lj.ts_sql, test, relation) -%}
         {%- do ref_conds.append(ref_ns.rw.range_sql) -%}
         {%- set texts, facts = {}, {} -%}
         {%- for r in ref_ns.rw.windows -%}
@@ -318,7 +319,7 @@
         {%- set ref_ns.text_sql = ml_monitor._perf_by_window('mm_w', texts) -%}
         {%- set ref_ns.fact_sql = ml_monitor._perf_by_window('{w}', facts) -%}
       {%- else -%}
-      {%- set rstart = ml_monitor._subtract_period(win.start, rspec.period, rspec.count) -%}
+      {%- set rstart = ml_monitor._subtract_period(win.start, rspec.period, rspec.count, test, relation, 'reference_window') -%}
       {%- set ref_ns.text = ' in the reference window [' ~ rstart ~ ', ' ~ win.start ~ ')' -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(rstart)) -%}
       {%- do ref_conds.append(lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(win.start)) -%}

@@ -35,7 +35,7 @@
                'range_sql': ml_monitor._window_ranges_sql(lj.ts_sql, todo)}) }}
   {%- endif -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'window', a.window) -%}
-  {%- set candidates = ml_monitor._window_bounds(lj.cutoff, spec, series.windows) -%}
+  {%- set candidates = ml_monitor._window_bounds(lj.cutoff, spec, series.windows, test, relation) -%}
   {%- for w in candidates -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
   {%- set label_check = {'relation': relation, 'lj': lj,
                          'filter': user_filter ~ ' and ' ~ lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)} -%}
@@ -52,10 +52,10 @@
 {#- The reference_window of each evaluated window: [window start - reference_window, window start).
     Returns {windows: [{start, end, start_sql, end_sql, idx}], range_sql, index_sql or none,
     frame_sql or none (when the ranges overlap: mm_w, mm_lo, mm_hi per window)}. -#}
-{% macro _perf_reference_windows(todo, rspec, ts_sql) -%}
+{% macro _perf_reference_windows(todo, rspec, ts_sql, test=none, relation=none) -%}
   {%- set refs = [] -%}
   {%- for w in todo -%}
-    {%- set rs = ml_monitor._subtract_period(w.start, rspec.period, rspec.count) -%}
+    {%- set rs = ml_monitor._subtract_period(w.start, rspec.period, rspec.count, test, relation, 'reference_window') -%}
     {%- do refs.append({'start': rs, 'end': w.start, 'start_sql': ml_monitor.timestamp_literal(rs),
                         'end_sql': w.start_sql, 'idx': w.idx}) -%}
   {%- endfor -%}

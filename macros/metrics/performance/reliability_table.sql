@@ -37,12 +37,7 @@ mm_binned as (
     {%- endfor %}
     {{ d(score) }} as mm_score,
     case when mm_label = {{ ml_monitor._perf_literal(positive_label) }} then 1 else 0 end as mm_y,
-    case
-      {%- for i in range(1, bins) %}
-      when {{ d(score) }} <= {{ i * (1.0 / bins) }} then {{ i - 1 }}
-      {%- endfor %}
-      else {{ bins - 1 }}
-    end as mm_bin
+    {{ ml_monitor._perf_score_bin(d(score), bins) }} as mm_bin
   from mm_source
   where mm_has_label = 1 and {{ d(score) }} >= 0 and {{ d(score) }} <= 1
 ),
