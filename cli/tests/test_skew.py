@@ -223,6 +223,7 @@ NONFINITE_PAIRS = [
 # latencies of one day's requests per version: b has no finite latency at all
 LATENCIES = {"a": [1.0, float("nan"), 3.0, float("inf"), 7.5, None, float("-inf"), 12.0],
              "b": [float("nan"), float("inf"), None]}
+STATUSES = [200.0, 500.0, float("nan"), 503.0, 200.0, None, 500.5]
 
 
 def _sql_double(v) -> str:
@@ -240,15 +241,19 @@ def nonfinite_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("nonfinite") / "nonfinite"
     serving = ", ".join(f"({k}, {_sql_double(s)}, timestamp '2026-01-30 0{k % 10}:00:00')" for k, s, _ in NONFINITE_PAIRS)
     offline = ", ".join(f"({k}, {_sql_double(o)})" for k, _, o in NONFINITE_PAIRS)
-    requests = ", ".join(f"('{v}', {_sql_double(x)}, timestamp '2026-01-30 10:00:00')" for v, xs in LATENCIES.items() for x in xs)
+    requests = ", ".join(f"('{v}', {_sql_double(x)}, timestamp '2026-01-30 10:00:00', {_sql_double(STATUSES[i % len(STATUSES)])})"
+                         for i, (v, x) in enumerate((v, x) for v, xs in LATENCIES.items() for x in xs))
     models = {
         "serving": f"select * from (values {serving}) as t(id, f, ts)",
         "offline": f"select * from (values {offline}) as t(id, f)",
-        "requests": f"select * from (values {requests}) as t(version, latency, ts)",
+        "requests": f"select * from (values {requests}) as t(version, latency, ts, status)",
         "skew_rows": "{{ ml_monitor.feature_skew(ref('serving'), offline=ref('offline'), entity_key='id', features=['f'], "
                      "rel_tolerance=0.001, n_examples=0) }}",
         "slo_rows": "{{ ml_monitor.serving_slo(ref('requests'), latency_column='latency', segment_by=['version'], "
                     "timestamp_column='ts', window={'period': 'day', 'count': 1}) }}",
+        # a DOUBLE status column (a pandas column with one NaN): 500.0 must count as error 500
+        "slo_status_rows": "{{ ml_monitor.serving_slo(ref('requests'), status_column='status', error_values=[500, 503], "
+                           "timestamp_column='ts', window={'period': 'day', 'count': 1}) }}",
     }
     schema = """
 models:
@@ -318,6 +323,21 @@ def test_nan_and_inf_latencies_are_left_out_of_the_percentiles(nonfinite_build):
             else:
                 assert (status, value) == ("no_data", None), (seg, p)
                 assert detail == f"no finite latency: {n_nonfinite} NaN/inf, {len(xs) - n_nonfinite} null", detail
+
+
+def test_a_numeric_status_column_is_compared_as_numbers(nonfinite_build):
+    """A DOUBLE status column compared as text read 500.0 as '500.0', never '500': a 0% error
+    rate that passed every bound. Compared as numbers: the share of rows whose status is one of
+    error_values (pandas isin; NaN and NULL are not errors, NULL is counted as no status)."""
+    import pandas as pd
+
+    status = pd.Series([STATUSES[i % len(STATUSES)] for i in range(sum(map(len, LATENCIES.values())))], dtype=float)
+    expected = status.isin([500, 503]).mean()
+    (value, n, detail), = _rows(nonfinite_build["db"], "select value, sample_size, detail from main.slo_status_rows "
+                                                       "where metric = 'error_rate' and segment_column is null")
+    assert n == len(status) and expected > 0
+    assert value == pytest.approx(expected, abs=1e-12), detail
+    assert f"{int(status.isin([500, 503]).sum())} of {len(status)} requests" in detail, detail
 
 
 def _history(db, test_name: str) -> list[tuple]:

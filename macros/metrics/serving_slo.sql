@@ -3,7 +3,8 @@
     - latency_p50 / latency_p95 / latency_p99 of latency_column: exact quantiles with linear
       interpolation (numpy's default), in the column's unit; nulls, NaN and +/-inf ignored (the
       detail counts NaN/inf);
-    - error_rate: share of rows whose status_column (as text) is one of error_values (a NULL
+    - error_rate: share of rows whose status_column is one of error_values (compared as numbers
+      when the column is numeric, else as text; a NULL
       status is not an error; the detail counts them);
     - throughput (rows in the window) and throughput_per_second (rows / window length), only
       with a window; an empty window is an observation of 0 there, not missing data.
@@ -76,8 +77,19 @@
   {%- endif -%}
   {%- set probs = [0.5, 0.95, 0.99] -%}
   {%- set bounds = [max_p50_ms, max_p95_ms, max_p99_ms] -%}
+  {#- a numeric status column is compared as numbers: as text a DOUBLE 500.0 reads '500.0' and
+      never equals '500' (a pandas status column with one NaN is DOUBLE): a silent 0% error rate.
+      A text (or unknown) column is compared as text, the error values written as text. -#}
+  {%- set status_info = ml_monitor._column_info(relation, status[0]) if status else none -%}
+  {%- set numeric_status = status_info is not none and ml_monitor._value_kind(status_info.dtype) == 'numbers' -%}
+  {%- if numeric_status -%}
+    {%- for v in error_values if v is not number or v is boolean -%}
+      {%- do ml_monitor._arg_error(test, relation, 'error_values', "must be numbers: status column '" ~ ml_monitor.unquoted(status[0])
+            ~ "' is " ~ status_info.dtype, error_values) -%}
+    {%- endfor -%}
+  {%- endif -%}
   {%- set errors_list -%}
-    {%- for v in (error_values or []) %}{{ ml_monitor.string_literal(v | string) }}{% if not loop.last %}, {% endif %}{% endfor -%}
+    {%- for v in (error_values or []) %}{{ ml_monitor.double_const(v) if numeric_status else ml_monitor.string_literal(v | string) }}{% if not loop.last %}, {% endif %}{% endfor -%}
   {%- endset -%}
   {%- set used = [] -%}
   {%- if lat_sql %}{% do used.append(lat_sql) %}{% endif -%}
@@ -102,7 +114,7 @@ grouped as (
     {{ ml_monitor.quantiles(ml_monitor._finite_or_null(lat_sql), probs) }} as latency_q
     {%- endif %}
     {%- if status_sql %},
-    sum(case when {{ ml_monitor.to_string(status_sql) }} in ({{ errors_list }}) then 1 else 0 end) as n_errors,
+    sum(case when {{ status_sql if numeric_status else ml_monitor.to_string(status_sql) }} in ({{ errors_list }}) then 1 else 0 end) as n_errors,
     sum(case when {{ status_sql }} is null then 1 else 0 end) as n_status_null
     {%- endif %}
   from source
