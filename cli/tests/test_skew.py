@@ -251,6 +251,10 @@ def nonfinite_build(tmp_path_factory):
                      "rel_tolerance=0.001, n_examples=0) }}",
         "slo_rows": "{{ ml_monitor.serving_slo(ref('requests'), latency_column='latency', segment_by=['version'], "
                     "timestamp_column='ts', window={'period': 'day', 'count': 1}) }}",
+        # no serving key has an offline row: the reason must say so, not "no rows in window"
+        "offline_elsewhere": "select id + 1000 as id, f from {{ ref('offline') }}",
+        "skew_nomatch_rows": "{{ ml_monitor.feature_skew(ref('serving'), offline=ref('offline_elsewhere'), entity_key='id', "
+                             "features=['f'], n_examples=0, timestamp_column='ts', window={'period': 'day', 'count': 1}) }}",
         # a DOUBLE status column (a pandas column with one NaN): 500.0 must count as error 500
         "slo_status_rows": "{{ ml_monitor.serving_slo(ref('requests'), status_column='status', error_values=[500, 503], "
                            "timestamp_column='ts', window={'period': 'day', 'count': 1}) }}",
@@ -323,6 +327,17 @@ def test_nan_and_inf_latencies_are_left_out_of_the_percentiles(nonfinite_build):
             else:
                 assert (status, value) == ("no_data", None), (seg, p)
                 assert detail == f"no finite latency: {n_nonfinite} NaN/inf, {len(xs) - n_nonfinite} null", detail
+
+
+def test_no_key_on_both_sides_is_said_not_no_rows(nonfinite_build):
+    """The window has serving rows, none with an offline row: mean_abs_diff said "no rows in
+    window", which sends the reader to the serving log instead of the offline side."""
+    rows = _rows(nonfinite_build["db"], "select metric, status, detail from main.skew_nomatch_rows "
+                                        "where column_name = 'f' or metric = 'missing_offline_rate'")
+    got = {m: (st, d) for m, st, d in rows}
+    assert got["mismatch_rate"] == ("no_data", "no key is present exactly once on both sides"), got
+    assert got["mean_abs_diff"] == ("no_data", "no key is present exactly once on both sides"), got
+    assert got["missing_offline_rate"][1].startswith(f"{len(NONFINITE_PAIRS)} of {len(NONFINITE_PAIRS)} serving keys"), got
 
 
 def test_a_numeric_status_column_is_compared_as_numbers(nonfinite_build):

@@ -48,7 +48,8 @@ long as (
   select
     {{ ml_monitor._long_row(scope, f.name, 'mean_abs_diff', value='mad' ~ f.idx, threshold=f.max_mean_abs_diff,
          sample_size='n_diff' ~ f.idx, is_fail=check.is_fail, detail=detail,
-         undefined_reason="case when n_compared > 0 then 'no compared key has both values finite (non-null, not NaN/inf)' end") }}
+         undefined_reason="case when n_compared > 0 then 'no compared key has both values finite (non-null, not NaN/inf)'"
+                          ~ " when n_serving_keys > 0 then 'no key is present exactly once on both sides' end") }}
   from aggregated
   union all
   {%- endif %}
