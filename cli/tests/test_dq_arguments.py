@@ -15,6 +15,20 @@ BAD_CASES = {
                                ["ml_monitor.null_rate", "events", "'max_null_rate'", "<= 1", "5"]),
     "null_rate_rate_not_number": ("ml_monitor.null_rate:\n  arguments: {max_null_rate: lots}",
                                   ["ml_monitor.null_rate", "'max_null_rate'", "must be a number", "lots"]),
+    # a string where a number / a boolean belongs is named as a string (was "(got 0.1)")
+    "null_rate_rate_string": ("ml_monitor.null_rate:\n  arguments: {max_null_rate: '0.1'}",
+                              ["ml_monitor.null_rate", "'max_null_rate'", "must be a number, got the string '0.1'"]),
+    "value_range_inclusive_string": ("ml_monitor.value_range:\n  arguments: {min_value: 0, inclusive: 'true'}",
+                                     ["'inclusive'", "must be true or false, got the string 'true'"]),
+    # a column named twice: duplicate history rows, or x and X as two series of one column
+    "null_rate_duplicate_columns": ("ml_monitor.null_rate:\n  arguments: {columns: [id, ts, id]}",
+                                    ["ml_monitor.null_rate", "'columns'", "names column id twice", "id, ts, id"]),
+    "value_range_duplicate_columns_case": ("ml_monitor.value_range:\n  arguments: {columns: [x, X], min_value: 0}",
+                                           ["ml_monitor.value_range", "'columns'", "names column X twice (as x and X", "without regard to case"]),
+    "cardinality_duplicate_columns_case": ("ml_monitor.cardinality:\n  arguments: {columns: [ID, id], min_distinct: 1}",
+                                           ["ml_monitor.cardinality", "'columns'", "names column id twice (as ID and id"]),
+    "null_rate_duplicate_segments": ("ml_monitor.null_rate:\n  arguments: {segment_by: [id, Id]}",
+                                     ["ml_monitor.null_rate", "'segment_by'", "names column Id twice"]),
     "value_range_no_bounds": ("ml_monitor.value_range:\n  arguments: {max_violation_rate: 0.1}",
                               ["ml_monitor.value_range", "'min_value'", "'max_value'", "required"]),
     "value_range_min_above_max": ("ml_monitor.value_range:\n  arguments: {min_value: 5, max_value: 1}",
@@ -247,3 +261,50 @@ models:
     assert ok and (by_name["limited"]["status"], by_name["limited"]["failures"]) == ("warn", 1), by_name["limited"]
     rows = duckdb_rows(root / "e.duckdb", "select column_name, status from main_dbt_test__audit.limited order by 1")
     assert rows == [("a", "pass"), ("b", "pass"), ("c", "fail")]
+
+
+def test_cardinality_new_categories_is_no_data_without_values_to_compare(tmp_path):
+    """new_categories against a reference needs values on both sides. An all-null current window
+    gave 0 new categories (pass) and an empty reference reported every current category as new
+    (fail): both are no_data with the reason, as value_range / accepted_values ("all values are
+    null") and the drift tests ("no reference rows") say it; a reference whose values are all null
+    too. The ordinary case still counts."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.cardinality:
+          name: card_all_null_window
+          arguments: {columns: [c_null], reference: ref('r')}
+          config: {severity: warn}
+      - ml_monitor.cardinality:
+          name: card_empty_reference
+          arguments: {columns: [c], reference: ref('r'), reference_where: '1 = 0'}
+          config: {severity: warn}
+      - ml_monitor.cardinality:
+          name: card_null_reference
+          arguments: {columns: [c_null], reference_where: 'c_null is null', where: '1 = 0 or c_null is null'}
+          config: {severity: warn}
+      - ml_monitor.cardinality:
+          name: card_counts
+          arguments: {columns: [c], reference: ref('r'), segment_by: [s]}
+          config: {severity: warn}
+"""
+    models = {"t": "select * from (values ('a', 'u', cast(null as varchar)), ('z', 'v', null)) as v(c, s, c_null)",
+              "r": "select * from (values ('a', 'x'), ('b', 'y')) as v(c, c_null)"}
+    root = tmp_path / "card_nodata"
+    ok, by_name = build_tiny_project(root, models, schema)
+    assert ok, {k: r.get("message") for k, r in by_name.items()}
+
+    def rows(test):
+        return duckdb_rows(root / "e.duckdb", f"select segment_value, status, value, detail from main_dbt_test__audit.{test} "
+                                              "order by segment_value nulls first")
+
+    assert rows("card_all_null_window") == [(None, "no_data", None, "all values are null")]
+    assert rows("card_empty_reference") == [(None, "no_data", None, "no reference rows")]
+    assert rows("card_null_reference") == [(None, "no_data", None, "no reference values (all null)")]
+    assert rows("card_counts") == [(None, "fail", 1.0, "1 category not in the reference, e.g. 'z'"),
+                                   ("u", "pass", 0.0, "0 categories not in the reference"),
+                                   ("v", "fail", 1.0, "1 category not in the reference, e.g. 'z'")]

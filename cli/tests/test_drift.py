@@ -369,6 +369,41 @@ models:
           - ml_monitor.prediction_drift:
               name: prediction_chi2
               arguments: {statistic: chi2_pvalue, reference_where: "g = 'r'"}
+          # one bin holds every row on both sides: PSI 0 whatever moved (refused, every binned test)
+          - ml_monitor.psi_drift:
+              name: bad_bins_one
+              arguments: {bins: 1, reference_where: "g = 'r'"}
+          - ml_monitor.js_drift:
+              name: bad_bins_one_js
+              arguments: {bins: 1, binning: equal_width, reference_where: "g = 'r'"}
+          - ml_monitor.binned_drift:
+              name: bad_bins_one_binned
+              arguments: {bins: 1, reference_where: "g = 'r'"}
+          - ml_monitor.prediction_drift:
+              name: bad_bins_one_prediction
+              arguments: {bins: 1, reference_where: "g = 'r'"}
+          # a string where a number belongs is named as a string
+          - ml_monitor.psi_drift:
+              name: threshold_string
+              arguments: {threshold: "0.2", reference_where: "g = 'r'"}
+          - ml_monitor.psi_drift:
+              name: bins_string
+              arguments: {bins: "5", reference_where: "g = 'r'"}
+          # kind: a mapping naming no monitored column was ignored silently
+          - ml_monitor.psi_drift:
+              name: kind_unknown_column
+              arguments: {kind: {y: categorical}, reference_where: "g = 'r'"}
+          # a column twice: duplicate history rows, or (x, X) one column as two series
+          - ml_monitor.psi_drift:
+              name: duplicate_columns
+              arguments: {columns: [x, c, x], reference_where: "g = 'r'"}
+          # text predictions and the default positive_value 1 (a Conversion Error at run time)
+          - ml_monitor.prediction_drift:
+              name: prediction_text_default_positive
+              arguments: {prediction_column: c, reference_where: "g = 'r'"}
+          - ml_monitor.prediction_drift:
+              name: ok_prediction_text_positive
+              arguments: {prediction_column: c, positive_value: a, reference_where: "g = 'r'"}
       - name: c
         data_tests:
           - ml_monitor.ks_drift:
@@ -384,6 +419,10 @@ models:
           - ml_monitor.binned_drift:
               name: ok_chi2
               arguments: {statistic: chi2_pvalue, reference_where: "g = 'r'"}
+          # a text score: the error names score_column, which the user gave (not 'kind')
+          - ml_monitor.prediction_drift:
+              name: prediction_text_score
+              arguments: {reference_where: "g = 'r'"}
     data_tests:
       - ml_monitor.psi_drift:
           name: unknown_column
@@ -391,12 +430,27 @@ models:
       - ml_monitor.prediction_drift:
           name: prediction_without_score
           arguments: {reference_where: "g = 'r'"}
+      - ml_monitor.ks_drift:
+          name: duplicate_columns_case
+          arguments: {columns: [x, X], reference_where: "g = 'r'"}
 """
 
 EXPECTED_ERRORS = {
     "bad_binning": ("ml_monitor.psi_drift", "argument 'binning' must be one of quantile, equal_width, evidently (got foo)"),
-    "bad_bins_zero": ("ml_monitor.psi_drift", "argument 'bins' must be a whole number >= 1"),
-    "bad_bins_negative": ("ml_monitor.js_drift", "argument 'bins' must be a whole number >= 1"),
+    "bad_bins_zero": ("ml_monitor.psi_drift", "argument 'bins' must be a whole number >= 2"),
+    "bad_bins_negative": ("ml_monitor.js_drift", "argument 'bins' must be a whole number >= 2"),
+    "bad_bins_one": ("ml_monitor.psi_drift", "argument 'bins' must be a whole number >= 2 (got 1)"),
+    "bad_bins_one_js": ("ml_monitor.js_drift", "argument 'bins' must be a whole number >= 2 or 'sturges' (got 1)"),
+    "bad_bins_one_binned": ("ml_monitor.binned_drift", "argument 'bins' must be a whole number >= 2 (got 1)"),
+    "bad_bins_one_prediction": ("ml_monitor.prediction_drift", "argument 'bins' must be a whole number >= 2 (got 1)"),
+    "threshold_string": ("ml_monitor.psi_drift", "argument 'threshold' must be a number, got the string '0.2'"),
+    "bins_string": ("ml_monitor.psi_drift", "argument 'bins' must be a whole number >= 2, got the string '5'"),
+    "kind_unknown_column": ("ml_monitor.psi_drift", "argument 'kind' is a mapping column -> kind, but 'y' is not one of the monitored columns (x)"),
+    "duplicate_columns": ("ml_monitor.psi_drift", "argument 'columns' names column x twice (got x, c, x)"),
+    "duplicate_columns_case": ("ml_monitor.ks_drift", "argument 'columns' names column X twice (as x and X; column names are matched without regard to case)"),
+    "prediction_text_default_positive": ("ml_monitor.prediction_drift", "argument 'positive_value' is a number (its default is 1) but "
+                                         "prediction_column 'c' holds text (VARCHAR); give the positive class as the predictions spell it"),
+    "prediction_text_score": ("ml_monitor.prediction_drift", "argument 'score_column' must name a numeric column; 'c' is VARCHAR"),
     "bad_bins_sturges_quantile": ("ml_monitor.psi_drift", "argument 'bins' 'sturges' needs binning: equal_width"),
     "missing_reference": ("ml_monitor.psi_drift", "argument 'reference' is required"),
     "bad_epsilon": ("ml_monitor.psi_drift", "argument 'epsilon' must be a number > 0"),
@@ -428,6 +482,7 @@ def test_argument_errors_name_the_test_and_the_argument(tmp_path):
     }, ERROR_PROJECT_SCHEMA)
     assert by_name["ok_psi"]["status"] == "pass"
     assert by_name["ok_chi2"]["status"] == "pass"
+    assert by_name["ok_prediction_text_positive"]["status"] == "pass", by_name["ok_prediction_text_positive"].get("message")
     for name, (test, message) in EXPECTED_ERRORS.items():
         r = by_name[name]
         assert r["status"] == "error", (name, r)
@@ -525,3 +580,35 @@ def _evidently_psi_categorical(ref, cur, fill_at=0.0001):
         return p
     r, c = fill(r), fill(c)
     return float(np.sum((r - c) * np.log(r / c)))
+
+
+def test_a_reference_relation_filtered_by_reference_window_says_which_period_was_empty(tmp_path):
+    """`reference: ref(...)` with `reference_window` reads the reference relation's rows of the
+    period before the window. A training table whose rows are all older is empty there: the
+    detail said only "no reference rows", which read as a bug for a table that has rows; it now
+    names the period and the relation (psi, ks and prediction_drift alike)."""
+    schema = """
+models:
+  - name: cur
+    data_tests:
+      - ml_monitor.psi_drift:
+          name: refwin_psi
+          arguments: &args {columns: [x], reference: ref('train'), reference_window: {period: day, count: 2},
+                            timestamp_column: ts, window: {period: day, count: 1}, fail_on_no_data: false}
+      - ml_monitor.ks_drift:
+          name: refwin_ks
+          arguments: *args
+      - ml_monitor.prediction_drift:
+          name: refwin_pred
+          arguments: {score_column: x, reference: ref('train'), reference_window: {period: day, count: 2},
+                      timestamp_column: ts, window: {period: day, count: 1}, fail_on_no_data: false}
+"""
+    models = {"cur": "select i * 0.1 as x, timestamp '2026-01-30 12:00:00' as ts from range(0, 10) as t(i)",
+              "train": "select i * 0.1 as x, timestamp '2026-01-20 12:00:00' as ts from range(0, 10) as t(i)"}
+    root = tmp_path / "refwin"
+    ok, by_name = build_tiny_project(root, models, schema, "  ml_monitor_as_of: '2026-01-31 00:00:00'\n")
+    assert ok, {k: r.get("message") for k, r in by_name.items()}
+    for test in ["refwin_psi", "refwin_ks", "refwin_pred"]:
+        rows = _rows(root / "e.duckdb", f"select distinct status, detail from main_dbt_test__audit.{test}")
+        assert rows == [("no_data", 'no reference rows in reference_window [2026-01-28 00:00:00, 2026-01-30 00:00:00) '
+                                    'of "e"."main"."train"')], (test, rows)

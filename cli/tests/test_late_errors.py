@@ -30,6 +30,30 @@ BAD = {
     # a reference relation without the segment column: named at compile time, not a Binder Error
     "psi_segment_missing_in_reference": ("ml_monitor.psi_drift:\n  arguments: {columns: [x], reference: ref('labels'), segment_by: [seg]}",
                                          ["ml_monitor.psi_drift", "'segment_by'", "seg", "do not exist", "labels", "id, label, label_ts"]),
+    # a reference relation without a monitored column: the same compile error (was a Binder Error)
+    "psi_column_missing_in_reference": ("ml_monitor.psi_drift:\n  arguments: {columns: [id, x], reference: ref('labels')}",
+                                        ["ml_monitor.psi_drift", "'columns'", "x that do not exist of", "labels", "id, label, label_ts"]),
+    "ks_column_missing_in_reference": ("ml_monitor.ks_drift:\n  arguments: {columns: [x], reference: ref('labels')}",
+                                       ["ml_monitor.ks_drift", "'columns'", "x that do not exist of", "labels"]),
+    "wasserstein_column_missing_in_reference": ("ml_monitor.wasserstein_drift:\n  arguments: {columns: [x], reference: ref('labels')}",
+                                                ["ml_monitor.wasserstein_drift", "'columns'", "x that do not exist of", "labels"]),
+    "js_column_missing_in_reference": ("ml_monitor.js_drift:\n  arguments: {columns: [x], reference: ref('labels')}",
+                                       ["ml_monitor.js_drift", "'columns'", "x that do not exist of", "labels"]),
+    "binned_column_missing_in_reference": ("ml_monitor.binned_drift:\n  arguments: {columns: [x], reference: ref('labels')}",
+                                           ["ml_monitor.binned_drift", "'columns'", "x that do not exist of", "labels"]),
+    "prediction_score_missing_in_reference": ("ml_monitor.prediction_drift:\n  arguments: {score_column: score, reference: ref('labels')}",
+                                              ["ml_monitor.prediction_drift", "'score_column'", "score that do not exist of", "labels"]),
+    "prediction_column_missing_in_reference": (
+        "ml_monitor.prediction_drift:\n  arguments: {score_column: id, prediction_column: pred, reference: ref('labels')}",
+        ["ml_monitor.prediction_drift", "'prediction_column'", "pred that do not exist of", "labels"]),
+    "cardinality_column_missing_in_reference": ("ml_monitor.cardinality:\n  arguments: {columns: [seg], reference: ref('labels')}",
+                                                ["ml_monitor.cardinality", "'columns'", "seg that do not exist of", "labels", "id, label, label_ts"]),
+    "performance_score_missing_in_reference": (
+        f"ml_monitor.performance:\n  arguments: {{metric: roc_auc, score_column: score, {PERF}, reference: ref('text_labels'), max_drop: {{absolute: 0.1}}}}",
+        ["ml_monitor.performance", "'score_column'", "score that do not exist of", "text_labels", "id, label"]),
+    "calibration_segment_missing_in_reference": (
+        f"ml_monitor.calibration:\n  arguments: {{score_column: score, {PERF}, reference: ref('text_labels'), segment_by: [seg]}}",
+        ["ml_monitor.calibration", "'segment_by'", "seg that do not exist of", "text_labels"]),
     "psi_missing_column": ("ml_monitor.psi_drift:\n  arguments: {columns: [nope], reference_where: \"seg = 'a'\"}",
                            ["ml_monitor.psi_drift", "'columns'", "nope", "do not exist"]),
     "performance_missing_label_column": (f"ml_monitor.performance:\n  arguments: {{metric: accuracy, prediction_column: pred, {PERF.replace('label_column: label', 'label_column: outcome')}}}",

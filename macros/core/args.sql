@@ -1,10 +1,13 @@
 {#- Argument checking shared by every monitor. Errors name the monitor, the model
     and the argument, and say what was expected. -#}
 
-{% macro _arg_error(test, relation, arg, expected, got) -%}
+{#- `got` is shown as "(got 0.1)", or, when a string stands where a number or a boolean was
+    expected (got_string=true), as ", got the string '0.1'" (YAML "0.1" reads like a number). -#}
+{% macro _arg_error(test, relation, arg, expected, got, got_string=false) -%}
   {%- set where = (" on " ~ relation) if relation is not none else "" -%}
+  {%- set got_text = (", got the string '" ~ got ~ "'") if (got_string and got is string) else (" (got " ~ (got | string) ~ ")") -%}
   {{ exceptions.raise_compiler_error(
-      "ml_monitor." ~ test ~ where ~ ": argument '" ~ arg ~ "' " ~ expected ~ " (got " ~ (got | string) ~ ")") }}
+      "ml_monitor." ~ test ~ where ~ ": argument '" ~ arg ~ "' " ~ expected ~ got_text) }}
 {%- endmacro %}
 
 {#- A number (not a boolean), optionally bounded; none is allowed unless required. -#}
@@ -15,7 +18,7 @@
   {%- endif -%}
   {%- set kind = "a whole number" if integer else "a number" -%}
   {%- if value is boolean or value is not number or (integer and value is not integer) -%}
-    {{ ml_monitor._arg_error(test, relation, arg, "must be " ~ kind, value) }}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be " ~ kind, value, got_string=true) }}
   {%- endif -%}
   {%- if min is not none and value < min -%}
     {{ ml_monitor._arg_error(test, relation, arg, "must be " ~ kind ~ " >= " ~ min, value) }}
@@ -31,7 +34,7 @@
 {% macro _check_bool(test, relation, arg, value, required=true) -%}
   {%- if value is none and not required -%}{{ return(none) }}{%- endif -%}
   {%- if value is not boolean -%}
-    {{ ml_monitor._arg_error(test, relation, arg, "must be true or false", value) }}
+    {{ ml_monitor._arg_error(test, relation, arg, "must be true or false", value, got_string=true) }}
   {%- endif -%}
   {{ return(value) }}
 {%- endmacro %}
@@ -69,8 +72,25 @@
       {{ ml_monitor._arg_error(test, relation, arg, "must contain only non-empty column names", value) }}
     {%- endif -%}
   {%- endfor -%}
+  {%- do ml_monitor._check_unique_names(test, relation, arg, names) -%}
   {%- do ml_monitor._check_columns_exist(test, relation, arg, names, exists_in if exists_in is not none else relation) -%}
   {{ return(names | list) }}
+{%- endmacro %}
+
+{#- A column named twice (`[x, x]`, or `[x, X]`: names are matched to a relation's columns without
+    regard to case, so both name one column) would be evaluated twice: duplicate rows in the
+    history, or one column as two series. -#}
+{% macro _check_unique_names(test, relation, arg, names) -%}
+  {%- set seen = {} -%}
+  {%- for n in names -%}
+    {%- set key = ml_monitor.unquoted(n) | lower -%}
+    {%- if key in seen -%}
+      {{ ml_monitor._arg_error(test, relation, arg, "names column " ~ ml_monitor.unquoted(n)
+          ~ (" twice" if seen[key] == ml_monitor.unquoted(n) else " twice (as " ~ seen[key] ~ " and " ~ ml_monitor.unquoted(n) ~ "; column names are matched without regard to case)"),
+          names | join(', ')) }}
+    {%- endif -%}
+    {%- do seen.update({key: ml_monitor.unquoted(n)}) -%}
+  {%- endfor -%}
 {%- endmacro %}
 
 {#- The columns of a relation as {lowercase name: {'name', 'dtype'}}, or none when they cannot
@@ -156,7 +176,10 @@
     arg: the argument's name as the user wrote it (feature_skew's is `features`). -#}
 {% macro _monitored_columns(test, relation, column_name, columns, arg='columns') -%}
   {%- set names = ml_monitor._check_names(test, relation, arg, columns) -%}
-  {%- if column_name is not none and column_name not in names -%}
+  {#- the column the test is placed under, also listed in columns (in any case): once -#}
+  {%- set listed = [] -%}
+  {%- for n in names -%}{%- do listed.append(ml_monitor.unquoted(n) | lower) -%}{%- endfor -%}
+  {%- if column_name is not none and (ml_monitor.unquoted(column_name) | lower) not in listed -%}
     {%- set names = [column_name] + names -%}
   {%- endif -%}
   {%- if names | length == 0 -%}

@@ -18,6 +18,10 @@
     {%- do ml_monitor._arg_error(test, relation, 'reference_where', 'must be a SQL condition as a string', reference_where) -%}
   {%- endif -%}
   {%- set ref_relation = reference if reference is not none else (relation if reference_where is not none else none) -%}
+  {#- the reference relation is read with the monitored columns: missing there is a compile error -#}
+  {%- if reference is not none -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'columns', names, reference) -%}
+  {%- endif -%}
   {%- if ref_relation is none and min_distinct is none and max_distinct is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'min_distinct', "or 'max_distinct' or 'reference' is required", 'none of them') -%}
   {%- endif -%}
@@ -49,11 +53,19 @@ with source as (
 {%- if ref_relation is not none %}
 {%- for c in cols %}
 
--- the reference's categories of {{ c.name }}, as text
+-- the reference's categories of {{ c.name }}, as text (a null group when it has nulls)
 reference_values_{{ loop.index }} as (
-  select distinct {{ ml_monitor._category_text(c.sql, c.by_value) }} as category
+  select {{ ml_monitor._category_text(c.sql, c.by_value) }} as category
   from {{ ref_relation }}
-  where {{ c.sql }} is not null{% if reference_where is not none %} and ({{ reference_where }}){% endif %}
+  {%- if reference_where is not none %}
+  where ({{ reference_where }})
+  {%- endif %}
+  group by {{ ml_monitor._category_text(c.sql, c.by_value) }}
+),
+-- whether the reference has rows and non-null values of {{ c.name }} at all
+reference_size_{{ loop.index }} as (
+  select count(*) as ref_groups, count(category) as ref_categories
+  from reference_values_{{ loop.index }}
 ),
 {%- endfor %}
 
@@ -118,11 +130,21 @@ long as (
       || case when n_new_{{ i }} > 0 then {{ ml_monitor.string_literal(", e.g. '") }} || example_new_{{ i }} || {{ ml_monitor.string_literal("'") }} else '' end
   {%- endset %}
   {%- set part -%}
+  {#- undefined: an empty reference (or one whose values are all null: every category would be
+      new), or a window whose values are all null (nothing to compare) -#}
+  {%- set undefined -%}
+    case when ref_groups = 0 then 'no reference rows'
+         when ref_categories = 0 then 'no reference values (all null)'
+         when n_rows > 0 and n_values_{{ i }} = 0 then 'all values are null' end
+  {%- endset %}
   select
-    {{ ml_monitor._long_row(scope, c.name, 'new_categories', value=ml_monitor.to_double('n_new_' ~ i),
+    {{ ml_monitor._long_row(scope, c.name, 'new_categories',
+         value='case when ref_categories > 0 and n_values_' ~ i ~ ' > 0 then ' ~ ml_monitor.to_double('n_new_' ~ i) ~ ' end',
          threshold=max_new_categories, sample_size='n_rows',
-         is_fail='n_new_' ~ i ~ ' > ' ~ max_new_categories, detail=detail) }}
+         is_fail='coalesce(ref_categories > 0 and n_values_' ~ i ~ ' > 0 and n_new_' ~ i ~ ' > ' ~ max_new_categories ~ ', false)',
+         detail=detail, undefined_reason=undefined) }}
   from aggregated
+  cross join reference_size_{{ i }}
   {%- endset %}
   {%- do parts.append(part) %}
   {%- endif %}

@@ -14,7 +14,7 @@
 {%- do cases.append(('linf_categories', ml_monitor.binned_drift(main, ['cat', 'cat_num', 'f_int'], statistic='linf', kind=cats, reference_where=ref_rows, where=cur_rows))) -%}
 {%- do cases.append(('linf_nulls', ml_monitor.binned_drift(main, ['cat'], statistic='linf', include_nulls=true, reference_where=ref_rows, where=cur_rows, segment_by=['seg']))) -%}
 {%- do cases.append(('chi2_categories', ml_monitor.binned_drift(main, ['cat', 'cat_num', 'f_int'], statistic='chi2_pvalue', kind=cats, reference_where=ref_rows, where=cur_rows))) -%}
-{%- do cases.append(('chi2_segments', ml_monitor.binned_drift(main, ['cat', 'cat_num'], statistic='chi2_pvalue', kind=cats, reference_where=ref_rows, where=cur_rows, segment_by=['seg']))) -%}
+{%- do cases.append(('chi2_segments', ml_monitor.binned_drift(main, ['cat', 'cat_num'], statistic='chi2_pvalue', kind={'cat_num': 'categorical'}, reference_where=ref_rows, where=cur_rows, segment_by=['seg']))) -%}
 {%- do cases.append(('chi2_nulls', ml_monitor.binned_drift(main, ['cat'], statistic='chi2_pvalue', include_nulls=true, threshold=0.01, reference_where=ref_rows, where=cur_rows))) -%}
 {%- do cases.append(('pred_hellinger', ml_monitor.prediction_drift(main, 'score', prediction_column='pred', statistic='hellinger', reference_where=ref_rows, where=cur_rows, segment_by=['seg']))) -%}
 {%- for case, refw, curw in [('stats_empty_current', ref_rows, '1 = 0'), ('stats_empty_reference', '1 = 0', cur_rows)] -%}

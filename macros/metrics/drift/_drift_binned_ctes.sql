@@ -187,7 +187,7 @@ drift_rows{{ '_base' if chi2_max_dof is not none else '' }} as (
       when ref_rows = 0 then 'no rows in the previous window'
         || case when segment_column is not null then ' for this segment' else '' end
       {%- else %}
-      when ref_rows = 0 then 'no reference rows{{ " (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "" }}'
+      when ref_rows = 0 then {{ ml_monitor._drift_no_ref_text(setup) }}
         || case when segment_column is not null then ' for this segment' else '' end
       {%- endif %}
       when ref_valid = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('ref_null') }} || ' null, '

@@ -28,8 +28,9 @@
     {%- endif -%}
   {%- elif bins is none and binning == 'evidently' -%}
     {%- set bins = 'sturges' -%}
-  {%- elif bins is boolean or bins is not number or bins is not integer or bins < 1 -%}
-    {{ ml_monitor._arg_error(test, relation, 'bins', "must be a whole number >= 1" ~ (" or 'sturges'" if binning != 'quantile' else ""), bins) }}
+  {%- elif bins is boolean or bins is not number or bins is not integer or bins < 2 -%}
+    {#- one bin holds every row on both sides: PSI 0 whatever moved -#}
+    {{ ml_monitor._arg_error(test, relation, 'bins', "must be a whole number >= 2" ~ (" or 'sturges'" if binning != 'quantile' else ""), bins, got_string=true) }}
   {%- endif -%}
   {%- if binning == 'evidently' and bins != 'sturges' -%}
     {{ ml_monitor._arg_error(test, relation, 'bins', "binning: evidently always uses 'sturges' bins (leave bins out)", bins) }}

@@ -8,7 +8,8 @@
     With windows: N and a fixed reference, reference_window ends where the oldest window starts. -#}
 {% macro _drift_setup(test, relation, columns, reference=none, reference_where=none, reference_window=none,
                       baseline=none, where=none, segment_by=none, timestamp_column=none, window=none,
-                      min_rows=none, allow_baseline=true, windows=none, fail_on=none, anomaly=none, allow_previous=false) -%}
+                      min_rows=none, allow_baseline=true, windows=none, fail_on=none, anomaly=none, allow_previous=false,
+                      columns_arg='columns') -%}
   {%- set previous = reference is string and reference == 'previous_window' -%}
   {%- if previous and not allow_previous -%}
     {{ ml_monitor._arg_error(test, relation, 'reference', "previous_window is not supported by this monitor yet; give a relation, reference_where or reference_window", reference) }}
@@ -27,13 +28,18 @@
                'ref_relation': none, 'ref_filter': none, 'ref_window_start': none, 'ref_window_end': none}) }}
   {%- endif -%}
   {%- do ml_monitor._check_relation(test, relation, 'reference', reference) -%}
-  {#- a reference relation is read with the same segment columns (and, with reference_window, the
-      same timestamp column): missing there is a compile error, not an engine error at run time -#}
+  {#- a reference relation is read with the same monitored and segment columns (and, with
+      reference_window, the same timestamp column): missing there is a compile error, not an
+      engine error at run time -#}
   {%- if reference is not none and segment_by is not none -%}
     {%- do ml_monitor._check_columns_exist(test, relation, 'segment_by', [segment_by] if segment_by is string else segment_by, reference) -%}
   {%- endif -%}
   {%- if reference is not none and reference_window is not none and timestamp_column is not none -%}
     {%- do ml_monitor._check_columns_exist(test, relation, 'timestamp_column', [timestamp_column], reference) -%}
+  {%- endif -%}
+  {%- if reference is not none and columns is not none -%}
+    {%- set names = ml_monitor._check_names(test, relation, columns_arg, columns) -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, columns_arg, names, reference) -%}
   {%- endif -%}
   {%- if reference_where is not none and (reference_where is not string or reference_where | trim == '') -%}
     {{ ml_monitor._arg_error(test, relation, 'reference_where', "must be a SQL condition as a string", reference_where) }}
@@ -84,6 +90,20 @@
   }) }}
 {%- endmacro %}
 
+{#- Why a (segment's) reference is empty, as an SQL literal. A reference relation filtered by
+    reference_window says which period of which relation it read: a training table whose rows
+    are older than that period is empty there, though it has rows. -#}
+{% macro _drift_no_ref_text(setup) -%}
+  {%- if setup.previous -%}{{ return(ml_monitor.string_literal('no rows in the previous window')) }}{%- endif -%}
+  {%- set text = 'no reference rows' -%}
+  {%- if setup.baseline is not none -%}
+    {%- set text = text ~ ' (frozen baseline ' ~ setup.baseline ~ ')' -%}
+  {%- elif setup.reference is not none and setup.ref_window_start is not none -%}
+    {%- set text = text ~ ' in reference_window [' ~ setup.ref_window_start ~ ', ' ~ setup.ref_window_end ~ ') of ' ~ setup.reference -%}
+  {%- endif -%}
+  {{ return(ml_monitor.string_literal(text)) }}
+{%- endmacro %}
+
 {#- True for numeric SQL types on DuckDB / PostgreSQL / Spark / Snowflake / BigQuery. -#}
 {% macro _is_numeric_type(dtype) -%}
   {%- set t = (dtype | string | lower | trim) -%}
@@ -96,10 +116,11 @@
 {%- endmacro %}
 
 {#- The monitored columns with their kind: list of dicts
-    {idx, name, sql, kind ('numeric'|'categorical'), is_integer}.
+    {idx, name, sql, kind ('numeric'|'categorical'), by_value, is_integer, dtype}.
     `kind` is none (auto from the column type), a kind for every column, or a
-    mapping column -> kind. Unknown columns are a compile error. -#}
-{% macro _drift_columns(test, relation, names, kind=none, allowed_kinds=['numeric', 'categorical'], reference=none) -%}
+    mapping column -> kind. Unknown columns are a compile error. `kind_arg`: the argument
+    that forced kind numeric, named when the column is not numeric (default 'kind'). -#}
+{% macro _drift_columns(test, relation, names, kind=none, allowed_kinds=['numeric', 'categorical'], reference=none, kind_arg='kind') -%}
   {%- set kinds = ['numeric', 'categorical'] -%}
   {%- if kind is not none and kind is not mapping -%}
     {%- do ml_monitor._check_choice(test, relation, 'kind', kind, kinds) -%}
@@ -113,6 +134,20 @@
   {%- if reference is not none and (reference | string) != (relation | string) -%}
     {%- for c in ml_monitor._relation_columns(reference) -%}{%- do ref_found.update({(c.name | lower): c}) -%}{%- endfor -%}
   {%- endif -%}
+  {#- kind as a mapping: its keys must be monitored columns (matched without regard to case, as
+      columns are); a key naming no monitored column would be ignored silently -#}
+  {%- set kind_by_name = {} -%}
+  {%- if kind is mapping -%}
+    {%- set monitored = [] -%}
+    {%- for n in names -%}{%- do monitored.append(ml_monitor.unquoted(n)) -%}{%- endfor -%}
+    {%- for key, value in kind.items() -%}
+      {%- if (ml_monitor.unquoted(key) | lower) not in (monitored | map('lower') | list) -%}
+        {{ ml_monitor._arg_error(test, relation, 'kind', "is a mapping column -> kind, but '" ~ key ~ "' is not one of the monitored columns ("
+            ~ (monitored | join(', ')) ~ ")", kind) }}
+      {%- endif -%}
+      {%- do kind_by_name.update({ml_monitor.unquoted(key) | lower: value}) -%}
+    {%- endfor -%}
+  {%- endif -%}
   {%- set out = [] -%}
   {%- for n in names -%}
     {%- set name = ml_monitor.unquoted(n) -%}
@@ -123,13 +158,16 @@
     {%- set is_num = ml_monitor._is_numeric_type(col.dtype) -%}
     {%- set k = none -%}
     {%- if kind is mapping -%}
-      {%- set k = kind.get(name, kind.get(name | lower)) -%}
+      {%- set k = kind_by_name.get(name | lower) -%}
       {%- if k is not none -%}{%- do ml_monitor._check_choice(test, relation, 'kind.' ~ name, k, kinds) -%}{%- endif -%}
     {%- else -%}
       {%- set k = kind -%}
     {%- endif -%}
     {%- if k is none -%}{%- set k = 'numeric' if is_num else 'categorical' -%}{%- endif -%}
-    {%- if k == 'numeric' and not is_num -%}
+    {%- if k == 'numeric' and not is_num and kind_arg != 'kind' -%}
+      {#- a column that must be numeric (prediction_drift's score): the argument that named it -#}
+      {{ ml_monitor._arg_error(test, relation, kind_arg, "must name a numeric column; '" ~ name ~ "' is " ~ col.dtype, name) }}
+    {%- elif k == 'numeric' and not is_num -%}
       {{ ml_monitor._arg_error(test, relation, 'kind', "numeric needs a numeric column; '" ~ name ~ "' is " ~ col.dtype ~ " (monitor it as categorical)", k) }}
     {%- endif -%}
     {%- if k not in allowed_kinds -%}
@@ -143,7 +181,7 @@
     {%- set by_value = k == 'categorical' and is_num and ref_numeric
                        and (not ml_monitor._is_integer_type(col.dtype) or ref_fractional) -%}
     {%- do out.append({'idx': loop.index, 'name': name, 'sql': ml_monitor.quote_column(name), 'kind': k, 'by_value': by_value,
-                       'is_integer': ml_monitor._is_integer_type(col.dtype)}) -%}
+                       'is_integer': ml_monitor._is_integer_type(col.dtype), 'dtype': col.dtype | string}) -%}
   {%- endfor -%}
   {{ return(out) }}
 {%- endmacro %}

@@ -216,7 +216,7 @@ reference_counts as (
     {%- endfor -%}
     {%- set score = none -%}
     {%- if positive_rate.get('score_column') is not none -%}
-      {%- set score = ml_monitor._drift_columns(test, ref_rel, ml_monitor._check_names(test, ref_rel, 'score_column', positive_rate['score_column']), 'numeric')[0] -%}
+      {%- set score = ml_monitor._drift_columns(test, ref_rel, ml_monitor._check_names(test, ref_rel, 'score_column', positive_rate['score_column']), 'numeric', kind_arg='score_column')[0] -%}
     {%- endif -%}
     {%- set pr = ml_monitor._positive_rule(test, ref_rel, score, positive_rate.get('prediction_column'),
                                            positive_rate.get('positive_value', 1), positive_rate.get('score_threshold')) -%}

@@ -68,7 +68,7 @@
     {%- do pairs.append({'p': 1, 'cur': 'w0', 'ref': 'r', 'window': none}) -%}
     {%- set sample_sql = "'w0'" -%}
   {%- endif -%}
-  {%- set no_ref_text = "no rows in the previous window" if setup.previous else "no reference rows" -%}
+  {%- set no_ref_text = ml_monitor._drift_no_ref_text(setup) -%}
   {%- set sql -%}
 with ks_source as (
   {%- set sides = [('w', relation, scope.filter)] if setup.previous else [('r', setup.ref_relation, setup.ref_filter), ('w', relation, scope.filter)] %}
@@ -217,7 +217,7 @@ ks_rows as (
       {%- if scope.multi %}
       when s.rows_{{ c_ }} = 0 then {{ ml_monitor.string_literal('no rows in window ' ~ p.window.label) }}
       {%- endif %}
-      when s.rows_{{ r_ }} = 0 then '{{ no_ref_text }}' || case when s.segment_column is not null then ' for this segment' else '' end
+      when s.rows_{{ r_ }} = 0 then {{ no_ref_text }} || case when s.segment_column is not null then ' for this segment' else '' end
       when s.valid_{{ r_ }} = 0 then 'no usable reference values: ' || {{ ml_monitor.to_string('s.null_' ~ r_) }} || ' null, '
         || {{ ml_monitor.to_string('s.nonfinite_' ~ r_) }} || ' non-finite of ' || {{ ml_monitor.to_string('s.rows_' ~ r_) }} || ' reference rows'
       {%- if not scope.multi %}

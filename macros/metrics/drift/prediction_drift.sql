@@ -26,9 +26,14 @@
   {%- set setup = ml_monitor._drift_setup(test, relation, [score_column] if score_column is string else score_column,
                                           reference, reference_where, reference_window, baseline,
                                           where, segment_by, timestamp_column, window, min_rows,
-                                          windows=windows, fail_on=fail_on, anomaly=anomaly, allow_previous=true) -%}
+                                          windows=windows, fail_on=fail_on, anomaly=anomaly, allow_previous=true,
+                                          columns_arg='score_column') -%}
   {%- set scope = setup.scope -%}
   {%- do setup.update({'columns_arg': 'score_column'}) -%}
+  {%- if setup.get('reference') is not none and prediction_column is not none -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'prediction_column',
+          ml_monitor._check_names(test, relation, 'prediction_column', prediction_column), setup.reference) -%}
+  {%- endif -%}
   {%- if scope.multi and binning != 'quantile' -%}
     {{ ml_monitor._arg_error(test, relation, 'binning', "must be quantile with windows > 1 (equal-width bins depend on each current window)", binning) }}
   {%- endif -%}
@@ -51,7 +56,7 @@
   {%- do ml_monitor._check_number(test, relation, 'max_relative_rate_shift', max_relative_rate_shift, min=0) -%}
   {#- nothing is read while dbt parses -#}
   {%- if not execute -%}{{ return('select 1 as ml_monitor_parse_only') }}{%- endif -%}
-  {%- set cols = ml_monitor._drift_columns(test, relation, score_names, 'numeric') -%}
+  {%- set cols = ml_monitor._drift_columns(test, relation, score_names, 'numeric', kind_arg='score_column') -%}
   {%- set score = cols[0] -%}
   {%- set pr = ml_monitor._positive_rule(test, relation, score, prediction_column, positive_value, score_threshold) -%}
   {%- set rate_column, extra_columns, rule = pr.rate_column, pr.extra_columns, pr.rule -%}
@@ -91,7 +96,7 @@ rate_rows as (
       {%- if scope.multi %}
       when cur_rows = 0 then 'no rows in window ' || windows_frame.ml_window_label
       {%- endif %}
-      when ref_rows = 0 then '{{ "no rows in the previous window" if setup.previous else "no reference rows" ~ (" (frozen baseline " ~ setup.baseline ~ ")" if setup.baseline is not none else "") }}' || case when segment_column is not null then ' for this segment' else '' end
+      when ref_rows = 0 then {{ ml_monitor._drift_no_ref_text(setup) }} || case when segment_column is not null then ' for this segment' else '' end
       when ref_pred = 0 then 'no reference predictions (all null)'
       when cur_pred = 0 then 'no current predictions (all null)'
     end as undefined_reason,
@@ -161,13 +166,24 @@ long as (
 {% macro _positive_rule(test, relation, score, prediction_column, positive_value, score_threshold) -%}
   {%- if prediction_column is not none -%}
     {%- set pred_name = ml_monitor._check_names(test, relation, 'prediction_column', prediction_column)[0] -%}
-    {%- do ml_monitor._drift_columns(test, relation, [pred_name], none) -%}
+    {%- set pred_col = ml_monitor._drift_columns(test, relation, [pred_name], none)[0] -%}
     {%- set pred_sql = ml_monitor.quote_column(pred_name) -%}
     {%- if positive_value is boolean -%}{%- set pos_lit = 'true' if positive_value else 'false' -%}
     {%- elif positive_value is number -%}{%- set pos_lit = positive_value | string -%}
     {%- elif positive_value is string -%}{%- set pos_lit = ml_monitor.string_literal(positive_value) -%}
     {%- else -%}
       {{ ml_monitor._arg_error(test, relation, 'positive_value', "must be a number, a string or true/false", positive_value) }}
+    {%- endif -%}
+    {#- text predictions against a number (the default 1), or the reverse: an engine's conversion
+        error at run time; said at compile time, as performance does for positive_label -#}
+    {%- set pred_kind = ml_monitor._value_kind(pred_col.dtype) -%}
+    {%- set pos_kind = 'booleans' if positive_value is boolean else ('numbers' if positive_value is number else 'text') -%}
+    {%- set pos_words = {'booleans': 'true or false', 'numbers': 'a number', 'text': 'text'}[pos_kind] -%}
+    {%- if 'text' in [pred_kind, pos_kind] and pred_kind != pos_kind and pred_kind != 'other' -%}
+      {{ ml_monitor._arg_error(test, relation, 'positive_value',
+          "is " ~ pos_words ~ (" (its default is 1)" if (positive_value is number and positive_value == 1 and positive_value is not boolean) else "") ~ " but prediction_column '" ~ pred_col.name ~ "' holds " ~ pred_kind ~ " (" ~ pred_col.dtype
+          ~ "); give the positive class as the predictions spell it" ~ (" (e.g. positive_value: 'yes')" if pred_kind == 'text' else ""),
+          positive_value) }}
     {%- endif -%}
     {%- set is_positive = pred_sql ~ ' = ' ~ pos_lit -%}
     {%- set has_prediction = pred_sql ~ ' is not null' -%}

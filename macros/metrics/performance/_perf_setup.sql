@@ -352,6 +352,16 @@
     {%- set window_text_sql = ml_monitor.string_literal(window_text) -%}
   {%- endif -%}
 
+  {#- a reference relation is read with the current rows' columns: one missing there is a compile
+      error naming the argument and the reference's columns, not an engine error at run time -#}
+  {%- if a.reference is not none -%}
+    {%- for arg, v in [('join_key', a.join_key), ('segment_by', a.segment_by), ('score_column', score_column),
+                        ('prediction_column', prediction_column), ('score_columns', mc.score_names if mc is not none else none),
+                        ('timestamp_column', a.timestamp_column if a.reference_window is not none else none)] if v -%}
+      {%- do ml_monitor._check_columns_exist(test, relation, arg, [v] if v is string else v, a.reference) -%}
+    {%- endfor -%}
+  {%- endif -%}
+
   {#- (number, segment sql) per grouping set, the overall row first: see _perf_by_grouping -#}
   {%- set seg_sqls = scope.segments | map(attribute='sql') | list -%}
   {%- set seg_groups = [('0', none)] -%}
