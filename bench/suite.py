@@ -91,7 +91,7 @@ def stats17_yaml(numeric: list[str], categorical: list[str], psi_ref: str, extra
             metric: {_y(MC_METRICS)}
             per_class: true
             segment_by: [segment]
-            min_value: 0.3{extra}
+            min_value: 0{extra}
 """
     score_test = f"""
           - ml_monitor.prediction_drift:

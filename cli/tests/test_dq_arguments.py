@@ -82,9 +82,9 @@ BAD_CASES = {
                                 ["ml_monitor.value_range", "events", "'columns'", "numeric columns", "c is VARCHAR"]),
     # "false" is a truthy string: it meant true, silently
     "fail_on_no_data_string_false": ("ml_monitor.null_rate:\n  arguments: {fail_on_no_data: 'false'}",
-                                     ["ml_monitor.null_rate", "events", "'fail_on_no_data'", "true or false", "(got false)"]),
+                                     ["ml_monitor.null_rate", "events", "'fail_on_no_data'", "true or false", "got the string 'false'"]),
     "fail_on_no_data_string_no": ("ml_monitor.value_range:\n  arguments: {min_value: 0, fail_on_no_data: 'no'}",
-                                  ["ml_monitor.value_range", "'fail_on_no_data'", "true or false", "(got no)"]),
+                                  ["ml_monitor.value_range", "'fail_on_no_data'", "true or false", "got the string 'no'"]),
     # a window starting before year 1 was Python's "year -97974 is out of range", naming nothing
     "window_before_year_one": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: year, count: 100000}}",
                                ["ml_monitor.null_rate", "events", "'window'", "0001-01-01", "100000 years"]),
@@ -112,7 +112,7 @@ MODEL_LEVEL = {
     "volume_min_ratio_above_max": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, reference_periods: 2, min_ratio: 2, max_ratio: 0.5}",
                                    ["ml_monitor.volume", "'min_ratio'", "greater than max_ratio 0.5", "(got 2)"]),
     "volume_fail_on_no_data_string": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1, fail_on_no_data: 'true'}",
-                                      ["ml_monitor.volume", "'fail_on_no_data'", "true or false", "(got true)"]),
+                                      ["ml_monitor.volume", "'fail_on_no_data'", "true or false", "got the string 'true'"]),
     "volume_fail_on_unknown": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1, windows: 2, fail_on: all}",
                                ["ml_monitor.volume", "'fail_on'", "latest, any", "all"]),
 }

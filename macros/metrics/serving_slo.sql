@@ -83,13 +83,15 @@
   {%- set status_info = ml_monitor._column_info(relation, status[0]) if status else none -%}
   {%- set numeric_status = status_info is not none and ml_monitor._value_kind(status_info.dtype) == 'numbers' -%}
   {%- if numeric_status -%}
-    {%- for v in error_values if v is not number or v is boolean -%}
+    {#- numbers, or text that reads as one ('500': YAML quoted) -#}
+    {%- for v in error_values if v is boolean or (v is not number
+          and not (v is string and modules.re.fullmatch('\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*', v))) -%}
       {%- do ml_monitor._arg_error(test, relation, 'error_values', "must be numbers: status column '" ~ ml_monitor.unquoted(status[0])
             ~ "' is " ~ status_info.dtype, error_values) -%}
     {%- endfor -%}
   {%- endif -%}
   {%- set errors_list -%}
-    {%- for v in (error_values or []) %}{{ ml_monitor.double_const(v) if numeric_status else ml_monitor.string_literal(v | string) }}{% if not loop.last %}, {% endif %}{% endfor -%}
+    {%- for v in (error_values or []) %}{{ ml_monitor.double_const(v | string | trim) if numeric_status else ml_monitor.string_literal(v | string) }}{% if not loop.last %}, {% endif %}{% endfor -%}
   {%- endset -%}
   {%- set used = [] -%}
   {%- if lat_sql %}{% do used.append(lat_sql) %}{% endif -%}

@@ -148,23 +148,26 @@
   {%- if kind is not none and a.problem in ['binary', 'regression'] and kind != ('classification' if a.problem == 'binary' else 'regression') -%}
     {{ ml_monitor._arg_error(test, relation, 'metric', 'must be ' ~ ('binary classification' if a.problem == 'binary' else 'regression') ~ ' metrics with problem: ' ~ a.problem, metric) }}
   {%- endif -%}
-  {#- multiclass: classes, score columns and the per-class metrics (_perf_multiclass_setup.sql) -#}
-  {%- set mc = ml_monitor._perf_multiclass_setup(test, relation, a, metrics, registry) if multiclass else none -%}
-  {%- if mc is not none -%}
-    {%- set metrics = mc.metrics -%}
-    {%- set registry = mc.registry -%}
-  {%- endif -%}
   {#- one min_value / max_value holds every metric of the list: a list that mixes higher- and
       lower-is-better metrics would hold log_loss to roc_auc's floor (a good log_loss fails, a
       bad one passes). max_drop and challenger_margin follow each metric's direction. -#}
   {%- set hi_names = [] -%}{%- set lo_names = [] -%}
   {%- for m in metrics -%}{%- do (hi_names if registry[m].higher else lo_names).append(m) -%}{%- endfor -%}
+  {#- a bound that cannot bind the other direction's metrics is harmless (max_value: 15 over
+      [mae, r2]: r2 <= 1; min_value <= 0 over [roc_auc, log_loss]: log_loss >= 0) -#}
   {%- if hi_names and lo_names -%}
-    {%- for arg in ['min_value', 'max_value'] if a[arg] is not none -%}
+    {%- for arg in ['min_value', 'max_value'] if a[arg] is number and a[arg] is not boolean
+          and (arg == 'min_value' and a[arg] > 0 or arg == 'max_value' and a[arg] < 1) -%}
       {{ ml_monitor._arg_error(test, relation, arg, 'is one bound for every metric of the list, which mixes higher-is-better ('
           ~ (hi_names | join(', ')) ~ ') and lower-is-better (' ~ (lo_names | join(', ')) ~ ') metrics: put them in two tests, or use max_drop,'
           ~ ' which follows each metric\'s direction', a[arg]) }}
     {%- endfor -%}
+  {%- endif -%}
+  {#- multiclass: classes, score columns and the per-class metrics (_perf_multiclass_setup.sql) -#}
+  {%- set mc = ml_monitor._perf_multiclass_setup(test, relation, a, metrics, registry) if multiclass else none -%}
+  {%- if mc is not none -%}
+    {%- set metrics = mc.metrics -%}
+    {%- set registry = mc.registry -%}
   {%- endif -%}
   {%- set inputs = [] -%}
   {%- set families = [] -%}
