@@ -154,7 +154,6 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
         report = run_checks(str(config.project_dir), config=config)
         stage = "alerts"
         check_selection(report, config)
-        check_trigger_tests(report, config)
         if report.exit_code == 2:
             log.error("monitoring failed: %s (dbt log: %s)", report.error or "; ".join(
                 f"{e['name']}: {e['message']}" for e in report.node_errors),
@@ -187,22 +186,28 @@ def check_selection(report: RunReport, config: Config) -> None:
 
 # ---------------------------------------------------------------------------- triggers
 
-def check_trigger_tests(report: RunReport, config: Config) -> None:
-    """A trigger naming a test the project does not have is a configuration error (exit 2), checked
-    against the manifest the run wrote (skipped when there is none), before any state changes."""
+def unknown_trigger_tests(config: Config) -> dict[str, str]:
+    """Triggers naming a test the project does not have (a typo, a test renamed since), checked
+    against the manifest the run wrote (skipped when there is none): trigger name -> the error,
+    which names the file and the key. Such a trigger is not evaluated; the others are, and the
+    run's alerts are recorded and delivered first (a bad trigger must never silence them)."""
     if not config.triggers:
-        return
+        return {}
     names = manifest_test_names(config.project_dir)
     if names is None:
         log.debug("no manifest: the test names of the triggers are not checked")
-        return
+        return {}
+    errors = {}
     for trigger in config.triggers:
         for test in trigger.when.test:
             if test not in names:
                 near = difflib.get_close_matches(test, sorted(names), n=3, cutoff=0.75)
                 hint = f" (did you mean: {', '.join(near)}?)" if near else f" ({len(names)} tests in the project)"
-                raise ConfigError(f"trigger {trigger.name!r} names unknown test {test!r}{hint}", config.source_file,
-                                  f"triggers.{trigger.name}.when.test")
+                errors[trigger.name] = str(ConfigError(
+                    f"trigger {trigger.name!r} names unknown test {test!r}{hint}",
+                    config.source_file, f"triggers.{trigger.name}.when.test"))
+                break
+    return errors
 
 
 def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecycle, list]:
@@ -214,9 +219,18 @@ def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecyc
     if report.error:
         out.not_evaluated = {t.name: "dbt could not run" for t in config.triggers}
         return out, []
+    unknown = unknown_trigger_tests(config)
+    for name, error in unknown.items():
+        log.error("configuration error: %s; the trigger is skipped (the run's alerts are recorded and "
+                  "delivered as usual, the run exits 2)", error)
+        out.not_evaluated[name] = error
+    if unknown:
+        out.error = "; ".join(unknown.values())
     ours = [c for c in report.checks if c.package == "ml_monitor"]
     chosen: dict[str, list] = {}
     for t in config.triggers:
+        if t.name in unknown:
+            continue
         checks = [c for c in ours if check_selected(t.when, c.name, c.tags, c.monitor)]
         errored = [c.name for c in checks if c.status not in ("pass", "warn", "fail")]
         if not checks:
@@ -231,8 +245,9 @@ def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecyc
         vars_json = report.dbt_args[report.dbt_args.index("--vars") + 1] if "--vars" in report.dbt_args else None
         rows = read_store(config.project_dir, ids, dbt.profiles_dir, dbt.target, vars_json) if ids else []
     except StoreError as e:
-        out.error = config.redact(str(e))
-        log.error("triggers could not be evaluated: %s", out.error)
+        error = config.redact(str(e))
+        out.error = "; ".join(filter(None, (out.error, error)))
+        log.error("triggers could not be evaluated: %s", error)
         out.not_evaluated.update({name: "the metric store could not be read" for name in chosen})
         return out, []
     tags = {c.unique_id: list(c.tags) for c in ours}
