@@ -90,15 +90,16 @@ class _Stop:
 
 def with_slot_as_of(config: Any, schedule: Schedule, now: float | None = None) -> Any:
     """The config of one cron run: var ml_monitor_as_of set to the slot (the minute the cron
-    matched, UTC) unless the user sets it (--vars, ml_monitor.yml, dbt_project.yml). Without it
-    as_of is dbt's run start, a few seconds past the slot: `0 0 * * *` with daily windows would
+    matched, UTC) unless the user sets it to a value (--vars, ml_monitor.yml, dbt_project.yml; null
+    or blank is unset, as the package reads it). Without it as_of is dbt's run start, a few
+    seconds past the slot: `0 0 * * *` with daily windows would
     store a new, unaligned set of windows every night instead of extending one series (the
     metric store's keys are the window bounds). Interval schedules keep dbt's run start."""
     import dataclasses
 
-    from ml_monitor.runner import project_sets_var
+    from ml_monitor.runner import project_sets_var, var_is_set
 
-    if not schedule.cron or "ml_monitor_as_of" in config.dbt.vars \
+    if not schedule.cron or var_is_set(config.dbt.vars.get("ml_monitor_as_of")) \
             or project_sets_var(config.project_dir, "ml_monitor_as_of"):
         return config
     slot = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc).replace(second=0, microsecond=0)

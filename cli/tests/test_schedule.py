@@ -177,3 +177,18 @@ def test_a_cron_run_evaluates_at_its_slot_unless_as_of_is_set(tmp_path):
     assert with_slot_as_of(mine, cron, now=now).dbt.vars == {"ml_monitor_as_of": "2026-02-01"}
     (tmp_path / "dbt_project.yml").write_text("name: p\nvars:\n  ml_monitor:\n    ml_monitor_as_of: '2026-01-31'\n")
     assert with_slot_as_of(config, cron, now=now).dbt.vars == {}
+
+
+def test_a_null_as_of_counts_as_unset_for_the_cron_slot(tmp_path):
+    """`dbt: {vars: {ml_monitor_as_of: null}}` (as an example config once showed) or a null in
+    dbt_project.yml is "not set" (the package reads it as the run's start): the slot still wins."""
+    from ml_monitor.scheduler import with_slot_as_of
+
+    (tmp_path / "dbt_project.yml").write_text("name: p\nvars:\n  ml_monitor_as_of: null\n"
+                                              "  ml_monitor: {ml_monitor_as_of: ''}\n")
+    (tmp_path / "ml_monitor.yml").write_text("dbt: {vars: {ml_monitor_as_of: null}}\n")
+    config = load_config(tmp_path)
+    assert config.dbt.vars == {"ml_monitor_as_of": None}
+    now = 1_772_323_207.5                                     # 2026-03-01 00:00:07.5 UTC
+    cron = Schedule.parse("0 0 * * *", None, now=now)
+    assert with_slot_as_of(config, cron, now=now).dbt.vars == {"ml_monitor_as_of": "2026-03-01 00:00:00"}
