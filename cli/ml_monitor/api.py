@@ -101,6 +101,10 @@ class RunOutcome:
                 f"{errors}; alerts {lc['new']} new, {lc['repeated']} re-sent, "
                 f"{lc['suppressed']} suppressed, {lc['resolved']} resolved; deliveries {d.sent} sent, "
                 f"{d.retrying} retrying, {d.failed} failed")
+        if d.stuck:
+            failed = sum(s["failed"] for s in d.stuck)
+            text += (f", {d.held} held behind {failed} earlier failed deliver{'y' if failed == 1 else 'ies'} to "
+                     f"{', '.join(s['channel'] for s in d.stuck)} (`ml-monitor alerts retry` once fixed)")
         if self.triggers is not None:
             t = self.triggers.counts()
             text += (f"; triggers {t['fired']} fired, {t['held']} still holding, {t['resolved']} resolved, "
@@ -136,10 +140,23 @@ def deliver(report: RunReport, config: Config | None = None, ctx: DeliveryContex
         except KeyboardInterrupt:
             raise RunInterrupted("delivery") from None
         outcome = RunOutcome(report, lifecycle, delivery)
+        for stuck in delivery.stuck:
+            log.warning("%s", config.redact(stuck_message(stuck)))
         outbox.prune(config.delivery.retention, now=now)
         outbox.log_run(time.time() - report.duration, report.duration, report.command, report.status,
                        report.exit_code, {**report.counts(), **lifecycle.counts(), **delivery.to_dict()})
     return outcome
+
+
+def stuck_message(stuck: dict[str, Any]) -> str:
+    """One channel's failed deliveries (DeliveryReport.stuck) for the log: what they hold up, and
+    what to do (they are never retried automatically)."""
+    n, held, channel = stuck["failed"], stuck["held"], stuck["channel"]
+    what = (f"{held} notification{'' if held == 1 else 's'} to {channel} held behind {n} failed "
+            f"deliver{'y' if n == 1 else 'ies'}" if held else
+            f"{n} failed deliver{'y' if n == 1 else 'ies'} to {channel}")
+    return (f"{what}, not retried automatically (last error: {stuck['last_error']}): fix the channel, then "
+            f"run `ml-monitor alerts retry` (or drop them: `ml-monitor alerts discard --channel {channel}`)")
 
 
 def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
@@ -305,6 +322,15 @@ def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
         return deliver_pending(config, outbox, ctx, include_failed=True, force=True)
 
 
+def discard(config: Config, channel: str) -> tuple[int, int]:
+    """`alerts discard --channel`: give up every undelivered notification to `channel` (a channel
+    removed from ml_monitor.yml cannot be retried); returns (discarded, busy: being sent right now)."""
+    if not config.state_path.exists():
+        return 0, 0
+    with Outbox(config.state_path) as outbox:
+        return outbox.discard(channel, config.delivery.lease)
+
+
 def list_alerts(config: Config, state: str = "all") -> list[dict[str, Any]]:
     if not config.state_path.exists():          # nothing to list: do not create the state file
         return []
@@ -342,7 +368,7 @@ def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
     return len(alerts)
 
 
-__all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve",
+__all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve", "discard",
            "list_alerts", "list_deliveries", "list_triggers", "run_triggers", "evaluate_triggers",
            "print_alerts", "setup_logging", "load_config",
            "default_config", "lock_path", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked",
