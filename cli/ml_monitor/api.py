@@ -25,7 +25,7 @@ from ml_monitor.config import Config, ConfigError, default_config, load_config, 
 from ml_monitor.delivery import DeliveryReport, deliver_pending
 from ml_monitor.locks import LockHeld, RunLocked, lock_path, run_lock
 from ml_monitor.logs import setup_logging
-from ml_monitor.outbox import Lifecycle, Outbox
+from ml_monitor.outbox import Lifecycle, Outbox, next_due
 from ml_monitor.runner import RunReport, run_dbt
 from ml_monitor.signals import RunInterrupted
 from ml_monitor.triggers.lifecycle import TriggerLifecycle, TriggerState, trigger_alert
@@ -322,6 +322,34 @@ def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
         return deliver_pending(config, outbox, ctx, include_failed=True, force=True)
 
 
+def next_retry_at(config: Config) -> float | None:
+    """When the next undelivered notification is due (its backoff expires), None when none is."""
+    return next_due(config.state_path)
+
+
+def deliver_due(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport | None:
+    """Between two scheduled runs: deliver the notifications whose backoff has expired (no dbt),
+    under the run lock like a run; None when a run holds it (that run delivers them)."""
+    try:
+        lock = run_lock(config)
+    except RunLocked as e:
+        log.debug("due notifications left to the run in progress: %s", e)
+        return None
+    try:
+        with Outbox(config.state_path) as outbox:
+            delivery = deliver_pending(config, outbox, ctx)
+    except RunInterrupted:
+        raise
+    except KeyboardInterrupt:
+        raise RunInterrupted("retries") from None
+    finally:
+        lock.release()
+    if delivery.sent or delivery.retrying or delivery.failed:
+        log.info("between runs, due notifications: %d sent, %d retrying, %d failed", delivery.sent,
+                 delivery.retrying, delivery.failed)
+    return delivery
+
+
 def discard(config: Config, channel: str) -> tuple[int, int]:
     """`alerts discard --channel`: give up every undelivered notification to `channel` (a channel
     removed from ml_monitor.yml cannot be retried); returns (discarded, busy: being sent right now)."""
@@ -369,6 +397,7 @@ def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
 
 
 __all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve", "discard",
+           "deliver_due", "next_retry_at",
            "list_alerts", "list_deliveries", "list_triggers", "run_triggers", "evaluate_triggers",
            "print_alerts", "setup_logging", "load_config",
            "default_config", "lock_path", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked",

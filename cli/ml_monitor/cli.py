@@ -195,7 +195,7 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
     """
     from ml_monitor import api
     from ml_monitor.config import require_dbt_project
-    from ml_monitor.scheduler import LockHeld, Schedule, run_schedule, with_slot_as_of
+    from ml_monitor.scheduler import LockHeld, Retries, Schedule, run_schedule, with_slot_as_of
 
     config = _load(project_dir, config_file, state_path, verbose, **dbt)
     plan = Schedule.parse(cron, every)
@@ -208,7 +208,9 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
             click.echo(config.redact(json.dumps(outcome.to_dict(config), default=str, sort_keys=True)))
 
     try:
-        code = run_schedule(config, plan, run=one_run, run_now=run_now, max_runs=max_runs)
+        code = run_schedule(config, plan, run=one_run, run_now=run_now, max_runs=max_runs,
+                            retries=Retries(next_due=lambda: api.next_retry_at(config),
+                                            deliver=lambda: api.deliver_due(config, ctx)))
     except LockHeld as e:
         click.echo(f"ml-monitor: another scheduler is running: {e}", err=True)
         sys.exit(2)

@@ -84,6 +84,27 @@ HELD_BEHIND_FAILED = (
     " and e.state = 'failed' and (e.created_at < d.created_at or (e.created_at = d.created_at and e.rowid < d.rowid)))")
 
 
+def next_due(path: str | os.PathLike) -> float | None:
+    """When the earliest pending delivery that waits for no earlier one (of its alert to its
+    channel) is due: what a scheduler waiting for its next slot wakes up for. None without one,
+    or without a state file. Read-only: it creates and writes nothing."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    try:
+        row = db.execute(
+            "select min(d.next_attempt_at) from deliveries d where d.state = 'pending' and not exists"
+            " (select 1 from deliveries e where e.fingerprint = d.fingerprint and e.channel = d.channel"
+            " and e.state in ('pending', 'failed')"
+            " and (e.created_at < d.created_at or (e.created_at = d.created_at and e.rowid < d.rowid)))").fetchone()
+    except sqlite3.OperationalError:         # no deliveries table yet
+        return None
+    finally:
+        db.close()
+    return None if row is None or row[0] is None else float(row[0])
+
+
 def iso(ts: float | None) -> str | None:
     return iso_utc(ts, "seconds")
 
