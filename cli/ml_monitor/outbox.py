@@ -10,8 +10,9 @@ Guarantees (see README.md, "The guarantees, in plain words"):
 - a delivery is claimed by one process at a time (claim = host:pid; a claim by a dead process on
   this host, or older than `delivery.lease`, is taken over).
 - retryable failures back off exponentially (initial_backoff * 2^(attempts-1), capped at
-  max_backoff, at least Retry-After); nothing is ever dropped. Configuration errors (HTTP 4xx
-  other than 429, bad credentials) stop automatic retries and stay `failed` until `alerts retry`.
+  max_backoff, at least Retry-After); nothing is dropped but by `alerts discard`. Configuration
+  errors (HTTP 4xx other than 429, bad credentials) stop automatic retries and stay `failed` until
+  `alerts retry`; later notifications of their alert to their channel are held behind them.
 """
 
 from __future__ import annotations
