@@ -25,7 +25,7 @@ from ml_monitor.config import Config, ConfigError, default_config, load_config, 
 from ml_monitor.delivery import DeliveryReport, deliver_pending
 from ml_monitor.locks import LockHeld, RunLocked, lock_path, run_lock
 from ml_monitor.logs import setup_logging
-from ml_monitor.outbox import Lifecycle, Outbox
+from ml_monitor.outbox import Lifecycle, Outbox, next_due
 from ml_monitor.runner import RunReport, run_dbt
 from ml_monitor.signals import RunInterrupted
 from ml_monitor.triggers.lifecycle import TriggerLifecycle, TriggerState, trigger_alert
@@ -101,6 +101,10 @@ class RunOutcome:
                 f"{errors}; alerts {lc['new']} new, {lc['repeated']} re-sent, "
                 f"{lc['suppressed']} suppressed, {lc['resolved']} resolved; deliveries {d.sent} sent, "
                 f"{d.retrying} retrying, {d.failed} failed")
+        if d.stuck:
+            failed = sum(s["failed"] for s in d.stuck)
+            text += (f", {d.held} held behind {failed} earlier failed deliver{'y' if failed == 1 else 'ies'} to "
+                     f"{', '.join(s['channel'] for s in d.stuck)} (`ml-monitor alerts retry` once fixed)")
         if self.triggers is not None:
             t = self.triggers.counts()
             text += (f"; triggers {t['fired']} fired, {t['held']} still holding, {t['resolved']} resolved, "
@@ -136,10 +140,23 @@ def deliver(report: RunReport, config: Config | None = None, ctx: DeliveryContex
         except KeyboardInterrupt:
             raise RunInterrupted("delivery") from None
         outcome = RunOutcome(report, lifecycle, delivery)
+        for stuck in delivery.stuck:
+            log.warning("%s", config.redact(stuck_message(stuck)))
         outbox.prune(config.delivery.retention, now=now)
         outbox.log_run(time.time() - report.duration, report.duration, report.command, report.status,
                        report.exit_code, {**report.counts(), **lifecycle.counts(), **delivery.to_dict()})
     return outcome
+
+
+def stuck_message(stuck: dict[str, Any]) -> str:
+    """One channel's failed deliveries (DeliveryReport.stuck) for the log: what they hold up, and
+    what to do (they are never retried automatically)."""
+    n, held, channel = stuck["failed"], stuck["held"], stuck["channel"]
+    what = (f"{held} notification{'' if held == 1 else 's'} to {channel} held behind {n} failed "
+            f"deliver{'y' if n == 1 else 'ies'}" if held else
+            f"{n} failed deliver{'y' if n == 1 else 'ies'} to {channel}")
+    return (f"{what}, not retried automatically (last error: {stuck['last_error']}): fix the channel, then "
+            f"run `ml-monitor alerts retry` (or drop them: `ml-monitor alerts discard --channel {channel}`)")
 
 
 def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
@@ -154,7 +171,6 @@ def monitor(config: Config, ctx: DeliveryContext | None = None) -> RunOutcome:
         report = run_checks(str(config.project_dir), config=config)
         stage = "alerts"
         check_selection(report, config)
-        check_trigger_tests(report, config)
         if report.exit_code == 2:
             log.error("monitoring failed: %s (dbt log: %s)", report.error or "; ".join(
                 f"{e['name']}: {e['message']}" for e in report.node_errors),
@@ -187,22 +203,28 @@ def check_selection(report: RunReport, config: Config) -> None:
 
 # ---------------------------------------------------------------------------- triggers
 
-def check_trigger_tests(report: RunReport, config: Config) -> None:
-    """A trigger naming a test the project does not have is a configuration error (exit 2), checked
-    against the manifest the run wrote (skipped when there is none), before any state changes."""
+def unknown_trigger_tests(config: Config) -> dict[str, str]:
+    """Triggers naming a test the project does not have (a typo, a test renamed since), checked
+    against the manifest the run wrote (skipped when there is none): trigger name -> the error,
+    which names the file and the key. Such a trigger is not evaluated; the others are, and the
+    run's alerts are recorded and delivered first (a bad trigger must never silence them)."""
     if not config.triggers:
-        return
+        return {}
     names = manifest_test_names(config.project_dir)
     if names is None:
         log.debug("no manifest: the test names of the triggers are not checked")
-        return
+        return {}
+    errors = {}
     for trigger in config.triggers:
         for test in trigger.when.test:
             if test not in names:
                 near = difflib.get_close_matches(test, sorted(names), n=3, cutoff=0.75)
                 hint = f" (did you mean: {', '.join(near)}?)" if near else f" ({len(names)} tests in the project)"
-                raise ConfigError(f"trigger {trigger.name!r} names unknown test {test!r}{hint}", config.source_file,
-                                  f"triggers.{trigger.name}.when.test")
+                errors[trigger.name] = str(ConfigError(
+                    f"trigger {trigger.name!r} names unknown test {test!r}{hint}",
+                    config.source_file, f"triggers.{trigger.name}.when.test"))
+                break
+    return errors
 
 
 def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecycle, list]:
@@ -214,9 +236,18 @@ def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecyc
     if report.error:
         out.not_evaluated = {t.name: "dbt could not run" for t in config.triggers}
         return out, []
+    unknown = unknown_trigger_tests(config)
+    for name, error in unknown.items():
+        log.error("configuration error: %s; the trigger is skipped (the run's alerts are recorded and "
+                  "delivered as usual, the run exits 2)", error)
+        out.not_evaluated[name] = error
+    if unknown:
+        out.error = "; ".join(unknown.values())
     ours = [c for c in report.checks if c.package == "ml_monitor"]
     chosen: dict[str, list] = {}
     for t in config.triggers:
+        if t.name in unknown:
+            continue
         checks = [c for c in ours if check_selected(t.when, c.name, c.tags, c.monitor)]
         errored = [c.name for c in checks if c.status not in ("pass", "warn", "fail")]
         if not checks:
@@ -231,8 +262,9 @@ def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecyc
         vars_json = report.dbt_args[report.dbt_args.index("--vars") + 1] if "--vars" in report.dbt_args else None
         rows = read_store(config.project_dir, ids, dbt.profiles_dir, dbt.target, vars_json) if ids else []
     except StoreError as e:
-        out.error = config.redact(str(e))
-        log.error("triggers could not be evaluated: %s", out.error)
+        error = config.redact(str(e))
+        out.error = "; ".join(filter(None, (out.error, error)))
+        log.error("triggers could not be evaluated: %s", error)
         out.not_evaluated.update({name: "the metric store could not be read" for name in chosen})
         return out, []
     tags = {c.unique_id: list(c.tags) for c in ours}
@@ -290,6 +322,43 @@ def retry(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport:
         return deliver_pending(config, outbox, ctx, include_failed=True, force=True)
 
 
+def next_retry_at(config: Config) -> float | None:
+    """When the next undelivered notification is due (its backoff expires), None when none is."""
+    return next_due(config.state_path)
+
+
+def deliver_due(config: Config, ctx: DeliveryContext | None = None) -> DeliveryReport | None:
+    """Between two scheduled runs: deliver the notifications whose backoff has expired (no dbt),
+    under the run lock like a run; None when a run holds it (that run delivers them)."""
+    try:
+        lock = run_lock(config)
+    except RunLocked as e:
+        log.debug("due notifications left to the run in progress: %s", e)
+        return None
+    try:
+        with Outbox(config.state_path) as outbox:
+            delivery = deliver_pending(config, outbox, ctx)
+    except RunInterrupted:
+        raise
+    except KeyboardInterrupt:
+        raise RunInterrupted("retries") from None
+    finally:
+        lock.release()
+    if delivery.sent or delivery.retrying or delivery.failed:
+        log.info("between runs, due notifications: %d sent, %d retrying, %d failed", delivery.sent,
+                 delivery.retrying, delivery.failed)
+    return delivery
+
+
+def discard(config: Config, channel: str) -> tuple[int, int]:
+    """`alerts discard --channel`: give up every undelivered notification to `channel` (a channel
+    removed from ml_monitor.yml cannot be retried); returns (discarded, busy: being sent right now)."""
+    if not config.state_path.exists():
+        return 0, 0
+    with Outbox(config.state_path) as outbox:
+        return outbox.discard(channel, config.delivery.lease)
+
+
 def list_alerts(config: Config, state: str = "all") -> list[dict[str, Any]]:
     if not config.state_path.exists():          # nothing to list: do not create the state file
         return []
@@ -327,7 +396,8 @@ def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
     return len(alerts)
 
 
-__all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve",
+__all__ = ["run_checks", "deliver", "process", "deliver_pending", "monitor", "retry", "resolve", "discard",
+           "deliver_due", "next_retry_at",
            "list_alerts", "list_deliveries", "list_triggers", "run_triggers", "evaluate_triggers",
            "print_alerts", "setup_logging", "load_config",
            "default_config", "lock_path", "RunReport", "RunOutcome", "DeliveryReport", "RunLocked",

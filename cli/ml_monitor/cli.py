@@ -195,7 +195,7 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
     """
     from ml_monitor import api
     from ml_monitor.config import require_dbt_project
-    from ml_monitor.scheduler import LockHeld, Schedule, run_schedule, with_slot_as_of
+    from ml_monitor.scheduler import LockHeld, Retries, Schedule, run_schedule, with_slot_as_of
 
     config = _load(project_dir, config_file, state_path, verbose, **dbt)
     plan = Schedule.parse(cron, every)
@@ -208,7 +208,9 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
             click.echo(config.redact(json.dumps(outcome.to_dict(config), default=str, sort_keys=True)))
 
     try:
-        code = run_schedule(config, plan, run=one_run, run_now=run_now, max_runs=max_runs)
+        code = run_schedule(config, plan, run=one_run, run_now=run_now, max_runs=max_runs,
+                            retries=Retries(next_due=lambda: api.next_retry_at(config),
+                                            deliver=lambda: api.deliver_due(config, ctx)))
     except LockHeld as e:
         click.echo(f"ml-monitor: another scheduler is running: {e}", err=True)
         sys.exit(2)
@@ -219,7 +221,7 @@ def schedule(cron: str | None, every: str | None, run_now: bool, max_runs: int |
 
 @main.group()
 def alerts() -> None:
-    """List, retry and resolve alerts in the state file (the outbox)."""
+    """List, retry, discard and resolve alerts in the state file (the outbox)."""
 
 
 @alerts.command("list")
@@ -248,8 +250,15 @@ def alerts_list(state: str, project_dir: str, config_file: str | None, state_pat
     if pending and state in ("all", "undelivered"):
         click.echo("\nundelivered:")
         for p in pending:
+            # only a pending delivery has a next attempt: a failed one, and those held behind it, wait for
+            # `alerts retry`
+            when = (f"next {p['next_attempt_at']}" if p["next_attempt_at"] else
+                    "held behind a failed delivery" if p["held"] else "not retried automatically")
             click.echo(config.redact(f"  {p['id'][:12]} {p['event']:<7} -> {p['channel']:<12} {p['state']:<7} "
-                                     f"attempts {p['attempts']}, next {p['next_attempt_at']}: {p['last_error'] or ''}"))
+                                     f"attempts {p['attempts']}, {when}: {p['last_error'] or ''}"))
+        if any(not p["next_attempt_at"] for p in pending):
+            click.echo("failed deliveries (and those held behind them) are not retried automatically: fix the "
+                       "channel, then run `ml-monitor alerts retry` (or `ml-monitor alerts discard --channel NAME`)")
 
 
 @alerts.command("retry")
@@ -271,6 +280,30 @@ def alerts_retry(project_dir: str, config_file: str | None, state_path: str | No
         click.echo(f"retried: {result.sent} sent, {result.retrying} still failing, {result.failed} "
                    f"configuration errors, {result.busy} busy; {len(left)} undelivered", err=True)
     sys.exit(0 if not left else 1)
+
+
+@alerts.command("discard")
+@click.option("--channel", required=True, help="The channel whose undelivered notifications are dropped.")
+@state_options
+def alerts_discard(channel: str, project_dir: str, config_file: str | None, state_path: str | None,
+                   output_format: str, verbose: bool) -> None:
+    """Drop every undelivered notification (pending and failed) to CHANNEL: they are never sent.
+
+    For a channel removed from ml_monitor.yml (`alerts retry` cannot send to it), or a backlog
+    you do not want delivered. A notification being sent right now is left alone (exit 1).
+    """
+    from ml_monitor import api
+
+    config = _load(project_dir, config_file, state_path, verbose)
+    discarded, busy = api.discard(config, channel)
+    left = sorted({p["channel"] for p in api.list_deliveries(config, undelivered_only=True)})
+    if output_format == "json":
+        _emit_json(config, {"channel": channel, "discarded": discarded, "busy": busy})
+    else:
+        others = f"; undelivered notifications remain to: {', '.join(left)}" if left else ""
+        click.echo(f"discarded {discarded} undelivered notification{'' if discarded == 1 else 's'} to {channel!r}"
+                   f"{f', {busy} being sent now left alone' if busy else ''}{others}", err=True)
+    sys.exit(1 if busy else 0)
 
 
 @alerts.command("resolve")

@@ -145,6 +145,9 @@ def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
         settings = build_dataclass(channel_module(kind).Settings, data, key, file)
     except SettingsError as e:
         raise ConfigError(e.message, file, f"{key}.{e.field}") from None
+    timeout = getattr(settings, "timeout", None)
+    if timeout is not None and timeout <= 0:      # 0 would mean "the default" for some, "at once" for others
+        raise ConfigError(f"must be longer than 0 (a duration such as 10s), got {timeout:g}s", file, f"{key}.timeout")
     for fname in getattr(settings, "PATH_FIELDS", ()):
         value = getattr(settings, fname)
         if value and file and not os.path.isabs(value):
@@ -275,6 +278,9 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
     if config.dbt.failing_rows < 0:
         raise ConfigError("must be 0 or more", file, "dbt.failing_rows")
     config.delivery = build_dataclass(DeliverySettings, data.get("delivery"), "delivery", file)
+    if config.delivery.timeout <= 0:
+        raise ConfigError(f"must be longer than 0 (a duration such as 10s), got {config.delivery.timeout:g}s", file,
+                          "delivery.timeout")
     channels = data.get("channels")
     if channels is None:
         channels = {"stdout": {"type": "stdout"}}

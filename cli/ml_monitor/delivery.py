@@ -29,10 +29,17 @@ class DeliveryReport:
     busy: int = 0              # claimed by another live process
     waiting: int = 0           # an earlier notification of the same alert to that channel is undelivered
     errors: list[str] = field(default_factory=list)
+    # the outbox after this delivery: per channel with failed deliveries (never retried automatically),
+    # how many failed and how many notifications are held behind them (Outbox.stuck)
+    stuck: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        return sum(s["held"] for s in self.stuck)
 
     def to_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "retrying": self.retrying, "failed": self.failed, "busy": self.busy,
-                "waiting": self.waiting, "errors": self.errors}
+                "waiting": self.waiting, "held": self.held, "stuck": self.stuck, "errors": self.errors}
 
 
 MESSAGE_CHARS = 400
@@ -73,7 +80,9 @@ def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None 
 
         def one(notes: list[Notification]) -> None:
             if settings is None:
-                raise DeliveryError(f"channel {channel!r} is not configured in {config.where}", retryable=False)
+                raise DeliveryError(f"channel {channel!r} is not configured in {config.where} (removed?): add it "
+                                    f"back, or drop its notifications with `ml-monitor alerts discard --channel "
+                                    f"{channel}`", retryable=False)
             channel_module(settings.type).send(settings, notes[0], ctx)
 
         claimed: list[tuple[Any, Notification]] = []
@@ -96,6 +105,7 @@ def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None 
                      lambda notes: channel_module(settings.type).send_digest(settings, notes, ctx))
         elif claimed:                            # one left: sent alone
             _attempt(config, outbox, out, channel, claimed, clock, one)
+    out.stuck = outbox.stuck()
     return out
 
 

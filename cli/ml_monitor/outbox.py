@@ -10,8 +10,9 @@ Guarantees (see README.md, "The guarantees, in plain words"):
 - a delivery is claimed by one process at a time (claim = host:pid; a claim by a dead process on
   this host, or older than `delivery.lease`, is taken over).
 - retryable failures back off exponentially (initial_backoff * 2^(attempts-1), capped at
-  max_backoff, at least Retry-After); nothing is ever dropped. Configuration errors (HTTP 4xx
-  other than 429, bad credentials) stop automatic retries and stay `failed` until `alerts retry`.
+  max_backoff, at least Retry-After); nothing is dropped but by `alerts discard`. Configuration
+  errors (HTTP 4xx other than 429, bad credentials) stop automatic retries and stay `failed` until
+  `alerts retry`; later notifications of their alert to their channel are held behind them.
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ create table if not exists deliveries (
   event text not null,                 -- trigger | resolve
   channel text not null,
   notification text not null,          -- Notification as JSON
-  state text not null,                 -- pending | delivered | failed
+  state text not null,                 -- pending | delivered | failed | discarded (alerts discard)
   attempts integer not null default 0,
   created_at real not null,
   next_attempt_at real not null,
-  delivered_at real,
+  delivered_at real,                   -- or discarded at
   last_error text,
   claimed_by text,
   claimed_at real
@@ -75,6 +76,34 @@ create table if not exists runs (
   command text, status text, exit_code integer, summary text
 );
 """
+
+
+# a pending delivery `d` held behind a failed one (a configuration error, not retried automatically):
+# notifications of one alert to one channel go out in order, so it waits for `alerts retry`
+HELD_BEHIND_FAILED = (
+    "exists (select 1 from deliveries e where e.fingerprint = d.fingerprint and e.channel = d.channel"
+    " and e.state = 'failed' and (e.created_at < d.created_at or (e.created_at = d.created_at and e.rowid < d.rowid)))")
+
+
+def next_due(path: str | os.PathLike) -> float | None:
+    """When the earliest pending delivery that waits for no earlier one (of its alert to its
+    channel) is due: what a scheduler waiting for its next slot wakes up for. None without one,
+    or without a state file. Read-only: it creates and writes nothing."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    try:
+        row = db.execute(
+            "select min(d.next_attempt_at) from deliveries d where d.state = 'pending' and not exists"
+            " (select 1 from deliveries e where e.fingerprint = d.fingerprint and e.channel = d.channel"
+            " and e.state in ('pending', 'failed')"
+            " and (e.created_at < d.created_at or (e.created_at = d.created_at and e.rowid < d.rowid)))").fetchone()
+    except sqlite3.OperationalError:         # no deliveries table yet
+        return None
+    finally:
+        db.close()
+    return None if row is None or row[0] is None else float(row[0])
 
 
 def iso(ts: float | None) -> str | None:
@@ -301,7 +330,8 @@ class Outbox:
         """Forget delivered notifications and finished runs older than `older_than` seconds."""
         cutoff = (time.time() if now is None else now) - older_than
         with self.transaction() as db:
-            n = db.execute("delete from deliveries where state = 'delivered' and delivered_at < ?", (cutoff,)).rowcount
+            n = db.execute("delete from deliveries where state in ('delivered', 'discarded') and delivered_at < ?",
+                           (cutoff,)).rowcount
             db.execute("delete from runs where started_at < ?", (cutoff,))
         return n
 
@@ -313,7 +343,7 @@ class Outbox:
         now = time.time() if now is None else now
         with self.transaction() as db:
             row = db.execute("select * from deliveries where id = ?", (delivery_id,)).fetchone()
-            if row is None or row["state"] == "delivered":
+            if row is None or row["state"] not in ("pending", "failed"):
                 return None
             if not _claim_is_stale(row["claimed_by"], row["claimed_at"], now, lease):
                 return None
@@ -322,6 +352,23 @@ class Outbox:
             db.execute("update deliveries set claimed_by = ?, claimed_at = ?, attempts = attempts + 1 where id = ?",
                        (_me(), now, delivery_id))
         return Notification.from_dict(json.loads(row["notification"]))
+
+    def discard(self, channel: str, lease: float, now: float | None = None) -> tuple[int, int]:
+        """`alerts discard`: give up the undelivered notifications to `channel` (kept as `discarded`
+        until `retention`, never sent), except those a live process is sending now. Returns
+        (discarded, busy)."""
+        now = time.time() if now is None else now
+        discarded = busy = 0
+        with self.transaction() as db:
+            for row in db.execute("select id, claimed_by, claimed_at from deliveries where channel = ?"
+                                  " and state in ('pending', 'failed')", (channel,)).fetchall():
+                if not _claim_is_stale(row["claimed_by"], row["claimed_at"], now, lease):
+                    busy += 1
+                    continue
+                db.execute("update deliveries set state = 'discarded', delivered_at = ?, claimed_by = null,"
+                           " claimed_at = null where id = ?", (now, row["id"]))
+                discarded += 1
+        return discarded, busy
 
     def delivered(self, delivery_id: str, now: float | None = None) -> None:
         now = time.time() if now is None else now
@@ -368,12 +415,26 @@ class Outbox:
         return out
 
     def deliveries(self, states: tuple[str, ...] = ("pending", "failed", "delivered")) -> list[dict[str, Any]]:
+        """Deliveries in `states`. `next_attempt_at` is null for those no run will send by itself:
+        failed ones (configuration errors) and pending ones `held` behind a failed one."""
         marks = ", ".join("?" for _ in states)
-        rows = self.db.execute(f"select * from deliveries where state in ({marks}) order by created_at, rowid",
-                               states).fetchall()
+        rows = self.db.execute(f"select d.*, d.state = 'pending' and {HELD_BEHIND_FAILED} as held from deliveries d"
+                               f" where d.state in ({marks}) order by d.created_at, d.rowid", states).fetchall()
         return [{"id": r["id"], "fingerprint": r["fingerprint"], "event": r["event"], "channel": r["channel"],
                  "state": r["state"], "attempts": r["attempts"], "created_at": iso(r["created_at"]),
-                 "next_attempt_at": iso(r["next_attempt_at"]), "delivered_at": iso(r["delivered_at"]),
+                 "next_attempt_at": iso(r["next_attempt_at"]) if r["state"] == "pending" and not r["held"] else None,
+                 "held": bool(r["held"]), "delivered_at": iso(r["delivered_at"]),
+                 "last_error": r["last_error"]} for r in rows]
+
+    def stuck(self) -> list[dict[str, Any]]:
+        """Per channel with failed deliveries (configuration errors: never retried automatically):
+        how many failed, how many pending notifications are held behind them, the latest error."""
+        held = dict(self.db.execute(f"select d.channel, count(*) from deliveries d where d.state = 'pending'"
+                                    f" and {HELD_BEHIND_FAILED} group by d.channel").fetchall())
+        # a bare column beside max() comes from the row of the max (SQLite): the latest error
+        rows = self.db.execute("select channel, count(*) as failed, last_error, max(created_at) from deliveries"
+                               " where state = 'failed' group by channel order by channel").fetchall()
+        return [{"channel": r["channel"], "failed": r["failed"], "held": held.get(r["channel"], 0),
                  "last_error": r["last_error"]} for r in rows]
 
     def log_run(self, started_at: float, duration: float, command: str, status: str, exit_code: int,

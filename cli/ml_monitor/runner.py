@@ -150,12 +150,20 @@ def project_name(project_dir: Path) -> str:
     return str(project_yml(project_dir).get("name") or project_dir.name)
 
 
+def var_is_set(value: Any) -> bool:
+    """Whether a dbt var's value counts as given: null and a blank string do not (the package's
+    `ml_monitor.as_of()` reads both as "not given": the run's start)."""
+    return value is not None and str(value).strip() != ""
+
+
 def project_sets_var(project_dir: Path, name: str) -> bool:
-    """Does dbt_project.yml's `vars:` set `name` (at the top or under a package's key)?"""
+    """Does dbt_project.yml's `vars:` set `name` (at the top or under a package's key) to a value
+    (`var_is_set`: `name: null` counts as unset)?"""
     found = project_yml(project_dir).get("vars")
     if not isinstance(found, dict):
         return False
-    return name in found or any(isinstance(v, dict) and name in v for v in found.values())
+    return var_is_set(found.get(name)) or any(isinstance(v, dict) and var_is_set(v.get(name))
+                                              for v in found.values())
 
 
 def dbt_args(command: str, project_dir: Path, profiles_dir: str | None, target: str | None,

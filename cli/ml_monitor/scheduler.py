@@ -3,6 +3,10 @@
 The scheduler holds <state>.scheduler.lock for its lifetime and each run takes <state>.run.lock
 (see locks.py): a second scheduler exits with code 2, runs never overlap.
 
+Between two runs it delivers the notifications whose retry backoff has expired (`Retries`: no dbt,
+under the run lock like a run), so a failed page is retried after its backoff, not at the next
+slot (a day later for `0 0 * * *`).
+
 Signals: the first SIGTERM/SIGINT lets the current run finish (alerts recorded and delivered),
 then the scheduler exits 0; a second one aborts the run (dbt cancels its queries; the state
 file is transactional, nothing half-written; no alert is raised for the user's own interrupt)
@@ -70,6 +74,20 @@ class Schedule:
         return f"cron '{self.cron}' (UTC)" if self.cron else f"every {self.every:g}s"
 
 
+#: seconds between two looks at the outbox while the scheduler waits for its next slot (a
+#: retry enqueued by a concurrent `ml-monitor run` is noticed within this time)
+RETRY_POLL = 5.0
+
+
+@dataclass
+class Retries:
+    """What the scheduler does between runs: `next_due()` says when the next undelivered
+    notification is due (None: none), `deliver()` delivers what is due (e.g. api.deliver_due)."""
+
+    next_due: Callable[[], float | None]
+    deliver: Callable[[], Any]
+
+
 class _Stop:
     def __init__(self) -> None:
         self.event = threading.Event()
@@ -90,15 +108,16 @@ class _Stop:
 
 def with_slot_as_of(config: Any, schedule: Schedule, now: float | None = None) -> Any:
     """The config of one cron run: var ml_monitor_as_of set to the slot (the minute the cron
-    matched, UTC) unless the user sets it (--vars, ml_monitor.yml, dbt_project.yml). Without it
-    as_of is dbt's run start, a few seconds past the slot: `0 0 * * *` with daily windows would
+    matched, UTC) unless the user sets it to a value (--vars, ml_monitor.yml, dbt_project.yml; null
+    or blank is unset, as the package reads it). Without it as_of is dbt's run start, a few
+    seconds past the slot: `0 0 * * *` with daily windows would
     store a new, unaligned set of windows every night instead of extending one series (the
     metric store's keys are the window bounds). Interval schedules keep dbt's run start."""
     import dataclasses
 
-    from ml_monitor.runner import project_sets_var
+    from ml_monitor.runner import project_sets_var, var_is_set
 
-    if not schedule.cron or "ml_monitor_as_of" in config.dbt.vars \
+    if not schedule.cron or var_is_set(config.dbt.vars.get("ml_monitor_as_of")) \
             or project_sets_var(config.project_dir, "ml_monitor_as_of"):
         return config
     slot = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc).replace(second=0, microsecond=0)
@@ -107,23 +126,60 @@ def with_slot_as_of(config: Any, schedule: Schedule, now: float | None = None) -
 
 
 def run_schedule(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool = False,
-                 max_runs: int | None = None) -> int:
+                 max_runs: int | None = None, retries: Retries | None = None) -> int:
     """Call `run` (one monitoring run, e.g. `lambda: api.monitor(config)`) on every slot until
-    stopped; returns the exit code (0 stopped; 130 / 143 a run aborted by a second SIGINT /
-    SIGTERM). Raises LockHeld."""
+    stopped, and between runs `retries.deliver()` when `retries.next_due()` has come; returns the
+    exit code (0 stopped; 130 / 143 a run or delivery aborted by a second SIGINT / SIGTERM).
+    Raises LockHeld."""
     lock = FileLock(lock_path(config, "scheduler"))
     lock.acquire()
     stop = _Stop()
     with handlers(stop):
         try:
-            code, _ = _loop(config, schedule, run, run_now, max_runs, stop)
+            code, _ = _loop(config, schedule, run, run_now, max_runs, stop, retries)
         finally:
             lock.release()
     return code
 
 
+def _wait(config: Any, next_at: float, stop: _Stop, retries: Retries | None) -> int:
+    """Wait for the slot at `next_at`, delivering due retries meanwhile; the exit code of a
+    delivery aborted by a second signal, else 0."""
+    look_at = time.time()                        # at once: the run just ended may have left retries
+    while not stop.event.is_set() and time.time() < next_at:
+        now = time.time()
+        if retries is not None and now >= look_at:
+            due = _next_due(config, retries)
+            if due is not None and due <= now:
+                stop.in_run = True
+                try:
+                    retries.deliver()
+                except KeyboardInterrupt as e:
+                    log.warning("delivery of due notifications aborted by a second signal: %s", kept_after(e))
+                    return exit_code(stop.abort_signal)
+                except Exception as e:  # noqa: BLE001 - a broken delivery must not stop the scheduler
+                    log.exception("delivery of due notifications crashed: %s", config.redact(str(e)))
+                finally:
+                    stop.in_run = False
+                due = _next_due(config, retries)
+            now = time.time()
+            # a due time in the past: busy elsewhere (a run holds the lock): look again later
+            look_at = now + RETRY_POLL if due is None or due <= now else min(due, now + RETRY_POLL)
+        wake = min(next_at, look_at) if retries is not None else next_at
+        stop.event.wait(min(1.0, max(0.0, wake - time.time())))
+    return 0
+
+
+def _next_due(config: Any, retries: Retries) -> float | None:
+    try:
+        return retries.next_due()
+    except Exception as e:  # noqa: BLE001 - e.g. a state file locked for long: the next look may work
+        log.warning("could not read the outbox for due notifications: %s", config.redact(str(e)))
+        return None
+
+
 def _loop(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool, max_runs: int | None,
-          stop: _Stop) -> tuple[int, int]:
+          stop: _Stop, retries: Retries | None = None) -> tuple[int, int]:
     runs = 0
     code = 0
     now = time.time()
@@ -131,9 +187,8 @@ def _loop(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool
     log.info("scheduler started (pid %d): %s; first run at %s", os.getpid(), schedule.describe(),
              _ts(next_at))
     while not stop.event.is_set():
-        while not stop.event.is_set() and time.time() < next_at:
-            stop.event.wait(min(1.0, max(0.0, next_at - time.time())))
-        if stop.event.is_set():
+        code = _wait(config, next_at, stop, retries)
+        if code or stop.event.is_set():
             break
         slot = next_at
         stop.in_run = True
@@ -175,4 +230,4 @@ def _loop(config: Any, schedule: Schedule, run: Callable[[], Any], run_now: bool
 def _ts(t: float) -> str:
     return iso_utc(t, "seconds")
 
-__all__ = ["FileLock", "LockHeld", "RunLocked", "Schedule", "run_schedule"]
+__all__ = ["FileLock", "LockHeld", "Retries", "RunLocked", "Schedule", "run_schedule"]

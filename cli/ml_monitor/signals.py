@@ -46,6 +46,7 @@ class RunInterrupted(KeyboardInterrupt):
                     "with the next run (or `ml-monitor alerts retry`)",
         "triggers": "this run's alerts are recorded and delivered; the retraining triggers are evaluated "
                     "again by the next run",
+        "retries": "notifications not yet sent stay queued for their next attempt (or `ml-monitor alerts retry`)",
     }
 
     def __init__(self, stage: str) -> None:

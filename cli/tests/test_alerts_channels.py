@@ -243,6 +243,17 @@ def test_command_channel_gets_json_on_stdin_and_times_out(tmp_path, score_alert)
     assert not err.value.retryable
 
 
+def test_command_with_a_missing_cwd_says_so(tmp_path, score_alert):
+    """Popen's error for a missing cwd reads like a missing program ("command not found: sh")."""
+    for cwd, problem in ((tmp_path / "gone", "does not exist"), (tmp_path / "file", "is not a directory")):
+        if cwd.name == "file":
+            cwd.write_text("")
+        with pytest.raises(DeliveryError) as err:
+            command.send(command.Settings(command=["sh", "-c", "cat"], cwd=str(cwd)), _note(score_alert), CTX)
+        assert not err.value.retryable
+        assert err.value.message == f"the working directory (cwd) {cwd} {problem}"
+
+
 def test_command_timeout_kills_the_children_too(tmp_path, score_alert):
     """`sh -c` starts the real job as a child: on timeout the whole process group is killed, so
     the job does not keep running while the delivery is retried (a retraining run twice)."""

@@ -164,7 +164,9 @@ channels:
                           env=subprocess_env(ML_TEST_SECRET=SECRET), capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
-    assert data["deliveries"] == {"sent": 6, "retrying": 0, "failed": 2, "busy": 0, "waiting": 0,
+    assert data["deliveries"] == {"sent": 6, "retrying": 0, "failed": 2, "busy": 0, "waiting": 0, "held": 0,
+                                  "stuck": [{"channel": "broken", "failed": 2, "held": 0,
+                                             "last_error": data["deliveries"]["stuck"][0]["last_error"]}],
                                   "errors": data["deliveries"]["errors"]}
     assert all("HTTP 404" in e and "***" in e for e in data["deliveries"]["errors"])
     # the secret was really used...
@@ -188,3 +190,44 @@ channels:
     assert "configuration error" in outputs["list"] and "***" in outputs["list"]
     leaks = [name for name, text in outputs.items() if SECRET in text]
     assert leaks == []
+
+
+def test_notifications_to_a_removed_channel_can_be_discarded(tmp_path, http_receiver, failing_run_report):
+    """`alerts retry` cannot send to a channel removed from ml_monitor.yml (exit 1 forever, even after
+    `alerts resolve`): it says how to get out, and `alerts discard --channel` drops them; a notification
+    a live process is sending is left alone."""
+    import os
+    import socket
+
+    hook = f'  hook: {{type: webhook, url: "{http_receiver.url("/hook")}"}}\n'
+    config = tmp_path / "ml_monitor.yml"
+    config.write_text("state_path: state.sqlite\nchannels:\n  log: {type: jsonl, path: alerts.jsonl}\n" + hook)
+    cfg = load_config(tmp_path)
+    with Outbox(cfg.state_path) as ob:
+        api.process(failing_run_report, cfg, ob)          # two alerts, to log and hook, not yet delivered
+        ids = [r["id"] for r in ob.due() if r["channel"] == "hook"]
+        # one of them is being sent right now by another live process on this host
+        ob.db.execute("update deliveries set claimed_by = ?, claimed_at = ? where id = ?",
+                      (f"{socket.gethostname()}:{os.getppid()}", 4_000_000_000.0, ids[0]))
+    config.write_text("state_path: state.sqlite\nchannels:\n  log: {type: jsonl, path: alerts.jsonl}\n")
+    retried = invoke(["alerts", "retry", "--config", config], expect=1)
+    assert "retried: 2 sent, 0 still failing, 1 configuration errors, 1 busy; 2 undelivered" in retried.stderr
+    busy, left = sorted(api.list_deliveries(cfg), key=lambda r: r["id"] != ids[0])
+    assert (busy["state"], left["channel"], left["state"]) == ("pending", "hook", "failed")
+    assert "channel 'hook' is not configured" in left["last_error"]
+    assert "`ml-monitor alerts discard --channel hook`" in left["last_error"]
+
+    discarded = invoke(["alerts", "discard", "--channel", "hook", "--config", config], expect=1)
+    assert "discarded 1 undelivered notification to 'hook', 1 being sent now left alone" in discarded.stderr
+    with Outbox(cfg.state_path) as ob:                    # that process died: its claim is stale now
+        ob.db.execute("update deliveries set claimed_by = ? where id = ?", (f"{socket.gethostname()}:999999999", ids[0]))
+    data = json.loads(invoke(["alerts", "discard", "--channel", "hook", "--config", config, "--format", "json"],
+                             expect=0).stdout)
+    assert data == {"channel": "hook", "discarded": 1, "busy": 0}
+    invoke(["alerts", "retry", "--config", config], expect=0)
+    assert api.list_deliveries(cfg) == [] and http_receiver.at("/hook") == []
+    assert all(a["deliveries"] == {"pending": 0, "failed": 0, "delivered": 1} for a in api.list_alerts(cfg))
+    with Outbox(cfg.state_path) as ob:                    # kept for the record until retention
+        assert [r["state"] for r in ob.db.execute("select state from deliveries where channel = 'hook'")] == \
+            ["discarded", "discarded"]
+        assert ob.prune(0, now=4_100_000_000.0) == 4

@@ -108,6 +108,11 @@ def test_full_config_loads_with_every_channel(tmp_path):
     ("channels:\n  a: {type: stdout, type: slack}\n", "line 2", "duplicate key 'type'"),
     ("report_url: https://me:pw@reports.example.com/\n", "report_url", "without credentials"),
     ("report_url: reports.example.com\n", "report_url", "expected an http(s) URL"),
+    # a timeout of 0 meant the default 10s for HTTP channels (and an immediate kill for a command)
+    ("channels:\n  h: {type: webhook, url: 'https://x.example/h', timeout: 0s}\n", "channels.h.timeout",
+     "must be longer than 0 (a duration such as 10s), got 0s"),
+    ("channels:\n  c: {type: command, command: ['true'], timeout: 0}\n", "channels.c.timeout", "must be longer than 0"),
+    ("delivery: {timeout: 0s}\n", "delivery.timeout", "must be longer than 0"),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, text, key, words):
     project = _project(tmp_path, text)

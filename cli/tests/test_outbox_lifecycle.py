@@ -356,3 +356,42 @@ def test_a_channel_added_while_an_alert_fails_gets_it_at_once(hook_config, http_
     # both channels had it: both get the resolve later, and the reminder at the interval
     later = api.deliver(failing_run_report, cfg2, now=t0 + 3600)
     assert later.delivery.sent == 4
+
+
+def test_notifications_held_behind_a_failed_delivery_are_said_with_what_to_do(
+        hook_config, http_receiver, failing_run_report, healthy_run_report, caplog, monkeypatch):
+    """A configuration error (here a redirect, never followed) is not retried automatically, and the
+    later notifications of its alert to its channel wait behind it (they go out in order): every run
+    says how many are held and what to do, and `alerts list` shows no next attempt for them."""
+    import logging
+
+    from test_cli_run import invoke
+
+    monkeypatch.setattr(logging.getLogger("ml_monitor"), "propagate", True)
+    cfg = hook_config(extra_channels=f"  moved: {{type: webhook, url: \"{http_receiver.url('/moved')}\"}}")
+    http_receiver.script["/moved"] = [301]                  # once: the first alert's delivery fails
+    t0 = 1_800_000_000.0
+    first = api.deliver(failing_run_report, cfg, now=t0)
+    assert first.delivery.failed == 1 and first.delivery.held == 0
+    with caplog.at_level(logging.WARNING, logger="ml_monitor"):
+        for i in range(1, 4):                                # fail/pass cycles: resolve, fail again, ...
+            out = api.deliver(healthy_run_report if i % 2 else failing_run_report, cfg, now=t0 + 60 * i)
+    # resolve, trigger, resolve of the failed alert wait behind its failed delivery
+    assert out.delivery.to_dict()["held"] == 3 and out.delivery.failed == 0
+    assert out.delivery.stuck == [{"channel": "moved", "failed": 1, "held": 3,
+                                   "last_error": out.delivery.stuck[0]["last_error"]}]
+    assert "HTTP 301 redirect" in out.delivery.stuck[0]["last_error"]
+    assert "3 held behind 1 earlier failed delivery to moved (`ml-monitor alerts retry` once fixed)" in out.summary()
+    assert ("3 notifications to moved held behind 1 failed delivery, not retried automatically (last error: HTTP 301"
+            in caplog.text)
+    assert "fix the channel, then run `ml-monitor alerts retry`" in caplog.text
+    # `alerts list`: no next attempt for what no run will send by itself
+    rows = api.list_deliveries(cfg)
+    assert [(r["state"], r["held"], r["next_attempt_at"]) for r in rows] == \
+        [("failed", False, None)] + [("pending", True, None)] * 3
+    listed = invoke(["alerts", "list", "--config", cfg.source_file], expect=0).stdout
+    assert "next " not in listed.split("undelivered:")[1]
+    assert listed.count("held behind a failed delivery") == 3 and "not retried automatically:" in listed
+    # fixed: `alerts retry` sends them all, in order
+    assert api.retry(cfg).sent == 4 and api.list_deliveries(cfg) == []
+    assert [r.json["event"] for r in http_receiver.at("/moved")][-4:] == ["trigger", "resolve", "trigger", "resolve"]

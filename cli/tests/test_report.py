@@ -900,3 +900,34 @@ def test_plain_dbt_tests_and_errored_tests_are_checks_without_an_empty_plot():
     plotted = {(p["test_name"], p["metric"]) for p in shaped["plots"]}
     assert ("not_null_predictions_id", "failing_rows") in plotted
     assert not any(metric == "test_error" for _, metric in plotted)
+
+
+def test_a_check_whose_latest_run_errored_shows_as_erroring_everywhere():
+    """A check that passed, then errored (outcome row: metric test_error, no value): listed under
+    failing checks, and so are its plot (not folded under "passing metrics", pill `error`, dbt's
+    message) and its grid cell (`error`, the message on hover), not `pass` and `–`."""
+    frame, meta, now = synthetic_history()
+    extra = [_row(r, "ctl_x_null_rate", "null_rate", "x", "null_rate", 0.0, 0.5, "pass", table="ctl",
+                  window=False, test_status="pass") for r in range(4)]
+    extra.append(_row(4, "ctl_x_null_rate", "null_rate", "x", "test_error", None, None, "fail", table="ctl", n=None,
+                      window=False, test_status="error",
+                      detail="test error: Runtime Error in test ctl_x_null_rate: Binder Error: column x not found"))
+    shaped = shape_report(pd.concat([frame, pd.DataFrame(extra)], ignore_index=True), meta, now=now, days=30)
+    assert _check(shaped, "ctl_x_null_rate")["state"] == "fail"
+    (plot,) = [p for p in shaped["plots"] if p["test_name"] == "ctl_x_null_rate"]
+    assert plot["status"] == "fail" and "Binder Error: column x not found" in plot["errored"]
+    assert plot["traces"][0]["latest_status"] == "pass"            # the points are the earlier values
+    ctl = next(t for t in shaped["tables"] if t["name"] == "ctl")
+    (row,) = ctl["grid"]["rows"]
+    cell = row["cells"][ctl["grid"]["monitors"].index("null_rate")]
+    assert (cell["status"], cell["text"]) == ("fail", "error") and "Binder Error" in cell["title"]
+    assert cell["plot"] == plot["id"]
+    # rendered: the card is among those needing attention, not folded under "1 passing metric"
+    page = render_html(shaped)
+    section = page[page.index(f'id="{ctl["id"]}-h"'):]
+    section = section[:section.index("</section>")]
+    assert "passing metric" not in section
+    card = section[section.index(f'id="{plot["id"]}-card"'):]
+    assert re.match(r'[^>]*>\s*<h4><span class="pill st-fail">error</span>', card)
+    assert "The latest run of this test errored: test error: Runtime Error" in card
+    assert f'data-status="fail"' in card.split(">")[0] and ">error</a>" in section

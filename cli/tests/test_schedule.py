@@ -177,3 +177,58 @@ def test_a_cron_run_evaluates_at_its_slot_unless_as_of_is_set(tmp_path):
     assert with_slot_as_of(mine, cron, now=now).dbt.vars == {"ml_monitor_as_of": "2026-02-01"}
     (tmp_path / "dbt_project.yml").write_text("name: p\nvars:\n  ml_monitor:\n    ml_monitor_as_of: '2026-01-31'\n")
     assert with_slot_as_of(config, cron, now=now).dbt.vars == {}
+
+
+def test_a_null_as_of_counts_as_unset_for_the_cron_slot(tmp_path):
+    """`dbt: {vars: {ml_monitor_as_of: null}}` (as an example config once showed) or a null in
+    dbt_project.yml is "not set" (the package reads it as the run's start): the slot still wins."""
+    from ml_monitor.scheduler import with_slot_as_of
+
+    (tmp_path / "dbt_project.yml").write_text("name: p\nvars:\n  ml_monitor_as_of: null\n"
+                                              "  ml_monitor: {ml_monitor_as_of: ''}\n")
+    (tmp_path / "ml_monitor.yml").write_text("dbt: {vars: {ml_monitor_as_of: null}}\n")
+    config = load_config(tmp_path)
+    assert config.dbt.vars == {"ml_monitor_as_of": None}
+    now = 1_772_323_207.5                                     # 2026-03-01 00:00:07.5 UTC
+    cron = Schedule.parse("0 0 * * *", None, now=now)
+    assert with_slot_as_of(config, cron, now=now).dbt.vars == {"ml_monitor_as_of": "2026-03-01 00:00:00"}
+
+
+def test_the_scheduler_retries_a_failed_delivery_after_its_backoff_not_at_the_next_slot(
+        tmp_path, http_receiver, failing_run_report):
+    """A 500 with `initial_backoff: 2s` under `--cron "0 0 1 1 *"`: the retry goes out while the
+    scheduler waits for its (far) next slot, without running dbt, and only when no run holds the
+    run lock (a concurrent `ml-monitor run` delivers it itself)."""
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    (tmp_path / "ml_monitor.yml").write_text(
+        "state_path: state.sqlite\ndelivery: {initial_backoff: 2s}\n"
+        f"channels:\n  hook: {{type: webhook, url: \"{http_receiver.url('/hook')}\"}}\n")
+    config = load_config(tmp_path)
+    http_receiver.script["/hook"] = [500]
+    first = api.deliver(failing_run_report, config)          # what the last run left: one retry due in 2 s
+    assert first.delivery.sent == 1 and first.delivery.retrying == 1
+    err = tmp_path / "schedule.err"
+    run_lock = FileLock(api.lock_path(config, "run"))
+    run_lock.acquire()                                        # a manual `ml-monitor run` in progress
+    proc = subprocess.Popen([console_script(), "schedule", "--cron", "0 0 1 1 *", "-v", "--project-dir", str(tmp_path)],
+                            env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=err.open("w"))
+    try:
+        assert _wait_for(err, "due notifications left to the run in progress"), err.read_text()
+        assert len(http_receiver.at("/hook")) == 2            # the lock is respected: nothing sent
+        run_lock.release()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(http_receiver.at("/hook")) < 3:
+            time.sleep(0.1)
+        assert len(http_receiver.at("/hook")) == 3, err.read_text()
+        assert _wait_for(err, "between runs, due notifications: 1 sent, 0 retrying, 0 failed"), err.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        run_lock.release()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "running dbt" not in err.read_text()
+    assert api.list_deliveries(config) == []
+    assert [r.json["alert"]["fingerprint"] for r in http_receiver.at("/hook")][2] == \
+        http_receiver.at("/hook")[0].json["alert"]["fingerprint"]

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import drop_pg_schemas, pg_profile
+from ml_monitor import api
+from ml_monitor.config import load_config
 from ml_monitor.paths import package_root
 from test_cli_run import invoke
 
@@ -221,11 +223,27 @@ def test_trigger_fires_once_holds_quietly_and_resolves(tmp_path, trigger_project
     assert "not at least 2 series" in resolved_html
 
 
-def test_trigger_naming_an_unknown_test_is_exit_2(tmp_path, trigger_project, http_receiver):
-    config = _config(tmp_path / "ml_monitor.yml", http_receiver.url(HOOK), tmp_path / "c.jsonl",
-                     test="x_nulz")
+def test_a_trigger_naming_an_unknown_test_is_skipped_and_never_silences_the_alerts(tmp_path, trigger_project,
+                                                                                  http_receiver):
+    """A typo in a trigger's test (or a test renamed since) is exit 2 naming the key, but only after
+    the run's check alerts were recorded and delivered; the other triggers are evaluated as usual."""
+    out = tmp_path / "c.jsonl"
+    config = _config(tmp_path / "ml_monitor.yml", http_receiver.url(HOOK), out, test="x_nulz")
+    text = config.read_text()
+    config.write_text(text[:text.rindex("when: {test: x_nulz")] + "when: {test: x_nulls, segment: segment=b}\n"
+                      "    channels: [retrain]\n")
     result = invoke(["run", "--project-dir", trigger_project, "--profiles-dir", trigger_project,
-                     "--config", config, "--select", "x_nulls"], expect=2)
-    assert "trigger 'x_nulls_two_days' names unknown test 'x_nulz'" in result.stderr
-    assert "triggers.x_nulls_two_days.when.test" in result.stderr
-    assert http_receiver.at(HOOK) == [] and not (tmp_path / "c.jsonl").exists()
+                     "--config", config, "--vars", "{trig_bad: true}"], expect=2)
+    # the check alert went out (console channel: stdout in text mode) and is recorded as delivered
+    assert "[ERROR] null_rate failed on events.x" in result.stdout, result.stdout
+    cfg = load_config(trigger_project, config)
+    (alert,) = api.list_alerts(cfg, "open")
+    assert alert["deliveries"] == {"pending": 0, "failed": 0, "delivered": 1}
+    assert "alerts 1 new" in result.stderr
+    # the bad trigger is said, with the key, and skipped; the good one was evaluated
+    assert "trigger 'x_nulls_two_days' names unknown test 'x_nulz' (did you mean: x_nulls?)" in result.stderr
+    assert "triggers.x_nulls_two_days.when.test" in result.stderr and "the trigger is skipped" in result.stderr
+    assert "triggers 0 fired, 0 still holding, 0 resolved, 1 clear, 1 not evaluated" in result.stderr
+    assert http_receiver.at(HOOK) == [] and not out.exists()
+    states = {t["name"]: t["state"] for t in api.list_triggers(cfg)}
+    assert states == {"x_nulls_two_days": "unknown", "x_nulls_segment_b": "clear"}

@@ -424,3 +424,34 @@ def test_count_must_be_series_or_columns(tmp_path):
         parse_trigger("t", {"when": {"count": "columns", "champion": "a", "challenger": "b", "metric": "auc"}},
                       tmp_path / "ml_monitor.yml", [])
     assert "applies to count rules" in str(err.value)
+
+
+def test_the_docs_retraining_hook_starts_training_only_for_a_trigger(tmp_path):
+    """docs/triggers.md's jobs/retrain.py, run by the real command channel: `ML_MONITOR_EVENT` is
+    `trigger` for a check alert and its reminders too; only a trigger's firing starts training."""
+    import re
+    import sys
+    from pathlib import Path
+
+    from ml_monitor.alerts import command
+    from ml_monitor.alerts.base import DeliveryContext
+    from ml_monitor.alerts.model import Alert
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "triggers.md").read_text(encoding="utf-8")
+    script = re.search(r"```python\n(# jobs/retrain.py.*?)```", page, re.S).group(1)
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "retrain.py").write_text(script)
+    settings = command.Settings(command=[sys.executable, "jobs/retrain.py"], cwd=str(tmp_path))
+    check = Alert(fingerprint="c" * 20, kind="check_failed", severity="warn", title="psi_drift failed on predictions",
+                  summary="psi of device is 0.35 (threshold 0.2)", tags=["drift"])
+    fired = trigger_alert(rule(name="feature_drift"), evaluate(rule(name="feature_drift"),
+                                                               [obs("psi", "f1", "fail", D3, D4)]), _report())
+    notes = [Notification("trigger", check, delivery_id="d1"),                        # a drift check alert
+             Notification("trigger", check, delivery_id="d2", repeat=True, occurrences=5),   # its reminder
+             Notification("resolve", check, delivery_id="d3"),
+             Notification("trigger", fired, delivery_id="d4"),                        # the trigger fires
+             Notification("resolve", fired, delivery_id="d5")]
+    for note in notes:
+        command.send(settings, note, DeliveryContext())
+    requests = [json.loads(line) for line in (tmp_path / "retrain_requests.jsonl").read_text().splitlines()]
+    assert requests == [{"trigger": "feature_drift", "reason": fired.evidence["reason"], "idempotency_key": "d4"}]

@@ -41,6 +41,10 @@ def send(settings: Settings, note: Notification, ctx: DeliveryContext) -> None:
     env = {**os.environ, **settings.env, "ML_MONITOR_EVENT": note.event,
            "ML_MONITOR_FINGERPRINT": note.alert.fingerprint, "ML_MONITOR_DELIVERY_ID": note.delivery_id}
     data = json.dumps(note.to_dict(), default=str)
+    if settings.cwd and not os.path.isdir(settings.cwd):
+        # Popen says "No such file or directory" naming nothing, read as the command not being found
+        problem = "is not a directory" if os.path.exists(settings.cwd) else "does not exist"
+        raise DeliveryError(f"the working directory (cwd) {settings.cwd} {problem}", retryable=False)
     try:
         # its own process group: on timeout the whole group is killed, children included (a
         # `sh -c` wrapper's job must not keep running while the delivery is retried)

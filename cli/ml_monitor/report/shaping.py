@@ -465,8 +465,19 @@ def _same(a: Any, b: Any) -> bool:
     return abs(fa - fb) <= RESCORE_TOLERANCE * max(1.0, abs(fa), abs(fb))
 
 
+def errored_checks(latest: pd.DataFrame) -> dict[str, str]:
+    """Checks whose latest run errored (the history's outcome row: metric `test_error`, dbt's
+    message in `detail`): test unique_id -> that message. Their earlier values still plot, but
+    the plot and the grid say the test errors (not the last value's pass)."""
+    if latest.empty:
+        return {}
+    err = latest[(latest["metric"] == "test_error") | (latest["test_status"] == "error")]
+    return {uid: detail_text(g["detail"].iloc[0]) or "test error"
+            for uid, g in err.groupby("test_unique_id", sort=False)}
+
+
 def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
-                 latest_run: Mapping[str, str]) -> list[dict[str, Any]]:
+                 latest_run: Mapping[str, str], errored: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """One plot per (table, check, column, metric), one trace per segment.
 
     Windowed checks (every row has window_start / window_end) are drawn by window: x is the
@@ -544,6 +555,9 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
         hidden = max(0, len(traces) - MAX_TRACES)
         shown = traces[:MAX_TRACES]
         status = worst(t["latest_status"] for t in traces)
+        error = (errored or {}).get(uid)
+        if error is not None:           # its latest run errored: the points are earlier values
+            status = "fail"
         failing_windows = (sorted({x for t in shown for x, s in zip(t["x"], t["status"])
                                    if s == "fail"}) if use_window else [])
         plots.append({
@@ -563,6 +577,7 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
             "rescored_windows": len(rescored_windows),
             "anomalous_windows": 0,     # set by anomaly_overlays
             "status": status,
+            "errored": error,
             "traces": shown,
             "hidden_segments": hidden,
             "failing_segments": [t["name"] for t in traces if t["latest_status"] == "fail"],
@@ -717,12 +732,17 @@ def _grid(latest: pd.DataFrame, plots: list[dict[str, Any]]) -> dict[str, Any]:
         lines = []
         for r in rows.sort_values(["metric", "segment_column", "segment_value"],
                                   na_position="first").to_dict("records"):
+            if r["metric"] == "test_error":              # the test errored: dbt's message, no value
+                lines.append(detail_text(r["detail"]) or "test error")
+                continue
             seg = segment_label(r["segment_column"], r["segment_value"])
             lines.append(f"{r['metric']}{'' if seg == 'overall' else ' [' + seg + ']'}: "
                          f"{fmt_number(r['value'])} (threshold {fmt_number(r['threshold'])}) "
                          f"{r['status']}")
         metrics = rows["metric"].unique()
-        text = fmt_number(rows["value"].iloc[0]) if (len(rows) == 1) else None
+        # an errored test says so ("–", its null value, read as "nothing to show")
+        text = "error" if (rows["metric"] == "test_error").any() else \
+            fmt_number(rows["value"].iloc[0]) if (len(rows) == 1) else None
         if text is None:
             nf = int((rows["status"] == "fail").sum())
             text = f"{nf}/{len(rows)} fail" if nf else f"{len(rows)} ok" if st == "pass" else st
@@ -871,7 +891,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
         else df
     # the grid and the drift / calibration panels show the newest window of the latest run
     latest = latest[in_newest_window(latest)] if not latest.empty else latest
-    plots = _shape_plots(df, check_ids, latest_run) if not df.empty else []
+    plots = _shape_plots(df, check_ids, latest_run, errored_checks(latest)) if not df.empty else []
     plots = anomaly_overlays(df, estimate_overlays(df, plots))
 
     tables = []
