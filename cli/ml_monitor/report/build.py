@@ -87,13 +87,14 @@ def redact_history(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, A
     history itself only hides URL passwords (it is written inside dbt). Each distinct text is
     redacted once (the history repeats them); test ids are redacted alike in the frame and in the
     keys of `checks_meta` / `reliability`, so they still match."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)       # columns are replaced, never changed in place
     for column in frame.columns:
-        if frame[column].dtype != object:
+        if not (pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column])):
             continue
         changed = {v: r for v in frame[column].dropna().unique() if isinstance(v, str) and (r := redact(v)) != v}
         if changed:
-            frame[column] = frame[column].map(lambda v: changed.get(v, v) if isinstance(v, str) else v)
+            frame[column] = pd.Series([changed.get(v, v) if isinstance(v, str) else v for v in frame[column]],
+                                      index=frame.index, dtype=frame[column].dtype)   # None stays None
     meta = None if checks_meta is None else {redact(k): redact(dict(v)) for k, v in checks_meta.items()}
     rel = (None if reliability is None
            else {redact(k): redact([dict(r) for r in rows]) for k, rows in reliability.items()})
