@@ -64,8 +64,9 @@ def passed_fingerprints(report: RunReport) -> list[str]:
 
 
 def process(report: RunReport, config: Config, outbox: Outbox, now: float | None = None) -> Lifecycle:
-    """Dedup / suppress / resolve against the state and enqueue the notifications (no sending)."""
-    alerts = build_alerts(report)
+    """Dedup / suppress / resolve against the state and enqueue the notifications (no sending).
+    The alerts are redacted as they are built: the state file and the outbox never hold a secret."""
+    alerts = build_alerts(report, config.redact)
     for a in alerts:
         a.report_url = config.report_url
     routes = {a.fingerprint: channels_for(a, config) for a in alerts}
@@ -274,8 +275,8 @@ def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecyc
             continue
         mine = {c.unique_id for c in chosen[t.name]}
         ev = evaluate(t, [{**r, "tags": tags.get(r.get("test_unique_id"), [])} for r in rows
-                          if r.get("test_unique_id") in mine])
-        results.append((t, ev, trigger_alert(t, ev, report)))
+                          if r.get("test_unique_id") in mine]).redacted(config.redact)
+        results.append((t, ev, trigger_alert(t, ev, report).redacted(config.redact)))
     return out, results
 
 
@@ -385,12 +386,13 @@ def resolve(config: Config, fingerprint: str, notify: bool = True,
     return alert, delivery
 
 
-def print_alerts(report: RunReport, stream: TextIO | None = None) -> int:
+def print_alerts(report: RunReport, stream: TextIO | None = None, config: Config | None = None) -> int:
     """Print the report's alerts through the stdout channel, with no state; returns how many."""
     from ml_monitor.alerts import stdout
 
-    ctx = DeliveryContext(stdout=(lambda: stream) if stream is not None else (lambda: sys.stdout))
-    alerts = build_alerts(report)
+    redact = (config or default_config(report.project_dir)).redact     # without one: URL passwords
+    ctx = DeliveryContext(stdout=(lambda: stream) if stream is not None else (lambda: sys.stdout), redact=redact)
+    alerts = build_alerts(report, redact)
     for a in alerts:
         stdout.send(stdout.Settings(), Notification("trigger", a, first_seen=a.detected_at), ctx)
     return len(alerts)

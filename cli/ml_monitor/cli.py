@@ -413,21 +413,25 @@ def report(out: str, days: float, all_history: bool, title: str | None, project_
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(message)s")
-    triggers, triggers_error = None, None
+    config, triggers, triggers_error = None, None, None
     try:
-        triggers = api.list_triggers(api.load_config(project_dir, config_file, {"state_path": state_path}))
+        config = api.load_config(project_dir, config_file, {"state_path": state_path})
+        triggers = api.list_triggers(config)
     except (ConfigError, sqlite3.Error) as e:
         if config_file and isinstance(e, ConfigError):
             raise     # a file asked for by name must be right: exit 2
         triggers_error = str(e)
         click.echo(f"ml-monitor report: the triggers are left out: {e}", err=True)
+    # the history quotes dbt and the warehouse: its texts are redacted with the configuration's
+    # secrets (without a readable configuration, URL passwords only)
+    redact = (config or api.default_config(project_dir)).redact
     try:
         result = build_report(project_dir, out=out, days=None if all_history else days,
                               select=list(select) or None, profiles_dir=profiles_dir, target=target,
                               vars=_parse_vars(dbt_vars), title=title, model_version=model_version,
-                              triggers=triggers, triggers_error=triggers_error)
+                              triggers=triggers, triggers_error=triggers_error, redact=redact)
     except ReportError as e:
-        click.echo(f"ml-monitor report: {e}", err=True)
+        click.echo(f"ml-monitor report: {redact(str(e))}", err=True)
         sys.exit(2)
     if output_format == "json":
         click.echo(json.dumps({"path": str(result.path), "size_bytes": result.size_bytes,

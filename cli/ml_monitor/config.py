@@ -1,11 +1,13 @@
 """ml_monitor.yml: read, substitute ${ENV}, check against dataclasses (unknown keys are errors).
 
 Precedence, highest first: command-line flags, ML_MONITOR_* environment variables (both through
-click), ml_monitor.yml, defaults. Values substituted from the environment inside `channels:`, the
-values of the fields each channel declares secret (SECRET_FIELDS: url, routing_key, password,
-header values) and the credential-carrying parts of every endpoint URL (URL_FIELDS: userinfo,
-query values, token paths) are secrets: they are collected in `Config.secrets` and redacted from
-every output (`Config.redact`). Channel-specific rules live in each channel's Settings.
+click), ml_monitor.yml, defaults. Secrets, collected in `Config.secrets` and redacted from every
+output (`Config.redact`): the values of the fields each channel declares secret (SECRET_FIELDS:
+webhook / Slack / Teams url, header values, routing_key, password), every ${VAR} substituted
+into them or into a SECRET_VAR_FIELDS field (the command's arguments and env), and the
+credential parts of every endpoint URL (URL_FIELDS: userinfo, query values, token paths). A
+${VAR} in any other field (subject_prefix, to, host, path, ...) is no secret: redacting `demo`
+everywhere would corrupt relation and project names. Channel rules live in each channel's Settings.
 """
 
 from __future__ import annotations
@@ -96,25 +98,24 @@ class Config:
 
 # ------------------------------------------------------------------------------ loading
 
-def _substitute(value: Any, key: str, file: Path, secrets: set[str], environ: typing.Mapping[str, str]) -> Any:
+def _substitute(value: Any, key: str, file: Path, found: dict[str, list[str]],
+                environ: typing.Mapping[str, str]) -> Any:
+    """`value` with every ${VAR} replaced; `found` collects the values taken from the environment, by key."""
     if isinstance(value, dict):
-        return {k: _substitute(v, f"{key}.{k}" if key else str(k), file, secrets, environ) for k, v in value.items()}
+        return {k: _substitute(v, f"{key}.{k}" if key else str(k), file, found, environ) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, f"{key}[{i}]", file, secrets, environ) for i, v in enumerate(value)]
+        return [_substitute(v, f"{key}[{i}]", file, found, environ) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
 
     def repl(m: re.Match) -> str:
         name, default = m.group(1), m.group(2)
         if name in environ:
-            found = environ[name]
-        elif default is not None:
-            found = default
-        else:
-            raise ConfigError(f"environment variable {name} is not set", file, key)
-        if len(found) >= 4 and key.startswith("channels."):
-            secrets.add(found)
-        return found
+            found.setdefault(key, []).append(environ[name])
+            return environ[name]
+        if default is not None:
+            return default           # written in the file: no secret
+        raise ConfigError(f"environment variable {name} is not set", file, key)
 
     return _ENV.sub(repl, value)
 
@@ -131,8 +132,10 @@ def _secret_values(value: Any) -> list[str]:
     return []
 
 
-def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
-    """Build channel `name`'s Settings; the channel checks its own values (`__post_init__`)."""
+def _channel(name: str, data: Any, file: Any, secrets: set[str], substituted: dict[str, list[str]]) -> Any:
+    """Build channel `name`'s Settings; the channel checks its own values (`__post_init__`). Adds
+    its secrets to `secrets`: the values of its SECRET_FIELDS, every ${VAR} substituted into them or
+    into its SECRET_VAR_FIELDS (`substituted`: key -> values), the credential parts of its URL_FIELDS."""
     key = f"channels.{name}"
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping with a 'type'", file, key)
@@ -154,6 +157,10 @@ def _channel(name: str, data: Any, file: Any, secrets: set[str]) -> Any:
             setattr(settings, fname, str(Path(file).parent / value))
     for fname in getattr(settings, "SECRET_FIELDS", ()):
         secrets.update(_secret_values(getattr(settings, fname)))
+    for fname in (*getattr(settings, "SECRET_FIELDS", ()), *getattr(settings, "SECRET_VAR_FIELDS", ())):
+        at = f"{key}.{fname}"
+        secrets.update(s for k, values in substituted.items() if k == at or k.startswith((at + ".", at + "["))
+                       for s in _secret_values(values))
     for fname in getattr(settings, "URL_FIELDS", ()):
         value = getattr(settings, fname)
         if value:
@@ -255,8 +262,8 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError("expected a mapping at the top level", file)
-    secrets: set[str] = set()
-    data = _substitute(raw, "", file, secrets, environ)
+    substituted: dict[str, list[str]] = {}
+    data = _substitute(raw, "", file, substituted, environ)
     allowed = {"version", "state_path", "suppression_interval", "send_resolved", "dbt", "delivery",
                "channels", "routes", "triggers", "report_url"}
     for k in data:
@@ -286,7 +293,9 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
         channels = {"stdout": {"type": "stdout"}}
     if not isinstance(channels, dict):
         raise ConfigError("expected a mapping of channel name -> settings", file, "channels")
-    config.channels = {str(name): _channel(str(name), spec, file, secrets) for name, spec in channels.items()}
+    secrets: set[str] = set()
+    config.channels = {str(name): _channel(str(name), spec, file, secrets, substituted)
+                       for name, spec in channels.items()}
     routes = data.get("routes") or []
     if not isinstance(routes, list):
         raise ConfigError("expected a list of routes", file, "routes")

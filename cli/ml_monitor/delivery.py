@@ -94,6 +94,10 @@ def deliver_pending(config: Config, outbox: Outbox, ctx: DeliveryContext | None 
                 out.waiting += 1
                 continue
             note = outbox.claim(row["id"], config.delivery.lease, now=clock(), along_with=along)
+            if note is not None:
+                # alerts are redacted when they are built (alerts.model.build_alerts); again here for
+                # what a state file written before that holds
+                note = note.redacted(config.redact)
             if note is None:
                 out.busy += 1
             elif digest:

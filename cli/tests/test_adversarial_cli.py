@@ -560,3 +560,121 @@ def test_max_runs_below_one_is_refused_not_forever(tmp_path, n):
     project = _project(tmp_path, "channels: {out: {type: stdout}}\n")
     result = CliRunner().invoke(main, ["schedule", "--every", "1h", "--max-runs", n, "--project-dir", str(project)])
     assert result.exit_code == 2 and "--max-runs" in result.output, result.output
+
+
+# ------------------------------------------- 9. a secret quoted by dbt or the warehouse
+
+BEARER = "BEARERsecret67890"        # a channel's header token, also a data value and in a dbt error
+
+
+@pytest.fixture(scope="module")
+def leaky_project(tmp_path_factory, dbt_fixture_project) -> Path:
+    """A copy of the fixture project, with the history hook, where the secret is a segment value
+    (null_rate by g on the seed ctl) and, with var leak, in a model's error and a test's error."""
+    root = tmp_path_factory.mktemp("leaky_proj")
+    shutil.copytree(dbt_fixture_project, root, dirs_exist_ok=True, symlinks=True,
+                    ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*", ".ml_monitor"))
+    (root / "profiles.yml").write_text((root / "profiles.yml").read_text().replace(
+        str(dbt_fixture_project / "fixture.duckdb"), str(root / "fixture.duckdb")))
+    with (root / "dbt_project.yml").open("a") as f:
+        f.write("on-run-end: [\"{{ ml_monitor.record_observations(results) }}\"]\n")
+    (root / "seeds" / "ctl.csv").write_text(f"id,g,x\n1,{BEARER},\n2,{BEARER},\n3,b,3\n")
+    (root / "seeds" / "schema.yml").write_text(
+        "seeds:\n  - name: ctl\n    columns:\n      - name: x\n        data_tests:\n"
+        "          - ml_monitor.null_rate:\n              arguments: {max_null_rate: 0.1, segment_by: [g]}\n")
+    leak = f"select cast('token: Bearer {BEARER}' as integer) as x"
+    (root / "models" / "leak.sql").write_text(
+        f"{{% if var('leak', false) %}}{leak}{{% else %}}select 1 as x{{% endif %}}\n")
+    (root / "tests").mkdir(exist_ok=True)
+    (root / "tests" / "leak_check.sql").write_text(
+        f"{{% if var('leak', false) %}}{leak}{{% else %}}select 1 as x where 1 = 0{{% endif %}}\n")
+    return root
+
+
+def _leaky_config(tmp_path: Path, project: Path, http_receiver: Any, smtp_receiver: Any) -> Any:
+    cfg = tmp_path / "ml_monitor.yml"
+    cfg.write_text(f"""
+state_path: state.sqlite
+dbt: {{profiles_dir: "{project}"}}
+channels:
+  hook: {{type: webhook, url: "{http_receiver.url('/hook')}", headers: {{Authorization: "Bearer ${{HOOK_BEARER}}"}}}}
+  slack: {{type: slack, url: "{http_receiver.url('/slack')}"}}
+  mail: {{type: email, host: {smtp_receiver.host}, port: {smtp_receiver.port}, security: none,
+          from: a@example.com, to: [b@example.com]}}
+  cmd: {{type: command, command: ["sh", "-c", "cat >> '{tmp_path / 'stdin.txt'}'; echo >> '{tmp_path / 'stdin.txt'}'"]}}
+  log: {{type: jsonl, path: alerts.jsonl}}
+""")
+    return load_config(project, cfg, environ={"HOOK_BEARER": BEARER})
+
+
+def _mail_texts(smtp_receiver: Any) -> list[str]:
+    """Every message as people read it (headers and decoded parts: a base64 body would hide the secret)."""
+    import email
+    from email import policy
+
+    out = []
+    for _, _, raw in smtp_receiver.messages:
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        out.append(str(msg["Subject"]) + "\n" + "\n".join(
+            part.get_content() for part in msg.walk() if part.get_content_maintype() == "text"))
+    return out
+
+
+def test_a_secret_in_data_or_a_dbt_error_reaches_no_channel_and_no_state(leaky_project, tmp_path, http_receiver,
+                                                                        smtp_receiver):
+    """The secret of a webhook header is also a segment value and is quoted by a dbt error: it was
+    redacted only on stdout and in logs, while the state file, the webhook, Slack, the email and the
+    command's stdin carried it, and the resolve of a suppressed monitoring_failed alert sent the
+    latest error text. Alerts are now redacted when they are built; fingerprints stay the dedup
+    key: the second run re-alerts nothing, the third resolves what passes again."""
+    cfg = _leaky_config(tmp_path, leaky_project, http_receiver, smtp_receiver)
+    runs = []
+    for leak in (True, True, False):
+        report = api.run_checks(str(leaky_project), config=cfg, vars={"leak": leak})
+        runs.append(api.deliver(report, cfg))
+    first, second, third = (run.lifecycle for run in runs)
+    by_kind = {(a.kind, a.model): a for a in first.new}
+    ctl = by_kind[("check_failed", "ctl")]
+    failed = by_kind[("monitoring_failed", None)]
+    assert "in g = ***" in ctl.title and "segment g = ***" in ctl.summary, ctl.summary
+    assert "model leak errored" in failed.summary and "test leak_check errored" in failed.summary
+    assert "Could not convert string 'token: ***'" in failed.summary, failed.summary   # the header value, whole
+    # the same fingerprints in every run: nothing new or re-sent in the second (no "spread" either),
+    # monitoring_failed resolves in the third while ctl stays suppressed
+    assert second.new == [] and second.repeated == [] and second.resolved == []
+    assert {a.fingerprint for a in second.suppressed} == {a.fingerprint for a in first.new}
+    assert [a.fingerprint for a in third.resolved] == [failed.fingerprint]
+    assert ctl.fingerprint in {a.fingerprint for a in third.suppressed}
+    assert all(run.delivery.failed == run.delivery.retrying == 0 for run in runs), [r.delivery.errors for r in runs]
+    # the secret was really used ...
+    hooks = http_receiver.at("/hook")
+    assert hooks and hooks[0].headers["authorization"] == f"Bearer {BEARER}"
+    assert {r.json["event"] for r in hooks} == {"trigger", "resolve"}
+    # ... and is in no payload, message, stdin, file or state
+    shown = {"webhook": b"".join(r.body for r in hooks).decode(),
+             "slack": b"".join(r.body for r in http_receiver.at("/slack")).decode(),
+             "email": "\n".join(_mail_texts(smtp_receiver)),
+             "command stdin": (tmp_path / "stdin.txt").read_text(),
+             "jsonl": (tmp_path / "alerts.jsonl").read_text(),
+             "state file": _state_bytes(tmp_path / "state.sqlite").decode("utf-8", "replace")}
+    assert "token: ***" in shown["webhook"] and "g = ***" in shown["email"] and "***" in shown["command stdin"]
+    assert "RESOLVED" in shown["email"]
+    assert [where for where, text in shown.items() if BEARER in text] == []
+
+
+def test_the_report_hides_the_configured_secrets_of_the_history(leaky_project, tmp_path, http_receiver,
+                                                                smtp_receiver):
+    """The history keeps dbt's message of an errored test and the segment values: the report wrote
+    `Bearer <secret>` in the test_error detail while the alert said `***`. With a configuration,
+    every text of the history is redacted with its secrets before the page is made."""
+    cfg = _leaky_config(tmp_path, leaky_project, http_receiver, smtp_receiver)
+    report = api.run_checks(str(leaky_project), config=cfg, vars={"leak": True})
+    assert report.exit_code == 2
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", "--project-dir", str(leaky_project), "--profiles-dir",
+                                       str(leaky_project), "--config", str(cfg.source_file), "-o", str(out)],
+                                env={"HOOK_BEARER": BEARER})
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "leak_check" in page and "token: ***" in page          # the errored test is there, redacted
+    assert BEARER not in page

@@ -14,7 +14,7 @@ import yaml
 
 from ml_monitor.alerts import command, email as email_channel, jsonl, pagerduty, slack, stdout, teams, webhook
 from ml_monitor.alerts.base import DeliveryContext, DeliveryError
-from ml_monitor.alerts.model import Notification, build_alerts
+from ml_monitor.alerts.model import Alert, Notification, build_alerts
 from ml_monitor.config import ConfigError, load_config
 
 
@@ -54,6 +54,18 @@ def test_slack_block_kit_payload(http_receiver, score_alert):
     resolved = http_receiver.at("/slack")[1].json
     assert resolved["blocks"][0]["text"]["text"] == "RESOLVED: null_rate failed on predictions.score overall and in 2 segments"
     assert "passes again" in resolved["blocks"][1]["text"]["text"]
+
+
+def test_slack_fallback_text_is_escaped_like_the_blocks(http_receiver):
+    """The top-level `text` is what the notification shows and Slack reads it as mrkdwn: a segment
+    value `<!channel>` in the headline reached it unescaped (and would ping the channel)."""
+    alert = Alert(fingerprint="f" * 20, kind="check_failed", severity="warn",
+                  title="null_rate failed on m.x in g = <!channel> & <@U0123>",
+                  summary="null_rate of x in segment g = <!channel> & <@U0123> is 1 (threshold 0.1)")
+    slack.send(slack.Settings(url=http_receiver.url("/slack")), _note(alert), CTX)
+    body = http_receiver.at("/slack")[0].json
+    assert body["text"] == "[WARN] null_rate failed on m.x in g = &lt;!channel&gt; &amp; &lt;@U0123&gt;"
+    assert "g = &lt;!channel&gt; &amp; &lt;@U0123&gt; is 1" in body["blocks"][1]["text"]["text"]   # as before
 
 
 def test_slack_cuts_a_long_alert_between_lines_and_says_how_many_are_left_out(score_alert):

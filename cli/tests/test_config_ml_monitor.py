@@ -80,7 +80,7 @@ def test_full_config_loads_with_every_channel(tmp_path):
     assert cfg.delivery.timeout == 5.0 and cfg.delivery.max_backoff == 600.0
     assert cfg.dbt.command == "test" and cfg.dbt.select == ["tag:ml"] and cfg.dbt.failing_rows == 3
     assert cfg.routes[2].owner == ["ml-team"] and cfg.routes[3].kind == ["monitoring_failed"]
-    # every substituted value is a secret and is redacted
+    # every value of a secret field, and every ${VAR} substituted into one, is a secret and is redacted
     for secret in ENV.values():
         assert secret in cfg.secrets
         assert cfg.redact(f"x {secret} y") == "x *** y"
@@ -198,6 +198,53 @@ def test_only_channel_values_are_secrets(tmp_path):
     cfg = load_config(project, environ={"DBT_TARGET": "prod", "TOKEN": "tok-abc", "KEY": "key-xyz"})
     assert cfg.dbt.target == "prod"
     assert cfg.redact("target prod: http://h/tok-abc key-xyz") == "target prod: *** ***"
+
+
+def test_a_var_in_a_field_that_is_no_secret_is_not_redacted(tmp_path):
+    """Every ${VAR} of 4+ characters under channels: was a secret: subject_prefix "[${DEPLOY_ENV}]"
+    with DEPLOY_ENV=demo turned every alert into `relation ***.main.ctl`, `project ml_monitor_***`.
+    Only secret fields make secrets (each channel's SECRET_FIELDS, docs/alerting.md#secrets)."""
+    project = _project(tmp_path, """
+channels:
+  mail: {type: email, host: "${SMTP_HOST}", port: 2525, security: none, username: "${SMTP_USER}",
+         password: "${SMTP_PASSWORD}", from: "${MAIL_FROM}", to: ["${MAIL_TO}"], subject_prefix: "[${DEPLOY_ENV}]"}
+  log: {type: jsonl, path: "${LOG_DIR}/alerts.jsonl"}
+  retrain: {type: command, command: ["python", "${RETRAIN_SCRIPT}"], env: {TOKEN: "${RETRAIN_TOKEN}", MODE: full}}
+  hook: {type: webhook, url: "https://hooks.example/h/${HOOK_PATH}", headers: {X-Key: "${KEY}"}}
+  pager: {type: pagerduty, routing_key: "${PD_KEY}", url: "https://${PD_HOST}/v2/enqueue"}
+""")
+    env = {"SMTP_HOST": "mailhost", "SMTP_USER": "mailer", "SMTP_PASSWORD": "pw-4567",
+           "MAIL_FROM": "ml@example.com", "MAIL_TO": "oncall@example.com", "DEPLOY_ENV": "demo",
+           "LOG_DIR": "/var/log/ml", "RETRAIN_SCRIPT": "retrain.py", "RETRAIN_TOKEN": "rt-0123",
+           "HOOK_PATH": "hp-42", "KEY": "key-xyz", "PD_KEY": "R0123", "PD_HOST": "events.example"}
+    cfg = load_config(project, environ=env)
+    assert cfg.channels["mail"].subject_prefix == "[demo]"
+    text = ("null_rate failed on ctl.x: relation demo.main.ctl, project: ml_monitor_demo, mailhost, "
+            "mailer, ml@example.com, oncall@example.com, /var/log/ml, python, full, events.example")
+    assert cfg.redact(text) == text
+    # secret fields, the ${VAR}s in them, and a ${VAR} of the command (not its literal MODE: full)
+    for secret in ("pw-4567", "rt-0123", "retrain.py", "hp-42", "key-xyz", "R0123"):
+        assert secret in cfg.secrets and cfg.redact(f"x {secret} y") == "x *** y", secret
+    short = load_config(_project(tmp_path, "channels:\n  m: {type: email, host: h, to: [a@b], from: c@d, "
+                                            "password: '${PW}'}\n"), environ={"PW": "pw1"})
+    assert short.secrets == set() and short.redact("pw1") == "pw1"         # under 4 characters: no secret
+
+
+def test_a_line_break_in_a_webhook_header_is_a_configuration_error_naming_it(tmp_path):
+    """A header value with CR/LF (a token read from a file, with its newline) failed every delivery
+    as `invalid url for the webhook (ValueError)`: now the file is refused, naming the header,
+    never repeating its value."""
+    project = _project(tmp_path, "channels:\n  hook: {type: webhook, url: 'https://hooks.example/x', "
+                                 "headers: {X-Team: ml, Authorization: 'Bearer ${TOKEN}'}}\n")
+    for token in ("tok-0123456789\n", "tok-0123456789\r\nX-Evil: 1"):
+        with pytest.raises(ConfigError) as err:
+            load_config(project, environ={"TOKEN": token})
+        assert err.value.key == "channels.hook.headers.Authorization"
+        assert "header Authorization contains a line break" in str(err.value)
+        assert "tok-0123456789" not in str(err.value)
+        result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)], env={"TOKEN": token})
+        assert result.exit_code == 2 and "header Authorization contains a line break" in result.output
+        assert "tok-0123456789" not in result.output
 
 
 def test_env_default_syntax_and_durations(tmp_path):

@@ -557,6 +557,24 @@ def test_write_report_result(tmp_path):
     assert not list(tmp_path.glob(".ml_monitor_report.*"))    # no temp file left behind
 
 
+def test_write_report_redacts_the_history_with_the_configured_secrets(tmp_path):
+    """`ml-monitor report` passes the configuration's redact: a secret that is a segment value or
+    part of a test id is gone from the page, and nothing else changes (test ids are redacted alike
+    in the history and in the metadata's keys: the owner still shows; no segment becomes a NaN)."""
+    from ml_monitor.config import Config
+
+    frame, meta, now = synthetic_history()
+    plain = write_report(frame, tmp_path / "plain.html", checks_meta=meta, now=now, days=30)
+    redact = Config(project_dir=tmp_path, secrets={"south", "null_rate_income"}).redact
+    res = write_report(frame, tmp_path / "r.html", checks_meta=meta, now=now, days=30, redact=redact)
+    html = res.path.read_text(encoding="utf-8")
+    assert "south" in plain.path.read_text(encoding="utf-8") and "south" not in html
+    assert "null_rate_income" not in html and "***" in html and "alice@example.com" in html
+    assert [getattr(res, k) for k in ("checks", "failing", "newly_failing", "resolved", "runs", "observations")] == \
+        [getattr(plain, k) for k in ("checks", "failing", "newly_failing", "resolved", "runs", "observations")]
+    assert "south" in set(frame["segment_value"])                    # the caller's frame is left as it was
+
+
 def test_report_file_gets_the_mode_of_a_plain_write(tmp_path):
     """The report is a page to share: written through a temporary file (mkstemp: 0600), it gets
     the mode a plain write gives under the umask, or keeps the mode of the report it replaces."""

@@ -455,3 +455,32 @@ def test_the_docs_retraining_hook_starts_training_only_for_a_trigger(tmp_path):
         command.send(settings, note, DeliveryContext())
     requests = [json.loads(line) for line in (tmp_path / "retrain_requests.jsonl").read_text().splitlines()]
     assert requests == [{"trigger": "feature_drift", "reason": fired.evidence["reason"], "idempotency_key": "d4"}]
+
+
+def test_a_secret_in_the_metric_store_reaches_neither_the_state_nor_the_command(tmp_path, monkeypatch):
+    """A trigger's evidence comes from the metric store (segment values, details) and may quote a
+    channel's secret: it is redacted when the rule is evaluated, like an alert when it is built, so
+    the state file (the trigger's reason and event, the outbox) and the command's stdin never hold it."""
+    from ml_monitor import api
+
+    secret = "BEARERsecret67890"
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    (tmp_path / "ml_monitor.yml").write_text(f"""
+state_path: state.sqlite
+channels:
+  retrain: {{type: command, command: ["sh", "-c", "cat >> '{tmp_path / 'stdin.txt'}'"], env: {{TOKEN: "${{TOKEN}}"}}}}
+triggers:
+  drift: {{when: {{test: psi_a, segment: any}}, channels: [retrain]}}
+""")
+    config = load_config(tmp_path, environ={"TOKEN": f"Bearer {secret}"})
+    report = _report()
+    report.checks = [_check("psi_a", status="fail")]
+    row = obs("psi_a", "f1", "fail", D3, D4, segment=f"g={secret}")
+    monkeypatch.setattr(api, "read_store", lambda *args: [{**row, "detail": f"category {secret} is new"}])
+    out = api.run_triggers(report, config)
+    (fired,) = out.fired
+    assert "g = ***" in fired.summary and "category *** is new" in fired.summary, fired.summary
+    stdin = (tmp_path / "stdin.txt").read_text()
+    assert json.loads(stdin)["alert"]["observations"][0]["segment_value"] == "***"
+    state = b"".join(p.read_bytes() for p in tmp_path.glob("state.sqlite*")).decode("utf-8", "replace")
+    assert "g = ***" in state and secret not in state and secret not in stdin

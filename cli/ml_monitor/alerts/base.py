@@ -2,7 +2,9 @@
 `Settings` dataclass runs on itself in `__post_init__` (raising SettingsError naming the field).
 
 Each channel's Settings may also declare, as class variables:
-  SECRET_FIELDS  fields whose values are secrets (redacted from every output);
+  SECRET_FIELDS  fields whose values are secrets (redacted from every output), with every ${VAR}
+                 substituted into them;
+  SECRET_VAR_FIELDS  fields whose ${VAR} values are secrets, their literal values not (command env);
   URL_FIELDS     endpoint URLs: checked here, and their userinfo / query values / token paths are secrets;
   PATH_FIELDS    file paths resolved relative to the ml_monitor.yml that names them.
 """

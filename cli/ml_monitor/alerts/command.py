@@ -8,6 +8,7 @@ import shlex
 import signal
 import subprocess
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ml_monitor.alerts.base import DeliveryContext, DeliveryError, SettingsError
 from ml_monitor.alerts.model import Notification
@@ -22,6 +23,10 @@ class Settings:
     cwd: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     send_resolved: bool = True
+
+    # a credential reaches a command through a ${VAR} in its env (or, visible to every user of the
+    # host, in its arguments): such a value is a secret, a literal one (MODE: full) a setting
+    SECRET_VAR_FIELDS: ClassVar[tuple[str, ...]] = ("command", "env")
 
     def __post_init__(self) -> None:
         try:

@@ -5,13 +5,20 @@ Fingerprint (stable across runs, the deduplication key and PagerDuty's dedup_key
     monitoring_failed  sha256("monitoring_failed|" + dbt project name + "|" + target)[:20]
 A test that keeps failing keeps its fingerprint whatever its numbers do; changing a test's
 arguments changes its unique_id (dbt hashes them into it) and so starts a new alert.
+
+Secrets: everything dbt and the warehouse say (titles, summaries, observation rows, segment
+values, error messages) may quote a configured secret, so `build_alerts(report, redact)` redacts
+every text of an alert once, when it is built: the state file, the outbox and every channel only
+ever hold the redacted alert. The fingerprint is the one field never redacted: a hash of
+identifiers (computed before redaction, like `api.passed_fingerprints`, so it is the same in
+every run and reveals nothing), it must stay the dedup key.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any, TYPE_CHECKING
+from typing import Any, Callable, TYPE_CHECKING
 
 from ml_monitor.formatting import number, safe_link, timestamp
 from ml_monitor.lineage import check_lineage, lineage_text, version_text
@@ -78,6 +85,10 @@ class Alert:
         names = cls.__dataclass_fields__.keys()
         return cls(**{k: v for k, v in data.items() if k in names})
 
+    def redacted(self, redact: Callable[[Any], Any]) -> "Alert":
+        """A copy with every text passed through `redact` (Config.redact), the fingerprint aside."""
+        return Alert.from_dict({**redact(self.to_dict()), "fingerprint": self.fingerprint})
+
 
 @dataclass
 class Notification:
@@ -108,6 +119,13 @@ class Notification:
                    occurrences=int(data.get("occurrences") or 1), first_seen=data.get("first_seen"),
                    change=data.get("change"), newly_failing=list(data.get("newly_failing") or []),
                    resolved_at=data.get("resolved_at"))
+
+    def redacted(self, redact: Callable[[Any], Any]) -> "Notification":
+        """A copy whose alert and texts went through `redact`; ids and times are kept as they are."""
+        return Notification(event=self.event, alert=self.alert.redacted(redact), delivery_id=self.delivery_id,
+                            repeat=self.repeat, occurrences=self.occurrences, first_seen=self.first_seen,
+                            change=self.change, newly_failing=list(redact(self.newly_failing)),
+                            resolved_at=self.resolved_at)
 
     @property
     def headline(self) -> str:
@@ -416,9 +434,10 @@ def monitoring_failed_alert(report: "RunReport") -> Alert:
         invocation_id=report.invocation_id, detected_at=report.started_at)
 
 
-def build_alerts(report: "RunReport") -> list[Alert]:
-    """One alert per failing check, plus monitoring_failed when the run itself broke."""
+def build_alerts(report: "RunReport", redact: Callable[[Any], Any] | None = None) -> list[Alert]:
+    """One alert per failing check, plus monitoring_failed when the run itself broke; with
+    `redact` (Config.redact), every text of every alert redacted (see the module's docstring)."""
     alerts = [alert_for_check(c, report) for c in report.checks if c.failed]
     if report.exit_code == 2:
         alerts.append(monitoring_failed_alert(report))
-    return alerts
+    return [a.redacted(redact) for a in alerts] if redact else alerts

@@ -52,7 +52,9 @@ def payload(note: Notification) -> dict:
     elif f.runbook:
         context.append(f"runbook: {_escape(f.runbook)}")     # not an http(s)/mailto link: text only
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]})
-    return {"text": f"[{f.severity}] {f.headline}", "blocks": blocks}
+    # `text` is the notification's fallback, read as mrkdwn: escaped like the blocks (a segment value
+    # `<!channel>` must not ping a channel)
+    return {"text": _escape(f"[{f.severity}] {f.headline}"), "blocks": blocks}
 
 
 def digest_payload(notes: list[Notification]) -> dict:
@@ -61,7 +63,7 @@ def digest_payload(notes: list[Notification]) -> dict:
     icon = ICONS["resolve"] if severity == "OK" else ICONS.get(severity.lower(), ":warning:")
     head = f"{icon} *{severity}*\n"
     lines = clip_lines("\n".join(_escape(line) for line in digest_lines(notes)), 3000 - len(head))
-    return {"text": f"[{severity}] {headline}", "blocks": [
+    return {"text": _escape(f"[{severity}] {headline}"), "blocks": [
         {"type": "header", "text": {"type": "plain_text", "text": clip_lines(headline, 150), "emoji": True}},
         {"type": "section", "text": {"type": "mrkdwn", "text": head + lines}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text":

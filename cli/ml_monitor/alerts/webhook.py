@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext, check_urls, require
+from ml_monitor.alerts.base import DeliveryContext, SettingsError, check_urls, require
 from ml_monitor.alerts.model import Notification
 
 
@@ -24,6 +24,13 @@ class Settings:
     def __post_init__(self) -> None:
         require(self, "url")
         check_urls(self)
+        for name, value in self.headers.items():
+            # http.client would refuse it at every delivery ("invalid url for the webhook
+            # (ValueError)"); often the trailing newline of a token read from a file. The value,
+            # a secret as often as not, is never repeated.
+            if any(c in f"{name}{value}" for c in "\r\n"):
+                raise SettingsError(f"headers.{name}", f"header {str(name).strip()} contains a line break (CR or LF): "
+                                    "remove it (often the trailing newline of an environment variable)")
 
 
 def payload(note: Notification) -> dict:

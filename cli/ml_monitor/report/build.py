@@ -8,7 +8,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -40,11 +40,15 @@ def write_report(frame: pd.DataFrame, out: str | Path, *,
                  reliability: Mapping[str, list[Mapping[str, Any]]] | None = None,
                  model_version: str | None = None,
                  triggers: list[Mapping[str, Any]] | None = None,
-                 triggers_error: str | None = None) -> ReportResult:
+                 triggers_error: str | None = None,
+                 redact: Callable[[Any], Any] | None = None) -> ReportResult:
     """Write the report for history rows already in a DataFrame (no dbt involved); with
     `model_version`, only the rows that describe that model version (facts.lineage); with
     `triggers` (the rows of `ml-monitor triggers list`: `api.list_triggers(config)`), the firing
-    and recently resolved retraining triggers."""
+    and recently resolved retraining triggers; with `redact` (Config.redact), every text of the
+    history, the test metadata and the reliability tables redacted before anything is shaped."""
+    if redact is not None:
+        frame, checks_meta, reliability = redact_history(frame, checks_meta, reliability, redact)
     frame = filter_model_version(frame, model_version)
     model = shape_report(frame, checks_meta, now=now, days=days, title=title,
                          project=project, target=target, reliability=reliability,
@@ -75,6 +79,28 @@ def write_report(frame: pd.DataFrame, out: str | Path, *,
     return result
 
 
+def redact_history(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any]] | None,
+                   reliability: Mapping[str, list[Mapping[str, Any]]] | None,
+                   redact: Callable[[Any], Any]) -> tuple[pd.DataFrame, dict | None, dict | None]:
+    """The history with every text through `redact`: it holds what dbt and the warehouse said
+    (segment values, details, dbt's error messages), which may quote a configured secret; the
+    history itself only hides URL passwords (it is written inside dbt). Each distinct text is
+    redacted once (the history repeats them); test ids are redacted alike in the frame and in the
+    keys of `checks_meta` / `reliability`, so they still match."""
+    frame = frame.copy(deep=False)       # columns are replaced, never changed in place
+    for column in frame.columns:
+        if not (pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column])):
+            continue
+        changed = {v: r for v in frame[column].dropna().unique() if isinstance(v, str) and (r := redact(v)) != v}
+        if changed:
+            frame[column] = pd.Series([changed.get(v, v) if isinstance(v, str) else v for v in frame[column]],
+                                      index=frame.index, dtype=frame[column].dtype)   # None stays None
+    meta = None if checks_meta is None else {redact(k): redact(dict(v)) for k, v in checks_meta.items()}
+    rel = (None if reliability is None
+           else {redact(k): redact([dict(r) for r in rows]) for k, rows in reliability.items()})
+    return frame, meta, rel
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -89,15 +115,17 @@ def build_report(project_dir: str | Path = ".", *, out: str | Path = "ml_monitor
                  title: str | None = None, now: dt.datetime | None = None,
                  model_version: str | None = None,
                  triggers: list[Mapping[str, Any]] | None = None,
-                 triggers_error: str | None = None) -> ReportResult:
+                 triggers_error: str | None = None,
+                 redact: Callable[[Any], Any] | None = None) -> ReportResult:
     """Read the observation history of the dbt project at `project_dir` through its profile
     (last `days` days; all when None; only the tests `select` picks when given) and write the
     self-contained HTML report to `out`. Raises ReportError when dbt cannot read the history.
-    `triggers` / `triggers_error`: see write_report (the CLI reads them from the state file)."""
+    `triggers` / `triggers_error` / `redact`: see write_report (the CLI reads the triggers from the
+    state file and redacts with the configuration's secrets)."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     loaded = load_history(project_dir, profiles_dir=profiles_dir, target=target,
                           target_path=target_path, vars=vars, days=days, select=select, now=now)
     return write_report(loaded.frame, out, checks_meta=loaded.checks_meta, now=now, days=days,
                         title=title, project=loaded.project, target=loaded.target,
                         reliability=loaded.reliability, model_version=model_version,
-                        triggers=triggers, triggers_error=triggers_error)
+                        triggers=triggers, triggers_error=triggers_error, redact=redact)

@@ -16,9 +16,9 @@ data for the payload and as text for people. See docs/triggers.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ml_monitor.alerts.model import describe_observation, fmt_number
 from ml_monitor.formatting import iso_utc, timestamp
@@ -257,6 +257,12 @@ class Evaluation:
         if self.pairs:
             data["pairs"] = self.pairs
         return data
+
+    def redacted(self, redact: Callable[[Any], Any]) -> "Evaluation":
+        """A copy whose texts and rows went through `redact` (Config.redact): what the metric store
+        says (segment values, details) may quote a secret, and the evaluation reaches the state file."""
+        return replace(self, reason=redact(self.reason), windows=redact(self.windows),
+                       observations=redact(self.observations), pairs=redact(self.pairs))
 
     def text(self) -> str:
         """The evidence for people: the reason, then each window and what satisfied it."""
