@@ -308,3 +308,35 @@ models:
     assert rows("card_counts") == [(None, "fail", 1.0, "1 category not in the reference, e.g. 'z'"),
                                    ("u", "pass", 0.0, "0 categories not in the reference"),
                                    ("v", "fail", 1.0, "1 category not in the reference, e.g. 'z'")]
+
+
+def test_a_column_named_like_an_internal_one_is_refused(tmp_path):
+    """A user column named ml_window_start read beside the scan's own window key made every
+    window no_data ("rows with a NULL ts excluded" of a table without NULLs) or a conversion
+    error: refused at compile time, naming test, argument and the reserved names."""
+    from dbt_project_runner import build_tiny_project
+
+    rows = ", ".join(f"({i}, timestamp '2026-01-30 0{i % 10}:00:00', timestamp '2020-01-01', {i})" for i in range(10))
+    schema = """
+models:
+  - name: p
+    data_tests:
+      - ml_monitor.null_rate:
+          name: reserved_column
+          arguments: {columns: [ml_window_start, x], timestamp_column: ts, window: {period: day}, windows: 3}
+      - ml_monitor.null_rate:
+          name: reserved_segment
+          arguments: {columns: [x], segment_by: [ML_Window_Start], timestamp_column: ts, window: {period: day}}
+      - ml_monitor.null_rate:
+          name: reserved_control
+          arguments: {columns: [x], timestamp_column: ts, window: {period: day}, windows: 3}
+"""
+    models = {"p": f"select * from (values {rows}) as t(id, ts, ml_window_start, x)"}
+    ok, by_name = build_tiny_project(tmp_path / "reserved", models, schema, "  ml_monitor_as_of: '2026-01-31'\n")
+    assert not ok
+    for name, arg in (("reserved_column", "'columns'"), ("reserved_segment", "'segment_by'")):
+        r = by_name[name]
+        assert r["status"] == "error", r
+        for word in (f"ml_monitor.null_rate", arg, "a name ml_monitor gives its own columns (ml_ts, ml_window_start)"):
+            assert word in r["message"], (word, r["message"])
+    assert by_name["reserved_control"]["status"] == "pass", by_name["reserved_control"]

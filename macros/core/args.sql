@@ -73,8 +73,22 @@
     {%- endif -%}
   {%- endfor -%}
   {%- do ml_monitor._check_unique_names(test, relation, arg, names) -%}
+  {%- if exists_in is none -%}{%- do ml_monitor._check_reserved_names(test, relation, arg, names) -%}{%- endif -%}
   {%- do ml_monitor._check_columns_exist(test, relation, arg, names, exists_in if exists_in is not none else relation) -%}
   {{ return(names | list) }}
+{%- endmacro %}
+
+{#- The columns a scan of the monitored relation adds beside the user's own (_select_list: the
+    timestamp as a UTC instant and the window key). A user column of the same name read in that
+    scan is ambiguous to the engine: the wrong value in the window key (every window no_data), or
+    a conversion error. Refused by name, whatever the case. -#}
+{% macro _reserved_column_names() %}{{ return(['ml_ts', 'ml_window_start']) }}{% endmacro %}
+{% macro _check_reserved_names(test, relation, arg, names) -%}
+  {%- set reserved = ml_monitor._reserved_column_names() -%}
+  {%- for n in names if (ml_monitor.unquoted(n) | lower) in reserved -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "names column " ~ ml_monitor.unquoted(n) ~ ", a name ml_monitor gives its own columns ("
+        ~ (reserved | join(', ')) ~ ") in the scan of the monitored relation: monitor a view that renames it", n) }}
+  {%- endfor -%}
 {%- endmacro %}
 
 {#- A column named twice (`[x, x]`, or `[x, X]`: names are matched to a relation's columns without
