@@ -398,7 +398,9 @@ def test_a_query_sent_after_dbts_cancel_is_cancelled_too(adapter, request, tmp_p
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        pytest.fail("the run went on with the query dbt had not cancelled:\n" + out + err[-6000:])
+        # the timeline (say: signal, cancel, worker) comes first in stderr, the thread dump last
+        pytest.fail("the run went on with the query dbt had not cancelled:\n" + out + err[:4000]
+                    + "\n...\n" + err[-6000:])
     assert "aborted" in out and "cancel seen before the query: True" in out, out + err[-2000:]
     assert "FATAL" not in err and "terminate called" not in err, err[-2000:]
 
