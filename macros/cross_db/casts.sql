@@ -27,8 +27,13 @@
 {% macro timestamp_literal(dt) %}{{ return(ml_monitor._dispatch('timestamp_literal')(dt)) }}{% endmacro %}
 {% macro default__timestamp_literal(dt) -%}
   {%- if dt is none -%}{{ return('cast(null as ' ~ ml_monitor.type_timestamp() ~ ')') }}{%- endif -%}
-  {#- the year zero-padded: strftime writes year 26 as '26', which PostgreSQL reads as 2026 -#}
-  {{ return("cast('" ~ ('%04d' | format(dt.year)) ~ dt.strftime('-%m-%d %H:%M:%S') ~ "' as " ~ ml_monitor.type_timestamp() ~ ")") }}
+  {{ return("cast('" ~ ml_monitor._timestamp_text(dt) ~ "' as " ~ ml_monitor.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- 'YYYY-MM-DD HH:MM:SS' of a naive datetime, the year zero-padded: strftime writes year 26 as
+    '26', which PostgreSQL reads as 2026. -#}
+{% macro _timestamp_text(dt) -%}
+  {{ return(('%04d' | format(dt.year)) ~ dt.strftime('-%m-%d %H:%M:%S')) }}
 {%- endmacro %}
 
 {#- A number rounded for human text (observation detail). -#}

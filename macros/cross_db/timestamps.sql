@@ -52,6 +52,6 @@
 {#- Spark: a UTC instant whatever spark.sql.session.timeZone says (the offset is explicit). -#}
 {% macro spark__timestamp_literal(dt) -%}
   {%- if dt is none -%}{{ return('cast(null as timestamp)') }}{%- endif -%}
-  {{ return("cast('" ~ ('%04d' | format(dt.year)) ~ dt.strftime('-%m-%d %H:%M:%S') ~ "+00:00' as timestamp)") }}
+  {{ return("cast('" ~ ml_monitor._timestamp_text(dt) ~ "+00:00' as timestamp)") }}
 {%- endmacro %}
 {% macro databricks__timestamp_literal(dt) %}{{ return(ml_monitor.spark__timestamp_literal(dt)) }}{% endmacro %}
