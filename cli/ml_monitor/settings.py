@@ -83,11 +83,17 @@ def coerce(value: Any, tp: Any, key: str, file: Any) -> Any:
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
             raise ConfigError(f"expected a string, got {value!r}", file, key)
         return str(value)
+    # a ${VAR} always yields text: `port: ${SMTP_PORT}` or `send_resolved: ${RESOLVED}` take its
+    # integer / true-false text (nothing else: "yes", "1.0" or "" stay errors)
     if tp is bool:
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
         if not isinstance(value, bool):
             raise ConfigError(f"expected true or false, got {value!r}", file, key)
         return value
     if tp is int:
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+            return int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"expected an integer, got {value!r}", file, key)
         return value

@@ -256,6 +256,21 @@ def test_env_default_syntax_and_durations(tmp_path):
         parse_duration("-5m")
 
 
+def test_integer_and_boolean_fields_take_a_vars_text(tmp_path):
+    # a ${VAR} yields text: `port: ${SMTP_PORT}` was "expected an integer, got '2525'"
+    project = _project(tmp_path, "send_resolved: ${RESOLVED}\ndbt: {failing_rows: '${ROWS}'}\nchannels:\n"
+                                 "  m: {type: email, host: h, to: [a@b], from: c@d, port: '${SMTP_PORT}'}\n")
+    cfg = load_config(project, environ={"RESOLVED": "False", "ROWS": "7", "SMTP_PORT": "2525"})
+    assert cfg.channels["m"].port == 2525 and cfg.send_resolved is False and cfg.dbt.failing_rows == 7
+    assert load_config(project, environ={"RESOLVED": "true", "ROWS": "7", "SMTP_PORT": "2525"}).send_resolved is True
+    for env, key, words in [({"SMTP_PORT": "25.0"}, "channels.m.port", "expected an integer, got '25.0'"),
+                            ({"SMTP_PORT": "99999"}, "channels.m.port", "expected a TCP port 1-65535"),
+                            ({"RESOLVED": "yes"}, "send_resolved", "expected true or false, got 'yes'")]:
+        with pytest.raises(ConfigError) as err:
+            load_config(project, environ={"RESOLVED": "false", "ROWS": "7", "SMTP_PORT": "25", **env})
+        assert err.value.key == key and words in str(err.value)
+
+
 def test_redact_hides_url_passwords_it_does_not_know(tmp_path):
     project = _project(tmp_path, "channels:\n  h: {type: webhook, url: 'http://h/${TOKEN}'}\n")
     cfg = load_config(project, environ={"TOKEN": "tok-abc"})
