@@ -69,26 +69,32 @@ def make_data(db: Path, rows: int) -> None:
     con.close()
 
 
-def compile_skew(db: Path, work: Path, n_examples: int | None = None) -> str:
-    """The feature_skew SQL, compiled by dbt against a throwaway project over the bench file
-    (`n_examples`: the argument, when given; 0 leaves out the worst-example keys)."""
-    project = work / "skew_project"
+def compile_inline(db: Path, work: Path, tables: list[str], inline: str, vars_yaml: str | None = None) -> str:
+    """`inline` (a macro call over `source('bench', <table>)`) compiled by dbt against a throwaway
+    project over the bench's DuckDB file `db` (`vars_yaml`: dbt's --vars)."""
+    project = work / "bench_project"
     (project / "models").mkdir(parents=True, exist_ok=True)
     (project / "dbt_project.yml").write_text("name: skew_bench\nversion: '1.0'\nconfig-version: 2\nprofile: skew_bench\n")
     (project / "profiles.yml").write_text(
         f"skew_bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: \"{db}\"\n      threads: 2\n")
     (project / "packages.yml").write_text(f"packages:\n  - local: \"{REPO}\"\n")
     (project / "models" / "sources.yml").write_text(
-        "version: 2\nsources:\n  - name: bench\n    schema: main\n    tables: [{name: serving}, {name: offline}]\n")
+        "version: 2\nsources:\n  - name: bench\n    schema: main\n    tables: ["
+        + ", ".join(f"{{name: {t}}}" for t in tables) + "]\n")
     dbt = str(Path(sys.executable).with_name("dbt"))
     common = ["--project-dir", str(project), "--profiles-dir", str(project)]
     subprocess.run([dbt, "deps", *common], check=True, capture_output=True)
+    extra = ["--vars", vars_yaml] if vars_yaml else []
+    return subprocess.run([dbt, "compile", "--inline", inline, "--quiet", *extra, *common], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def compile_skew(db: Path, work: Path, n_examples: int | None = None) -> str:
+    """The feature_skew SQL (`n_examples`: the argument, when given; 0 leaves out the worst-example keys)."""
     inline = ("{{ ml_monitor.feature_skew(source('bench', 'serving'), offline=source('bench', 'offline'), "
               f"entity_key='id', features={FEATURES!r}, rel_tolerance={TOL}, segment_by=['channel']"
               + (f", n_examples={n_examples}" if n_examples is not None else "") + ") }}")
-    out = subprocess.run([dbt, "compile", "--inline", inline, "--quiet", *common], check=True,
-                         capture_output=True, text=True).stdout
-    return out
+    return compile_inline(db, work, ["serving", "offline"], inline)
 
 
 def raw_scan(con) -> None:

@@ -333,7 +333,7 @@ _E2E_SIGNS = ("console_script(", "run_demo(", "CliRunner", "build_report(")   # 
 _BROWSER_SIGNS = ("open_report(", "CHROMIUM", "chromium")                     # e2e, dbt or not
 _TESTS_DIR = str(Path(__file__).resolve().parent)
 # modules whose dbt/e2e nature is not visible in their sources (a subprocess of a script)
-_E2E_MODULES = {"test_bench_smoke", "test_bench_stats", "test_snowflake_emulated"}
+_E2E_MODULES = {"test_bench_smoke", "test_bench_stats", "test_bench_slo", "test_snowflake_emulated"}
 _ENGINES = ("duckdb", "postgres", "spark")
 _source_cache: dict = {}
 
