@@ -273,9 +273,13 @@ def evaluate_triggers(report: RunReport, config: Config) -> tuple[TriggerLifecyc
     for t in config.triggers:
         if t.name not in chosen:
             continue
-        mine = {c.unique_id for c in chosen[t.name]}
-        ev = evaluate(t, [{**r, "tags": tags.get(r.get("test_unique_id"), [])} for r in rows
+        mine = {c.unique_id: c.monitor for c in chosen[t.name]}
+        ev = evaluate(t, [{**r, "tags": tags.get(r.get("test_unique_id"), []),
+                           "test_monitor": mine[r.get("test_unique_id")]} for r in rows
                           if r.get("test_unique_id") in mine]).redacted(config.redact)
+        if ev.reason.startswith("no observation matches"):
+            # a selector that matches nothing never fires: said at every run, not only by `triggers list`
+            log.warning("trigger %r: %s", t.name, ev.reason)
         results.append((t, ev, trigger_alert(t, ev, report).redacted(config.redact)))
     return out, results
 

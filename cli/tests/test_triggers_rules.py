@@ -215,6 +215,12 @@ def test_config_reads_triggers(tmp_path):
     ("  t: {when: {}, severity: page}", "triggers.t.severity", "unknown severity"),
     ("  t: {when: {}, name: x}", "triggers.t.name", "unknown key 'name'"),
     ("  - when: {}", "triggers", "expected a mapping"),
+    # a typo'd monitor would select no test: the trigger never evaluated, never fired
+    ("  t: {when: {monitor: psi_drfit}}", "triggers.t.when.monitor", "unknown monitor 'psi_drfit' (did you mean: psi_drift"),
+    ("  t: {when: {monitor: drift}}", "triggers.t.when.monitor", "unknown monitor 'drift' ("),
+    ("  t: {when: {segment: '=eu'}}", "triggers.t.when.segment", "<column>=<value>, got '=eu'"),
+    ("  t: {when: {champion: v7, challenger: v7, metric: roc_auc}}", "triggers.t.when.challenger",
+     "compare a model with itself"),
 ])
 def test_config_errors_name_the_key(tmp_path, text, key, message):
     with pytest.raises(ConfigError) as err:
@@ -484,3 +490,51 @@ triggers:
     assert json.loads(stdin)["alert"]["observations"][0]["segment_value"] == "***"
     state = b"".join(p.read_bytes() for p in tmp_path.glob("state.sqlite*")).decode("utf-8", "replace")
     assert "g = ***" in state and secret not in state and secret not in stdin
+
+
+def test_the_monitor_list_is_the_packages_generic_tests():
+    from pathlib import Path
+
+    from ml_monitor.triggers.rules import MONITORS
+
+    tests = Path(__file__).resolve().parents[2] / "macros" / "generic_tests"
+    assert sorted(MONITORS) == sorted(p.stem for p in tests.glob("*.sql"))
+
+
+@pytest.mark.parametrize("selector", ["volume_anomaly", "volume"])
+def test_monitor_selects_an_anomaly_test_by_its_name_or_its_rows_monitor(tmp_path, monkeypatch, selector):
+    # volume_anomaly's rows say monitor 'volume': `monitor: volume_anomaly` selected the test but
+    # none of its rows, so the trigger stayed clear whatever the data
+    from ml_monitor import api
+
+    config = _load(tmp_path, f"  vol: {{when: {{monitor: {selector}, metric: row_count_anomaly}}, channels: [console]}}\n")
+    report = _report()
+    report.checks = [_check("vol_anom")]
+    report.checks[0].monitor = "volume_anomaly"
+    row = obs("vol_anom", None, "fail", D3, D4, metric="row_count_anomaly", monitor="volume")
+    monkeypatch.setattr(api, "read_store", lambda *a: [row])
+    out, results = api.evaluate_triggers(report, config)
+    assert [(t.name, ev.holds) for t, ev, _ in results] == [("vol", True)]
+
+
+def test_a_selector_matching_no_row_says_what_exists_and_is_logged(tmp_path, monkeypatch, caplog):
+    from ml_monitor import api
+
+    config = _load(tmp_path, """
+  typo: {when: {test: psi_a, metric: psii}, channels: [console]}
+  seg: {when: {test: psi_a, segment: regon=eu}, channels: [console]}
+  ok: {when: {test: psi_a, metric: psi}, channels: [console]}
+""")
+    report = _report()
+    report.checks = [_check("psi_a")]
+    rows = [obs("psi_a", "f1", "fail", D3, D4), obs("psi_a", "f1", "fail", D3, D4, segment="region=eu")]
+    monkeypatch.setattr(api, "read_store", lambda *a: rows)
+    with caplog.at_level("WARNING", logger="ml_monitor"):
+        out, results = api.evaluate_triggers(report, config)
+    got = {t.name: ev for t, ev, _ in results}
+    assert got["ok"].holds and not got["typo"].holds and not got["seg"].holds
+    assert "metric psii is not among the rows of psi_a (metric values: psi); did you mean psi?" in got["typo"].reason
+    assert "segment regon=eu" in got["seg"].reason and "overall, region=eu" in got["seg"].reason
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("trigger 'typo'" in m and "did you mean psi?" in m for m in logged)
+    assert any("trigger 'seg'" in m for m in logged) and not any("trigger 'ok'" in m for m in logged)

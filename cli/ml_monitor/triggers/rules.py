@@ -15,6 +15,7 @@ data for the payload and as text for people. See docs/triggers.md.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -28,6 +29,13 @@ STATUSES = ("pass", "fail", "no_data", "skipped")
 SEVERITIES = ("warn", "error")
 #: metrics where a smaller value is better (the promotion gate's default direction)
 LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "mae", "rmse", "mape"})
+#: the package's generic tests (macros/generic_tests/*.sql): what `monitor:` may name
+MONITORS = ("accepted_values", "binned_drift", "calibration", "cardinality", "estimated_performance", "feature_skew",
+            "freshness", "freshness_anomaly", "js_drift", "ks_drift", "label_coverage", "null_rate", "performance",
+            "point_in_time", "prediction_drift", "psi_drift", "schema_contract", "serving_slo", "value_range",
+            "volume", "volume_anomaly", "wasserstein_drift")
+#: tests whose observation rows carry another monitor name (volume_anomaly's rows say volume)
+ROW_MONITOR = {"volume_anomaly": "volume", "freshness_anomaly": "freshness"}
 #: observation rows carried in a trigger's evidence (the count says how many there were)
 EVIDENCE_ROWS = 50
 #: the row keys an evidence observation keeps
@@ -124,8 +132,17 @@ def parse_trigger(name: str, data: Any, file: Any, channels: Iterable[str]) -> T
             raise ConfigError(f"expected series or columns, got {when.count!r}", file, f"{w}.count")
     if when.consecutive_windows < 1:
         raise ConfigError(f"must be 1 or more, got {when.consecutive_windows}", file, f"{w}.consecutive_windows")
-    if when.segment is not None and not when.segment.strip():
-        raise ConfigError("expected any, overall, <column> or <column>=<value>", file, f"{w}.segment")
+    if when.segment is not None and (not when.segment.strip() or not when.segment.partition("=")[0].strip()):
+        raise ConfigError(f"expected any, overall, <column> or <column>=<value>, got {when.segment!r}", file,
+                          f"{w}.segment")
+    for m in when.monitor:
+        if m not in MONITORS:
+            near = difflib.get_close_matches(str(m), MONITORS, n=3, cutoff=0.6)
+            raise ConfigError(f"unknown monitor {m!r} (" + (f"did you mean: {', '.join(near)}?" if near else
+                              f"one of: {', '.join(MONITORS)}") + ")", file, f"{w}.monitor")
+    if when.is_gate and when.champion == when.challenger:
+        raise ConfigError(f"champion and challenger are the same column ({when.champion!r}): the gate would "
+                          "compare a model with itself", file, f"{w}.challenger")
     trigger.when = when
     if trigger.severity not in SEVERITIES:
         raise ConfigError(f"unknown severity {trigger.severity!r} (one of: {', '.join(SEVERITIES)})", file,
@@ -148,13 +165,15 @@ def _as_list(value: Any) -> list[Any]:
     return [] if value is None else list(value) if isinstance(value, (list, tuple, set)) else [value]
 
 
-def check_selected(when: When, test_name: str | None, tags: Iterable[str], monitor: str | None) -> bool:
-    """Whether a test (name, tags, monitor) is one the rule looks at."""
+def check_selected(when: When, test_name: str | None, tags: Iterable[str], monitor: str | None,
+                   row_monitor: str | None = None) -> bool:
+    """Whether a test (name, tags, monitor: its generic test) is one the rule looks at. `monitor:`
+    matches the test's name or its rows' monitor (`volume` selects volume_anomaly tests too)."""
     if when.test and test_name not in when.test:
         return False
     if when.tag and not set(when.tag) & set(tags or ()):
         return False
-    if when.monitor and monitor not in when.monitor:
+    if when.monitor and not {monitor, row_monitor or ROW_MONITOR.get(monitor or "", monitor)} & set(when.monitor):
         return False
     return True
 
@@ -173,7 +192,8 @@ def segment_matches(rule: str, row: dict[str, Any]) -> bool:
 
 def row_selected(when: When, row: dict[str, Any]) -> bool:
     """Whether an observation row is one the rule looks at (the gate's champion/challenger columns aside)."""
-    if not check_selected(when, row.get("test_name"), _as_list(row.get("tags")), row.get("monitor")):
+    if not check_selected(when, row.get("test_name"), _as_list(row.get("tags")),
+                          row.get("test_monitor") or row.get("monitor"), row.get("monitor")):
         return False
     if when.metric and row.get("metric") not in when.metric:
         return False
@@ -307,7 +327,7 @@ def evaluate(trigger: Trigger, rows: Iterable[dict[str, Any]]) -> Evaluation:
     if when.is_gate:
         selected = [r for r in selected if r.get("column_name") in (when.champion, when.challenger)]
     if not selected:
-        return Evaluation(trigger.name, False, "no observation matches the rule's selectors")
+        return Evaluation(trigger.name, False, unmatched_reason(when, rows))
     windows = _windows(selected)
     latest = [(windows[end], end) for end in list(windows)[:when.consecutive_windows]]
     by_window: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {w: [] for w in latest}
@@ -318,6 +338,37 @@ def evaluate(trigger: Trigger, rows: Iterable[dict[str, Any]]) -> Evaluation:
     if when.is_gate:
         return _evaluate_gate(trigger, latest, by_window, len(windows))
     return _evaluate_count(trigger, latest, by_window, len(windows))
+
+
+def unmatched_reason(when: When, rows: Iterable[dict[str, Any]]) -> str:
+    """Why no row matches: the first selector that leaves none of the tests' rows, with the values
+    those rows have (a typo such as `metric: row_count_anomoly` says what exists)."""
+    rows = [r for r in rows if check_selected(when, r.get("test_name"), _as_list(r.get("tags")),
+                                              r.get("test_monitor") or r.get("monitor"), r.get("monitor"))]
+    if not rows:
+        return "no observation matches the rule's selectors"
+    tests = sorted({str(r.get("test_name")) for r in rows})
+    steps = [("metric", when.metric, lambda r: r.get("metric") in when.metric, lambda r: r.get("metric")),
+             ("column", when.column, lambda r: r.get("column_name") in when.column, lambda r: r.get("column_name")),
+             ("segment", when.segment_rule, lambda r: segment_matches(when.segment_rule, r),
+              lambda r: "overall" if r.get("segment_column") is None else f"{r.get('segment_column')}={r.get('segment_value')}")]
+    if when.is_gate:
+        steps.append(("champion/challenger", [when.champion, when.challenger],
+                      lambda r: r.get("column_name") in (when.champion, when.challenger), lambda r: r.get("column_name")))
+    for key, wanted, keep, value in steps:
+        if (key == "segment" and wanted == "any") or not wanted:
+            continue
+        left = [r for r in rows if keep(r)]
+        if not left:
+            have = sorted({str(value(r)) for r in rows})
+            asked = wanted if isinstance(wanted, list) else [wanted]
+            near = sorted({n for a in asked for n in difflib.get_close_matches(str(a), have, n=2, cutoff=0.6)})
+            shown = ", ".join(have[:12]) + (f", ... ({len(have)} in all)" if len(have) > 12 else "")
+            return (f"no observation matches the rule's selectors: {key} {', '.join(map(str, asked))} is not among "
+                    f"the rows of {', '.join(tests)} ({key} values: {shown})"
+                    + (f"; did you mean {', '.join(near)}?" if near else ""))
+        rows = left
+    return "no observation matches the rule's selectors"
 
 
 def _counted(n: int, count: str) -> str:
