@@ -247,6 +247,32 @@ def test_windows_are_one_scan(inline):
     assert sql.count("'2026-01-26 00:00:00'") >= 2   # the oldest window's bound: scan filter and window key
 
 
+def test_reference_rows_the_fit_cannot_use_are_counted_in_every_row(cbpe_build, inline):
+    # a reference with null, NaN and out-of-range scores: the fit leaves them out (the estimates
+    # equal the clean reference's) and every row says how many, in detail and in facts
+    _query(cbpe_build["db"], """create or replace view main.cbpe_reference_bad as
+        select * from main.cbpe_reference
+        union all select * replace (null::double as score_mis) from (select * from main.cbpe_reference limit 2)
+        union all select * replace ('nan'::double as score_mis) from (select * from main.cbpe_reference limit 3)
+        union all select * replace (1.5 as score_mis) from (select * from main.cbpe_reference limit 4)""")
+    bad_ref = ("{% set r = ref('cbpe_reference') %}{% set bad = api.Relation.create(database=r.database, "
+               "schema=r.schema, identifier='cbpe_reference_bad') %}")
+    ok, out, clean_sql = inline("{{ ml_monitor.estimated_performance(" + CALL + ") }}")
+    assert ok, out[-2000:]
+    ok, out, bad_sql = inline(bad_ref + "{{ ml_monitor.estimated_performance("
+                              + CALL.replace("ref('cbpe_reference')", "bad") + ") }}")
+    assert ok, out[-2000:]
+    order = ["metric", "segment_column", "segment_value"]
+    clean, bad = [_query(cbpe_build["db"], sql).sort_values(order, na_position="first").reset_index(drop=True)
+                  for sql in (clean_sql, bad_sql)]
+    assert len(bad) == len(clean) > 3
+    assert (bad.value - clean.value).abs().max() < 1e-12
+    assert bad.detail.str.contains("; 9 reference rows excluded (null or out-of-range score", regex=False).all(), list(bad.detail)
+    assert not clean.detail.str.contains("reference rows excluded").any()
+    assert {json.loads(f)["calibration"]["reference_excluded"] for f in bad.facts} == {9}
+    assert {json.loads(f)["calibration"]["reference_excluded"] for f in clean.facts} == {0}
+
+
 @pytest.mark.parametrize("call, message", [
     ("ref('cbpe_current'), reference=ref('cbpe_reference'), label_column='label', score_column='score_mis', metric='bogus'",
      "argument 'metric' must be one of"),

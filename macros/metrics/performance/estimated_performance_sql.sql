@@ -21,6 +21,11 @@
         ~ (('held-out ECE ' ~ '%.4f' | format(plan.ece_before) ~ ' would become ' ~ '%.4f' | format(plan.ece_after) ~ ' after isotonic calibration')
            if plan.ece_before is not none else ('calibration: ' ~ plan.calibration)) ~ ')' -%}
   {%- endif -%}
+  {#- reference rows the fit could not use: said in every row, as the current window's exclusions -#}
+  {%- if plan.n_excluded -%}
+    {%- set how = how ~ '; ' ~ plan.n_excluded ~ ' reference row' ~ ('s' if plan.n_excluded != 1 else '')
+        ~ ' excluded (null or out-of-range score, null label or prediction)' -%}
+  {%- endif -%}
   {%- set value_sql = {
       'accuracy': 'case when n_valid > 0 then (e_tp + e_tn) / ' ~ d('n_valid') ~ ' end',
       'precision': 'case when n_valid > 0 then case when e_tp + e_fp <> 0 then e_tp / (e_tp + e_fp) else 0 end end',
@@ -224,7 +229,8 @@ mm_long as (
   {%- set n = ml_monitor.json_number -%}
   {%- set i = ml_monitor.json_int -%}
   {%- set how = {'calibrated': plan.calibrated, 'calibration': plan.calibration, 'thresholds': plan.points | length,
-                 'ece_before': plan.ece_before, 'ece_after': plan.ece_after, 'reference_rows': plan.n_ref} -%}
+                 'ece_before': plan.ece_before, 'ece_after': plan.ece_after, 'reference_rows': plan.n_ref,
+                 'reference_excluded': plan.n_excluded} -%}
   {{ return("'{\"estimate\":' || " ~ n('est') ~ " || ',\"lower\":' || " ~ n('lower_bound') ~ " || ',\"upper\":' || " ~ n('upper_bound')
       ~ " || ',\"sampling_error\":' || " ~ n('sigma') ~ " || ',\"realized_reference\":' || " ~ n('baseline_value')
       ~ " || ',\"rows\":' || " ~ i('n_rows') ~ " || ',\"excluded_null\":' || " ~ i('n_null') ~ " || ',\"excluded_outside\":' || " ~ i('n_outside')
