@@ -56,6 +56,12 @@ BAD_CASES = {
                            ["'segment_by'", "column name"]),
     "min_rows_negative": ("ml_monitor.null_rate:\n  arguments: {min_rows: -3}",
                           ["'min_rows'", ">= 0"]),
+    # a model-level test placed under a column: dbt passes column_name, which the user never wrote
+    "freshness_under_a_column": ("ml_monitor.freshness:\n  arguments: {timestamp_column: ts, max_age: {period: day}}",
+                                 ["ml_monitor.freshness", "'column_name'", "placed under a column",
+                                  "model-level test: put it under the model's data_tests", "timestamp_column"]),
+    "volume_under_a_column": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_count: 1}",
+                              ["ml_monitor.volume", "'column_name'", "model-level test"]),
     # windows: N (issue 14)
     "windows_zero": ("ml_monitor.null_rate:\n  arguments: {timestamp_column: ts, window: {period: day}, windows: 0}",
                      ["ml_monitor.null_rate", "events", "'windows'", ">= 1", "got 0"]),

@@ -213,6 +213,13 @@
   {%- set names = names | reject('in', ['relation', 'test', 'model']) | unique | list -%}
   {%- for name, value in given.items() -%}
     {%- if name not in names -%}
+      {%- if name == 'column_name' -%}
+        {#- dbt passes column_name when a test is placed under a column: the user never wrote it -#}
+        {{ ml_monitor._arg_error(test, relation, name,
+            "is given because the test is placed under a column; ml_monitor." ~ test ~ " is a model-level test: put it under the model's data_tests"
+            ~ (" (the column goes in timestamp_column)" if 'timestamp_column' in names else "")
+            ~ "; its arguments are: " ~ (names | sort | join(', ')), value) }}
+      {%- endif -%}
       {%- set close = ml_monitor._closest_name(name, names) -%}
       {{ ml_monitor._arg_error(test, relation, name,
           "is not an argument of ml_monitor." ~ test ~ ((" (did you mean '" ~ close ~ "'?)") if close else "")
