@@ -169,6 +169,31 @@ def test_failing_since_and_streak(model):
     assert obs["overall"]["value_text"] == "0.15"
 
 
+def test_an_earlier_definition_of_a_test_is_not_a_second_check():
+    # dbt gives a test a new unique_id when its arguments change: the old definition's rows stay
+    # in the history under the same name; with the manifest, only the current one is shown
+    frame, meta, now = synthetic_history()
+    old = frame[(frame.test_name == "null_rate_income") & (frame.invocation_id.isin(["inv-0", "inv-1"]))].copy()
+    old["test_unique_id"] = "test.proj.null_rate_income.old"
+    old["value"] = 0.9
+    gone = _row(0, "removed_test", "null_rate", "x", "null_rate", 0.5, 0.1, "fail", test_status="fail")
+    both = pd.concat([frame, old, pd.DataFrame([gone])], ignore_index=True)
+    plain = shape_report(frame, meta, now=now, days=30)
+    shaped = shape_report(both, meta, now=now, days=30)
+    names = [c["name"] for c in shaped["checks"]]
+    assert names.count("null_rate_income") == 1 and "removed_test" in names       # a removed test stays
+    assert len(shaped["checks"]) == len(plain["checks"]) + 1
+    assert shaped["summary"]["superseded"] == ["null_rate_income"]
+    (plot,) = [p for p in shaped["plots"] if p["test_name"] == "null_rate_income"]
+    overall = next(t for t in plot["traces"] if t["overall"])
+    assert overall["y"] == [0.01, 0.02, 0.08, 0.12, 0.15] and 0.9 not in overall["superseded"]["y"]
+    assert "earlier definitions of null_rate_income not shown" in render_html(shaped)
+    # without a manifest nothing can be told apart: both definitions are shown
+    unknown = shape_report(both, {}, now=now, days=30)
+    assert [c["name"] for c in unknown["checks"]].count("null_rate_income") == 2
+    assert unknown["summary"]["superseded"] == []
+
+
 def test_newly_failing_resolved_and_no_data(model):
     psi = _check(model, "psi_drift_country")
     assert psi["newly_failing"] and psi["failing_runs"] == 1

@@ -861,6 +861,23 @@ def _calibration(latest: pd.DataFrame, table: str,
 # the whole report
 
 
+def drop_superseded(df: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """The rows without those of superseded test definitions, and the names of those tests.
+
+    dbt's unique_id of a test changes with its arguments: after an edit (windows: 10 -> 13, a
+    bound, a column) the history holds the old definition's rows under the same test name beside
+    the new one's, which would be a second check and a second series. A unique_id the project's
+    manifest (`meta`) no longer has, while it has another one of the same test name on the same
+    model, is a superseded definition: left out. Without a manifest nothing is left out."""
+    if df.empty or not meta or "test_name" not in df:
+        return df, []
+    current = df[df["test_unique_id"].isin(meta.keys())]
+    live = set(zip(current["test_name"], current["model_name"]))
+    old = ~df["test_unique_id"].isin(meta.keys()) & \
+        pd.Series(list(zip(df["test_name"], df["model_name"])), index=df.index).isin(live)
+    return df[~old].reset_index(drop=True), sorted(set(df.loc[old, "test_name"]))
+
+
 def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any]] | None = None,
                  *, now: dt.datetime | None = None, days: float | None = 30,
                  title: str | None = None, project: str | None = None,
@@ -879,6 +896,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
     period_start = None if days is None else pd.Timestamp(now - dt.timedelta(days=float(days)))
     df = normalize(frame)
     meta = checks_meta or {}
+    df, superseded = drop_superseded(df, meta)
 
     checks = _shape_checks(df, meta, period_start) if not df.empty else []
     check_ids = {c["unique_id"]: c["id"] for c in checks}
@@ -930,6 +948,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
         "no_data": sum(c["state"] in ("no_data", "skipped") for c in checks),
         "runs": int(len(runs)),
         "observations": int(len(df)),
+        "superseded": superseded,
         "tables": len(tables),
         "first_run": fmt_time(runs.iloc[0]) if len(runs) else None,
         "last_run": fmt_time(runs.iloc[-1]) if len(runs) else None,
