@@ -242,3 +242,17 @@ def test_value_check_fails_on_a_wrong_value_or_a_missing_window():
         _check_values(wrong, exp, {"2026-01-27 00:00:00"})
     with pytest.raises(AssertionError):
         _check_values(store[store.window_start != "2026-01-27 00:00:00"], exp, {"2026-01-27 00:00:00"})
+
+
+def test_baseline_check_fails_on_a_stale_baseline():
+    """The reference_window comparison is real: run 1's baseline left in place for 01-28 (the
+    bug: a window whose reference period got late labels kept it) fails it against run 2's."""
+    exp1, exp2 = _expected_reference(1), _expected_reference(2)
+    test = "ll_ref_performance"
+    store = exp2[exp2.test_name == test].copy()
+    _check_baselines(store, exp2, test)
+    stale = store.merge(exp1, on=["test_name"] + KEY, suffixes=("", "_1"))
+    day = stale.window_start == "2026-01-28 00:00:00"
+    stale.loc[day, "baseline_value"] = stale.loc[day, "baseline_value_1"]
+    with pytest.raises(AssertionError):
+        _check_baselines(stale.drop(columns="baseline_value_1"), exp2, test)

@@ -4,7 +4,9 @@
       - windows absent from the metric store for this test,
       - the newest window (its data may still be arriving),
       - for label-joined monitors (performance, calibration, label_coverage): windows whose
-        labels changed since they were stored (late labels re-score the past).
+        labels changed since they were stored (late labels re-score the past), or, with
+        performance's relative reference (reference_window), the labels of their reference
+        period (it gives the window's baseline_value): _windows_with_new_labels.
     Everything else is read from the metric store ml_monitor_metrics, so a scheduled run after a
     backfill reads only the new window's rows plus the labels that arrived.
 
@@ -17,6 +19,8 @@
     label_check: none, or {relation, filter, lj} for label-joined monitors: the predictions,
       the SQL boolean of eligible rows without the window bounds (user where, label cutoff),
       and the dict of ml_monitor._label_join(...).
+      Optional key reference: {relation (none: the predictions), filter} with each window's
+      ref_start (the start of its reference period), for a reference_window.
     Returns the windows to evaluate (a sublist, same order). -#}
 {% macro _windows_to_evaluate(windows, label_check=none, fail_on='latest') -%}
   {%- if not execute or windows | length <= 1 or fail_on == 'any' or not ml_monitor._incremental_enabled() -%}
@@ -40,7 +44,7 @@
   {%- endfor -%}
   {{ log("ml_monitor: " ~ test_id ~ ": evaluating " ~ (todo | length) ~ " of " ~ (windows | length)
          ~ " windows (" ~ (windows | length - stored | length) ~ " new to the store, " ~ (changed | length)
-         ~ " with new labels; the rest read from ml_monitor_metrics)", info=false) }}
+         ~ " with new labels, theirs or their reference period's; the rest read from ml_monitor_metrics)", info=false) }}
   {{ return(todo) }}
 {%- endmacro %}
 
