@@ -27,7 +27,7 @@ KEY = ["window_start", "metric", "segment_column", "segment_value"]
 TESTS = [("performance", "ml_monitor_performance"), ("label_coverage", "ml_monitor_label_coverage"),
          ("performance", "ll_tz_performance"), ("label_coverage", "ll_tz_label_coverage")]
 COLS = ["test_name", "window_start", "window_end", "metric", "segment_column", "segment_value", "value",
-        "sample_size", "invocation_id", "evaluations", "previous_value", "is_rescored", "as_of"]
+        "baseline_value", "sample_size", "invocation_id", "evaluations", "previous_value", "is_rescored", "as_of"]
 
 
 def _env(adapter: str) -> dict:
@@ -102,6 +102,50 @@ def _check_values(store: pd.DataFrame, expected: pd.DataFrame, windows: set[str]
             assert abs(r.value - r.value_exp) <= 1e-9, r
 
 
+def _expected_reference(run: int) -> pd.DataFrame:
+    e = pd.read_csv(INTEGRATION / "seeds" / "expected" / "expected_late_labels_reference.csv")
+    e = e[e.run == run].drop(columns="run")
+    return e.astype({"segment_column": object, "segment_value": object}).where(e.notna(), None)
+
+
+def _check_baselines(store: pd.DataFrame, expected: pd.DataFrame, test: str):
+    """Every expected (window, metric, segment) baseline of `test` is in the store once, same value
+    (the windows of the run's series: the store also keeps older ones)."""
+    exp = expected[expected.test_name == test].drop(columns="test_name")
+    got = store[(store.test_name == test) & store.metric.isin(["roc_auc", "brier"])
+                & store.window_start.isin(set(exp.window_start))]
+    merged = exp.merge(got, on=KEY, how="outer", suffixes=("_exp", ""), indicator=True)
+    assert (merged._merge == "both").all(), merged[merged._merge != "both"][KEY + ["_merge"]]
+    for r in merged.itertuples():
+        if pd.isna(r.baseline_value_exp):
+            assert pd.isna(r.baseline_value), r
+        else:
+            assert abs(r.baseline_value - r.baseline_value_exp) <= 1e-9, r
+
+
+# reference_window tests (late_labels.yml): the windows run 2 must evaluate: the new one, and
+# those whose own or reference period's labels arrived late (01-27's); the others keep run 1's rows
+REF_TESTS = {"ll_ref_performance": ({28, 29, 31}, {30}), "ll_ref_count_performance": ({27, 28, 29, 31}, {30})}
+
+
+def _check_reference_windows(store1, store2, log2, run_ids):
+    days = lambda ds: {f"2026-01-{x:02d} 00:00:00" for x in ds}  # noqa: E731
+    exp1, exp2 = _expected_reference(1), _expected_reference(2)
+    for test, (evaluated_days, kept_days) in REF_TESTS.items():
+        _check_baselines(store1, exp1, test)
+        evaluated = log2[(log2.invocation_id == run_ids[1]) & (log2.test_name == test)]
+        assert set(evaluated.window_start) == days(evaluated_days), (test, sorted(set(evaluated.window_start)))
+        # every window's baseline in the store is the one of labels known at run 2
+        _check_baselines(store2, exp2, test)
+        s = store2[store2.test_name == test]
+        assert set(s[s.window_start.isin(days(kept_days))].invocation_id) == {run_ids[0]}
+        # the late labels changed the re-scored baselines (else this proves nothing)
+        moved = exp1.merge(exp2, on=["test_name"] + KEY, suffixes=("_1", "_2"))
+        moved = moved[(moved.test_name == test) & moved.window_start.isin(days({28, 29}))
+                      & moved.segment_column.isna()]
+        assert ((moved.baseline_value_1 - moved.baseline_value_2).abs() > 1e-6).all(), moved
+
+
 @pytest.fixture(scope="module", autouse=True)
 def seeds():
     subprocess.run([sys.executable, str(INTEGRATION / "scripts" / "gen_late_labels.py")],
@@ -151,6 +195,9 @@ def test_late_labels_rescore_exactly_their_window(adapter, tmp_path):
         assert set(kept.invocation_id) == {run_ids[0]} and set(kept.evaluations) == {1}
         _check_values(s, exp1, days(26, 28, 29, 30))
 
+    # reference_window: the baselines whose reference period's labels arrived are re-scored
+    _check_reference_windows(store1, store2, log2, run_ids)
+
     # a plain dbt test beside them: one outcome row per run in the log (no window), its latest in
     # the store, on every engine (macros/history/record_observations.sql)
     plain_log = log2[log2.test_name == "ll_predictions_id_not_null"]
@@ -195,3 +242,17 @@ def test_value_check_fails_on_a_wrong_value_or_a_missing_window():
         _check_values(wrong, exp, {"2026-01-27 00:00:00"})
     with pytest.raises(AssertionError):
         _check_values(store[store.window_start != "2026-01-27 00:00:00"], exp, {"2026-01-27 00:00:00"})
+
+
+def test_baseline_check_fails_on_a_stale_baseline():
+    """The reference_window comparison is real: run 1's baseline left in place for 01-28 (the
+    bug: a window whose reference period got late labels kept it) fails it against run 2's."""
+    exp1, exp2 = _expected_reference(1), _expected_reference(2)
+    test = "ll_ref_performance"
+    store = exp2[exp2.test_name == test].copy()
+    _check_baselines(store, exp2, test)
+    stale = store.merge(exp1, on=["test_name"] + KEY, suffixes=("", "_1"))
+    day = stale.window_start == "2026-01-28 00:00:00"
+    stale.loc[day, "baseline_value"] = stale.loc[day, "baseline_value_1"]
+    with pytest.raises(AssertionError):
+        _check_baselines(stale.drop(columns="baseline_value_1"), exp2, test)

@@ -11,6 +11,12 @@ Run 1: ml_monitor_as_of 2026-01-31 00:00 -> windows: 5 daily windows [01-26, 01-
 Run 2: ml_monitor_as_of 2026-02-01 00:00 -> windows [01-27, 02-01): the store must re-score
 exactly 2026-01-27 (late labels) and add 2026-01-31 (new); 01-28 .. 01-30 keep run 1's rows.
 
+A relative reference (reference_window: the 2 days before each window, performance's
+baseline_value): the late labels of 01-27 change the baseline of the windows whose reference
+period holds 01-27 (01-28, 01-29), also when 01-27 itself is no longer in the series
+(windows: 4 in run 2 is [01-28, 02-01)). expected_late_labels_reference.csv: the baseline
+(ROC AUC, Brier score) of every window of each run, for each of those tests.
+
 Run: python integration_tests/scripts/gen_late_labels.py   (deterministic)
 """
 
@@ -20,7 +26,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from oracle import SEEDS, write_csv
 
@@ -36,6 +42,11 @@ RUNS = {1: dt.datetime(2026, 1, 31), 2: dt.datetime(2026, 2, 1)}
 WINDOWS = 5
 OUT = SEEDS / "late_labels"
 EXPECTED = SEEDS / "expected" / "expected_late_labels.csv"
+EXPECTED_REF = SEEDS / "expected" / "expected_late_labels_reference.csv"
+EXPECTED_REF_COLUMNS = ["test_name", "run", "window_start", "metric", "segment_column", "segment_value", "baseline_value"]
+# the reference_window tests of models/late_labels/late_labels.yml: (name, windows, with a label timestamp)
+REF_TESTS = [("ll_ref_performance", 4, True), ("ll_ref_count_performance", 5, False)]
+REF_DAYS = 2
 EXPECTED_COLUMNS = ["run", "window_start", "metric", "segment_column", "segment_value", "value", "sample_size"]
 
 
@@ -97,6 +108,35 @@ def expected_rows(preds, labels):
     return rows
 
 
+def expected_reference_rows(preds, labels):
+    """The baseline of every window of each run: ROC AUC and Brier score on the predictions of
+    the REF_DAYS before the window that have a label known at the run's as_of (with a label
+    timestamp the latest label of a key, without one the greatest), overall and per region."""
+    rows = []
+    for name, windows, with_ts in REF_TESTS:
+        for run, as_of in RUNS.items():
+            known = labels[labels.label_ts <= as_of]
+            if with_ts:
+                label = known.sort_values(["id", "label_ts", "label"]).groupby("id").tail(1).set_index("id").label
+            else:
+                label = known.groupby("id").label.max()
+            for k in range(windows, 0, -1):
+                start = as_of - k * DAY
+                r = preds[(preds.prediction_ts >= start - REF_DAYS * DAY) & (preds.prediction_ts < start)].copy()
+                r["label"] = r.id.map(label)
+                r = r[r.label.notna()]
+                for seg_col, seg_val, part in [(None, None, r)] + [
+                        ("region", g, r[r.region == g]) for g in ("apac", "north")]:
+                    base = {"test_name": name, "run": run, "window_start": ts(start),
+                            "segment_column": seg_col, "segment_value": seg_val}
+                    y = part.label.astype(int)
+                    auc = roc_auc_score(y, part.score) if y.nunique() == 2 else None
+                    brier = brier_score_loss(y, part.score) if len(part) else None
+                    rows.append({**base, "metric": "roc_auc", "baseline_value": auc})
+                    rows.append({**base, "metric": "brier", "baseline_value": brier})
+    return rows
+
+
 def main():
     rng = np.random.default_rng(1427)
     preds, labels = make_data(rng)
@@ -105,6 +145,7 @@ def main():
     write_csv(OUT / "ll_labels.csv", ["id", "label", "label_ts"],
               [{**r, "label_ts": ts(r["label_ts"])} for r in labels.sort_values(["label_ts", "id"]).to_dict("records")])
     write_csv(EXPECTED, EXPECTED_COLUMNS, expected_rows(preds, labels))
+    write_csv(EXPECTED_REF, EXPECTED_REF_COLUMNS, expected_reference_rows(preds, labels))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
       - windows absent from the metric store for this test,
       - the newest window (its data may still be arriving),
       - for label-joined monitors (performance, calibration, label_coverage): windows whose
-        labels changed since they were stored (late labels re-score the past).
+        labels changed since they were stored (late labels re-score the past), or, with
+        performance's relative reference (reference_window), the labels of their reference
+        period (it gives the window's baseline_value): _windows_with_new_labels.
     Everything else is read from the metric store ml_monitor_metrics, so a scheduled run after a
     backfill reads only the new window's rows plus the labels that arrived.
 
@@ -17,6 +19,8 @@
     label_check: none, or {relation, filter, lj} for label-joined monitors: the predictions,
       the SQL boolean of eligible rows without the window bounds (user where, label cutoff),
       and the dict of ml_monitor._label_join(...).
+      Optional key reference: {relation (none: the predictions), filter} with each window's
+      ref_start (the start of its reference period), for a reference_window.
     Returns the windows to evaluate (a sublist, same order). -#}
 {% macro _windows_to_evaluate(windows, label_check=none, fail_on='latest') -%}
   {%- if not execute or windows | length <= 1 or fail_on == 'any' or not ml_monitor._incremental_enabled() -%}
@@ -40,7 +44,7 @@
   {%- endfor -%}
   {{ log("ml_monitor: " ~ test_id ~ ": evaluating " ~ (todo | length) ~ " of " ~ (windows | length)
          ~ " windows (" ~ (windows | length - stored | length) ~ " new to the store, " ~ (changed | length)
-         ~ " with new labels; the rest read from ml_monitor_metrics)", info=false) }}
+         ~ " with new labels, theirs or their reference period's; the rest read from ml_monitor_metrics)", info=false) }}
   {{ return(todo) }}
 {%- endmacro %}
 
@@ -102,9 +106,19 @@
     to a prediction of the window - only those new labels are read, and the predictions' key
     and timestamp in the stored windows. Without one: the number of labelled predictions per
     window differs from the stored label_coverage (this reads the keys of every prediction in
-    the stored windows). Returns the keys of the changed windows. -#}
+    the stored windows). Returns the keys of the changed windows.
+
+    A relative reference (label_check.reference, each window's ref_start: performance's and
+    calibration's reference_window): the window's baseline is computed on the labels of its
+    reference period [ref_start, start), so those count as the window's labels too. With a label
+    timestamp the check reads [ref_start, end) of each stored window (the reference period of the
+    oldest reaches before the series), on the reference relation when one is given. Without
+    one, a stored window is also changed when its reference period overlaps a window whose
+    labelled count changed (no count of a reference period is stored: a reference period before
+    the series' first window, or on another relation, is not checked). -#}
 {% macro _windows_with_new_labels(windows, stored, label_check) -%}
   {%- set lj = label_check.lj -%}
+  {%- set ref = label_check.get('reference') -%}
   {%- set checked = [] -%}
   {%- for w in windows[:-1] -%}
     {%- set key = ml_monitor._window_key(w.start, w.end) -%}
@@ -115,6 +129,22 @@
   {%- endfor -%}
   {%- if checked | length == 0 or lj.ts_sql is none -%}{{ return([]) }}{%- endif -%}
   {%- set ts = lj.ts_sql_p -%}
+  {#- the prediction ranges whose new labels change a window: sides of (relation, filter, ranges) -#}
+  {%- set sides = [] -%}
+  {%- if lj.label_ts_sql is not none and ref is not none and ref.relation is none -%}
+    {%- set ranges = [] -%}
+    {%- for c in checked -%}{%- do ranges.append({'i': c.i, 'start': c.w.ref_start, 'end': c.w.end, 'as_of': c.s.as_of}) -%}{%- endfor -%}
+    {%- do sides.append({'relation': label_check.relation, 'filter': label_check.filter, 'ranges': ranges}) -%}
+  {%- else -%}
+    {%- set ranges = [] -%}
+    {%- for c in checked -%}{%- do ranges.append({'i': c.i, 'start': c.w.start, 'end': c.w.end, 'as_of': c.s.as_of}) -%}{%- endfor -%}
+    {%- do sides.append({'relation': label_check.relation, 'filter': label_check.filter, 'ranges': ranges}) -%}
+    {%- if lj.label_ts_sql is not none and ref is not none -%}
+      {%- set ranges = [] -%}
+      {%- for c in checked -%}{%- do ranges.append({'i': c.i, 'start': c.w.ref_start, 'end': c.w.start, 'as_of': c.s.as_of}) -%}{%- endfor -%}
+      {%- do sides.append({'relation': ref.relation, 'filter': ref.filter, 'ranges': ranges}) -%}
+    {%- endif -%}
+  {%- endif -%}
   {%- set sql -%}
     {%- if lj.label_ts_sql is not none %}
     {%- set since = checked | map(attribute='s') | map(attribute='as_of') | min %}
@@ -142,18 +172,43 @@
     {%- endif %}
     -- the stored window of each eligible prediction with such a label
     hits as (
-      select
-        case
-          {%- for c in checked %}
-          when {{ ts }} >= {{ ml_monitor.timestamp_literal(c.w.start) }} and {{ ts }} < {{ ml_monitor.timestamp_literal(c.w.end) }}
-            {%- if lj.label_ts_sql is not none %} and l.mm_label_ts > {{ ml_monitor.timestamp_literal(c.s.as_of) }}{% endif %} then {{ c.i }}
-          {%- endfor %}
-        end as mm_window
-      from {{ label_check.relation }} as p
+      {%- for side in sides %}
+      {%- set ns = namespace(overlap=false) %}
+      {%- for r in side.ranges[1:] %}{% if r.start < side.ranges[loop.index0].end %}{% set ns.overlap = true %}{% endif %}{% endfor %}
+      {%- if not loop.first %}
+      union all
+      {%- endif %}
+      {%- if ns.overlap %}
+      -- overlapping ranges (reference periods): a prediction counts for every window it is in
+      select f.mm_window
+      from {{ side.relation }} as p
       join new_labels as l
         on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}
-      where ({{ label_check.filter }})
-        and ({{ ml_monitor._windows_filter(ts, checked | map(attribute='w') | list) }})
+      join (
+        {%- for r in side.ranges %}
+        select {{ r.i }} as mm_window, {{ ml_monitor.timestamp_literal(r.start) }} as mm_lo,
+               {{ ml_monitor.timestamp_literal(r.end) }} as mm_hi, {{ ml_monitor.timestamp_literal(r.as_of) }} as mm_as_of
+        {%- if not loop.last %} union all{% endif %}
+        {%- endfor %}
+      ) as f
+        on {{ ts }} >= f.mm_lo and {{ ts }} < f.mm_hi and l.mm_label_ts > f.mm_as_of
+      where ({{ side.filter }})
+        and ({{ ml_monitor._windows_filter(ts, side.ranges) }})
+      {%- else %}
+      select
+        case
+          {%- for r in side.ranges %}
+          when {{ ts }} >= {{ ml_monitor.timestamp_literal(r.start) }} and {{ ts }} < {{ ml_monitor.timestamp_literal(r.end) }}
+            {%- if lj.label_ts_sql is not none %} and l.mm_label_ts > {{ ml_monitor.timestamp_literal(r.as_of) }}{% endif %} then {{ r.i }}
+          {%- endfor %}
+        end as mm_window
+      from {{ side.relation }} as p
+      join new_labels as l
+        on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}
+      where ({{ side.filter }})
+        and ({{ ml_monitor._windows_filter(ts, side.ranges) }})
+      {%- endif %}
+      {%- endfor %}
     )
     select mm_window, count(*) as n
     from hits
@@ -163,21 +218,32 @@
   {%- set counts = {} -%}
   {%- for row in run_query(sql).rows -%}{%- do counts.update({row[0] | int: row[1] | int}) -%}{%- endfor -%}
   {%- set changed = [] -%}
+  {%- set changed_ranges = [] -%}
   {%- for c in checked -%}
     {%- if lj.label_ts_sql is not none and counts.get(c.i, 0) > 0
           or lj.label_ts_sql is none and counts.get(c.i, 0) != c.s.labelled -%}
       {%- do changed.append(c.key) -%}
+      {%- do changed_ranges.append(c.w) -%}
     {%- endif -%}
   {%- endfor -%}
+  {#- without a label timestamp: a window whose reference period (on the same relation) overlaps
+      a window whose labelled count changed -#}
+  {%- if lj.label_ts_sql is none and ref is not none and ref.relation is none -%}
+    {%- for c in checked if c.key not in changed -%}
+      {%- for w in changed_ranges -%}
+        {%- if w.start < c.w.start and w.end > c.w.ref_start and c.key not in changed -%}{%- do changed.append(c.key) -%}{%- endif -%}
+      {%- endfor -%}
+    {%- endfor -%}
+  {%- endif -%}
   {{ return(changed) }}
 {%- endmacro %}
 
-{#- SQL boolean: ts inside one of the windows; adjacent windows are merged into one range. -#}
+{#- SQL boolean: ts inside one of the windows; adjacent or overlapping windows are merged into one range. -#}
 {% macro _windows_filter(ts_sql, windows) -%}
   {%- set ranges = [] -%}
   {%- for w in windows | sort(attribute='start') -%}
-    {%- if ranges and ranges[-1].end == w.start -%}
-      {%- do ranges[-1].update({'end': w.end}) -%}
+    {%- if ranges and ranges[-1].end >= w.start -%}
+      {%- do ranges[-1].update({'end': [ranges[-1].end, w.end] | max}) -%}
     {%- else -%}
       {%- do ranges.append({'start': w.start, 'end': w.end}) -%}
     {%- endif -%}

@@ -39,6 +39,17 @@
   {%- for w in candidates -%}{%- do w.update({'idx': loop.index0}) -%}{%- endfor -%}
   {%- set label_check = {'relation': relation, 'lj': lj,
                          'filter': user_filter ~ ' and ' ~ lj.ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(lj.cutoff)} -%}
+  {%- if a.reference_window is not none -%}
+    {#- a relative reference: a window's baseline changes with the labels of its reference period
+        too, so the late-label check covers [window start - reference_window, window end) -#}
+    {%- set rspec = ml_monitor._check_period(test, relation, 'reference_window', a.reference_window) -%}
+    {%- for w in candidates -%}
+      {%- do w.update({'ref_start': ml_monitor._subtract_period(w.start, rspec.period, rspec.count, test, relation, 'reference_window')}) -%}
+    {%- endfor -%}
+    {%- do label_check.update({'reference': {
+          'relation': a.reference,
+          'filter': ('(' ~ a.reference_where ~ ')') if (a.reference_where is string and a.reference_where | trim != '') else '1 = 1'}}) -%}
+  {%- endif -%}
   {%- set todo = ml_monitor._windows_to_evaluate(candidates, label_check, series.fail_on) or [candidates[-1]] -%}
   {#- anomaly: the training windows not scanned come from the metric store -#}
   {%- if series.anomaly is not none -%}
