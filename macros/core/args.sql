@@ -75,7 +75,9 @@
   {%- do ml_monitor._check_unique_names(test, relation, arg, names) -%}
   {%- if exists_in is none -%}{%- do ml_monitor._check_reserved_names(test, relation, arg, names) -%}{%- endif -%}
   {%- do ml_monitor._check_columns_exist(test, relation, arg, names, exists_in if exists_in is not none else relation) -%}
-  {{ return(names | list) }}
+  {#- the relation's own spelling ("Region" for region): the SQL quotes every name, and a quoted
+      name is case-sensitive on PostgreSQL and Snowflake -#}
+  {{ return(ml_monitor._actual_column_names(exists_in if exists_in is not none else relation, names)) }}
 {%- endmacro %}
 
 {#- The columns a scan of the monitored relation adds beside the user's own (_select_list: the
@@ -107,16 +109,26 @@
   {%- endfor -%}
 {%- endmacro %}
 
-{#- The columns of a relation as {lowercase name: {'name', 'dtype'}}, or none when they cannot
-    be known: at parse time, for something that is not a relation, or for a relation that
-    does not exist yet (dbt compile before the first build). -#}
+{#- The columns of a relation as {lowercase name: {'name', 'dtype', 'spellings'}}, or none when
+    they cannot be known: at parse time, for something that is not a relation (a subquery), or
+    for a relation that does not exist yet (dbt compile before the first build). A relation
+    rendered as text (drift tests undo dbt's `where` wrapper to it) is read as that relation. -#}
 {% macro _known_columns(relation) -%}
+  {%- if execute and relation is string -%}{%- set relation = ml_monitor._plain_relation(relation) -%}{%- endif -%}
   {%- if not execute or relation is none or relation is string or relation.identifier is not defined -%}
     {{ return(none) }}
   {%- endif -%}
   {%- set found = {} -%}
   {%- for c in adapter.get_columns_in_relation(relation) -%}
-    {%- do found.update({(c.name | string | lower): {'name': c.name | string, 'dtype': (c.dtype | string)}}) -%}
+    {%- set info = {'name': c.name | string, 'dtype': (c.dtype | string)} -%}
+    {%- set key = c.name | string | lower -%}
+    {#- columns that differ only in case (PostgreSQL's "a" and "A"): the first one, with every
+        spelling in 'spellings' (_column_info picks the exact one) -#}
+    {%- if key in found -%}
+      {%- do found[key].spellings.append(info) -%}
+    {%- else -%}
+      {%- do found.update({key: {'name': info.name, 'dtype': info.dtype, 'spellings': [info]}}) -%}
+    {%- endif -%}
   {%- endfor -%}
   {{ return(found if found else none) }}
 {%- endmacro %}
@@ -149,11 +161,31 @@
   {%- endfor -%}
 {%- endmacro %}
 
-{#- One column's {'name', 'dtype'} (matched without regard to case or quotes), or none. -#}
+{#- One column's {'name', 'dtype'}, or none: the column spelt exactly as `name` (without its
+    quotes), else the one column whose name differs only in case. `name` is the relation's own
+    spelling, the one the SQL must use (a quoted identifier is case-sensitive on PostgreSQL and
+    Snowflake). Two columns differing only in case and neither spelt as `name`: the first
+    (_check_columns_exist makes that a compile error first). -#}
 {% macro _column_info(relation, name, columns=none) -%}
   {%- set cols = columns if columns is not none else ml_monitor._known_columns(relation) -%}
   {%- if cols is none -%}{{ return(none) }}{%- endif -%}
-  {{ return(cols.get(ml_monitor.unquoted(name) | lower)) }}
+  {%- set entry = cols.get(ml_monitor.unquoted(name) | lower) -%}
+  {%- if entry is none -%}{{ return(none) }}{%- endif -%}
+  {%- for s in entry.spellings if s.name == ml_monitor.unquoted(name) -%}{{ return(s) }}{%- endfor -%}
+  {{ return(entry.spellings[0]) }}
+{%- endmacro %}
+
+{#- Column names as the relation spells them (see _column_info), unquoted; a name the relation's
+    columns cannot be read for (parse time, a relation not built yet, a subquery) or does not
+    have is returned as written (without its quotes). -#}
+{% macro _actual_column_names(relation, names) -%}
+  {%- set cols = ml_monitor._known_columns(relation) -%}
+  {%- set out = [] -%}
+  {%- for n in names -%}
+    {%- set info = ml_monitor._column_info(relation, n, cols) if cols is not none else none -%}
+    {%- do out.append(info.name if info is not none else ml_monitor.unquoted(n)) -%}
+  {%- endfor -%}
+  {{ return(out) }}
 {%- endmacro %}
 
 {#- Fails at compile time, naming test, argument and the columns that exist, when a column
@@ -163,7 +195,14 @@
   {%- if cols is none -%}{{ return(none) }}{%- endif -%}
   {%- set missing = [] -%}
   {%- for n in names -%}
-    {%- if (ml_monitor.unquoted(n) | lower) not in cols -%}{%- do missing.append(ml_monitor.unquoted(n)) -%}{%- endif -%}
+    {%- set entry = cols.get(ml_monitor.unquoted(n) | lower) -%}
+    {%- if entry is none -%}{%- do missing.append(ml_monitor.unquoted(n)) -%}
+    {%- elif entry.spellings | length > 1 and ml_monitor.unquoted(n) not in (entry.spellings | map(attribute='name') | list) -%}
+      {#- "a" and "A" both exist and the name is neither: which one is meant cannot be told -#}
+      {{ ml_monitor._arg_error(test, relation, arg, "names column " ~ ml_monitor.unquoted(n) ~ ", which matches "
+          ~ (entry.spellings | map(attribute='name') | join(' and ')) ~ " of " ~ in_relation
+          ~ " without regard to case: write one of them exactly", names | join(", ")) }}
+    {%- endif -%}
   {%- endfor -%}
   {%- if missing -%}
     {%- set existing = cols.values() | map(attribute='name') | list -%}
@@ -194,7 +233,7 @@
   {%- set listed = [] -%}
   {%- for n in names -%}{%- do listed.append(ml_monitor.unquoted(n) | lower) -%}{%- endfor -%}
   {%- if column_name is not none and (ml_monitor.unquoted(column_name) | lower) not in listed -%}
-    {%- set names = [column_name] + names -%}
+    {%- set names = ml_monitor._actual_column_names(relation, [column_name]) + names -%}
   {%- endif -%}
   {%- if names | length == 0 -%}
     {{ ml_monitor._arg_error(test, relation, arg, "is required: place the test under a column or pass " ~ arg ~ ": [...]", "nothing") }}

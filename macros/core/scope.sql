@@ -468,7 +468,7 @@ window_facts as (
         ~ " cannot be read (an ephemeral model or a subquery?): it is read as a naive UTC timestamp. If it carries"
         ~ " a time zone, monitor a view or table of it so that windows do not depend on the session's time zone.") -%}
   {%- endif -%}
-  {%- set col = (alias ~ '.' if alias else '') ~ ml_monitor.quote_column(name) -%}
+  {%- set col = (alias ~ '.' if alias else '') ~ ml_monitor.quote_column(info.name if info is not none else name) -%}
   {{ return(ml_monitor.timestamp_as_utc(col, info.dtype if info is not none else none)) }}
 {%- endmacro %}
 

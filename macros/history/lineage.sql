@@ -93,6 +93,7 @@
   {%- set relation = adapter.get_relation(database=target_node.database, schema=target_node.schema,
                                           identifier=(target_node.identifier if target_node.resource_type == 'source' else (target_node.alias or target_node.name))) -%}
   {%- if relation is none or ml_monitor._column_info(relation, col) is none -%}{{ return([]) }}{%- endif -%}
+  {%- set col = ml_monitor._column_info(relation, col).name -%}
   {%- set conds = [ml_monitor.quote_column(col) ~ ' is not null'] -%}
   {%- for w in [kwargs.get('where'), (node.config.where if node.config.where is defined else none)] -%}
     {%- if w is string and w | trim != '' -%}{%- do conds.append('(' ~ w ~ ')') -%}{%- endif -%}

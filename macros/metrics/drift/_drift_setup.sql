@@ -126,8 +126,10 @@
     {%- do ml_monitor._check_choice(test, relation, 'kind', kind, kinds) -%}
   {%- endif -%}
   {%- set found = {} -%}
+  {#- by lower-case name, and by exact name (the one of two columns differing only in case) -#}
   {%- for c in ml_monitor._relation_columns(relation) -%}
-    {%- do found.update({(c.name | lower): c}) -%}
+    {%- if (c.name | lower) not in found -%}{%- do found.update({(c.name | lower): c}) -%}{%- endif -%}
+    {%- do found.update({c.name: c}) -%}
   {%- endfor -%}
   {#- the reference relation's column types, when it is another relation -#}
   {%- set ref_found = {} -%}
@@ -151,9 +153,9 @@
   {%- set out = [] -%}
   {%- for n in names -%}
     {%- set name = ml_monitor.unquoted(n) -%}
-    {%- set col = found.get(name | lower) -%}
+    {%- set col = found.get(name) or found.get(name | lower) -%}
     {%- if col is none -%}
-      {{ ml_monitor._arg_error(test, relation, 'columns', "must name columns of the relation (it has: " ~ (found.keys() | list | sort | join(', ')) ~ ")", name) }}
+      {{ ml_monitor._arg_error(test, relation, 'columns', "must name columns of the relation (it has: " ~ (found.keys() | map('lower') | unique | sort | join(', ')) ~ ")", name) }}
     {%- endif -%}
     {%- set is_num = ml_monitor._is_numeric_type(col.dtype) -%}
     {%- set k = none -%}
@@ -218,19 +220,25 @@
 {#- Columns (name, dtype) of a relation; generic tests pass their model as rendered text. -#}
 {% macro _relation_columns(relation) -%}
   {%- if relation is string -%}
-    {%- set parts = [] -%}
-    {%- for m in modules.re.findall('"([^"]+)"|`([^`]+)`|([A-Za-z0-9_$]+)', relation) -%}
-      {%- do parts.append(m[0] or m[1] or m[2]) -%}
-    {%- endfor -%}
-    {%- set plain = modules.re.match('^\\s*("[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)(\\s*\\.\\s*("[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)){0,2}\\s*$', relation) -%}
-    {%- if plain and parts | length >= 2 -%}
-      {%- set rel = api.Relation.create(database=(parts[-3] if parts | length == 3 else none),
-                                        schema=parts[-2], identifier=parts[-1]) -%}
-      {{ return(adapter.get_columns_in_relation(rel)) }}
-    {%- endif -%}
+    {%- set rel = ml_monitor._plain_relation(relation) -%}
+    {%- if rel is not none -%}{{ return(adapter.get_columns_in_relation(rel)) }}{%- endif -%}
     {{ return(get_column_schema_from_query('select * from ' ~ relation)) }}
   {%- endif -%}
   {{ return(adapter.get_columns_in_relation(relation)) }}
+{%- endmacro %}
+
+{#- A relation rendered as text ("db"."schema"."t", schema.t) as a Relation; none for anything
+    else (a subquery). -#}
+{% macro _plain_relation(relation) -%}
+  {%- set parts = [] -%}
+  {%- for m in modules.re.findall('"([^"]+)"|`([^`]+)`|([A-Za-z0-9_$]+)', relation) -%}
+    {%- do parts.append(m[0] or m[1] or m[2]) -%}
+  {%- endfor -%}
+  {%- set plain = modules.re.match('^\\s*("[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)(\\s*\\.\\s*("[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)){0,2}\\s*$', relation) -%}
+  {%- if plain and parts | length >= 2 -%}
+    {{ return(api.Relation.create(database=(parts[-3] if parts | length == 3 else none), schema=parts[-2], identifier=parts[-1])) }}
+  {%- endif -%}
+  {{ return(none) }}
 {%- endmacro %}
 
 {#- Generic tests get their model wrapped by dbt when a `where` is given (dbt treats `where`

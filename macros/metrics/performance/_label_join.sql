@@ -18,8 +18,8 @@
   {%- set pkeys = ml_monitor._check_names(test, relation, 'join_key', join_key, required=true) -%}
   {%- set lkeys = ml_monitor._check_names(test, relation, 'label_join_key', label_join_key, exists_in=labels) -%}
   {%- if lkeys | length == 0 -%}
-    {%- set lkeys = pkeys -%}
-    {%- do ml_monitor._check_columns_exist(test, relation, 'join_key', lkeys, labels) -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'join_key', pkeys, labels) -%}
+    {%- set lkeys = ml_monitor._actual_column_names(labels, pkeys) -%}
   {%- endif -%}
   {%- if lkeys | length != pkeys | length -%}
     {{ ml_monitor._arg_error(test, relation, 'label_join_key', 'must name as many columns as join_key (' ~ (pkeys | length) ~ ')', label_join_key) }}

@@ -31,8 +31,12 @@
 
   {#- ---- the prediction column (a test placed under a column: that column) ---- -#}
   {%- set prediction_column = a.prediction_column if a.prediction_column is not none else a.column_name -%}
-  {%- if prediction_column is not none and (ml_monitor._check_names(test, relation, 'prediction_column', prediction_column) | length) != 1 -%}
-    {{ ml_monitor._arg_error(test, relation, 'prediction_column', 'must be one column name', prediction_column) }}
+  {%- if prediction_column is not none -%}
+    {%- set checked = ml_monitor._check_names(test, relation, 'prediction_column', prediction_column) -%}
+    {%- if (checked | length) != 1 -%}
+      {{ ml_monitor._arg_error(test, relation, 'prediction_column', 'must be one column name', prediction_column) }}
+    {%- endif -%}
+    {%- set prediction_column = checked[0] -%}
   {%- endif -%}
   {%- if ns.pred and prediction_column is none -%}
     {{ ml_monitor._arg_error(test, relation, 'prediction_column', 'is required for ' ~ (metrics | join(', ')) ~ (' and per_class' if a.per_class else '') ~ ' (the predicted class)', 'nothing') }}
@@ -58,7 +62,7 @@
       {%- do declared.append(cls) -%}
       {%- do columns.append(ml_monitor.unquoted(col)) -%}
     {%- endfor -%}
-    {%- do ml_monitor._check_names(test, relation, 'score_columns', columns) -%}
+    {%- set columns = ml_monitor._check_names(test, relation, 'score_columns', columns) -%}
     {%- for col in columns -%}
       {%- set info = ml_monitor._column_info(relation, col) -%}
       {%- if info is not none and ml_monitor._value_kind(info.dtype) != 'numbers' -%}

@@ -186,12 +186,20 @@
     {%- if need_score and score_column is none -%}{%- set score_column = a.column_name -%}
     {%- elif need_pred and prediction_column is none and decision_threshold is none -%}{%- set prediction_column = a.column_name -%}{%- endif -%}
   {%- endif -%}
+  {#- each one column, kept in the relation's own spelling (_check_names) -#}
+  {%- set spelt = {} -%}
   {%- for arg, v in [('score_column', score_column), ('prediction_column', prediction_column), ('challenger_score_column', a.challenger_score_column),
                       ('challenger_prediction_column', a.challenger_prediction_column), ('model_version_column', a.model_version_column)] -%}
-    {%- if v is not none and (ml_monitor._check_names(test, relation, arg, v) | length) != 1 -%}
+    {%- set checked = ml_monitor._check_names(test, relation, arg, v) if v is not none else [] -%}
+    {%- if v is not none and (checked | length) != 1 -%}
       {{ ml_monitor._arg_error(test, relation, arg, 'must be one column name', v) }}
     {%- endif -%}
+    {%- do spelt.update({arg: checked[0] if checked else none}) -%}
   {%- endfor -%}
+  {%- set score_column = spelt.score_column -%}
+  {%- set prediction_column = spelt.prediction_column -%}
+  {%- do a.update({'challenger_score_column': spelt.challenger_score_column, 'challenger_prediction_column': spelt.challenger_prediction_column,
+                   'model_version_column': spelt.model_version_column}) -%}
   {%- do ml_monitor._check_number(test, relation, 'decision_threshold', decision_threshold) -%}
   {%- if kind == 'classification' and need_pred -%}
     {%- if prediction_column is none and decision_threshold is none -%}

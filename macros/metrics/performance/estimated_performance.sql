@@ -28,12 +28,19 @@
   {%- set known = ['roc_auc'] + confusion_metrics -%}
   {%- set metrics = ml_monitor._cbpe_metrics(test, relation, metric, known) -%}
   {%- if column_name is not none and score_column is none -%}{%- set score_column = column_name -%}{%- endif -%}
+  {%- set spelt = {} -%}
   {%- for arg, v in [('score_column', score_column), ('prediction_column', prediction_column), ('label_column', label_column)] -%}
-    {#- the label is a column of the labelled reference, the rest of the scored relation -#}
-    {%- if v is not none and (ml_monitor._check_names(test, relation, arg, v, exists_in=((reference if reference is not none else labels) if arg == 'label_column' else none)) | length) != 1 -%}
+    {#- the label is a column of the labelled reference, the rest of the scored relation; each kept
+        in its relation's own spelling (_check_names) -#}
+    {%- set checked = ml_monitor._check_names(test, relation, arg, v, exists_in=((reference if reference is not none else labels) if arg == 'label_column' else none)) if v is not none else [] -%}
+    {%- if v is not none and (checked | length) != 1 -%}
       {{ ml_monitor._arg_error(test, relation, arg, 'must be one column name', v) }}
     {%- endif -%}
+    {%- do spelt.update({arg: checked[0] if checked else none}) -%}
   {%- endfor -%}
+  {%- set score_column = spelt.score_column -%}
+  {%- set prediction_column = spelt.prediction_column -%}
+  {%- set label_column = spelt.label_column -%}
   {%- if score_column is none -%}
     {{ ml_monitor._arg_error(test, relation, 'score_column', 'is required: the predicted probability of the positive class', 'nothing') }}
   {%- endif -%}
