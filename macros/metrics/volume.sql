@@ -65,7 +65,7 @@ window_facts as (
 
 -- the overall row and every segment seen in any scanned window (reference windows included)
 -- and, when the anomaly trains from the metric store, in the stored windows of its series
-{%- set store = scope.anomaly.store if scope.anomaly is not none else none %}
+{%- set store = scope.anomaly.store if (scope.anomaly is not none and scope.segments) else none %}
 segment_keys as (
   select distinct segment_column, segment_value
   from (
