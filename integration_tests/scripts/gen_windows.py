@@ -117,15 +117,13 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
         nn = float(len(set(d) - ref_values)) if len(g) else None
         rows.append(obs("cardinality_windows", "cardinality", "cat", s, e, sc, sv, "new_categories", nn, 0.0,
                         len(g), status_of(nn, len(g), 1, nn is not None and nn > 0)))
-    # 5. volume by segment, 5 windows, each against the mean of the 2 windows before it
+    # 5. volume by segment, 5 windows, each against the mean of the 2 windows before it; every
+    #    segment seen in any of the 7 scanned days has a row in every window (0 rows where absent)
+    scan = df[(df.event_ts >= AS_OF - 7 * DAY) & (df.event_ts < AS_OF)]
     for s, e in windows(5):
-        cur_rows = df[(df.event_ts >= s) & (df.event_ts < e)]
-        span = df[(df.event_ts >= s - 2 * DAY) & (df.event_ts < e)]
-        for sc, sv, g in groups(span, ["segment"]):
-            if sc is not None and len(g) == 0:
-                continue
-            cur = int((g.event_ts >= s).sum())
-            ref = int((g.event_ts < s).sum())
+        for sc, sv, g in groups(scan, ["segment"]):
+            cur = int(((g.event_ts >= s) & (g.event_ts < e)).sum())
+            ref = int(((g.event_ts >= s - 2 * DAY) & (g.event_ts < s)).sum())
             rows.append(obs("volume_windows", "volume", None, s, e, sc, sv, "row_count", float(cur), 10.0, cur,
                             "fail" if cur < 10 else "pass"))
             ratio = cur / (ref / 2.0) if ref else None

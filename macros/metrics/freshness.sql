@@ -46,9 +46,12 @@ long as (
 {#- freshness with windows: N (or anomaly): the age of the newest row at each window's end,
     hours_since_latest = (window_end - newest timestamp before window_end) / 3600, from one scan
     grouped by window (the newest row up to a window is the running max of the per-window max).
-    The newest window's value is the plain freshness at as_of when its latest row lies in the
-    scanned windows; a window with no row up to its end (nothing read before the oldest window)
-    is no_data. sample_size counts the rows up to the window end. -#}
+    Rows before a scanned window that are in no scanned window (before the oldest, or between
+    scanned windows when incremental refresh scans a few) are read too, as one aggregate per gap
+    (newest timestamp and row count per segment): the age is the newest row before the window
+    end however old, so a re-run that scans only the newest window still sees yesterday's row.
+    The newest window's value is the plain freshness at as_of; a window with no row at all up
+    to its end is no_data. sample_size counts the rows up to the window end. -#}
 {% macro _freshness_series(relation, timestamp_column, max_age, where, segment_by, min_rows, window, windows,
                            fail_on, anomaly, test) -%}
   {%- set scope = ml_monitor._scope(test, relation, where, segment_by, timestamp_column, window, min_rows,
@@ -58,6 +61,7 @@ long as (
   {%- endif -%}
   {%- set spec = ml_monitor._check_period(test, relation, 'max_age', max_age) if max_age is not none else none -%}
   {%- set max_hours = (ml_monitor._period_seconds(spec) / 3600.0) if spec is not none else none -%}
+  {%- set gaps = ml_monitor._freshness_gaps(scope) -%}
   {%- set seg_match = ml_monitor.null_safe_equal('c.segment_column', 'g.segment_column') ~ ' and ' ~ ml_monitor.null_safe_equal('c.segment_value', 'g.segment_value') -%}
 
 with source as (
@@ -79,17 +83,43 @@ windows_frame as (
   {{ ml_monitor._windows_frame_sql(scope) }}
 ),
 
+-- rows before a scanned window and in none (the gaps of _freshness_gaps): keyed to the scanned
+-- window just after them, for the running max below; only the timestamp and segment columns
+gap_source as (
+  select {% for sg in scope.segments %}{{ sg.sql }}, {% endfor %}{{ scope.timestamp_sql }} as ml_ts,
+         {{ gaps.key_sql }} as ml_window_start
+  from {{ relation }}
+  where {{ scope.user_filter }}
+    and {{ gaps.filter_sql }}
+),
+
+gap_counted as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows,
+    max({{ ml_monitor.to_timestamp('ml_ts') }}) as latest
+  from gap_source
+  {{ ml_monitor._group_by_segments(scope) }}
+),
+
+-- the scanned windows' aggregates and the gaps' before them
+counted_all as (
+  select * from counted where ml_window_start is not null
+  union all
+  select * from gap_counted
+),
+
 -- rows with a NULL timestamp (read, in no window): counted and said in every row's detail
 window_facts as (
   select sum(case when ml_window_start is null and segment_column is null then n_rows else 0 end) as ml_null_ts_rows
   from counted
 ),
 
--- the overall row and every segment seen in any window, at every window
+-- the overall row and every segment seen in any window or before it, at every window
 segment_keys as (
   select distinct segment_column, segment_value
   from (
-    select segment_column, segment_value from counted where ml_window_start is not null
+    select segment_column, segment_value from counted_all
     union all
     select {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
   ) as k
@@ -107,7 +137,11 @@ aggregated as (
                                           rows between unbounded preceding and current row) as n_rows
   from (select f.window_start, f.window_end, f.ml_window_label, k.segment_column, k.segment_value, w.ml_null_ts_rows
         from windows_frame as f cross join segment_keys as k cross join window_facts as w) as g
-  left join counted as c
+  left join (
+    select ml_window_start, segment_column, segment_value, sum(n_rows) as n_rows, max(latest) as latest
+    from counted_all
+    group by ml_window_start, segment_column, segment_value
+  ) as c
     on c.ml_window_start = g.window_start and {{ seg_match }}
 ),
 
@@ -116,6 +150,32 @@ long as (
 )
 
 {{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
+{%- endmacro %}
+
+{#- The rows before a scanned window that lie in no scanned window: the gaps before each run of
+    adjacent scanned windows (before the oldest: the whole earlier table). Returns filter_sql (a
+    row is in a gap; literal bounds) and key_sql (the start of the scanned window just after the
+    row's gap). -#}
+{% macro _freshness_gaps(scope) -%}
+  {%- set ts = scope.timestamp_sql -%}
+  {%- set ranges = [] -%}
+  {%- for w in scope.key_windows -%}
+    {%- if ranges and ranges[-1][1] == w.start -%}
+      {%- do ranges.append([ranges.pop()[0], w.end]) -%}
+    {%- else -%}
+      {%- do ranges.append([w.start, w.end]) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set conds = [] -%}
+  {%- set whens = [] -%}
+  {%- for r in ranges -%}
+    {%- set hi = ml_monitor.timestamp_literal(r[0]) -%}
+    {%- set cond = ts ~ ' < ' ~ hi if loop.first
+                   else '(' ~ ts ~ ' >= ' ~ ml_monitor.timestamp_literal(ranges[loop.index0 - 1][1]) ~ ' and ' ~ ts ~ ' < ' ~ hi ~ ')' -%}
+    {%- do conds.append(cond) -%}
+    {%- do whens.append('when ' ~ cond ~ ' then ' ~ hi) -%}
+  {%- endfor -%}
+  {{ return({'filter_sql': '(' ~ (conds | join(' or ')) ~ ')', 'key_sql': 'case ' ~ (whens | join(' ')) ~ ' end'}) }}
 {%- endmacro %}
 
 {#- The observation rows of freshness from `aggregated` (segment keys, n_rows and the newest

@@ -51,18 +51,65 @@ counted as (
   {{ ml_monitor._group_by_segments(scope) }}
 ),
 
-{{ ml_monitor._complete_windows(scope, 'counted', 'current_counts') }},
+windows_frame as (
+  {{ ml_monitor._windows_frame_sql(scope) }}
+),
+
+-- rows with a NULL timestamp and the first timestamp read in any scanned window (where the data starts)
+window_facts as (
+  select
+    sum(case when ml_window_start is null and segment_column is null then ml_group_rows else 0 end) as ml_null_ts_rows,
+    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
+  from counted
+),
+
+-- the overall row and every segment seen in any scanned window (reference windows included)
+-- and, when the anomaly trains from the metric store, in the stored windows of its series
+{%- set store = scope.anomaly.store if (scope.anomaly is not none and scope.segments) else none %}
+segment_keys as (
+  select distinct segment_column, segment_value
+  from (
+    select segment_column, segment_value from counted where ml_window_start is not null
+    {%- if store is not none %}
+    union all
+    select segment_column, segment_value
+    from ({{ ml_monitor.metric_store_sql(store.history, store.test_id) }}) as ml_store
+    where metric = 'row_count' and segment_column is not null
+      and window_start in ({% for sw in store.windows %}{{ sw.start_sql }}{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- endif %}
+    union all
+    select {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
+  ) as k
+),
+
+-- every evaluated window for every segment: 0 rows where the segment has none; ml_before_data:
+-- the window ends at or before the first row read (the data starts later), not a 0
+current_counts as (
+  select f.window_start, f.window_end, f.ml_window_label,
+         {{ ml_monitor._window_note_sql(scope, 'f', 'wf') }} as ml_window_note,
+         k.segment_column, k.segment_value, coalesce(c.n_rows, 0) as n_rows,
+         case when f.window_end <= wf.ml_data_from then 1 else 0 end as ml_before_data,
+         wf.ml_data_from
+  from windows_frame as f
+  cross join segment_keys as k
+  cross join window_facts as wf
+  left join counted as c
+    on c.ml_window_start = f.window_start
+   and {{ ml_monitor.null_safe_equal('c.segment_column', 'k.segment_column') }}
+   and {{ ml_monitor.null_safe_equal('c.segment_value', 'k.segment_value') }}
+),
 
 -- each window's reference: the reference_periods windows just before it (ml_ref_start .. window_start)
 both_counts as (
   select window_start, window_end, ml_window_label, ml_window_note, segment_column, segment_value,
-         n_rows as n_current, 0 as n_reference
+         n_rows as n_current, 0 as n_reference, ml_before_data, ml_data_from
   from current_counts
   {%- if reference_periods is not none %}
   union all
   select windows_frame.window_start, windows_frame.window_end, windows_frame.ml_window_label,
          {{ ml_monitor.null_string() }} as ml_window_note, counted.segment_column, counted.segment_value,
-         0 as n_current, counted.n_rows as n_reference
+         0 as n_current, counted.n_rows as n_reference, 0 as ml_before_data,
+         {{ ml_monitor.to_timestamp('null') }} as ml_data_from
   from windows_frame
   join counted
     on counted.ml_window_start >= windows_frame.ml_ref_start
@@ -72,7 +119,8 @@ both_counts as (
 
 aggregated as (
   select window_start, window_end, ml_window_label, max(ml_window_note) as ml_window_note,
-         segment_column, segment_value, sum(n_current) as n_current, sum(n_reference) as n_reference
+         segment_column, segment_value, sum(n_current) as n_current, sum(n_reference) as n_reference,
+         max(ml_before_data) as ml_before_data, max(ml_data_from) as ml_data_from
   from both_counts
   group by window_start, window_end, ml_window_label, segment_column, segment_value
 ),
@@ -89,7 +137,8 @@ aggregated as (
   select
     {{ ml_monitor._segment_keys(scope) }},
     sum(case when {{ in_window }} then 1 else 0 end) as n_current,
-    sum(case when {{ in_window }} then 0 else 1 end) as n_reference
+    sum(case when {{ in_window }} then 0 else 1 end) as n_reference,
+    0 as ml_before_data, {{ ml_monitor.to_timestamp('null') }} as ml_data_from
   from source
   {{ ml_monitor._group_by_segments(scope) }}
 ),
@@ -109,9 +158,12 @@ long as (
   {%- endset %}
   {%- set part -%}
   select
-    {{ ml_monitor._long_row(scope, none, 'row_count', value=ml_monitor.to_double('coalesce(n_current, 0)'),
+    {{ ml_monitor._long_row(scope, none, 'row_count',
+         value='case when ml_before_data = 1 then ' ~ ml_monitor.null_double() ~ ' else ' ~ ml_monitor.to_double('coalesce(n_current, 0)') ~ ' end',
          threshold=min_count if min_count is not none else max_count, sample_size='coalesce(n_current, 0)',
-         is_fail='(' ~ count_fail ~ ')', detail=detail) }}
+         is_fail='(' ~ count_fail ~ ')', detail=detail,
+         undefined_reason="case when ml_before_data = 1 then 'before the data starts: the window ends at or before the first row read, at ' || "
+                          ~ ml_monitor.to_string('ml_data_from') ~ " end") }}
   from aggregated
   {%- endset %}
   {%- do parts.append(part) %}
