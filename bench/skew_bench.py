@@ -160,6 +160,23 @@ class LoadSampler:
         self._thread.join()
 
 
+def run_pandas_child(script: str, db: Path, repeat: int) -> dict:
+    """`script --pandas-child db`: (c) in a process of its own (its peak RSS is pandas' alone);
+    the JSON it prints last."""
+    child = subprocess.run([sys.executable, script, "--pandas-child", str(db), "--repeat", str(repeat)],
+                           check=True, capture_output=True, text=True)
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def timed_connection(db: Path, memory_limit: str | None):
+    """A read-only DuckDB connection for the timed queries: 2 threads, `memory_limit` if given."""
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("set threads to 2")
+    if memory_limit:
+        con.execute(f"set memory_limit = '{memory_limit}'")
+    return con
+
+
 def median_time(fn, repeat: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeat):
@@ -194,19 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         sql_no_examples = compile_skew(db, Path(tmp), n_examples=0)
     with LoadSampler() as load:
         # pandas first, while this process holds no DuckDB database (both never in memory at once)
-        if args.no_pandas:
-            load_s = pandas_s = pandas_peak_mb = None
-            expected = {}
-        else:
-            child = subprocess.run([sys.executable, __file__, "--pandas-child", str(db), "--repeat", str(args.repeat)],
-                                   check=True, capture_output=True, text=True)
-            c = json.loads(child.stdout.strip().splitlines()[-1])
-            load_s, pandas_s, pandas_peak_mb = c["pandas_load_s"], c["pandas_s"], c["pandas_peak_rss_mb"]
-            expected = {(g, f): (v,) for g, f, v in c["expected"]}
-        con = duckdb.connect(str(db), read_only=True)
-        con.execute("set threads to 2")
-        if args.memory_limit:
-            con.execute(f"set memory_limit = '{args.memory_limit}'")
+        c = None if args.no_pandas else run_pandas_child(__file__, db, args.repeat)
+        load_s, pandas_s, pandas_peak_mb = (None, None, None) if c is None else \
+            (c["pandas_load_s"], c["pandas_s"], c["pandas_peak_rss_mb"])
+        expected = {} if c is None else {(g, f): (v,) for g, f, v in c["expected"]}
+        con = timed_connection(db, args.memory_limit)
         scan_s, _ = median_time(lambda: raw_scan(con), args.repeat)
         skew_s, rows = median_time(lambda: con.execute(sql).fetchall(), args.repeat)
         cols = [d[0] for d in con.description] if con.description else []

@@ -31,7 +31,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -41,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from skew_bench import LoadSampler, compile_inline, median_time  # noqa: E402
+from skew_bench import LoadSampler, compile_inline, median_time, run_pandas_child, timed_connection  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SEGMENTS = ["model_version", "endpoint"]
@@ -155,19 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         sql = compile_slo(db, Path(tmp))
     with LoadSampler() as load:
         # pandas first, while this process holds no DuckDB database (both never in memory at once)
-        if args.no_pandas:
-            load_s = pandas_s = pandas_peak_mb = None
-            expected = {}
-        else:
-            child = subprocess.run([sys.executable, __file__, "--pandas-child", str(db), "--repeat", str(args.repeat)],
-                                   check=True, capture_output=True, text=True)
-            c = json.loads(child.stdout.strip().splitlines()[-1])
-            load_s, pandas_s, pandas_peak_mb = c["pandas_load_s"], c["pandas_s"], c["pandas_peak_rss_mb"]
-            expected = {tuple(e[:4]): e[4] for e in c["expected"]}
-        con = duckdb.connect(str(db), read_only=True)
-        con.execute("set threads to 2")
-        if args.memory_limit:
-            con.execute(f"set memory_limit = '{args.memory_limit}'")
+        c = None if args.no_pandas else run_pandas_child(__file__, db, args.repeat)
+        load_s, pandas_s, pandas_peak_mb = (None, None, None) if c is None else \
+            (c["pandas_load_s"], c["pandas_s"], c["pandas_peak_rss_mb"])
+        expected = {} if c is None else {tuple(e[:4]): e[4] for e in c["expected"]}
+        con = timed_connection(db, args.memory_limit)
         scan_s, _ = median_time(lambda: raw_scan(con), args.repeat)
         slo_s, rows = median_time(lambda: con.execute(sql).fetchall(), args.repeat)
         cols = [d[0] for d in con.description]

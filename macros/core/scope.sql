@@ -271,9 +271,8 @@
   {{ return('case ' ~ (parts | join(' ')) ~ ' end') }}
 {%- endmacro %}
 
-{#- The scan filter of a list of windows (oldest first): adjacent windows merged into one
-    range, `(ts >= s and ts < e) or ...` with literal bounds (partition pruning). -#}
-{% macro _window_ranges_sql(ts, windows) -%}
+{#- [start, end] ranges of a list of windows (oldest first), adjacent windows merged. -#}
+{% macro _merged_ranges(windows) -%}
   {%- set ranges = [] -%}
   {%- for w in windows -%}
     {%- if ranges and ranges[-1][1] == w.start -%}
@@ -282,8 +281,14 @@
       {%- do ranges.append([w.start, w.end]) -%}
     {%- endif -%}
   {%- endfor -%}
+  {{ return(ranges) }}
+{%- endmacro %}
+
+{#- The scan filter of a list of windows (oldest first): adjacent windows merged into one
+    range, `(ts >= s and ts < e) or ...` with literal bounds (partition pruning). -#}
+{% macro _window_ranges_sql(ts, windows) -%}
   {%- set parts = [] -%}
-  {%- for r in ranges -%}
+  {%- for r in ml_monitor._merged_ranges(windows) -%}
     {%- do parts.append('(' ~ ts ~ ' >= ' ~ ml_monitor.timestamp_literal(r[0]) ~ ' and ' ~ ts ~ ' < ' ~ ml_monitor.timestamp_literal(r[1]) ~ ')') -%}
   {%- endfor -%}
   {{ return('(' ~ (parts | join(' or ')) ~ ')') }}
@@ -317,13 +322,7 @@ windows_frame as (
   {{ ml_monitor._windows_frame_sql(scope) }}
 ),
 
--- rows with a NULL timestamp and the first timestamp seen in any window
-window_facts as (
-  select
-    sum(case when ml_window_start is null and segment_column is null then ml_group_rows else 0 end) as ml_null_ts_rows,
-    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
-  from {{ rows_cte }}
-),
+{{ ml_monitor._window_facts_cte(rows_cte) }},
 
 -- every evaluated window, with or without data: the frame left-joined to the aggregate
 {{ name }} as (
@@ -339,6 +338,19 @@ window_facts as (
     on {{ rows_cte }}.ml_window_start = windows_frame.window_start
 )
   {%- endif -%}
+{%- endmacro %}
+
+{#- window_facts: the rows with a NULL timestamp (window key null) and the first timestamp read
+    in any scanned window, from an aggregate grouped by window and segment with a row count
+    (`rows_col`: _segment_keys' ml_group_rows, or drift's n_rows) and ml_first_ts. -#}
+{% macro _window_facts_cte(rows_cte, rows_col='ml_group_rows') -%}
+-- rows with a NULL timestamp and the first timestamp seen in any window
+window_facts as (
+  select
+    sum(case when ml_window_start is null and segment_column is null then {{ rows_col }} else 0 end) as ml_null_ts_rows,
+    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
+  from {{ rows_cte }}
+)
 {%- endmacro %}
 
 {#- The per-window sentence appended to detail: a first window with data that is only partly

@@ -71,12 +71,7 @@ with source as (
 ),
 
 counted as (
-  select
-    {{ ml_monitor._segment_keys(scope) }},
-    count(*) as n_rows,
-    max({{ ml_monitor.to_timestamp('ml_ts') }}) as latest
-  from source
-  {{ ml_monitor._group_by_segments(scope) }}
+  {{ ml_monitor._freshness_counted(scope, 'source') }}
 ),
 
 windows_frame as (
@@ -94,12 +89,7 @@ gap_source as (
 ),
 
 gap_counted as (
-  select
-    {{ ml_monitor._segment_keys(scope) }},
-    count(*) as n_rows,
-    max({{ ml_monitor.to_timestamp('ml_ts') }}) as latest
-  from gap_source
-  {{ ml_monitor._group_by_segments(scope) }}
+  {{ ml_monitor._freshness_counted(scope, 'gap_source') }}
 ),
 
 -- the scanned windows' aggregates and the gaps' before them
@@ -152,20 +142,23 @@ long as (
 {{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
 {%- endmacro %}
 
+{#- Rows and newest timestamp per window key and segment of `source` (ml_ts, ml_window_start). -#}
+{% macro _freshness_counted(scope, source) -%}
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows,
+    max({{ ml_monitor.to_timestamp('ml_ts') }}) as latest
+  from {{ source }}
+  {{ ml_monitor._group_by_segments(scope) }}
+{%- endmacro %}
+
 {#- The rows before a scanned window that lie in no scanned window: the gaps before each run of
     adjacent scanned windows (before the oldest: the whole earlier table). Returns filter_sql (a
     row is in a gap; literal bounds) and key_sql (the start of the scanned window just after the
     row's gap). -#}
 {% macro _freshness_gaps(scope) -%}
   {%- set ts = scope.timestamp_sql -%}
-  {%- set ranges = [] -%}
-  {%- for w in scope.key_windows -%}
-    {%- if ranges and ranges[-1][1] == w.start -%}
-      {%- do ranges.append([ranges.pop()[0], w.end]) -%}
-    {%- else -%}
-      {%- do ranges.append([w.start, w.end]) -%}
-    {%- endif -%}
-  {%- endfor -%}
+  {%- set ranges = ml_monitor._merged_ranges(scope.key_windows) -%}
   {%- set conds = [] -%}
   {%- set whens = [] -%}
   {%- for r in ranges -%}

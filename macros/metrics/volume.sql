@@ -55,13 +55,8 @@ windows_frame as (
   {{ ml_monitor._windows_frame_sql(scope) }}
 ),
 
--- rows with a NULL timestamp and the first timestamp read in any scanned window (where the data starts)
-window_facts as (
-  select
-    sum(case when ml_window_start is null and segment_column is null then ml_group_rows else 0 end) as ml_null_ts_rows,
-    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
-  from counted
-),
+-- ml_data_from: where the data starts in the scanned windows
+{{ ml_monitor._window_facts_cte('counted') }},
 
 -- the overall row and every segment seen in any scanned window (reference windows included)
 -- and, when the anomaly trains from the metric store, in the stored windows of its series

@@ -234,10 +234,5 @@ drift_rows as (
     the first timestamp of the scanned windows (a partly covered first window). From a counts
     CTE grouped by window (null = NULL timestamp) and segment, with n_rows and ml_first_ts. -#}
 {% macro _drift_window_facts(counts) -%}
-window_facts as (
-  select
-    sum(case when ml_window_start is null and segment_column is null then n_rows else 0 end) as ml_null_ts_rows,
-    min(case when ml_window_start is not null then ml_first_ts end) as ml_data_from
-  from {{ counts }}
-)
+{{ ml_monitor._window_facts_cte(counts, 'n_rows') }}
 {%- endmacro %}
