@@ -211,6 +211,23 @@ def test_volume_segment_without_rows_in_a_window_is_zero(project):
     assert _one(rows, segment_value="eu", window_start=dt.datetime(2026, 3, 19)).status == "fail"
 
 
+def test_volume_segment_that_stops_after_a_backfill_is_zero_on_the_incremental_run(project):
+    """A scheduled run after a backfill scans only the new window: eu (last rows on 03-18) must
+    still get its 0-row row on 03-19 and fail min_count, its segment known from the metric store."""
+    ev, build = project
+    first = build("2026-03-19", "vol_segments")
+    assert set(first.window_start) == {dt.datetime(2026, 3, 17), dt.datetime(2026, 3, 18)}
+    obs = build("2026-03-20", "vol_segments")
+    rows = obs[obs.metric == "row_count"]
+    assert set(rows.window_start) == {dt.datetime(2026, 3, 19)}, rows.to_string()   # incremental: the new window
+    eu = _one(rows, segment_value="eu")
+    assert (eu.value, eu.sample_size, eu.status) == (0.0, 0, "fail"), eu.detail
+    for region in (None, "us", "ap"):
+        g = ev if region is None else ev[ev.region == region]
+        n = int(((g.prediction_ts >= dt.datetime(2026, 3, 19)) & (g.prediction_ts < dt.datetime(2026, 3, 20))).sum())
+        assert _one(rows, segment_value=region).value == float(n) > 0
+
+
 def test_volume_anomaly_segment_zero_days_are_values(project):
     """volume_anomaly by region, as_of 03-20: eu's empty newest window is an anomaly on 0 (not
     no_data), and ap's two empty training days train the band as 0 (not skipped). The re-run

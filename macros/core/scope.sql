@@ -125,7 +125,7 @@
 
   {%- set conditions = [] -%}
   {%- if where is not none and where | trim != '' -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
-  {%- set ns = namespace(start=none, end=none, ts=none, ts_raw=none, todo=[]) -%}
+  {%- set ns = namespace(start=none, end=none, ts=none, ts_raw=none, todo=[], stored=none) -%}
   {%- if window is not none -%}
     {%- if timestamp_column is none -%}
       {{ ml_monitor._arg_error(test, relation, "timestamp_column", "is required when a window is given", "nothing") }}
@@ -190,6 +190,13 @@
     {%- endfor -%}
     {%- for k in key_idx | sort -%}{%- do key_ws.append(all_ws[k]) -%}{%- endfor -%}
     {%- for w in ns.todo -%}{%- do ws.append(w) -%}{%- endfor -%}
+    {#- windows of the series incremental refresh left to the metric store (it holds them) -#}
+    {%- set todo_starts = ns.todo | map(attribute='start') | list -%}
+    {%- set skipped = candidates | rejectattr('start', 'in', todo_starts) | list -%}
+    {%- if skipped -%}
+      {%- set ns.stored = {'history': ml_monitor.history_relation(), 'test_id': ml_monitor._current_test_id(),
+                           'windows': skipped} -%}
+    {%- endif -%}
     {%- set ns.start = ws[-1].start -%}
     {%- do conditions.append(ml_monitor._window_ranges_sql(ns.ts, key_ws)) -%}
   {%- elif ns.start is not none -%}
@@ -217,6 +224,7 @@
       'fail_on': series.fail_on,
       'windows': ws,
       'key_windows': key_ws,
+      'stored': ns.stored,
       'window_key_sql': ml_monitor._window_key_sql(ns.ts, key_ws) if multi else none,
       'anomaly': anomaly_cfg,
   }) }}

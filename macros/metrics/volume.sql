@@ -59,8 +59,17 @@ windows_frame as (
 {{ ml_monitor._window_facts_cte('counted') }},
 
 -- the overall row and every segment seen in any scanned window (reference windows included)
--- and, when the anomaly trains from the metric store, in the stored windows of its series
-{%- set store = scope.anomaly.store if (scope.anomaly is not none and scope.segments) else none %}
+-- and in the stored windows of the series incremental refresh did not scan, or the anomaly
+-- trains on (a segment that stops today has a 0 row on the day after a backfill too)
+{%- set sns = namespace(store=none) %}
+{%- set stored_windows = [] %}
+{%- if scope.segments %}
+  {%- for st in [scope.stored, scope.anomaly.store if scope.anomaly is not none else none] if st is not none %}
+    {%- set sns.store = st %}
+    {%- do stored_windows.extend(st.windows) %}
+  {%- endfor %}
+{%- endif %}
+{%- set store = sns.store %}
 segment_keys as (
   select distinct segment_column, segment_value
   from (
@@ -70,7 +79,7 @@ segment_keys as (
     select segment_column, segment_value
     from ({{ ml_monitor.metric_store_sql(store.history, store.test_id) }}) as ml_store
     where metric = 'row_count' and segment_column is not null
-      and window_start in ({% for sw in store.windows %}{{ sw.start_sql }}{% if not loop.last %}, {% endif %}{% endfor %})
+      and window_start in ({{ stored_windows | map(attribute='start_sql') | unique | join(', ') }})
     {%- endif %}
     union all
     select {{ ml_monitor.null_string() }} as segment_column, {{ ml_monitor.null_string() }} as segment_value
