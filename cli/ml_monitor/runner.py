@@ -25,7 +25,7 @@ import yaml
 
 from ml_monitor.formatting import hide_url_passwords, iso_utc
 from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
-from ml_monitor.signals import abort_requested
+from ml_monitor.signals import abort_requested, signal_arrived
 
 log = logging.getLogger("ml_monitor")
 
@@ -239,10 +239,12 @@ def _keep_cancelling_after_abort(done: threading.Event, grace: float = 2.0, ever
     worker that was between two statements (its model's BEGIN done, its query not yet sent) sends
     that query after the cancel, and dbt waits for it to finish: a 40-minute model made a SIGTERM
     take 40 minutes. From `grace` seconds after an abort (dbt's own cancel comes first) until dbt
-    returns, the open queries are cancelled again every `every` seconds."""
+    returns, the open queries are cancelled again every `every` seconds. A signal the main thread
+    has not handled yet counts (signals.signal_arrived): blocked in dbt's wait for its workers, it
+    handles the signal only once the running query ends, so that query is cancelled here."""
     aborted_at = None
     while not done.wait(every):
-        if abort_requested():
+        if signal_arrived():
             aborted_at = aborted_at or time.monotonic()
             if time.monotonic() - aborted_at >= grace:
                 _cancel_open_queries()

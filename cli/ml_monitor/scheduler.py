@@ -134,7 +134,7 @@ def run_schedule(config: Any, schedule: Schedule, run: Callable[[], Any], run_no
     lock = FileLock(lock_path(config, "scheduler"))
     lock.acquire()
     stop = _Stop()
-    with handlers(stop):
+    with handlers(stop, abort_after=2):     # the second signal aborts a run
         try:
             code, _ = _loop(config, schedule, run, run_now, max_runs, stop, retries)
         finally:

@@ -5,6 +5,7 @@ that dbt turns into cancelled queries), and the exit code says which signal stop
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -27,6 +28,29 @@ def abort_run() -> None:
 def abort_requested() -> bool:
     """True once a handler has aborted the current run (cleared when handlers are installed)."""
     return _abort.is_set()
+
+
+# A Python signal handler runs in the main thread, and only when it runs Python code: blocked in
+# dbt's wait for its workers (a condition wait), a main thread the kernel did not deliver the
+# signal to sleeps on until the running model ends (a SIGTERM once took as long as the model,
+# its query never cancelled). The C-level handler writes every signal to the wakeup fd at once,
+# from whichever thread received it: the runner's canceller thread reads it there.
+_wakeup: socket.socket | None = None
+_received = {"count": 0, "abort_after": 0}
+
+
+def signal_arrived() -> bool:
+    """True once the SIGTERM / SIGINT that aborts the run (the `abort_after`-th of `handlers`) has
+    reached the process, whether or not the main thread has run its handler yet
+    (abort_requested: it has)."""
+    reader = _wakeup
+    if reader is not None:
+        try:
+            _received["count"] += sum(1 for b in reader.recv(256) if b in {int(sig) for sig in SIGNALS})
+        except OSError:          # nothing to read (non-blocking), or closed
+            pass
+    arrived = _received["abort_after"] > 0 and _received["count"] >= _received["abort_after"]
+    return arrived or _abort.is_set()
 
 
 def exit_code(signum: int | None) -> int:
@@ -79,19 +103,38 @@ class Interrupted:
 
 
 @contextmanager
-def handlers(handler: Callable[[int, Any], None]) -> Iterator[None]:
-    """Install `handler` for SIGTERM and SIGINT in the main thread; restore the previous ones after."""
+def handlers(handler: Callable[[int, Any], None], abort_after: int = 0) -> Iterator[None]:
+    """Install `handler` for SIGTERM and SIGINT in the main thread; restore the previous ones after.
+    `abort_after`: the handler aborts the run at the n-th signal (0: never), which signal_arrived
+    then reports before the main thread has run it."""
+    global _wakeup
     previous = {}
     _abort.clear()
+    _received.update(count=0, abort_after=abort_after)
+    pair, old_fd = None, None
     if threading.current_thread() is threading.main_thread():
         for sig in SIGNALS:
             previous[sig] = signal.signal(sig, handler)
+        try:
+            pair = socket.socketpair()
+            for end in pair:
+                end.setblocking(False)
+            old_fd = signal.set_wakeup_fd(pair[1].fileno(), warn_on_full_buffer=False)
+            _wakeup = pair[0]
+        except (OSError, ValueError):       # best effort: the Python handler still works
+            pair = None
     try:
         yield
     finally:
+        if pair is not None:
+            _wakeup = None
+            signal.set_wakeup_fd(old_fd if old_fd is not None else -1)
+            for end in pair:
+                end.close()
         for sig, old in previous.items():
             signal.signal(sig, old)
         _abort.clear()
+        _received.update(count=0, abort_after=0)
 
 
 @contextmanager
@@ -104,5 +147,5 @@ def interruptible() -> Iterator[Interrupted]:
         state.signum = signum
         abort_run()
 
-    with handlers(handler):
+    with handlers(handler, abort_after=1):
         yield state

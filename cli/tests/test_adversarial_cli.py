@@ -351,7 +351,9 @@ def on_event(event):
     node = getattr(getattr(event.data, "node_info", None), "unique_id", "")
     if event.info.name == "NodeStart" and node.endswith(".slow"):
         say("NodeStart: SIGTERM")
-        os.kill(os.getpid(), signal.SIGTERM)    # lands in dbt's main thread, which cancels ...
+        # to the main thread itself (os.kill lets the kernel pick any thread: the case of
+        # test_a_signal_a_worker_thread_received_still_cancels_the_running_query), which cancels ...
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
         cancelled.wait(20)                      # ... before this worker sends the slow query
         say(f"worker goes on, cancel seen: {cancelled.is_set()}")
 
@@ -403,6 +405,62 @@ def test_a_query_sent_after_dbts_cancel_is_cancelled_too(adapter, request, tmp_p
                     + "\n...\n" + err[-6000:])
     assert "aborted" in out and "cancel seen before the query: True" in out, out + err[-2000:]
     assert "FATAL" not in err and "terminate called" not in err, err[-2000:]
+
+
+_SIGNAL_TO_A_WORKER = """
+import faulthandler, os, signal, sys, threading, time
+from ml_monitor import runner
+from ml_monitor.signals import interruptible
+
+faulthandler.dump_traceback_later(100)
+t0 = time.monotonic()
+sent = []
+
+def on_event(event):
+    node = getattr(getattr(event.data, "node_info", None), "unique_id", "")
+    if event.info.name == "NodeStart" and node.endswith(".slow") and not sent:
+        sent.append(1)
+        # the kernel may give a process's SIGTERM to any thread: here, this worker's; dbt's main
+        # thread sleeps in its wait for the workers and runs no handler until the model ends
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+        print(f"{time.monotonic() - t0:.2f} SIGTERM to worker", file=sys.stderr, flush=True)
+
+try:
+    with interruptible() as state:
+        runner.run_dbt("build", project_dir=sys.argv[1], profiles_dir=sys.argv[1], select=["slow"],
+                       on_event=on_event)
+    print("not aborted")
+except KeyboardInterrupt:
+    print(f"aborted in {time.monotonic() - t0:.0f} s by {state.name}")
+"""
+
+
+@pytest.mark.parametrize("adapter", [a for a in ADAPTERS if a in ("duckdb", "postgres")])
+def test_a_signal_a_worker_thread_received_still_cancels_the_running_query(adapter, request, tmp_path):
+    """CI once hung here: the SIGTERM went to a worker thread, dbt's main thread slept in its wait
+    for the workers (a Python handler runs only in the main thread, when it runs Python code), and
+    the slow model's query ran on uncancelled. The runner's canceller learns of the signal from
+    the wakeup fd the C handler writes at once, cancels the query, the worker returns and the
+    main thread handles the signal: the run aborts in seconds, not after the model."""
+    if adapter == "postgres":
+        schema = f"pgslow2_{os.getpid()}"
+        project = _slow_pg_project(tmp_path / "pgslow", schema)
+        request.addfinalizer(lambda: drop_pg_schemas(schema, terminate_sessions=True))
+    else:
+        project = request.getfixturevalue("slow_project")
+    script = tmp_path / "to_worker.py"
+    script.write_text(_SIGNAL_TO_A_WORKER)
+    proc = subprocess.Popen([str(Path(console_script()).parent / "python"), str(script), str(project)],
+                            cwd=project, env={**subprocess_env(), **_pg_env()}, text=True, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail("the signal a worker received did not stop the run:\n" + out + err[:3000] + "\n...\n" + err[-4000:])
+    assert "aborted in" in out and "by SIGTERM" in out and "SIGTERM to worker" in err, out + err[-2000:]
+    assert int(out.split("aborted in ")[1].split()[0]) < 60, out
 
 
 def test_an_interrupt_that_library_code_turned_into_another_error_still_aborts(dbt_fixture_project):

@@ -232,3 +232,30 @@ def test_the_scheduler_retries_a_failed_delivery_after_its_backoff_not_at_the_ne
     assert api.list_deliveries(config) == []
     assert [r.json["alert"]["fingerprint"] for r in http_receiver.at("/hook")][2] == \
         http_receiver.at("/hook")[0].json["alert"]["fingerprint"]
+
+
+def test_signal_arrived_counts_the_signals_a_worker_thread_received():
+    # the runner's canceller learns of the aborting signal from the wakeup fd, even when a worker
+    # thread received it and the main thread has not run its handler: the n-th of abort_after
+    import threading
+
+    from ml_monitor import signals
+
+    seen = []
+    with signals.handlers(lambda signum, frame: seen.append(signum), abort_after=2):
+        assert not signals.signal_arrived()
+        worker = threading.Thread(target=lambda: signal.pthread_kill(threading.get_ident(), signal.SIGTERM))
+        worker.start()
+        worker.join()
+        time.sleep(0.05)
+        assert not signals.signal_arrived()                 # the first of two: the run finishes
+        worker = threading.Thread(target=lambda: signal.pthread_kill(threading.get_ident(), signal.SIGINT))
+        worker.start()
+        worker.join()
+        time.sleep(0.05)
+        assert signals.signal_arrived()
+    assert not signals.signal_arrived() and seen == [signal.SIGTERM, signal.SIGINT]
+    with signals.handlers(lambda signum, frame: None):        # no abort_after: never
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+        assert not signals.signal_arrived()
