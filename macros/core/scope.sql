@@ -279,12 +279,14 @@
   {{ return('case ' ~ (parts | join(' ')) ~ ' end') }}
 {%- endmacro %}
 
-{#- [start, end] ranges of a list of windows (oldest first), adjacent windows merged. -#}
+{#- [start, end] ranges of a list of windows (any order, each with start and end), adjacent or
+    overlapping windows merged, oldest first. -#}
 {% macro _merged_ranges(windows) -%}
   {%- set ranges = [] -%}
-  {%- for w in windows -%}
-    {%- if ranges and ranges[-1][1] == w.start -%}
-      {%- do ranges.append([ranges.pop()[0], w.end]) -%}
+  {%- for w in windows | sort(attribute='start') -%}
+    {%- if ranges and ranges[-1][1] >= w.start -%}
+      {%- set last = ranges.pop() -%}
+      {%- do ranges.append([last[0], [last[1], w.end] | max]) -%}
     {%- else -%}
       {%- do ranges.append([w.start, w.end]) -%}
     {%- endif -%}
@@ -292,9 +294,10 @@
   {{ return(ranges) }}
 {%- endmacro %}
 
-{#- The scan filter of a list of windows (oldest first): adjacent windows merged into one
-    range, `(ts >= s and ts < e) or ...` with literal bounds (partition pruning). -#}
+{#- The scan filter of a list of windows: adjacent or overlapping windows merged into one range,
+    `(ts >= s and ts < e) or ...` with literal bounds (partition pruning); no window: false. -#}
 {% macro _window_ranges_sql(ts, windows) -%}
+  {%- if windows | length == 0 -%}{{ return('(1 = 0)') }}{%- endif -%}
   {%- set parts = [] -%}
   {%- for r in ml_monitor._merged_ranges(windows) -%}
     {%- do parts.append('(' ~ ts ~ ' >= ' ~ ml_monitor.timestamp_literal(r[0]) ~ ' and ' ~ ts ~ ' < ' ~ ml_monitor.timestamp_literal(r[1]) ~ ')') -%}

@@ -129,22 +129,23 @@
   {%- endfor -%}
   {%- if checked | length == 0 or lj.ts_sql is none -%}{{ return([]) }}{%- endif -%}
   {%- set ts = lj.ts_sql_p -%}
-  {#- the prediction ranges whose new labels change a window: sides of (relation, filter, ranges) -#}
-  {%- set sides = [] -%}
+  {#- the prediction ranges whose new labels change a window: sides of (relation, filter, ranges),
+      each range a window's [lo, hi) for the bounds named in `spans` -#}
+  {%- set spans = [] -%}
   {%- if lj.label_ts_sql is not none and ref is not none and ref.relation is none -%}
-    {%- set ranges = [] -%}
-    {%- for c in checked -%}{%- do ranges.append({'i': c.i, 'start': c.w.ref_start, 'end': c.w.end, 'as_of': c.s.as_of}) -%}{%- endfor -%}
-    {%- do sides.append({'relation': label_check.relation, 'filter': label_check.filter, 'ranges': ranges}) -%}
+    {%- do spans.append((label_check.relation, label_check.filter, 'ref_start', 'end')) -%}
   {%- else -%}
-    {%- set ranges = [] -%}
-    {%- for c in checked -%}{%- do ranges.append({'i': c.i, 'start': c.w.start, 'end': c.w.end, 'as_of': c.s.as_of}) -%}{%- endfor -%}
-    {%- do sides.append({'relation': label_check.relation, 'filter': label_check.filter, 'ranges': ranges}) -%}
+    {%- do spans.append((label_check.relation, label_check.filter, 'start', 'end')) -%}
     {%- if lj.label_ts_sql is not none and ref is not none -%}
-      {%- set ranges = [] -%}
-      {%- for c in checked -%}{%- do ranges.append({'i': c.i, 'start': c.w.ref_start, 'end': c.w.start, 'as_of': c.s.as_of}) -%}{%- endfor -%}
-      {%- do sides.append({'relation': ref.relation, 'filter': ref.filter, 'ranges': ranges}) -%}
+      {%- do spans.append((ref.relation, ref.filter, 'ref_start', 'start')) -%}
     {%- endif -%}
   {%- endif -%}
+  {%- set sides = [] -%}
+  {%- for relation, filter, lo, hi in spans -%}
+    {%- set ranges = [] -%}
+    {%- for c in checked -%}{%- do ranges.append({'i': c.i, 'start': c.w[lo], 'end': c.w[hi], 'as_of': c.s.as_of}) -%}{%- endfor -%}
+    {%- do sides.append({'relation': relation, 'filter': filter, 'ranges': ranges}) -%}
+  {%- endfor -%}
   {%- set sql -%}
     {%- if lj.label_ts_sql is not none %}
     {%- set since = checked | map(attribute='s') | map(attribute='as_of') | min %}
@@ -193,7 +194,7 @@
       ) as f
         on {{ ts }} >= f.mm_lo and {{ ts }} < f.mm_hi and l.mm_label_ts > f.mm_as_of
       where ({{ side.filter }})
-        and ({{ ml_monitor._windows_filter(ts, side.ranges) }})
+        and ({{ ml_monitor._window_ranges_sql(ts, side.ranges) }})
       {%- else %}
       select
         case
@@ -206,7 +207,7 @@
       join new_labels as l
         on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}
       where ({{ side.filter }})
-        and ({{ ml_monitor._windows_filter(ts, side.ranges) }})
+        and ({{ ml_monitor._window_ranges_sql(ts, side.ranges) }})
       {%- endif %}
       {%- endfor %}
     )
@@ -238,21 +239,4 @@
   {{ return(changed) }}
 {%- endmacro %}
 
-{#- SQL boolean: ts inside one of the windows; adjacent or overlapping windows are merged into one range. -#}
-{% macro _windows_filter(ts_sql, windows) -%}
-  {%- set ranges = [] -%}
-  {%- for w in windows | sort(attribute='start') -%}
-    {%- if ranges and ranges[-1].end >= w.start -%}
-      {%- do ranges[-1].update({'end': [ranges[-1].end, w.end] | max}) -%}
-    {%- else -%}
-      {%- do ranges.append({'start': w.start, 'end': w.end}) -%}
-    {%- endif -%}
-  {%- endfor -%}
-  {%- if ranges | length == 0 -%}{{ return('1 = 0') }}{%- endif -%}
-  {%- set parts = [] -%}
-  {%- for r in ranges -%}
-    {%- do parts.append('(' ~ ts_sql ~ ' >= ' ~ ml_monitor.timestamp_literal(r.start) ~ ' and ' ~ ts_sql ~ ' < ' ~ ml_monitor.timestamp_literal(r.end) ~ ')') -%}
-  {%- endfor -%}
-  {{ return(parts | join(' or ')) }}
-{%- endmacro %}
 
