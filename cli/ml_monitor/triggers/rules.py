@@ -190,10 +190,15 @@ def segment_matches(rule: str, row: dict[str, Any]) -> bool:
     return not eq or str(value) == wanted.strip()
 
 
+def _row_test_selected(when: When, row: dict[str, Any]) -> bool:
+    """check_selected for the test an observation row belongs to (its generic test: `test_monitor`)."""
+    return check_selected(when, row.get("test_name"), _as_list(row.get("tags")),
+                          row.get("test_monitor") or row.get("monitor"), row.get("monitor"))
+
+
 def row_selected(when: When, row: dict[str, Any]) -> bool:
     """Whether an observation row is one the rule looks at (the gate's champion/challenger columns aside)."""
-    if not check_selected(when, row.get("test_name"), _as_list(row.get("tags")),
-                          row.get("test_monitor") or row.get("monitor"), row.get("monitor")):
+    if not _row_test_selected(when, row):
         return False
     if when.metric and row.get("metric") not in when.metric:
         return False
@@ -343,8 +348,7 @@ def evaluate(trigger: Trigger, rows: Iterable[dict[str, Any]]) -> Evaluation:
 def unmatched_reason(when: When, rows: Iterable[dict[str, Any]]) -> str:
     """Why no row matches: the first selector that leaves none of the tests' rows, with the values
     those rows have (a typo such as `metric: row_count_anomoly` says what exists)."""
-    rows = [r for r in rows if check_selected(when, r.get("test_name"), _as_list(r.get("tags")),
-                                              r.get("test_monitor") or r.get("monitor"), r.get("monitor"))]
+    rows = [r for r in rows if _row_test_selected(when, r)]
     if not rows:
         return "no observation matches the rule's selectors"
     tests = sorted({str(r.get("test_name")) for r in rows})
