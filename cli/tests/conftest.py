@@ -287,17 +287,33 @@ def pg_profile(profile: str, target: str, schema: str) -> str:
 """
 
 
-def drop_pg_schemas(*schemas: str, terminate_sessions: bool = False) -> None:
-    """Drop a test's PostgreSQL schemas (and what dbt's store_failures put beside them);
-    `terminate_sessions`: first end the sessions whose query names one (a statement a failed test
-    left running would hold its locks and block the drop)."""
+def pg_connect():
+    """A psycopg2 connection to the test PostgreSQL (ML_MONITOR_PG_*)."""
     import psycopg2
 
-    conn = psycopg2.connect(host=os.environ.get("ML_MONITOR_PG_HOST", "127.0.0.1"),
+    return psycopg2.connect(host=os.environ.get("ML_MONITOR_PG_HOST", "127.0.0.1"),
                             port=int(os.environ.get("ML_MONITOR_PG_PORT", "5432")),
                             user=os.environ.get("ML_MONITOR_PG_USER", "ml_monitor"),
                             password=os.environ["ML_MONITOR_PG_PASSWORD"],
                             dbname=os.environ.get("ML_MONITOR_PG_DBNAME", "ml_monitor"))
+
+
+def pg_rows(sql: str) -> list[tuple]:
+    """The rows of one query on the test PostgreSQL."""
+    conn = pg_connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def drop_pg_schemas(*schemas: str, terminate_sessions: bool = False) -> None:
+    """Drop a test's PostgreSQL schemas (and what dbt's store_failures put beside them);
+    `terminate_sessions`: first end the sessions whose query names one (a statement a failed test
+    left running would hold its locks and block the drop)."""
+    conn = pg_connect()
     conn.autocommit = True
     with conn.cursor() as cur:
         for schema in schemas:

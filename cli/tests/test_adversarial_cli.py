@@ -378,31 +378,38 @@ def _slow_pg_project(root: Path, schema: str) -> Path:
     return root
 
 
+def _run_slow_script(text: str, adapter: str, request, tmp_path: Path, schema_prefix: str,
+                     hung: str) -> tuple[str, str]:
+    """Run `text` (a script that builds the slow model of `adapter` through ml_monitor's runner)
+    in a process of its own; (stdout, stderr). Still going after 120 s: killed, and the test
+    fails with `hung`, the head of stderr (the script's timeline) and its tail (the thread dump)."""
+    if adapter == "postgres":
+        schema = f"{schema_prefix}_{os.getpid()}"
+        project = _slow_pg_project(tmp_path / "pgslow", schema)
+        request.addfinalizer(lambda: drop_pg_schemas(schema, terminate_sessions=True))
+    else:
+        project = request.getfixturevalue("slow_project")
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    proc = subprocess.Popen([str(Path(console_script()).parent / "python"), str(script), str(project)],
+                            cwd=project, env={**subprocess_env(), **_pg_env()}, text=True, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        return proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(hung + ":\n" + out + err[:4000] + "\n...\n" + err[-6000:])
+
+
 @pytest.mark.parametrize("adapter", [a for a in ADAPTERS if a in ("duckdb", "postgres")])
 def test_a_query_sent_after_dbts_cancel_is_cancelled_too(adapter, request, tmp_path):
     """dbt cancels the open queries once, then waits for its workers: a worker between two
     statements sends its query after the cancel, and dbt waited for it (CI: a SIGTERM during
     the slow model did not end the run in 120 s). Here the worker is held until dbt's cancel has
     happened, then sends the slow query (minutes of work): the run must still end promptly."""
-    if adapter == "postgres":
-        schema = f"pgslow_{os.getpid()}"
-        project = _slow_pg_project(tmp_path / "pgslow", schema)
-        request.addfinalizer(lambda: drop_pg_schemas(schema, terminate_sessions=True))
-    else:
-        project = request.getfixturevalue("slow_project")
-    script = tmp_path / "race.py"
-    script.write_text(_CANCEL_RACE)
-    proc = subprocess.Popen([str(Path(console_script()).parent / "python"), str(script), str(project)],
-                            cwd=project, env={**subprocess_env(), **_pg_env()}, text=True, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        out, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        # the timeline (say: signal, cancel, worker) comes first in stderr, the thread dump last
-        pytest.fail("the run went on with the query dbt had not cancelled:\n" + out + err[:4000]
-                    + "\n...\n" + err[-6000:])
+    out, err = _run_slow_script(_CANCEL_RACE, adapter, request, tmp_path, "pgslow",
+                                "the run went on with the query dbt had not cancelled")
     assert "aborted" in out and "cancel seen before the query: True" in out, out + err[-2000:]
     assert "FATAL" not in err and "terminate called" not in err, err[-2000:]
 
@@ -442,23 +449,8 @@ def test_a_signal_a_worker_thread_received_still_cancels_the_running_query(adapt
     the slow model's query ran on uncancelled. The runner's canceller learns of the signal from
     the wakeup fd the C handler writes at once, cancels the query, the worker returns and the
     main thread handles the signal: the run aborts in seconds, not after the model."""
-    if adapter == "postgres":
-        schema = f"pgslow2_{os.getpid()}"
-        project = _slow_pg_project(tmp_path / "pgslow", schema)
-        request.addfinalizer(lambda: drop_pg_schemas(schema, terminate_sessions=True))
-    else:
-        project = request.getfixturevalue("slow_project")
-    script = tmp_path / "to_worker.py"
-    script.write_text(_SIGNAL_TO_A_WORKER)
-    proc = subprocess.Popen([str(Path(console_script()).parent / "python"), str(script), str(project)],
-                            cwd=project, env={**subprocess_env(), **_pg_env()}, text=True, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        out, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail("the signal a worker received did not stop the run:\n" + out + err[:3000] + "\n...\n" + err[-4000:])
+    out, err = _run_slow_script(_SIGNAL_TO_A_WORKER, adapter, request, tmp_path, "pgslow2",
+                                "the signal a worker received did not stop the run")
     assert "aborted in" in out and "by SIGTERM" in out and "SIGTERM to worker" in err, out + err[-2000:]
     assert int(out.split("aborted in ")[1].split()[0]) < 60, out
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import drop_pg_schemas, pg_profile, pg_rows
+
 pytestmark = pytest.mark.adversarial
 
 # DuckDB and PostgreSQL only: Spark matches identifiers without regard to case (like DuckDB),
@@ -82,12 +84,9 @@ def _schema() -> str:
 
 def _profile(adapter: str, root: Path, schema: str) -> str:
     if adapter == "duckdb":
-        return f"      type: duckdb\n      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n"
-    env = os.environ
-    return (f"      type: postgres\n      host: \"{env.get('ML_MONITOR_PG_HOST', '127.0.0.1')}\"\n"
-            f"      port: {int(env.get('ML_MONITOR_PG_PORT', '5432'))}\n      user: \"{env.get('ML_MONITOR_PG_USER', 'ml_monitor')}\"\n"
-            f"      password: \"{{{{ env_var('ML_MONITOR_PG_PASSWORD') }}}}\"\n"
-            f"      dbname: \"{env.get('ML_MONITOR_PG_DBNAME', 'ml_monitor')}\"\n      schema: {schema}\n      threads: 2\n")
+        return (f"{root.name}:\n  target: dev\n  outputs:\n    dev:\n"
+                f"      type: duckdb\n      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
+    return pg_profile(root.name, "dev", schema)
 
 
 def _build(adapter: str, root: Path, models: dict[str, str], schema_yml: str, schema: str):
@@ -103,7 +102,7 @@ def _build(adapter: str, root: Path, models: dict[str, str], schema_yml: str, sc
     (root / "dbt_project.yml").write_text(
         f"name: {name}\nversion: '1.0'\nconfig-version: 2\nprofile: {name}\n"
         f"models:\n  {name}:\n    +materialized: table\nvars:\n  ml_monitor_as_of: \"{AS_OF}\"\n")
-    (root / "profiles.yml").write_text(f"{name}:\n  target: dev\n  outputs:\n    dev:\n" + _profile(adapter, root, schema))
+    (root / "profiles.yml").write_text(_profile(adapter, root, schema))
     (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
     for model, sql in models.items():
         (root / "models" / f"{model}.sql").write_text(sql)
@@ -119,32 +118,9 @@ def _build(adapter: str, root: Path, models: dict[str, str], schema_yml: str, sc
         if adapter == "duckdb":
             from dbt_project_runner import duckdb_rows
             return duckdb_rows(root / "e.duckdb", sql.format(audit="main_dbt_test__audit"))
-        import psycopg2
-        env = os.environ
-        con = psycopg2.connect(host=env.get("ML_MONITOR_PG_HOST", "127.0.0.1"), port=int(env.get("ML_MONITOR_PG_PORT", "5432")),
-                               user=env.get("ML_MONITOR_PG_USER", "ml_monitor"), password=env["ML_MONITOR_PG_PASSWORD"],
-                               dbname=env.get("ML_MONITOR_PG_DBNAME", "ml_monitor"))
-        try:
-            with con.cursor() as cur:
-                cur.execute(sql.format(audit=f"{schema}_dbt_test__audit"))
-                return cur.fetchall()
-        finally:
-            con.close()
+        return pg_rows(sql.format(audit=f"{schema}_dbt_test__audit"))
 
     return res.success, by_name, rows
-
-
-def _drop_pg_schemas(schema: str) -> None:
-    import psycopg2
-    env = os.environ
-    con = psycopg2.connect(host=env.get("ML_MONITOR_PG_HOST", "127.0.0.1"), port=int(env.get("ML_MONITOR_PG_PORT", "5432")),
-                           user=env.get("ML_MONITOR_PG_USER", "ml_monitor"), password=env["ML_MONITOR_PG_PASSWORD"],
-                           dbname=env.get("ML_MONITOR_PG_DBNAME", "ml_monitor"))
-    con.autocommit = True
-    with con.cursor() as cur:
-        for s in (schema, f"{schema}_dbt_test__audit"):
-            cur.execute(f'drop schema if exists "{s}" cascade')
-    con.close()
 
 
 ROW = ("column_name, segment_column, segment_value, metric, value, sample_size, status, "
@@ -184,7 +160,7 @@ def test_names_in_another_case_read_the_relations_columns(adapter, tmp_path):
         assert perf[("Label", None, None, "label_coverage")] == pytest.approx(0.8, abs=1e-12)
     finally:
         if adapter == "postgres":
-            _drop_pg_schemas(schema)
+            drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
 
 
 @pytest.mark.parametrize("adapter", [a for a in ADAPTERS if a == "postgres"])
@@ -205,4 +181,4 @@ def test_columns_differing_only_in_case_use_the_exact_one(adapter, tmp_path):
         message = by_name["nr_mixed"]["message"]
         assert "ml_monitor.null_rate" in message and "'columns'" in message and "ab and AB" in message, message
     finally:
-        _drop_pg_schemas(schema)
+        drop_pg_schemas(schema, f"{schema}_dbt_test__audit")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile
+from conftest import drop_pg_schemas, pg_profile, pg_rows
 from dbt_project_runner import INTEGRATION, REPO, duckdb_rows, run_dbt
 
 sys.path.insert(0, str(INTEGRATION / "scripts"))
@@ -136,19 +136,7 @@ def project(request, tmp_path):
                "order by run_started_at desc limit 1)")
         cols = ["test_name", "metric", "segment_value", "window_start", "value", "baseline_value", "sample_size",
                 "status", "detail", "facts"]
-        if adapter == "postgres":
-            import psycopg2
-            conn = psycopg2.connect(host=os.environ.get("ML_MONITOR_PG_HOST", "127.0.0.1"),
-                                    port=int(os.environ.get("ML_MONITOR_PG_PORT", "5432")),
-                                    user=os.environ.get("ML_MONITOR_PG_USER", "ml_monitor"),
-                                    password=os.environ["ML_MONITOR_PG_PASSWORD"],
-                                    dbname=os.environ.get("ML_MONITOR_PG_DBNAME", "ml_monitor"))
-            with conn.cursor() as cur:
-                cur.execute(sql.format(s=schema))
-                rows = cur.fetchall()
-            conn.close()
-        else:
-            rows = duckdb_rows(db, sql.format(s="main"))
+        rows = pg_rows(sql.format(s=schema)) if adapter == "postgres" else duckdb_rows(db, sql.format(s="main"))
         df = pd.DataFrame(rows, columns=cols)
         df["window_start"] = pd.to_datetime(df.window_start)
         return df
