@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ml_monitor.alerts.base import SettingsError, url_secrets
+from ml_monitor.alerts.base import SettingsError, encoded_forms, url_secrets
 from ml_monitor.formatting import hide_url_passwords
 from ml_monitor.alerts.registry import CHANNEL_TYPES, channel_module
 from ml_monitor.settings import ConfigError, build_dataclass, coerce, parse_duration
@@ -159,8 +159,9 @@ def _channel(name: str, data: Any, file: Any, secrets: set[str], substituted: di
         secrets.update(_secret_values(getattr(settings, fname)))
     for fname in (*getattr(settings, "SECRET_FIELDS", ()), *getattr(settings, "SECRET_VAR_FIELDS", ())):
         at = f"{key}.{fname}"
-        secrets.update(s for k, values in substituted.items() if k == at or k.startswith((at + ".", at + "["))
-                       for s in _secret_values(values))
+        # a ${VAR} value also as a URL carries it (percent-encoded), when a server echoes the request
+        secrets.update(form for k, values in substituted.items() if k == at or k.startswith((at + ".", at + "["))
+                       for s in _secret_values(values) for form in encoded_forms(s) if len(form) >= 4)
     for fname in getattr(settings, "URL_FIELDS", ()):
         value = getattr(settings, fname)
         if value:

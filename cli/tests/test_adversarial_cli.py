@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,54 @@ channels:
     for secret in ("abcd1234", "pd-key-99", "literalTOKEN12345"):   # a header's token echoed alone too
         assert secret not in text
     assert "/v2/enqueue" in text                                   # a short, token-free path stays readable
+
+
+def test_a_url_token_echoed_percent_encoded_or_as_written_never_leaks(tmp_path, failing_run_report, capsys):
+    """A query token with `/`, `+`, `=` (base64) was hidden only as given and as decoded: a server
+    echoing the request URL percent-encoded (`ab%2FCD%2Bef%3Dgh1234`) or a literal token as written
+    (`ab/CD+ef1234`, which decodes to `ab/CD ef1234`) showed it in the error, the log, the state
+    file and `alerts list`."""
+    token = "ab/CD+ef=gh1234"
+    echoed: list[str] = []
+
+    def echo_encoded(handler: BaseHTTPRequestHandler) -> None:
+        body = f"no such hook {urllib.parse.quote(handler.path, safe='')}".encode()
+        echoed.append(body.decode())
+        handler.send_response(500)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    hook = _Server(echo_encoded)
+    try:
+        env = {"HOOK_TOKEN": token}
+        project = _project(tmp_path, f"state_path: state.sqlite\ndelivery: {{initial_backoff: 1h}}\nchannels:\n"
+                                     f"  hook: {{type: webhook, url: '{hook.url('/hook')}?token=${{HOOK_TOKEN}}&team=ml'}}\n")
+        cfg = load_config(project, environ=env)
+        api.setup_logging(cfg)
+        try:
+            outcome = api.deliver(failing_run_report, cfg)
+        finally:
+            api.setup_logging(None)
+        assert outcome.delivery.retrying == 2 and urllib.parse.quote(token, safe="") in echoed[0]
+        assert all("HTTP 500" in e and "no such hook" in e for e in outcome.delivery.errors)
+        shown = {"stderr": capsys.readouterr().err, "--format json": json.dumps(outcome.to_dict(cfg))}
+        for args in (["alerts", "list"], ["alerts", "list", "--format", "json"]):
+            result = CliRunner().invoke(main, [*args, "--project-dir", str(project)], env=env)
+            assert result.exit_code == 0, result.output
+            shown[" ".join(args)] = result.output
+        shown["state file"] = _state_bytes(project / "state.sqlite").decode("utf-8", "replace")
+        assert "no such hook" in shown["state file"]
+        for where, text in shown.items():
+            for form in (token, urllib.parse.quote(token, safe=""), urllib.parse.quote(token, safe="").lower(), "gh1234"):
+                assert form not in text, (where, form)
+    finally:
+        hook.close()
+    # a literal token as written in the URL, echoed alone
+    (tmp_path / "literal").mkdir()
+    literal = load_config(_project(tmp_path / "literal", "channels:\n  hook: {type: webhook, "
+                                   "url: 'https://hooks.example/x?sig=ab/CD+ef1234'}\n"), environ={})
+    assert literal.redact("HTTP 403: bad signature ab/CD+ef1234") == "HTTP 403: bad signature ***"
 
 
 def test_credentials_in_a_url_are_a_configuration_error_never_repeated(tmp_path):

@@ -103,9 +103,19 @@ def check_urls(settings: Any) -> None:
                 raise SettingsError(name, problem)
 
 
+def encoded_forms(value: str) -> list[str]:
+    """`value` and the ways a URL carries it: percent-encoded strictly (`/` too), as a path does
+    (`/` kept), as a form does (space as `+`), each with upper- and lower-case hex digits. A server
+    or proxy that echoes the request URL shows a token in one of these forms."""
+    forms = [value, urllib.parse.quote(value, safe=""), urllib.parse.quote(value), urllib.parse.quote_plus(value)]
+    forms += [re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in forms]
+    return list(dict.fromkeys(forms))
+
+
 def url_secrets(url: str) -> list[str]:
     """The parts of an endpoint URL that may carry a credential: userinfo, password, every query
-    value, and a path long enough to embed a token (Slack / Teams webhooks)."""
+    value (as written in the URL, decoded, and re-encoded), and a path long enough to embed a token
+    (Slack / Teams webhooks)."""
     try:
         parts = urllib.parse.urlsplit(url)
     except ValueError:
@@ -114,7 +124,10 @@ def url_secrets(url: str) -> list[str]:
     if parts.username or parts.password:
         found += [p for p in (parts.netloc.rpartition("@")[0], parts.password, parts.username) if p]
     for _, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=False):
-        found += [value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)]
+        found += encoded_forms(value)
+    for piece in re.split(r"[&;]", parts.query):
+        # the value as written: `?sig=ab/cd+ef` decodes to `ab/cd ef`, which no encoding gives back
+        found += encoded_forms(piece.partition("=")[2])
     if parts.query:
         found.append(parts.query)
     if len(parts.path.strip("/")) >= 16:
