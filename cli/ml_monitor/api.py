@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ml_monitor.alerts.base import DeliveryContext
-from ml_monitor.alerts.model import Alert, Notification, build_alerts, check_fingerprint, monitoring_fingerprint
+from ml_monitor.alerts.model import (CHECK_FAILED, Alert, Notification, build_alerts, check_fingerprint,
+                                    monitoring_fingerprint)
 from ml_monitor.alerts.routing import channels_for
 from ml_monitor.config import Config, ConfigError, default_config, load_config, require_dbt_project
 from ml_monitor.delivery import DeliveryReport, deliver_pending
@@ -63,6 +64,21 @@ def passed_fingerprints(report: RunReport) -> list[str]:
     return passed
 
 
+def removed_fingerprints(report: RunReport, outbox: Outbox) -> list[str]:
+    """Open check alerts of this project whose test the manifest of this run no longer has (the test
+    was removed or disabled, or its arguments changed: dbt gives it a new unique_id, so a new
+    alert). No run would ever pass them: without this they stayed open, a PagerDuty incident
+    forever. Only after a completed run whose own manifest is readable."""
+    if report.exit_code == 2:
+        return []
+    tests = report.project_tests
+    if tests is None:
+        return []
+    return [a.fingerprint for a in outbox.open_alerts()
+            if a.kind == CHECK_FAILED and a.project == report.project and a.test_unique_id
+            and a.test_unique_id not in tests]
+
+
 def process(report: RunReport, config: Config, outbox: Outbox, now: float | None = None) -> Lifecycle:
     """Dedup / suppress / resolve against the state and enqueue the notifications (no sending).
     The alerts are redacted as they are built: the state file and the outbox never hold a secret."""
@@ -72,7 +88,7 @@ def process(report: RunReport, config: Config, outbox: Outbox, now: float | None
     routes = {a.fingerprint: channels_for(a, config) for a in alerts}
     resolve_channels = {n for n, s in config.channels.items() if config.send_resolved and s.send_resolved}
     lifecycle = outbox.record(alerts, passed_fingerprints(report), routes, config.suppression_interval,
-                              resolve_channels, now=now)
+                              resolve_channels, now=now, removed=removed_fingerprints(report, outbox))
     for a in lifecycle.unrouted:
         log.warning("alert %s (%s) matched no route: recorded in the state, sent nowhere", a.fingerprint, a.title)
     return lifecycle

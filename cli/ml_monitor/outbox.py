@@ -189,11 +189,14 @@ class Outbox:
     # ------------------------------------------------------------------ alert lifecycle
 
     def record(self, alerts: list[Alert], passed: list[str], routes: dict[str, list[str]],
-               suppression_interval: float, resolve_channels: set[str], now: float | None = None) -> Lifecycle:
+               suppression_interval: float, resolve_channels: set[str], now: float | None = None,
+               removed: list[str] = ()) -> Lifecycle:
         """Apply one run's outcome in one transaction and enqueue the notifications.
 
         alerts: the failing checks (and monitoring_failed); passed: fingerprints whose check ran and
-        passed; routes: fingerprint -> channels; resolve_channels: channels that want resolves.
+        passed; removed: fingerprints whose test the project no longer has (removed, disabled, or
+        its arguments changed); routes: fingerprint -> channels; resolve_channels: channels that
+        want resolves.
         """
         now = time.time() if now is None else now
         out = Lifecycle()
@@ -259,7 +262,21 @@ class Outbox:
                 alert = Alert.from_dict(json.loads(row["alert"]))
                 out.resolved.append(alert)
                 out.enqueued += self._resolve_row(row, alert, resolve_channels, now)
+            for fp in removed:
+                row = db.execute("select * from alerts where fingerprint = ? and state = 'open'", (fp,)).fetchone()
+                if row is None:
+                    continue
+                alert = Alert.from_dict(json.loads(row["alert"]))
+                # the notification says why: no run will ever pass it (alerts.model._resolve_body)
+                alert.evidence = {**(alert.evidence or {}), "resolved_by": "test_removed"}
+                out.resolved.append(alert)
+                out.enqueued += self._resolve_row(row, alert, resolve_channels, now)
         return out
+
+    def open_alerts(self) -> list[Alert]:
+        """The open alerts, as last recorded."""
+        return [Alert.from_dict(json.loads(r["alert"]))
+                for r in self.db.execute("select alert from alerts where state = 'open'").fetchall()]
 
     def _resolve_row(self, row: sqlite3.Row, alert: Alert, resolve_channels: set[str], now: float) -> int:
         self.db.execute("update alerts set state = 'resolved', resolved_at = ? where fingerprint = ?",

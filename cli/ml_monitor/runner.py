@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -78,6 +79,8 @@ class RunReport:
     checks: list[CheckResult] = field(default_factory=list)
     dbt_args: list[str] = field(default_factory=list)
     resolved_target: str | None = None           # the target dbt actually used (from its events)
+    # unique_ids of every test of the project, from this invocation's manifest (None: unknown)
+    project_tests: set[str] | None = None
 
     @property
     def target_name(self) -> str | None:
@@ -144,6 +147,31 @@ def project_yml(project_dir: str | Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def manifest_path(project_dir: str | Path) -> Path:
+    """target/manifest.json of the project (DBT_TARGET_PATH or target-path of dbt_project.yml win)."""
+    project = Path(project_dir)
+    target = os.environ.get("DBT_TARGET_PATH")
+    if not target:
+        target = project_yml(project).get("target-path")
+    path = Path(str(target or "target"))
+    return (path if path.is_absolute() else project / path) / "manifest.json"
+
+
+def manifest_test_ids(project_dir: str | Path, invocation_id: str | None) -> set[str] | None:
+    """unique_ids of every test node of the manifest written by dbt invocation `invocation_id`, or
+    None when there is none of that invocation (missing, unreadable, or another invocation's: the
+    `dbt show` that reads the failing rows writes its own)."""
+    try:
+        manifest = json.loads(manifest_path(project_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not invocation_id \
+            or (manifest.get("metadata") or {}).get("invocation_id") != invocation_id:
+        return None
+    return {str(k) for k, n in (manifest.get("nodes") or {}).items()
+            if isinstance(n, dict) and n.get("resource_type") == "test"}
 
 
 def project_name(project_dir: Path) -> str:
@@ -366,6 +394,8 @@ def run_dbt(command: str = "build", project_dir: str | Path = ".", profiles_dir:
             if status in ("error", "runtime error"):
                 report.node_errors.append({"unique_id": node.unique_id, "resource_type": str(node.resource_type),
                                            "name": node.name, "message": _clean(r.message) or "error"})
+    # before any `dbt show` below overwrites the manifest with its own invocation's
+    report.project_tests = manifest_test_ids(project, report.invocation_id)
     if failing_rows > 0:
         _read_observations(report, base, failing_rows)
     report.duration = time.monotonic() - t0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import traceback
 from pathlib import Path
@@ -231,3 +232,28 @@ def test_notifications_to_a_removed_channel_can_be_discarded(tmp_path, http_rece
         assert [r["state"] for r in ob.db.execute("select state from deliveries where channel = 'hook'")] == \
             ["discarded", "discarded"]
         assert ob.prune(0, now=4_100_000_000.0) == 4
+
+
+def test_an_alert_of_a_test_whose_arguments_changed_resolves(tmp_path, dbt_fixture_project, http_receiver):
+    """Raising a threshold to quiet a check gives the test a new unique_id: the old alert's test
+    never ran again and the alert (a PagerDuty incident) stayed open for ever. The next run
+    resolves it, saying the test is gone; the other open alert stays open."""
+    project = tmp_path / "proj"
+    shutil.copytree(dbt_fixture_project, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*"))
+    profiles = project / "profiles.yml"                       # its own warehouse, not the shared fixture's
+    profiles.write_text(profiles.read_text().replace(str(dbt_fixture_project / "fixture.duckdb"),
+                                                     str(project / "fixture.duckdb")))
+    assert str(dbt_fixture_project) not in profiles.read_text()
+    config = tmp_path / "ml_monitor.yml"
+    config.write_text(f"state_path: state.sqlite\nchannels:\n  hook: {{type: webhook, url: "
+                      f"\"{http_receiver.url('/hook')}\"}}\n")
+    invoke(["run", *_dbt(project, config)], expect=1)
+    schema = project / "models" / "schema.yml"
+    schema.write_text(schema.read_text().replace("max_null_rate: 0.1\n", "max_null_rate: 0.5\n", 1))
+    data = json.loads(invoke(["run", "--format", "json", *_dbt(project, config)], expect=1).stdout)
+    assert [a["column"] for a in data["resolved"]] == ["score"]
+    resolve = http_receiver.at("/hook")[-1].json
+    assert resolve["event"] == "resolve" and resolve["alert"]["column"] == "score"
+    listed = json.loads(invoke(["alerts", "list", "--format", "json", "--config", config], expect=0).stdout)
+    assert sorted((r["title"].split()[0], r["state"]) for r in listed["alerts"]) == [
+        ("not_null", "open"), ("null_rate", "resolved")]

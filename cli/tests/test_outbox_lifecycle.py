@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 
@@ -395,3 +396,38 @@ def test_notifications_held_behind_a_failed_delivery_are_said_with_what_to_do(
     # fixed: `alerts retry` sends them all, in order
     assert api.retry(cfg).sent == 4 and api.list_deliveries(cfg) == []
     assert [r.json["event"] for r in http_receiver.at("/moved")][-4:] == ["trigger", "resolve", "trigger", "resolve"]
+
+
+def test_an_alert_whose_test_left_the_project_is_resolved(hook_config, http_receiver, failing_run_report):
+    """Changing a test's arguments gives it a new unique_id (a new alert); the old test never runs
+    again, so its alert stayed open for ever (a PagerDuty incident never resolved). A completed run
+    whose manifest lacks the test resolves it, saying why; an unknown manifest or a broken run
+    resolves nothing."""
+    # the run read the build's own manifest, before the `dbt show` of the failing rows replaced it
+    assert failing_run_report.project_tests is not None
+    assert {c.unique_id for c in failing_run_report.checks} <= failing_run_report.project_tests
+    cfg = hook_config()
+    t0 = 1_800_000_000.0
+    assert api.deliver(failing_run_report, cfg, now=t0).lifecycle.counts()["new"] == 2
+    label = next(c for c in failing_run_report.checks if c.failed and c.column == "label")
+
+    # the label test's arguments changed: this run has a new test instead, which passes
+    changed = copy.deepcopy(failing_run_report)
+    changed.checks = [c for c in changed.checks if c.unique_id != label.unique_id]
+    changed.project_tests = failing_run_report.project_tests - {label.unique_id}
+    blind = copy.deepcopy(changed)
+    blind.project_tests = None                                # no manifest of this run: nothing said
+    assert api.deliver(blind, cfg, now=t0 + 60).lifecycle.counts()["resolved"] == 0
+    broken = copy.deepcopy(changed)
+    broken.error = "could not connect"                        # exit 2: proves nothing about the tests
+    assert api.deliver(broken, cfg, now=t0 + 90).lifecycle.counts()["resolved"] == 0
+
+    out = api.deliver(changed, cfg, now=t0 + 120)             # (it resolves the broken run's alert too)
+    assert sorted((a.kind, a.column or "") for a in out.lifecycle.resolved) == [
+        ("check_failed", "label"), ("monitoring_failed", "")]
+    assert out.lifecycle.counts()["suppressed"] == 1
+    resolve = next(r.json for r in http_receiver.requests if r.json["event"] == "resolve"
+                   and r.json["alert"]["column"] == "label")
+    assert "The test no longer exists in the project" in alert_text(Notification.from_dict(resolve))
+    assert sorted(r["state"] for r in api.list_alerts(cfg) if r["kind"] == "check_failed") == ["open", "resolved"]
+    assert api.deliver(changed, cfg, now=t0 + 180).lifecycle.counts()["resolved"] == 0   # once

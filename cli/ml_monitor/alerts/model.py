@@ -274,6 +274,9 @@ def _resolve_body(a: Alert) -> str:
     if (a.evidence or {}).get("resolved_by") == "hand":
         return ("Resolved by hand (ml-monitor alerts resolve), not by a passing run: "
                 "if the check still fails, the next run opens a new alert.")
+    if (a.evidence or {}).get("resolved_by") == "test_removed":
+        return ("The test no longer exists in the project (removed, disabled, or its arguments changed, "
+                "which makes it a new test with its own alert): nothing is left to fail.")
     if a.kind == MONITORING_FAILED:
         return "dbt completes again: the checks it could not run are evaluated."
     if a.kind != TRIGGER:

@@ -4,12 +4,11 @@ of the project's manifest (to reject a trigger that names a test the project doe
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any, Iterable
 
 from ml_monitor.report.loader import frame_from_rows, history_sql, read_manifest_file
-from ml_monitor.runner import project_yml, release_connections
+from ml_monitor.runner import manifest_path, release_connections
 
 log = logging.getLogger("ml_monitor")
 
@@ -63,16 +62,6 @@ def read_store(project_dir: str | Path, test_ids: Iterable[str], profiles_dir: s
     frame = frame_from_rows(table.column_names, table.rows)
     frame = frame.astype(object).where(frame.notna(), None)
     return frame.to_dict(orient="records")
-
-
-def manifest_path(project_dir: str | Path) -> Path:
-    """target/manifest.json of the project (DBT_TARGET_PATH or target-path of dbt_project.yml win)."""
-    project = Path(project_dir)
-    target = os.environ.get("DBT_TARGET_PATH")
-    if not target:
-        target = project_yml(project).get("target-path")
-    path = Path(str(target or "target"))
-    return (path if path.is_absolute() else project / path) / "manifest.json"
 
 
 def manifest_test_names(project_dir: str | Path) -> set[str] | None:
