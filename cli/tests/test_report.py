@@ -194,6 +194,26 @@ def test_an_earlier_definition_of_a_test_is_not_a_second_check():
     assert unknown["summary"]["superseded"] == []
 
 
+def test_an_earlier_definition_named_after_its_arguments_is_not_a_check_failing_now():
+    """dbt's default test name spells the arguments (`..._income__0_01` -> `..._income__0_05`):
+    the old definition, gone from the manifest, had another name and was shown as a second
+    check, failing now, for 30 days after its threshold was raised to quiet it."""
+    frame, meta, now = synthetic_history()
+    old = frame[frame.test_name == "null_rate_income"].copy()
+    old["test_unique_id"] = "test.proj.ml_monitor_null_rate_predictions_income__0_01.old"
+    old["test_name"] = "ml_monitor_null_rate_predictions_income__0_01"
+    old["value"], old["status"], old["test_status"] = 0.9, "fail", "fail"
+    other = old.copy()                                 # a removed test of another column stays
+    other["test_unique_id"], other["test_name"], other["column_name"] = "test.proj.gone.x", "gone_x", "x"
+    plain = shape_report(frame, meta, now=now, days=30)
+    shaped = shape_report(pd.concat([frame, old, other], ignore_index=True), meta, now=now, days=30)
+    names = [c["name"] for c in shaped["checks"]]
+    assert "ml_monitor_null_rate_predictions_income__0_01" not in names and "gone_x" in names
+    assert len(names) == len(plain["checks"]) + 1
+    assert shaped["summary"]["failing"] == plain["summary"]["failing"] + 1      # gone_x only
+    assert shaped["summary"]["superseded"] == ["ml_monitor_null_rate_predictions_income__0_01"]
+
+
 def test_newly_failing_resolved_and_no_data(model):
     psi = _check(model, "psi_drift_country")
     assert psi["newly_failing"] and psi["failing_runs"] == 1

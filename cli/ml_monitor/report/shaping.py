@@ -865,17 +865,35 @@ def drop_superseded(df: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[pd.DataF
     """The rows without those of superseded test definitions, and the names of those tests.
 
     dbt's unique_id of a test changes with its arguments: after an edit (windows: 10 -> 13, a
-    bound, a column) the history holds the old definition's rows under the same test name beside
-    the new one's, which would be a second check and a second series. A unique_id the project's
-    manifest (`meta`) no longer has, while it has another one of the same test name on the same
-    model, is a superseded definition: left out. Without a manifest nothing is left out."""
+    bound, a column) the history holds the old definition's rows beside the new one's, which
+    would be a second check and a second series. A unique_id the project's manifest (`meta`) no
+    longer has is a superseded definition, left out, while the project has another test on the
+    same model either of the same test name (a test with `name:`) or checking the same thing:
+    the same monitors of the same columns (dbt's default test name spells the arguments, so
+    `max_null_rate: 0.01` -> `0.05` renames the test too; the old one showed as failing now).
+    Without a manifest nothing is left out."""
     if df.empty or not meta or "test_name" not in df:
         return df, []
-    current = df[df["test_unique_id"].isin(meta.keys())]
+    is_current = df["test_unique_id"].isin(meta.keys())
+    current = df[is_current]
     live = set(zip(current["test_name"], current["model_name"]))
-    old = ~df["test_unique_id"].isin(meta.keys()) & \
-        pd.Series(list(zip(df["test_name"], df["model_name"])), index=df.index).isin(live)
+    same_name = pd.Series(list(zip(df["test_name"], df["model_name"])), index=df.index).isin(live)
+    checks = _what_tests_check(df)
+    live_checks = {checks[u] for u in current["test_unique_id"].unique() if checks.get(u)}
+    same_check = df["test_unique_id"].map(lambda u: checks.get(u) in live_checks if checks.get(u) else False)
+    old = ~is_current & (same_name | same_check.astype(bool))
     return df[~old].reset_index(drop=True), sorted(set(df.loc[old, "test_name"]))
+
+
+def _what_tests_check(df: pd.DataFrame) -> dict[Any, tuple]:
+    """test unique_id -> (model, its monitors, its columns) from its rows; None for a test whose
+    rows name no monitor (an ordinary dbt test: nothing to compare)."""
+    out: dict[Any, tuple] = {}
+    for uid, rows in df.groupby("test_unique_id", sort=False, dropna=True):
+        monitors = frozenset(str(m) for m in rows["monitor"].dropna()) if "monitor" in rows else frozenset()
+        columns = frozenset(str(c) for c in rows["column_name"].dropna()) if "column_name" in rows else frozenset()
+        out[uid] = (rows["model_name"].iloc[0], monitors, columns) if monitors else None
+    return out
 
 
 def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any]] | None = None,
