@@ -109,6 +109,17 @@ def hide_url_passwords(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: a line break, tab or other control character (of a segment value, say)
+    written as its escape (`em\\nea`). A title is shown as one line everywhere, and an email
+    Subject with a line break is refused (the alert was retried for ever, never mailed)."""
+    escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return _CONTROL.sub(lambda m: escapes.get(m.group(0), f"\\x{ord(m.group(0)):02x}"), text)
+
+
 _SAFE_LINK = re.compile(r"^(https?://[^\s<>|\"'`]+|mailto:[^\s<>|\"'`]+)$", re.IGNORECASE)
 
 

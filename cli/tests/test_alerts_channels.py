@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import email
 import json
 import os
@@ -202,6 +203,29 @@ def test_timeout_bounds_the_whole_exchange_not_each_read(score_alert):
         server.close()
     assert err.value.retryable and "timed out after 1s" in err.value.message
     assert time.monotonic() - started < 3.0      # the drip alone takes ~12 s
+
+
+def test_a_line_break_in_a_segment_value_still_gets_the_alert_mailed(smtp_receiver, failing_run_report, score_alert):
+    """The title names the failing segment; a segment value with a line break (`em\\nea`) made an
+    email Subject that Python's email refuses: the alert was retried for ever and never mailed
+    (and `alerts list` printed it on two lines). The title writes it as an escape; the email
+    channel keeps the Subject on one line also for a title recorded by an earlier version."""
+    report = copy.deepcopy(failing_run_report)
+    (check,) = [c for c in report.checks if c.column == "score"]
+    check.observations = [o for o in check.observations if o.get("segment_column") is None] + [
+        {**o, "segment_value": "em\nea\r\tx"} for o in check.observations if o.get("segment_value") == "a"]
+    (alert,) = [a for a in build_alerts(report) if a.column == "score"]
+    assert alert.title == "null_rate failed on predictions.score overall and in segment = em\\nea\\r\\tx"
+    old_title = copy.deepcopy(alert)
+    old_title.title = "null_rate failed on predictions.score in segment = em\nea"
+    settings = email_channel.Settings(host=smtp_receiver.host, port=smtp_receiver.port, security="none",
+                                      sender="ml-monitor@example.com", to=["oncall@example.com"])
+    for a in (alert, old_title):
+        email_channel.send(settings, _note(a), CTX)
+    subjects = [email.message_from_bytes(raw, policy=policy.default)["Subject"].strip()
+                for _, _, raw in smtp_receiver.messages]
+    assert subjects == ["[ml-monitor] [WARN] " + alert.title,
+                        "[ml-monitor] [WARN] null_rate failed on predictions.score in segment = em\\nea"]
 
 
 def test_email_text_and_html(smtp_receiver, score_alert):

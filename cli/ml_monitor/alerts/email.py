@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 from ml_monitor.alerts.base import DeliveryContext, DeliveryError, SettingsError, check_digest, require
 from ml_monitor.alerts.model import (Notification, alert_facts, alert_text, digest_headline, digest_lines,
                                     digest_severity, digest_text)
+from ml_monitor.formatting import one_line
 
 SECURITY = ("starttls", "ssl", "none")   # the accepted `security` values
 
@@ -49,7 +50,8 @@ class Settings:
 
 def _envelope(settings: Settings, subject: str, delivery_id: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"{settings.subject_prefix} {subject}".strip()
+    # one line: a title recorded by an earlier version may hold a segment value's line break
+    msg["Subject"] = one_line(f"{settings.subject_prefix} {subject}".strip())
     msg["From"] = settings.sender
     msg["To"] = ", ".join(settings.to)
     msg["Date"] = formatdate(localtime=False)

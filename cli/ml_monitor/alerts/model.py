@@ -20,7 +20,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, TYPE_CHECKING
 
-from ml_monitor.formatting import number, safe_link, timestamp
+from ml_monitor.formatting import number, one_line, safe_link, timestamp
 from ml_monitor.lineage import check_lineage, lineage_text, version_text
 from ml_monitor.schema import is_anomaly_metric, parse_facts
 
@@ -400,7 +400,7 @@ def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
     lineage = check_lineage(o["facts"] for o in failing)
     return Alert(
         fingerprint=check_fingerprint(check.unique_id), kind=CHECK_FAILED, severity=severity,
-        title=f"{check.monitor or check.name} failed on {where}" + what_failed(check, failing),
+        title=one_line(f"{check.monitor or check.name} failed on {where}" + what_failed(check, failing)),
         summary=_summary_for_check(check), project=report.project, target=report.target_name,
         test_unique_id=check.unique_id, test_name=check.name, monitor=check.monitor,
         package=check.package, model=check.model, column=check.column, tags=list(check.tags),
