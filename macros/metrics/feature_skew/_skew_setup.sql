@@ -41,6 +41,11 @@
       {%- endfor -%}
     {%- endfor -%}
   {%- endfor -%}
+  {%- for arg, names in [('entity_key', key_names), ('event_time_key', time_names)] -%}
+    {%- for n in names -%}
+      {%- do ml_monitor._check_join_kinds(test, relation, arg, n, relation, 'serving log ' ~ relation, offline, 'offline ' ~ offline) -%}
+    {%- endfor -%}
+  {%- endfor -%}
   {%- set feats = ml_monitor._skew_features(test, relation, args, feature_names, serving_cols, offline_cols) -%}
 
   {%- set keys = [] -%}
