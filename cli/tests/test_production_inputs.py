@@ -104,3 +104,43 @@ def test_production_inputs(adapter, tmp_path):
     finally:
         if adapter == "postgres":
             drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
+
+
+EVENT_KEYS = [(1, "2026-01-29 00:00:00", 1.0, 1.0), (2, "2026-01-30 00:00:00", 2.0, 2.5), (3, "2026-01-30 00:00:00", 3.0, 3.0)]
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_a_time_key_joins_the_same_instant_in_any_session_zone(adapter, tmp_path, monkeypatch):
+    """event_time_key is timestamptz in the serving log and a naive UTC timestamp offline: joined
+    in the session's zone, an America/Los_Angeles session matched no key (missing_offline_rate 1,
+    nothing compared). Joined as UTC instants, the same rows as in a UTC session."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    zone = "America/Los_Angeles"
+    serving = ", ".join(f"({k}, cast('{t}+00' as timestamp with time zone), {s})" for k, t, s, _ in EVENT_KEYS)
+    offline = ", ".join(f"({k}, cast('{t}' as timestamp), {o})" for k, t, _, o in EVENT_KEYS)
+    models = {
+        "serving": f"select * from (values {serving}) as t(id, evt, x)",
+        "offline": f"select * from (values {offline}) as t(id, evt, x)",
+        "skew_rows": "{{ ml_monitor.feature_skew(ref('serving'), offline=ref('offline'), entity_key='id', "
+                     "event_time_key='evt', features=['x'], n_examples=0) }}",
+    }
+    schema = f"prodtz_{os.getpid()}"
+    sql = ("select metric, value, sample_size from {models}.skew_rows "
+           "where metric in ('missing_offline_rate', 'mismatch_rate') and segment_column is null")
+    try:
+        if adapter == "duckdb":
+            ok, _ = build_tiny_project(tmp_path / "prodtz", models, "models: []\n", settings={"TimeZone": f"'{zone}'"})
+            got = duckdb_rows(tmp_path / "prodtz" / "e.duckdb", sql.format(models="main"))
+        else:
+            monkeypatch.setenv("PGTZ", zone)
+            ok, _, rows = _build(adapter, tmp_path / "prodtz", models, "models: []\n", schema)
+            got = rows(sql.format(models=schema))
+        assert ok
+        got = {m: (v, n) for m, v, n in got}
+        n_diff = sum(s != o for _, _, s, o in EVENT_KEYS)
+        assert got["missing_offline_rate"] == (0.0, len(EVENT_KEYS)), got
+        assert got["mismatch_rate"][1] == len(EVENT_KEYS) and abs(got["mismatch_rate"][0] - n_diff / len(EVENT_KEYS)) < 1e-12, got
+    finally:
+        if adapter == "postgres":
+            drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
