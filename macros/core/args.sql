@@ -188,6 +188,29 @@
   {{ return(out) }}
 {%- endmacro %}
 
+{#- Key columns that join two relations must be of one kind (numbers, text, times, booleans):
+    a bigint key against a varchar one was a run-time engine error on PostgreSQL ("operator does
+    not exist: bigint = character varying") and on DuckDB (coalesce of BIGINT and VARCHAR), or an
+    implicit cast of every key where the engine allows it. Checked when both types are known;
+    numbers of different widths (int, bigint, decimal, double) and dates against timestamps join. -#}
+{% macro _check_join_kinds(test, relation, arg, name, left_relation, left_side, right_relation, right_side) -%}
+  {%- set l = ml_monitor._column_info(left_relation, name) -%}
+  {%- set r = ml_monitor._column_info(right_relation, name) -%}
+  {%- if l is none or r is none -%}{{ return(none) }}{%- endif -%}
+  {%- set lk, rk = ml_monitor._join_kind(l.dtype), ml_monitor._join_kind(r.dtype) -%}
+  {%- if lk is not none and rk is not none and lk != rk -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "must name key columns of the same kind on both sides; '" ~ l.name ~ "' is "
+        ~ l.dtype ~ " in the " ~ left_side ~ " and " ~ r.dtype ~ " in the " ~ right_side ~ " (cast one side in a view, e.g. cast("
+        ~ ml_monitor.quote_column(r.name) ~ " as " ~ l.dtype ~ "))", ml_monitor.unquoted(name)) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro _join_kind(data_type) -%}
+  {%- set family = ml_monitor.type_family(data_type) -%}
+  {{ return({'integer': 'number', 'float': 'number', 'decimal': 'number', 'string': 'text', 'boolean': 'boolean',
+             'timestamp': 'time', 'timestamptz': 'time', 'date': 'time'}.get(family)) }}
+{%- endmacro %}
+
 {#- Fails at compile time, naming test, argument and the columns that exist, when a column
     named by an argument is not in `in_relation` (instead of a raw Binder Error at run time). -#}
 {% macro _check_columns_exist(test, relation, arg, names, in_relation) -%}

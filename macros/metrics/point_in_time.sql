@@ -177,6 +177,9 @@ long as (
       {%- endif -%}
     {%- endfor -%}
   {%- endfor -%}
+  {%- for n in history.keys_names -%}
+    {%- do ml_monitor._check_join_kinds(test, relation, 'entity_key', n, relation, 'relation ' ~ relation, history.relation, 'feature_history ' ~ history.relation) -%}
+  {%- endfor -%}
   {%- for arg, names in [('valid_from', history.from_names), ('valid_to', history.to_names)] -%}
     {%- for n in names -%}{%- do ml_monitor._pit_check_time_kind(test, relation, arg, n, history.relation, cutoff_name) -%}{%- endfor -%}
   {%- endfor -%}

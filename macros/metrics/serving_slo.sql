@@ -4,7 +4,7 @@
       interpolation (numpy's default), in the column's unit; nulls, NaN and +/-inf ignored (the
       detail counts NaN/inf);
     - error_rate: share of rows whose status_column is one of error_values (compared as numbers
-      when the column is numeric, else as text; a NULL
+      when the column is numeric, as booleans when it is boolean, else as text; a NULL
       status is not an error; the detail counts them);
     - throughput (rows in the window) and throughput_per_second (rows / window length), only
       with a window; an empty window is an observation of 0 there, not missing data.
@@ -82,6 +82,15 @@
       A text (or unknown) column is compared as text, the error values written as text. -#}
   {%- set status_info = ml_monitor._column_info(relation, status[0]) if status else none -%}
   {%- set numeric_status = status_info is not none and ml_monitor._value_kind(status_info.dtype) == 'numbers' -%}
+  {#- a boolean status column (is_error) is compared as booleans: as text it reads 'true', which
+      never equalled YAML's true written as 'True' (a silent 0% error rate) -#}
+  {%- set boolean_status = status_info is not none and ml_monitor._value_kind(status_info.dtype) == 'booleans' -%}
+  {%- if boolean_status -%}
+    {%- for v in error_values if not (v is boolean or (v is string and v | trim | lower in ['true', 'false'])) -%}
+      {%- do ml_monitor._arg_error(test, relation, 'error_values', "must be true or false: status column '" ~ ml_monitor.unquoted(status[0])
+            ~ "' is " ~ status_info.dtype, error_values) -%}
+    {%- endfor -%}
+  {%- endif -%}
   {%- if numeric_status -%}
     {#- numbers, or text that reads as one ('500': YAML quoted) -#}
     {%- for v in error_values if v is boolean or (v is not number
@@ -90,8 +99,12 @@
             ~ "' is " ~ status_info.dtype, error_values) -%}
     {%- endfor -%}
   {%- endif -%}
+  {%- set error_texts = [] -%}
+  {%- for v in (error_values or []) -%}
+    {%- do error_texts.append((v | string | trim | lower) if boolean_status else (v | string)) -%}
+  {%- endfor -%}
   {%- set errors_list -%}
-    {%- for v in (error_values or []) %}{{ ml_monitor.double_const(v | string | trim) if numeric_status else ml_monitor.string_literal(v | string) }}{% if not loop.last %}, {% endif %}{% endfor -%}
+    {%- for v in (error_values or []) %}{{ ml_monitor.double_const(v | string | trim) if numeric_status else (error_texts[loop.index0] if boolean_status else ml_monitor.string_literal(v | string)) }}{% if not loop.last %}, {% endif %}{% endfor -%}
   {%- endset -%}
   {%- set used = [] -%}
   {%- if lat_sql %}{% do used.append(lat_sql) %}{% endif -%}
@@ -116,7 +129,7 @@ grouped as (
     {{ ml_monitor.quantiles(ml_monitor._finite_or_null(lat_sql), probs) }} as latency_q
     {%- endif %}
     {%- if status_sql %},
-    sum(case when {{ status_sql if numeric_status else ml_monitor.to_string(status_sql) }} in ({{ errors_list }}) then 1 else 0 end) as n_errors,
+    sum(case when {{ status_sql if (numeric_status or boolean_status) else ml_monitor.to_string(status_sql) }} in ({{ errors_list }}) then 1 else 0 end) as n_errors,
     sum(case when {{ status_sql }} is null then 1 else 0 end) as n_status_null
     {%- endif %}
   from source
@@ -157,7 +170,7 @@ long as (
   {%- set check = ml_monitor._bound_check(rate, max_error_rate, '>', 'max_error_rate') %}
   {%- set detail -%}
     {{ ml_monitor.to_string('n_errors') }} || ' of ' || {{ ml_monitor.to_string('n_rows') }}
-      || ' requests with status in ({{ (error_values or []) | join(", ") | replace("'", "") }}); '
+      || ' requests with status in ({{ error_texts | join(", ") | replace("'", "") }}); '
       || {{ ml_monitor.to_string('n_status_null') }} || ' with no status'
       {{ check.note }}
   {%- endset %}

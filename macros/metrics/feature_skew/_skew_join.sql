@@ -22,7 +22,7 @@ serving_keyed as (
     min(ml_ts) as ml_ts,
     {%- endif %}
     {%- for k in keys %}
-    {{ k.sql }} as ml_k{{ k.idx }},
+    {{ k.serving_sql }} as ml_k{{ k.idx }},
     {%- endfor %}
     {%- for s in scope.segments %}
     max({{ s.sql }}) as {{ s.sql }},
@@ -32,13 +32,13 @@ serving_keyed as (
     {%- endfor %}
     {{ ml_monitor._skew_key_rows() }} as ml_n_serving
   from serving
-  group by {{ wk }}{% for k in keys %}{{ k.sql }}{% if not loop.last %}, {% endif %}{% endfor %}
+  group by {{ wk }}{% for k in keys %}{{ k.serving_sql }}{% if not loop.last %}, {% endif %}{% endfor %}
 ),
 
 offline_keyed as (
   select
     {%- for k in keys %}
-    {{ k.sql }} as ml_k{{ k.idx }},
+    {{ k.offline_sql }} as ml_k{{ k.idx }},
     {%- endfor %}
     {%- for f in feats %}
     max({{ ml_monitor._skew_value_sql(f) }}) as ml_o{{ f.idx }},
@@ -46,7 +46,7 @@ offline_keyed as (
     {{ ml_monitor._skew_key_rows() }} as ml_n_offline
   from {{ skew.offline }}
   where {{ skew.key_not_null }}{% if skew.offline_where is not none %} and ({{ skew.offline_where }}){% endif %}
-  group by {% for k in keys %}{{ k.sql }}{% if not loop.last %}, {% endif %}{% endfor %}
+  group by {% for k in keys %}{{ k.offline_sql }}{% if not loop.last %}, {% endif %}{% endfor %}
 ),
 
 -- the one join: keys on either side; a key present once on both sides is compared

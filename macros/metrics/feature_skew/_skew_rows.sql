@@ -71,7 +71,9 @@ long as (
   select
     {{ ml_monitor._long_row(scope, skew.key_label, metric, value=value, threshold=thr, sample_size=den,
          is_fail=check.is_fail,
-         detail=ml_monitor.to_string(num) ~ " || ' of ' || " ~ ml_monitor.to_string(den) ~ ' || ' ~ tail ~ ' ' ~ check.note) }}
+         detail=ml_monitor.to_string(num) ~ " || ' of ' || " ~ ml_monitor.to_string(den) ~ ' || ' ~ tail ~ ' ' ~ check.note,
+         undefined_reason=(ml_monitor.string_literal('the offline side has no row with a key'
+                           ~ (' under offline_where' if skew.offline_where is not none else '')) if metric == 'missing_serving_rate' else none)) }}
   from aggregated
   {%- if metric == 'missing_serving_rate' %}
   -- offline rows carry no segment: this rate exists for the overall row only

@@ -41,10 +41,25 @@
       {%- endfor -%}
     {%- endfor -%}
   {%- endfor -%}
+  {%- for arg, names in [('entity_key', key_names), ('event_time_key', time_names)] -%}
+    {%- for n in names -%}
+      {%- do ml_monitor._check_join_kinds(test, relation, arg, n, relation, 'serving log ' ~ relation, offline, 'offline ' ~ offline) -%}
+    {%- endfor -%}
+  {%- endfor -%}
   {%- set feats = ml_monitor._skew_features(test, relation, args, feature_names, serving_cols, offline_cols) -%}
 
   {%- set keys = [] -%}
-  {%- for n in all_keys -%}{%- do keys.append({'idx': loop.index, 'sql': ml_monitor.quote_column(n), 'name': ml_monitor.unquoted(n)}) -%}{%- endfor -%}
+  {%- for n in all_keys -%}
+    {#- a time key (event_time_key) is joined as a UTC instant on each side (the time-zone rule): a
+        timestamptz against a naive timestamp was compared in the session's zone, so in a
+        America/Los_Angeles session no key matched -#}
+    {%- set info = ml_monitor._column_info(relation, n) -%}
+    {%- set is_time = info is not none and ml_monitor._join_kind(info.dtype) == 'time' -%}
+    {%- set q = ml_monitor.quote_column(n) -%}
+    {%- do keys.append({'idx': loop.index, 'sql': q, 'name': ml_monitor.unquoted(n),
+                        'serving_sql': ml_monitor._timestamp_utc_sql(relation, n) if is_time else q,
+                        'offline_sql': ml_monitor._timestamp_utc_sql(offline, n) if is_time else q}) -%}
+  {%- endfor -%}
   {%- set key_text -%}
     {%- for k in keys -%}coalesce({{ ml_monitor.to_string('ml_k' ~ k.idx) }}, 'null'){% if not loop.last %} || '/' || {% endif %}{%- endfor -%}
   {%- endset -%}
