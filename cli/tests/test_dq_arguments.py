@@ -102,6 +102,15 @@ BAD_CASES = {
 MODEL_LEVEL = {
     "schema_contract_not_mapping": ("ml_monitor.schema_contract:\n  arguments: {columns: [id, x]}",
                                     ["ml_monitor.schema_contract", "'columns'", "mapping of column name to type"]),
+    # text values against a double column compared with the engine's text of it ('1.0' on DuckDB,
+    # '1' on PostgreSQL): every row violated on one engine, none on the other
+    "accepted_values_text_on_double": ("ml_monitor.accepted_values:\n  arguments: {column_name: f, values: ['1.5', '2']}",
+                                       ["ml_monitor.accepted_values", "'values'", "are text, but f is DOUBLE",
+                                        "give numbers"]),
+    # numbers against a text column: a raw cast error at run time on the first non-number ('a')
+    "accepted_values_numbers_on_text": ("ml_monitor.accepted_values:\n  arguments: {column_name: c, values: [1, 2]}",
+                                        ["ml_monitor.accepted_values", "'values'", "are numbers, but c is VARCHAR",
+                                         "quote them to compare as text (['1', '2'])"]),
     "freshness_no_max_age": ("ml_monitor.freshness:\n  arguments: {timestamp_column: ts}",
                              ["ml_monitor.freshness", "'max_age'", "required"]),
     "volume_ratio_without_periods": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_ratio: 0.5}",
@@ -139,7 +148,7 @@ def bad_run(tmp_path_factory):
     (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     (p / "profiles.yml").write_text(
         f"badargs:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {tmp / 'b.duckdb'}\n")
-    (p / "seeds" / "events.csv").write_text("id,x,ts,c\n1,1.0,2026-01-30 10:00:00,a\n2,,2026-01-30 11:00:00,b\n")
+    (p / "seeds" / "events.csv").write_text("id,x,ts,c,f\n1,1.0,2026-01-30 10:00:00,a,1.5\n2,,2026-01-30 11:00:00,b,2\n")
     column_tests = "\n".join(_named(n, y, 10) for n, (y, _) in BAD_CASES.items())
     model_tests = "\n".join(_named(n, y, 6) for n, (y, _) in MODEL_LEVEL.items())
     good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6}", 10)
