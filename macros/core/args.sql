@@ -189,8 +189,12 @@
 {%- endmacro %}
 
 {#- Fails at compile time, naming test, argument and the columns that exist, when a column
-    named by an argument is not in `in_relation` (instead of a raw Binder Error at run time). -#}
-{% macro _check_columns_exist(test, relation, arg, names, in_relation) -%}
+    named by an argument is not in `in_relation` (instead of a raw Binder Error at run time).
+    same_spelling: `in_relation` is read with `relation`'s spelling of the names (a drift or
+    cardinality reference, a performance reference): where a quoted name is case-sensitive
+    (PostgreSQL, Snowflake), a reference spelling it in another case is a compile error too
+    (it was "column "score" does not exist" at run time). -#}
+{% macro _check_columns_exist(test, relation, arg, names, in_relation, same_spelling=false) -%}
   {%- set cols = ml_monitor._known_columns(in_relation) -%}
   {%- if cols is none -%}{{ return(none) }}{%- endif -%}
   {%- set missing = [] -%}
@@ -210,6 +214,20 @@
     {{ ml_monitor._arg_error(test, relation, arg,
         "names column(s) " ~ (missing | join(", ")) ~ " that do not exist" ~ side ~ "; its columns are: " ~ (existing | join(", ")),
         names | join(", ")) }}
+  {%- endif -%}
+  {%- set dialect = var('ml_monitor_dialect', none) or target.type -%}
+  {%- if same_spelling and dialect not in ['duckdb', 'spark', 'databricks', 'bigquery'] -%}
+    {%- set own = ml_monitor._known_columns(relation) -%}
+    {%- for n in names -%}
+      {%- set mine = ml_monitor._column_info(relation, n, own) if own is not none else none -%}
+      {%- set spelt = mine.name if mine is not none else ml_monitor.unquoted(n) -%}
+      {%- set theirs = cols.get(spelt | lower).spellings | map(attribute='name') | list -%}
+      {%- if spelt not in theirs -%}
+        {{ ml_monitor._arg_error(test, relation, arg, "names column " ~ spelt ~ ", which " ~ in_relation ~ " spells "
+            ~ (theirs | join(' and ')) ~ ": the reference is read with the monitored relation's spelling, and a quoted name is case-sensitive on "
+            ~ dialect ~ " (rename it in a view of the reference)", names | join(", ")) }}
+      {%- endif -%}
+    {%- endfor -%}
   {%- endif -%}
 {%- endmacro %}
 

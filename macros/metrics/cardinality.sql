@@ -20,7 +20,7 @@
   {%- set ref_relation = reference if reference is not none else (relation if reference_where is not none else none) -%}
   {#- the reference relation is read with the monitored columns: missing there is a compile error -#}
   {%- if reference is not none -%}
-    {%- do ml_monitor._check_columns_exist(test, relation, 'columns', names, reference) -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'columns', names, reference, same_spelling=true) -%}
   {%- endif -%}
   {%- if ref_relation is none and min_distinct is none and max_distinct is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'min_distinct', "or 'max_distinct' or 'reference' is required", 'none of them') -%}
