@@ -283,7 +283,8 @@ def test_cardinality_new_categories_is_no_data_without_values_to_compare(tmp_pat
     gave 0 new categories (pass) and an empty reference reported every current category as new
     (fail): both are no_data with the reason, as value_range / accepted_values ("all values are
     null") and the drift tests ("no reference rows") say it; a reference whose values are all null
-    too. The ordinary case still counts."""
+    too. The ordinary case still counts. distinct_count of an all-null column is no_data too (it
+    passed max_distinct with 0 distinct values)."""
     from dbt_project_runner import build_tiny_project, duckdb_rows
 
     schema = """
@@ -303,6 +304,10 @@ models:
           arguments: {columns: [c_null], reference_where: 'c_null is null', where: '1 = 0 or c_null is null'}
           config: {severity: warn}
       - ml_monitor.cardinality:
+          name: card_distinct_all_null
+          arguments: {columns: [c_null], max_distinct: 5, segment_by: [s]}
+          config: {severity: warn}
+      - ml_monitor.cardinality:
           name: card_counts
           arguments: {columns: [c], reference: ref('r'), segment_by: [s]}
           config: {severity: warn}
@@ -320,6 +325,10 @@ models:
     assert rows("card_all_null_window") == [(None, "no_data", None, "all values are null")]
     assert rows("card_empty_reference") == [(None, "no_data", None, "no reference rows")]
     assert rows("card_null_reference") == [(None, "no_data", None, "no reference values (all null)")]
+    # distinct_count of an all-null column passed max_distinct ("0 distinct values (allowed 0 to 5)")
+    assert rows("card_distinct_all_null") == [(None, "no_data", None, "all values are null"),
+                                              ("u", "no_data", None, "all values are null"),
+                                              ("v", "no_data", None, "all values are null")]
     assert rows("card_counts") == [(None, "fail", 1.0, "1 category not in the reference, e.g. 'z'"),
                                    ("u", "pass", 0.0, "0 categories not in the reference"),
                                    ("v", "fail", 1.0, "1 category not in the reference, e.g. 'z'")]

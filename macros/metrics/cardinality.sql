@@ -116,10 +116,13 @@ long as (
   {%- set detail -%}
     {{ ml_monitor.to_string('n_distinct_' ~ i) }} || ' distinct values (allowed {{ min_distinct if min_distinct is not none else 0 }} to {{ max_distinct if max_distinct is not none else "any" }})'
   {%- endset %}
+  {#- a window (or segment) whose values are all null has no categories to count: no_data, as
+      value_range and new_categories (it passed max_distinct with "0 distinct values") -#}
   {%- set part -%}
   select
-    {{ ml_monitor._long_row(scope, c.name, 'distinct_count', value=ml_monitor.to_double('n_distinct_' ~ i),
-         threshold=distinct_bound, sample_size='n_rows', is_fail='(' ~ distinct_fail ~ ')', detail=detail) }}
+    {{ ml_monitor._long_row(scope, c.name, 'distinct_count', value='case when n_values_' ~ i ~ ' > 0 then ' ~ ml_monitor.to_double('n_distinct_' ~ i) ~ ' end',
+         threshold=distinct_bound, sample_size='n_rows', is_fail='(' ~ distinct_fail ~ ')', detail=detail,
+         undefined_reason="case when n_rows > 0 and n_values_" ~ i ~ " = 0 then 'all values are null' end") }}
   from aggregated
   {%- endset %}
   {%- do parts.append(part) %}
