@@ -364,3 +364,33 @@ models:
         for word in (f"ml_monitor.null_rate", arg, "a name ml_monitor gives its own columns (ml_ts, ml_window_start)"):
             assert word in r["message"], (word, r["message"])
     assert by_name["reserved_control"]["status"] == "pass", by_name["reserved_control"]
+
+
+def test_freshness_counts_rows_without_a_timestamp(tmp_path):
+    """A segment whose rows all lost their timestamp (a serving bug writing NULL times for one
+    region) had no freshness row at all while the overall row passed: now it is no_data saying
+    so, and every row's detail counts the NULL timestamps (as the windowed monitors do)."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.freshness:
+          name: fresh_null_ts
+          arguments: {timestamp_column: ts, max_age: {period: hour, count: 6}, segment_by: [region]}
+          config: {severity: warn}
+"""
+    models = {"t": "select * from (values ('eu', timestamp '2026-01-30 22:00:00'), ('eu', null), "
+                   "('eu', timestamp '2026-01-31 05:00:00'), ('us', null), ('us', null)) as v(region, ts)"}
+    root = tmp_path / "fresh_null_ts"
+    ok, by_name = build_tiny_project(root, models, schema, project_vars='  ml_monitor_as_of: "2026-01-31 00:00:00"\n')
+    rows = duckdb_rows(root / "e.duckdb", "select segment_value, status, value, sample_size, detail "
+                                          "from main_dbt_test__audit.fresh_null_ts order by segment_value nulls first")
+    assert rows == [
+        (None, "pass", 2.0, 1, "latest row at 2026-01-30 22:00:00, 2.0 hours before 2026-01-31 00:00:00; "
+                               "3 rows with a NULL ts excluded"),
+        ("eu", "pass", 2.0, 1, "latest row at 2026-01-30 22:00:00, 2.0 hours before 2026-01-31 00:00:00; "
+                               "1 row with a NULL ts excluded"),
+        ("us", "no_data", None, 0, "2 rows, all with a NULL ts")]
+    assert by_name["fresh_null_ts"]["status"] == "warn" and by_name["fresh_null_ts"]["failures"] == 1
