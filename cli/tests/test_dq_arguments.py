@@ -369,7 +369,8 @@ models:
 def test_freshness_counts_rows_without_a_timestamp(tmp_path):
     """A segment whose rows all lost their timestamp (a serving bug writing NULL times for one
     region) had no freshness row at all while the overall row passed: now it is no_data saying
-    so, and every row's detail counts the NULL timestamps (as the windowed monitors do)."""
+    so, and every row's detail counts the NULL timestamps of the whole scan (as the windowed
+    monitors do: every segment's row says the same N)."""
     from dbt_project_runner import build_tiny_project, duckdb_rows
 
     schema = """
@@ -391,6 +392,6 @@ models:
         (None, "pass", 2.0, 1, "latest row at 2026-01-30 22:00:00, 2.0 hours before 2026-01-31 00:00:00; "
                                "3 rows with a NULL ts excluded"),
         ("eu", "pass", 2.0, 1, "latest row at 2026-01-30 22:00:00, 2.0 hours before 2026-01-31 00:00:00; "
-                               "1 row with a NULL ts excluded"),
+                               "3 rows with a NULL ts excluded"),
         ("us", "no_data", None, 0, "2 rows, all with a NULL ts")]
     assert by_name["fresh_null_ts"]["status"] == "warn" and by_name["fresh_null_ts"]["failures"] == 1

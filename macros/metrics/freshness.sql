@@ -40,7 +40,9 @@ aggregated as (
 ),
 
 long as (
-  {{ ml_monitor._freshness_long(timestamp_column, scope, 'latest', max_hours, 'hours before ' ~ as_of, null_ts='n_null_ts') }}
+  {#- the note counts the whole scan (the overall row's count), as the windowed monitors do -#}
+  {{ ml_monitor._freshness_long(timestamp_column, scope, 'latest', max_hours, 'hours before ' ~ as_of,
+                                null_ts='n_null_ts', scan_null_ts='max(case when segment_column is null then n_null_ts end) over ()') }}
 )
 
 {{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
@@ -177,10 +179,10 @@ long as (
 {#- The observation rows of freshness from `aggregated` (segment keys, n_rows and the newest
     timestamp in column `latest`): hours from it to the evaluation time (ml_monitor_as_of, or
     each window's end with windows: N); `until` ends the detail. -#}
-{#- null_ts: the column counting the rows without a timestamp (not in sample_size): the detail ends
-    with "; N rows with a NULL <timestamp_column> excluded", and a segment with no other row is
-    no_data saying so. -#}
-{% macro _freshness_long(timestamp_column, scope, latest, max_hours, until, null_ts=none) -%}
+{#- null_ts: the column counting a group's rows without a timestamp (not in sample_size): a
+    segment with no other row is no_data saying so; scan_null_ts: those of the whole scan, which
+    every row's detail ends with ("; N rows with a NULL <timestamp_column> excluded"). -#}
+{% macro _freshness_long(timestamp_column, scope, latest, max_hours, until, null_ts=none, scan_null_ts=none) -%}
   {%- set end_sql = ml_monitor.timestamp_literal(ml_monitor.as_of()) if not scope.multi else 'window_end' -%}
   {%- set age = '(' ~ ml_monitor.epoch_seconds(end_sql) ~ ' - ' ~ ml_monitor.epoch_seconds(latest) ~ ') / 3600.0' -%}
   {%- set null_note = ml_monitor.string_literal(' with a NULL ' ~ ml_monitor.unquoted(timestamp_column) ~ ' excluded') -%}
@@ -188,7 +190,7 @@ long as (
     'latest row at ' || {{ ml_monitor.to_string(latest) }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
       || ' {{ until }}'
     {%- if null_ts is not none %}
-      || case when {{ null_ts }} > 0 then '; ' || {{ ml_monitor._count_text(null_ts, 'row') }} || {{ null_note }} else '' end
+      || case when {{ scan_null_ts }} > 0 then '; ' || {{ ml_monitor._count_text(scan_null_ts, 'row') }} || {{ null_note }} else '' end
     {%- endif %}
   {%- endset %}
   {%- set undefined -%}
