@@ -395,3 +395,41 @@ models:
                                "3 rows with a NULL ts excluded"),
         ("us", "no_data", None, 0, "2 rows, all with a NULL ts")]
     assert by_name["fresh_null_ts"]["status"] == "warn" and by_name["fresh_null_ts"]["failures"] == 1
+
+
+def test_categories_text_on_one_side_and_a_fraction_on_the_other_are_refused(tmp_path):
+    """cardinality / psi_drift compare categories as text. A column that is text in the current
+    table and DOUBLE in the reference matched the engine's text of the double: '1.0' on DuckDB,
+    '1' on PostgreSQL, so the current '1' was a new category on one engine and not on the other
+    (measured: 2 new categories on DuckDB, 1 on PostgreSQL). Now a compile error naming both
+    types. Text against an INTEGER reference ('1' on every engine) still runs."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: cur
+    data_tests:
+      - ml_monitor.cardinality:
+          name: card_text_vs_double
+          arguments: {columns: [code], reference: ref('ref_double')}
+      - ml_monitor.psi_drift:
+          name: psi_text_vs_double
+          arguments: {columns: [code], reference: ref('ref_double')}
+      - ml_monitor.cardinality:
+          name: card_text_vs_integer
+          arguments: {columns: [code], reference: ref('ref_integer')}
+          config: {severity: warn}
+"""
+    models = {"cur": "select * from (values ('1'), ('1.0'), ('2')) as v(code)",
+              "ref_double": "select * from (values (cast(1 as double)), (2.0)) as v(code)",
+              "ref_integer": "select * from (values (1), (2)) as v(code)"}
+    root = tmp_path / "cat_types"
+    ok, by_name = build_tiny_project(root, models, schema)
+    for name, monitor in (("card_text_vs_double", "cardinality"), ("psi_text_vs_double", "psi_drift")):
+        r = by_name[name]
+        assert r["status"] == "error" and "Compilation Error" in r["message"], (name, r["status"], r["message"])
+        for word in (f"ml_monitor.{monitor}", "'columns'", "code, which is VARCHAR here and DOUBLE in the reference",
+                     "cast one side in a view"):
+            assert word in r["message"], (word, r["message"])
+    assert duckdb_rows(root / "e.duckdb", "select value, detail from main_dbt_test__audit.card_text_vs_integer") == \
+        [(1.0, "1 category not in the reference, e.g. '1.0'")]

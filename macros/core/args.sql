@@ -308,3 +308,19 @@
   {%- endfor -%}
   {{ return(ns.prev[b | length]) }}
 {%- endmacro %}
+
+{#- Categories compared as text across the two sides of a comparison (a drift or cardinality
+    reference): a column that is text on one side and a non-integer number on the other matched
+    the engine's text of the number ('1.0' on DuckDB, '1' on PostgreSQL): different categories,
+    and a different verdict, on each engine. A compile error naming both types. -#}
+{% macro _check_category_types(test, relation, arg, name, cur_dtype, ref_dtype) -%}
+  {%- if cur_dtype is none or ref_dtype is none -%}{{ return(none) }}{%- endif -%}
+  {%- set cur_num = ml_monitor._is_numeric_type(cur_dtype) -%}
+  {%- set ref_num = ml_monitor._is_numeric_type(ref_dtype) -%}
+  {%- set numeric_dtype = cur_dtype if cur_num else ref_dtype -%}
+  {%- if cur_num != ref_num and not ml_monitor._is_integer_type(numeric_dtype) -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "names column " ~ name ~ ", which is " ~ cur_dtype ~ " here and " ~ ref_dtype
+        ~ " in the reference: categories are compared as text, and the text of a non-integer number differs between engines"
+        ~ " (1.0 or 1); cast one side in a view so both have the same type", name) }}
+  {%- endif -%}
+{%- endmacro %}

@@ -35,6 +35,9 @@
     {%- set cur_cols = ml_monitor._known_columns(relation) or {} -%}
     {%- set ref_cols = ml_monitor._known_columns(ref_relation) or {} -%}
     {%- for c in cols -%}
+      {%- if cur_cols.get(c.name | lower) is not none and ref_cols.get(c.name | lower) is not none -%}
+        {%- do ml_monitor._check_category_types(test, relation, 'columns', c.name, cur_cols.get(c.name | lower).dtype, ref_cols.get(c.name | lower).dtype) -%}
+      {%- endif -%}
       {%- set types = [cur_cols.get(c.name | lower), ref_cols.get(c.name | lower)] | reject('none') | map(attribute='dtype') | map('lower') | list -%}
       {%- set families = types | map('string') | map('trim') | list -%}
       {%- set kinds = [] -%}

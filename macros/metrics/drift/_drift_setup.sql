@@ -178,6 +178,9 @@
     {#- numeric categories compare by value: when either side is a non-integer number (1.0 vs 1),
         both sides read the column as a double, so their text forms agree -#}
     {%- set ref_col = ref_found.get(name | lower) -%}
+    {%- if k == 'categorical' and ref_col is not none -%}
+      {%- do ml_monitor._check_category_types(test, relation, 'columns', name, col.dtype, ref_col.dtype) -%}
+    {%- endif -%}
     {%- set ref_fractional = ref_col is not none and ml_monitor._is_numeric_type(ref_col.dtype) and not ml_monitor._is_integer_type(ref_col.dtype) -%}
     {%- set ref_numeric = ref_col is none or ml_monitor._is_numeric_type(ref_col.dtype) -%}
     {%- set by_value = k == 'categorical' and is_num and ref_numeric
