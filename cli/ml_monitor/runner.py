@@ -55,6 +55,7 @@ class CheckResult:
     relation_name: str | None = None
     observations: list[dict[str, Any]] = field(default_factory=list)
     failing_observations: int | None = None   # every fail / no_data row stored (observations holds a few)
+    failing_segments: int | None = None       # distinct segments among all of them (the title names them)
 
     @property
     def failed(self) -> bool:
@@ -407,14 +408,19 @@ def observations_sql(checks: list[CheckResult], limit: int) -> str:
     Only the rows that decide the test (`is_deciding`: with `windows: N` and `fail_on: latest`, the
     newest window's) are alerted on; earlier windows stay in the series (history, report)."""
     cols = ", ".join(OBSERVATION_COLUMNS)
+    failing = "status in ('fail', 'no_data') and is_deciding"
     parts = []
     for i, c in enumerate(checks):
+        # the distinct failing segments of all rows, not of the few read back: the alert's title
+        # names them ("in region = eu" must not hide a failing region = us beyond the limit)
+        segments = (f"(select count(*) from (select distinct segment_column, segment_value from {c.relation_name} "
+                    f"where {failing} and segment_column is not null) as s)")
         parts.append(
             f"select {i} as ml_monitor_check, {cols}, row_number() over (order by "
             f"case when status = 'fail' then 0 else 1 end, case when segment_column is null then 0 else 1 end, "
             f"segment_column, segment_value, column_name, metric) as ml_monitor_rank, "
-            f"count(*) over () as ml_monitor_total "
-            f"from {c.relation_name} where status in ('fail', 'no_data') and is_deciding")
+            f"count(*) over () as ml_monitor_total, {segments} as ml_monitor_segments "
+            f"from {c.relation_name} where {failing}")
     union = "\nunion all\n".join(parts)
     return f"select * from (\n{union}\n) as failing where ml_monitor_rank <= {int(limit)}"
 
@@ -460,6 +466,9 @@ def _read_observations(report: RunReport, base: dict[str, Any], limit: int) -> N
         total = data.pop("ml_monitor_total", None)
         if total is not None:
             check.failing_observations = int(total)
+        segments = data.pop("ml_monitor_segments", None)
+        if segments is not None:
+            check.failing_segments = int(segments)
         obs = {k: data.get(k) for k in OBSERVATION_COLUMNS}
         obs["facts"] = parse_facts(obs.get("facts"))  # structured, for alert payloads
         check.observations.append(obs)

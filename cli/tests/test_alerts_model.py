@@ -78,7 +78,9 @@ def test_observation_query_is_adapter_agnostic():
     c = CheckResult("test.p.t", "t", "fail", "error", "null_rate", "ml_monitor", "m", "c",
                     relation_name='"db"."audit"."t"')
     sql = observations_sql([c, c], 5)
-    assert sql.count('from "db"."audit"."t" where status in (\'fail\', \'no_data\')') == 2
+    # per check: the rows, and the count of their distinct segments (a scalar subquery)
+    assert sql.count('from "db"."audit"."t" where status in (\'fail\', \'no_data\')') == 4
+    assert sql.count("as ml_monitor_segments") == 2
     assert "row_number() over" in sql and "ml_monitor_rank <= 5" in sql and "limit" not in sql
 
 
@@ -208,3 +210,34 @@ def test_a_source_and_a_model_of_the_same_name_stay_apart():
     singular = NS(attached_node=None, depends_on=NS(nodes=["model.shop.labels", "model.shop.other"]))
     assert (_model_name(on_source), _model_name(on_model), _model_name(singular)) == ("raw.labels", "labels", "labels")
     assert _model_name(NS(attached_node=None, depends_on=NS(nodes=[]))) is None
+
+
+def test_title_counts_every_failing_segment_not_only_those_read_back(dbt_fixture_project, failing_run_report):
+    """With `failing_rows: 2` only the overall row and segment a are read back; segment b failed
+    too, so the title must not say "in segment = a" (an on-call reading it thinks b is fine)."""
+    import dataclasses
+
+    from ml_monitor import api
+    from ml_monitor.alerts.model import alert_for_check
+    from ml_monitor.config import default_config
+
+    config = default_config(dbt_fixture_project)
+    config = dataclasses.replace(config, dbt=dataclasses.replace(config.dbt, failing_rows=2))
+    report = api.run_checks(str(dbt_fixture_project), profiles_dir=str(dbt_fixture_project), config=config)
+    (score,) = [c for c in report.checks if c.column == "score" and c.monitor == "null_rate"]
+    assert [(o["segment_column"], o["segment_value"]) for o in score.observations] == [(None, None), ("segment", "a")]
+    assert score.failing_observations == 3 and score.failing_segments == 2
+    alert = alert_for_check(score, report)
+    assert alert.title == "null_rate failed on predictions.score overall and in 2 segments"
+    assert alert.summary.splitlines()[-1] == "... and 1 more failing observation(s)"
+
+
+def test_title_with_a_failing_segment_beyond_the_rows_read_back():
+    from ml_monitor.alerts.model import what_failed
+
+    only_overall = _check("null_rate", "income", [_obs("null_rate", "income")])
+    only_overall.failing_segments = 1
+    assert what_failed(only_overall, only_overall.observations) == " overall and in 1 segment"
+    seg = _check("null_rate", "income", [_obs("null_rate", "income", ("region", "eu"))])
+    seg.failing_segments = 1
+    assert what_failed(seg, seg.observations) == " in region = eu"

@@ -182,3 +182,47 @@ def test_columns_differing_only_in_case_use_the_exact_one(adapter, tmp_path):
         assert "ml_monitor.null_rate" in message and "'columns'" in message and "ab and AB" in message, message
     finally:
         drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_a_reference_spelling_a_column_in_another_case(adapter, tmp_path):
+    """A drift / cardinality / performance reference is read with the monitored relation's
+    spelling. On PostgreSQL a reference spelling it "Score" where the predictions say score was a
+    raw `column "score" does not exist` at run time; now a compile error naming the test, the
+    argument and both spellings. On DuckDB (names resolve without regard to case) the same test
+    runs and gives scipy's KS statistic."""
+    from scipy.stats import ks_2samp
+
+    schema = f"colcase3_{os.getpid()}"
+    cur = [round(0.01 * i, 2) for i in range(1, 41)]
+    ref = [round(0.015 * i, 3) for i in range(1, 31)]
+    models = {
+        "cur": "select * from (values " + ", ".join(f"({i}, 'a', {v})" for i, v in enumerate(cur)) + ") as t(id, region, score)\n",
+        "ref": 'select id, region as "Region", score as "Score" from (values '
+               + ", ".join(f"({i}, 'a', {v})" for i, v in enumerate(ref)) + ") as t(id, region, score)\n",
+    }
+    schema_yml = ("models:\n  - name: cur\n    data_tests:\n"
+                  "      - ml_monitor.ks_drift:\n          name: ks_ref_case\n"
+                  "          arguments: {columns: [score], reference: ref('ref')}\n"
+                  "      - ml_monitor.psi_drift:\n          name: psi_ref_segment_case\n"
+                  "          arguments: {columns: [id], segment_by: [region], reference: ref('ref')}\n"
+                  "      - ml_monitor.cardinality:\n          name: card_ref_case\n"
+                  "          arguments: {columns: [score], reference: ref('ref')}\n")
+    try:
+        ok, by_name, rows = _build(adapter, tmp_path / "colcase3", models, schema_yml, schema)
+        if adapter == "postgres":
+            for name, arg, col, spelt in (("ks_ref_case", "columns", "score", "Score"),
+                                          ("psi_ref_segment_case", "segment_by", "region", "Region"),
+                                          ("card_ref_case", "columns", "score", "Score")):
+                r = by_name[name]
+                assert r["status"] == "error", (name, r["status"], r.get("message"))
+                assert "Compilation Error" in r["message"], r["message"]
+                for word in (f"'{arg}'", f"names column {col}", f"spells {spelt}", "case-sensitive on postgres"):
+                    assert word in r["message"], (word, r["message"])
+        else:
+            assert by_name["ks_ref_case"]["status"] == "fail"
+            (value,) = rows("select value from {audit}.ks_ref_case")[0]
+            assert abs(value - ks_2samp(cur, ref).statistic) < 1e-9
+    finally:
+        if adapter == "postgres":
+            drop_pg_schemas(schema, f"{schema}_dbt_test__audit")

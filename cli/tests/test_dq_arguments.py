@@ -102,6 +102,15 @@ BAD_CASES = {
 MODEL_LEVEL = {
     "schema_contract_not_mapping": ("ml_monitor.schema_contract:\n  arguments: {columns: [id, x]}",
                                     ["ml_monitor.schema_contract", "'columns'", "mapping of column name to type"]),
+    # text values against a double column compared with the engine's text of it ('1.0' on DuckDB,
+    # '1' on PostgreSQL): every row violated on one engine, none on the other
+    "accepted_values_text_on_double": ("ml_monitor.accepted_values:\n  arguments: {column_name: f, values: ['1.5', '2']}",
+                                       ["ml_monitor.accepted_values", "'values'", "are text, but f is DOUBLE",
+                                        "give numbers"]),
+    # numbers against a text column: a raw cast error at run time on the first non-number ('a')
+    "accepted_values_numbers_on_text": ("ml_monitor.accepted_values:\n  arguments: {column_name: c, values: [1, 2]}",
+                                        ["ml_monitor.accepted_values", "'values'", "are numbers, but c is VARCHAR",
+                                         "quote them to compare as text (['1', '2'])"]),
     "freshness_no_max_age": ("ml_monitor.freshness:\n  arguments: {timestamp_column: ts}",
                              ["ml_monitor.freshness", "'max_age'", "required"]),
     "volume_ratio_without_periods": ("ml_monitor.volume:\n  arguments: {timestamp_column: ts, window: {period: day}, min_ratio: 0.5}",
@@ -139,7 +148,7 @@ def bad_run(tmp_path_factory):
     (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     (p / "profiles.yml").write_text(
         f"badargs:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {tmp / 'b.duckdb'}\n")
-    (p / "seeds" / "events.csv").write_text("id,x,ts,c\n1,1.0,2026-01-30 10:00:00,a\n2,,2026-01-30 11:00:00,b\n")
+    (p / "seeds" / "events.csv").write_text("id,x,ts,c,f\n1,1.0,2026-01-30 10:00:00,a,1.5\n2,,2026-01-30 11:00:00,b,2\n")
     column_tests = "\n".join(_named(n, y, 10) for n, (y, _) in BAD_CASES.items())
     model_tests = "\n".join(_named(n, y, 6) for n, (y, _) in MODEL_LEVEL.items())
     good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6}", 10)
@@ -274,7 +283,8 @@ def test_cardinality_new_categories_is_no_data_without_values_to_compare(tmp_pat
     gave 0 new categories (pass) and an empty reference reported every current category as new
     (fail): both are no_data with the reason, as value_range / accepted_values ("all values are
     null") and the drift tests ("no reference rows") say it; a reference whose values are all null
-    too. The ordinary case still counts."""
+    too. The ordinary case still counts. distinct_count of an all-null column is no_data too (it
+    passed max_distinct with 0 distinct values)."""
     from dbt_project_runner import build_tiny_project, duckdb_rows
 
     schema = """
@@ -294,6 +304,10 @@ models:
           arguments: {columns: [c_null], reference_where: 'c_null is null', where: '1 = 0 or c_null is null'}
           config: {severity: warn}
       - ml_monitor.cardinality:
+          name: card_distinct_all_null
+          arguments: {columns: [c_null], max_distinct: 5, segment_by: [s]}
+          config: {severity: warn}
+      - ml_monitor.cardinality:
           name: card_counts
           arguments: {columns: [c], reference: ref('r'), segment_by: [s]}
           config: {severity: warn}
@@ -311,6 +325,10 @@ models:
     assert rows("card_all_null_window") == [(None, "no_data", None, "all values are null")]
     assert rows("card_empty_reference") == [(None, "no_data", None, "no reference rows")]
     assert rows("card_null_reference") == [(None, "no_data", None, "no reference values (all null)")]
+    # distinct_count of an all-null column passed max_distinct ("0 distinct values (allowed 0 to 5)")
+    assert rows("card_distinct_all_null") == [(None, "no_data", None, "all values are null"),
+                                              ("u", "no_data", None, "all values are null"),
+                                              ("v", "no_data", None, "all values are null")]
     assert rows("card_counts") == [(None, "fail", 1.0, "1 category not in the reference, e.g. 'z'"),
                                    ("u", "pass", 0.0, "0 categories not in the reference"),
                                    ("v", "fail", 1.0, "1 category not in the reference, e.g. 'z'")]
@@ -346,3 +364,72 @@ models:
         for word in (f"ml_monitor.null_rate", arg, "a name ml_monitor gives its own columns (ml_ts, ml_window_start)"):
             assert word in r["message"], (word, r["message"])
     assert by_name["reserved_control"]["status"] == "pass", by_name["reserved_control"]
+
+
+def test_freshness_counts_rows_without_a_timestamp(tmp_path):
+    """A segment whose rows all lost their timestamp (a serving bug writing NULL times for one
+    region) had no freshness row at all while the overall row passed: now it is no_data saying
+    so, and every row's detail counts the NULL timestamps of the whole scan (as the windowed
+    monitors do: every segment's row says the same N)."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: t
+    data_tests:
+      - ml_monitor.freshness:
+          name: fresh_null_ts
+          arguments: {timestamp_column: ts, max_age: {period: hour, count: 6}, segment_by: [region]}
+          config: {severity: warn}
+"""
+    models = {"t": "select * from (values ('eu', timestamp '2026-01-30 22:00:00'), ('eu', null), "
+                   "('eu', timestamp '2026-01-31 05:00:00'), ('us', null), ('us', null)) as v(region, ts)"}
+    root = tmp_path / "fresh_null_ts"
+    ok, by_name = build_tiny_project(root, models, schema, project_vars='  ml_monitor_as_of: "2026-01-31 00:00:00"\n')
+    rows = duckdb_rows(root / "e.duckdb", "select segment_value, status, value, sample_size, detail "
+                                          "from main_dbt_test__audit.fresh_null_ts order by segment_value nulls first")
+    assert rows == [
+        (None, "pass", 2.0, 1, "latest row at 2026-01-30 22:00:00, 2.0 hours before 2026-01-31 00:00:00; "
+                               "3 rows with a NULL ts excluded"),
+        ("eu", "pass", 2.0, 1, "latest row at 2026-01-30 22:00:00, 2.0 hours before 2026-01-31 00:00:00; "
+                               "3 rows with a NULL ts excluded"),
+        ("us", "no_data", None, 0, "2 rows, all with a NULL ts")]
+    assert by_name["fresh_null_ts"]["status"] == "warn" and by_name["fresh_null_ts"]["failures"] == 1
+
+
+def test_categories_text_on_one_side_and_a_fraction_on_the_other_are_refused(tmp_path):
+    """cardinality / psi_drift compare categories as text. A column that is text in the current
+    table and DOUBLE in the reference matched the engine's text of the double: '1.0' on DuckDB,
+    '1' on PostgreSQL, so the current '1' was a new category on one engine and not on the other
+    (measured: 2 new categories on DuckDB, 1 on PostgreSQL). Now a compile error naming both
+    types. Text against an INTEGER reference ('1' on every engine) still runs."""
+    from dbt_project_runner import build_tiny_project, duckdb_rows
+
+    schema = """
+models:
+  - name: cur
+    data_tests:
+      - ml_monitor.cardinality:
+          name: card_text_vs_double
+          arguments: {columns: [code], reference: ref('ref_double')}
+      - ml_monitor.psi_drift:
+          name: psi_text_vs_double
+          arguments: {columns: [code], reference: ref('ref_double')}
+      - ml_monitor.cardinality:
+          name: card_text_vs_integer
+          arguments: {columns: [code], reference: ref('ref_integer')}
+          config: {severity: warn}
+"""
+    models = {"cur": "select * from (values ('1'), ('1.0'), ('2')) as v(code)",
+              "ref_double": "select * from (values (cast(1 as double)), (2.0)) as v(code)",
+              "ref_integer": "select * from (values (1), (2)) as v(code)"}
+    root = tmp_path / "cat_types"
+    ok, by_name = build_tiny_project(root, models, schema)
+    for name, monitor in (("card_text_vs_double", "cardinality"), ("psi_text_vs_double", "psi_drift")):
+        r = by_name[name]
+        assert r["status"] == "error" and "Compilation Error" in r["message"], (name, r["status"], r["message"])
+        for word in (f"ml_monitor.{monitor}", "'columns'", "code, which is VARCHAR here and DOUBLE in the reference",
+                     "cast one side in a view"):
+            assert word in r["message"], (word, r["message"])
+    assert duckdb_rows(root / "e.duckdb", "select value, detail from main_dbt_test__audit.card_text_vs_integer") == \
+        [(1.0, "1 category not in the reference, e.g. '1.0'")]

@@ -119,9 +119,9 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     ref_values = set(reference["select"].dropna())
     for sc, sv, g in groups(df, ["segment"]):
         d = g["select"].dropna()
-        n_distinct = d.nunique()
-        rows.append(obs("cardinality_select", "cardinality", "select", sc, sv, "distinct_count", float(n_distinct),
-                        5.0, len(g), status_of(n_distinct, len(g), 1, n_distinct < 2 or n_distinct > 5)))
+        n_distinct = float(d.nunique()) if len(d) else None      # all null: no_data
+        rows.append(obs("cardinality_select", "cardinality", "select", sc, sv, "distinct_count", n_distinct,
+                        5.0, len(g), status_of(n_distinct, len(g), 1, n_distinct is not None and (n_distinct < 2 or n_distinct > 5))))
         n_new = len(set(d) - ref_values)
         rows.append(obs("cardinality_select", "cardinality", "select", sc, sv, "new_categories", float(n_new),
                         0.0, len(g), status_of(n_new, len(g), 1, n_new > 0)))

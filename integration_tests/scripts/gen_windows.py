@@ -111,7 +111,7 @@ def expected(df: pd.DataFrame, reference: pd.DataFrame) -> list[dict]:
     ref_values = set(reference["cat"].dropna())
     for s, e, sc, sv, g in per_window(df, windows(7), []):
         d = g["cat"].dropna()
-        nd = float(d.nunique()) if len(g) else None
+        nd = float(d.nunique()) if len(d) else None      # all null (or no rows): no_data
         rows.append(obs("cardinality_windows", "cardinality", "cat", s, e, sc, sv, "distinct_count", nd, 4.0,
                         len(g), status_of(nd, len(g), 1, nd is not None and (nd < 2 or nd > 4))))
         nn = float(len(set(d) - ref_values)) if len(g) else None

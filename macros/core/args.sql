@@ -212,8 +212,12 @@
 {%- endmacro %}
 
 {#- Fails at compile time, naming test, argument and the columns that exist, when a column
-    named by an argument is not in `in_relation` (instead of a raw Binder Error at run time). -#}
-{% macro _check_columns_exist(test, relation, arg, names, in_relation) -%}
+    named by an argument is not in `in_relation` (instead of a raw Binder Error at run time).
+    same_spelling: `in_relation` is read with `relation`'s spelling of the names (a drift or
+    cardinality reference, a performance reference): where a quoted name is case-sensitive
+    (PostgreSQL, Snowflake), a reference spelling it in another case is a compile error too
+    (it was "column "score" does not exist" at run time). -#}
+{% macro _check_columns_exist(test, relation, arg, names, in_relation, same_spelling=false) -%}
   {%- set cols = ml_monitor._known_columns(in_relation) -%}
   {%- if cols is none -%}{{ return(none) }}{%- endif -%}
   {%- set missing = [] -%}
@@ -233,6 +237,20 @@
     {{ ml_monitor._arg_error(test, relation, arg,
         "names column(s) " ~ (missing | join(", ")) ~ " that do not exist" ~ side ~ "; its columns are: " ~ (existing | join(", ")),
         names | join(", ")) }}
+  {%- endif -%}
+  {%- set dialect = var('ml_monitor_dialect', none) or target.type -%}
+  {%- if same_spelling and dialect not in ['duckdb', 'spark', 'databricks', 'bigquery'] -%}
+    {%- set own = ml_monitor._known_columns(relation) -%}
+    {%- for n in names -%}
+      {%- set mine = ml_monitor._column_info(relation, n, own) if own is not none else none -%}
+      {%- set spelt = mine.name if mine is not none else ml_monitor.unquoted(n) -%}
+      {%- set theirs = cols.get(spelt | lower).spellings | map(attribute='name') | list -%}
+      {%- if spelt not in theirs -%}
+        {{ ml_monitor._arg_error(test, relation, arg, "names column " ~ spelt ~ ", which " ~ in_relation ~ " spells "
+            ~ (theirs | join(' and ')) ~ ": the reference is read with the monitored relation's spelling, and a quoted name is case-sensitive on "
+            ~ dialect ~ " (rename it in a view of the reference)", names | join(", ")) }}
+      {%- endif -%}
+    {%- endfor -%}
   {%- endif -%}
 {%- endmacro %}
 
@@ -312,4 +330,20 @@
     {%- set ns.prev = row -%}
   {%- endfor -%}
   {{ return(ns.prev[b | length]) }}
+{%- endmacro %}
+
+{#- Categories compared as text across the two sides of a comparison (a drift or cardinality
+    reference): a column that is text on one side and a non-integer number on the other matched
+    the engine's text of the number ('1.0' on DuckDB, '1' on PostgreSQL): different categories,
+    and a different verdict, on each engine. A compile error naming both types. -#}
+{% macro _check_category_types(test, relation, arg, name, cur_dtype, ref_dtype) -%}
+  {%- if cur_dtype is none or ref_dtype is none -%}{{ return(none) }}{%- endif -%}
+  {%- set cur_num = ml_monitor._is_numeric_type(cur_dtype) -%}
+  {%- set ref_num = ml_monitor._is_numeric_type(ref_dtype) -%}
+  {%- set numeric_dtype = cur_dtype if cur_num else ref_dtype -%}
+  {%- if cur_num != ref_num and not ml_monitor._is_integer_type(numeric_dtype) -%}
+    {{ ml_monitor._arg_error(test, relation, arg, "names column " ~ name ~ ", which is " ~ cur_dtype ~ " here and " ~ ref_dtype
+        ~ " in the reference: categories are compared as text, and the text of a non-integer number differs between engines"
+        ~ " (1.0 or 1); cast one side in a view so both have the same type", name) }}
+  {%- endif -%}
 {%- endmacro %}

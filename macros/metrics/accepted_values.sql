@@ -22,7 +22,21 @@
   {%- for v in values -%}
     {%- if v is boolean or v is not number -%}{%- set ns.all_numbers = false -%}{%- endif -%}
   {%- endfor -%}
-  {#- numbers compare as numbers; anything else compares as text, so 1 and '1' never silently differ -#}
+  {#- numbers compare as numbers; anything else compares as text, so 1 and '1' never silently differ.
+      Numbers against a text column were a raw engine error at run time on the first value that is
+      not a number (DuckDB "Could not convert string 'premium' to INT32", PostgreSQL "operator does
+      not exist: text <> integer"); text against a non-integer number compared with the engine's
+      text of it ('1.0' on DuckDB, '1' on PostgreSQL: every row violated on one engine, none on the
+      other). Both are compile errors when the column's type is known. -#}
+  {%- set info = ml_monitor._column_info(relation, c.name) if execute else none -%}
+  {%- if info is not none and ns.all_numbers and not ml_monitor._is_numeric_type(info.dtype) -%}
+    {%- do ml_monitor._arg_error(test, relation, 'values', "are numbers, but " ~ info.name ~ " is " ~ info.dtype
+        ~ ": quote them to compare as text (['" ~ (values | join("', '")) ~ "']), or cast the column to a number in a view", values) -%}
+  {%- endif -%}
+  {%- if info is not none and not ns.all_numbers and ml_monitor._is_numeric_type(info.dtype) and not ml_monitor._is_integer_type(info.dtype) -%}
+    {%- do ml_monitor._arg_error(test, relation, 'values', "are text, but " ~ info.name ~ " is " ~ info.dtype
+        ~ ", whose text differs between engines (1.0 or 1): give numbers, or cast the column to text in a view", values) -%}
+  {%- endif -%}
   {%- for v in values -%}
     {%- do literals.append((v | string) if ns.all_numbers else ml_monitor.string_literal(v)) -%}
   {%- endfor -%}

@@ -20,7 +20,7 @@
   {%- set ref_relation = reference if reference is not none else (relation if reference_where is not none else none) -%}
   {#- the reference relation is read with the monitored columns: missing there is a compile error -#}
   {%- if reference is not none -%}
-    {%- do ml_monitor._check_columns_exist(test, relation, 'columns', names, reference) -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'columns', names, reference, same_spelling=true) -%}
   {%- endif -%}
   {%- if ref_relation is none and min_distinct is none and max_distinct is none -%}
     {%- do ml_monitor._arg_error(test, relation, 'min_distinct', "or 'max_distinct' or 'reference' is required", 'none of them') -%}
@@ -35,6 +35,9 @@
     {%- set cur_cols = ml_monitor._known_columns(relation) or {} -%}
     {%- set ref_cols = ml_monitor._known_columns(ref_relation) or {} -%}
     {%- for c in cols -%}
+      {%- if cur_cols.get(c.name | lower) is not none and ref_cols.get(c.name | lower) is not none -%}
+        {%- do ml_monitor._check_category_types(test, relation, 'columns', c.name, cur_cols.get(c.name | lower).dtype, ref_cols.get(c.name | lower).dtype) -%}
+      {%- endif -%}
       {%- set types = [cur_cols.get(c.name | lower), ref_cols.get(c.name | lower)] | reject('none') | map(attribute='dtype') | map('lower') | list -%}
       {%- set families = types | map('string') | map('trim') | list -%}
       {%- set kinds = [] -%}
@@ -116,10 +119,13 @@ long as (
   {%- set detail -%}
     {{ ml_monitor.to_string('n_distinct_' ~ i) }} || ' distinct values (allowed {{ min_distinct if min_distinct is not none else 0 }} to {{ max_distinct if max_distinct is not none else "any" }})'
   {%- endset %}
+  {#- a window (or segment) whose values are all null has no categories to count: no_data, as
+      value_range and new_categories (it passed max_distinct with "0 distinct values") -#}
   {%- set part -%}
   select
-    {{ ml_monitor._long_row(scope, c.name, 'distinct_count', value=ml_monitor.to_double('n_distinct_' ~ i),
-         threshold=distinct_bound, sample_size='n_rows', is_fail='(' ~ distinct_fail ~ ')', detail=detail) }}
+    {{ ml_monitor._long_row(scope, c.name, 'distinct_count', value='case when n_values_' ~ i ~ ' > 0 then ' ~ ml_monitor.to_double('n_distinct_' ~ i) ~ ' end',
+         threshold=distinct_bound, sample_size='n_rows', is_fail='(' ~ distinct_fail ~ ')', detail=detail,
+         undefined_reason="case when n_rows > 0 and n_values_" ~ i ~ " = 0 then 'all values are null' end") }}
   from aggregated
   {%- endset %}
   {%- do parts.append(part) %}

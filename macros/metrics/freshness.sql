@@ -23,21 +23,26 @@ with source as (
   select {{ ml_monitor._select_list(scope, [scope.timestamp_sql]) }}
   from {{ relation }}
   where {{ scope.filter }}
-    -- rows stamped after the evaluation time do not make the data fresher
-    and {{ scope.timestamp_sql }} <= {{ ml_monitor.timestamp_literal(as_of) }}
+    -- rows stamped after the evaluation time do not make the data fresher; rows without a
+    -- timestamp are read to be counted (a segment whose rows all lost their timestamp was
+    -- left out without a word, as if it did not exist)
+    and ({{ scope.timestamp_sql }} <= {{ ml_monitor.timestamp_literal(as_of) }} or {{ scope.timestamp_sql }} is null)
 ),
 
 aggregated as (
   select
     {{ ml_monitor._segment_keys(scope) }},
-    count(*) as n_rows,
+    count({{ scope.timestamp_sql }}) as n_rows,
+    count(*) - count({{ scope.timestamp_sql }}) as n_null_ts,
     max({{ ml_monitor.to_timestamp(scope.timestamp_sql) }}) as latest
   from source
   {{ ml_monitor._group_by_segments(scope) }}
 ),
 
 long as (
-  {{ ml_monitor._freshness_long(timestamp_column, scope, 'latest', max_hours, 'hours before ' ~ as_of) }}
+  {#- the note counts the whole scan (the overall row's count), as the windowed monitors do -#}
+  {{ ml_monitor._freshness_long(timestamp_column, scope, 'latest', max_hours, 'hours before ' ~ as_of,
+                                null_ts='n_null_ts', scan_null_ts='max(case when segment_column is null then n_null_ts end) over ()') }}
 )
 
 {{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
@@ -174,16 +179,29 @@ long as (
 {#- The observation rows of freshness from `aggregated` (segment keys, n_rows and the newest
     timestamp in column `latest`): hours from it to the evaluation time (ml_monitor_as_of, or
     each window's end with windows: N); `until` ends the detail. -#}
-{% macro _freshness_long(timestamp_column, scope, latest, max_hours, until) -%}
+{#- null_ts: the column counting a group's rows without a timestamp (not in sample_size): a
+    segment with no other row is no_data saying so; scan_null_ts: those of the whole scan, which
+    every row's detail ends with ("; N rows with a NULL <timestamp_column> excluded"). -#}
+{% macro _freshness_long(timestamp_column, scope, latest, max_hours, until, null_ts=none, scan_null_ts=none) -%}
   {%- set end_sql = ml_monitor.timestamp_literal(ml_monitor.as_of()) if not scope.multi else 'window_end' -%}
   {%- set age = '(' ~ ml_monitor.epoch_seconds(end_sql) ~ ' - ' ~ ml_monitor.epoch_seconds(latest) ~ ') / 3600.0' -%}
+  {%- set null_note = ml_monitor.string_literal(' with a NULL ' ~ ml_monitor.unquoted(timestamp_column) ~ ' excluded') -%}
   {%- set detail -%}
     'latest row at ' || {{ ml_monitor.to_string(latest) }} || ', ' || {{ ml_monitor._fmt(age, 2) }}
       || ' {{ until }}'
+    {%- if null_ts is not none %}
+      || case when {{ scan_null_ts }} > 0 then '; ' || {{ ml_monitor._count_text(scan_null_ts, 'row') }} || {{ null_note }} else '' end
+    {%- endif %}
+  {%- endset %}
+  {%- set undefined -%}
+    {%- if null_ts is not none -%}
+    case when n_rows = 0 and {{ null_ts }} > 0 then {{ ml_monitor._count_text(null_ts, 'row') }} || {{ ml_monitor.string_literal(', all with a NULL ' ~ ml_monitor.unquoted(timestamp_column)) }} end
+    {%- endif -%}
   {%- endset %}
   select
     {{ ml_monitor._long_row(scope, ml_monitor.unquoted(timestamp_column), 'hours_since_latest', value=age,
          threshold=max_hours, sample_size='n_rows',
-         is_fail='false' if max_hours is none else age ~ ' > ' ~ max_hours, detail=detail) }}
+         is_fail='false' if max_hours is none else age ~ ' > ' ~ max_hours, detail=detail,
+         undefined_reason=(undefined if null_ts is not none else none)) }}
   from aggregated
 {%- endmacro %}

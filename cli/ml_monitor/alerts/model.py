@@ -383,12 +383,14 @@ def what_failed(check: "CheckResult", failing: list[dict[str, Any]], limit: int 
             items.append(label)
     text = (": " if items else "") + ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
     segments = {(o.get("segment_column"), o.get("segment_value")) for o in failing if o.get("segment_column") is not None}
-    overall = " overall and" if segments and any(o.get("segment_column") is None for o in failing) else ""
-    if len(segments) == 1:
+    # `failing` may be the first few rows only: the count of every failing segment comes with them
+    n_segments = max(len(segments), getattr(check, "failing_segments", None) or 0)
+    overall = " overall and" if n_segments and any(o.get("segment_column") is None for o in failing) else ""
+    if n_segments == 1 and segments:
         (seg_col, seg_value), = segments
         text += f"{overall} in {seg_col} = {fmt_number(seg_value)}"
-    elif segments:
-        text += f"{overall} in {len(segments)} segments"
+    elif n_segments:
+        text += f"{overall} in {n_segments} segment{'' if n_segments == 1 else 's'}"
     return text
 
 

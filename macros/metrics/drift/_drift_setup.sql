@@ -32,14 +32,14 @@
       reference_window, the same timestamp column): missing there is a compile error, not an
       engine error at run time -#}
   {%- if reference is not none and segment_by is not none -%}
-    {%- do ml_monitor._check_columns_exist(test, relation, 'segment_by', [segment_by] if segment_by is string else segment_by, reference) -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'segment_by', [segment_by] if segment_by is string else segment_by, reference, same_spelling=true) -%}
   {%- endif -%}
   {%- if reference is not none and reference_window is not none and timestamp_column is not none -%}
-    {%- do ml_monitor._check_columns_exist(test, relation, 'timestamp_column', [timestamp_column], reference) -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, 'timestamp_column', [timestamp_column], reference, same_spelling=true) -%}
   {%- endif -%}
   {%- if reference is not none and columns is not none -%}
     {%- set names = ml_monitor._check_names(test, relation, columns_arg, columns) -%}
-    {%- do ml_monitor._check_columns_exist(test, relation, columns_arg, names, reference) -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, columns_arg, names, reference, same_spelling=true) -%}
   {%- endif -%}
   {%- if reference_where is not none and (reference_where is not string or reference_where | trim == '') -%}
     {{ ml_monitor._arg_error(test, relation, 'reference_where', "must be a SQL condition as a string", reference_where) }}
@@ -178,6 +178,9 @@
     {#- numeric categories compare by value: when either side is a non-integer number (1.0 vs 1),
         both sides read the column as a double, so their text forms agree -#}
     {%- set ref_col = ref_found.get(name | lower) -%}
+    {%- if k == 'categorical' and ref_col is not none -%}
+      {%- do ml_monitor._check_category_types(test, relation, 'columns', name, col.dtype, ref_col.dtype) -%}
+    {%- endif -%}
     {%- set ref_fractional = ref_col is not none and ml_monitor._is_numeric_type(ref_col.dtype) and not ml_monitor._is_integer_type(ref_col.dtype) -%}
     {%- set ref_numeric = ref_col is none or ml_monitor._is_numeric_type(ref_col.dtype) -%}
     {%- set by_value = k == 'categorical' and is_num and ref_numeric

@@ -369,7 +369,7 @@
     {%- for arg, v in [('join_key', a.join_key), ('segment_by', a.segment_by), ('score_column', score_column),
                         ('prediction_column', prediction_column), ('score_columns', mc.score_names if mc is not none else none),
                         ('timestamp_column', a.timestamp_column if a.reference_window is not none else none)] if v -%}
-      {%- do ml_monitor._check_columns_exist(test, relation, arg, [v] if v is string else v, a.reference) -%}
+      {%- do ml_monitor._check_columns_exist(test, relation, arg, [v] if v is string else v, a.reference, same_spelling=true) -%}
     {%- endfor -%}
   {%- endif -%}
 
