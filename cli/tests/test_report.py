@@ -115,12 +115,18 @@ def synthetic_history():
                     _row(r, "volume_scores", "volume", None, "row_count", 500, 100, "pass",
                          table="scores", test_status="pass"))
     frame = pd.DataFrame(rows)
-    meta = {
+    meta = _every_test({
         "test.proj.null_rate_income.abc": {"owner": "alice@example.com",
                                            "runbook": "https://wiki.example.com/income"},
         "test.proj.psi_drift_country.abc": {"owner": "bob", "runbook": "javascript:alert(2)"},
-    }
+    }, frame)
     return frame, meta, NOW
+
+
+def _every_test(meta, frame):
+    """`meta` with every test of `frame`: the project's manifest has them all (a unique_id it
+    lacks is a removed test, left out of the report)."""
+    return {**{uid: {} for uid in frame["test_unique_id"].unique()}, **meta}
 
 
 @pytest.fixture(scope="module")
@@ -181,9 +187,13 @@ def test_an_earlier_definition_of_a_test_is_not_a_second_check():
     plain = shape_report(frame, meta, now=now, days=30)
     shaped = shape_report(both, meta, now=now, days=30)
     names = [c["name"] for c in shaped["checks"]]
-    assert names.count("null_rate_income") == 1 and "removed_test" in names       # a removed test stays
-    assert len(shaped["checks"]) == len(plain["checks"]) + 1
+    assert names.count("null_rate_income") == 1
+    assert len(shaped["checks"]) == len(plain["checks"])
     assert shaped["summary"]["superseded"] == ["null_rate_income"]
+    # a test the project no longer has: not a check failing now (ml-monitor run resolved its alert)
+    assert "removed_test" not in names and shaped["summary"]["removed"] == ["removed_test"]
+    assert shaped["summary"]["failing"] == plain["summary"]["failing"]
+    assert "removed_test not shown (no longer in the project)" in render_html(shaped)
     (plot,) = [p for p in shaped["plots"] if p["test_name"] == "null_rate_income"]
     overall = next(t for t in plot["traces"] if t["overall"])
     assert overall["y"] == [0.01, 0.02, 0.08, 0.12, 0.15] and 0.9 not in overall["superseded"]["y"]
@@ -203,15 +213,21 @@ def test_an_earlier_definition_named_after_its_arguments_is_not_a_check_failing_
     old["test_unique_id"] = "test.proj.ml_monitor_null_rate_predictions_income__0_01.old"
     old["test_name"] = "ml_monitor_null_rate_predictions_income__0_01"
     old["value"], old["status"], old["test_status"] = 0.9, "fail", "fail"
-    other = old.copy()                                 # a removed test of another column stays
+    other = old.copy()                                 # a removed test of another column
     other["test_unique_id"], other["test_name"], other["column_name"] = "test.proj.gone.x", "gone_x", "x"
     plain = shape_report(frame, meta, now=now, days=30)
     shaped = shape_report(pd.concat([frame, old, other], ignore_index=True), meta, now=now, days=30)
     names = [c["name"] for c in shaped["checks"]]
-    assert "ml_monitor_null_rate_predictions_income__0_01" not in names and "gone_x" in names
-    assert len(names) == len(plain["checks"]) + 1
-    assert shaped["summary"]["failing"] == plain["summary"]["failing"] + 1      # gone_x only
+    assert "ml_monitor_null_rate_predictions_income__0_01" not in names and "gone_x" not in names
+    assert len(names) == len(plain["checks"])
+    assert shaped["summary"]["failing"] == plain["summary"]["failing"]
     assert shaped["summary"]["superseded"] == ["ml_monitor_null_rate_predictions_income__0_01"]
+    assert shaped["summary"]["removed"] == ["gone_x"]
+    # rows recorded without a unique_id cannot be looked up in the manifest: they stay
+    unnamed = other.copy()
+    unnamed["test_unique_id"], unnamed["test_name"] = None, "unnamed_x"
+    kept = shape_report(pd.concat([frame, unnamed], ignore_index=True), meta, now=now, days=30)
+    assert "unnamed_x" in [c["name"] for c in kept["checks"]] and kept["summary"]["removed"] == []
 
 
 def test_newly_failing_resolved_and_no_data(model):
@@ -953,7 +969,8 @@ def test_plain_dbt_tests_and_errored_tests_are_checks_without_an_empty_plot():
                           detail=f"{[0, 0, 0, 3, 2][r]} failing rows"))
     extra.append(_row(4, "broken_monitor", "null_rate", None, "test_error", None, None, "fail", n=None, window=False,
                       test_status="error", detail="test error: Compilation Error in test broken_monitor: argument 'columns'"))
-    shaped = shape_report(pd.concat([frame, pd.DataFrame(extra)], ignore_index=True), meta, now=now, days=30)
+    both = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+    shaped = shape_report(both, _every_test(meta, both), now=now, days=30)
     nn = _check(shaped, "not_null_predictions_id")
     assert nn["state"] == "fail" and nn["failing_runs"] == 2
     assert [o["value_text"] for o in nn["failing_observations"]] == ["2"]
@@ -975,7 +992,8 @@ def test_a_check_whose_latest_run_errored_shows_as_erroring_everywhere():
     extra.append(_row(4, "ctl_x_null_rate", "null_rate", "x", "test_error", None, None, "fail", table="ctl", n=None,
                       window=False, test_status="error",
                       detail="test error: Runtime Error in test ctl_x_null_rate: Binder Error: column x not found"))
-    shaped = shape_report(pd.concat([frame, pd.DataFrame(extra)], ignore_index=True), meta, now=now, days=30)
+    both = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+    shaped = shape_report(both, _every_test(meta, both), now=now, days=30)
     assert _check(shaped, "ctl_x_null_rate")["state"] == "fail"
     (plot,) = [p for p in shaped["plots"] if p["test_name"] == "ctl_x_null_rate"]
     assert plot["status"] == "fail" and "Binder Error: column x not found" in plot["errored"]

@@ -861,8 +861,9 @@ def _calibration(latest: pd.DataFrame, table: str,
 # the whole report
 
 
-def drop_superseded(df: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[pd.DataFrame, list[str]]:
-    """The rows without those of superseded test definitions, and the names of those tests.
+def drop_superseded(df: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The rows without those of tests the project no longer has, the names of the superseded
+    definitions among them and the names of the removed tests.
 
     dbt's unique_id of a test changes with its arguments: after an edit (windows: 10 -> 13, a
     bound, a column) the history holds the old definition's rows beside the new one's, which
@@ -871,9 +872,11 @@ def drop_superseded(df: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[pd.DataF
     same model either of the same test name (a test with `name:`) or checking the same thing:
     the same monitors of the same columns (dbt's default test name spells the arguments, so
     `max_null_rate: 0.01` -> `0.05` renames the test too; the old one showed as failing now).
+    Any other unique_id the manifest no longer has is a test removed (or disabled): left out too,
+    as `ml-monitor run` resolves its alert (it showed as failing now until it aged out).
     Without a manifest nothing is left out."""
     if df.empty or not meta or "test_name" not in df:
-        return df, []
+        return df, [], []
     is_current = df["test_unique_id"].isin(meta.keys())
     current = df[is_current]
     live = set(zip(current["test_name"], current["model_name"]))
@@ -882,7 +885,10 @@ def drop_superseded(df: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[pd.DataF
     live_checks = {checks[u] for u in current["test_unique_id"].unique() if checks.get(u)}
     same_check = df["test_unique_id"].map(lambda u: checks.get(u) in live_checks if checks.get(u) else False)
     old = ~is_current & (same_name | same_check.astype(bool))
-    return df[~old].reset_index(drop=True), sorted(set(df.loc[old, "test_name"]))
+    # a row without a recorded unique_id (normalize names it test_name:model) cannot be looked up
+    removed = ~is_current & ~old & df["test_unique_id"].astype(str).str.startswith("test.")
+    return (df[~(old | removed)].reset_index(drop=True), sorted(set(df.loc[old, "test_name"])),
+            sorted(set(df.loc[removed, "test_name"].dropna()) - set(df.loc[old, "test_name"])))
 
 
 def _what_tests_check(df: pd.DataFrame) -> dict[Any, tuple]:
@@ -914,7 +920,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
     period_start = None if days is None else pd.Timestamp(now - dt.timedelta(days=float(days)))
     df = normalize(frame)
     meta = checks_meta or {}
-    df, superseded = drop_superseded(df, meta)
+    df, superseded, removed = drop_superseded(df, meta)
 
     checks = _shape_checks(df, meta, period_start) if not df.empty else []
     check_ids = {c["unique_id"]: c["id"] for c in checks}
@@ -967,6 +973,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
         "runs": int(len(runs)),
         "observations": int(len(df)),
         "superseded": superseded,
+        "removed": removed,
         "tables": len(tables),
         "first_run": fmt_time(runs.iloc[0]) if len(runs) else None,
         "last_run": fmt_time(runs.iloc[-1]) if len(runs) else None,
