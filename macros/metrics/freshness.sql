@@ -42,7 +42,7 @@ aggregated as (
 long as (
   {#- the note counts the whole scan (the overall row's count), as the windowed monitors do -#}
   {{ ml_monitor._freshness_long(timestamp_column, scope, 'latest', max_hours, 'hours before ' ~ as_of,
-                                null_ts='n_null_ts', scan_null_ts='max(case when segment_column is null then n_null_ts end) over ()') }}
+                                null_ts='n_null_ts', scan_null_ts='(select max(n_null_ts) from aggregated where segment_column is null)') }}
 )
 
 {{ ml_monitor._finalize_observations('freshness', 'long', scope) }}
