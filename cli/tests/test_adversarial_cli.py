@@ -150,20 +150,26 @@ channels:
 
 # ------------------------------------------------------------- 3. secrets inside URLs leak
 
+def _deliver_logged(report, cfg, capsys):
+    """Deliver `report` with the CLI's logging set up: the outcome, and what a user is shown (the
+    log on stderr and the `--format json` output) for the leak checks."""
+    api.setup_logging(cfg)
+    try:
+        outcome = api.deliver(report, cfg)
+    finally:
+        api.setup_logging(None)
+    return outcome, {"stderr": capsys.readouterr().err, "--format json": json.dumps(outcome.to_dict(cfg))}
+
+
 def test_a_token_in_a_webhook_url_query_never_leaks(tmp_path, http_receiver, failing_run_report, capsys):
     path = f"/hook?token={SECRET}"
     http_receiver.script[path] = [404] * 20           # the server echoes the path: "no such hook /hook?token=..."
     env = {"HOOK_URL": http_receiver.url(path)}
     project = _project(tmp_path, "state_path: state.sqlite\nchannels:\n  hook: {type: webhook, url: '${HOOK_URL}'}\n")
     cfg = load_config(project, environ=env)
-    api.setup_logging(cfg)
-    try:
-        outcome = api.deliver(failing_run_report, cfg)
-    finally:
-        api.setup_logging(None)
+    outcome, shown = _deliver_logged(failing_run_report, cfg, capsys)
     assert len(http_receiver.at(path)) == 2 and outcome.delivery.failed == 2   # 404: configuration error
     assert all("HTTP 404" in e for e in outcome.delivery.errors)
-    shown = {"stderr": capsys.readouterr().err, "--format json": json.dumps(outcome.to_dict(cfg))}
     runner = CliRunner()
     for args in (["alerts", "list"], ["alerts", "list", "--format", "json"], ["alerts", "retry", "--format", "json"]):
         result = runner.invoke(main, [*args, "--project-dir", str(project)], env=env)
@@ -225,14 +231,9 @@ def test_a_url_token_echoed_percent_encoded_or_as_written_never_leaks(tmp_path, 
         project = _project(tmp_path, f"state_path: state.sqlite\ndelivery: {{initial_backoff: 1h}}\nchannels:\n"
                                      f"  hook: {{type: webhook, url: '{hook.url('/hook')}?token=${{HOOK_TOKEN}}&team=ml'}}\n")
         cfg = load_config(project, environ=env)
-        api.setup_logging(cfg)
-        try:
-            outcome = api.deliver(failing_run_report, cfg)
-        finally:
-            api.setup_logging(None)
+        outcome, shown = _deliver_logged(failing_run_report, cfg, capsys)
         assert outcome.delivery.retrying == 2 and urllib.parse.quote(token, safe="") in echoed[0]
         assert all("HTTP 500" in e and "no such hook" in e for e in outcome.delivery.errors)
-        shown = {"stderr": capsys.readouterr().err, "--format json": json.dumps(outcome.to_dict(cfg))}
         for args in (["alerts", "list"], ["alerts", "list", "--format", "json"]):
             result = CliRunner().invoke(main, [*args, "--project-dir", str(project)], env=env)
             assert result.exit_code == 0, result.output
