@@ -186,7 +186,7 @@ def test_columns_differing_only_in_case_use_the_exact_one(adapter, tmp_path):
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_a_reference_spelling_a_column_in_another_case(adapter, tmp_path):
-    """A drift / cardinality / performance reference is read with the monitored relation's
+    """A drift / cardinality / performance reference (and feature_skew's offline side) is read with the monitored relation's
     spelling. On PostgreSQL a reference spelling it "Score" where the predictions say score was a
     raw `column "score" does not exist` at run time; now a compile error naming the test, the
     argument and both spellings. On DuckDB (names resolve without regard to case) the same test
@@ -207,13 +207,16 @@ def test_a_reference_spelling_a_column_in_another_case(adapter, tmp_path):
                   "      - ml_monitor.psi_drift:\n          name: psi_ref_segment_case\n"
                   "          arguments: {columns: [id], segment_by: [region], reference: ref('ref')}\n"
                   "      - ml_monitor.cardinality:\n          name: card_ref_case\n"
-                  "          arguments: {columns: [score], reference: ref('ref')}\n")
+                  "          arguments: {columns: [score], reference: ref('ref')}\n"
+                  "      - ml_monitor.feature_skew:\n          name: skew_offline_case\n"
+                  "          arguments: {entity_key: id, features: [score], offline: ref('ref')}\n")
     try:
         ok, by_name, rows = _build(adapter, tmp_path / "colcase3", models, schema_yml, schema)
         if adapter == "postgres":
             for name, arg, col, spelt in (("ks_ref_case", "columns", "score", "Score"),
                                           ("psi_ref_segment_case", "segment_by", "region", "Region"),
-                                          ("card_ref_case", "columns", "score", "Score")):
+                                          ("card_ref_case", "columns", "score", "Score"),
+                                          ("skew_offline_case", "features", "score", "Score")):
                 r = by_name[name]
                 assert r["status"] == "error", (name, r["status"], r.get("message"))
                 assert "Compilation Error" in r["message"], r["message"]
@@ -223,6 +226,10 @@ def test_a_reference_spelling_a_column_in_another_case(adapter, tmp_path):
             assert by_name["ks_ref_case"]["status"] == "fail"
             (value,) = rows("select value from {audit}.ks_ref_case")[0]
             assert abs(value - ks_2samp(cur, ref).statistic) < 1e-9
+            # feature_skew: ids 0..29 on both sides, every score differs (0.01 (i+1) against 0.015 (i+1))
+            (rate,) = rows("select value from {audit}.skew_offline_case where metric = 'mismatch_rate' "
+                           "and segment_column is null")[0]
+            assert abs(rate - sum(c != r for c, r in zip(cur, ref)) / len(ref)) < 1e-12, rate
     finally:
         if adapter == "postgres":
             drop_pg_schemas(schema, f"{schema}_dbt_test__audit")

@@ -41,6 +41,12 @@
       {%- endfor -%}
     {%- endfor -%}
   {%- endfor -%}
+  {#- the offline side is read with the serving log's spelling: a quoted name is case-sensitive
+      on PostgreSQL / Snowflake, so another case there is a compile error (was a run-time
+      'column "score" does not exist') -#}
+  {%- for arg, names in [('entity_key', key_names), ('event_time_key', time_names), ('features', feature_names)] if names -%}
+    {%- do ml_monitor._check_columns_exist(test, relation, arg, names, offline, same_spelling=true) -%}
+  {%- endfor -%}
   {%- for arg, names in [('entity_key', key_names), ('event_time_key', time_names)] -%}
     {%- for n in names -%}
       {%- do ml_monitor._check_join_kinds(test, relation, arg, n, relation, 'serving log ' ~ relation, offline, 'offline ' ~ offline) -%}
