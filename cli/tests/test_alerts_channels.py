@@ -214,6 +214,7 @@ def test_a_line_break_in_a_segment_value_still_gets_the_alert_mailed(smtp_receiv
     (check,) = [c for c in report.checks if c.column == "score"]
     check.observations = [o for o in check.observations if o.get("segment_column") is None] + [
         {**o, "segment_value": "em\nea\r\tx"} for o in check.observations if o.get("segment_value") == "a"]
+    check.failing_segments = 1                         # the read-back's count of every failing segment
     (alert,) = [a for a in build_alerts(report) if a.column == "score"]
     assert alert.title == "null_rate failed on predictions.score overall and in segment = em\\nea\\r\\tx"
     old_title = copy.deepcopy(alert)
