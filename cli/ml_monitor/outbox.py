@@ -255,20 +255,14 @@ class Outbox:
                         out.repeated.append(alert)
                     else:
                         out.suppressed.append(alert)
-            for fp in passed:
+            # a removed test's resolve says why: no run will ever pass it (alerts.model._resolve_body)
+            for fp, why in [(fp, None) for fp in passed] + [(fp, "test_removed") for fp in removed]:
                 row = db.execute("select * from alerts where fingerprint = ? and state = 'open'", (fp,)).fetchone()
                 if row is None:
                     continue
                 alert = Alert.from_dict(json.loads(row["alert"]))
-                out.resolved.append(alert)
-                out.enqueued += self._resolve_row(row, alert, resolve_channels, now)
-            for fp in removed:
-                row = db.execute("select * from alerts where fingerprint = ? and state = 'open'", (fp,)).fetchone()
-                if row is None:
-                    continue
-                alert = Alert.from_dict(json.loads(row["alert"]))
-                # the notification says why: no run will ever pass it (alerts.model._resolve_body)
-                alert.evidence = {**(alert.evidence or {}), "resolved_by": "test_removed"}
+                if why:
+                    alert.evidence = {**(alert.evidence or {}), "resolved_by": why}
                 out.resolved.append(alert)
                 out.enqueued += self._resolve_row(row, alert, resolve_channels, now)
         return out
