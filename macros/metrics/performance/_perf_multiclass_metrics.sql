@@ -100,7 +100,7 @@
     {%- set n = c.number -%}
     {{ return({'n_used': 'n_s',
         'value': 'case when mc_nonfinite = 0 and mc_pos' ~ n ~ ' > 0 and mc_pos' ~ n ~ ' < mc_n then ' ~ ml_monitor._perf_mc_class_sql(n).auc ~ ' end',
-        'reason': "case when mc_nonfinite > 0 then " ~ s('mc_nonfinite') ~ " || ' of ' || " ~ s('n_s') ~ " || ' labelled rows have a NaN or infinite probability: " ~ metric ~ " undefined' "
+        'reason': "case when mc_nonfinite > 0 then " ~ s('mc_nonfinite') ~ " || ' of ' || " ~ s('n_s') ~ " || " ~ lit(' labelled rows have a NaN or infinite probability: ' ~ metric ~ ' undefined') ~ " "
                   ~ "else " ~ lit('only one class among ') ~ " || " ~ s('n_s') ~ " || ' labelled rows (' || " ~ s('coalesce(mc_pos' ~ n ~ ', 0)') ~ " || " ~ lit(' of class ' ~ c.name ~ '): ' ~ metric ~ ' undefined') ~ " end",
         'column': c.column, 'facts': "',\"class\":' || " ~ ml_monitor.json_literal(c.name)}) }}
   {%- elif metric in ['roc_auc_ovr_macro', 'roc_auc_ovr_weighted'] -%}
