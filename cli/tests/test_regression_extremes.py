@@ -31,6 +31,12 @@ ROWS = {  # region: [(prediction, target)]
     # prices in cents: spread of a few units on 1e15, r2 from squares around the segment mean
     "big": [(1e15 + 3 * k + (k % 2) + 0.5 * (k % 3), 1e15 + 3 * k) for k in range(7)],
 }
+# 1e15 spread by ~20: the mean's rounding alone moved a plain two-pass r2 by ~3e-6 (its sum of
+# squares is taken around a mean whose last bit is off); scikit-learn is off by ~4e-7 itself, so
+# r2 here is checked against exact rational arithmetic
+_rng = np.random.default_rng(1)
+_y = 1e15 + _rng.normal(0, 20, 200)
+ROWS["spread"] = [(float(v + e), float(v)) for v, e in zip(_y, _rng.normal(0, 3, 200))]
 
 
 @pytest.fixture(params=ADAPTERS)
@@ -93,5 +99,12 @@ def test_other_segments_and_tiny_targets_match_sklearn(results):
         for metric, want in expected.items():
             value, status, _ = results[(seg, metric)]
             assert value == pytest.approx(want, rel=1e-12, abs=1e-9), (seg, metric, value, want)
+    # 1e15 spread by 20: r2 as exact rational arithmetic gives it (the inputs are exact doubles)
+    from fractions import Fraction
+
+    p, y = ([Fraction(v) for v in col] for col in zip(*ROWS["spread"]))
+    mean = sum(y) / len(y)
+    exact = 1 - sum((a - b) ** 2 for a, b in zip(y, p)) / sum((a - mean) ** 2 for a in y)
+    assert abs(results[("spread", "r2")][0] - float(exact)) < 1e-12, (results[("spread", "r2")], float(exact))
     # the tiny targets divide by the float64 epsilon, as scikit-learn: ~1.8e15, not ~1e299
     assert results[("tiny", "mape")][0] < 1e16
