@@ -141,3 +141,87 @@ def test_good_multiclass_arguments_compile(inline_compiler):
                                  "metric=['accuracy', 'log_loss'], per_class=true, prediction_column='y_pred', "
                                  + SCORES + ", " + LABELS + ") }}")
     assert ok, output[-2000:]
+
+
+def test_class_names_with_a_quote_run_and_match_sklearn(tmp_path):
+    """A class spelt with a quote (o'brien): the reason of roc_auc[o'brien] held the metric name
+    unescaped inside a SQL literal, a syntax error for the whole test on every engine. Values
+    against scikit-learn, per class and averaged; the NaN-probability reason is the one that
+    names the metric."""
+    import numpy as np
+    from sklearn import metrics as M
+
+    from dbt_project_runner import build_tiny_project
+
+    classes = ["o'brien", "b", "c"]
+    y = ["o'brien", "b", "c", "c", "o'brien", "b"]
+    p = ["o'brien", "b", "b", "c", "c", "b"]
+    P = np.array([[.7, .2, .1], [.2, .7, .1], [.1, .5, .4], [.1, .2, .7], [.3, .3, .4], [.25, .5, .25]])
+    q = lambda v: "'" + v.replace("'", "''") + "'"
+    rows = [f"select {i} as id, {q(a)} as y, {q(b)} as yp, {float(r[0])!r} as p1, {float(r[1])!r} as p2, {float(r[2])!r} as p3"
+            for i, (a, b, r) in enumerate(zip(y, p, P), 1)]
+    nan_rows = rows[:-1] + ["select 6 as id, 'b' as y, 'b' as yp, cast('NaN' as double) as p1, 0.5 as p2, 0.25 as p3"]
+    call = ("problem='multiclass', metric=['accuracy', 'macro_f1', 'roc_auc_ovr_macro', 'log_loss'], per_class=true, "
+            "join_key='id', label_column='y', prediction_column='yp', "
+            "score_columns={\"o'brien\": 'p1', 'b': 'p2', 'c': 'p3'}")
+    models = {"src": "\nunion all\n".join(rows), "src_nan": "\nunion all\n".join(nan_rows),
+              "perf": "{{ ml_monitor.performance(ref('src'), labels=ref('src'), " + call + ") }}",
+              "perf_nan": "{{ ml_monitor.performance(ref('src_nan'), labels=ref('src_nan'), " + call + ") }}"}
+    ok, _ = build_tiny_project(root := tmp_path / "quote", models, "version: 2\n")
+    assert ok, "the tiny project's build failed (run dbt build in %s to see why)" % root
+    got = dict(_rows(root / "e.duckdb", "select metric, value from main.perf"))
+    assert got["accuracy"] == pytest.approx(M.accuracy_score(y, p), abs=1e-12)
+    assert got["macro_f1"] == pytest.approx(M.f1_score(y, p, average="macro"), abs=1e-12)
+    order = [classes.index(c) for c in sorted(classes)]        # scikit-learn wants the labels sorted
+    assert got["roc_auc_ovr_macro"] == pytest.approx(
+        M.roc_auc_score(y, P[:, order], multi_class="ovr", labels=sorted(classes)), abs=1e-12)
+    assert got["log_loss"] == pytest.approx(M.log_loss(y, P[:, order], labels=sorted(classes)), abs=1e-12)
+    for i, c in enumerate(classes):
+        assert got[f"f1[{c}]"] == pytest.approx(M.f1_score(y, p, labels=[c], average=None)[0], abs=1e-12)
+        assert got[f"roc_auc[{c}]"] == pytest.approx(M.roc_auc_score(np.array(y) == c, P[:, i]), abs=1e-12)
+    (status, detail), = _rows(root / "e.duckdb", "select status, detail from main.perf_nan where metric = 'roc_auc[o''brien]'")
+    assert status == "no_data" and detail == "1 of 6 labelled rows have a NaN or infinite probability: roc_auc[o'brien] undefined"
+
+
+def test_probabilities_rounded_to_six_decimals_are_scored_as_sklearn_scores_them(tmp_path):
+    """Five classes' probabilities stored with 6 decimals: a row's sum is off 1 by up to 2.5e-6.
+    scikit-learn's roc_auc_score accepts them (numpy.allclose: |sum - 1| <= 1e-8 + 1e-5 * sum);
+    the OvR AUCs were no_data past 1e-6 ("as scikit-learn"), so such a model failed every run.
+    A row off by 1e-4 is refused by both."""
+    import numpy as np
+    from sklearn import metrics as M
+
+    from dbt_project_runner import build_tiny_project
+
+    rng = np.random.default_rng(3)
+    classes = ["a", "b", "c", "d", "e"]
+    n = 60
+    y = [classes[i % 5] for i in range(n)]
+    logits = rng.normal(0, 1, (n, 5)) + 1.5 * np.eye(5)[[i % 5 for i in range(n)]]
+    P = np.round(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), 6)
+    off = np.abs(P.sum(1) - 1)
+    assert off.max() > 1e-6 and np.allclose(1, P.sum(1))          # off past 1e-6, within sklearn's test
+    cols = ", ".join(f"p_{c}" for c in classes)
+
+    def src(P):
+        return "\nunion all\n".join(
+            f"select {i} as id, '{y[i]}' as y, " + ", ".join(f"{float(v)!r} as p_{c}" for v, c in zip(P[i], classes))
+            for i in range(n))
+    P_bad = P.copy()
+    P_bad[0, 0] += 1e-4
+    call = ("problem='multiclass', metric=['roc_auc_ovr_macro', 'roc_auc_ovr_weighted'], join_key='id', label_column='y', "
+            "score_columns={" + ", ".join(f"'{c}': 'p_{c}'" for c in classes) + "}")
+    models = {"src": src(P), "src_bad": src(P_bad),
+              "perf": "{{ ml_monitor.performance(ref('src'), labels=ref('src'), " + call + ") }}",
+              "perf_bad": "{{ ml_monitor.performance(ref('src_bad'), labels=ref('src_bad'), " + call + ") }}"}
+    ok, _ = build_tiny_project(root := tmp_path / "rounded", models, "version: 2\n")
+    assert ok, "the tiny project's build failed (run dbt build in %s to see why) %s" % (root, cols)
+    got = {m: (v, s) for m, v, s in _rows(root / "e.duckdb", "select metric, value, status from main.perf")}
+    for avg in ["macro", "weighted"]:
+        want = M.roc_auc_score(y, P, multi_class="ovr", average=avg, labels=classes)
+        assert got[f"roc_auc_ovr_{avg}"] == (pytest.approx(want, abs=1e-12), "pass"), (avg, got)
+    with pytest.raises(ValueError):
+        M.roc_auc_score(y, P_bad, multi_class="ovr", labels=classes)
+    bad = _rows(root / "e.duckdb", "select status, detail from main.perf_bad where metric like 'roc_auc_ovr%'")
+    assert len(bad) == 2 and all(s == "no_data" and "1 of 60 labelled rows have probabilities that do not sum to 1" in d
+                                 for s, d in bad), bad

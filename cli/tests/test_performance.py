@@ -111,6 +111,11 @@ def inline_compiler(perf_build):
     # crossing bounds fail every segment (bad-input pass)
     ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_column='score', min_value=0.9, max_value=0.1",
      "argument 'min_value' must not be greater than max_value 0.1 (got 0.9)"),
+    # regression on a text column: an engine's Conversion Error at run time (on the first 'n/a')
+    ("metric='mae', labels=ref('perf_predictions'), join_key='id', label_column='region', prediction_column='score'",
+     "argument 'label_column' 'region' holds text"),
+    ("metric=['rmse', 'r2'], labels=ref('perf_labels'), join_key='id', label_column='label', prediction_column='region'",
+     "argument 'prediction_column' 'region' holds text"),
     # arguments are declared once (_perf_arguments) and forwarded as keywords: a misspelt one is named
     ("metric='roc_auc', labels=ref('perf_labels'), join_key='id', label_column='label', score_colum='score'",
      "argument 'score_colum' is not an argument of ml_monitor.performance (did you mean 'score_column'?); "

@@ -11,7 +11,7 @@ Conventions the expected values follow (docs/model-performance.md, "Multiclass m
   ValueError -> undefined; log_loss(labels=<declared classes>);
 - refusals documented by ml_monitor (the value is None): a label or prediction outside the
   declared classes for class-averaged metrics; probabilities outside [0, 1] or NaN for the
-  probability metrics; a row whose probabilities do not sum to 1 within 1e-6 for roc_auc_ovr_*.
+  probability metrics; a row whose probabilities do not sum to 1 (numpy.allclose, scikit-learn's test) for roc_auc_ovr_*.
 
 Run: python integration_tests/scripts/gen_multiclass.py   (deterministic; rewrites
 seeds/multiclass/*.csv and seeds/expected/expected_multiclass.csv)
@@ -42,7 +42,6 @@ CLASSES = ["prepaid_card", "highstreet_card", "upmarket_card"]   # the declared 
 CODES = {"prepaid_card": 1, "highstreet_card": 2, "upmarket_card": 3}
 SCORE_COLS = {c: f"p_{c}" for c in CLASSES}
 ALL_SCORES = ", ".join(SCORE_COLS.values())
-SUM_TOLERANCE = 1e-6
 LOWER_IS_BETTER = {"log_loss"}
 PRED_METRICS = ["accuracy", "micro_f1", "macro_f1", "weighted_f1", "macro_precision", "weighted_precision",
                 "macro_recall", "weighted_recall"]
@@ -175,7 +174,7 @@ def mc_value(metric, sub, classes, pred_col, score_cols):
             return (sk(roc_auc_score, yk, P[:, k]) if 0 < yk.sum() < n else None), n
         if ((P < 0) | (P > 1)).any():
             return None, n                                 # documented: needs probabilities
-        if base != "log_loss" and (np.abs(P.sum(axis=1) - 1) > SUM_TOLERANCE).any():
+        if base != "log_loss" and not np.allclose(1, P.sum(axis=1)):
             return None, n                                 # documented: sums off 1 (sklearn raises too)
         order = np.argsort(np.array(classes, dtype=object).astype(str)) if isinstance(classes[0], str) else np.argsort(classes)
         labels_sorted = [classes[j] for j in order]

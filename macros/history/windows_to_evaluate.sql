@@ -172,6 +172,8 @@
     ),
     {%- endif %}
     -- the stored window of each eligible prediction with such a label
+    -- (the predictions read as a subquery: a test's `where` config makes dbt pass the model as
+    -- "(select * from x where ...) dbt_subquery", which cannot take an alias of its own)
     hits as (
       {%- for side in sides %}
       {%- set ns = namespace(overlap=false) %}
@@ -182,7 +184,7 @@
       {%- if ns.overlap %}
       -- overlapping ranges (reference periods): a prediction counts for every window it is in
       select f.mm_window
-      from {{ side.relation }} as p
+      from (select * from {{ side.relation }}) as p
       join new_labels as l
         on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}
       join (
@@ -203,7 +205,7 @@
             {%- if lj.label_ts_sql is not none %} and l.mm_label_ts > {{ ml_monitor.timestamp_literal(r.as_of) }}{% endif %} then {{ r.i }}
           {%- endfor %}
         end as mm_window
-      from {{ side.relation }} as p
+      from (select * from {{ side.relation }}) as p
       join new_labels as l
         on {% for k in lj['keys'] %}p.{{ k.p }} = l.{{ k.alias }}{% if not loop.last %} and {% endif %}{% endfor %}
       where ({{ side.filter }})

@@ -246,6 +246,23 @@ mm_labels as (
   {%- endif -%}
 {%- endmacro %}
 
+{#- Regression metrics subtract the prediction from the label: both must hold numbers. A text or
+    boolean column is explained at compile time, instead of an engine's Conversion Error at run
+    time (or, for text that happens to parse, a metric that breaks on the first 'n/a'). -#}
+{% macro _check_regression_types(test, relation, labels, label_column, prediction_columns) -%}
+  {%- set label_name = (label_column[0] if (label_column is iterable and label_column is not string) else label_column) -%}
+  {%- set checks = [('label_column', labels, label_name)] -%}
+  {%- for arg, pc in prediction_columns if pc is not none -%}{%- do checks.append((arg, relation, pc)) -%}{%- endfor -%}
+  {%- for arg, rel, col in checks -%}
+    {%- set info = ml_monitor._column_info(rel, col) -%}
+    {%- set kind = ml_monitor._value_kind(info.dtype) if info is not none else 'other' -%}
+    {%- if kind in ['text', 'booleans'] -%}
+      {{ ml_monitor._arg_error(test, relation, arg, "'" ~ col ~ "' holds " ~ kind ~ " (" ~ info.dtype ~ "), but regression metrics "
+          ~ "(mae, rmse, mape, r2) need numbers: cast it in a model (and decide there what a value that is no number means)", col) }}
+    {%- endif -%}
+  {%- endfor -%}
+{%- endmacro %}
+
 {#- numbers / text / booleans / other, from a column type. -#}
 {% macro _value_kind(data_type) -%}
   {%- set family = ml_monitor.type_family(data_type) -%}

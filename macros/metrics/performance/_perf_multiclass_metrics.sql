@@ -28,8 +28,14 @@
   }) }}
 {%- endmacro %}
 
-{#- |sum of a row's class probabilities - 1| above this is "does not sum to 1". -#}
-{% macro _perf_multiclass_sum_tolerance() %}{{ return('1e-6') }}{% endmacro %}
+{#- "The probabilities of a row do not sum to 1": scikit-learn's test in roc_auc_score
+    (numpy.allclose(1, sum): |sum - 1| > 1e-8 + 1e-5 * |sum|), so that probabilities stored with
+    6 decimals (a 5-class row's sum is off by up to 2.5e-6) are scored as scikit-learn scores them.
+    `sum_sql`: the SQL of the row's sum. -#}
+{% macro _perf_multiclass_sum_tolerance() %}{{ return('1e-8 + 1e-5 x sum') }}{% endmacro %}
+{% macro _perf_multiclass_sum_off(sum_sql) -%}
+  {{ return('abs(' ~ sum_sql ~ ' - 1) > 1e-8 + 1e-5 * abs(' ~ sum_sql ~ ')') }}
+{%- endmacro %}
 
 {#- Per-class SQL pieces over mm_metrics' columns, for class number n: a class's precision,
     recall and f1 with scikit-learn's zero_division (0), and whether it is seen. -#}
@@ -100,7 +106,7 @@
     {%- set n = c.number -%}
     {{ return({'n_used': 'n_s',
         'value': 'case when mc_nonfinite = 0 and mc_pos' ~ n ~ ' > 0 and mc_pos' ~ n ~ ' < mc_n then ' ~ ml_monitor._perf_mc_class_sql(n).auc ~ ' end',
-        'reason': "case when mc_nonfinite > 0 then " ~ s('mc_nonfinite') ~ " || ' of ' || " ~ s('n_s') ~ " || ' labelled rows have a NaN or infinite probability: " ~ metric ~ " undefined' "
+        'reason': "case when mc_nonfinite > 0 then " ~ s('mc_nonfinite') ~ " || ' of ' || " ~ s('n_s') ~ " || " ~ lit(' labelled rows have a NaN or infinite probability: ' ~ metric ~ ' undefined') ~ " "
                   ~ "else " ~ lit('only one class among ') ~ " || " ~ s('n_s') ~ " || ' labelled rows (' || " ~ s('coalesce(mc_pos' ~ n ~ ', 0)') ~ " || " ~ lit(' of class ' ~ c.name ~ '): ' ~ metric ~ ' undefined') ~ " end",
         'column': c.column, 'facts': "',\"class\":' || " ~ ml_monitor.json_literal(c.name)}) }}
   {%- elif metric in ['roc_auc_ovr_macro', 'roc_auc_ovr_weighted'] -%}
@@ -181,7 +187,7 @@
     min(case when mm_use_s = 1 and mm_y = 0 then mm_unknown end) as mc_unknown_s_example,
     sum(case when mm_use_s = 1 and ({{ finite | join(' or ') }}) then 1 else 0 end) as mc_nonfinite,
     sum(case when mm_use_s = 1 and not ({{ valid | join(' and ') }}) then 1 else 0 end) as mc_outside,
-    sum(case when mm_use_s = 1 and abs({{ ss | join(' + ') }} - 1) > {{ ml_monitor._perf_multiclass_sum_tolerance() }} then 1 else 0 end) as mc_badsum,
+    sum(case when mm_use_s = 1 and {{ ml_monitor._perf_multiclass_sum_off(ss | join(' + ')) }} then 1 else 0 end) as mc_badsum,
     min(case when mm_use_s = 1 then {{ ss | join(' + ') }} end) as mc_sum_min,
     max(case when mm_use_s = 1 then {{ ss | join(' + ') }} end) as mc_sum_max,
     -- log loss: -ln p(true class), clipped to [eps, 1 - eps] (eps = 2**-52) as scikit-learn

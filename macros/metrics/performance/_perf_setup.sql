@@ -272,6 +272,9 @@
     {%- do ml_monitor._check_label_types(test, relation, a.labels, a.label_column,
           [prediction_column, a.challenger_prediction_column] if need_pred else [], positive_label,
           uses_positive=((metrics | reject('equalto', 'accuracy') | list | length) > 0 or decision_threshold is not none)) -%}
+  {%- elif kind == 'regression' -%}
+    {%- do ml_monitor._check_regression_types(test, relation, a.labels, a.label_column,
+          [('prediction_column', prediction_column), ('challenger_prediction_column', a.challenger_prediction_column or a.challenger_score_column)]) -%}
   {%- endif -%}
   {%- set win = ml_monitor._label_join_window(test, relation, lj, a.window) -%}
   {%- if a.series_windows is not none and a.series_windows | length == 1 -%}
