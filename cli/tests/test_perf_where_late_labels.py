@@ -30,34 +30,25 @@ version: 2
 models:
   - name: preds
     data_tests:
+      - ml_monitor.label_coverage:
+          name: house_price_coverage
+          arguments: &series       # the series both tests read (a YAML anchor: one place)
+            labels: ref('labels')
+            join_key: id
+            label_column: price
+            label_timestamp_column: label_ts
+            timestamp_column: prediction_ts
+            label_delay: {period: day, count: 1}
+            window: {period: day, count: 1}
+            windows: 2
+            segment_by: [region]
+            where: "kind = 'house'"
       - ml_monitor.performance:
           name: house_price_errors
           arguments:
+            <<: *series
             metric: [mae, rmse, mape, r2]
-            labels: ref('labels')
-            join_key: id
-            label_column: price
-            label_timestamp_column: label_ts
-            timestamp_column: prediction_ts
-            label_delay: {period: day, count: 1}
-            window: {period: day, count: 1}
-            windows: 2
             prediction_column: predicted_price
-            segment_by: [region]
-            where: "kind = 'house'"
-      - ml_monitor.label_coverage:
-          name: house_price_coverage
-          arguments:
-            labels: ref('labels')
-            join_key: id
-            label_column: price
-            label_timestamp_column: label_ts
-            timestamp_column: prediction_ts
-            label_delay: {period: day, count: 1}
-            window: {period: day, count: 1}
-            windows: 2
-            segment_by: [region]
-            where: "kind = 'house'"
 """
 
 
