@@ -433,7 +433,7 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     `ml_monitor_metrics` (macro `metric_store_sql`), applied to the rows of the period.
 
     For each (test, window_start, window_end) the rows of the latest run that evaluated that
-    window are current (`is_current`); the rows of earlier runs are superseded. Anomaly rows
+    window (the latest as_of, then the latest start) are current (`is_current`); the rows of earlier runs are superseded. Anomaly rows
     (`<metric>_anomaly`) are judged only while their window is the newest, so they are replaced
     only by a later run's anomaly rows of that window, not by a run that re-evaluated the window
     as training (the store partitions the same way). Rows without a
@@ -449,7 +449,10 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     k["is_anomaly"] = out["metric"].map(is_anomaly_metric)
     window = ["test_unique_id", "window_start", "window_end", "is_anomaly"]
     grain = window + ["column_name", "segment_column", "segment_value", "metric"]
-    order = out.sort_values(["run_started_at", "invocation_id"], kind="mergesort").index
+    # runs in the order of the time they evaluated (as_of), then of their start: a backfill of
+    # an earlier as_of does not replace a later evaluation of the same window
+    order = out.assign(ml_evaluated_for=evaluated_for(out))\
+        .sort_values(["ml_evaluated_for", "run_started_at", "invocation_id"], kind="mergesort").index
     ko = k.loc[order]
     last_inv = out.loc[order, "invocation_id"].groupby([ko[c] for c in window], sort=False)\
         .transform("last")
