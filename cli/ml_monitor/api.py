@@ -27,7 +27,8 @@ from ml_monitor.delivery import DeliveryReport, deliver_pending
 from ml_monitor.locks import LockHeld, RunLocked, lock_path, run_lock
 from ml_monitor.logs import setup_logging
 from ml_monitor.outbox import Lifecycle, Outbox, next_due
-from ml_monitor.runner import RunReport, run_dbt
+from ml_monitor.formatting import iso_utc
+from ml_monitor.runner import RunReport, run_as_of, run_dbt
 from ml_monitor.signals import RunInterrupted
 from ml_monitor.triggers.lifecycle import TriggerLifecycle, TriggerState, trigger_alert
 from ml_monitor.triggers.rules import check_selected, evaluate
@@ -83,12 +84,16 @@ def process(report: RunReport, config: Config, outbox: Outbox, now: float | None
     """Dedup / suppress / resolve against the state and enqueue the notifications (no sending).
     The alerts are redacted as they are built: the state file and the outbox never hold a secret."""
     alerts = build_alerts(report, config.redact)
+    as_of = run_as_of(report)
     for a in alerts:
         a.report_url = config.report_url
+        a.as_of = iso_utc(as_of, "seconds")
     routes = {a.fingerprint: channels_for(a, config) for a in alerts}
     resolve_channels = {n for n, s in config.channels.items() if config.send_resolved and s.send_resolved}
+    # a run of an earlier ml_monitor_as_of (a backfill) leaves alerts a later evaluation decided alone
     lifecycle = outbox.record(alerts, passed_fingerprints(report), routes, config.suppression_interval,
-                              resolve_channels, now=now, removed=removed_fingerprints(report, outbox))
+                              resolve_channels, now=now, removed=removed_fingerprints(report, outbox),
+                              as_of=as_of.timestamp() if as_of is not None else None)
     for a in lifecycle.unrouted:
         log.warning("alert %s (%s) matched no route: recorded in the state, sent nowhere", a.fingerprint, a.title)
     return lifecycle
@@ -116,7 +121,9 @@ class RunOutcome:
                 f"{c['checks']} check{'' if c['checks'] == 1 else 's'} ({c['passed']} passed, {c['warned']} warned, {c['failed']} failed"
                 f"{''.join(f', {c[k]} {k}' for k in ('errored', 'skipped') if c[k])}), "
                 f"{errors}; alerts {lc['new']} new, {lc['repeated']} re-sent, "
-                f"{lc['suppressed']} suppressed, {lc['resolved']} resolved; deliveries {d.sent} sent, "
+                f"{lc['suppressed']} suppressed, {lc['resolved']} resolved"
+                + (f", {lc['earlier']} left as a run of a later ml_monitor_as_of decided" if lc["earlier"] else "")
+                + f"; deliveries {d.sent} sent, "
                 f"{d.retrying} retrying, {d.failed} failed")
         if d.stuck:
             failed = sum(s["failed"] for s in d.stuck)
@@ -137,6 +144,7 @@ class RunOutcome:
                 alerts.append({**a.to_dict(), "action": action})
         data = {**self.report.to_dict(), "alerts": alerts,
                 "resolved": [a.to_dict() for a in self.lifecycle.resolved],
+                "left_to_later_runs": list(self.lifecycle.earlier),
                 "deliveries": self.delivery.to_dict()}
         if self.triggers is not None:
             data["triggers"] = self.triggers.to_dict()

@@ -88,6 +88,13 @@ def iso_utc(value: Any, timespec: str = "auto") -> str | None:
     return None if t is None else t.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
+def epoch_seconds(value: Any) -> float | None:
+    """An instant (datetime, naive = UTC; ISO text; epoch seconds) as epoch seconds, None when
+    there is none."""
+    t = _as_datetime(value)
+    return None if t is None else t.timestamp()
+
+
 def short_timestamp(value: Any) -> str | None:
     """An instant in few characters, in UTC: '2026-01-28' at midnight, else '2026-01-28 08:00'
     (a window's start in a terminal table); None when there is no instant."""

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterator
 
-from ml_monitor.alerts.model import Alert, Notification, newly_failing
-from ml_monitor.formatting import iso_utc
+from ml_monitor.alerts.model import CHECK_FAILED, Alert, Notification, newly_failing
+from ml_monitor.formatting import epoch_seconds, iso_utc
 
 log = logging.getLogger("ml_monitor")
 
@@ -147,11 +147,15 @@ class Lifecycle:
     suppressed: list[Alert] = field(default_factory=list)    # still failing, inside the interval
     resolved: list[Alert] = field(default_factory=list)
     unrouted: list[Alert] = field(default_factory=list)      # matched no route (kept in the state)
+    # fingerprints left as they were: the run evaluated an earlier time (ml_monitor_as_of) than the
+    # one the state holds for them (a backfill of a missed day says nothing about now)
+    earlier: list[str] = field(default_factory=list)
     enqueued: int = 0
 
     def counts(self) -> dict[str, int]:
         return {"new": len(self.new), "repeated": len(self.repeated), "suppressed": len(self.suppressed),
-                "resolved": len(self.resolved), "unrouted": len(self.unrouted), "enqueued": self.enqueued}
+                "resolved": len(self.resolved), "unrouted": len(self.unrouted), "earlier": len(self.earlier),
+                "enqueued": self.enqueued}
 
 
 class Outbox:
@@ -190,19 +194,33 @@ class Outbox:
 
     def record(self, alerts: list[Alert], passed: list[str], routes: dict[str, list[str]],
                suppression_interval: float, resolve_channels: set[str], now: float | None = None,
-               removed: list[str] = ()) -> Lifecycle:
+               removed: list[str] = (), as_of: float | None = None) -> Lifecycle:
         """Apply one run's outcome in one transaction and enqueue the notifications.
 
         alerts: the failing checks (and monitoring_failed); passed: fingerprints whose check ran and
         passed; removed: fingerprints whose test the project no longer has (removed, disabled, or
         its arguments changed); routes: fingerprint -> channels; resolve_channels: channels that
-        want resolves.
+        want resolves; as_of: the run's evaluation time (epoch seconds, var ml_monitor_as_of or the
+        run's start), recorded with each alert (Alert.as_of). An alert whose state was set by a run
+        that evaluated a later time is left as it is (Lifecycle.earlier): a backfill of a past day
+        neither resolves nor re-opens nor re-sends what a newer evaluation decided.
         """
         now = time.time() if now is None else now
         out = Lifecycle()
+
+        def later_known(row: sqlite3.Row | None) -> bool:
+            # a check's verdict is about its as_of; a failed run (monitoring_failed) is about now
+            if row is None or as_of is None or row["kind"] != CHECK_FAILED:
+                return False
+            stored = epoch_seconds(json.loads(row["alert"]).get("as_of"))
+            return stored is not None and stored > as_of
+
         with self.transaction() as db:
             for alert in alerts:
                 row = db.execute("select * from alerts where fingerprint = ?", (alert.fingerprint,)).fetchone()
+                if later_known(row):
+                    out.earlier.append(alert.fingerprint)
+                    continue
                 channels = routes.get(alert.fingerprint, [])
                 data = json.dumps(alert.to_dict(), default=str)
                 if row is None or row["state"] == "resolved":
@@ -259,6 +277,9 @@ class Outbox:
             for fp, why in [(fp, None) for fp in passed] + [(fp, "test_removed") for fp in removed]:
                 row = db.execute("select * from alerts where fingerprint = ? and state = 'open'", (fp,)).fetchone()
                 if row is None:
+                    continue
+                if why is None and later_known(row):
+                    out.earlier.append(fp)
                     continue
                 alert = Alert.from_dict(json.loads(row["alert"]))
                 if why:

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -193,6 +193,54 @@ def project_sets_var(project_dir: Path, name: str) -> bool:
         return False
     return var_is_set(found.get(name)) or any(isinstance(v, dict) and var_is_set(v.get(name))
                                               for v in found.values())
+
+
+# var ml_monitor_as_of as the package reads it (macro ml_monitor.as_of): a date, or a date and time
+# (T or a space, seconds optional, a fraction dropped), an optional zone Z / UTC / offset
+_AS_OF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2})?(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$",
+                    re.IGNORECASE)
+
+
+def parse_as_of(value: Any) -> datetime | None:
+    """The instant (aware, UTC) a value of var ml_monitor_as_of names, or None when it is not one
+    the package would accept (it fails the run then) or is a Jinja expression."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    m = _AS_OF.match(str(value).strip())
+    if not m:
+        return None
+    try:
+        t = datetime.strptime(f"{m.group(1)} {m.group(2) or '00:00'}{m.group(3) or ':00'}", "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    zone = (m.group(5) or "").upper()
+    minutes = 0
+    if zone not in ("", "Z", "UTC"):
+        digits = zone[1:].replace(":", "")
+        minutes = (int(digits[:2]) * 60 + int(digits[2:4] or 0)) * (1 if zone[0] == "+" else -1)
+    return (t - timedelta(minutes=minutes)).replace(tzinfo=timezone.utc)
+
+
+def run_as_of(report: "RunReport") -> datetime | None:
+    """The evaluation time of a run: var ml_monitor_as_of from its --vars (ml_monitor.yml's
+    dbt.vars, --vars, a cron slot), else from dbt_project.yml's vars, else the run's start. None
+    when the var is set to something this cannot read (a Jinja expression)."""
+    given: Any = None
+    if "--vars" in report.dbt_args:
+        try:
+            given = json.loads(report.dbt_args[report.dbt_args.index("--vars") + 1]).get("ml_monitor_as_of")
+        except (ValueError, AttributeError):
+            given = None
+    if not var_is_set(given):
+        found = project_yml(report.project_dir).get("vars") if report.project_dir else None
+        if isinstance(found, dict):
+            given = found.get("ml_monitor_as_of")
+            if not var_is_set(given):
+                given = next((v.get("ml_monitor_as_of") for v in found.values()
+                              if isinstance(v, dict) and var_is_set(v.get("ml_monitor_as_of"))), None)
+    if var_is_set(given):
+        return parse_as_of(given)
+    return parse_as_of(report.started_at.replace("Z", "+00:00")) if report.started_at else None
 
 
 def dbt_args(command: str, project_dir: Path, profiles_dir: str | None, target: str | None,

@@ -256,3 +256,32 @@ def test_baseline_check_fails_on_a_stale_baseline():
     stale.loc[day, "baseline_value"] = stale.loc[day, "baseline_value_1"]
     with pytest.raises(AssertionError):
         _check_baselines(stale.drop(columns="baseline_value_1"), exp2, test)
+
+
+def test_a_backfill_of_an_earlier_day_keeps_what_a_later_day_knew(tmp_path):
+    """Runs at 01-31 and 02-01 (the late labels of 01-27 arrive in between); then the missed day
+    01-28 is run (a backfill, as_of 01-28, started last). Its newest window is 01-27, evaluated
+    with the labels known at 01-28. The store kept the backfill's value (the run that started
+    last) - without the late labels, and for good: 01-27 is out of the next day's series, nothing
+    re-scores it. The store keeps the evaluation of the latest as_of."""
+    env = _env("duckdb")
+    _build("duckdb", tmp_path, env, 1)
+    _build("duckdb", tmp_path, env, 2)
+    res = run_dbt(["build", "--select", *SELECT, "--vars", "{ml_monitor_as_of: '2026-01-28 00:00:00'}"],
+                  "duckdb", tmp_path, extra_env=env)
+    assert not [n for n in res.failed_nodes() if not n.startswith("test.")], res.output[-3000:]
+    store, log = _show_store_and_log("duckdb", tmp_path, env,
+                                     ["test_name", "window_start", "metric", "invocation_id", "as_of", "value"])
+    s = store[store.test_name.str.startswith("ml_monitor_performance")]
+    assert not s.duplicated(["test_name"] + KEY).any()
+    # the backfill evaluated 01-27 (its newest window) and the windows the store lacked
+    backfill = log[(log.as_of.astype(str).str.startswith("2026-01-28"))
+                   & log.test_name.str.startswith("ml_monitor_performance")]
+    assert set(backfill.window_start) == {f"2026-01-{d} 00:00:00" for d in (23, 24, 25, 27)}
+    # the store keeps 01-27 as 02-01 knew it (late labels in), the backfill's rows in the log only
+    _check_values(s, _expected(2), {"2026-01-27 00:00:00"})
+    late = s[s.window_start == "2026-01-27 00:00:00"]
+    assert set(late.as_of.astype(str).str[:10]) == {"2026-02-01"}
+    assert set(late.evaluations) == {3}
+    # the windows only the backfill evaluated are in the store from it
+    assert set(s[s.window_start == "2026-01-23 00:00:00"].as_of.astype(str).str[:10]) == {"2026-01-28"}

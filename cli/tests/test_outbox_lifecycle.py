@@ -431,3 +431,69 @@ def test_an_alert_whose_test_left_the_project_is_resolved(hook_config, http_rece
     assert "The test no longer exists in the project" in alert_text(Notification.from_dict(resolve))
     assert sorted(r["state"] for r in api.list_alerts(cfg) if r["kind"] == "check_failed") == ["open", "resolved"]
     assert api.deliver(changed, cfg, now=t0 + 180).lifecycle.counts()["resolved"] == 0   # once
+
+
+def _at(report, as_of: str):
+    """The run report as if dbt had run with var ml_monitor_as_of = as_of."""
+    out = copy.deepcopy(report)
+    out.dbt_args = [a for a in out.dbt_args]
+    if "--vars" in out.dbt_args:
+        i = out.dbt_args.index("--vars")
+        out.dbt_args[i + 1] = json.dumps({**json.loads(out.dbt_args[i + 1]), "ml_monitor_as_of": as_of})
+    else:
+        out.dbt_args += ["--vars", json.dumps({"ml_monitor_as_of": as_of})]
+    return out
+
+
+def test_a_backfill_of_an_earlier_day_leaves_the_alerts_of_later_days_alone(
+        hook_config, http_receiver, failing_run_report, healthy_run_report):
+    """Daily runs at ml_monitor_as_of 03-06 and 03-07 fail; the missed day 03-05 is then run (a
+    backfill) and passes. It said nothing about 03-07: the alert stayed open (no resolve sent,
+    then a new page the next day). A failing backfill does not re-send or overwrite either; the
+    next run of a later day decides again."""
+    cfg = hook_config()
+    t0 = 1_800_000_000.0
+    assert api.deliver(_at(failing_run_report, "2026-03-06 00:00:00"), cfg, now=t0).lifecycle.counts()["new"] == 2
+    api.deliver(_at(failing_run_report, "2026-03-07"), cfg, now=t0 + 60)
+    sent = len(http_receiver.requests)
+
+    backfill = api.deliver(_at(healthy_run_report, "2026-03-05T00:00:00Z"), cfg, now=t0 + 120)
+    lc = backfill.lifecycle.counts()
+    assert lc["resolved"] == 0 and lc["earlier"] == 2, lc
+    assert "2 left as a run of a later ml_monitor_as_of decided" in backfill.summary()
+    assert len(http_receiver.requests) == sent
+    assert {r["state"] for r in api.list_alerts(cfg) if r["kind"] == "check_failed"} == {"open"}
+    # a failing backfill after the suppression interval: no reminder about an old day, state kept
+    old = api.deliver(_at(failing_run_report, "2026-03-04 00:00:00"), cfg, now=t0 + 7200)
+    assert old.lifecycle.counts()["repeated"] == 0 and old.lifecycle.counts()["earlier"] == 2
+    assert all(a["as_of"] == "2026-03-07T00:00:00Z" for a in
+               (json.loads(r[0]) for r in sqlite3.connect(cfg.state_path).execute(
+                   "select alert from alerts where kind = 'check_failed'")))
+    # the same day again (a re-run) still decides, and so does the next day
+    assert api.deliver(_at(healthy_run_report, "2026-03-07 00:00:00"), cfg, now=t0 + 7300).lifecycle.counts()["resolved"] == 2
+    # a backfill after the resolve does not re-open what a later day resolved
+    again = api.deliver(_at(failing_run_report, "2026-03-05 00:00:00+00:00"), cfg, now=t0 + 7400)
+    assert again.lifecycle.counts()["new"] == 0 and again.lifecycle.counts()["earlier"] == 2
+    assert api.deliver(_at(failing_run_report, "2026-03-08"), cfg, now=t0 + 7500).lifecycle.counts()["new"] == 2
+
+
+def test_run_as_of_reads_the_var_as_the_package_does(tmp_path):
+    from datetime import datetime, timezone
+
+    from ml_monitor.runner import RunReport, parse_as_of, run_as_of
+
+    utc = timezone.utc
+    assert parse_as_of("2026-01-31") == datetime(2026, 1, 31, tzinfo=utc)
+    assert parse_as_of("2026-01-31T05:45:00+05:45") == datetime(2026, 1, 31, tzinfo=utc)
+    assert parse_as_of("2026-01-31 00:00:00.5 UTC") == datetime(2026, 1, 31, tzinfo=utc)
+    assert parse_as_of("2026-01-31 01:00-0100") == datetime(2026, 1, 31, 2, tzinfo=utc)
+    assert parse_as_of("{{ env_var('X') }}") is None
+    (tmp_path / "dbt_project.yml").write_text("name: p\nvars:\n  ml_monitor_as_of: 2026-02-01 00:00:00\n")
+    report = RunReport(command="build", project_dir=str(tmp_path), project="p", target=None,
+                       started_at="2026-12-01T10:00:00Z")
+    assert run_as_of(report) == datetime(2026, 2, 1, tzinfo=utc)               # the project's var
+    report.dbt_args = ["build", "--vars", json.dumps({"ml_monitor_as_of": "2026-03-01"})]
+    assert run_as_of(report) == datetime(2026, 3, 1, tzinfo=utc)               # --vars wins
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    report.dbt_args = ["build", "--vars", json.dumps({"ml_monitor_as_of": None})]
+    assert run_as_of(report) == datetime(2026, 12, 1, 10, tzinfo=utc)          # unset: the run's start

@@ -421,6 +421,28 @@ def test_windowed_check_fails_on_its_newest_window_or_dbt_status():
         "2026-01-27 00:00:00 → 2026-01-28 00:00:00 UTC"]
 
 
+def test_a_backfill_of_an_earlier_day_is_not_the_checks_latest_state():
+    """Run 2 (as_of Jan 30) fails on its newest window, Jan 29. The missed day is then run late: a
+    run started after run 2 with as_of Jan 29 (newest window Jan 28, passing). The check's state
+    is that of the latest time evaluated, not of the run that started last: it fails now (it
+    showed as resolved), and the grid shows Jan 29."""
+    frame = windowed_history()
+    newest = (frame["invocation_id"] == "inv-2") & (frame["window_start"] == pd.Timestamp(
+        "2026-01-29")) & frame["segment_value"].isna()
+    frame.loc[newest, ["value", "status"]] = [0.5, "fail"]
+    backfill = frame[(frame["invocation_id"] == "inv-1") & (frame["window_start"] == pd.Timestamp(
+        "2026-01-28"))].copy()
+    backfill["invocation_id"] = "inv-3"
+    backfill["as_of"] = AS_OF_2 - DAY
+    backfill["run_started_at"] = AS_OF_2 + dt.timedelta(hours=8)     # after run 2
+    m = shape_report(pd.concat([frame, backfill], ignore_index=True), now=dt.datetime(2026, 1, 30, 12), days=30)
+    (check,) = m["checks"]
+    assert check["state"] == "fail" and not check["resolved"]
+    assert m["summary"]["failing"] == 1 and m["summary"]["resolved"] == 0
+    assert [o["window"] for o in check["failing_observations"]] == [
+        "2026-01-29 00:00:00 → 2026-01-30 00:00:00 UTC"]
+
+
 def test_status_grid(model):
     t = next(t for t in model["tables"] if t["name"] == "predictions")
     grid = t["grid"]

@@ -4,7 +4,7 @@
     Grain: one row per (test_unique_id, column_name, segment_column, segment_value, metric,
     window_start, window_end). Read from the audit log ml_monitor_observations, where every run
     appends the rows of the windows it evaluated: for each (test, window) the rows of the latest
-    run that evaluated that window are kept (a window re-scored by late labels shows its new
+    run that evaluated that window (latest as_of, then latest start) are kept (a window re-scored by late labels shows its new
     value; the audit log keeps the old one). Defined once here, used by the model
     ml_monitor_metrics (a view) and by the incremental-refresh check, which reads the history
     table directly (it may exist before the view is built: the hook creates it on `dbt test`).
@@ -26,6 +26,8 @@ with history as (
 
 -- rank the runs that evaluated each (test, window): every row of the latest run gets 1
 -- (a window is replaced as a whole, so a segment that disappeared on re-evaluation disappears).
+-- Latest is the latest evaluation time (as_of), then the latest start: a backfill run later
+-- at an earlier as_of, which sees fewer late labels, does not replace what a later as_of knew.
 -- Anomaly rows (<metric>_anomaly) are judged only while their window is the newest: a later run
 -- that re-evaluates the window as a training window does not replace them
 ranked as (
@@ -34,7 +36,7 @@ ranked as (
     dense_rank() over (
       partition by test_unique_id, window_start, window_end,
                    case when metric like '%_anomaly' then 1 else 0 end
-      order by run_started_at desc, invocation_id desc
+      order by coalesce(as_of, run_started_at) desc, run_started_at desc, invocation_id desc
     ) as mm_run_recency,
     row_number() over (
       partition by {{ grain }}, invocation_id
@@ -42,8 +44,8 @@ ranked as (
     ) as mm_row_in_run,
     -- one row per grain per run (the hook writes a run's rows once)
     count(*) over (partition by {{ grain }}) as evaluations,
-    lag(value) over (partition by {{ grain }} order by run_started_at, invocation_id) as previous_value,
-    lag(status) over (partition by {{ grain }} order by run_started_at, invocation_id) as previous_status,
+    lag(value) over (partition by {{ grain }} order by coalesce(as_of, run_started_at), run_started_at, invocation_id) as previous_value,
+    lag(status) over (partition by {{ grain }} order by coalesce(as_of, run_started_at), run_started_at, invocation_id) as previous_status,
     min(run_started_at) over (partition by {{ grain }}) as first_evaluated_at
   from history
 )

@@ -76,6 +76,8 @@ class Alert:
     lineage: dict[str, Any] | None = None
     failures_relation: str | None = None     # the table dbt keeps the test's failing rows in (store_failures)
     report_url: str | None = None            # ml_monitor.yml report_url: where the team publishes the report
+    # the evaluation time of the run that raised it (var ml_monitor_as_of, else the run's start), UTC
+    as_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

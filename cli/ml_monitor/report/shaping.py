@@ -284,12 +284,27 @@ def in_newest_window(df: pd.DataFrame) -> pd.Series:
     return (df["window_end"].isna() | newest.isna() | (df["window_end"] == newest)).astype(bool)
 
 
+def evaluated_for(df: pd.DataFrame) -> pd.Series:
+    """The time a run evaluated (its as_of: var ml_monitor_as_of, else its start), which orders
+    the runs of a check: a backfill of a missed day, run after later days, is not the check's
+    latest state. Rows without as_of (an older history) fall back to the run's start."""
+    return df["as_of"].fillna(df["run_started_at"])
+
+
+def latest_runs(df: pd.DataFrame) -> dict[str, str]:
+    """test unique_id -> invocation of its latest run: the latest as_of, then the latest start."""
+    order = df.assign(ml_evaluated_for=evaluated_for(df))\
+        .sort_values(["ml_evaluated_for", "run_started_at"], kind="mergesort")
+    return order.groupby("test_unique_id")["invocation_id"].last().to_dict()
+
+
 def _run_states(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per (check, run): its time and state (see run_state), in run order."""
+    """One row per (check, run): its time and state (see run_state), in the order of the times
+    the runs evaluated (evaluated_for), then of their starts."""
     df = df[in_newest_window(df)]
     flags = pd.DataFrame({
         "test_unique_id": df["test_unique_id"], "invocation_id": df["invocation_id"],
-        "run_started_at": df["run_started_at"],
+        "run_started_at": df["run_started_at"], "evaluated_for": evaluated_for(df),
         "any_fail": df["status"] == "fail",
         "n": 1,
         "n_no_data": df["status"] == "no_data",
@@ -298,7 +313,8 @@ def _run_states(df: pd.DataFrame) -> pd.DataFrame:
         "dbt_fail": df["test_status"].isin(["fail", "warn", "error"]),
     })
     runs = flags.groupby(["test_unique_id", "invocation_id"], sort=False).agg(
-        run_started_at=("run_started_at", "max"), any_fail=("any_fail", "any"),
+        run_started_at=("run_started_at", "max"), evaluated_for=("evaluated_for", "max"),
+        any_fail=("any_fail", "any"),
         dbt_fail=("dbt_fail", "any"), n_no_data=("n_no_data", "sum"),
         n_skipped=("n_skipped", "sum"), n_status=("n_status", "sum")).reset_index()
     state = pd.Series("pass", index=runs.index, dtype="object")
@@ -308,7 +324,8 @@ def _run_states(df: pd.DataFrame) -> pd.DataFrame:
     state[some & (runs["n_no_data"] == runs["n_status"])] = "no_data"
     state[runs["any_fail"] | runs["dbt_fail"]] = "fail"
     runs["state"] = state
-    return runs.sort_values(["test_unique_id", "run_started_at", "invocation_id"], kind="mergesort")
+    return runs.sort_values(["test_unique_id", "evaluated_for", "run_started_at", "invocation_id"],
+                            kind="mergesort")
 
 
 def _fail_streak(statuses: list[str | None], times: list[Any]) -> tuple[int, Any]:
@@ -416,7 +433,7 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     `ml_monitor_metrics` (macro `metric_store_sql`), applied to the rows of the period.
 
     For each (test, window_start, window_end) the rows of the latest run that evaluated that
-    window are current (`is_current`); the rows of earlier runs are superseded. Anomaly rows
+    window (the latest as_of, then the latest start) are current (`is_current`); the rows of earlier runs are superseded. Anomaly rows
     (`<metric>_anomaly`) are judged only while their window is the newest, so they are replaced
     only by a later run's anomaly rows of that window, not by a run that re-evaluated the window
     as training (the store partitions the same way). Rows without a
@@ -432,7 +449,10 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     k["is_anomaly"] = out["metric"].map(is_anomaly_metric)
     window = ["test_unique_id", "window_start", "window_end", "is_anomaly"]
     grain = window + ["column_name", "segment_column", "segment_value", "metric"]
-    order = out.sort_values(["run_started_at", "invocation_id"], kind="mergesort").index
+    # runs in the order of the time they evaluated (as_of), then of their start: a backfill of
+    # an earlier as_of does not replace a later evaluation of the same window
+    order = out.assign(ml_evaluated_for=evaluated_for(out))\
+        .sort_values(["ml_evaluated_for", "run_started_at", "invocation_id"], kind="mergesort").index
     ko = k.loc[order]
     last_inv = out.loc[order, "invocation_id"].groupby([ko[c] for c in window], sort=False)\
         .transform("last")
@@ -924,11 +944,7 @@ def shape_report(frame: pd.DataFrame, checks_meta: Mapping[str, Mapping[str, Any
 
     checks = _shape_checks(df, meta, period_start) if not df.empty else []
     check_ids = {c["unique_id"]: c["id"] for c in checks}
-    latest_run: dict[str, str] = {}
-    if not df.empty:
-        last = df.sort_values(["run_started_at"], kind="mergesort")\
-                 .groupby("test_unique_id")["invocation_id"].last()
-        latest_run = last.to_dict()
+    latest_run: dict[str, str] = latest_runs(df) if not df.empty else {}
     latest = df[df["invocation_id"] == df["test_unique_id"].map(latest_run)] if not df.empty \
         else df
     # the grid and the drift / calibration panels show the newest window of the latest run
