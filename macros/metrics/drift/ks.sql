@@ -69,6 +69,11 @@
     {%- set sample_sql = "'w0'" -%}
   {%- endif -%}
   {%- set no_ref_text = ml_monitor._drift_no_ref_text(setup) -%}
+  {#- Double precision arithmetic on values near its limits: PostgreSQL raises an error on an
+      overflow or underflow where other engines give inf or 0. Values are halved (v - w
+      overflows near 1e308 where v / 2 - w / 2 does not; a value below 1e-300 in magnitude counts
+      as 0 there), and a result too small to matter is set to 0 before it is multiplied. -#}
+  {%- set tiny = ml_monitor.double_const('1e-150') -%}
   {%- set sql -%}
 with ks_source as (
   {%- set sides = [('w', relation, scope.filter)] if setup.previous else [('r', setup.ref_relation, setup.ref_filter), ('w', relation, scope.filter)] %}
@@ -136,28 +141,52 @@ ks_cdf as (
     sum(case when v is null then n_{{ x }} - nf_{{ x }} else 0 end) over ({{ part }}) as null_{{ x }},
     sum(case when v is null then nf_{{ x }} else 0 end) over ({{ part }}) as nonfinite_{{ x }},
     sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_{{ x }},
-    sum(case when v is not null then n_{{ x }} * v end) over ({{ part }}) as vsum_{{ x }}
+    -- half the sample's smallest and largest value: the standard deviation's shift and scale
+    min(case when n_{{ x }} > 0 then half_v end) over ({{ part }}) as half_lo_{{ x }},
+    max(case when n_{{ x }} > 0 then half_v end) over ({{ part }}) as half_hi_{{ x }}
     {%- endfor %},
-    -- the next distinct value: the width of the step of both CDFs that starts at v (Wasserstein)
-    lead(v) over ({{ part }} order by v) as next_v
-  from ks_cells
+    -- half the width of the step of both CDFs that starts at v (Wasserstein)
+    lead(half_v) over ({{ part }} order by v) - half_v as half_width
+  from (
+    select ks_cells.*,
+      case when abs(v) < {{ ml_monitor.double_const('1e-300') }} then 0 else v / 2 end as half_v
+    from ks_cells
+  ) as ks_cells
 ),
 ks_gaps as (
   select ks_cdf.*
     {%- for x in samples %},
     case when v is not null then {{ ml_monitor.safe_divide('cum_' ~ x, 'valid_' ~ x) }} end as f_{{ x }},
-    {{ ml_monitor.safe_divide('vsum_' ~ x, 'valid_' ~ x) }} as mean_{{ x }}
+    half_hi_{{ x }} - half_lo_{{ x }} as half_range_{{ x }},
+    -- v shifted by the sample's minimum and scaled by its range, in [0, 1]: the moments of u
+    -- neither overflow (values near 1e300) nor cancel (the mean of 2^53 + small integers)
+    case when n_{{ x }} > 0 and half_hi_{{ x }} > half_lo_{{ x }} then
+      case when half_hi_{{ x }} - half_lo_{{ x }} > {{ tiny }}
+             and half_v - half_lo_{{ x }} < (half_hi_{{ x }} - half_lo_{{ x }}) * {{ tiny }} then 0
+           when (half_v - half_lo_{{ x }}) / (half_hi_{{ x }} - half_lo_{{ x }}) < {{ tiny }} then 0
+           else (half_v - half_lo_{{ x }}) / (half_hi_{{ x }} - half_lo_{{ x }}) end
+    end as u_{{ x }}
     {%- endfor %}
   from ks_cdf
 ),
-ks_pair_gaps as (
+ks_means as (
   select ks_gaps.*
-    {%- for p in pairs %},
-    abs(f_{{ p.cur }} - f_{{ p.ref }}) as gap_{{ p.p }},
-    -- |F_cur - F_ref| times the step width: Wasserstein-1 is their sum (scipy's wasserstein_distance)
-    case when v is not null and next_v is not null then abs(f_{{ p.cur }} - f_{{ p.ref }}) * (next_v - v) end as wterm_{{ p.p }}
+    {%- for x in samples %},
+    {{ ml_monitor.safe_divide('sum(n_' ~ x ~ ' * u_' ~ x ~ ') over (' ~ part ~ ')', 'valid_' ~ x) }} as mean_u_{{ x }}
     {%- endfor %}
   from ks_gaps
+),
+ks_pair_gaps as (
+  select ks_means.*
+    {%- for p in pairs %},
+    abs(f_{{ p.cur }} - f_{{ p.ref }}) as gap_{{ p.p }},
+    -- |F_cur - F_ref| times the step width: Wasserstein-1 is their sum (scipy's wasserstein_distance),
+    -- here in halves (doubled below)
+    case when v is not null and half_width is not null
+      then case when half_width < {{ tiny }} * {{ tiny }} then 0 else abs(f_{{ p.cur }} - f_{{ p.ref }}) * half_width end
+    end as wterm_{{ p.p }}
+    {%- endfor %}
+  from ks_means
 ),
 -- the largest gap of each pair, and the smallest value where it is reached
 ks_peaks as (
@@ -181,11 +210,12 @@ ks_stat as (
     max(atv_{{ p.p }}) as at_value_{{ p.p }},
     max(case when v = atv_{{ p.p }} then f_{{ p.ref }} end) as at_f_ref_{{ p.p }},
     max(case when v = atv_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }},
-    coalesce(sum(wterm_{{ p.p }}), 0) as w_{{ p.p }}
+    coalesce(sum(wterm_{{ p.p }}), 0) as half_w_{{ p.p }}
     {%- endfor %}
     {%- for x in samples %},
-    -- population variance of the sample (numpy's std, ddof 0)
-    {{ ml_monitor.safe_divide('sum(case when v is not null then n_' ~ x ~ ' * (v - mean_' ~ x ~ ') * (v - mean_' ~ x ~ ') end)', 'max(valid_' ~ x ~ ')') }} as var_{{ x }},
+    -- population variance (ddof 0) of u: the sample's is (2 * half_range)^2 times it
+    {{ ml_monitor.safe_divide('sum(n_' ~ x ~ ' * case when abs(u_' ~ x ~ ' - mean_u_' ~ x ~ ') < ' ~ tiny ~ ' then 0 else (u_' ~ x ~ ' - mean_u_' ~ x ~ ') * (u_' ~ x ~ ' - mean_u_' ~ x ~ ') end)', 'max(valid_' ~ x ~ ')') }} as var_u_{{ x }},
+    max(half_range_{{ x }}) as half_range_{{ x }},
     max(rows_{{ x }}) as rows_{{ x }}, max(valid_{{ x }}) as valid_{{ x }}, max(null_{{ x }}) as null_{{ x }},
     max(nonfinite_{{ x }}) as nonfinite_{{ x }}
     {%- endfor %}
@@ -209,7 +239,11 @@ ks_rows as (
     {{ ml_monitor._window_note_sql(scope, 'ml_frame', 'window_facts') }} as ml_window_note,
     {%- endif %}
     s.d_{{ p.p }} as d, s.at_value_{{ p.p }} as at_value, s.at_f_ref_{{ p.p }} as at_f_ref, s.at_f_cur_{{ p.p }} as at_f_cur,
-    s.w_{{ p.p }} as wasserstein, sqrt({{ ml_monitor.greatest2('s.var_' ~ r_, '0.0') }}) as ref_std,
+    case when s.half_w_{{ p.p }} <= {{ ml_monitor.double_const('8.9e307') }} then 2 * s.half_w_{{ p.p }} end as wasserstein,
+    -- population standard deviation (numpy's np.std(x - x.min()), ddof 0); 0 when it is below 1e-300
+    case when coalesce(s.var_u_{{ r_ }}, 0) = 0 or s.half_range_{{ r_ }} = 0 then 0
+         when {{ ml_monitor.ln('sqrt(s.var_u_' ~ r_ ~ ')') }} + {{ ml_monitor.ln('s.half_range_' ~ r_) }} < -690 then 0
+         else 2 * sqrt(s.var_u_{{ r_ }}) * s.half_range_{{ r_ }} end as ref_std,
     s.rows_{{ c_ }} as cur_rows, s.rows_{{ r_ }} as ref_rows, s.valid_{{ c_ }} as cur_valid, s.valid_{{ r_ }} as ref_valid,
     s.null_{{ c_ }} as cur_null, s.null_{{ r_ }} as ref_null, s.nonfinite_{{ c_ }} as cur_nonfinite, s.nonfinite_{{ r_ }} as ref_nonfinite,
     case
@@ -225,6 +259,10 @@ ks_rows as (
       {%- endif %}
       when s.valid_{{ c_ }} = 0 then 'no usable current values: ' || {{ ml_monitor.to_string('s.null_' ~ c_) }} || ' null, '
         || {{ ml_monitor.to_string('s.nonfinite_' ~ c_) }} || ' non-finite of ' || {{ ml_monitor.to_string('s.rows_' ~ c_) }} || ' rows'
+      {%- if statistic in ['wasserstein', 'wasserstein_norm'] %}
+      when s.half_w_{{ p.p }} > {{ ml_monitor.double_const('8.9e307') }}
+        then 'the Wasserstein distance is beyond the largest double precision number (1.8e308): values too far apart'
+      {%- endif %}
     end as undefined_reason,
     case when s.nonfinite_{{ c_ }} + s.nonfinite_{{ r_ }} > 0
       then '; non-finite excluded: ' || {{ ml_monitor.to_string('s.nonfinite_' ~ c_) }} || ' current, ' || {{ ml_monitor.to_string('s.nonfinite_' ~ r_) }} || ' reference'

@@ -1,0 +1,91 @@
+"""Drift statistics on numerically awkward values, on DuckDB and PostgreSQL (ML_MONITOR_ADAPTERS):
+integers near 2^53 (a mean of 9e15 loses the units digit) and doubles near 1e300 with 1e-300 and
+0 beside them. PostgreSQL raises an error on a double precision overflow or underflow where
+DuckDB gives inf or 0, so every intermediate value must stay in range. Each number is compared
+with scipy to 1e-9, and both engines must give the same rows."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+import scipy.stats as st
+
+from conftest import drop_pg_schemas
+from test_column_case import ADAPTERS, _build
+
+pytestmark = pytest.mark.adversarial
+
+
+def _data():
+    rnd = random.Random(5)
+    rows = []
+    for i in range(240):
+        half = i % 2
+        big = 2**53 + (rnd.randrange(0, 8) if half == 0 else rnd.randrange(2, 10))
+        huge = rnd.choice([1e300, -1e300, 1e-300, -1e-300, 0.0, 5e299] if half == 0 else [1e300, 1e-300, 2e300, 0.0])
+        rows.append((i, half, big, huge))
+    return rows
+
+
+def _model(rows) -> str:
+    values = ",\n  ".join(f"({i}, {h}, cast({b} as bigint), cast('{x!r}' as double precision))" for i, h, b, x in rows)
+    return f"select * from (values\n  {values}\n) as t(id, half, big, huge)\n"
+
+
+SCHEMA = """
+models:
+  - name: awkward
+    data_tests:
+      - ml_monitor.ks_drift:
+          name: awk_ks
+          arguments: &args {columns: [big, huge], reference_where: 'half = 0', where: 'half = 1', threshold: 1}
+      - ml_monitor.ks_drift:
+          name: awk_ksp
+          arguments: {columns: [big, huge], reference_where: 'half = 0', where: 'half = 1', statistic: ks_pvalue, threshold: 0}
+      - ml_monitor.wasserstein_drift:
+          name: awk_w
+          arguments: {columns: [big, huge], reference_where: 'half = 0', where: 'half = 1', statistic: wasserstein, threshold: 1.0e+305}
+      - ml_monitor.wasserstein_drift:
+          name: awk_wn
+          arguments: {columns: [big, huge], reference_where: 'half = 0', where: 'half = 1', threshold: 100}
+"""
+
+
+def _std(x):
+    """The population standard deviation without numpy's own overflow (np.std of 1e300 is inf)
+    or cancellation (np.std of 2^53 + small integers is off by 20%): shifted and scaled."""
+    span = x.max() - x.min()
+    return float(np.std((x - x.min()) / span) * span) if span else 0.0
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_extreme_magnitudes_agree_with_scipy_on_every_engine(adapter, tmp_path):
+    schema = f"awkward_{os.getpid()}"
+    rows = _data()
+    try:
+        ok, by_name, read = _build(adapter, tmp_path / "awkward", {"awkward": _model(rows)}, SCHEMA, schema)
+        assert ok, {k: r.get("message") for k, r in by_name.items()}
+        got = {}
+        for test in ("awk_ks", "awk_ksp", "awk_w", "awk_wn"):
+            for column, metric, value, status, detail in read(
+                    f"select column_name, metric, value, status, detail from {{audit}}.{test}"):
+                assert status == "pass", (test, column, status, detail)
+                got[(metric, column)] = value
+        for column, idx in (("big", 2), ("huge", 3)):
+            ref = np.array([r[idx] for r in rows if r[1] == 0], dtype=float)
+            cur = np.array([r[idx] for r in rows if r[1] == 1], dtype=float)
+            w = st.wasserstein_distance(ref, cur)
+            expected = {"ks": st.ks_2samp(ref, cur).statistic,
+                        "ks_pvalue": st.ks_2samp(ref, cur, method="asymp").pvalue,
+                        "wasserstein": w, "wasserstein_norm": w / max(_std(ref), 0.001)}
+            for metric, value in expected.items():
+                assert got[(metric, column)] == pytest.approx(value, rel=1e-9, abs=1e-12), (adapter, metric, column)
+        # numpy's own np.std is no oracle here: off by 20% for the integers, inf for 1e300
+        ref_big = np.array([r[2] for r in rows if r[1] == 0], dtype=float)
+        assert abs(np.std(ref_big) - _std(ref_big)) > 0.1 * _std(ref_big)
+    finally:
+        if adapter == "postgres":
+            drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
