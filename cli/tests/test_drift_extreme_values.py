@@ -1,11 +1,13 @@
 """Drift statistics on numerically awkward values, on DuckDB and PostgreSQL (ML_MONITOR_ADAPTERS):
 integers near 2^53 (a mean of 9e15 loses the units digit) and doubles near 1e300 with 1e-300 and
-0 beside them. PostgreSQL raises an error on a double precision overflow or underflow where
+0 beside them, and -0.0 beside 0.0 (equal values: one category, as pandas' value_counts and
+numpy's unique count them). PostgreSQL raises an error on a double precision overflow or underflow where
 DuckDB gives inf or 0, so every intermediate value must stay in range. Each number is compared
 with scipy to 1e-9, and both engines must give the same rows."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 
@@ -26,13 +28,15 @@ def _data():
         half = i % 2
         big = 2**53 + (rnd.randrange(0, 8) if half == 0 else rnd.randrange(2, 10))
         huge = rnd.choice([1e300, -1e300, 1e-300, -1e-300, 0.0, 5e299] if half == 0 else [1e300, 1e-300, 2e300, 0.0])
-        rows.append((i, half, big, huge))
+        negz = rnd.choice([-0.0, 0.0, 0.0, 1.0] if half == 0 else [-0.0, 1.0])
+        rows.append((i, half, big, huge, negz))
     return rows
 
 
 def _model(rows) -> str:
-    values = ",\n  ".join(f"({i}, {h}, cast({b} as bigint), cast('{x!r}' as double precision))" for i, h, b, x in rows)
-    return f"select * from (values\n  {values}\n) as t(id, half, big, huge)\n"
+    values = ",\n  ".join(f"({i}, {h}, cast({b} as bigint), cast('{x!r}' as double precision), cast('{z!r}' as double precision))"
+                           for i, h, b, x, z in rows)
+    return f"select * from (values\n  {values}\n) as t(id, half, big, huge, negz)\n"
 
 
 SCHEMA = """
@@ -51,6 +55,13 @@ models:
       - ml_monitor.wasserstein_drift:
           name: awk_wn
           arguments: {columns: [big, huge], reference_where: 'half = 0', where: 'half = 1', threshold: 100}
+      - ml_monitor.binned_drift:
+          name: awk_chi2
+          arguments: {columns: [negz], kind: categorical, statistic: chi2_pvalue, threshold: 0,
+                      reference_where: 'half = 0', where: 'half = 1'}
+      - ml_monitor.psi_drift:
+          name: awk_ev
+          arguments: {columns: [negz], binning: evidently, threshold: 100, reference_where: 'half = 0', where: 'half = 1'}
 """
 
 
@@ -83,6 +94,18 @@ def test_extreme_magnitudes_agree_with_scipy_on_every_engine(adapter, tmp_path):
                         "wasserstein": w, "wasserstein_norm": w / max(_std(ref), 0.001)}
             for metric, value in expected.items():
                 assert got[(metric, column)] == pytest.approx(value, rel=1e-9, abs=1e-12), (adapter, metric, column)
+        # -0.0 and 0.0: one category (the chi-square had 2 degrees of freedom), one value bin
+        ref = np.array([r[4] for r in rows if r[1] == 0])
+        cur = np.array([r[4] for r in rows if r[1] == 1])
+        keys = np.unique(np.concatenate([ref, cur]))
+        assert len(keys) == 2 and (np.signbit(ref) & (ref == 0)).any()
+        counts = [[int((ref == k).sum()) for k in keys], [int((cur == k).sum()) for k in keys]]
+        [(chi2, facts)] = read("select value, facts from {audit}.awk_chi2")
+        assert chi2 == pytest.approx(st.chi2_contingency(counts, correction=False).pvalue, rel=1e-9)
+        assert json.loads(facts)["chi2_dof"] == 1
+        r_share, c_share = np.array(counts[0]) / len(ref), np.array(counts[1]) / len(cur)
+        [(psi,)] = read("select value from {audit}.awk_ev")
+        assert psi == pytest.approx(float(np.sum((r_share - c_share) * np.log(r_share / c_share))), rel=1e-9)
         # numpy's own np.std is no oracle here: off by 20% for the integers, inf for 1e300
         ref_big = np.array([r[2] for r in rows if r[1] == 0], dtype=float)
         assert abs(np.std(ref_big) - _std(ref_big)) > 0.1 * _std(ref_big)

@@ -193,12 +193,12 @@
 
 {#- A categorical column's value as text: through a double when its categories compare by value. -#}
 {% macro _drift_cat_text(c, prefix='') -%}
-  {{ return(ml_monitor.to_string(ml_monitor.to_double(prefix ~ c.sql) if c.by_value else prefix ~ c.sql)) }}
+  {{ return(ml_monitor.to_string(ml_monitor.to_double_unsigned_zero(prefix ~ c.sql) if c.by_value else prefix ~ c.sql)) }}
 {%- endmacro %}
 
-{#- A finite double or null: nulls, NaN and +/-inf become null. -#}
+{#- A finite double or null: nulls, NaN and +/-inf become null; -0.0 becomes 0.0. -#}
 {% macro _finite_or_null(sql) -%}
-  case when not {{ ml_monitor.is_non_finite(sql) }} then {{ ml_monitor.to_double(sql) }} end
+  case when not {{ ml_monitor.is_non_finite(sql) }} then {{ ml_monitor.to_double_unsigned_zero(sql) }} end
 {%- endmacro %}
 
 {#- The relation behind a model / seed / snapshot name, or 'source_name.table_name'. -#}
