@@ -62,6 +62,12 @@ models:
       - ml_monitor.psi_drift:
           name: awk_ev
           arguments: {columns: [negz], binning: evidently, threshold: 100, reference_where: 'half = 0', where: 'half = 1'}
+      - ml_monitor.psi_drift:
+          name: awk_psi
+          arguments: {columns: [huge], threshold: 100, reference_where: 'half = 0', where: 'half = 1'}
+      - ml_monitor.value_range:
+          name: awk_vr
+          arguments: {columns: [big], min_value: 0, where: 'half = 1'}
 """
 
 
@@ -106,6 +112,13 @@ def test_extreme_magnitudes_agree_with_scipy_on_every_engine(adapter, tmp_path):
         r_share, c_share = np.array(counts[0]) / len(ref), np.array(counts[1]) / len(cur)
         [(psi,)] = read("select value from {audit}.awk_ev")
         assert psi == pytest.approx(float(np.sum((r_share - c_share) * np.log(r_share / c_share))), rel=1e-9)
+        # the details' numbers: PostgreSQL wrote 2^53 + 2 as 9007199254740990 (15 digits), and a
+        # bin edge of 1e300 took 301 digits on both engines
+        lowest = min(r[2] for r in rows if r[1] == 1)
+        [(detail,)] = read("select detail from {audit}.awk_vr")
+        assert f"finite min {lowest}." in detail, detail
+        [(detail,)] = read("select detail from {audit}.awk_psi")
+        assert "1e+300" in detail and "0" * 20 not in detail, detail
         # numpy's own np.std is no oracle here: off by 20% for the integers, inf for 1e300
         ref_big = np.array([r[2] for r in rows if r[1] == 0], dtype=float)
         assert abs(np.std(ref_big) - _std(ref_big)) > 0.1 * _std(ref_big)

@@ -47,7 +47,10 @@
 {#- A label number: short, for humans. -#}
 {% macro _edge_text(x) -%}
   {%- set v = x | float -%}
-  {#- %g turns numbers of 1e6 and more into 1.7e+12; write them out, to 2 decimals at most -#}
+  {#- %g turns numbers of 1e6 and more into 1.7e+12; write them out, to 2 decimals at most, up to
+      1e16 (beyond, %.2f writes digits a double does not have: 301 of them for 1e300); then the
+      shortest text that reads back as the same double -#}
+  {%- if (v - v) == 0 and (v >= 1e16 or v <= -1e16) -%}{{ return(v | string) }}{%- endif -%}
   {%- if (v - v) == 0 and (v >= 1000000 or v <= -1000000) -%}
     {%- set text = "%.2f" | format(v) -%}
     {{ return(text.rstrip('0').rstrip('.') if '.' in text else text) }}

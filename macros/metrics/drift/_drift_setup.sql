@@ -107,12 +107,12 @@
 {#- True for numeric SQL types on DuckDB / PostgreSQL / Spark / Snowflake / BigQuery. -#}
 {% macro _is_numeric_type(dtype) -%}
   {%- set t = (dtype | string | lower | trim) -%}
-  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long|short|byte|float[0-9]*|double( precision)?|real|decimal|numeric|number|bignumeric)\\b', t) is not none) }}
+  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long(integer)?|short|byte|float[0-9]*|double( precision)?|real|decimal|numeric|number|bignumeric)\\b', t) is not none) }}
 {%- endmacro %}
 
 {% macro _is_integer_type(dtype) -%}
   {%- set t = (dtype | string | lower | trim) -%}
-  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long|short|byte)\\b', t) is not none) }}
+  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long(integer)?|short|byte)\\b', t) is not none) }}
 {%- endmacro %}
 
 {#- The monitored columns with their kind: list of dicts
