@@ -48,9 +48,17 @@
   {%- set sets = [] -%}
   {#- a column's non-finite flag is a key next to its value (the NULL value splits into NULL and
       non-finite): each group carries one count per sample, not one per sample and column -#}
+  {#- integers and decimals a double cannot hold (2^53 + 1, 100000000000000000.5) are told apart by
+      their residual from their double: values are ordered and grouped by (double, residual) -#}
+  {%- set residuals = {} -%}
   {%- for c in cols -%}
-    {%- do sets.append('(ml_v_' ~ c.idx ~ ', ml_nf_' ~ c.idx ~ ')') -%}
-    {%- for s in scope.segments -%}{%- do sets.append('(' ~ s.sql ~ ', ml_v_' ~ c.idx ~ ', ml_nf_' ~ c.idx ~ ')') -%}{%- endfor -%}
+    {%- set r = ml_monitor._ks_residual_sql(c) -%}
+    {%- if r is not none -%}{%- do residuals.update({c.idx: r}) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- for c in cols -%}
+    {%- set key = 'ml_v_' ~ c.idx ~ (', ml_r_' ~ c.idx if c.idx in residuals else '') ~ ', ml_nf_' ~ c.idx -%}
+    {%- do sets.append('(' ~ key ~ ')') -%}
+    {%- for s in scope.segments -%}{%- do sets.append('(' ~ s.sql ~ ', ' ~ key ~ ')') -%}{%- endfor -%}
   {%- endfor -%}
   {#- Samples: 'r' the reference rows (none with previous_window), 'w<j>' the current rows of
       window j (j = w.idx, 0 = oldest window of the series; 'w0' without windows: N). Pairs: each
@@ -83,6 +91,9 @@ with ks_source as (
     {%- for s in scope.segments %}, {{ s.sql }}{% endfor %}
     {%- for c in cols %},
     {{ ml_monitor._finite_or_null(c.sql) }} as ml_v_{{ c.idx }},
+    {%- if c.idx in residuals %}
+    {{ residuals[c.idx] }} as ml_r_{{ c.idx }},
+    {%- endif %}
     case when {{ c.sql }} is not null and {{ ml_monitor.is_non_finite(c.sql) }} then 1 else 0 end as ml_nf_{{ c.idx }}
     {%- endfor %}
   from {{ side[1] }}
@@ -94,7 +105,7 @@ with ks_source as (
   select 'x' as ml_sample
     {%- if scope.multi %}, {{ ml_monitor.to_timestamp('null') }}{% endif %}
     {%- for s in scope.segments %}, null{% endfor %}
-    {%- for c in cols %}, null, 0{% endfor %}
+    {%- for c in cols %}, null{% if c.idx in residuals %}, {{ ml_monitor.to_double('null') }}{% endif %}, 0{% endfor %}
 ),
 -- counts per distinct value and sample, for every column and segment in one aggregate
 ks_groups as (
@@ -102,6 +113,11 @@ ks_groups as (
     {{ ml_monitor._segment_keys(scope, by_window=false) }},
     case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then {{ c.idx }} {% endfor %}end as col_idx,
     case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_v_{{ c.idx }} {% endfor %}end as v,
+    {%- if residuals %}
+    case {% for c in cols if c.idx in residuals %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_r_{{ c.idx }} {% endfor %}end as ml_r,
+    {%- else %}
+    {{ ml_monitor.to_double('null') }} as ml_r,
+    {%- endif %}
     case {% for c in cols %}when grouping(ml_v_{{ c.idx }}) = 0 then ml_nf_{{ c.idx }} {% endfor %}end as ml_nf
     {%- for x in samples %},
     sum(case when ml_sample = '{{ x }}' then 1 else 0 end) as n_{{ x }}
@@ -124,7 +140,7 @@ window_facts as (
 ),
 {%- endif %}
 ks_cells as (
-  select segment_column, segment_value, col_idx, v
+  select segment_column, segment_value, col_idx, v, ml_r
     {%- for x in samples %}, n_{{ x }},
     case when ml_nf = 1 then n_{{ x }} else 0 end as nf_{{ x }}
     {%- endfor %}
@@ -140,13 +156,13 @@ ks_cdf as (
     sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }}) as valid_{{ x }},
     sum(case when v is null then n_{{ x }} - nf_{{ x }} else 0 end) over ({{ part }}) as null_{{ x }},
     sum(case when v is null then nf_{{ x }} else 0 end) over ({{ part }}) as nonfinite_{{ x }},
-    sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }} order by v rows between unbounded preceding and current row) as cum_{{ x }},
+    sum(case when v is not null then n_{{ x }} else 0 end) over ({{ part }} order by v, ml_r rows between unbounded preceding and current row) as cum_{{ x }},
     -- half the sample's smallest and largest value: the standard deviation's shift and scale
     min(case when n_{{ x }} > 0 then half_v end) over ({{ part }}) as half_lo_{{ x }},
     max(case when n_{{ x }} > 0 then half_v end) over ({{ part }}) as half_hi_{{ x }}
     {%- endfor %},
     -- half the width of the step of both CDFs that starts at v (Wasserstein)
-    lead(half_v) over ({{ part }} order by v) - half_v as half_width
+    lead(half_v) over ({{ part }} order by v, ml_r) - half_v as half_width
   from (
     select ks_cells.*,
       case when abs(v) < {{ ml_monitor.double_const('1e-300') }} then 0 else v / 2 end as half_v
@@ -208,8 +224,8 @@ ks_stat as (
     {%- for p in pairs %},
     max(gap_{{ p.p }}) as d_{{ p.p }},
     max(atv_{{ p.p }}) as at_value_{{ p.p }},
-    max(case when v = atv_{{ p.p }} then f_{{ p.ref }} end) as at_f_ref_{{ p.p }},
-    max(case when v = atv_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }},
+    max(case when v = atv_{{ p.p }} and gap_{{ p.p }} = dmax_{{ p.p }} then f_{{ p.ref }} end) as at_f_ref_{{ p.p }},
+    max(case when v = atv_{{ p.p }} and gap_{{ p.p }} = dmax_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }},
     coalesce(sum(wterm_{{ p.p }}), 0) as half_w_{{ p.p }}
     {%- endfor %}
     {%- for x in samples %},
@@ -347,4 +363,40 @@ long as (
 {{ ml_monitor._finalize_observations(test, 'long', scope, has_facts=true) }}
   {%- endset -%}
   {{ return(sql) }}
+{%- endmacro %}
+
+{#- The residual of an integer or decimal value beyond double precision from its double, as a
+    double (a small number, exact or nearly so): x - cast(double(x) as decimal). The cast back is
+    monotone, so (double(x), residual) orders the values exactly and tells apart values that are
+    one double (2^53 and 2^53 + 1), as scipy.stats.ks_2samp does on int64 or Decimal values. none
+    for the columns a double holds exactly (doubles, integers of 32 bits and less, decimals of at
+    most 15 digits). -#}
+{% macro _ks_residual_sql(c) -%}
+  {%- set t = c.dtype | lower | trim -%}
+  {%- set dec = modules.re.match('^(decimal|numeric|number|bignumeric)\\s*(\\(\\s*(\\d+)\\s*(,\\s*(\\d+)\\s*)?\\))?', t) -%}
+  {%- if c.is_integer and modules.re.match('^(u?bigint|u?hugeint|int8|int64|int128|long|number|numeric|decimal)', t) -%}
+    {%- set scale = 0 -%}
+  {%- elif dec is not none and not c.is_integer -%}
+    {%- if dec.group(3) is not none and (dec.group(3) | int) <= 15 -%}{{ return(none) }}{%- endif -%}
+    {%- set scale = (dec.group(5) | int) if dec.group(5) is not none else none -%}
+  {%- else -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {{ return(ml_monitor._dispatch('ks_residual')(c.sql, scale)) }}
+{%- endmacro %}
+{% macro default__ks_residual(expr, scale) -%}
+  {%- set s = scale if scale is not none else 9 -%}
+  {%- set d = ml_monitor.to_double(expr) -%}
+  case when not {{ ml_monitor.is_non_finite(expr) }} and abs({{ d }}) < {{ ml_monitor.double_const('1e' ~ (37 - s)) }}
+    then {{ ml_monitor.to_double('cast(' ~ expr ~ ' as decimal(38, ' ~ s ~ ')) - cast(' ~ d ~ ' as decimal(38, ' ~ s ~ '))') }} end
+{%- endmacro %}
+{#- numeric without a bound: any number of digits, and a double casts to its 15 significant digits -#}
+{% macro postgres__ks_residual(expr, scale) -%}
+  case when not {{ ml_monitor.is_non_finite(expr) }}
+    then cast(cast({{ expr }} as numeric) - cast(cast({{ expr }} as double precision) as numeric) as double precision) end
+{%- endmacro %}
+{#- BigQuery's NUMERIC holds 29 integer digits at most; BIGNUMERIC 38 -#}
+{% macro bigquery__ks_residual(expr, scale) -%}
+  case when not {{ ml_monitor.is_non_finite(expr) }} and abs({{ ml_monitor.to_double(expr) }}) < 1e37
+    then cast(cast({{ expr }} as bignumeric) - cast({{ ml_monitor.to_double(expr) }} as bignumeric) as float64) end
 {%- endmacro %}
