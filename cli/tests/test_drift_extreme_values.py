@@ -138,3 +138,36 @@ def test_extreme_magnitudes_agree_with_scipy_on_every_engine(adapter, tmp_path):
     finally:
         if adapter == "postgres":
             drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_a_boolean_column_error_suggests_a_cast_the_engine_accepts(adapter, tmp_path):
+    """value_range on a boolean column is a compile error that suggested cast(flag as double):
+    PostgreSQL has no type `double` and cannot cast a boolean to double precision. It suggests
+    cast(flag as integer) now, which both engines run (checked by building the suggested view)."""
+    schema = f"awkbool_{os.getpid()}"
+    models = {"flags": "select true as flag union all select false",
+              # the suggested cast, on its own (a view on `flags` would be skipped after its error)
+              "flags_cast": "select cast(flag as integer) as flag from (select true as flag union all select false) as t"}
+    yml = """
+models:
+  - name: flags
+    data_tests:
+      - ml_monitor.value_range:
+          name: bool_vr
+          arguments: {columns: [flag], min_value: 0, max_value: 1}
+  - name: flags_cast
+    data_tests:
+      - ml_monitor.value_range:
+          name: cast_vr
+          arguments: {columns: [flag], min_value: 0, max_value: 1}
+"""
+    try:
+        _, by_name, _ = _build(adapter, tmp_path / "awkbool", models, yml, schema)
+        assert by_name["bool_vr"]["status"] == "error"
+        assert "flag is boolean" in by_name["bool_vr"]["message"].lower()
+        assert "cast(flag as integer)" in by_name["bool_vr"]["message"], by_name["bool_vr"]["message"]
+        assert by_name["cast_vr"]["status"] == "pass", by_name["cast_vr"].get("message")
+    finally:
+        if adapter == "postgres":
+            drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
