@@ -69,6 +69,10 @@ models:
       - ml_monitor.psi_drift:
           name: awk_psi
           arguments: {columns: [huge], threshold: 100, reference_where: 'half = 0', where: 'half = 1'}
+      - ml_monitor.psi_drift:
+          name: awk_ew
+          arguments: {columns: [big], binning: equal_width, threshold: 100, fail_on_no_data: false,
+                      reference_where: 'half = 0', where: 'half = 1'}
       - ml_monitor.value_range:
           name: awk_vr
           arguments: {columns: [big], min_value: 0, where: 'half = 1'}
@@ -132,6 +136,12 @@ def test_extreme_magnitudes_agree_with_scipy_on_every_engine(adapter, tmp_path):
         assert f"finite min {lowest}." in detail, detail
         [(detail,)] = read("select detail from {audit}.awk_psi")
         assert "1e+300" in detail and "0" * 20 not in detail, detail
+        # 10 equal-width bins over 2^53 + 0..9 are narrower than a double's step: numpy refuses
+        # ("Too many bins for data range"); the product said a psi on duplicate edges
+        with pytest.raises(ValueError, match="Too many bins"):
+            np.histogram_bin_edges(np.array([r[2] for r in rows], dtype=float), 10)
+        [(value, status, detail)] = read("select value, status, detail from {audit}.awk_ew")
+        assert (value, status) == (None, "no_data") and detail.startswith("too many bins for the data range"), detail
         # numpy's own np.std is no oracle here: off by 20% for the integers, inf for 1e300
         ref_big = np.array([r[2] for r in rows if r[1] == 0], dtype=float)
         assert abs(np.std(ref_big) - _std(ref_big)) > 0.1 * _std(ref_big)
