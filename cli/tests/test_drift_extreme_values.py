@@ -32,15 +32,20 @@ def _data():
         negz = rnd.choice([-0.0, 0.0, 0.0, 1.0] if half == 0 else [-0.0, 1.0])
         # 27 digits: one double holds 16 consecutive integers' worth of these
         dec = Decimal(10**17 + rnd.randrange(0, 30 if half == 0 else 40)) + Decimal(rnd.randrange(0, 10**9)) / 10**9
-        rows.append((i, half, big, huge, negz, dec))
+        # constant reference, current half at 1e306: the normed distance (w / 0.001) is beyond 1.8e308
+        spike = 1e306 if i % 4 == 1 else 0.0
+        # +-1e300 on both sides but one row (1e-300 vs 0): w / std is 1e-603, below the doubles
+        tiny = 1e-300 if i == 0 else (0.0 if i == 1 else (1e300 if i % 4 < 2 else -1e300))
+        rows.append((i, half, big, huge, negz, dec, spike, tiny))
     return rows
 
 
 def _model(rows) -> str:
     values = ",\n  ".join(f"({i}, {h}, cast({b} as bigint), cast('{x!r}' as double precision), cast('{z!r}' as double precision), "
-                           f"cast('{d}' as {{{{ dec }}}}))" for i, h, b, x, z, d in rows)
+                           f"cast('{d}' as {{{{ dec }}}}), cast('{p!r}' as double precision), cast('{t!r}' as double precision))"
+                           for i, h, b, x, z, d, p, t in rows)
     return ("{% set dec = 'numeric' if target.type == 'postgres' else 'decimal(38, 9)' %}\n"
-            f"select * from (values\n  {values}\n) as t(id, half, big, huge, negz, dec)\n")
+            f"select * from (values\n  {values}\n) as t(id, half, big, huge, negz, dec, spike, tiny)\n")
 
 
 SCHEMA = """
@@ -59,6 +64,10 @@ models:
       - ml_monitor.wasserstein_drift:
           name: awk_wn
           arguments: {columns: [big, huge], reference_where: 'half = 0', where: 'half = 1', threshold: 100}
+      - ml_monitor.wasserstein_drift:
+          name: awk_wn_edge
+          arguments: {columns: [spike, tiny], reference_where: 'half = 0', where: 'half = 1', threshold: 100,
+                      fail_on_no_data: false}
       - ml_monitor.binned_drift:
           name: awk_chi2
           arguments: {columns: [negz], kind: categorical, statistic: chi2_pvalue, threshold: 0,
@@ -117,6 +126,13 @@ def test_extreme_magnitudes_agree_with_scipy_on_every_engine(adapter, tmp_path):
                 expected.update({"wasserstein": w, "wasserstein_norm": w / max(_std(ref), 0.001)})
             for metric, value in expected.items():
                 assert got[(metric, column)] == pytest.approx(value, rel=1e-9, abs=1e-12), (adapter, metric, column)
+        # the normed distance at the ends of the double range: beyond it no_data with the reason,
+        # below it 0 (as numpy's quotient); PostgreSQL raised overflow / underflow errors
+        edge = {c: (v, st_, d) for c, v, st_, d in read("select column_name, value, status, detail from {audit}.awk_wn_edge")}
+        assert edge["spike"][:2] == (None, "no_data") and "beyond the largest double" in edge["spike"][2], edge
+        ref_t = np.array([r[7] for r in rows if r[1] == 0]); cur_t = np.array([r[7] for r in rows if r[1] == 1])
+        assert st.wasserstein_distance(ref_t, cur_t) / np.std(ref_t / 1e300) / 1e300 == 0.0
+        assert edge["tiny"][:2] == (0.0, "pass"), edge
         # -0.0 and 0.0: one category (the chi-square had 2 degrees of freedom), one value bin
         ref = np.array([r[4] for r in rows if r[1] == 0])
         cur = np.array([r[4] for r in rows if r[1] == 1])

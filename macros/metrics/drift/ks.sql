@@ -199,7 +199,7 @@ ks_pair_gaps as (
     -- |F_cur - F_ref| times the step width: Wasserstein-1 is their sum (scipy's wasserstein_distance),
     -- here in halves (doubled below)
     case when v is not null and half_width is not null
-      then case when half_width < {{ tiny }} * {{ tiny }} then 0 else abs(f_{{ p.cur }} - f_{{ p.ref }}) * half_width end
+      then case when half_width < {{ ml_monitor.double_const('1e-300') }} then 0 else abs(f_{{ p.cur }} - f_{{ p.ref }}) * half_width end
     end as wterm_{{ p.p }}
     {%- endfor %}
   from ks_means
@@ -321,14 +321,28 @@ ks_values as (
   left join kp_sf as kp on kp.ks_n = ks_y.ks_n and kp.ks_x = ks_y.ks_x
 ),
 {%- else %}
+{%- set norm = ml_monitor.greatest2('ref_std', '0.001') %}
+{%- set log_ratio = ml_monitor.ln('wasserstein') ~ ' - ' ~ ml_monitor.ln(norm) %}
 ks_values as (
   select ks_rows.*,
-    {{ {'ks': 'd', 'wasserstein': 'wasserstein', 'wasserstein_norm': 'wasserstein / ' ~ ml_monitor.greatest2('ref_std', '0.001')}[statistic] }} as stat_value
+    {%- if statistic == 'wasserstein_norm' %}
+    -- a quotient beyond the double range is undefined, one below 1e-300 is 0 (PostgreSQL raises
+    -- an error on either); ln, because the quotient itself is what must not be computed
+    case when wasserstein is null or wasserstein = 0 then wasserstein
+         when {{ log_ratio }} > 709 then null
+         when {{ log_ratio }} < -690 then 0
+         else wasserstein / {{ norm }} end as stat_value,
+    case when wasserstein > 0 then case when {{ log_ratio }} > 709
+      then 'the normed Wasserstein distance is beyond the largest double precision number (1.8e308)' end end as ml_norm_reason
+    {%- else %}
+    {{ {'ks': 'd', 'wasserstein': 'wasserstein'}[statistic] }} as stat_value
+    {%- endif %}
   from ks_rows
 ),
 {%- endif %}
 
 long as (
+  {%- set reason = 'coalesce(undefined_reason, ml_norm_reason)' if statistic == 'wasserstein_norm' else 'undefined_reason' -%}
   {%- set detail -%}
     {{ ml_monitor.string_literal(statistic ~ ' ') }} || coalesce({{ ml_monitor._fmt_pvalue('stat_value') if statistic == 'ks_pvalue' else ml_monitor._fmt('stat_value', 4) }}, '?')
       || case when stat_value {{ fail_op }} {{ threshold }} then ' {{ "below" if fail_op == "<" else "above" }} {{ threshold }}' else ' {{ "not below" if fail_op == "<" else "within" }} {{ threshold }}' end
@@ -353,10 +367,10 @@ long as (
          ~ " || ',\"reference_std\":' || " ~ ml_monitor.json_number('case when undefined_reason is null then ref_std end')) %}
   select
     {{ ml_monitor._long_row(scope, none, statistic, column_sql='column_name',
-         value='case when undefined_reason is null then stat_value end', threshold=threshold,
+         value='case when ' ~ reason ~ ' is null then stat_value end', threshold=threshold,
          sample_size='cur_rows',
-         is_fail='coalesce(undefined_reason is null and stat_value ' ~ fail_op ~ ' ' ~ threshold ~ ', false)',
-         detail=detail, undefined_reason='undefined_reason', facts=facts) }}
+         is_fail='coalesce(' ~ reason ~ ' is null and stat_value ' ~ fail_op ~ ' ' ~ threshold ~ ', false)',
+         detail=detail, undefined_reason=reason, facts=facts) }}
   from ks_values
 )
 
