@@ -156,7 +156,8 @@
     {%- set col = cols.get(ml_monitor.unquoted(n) | lower) -%}
     {%- if col is not none and not ml_monitor._is_numeric_type(col.dtype) -%}
       {{ ml_monitor._arg_error(test, relation, arg, "must name numeric columns; " ~ ml_monitor.unquoted(n) ~ " is " ~ col.dtype
-          ~ " (cast it in a view, e.g. cast(" ~ ml_monitor.unquoted(n) ~ " as double))", names | join(', ')) }}
+          ~ " (cast it in a view, e.g. cast(" ~ ml_monitor.unquoted(n) ~ " as "
+          ~ ('integer' if (col.dtype | string | lower).startswith('bool') else ml_monitor.type_double()) ~ "))", names | join(', ')) }}
     {%- endif -%}
   {%- endfor -%}
 {%- endmacro %}

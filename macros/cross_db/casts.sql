@@ -41,9 +41,12 @@
 {% macro default__format_number(expr, digits) -%}
   {{ ml_monitor.to_string('round(' ~ ml_monitor.to_double(expr) ~ ', ' ~ digits ~ ')') }}
 {%- endmacro %}
-{#- PostgreSQL has round(numeric, int) only; numeric keeps NaN and Infinity (PG 14+). -#}
+{#- PostgreSQL has round(numeric, int) only; numeric keeps NaN and Infinity (PG 14+). A double goes
+    to numeric through its text (the shortest exact digits: a direct cast keeps 15, so 2^53 + 2
+    read 9007199254740990); from 1e16 on, and NaN, the double's own text ('1e+300', not 301 digits). -#}
 {% macro postgres__format_number(expr, digits) -%}
-  cast(round(cast({{ expr }} as numeric), {{ digits }}) as text)
+  case when abs(cast({{ expr }} as double precision)) >= 1e16 then cast(cast({{ expr }} as double precision) as text)
+    else cast(round(cast(cast({{ expr }} as text) as numeric), {{ digits }}) as text) end
 {%- endmacro %}
 
 {% macro to_timestamp(expr) %}cast({{ expr }} as {{ ml_monitor.type_timestamp() }}){% endmacro %}

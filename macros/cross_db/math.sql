@@ -13,6 +13,10 @@
 
 {#- True when a numeric value is NaN, +inf or -inf. NaN compares equal to itself on
     DuckDB, PostgreSQL and Spark, so an IN list catches all three. -#}
+{#- A double with -0.0 read as 0.0 (x + 0.0 is +0.0 in IEEE arithmetic): -0.0 = 0.0, so they must
+    be one category, one bin of a value and one text ('-0.0' and '0.0' were two categories). -#}
+{% macro to_double_unsigned_zero(expr) %}({{ ml_monitor.to_double(expr) }} + {{ ml_monitor.to_double('0') }}){% endmacro %}
+
 {% macro is_non_finite(expr) %}{{ return(ml_monitor._dispatch('is_non_finite')(expr)) }}{% endmacro %}
 {% macro default__is_non_finite(expr) -%}
   ({{ ml_monitor.to_double(expr) }} in ({{ ml_monitor.to_double("'NaN'") }}, {{ ml_monitor.to_double("'Infinity'") }}, {{ ml_monitor.to_double("'-Infinity'") }}))

@@ -163,5 +163,5 @@ long as (
 
 {#- A category as text; by value (through a double) when numeric types differ between the sides. -#}
 {% macro _category_text(expr, by_value=false) -%}
-  {{ return(ml_monitor.to_string(ml_monitor.to_double(expr) if by_value else expr)) }}
+  {{ return(ml_monitor.to_string(ml_monitor.to_double_unsigned_zero(expr) if by_value else expr)) }}
 {%- endmacro %}

@@ -47,7 +47,10 @@
 {#- A label number: short, for humans. -#}
 {% macro _edge_text(x) -%}
   {%- set v = x | float -%}
-  {#- %g turns numbers of 1e6 and more into 1.7e+12; write them out, to 2 decimals at most -#}
+  {#- %g turns numbers of 1e6 and more into 1.7e+12; write them out, to 2 decimals at most, up to
+      1e16 (beyond, %.2f writes digits a double does not have: 301 of them for 1e300); then the
+      shortest text that reads back as the same double -#}
+  {%- if (v - v) == 0 and (v >= 1e16 or v <= -1e16) -%}{{ return(v | string) }}{%- endif -%}
   {%- if (v - v) == 0 and (v >= 1000000 or v <= -1000000) -%}
     {%- set text = "%.2f" | format(v) -%}
     {{ return(text.rstrip('0').rstrip('.') if '.' in text else text) }}
@@ -71,7 +74,9 @@
 {#- numpy.histogram_bin_edges(ref ∪ cur, bins) reproduced exactly: equal-width edges
     from min to max (±0.5 when min = max); 'sturges' = ceil(ptp / (ptp / (log2 n + 1)))
     bins (1 when ptp = 0; width at least 1 for integer columns, as numpy does).
-    Bins are [e0, e1), [e1, e2), ..., [e(n-1), en] like numpy.histogram. -#}
+    Bins are [e0, e1), [e1, e2), ..., [e(n-1), en] like numpy.histogram. No bins (a list of none)
+    when two edges are the same double (bins narrower than the values' precision: 10 bins over
+    2^53 .. 2^53 + 9), where numpy raises 'Too many bins for data range'. -#}
 {% macro _equal_width_bins(info, bins, is_integer) -%}
   {%- set lo = info.lo | float -%}
   {%- set hi = info.hi | float -%}
@@ -93,6 +98,9 @@
   {%- set edges = [] -%}
   {%- for k in range(nb + 1) -%}
     {%- do edges.append(last if k == nb else (k * step + first)) -%}
+  {%- endfor -%}
+  {%- for k in range(nb) -%}
+    {%- if not (edges[k] < edges[k + 1]) -%}{{ return(none) }}{%- endif -%}
   {%- endfor -%}
   {%- set out = [] -%}
   {%- for k in range(1, nb + 1) -%}
@@ -148,7 +156,14 @@
     {%- elif profile[c.idx].lo is none -%}
       {%- do p.update({'bins': [{'index': 1, 'label': '(-inf, +inf)', 'upper': none, 'category': none, 'cond': none}]}) -%}
     {%- else -%}
-      {%- do p.update({'bins': ml_monitor._equal_width_bins(profile[c.idx], args.bins, c.is_integer)}) -%}
+      {%- set ew = ml_monitor._equal_width_bins(profile[c.idx], args.bins, c.is_integer) -%}
+      {%- if ew is none -%}
+        {%- do p.update({'bins': [], 'reason': 'too many bins for the data range: equal-width bins between '
+                         ~ ml_monitor._edge_text(profile[c.idx].lo) ~ ' and ' ~ ml_monitor._edge_text(profile[c.idx].hi)
+                         ~ ' narrower than double precision (numpy.histogram_bin_edges refuses them too)'}) -%}
+      {%- else -%}
+        {%- do p.update({'bins': ew}) -%}
+      {%- endif -%}
     {%- endif -%}
     {%- do planned.append(p) -%}
   {%- endfor -%}

@@ -107,12 +107,12 @@
 {#- True for numeric SQL types on DuckDB / PostgreSQL / Spark / Snowflake / BigQuery. -#}
 {% macro _is_numeric_type(dtype) -%}
   {%- set t = (dtype | string | lower | trim) -%}
-  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long|short|byte|float[0-9]*|double( precision)?|real|decimal|numeric|number|bignumeric)\\b', t) is not none) }}
+  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long(integer)?|short|byte|float[0-9]*|double( precision)?|real|decimal|numeric|number|bignumeric)\\b', t) is not none) }}
 {%- endmacro %}
 
 {% macro _is_integer_type(dtype) -%}
   {%- set t = (dtype | string | lower | trim) -%}
-  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long|short|byte)\\b', t) is not none) }}
+  {{ return(modules.re.match('^(u?(tiny|small|big|huge)?int(eger)?[0-9]*|u?hugeint|long(integer)?|short|byte)\\b', t) is not none) }}
 {%- endmacro %}
 
 {#- The monitored columns with their kind: list of dicts
@@ -193,12 +193,12 @@
 
 {#- A categorical column's value as text: through a double when its categories compare by value. -#}
 {% macro _drift_cat_text(c, prefix='') -%}
-  {{ return(ml_monitor.to_string(ml_monitor.to_double(prefix ~ c.sql) if c.by_value else prefix ~ c.sql)) }}
+  {{ return(ml_monitor.to_string(ml_monitor.to_double_unsigned_zero(prefix ~ c.sql) if c.by_value else prefix ~ c.sql)) }}
 {%- endmacro %}
 
-{#- A finite double or null: nulls, NaN and +/-inf become null. -#}
+{#- A finite double or null: nulls, NaN and +/-inf become null; -0.0 becomes 0.0. -#}
 {% macro _finite_or_null(sql) -%}
-  case when not {{ ml_monitor.is_non_finite(sql) }} then {{ ml_monitor.to_double(sql) }} end
+  case when not {{ ml_monitor.is_non_finite(sql) }} then {{ ml_monitor.to_double_unsigned_zero(sql) }} end
 {%- endmacro %}
 
 {#- The relation behind a model / seed / snapshot name, or 'source_name.table_name'. -#}
