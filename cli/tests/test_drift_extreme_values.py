@@ -197,3 +197,42 @@ models:
     finally:
         if adapter == "postgres":
             drop_pg_schemas(schema, f"{schema}_dbt_test__audit")
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_ks_facts_name_the_smallest_value_of_the_largest_gap(adapter, tmp_path):
+    """The facts of ks_drift (at_value, reference_cdf, current_cdf) against numpy's empirical CDFs,
+    on data whose largest gap is reached at two values (1 and 4): the smallest of them, and both
+    CDFs there (taking the other value would say 91.7% / 60% instead of 8.3% / 30%)."""
+    schema = f"ksfacts_{os.getpid()}"
+    ref = [2, 2, 4, 4, 2, 4, 4, 4, 1, 2, 4, 5]
+    cur = [4, 5, 1, 5, 5, 1, 1, 4, 4, 4]
+    values = ", ".join([f"(0, {v})" for v in ref] + [f"(1, {v})" for v in cur] + ["(1, null)"])
+    model = f"select side, cast(x as double precision) as x from (values {values}) as t(side, x)"
+    yml = """
+models:
+  - name: ksf
+    data_tests:
+      - ml_monitor.ks_drift:
+          name: ksf_ks
+          arguments: {columns: [x], reference_where: 'side = 0', where: 'side = 1', threshold: 1}
+"""
+    xs = np.unique(ref + cur)
+    f_ref = np.array([np.mean(np.array(ref) <= x) for x in xs])
+    f_cur = np.array([np.mean(np.array(cur) <= x) for x in xs])
+    gap = np.abs(f_cur - f_ref)
+    peaks = xs[gap == gap.max()]
+    assert list(peaks) == [1, 4]
+    at = int(peaks[0])
+    try:
+        ok, by_name, read = _build(adapter, tmp_path / "ksf", {"ksf": model}, yml, schema)
+        assert ok, {k: r.get("message") for k, r in by_name.items()}
+        [(value, facts)] = read("select value, facts from {audit}.ksf_ks")
+        facts = json.loads(facts)
+        assert value == pytest.approx(st.ks_2samp(ref, cur).statistic, abs=1e-12)
+        assert facts["at_value"] == at
+        assert facts["reference_cdf"] == pytest.approx(np.mean(np.array(ref) <= at), abs=1e-12)
+        assert facts["current_cdf"] == pytest.approx(np.mean(np.array(cur) <= at), abs=1e-12)
+    finally:
+        if adapter == "postgres":
+            drop_pg_schemas(schema, f"{schema}_dbt_test__audit")

@@ -185,15 +185,8 @@ ks_gaps as (
     {%- endfor %}
   from ks_cdf
 ),
-ks_means as (
-  select ks_gaps.*
-    {%- for x in samples %},
-    {{ ml_monitor.safe_divide('sum(n_' ~ x ~ ' * u_' ~ x ~ ') over (' ~ part ~ ')', 'valid_' ~ x) }} as mean_u_{{ x }}
-    {%- endfor %}
-  from ks_gaps
-),
 ks_pair_gaps as (
-  select ks_means.*
+  select ks_gaps.*
     {%- for p in pairs %},
     abs(f_{{ p.cur }} - f_{{ p.ref }}) as gap_{{ p.p }},
     -- |F_cur - F_ref| times the step width: Wasserstein-1 is their sum (scipy's wasserstein_distance),
@@ -202,30 +195,29 @@ ks_pair_gaps as (
       then case when half_width < {{ ml_monitor.double_const('1e-300') }} then 0 else abs(f_{{ p.cur }} - f_{{ p.ref }}) * half_width end
     end as wterm_{{ p.p }}
     {%- endfor %}
-  from ks_means
+  from ks_gaps
 ),
--- the largest gap of each pair, and the smallest value where it is reached
+-- the largest gap of each pair and the mean of u: one window over the same partitions (one pass)
 ks_peaks as (
   select ks_pair_gaps.*
     {%- for p in pairs %},
     max(gap_{{ p.p }}) over ({{ part }}) as dmax_{{ p.p }}
     {%- endfor %}
+    {%- for x in samples %},
+    {{ ml_monitor.safe_divide('sum(n_' ~ x ~ ' * u_' ~ x ~ ') over (' ~ part ~ ')', 'valid_' ~ x) }} as mean_u_{{ x }}
+    {%- endfor %}
   from ks_pair_gaps
 ),
-ks_peak_values as (
-  select ks_peaks.*
-    {%- for p in pairs %},
-    min(case when gap_{{ p.p }} = dmax_{{ p.p }} then v end) over ({{ part }}) as atv_{{ p.p }}
-    {%- endfor %}
-  from ks_peaks
-),
+-- the smallest value where the largest gap is reached, and both CDFs there: both CDFs are
+-- non-decreasing in the value's order, so at the first cell of the largest gap each is the
+-- smallest among the cells of the largest gap (aggregates, not one more window)
 ks_stat as (
   select segment_column, segment_value, col_idx
     {%- for p in pairs %},
     max(gap_{{ p.p }}) as d_{{ p.p }},
-    max(atv_{{ p.p }}) as at_value_{{ p.p }},
-    max(case when v = atv_{{ p.p }} and gap_{{ p.p }} = dmax_{{ p.p }} then f_{{ p.ref }} end) as at_f_ref_{{ p.p }},
-    max(case when v = atv_{{ p.p }} and gap_{{ p.p }} = dmax_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }},
+    min(case when gap_{{ p.p }} = dmax_{{ p.p }} then v end) as at_value_{{ p.p }},
+    min(case when gap_{{ p.p }} = dmax_{{ p.p }} then f_{{ p.ref }} end) as at_f_ref_{{ p.p }},
+    min(case when gap_{{ p.p }} = dmax_{{ p.p }} then f_{{ p.cur }} end) as at_f_cur_{{ p.p }},
     coalesce(sum(wterm_{{ p.p }}), 0) as half_w_{{ p.p }}
     {%- endfor %}
     {%- for x in samples %},
@@ -235,7 +227,7 @@ ks_stat as (
     max(rows_{{ x }}) as rows_{{ x }}, max(valid_{{ x }}) as valid_{{ x }}, max(null_{{ x }}) as null_{{ x }},
     max(nonfinite_{{ x }}) as nonfinite_{{ x }}
     {%- endfor %}
-  from ks_peak_values
+  from ks_peaks
   group by segment_column, segment_value, col_idx
 ),
 ks_columns as (
