@@ -269,6 +269,12 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------ PostgreSQL in a test's own schema
 
+def sql_adapters() -> list[str]:
+    """The adapters of ML_MONITOR_ADAPTERS a tiny-project test runs on: DuckDB and PostgreSQL (a
+    Spark session per test would cost a JVM start each; Spark runs the integration project)."""
+    return [a for a in os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split() if a in ("duckdb", "postgres")]
+
+
 def pg_profile(profile: str, target: str, schema: str) -> str:
     """profiles.yml text: `profile` with one PostgreSQL `target` writing to `schema`, connection
     settings from ML_MONITOR_PG_* (the password from ML_MONITOR_PG_PASSWORD, never in the file)."""

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows
+from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
 
 pytestmark = pytest.mark.adversarial
 
 # DuckDB and PostgreSQL only: Spark matches identifiers without regard to case (like DuckDB),
 # and the integration project runs the resolved names there
-ADAPTERS = [a for a in os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split() if a in ("duckdb", "postgres")]
+ADAPTERS = sql_adapters()
 AS_OF = "2026-01-31 00:00:00"
 REGIONS = ["north", "South", "east"]
 

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows
+from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
 from dbt_project_runner import REPO, duckdb_rows, run_dbt
 
-ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
+ADAPTERS = sql_adapters()
 RUNS = {1: "2026-01-10 00:00:00", 2: "2026-01-11 00:00:00"}
 
 SCHEMA_YML = """

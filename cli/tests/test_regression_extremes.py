@@ -19,10 +19,10 @@ import uuid
 import numpy as np
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows
+from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
 from dbt_project_runner import REPO, duckdb_rows, run_dbt
 
-ADAPTERS = os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split()
+ADAPTERS = sql_adapters()
 
 ROWS = {  # region: [(prediction, target)]
     "huge": [(1e160, 3e160), (2e160, 1e160), (5e160, 2e160)],

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows
+from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
 from dbt_project_runner import INTEGRATION, REPO, duckdb_rows, run_dbt
 
 sys.path.insert(0, str(INTEGRATION / "scripts"))
@@ -33,7 +33,7 @@ from gen_anomaly import DEFAULTS, anomaly_row  # noqa: E402
 
 # DuckDB and PostgreSQL only: the SQL is the same on Spark (the integration project runs these
 # macros there), and a Spark session per build would add minutes
-ADAPTERS = [a for a in os.environ.get("ML_MONITOR_ADAPTERS", "duckdb").split() if a in ("duckdb", "postgres")]
+ADAPTERS = sql_adapters()
 DAY = dt.timedelta(days=1)
 FIRST = dt.datetime(2026, 3, 1)
 # us: a row every day 03-01 .. 03-19 (03-20 has none yet); eu: until 03-18; ap: no rows on 03-10, 03-14
