@@ -185,14 +185,21 @@ def var_is_set(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+def project_var(project_dir: Path, name: str) -> Any:
+    """The value dbt_project.yml's `vars:` gives `name`, at the top or under a package's key (the
+    first that `var_is_set`), or None."""
+    found = project_yml(project_dir).get("vars")
+    if not isinstance(found, dict):
+        return None
+    if var_is_set(found.get(name)):
+        return found.get(name)
+    return next((v.get(name) for v in found.values() if isinstance(v, dict) and var_is_set(v.get(name))), None)
+
+
 def project_sets_var(project_dir: Path, name: str) -> bool:
     """Does dbt_project.yml's `vars:` set `name` (at the top or under a package's key) to a value
     (`var_is_set`: `name: null` counts as unset)?"""
-    found = project_yml(project_dir).get("vars")
-    if not isinstance(found, dict):
-        return False
-    return var_is_set(found.get(name)) or any(isinstance(v, dict) and var_is_set(v.get(name))
-                                              for v in found.values())
+    return var_is_set(project_var(project_dir, name))
 
 
 # var ml_monitor_as_of as the package reads it (macro ml_monitor.as_of): a date, or a date and time
@@ -231,13 +238,8 @@ def run_as_of(report: "RunReport") -> datetime | None:
             given = json.loads(report.dbt_args[report.dbt_args.index("--vars") + 1]).get("ml_monitor_as_of")
         except (ValueError, AttributeError):
             given = None
-    if not var_is_set(given):
-        found = project_yml(report.project_dir).get("vars") if report.project_dir else None
-        if isinstance(found, dict):
-            given = found.get("ml_monitor_as_of")
-            if not var_is_set(given):
-                given = next((v.get("ml_monitor_as_of") for v in found.values()
-                              if isinstance(v, dict) and var_is_set(v.get("ml_monitor_as_of"))), None)
+    if not var_is_set(given) and report.project_dir:
+        given = project_var(report.project_dir, "ml_monitor_as_of")
     if var_is_set(given):
         return parse_as_of(given)
     return parse_as_of(report.started_at.replace("Z", "+00:00")) if report.started_at else None
