@@ -85,3 +85,96 @@ def test_tls_with_login(certificate, security):
         assert len(received) == 1
     finally:
         controller.stop()
+
+
+def _plain_login_server(host: str):
+    """An SMTP server that accepts AUTH without TLS (as a careless relay does) and records the
+    passwords it was given: what anyone on the path would read too."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    passwords, received = [], []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            received.append(session.authenticated)
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            passwords.append(auth_data.password)
+        return AuthResult(success=True)
+
+    port = free_port()
+    controller = Controller(Handler(), hostname=host, port=port, authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    return controller, port, passwords, received
+
+
+def _outward_address() -> str | None:
+    """An address of this host that is not loopback (the one a route out of it uses), or None."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))           # TEST-NET: nothing is sent by a UDP connect
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_a_login_without_tls_to_another_host_is_a_configuration_error(tmp_path):
+    """`security: none` with username/password sent the password in clear text (AUTH PLAIN is
+    base64) to any host: now ml_monitor.yml is refused, naming the channel and `security`. A
+    relay on this host (127.0.0.1, ::1, localhost) may still take a login without TLS."""
+    from ml_monitor.config import load_config
+    from ml_monitor.settings import ConfigError
+
+    address = _outward_address()
+    if address is None:
+        pytest.skip("this host has no non-loopback IPv4 address")
+    controller, port, passwords, _ = _plain_login_server(address)
+    try:
+        (tmp_path / "dbt_project.yml").write_text("name: p\n")
+        (tmp_path / "ml_monitor.yml").write_text(
+            f"channels:\n  oncall-mail: {{type: email, host: '{address}', port: {port}, security: none, "
+            "username: alerts, password: '${SMTP_PASSWORD}', from: a@example.com, to: [b@example.com]}\n")
+        with pytest.raises(ConfigError) as err:
+            load_config(tmp_path, environ={"SMTP_PASSWORD": "smtp-cleartext-pw"})
+        message = str(err.value)
+        assert "channels.oncall-mail.security" in message and "clear text" in message
+        assert "smtp-cleartext-pw" not in message and address not in message
+        # the channel's own check, whoever builds it: nothing reaches the server
+        with pytest.raises(Exception, match="clear text"):
+            email_channel.send(email_channel.Settings(host=address, port=port, security="none", username="alerts",
+                                                      password="smtp-cleartext-pw", sender="a@example.com",
+                                                      to=["b@example.com"]), NOTE, DeliveryContext(timeout=10))
+        assert passwords == []
+        # a password alone (no username) is refused too: it says a login is meant
+        with pytest.raises(Exception, match="clear text"):
+            email_channel.Settings(host="smtp.example.com", security="none", password="pw-1234",
+                                   sender="a@example.com", to=["b@example.com"])
+        # without a login, security: none to another host stays allowed (a trusted relay)
+        email_channel.Settings(host=address, port=port, security="none", sender="a@example.com", to=["b@example.com"])
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_login_without_tls_to_a_relay_on_this_host_is_allowed(host):
+    controller, port, passwords, received = _plain_login_server("127.0.0.1")
+    try:
+        settings = email_channel.Settings(host=host, port=port, security="none", username="alerts",
+                                          password="local-pw", sender="a@example.com", to=["b@example.com"])
+        email_channel.send(settings, NOTE, DeliveryContext(timeout=10))
+        assert passwords == [b"local-pw"] and received == [True]
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("host", ["::1", "[::1]", "127.0.0.2"])
+def test_loopback_addresses_are_recognised(host):
+    email_channel.Settings(host=host, security="none", username="u", password="pw-1234",
+                           sender="a@example.com", to=["b@example.com"])

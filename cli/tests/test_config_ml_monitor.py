@@ -206,7 +206,7 @@ def test_a_var_in_a_field_that_is_no_secret_is_not_redacted(tmp_path):
     Only secret fields make secrets (each channel's SECRET_FIELDS, docs/alerting.md#secrets)."""
     project = _project(tmp_path, """
 channels:
-  mail: {type: email, host: "${SMTP_HOST}", port: 2525, security: none, username: "${SMTP_USER}",
+  mail: {type: email, host: "${SMTP_HOST}", port: 2525, username: "${SMTP_USER}",
          password: "${SMTP_PASSWORD}", from: "${MAIL_FROM}", to: ["${MAIL_TO}"], subject_prefix: "[${DEPLOY_ENV}]"}
   log: {type: jsonl, path: "${LOG_DIR}/alerts.jsonl"}
   retrain: {type: command, command: ["python", "${RETRAIN_SCRIPT}"], env: {TOKEN: "${RETRAIN_TOKEN}", MODE: full}}

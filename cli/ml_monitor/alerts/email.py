@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import smtplib
 import socket
 import ssl
@@ -45,7 +46,24 @@ class Settings:
             raise SettingsError("to", "an email channel needs at least one recipient")
         if self.port is not None and not 1 <= self.port <= 65535:
             raise SettingsError("port", f"expected a TCP port 1-65535, got {self.port}")
+        if self.security == "none" and (self.username or self.password) and not _loopback(self.host):
+            # AUTH PLAIN / LOGIN is base64, not encryption: anyone on the path reads the password
+            raise SettingsError("security", "security: none sends username/password in clear text over the "
+                                "network: use starttls (port 587) or ssl (465), or drop the login for a relay "
+                                "that needs none (a login without TLS is allowed only to 127.0.0.1, ::1 or localhost)")
         check_digest(self)
+
+
+def _loopback(host: str) -> bool:
+    """The SMTP server runs on this host (127.0.0.0/8, ::1, localhost): a login without TLS never
+    crosses a network."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _envelope(settings: Settings, subject: str, delivery_id: str) -> EmailMessage:
