@@ -247,6 +247,30 @@ def test_a_line_break_in_a_webhook_header_is_a_configuration_error_naming_it(tmp
         assert "tok-0123456789" not in result.output
 
 
+@pytest.mark.parametrize("channel, key", [
+    ("{type: webhook, url: 'https://hooks.example/x', headers: 'Authorization: Bearer ${TOKEN}'}", "headers"),
+    ("{type: webhook, url: 'https://hooks.example/x', headers: {Authorization: ['Bearer ${TOKEN}']}}",
+     "headers.Authorization"),
+    ("{type: pagerduty, routing_key: ['${TOKEN}']}", "routing_key"),
+    ("{type: email, host: h, from: a@b, to: [c@d], password: ['${TOKEN}']}", "password"),
+    ("{type: command, command: 'python retrain.py \"--token=${TOKEN}'}", "command"),
+    ("{type: command, command: [python], env: 'TOKEN=${TOKEN}'}", "env"),
+])
+def test_a_configuration_error_never_repeats_a_secret_from_the_environment(tmp_path, channel, key):
+    """A secret field of the wrong shape (`headers:` written as one string, a password in a list)
+    was refused with "expected a mapping, got 'Authorization: Bearer <the token>'": the token from
+    the environment on stderr, in the cron mail and the CI log. The error names the key and the
+    shape; the value from the environment is ***."""
+    project = _project(tmp_path, f"channels:\n  ch: {channel}\n")
+    token = "tok-0123456789abcdef"
+    with pytest.raises(ConfigError) as err:
+        load_config(project, environ={"TOKEN": token})
+    assert err.value.key == f"channels.ch.{key}" and "***" in str(err.value)
+    assert "0123456789" not in str(err.value)
+    result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)], env={"TOKEN": token})
+    assert result.exit_code == 2 and f"channels.ch.{key}" in result.output and "0123456789" not in result.output
+
+
 def test_env_default_syntax_and_durations(tmp_path):
     project = _project(tmp_path, "channels:\n  h: {type: webhook, url: '${HOOK_URL:-http://127.0.0.1:9/x}'}\n")
     assert load_config(project, environ={}).channels["h"].url == "http://127.0.0.1:9/x"
