@@ -87,13 +87,15 @@ def test_tls_with_login(certificate, security):
         controller.stop()
 
 
-def _plain_login_server(host: str):
+def _plain_login_server(host: str, answers: list[str] | None = None):
     """An SMTP server that accepts AUTH without TLS (as a careless relay does) and records the
-    passwords it was given: what anyone on the path would read too."""
+    passwords it was given: what anyone on the path would read too. `answers`: failures to give
+    to the first logins (e.g. "454 4.7.0 ...")."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     passwords, received = [], []
+    answers = list(answers or [])
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802
@@ -103,6 +105,8 @@ def _plain_login_server(host: str):
     def authenticator(server, session, envelope, mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):
             passwords.append(auth_data.password)
+        if answers:
+            return AuthResult(success=False, handled=False, message=answers.pop(0))
         return AuthResult(success=True)
 
     port = free_port()
@@ -178,3 +182,36 @@ def test_a_login_without_tls_to_a_relay_on_this_host_is_allowed(host):
 def test_loopback_addresses_are_recognised(host):
     email_channel.Settings(host=host, security="none", username="u", password="pw-1234",
                            sender="a@example.com", to=["b@example.com"])
+
+
+def test_a_temporary_authentication_failure_is_retried(tmp_path):
+    """454 4.7.0 (the mail server's credential store is down) was a configuration error: the alert
+    sat `failed` until someone ran `ml-monitor alerts retry`, and every later alert to the channel
+    was held behind it. It is retried with backoff; a 535 (wrong password) still is not."""
+    from ml_monitor import api
+    from ml_monitor.config import load_config
+    from ml_monitor.outbox import Outbox
+
+    controller, port, passwords, received = _plain_login_server(
+        "127.0.0.1", answers=["454 4.7.0 Temporary authentication failure"] * 2 + ["535 5.7.8 Bad credentials"] * 2)
+    try:
+        (tmp_path / "dbt_project.yml").write_text("name: p\n")
+        (tmp_path / "ml_monitor.yml").write_text(
+            f"state_path: state.sqlite\ndelivery: {{initial_backoff: 0s}}\nchannels:\n"
+            f"  mail: {{type: email, host: 127.0.0.1, port: {port}, security: none, username: alerts, "
+            "password: '${SMTP_PASSWORD}', from: a@example.com, to: [b@example.com]}\n")
+        cfg = load_config(tmp_path, environ={"SMTP_PASSWORD": "smtp-pass-0123"})
+        with Outbox(cfg.state_path) as outbox:
+            outbox.record([NOTE.alert], [], {NOTE.alert.fingerprint: ["mail"]}, 3600, set())
+            first = api.deliver_pending(cfg, outbox)
+            assert (first.sent, first.retrying, first.failed) == (0, 1, 0), first.errors
+            assert "temporarily (454)" in first.errors[0] and "smtp-pass-0123" not in first.errors[0]
+            # the next run sends it by itself (no `alerts retry`): the 535s that follow are a
+            # configuration error, and the alert is kept as failed
+            second = api.deliver_pending(cfg, outbox)
+            assert (second.sent, second.retrying, second.failed) == (0, 0, 1), second.errors
+            assert "authentication failed (535)" in second.errors[0]
+            third = api.deliver_pending(cfg, outbox, include_failed=True)
+            assert third.sent == 1 and received == [True]
+    finally:
+        controller.stop()
