@@ -137,9 +137,9 @@ def _send(settings: Settings, msg: EmailMessage, ctx: DeliveryContext) -> None:
     except smtplib.SMTPAuthenticationError as e:
         if 400 <= e.smtp_code < 500:
             # 454 4.7.0 "temporary authentication failure" (the server's credential store is down):
-            # the login is right, the alert must not wait for `alerts retry`
-            raise DeliveryError(f"SMTP authentication failed temporarily ({e.smtp_code}): {_text(e.smtp_error)}",
-                                retryable=True) from None
+            # the login is right, the alert must not wait for `alerts retry`. No server text: an
+            # answer to AUTH may quote the base64 of the login, which redaction does not know
+            raise DeliveryError(f"SMTP authentication failed temporarily ({e.smtp_code})", retryable=True) from None
         raise DeliveryError(f"SMTP authentication failed ({e.smtp_code}) (configuration error: check "
                             "username/password)", retryable=False) from None
     except smtplib.SMTPNotSupportedError as e:
