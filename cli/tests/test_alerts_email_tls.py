@@ -215,3 +215,47 @@ def test_a_temporary_authentication_failure_is_retried(tmp_path):
             assert third.sent == 1 and received == [True]
     finally:
         controller.stop()
+
+
+def test_ca_file_is_found_beside_ml_monitor_yml_and_a_bad_one_is_a_configuration_error(certificate, tmp_path,
+                                                                                      monkeypatch):
+    """`ca_file: certs/ca.pem` was opened relative to the working directory: `ml-monitor schedule`
+    started from elsewhere (systemd, cron: /) failed every email with `FileNotFoundError: No such
+    file or directory`, naming no file, retried forever. It is relative to ml_monitor.yml (like a
+    jsonl `path`), and a ca_file that is missing or holds no certificate is a configuration error
+    that names it."""
+    import shutil as sh
+
+    from ml_monitor import api
+    from ml_monitor.config import load_config
+    from ml_monitor.outbox import Outbox
+
+    controller, port, received = _server(certificate, implicit=False)
+    project = tmp_path / "project"
+    (project / "certs").mkdir(parents=True)
+    sh.copy(certificate[0], project / "certs" / "ca.pem")
+    (project / "certs" / "empty.pem").write_text("not a certificate\n")
+    (project / "dbt_project.yml").write_text("name: p\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    try:
+        for ca_file, delivered in [("certs/ca.pem", True), ("certs/missing.pem", False), ("certs/empty.pem", False)]:
+            (project / "ml_monitor.yml").write_text(
+                f"state_path: state-{ca_file.replace('/', '-')}.sqlite\nchannels:\n"
+                f"  mail: {{type: email, host: 127.0.0.1, port: {port}, username: alerts, password: '${{SMTP_PW}}', "
+                f"ca_file: {ca_file}, from: a@example.com, to: [b@example.com]}}\n")
+            cfg = load_config(project, environ={"SMTP_PW": "smtp-pass"})
+            assert cfg.channels["mail"].ca_file == str(project / ca_file)
+            with Outbox(cfg.state_path) as outbox:
+                outbox.record([NOTE.alert], [], {NOTE.alert.fingerprint: ["mail"]}, 3600, set())
+                out = api.deliver_pending(cfg, outbox)
+            if delivered:
+                assert out.sent == 1, out.errors
+            else:
+                assert (out.sent, out.retrying, out.failed) == (0, 0, 1), out.errors
+                assert f"cannot use ca_file {project / ca_file}" in out.errors[0]
+                assert "configuration error" in out.errors[0] and "smtp-pass" not in out.errors[0]
+        assert [authenticated for authenticated, _ in received] == [True]
+    finally:
+        controller.stop()

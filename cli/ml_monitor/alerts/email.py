@@ -37,6 +37,7 @@ class Settings:
     digest: int = 0                  # from this many notifications due at once: one message (0: off)
 
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("password",)
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("ca_file",)
 
     def __post_init__(self) -> None:
         require(self, "host")
@@ -124,6 +125,11 @@ def _send(settings: Settings, msg: EmailMessage, ctx: DeliveryContext) -> None:
     port = settings.port or {"starttls": 587, "ssl": 465, "none": 25}[settings.security]
     try:
         context = ssl.create_default_context(cafile=settings.ca_file)
+    except OSError as e:          # missing, unreadable, or no certificate in it (ssl.SSLError)
+        # no retry would ever find it: fix ca_file, then `ml-monitor alerts retry`
+        raise DeliveryError(f"cannot use ca_file {settings.ca_file}: {e.strerror or e} (configuration error: "
+                            "check ca_file)", retryable=False) from None
+    try:
         if settings.security == "ssl":
             client = smtplib.SMTP_SSL(settings.host, port, timeout=timeout, context=context)
         else:
