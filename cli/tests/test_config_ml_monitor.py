@@ -271,6 +271,23 @@ def test_a_configuration_error_never_repeats_a_secret_from_the_environment(tmp_p
     assert result.exit_code == 2 and f"channels.ch.{key}" in result.output and "0123456789" not in result.output
 
 
+def test_a_plain_query_setting_of_a_url_is_not_redacted_from_every_alert(tmp_path):
+    """Every query value of an endpoint URL was a secret: a webhook at `...?env=prod&format=json`
+    turned `project: shop (target prod)` into `(target ***)` and every "json" into *** in every
+    alert, log line and report. A value is hidden on its own when its parameter is named like a
+    credential or it looks like one; the whole URL and query stay secret."""
+    project = _project(tmp_path, "channels:\n  hook: {type: webhook, url: 'https://hooks.example/in?env=prod"
+                                 "&format=json&source=ml-monitor&k=a1b2c3d4e5&apikey=shrt&sig=ab%2Fcd'}\n"
+                                 "  teams: {type: teams, url: 'https://x.logic.example/workflows/1/invoke"
+                                 "?api-version=2016-06-01&sv=1.0&sig=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5'}\n")
+    cfg = load_config(project, environ={})
+    text = "project: shop (target prod), --format json, sent by ml-monitor"
+    assert cfg.redact(text) == text
+    for token in ("a1b2c3d4e5", "shrt", "ab/cd", "ab%2Fcd", "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"):
+        assert cfg.redact(f"HTTP 403: bad {token}") == "HTTP 403: bad ***", token
+    assert "***" in cfg.redact("POST /in?env=prod&format=json&source=ml-monitor&k=a1b2c3d4e5&apikey=shrt&sig=ab%2Fcd")
+
+
 def test_env_default_syntax_and_durations(tmp_path):
     project = _project(tmp_path, "channels:\n  h: {type: webhook, url: '${HOOK_URL:-http://127.0.0.1:9/x}'}\n")
     assert load_config(project, environ={}).channels["h"].url == "http://127.0.0.1:9/x"
