@@ -47,7 +47,7 @@ class Settings:
             raise SettingsError("to", "an email channel needs at least one recipient")
         if self.port is not None and not 1 <= self.port <= 65535:
             raise SettingsError("port", f"expected a TCP port 1-65535, got {self.port}")
-        if self.security == "none" and (self.username or self.password) and not _loopback(self.host):
+        if self.security == "none" and self.username and not _loopback(self.host):
             # AUTH PLAIN / LOGIN is base64, not encryption: anyone on the path reads the password
             raise SettingsError("security", "security: none sends username/password in clear text over the "
                                 "network: use starttls (port 587) or ssl (465), or drop the login for a relay "
