@@ -265,6 +265,36 @@ def _read(file: Path, project: Path, environ: typing.Mapping[str, str]) -> Confi
         raise ConfigError("expected a mapping at the top level", file)
     substituted: dict[str, list[str]] = {}
     data = _substitute(raw, "", file, substituted, environ)
+    try:
+        return _build(file, project, data, substituted)
+    except ConfigError as e:
+        # "expected a mapping, got 'Bearer <token>'" (headers: written as one string): an error
+        # never repeats a secret field's value taken from the environment
+        raise ConfigError(_hide_secret_vars(e.message, data, substituted), e.file, e.key) from None
+
+
+def _hide_secret_vars(message: str, data: dict, substituted: dict[str, list[str]]) -> str:
+    """`message` without the ${VAR} values of the secret fields of every channel (of every field
+    of a channel whose type is unknown), in full, as repr() shows them, and their long words."""
+    keys = []
+    channels = data.get("channels")
+    for name, spec in (channels.items() if isinstance(channels, dict) else ()):
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if kind in CHANNEL_TYPES:
+            fields = channel_module(kind).Settings
+            keys += [f"channels.{name}.{f}" for f in (*getattr(fields, "SECRET_FIELDS", ()),
+                                                      *getattr(fields, "SECRET_VAR_FIELDS", ()),
+                                                      *getattr(fields, "URL_FIELDS", ()))]
+        else:
+            keys.append(f"channels.{name}")
+    values = {form for k, vs in substituted.items() if any(k == at or k.startswith((at + ".", at + "[")) for at in keys)
+              for v in vs for s in _secret_values(v) for form in (s, repr(s)[1:-1])}
+    for value in sorted(values, key=len, reverse=True):
+        message = message.replace(value, "***")
+    return message
+
+
+def _build(file: Path, project: Path, data: dict, substituted: dict[str, list[str]]) -> Config:
     allowed = {"version", "state_path", "suppression_interval", "send_resolved", "dbt", "delivery",
                "channels", "routes", "triggers", "report_url"}
     for k in data:

@@ -22,6 +22,7 @@ class ConfigError(Exception):
     """A configuration problem; the CLI prints it and exits with code 2."""
 
     def __init__(self, message: str, file: str | os.PathLike | None = None, key: str | None = None):
+        self.message = message
         self.file = str(file) if file else None
         self.key = key
         where = ": ".join(p for p in (self.file, key) if p)

@@ -206,7 +206,7 @@ def test_a_var_in_a_field_that_is_no_secret_is_not_redacted(tmp_path):
     Only secret fields make secrets (each channel's SECRET_FIELDS, docs/alerting.md#secrets)."""
     project = _project(tmp_path, """
 channels:
-  mail: {type: email, host: "${SMTP_HOST}", port: 2525, security: none, username: "${SMTP_USER}",
+  mail: {type: email, host: "${SMTP_HOST}", port: 2525, username: "${SMTP_USER}",
          password: "${SMTP_PASSWORD}", from: "${MAIL_FROM}", to: ["${MAIL_TO}"], subject_prefix: "[${DEPLOY_ENV}]"}
   log: {type: jsonl, path: "${LOG_DIR}/alerts.jsonl"}
   retrain: {type: command, command: ["python", "${RETRAIN_SCRIPT}"], env: {TOKEN: "${RETRAIN_TOKEN}", MODE: full}}
@@ -245,6 +245,47 @@ def test_a_line_break_in_a_webhook_header_is_a_configuration_error_naming_it(tmp
         result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)], env={"TOKEN": token})
         assert result.exit_code == 2 and "header Authorization contains a line break" in result.output
         assert "tok-0123456789" not in result.output
+
+
+@pytest.mark.parametrize("channel, key", [
+    ("{type: webhook, url: 'https://hooks.example/x', headers: 'Authorization: Bearer ${TOKEN}'}", "headers"),
+    ("{type: webhook, url: 'https://hooks.example/x', headers: {Authorization: ['Bearer ${TOKEN}']}}",
+     "headers.Authorization"),
+    ("{type: pagerduty, routing_key: ['${TOKEN}']}", "routing_key"),
+    ("{type: email, host: h, from: a@b, to: [c@d], password: ['${TOKEN}']}", "password"),
+    ("{type: command, command: 'python retrain.py \"--token=${TOKEN}'}", "command"),
+    ("{type: command, command: [python], env: 'TOKEN=${TOKEN}'}", "env"),
+])
+def test_a_configuration_error_never_repeats_a_secret_from_the_environment(tmp_path, channel, key):
+    """A secret field of the wrong shape (`headers:` written as one string, a password in a list)
+    was refused with "expected a mapping, got 'Authorization: Bearer <the token>'": the token from
+    the environment on stderr, in the cron mail and the CI log. The error names the key and the
+    shape; the value from the environment is ***."""
+    project = _project(tmp_path, f"channels:\n  ch: {channel}\n")
+    token = "tok-0123456789abcdef"
+    with pytest.raises(ConfigError) as err:
+        load_config(project, environ={"TOKEN": token})
+    assert err.value.key == f"channels.ch.{key}" and "***" in str(err.value)
+    assert "0123456789" not in str(err.value)
+    result = CliRunner().invoke(main, ["alerts", "list", "--project-dir", str(project)], env={"TOKEN": token})
+    assert result.exit_code == 2 and f"channels.ch.{key}" in result.output and "0123456789" not in result.output
+
+
+def test_a_plain_query_setting_of_a_url_is_not_redacted_from_every_alert(tmp_path):
+    """Every query value of an endpoint URL was a secret: a webhook at `...?env=prod&format=json`
+    turned `project: shop (target prod)` into `(target ***)` and every "json" into *** in every
+    alert, log line and report. A value is hidden on its own when its parameter is named like a
+    credential or it looks like one; the whole URL and query stay secret."""
+    project = _project(tmp_path, "channels:\n  hook: {type: webhook, url: 'https://hooks.example/in?env=prod"
+                                 "&format=json&source=ml-monitor&k=a1b2c3d4e5&apikey=shrt&sig=ab%2Fcd'}\n"
+                                 "  teams: {type: teams, url: 'https://x.logic.example/workflows/1/invoke"
+                                 "?api-version=2016-06-01&sv=1.0&sig=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5'}\n")
+    cfg = load_config(project, environ={})
+    text = "project: shop (target prod), --format json, sent by ml-monitor"
+    assert cfg.redact(text) == text
+    for token in ("a1b2c3d4e5", "shrt", "ab/cd", "ab%2Fcd", "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"):
+        assert cfg.redact(f"HTTP 403: bad {token}") == "HTTP 403: bad ***", token
+    assert "***" in cfg.redact("POST /in?env=prod&format=json&source=ml-monitor&k=a1b2c3d4e5&apikey=shrt&sig=ab%2Fcd")
 
 
 def test_env_default_syntax_and_durations(tmp_path):

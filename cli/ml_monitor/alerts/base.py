@@ -113,9 +113,9 @@ def encoded_forms(value: str) -> list[str]:
 
 
 def url_secrets(url: str) -> list[str]:
-    """The parts of an endpoint URL that may carry a credential: userinfo, password, every query
-    value (as written in the URL, decoded, and re-encoded), and a path long enough to embed a token
-    (Slack / Teams webhooks)."""
+    """The parts of an endpoint URL that may carry a credential: userinfo, password, the whole
+    query, every query value that may be a credential (_may_be_credential; as written in the URL,
+    decoded, and re-encoded), and a path long enough to embed a token (Slack / Teams webhooks)."""
     try:
         parts = urllib.parse.urlsplit(url)
     except ValueError:
@@ -123,13 +123,29 @@ def url_secrets(url: str) -> list[str]:
     found: list[str] = []
     if parts.username or parts.password:
         found += [p for p in (parts.netloc.rpartition("@")[0], parts.password, parts.username) if p]
-    for _, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=False):
-        found += encoded_forms(value)
+    for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=False):
+        if _may_be_credential(name, value):
+            found += encoded_forms(value)
     for piece in re.split(r"[&;]", parts.query):
         # the value as written: `?sig=ab/cd+ef` decodes to `ab/cd ef`, which no encoding gives back
-        found += encoded_forms(piece.partition("=")[2])
+        name, _, value = piece.partition("=")
+        if _may_be_credential(urllib.parse.unquote_plus(name), urllib.parse.unquote_plus(value)):
+            found += encoded_forms(value)
     if parts.query:
         found.append(parts.query)
     if len(parts.path.strip("/")) >= 16:
         found.append(parts.path)
     return [s for s in dict.fromkeys(found) if len(s) >= 4]
+
+
+_CREDENTIAL_NAME = re.compile(r"token|key|sig|secret|pass|pwd|auth|code|cred|session", re.IGNORECASE)
+
+
+def _may_be_credential(name: str, value: str) -> bool:
+    """A query value to hide on its own: any value of a parameter named like a credential (`token`,
+    `apikey`, `sig`, `code`, ...), and any other value that looks like one (8 characters or more
+    with a digit, or 16 or more). `?env=prod&format=json` made every "prod" and "json" of every
+    alert `***`; the whole URL (and query) of a secret field is hidden anyway."""
+    if _CREDENTIAL_NAME.search(name):
+        return True
+    return (len(value) >= 8 and any(c.isdigit() for c in value)) or len(value) >= 16

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import smtplib
 import socket
 import ssl
@@ -36,6 +37,7 @@ class Settings:
     digest: int = 0                  # from this many notifications due at once: one message (0: off)
 
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("password",)
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("ca_file",)
 
     def __post_init__(self) -> None:
         require(self, "host")
@@ -45,7 +47,24 @@ class Settings:
             raise SettingsError("to", "an email channel needs at least one recipient")
         if self.port is not None and not 1 <= self.port <= 65535:
             raise SettingsError("port", f"expected a TCP port 1-65535, got {self.port}")
+        if self.security == "none" and self.username and not _loopback(self.host):
+            # AUTH PLAIN / LOGIN is base64, not encryption: anyone on the path reads the password
+            raise SettingsError("security", "security: none sends username/password in clear text over the "
+                                "network: use starttls (port 587) or ssl (465), or drop the login for a relay "
+                                "that needs none (a login without TLS is allowed only to 127.0.0.1, ::1 or localhost)")
         check_digest(self)
+
+
+def _loopback(host: str) -> bool:
+    """The SMTP server runs on this host (127.0.0.0/8, ::1, localhost): a login without TLS never
+    crosses a network."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _envelope(settings: Settings, subject: str, delivery_id: str) -> EmailMessage:
@@ -106,6 +125,11 @@ def _send(settings: Settings, msg: EmailMessage, ctx: DeliveryContext) -> None:
     port = settings.port or {"starttls": 587, "ssl": 465, "none": 25}[settings.security]
     try:
         context = ssl.create_default_context(cafile=settings.ca_file)
+    except OSError as e:          # missing, unreadable, or no certificate in it (ssl.SSLError)
+        # no retry would ever find it: fix ca_file, then `ml-monitor alerts retry`
+        raise DeliveryError(f"cannot use ca_file {settings.ca_file}: {e.strerror or e} (configuration error: "
+                            "check ca_file)", retryable=False) from None
+    try:
         if settings.security == "ssl":
             client = smtplib.SMTP_SSL(settings.host, port, timeout=timeout, context=context)
         else:
@@ -117,6 +141,11 @@ def _send(settings: Settings, msg: EmailMessage, ctx: DeliveryContext) -> None:
                 client.login(settings.username, settings.password or "")
             client.send_message(msg)
     except smtplib.SMTPAuthenticationError as e:
+        if 400 <= e.smtp_code < 500:
+            # 454 4.7.0 "temporary authentication failure" (the server's credential store is down):
+            # the login is right, the alert must not wait for `alerts retry`. No server text: an
+            # answer to AUTH may quote the base64 of the login, which redaction does not know
+            raise DeliveryError(f"SMTP authentication failed temporarily ({e.smtp_code})", retryable=True) from None
         raise DeliveryError(f"SMTP authentication failed ({e.smtp_code}) (configuration error: check "
                             "username/password)", retryable=False) from None
     except smtplib.SMTPNotSupportedError as e:
