@@ -260,3 +260,13 @@ def test_an_alert_of_a_test_whose_arguments_changed_resolves(tmp_path, dbt_fixtu
     listed = json.loads(invoke(["alerts", "list", "--format", "json", "--config", config], expect=0).stdout)
     assert sorted((r["title"].split()[0], r["state"]) for r in listed["alerts"]) == [
         ("not_null", "open"), ("null_rate", "resolved")]
+
+
+def test_python_dash_m_ml_monitor_is_the_command(tmp_path):
+    """`python -m ml_monitor` (a virtualenv whose bin/ is not on PATH) is the `ml-monitor` command;
+    it had no __main__ and said "is a package and cannot be directly executed"."""
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "ml_monitor", "--help"], capture_output=True, text=True,
+                          env=subprocess_env(), cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage:" in proc.stdout and "run" in proc.stdout and "alerts" in proc.stdout
