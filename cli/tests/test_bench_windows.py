@@ -79,3 +79,22 @@ def test_keep_monitors_drops_the_other_tests(tmp_path):
     names = [next(iter(t)) for t in pred["data_tests"] + pred["columns"][0]["data_tests"]]
     assert names == ["ml_monitor.null_rate", "ml_monitor.value_range", "ml_monitor.value_range"]
     assert pred["data_tests"][0]["ml_monitor.null_rate"]["arguments"]["windows"] == 3
+
+
+def test_incremental_floor_auc_is_exact_and_its_check_can_fail(tmp_path):
+    """bench/incremental_floor.py (the floor of (iii)): its hand-written AUCs equal scikit-learn's
+    on the new window's joined rows, and the check catches an AUC that orders the scores wrong."""
+    import incremental_floor
+    db = incremental_floor.build(tmp_path, 20_000, 3)
+    manifest = json.loads((tmp_path / "day_20000" / "manifest.json").read_text())
+    con = duckdb.connect(str(db), read_only=True)
+    days = con.execute("select count(distinct cast(ts as date)), min(ts)::date, max(ts)::date from raw.predictions").fetchone()
+    assert days[0] == 4 and str(days[1]) == "2026-01-01" and str(days[2]) == "2026-01-04"
+    stmts = incremental_floor.statements(20_000, 3, manifest["numeric"], manifest["categorical"])
+    raw = con.execute(stmts["raw scan of the new window (predictions + labels)"][0]).fetchone()
+    assert raw[0] == 20_000                      # the new day only
+    joined, worst, _ = incremental_floor.check_against_sklearn(con, dict(stmts))
+    assert 0.6 * 20_000 < joined < 0.8 * 20_000          # labels for 70% of the predictions
+    assert worst < 1e-9
+    broken = {k: [s.replace("order by score", "order by score desc") for s in v] for k, v in stmts.items()}
+    assert incremental_floor.check_against_sklearn(con, broken)[1] > 1e-3
