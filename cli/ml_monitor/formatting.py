@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 MISSING = "–"
@@ -42,28 +42,67 @@ def number(value: Any, missing: str = MISSING) -> str:
     return f"{x:.4g}"
 
 
+# An instant in text, the grammar of var ml_monitor_as_of (macro ml_monitor.as_of in
+# macros/core/scope.sql holds the same pattern; test_formatting checks they are equal): a date, or a
+# date and time (T or a space, seconds optional, a fraction of a second optional), then an optional
+# zone: Z, UTC, or an offset +05:30 / -0800 / +09. Without a zone the time is UTC.
+INSTANT_PATTERN = r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2})?(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$"
+_INSTANT = re.compile(INSTANT_PATTERN, re.IGNORECASE)
+INSTANT_FORMS = ("a date '2026-01-31', or a date and time '2026-01-31 00:00:00' / '2026-01-31T00:00:00' "
+                 "(seconds and a fraction of a second optional), with an optional zone: 'Z', ' UTC' or an "
+                 "offset '+05:30' / '-0800' / '+09' (without one the time is UTC)")
+
+
+def parse_instant(value: Any, what: str = "an instant") -> datetime:
+    """The one parser of an instant given as text, for every caller (var ml_monitor_as_of as the
+    CLI reads it, the timestamps alerts and the report show): an aware datetime in UTC, the
+    fraction of a second kept. Datetimes (naive = UTC) and dates pass through. Anything else
+    raises ValueError naming `what`, the value given and the forms accepted (INSTANT_FORMS)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    text = str(value).strip()
+    m = _INSTANT.match(text)
+
+    def wrong(why: str = "") -> ValueError:
+        return ValueError(f"{what} must be {INSTANT_FORMS}; got {text!r}{why}")
+    if not m:
+        raise wrong()
+    day, hm, sec, frac, zone = m.groups()
+    try:
+        t = datetime.strptime(f"{day} {hm or '00:00'}{sec or ':00'}", "%Y-%m-%d %H:%M:%S")
+    except ValueError as e:           # 2026-02-30, 24:00
+        raise wrong(f" ({e})") from None
+    if frac:
+        t = t.replace(microsecond=int((frac[1:] + "000000")[:6]))
+    zone = (zone or "").upper()
+    if zone in ("", "Z", "UTC"):
+        return t.replace(tzinfo=timezone.utc)
+    digits = zone[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours * 60 + minutes > 18 * 60 or minutes > 59:     # what the package rejects too
+        raise wrong(f" (impossible UTC offset {zone})")
+    offset = timedelta(hours=hours, minutes=minutes) * (1 if zone[0] == "+" else -1)
+    return (t - offset).replace(tzinfo=timezone.utc)
+
+
 def _as_datetime(value: Any) -> datetime | None:
+    """An instant (aware, UTC) from a datetime (naive = UTC: the warehouse's timestamps without
+    zone, docs/warehouses.md), a date, epoch seconds or text in parse_instant's grammar; None
+    when there is none (None, NaN, NaT, text that is not an instant)."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        t = value
-    elif isinstance(value, date):
-        t = datetime(value.year, value.month, value.day)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         if math.isnan(value):
             return None
         return datetime.fromtimestamp(value, timezone.utc)
-    else:
-        text = str(value).strip()
-        if not text or text in ("NaT", "None", "nan"):
-            return None
-        try:
-            t = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" UTC", ""))
-        except ValueError:
-            return None
-    if t.tzinfo is None:              # warehouse timestamps without zone are UTC (docs/warehouses.md)
-        return t.replace(tzinfo=timezone.utc)
-    return t.astimezone(timezone.utc)
+    if not isinstance(value, (datetime, date)) and str(value).strip() in ("", "NaT", "None", "nan"):
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        return None
 
 
 def timestamp(value: Any) -> str | None:

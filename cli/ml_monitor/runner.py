@@ -17,14 +17,14 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
-from ml_monitor.formatting import hide_url_passwords, iso_utc
+from ml_monitor.formatting import hide_url_passwords, iso_utc, parse_instant
 from ml_monitor.schema import OBSERVATION_COLUMNS, parse_facts
 from ml_monitor.signals import abort_requested, signal_arrived
 
@@ -202,30 +202,14 @@ def project_sets_var(project_dir: Path, name: str) -> bool:
     return var_is_set(project_var(project_dir, name))
 
 
-# var ml_monitor_as_of as the package reads it (macro ml_monitor.as_of): a date, or a date and time
-# (T or a space, seconds optional, a fraction dropped), an optional zone Z / UTC / offset
-_AS_OF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2})?(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$",
-                    re.IGNORECASE)
-
-
 def parse_as_of(value: Any) -> datetime | None:
-    """The instant (aware, UTC) a value of var ml_monitor_as_of names, or None when it is not one
-    the package would accept (it fails the run then) or is a Jinja expression."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    m = _AS_OF.match(str(value).strip())
-    if not m:
-        return None
+    """The instant (aware, UTC, to the second: the package drops the fraction) a value of var
+    ml_monitor_as_of names, read by the one grammar (formatting.parse_instant), or None when it
+    is not one the package would accept (the run fails on it then) or is a Jinja expression."""
     try:
-        t = datetime.strptime(f"{m.group(1)} {m.group(2) or '00:00'}{m.group(3) or ':00'}", "%Y-%m-%d %H:%M:%S")
+        return parse_instant(value, "var 'ml_monitor_as_of'").replace(microsecond=0)
     except ValueError:
         return None
-    zone = (m.group(5) or "").upper()
-    minutes = 0
-    if zone not in ("", "Z", "UTC"):
-        digits = zone[1:].replace(":", "")
-        minutes = (int(digits[:2]) * 60 + int(digits[2:4] or 0)) * (1 if zone[0] == "+" else -1)
-    return (t - timedelta(minutes=minutes)).replace(tzinfo=timezone.utc)
 
 
 def run_as_of(report: "RunReport") -> datetime | None:
@@ -242,7 +226,7 @@ def run_as_of(report: "RunReport") -> datetime | None:
         given = project_var(report.project_dir, "ml_monitor_as_of")
     if var_is_set(given):
         return parse_as_of(given)
-    return parse_as_of(report.started_at.replace("Z", "+00:00")) if report.started_at else None
+    return parse_as_of(report.started_at) if report.started_at else None
 
 
 def dbt_args(command: str, project_dir: Path, profiles_dir: str | None, target: str | None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -84,3 +84,63 @@ def test_url_passwords_never_travel():
     assert hide_url_passwords("see https://h.example/a@b and mailto:x@y, http://user@host/") == \
         "see https://h.example/a@b and mailto:x@y, http://user@host/"        # no password: unchanged
     assert "s3cr3t" not in _clean("Runtime Error\n  Parser Error near 'fromm'\n  LINE 3: 'mysql://u:s3cr3t@h/db'")
+
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("text, instant", [
+    ("2026-03-09", datetime(2026, 3, 9, tzinfo=UTC)),                                  # a date: midnight UTC
+    ("2026-03-09 12:30", datetime(2026, 3, 9, 12, 30, tzinfo=UTC)),                    # no seconds, no zone: UTC
+    ("2026-03-09T12:30:15", datetime(2026, 3, 9, 12, 30, 15, tzinfo=UTC)),             # T or a space
+    ("2026-03-09 12:30:15.25", datetime(2026, 3, 9, 12, 30, 15, 250000, tzinfo=UTC)),  # a fraction is kept
+    ("2026-03-09T00:00:00Z", datetime(2026, 3, 9, tzinfo=UTC)),
+    ("2026-03-09t00:00:00z", datetime(2026, 3, 9, tzinfo=UTC)),                        # any case
+    ("2026-03-09T00:00:00.000Z", datetime(2026, 3, 9, tzinfo=UTC)),
+    ("2026-03-09 00:00:00 UTC", datetime(2026, 3, 9, tzinfo=UTC)),
+    ("2026-03-09 05:30:00+05:30", datetime(2026, 3, 9, tzinfo=UTC)),                   # an offset: that instant
+    ("2026-03-08T16:00:00-08:00", datetime(2026, 3, 9, tzinfo=UTC)),
+    ("2026-03-09 13:45+1345", datetime(2026, 3, 9, tzinfo=UTC)),                       # Pacific/Chatham, summer
+    ("2026-03-09 03:00:00+03", datetime(2026, 3, 9, tzinfo=UTC)),
+    (" 2026-03-09 ", datetime(2026, 3, 9, tzinfo=UTC)),
+    (date(2026, 3, 9), datetime(2026, 3, 9, tzinfo=UTC)),                              # a YAML date
+    (datetime(2026, 3, 9, 5, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))), datetime(2026, 3, 9, tzinfo=UTC)),
+    (datetime(2026, 3, 9), datetime(2026, 3, 9, tzinfo=UTC)),                          # naive = UTC
+])
+def test_parse_instant_reads_every_form_as_a_utc_instant(text, instant):
+    from ml_monitor.formatting import parse_instant
+    from ml_monitor.runner import parse_as_of
+    got = parse_instant(text)
+    assert got == instant and got.utcoffset() == timedelta(0)
+    assert parse_as_of(text) == instant.replace(microsecond=0)      # the CLI's as_of: the same instant, to the second
+    if not isinstance(text, (date, datetime)):
+        assert timestamp(text) == timestamp(instant)                # alerts and the report read it the same way
+
+
+@pytest.mark.parametrize("text, why", [
+    ("2026-03-09 garbage", ""), ("09/03/2026", ""), ("2026-3-9", ""), ("2026-03-09 12", ""),
+    ("2026-02-30", "day is out of range"), ("2026-03-09 24:00", "does not match format"),
+    ("2026-03-09 05:00:00+25:00", "impossible UTC offset +25:00"), ("2026-03-09 05:00+05:75", "impossible UTC offset"),
+    ("2026-03-09 05:00 Asia/Kolkata", ""), ("{{ env_var('AS_OF') }}", ""),
+])
+def test_parse_instant_says_what_was_given_and_what_is_accepted(text, why):
+    from ml_monitor.formatting import parse_instant
+    from ml_monitor.runner import parse_as_of
+    with pytest.raises(ValueError) as e:
+        parse_instant(text, "var 'ml_monitor_as_of'")
+    message = str(e.value)
+    assert message.startswith("var 'ml_monitor_as_of' must be a date '2026-01-31', or a date and time")
+    assert repr(text.strip()) in message and "'+05:30'" in message and why in message
+    assert parse_as_of(text) is None                # the CLI reads no instant; the package fails the run
+    assert timestamp(text) == text.strip()          # text that is not an instant is shown as is
+
+
+def test_the_package_reads_ml_monitor_as_of_by_the_same_pattern():
+    """macro ml_monitor.as_of (Jinja) cannot import Python: its regex must stay the CLI's."""
+    import re
+    from pathlib import Path
+
+    from ml_monitor.formatting import INSTANT_PATTERN
+    scope = (Path(__file__).resolve().parents[2] / "macros" / "core" / "scope.sql").read_text()
+    jinja, = re.findall(r"modules\.re\.match\('([^']+)', text", scope)
+    assert jinja.replace("\\\\", "\\") == INSTANT_PATTERN

@@ -201,3 +201,85 @@ def test_a_timestamp_of_unknown_type_is_said_not_guessed_silently(tmp_path):
     assert res.success, res.exception
     warnings = [m for m in seen if "cannot be read" in m]
     assert len(warnings) == 1 and "column ts of __dbt__cte__events_eph cannot be read" in warnings[0], warnings
+
+
+TEXT_TIME_MODELS = {
+    # ISO text with an offset (what an API log writes), a time of day, and a real timestamp
+    "events_text": "select 1 as id, '2026-03-08 05:30:00+05:30' as ts_text, cast('05:30:00' as time) as t_of_day, "
+                   "cast('2026-03-08 00:00:00' as timestamp) as ts",
+}
+TEXT_TIME_SCHEMA = """models:
+  - name: events_text
+    data_tests:
+      - ml_monitor.volume:
+          name: vol_text
+          arguments: {timestamp_column: ts_text, window: {period: day, count: 1}, min_count: 1}
+      - ml_monitor.volume:
+          name: vol_time_of_day
+          arguments: {timestamp_column: t_of_day, window: {period: day, count: 1}, min_count: 1}
+      - ml_monitor.volume:
+          name: vol_ts
+          arguments: {timestamp_column: ts, window: {period: day, count: 1}, min_count: 1}
+"""
+
+
+@pytest.mark.parametrize("adapter", __import__("conftest").sql_adapters())
+def test_a_text_or_time_of_day_column_is_refused_with_advice_that_keeps_the_offset(adapter, tmp_path):
+    """The compile error for a text timestamp said `cast(ts as timestamp)`: on DuckDB and
+    PostgreSQL that cast drops an offset ('2026-03-08 05:30:00+05:30' -> 05:30, 5.5 h late), so
+    the advice now names the time-zone-aware cast for text with an offset, and shows it works. A
+    time of day (`time`) passed the check ('time' in its type) and failed at run time with an
+    engine error; it is a compile error naming the argument now."""
+    import json as _json
+
+    from dbt.cli.main import dbtRunner
+
+    from conftest import drop_pg_schemas, pg_profile
+    from ml_monitor.paths import package_root
+
+    if adapter == "postgres" and not os.environ.get("ML_MONITOR_PG_PASSWORD"):
+        pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
+    root, schema = tmp_path / "tz_text", f"tz_text_{os.getpid()}"
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: tz_text\nversion: '1.0'\nconfig-version: 2\nprofile: tz_text\n"
+                                          "models:\n  tz_text:\n    +materialized: table\n"
+                                          "vars:\n  ml_monitor_as_of: '2026-03-09'\n")
+    (root / "profiles.yml").write_text(
+        pg_profile("tz_text", "dev", schema) if adapter == "postgres" else
+        f"tz_text:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: \"{root / 'e.duckdb'}\"\n")
+    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
+    for name, sql in TEXT_TIME_MODELS.items():
+        (root / "models" / f"{name}.sql").write_text(sql)
+    (root / "models" / "schema.yml").write_text(TEXT_TIME_SCHEMA)
+    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
+              "--target-path", str(root / "target"), "--log-level", "none"]
+    try:
+        assert dbtRunner().invoke(["deps", *common[:4], "--log-level", "none"]).success
+        dbtRunner().invoke(["build", *common])
+        results = _json.loads((root / "target" / "run_results.json").read_text())["results"]
+        by_name = {r["unique_id"].split(".")[2]: r for r in results}
+        assert by_name["vol_ts"]["status"] == "pass"
+        text = by_name["vol_text"]
+        assert text["status"] == "error", text
+        assert "argument 'timestamp_column' must name a timestamp or date column; ts_text is" in text["message"]
+        assert "cast(ts_text as timestamp)" in text["message"] and "cast(ts_text as timestamptz)" in text["message"]
+        assert "drops the offset" in text["message"]
+        tod = by_name["vol_time_of_day"]
+        assert tod["status"] == "error" and "t_of_day is time" in tod["message"].lower(), tod["message"]
+        assert "must name a timestamp or date column" in tod["message"]
+        # the advice holds: the time-zone-aware cast keeps the instant, the naive one does not
+        (root / "models" / "events_cast.sql").write_text(
+            "select id, cast(ts_text as timestamptz) as ts_aware, cast(ts_text as timestamp) as ts_naive "
+            "from {{ ref('events_text') }}")
+        (root / "models" / "schema.yml").write_text(TEXT_TIME_SCHEMA + """  - name: events_cast
+    data_tests:
+      - ml_monitor.volume:
+          name: vol_aware
+          arguments: {timestamp_column: ts_aware, window: {period: hour, count: 1}, min_count: 1}
+""")
+        res = dbtRunner().invoke(["build", "--select", "events_cast", "vol_aware", *common,
+                                  "--vars", "{ml_monitor_as_of: '2026-03-08 00:30:00'}"])
+        assert res.success, [(r.node.name, r.message) for r in res.result.results if r.status not in ("pass", "success")]
+    finally:
+        if adapter == "postgres":
+            drop_pg_schemas(schema, schema + "_dbt_test__audit")

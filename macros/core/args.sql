@@ -135,13 +135,19 @@
 
 {#- A time argument (timestamp_column, label_timestamp_column) must name a timestamp or date
     column: text or epoch numbers compared with the window literals are a raw engine error at run
-    time (DuckDB Binder Error, PostgreSQL "operator does not exist: text >= timestamp"). Checked
-    when the type is known. -#}
+    time (DuckDB Binder Error, PostgreSQL "operator does not exist: text >= timestamp"), and so is
+    a time of day (`time`, `timetz`: no date). Checked when the type is known. The advice names
+    both casts: cast(text as timestamp) drops a UTC offset on DuckDB and PostgreSQL
+    ('2026-03-09 05:30:00+05:30' becomes 05:30, five and a half hours late), so text with an
+    offset needs a time-zone-aware cast. -#}
 {% macro _check_time_column(test, relation, arg, name, in_relation=none) -%}
   {%- set info = ml_monitor._column_info(in_relation if in_relation is not none else relation, name) -%}
-  {%- if info is not none and 'time' not in (info.dtype | lower) and 'date' not in (info.dtype | lower) -%}
+  {%- set t = (info.dtype | lower) if info is not none else '' -%}
+  {%- if info is not none and 'timestamp' not in t and 'date' not in t -%}
     {{ ml_monitor._arg_error(test, relation, arg, "must name a timestamp or date column; " ~ info.name ~ " is "
-        ~ info.dtype ~ " (cast it in a view, e.g. cast(" ~ info.name ~ " as timestamp))", ml_monitor.unquoted(name)) }}
+        ~ info.dtype ~ " (cast it in a view: text of UTC wall-clock time as cast(" ~ info.name ~ " as timestamp); "
+        ~ "text with a UTC offset such as +05:30 or Z as cast(" ~ info.name ~ " as " ~ ml_monitor._tz_type_name()
+        ~ "), since a cast to timestamp drops the offset)", ml_monitor.unquoted(name)) }}
   {%- endif -%}
 {%- endmacro %}
 

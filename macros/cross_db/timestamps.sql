@@ -10,6 +10,11 @@
 
 {% macro timestamp_as_utc(expr, data_type) %}{{ return(ml_monitor._dispatch('timestamp_as_utc')(expr, data_type)) }}{% endmacro %}
 
+{#- The name of a time-zone-aware timestamp type in this dialect, for advice in error messages. -#}
+{% macro _tz_type_name() -%}
+  {{ return({'snowflake': 'timestamp_tz', 'bigquery': 'timestamp', 'spark': 'timestamp', 'databricks': 'timestamp'}.get(ml_monitor.dialect(), 'timestamptz')) }}
+{%- endmacro %}
+
 {#- Does a type name carry a time zone (timestamptz, timestamp with time zone, TIMESTAMP_TZ / _LTZ)? -#}
 {% macro _is_tz_aware_type(data_type) -%}
   {%- set t = (data_type or '') | string | lower -%}
