@@ -250,19 +250,53 @@ def inline_compiler(build: dict):
             os.environ["ML_MONITOR_DUCKDB_PATH"] = saved
 
 
-def write_history_project(root: Path, name: str, db: Path, extra_project_yaml: str = "",
-                          hook: bool = True) -> Path:
-    """A DuckDB dbt project at `root` (seeds/ made) that installs this package and records every
-    run's observations with the history hook (`hook=False`: without it); `extra_project_yaml`:
-    more top-level keys of dbt_project.yml (vars, seeds config). Returns root."""
+def write_package_project(root: Path, name: str, db: Path | None = None, extra_project_yaml: str = "",
+                          hooks: int = 1, adapter: str = "duckdb", schema: str = "") -> Path:
+    """A dbt project at `root` (seeds/ and models/ made) that installs this package (`local:`),
+    with profile `name` and one target named after `adapter`: DuckDB in the file `db`, or
+    PostgreSQL writing to `schema` (ML_MONITOR_PG_*; the test fails when ML_MONITOR_PG_PASSWORD is
+    not set). `hooks`: how many times on-run-end records the observations with the history hook
+    (0: no hook; 2: twice, to prove the hook idempotent); `extra_project_yaml`: more top-level
+    keys of dbt_project.yml (models/seeds config, vars), dedented. Returns root; run
+    `run_dbt(["deps"], adapter, work, project=root)` next."""
     import textwrap
 
-    (root / "seeds").mkdir(parents=True)
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    (root / "models").mkdir(exist_ok=True)
     (root / "dbt_project.yml").write_text(
         f'name: {name}\nversion: "1.0"\nconfig-version: 2\nprofile: {name}\n'
-        + ('on-run-end:\n  - "{{ ml_monitor.record_observations(results) }}"\n' if hook else "")
+        + ("on-run-end:\n" + '  - "{{ ml_monitor.record_observations(results) }}"\n' * hooks if hooks else "")
         + textwrap.dedent(extra_project_yaml))
     (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (root / "profiles.yml").write_text(
-        f"{name}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
+    if adapter == "postgres":
+        import pytest
+
+        from conftest import pg_profile
+
+        if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
+            pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
+        (root / "profiles.yml").write_text(pg_profile(name, "postgres", schema))
+    else:
+        (root / "profiles.yml").write_text(
+            f"{name}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
     return root
+
+
+def project_rows(adapter: str, sql: str, db: Path | None = None, schema: str = "") -> list[tuple]:
+    """The rows of `sql` on the warehouse of a write_package_project project: `{s}` in `sql`
+    stands for its schema (main in the DuckDB file `db`, `schema` on PostgreSQL)."""
+    if adapter == "postgres":
+        from conftest import pg_rows
+
+        return pg_rows(sql.format(s=schema))
+    return duckdb_rows(db, sql.format(s="main"))
+
+
+def named_data_test(name: str, yaml_text: str, indent: int) -> str:
+    """One list entry of a schema.yml `data_tests:` block: `yaml_text` (the test's key line, then
+    its body) with `name: <name>`, indented by `indent` spaces."""
+    import textwrap
+
+    head, rest = yaml_text.split("\n", 1)
+    body = f"- {head}\n    name: {name}\n  " + rest.replace("\n", "\n  ")
+    return textwrap.indent(body, " " * indent)
