@@ -158,12 +158,14 @@ def build_family(family: str, work: Path, extra_select: tuple = (), exclude: tup
 
 def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
                        project_vars: str = "", settings: dict[str, str] | None = None,
-                       project_yaml: str = "") -> tuple[bool, dict[str, dict]]:
-    """A throwaway DuckDB dbt project under `root` that installs this package (`local:`), with
+                       project_yaml: str = "", adapter: str = "duckdb",
+                       schema: str = "") -> tuple[bool, dict[str, dict]]:
+    """A throwaway dbt project under `root` that installs this package (`local:`), with
     `models` ({name: select}) and `schema_yml`: `dbt deps` then `dbt build` in process.
     `project_vars`: YAML lines of the project's `vars:` block; `settings`: DuckDB settings of the
     connection (e.g. default_null_order); `project_yaml`: more top-level YAML of dbt_project.yml
-    (e.g. `data_tests:` configs).
+    (e.g. `data_tests:` configs). On DuckDB (the file root/e.duckdb), or with adapter="postgres"
+    on the test PostgreSQL in `schema`.
     Returns (build succeeded, {test name: its run result}) for argument-error tests."""
     from dbt.cli.main import dbtRunner
 
@@ -175,10 +177,10 @@ def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
         f"name: {name}\nversion: '1.0'\nconfig-version: 2\nprofile: {name}\n"
         f"models:\n  {name}:\n    +materialized: table\n" + (f"vars:\n{project_vars}" if project_vars else "")
         + (("\n" + project_yaml) if project_yaml else ""))
-    (root / "profiles.yml").write_text(
+    (root / "profiles.yml").write_text(_pg_profile(name, "dev", schema) if adapter == "postgres" else (
         f"{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n"
-        + ("      settings:\n" + "".join(f"        {k}: {v}\n" for k, v in settings.items()) if settings else ""))
+        + ("      settings:\n" + "".join(f"        {k}: {v}\n" for k, v in settings.items()) if settings else "")))
     (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
     for model, sql in models.items():
         (root / "models" / f"{model}.sql").write_text(sql)
@@ -269,17 +271,23 @@ def write_package_project(root: Path, name: str, db: Path | None = None, extra_p
         + textwrap.dedent(extra_project_yaml))
     (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     if adapter == "postgres":
-        import pytest
-
-        from conftest import pg_profile
-
-        if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
-            pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
-        (root / "profiles.yml").write_text(pg_profile(name, "postgres", schema))
+        (root / "profiles.yml").write_text(_pg_profile(name, "postgres", schema))
     else:
         (root / "profiles.yml").write_text(
             f"{name}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
     return root
+
+
+def _pg_profile(name: str, target: str, schema: str) -> str:
+    """conftest.pg_profile's text (profile `name`, target `target`, writing to `schema`); fails
+    the test when ML_MONITOR_PG_PASSWORD is not set."""
+    import pytest
+
+    from conftest import pg_profile
+
+    if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
+        pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
+    return pg_profile(name, target, schema)
 
 
 def project_rows(adapter: str, sql: str, db: Path | None = None, schema: str = "") -> list[tuple]:
