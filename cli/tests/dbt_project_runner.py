@@ -158,12 +158,14 @@ def build_family(family: str, work: Path, extra_select: tuple = (), exclude: tup
 
 def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
                        project_vars: str = "", settings: dict[str, str] | None = None,
-                       project_yaml: str = "") -> tuple[bool, dict[str, dict]]:
-    """A throwaway DuckDB dbt project under `root` that installs this package (`local:`), with
+                       project_yaml: str = "", adapter: str = "duckdb",
+                       schema: str = "") -> tuple[bool, dict[str, dict]]:
+    """A throwaway dbt project under `root` that installs this package (`local:`), with
     `models` ({name: select}) and `schema_yml`: `dbt deps` then `dbt build` in process.
     `project_vars`: YAML lines of the project's `vars:` block; `settings`: DuckDB settings of the
     connection (e.g. default_null_order); `project_yaml`: more top-level YAML of dbt_project.yml
-    (e.g. `data_tests:` configs).
+    (e.g. `data_tests:` configs). On DuckDB (the file root/e.duckdb), or with adapter="postgres"
+    on the test PostgreSQL in `schema`.
     Returns (build succeeded, {test name: its run result}) for argument-error tests."""
     from dbt.cli.main import dbtRunner
 
@@ -175,10 +177,10 @@ def build_tiny_project(root: Path, models: dict[str, str], schema_yml: str,
         f"name: {name}\nversion: '1.0'\nconfig-version: 2\nprofile: {name}\n"
         f"models:\n  {name}:\n    +materialized: table\n" + (f"vars:\n{project_vars}" if project_vars else "")
         + (("\n" + project_yaml) if project_yaml else ""))
-    (root / "profiles.yml").write_text(
+    (root / "profiles.yml").write_text(_pg_profile(name, "dev", schema) if adapter == "postgres" else (
         f"{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n"
-        + ("      settings:\n" + "".join(f"        {k}: {v}\n" for k, v in settings.items()) if settings else ""))
+        + ("      settings:\n" + "".join(f"        {k}: {v}\n" for k, v in settings.items()) if settings else "")))
     (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
     for model, sql in models.items():
         (root / "models" / f"{model}.sql").write_text(sql)
@@ -250,19 +252,59 @@ def inline_compiler(build: dict):
             os.environ["ML_MONITOR_DUCKDB_PATH"] = saved
 
 
-def write_history_project(root: Path, name: str, db: Path, extra_project_yaml: str = "",
-                          hook: bool = True) -> Path:
-    """A DuckDB dbt project at `root` (seeds/ made) that installs this package and records every
-    run's observations with the history hook (`hook=False`: without it); `extra_project_yaml`:
-    more top-level keys of dbt_project.yml (vars, seeds config). Returns root."""
+def write_package_project(root: Path, name: str, db: Path | None = None, extra_project_yaml: str = "",
+                          hooks: int = 1, adapter: str = "duckdb", schema: str = "") -> Path:
+    """A dbt project at `root` (seeds/ and models/ made) that installs this package (`local:`),
+    with profile `name` and one target named after `adapter`: DuckDB in the file `db`, or
+    PostgreSQL writing to `schema` (ML_MONITOR_PG_*; the test fails when ML_MONITOR_PG_PASSWORD is
+    not set). `hooks`: how many times on-run-end records the observations with the history hook
+    (0: no hook; 2: twice, to prove the hook idempotent); `extra_project_yaml`: more top-level
+    keys of dbt_project.yml (models/seeds config, vars), dedented. Returns root; run
+    `run_dbt(["deps"], adapter, work, project=root)` next."""
     import textwrap
 
-    (root / "seeds").mkdir(parents=True)
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    (root / "models").mkdir(exist_ok=True)
     (root / "dbt_project.yml").write_text(
         f'name: {name}\nversion: "1.0"\nconfig-version: 2\nprofile: {name}\n'
-        + ('on-run-end:\n  - "{{ ml_monitor.record_observations(results) }}"\n' if hook else "")
+        + ("on-run-end:\n" + '  - "{{ ml_monitor.record_observations(results) }}"\n' * hooks if hooks else "")
         + textwrap.dedent(extra_project_yaml))
     (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (root / "profiles.yml").write_text(
-        f"{name}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
+    if adapter == "postgres":
+        (root / "profiles.yml").write_text(_pg_profile(name, "postgres", schema))
+    else:
+        (root / "profiles.yml").write_text(
+            f"{name}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
     return root
+
+
+def _pg_profile(name: str, target: str, schema: str) -> str:
+    """conftest.pg_profile's text (profile `name`, target `target`, writing to `schema`); fails
+    the test when ML_MONITOR_PG_PASSWORD is not set."""
+    import pytest
+
+    from conftest import pg_profile
+
+    if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
+        pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
+    return pg_profile(name, target, schema)
+
+
+def project_rows(adapter: str, sql: str, db: Path | None = None, schema: str = "") -> list[tuple]:
+    """The rows of `sql` on the warehouse of a write_package_project project: `{s}` in `sql`
+    stands for its schema (main in the DuckDB file `db`, `schema` on PostgreSQL)."""
+    if adapter == "postgres":
+        from conftest import pg_rows
+
+        return pg_rows(sql.format(s=schema))
+    return duckdb_rows(db, sql.format(s="main"))
+
+
+def named_data_test(name: str, yaml_text: str, indent: int) -> str:
+    """One list entry of a schema.yml `data_tests:` block: `yaml_text` (the test's key line, then
+    its body) with `name: <name>`, indented by `indent` spaces."""
+    import textwrap
+
+    head, rest = yaml_text.split("\n", 1)
+    body = f"- {head}\n    name: {name}\n  " + rest.replace("\n", "\n  ")
+    return textwrap.indent(body, " " * indent)

@@ -16,7 +16,7 @@ from ml_monitor.alerts import email as email_channel, slack, webhook
 from ml_monitor.alerts.base import DeliveryContext
 from ml_monitor.alerts.model import Notification, alert_text, build_alerts
 
-from dbt_project_runner import write_history_project
+from dbt_project_runner import write_package_project
 
 CTX = DeliveryContext(timeout=5)
 
@@ -54,10 +54,9 @@ def _project(root: Path, hook: bool) -> Path:
     from dbt.cli.main import dbtRunner
 
 
-    write_history_project(root, "lineage_proj", root / "l.duckdb", hook=hook, extra_project_yaml=(
+    write_package_project(root, "lineage_proj", root / "l.duckdb", hooks=int(hook), extra_project_yaml=(
         "models:\n  lineage_proj:\n    +materialized: table\n"
         "data_tests:\n  lineage_proj:\n    +store_failures: true\n"))
-    (root / "models").mkdir()
     (root / "seeds" / "raw_requests.csv").write_text(SEED)
     (root / "seeds" / "reference_scores.csv").write_text(REFERENCE)
     (root / "models" / "requests.sql").write_text("select * from {{ ref('raw_requests') }}\n")

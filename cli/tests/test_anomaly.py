@@ -246,9 +246,9 @@ def store_project(tmp_path):
     (`windows: 1`); the history hook records every run."""
     import textwrap
 
-    from dbt_project_runner import write_history_project
+    from dbt_project_runner import write_package_project
 
-    p = write_history_project(tmp_path / "aproj", "astore", tmp_path / "astore.duckdb", """
+    p = write_package_project(tmp_path / "aproj", "astore", tmp_path / "astore.duckdb", """
         seeds:
           astore:
             events:

@@ -14,14 +14,14 @@ Adapters from ML_MONITOR_ADAPTERS (default duckdb)."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from pathlib import Path
 
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
+from conftest import drop_pg_schemas, pg_rows, sql_adapters
+from dbt_project_runner import build_tiny_project, duckdb_rows
 
 pytestmark = pytest.mark.adversarial
 
@@ -82,45 +82,17 @@ def _schema() -> str:
     return "models:\n  - name: preds_odd\n    data_tests:\n" + tests
 
 
-def _profile(adapter: str, root: Path, schema: str) -> str:
-    if adapter == "duckdb":
-        return (f"{root.name}:\n  target: dev\n  outputs:\n    dev:\n"
-                f"      type: duckdb\n      path: \"{root / 'e.duckdb'}\"\n      threads: 2\n")
-    return pg_profile(root.name, "dev", schema)
-
-
 def _build(adapter: str, root: Path, models: dict[str, str], schema_yml: str, schema: str):
     """dbt deps + build of a tiny project on `adapter`; (success, {test name: result}, read rows)."""
-    from dbt.cli.main import dbtRunner
-
-    from ml_monitor.paths import package_root
-
-    if adapter == "postgres" and not os.environ.get("ML_MONITOR_PG_PASSWORD"):
-        pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
-    name = root.name
-    (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text(
-        f"name: {name}\nversion: '1.0'\nconfig-version: 2\nprofile: {name}\n"
-        f"models:\n  {name}:\n    +materialized: table\nvars:\n  ml_monitor_as_of: \"{AS_OF}\"\n")
-    (root / "profiles.yml").write_text(_profile(adapter, root, schema))
-    (root / "packages.yml").write_text(f"packages:\n  - local: \"{package_root()}\"\n")
-    for model, sql in models.items():
-        (root / "models" / f"{model}.sql").write_text(sql)
-    (root / "models" / "schema.yml").write_text(schema_yml)
-    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
-              "--target-path", str(root / "target")]
-    assert dbtRunner().invoke(["deps", *common[:4], "--log-level", "none"]).success
-    res = dbtRunner().invoke(["build", *common, "--log-level", "none"])
-    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
-    by_name = {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+    ok, by_name = build_tiny_project(root, models, schema_yml, project_vars=f'  ml_monitor_as_of: "{AS_OF}"\n',
+                                     adapter=adapter, schema=schema)
 
     def rows(sql: str) -> list[tuple]:
         if adapter == "duckdb":
-            from dbt_project_runner import duckdb_rows
             return duckdb_rows(root / "e.duckdb", sql.format(audit="main_dbt_test__audit"))
         return pg_rows(sql.format(audit=f"{schema}_dbt_test__audit"))
 
-    return res.success, by_name, rows
+    return ok, by_name, rows
 
 
 ROW = ("column_name, segment_column, segment_value, metric, value, sample_size, status, "

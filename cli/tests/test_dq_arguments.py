@@ -3,11 +3,9 @@ the test, the model and the argument — each test on its own, without breaking 
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from dbt_project_runner import REPO, run_dbt
+from dbt_project_runner import named_data_test, run_dbt, write_package_project
 
 BAD_CASES = {
     # test name -> (yaml of the test, words the error must contain)
@@ -133,28 +131,18 @@ MODEL_LEVEL = {
 }
 
 
-def _named(name: str, yaml_text: str, indent: int) -> str:
-    head, rest = yaml_text.split("\n", 1)
-    body = f"- {head}\n    name: {name}\n  " + rest.replace("\n", "\n  ")
-    return textwrap.indent(body, " " * indent)
-
-
 @pytest.fixture(scope="module")
 def bad_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("badargs")
     p = tmp / "proj"
-    (p / "seeds").mkdir(parents=True)
-    (p / "dbt_project.yml").write_text("name: badargs\nversion: '1.0'\nconfig-version: 2\nprofile: badargs\n")
-    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (p / "profiles.yml").write_text(
-        f"badargs:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {tmp / 'b.duckdb'}\n")
+    write_package_project(p, "badargs", tmp / "b.duckdb", hooks=0)
     (p / "seeds" / "events.csv").write_text("id,x,ts,c,f\n1,1.0,2026-01-30 10:00:00,a,1.5\n2,,2026-01-30 11:00:00,b,2\n")
-    column_tests = "\n".join(_named(n, y, 10) for n, (y, _) in BAD_CASES.items())
-    model_tests = "\n".join(_named(n, y, 6) for n, (y, _) in MODEL_LEVEL.items())
-    good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6}", 10)
-    good += "\n" + _named("null_rate_fail_on_no_data_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6, "
+    column_tests = "\n".join(named_data_test(n, y, 10) for n, (y, _) in BAD_CASES.items())
+    model_tests = "\n".join(named_data_test(n, y, 6) for n, (y, _) in MODEL_LEVEL.items())
+    good = named_data_test("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6}", 10)
+    good += "\n" + named_data_test("null_rate_fail_on_no_data_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6, "
                                                           "fail_on_no_data: false}", 10)
-    good += "\n" + _named("null_rate_windows_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6, "
+    good += "\n" + named_data_test("null_rate_windows_fine", "ml_monitor.null_rate:\n  arguments: {max_null_rate: 0.6, "
                                                   "timestamp_column: ts, window: {period: day}, windows: 3}", 10)
     (p / "seeds" / "schema.yml").write_text(
         "seeds:\n  - name: events\n    data_tests:\n" + model_tests

@@ -7,34 +7,15 @@ import textwrap
 import duckdb
 import pytest
 
-from dbt_project_runner import REPO, run_dbt
+from dbt_project_runner import run_dbt, write_package_project
 
 
 @pytest.fixture()
 def tiny_project(tmp_path):
-    p = tmp_path / "proj"
-    (p / "seeds").mkdir(parents=True)
-    (p / "models").mkdir()
-    (p / "dbt_project.yml").write_text(textwrap.dedent("""
-        name: tiny
-        version: "1.0"
-        config-version: 2
-        profile: tiny
-        on-run-end:
-          - "{{ ml_monitor.record_observations(results) }}"
-          - "{{ ml_monitor.record_observations(results) }}"
+    p = write_package_project(tmp_path / "proj", "tiny", tmp_path / "tiny.duckdb", """
         vars:
           ml_monitor_as_of: "2026-01-31 00:00:00"
-    """))
-    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (p / "profiles.yml").write_text(textwrap.dedent(f"""
-        tiny:
-          target: duckdb
-          outputs:
-            duckdb:
-              type: duckdb
-              path: {tmp_path / 'tiny.duckdb'}
-    """))
+    """, hooks=2)
     (p / "seeds" / "events.csv").write_text("id,x,seg\n1,1.0,a\n2,,a\n3,3.0,b\n4,,\n")
     (p / "models" / "schema.yml").write_text(textwrap.dedent("""
         seeds:

@@ -7,11 +7,9 @@ own, the good one still runs (issue #13, item 7)."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from dbt_project_runner import REPO, run_dbt
+from dbt_project_runner import named_data_test, run_dbt, write_package_project
 
 pytestmark = pytest.mark.adversarial
 
@@ -111,27 +109,17 @@ BAD = {
 }
 
 
-def _named(name: str, yaml_text: str, indent: int) -> str:
-    head, rest = yaml_text.split("\n", 1)
-    body = f"- {head}\n    name: {name}\n  " + rest.replace("\n", "\n  ")
-    return textwrap.indent(body, " " * indent)
-
-
 @pytest.fixture(scope="module")
 def bad_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lateerrors")
     p = tmp / "proj"
-    (p / "seeds").mkdir(parents=True)
-    (p / "dbt_project.yml").write_text("name: lateerrors\nversion: '1.0'\nconfig-version: 2\nprofile: lateerrors\n")
-    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (p / "profiles.yml").write_text(
-        f"lateerrors:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {tmp / 'b.duckdb'}\n")
+    write_package_project(p, "lateerrors", tmp / "b.duckdb", hooks=0)
     (p / "seeds" / "events.csv").write_text(
         "id,x,ts,seg,pred,score\n1,1.0,2026-01-10 10:00:00,a,1,0.9\n2,,2026-01-10 11:00:00,b,0,0.2\n")
     (p / "seeds" / "labels.csv").write_text("id,label,label_ts\n1,1,2026-01-11 00:00:00\n2,0,2026-01-11 00:00:00\n")
     (p / "seeds" / "text_labels.csv").write_text("id,label\n1,yes\n2,no\n")
-    tests = "\n".join(_named(n, y, 6) for n, (y, _) in BAD.items())
-    good = _named("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {columns: [x], max_null_rate: 1, segment_by: [SEG]}", 6)
+    tests = "\n".join(named_data_test(n, y, 6) for n, (y, _) in BAD.items())
+    good = named_data_test("null_rate_fine", "ml_monitor.null_rate:\n  arguments: {columns: [x], max_null_rate: 1, segment_by: [SEG]}", 6)
     (p / "seeds" / "schema.yml").write_text("seeds:\n  - name: events\n    data_tests:\n" + tests + "\n" + good + "\n")
     assert run_dbt(["deps"], "duckdb", tmp / "w", project=p).returncode == 0
     run = run_dbt(["build"], "duckdb", tmp / "w", project=p)

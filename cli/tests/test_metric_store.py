@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dbt_project_runner import REPO, run_dbt, write_history_project
+from dbt_project_runner import run_dbt, write_package_project
 
 GRAIN = ["test_unique_id", "column_name", "segment_column", "segment_value", "metric",
          "window_start", "window_end"]
@@ -18,30 +18,11 @@ GRAIN = ["test_unique_id", "column_name", "segment_column", "segment_value", "me
 @pytest.fixture()
 def store_project(tmp_path):
     """A tiny DuckDB project: a null_rate test whose input changes with var `events_v`."""
-    p = tmp_path / "proj"
-    (p / "seeds").mkdir(parents=True)
-    (p / "models").mkdir()
-    (p / "dbt_project.yml").write_text(textwrap.dedent("""
-        name: store
-        version: "1.0"
-        config-version: 2
-        profile: store
-        on-run-end:
-          - "{{ ml_monitor.record_observations(results) }}"
-          - "{{ ml_monitor.record_observations(results) }}"
+    p = write_package_project(tmp_path / "proj", "store", tmp_path / "store.duckdb", """
         vars:
           ml_monitor_as_of: "2026-01-31 00:00:00"
           events_v: 1
-    """))
-    (p / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    (p / "profiles.yml").write_text(textwrap.dedent(f"""
-        store:
-          target: duckdb
-          outputs:
-            duckdb:
-              type: duckdb
-              path: {tmp_path / 'store.duckdb'}
-    """))
+    """, hooks=2)
     (p / "seeds" / "events_raw.csv").write_text("id,x,seg,v\n1,1.0,a,1\n2,,a,1\n3,3.0,b,1\n4,,b,2\n5,5.0,b,1\n")
     (p / "models" / "events.sql").write_text("select * from {{ ref('events_raw') }} where v <= {{ var('events_v') }}\n")
     (p / "models" / "schema.yml").write_text(textwrap.dedent("""
@@ -132,7 +113,7 @@ def test_rescored_means_the_value_moved_not_float_noise(store_project, tmp_path)
 @pytest.fixture()
 def windowed_project(tmp_path):
     """Daily events over 2026-01-25 .. 2026-01-31 and a null_rate test with windows: 4."""
-    p = write_history_project(tmp_path / "wproj", "wstore", tmp_path / "wstore.duckdb", """
+    p = write_package_project(tmp_path / "wproj", "wstore", tmp_path / "wstore.duckdb", """
         vars:
           ml_monitor_as_of: "2026-01-31 00:00:00"
         seeds:

@@ -11,16 +11,14 @@ labels known at each run (pandas), never our SQL. DuckDB and PostgreSQL (ML_MONI
 from __future__ import annotations
 
 import math
-import os
-import textwrap
 import uuid
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
-from dbt_project_runner import REPO, duckdb_rows, run_dbt
+from conftest import drop_pg_schemas, sql_adapters
+from dbt_project_runner import project_rows, run_dbt, write_package_project
 
 ADAPTERS = sql_adapters()
 RUNS = {1: "2026-01-10 00:00:00", 2: "2026-01-11 00:00:00"}
@@ -107,28 +105,13 @@ def _expected(p: pd.DataFrame, lab: pd.DataFrame, as_of: str) -> dict:
 @pytest.fixture(params=ADAPTERS)
 def project(request, tmp_path):
     adapter = request.param
-    root = tmp_path / "hp"
-    (root / "models").mkdir(parents=True)
     schema = f"hp_{uuid.uuid4().hex[:10]}"
     db = tmp_path / "hp.duckdb"
-    (root / "dbt_project.yml").write_text(textwrap.dedent("""\
-        name: hp
-        version: "1.0"
-        config-version: 2
-        profile: hp
+    root = write_package_project(tmp_path / "hp", "hp", db, """\
         models:
           hp:
             +materialized: table
-        on-run-end:
-          - "{{ ml_monitor.record_observations(results) }}"
-        """))
-    (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    if adapter == "postgres":
-        if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
-            pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
-        (root / "profiles.yml").write_text(pg_profile("hp", "postgres", schema))
-    else:
-        (root / "profiles.yml").write_text(f"hp:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
+        """, adapter=adapter, schema=schema)
     p, lab = _data()
     (root / "models" / "preds.sql").write_text(_values_sql(p, {
         "id": "bigint", "prediction_ts": "timestamp", "region": "varchar(16)", "kind": "varchar(16)",
@@ -145,7 +128,7 @@ def project(request, tmp_path):
         assert not errors, "\n".join(f"{r['unique_id']}: {r.get('message')}" for r in errors) + res.output[-2000:]
         sql = ("select test_name, metric, segment_value, window_start, value, status, is_rescored "
                "from {s}.ml_monitor_metrics")
-        rows = pg_rows(sql.format(s=schema)) if adapter == "postgres" else duckdb_rows(db, sql.format(s="main"))
+        rows = project_rows(adapter, sql, db, schema)
         df = pd.DataFrame(rows, columns=["test_name", "metric", "segment_value", "window_start", "value", "status",
                                          "is_rescored"])
         df["window_start"] = pd.to_datetime(df.window_start)

@@ -13,14 +13,13 @@ Expected values from scikit-learn, never from our SQL.
 from __future__ import annotations
 
 import math
-import os
 import uuid
 
 import numpy as np
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
-from dbt_project_runner import REPO, duckdb_rows, run_dbt
+from conftest import drop_pg_schemas, sql_adapters
+from dbt_project_runner import project_rows, run_dbt, write_package_project
 
 ADAPTERS = sql_adapters()
 
@@ -42,19 +41,10 @@ ROWS["spread"] = [(float(v + e), float(v)) for v, e in zip(_y, _rng.normal(0, 3,
 @pytest.fixture(params=ADAPTERS)
 def results(request, tmp_path):
     adapter = request.param
-    root = tmp_path / "rx"
-    (root / "models").mkdir(parents=True)
     schema = f"rx_{uuid.uuid4().hex[:10]}"
     db = tmp_path / "rx.duckdb"
-    (root / "dbt_project.yml").write_text('name: rx\nversion: "1.0"\nconfig-version: 2\nprofile: rx\n'
-                                          "models:\n  rx:\n    +materialized: table\n")
-    (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    if adapter == "postgres":
-        if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
-            pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
-        (root / "profiles.yml").write_text(pg_profile("rx", "postgres", schema))
-    else:
-        (root / "profiles.yml").write_text(f"rx:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
+    root = write_package_project(tmp_path / "rx", "rx", db, "models:\n  rx:\n    +materialized: table\n",
+                                 hooks=0, adapter=adapter, schema=schema)
     selects, i = [], 0
     for region, pairs in ROWS.items():
         for pred, y in pairs:
@@ -72,7 +62,7 @@ def results(request, tmp_path):
     assert res.returncode == 0, "\n".join(res.failed_nodes()) + res.output[-3000:]
     sql = ("select segment_value, metric, value, status, detail from {s}.perf_r2 union all select segment_value, metric, value, status, detail from {s}.perf_rmse "
            "union all select segment_value, metric, value, status, detail from {s}.perf_mape union all select segment_value, metric, value, status, detail from {s}.perf_mae")
-    rows = pg_rows(sql.format(s=schema)) if adapter == "postgres" else duckdb_rows(db, sql.format(s="main"))
+    rows = project_rows(adapter, sql, db, schema)
     yield {(seg, metric): (value, status, detail) for seg, metric, value, status, detail in rows if metric != "label_coverage"}
     if adapter == "postgres":
         drop_pg_schemas(schema)

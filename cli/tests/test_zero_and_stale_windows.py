@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
-import textwrap
 import uuid
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import drop_pg_schemas, pg_profile, pg_rows, sql_adapters
-from dbt_project_runner import INTEGRATION, REPO, duckdb_rows, run_dbt
+from conftest import drop_pg_schemas, sql_adapters
+from dbt_project_runner import INTEGRATION, project_rows, run_dbt, write_package_project
 
 sys.path.insert(0, str(INTEGRATION / "scripts"))
 from gen_anomaly import DEFAULTS, anomaly_row  # noqa: E402
@@ -96,29 +94,14 @@ def events() -> pd.DataFrame:
 @pytest.fixture(params=ADAPTERS)
 def project(request, tmp_path):
     adapter = request.param
-    root = tmp_path / "zs"
-    (root / "seeds").mkdir(parents=True)
     schema = f"zs_{uuid.uuid4().hex[:10]}"
     db = tmp_path / "zs.duckdb"
-    (root / "dbt_project.yml").write_text(textwrap.dedent("""\
-        name: zs
-        version: "1.0"
-        config-version: 2
-        profile: zs
-        on-run-end:
-          - "{{ ml_monitor.record_observations(results) }}"
+    root = write_package_project(tmp_path / "zs", "zs", db, """\
         seeds:
           zs:
             events:
               +column_types: {prediction_ts: timestamp, region: varchar(8)}
-        """))
-    (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    if adapter == "postgres":
-        if not os.environ.get("ML_MONITOR_PG_PASSWORD"):
-            pytest.fail("ML_MONITOR_PG_PASSWORD is not set: start PostgreSQL with scripts/postgres.sh")
-        (root / "profiles.yml").write_text(pg_profile("zs", "postgres", schema))
-    else:
-        (root / "profiles.yml").write_text(f"zs:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {db}\n")
+        """, adapter=adapter, schema=schema)
     ev = events()
     ev.assign(prediction_ts=ev.prediction_ts.dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(root / "seeds" / "events.csv", index=False)
     (root / "seeds" / "schema.yml").write_text(SCHEMA_YML)
@@ -136,7 +119,7 @@ def project(request, tmp_path):
                "order by run_started_at desc limit 1)")
         cols = ["test_name", "metric", "segment_value", "window_start", "value", "baseline_value", "sample_size",
                 "status", "detail", "facts"]
-        rows = pg_rows(sql.format(s=schema)) if adapter == "postgres" else duckdb_rows(db, sql.format(s="main"))
+        rows = project_rows(adapter, sql, db, schema)
         df = pd.DataFrame(rows, columns=cols)
         df["window_start"] = pd.to_datetime(df.window_start)
         return df

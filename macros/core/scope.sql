@@ -510,6 +510,30 @@ window_facts as (
   {{ return(cols | join(', ') if cols else '1 as ml_monitor_one') }}
 {%- endmacro %}
 
+{#- One scan of the monitored rows, as two CTEs: `source`, the rows of `relation` in the scope
+    (the columns `column_sqls` plus what the scope needs, see _select_list), and `name`, their
+    aggregate per segment (and window) with n_rows, then `aggregates` (the monitor's own
+    expressions as SQL text, each after a comma), under the SQL comment `comment`. The caller
+    goes on with `, <next CTE>` (e.g. _complete_windows(scope, name)). -#}
+{% macro _scan_aggregate(scope, relation, column_sqls, aggregates, comment=none, name='aggregated_rows') -%}
+with source as (
+  select {{ ml_monitor._select_list(scope, column_sqls) }}
+  from {{ relation }}
+  where {{ scope.scan_filter }}
+),
+{% if comment %}
+-- {{ comment }}
+{%- endif %}
+{{ name }} as (
+  select
+    {{ ml_monitor._segment_keys(scope) }},
+    count(*) as n_rows
+    {{- aggregates }}
+  from source
+  {{ ml_monitor._group_by_segments(scope) }}
+)
+{%- endmacro %}
+
 {#- The documented reason of an empty window: 'no rows' or 'no rows in window [start, end)'. -#}
 {% macro _empty_reason(scope) -%}
   {{ return('no rows' ~ ((' in window [' ~ scope.window_start ~ ', ' ~ scope.window_end ~ ')') if scope.window_start is not none else '')) }}

@@ -43,23 +43,13 @@
   {%- set value_sql = c.sql if ns.all_numbers else ml_monitor.to_string(c.sql) -%}
   {%- set violation = value_sql ~ ' not in (' ~ (literals | join(', ')) ~ ')' -%}
   {%- set rate = ml_monitor.safe_divide('n_violations', 'n_values') -%}
-
-with source as (
-  select {{ ml_monitor._select_list(scope, [c.sql]) }}
-  from {{ relation }}
-  where {{ scope.scan_filter }}
-),
-
-aggregated_rows as (
-  select
-    {{ ml_monitor._segment_keys(scope) }},
-    count(*) as n_rows,
+  {%- set aggregates -%},
     count({{ c.sql }}) as n_values,
     sum(case when {{ c.sql }} is not null and {{ violation }} then 1 else 0 end) as n_violations,
     min(case when {{ c.sql }} is not null and {{ violation }} then {{ ml_monitor.to_string(c.sql) }} end) as example_violation
-  from source
-  {{ ml_monitor._group_by_segments(scope) }}
-),
+  {%- endset -%}
+
+{{ ml_monitor._scan_aggregate(scope, relation, [c.sql], aggregates) }},
 
 {{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
 

@@ -10,24 +10,14 @@
   {%- set names = ml_monitor._monitored_columns(test, relation, none, columns) -%}
   {%- do ml_monitor._check_number(test, relation, 'max_null_rate', max_null_rate, min=0, max=1) -%}
   {%- set cols = ml_monitor._column_specs(names) -%}
-
-with source as (
-  select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}
-  from {{ relation }}
-  where {{ scope.scan_filter }}
-),
-
--- every column's null count in the same aggregate: one scan for all columns and segments
-aggregated_rows as (
-  select
-    {{ ml_monitor._segment_keys(scope) }},
-    count(*) as n_rows
+  {%- set aggregates -%}
     {%- for c in cols %},
     sum(case when {{ c.sql }} is null then 1 else 0 end) as n_null_{{ loop.index }}
     {%- endfor %}
-  from source
-  {{ ml_monitor._group_by_segments(scope) }}
-),
+  {%- endset -%}
+
+{{ ml_monitor._scan_aggregate(scope, relation, cols | map(attribute='sql') | list, aggregates,
+     comment="every column's null count in the same aggregate: one scan for all columns and segments") }},
 
 {{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
 

@@ -24,18 +24,7 @@
   {%- set range_text = ('[' if inclusive else '(') ~ (min_value if min_value is not none else '-inf') ~ ', '
                        ~ (max_value if max_value is not none else 'inf') ~ (']' if inclusive else ')') -%}
   {%- set cols = ml_monitor._column_specs(names) -%}
-
-with source as (
-  select {{ ml_monitor._select_list(scope, cols | map(attribute='sql') | list) }}
-  from {{ relation }}
-  where {{ scope.scan_filter }}
-),
-
--- all columns' counts in one aggregate; min/max over finite values only
-aggregated_rows as (
-  select
-    {{ ml_monitor._segment_keys(scope) }},
-    count(*) as n_rows
+  {%- set aggregates -%}
     {%- for c in cols %}
     {%- set nonfinite = ml_monitor.is_non_finite(c.sql) %}
     {%- set out_of_range -%}
@@ -49,9 +38,10 @@ aggregated_rows as (
     min(case when not {{ nonfinite }} then {{ ml_monitor.to_double(c.sql) }} end) as min_{{ loop.index }},
     max(case when not {{ nonfinite }} then {{ ml_monitor.to_double(c.sql) }} end) as max_{{ loop.index }}
     {%- endfor %}
-  from source
-  {{ ml_monitor._group_by_segments(scope) }}
-),
+  {%- endset -%}
+
+{{ ml_monitor._scan_aggregate(scope, relation, cols | map(attribute='sql') | list, aggregates,
+     comment="all columns' counts in one aggregate; min/max over finite values only") }},
 
 {{ ml_monitor._complete_windows(scope, 'aggregated_rows') }},
 

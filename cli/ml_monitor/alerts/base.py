@@ -1,5 +1,6 @@
 """What every channel shares: the delivery error, the delivery context, and the checks a channel's
-`Settings` dataclass runs on itself in `__post_init__` (raising SettingsError naming the field).
+`Settings` dataclass runs on itself in `__post_init__` (raising SettingsError naming the field);
+and the settings of a chat incoming webhook (Slack, Teams), whose channels subclass them.
 
 Each channel's Settings may also declare, as class variables:
   SECRET_FIELDS  fields whose values are secrets (redacted from every output), with every ${VAR}
@@ -15,7 +16,7 @@ import re
 import sys
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, ClassVar, TextIO
 
 
 class DeliveryError(Exception):
@@ -101,6 +102,26 @@ def check_urls(settings: Any) -> None:
             problem = url_problem(str(value))
             if problem:
                 raise SettingsError(name, problem)
+
+
+@dataclass
+class ChatWebhookSettings:
+    """A chat incoming webhook (Slack, Teams): its URL is the secret. A channel subclasses it with
+    its own `type` default."""
+
+    url: str
+    type: str = ""
+    timeout: float | None = None
+    send_resolved: bool = True
+    digest: int = 0                  # from this many notifications due at once: one message (0: off)
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+    URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
+
+    def __post_init__(self) -> None:
+        require(self, "url")
+        check_urls(self)
+        check_digest(self)
 
 
 def encoded_forms(value: str) -> list[str]:

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from ml_monitor.alerts._http import post_json
-from ml_monitor.alerts.base import DeliveryContext, check_digest, check_urls, require
+from ml_monitor.alerts.base import ChatWebhookSettings, DeliveryContext
 from ml_monitor.alerts.model import Notification, alert_facts, digest_headline, digest_lines, digest_severity
 
 
 @dataclass
-class Settings:
-    url: str
+class Settings(ChatWebhookSettings):
     type: str = "teams"
-    timeout: float | None = None
-    send_resolved: bool = True
-    digest: int = 0                  # from this many notifications due at once: one message (0: off)
-
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
-    URL_FIELDS: ClassVar[tuple[str, ...]] = ("url",)
-
-    def __post_init__(self) -> None:
-        require(self, "url")
-        check_urls(self)
-        check_digest(self)
 
 
 def _message(card_body: list[dict], actions: list[dict] | None = None) -> dict:

@@ -31,10 +31,16 @@
 {#- "The probabilities of a row do not sum to 1": scikit-learn's test in roc_auc_score
     (numpy.allclose(1, sum): |sum - 1| > 1e-8 + 1e-5 * |sum|), so that probabilities stored with
     6 decimals (a 5-class row's sum is off by up to 2.5e-6) are scored as scikit-learn scores them.
-    `sum_sql`: the SQL of the row's sum. -#}
-{% macro _perf_multiclass_sum_tolerance() %}{{ return('1e-8 + 1e-5 x sum') }}{% endmacro %}
+    The two bounds stand once, here: the SQL condition and the text of the reason (`detail`) are
+    both built from them. `sum_sql`: the SQL of the row's sum. -#}
+{% macro _perf_multiclass_sum_bounds() %}{{ return({'atol': '1e-8', 'rtol': '1e-5'}) }}{% endmacro %}
+{% macro _perf_multiclass_sum_tolerance() -%}
+  {%- set b = ml_monitor._perf_multiclass_sum_bounds() -%}
+  {{ return(b.atol ~ ' + ' ~ b.rtol ~ ' x sum') }}
+{%- endmacro %}
 {% macro _perf_multiclass_sum_off(sum_sql) -%}
-  {{ return('abs(' ~ sum_sql ~ ' - 1) > 1e-8 + 1e-5 * abs(' ~ sum_sql ~ ')') }}
+  {%- set b = ml_monitor._perf_multiclass_sum_bounds() -%}
+  {{ return('abs(' ~ sum_sql ~ ' - 1) > ' ~ b.atol ~ ' + ' ~ b.rtol ~ ' * abs(' ~ sum_sql ~ ')') }}
 {%- endmacro %}
 
 {#- Per-class SQL pieces over mm_metrics' columns, for class number n: a class's precision,
