@@ -50,6 +50,7 @@ def _sql_text(value: str) -> str:
     return " || ".join(parts)
 
 
+# accepted_values sees the rows of ESC only (k = 0): its detail quotes it as an example
 MODEL = ("with v as (select * from (values "
          + ", ".join(f"({i}, {_sql_text(s)})" for i, s in enumerate(SEGMENTS))
          + f") as t(k, seg))\nselect i as id, v.seg, case when i % 3 = 0 then null else i * 1.0 end as score\n"
@@ -62,6 +63,10 @@ SCHEMA = """models:
         data_tests:
           - ml_monitor.null_rate:
               arguments: {max_null_rate: 0.1, segment_by: [seg]}
+      - name: seg
+        data_tests:
+          - ml_monitor.accepted_values:
+              arguments: {values: [x], where: "id % 7 = 0"}
 """
 
 
@@ -97,6 +102,7 @@ def hostile_project(tmp_path_factory) -> Path:
     assert res.exception is None, res.exception
     statuses = {r.node.name: str(r.status) for r in res.result.results}
     assert statuses["boom"] == "error" and statuses["t"] == "success", statuses
+    assert len([s for s in statuses.values() if s == "fail"]) == 2, statuses
     return root
 
 
@@ -129,6 +135,7 @@ channels:
     assert "seg = em\\r\\n[ERROR] forged line is" in out
     assert not any(line.startswith("[ERROR] forged line") for line in out.splitlines())
     assert "seg = \\u202egnp.exe is" in out
+    assert "e.g. '\\x1b[2J\\x1b[31mRED\\rover'" in out         # a detail quoting the value
     assert "boom \\x1b]0;pwned\\x07\\x1b[2J" in out and "boom \\x1b]0;pwned\\x07\\x1b[2J" in err
 
     # Slack: no mention, no link from the data
@@ -171,6 +178,7 @@ def test_hostile_segment_values_in_the_report_in_chromium(hostile_project, tmp_p
     build_report(root, profiles_dir=root, out=out, days=None)
     page = open_report(out, tmp_path, probe="""JSON.stringify({
         width: document.documentElement.scrollWidth,
+        details: Array.from(document.querySelectorAll('td.detail, p.detail')).map(e => e.textContent),
         cells: Array.from(document.querySelectorAll('article.check table.obs tbody tr'))
             .map(tr => Array.from(tr.cells).map(c => c.textContent)),
         titles: Array.from(document.querySelectorAll('article.check table.obs td[title]')).map(c => c.title),
@@ -188,6 +196,9 @@ def test_hostile_segment_values_in_the_report_in_chromium(hostile_project, tmp_p
     assert "seg = \\x1b[2J\\x1b[31mRED\\rover" in segments      # control characters visible, escaped
     assert "seg = em\\r\\n[ERROR] forged line" in segments
     assert "seg = \\u202egnp.exe" in segments                    # no override reversing the cell
+    for detail in probe["details"]:
+        _no_raw_controls(detail, "a detail in the report")
+    assert any("e.g. '\\x1b[2J\\x1b[31mRED\\rover'" in d for d in probe["details"])
     long_cell = next(s for s in segments if s.startswith("seg = LLL"))
     assert len(long_cell) == 200 and long_cell.endswith("…")
     assert "seg = " + LONG in probe["titles"]                   # the whole value on hover

@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from ml_monitor import __version__
-from ml_monitor.formatting import one_line
+from ml_monitor.formatting import one_line, printable
 
 _PKG = "ml_monitor.report"
 
@@ -87,6 +87,7 @@ def render_html(model: dict[str, Any]) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=False, lstrip_blocks=False)
     env.filters["clip"] = clip
+    env.filters["visible"] = lambda text: printable(str(text))   # a detail or dbt message: controls escaped
     template = env.from_string(asset("templates/report.html"))
     plotly_js = asset("assets/plotly-basic.min.js")
     report_js = asset("assets/report.js")
