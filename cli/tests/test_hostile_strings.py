@@ -29,8 +29,9 @@ RTL = "\u202egnp.exe"                                 # shown reversed: "exe.png
 SLACK = "<!channel> @here"
 TEAMS = "[Runbook](https://evil.example)"
 HTML = "</script><script>alert(1)</script>"
+QUOTES = "q\"uo'te --> <!-- a\u2028b"                 # ends an attribute, a comment; a JS line break
 LONG = "L" * 10_000
-SEGMENTS = [ESC, FORGED, RTL, SLACK, TEAMS, HTML, LONG]
+SEGMENTS = [ESC, FORGED, RTL, SLACK, TEAMS, HTML, QUOTES, LONG]
 BOOM = "boom \x1b]0;pwned\x07\x1b[2J"                  # a dbt error message: sets the title, clears
 
 
@@ -134,7 +135,7 @@ channels:
     assert "seg = \\x1b[2J\\x1b[31mRED\\rover is 0.3" in out
     assert "seg = em\\r\\n[ERROR] forged line is" in out
     assert not any(line.startswith("[ERROR] forged line") for line in out.splitlines())
-    assert "seg = \\u202egnp.exe is" in out
+    assert "seg = \\u202egnp.exe is" in out and "seg = q\"uo'te --> <!-- a\\u2028b is" in out
     assert "e.g. '\\x1b[2J\\x1b[31mRED\\rover'" in out         # a detail quoting the value
     assert "boom \\x1b]0;pwned\\x07\\x1b[2J" in out and "boom \\x1b]0;pwned\\x07\\x1b[2J" in err
 
@@ -196,6 +197,7 @@ def test_hostile_segment_values_in_the_report_in_chromium(hostile_project, tmp_p
     assert "seg = \\x1b[2J\\x1b[31mRED\\rover" in segments      # control characters visible, escaped
     assert "seg = em\\r\\n[ERROR] forged line" in segments
     assert "seg = \\u202egnp.exe" in segments                    # no override reversing the cell
+    assert "seg = q\"uo'te --> <!-- a\\u2028b" in segments
     for detail in probe["details"]:
         _no_raw_controls(detail, "a detail in the report")
     assert any("e.g. '\\x1b[2J\\x1b[31mRED\\rover'" in d for d in probe["details"])
@@ -203,4 +205,5 @@ def test_hostile_segment_values_in_the_report_in_chromium(hostile_project, tmp_p
     assert len(long_cell) == 200 and long_cell.endswith("…")
     assert "seg = " + LONG in probe["titles"]                   # the whole value on hover
     legend = [t for t in probe["legend"] if t.startswith("seg = ")]
-    assert "seg = " + HTML in legend and max(map(len, legend)) == 80
+    assert "seg = " + HTML in legend and "seg = q\"uo'te --> <!-- a\\u2028b" in legend
+    assert max(map(len, legend)) == 80

@@ -17,11 +17,12 @@
                  "#5f6368", "#a142f4", "#24c1e0", "#fa903e", "#ff63b8", "#34a853"];
 
   // Plotly reads a small HTML subset in every text it draws (<b>, <br>, <a href>): escape
-  // everything that comes from the data so it is always shown as the text it is.
+  // everything that comes from the data so it is always shown as the text it is. Quotes as
+  // numeric references: plotly decodes those, not &quot; (a value q"x showed as q&quot;x).
   function esc(s) {
     if (s === null || s === undefined) { return ""; }
     return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+      .replace(/"/g, "&#34;").replace(/'/g, "&#39;");
   }
   // a segment value or category of thousands of characters: legends, hovers and axis labels show
   // its first LABEL_CHARS (by code point, an emoji is not cut in two), then an ellipsis
