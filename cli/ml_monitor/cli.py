@@ -11,6 +11,7 @@ import click
 
 from ml_monitor import __version__
 from ml_monitor.config import ConfigError
+from ml_monitor.formatting import one_line
 
 
 class MonitorGroup(click.Group):
@@ -245,7 +246,8 @@ def alerts_list(state: str, project_dir: str, config_file: str | None, state_pat
     for r in rows:
         d = r["deliveries"]
         flags = f"  ({d['pending']} pending, {d['failed']} failed)" if d["pending"] or d["failed"] else ""
-        click.echo(f"{r['fingerprint']}  {r['state']:<8} {r['severity']:<5} {r['title']}  "
+        # one_line: a title recorded by an earlier version may hold a segment value's escape sequence
+        click.echo(f"{r['fingerprint']}  {r['state']:<8} {r['severity']:<5} {one_line(r['title'])}  "
                    f"[seen {r['occurrences']}x, last {r['last_seen']}]{flags}")
     if pending and state in ("all", "undelivered"):
         click.echo("\nundelivered:")
@@ -255,7 +257,7 @@ def alerts_list(state: str, project_dir: str, config_file: str | None, state_pat
             when = (f"next {p['next_attempt_at']}" if p["next_attempt_at"] else
                     "held behind a failed delivery" if p["held"] else "not retried automatically")
             click.echo(config.redact(f"  {p['id'][:12]} {p['event']:<7} -> {p['channel']:<12} {p['state']:<7} "
-                                     f"attempts {p['attempts']}, {when}: {p['last_error'] or ''}"))
+                                     f"attempts {p['attempts']}, {when}: {one_line(p['last_error'] or '')}"))
         if any(not p["next_attempt_at"] for p in pending):
             click.echo("failed deliveries (and those held behind them) are not retried automatically: fix the "
                        "channel, then run `ml-monitor alerts retry` (or `ml-monitor alerts discard --channel NAME`)")
@@ -327,7 +329,7 @@ def alerts_resolve(fingerprint: str, no_notify: bool, project_dir: str, config_f
     if output_format == "json":
         _emit_json(config, {"resolved": alert.to_dict(), "deliveries": result.to_dict()})
     else:
-        click.echo(f"resolved {alert.fingerprint}: {alert.title} ({result.sent} notification(s) sent)", err=True)
+        click.echo(f"resolved {alert.fingerprint}: {one_line(alert.title)} ({result.sent} notification(s) sent)", err=True)
 
 
 # ------------------------------------------------------------------------ triggers
@@ -362,7 +364,7 @@ def triggers_list(project_dir: str, config_file: str | None, state_path: str | N
         click.echo(f"{r['name']:<24} {r['state']:<8} {since:<38} fired {r['fired_count']}x, "
                    f"last evaluated {r['last_evaluated'] or 'never'}{flags}{gone}")
         if r.get("reason"):
-            click.echo(f"  {r['reason']}")
+            click.echo(f"  {one_line(r['reason'])}")
 
 
 # ------------------------------------------------------------------------------ report

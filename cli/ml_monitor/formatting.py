@@ -1,11 +1,13 @@
-"""One number formatter, one time formatter and one link check for everything people read:
-alert texts (every channel) and the report.
+"""One number formatter, one time formatter, one link check and one escape of control characters
+for everything people read: alert texts (every channel), the terminal and the report.
 
     number(1234567.891)      -> '1,234,568'       never an exponent for large values (bin edges)
     number(0.123456)         -> '0.1235'          4 significant digits
     number(None)             -> '–'               (missing= to say it otherwise)
     timestamp('2026-01-31T10:00:00+02:00') -> '2026-01-31 08:00 UTC'
     safe_link('javascript:alert(1)')       -> None (only http(s) and mailto are links)
+    one_line(value)  /  printable(text)  -> control characters, line separators and bidi overrides
+                                            written as escapes (one_line: line breaks too)
 """
 
 from __future__ import annotations
@@ -155,15 +157,34 @@ def hide_url_passwords(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1:***@", text)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What must never reach a reader as itself: C0 and C1 control characters and DEL (ESC starts a
+# terminal escape sequence that can clear or rewrite an on-call terminal; CR moves back over a
+# line already written), the line and paragraph separators U+2028/2029 and U+0085 (a line break
+# to chat clients and browsers), and the bidirectional overrides and isolates U+202A-202E,
+# U+2066-2069 (they reverse how the rest of a line reads: numbers after a segment value shown
+# backwards)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def one_line(text: str) -> str:
-    """`text` on one line: a line break, tab or other control character (of a segment value, say)
-    written as its escape (`em\\nea`). A title is shown as one line everywhere, and an email
-    Subject with a line break is refused (the alert was retried for ever, never mailed)."""
-    escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-    return _CONTROL.sub(lambda m: escapes.get(m.group(0), f"\\x{ord(m.group(0)):02x}"), text)
+    """`text` on one line: a line break, tab, other control character, line separator or
+    bidirectional override (of a segment value, say) written as its escape (`em\\nea`,
+    `\\x1b[2J`, `\\u202e`). A title is shown as one line everywhere, and an email Subject with a
+    line break is refused (the alert was retried for ever, never mailed)."""
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group(0)), text)
+
+
+def printable(text: str) -> str:
+    """`text` as one_line writes it, but keeping its line breaks (LF) and tabs: for texts of
+    several lines (a dbt error message, an alert's body) written to a terminal or a chat."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0) if m.group(0) in "\n\t" else _escape(m.group(0)),
+                            text.replace("\r\n", "\n"))
 
 
 _SAFE_LINK = re.compile(r"^(https?://[^\s<>|\"'`]+|mailto:[^\s<>|\"'`]+)$", re.IGNORECASE)

@@ -6,6 +6,8 @@ import logging
 import sys
 from typing import Any, Callable, TextIO
 
+from ml_monitor.formatting import printable
+
 log = logging.getLogger("ml_monitor")
 
 
@@ -19,6 +21,11 @@ class _StderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, value: Any) -> None:
         pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        # dbt's error messages and a channel's answer are quoted in log lines: a terminal escape
+        # sequence in them (from a segment value, say) is written escaped, never run
+        return printable(super().format(record))
 
 
 class _Redact(logging.Filter):

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from ml_monitor.formatting import iso_utc, number, safe_link, timestamp
+from ml_monitor.formatting import iso_utc, number, one_line, printable, safe_link, timestamp
 
 
 @pytest.mark.parametrize("value, text", [
@@ -61,6 +61,24 @@ def test_iso_utc_says_the_zone():
 ])
 def test_safe_link(url, ok):
     assert (safe_link(url) is not None) == ok
+
+
+@pytest.mark.parametrize("text, line, kept", [
+    ("em\nea", "em\\nea", "em\nea"),
+    ("a\r\nb", "a\\r\\nb", "a\nb"),                           # CRLF of a message: one line break
+    ("\x1b[2J\rover", "\\x1b[2J\\rover", "\\x1b[2J\\rover"),        # clear screen, back to line start
+    ("\x9b2J\x7f", "\\x9b2J\\x7f", "\\x9b2J\\x7f"),                 # C1 CSI, DEL
+    ("a\u2028b\u2029c\x85", "a\\u2028b\\u2029c\\x85", "a\\u2028b\\u2029c\\x85"),
+    ("\u202egnp.exe \u2066x\u2069", "\\u202egnp.exe \\u2066x\\u2069", "\\u202egnp.exe \\u2066x\\u2069"),
+    ("tab\there", "tab\\there", "tab\there"),
+    ("é 🙂 مرحبا <b>&", "é 🙂 مرحبا <b>&", "é 🙂 مرحبا <b>&"),      # printable text as it is
+])
+def test_control_characters_are_written_as_escapes(text, line, kept):
+    """one_line (titles, observation lines) and printable (bodies, dbt messages, log lines): a
+    value that would clear a terminal, move back over a line, break a line or reverse the rest of
+    it is shown as its escape."""
+    assert one_line(text) == line
+    assert printable(text) == kept
 
 
 def test_short_timestamp():

@@ -20,7 +20,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, TYPE_CHECKING
 
-from ml_monitor.formatting import number, one_line, safe_link, timestamp
+from ml_monitor.formatting import number, one_line, printable, safe_link, timestamp
 from ml_monitor.lineage import check_lineage, lineage_text, version_text
 from ml_monitor.schema import is_anomaly_metric, parse_facts
 
@@ -154,7 +154,7 @@ def failing_keys(alert: Alert) -> dict[tuple, str]:
         seg = (o.get("segment_column"), None if o.get("segment_column") is None else str(o.get("segment_value")))
         words = subject(metric, col) + (
             f" in {seg[0]} = {fmt_number(o.get('segment_value'))}" if seg[0] is not None else " overall")
-        out.setdefault((metric, col, *seg), words)
+        out.setdefault((metric, col, *seg), one_line(words))
     return out
 
 
@@ -175,7 +175,8 @@ def fmt_number(value: Any) -> str:
 
 
 def describe_observation(obs: dict[str, Any]) -> str:
-    """One failing observation row in plain words."""
+    """One failing observation row in plain words, on one line: a segment value or detail from the
+    data with a line break or a terminal escape sequence is written escaped (one_line)."""
     metric = obs.get("metric") or obs.get("monitor") or "value"
     column = obs.get("column_name")
     what = subject(metric, column)
@@ -199,7 +200,7 @@ def describe_observation(obs: dict[str, Any]) -> str:
                 + f"){window}{size}")
     if obs.get("detail"):
         text += f": {obs['detail']}"
-    return text
+    return one_line(text)
 
 
 def clip_lines(text: str, limit: int) -> str:
@@ -243,7 +244,7 @@ def alert_facts(note: Notification) -> AlertFacts:
     # how to look: the report, the test alone, the failing rows dbt kept (copyable)
     rerun = f"dbt test --select {a.test_name}" if a.kind == CHECK_FAILED and a.test_name else None
     rows = f"select * from {a.failures_relation}" if a.kind == CHECK_FAILED and a.failures_relation else None
-    facts = [(label, str(value)) for label, value in (
+    facts = [(label, one_line(str(value))) for label, value in (
         ("Model", a.model), ("Column", a.column), ("Test", a.test_name), ("Report", a.report_url),
         ("Model version", a.model_version or version_text(a.lineage)), ("Owner", a.owner),
         ("Tags", ", ".join(a.tags) if a.tags else None), ("Project", project),
@@ -267,9 +268,12 @@ def alert_facts(note: Notification) -> AlertFacts:
         facts.insert(0, ("Was", a.severity.upper()))
     if note.event == "trigger" and note.change == "spread" and note.newly_failing:
         body = f"Newly failing since the run before: {'; '.join(note.newly_failing)}\n{body}"
+    # control characters escaped here too, for every channel: an alert recorded by an earlier
+    # version may hold a segment value's terminal escape sequence
     return AlertFacts(
-        headline=note.headline, severity="OK" if note.event == "resolve" else a.severity.upper(), body=body,
-        facts=facts, fingerprint=a.fingerprint, runbook=a.runbook, runbook_url=safe_link(a.runbook), seen=seen)
+        headline=one_line(note.headline), severity="OK" if note.event == "resolve" else a.severity.upper(),
+        body=printable(body), facts=facts, fingerprint=a.fingerprint,
+        runbook=one_line(a.runbook) if a.runbook else None, runbook_url=safe_link(a.runbook), seen=seen)
 
 
 def _resolve_body(a: Alert) -> str:
@@ -405,7 +409,7 @@ def alert_for_check(check: "CheckResult", report: "RunReport") -> Alert:
     return Alert(
         fingerprint=check_fingerprint(check.unique_id), kind=CHECK_FAILED, severity=severity,
         title=one_line(f"{check.monitor or check.name} failed on {where}" + what_failed(check, failing)),
-        summary=_summary_for_check(check), project=report.project, target=report.target_name,
+        summary=printable(_summary_for_check(check)), project=report.project, target=report.target_name,
         test_unique_id=check.unique_id, test_name=check.name, monitor=check.monitor,
         package=check.package, model=check.model, column=check.column, tags=list(check.tags),
         owner=check.owner, runbook=check.runbook, failures=check.failures,
@@ -436,7 +440,7 @@ def monitoring_failed_alert(report: "RunReport") -> Alert:
         fingerprint=monitoring_fingerprint(report.project, report.target), kind=MONITORING_FAILED,
         severity="error",
         title=f"monitoring failed: dbt {report.command} of {report.project or 'the project'} did not complete",
-        summary="\n".join(lines[:20]), project=report.project, target=report.target_name,
+        summary=printable("\n".join(lines[:20])), project=report.project, target=report.target_name,
         tags=["monitoring_failed"], dbt_status="error", dbt_message=report.error,
         invocation_id=report.invocation_id, detected_at=report.started_at)
 

@@ -14,6 +14,13 @@ class Settings(ChatWebhookSettings):
     type: str = "teams"
 
 
+def _text(text: str) -> str:
+    """Text for a TextBlock or a fact, which Teams reads as Markdown: `[click](https://…)` in a
+    segment value must not become a link whose words hide where it goes. A zero-width space
+    between `]` and `(` breaks the link syntax and shows nothing (bare URLs still show themselves)."""
+    return text.replace("](", "]\u200b(")
+
+
 def _message(card_body: list[dict], actions: list[dict] | None = None) -> dict:
     card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "type": "AdaptiveCard", "version": "1.4", "body": card_body}
@@ -33,9 +40,9 @@ def payload(note: Notification) -> dict:
         facts.append(("Runbook", f.runbook))             # not an http(s)/mailto link: text only
     body = [
         {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": True, "color": color,
-         "text": f.headline},
-        {"type": "TextBlock", "wrap": True, "text": f.body},
-        {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in facts]},
+         "text": _text(f.headline)},
+        {"type": "TextBlock", "wrap": True, "text": _text(f.body)},
+        {"type": "FactSet", "facts": [{"title": label, "value": _text(value)} for label, value in facts]},
     ]
     actions = [{"type": "Action.OpenUrl", "title": "Runbook", "url": f.runbook_url}] if f.runbook_url else None
     return _message(body, actions)
@@ -47,8 +54,8 @@ def digest_payload(notes: list[Notification]) -> dict:
     color = "Good" if severity == "OK" else ("Attention" if severity == "ERROR" else "Warning")
     return _message([
         {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": True, "color": color,
-         "text": digest_headline(notes)},
-        {"type": "TextBlock", "wrap": True, "text": "\n\n".join(digest_lines(notes))},
+         "text": _text(digest_headline(notes))},
+        {"type": "TextBlock", "wrap": True, "text": _text("\n\n".join(digest_lines(notes)))},
         {"type": "TextBlock", "wrap": True, "isSubtle": True,
          "text": "one message for the alerts of one run (digest); each alert's facts: ml-monitor alerts list"},
     ])

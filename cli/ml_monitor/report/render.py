@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 
 from ml_monitor import __version__
+from ml_monitor.formatting import one_line, printable
 
 _PKG = "ml_monitor.report"
 
@@ -48,25 +49,45 @@ def script_json(value: Any) -> str:
                 .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+CLIP_CHARS = 200
+
+
+def clip(text: Any, limit: int = CLIP_CHARS) -> str:
+    """A name or segment value from the data as the page shows it: on one line, control
+    characters, line separators and bidirectional overrides written as escapes (one_line: `em\\nea`,
+    not two values run together, and no override reversing what follows), in at most `limit`
+    characters (a value of 10,000 characters would fill the screen), the rest cut with an
+    ellipsis; the page keeps the whole value in the element's title (shown on hover)."""
+    text = one_line("" if text is None else str(text))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
 def page_data(model: dict[str, Any]) -> dict[str, Any]:
     """The part of the model the page script needs to draw the plots."""
+    # names from the data are shown in legends, hovers and axis labels: one_line, as in the page
+    # (the script cuts them to its own length)
     drift, calibration = [], []
     for t in model["tables"]:
-        drift += [{"id": d["id"], "status": d["status"], "bins": d["bins"]} for d in t["drift"] if d["bins"]]
-        calibration += [{"id": k["id"], "curves": [{"name": c["name"], "points": c["points"]}
+        drift += [{"id": d["id"], "status": d["status"],
+                   "bins": [{**b, "bin": one_line(b["bin"]) if isinstance(b.get("bin"), str) else b.get("bin")}
+                            for b in d["bins"]]} for d in t["drift"] if d["bins"]]
+        calibration += [{"id": k["id"], "curves": [{"name": one_line(str(c["name"])), "points": c["points"]}
                                                    for c in k["curves"]]}
                         for k in t["calibration"] if k["curves"]]
-    plots = [{k: p[k] for k in ("id", "metric", "x_label", "by_window", "traces")} for p in model["plots"]]
+    plots = [{"id": p["id"], "metric": p["metric"], "x_label": p["x_label"], "by_window": p["by_window"],
+              "traces": [{**tr, "name": one_line(str(tr["name"]))} for tr in p["traces"]]} for p in model["plots"]]
     return {"plots": plots, "drift": drift, "calibration": calibration}
 
 
 def render_html(model: dict[str, Any]) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=False, lstrip_blocks=False)
+    env.filters["clip"] = clip
+    env.filters["visible"] = lambda text: printable(str(text))   # a detail or dbt message: controls escaped
     template = env.from_string(asset("templates/report.html"))
     plotly_js = asset("assets/plotly-basic.min.js")
     report_js = asset("assets/report.js")

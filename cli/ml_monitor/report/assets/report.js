@@ -17,12 +17,21 @@
                  "#5f6368", "#a142f4", "#24c1e0", "#fa903e", "#ff63b8", "#34a853"];
 
   // Plotly reads a small HTML subset in every text it draws (<b>, <br>, <a href>): escape
-  // everything that comes from the data so it is always shown as the text it is.
+  // everything that comes from the data so it is always shown as the text it is. Quotes as
+  // numeric references: plotly decodes those, not &quot; (a value q"x showed as q&quot;x).
   function esc(s) {
     if (s === null || s === undefined) { return ""; }
     return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+      .replace(/"/g, "&#34;").replace(/'/g, "&#39;");
   }
+  // a segment value or category of thousands of characters: legends, hovers and axis labels show
+  // its first LABEL_CHARS (by code point, an emoji is not cut in two), then an ellipsis
+  var LABEL_CHARS = 80;
+  function clip(s) {
+    var chars = Array.from(s === null || s === undefined ? "" : String(s));
+    return chars.length <= LABEL_CHARS ? chars.join("") : chars.slice(0, LABEL_CHARS - 1).join("") + "\u2026";
+  }
+  function label(s) { return esc(clip(s)); }
   function num(v) {
     if (v === null || v === undefined) { return "–"; }
     var a = Math.abs(v);
@@ -72,14 +81,14 @@
       out.push({ type: "scatter", mode: "lines", x: t.x, y: t.band.lower, hoverinfo: "skip",
                  showlegend: false, legendgroup: "g" + i, connectgaps: false, line: { width: 0, color: color } });
       out.push({ type: "scatter", mode: "lines", x: t.x, y: t.band.upper, hoverinfo: "skip",
-                 name: esc(t.name) + " " + esc(t.band.label || "band"), legendgroup: "g" + i, connectgaps: false, fill: "tonexty",
+                 name: label(t.name) + " " + esc(t.band.label || "band"), legendgroup: "g" + i, connectgaps: false, fill: "tonexty",
                  fillcolor: "rgba(120,120,120,0.15)", line: { width: 0, color: color } });
     }
     if (t.realized && t.realized.x.length) {
       out.push({ type: "scatter", mode: "lines+markers", x: t.realized.x, y: t.realized.y,
-                 name: esc(t.name) + " realized", legendgroup: "g" + i, hoverinfo: "text+x",
+                 name: label(t.name) + " realized", legendgroup: "g" + i, hoverinfo: "text+x",
                  text: t.realized.y.map(function (v, j) {
-                   return esc(t.name) + "<br>realized " + num(v) + (t.realized.n[j] !== null ? " · " + t.realized.n[j] + " labelled rows" : "");
+                   return label(t.name) + "<br>realized " + num(v) + (t.realized.n[j] !== null ? " · " + t.realized.n[j] + " labelled rows" : "");
                  }),
                  line: { color: color, width: 1.5, dash: "dot" }, marker: { size: 6, symbol: "diamond", color: color } });
     }
@@ -92,7 +101,7 @@
     var a = t.anomaly;
     if (!a || !a.x.length) { return []; }
     var text = a.x.map(function (x, j) {
-      return "window starting " + esc(x) + "<br>" + esc(t.name) + " · " + esc(metric) + " anomaly " + esc(a.status[j]) +
+      return "window starting " + esc(x) + "<br>" + label(t.name) + " · " + esc(metric) + " anomaly " + esc(a.status[j]) +
         (a.expected[j] !== null ? "<br>expected " + num(a.expected[j]) + ", range [" + num(a.lower[j]) + ", " + num(a.upper[j]) + "]" : "") +
         (a.score[j] !== null ? "<br>score " + num(a.score[j]) + " (sensitivity " + num(a.threshold[j]) + ")" : "") +
         (a.detail[j] ? "<br>" + esc(a.detail[j]) : "");
@@ -108,7 +117,7 @@
       down.push(a.lower[j] !== null ? a.expected[j] - a.lower[j] : 0);
     });
     if (!bx.length) { return []; }
-    return [{ type: "scatter", mode: "markers", name: esc(t.name) + " expected", x: bx, y: by, text: btext,
+    return [{ type: "scatter", mode: "markers", name: label(t.name) + " expected", x: bx, y: by, text: btext,
               hoverinfo: "text", legendgroup: "g" + i, showlegend: false,
               marker: { symbol: "line-ew-open", size: 12, color: color, line: { width: 2, color: color } },
               error_y: { type: "data", symmetric: false, array: up, arrayminus: down, color: color,
@@ -139,7 +148,7 @@
       var color = PALETTE[i % PALETTE.length];
       var text = t.x.map(function (x, j) {
         return (t.window ? "window " + esc(t.window[j]) + "<br>" : "") +
-          esc(t.name) + "<br>" + esc(p.metric) + " = " + num(t.y[j]) +
+          label(t.name) + "<br>" + esc(p.metric) + " = " + num(t.y[j]) +
           (t.threshold[j] !== null ? " (threshold " + num(t.threshold[j]) + ")" : "") +
           (t.baseline[j] !== null ? "<br>baseline " + num(t.baseline[j]) : "") +
           "<br>status " + esc(t.status[j]) + (t.n[j] !== null ? " · " + t.n[j] + " rows" : "") +
@@ -148,14 +157,14 @@
             "<br>re-scored at " + esc(t.evaluated[j]) + ": was " + num(t.rescored_from[j]) : "");
       });
       traces = traces.concat(estimateOverlays(t, color, i), anomalyOverlays(t, color, i, p.metric, ring));
-      traces.push({ type: "scatter", mode: "lines+markers", name: esc(t.name), x: t.x, y: t.y,
+      traces.push({ type: "scatter", mode: "lines+markers", name: label(t.name), x: t.x, y: t.y,
                     text: text, hoverinfo: "text+x", legendgroup: "g" + i,
                     line: { color: color, width: t.overall ? 2.5 : 1.5 },
                     marker: { size: 5, color: color } });
       var hasThr = t.threshold.some(function (v) { return v !== null; });
       if (hasThr && (!sameThreshold || i === 0)) {
         traces.push({ type: "scatter", mode: "lines", x: t.x, y: t.threshold, hoverinfo: "skip",
-                      name: sameThreshold ? "threshold" : esc(t.name) + " threshold",
+                      name: sameThreshold ? "threshold" : label(t.name) + " threshold",
                       legendgroup: sameThreshold ? "thr" : "g" + i, showlegend: sameThreshold,
                       line: { color: sameThreshold ? "#c5221f" : color, dash: "dash", width: 1.5,
                               shape: "hv" } });
@@ -168,7 +177,7 @@
       if (sup && sup.x.length) {
         rx = rx.concat(sup.x); ry = ry.concat(sup.y);
         rtext = rtext.concat(sup.x.map(function (x, j) {
-          return esc(t.name) + "<br>superseded: " + esc(p.metric) + " = " + num(sup.y[j]) +
+          return label(t.name) + "<br>superseded: " + esc(p.metric) + " = " + num(sup.y[j]) +
             " (status " + esc(sup.status[j]) + ", evaluated " + esc(sup.evaluated[j]) + ")" +
             "<br>re-scored later to " + num(sup.replaced_by[j]);
         }));
@@ -195,7 +204,14 @@
   }
 
   function driftFigure(d) {
-    var labels = d.bins.map(function (b) { return esc(b.bin); });
+    // two categories cut to the same label would share one bar: the later ones are numbered
+    var seen = {};
+    var labels = d.bins.map(function (b, i) {
+      var l = label(b.bin);
+      if (Object.prototype.hasOwnProperty.call(seen, l)) { l += " (" + (i + 1) + ")"; }
+      seen[l] = true;
+      return l;
+    });
     var ref = d.bins.map(function (b) { return b.reference; });
     var cur = d.bins.map(function (b) { return b.current; });
     return {
@@ -215,10 +231,10 @@
                     hoverinfo: "skip", line: { color: "#9aa0a6", dash: "dot" } }];
     k.curves.forEach(function (c, i) {
       var pts = c.points;
-      traces.push({ type: "scatter", mode: "lines+markers", name: esc(c.name),
+      traces.push({ type: "scatter", mode: "lines+markers", name: label(c.name),
         x: pts.map(function (q) { return q.predicted; }), y: pts.map(function (q) { return q.observed; }),
         text: pts.map(function (q) {
-          return esc(c.name) + "<br>bin " + esc(q.bin || "") + "<br>mean score " + num(q.predicted) +
+          return label(c.name) + "<br>bin " + esc(q.bin || "") + "<br>mean score " + num(q.predicted) +
             "<br>observed positive rate " + num(q.observed) + (q.count !== null ? "<br>" + q.count + " rows" : "");
         }),
         hoverinfo: "text", line: { color: PALETTE[i % PALETTE.length], width: i === 0 ? 2.5 : 1.5 },
