@@ -1034,3 +1034,65 @@ def test_a_check_whose_latest_run_errored_shows_as_erroring_everywhere():
     assert re.match(r'[^>]*>\s*<h4><span class="pill st-fail">error</span>', card)
     assert "The latest run of this test errored: test error: Runtime Error" in card
     assert f'data-status="fail"' in card.split(">")[0] and ">error</a>" in section
+
+
+def _many_runs_history(runs: int, segments: int) -> pd.DataFrame:
+    """One daily null_rate check with `segments` segments and 5 windows, evaluated again by each
+    of `runs` runs with another value (late data): the earlier evaluations are superseded."""
+    rows = []
+    for r in range(runs):
+        run_at = dt.datetime(2026, 1, 1) + dt.timedelta(hours=r)
+        for w in range(5):
+            start = dt.datetime(2025, 12, 27) + dt.timedelta(days=w)
+            for s in [None, *range(segments)]:
+                value = 0.01 * (r + 1) + 0.001 * w + (0.0001 * s if s is not None else 0)
+                rows.append({
+                    "monitor": "null_rate", "column_name": "income",
+                    "segment_column": None if s is None else "store",
+                    "segment_value": None if s is None else f"s{s:03d}", "metric": "null_rate",
+                    "value": value, "threshold": 0.05, "baseline_value": None, "sample_size": 100,
+                    "window_start": start, "window_end": start + dt.timedelta(days=1),
+                    "status": "fail" if value > 0.05 else "pass", "detail": None, "facts": None,
+                    "test_unique_id": "test.proj.nr.abc", "test_name": "nr", "model_name": "t",
+                    "severity": "error", "test_status": None, "invocation_id": f"inv-{r}",
+                    "run_started_at": run_at, "observation_id": None, "as_of": run_at})
+    return pd.DataFrame(rows)
+
+
+def test_plot_shaping_does_not_filter_the_frame_per_row_or_per_hidden_segment(monkeypatch):
+    """A big project's report (5 models x 18 checks, 40-200 segments, 30 daily windows, 10 runs:
+    360k history rows) spent 176 s in shaping its plots: every superseded row searched its
+    window's current value with a DataFrame filter, and every segment was shaped into a trace
+    though only MAX_TRACES are drawn. The number of DataFrame selections must not grow with the
+    rows or the hidden segments, and the plot is the same."""
+    from ml_monitor.report import shaping
+
+    counted = {"n": 0}
+    getitem = pd.DataFrame.__getitem__
+
+    def counting(self, key):
+        counted["n"] += 1
+        return getitem(self, key)
+
+    def selections(frame: pd.DataFrame) -> tuple[int, dict]:
+        df = normalize(frame)
+        monkeypatch.setattr(pd.DataFrame, "__getitem__", counting)
+        counted["n"] = 0
+        plots = shaping._shape_plots(df, {}, {})
+        monkeypatch.setattr(pd.DataFrame, "__getitem__", getitem)
+        return counted["n"], plots[0]
+
+    small, p_small = selections(_many_runs_history(runs=2, segments=20))
+    more_runs, p_runs = selections(_many_runs_history(runs=6, segments=20))
+    more_segments, p_segments = selections(_many_runs_history(runs=2, segments=60))
+    assert more_runs == small and more_segments == small
+    # the shaped plot: overall first, MAX_TRACES lines, every earlier value superseded
+    assert len(p_runs["traces"]) == shaping.MAX_TRACES and p_runs["traces"][0]["overall"]
+    assert p_segments["hidden_segments"] == 61 - shaping.MAX_TRACES
+    overall = p_runs["traces"][0]
+    assert overall["y"] == pytest.approx([0.06 + 0.001 * w for w in range(5)])
+    assert len(overall["superseded"]["y"]) == 5 * 5
+    assert overall["superseded"]["replaced_by"][:5] == pytest.approx([0.06] * 5)
+    assert p_runs["rescored_windows"] == 5
+    # failing segments are listed whether drawn or hidden (values > 0.05 from run 5 on)
+    assert len(p_runs["failing_segments"]) == 21

@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ml_monitor import formatting
@@ -464,6 +465,14 @@ def latest_evaluations(df: pd.DataFrame) -> pd.DataFrame:
     out["evaluations"] = g["invocation_id"].transform("size").reindex(out.index)
     out["is_rescored"] = [bool(n > 1 and not _same(v, pv)) for n, v, pv in
                           zip(out["evaluations"], out["value"], out["previous_value"])]
+    # the value of the current evaluation of each row's grain and window (the last current row),
+    # so that a superseded row is compared with what replaced it without a search per row
+    pos = pd.Series(np.arange(len(out), dtype="float64"), index=out.index)
+    last_current = pos.where(out["is_current"]).loc[order]\
+        .groupby([ko[c] for c in grain], sort=False).transform("last").reindex(out.index)
+    out["has_current"] = last_current.notna().to_numpy()
+    values = out["value"].to_numpy()
+    out["current_value"] = [values[int(i)] if i == i else None for i in last_current.to_numpy()]
     return out
 
 
@@ -515,66 +524,37 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
         monitor = g["monitor"].iloc[0]
         use_window = _windowed(g)
         xcol = "window_start" if use_window else "run_started_at"
-        traces = []
-        rescored_windows: set = set()
-        for (scol, sval), sg in g.groupby(["segment_column", "segment_value"], dropna=False,
-                                          sort=False):
+        # one sort per plot; the segments' rows keep this order (groupby preserves it)
+        g = g.sort_values([xcol, "run_started_at", "invocation_id"], kind="mergesort")
+        is_current = g["is_current"].to_numpy() if use_window else np.ones(len(g), dtype=bool)
+        statuses = g["status"].to_numpy()
+        # superseded points: earlier evaluations of a window whose value differs from the
+        # current one's (evaluated again with the same value: nothing to show)
+        superseded_rows = np.zeros(len(g), dtype=bool)
+        if use_window:
+            superseded_rows = ~is_current & np.array(
+                [not (h and _same(v, cv)) for h, v, cv in
+                 zip(g["has_current"], g["value"], g["current_value"])], dtype=bool)
+        rescored_windows = set(zip(g["window_start"].to_numpy()[superseded_rows],
+                                   g["window_end"].to_numpy()[superseded_rows]))
+        # every segment's state decides the order and the plot's status; only the shown ones
+        # (MAX_TRACES) are drawn, so only they are shaped into traces
+        segments = []
+        for (scol, sval), idx in g.groupby(["segment_column", "segment_value"], dropna=False,
+                                           sort=False).indices.items():
             scol = None if (isinstance(scol, float) and math.isnan(scol)) else scol
             sval = None if (isinstance(sval, float) and math.isnan(sval)) else sval
-            sg = sg.sort_values([xcol, "run_started_at", "invocation_id"], kind="mergesort")
-            superseded = {"x": [], "y": [], "status": [], "evaluated": [], "replaced_by": []}
-            if use_window:
-                cur = sg[sg["is_current"]]
-                for r in sg[~sg["is_current"]].to_dict("records"):
-                    final = cur[(cur["window_start"] == r["window_start"])
-                                & (cur["window_end"] == r["window_end"])]
-                    final_value = final["value"].iloc[-1] if not final.empty else None
-                    if not final.empty and _same(r["value"], final_value):
-                        continue          # evaluated again with the same value: nothing to show
-                    rescored_windows.add((r["window_start"], r["window_end"]))
-                    superseded["x"].append(iso(r["window_start"]))
-                    superseded["y"].append(_f(r["value"]))
-                    superseded["status"].append(r["status"])
-                    superseded["evaluated"].append(fmt_time(r["run_started_at"]))
-                    superseded["replaced_by"].append(
-                        None if final.empty else _f(final_value))
-                latest_pts = cur
-            else:
-                latest_pts = sg
-            last = latest_pts.iloc[-1] if not latest_pts.empty else None
-            rescored = (list(latest_pts["is_rescored"]) if use_window
-                        else [False] * len(latest_pts))
-            traces.append({
-                "name": segment_label(scol, sval),
-                "overall": scol is None,
-                "x": [iso(v) for v in latest_pts[xcol]],
-                "window": ([f"[{iso(a)}, {iso(b)})" for a, b in
-                            zip(latest_pts["window_start"], latest_pts["window_end"])]
-                           if use_window else None),
-                "y": [_f(v) for v in latest_pts["value"]],
-                "threshold": [_f(v) for v in latest_pts["threshold"]],
-                "baseline": [_f(v) for v in latest_pts["baseline_value"]],
-                "status": list(latest_pts["status"]),
-                "n": [_i(v) for v in latest_pts["sample_size"]],
-                # the detail of passing points adds size and little news: only the others
-                "detail": [None if st == "pass" else _truncate(detail_text(d))
-                           for st, d in zip(latest_pts["status"], latest_pts["detail"])],
-                # re-scored windows: the value this point replaced (None when not re-scored)
-                "rescored_from": [(_f(pv) if rs else None) for rs, pv in
-                                  zip(rescored, latest_pts["previous_value"])],
-                "evaluated": [fmt_time(v) for v in latest_pts["run_started_at"]],
-                "superseded": superseded,
-                # by window: the newest window decides (fail_on: latest); by run: the last run
-                "latest_status": last["status"] if last is not None else None,
-                "latest_value": _f(last["value"]) if last is not None else None,
-                "sample_size": _i(last["sample_size"]) if last is not None else None,
-            })
+            pts = idx[is_current[idx]]
+            segments.append({"scol": scol, "sval": sval, "idx": idx, "pts": pts,
+                             "name": segment_label(scol, sval),
+                             "latest_status": statuses[pts[-1]] if len(pts) else None})
         # overall first, then failing segments, then the rest by name
-        traces.sort(key=lambda t: (not t["overall"],
-                                   _STATUS_RANK.get(t["latest_status"] or "", 9), t["name"]))
-        hidden = max(0, len(traces) - MAX_TRACES)
-        shown = traces[:MAX_TRACES]
-        status = worst(t["latest_status"] for t in traces)
+        segments.sort(key=lambda t: (t["scol"] is not None,
+                                     _STATUS_RANK.get(t["latest_status"] or "", 9), t["name"]))
+        traces = [_trace(g, t, xcol, use_window, superseded_rows) for t in segments[:MAX_TRACES]]
+        hidden = max(0, len(segments) - MAX_TRACES)
+        shown = traces
+        status = worst(t["latest_status"] for t in segments)
         error = (errored or {}).get(uid)
         if error is not None:           # its latest run errored: the points are earlier values
             status = "fail"
@@ -600,7 +580,7 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
             "errored": error,
             "traces": shown,
             "hidden_segments": hidden,
-            "failing_segments": [t["name"] for t in traces if t["latest_status"] == "fail"],
+            "failing_segments": [t["name"] for t in segments if t["latest_status"] == "fail"],
         })
     plots.sort(key=lambda p: (p["table"], _STATUS_RANK.get(p["status"] or "", 9),
                               monitor_order(p["monitor"]), p["column"] or "",
@@ -608,6 +588,48 @@ def _shape_plots(df: pd.DataFrame, check_ids: Mapping[str, str],
     for i, p in enumerate(plots):
         p["id"] = f"p{i + 1}"
     return plots
+
+
+def _trace(g: pd.DataFrame, seg: Mapping[str, Any], xcol: str, use_window: bool,
+           superseded_rows: np.ndarray) -> dict[str, Any]:
+    """One segment's line of a plot: its current points (`seg["pts"]`, positions in `g`, which
+    is sorted by x) and, by window, its superseded earlier values."""
+    latest_pts = g.iloc[seg["pts"]]
+    sup = g.iloc[seg["idx"][superseded_rows[seg["idx"]]]]
+    superseded = {
+        "x": [iso(v) for v in sup["window_start"]],
+        "y": [_f(v) for v in sup["value"]],
+        "status": list(sup["status"]),
+        "evaluated": [fmt_time(v) for v in sup["run_started_at"]],
+        "replaced_by": [_f(cv) if h else None for h, cv in zip(sup["has_current"], sup["current_value"])],
+    } if use_window else {"x": [], "y": [], "status": [], "evaluated": [], "replaced_by": []}
+    last = latest_pts.iloc[-1] if not latest_pts.empty else None
+    rescored = (list(latest_pts["is_rescored"]) if use_window else [False] * len(latest_pts))
+    return {
+        "name": seg["name"],
+        "overall": seg["scol"] is None,
+        "x": [iso(v) for v in latest_pts[xcol]],
+        "window": ([f"[{iso(a)}, {iso(b)})" for a, b in
+                    zip(latest_pts["window_start"], latest_pts["window_end"])]
+                   if use_window else None),
+        "y": [_f(v) for v in latest_pts["value"]],
+        "threshold": [_f(v) for v in latest_pts["threshold"]],
+        "baseline": [_f(v) for v in latest_pts["baseline_value"]],
+        "status": list(latest_pts["status"]),
+        "n": [_i(v) for v in latest_pts["sample_size"]],
+        # the detail of passing points adds size and little news: only the others
+        "detail": [None if st == "pass" else _truncate(detail_text(d))
+                   for st, d in zip(latest_pts["status"], latest_pts["detail"])],
+        # re-scored windows: the value this point replaced (None when not re-scored)
+        "rescored_from": [(_f(pv) if rs else None) for rs, pv in
+                          zip(rescored, latest_pts["previous_value"])],
+        "evaluated": [fmt_time(v) for v in latest_pts["run_started_at"]],
+        "superseded": superseded,
+        # by window: the newest window decides (fail_on: latest); by run: the last run
+        "latest_status": seg["latest_status"],
+        "latest_value": _f(last["value"]) if last is not None else None,
+        "sample_size": _i(last["sample_size"]) if last is not None else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
