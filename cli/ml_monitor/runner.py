@@ -231,7 +231,9 @@ def run_as_of(report: "RunReport") -> datetime | None:
 
 def dbt_args(command: str, project_dir: Path, profiles_dir: str | None, target: str | None,
              select: list[str], exclude: list[str], vars: dict[str, Any]) -> list[str]:
-    args = [command, "--project-dir", str(project_dir), "--log-level", "none"]
+    # nothing of dbt on the console (the run prints its own summary), but dbt's own debug log in
+    # <project>/logs/dbt.log as a plain `dbt build` writes it: `--log-level none` alone left it empty
+    args = [command, "--project-dir", str(project_dir), "--log-level", "none", "--log-level-file", "debug"]
     if profiles_dir:
         args += ["--profiles-dir", str(profiles_dir)]
     if target:

@@ -59,6 +59,9 @@ channels:
     assert "[WARN] null_rate failed on predictions.score overall and in 2 segments" in failing.stderr
     assert "build finished in" in failing.stderr and "alerts 2 new" in failing.stderr
     assert len(http_receiver.at("/hook")) == 2
+    # dbt's own log is where docs/cli.md says (it was empty: `--log-level none` covered the file too)
+    dbt_log = (dbt_fixture_project / "logs" / "dbt.log").read_text()
+    assert "Running with dbt=" in dbt_log and "ml_monitor_null_rate" in dbt_log
 
     healthy = invoke(["run", "--format", "json", "--vars", "{fixture_healthy: true}",
                       *_dbt(dbt_fixture_project, config)], expect=0)
